@@ -1,0 +1,53 @@
+"""The one place that knows concrete classes: engine, unit of work, clock, event publishing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from dualpower.store.db import DEFAULT_URL, DEMO_URL, database_url, make_engine
+from dualpower.store.migrate import upgrade
+from dualpower.store.uow import UnitOfWork, utcnow
+
+Subscriber = Callable[[Any], None]
+
+
+@dataclass
+class System:
+    engine: Engine
+    clock: Callable[[], datetime] = utcnow
+    subscribers: list[Subscriber] = field(default_factory=list)
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.engine, clock=self.clock, publish=self._publish)
+
+    def subscribe(self, subscriber: Subscriber) -> None:
+        self.subscribers.append(subscriber)
+
+    def _publish(self, events: list[Any]) -> None:
+        for event in events:
+            for subscriber in list(self.subscribers):
+                subscriber(event)
+
+
+def build(url: str | None = None, *, default: str = DEFAULT_URL, migrate: bool = True) -> System:
+    engine = make_engine(url or database_url(default))
+    if migrate:
+        upgrade(engine)
+    return System(engine=engine)
+
+
+def build_for_demo(url: str | None, clock: Callable[[], datetime]) -> System:
+    """A fresh database for the demo: refuses one that holds anything but an earlier demo."""
+    from dualpower.services.demo import ensure_only_demo
+    from dualpower.store.migrate import wipe
+
+    engine = make_engine(url or database_url(DEMO_URL))
+    ensure_only_demo(engine)
+    wipe(engine)
+    upgrade(engine)
+    return System(engine=engine, clock=clock)

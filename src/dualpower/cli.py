@@ -1,0 +1,180 @@
+"""The `dualpower` command (DESIGN.md 4.1): thin entry points over the services.
+
+Any error a user can cause ends with exit status 2 and one line on stderr. `tally` is dispatched
+before this module is imported (see entry.py); it is listed here for `--help`.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from sqlalchemy.exc import OperationalError
+
+from dualpower.domain.errors import DomainError
+
+app = typer.Typer(
+    help="Council democracy: deputies elected from below and recallable at the first demand.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+OPERATOR = "operator"
+Host = Annotated[str, typer.Option(help="Address to listen on.")]
+Port = Annotated[int, typer.Option(help="Port to listen on.")]
+
+
+def fail(message: str) -> NoReturn:
+    typer.echo(f"dualpower: {message}", err=True)
+    raise typer.Exit(2)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    try:
+        yield
+    except DomainError as error:
+        fail(str(error))
+    except (OSError, ValueError) as error:
+        fail(str(error))
+    except OperationalError as error:
+        fail(f"cannot use the database: {error.orig}")
+
+
+def system(default_url: str | None = None):  # type: ignore[no-untyped-def]
+    from dualpower.bootstrap import build
+    from dualpower.store.db import DEFAULT_URL
+
+    return build(default=default_url or DEFAULT_URL)
+
+
+@app.command()
+def init(
+    plan: Annotated[
+        Path | None, typer.Option(help="A founding plan (JSON) to found the federation with.")
+    ] = None,
+) -> None:
+    """Create or upgrade the database; with --plan, found the federation (the bootstrap act)."""
+    with user_errors():
+        sys_ = system()
+        if plan is not None:
+            from dualpower.services.founding import found_federation
+            from dualpower.services.plans import plan_from_json
+
+            found_federation(sys_.uow(), plan_from_json(plan.read_text(encoding="utf-8")))
+            typer.echo(f"founded the federation of {plan}")
+        typer.echo(f"database ready: {sys_.engine.url.render_as_string(hide_password=True)}")
+
+
+@app.command()
+def serve(host: Host = "127.0.0.1", port: Port = 8000) -> None:
+    """Serve the pages and the API."""
+    with user_errors():
+        sys_ = system()
+    _serve(sys_, host, port)
+
+
+def _serve(sys_, host: str, port: int) -> None:  # type: ignore[no-untyped-def]
+    import uvicorn
+
+    from dualpower.web.app import create_app
+
+    typer.echo(f"serving on http://{host}:{port}/")
+    uvicorn.run(create_app(sys_), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def demo(
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Build, then exit.")] = False,
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+) -> None:
+    """(Re)build the Petrograd 1917 scenario, then serve it (password of every member: demo)."""
+    from dualpower.scenarios.petrograd import build_demo
+    from dualpower.store.db import DEMO_URL, database_url
+
+    with user_errors():
+        sys_, summary = build_demo(database_url(DEMO_URL))
+    typer.echo(summary)
+    if not no_serve:
+        _serve(sys_, host, port)
+
+
+@app.command("import-roll")
+def import_roll(
+    file: Annotated[Path, typer.Argument(help="CSV with columns username,name[,unit].")],
+    unit: Annotated[str | None, typer.Option(help="The base unit (name or id).")] = None,
+) -> None:
+    """Add the members of a roll file to a base unit: all rows or none."""
+    from dualpower.services.roll import import_roll as run
+
+    with user_errors():
+        text = file.read_text(encoding="utf-8")
+        added = run(system().uow(), text, unit, actor=OPERATOR, is_operator=True)
+    typer.echo(f"imported {added} members")
+
+
+@app.command()
+def check() -> None:
+    """Verify the invariants of DESIGN.md 2.1-2.4 over the whole database."""
+    from dualpower.services.check import check as run
+
+    with user_errors():
+        problems = run(system().uow())
+    for problem in problems:
+        typer.echo(problem, err=True)
+    if problems:
+        typer.echo(f"{len(problems)} violation(s)", err=True)
+        raise typer.Exit(1)
+    typer.echo("every invariant holds")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check that no entry of the audit log was rewritten, inserted or dropped."""
+    from dualpower.services.audit import verify_log
+
+    with user_errors():
+        report = verify_log(system().engine)
+    if not report.ok:
+        typer.echo(f"audit log broken: {report.reason}", err=True)
+        raise typer.Exit(1)
+    typer.echo(report.reason)
+
+
+@app.command()
+def passwd(
+    username: str,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Set a member's password (an operator act, logged)."""
+    from dualpower.services.accounts import set_password
+
+    password = (
+        sys.stdin.readline().rstrip("\n")
+        if password_stdin
+        else typer.prompt("new password", hide_input=True, confirmation_prompt=True)
+    )
+    with user_errors():
+        set_password(system().uow(), username, password, actor=OPERATOR)
+    typer.echo(f"password set for {username}")
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def tally(ctx: typer.Context) -> None:
+    """Count a ballot file: dualpower tally FILE --method METHOD [--seats N] [--json] ..."""
+    from dualpower.counting.cli import main
+
+    raise typer.Exit(main(list(ctx.args)))

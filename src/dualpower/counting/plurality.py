@@ -1,0 +1,103 @@
+"""Plurality (first past the post), block voting and approval voting: one round each.
+
+The rules (DESIGN.md section 3):
+
+- plurality: each ballot is one vote for its first-ranked candidate; the `seats` candidates with
+  most votes win (one seat: first past the post; more: the single non-transferable vote).
+- block: each ballot is one vote for each of its first `seats` ranked candidates.
+- approval: each ballot is one vote for every candidate it marks; order is ignored and a
+  candidate marked twice counts once.
+
+Withdrawn candidates get no vote (a plurality ballot then counts for its next choice). Winners
+are listed by votes, most first; equal totals inside the winning set are listed by candidate
+order. A tie at the last winning place is settled by a lot drawn with `random.Random(seed)` and
+recorded in `ties`.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+from dualpower.counting.irv import check_profile, continuing_mask, first_continuing, tally
+from dualpower.counting.model import CountError, CountResult, Profile, Round
+
+METHODS = ("plurality", "block", "approval")
+
+
+def count_plurality(profile: Profile, method: str, seats: int = 1, *, seed: int = 0) -> CountResult:
+    """Count `profile` by `method` (one of METHODS) for `seats` winners."""
+    if method not in METHODS:
+        raise CountError(f"unknown method {method!r}")
+    check_profile(profile)
+    names = profile.candidates
+    nc = len(names)
+    standing = [c for c in range(nc) if c not in profile.withdrawn]
+    if not 1 <= seats <= len(standing):
+        raise CountError(f"seats must be between 1 and {len(standing)} candidates, not {seats}")
+    valid = continuing_mask(nc, standing)
+    weights = profile.weights.astype(np.float64)
+    if method == "plurality":
+        totals = tally(first_continuing(profile.rankings, valid), weights, nc)
+        per_ballot = "its first choice"
+    else:
+        totals = _marks(profile.rankings, weights, valid, seats if method == "block" else None)
+        per_ballot = f"each of its first {seats} choices" if method == "block" else "every mark"
+    winners, tie = _top(totals, standing, seats, names, seed)
+    note = f"one vote for {per_ballot}; {', '.join(names[c] for c in winners)} elected"
+    if tie:
+        note += f" ({tie})"
+    counted = int(tally(first_continuing(profile.rankings, valid), weights, nc).sum())
+    rnd = Round(
+        number=1,
+        totals={names[c]: int(totals[c]) for c in standing},
+        elected=tuple(names[c] for c in winners),
+        non_transferable=profile.ballots - counted,
+        note=note,
+    )
+    return CountResult(
+        method=method,
+        seats=seats,
+        winners=tuple(names[c] for c in winners),
+        rounds=(rnd,),
+        ballots=profile.ballots,
+        seed=seed,
+        ties=(tie,) if tie else (),
+    )
+
+
+def _marks(
+    rankings: np.ndarray, weights: np.ndarray, valid: np.ndarray, limit: int | None
+) -> np.ndarray:
+    """Votes per candidate when each ballot marks several (the first `limit`, or all)."""
+    nc = valid.shape[0] - 1
+    if rankings.size == 0:
+        return np.zeros(nc, dtype=np.int64)
+    rows = np.sort(rankings, axis=1) if limit is None else rankings
+    ok = valid[rows]
+    if limit is None:
+        ok[:, 1:] &= rows[:, 1:] != rows[:, :-1]
+    else:
+        ok &= np.cumsum(ok, axis=1) <= limit
+    w = np.broadcast_to(weights[:, None], rows.shape)
+    votes = np.bincount(rows[ok], weights=w[ok], minlength=nc)
+    return votes.round().astype(np.int64)
+
+
+def _top(
+    totals: np.ndarray, standing: list[int], seats: int, names: tuple[str, ...], seed: int
+) -> tuple[list[int], str | None]:
+    order = sorted(standing, key=lambda c: (-totals[c], c))
+    cut = totals[order[seats - 1]]
+    sure = [c for c in order if totals[c] > cut]
+    tied = [c for c in order if totals[c] == cut]
+    need = seats - len(sure)
+    if need == len(tied):
+        return sure + tied, None
+    drawn = sorted(random.Random(seed).sample(tied, need))
+    tie = (
+        f"tie at {int(cut)} votes between {', '.join(names[c] for c in tied)}; "
+        f"lot (seed {seed}) elected {', '.join(names[c] for c in drawn)}"
+    )
+    return sure + drawn, tie

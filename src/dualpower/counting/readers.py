@@ -1,0 +1,543 @@
+"""Ballot file readers: BLT, CSV and JSON rankings, and CSV party totals (DESIGN.md section 3).
+
+Every reader returns a `Profile` whose identical rankings are grouped with summed weights, or
+raises `BallotFileError` naming the 1-based line at fault. Files are UTF-8 (a BOM is ignored;
+a file that is not UTF-8 is read as Latin-1).
+
+BLT (the format of OpenSTV and the Electoral Reform Society)::
+
+    4 2                 candidates seats
+    -3                  optional: withdrawn candidates, as negative numbers
+    12 1 2 0            weight, then candidate numbers (1-based) in order of preference, then 0
+    7 3 0
+    0                   end of ballots
+    "Alice"             one name a line: quoted or not, quotes doubled inside ("" -> ")
+    "Bob" "Party B"     a second quoted string on the line is the candidate's party
+    Carol
+    "Dave"
+    "Title"             the title, quoted or not (may be missing)
+
+Tolerated: blank lines, `#` comment lines, `\\r\\n` line ends, no newline at the end, weights of
+zero (the line is dropped), a ballot identifier in parentheses before the weight, `-` for a
+skipped rank (ignored), a candidate repeated within one ballot (the first occurrence counts),
+a candidate withdrawn but still ranked (kept in the rankings; `Profile.withdrawn` says whom to
+skip). When the file has no name lines, the names come from comment lines
+`# ALTERNATIVE NAME i: Name (Party)` (as in Glasgow's 2007 files); the parenthesised suffix is the
+party. Refused: a bad header, a weight that is not a whole number (weights count ballots),
+equal rankings (`=`), a candidate number out of range, a ballot without its terminating `0`,
+anything else on a ballot line (such as a trailing comma), a missing end line, missing names.
+
+CSV rankings: one ballot a row, its cells the candidates' names in order of preference (empty
+cells are skipped ranks). An optional first row is a header when its first cell is `weight`
+(then every row starts with a whole-number weight) or `rank1`/`rank 1` (no weights). Lines
+starting with `#` are comments. Candidates are numbered in order of first appearance.
+
+JSON rankings: ``{"candidates": [names], "seats": N, "title": "...", "ballots":
+[{"ranking": [names], "weight": n}, ...]}``; `seats`, `title` and `weight` (default 1) are
+optional.
+
+CSV party totals: rows `party,votes` (whole numbers); a first row whose votes cell is not a
+number is a header.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from dualpower.counting.model import BallotFileError, PartyVotes, Profile
+
+FORMATS = ("blt", "csv", "json")
+
+_HEADER = re.compile(rb"^\s*(\d+)\s+(\d+)\s*$")
+_END_LINE = re.compile(rb"^[ \t]*0[ \t]*\r?$", re.MULTILINE)
+_ALT_NAME = re.compile(r"^#\s*ALTERNATIVE NAME\s+(\d+)\s*:\s*(.*?)\s*$", re.IGNORECASE)
+_PARTY_SUFFIX = re.compile(r"^(.*?)\s*\(([^()]*)\)$")
+_POW10 = np.array([10**k for k in range(19)], dtype=np.int64)
+
+
+def read_profile(path: str | Path, format: str | None = None) -> Profile:
+    """Read a ranked ballot file; `format` is `blt`, `csv` or `json`, else guessed from the name."""
+    path = Path(path)
+    fmt = (format or path.suffix.lstrip(".")).lower()
+    if fmt not in FORMATS:
+        raise BallotFileError(f"unknown ballot format {fmt!r} (use one of {', '.join(FORMATS)})")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BallotFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        if fmt == "blt":
+            return parse_blt(data)
+        return parse_csv(_decode(data)) if fmt == "csv" else parse_json(_decode(data))
+    except BallotFileError as exc:
+        if exc.path is None:
+            raise BallotFileError(_bare(exc), exc.line, str(path)) from None
+        raise
+
+
+def read_party_votes(path: str | Path) -> PartyVotes:
+    """Read a CSV of `party,votes` rows (header optional)."""
+    path = Path(path)
+    try:
+        text = _decode(path.read_bytes())
+    except OSError as exc:
+        raise BallotFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        return parse_party_votes(text)
+    except BallotFileError as exc:
+        raise BallotFileError(_bare(exc), exc.line, str(path)) from None
+
+
+def _bare(exc: BallotFileError) -> str:
+    msg = str(exc)
+    prefix = f"line {exc.line}: " if exc.line is not None else ""
+    return msg[len(prefix) :] if msg.startswith(prefix) else msg
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+# --- BLT -------------------------------------------------------------------------------------
+
+
+def parse_blt(data: bytes) -> Profile:
+    """Parse the bytes of a BLT file (see the module docstring)."""
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    lines_before = 0
+    pos = 0
+    header: re.Match[bytes] | None = None
+    while pos < len(data):  # skip leading blank and comment lines
+        nl = data.find(b"\n", pos)
+        nl = len(data) if nl < 0 else nl
+        line = data[pos:nl]
+        lines_before += 1
+        pos = nl + 1
+        if line.strip() and not line.lstrip().startswith(b"#"):
+            header = _HEADER.match(line)
+            if header is None:
+                shown = line.strip().decode("utf-8", "replace")[:60]
+                raise BallotFileError(
+                    f"bad header {shown!r}: expected 'candidates seats'", lines_before
+                )
+            break
+    if header is None:
+        raise BallotFileError("empty file: no header 'candidates seats'", lines_before or 1)
+    n_cands, seats = int(header[1]), int(header[2])
+    if n_cands < 1:
+        raise BallotFileError("the header names no candidates", lines_before)
+    withdrawn: set[int] = set()
+    first_line = lines_before + 1
+    nl = data.find(b"\n", pos)
+    nl = len(data) if nl < 0 else nl
+    if data[pos:nl].strip().startswith(b"-"):
+        withdrawn = _withdrawn(data[pos:nl], n_cands, first_line)
+        pos, first_line = nl + 1, first_line + 1
+    end = _END_LINE.search(data, pos)
+    if end is None:
+        last = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+        raise BallotFileError("truncated file: no end-of-ballots line '0'", max(last, 1))
+    section = data[pos : end.start()]
+    parsed = _ballots_fast(section, n_cands)
+    if parsed is None:
+        parsed = _ballots_exact(section, n_cands, first_line)
+    rows, weights = parsed
+    end_line = first_line + section.count(b"\n")
+    names, parties, title = _names(_decode(data[end.end() :]), n_cands, end_line)
+    return _profile(names, rows, weights, seats, title, withdrawn, parties)
+
+
+def _withdrawn(line: bytes, n_cands: int, line_no: int) -> set[int]:
+    out: set[int] = set()
+    for tok in line.split():
+        try:
+            value = int(tok)
+        except ValueError:
+            value = 0
+        if value >= 0 or -value > n_cands:
+            shown = tok.decode("utf-8", "replace")
+            raise BallotFileError(f"bad withdrawn candidate {shown!r}", line_no)
+        out.add(-value - 1)
+    return out
+
+
+def _ballots_fast(section: bytes, n_cands: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Vectorised parse of a clean ballot section; None when anything is unusual."""
+    if b"\r" in section or b"\t" in section:
+        section = section.replace(b"\r", b"").replace(b"\t", b" ")
+    if section.translate(None, b"0123456789 \n"):
+        return None
+    if section.startswith(b" ") or b"\n " in section:
+        return None
+    if not section.strip():
+        return np.full((0, 1), -1, dtype=np.int32), np.zeros(0, dtype=np.int64)
+    buf = np.frombuffer(section, dtype=np.uint8)
+    is_digit = buf >= 48
+    edge = np.diff(is_digit.view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    starts = np.flatnonzero(edge == 1)
+    lengths = np.flatnonzero(edge == -1) - starts
+    if lengths.max() > 18:
+        return None
+    values = (buf[starts] - 48).astype(np.int64)
+    for j in range(1, int(lengths.max())):
+        longer = np.flatnonzero(lengths > j)
+        values[longer] = values[longer] * 10 + (buf[starts[longer] + j] - 48)
+    first = np.ones(len(starts), dtype=bool)
+    first[1:] = buf[starts[1:] - 1] == 10
+    line_first = np.flatnonzero(first)
+    counts = np.diff(line_first, append=len(starts))
+    last = line_first + counts - 1
+    if counts.min() < 2 or values[last].any() or np.count_nonzero(values == 0) != len(last):
+        return None
+    cand = np.ones(len(starts), dtype=bool)
+    cand[line_first] = False
+    cand[last] = False
+    cand_values = values[cand]
+    if cand_values.size and cand_values.max() > n_cands:
+        return None
+    width = max(int(counts.max()) - 2, 1)
+    line_of = np.repeat(np.arange(len(line_first)), counts - 2)
+    col = np.arange(len(cand_values)) - np.repeat(np.cumsum(counts - 2) - (counts - 2), counts - 2)
+    rows = np.full((len(line_first), width), -1, dtype=np.int32)
+    rows[line_of, col] = cand_values - 1
+    return rows, values[line_first]
+
+
+def _ballots_exact(section: bytes, n_cands: int, first_line: int) -> tuple[np.ndarray, np.ndarray]:
+    """Line-by-line parse: tolerates the quirks listed in the module docstring, else raises."""
+    rankings: list[list[int]] = []
+    weights: list[int] = []
+    for offset, raw in enumerate(section.split(b"\n")):
+        line_no = first_line + offset
+        tokens = raw.decode("utf-8", "replace").split()
+        if not tokens or tokens[0].startswith("#"):
+            continue
+        if tokens[0].startswith("(") and tokens[0].endswith(")"):
+            tokens = tokens[1:]
+        weight = _weight(tokens[0] if tokens else "", line_no)
+        ranking = _ranking(tokens[1:], n_cands, line_no)
+        if weight:
+            rankings.append(ranking)
+            weights.append(weight)
+    width = max((len(r) for r in rankings), default=1) or 1
+    rows = np.full((len(rankings), width), -1, dtype=np.int32)
+    for i, ranking in enumerate(rankings):
+        rows[i, : len(ranking)] = ranking
+    return rows, np.array(weights, dtype=np.int64)
+
+
+def _weight(token: str, line_no: int) -> int:
+    if not token.isdigit():
+        raise BallotFileError(
+            f"ballot weight must be a whole number, got {token!r}" if token else "empty ballot",
+            line_no,
+        )
+    return int(token)
+
+
+def _ranking(tokens: Sequence[str], n_cands: int, line_no: int) -> list[int]:
+    if not tokens or tokens[-1] != "0":
+        raise BallotFileError("ballot line must end with 0", line_no)
+    ranking: list[int] = []
+    for tok in tokens[:-1]:
+        if tok == "-":
+            continue
+        if "=" in tok:
+            raise BallotFileError(f"equal rankings ({tok!r}) are not supported", line_no)
+        if not tok.isdigit():
+            raise BallotFileError(f"not a candidate number: {tok!r}", line_no)
+        number = int(tok)
+        if not 1 <= number <= n_cands:
+            raise BallotFileError(
+                f"unknown candidate {number} (candidates are numbered 1 to {n_cands})", line_no
+            )
+        if number - 1 not in ranking:
+            ranking.append(number - 1)
+    return ranking
+
+
+def _names(text: str, n_cands: int, end_line: int) -> tuple[list[str], list[str | None], str]:
+    entries: list[tuple[int, list[str]]] = []
+    alternatives: dict[int, str] = {}
+    last_line = end_line
+    for offset, raw in enumerate(text.split("\n")):
+        line_no = end_line + offset  # offset 0 is the rest of the end line
+        line = raw.strip()
+        if not line:
+            continue
+        last_line = line_no
+        if line.startswith("#"):
+            alt = _ALT_NAME.match(line)
+            if alt:
+                alternatives[int(alt[1])] = alt[2]
+            continue
+        entries.append((line_no, _strings(line, line_no)))
+    if len(entries) < n_cands and set(alternatives) >= set(range(1, n_cands + 1)):
+        title = entries[0][1][0] if entries else ""
+        if len(entries) > 1:
+            raise BallotFileError("unexpected line after the title", entries[1][0])
+        names, parties = [], []
+        for i in range(1, n_cands + 1):
+            split = _PARTY_SUFFIX.match(alternatives[i])
+            names.append(split[1] if split else alternatives[i])
+            parties.append(split[2].strip() if split else None)
+        return names, list(parties), title
+    if len(entries) < n_cands:
+        raise BallotFileError(
+            f"truncated file: {n_cands} candidate names expected, found {len(entries)}",
+            last_line + 1,
+        )
+    if len(entries) > n_cands + 1:
+        raise BallotFileError("unexpected line after the title", entries[n_cands + 1][0])
+    for line_no, strings in entries[:n_cands]:
+        if len(strings) > 2:
+            raise BallotFileError("a name line holds at most a name and a party", line_no)
+    names = [strings[0] for _, strings in entries[:n_cands]]
+    parties = [strings[1] if len(strings) > 1 else None for _, strings in entries[:n_cands]]
+    title = " ".join(entries[n_cands][1]) if len(entries) > n_cands else ""
+    return names, parties, title
+
+
+def _strings(line: str, line_no: int) -> list[str]:
+    """A name line: one unquoted string, or quoted strings with CSV-style doubled quotes."""
+    if not line.startswith('"'):
+        return [line]
+    out: list[str] = []
+    i = 0
+    while i < len(line):
+        if line[i].isspace():
+            i += 1
+            continue
+        if line[i] != '"':
+            raise BallotFileError(f"text after a quoted string: {line[i:]!r}", line_no)
+        chars: list[str] = []
+        i += 1
+        while True:
+            if i >= len(line):
+                raise BallotFileError("unterminated quoted string", line_no)
+            if line[i] == '"':
+                if line.startswith('""', i):
+                    chars.append('"')
+                    i += 2
+                    continue
+                i += 1
+                break
+            chars.append(line[i])
+            i += 1
+        out.append("".join(chars).strip())
+    return out
+
+
+# --- grouping --------------------------------------------------------------------------------
+
+
+def group_rankings(rows: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Merge identical rows of `rows` (padded with -1), summing their weights."""
+    keep = weights > 0
+    if not keep.all():
+        rows, weights = rows[keep], weights[keep]
+    if len(rows) == 0:
+        return rows.reshape(0, max(rows.shape[1], 1)), weights
+    width = rows.shape[1]
+    base = int(rows.max()) + 2
+    if base**width < 2**62:
+        powers = np.array([base**j for j in range(width)], dtype=np.int64)
+        keys = (rows.astype(np.int64) + 1) @ powers
+        order = np.argsort(keys, kind="stable")
+        sorted_keys = keys[order]
+        starts = np.flatnonzero(np.diff(sorted_keys, prepend=sorted_keys[0] - 1))
+        reps = order[starts]
+        sums = np.add.reduceat(weights[order], starts)
+    else:
+        uniq, inverse = np.unique(rows, axis=0, return_inverse=True)
+        sums = np.zeros(len(uniq), dtype=np.int64)
+        np.add.at(sums, inverse.ravel(), weights)
+        return uniq.astype(np.int32), sums
+    return rows[reps].astype(np.int32), sums.astype(np.int64)
+
+
+def _dedupe(rows: np.ndarray) -> np.ndarray:
+    """Keep the first occurrence of a candidate repeated within one ranking."""
+    if rows.shape[1] < 2:
+        return rows
+    srt = np.sort(rows, axis=1)
+    dup = ((srt[:, 1:] == srt[:, :-1]) & (srt[:, 1:] >= 0)).any(axis=1)
+    if not dup.any():
+        return rows
+    rows = rows.copy()
+    for i in np.flatnonzero(dup):
+        seen: list[int] = []
+        for c in rows[i]:
+            if c >= 0 and int(c) not in seen:
+                seen.append(int(c))
+        rows[i] = -1
+        rows[i, : len(seen)] = seen
+    return rows
+
+
+def _profile(
+    names: Sequence[str],
+    rows: np.ndarray,
+    weights: np.ndarray,
+    seats: int | None,
+    title: str,
+    withdrawn: set[int],
+    parties: Sequence[str | None] | None,
+) -> Profile:
+    rows, weights = group_rankings(rows, weights)
+    deduped = _dedupe(rows)
+    if deduped is not rows:
+        rows, weights = group_rankings(deduped, weights)
+    used = int((rows >= 0).sum(axis=1).max()) if len(rows) else 0
+    rows = np.ascontiguousarray(rows[:, : max(used, 1)])
+    has_party = parties is not None and any(p is not None for p in parties)
+    return Profile(
+        candidates=tuple(names),
+        rankings=rows,
+        weights=weights,
+        seats=seats,
+        title=title,
+        withdrawn=frozenset(withdrawn),
+        parties=tuple(parties) if has_party and parties is not None else None,
+    )
+
+
+# --- CSV and JSON rankings -------------------------------------------------------------------
+
+
+def parse_csv(text: str) -> Profile:
+    """Parse CSV rankings (see the module docstring)."""
+    index: dict[str, int] = {}
+    rankings: list[list[int]] = []
+    weights: list[int] = []
+    has_weight = False
+    seen_row = False
+    for line_no, row in _csv_rows(text):
+        cells = [c.strip() for c in row]
+        if not seen_row:
+            seen_row = True
+            head = cells[0].lower() if cells else ""
+            if head in ("weight", "rank1", "rank 1"):
+                has_weight = head == "weight"
+                continue
+        weight = 1
+        if has_weight:
+            weight = _weight(cells[0] if cells else "", line_no)
+            cells = cells[1:]
+        ranking: list[int] = []
+        for name in cells:
+            if name:
+                number = index.setdefault(name, len(index))
+                if number not in ranking:
+                    ranking.append(number)
+        if weight and ranking:
+            rankings.append(ranking)
+            weights.append(weight)
+    if not index:
+        raise BallotFileError("no ballots in the file")
+    rows = np.full((len(rankings), max(len(r) for r in rankings)), -1, dtype=np.int32)
+    for i, ranking in enumerate(rankings):
+        rows[i, : len(ranking)] = ranking
+    return _profile(list(index), rows, np.array(weights, dtype=np.int64), None, "", set(), None)
+
+
+def _csv_rows(text: str) -> list[tuple[int, list[str]]]:
+    out: list[tuple[int, list[str]]] = []
+    reader = csv.reader(io.StringIO(text))
+    try:
+        for row in reader:
+            if not row or not any(c.strip() for c in row) or row[0].lstrip().startswith("#"):
+                continue
+            out.append((reader.line_num, row))
+    except csv.Error as exc:
+        raise BallotFileError(f"bad CSV: {exc}", reader.line_num) from None
+    return out
+
+
+def parse_json(text: str) -> Profile:
+    """Parse JSON rankings (see the module docstring)."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BallotFileError(f"bad JSON: {exc.msg}", exc.lineno) from None
+    if not isinstance(doc, dict):
+        raise BallotFileError("a JSON ballot file is an object with candidates and ballots")
+    names = doc.get("candidates")
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names) or not names:
+        raise BallotFileError('"candidates" must be a non-empty list of names')
+    if len(set(names)) != len(names):
+        raise BallotFileError('"candidates" lists a name twice')
+    seats = doc.get("seats")
+    if seats is not None and (not isinstance(seats, int) or isinstance(seats, bool) or seats < 1):
+        raise BallotFileError('"seats" must be a positive whole number')
+    ballots = doc.get("ballots")
+    if not isinstance(ballots, list):
+        raise BallotFileError('"ballots" must be a list')
+    index = {name: i for i, name in enumerate(names)}
+    rankings: list[list[int]] = []
+    weights: list[int] = []
+    for k, ballot in enumerate(ballots, start=1):
+        ranking, weight = _json_ballot(ballot, index, k)
+        if weight and ranking:
+            rankings.append(ranking)
+            weights.append(weight)
+    width = max((len(r) for r in rankings), default=1)
+    rows = np.full((len(rankings), width), -1, dtype=np.int32)
+    for i, ranking in enumerate(rankings):
+        rows[i, : len(ranking)] = ranking
+    title = doc.get("title", "")
+    return _profile(names, rows, np.array(weights, dtype=np.int64), seats, str(title), set(), None)
+
+
+def _json_ballot(ballot: object, index: dict[str, int], k: int) -> tuple[list[int], int]:
+    if not isinstance(ballot, dict) or not isinstance(ballot.get("ranking"), list):
+        raise BallotFileError(f'ballot {k}: expected {{"ranking": [names], "weight": n}}')
+    weight = ballot.get("weight", 1)
+    if not isinstance(weight, int) or isinstance(weight, bool) or weight < 0:
+        raise BallotFileError(f"ballot {k}: weight must be a whole number, got {weight!r}")
+    ranking: list[int] = []
+    for name in ballot["ranking"]:
+        if not isinstance(name, str) or name not in index:
+            raise BallotFileError(f"ballot {k}: unknown candidate {name!r}")
+        if index[name] not in ranking:
+            ranking.append(index[name])
+    return ranking, weight
+
+
+# --- party totals ----------------------------------------------------------------------------
+
+
+def parse_party_votes(text: str) -> PartyVotes:
+    """Parse `party,votes` rows (see the module docstring)."""
+    parties: list[str] = []
+    votes: list[int] = []
+    for k, (line_no, row) in enumerate(_csv_rows(text)):
+        cells = [c.strip() for c in row]
+        while len(cells) > 2 and not cells[-1]:
+            cells.pop()
+        if len(cells) != 2:
+            raise BallotFileError(f"expected 'party,votes', got {len(cells)} cells", line_no)
+        party, count = cells
+        if not count.isdigit():
+            if k == 0:
+                continue  # a header row
+            raise BallotFileError(f"votes must be a whole number, got {count!r}", line_no)
+        if not party:
+            raise BallotFileError("empty party name", line_no)
+        if party in parties:
+            raise BallotFileError(f"party {party!r} listed twice", line_no)
+        parties.append(party)
+        votes.append(int(count))
+    if not parties:
+        raise BallotFileError("no party totals in the file")
+    return PartyVotes(parties=tuple(parties), votes=tuple(votes))

@@ -1,0 +1,204 @@
+"""Single transferable vote by Meek's method (Hill, Wichmann and Woodall, Computer Journal 1987).
+
+The rule:
+
+- Each candidate has a keep value: 1 while hopeful, 0 once excluded (or withdrawn), and in (0, 1]
+  once elected. A ballot gives each candidate on it, in order, the keep value's share of what is
+  left of it: `keep * left`, and passes `(1 - keep) * left` on. What passes beyond the last
+  choice is the excess (exhausted votes).
+- The quota is `(valid votes - excess) / (seats + 1)`, recomputed with every distribution.
+- The keep value of each elected candidate is scaled by `quota / votes` and the ballots are
+  distributed again, until every elected candidate holds the quota (within the tolerance).
+- Then every hopeful candidate with more than the quota is elected; if none is, the hopeful
+  candidate with fewest votes is excluded (keep value 0) and the iteration starts again.
+- When the seats left equal the hopeful candidates left, they are all elected.
+
+Precision: IEEE 754 double (float64) throughout, vectorised over the grouped rankings.
+Iteration stops when every elected candidate is within `TOL * quota` of the quota
+(`TOL = 1e-9`; at most `MAX_ITERATIONS` passes). When the elected hold every vote that has not
+exhausted, their surplus can reach nobody and the quota would fall with their votes: the keep
+values are then left as they are.
+"More than the quota" means above `quota * (1 + TOL)`, and totals within `TOL * quota` of each
+other are equal. Keep values stay in (0, 1]. A tie for exclusion is broken by looking back at earlier rounds, then by a lot drawn with
+`random.Random(seed)`, recorded in `ties` (as in `irv`).
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+from dualpower.counting.irv import break_tie, check_profile
+from dualpower.counting.model import CountError, CountResult, Profile, Round
+
+TOL = 1e-9
+MAX_ITERATIONS = 100_000
+FLOOR = 1e-300  # keeps keep values and divisors above zero
+PRECISION = (
+    f"float64; keep values iterated until each elected candidate is within {TOL:g} x quota "
+    f"of the quota; totals within {TOL:g} x quota count as equal"
+)
+
+
+class MeekCount:
+    """The state of a Meek count: keep values, and the ballots as a padded index array."""
+
+    def __init__(self, profile: Profile, seats: int):
+        self.profile = profile
+        self.seats = seats
+        nc = len(profile.candidates)
+        # Padding points at an extra "candidate" nc whose keep value is always 0.
+        self.index = np.where(profile.rankings < 0, nc, profile.rankings).astype(np.intp)
+        self.weights = profile.weights.astype(np.float64)
+        self.keep = np.ones(nc + 1)
+        self.keep[nc] = 0.0
+        for c in profile.withdrawn:
+            self.keep[c] = 0.0
+        self.total = float(self.weights.sum())
+        self.iterations = 0
+
+    def distribute(self) -> tuple[np.ndarray, float, float]:
+        """One pass over the ballots: (votes per candidate, excess, quota)."""
+        nc = self.keep.shape[0] - 1
+        if self.index.size == 0:
+            return np.zeros(nc), self.total, 0.0
+        k = self.keep[self.index]
+        left_after = np.cumprod(1.0 - k, axis=1)
+        left_before = np.empty_like(left_after)
+        left_before[:, 0] = 1.0
+        left_before[:, 1:] = left_after[:, :-1]
+        share = left_before * k * self.weights[:, None]
+        votes = np.bincount(self.index.ravel(), weights=share.ravel(), minlength=nc + 1)[:nc]
+        excess = float(self.weights @ left_after[:, -1])
+        return votes, excess, (self.total - excess) / (self.seats + 1)
+
+    def converge(self, elected: list[int]) -> tuple[np.ndarray, float, float]:
+        """Scale the elected candidates' keep values until each holds the quota.
+
+        If after a pass no vote at all reaches a candidate who is not elected, what the elected
+        pass on can only exhaust: the quota then falls as fast as their votes and has no fixed
+        point above zero, so that pass is undone and the keep values stay as they were.
+        """
+        votes, excess, quota = self.distribute()
+        e = np.asarray(elected, dtype=np.intp)
+        for _ in range(MAX_ITERATIONS):
+            if not elected or quota <= 0:
+                break
+            over = votes[e] - quota
+            settled = (np.abs(over) <= TOL * quota) | ((over < 0) & (self.keep[e] >= 1.0))
+            if settled.all():
+                break
+            kept, last = self.keep[e].copy(), (votes, excess, quota)
+            scaled = self.keep[e] * quota / np.maximum(votes[e], FLOOR)
+            self.keep[e] = np.clip(scaled, FLOOR, 1.0)
+            votes, excess, quota = self.distribute()
+            if votes.sum() - votes[e].sum() <= 1e-12 * self.total:
+                self.keep[e] = kept
+                votes, excess, quota = last
+                break
+            self.iterations += 1
+        return votes, excess, quota
+
+
+def count_stv_meek(profile: Profile, seats: int, *, seed: int = 0) -> CountResult:
+    """Count `profile` for `seats` winners by Meek's method; see the module docstring."""
+    check_profile(profile)
+    names = profile.candidates
+    hopeful = [c for c in range(len(names)) if c not in profile.withdrawn]
+    if not 1 <= seats <= len(hopeful):
+        raise CountError(f"seats must be between 1 and {len(hopeful)} candidates, not {seats}")
+    meek = MeekCount(profile, seats)
+    rng = random.Random(seed)
+    elected: list[int] = []
+    rounds: list[Round] = []
+    history: list[np.ndarray] = []
+    ties: list[str] = []
+    prev: np.ndarray | None = None
+    while True:
+        votes, excess, quota = meek.converge(elected)
+        if len(elected) == seats:
+            break
+        tol = TOL * quota
+        if len(elected) + len(hopeful) <= seats:
+            won = sorted(hopeful, key=lambda c: (-votes[c], c))
+            note = "as many hopeful candidates as seats left: all elected"
+            out: list[int] = []
+        else:
+            won = sorted(
+                (c for c in hopeful if votes[c] > quota + tol), key=lambda c: (-votes[c], c)
+            )
+            note = f"above the quota {quota:.6f}" if won else ""
+            out = [] if won else [_loser(hopeful, votes, history, rng, names, tol, seed, ties)]
+            if out:
+                note = f"{names[out[0]]} excluded: fewest votes ({votes[out[0]]:.6f})"
+                if ties and ties[-1].startswith(f"round {len(rounds) + 1}:"):
+                    note += " by lot"
+                meek.keep[out[0]] = 0.0
+        elected += won
+        hopeful = [c for c in hopeful if c not in won and c not in out]
+        rounds.append(_round(len(rounds) + 1, names, votes, excess, prev, won, out, note, meek))
+        history.append(votes)
+        prev = votes
+    rounds.append(_round(len(rounds) + 1, names, votes, excess, prev, [], [], "final totals", meek))
+    return CountResult(
+        method="stv-meek",
+        seats=seats,
+        winners=tuple(names[c] for c in elected),
+        rounds=tuple(rounds),
+        ballots=profile.ballots,
+        quota=round(quota, 9),
+        seed=seed,
+        ties=tuple(ties),
+        precision=PRECISION,
+    )
+
+
+def _loser(
+    hopeful: list[int],
+    votes: np.ndarray,
+    history: list[np.ndarray],
+    rng: random.Random,
+    names: tuple[str, ...],
+    tol: float,
+    seed: int,
+    ties: list[str],
+) -> int:
+    low = min(votes[c] for c in hopeful)
+    tied = [c for c in hopeful if votes[c] - low <= tol]
+    if len(tied) == 1:
+        return tied[0]
+    loser, lot = break_tie(tied, history, rng, names, tol=tol, seed=seed)
+    if lot:
+        ties.append(f"round {len(history) + 1}: {lot}")
+    return loser
+
+
+def _round(
+    number: int,
+    names: tuple[str, ...],
+    votes: np.ndarray,
+    excess: float,
+    prev: np.ndarray | None,
+    won: list[int],
+    out: list[int],
+    note: str,
+    meek: MeekCount,
+) -> Round:
+    shown = [c for c in range(len(names)) if meek.keep[c] > 0 or c in out]
+    keep = ", ".join(
+        f"{names[c]} {meek.keep[c]:.9f}" for c in shown if 0 < meek.keep[c] < 1 and c not in out
+    )
+    if keep:
+        note = f"{note}; keep values: {keep}" if note else f"keep values: {keep}"
+    return Round(
+        number=number,
+        totals={names[c]: round(float(votes[c]), 6) for c in shown},
+        elected=tuple(names[c] for c in won),
+        excluded=tuple(names[c] for c in out),
+        transfers={}
+        if prev is None
+        else {names[c]: round(float(votes[c] - prev[c]), 6) for c in shown},
+        non_transferable=round(excess, 6),
+        note=f"{note} (after {meek.iterations} iterations in all)",
+    )

@@ -1,0 +1,256 @@
+"""Single transferable vote by the Scottish Local Government Elections Order 2007 (SSI 2007/42,
+schedule 1, rules 45 to 52).
+
+- Rule 45-46: the quota is the number of valid ballots divided by seats + 1, ignoring the
+  fraction, plus one (the Droop quota). A valid ballot ranks at least one standing candidate.
+- Rule 47: a candidate whose votes equal or exceed the quota at any stage is elected.
+- Rule 48: a surplus (votes above the quota) is transferred from all the ballot papers the
+  candidate holds (weighted inclusive Gregory): each paper passes to its next continuing
+  preference at the value surplus x (the paper's value when received) / (the candidate's total),
+  truncated to five decimal places. Papers with no next preference are non-transferable; the
+  elected candidate is left with exactly the quota. A candidate who reaches the quota exactly has
+  no surplus and no stage is spent on it.
+- Rule 49: when several surpluses wait, the largest is transferred first; equal surpluses go in
+  order of the candidates' votes at the most recent earlier stage at which they differed, and by
+  lot if they never did.
+- Rule 50-51: when no surplus waits, the candidate with the fewest votes is excluded and all its
+  papers pass on, in one stage, at the value at which it received them. A tie for fewest is
+  broken by the most recent earlier stage at which the tied candidates differed (the fewest
+  then is excluded), else by lot.
+- Rule 52: when the continuing candidates are no more than the vacancies, they are all elected
+  and no further transfer is made. The count also stops when every seat is filled.
+
+Votes are fixed-point integers in units of 10^-5 (`SCALE`); no decision uses a float. A lot is
+drawn with `random.Random(seed).choice` over the tied candidates in ballot-file order, and every
+draw is recorded in `CountResult.ties`. Withdrawn candidates are skipped on every ballot.
+Identical ballots always travel together, so the count works on the grouped rankings of the
+`Profile`: each distinct ranking has a holder (or -1) and a value.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from dualpower.counting.model import CountError, CountResult, Profile, Round
+
+SCALE = 100_000
+METHOD = "stv-scottish"
+
+
+@dataclass
+class _Stage:
+    number: int
+    totals: np.ndarray
+    elected: list[int] = field(default_factory=list)
+    excluded: list[int] = field(default_factory=list)
+    transfers: np.ndarray | None = None
+    non_transferable: int = 0
+    note: str = ""
+
+
+class _Count:
+    """The state of one count: who holds each distinct ranking, at what value."""
+
+    def __init__(self, profile: Profile, seats: int, seed: int) -> None:
+        self.names = profile.candidates
+        self.n = len(profile.candidates)
+        self.seats = seats
+        self.seed = seed
+        self.rng: random.Random | None = None
+        self.ties: list[str] = []
+        self.rankings = profile.rankings
+        self.weights = profile.weights.astype(np.int64)
+        self.continuing = np.ones(self.n, dtype=bool)
+        self.continuing[list(profile.withdrawn)] = False
+        self.elected: list[int] = []
+        self.pending: list[int] = []
+        self.holder = self._next_holder(np.arange(len(self.weights)))
+        self.value = np.full(len(self.weights), SCALE, dtype=np.int64)
+        self.valid = int(self.weights[self.holder >= 0].sum())
+        self.quota = (self.valid // (seats + 1) + 1) * SCALE
+        self.totals = np.zeros(self.n, dtype=np.int64)
+        self._credit(self.holder, self.weights * SCALE, self.totals)
+        self.stages: list[_Stage] = []
+
+    # --- moving papers ------------------------------------------------------------------
+
+    def _next_holder(self, rows: np.ndarray) -> np.ndarray:
+        """Each row's highest-ranked continuing candidate, or -1.
+
+        Candidates ranked above the current holder are all elected, excluded or withdrawn
+        (none of which ever continues again), so scanning from the top equals scanning on.
+        """
+        if len(rows) == 0 or self.rankings.shape[1] == 0:
+            return np.full(len(rows), -1, dtype=np.int64)
+        lookup = np.append(self.continuing, False)  # index -1 (padding) is never continuing
+        sub = self.rankings[rows]
+        ok = lookup[sub]
+        col = ok.argmax(axis=1)
+        picked = sub[np.arange(len(rows)), col].astype(np.int64)
+        return np.where(ok[np.arange(len(rows)), col], picked, -1)
+
+    def _credit(self, dest: np.ndarray, amounts: np.ndarray, into: np.ndarray) -> None:
+        has = dest >= 0
+        np.add.at(into, dest[has], amounts[has])
+
+    def _move(self, source: int, revalue: Callable[[np.ndarray], np.ndarray] | None) -> np.ndarray:
+        """Pass every paper `source` holds to its next preference; returns the credits."""
+        rows = np.flatnonzero(self.holder == source)
+        old = self.value[rows]
+        new = old if revalue is None else revalue(old)
+        dest = self._next_holder(rows)
+        credits = np.zeros(self.n, dtype=np.int64)
+        self._credit(dest, self.weights[rows] * new, credits)
+        self.holder[rows] = dest
+        self.value[rows] = np.where(dest >= 0, new, 0)
+        return credits
+
+    # --- stages ---------------------------------------------------------------------------
+
+    def first_stage(self) -> None:
+        stage = _Stage(1, self.totals.copy(), note="first preferences")
+        self.stages.append(stage)
+        self._elect_reaching_quota(stage)
+
+    def transfer_surplus(self, c: int) -> None:
+        total = int(self.totals[c])
+        surplus = total - self.quota
+        credits = self._move(c, lambda v: (surplus * v) // total)
+        lost = surplus - int(credits.sum())
+        credits[c] = -surplus
+        self.totals += credits
+        stage = self._stage(credits, lost, f"surplus of {self.names[c]} transferred")
+        self._elect_reaching_quota(stage)
+
+    def exclude(self, c: int, why: str) -> None:
+        self.continuing[c] = False
+        credits = self._move(c, None)
+        lost = int(self.totals[c] - credits.sum())
+        credits[c] = -int(self.totals[c])
+        self.totals += credits
+        stage = self._stage(credits, lost, f"{self.names[c]} excluded: {why}")
+        stage.excluded.append(c)
+        self._elect_reaching_quota(stage)
+
+    def _stage(self, credits: np.ndarray, lost: int, note: str) -> _Stage:
+        stage = _Stage(len(self.stages) + 1, self.totals.copy(), transfers=credits, note=note)
+        stage.non_transferable = lost
+        self.stages.append(stage)
+        return stage
+
+    def _elect_reaching_quota(self, stage: _Stage) -> None:
+        reached = [c for c in np.flatnonzero(self.continuing) if self.totals[c] >= self.quota]
+        for c in sorted(reached, key=lambda c: (-int(self.totals[c]), int(c))):
+            if len(self.elected) == self.seats:
+                break
+            self.continuing[c] = False
+            self.elected.append(int(c))
+            stage.elected.append(int(c))
+            if self.totals[c] > self.quota:
+                self.pending.append(int(c))
+
+    # --- choices --------------------------------------------------------------------------
+
+    def next_surplus(self) -> int:
+        largest = max(int(self.totals[c]) for c in self.pending)
+        tied = [c for c in self.pending if self.totals[c] == largest]
+        c = self._break_tie(tied, highest=True, what="surplus transferred first")
+        self.pending.remove(c)
+        return c
+
+    def lowest(self) -> tuple[int, str]:
+        hopeful = [int(c) for c in np.flatnonzero(self.continuing)]
+        least = min(int(self.totals[c]) for c in hopeful)
+        tied = [c for c in hopeful if self.totals[c] == least]
+        c = self._break_tie(tied, highest=False, what="excluded")
+        return c, "lowest total" if len(tied) == 1 else "lowest total, tie broken"
+
+    def _break_tie(self, tied: list[int], *, highest: bool, what: str) -> int:
+        """Rules 49(2)-(3) and 51(2): look back at earlier stages, then draw lots."""
+        for stage in reversed(self.stages[:-1]):
+            if len(tied) == 1:
+                break
+            votes = [int(stage.totals[c]) for c in tied]
+            best = max(votes) if highest else min(votes)
+            tied = [c for c, v in zip(tied, votes, strict=True) if v == best]
+        if len(tied) == 1:
+            return tied[0]
+        if self.rng is None:
+            self.rng = random.Random(self.seed)
+        chosen: int = self.rng.choice(tied)
+        names = ", ".join(self.names[c] for c in tied)
+        self.ties.append(
+            f"stage {len(self.stages) + 1}: lot between {names}: {self.names[chosen]} {what}"
+        )
+        return chosen
+
+    # --- the whole count ------------------------------------------------------------------
+
+    def run(self) -> None:
+        self.first_stage()
+        while len(self.elected) < self.seats:
+            hopeful = np.flatnonzero(self.continuing)
+            if len(hopeful) <= self.seats - len(self.elected):
+                self.stages[-1].elected.extend(int(c) for c in hopeful)
+                self.stages[-1].note += "; the remaining candidates fill the remaining seats"
+                self.elected.extend(int(c) for c in hopeful)
+                self.continuing[hopeful] = False
+                break
+            if self.pending:
+                self.transfer_surplus(self.next_surplus())
+            else:
+                self.exclude(*self.lowest())
+
+    def result(self) -> CountResult:
+        rounds = tuple(self._round(stage) for stage in self.stages)
+        return CountResult(
+            method=METHOD,
+            seats=self.seats,
+            winners=tuple(self.names[c] for c in self.elected),
+            rounds=rounds,
+            ballots=self.valid,
+            quota=self.quota // SCALE,
+            seed=self.seed,
+            ties=tuple(self.ties),
+            precision="votes to 5 decimal places; transfer values truncated",
+        )
+
+    def _round(self, stage: _Stage) -> Round:
+        transfers: dict[str, float | int] = {}
+        if stage.transfers is not None:
+            transfers = {
+                self.names[c]: _votes(int(v)) for c, v in enumerate(stage.transfers) if v != 0
+            }
+        return Round(
+            number=stage.number,
+            totals={name: _votes(int(v)) for name, v in zip(self.names, stage.totals, strict=True)},
+            elected=tuple(self.names[c] for c in stage.elected),
+            excluded=tuple(self.names[c] for c in stage.excluded),
+            transfers=transfers,
+            non_transferable=_votes(stage.non_transferable),
+            note=stage.note,
+        )
+
+
+def _votes(fixed: int) -> float | int:
+    """A fixed-point total as a number: an int when whole, else a float to 5 places."""
+    whole, frac = divmod(fixed, SCALE)
+    return whole if frac == 0 else round(fixed / SCALE, 5)
+
+
+def count_stv_scottish(profile: Profile, seats: int, *, seed: int = 0) -> CountResult:
+    """Count `profile` for `seats` seats by the Scottish rules of 2007 (see the module doc)."""
+    standing = len(profile.candidates) - len(profile.withdrawn)
+    if seats < 1:
+        raise CountError("stv-scottish needs at least one seat")
+    if seats > standing:
+        raise CountError(f"{seats} seats but only {standing} candidates standing")
+    count = _Count(profile, seats, seed)
+    if count.valid == 0:
+        raise CountError("no valid ballots to count")
+    count.run()
+    return count.result()

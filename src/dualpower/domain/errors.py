@@ -1,0 +1,58 @@
+"""Errors the domain raises when a rule refuses something (STYLE.md convention 4).
+
+Each carries one clear sentence for the person who caused it; the web layer maps them to a 4xx
+status and the CLI to exit status 2, both showing that sentence.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A rule of DESIGN.md refused an act; `message` says which rule and why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ApportionmentError(DomainError):
+    """Seat apportionment settings that cannot be applied (DESIGN.md section 1)."""
+
+
+class NotFound(DomainError):
+    """Something named by id does not exist (HTTP 404)."""
+
+
+class InvalidRequest(DomainError):
+    """The request is malformed for this rule (HTTP 422)."""
+
+
+class NotAllowed(DomainError):
+    """The actor has no right to this act (HTTP 403)."""
+
+
+class Conflict(DomainError):
+    """The act clashes with the current state (HTTP 409)."""
+
+
+class AlreadyVoted(Conflict):
+    """One vote per member and question."""
+
+
+class BadCredentials(DomainError):
+    """Wrong username or password (HTTP 401)."""
+
+
+class RollError(DomainError):
+    """A roll file that cannot be imported; nothing of it is imported."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(f"line {line}: {message}" if line is not None else message)
+        self.line = line
+
+
+class FoundingError(DomainError):
+    """A founding plan that cannot be carried out (or a federation already founded)."""

@@ -1,0 +1,102 @@
+"""A founding plan: the structure, factions and roll a federation starts from (DESIGN.md 2.4:
+the founding is the one bootstrap act). Checked here before anything is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from dualpower.domain.errors import FoundingError
+from dualpower.domain.model import DEFAULT_SECTIONS
+
+
+@dataclass(frozen=True)
+class FactionPlan:
+    name: str
+    short: str
+    colour: str
+    platform: str = ""
+
+
+@dataclass(frozen=True)
+class CouncilPlan:
+    name: str
+    parent: str | None
+    recall_rule: str = "direct"
+    recall_trigger_bp: int = 2000
+    seat_method: str = "block"
+    apportionment: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class UnitPlan:
+    name: str
+    kind: str
+    section: str
+    council: str
+
+
+@dataclass(frozen=True)
+class MemberPlan:
+    username: str
+    name: str
+    unit: str
+    password_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class FoundingPlan:
+    name: str
+    factions: tuple[FactionPlan, ...]
+    councils: tuple[CouncilPlan, ...]
+    units: tuple[UnitPlan, ...]
+    members: tuple[MemberPlan, ...]
+    sections: tuple[str, ...] = DEFAULT_SECTIONS
+    is_demo: bool = False
+
+
+def _unique(names: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise FoundingError(f"two {what} are named {name!r}")
+        seen.add(name)
+
+
+def check_plan(plan: FoundingPlan) -> list[CouncilPlan]:
+    """Refuse a plan that breaks the structure rules; return the councils top-down."""
+    _unique([c.name for c in plan.councils], "councils")
+    _unique([u.name for u in plan.units], "base units")
+    _unique([f.name for f in plan.factions], "factions")
+    _unique([m.username for m in plan.members], "members")
+    chiefs = [c for c in plan.councils if c.parent is None]
+    if len(chiefs) != 1:
+        raise FoundingError(f"a federation has exactly one chief council, not {len(chiefs)}")
+    by_name = {c.name: c for c in plan.councils}
+    for council in plan.councils:
+        if council.parent is not None and council.parent not in by_name:
+            raise FoundingError(f"council {council.name!r}: no parent council {council.parent!r}")
+        if council.recall_rule not in ("direct", "vote"):
+            raise FoundingError(f"council {council.name!r}: recall rule is direct or vote")
+    ordered = _top_down(chiefs[0], plan.councils)
+    if len(ordered) != len(plan.councils):
+        raise FoundingError("the councils do not form one tree under the chief council")
+    for unit in plan.units:
+        if unit.council not in by_name:
+            raise FoundingError(f"unit {unit.name!r}: no council {unit.council!r}")
+        if unit.section not in plan.sections:
+            raise FoundingError(f"unit {unit.name!r}: no section {unit.section!r}")
+    unit_names = {u.name for u in plan.units}
+    for member in plan.members:
+        if member.unit not in unit_names:
+            raise FoundingError(f"member {member.username!r}: no base unit {member.unit!r}")
+    return ordered
+
+
+def _top_down(chief: CouncilPlan, councils: tuple[CouncilPlan, ...]) -> list[CouncilPlan]:
+    ordered, frontier = [chief], [chief]
+    while frontier:
+        frontier = [c for c in councils if c.parent in {p.name for p in frontier}]
+        ordered += frontier
+    return ordered

@@ -1,0 +1,62 @@
+"""A roll file: the members of a base unit, one a row (DESIGN.md 1: a member is on the roll of
+exactly one base unit at a time).
+
+CSV with a header row. Required columns: `username`, `name`. Optional: `unit` (the unit's name or
+id; when absent, every row goes to the unit named on the command line). Usernames are 2-80
+characters of letters, digits, `.`, `_` and `-`. Any bad row refuses the whole file, naming its
+line: nothing is imported from a file with an error.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+
+from dualpower.domain.errors import RollError
+
+USERNAME = re.compile(r"^[A-Za-z0-9._-]{2,80}$")
+REQUIRED = ("username", "name")
+
+
+@dataclass(frozen=True)
+class RollEntry:
+    line: int
+    username: str
+    name: str
+    unit: str | None
+
+
+def parse_roll(text: str) -> list[RollEntry]:
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        raise RollError("the roll file is empty", line=1) from None
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise RollError(f"the header lacks the column(s) {', '.join(missing)}", line=1)
+    index = {name: header.index(name) for name in header}
+    entries: list[RollEntry] = []
+    seen: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise RollError(f"expected {len(header)} columns, found {len(row)}", line=line)
+        username = row[index["username"]].strip()
+        name = row[index["name"]].strip()
+        if not USERNAME.match(username):
+            raise RollError(f"bad username {username!r}", line=line)
+        if not name:
+            raise RollError("the name is empty", line=line)
+        if username in seen:
+            raise RollError(f"username {username!r} is already on line {seen[username]}", line=line)
+        seen[username] = line
+        unit = row[index["unit"]].strip() if "unit" in index else None
+        entries.append(RollEntry(line=line, username=username, name=name, unit=unit or None))
+    if not entries:
+        raise RollError("the roll file has no members", line=reader.line_num or 1)
+    return entries

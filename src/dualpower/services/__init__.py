@@ -1,0 +1,1 @@
+"""Use cases: one transaction each, appending their acts to the audit log."""

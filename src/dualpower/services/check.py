@@ -1,0 +1,86 @@
+"""The invariant checker (DESIGN.md 2.1-2.4) over the whole database.
+
+- 2.1 power from below: every active mandate was won in a closed election of its own
+  electorate, by its holder; a higher-council mandate rests on an active mandate of the same
+  holder in the council that elected it, and so on down to a base unit's vote.
+- Seats: no electorate has more active mandates than its seats, and the seats in force are
+  those its latest general election filled.
+- 2.2: no active office term rests on an ended mandate.
+"""
+
+from __future__ import annotations
+
+from dualpower.domain.model import Election, Mandate
+from dualpower.store.uow import UnitOfWork
+
+
+def check(uow: UnitOfWork) -> list[str]:
+    """Every violation found, as one sentence each; empty when every invariant holds."""
+    with uow:
+        mandates = {md.id: md for md in uow.mandates.list()}
+        elections = {e.id: e for e in uow.elections.list()}
+        winners = {e.id: _winning_members(uow, e) for e in elections.values()}
+        electorates = {e.id: e for e in uow.electorates.list()}
+        problems: list[str] = []
+        for md in mandates.values():
+            if md.is_active:
+                problems += _trace(md, mandates, elections, winners, electorates)
+        problems += _seats(uow, mandates, elections)
+        problems += [
+            f"office term {term} rests on ended mandate {mandate}"
+            for term, mandate in uow.offices.terms_on_ended_mandates()
+        ]
+    return problems
+
+
+def _winning_members(uow: UnitOfWork, election: Election) -> set[int]:
+    result = uow.elections.result(election.id) or {}
+    by_candidate = {c.id: c.member_id for c in uow.elections.candidates(election.id)}
+    return {by_candidate.get(int(w), -1) for w in result.get("winners", [])}
+
+
+def _trace(md, mandates, elections, winners, electorates) -> list[str]:  # type: ignore[no-untyped-def]
+    where = f"mandate {md.id} (holder {md.holder_id}, council {md.council_id})"
+    election = elections.get(md.election_id)
+    if election is None or election.status == "open":
+        return [f"{where}: no closed election gave it"]
+    if election.electorate_id != md.electorate_id:
+        return [f"{where}: its election was not of its electorate"]
+    if md.holder_id not in winners[election.id]:
+        return [f"{where}: its holder did not win election {election.id}"]
+    electorate = electorates[md.electorate_id]
+    if electorate.kind == "unit":
+        return []
+    below: Mandate | None = mandates.get(md.depends_on_id)
+    if below is None or not below.is_active:
+        return [f"{where}: it rests on no active mandate in the council below"]
+    if below.holder_id != md.holder_id or below.council_id != electorate.source_id:
+        return [f"{where}: it rests on a mandate of another holder or council"]
+    return _trace(below, mandates, elections, winners, electorates)
+
+
+def _seats(
+    uow: UnitOfWork, mandates: dict[int, Mandate], elections: dict[int, Election]
+) -> list[str]:
+    problems = []
+    for electorate in uow.electorates.list():
+        active = [
+            md for md in mandates.values() if md.is_active and md.electorate_id == electorate.id
+        ]
+        if len(active) > electorate.seats:
+            problems.append(
+                f"electorate {electorate.id} has {len(active)} deputies "
+                f"for {electorate.seats} seats"
+            )
+        general = [
+            e
+            for e in elections.values()
+            if e.electorate_id == electorate.id and e.kind != "by" and e.status != "open"
+        ]
+        if general and max(general, key=lambda e: e.id).seats not in (electorate.seats,):
+            latest = max(general, key=lambda e: e.id)
+            problems.append(
+                f"electorate {electorate.id} has {electorate.seats} seats in force but its "
+                f"latest election filled {latest.seats}"
+            )
+    return problems

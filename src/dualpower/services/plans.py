@@ -1,0 +1,66 @@
+"""Reading a founding plan from JSON (for `dualpower init --plan FILE`).
+
+    {"name": "...", "sections": [...]?,
+     "factions": [{"name", "short", "colour", "platform"?}],
+     "councils": [{"name", "parent": name or null, "recall_rule"?, "recall_trigger_bp"?,
+                   "seat_method"?, "apportionment": {...}}],
+     "units": [{"name", "kind", "section", "council"}],
+     "members": [{"username", "name", "unit"}]}
+
+Members of a plan have no password: the operator sets them with `dualpower passwd`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from dualpower.domain.errors import FoundingError
+from dualpower.domain.founding import (
+    CouncilPlan,
+    FactionPlan,
+    FoundingPlan,
+    MemberPlan,
+    UnitPlan,
+)
+from dualpower.domain.model import DEFAULT_SECTIONS
+
+
+def _items(data: dict[str, Any], key: str, cls: type, fields: tuple[str, ...]) -> tuple:  # type: ignore[type-arg]
+    items = data.get(key, [])
+    if not isinstance(items, list):
+        raise FoundingError(f"plan: {key!r} must be a list")
+    out = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise FoundingError(f"plan: {key}[{i}] must be an object")
+        unknown = set(item) - set(fields)
+        if unknown:
+            raise FoundingError(f"plan: {key}[{i}] has unknown field(s) {sorted(unknown)}")
+        try:
+            out.append(cls(**item))
+        except TypeError as error:
+            raise FoundingError(f"plan: {key}[{i}]: {error}") from None
+    return tuple(out)
+
+
+def plan_from_json(text: str) -> FoundingPlan:
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        raise FoundingError(f"plan: not JSON ({error})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+        raise FoundingError("plan: an object with a name is needed")
+    return FoundingPlan(
+        name=data["name"],
+        sections=tuple(data.get("sections", DEFAULT_SECTIONS)),
+        factions=_items(data, "factions", FactionPlan, ("name", "short", "colour", "platform")),
+        councils=_items(
+            data,
+            "councils",
+            CouncilPlan,
+            ("name", "parent", "recall_rule", "recall_trigger_bp", "seat_method", "apportionment"),
+        ),
+        units=_items(data, "units", UnitPlan, ("name", "kind", "section", "council")),
+        members=_items(data, "members", MemberPlan, ("username", "name", "unit")),
+    )

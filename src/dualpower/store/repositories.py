@@ -1,0 +1,315 @@
+"""Repositories: rows in, domain dataclasses out. One class a topic, all on one connection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import fields
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Table, and_, delete, func, insert, select, update
+
+from dualpower.domain import model as m
+from dualpower.store import tables as t
+
+T = TypeVar("T")
+
+
+def as_utc(value: Any) -> Any:
+    # SQLite returns naive datetimes; every datetime in the domain is aware UTC.
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def to_domain(cls: type[T], row: Any) -> T:
+    data = row._mapping
+    kwargs = {f.name: as_utc(data[f.name]) for f in fields(cls) if f.name in data}  # type: ignore[arg-type]
+    return cls(**kwargs)
+
+
+class _Repo:
+    table: Table
+    model: type
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def add(self, **values: Any) -> int:
+        result = self.conn.execute(insert(self.table).values(**values))
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def add_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.conn.execute(insert(self.table), list(rows))
+
+    def get(self, id_: int) -> Any | None:
+        row = self.conn.execute(select(self.table).where(self.table.c.id == id_)).first()
+        return to_domain(self.model, row) if row else None
+
+    def list(self, *where: Any, order_by: Any = None) -> list[Any]:
+        query = (
+            select(self.table)
+            .where(*where)
+            .order_by(order_by if order_by is not None else self.table.c.id)
+        )
+        return [to_domain(self.model, row) for row in self.conn.execute(query)]
+
+    def set(self, id_: int, **values: Any) -> None:
+        self.conn.execute(update(self.table).where(self.table.c.id == id_).values(**values))
+
+
+class FederationRepo(_Repo):
+    table, model = t.federations, m.Federation
+
+    def only(self) -> m.Federation | None:
+        found = self.list()
+        return found[0] if found else None
+
+    def get(self, id_: int) -> m.Federation | None:
+        fed = super().get(id_)
+        if fed is not None:
+            fed.sections = tuple(fed.sections)
+        return fed
+
+
+class FactionRepo(_Repo):
+    table, model = t.factions, m.Faction
+
+
+class CouncilRepo(_Repo):
+    table, model = t.councils, m.Council
+
+    def children(self, council_id: int) -> list[m.Council]:
+        return self.list(t.councils.c.parent_id == council_id)
+
+    def chief(self, federation_id: int) -> m.Council | None:
+        found = self.list(
+            t.councils.c.federation_id == federation_id, t.councils.c.parent_id.is_(None)
+        )
+        return found[0] if found else None
+
+
+class UnitRepo(_Repo):
+    table, model = t.base_units, m.BaseUnit
+
+    def by_name(self, federation_id: int, name: str) -> m.BaseUnit | None:
+        found = self.list(
+            t.base_units.c.federation_id == federation_id, t.base_units.c.name == name
+        )
+        return found[0] if found else None
+
+    def roll_sizes(self) -> dict[int, int]:
+        mm = t.memberships
+        query = (
+            select(mm.c.unit_id, func.count()).where(mm.c.end_at.is_(None)).group_by(mm.c.unit_id)
+        )
+        return {unit_id: n for unit_id, n in self.conn.execute(query)}
+
+
+class MemberRepo(_Repo):
+    table, model = t.members, m.Member
+
+    def by_username(self, username: str) -> m.Member | None:
+        found = self.list(t.members.c.username == username)
+        return found[0] if found else None
+
+    def password_hash(self, member_id: int) -> str | None:
+        query = select(t.members.c.password_hash).where(t.members.c.id == member_id)
+        return self.conn.execute(query).scalar()
+
+    def usernames(self, names: Iterable[str]) -> set[str]:
+        query = select(t.members.c.username).where(t.members.c.username.in_(list(names)))
+        return set(self.conn.execute(query).scalars())
+
+    def of_unit(self, unit_id: int) -> list[m.Member]:
+        mm = t.memberships
+        query = (
+            select(t.members)
+            .join(mm, mm.c.member_id == t.members.c.id)
+            .where(mm.c.unit_id == unit_id, mm.c.end_at.is_(None))
+            .order_by(t.members.c.display_name, t.members.c.id)
+        )
+        return [to_domain(m.Member, row) for row in self.conn.execute(query)]
+
+    def current_unit_id(self, member_id: int) -> int | None:
+        mm = t.memberships
+        query = select(mm.c.unit_id).where(mm.c.member_id == member_id, mm.c.end_at.is_(None))
+        return self.conn.execute(query).scalar()
+
+
+class MembershipRepo(_Repo):
+    table, model = t.memberships, m.Membership
+
+    def history(self, member_id: int) -> list[m.Membership]:
+        return self.list(t.memberships.c.member_id == member_id, order_by=t.memberships.c.start_at)
+
+
+class ElectorateRepo(_Repo):
+    table, model = t.electorates, m.Electorate
+
+    def of_council(self, council_id: int) -> list[m.Electorate]:
+        return self.list(t.electorates.c.council_id == council_id)
+
+    def for_unit(self, unit_id: int) -> m.Electorate | None:
+        found = self.list(t.electorates.c.unit_id == unit_id)
+        return found[0] if found else None
+
+    def for_source_council(self, council_id: int) -> m.Electorate | None:
+        found = self.list(t.electorates.c.source_council_id == council_id)
+        return found[0] if found else None
+
+
+class MandateRepo(_Repo):
+    table, model = t.mandates, m.Mandate
+
+    def active(self, *where: Any) -> list[m.Mandate]:
+        return self.list(t.mandates.c.end_at.is_(None), *where)
+
+    def active_in_council(self, council_id: int) -> list[m.Mandate]:
+        return self.active(t.mandates.c.council_id == council_id)
+
+    def active_of_holder(self, member_id: int) -> list[m.Mandate]:
+        return self.active(t.mandates.c.holder_id == member_id)
+
+    def dependants(self, mandate_id: int) -> list[m.Mandate]:
+        return self.active(t.mandates.c.depends_on_id == mandate_id)
+
+    def end(self, mandate_id: int, at: datetime, reason: str) -> bool:
+        """End an active mandate; False when it had already ended (a concurrent end won)."""
+        result = self.conn.execute(
+            update(t.mandates)
+            .where(and_(t.mandates.c.id == mandate_id, t.mandates.c.end_at.is_(None)))
+            .values(end_at=at, end_reason=reason)
+        )
+        return result.rowcount == 1
+
+
+class ElectionRepo(_Repo):
+    table, model = t.elections, m.Election
+
+    def result(self, election_id: int) -> dict[str, Any] | None:
+        query = select(t.elections.c.result).where(t.elections.c.id == election_id)
+        return self.conn.execute(query).scalar()
+
+    def candidates(self, election_id: int) -> list[m.Candidate]:
+        query = select(t.candidates).where(t.candidates.c.election_id == election_id)
+        return [
+            to_domain(m.Candidate, r) for r in self.conn.execute(query.order_by(t.candidates.c.id))
+        ]
+
+    def add_candidate(self, election_id: int, member_id: int, faction_id: int | None) -> int:
+        result = self.conn.execute(
+            insert(t.candidates).values(
+                election_id=election_id, member_id=member_id, faction_id=faction_id
+            )
+        )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def add_participation(self, election_id: int, member_id: int) -> None:
+        self.conn.execute(
+            insert(t.participations).values(election_id=election_id, member_id=member_id)
+        )
+
+    def add_ballot(
+        self, receipt: str, election_id: int, choices: list[int], voter_id: int | None
+    ) -> None:
+        self.conn.execute(
+            insert(t.ballots).values(
+                receipt=receipt, election_id=election_id, choices=choices, voter_id=voter_id
+            )
+        )
+
+    def has_participated(self, election_id: int, member_id: int) -> bool:
+        query = select(t.participations.c.member_id).where(
+            t.participations.c.election_id == election_id,
+            t.participations.c.member_id == member_id,
+        )
+        return self.conn.execute(query).first() is not None
+
+    def published_ballots(self, election_id: int) -> list[dict[str, Any]]:
+        """Receipt and choices of every ballot, ordered by receipt (random, so no cast order)."""
+        query = (
+            select(t.ballots.c.receipt, t.ballots.c.choices)
+            .where(t.ballots.c.election_id == election_id)
+            .order_by(t.ballots.c.receipt)
+        )
+        return [{"receipt": r, "choices": list(c)} for r, c in self.conn.execute(query)]
+
+    def ballot_choices(self, election_id: int) -> list[list[int]]:
+        query = select(t.ballots.c.choices).where(t.ballots.c.election_id == election_id)
+        return [list(c) for c in self.conn.execute(query).scalars()]
+
+
+class OfficeRepo(_Repo):
+    table, model = t.offices, m.Office
+
+    def active_terms_on(self, mandate_id: int) -> list[int]:
+        ot = t.office_terms
+        query = select(ot.c.id).where(ot.c.mandate_id == mandate_id, ot.c.end_at.is_(None))
+        return list(self.conn.execute(query).scalars())
+
+    def terms_on_ended_mandates(self) -> list[tuple[int, int]]:
+        ot, md = t.office_terms, t.mandates
+        query = (
+            select(ot.c.id, md.c.id)
+            .join(md, md.c.id == ot.c.mandate_id)
+            .where(ot.c.end_at.is_(None), md.c.end_at.is_not(None))
+        )
+        return [(term, mandate) for term, mandate in self.conn.execute(query)]
+
+    def end_term(self, term_id: int, at: datetime, reason: str) -> None:
+        ot = t.office_terms
+        self.conn.execute(
+            update(ot)
+            .where(ot.c.id == term_id, ot.c.end_at.is_(None))
+            .values(end_at=at, end_reason=reason)
+        )
+
+
+class AuditRepo:
+    """Appends acts; the sequencer (store/sequencer.py) chains them after commit."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def append(
+        self, act: str, payload: str, actor: str | None, is_operator: bool, recorded_at: str
+    ) -> None:
+        self.conn.execute(
+            insert(t.audit_log).values(
+                act=act,
+                payload=payload,
+                actor=actor,
+                is_operator=is_operator,
+                recorded_at=recorded_at,
+            )
+        )
+
+    def append_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.conn.execute(insert(t.audit_log), list(rows))
+
+
+class TokenRepo:
+    """API tokens and page sessions, looked up by the SHA-256 of the token."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def add(self, **values: Any) -> None:
+        self.conn.execute(insert(t.auth_tokens).values(**values))
+
+    def find(self, token_hash: str, kind: str) -> tuple[m.Member, str | None, datetime] | None:
+        query = (
+            select(t.members, t.auth_tokens.c.csrf_token, t.auth_tokens.c.expires_at)
+            .join(t.auth_tokens, t.auth_tokens.c.member_id == t.members.c.id)
+            .where(t.auth_tokens.c.token_hash == token_hash, t.auth_tokens.c.kind == kind)
+        )
+        row = self.conn.execute(query).first()
+        if row is None:
+            return None
+        return to_domain(m.Member, row), row.csrf_token, as_utc(row.expires_at)
+
+    def remove(self, token_hash: str) -> None:
+        self.conn.execute(delete(t.auth_tokens).where(t.auth_tokens.c.token_hash == token_hash))

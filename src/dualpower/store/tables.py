@@ -1,0 +1,287 @@
+"""The schema: SQLAlchemy Core tables, portable between SQLite and PostgreSQL.
+
+Uniqueness rules are constraints here, not only Python checks (a check-then-insert lets two
+concurrent requests both pass): one active mandate per seat, one active roll entry per member,
+one vote per member and question, one chief council per federation.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+Id = Integer().with_variant(BigInteger(), "postgresql")
+
+
+def _pk() -> Column:
+    return Column("id", Id, primary_key=True, autoincrement=True)
+
+
+def _fk(name: str, target: str, nullable: bool = False, **kw: object) -> Column:
+    return Column(name, Id, ForeignKey(target), nullable=nullable, **kw)
+
+
+def _at(name: str, nullable: bool = False) -> Column:
+    return Column(name, DateTime(timezone=True), nullable=nullable)
+
+
+def _active_unique(name: str, table: str, *cols: str) -> Index:
+    """A unique index over rows still in force (end_at IS NULL): a partial index on both."""
+    where = text("end_at IS NULL")
+    return Index(name, *cols, unique=True, sqlite_where=where, postgresql_where=where)
+
+
+federations = Table(
+    "federations",
+    metadata,
+    _pk(),
+    Column("name", String(200), nullable=False),
+    _at("founded_at"),
+    Column("sections", JSON, nullable=False),
+    Column("is_demo", Boolean, nullable=False, default=False),
+)
+
+factions = Table(
+    "factions",
+    metadata,
+    _pk(),
+    _fk("federation_id", "federations.id"),
+    Column("name", String(200), nullable=False),
+    Column("short", String(20), nullable=False),
+    Column("colour", String(20), nullable=False),
+    Column("platform", Text, nullable=False, default=""),
+    UniqueConstraint("federation_id", "name"),
+)
+
+councils = Table(
+    "councils",
+    metadata,
+    _pk(),
+    _fk("federation_id", "federations.id"),
+    Column("name", String(200), nullable=False),
+    _fk("parent_id", "councils.id", nullable=True),
+    Column("recall_rule", String(10), nullable=False, default="direct"),
+    Column("recall_trigger_bp", Integer, nullable=False, default=2000),
+    Column("seat_method", String(20), nullable=False, default="block"),
+    Column("apportionment", JSON, nullable=False),
+    CheckConstraint("recall_rule IN ('direct', 'vote')", name="recall_rule"),
+    CheckConstraint("recall_trigger_bp > 0 AND recall_trigger_bp <= 10000", name="trigger"),
+    Index(
+        "uq_councils_one_chief",
+        "federation_id",
+        unique=True,
+        sqlite_where=text("parent_id IS NULL"),
+        postgresql_where=text("parent_id IS NULL"),
+    ),
+)
+
+base_units = Table(
+    "base_units",
+    metadata,
+    _pk(),
+    _fk("federation_id", "federations.id"),
+    _fk("council_id", "councils.id"),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("section", String(60), nullable=False),
+    UniqueConstraint("federation_id", "name"),
+)
+
+members = Table(
+    "members",
+    metadata,
+    _pk(),
+    _fk("federation_id", "federations.id"),
+    Column("username", String(80), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("password_hash", String(200), nullable=True),
+    Column("is_verified", Boolean, nullable=False, default=False),
+    _at("joined_at"),
+)
+
+memberships = Table(
+    "memberships",
+    metadata,
+    _pk(),
+    _fk("member_id", "members.id", index=True),
+    _fk("unit_id", "base_units.id", index=True),
+    _at("start_at"),
+    _at("end_at", nullable=True),
+    Column("end_reason", String(40), nullable=True),
+    _active_unique("uq_memberships_one_unit", "memberships", "member_id"),
+)
+
+electorates = Table(
+    "electorates",
+    metadata,
+    _pk(),
+    _fk("council_id", "councils.id", index=True),
+    Column("kind", String(10), nullable=False),
+    _fk("unit_id", "base_units.id", nullable=True, unique=True),
+    _fk("source_council_id", "councils.id", nullable=True, unique=True),
+    Column("seats", Integer, nullable=False),
+    CheckConstraint(
+        "(kind = 'unit' AND unit_id IS NOT NULL AND source_council_id IS NULL) OR "
+        "(kind = 'council' AND source_council_id IS NOT NULL AND unit_id IS NULL)",
+        name="source",
+    ),
+    CheckConstraint("seats >= 0", name="seats"),
+)
+
+elections = Table(
+    "elections",
+    metadata,
+    _pk(),
+    _fk("federation_id", "federations.id"),
+    _fk("electorate_id", "electorates.id", nullable=True, index=True),
+    _fk("office_id", "offices.id", nullable=True),
+    Column("seats", Integer, nullable=False),
+    Column("seat_no", Integer, nullable=True),
+    Column("method", String(20), nullable=False),
+    Column("is_secret", Boolean, nullable=False, default=False),
+    Column("status", String(10), nullable=False, default="open"),
+    Column("kind", String(10), nullable=False, default="general"),
+    _at("opened_at"),
+    _at("closed_at", nullable=True),
+    Column("result", JSON, nullable=True),
+    CheckConstraint("status IN ('open', 'closed', 'published')", name="status"),
+    CheckConstraint("kind IN ('founding', 'general', 'by')", name="kind"),
+    CheckConstraint("seats >= 1", name="seats"),
+)
+
+candidates = Table(
+    "candidates",
+    metadata,
+    _pk(),
+    _fk("election_id", "elections.id", index=True),
+    _fk("member_id", "members.id"),
+    _fk("faction_id", "factions.id", nullable=True),
+    UniqueConstraint("election_id", "member_id"),
+)
+
+# Who took part: one row per member and election; the unique constraint stops double voting.
+participations = Table(
+    "participations",
+    metadata,
+    _fk("election_id", "elections.id", primary_key=True),
+    _fk("member_id", "members.id", primary_key=True),
+)
+
+# A ballot row carries no time and no sequential id: its key is the random receipt code.
+# voter_id is set only for open ballots.
+ballots = Table(
+    "ballots",
+    metadata,
+    Column("receipt", String(40), primary_key=True),
+    _fk("election_id", "elections.id", index=True),
+    Column("choices", JSON, nullable=False),
+    _fk("voter_id", "members.id", nullable=True),
+    UniqueConstraint("election_id", "voter_id"),
+)
+
+mandates = Table(
+    "mandates",
+    metadata,
+    _pk(),
+    _fk("council_id", "councils.id", index=True),
+    _fk("electorate_id", "electorates.id", index=True),
+    Column("seat_no", Integer, nullable=False),
+    _fk("holder_id", "members.id", index=True),
+    _fk("faction_id", "factions.id", nullable=True),
+    _fk("election_id", "elections.id"),
+    _at("start_at"),
+    _at("end_at", nullable=True),
+    Column("end_reason", String(20), nullable=True),
+    _fk("depends_on_id", "mandates.id", nullable=True, index=True),
+    _active_unique("uq_mandates_one_per_seat", "mandates", "electorate_id", "seat_no"),
+)
+
+offices = Table(
+    "offices",
+    metadata,
+    _pk(),
+    _fk("council_id", "councils.id", index=True),
+    Column("name", String(100), nullable=False),
+    Column("capabilities", JSON, nullable=False),
+    Column("stipend", Integer, nullable=False, default=0),
+    UniqueConstraint("council_id", "name"),
+    CheckConstraint("stipend >= 0", name="stipend"),
+)
+
+office_terms = Table(
+    "office_terms",
+    metadata,
+    _pk(),
+    _fk("office_id", "offices.id", index=True),
+    _fk("holder_id", "members.id", index=True),
+    _fk("mandate_id", "mandates.id", nullable=True, index=True),
+    _fk("election_id", "elections.id"),
+    _at("start_at"),
+    _at("end_at", nullable=True),
+    Column("end_reason", String(20), nullable=True),
+    _active_unique("uq_office_terms_one_holder", "office_terms", "office_id"),
+)
+
+# Bearer tokens and page sessions: only a SHA-256 of the token is stored.
+auth_tokens = Table(
+    "auth_tokens",
+    metadata,
+    _pk(),
+    _fk("member_id", "members.id", index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("kind", String(10), nullable=False),
+    Column("csrf_token", String(64), nullable=True),
+    _at("created_at"),
+    _at("expires_at"),
+    CheckConstraint("kind IN ('api', 'session')", name="kind"),
+)
+
+# The audit log: written in the act's transaction with seq/prev_hash/entry_hash NULL; the
+# sequencer sets those once, just after commit. Triggers refuse every other UPDATE and DELETE.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    _pk(),
+    Column("seq", BigInteger, nullable=True, unique=True),
+    Column("act", String(60), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("actor", String(80), nullable=True),
+    Column("is_operator", Boolean, nullable=False, default=False),
+    Column("recorded_at", String(40), nullable=False),
+    Column("prev_hash", String(64), nullable=True),
+    Column("entry_hash", String(64), nullable=True),
+)
+
+audit_heads = Table(
+    "audit_heads",
+    metadata,
+    _pk(),
+    Column("size", BigInteger, nullable=False, unique=True),
+    Column("root", String(64), nullable=False),
+    Column("frontier", JSON, nullable=False),
+    Column("recorded_at", String(40), nullable=False),
+)

@@ -43,7 +43,7 @@ def ratio_settings(draw: st.DrawFn) -> ApportionmentSettings:
     default = draw(st.none() | rules) if len(by_kind) < len(KINDS) else None
     if default is None:
         by_kind = {k: by_kind.get(k) or next(iter(by_kind.values())) for k in KINDS}
-    low = draw(st.none() | st.integers(1, 400))
+    low = draw(st.none() | st.integers(1, 120))
     high = draw(st.none() | st.integers(low or 1, 150))
     return ApportionmentSettings(default, by_kind, house_minimum=low, house_maximum=high)
 
@@ -64,11 +64,43 @@ def bounds(rule: Rule) -> tuple[int, int | None]:
     return rule.minimum_per_electorate, rule.maximum_per_electorate
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(electorates, ratio_settings())
 def test_ratio_rule_properties(
     items: list[tuple[int, str, int]], rules_: ApportionmentSettings
 ) -> None:
+    check_ratio(items, rules_)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    electorates,
+    st.builds(RatioRule, st.integers(1, 1_000), st.integers(0, 2), st.none()),
+    st.booleans(),
+    st.integers(1, 100),
+)
+def test_house_maximum_scales_down(
+    items: list[tuple[int, str, int]], rule: RatioRule, has_companies: bool, house_maximum: int
+) -> None:
+    by_kind: dict[str, Rule] = {"company": FixedSeats(1)} if has_companies else {}
+    check_ratio(items, ApportionmentSettings(rule, by_kind, house_maximum=house_maximum))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    electorates,
+    st.builds(RatioRule, st.integers(1_000, 20_000), st.integers(0, 2), st.none()),
+    st.builds(RatioRule, st.integers(1_000, 20_000), st.integers(0, 2), st.integers(2, 30)),
+    st.integers(1, 200),
+)
+def test_house_minimum_scales_up(
+    items: list[tuple[int, str, int]], rule: RatioRule, village: RatioRule, house_minimum: int
+) -> None:
+    by_kind: dict[str, Rule] = {"village": village}
+    check_ratio(items, ApportionmentSettings(rule, by_kind, house_minimum=house_minimum))
+
+
+def check_ratio(items: list[tuple[int, str, int]], rules_: ApportionmentSettings) -> None:
     own = {key: rules_.rule_for(kind) for key, kind, _ in items}
     eligible = [key for key, _, size in items if is_eligible(own[key], size)]
     plain = {key: own[key].seats_for(size) for key, _, size in items}
@@ -117,7 +149,7 @@ def test_ratio_rule_properties(
             assert seats[ka] >= seats[kb]
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     st.lists(st.integers(0, 50_000) | st.integers(0, 50), min_size=1, max_size=25),
     st.integers(1, 300),

@@ -12,12 +12,14 @@ perfect subtrees the leaves so far decompose into (one per 1-bit of the size, O(
 RFC's split always puts the largest perfect subtree on the left, so the root is those subtree
 roots folded from right to left. pymerkle 7 hashes the same way (the tests cross-check it), but
 it keeps every leaf in memory; verification streams, so the fold is written out here.
+`frontier` / `from_frontier` save and restore that stack, so the sequencer extends the tree
+batch after batch without reading the log again.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 EMPTY_ROOT = hashlib.sha256(b"").digest()
@@ -88,11 +90,23 @@ def frontier(acc: MerkleAccumulator) -> list[list[int | str]]:
     return [[height, node.hex()] for height, node in acc._stack]
 
 
-def from_frontier(size: int, state: list[list[int | str]]) -> MerkleAccumulator:
-    """An accumulator resumed from `frontier()` output after `size` leaves."""
+def from_frontier(size: int, state: Sequence[Sequence[int | str]]) -> MerkleAccumulator:
+    """An accumulator resumed from `frontier()` output after `size` leaves.
+
+    The heights must be the 1-bits of `size`, highest first: a frontier is checked, not trusted.
+    """
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        raise ValueError(f"a tree size must be a whole number >= 0, not {size!r}")
+    heights = [h for h in range(size.bit_length() - 1, -1, -1) if size >> h & 1]
+    try:
+        stack = [(int(height), bytes.fromhex(str(node))) for height, node in state]
+    except (TypeError, ValueError):
+        raise ValueError("a frontier is a list of [height, root hex] pairs") from None
+    if [h for h, _ in stack] != heights:
+        raise ValueError(f"the frontier does not describe a tree of {size} leaves")
+    if any(len(node) != 32 for _, node in stack):
+        raise ValueError("frontier roots must be SHA-256 hashes (64 hex digits)")
     acc = MerkleAccumulator()
-    acc._stack = [(int(height), bytes.fromhex(str(node))) for height, node in state]
+    acc._stack = stack
     acc._size = size
-    if sum(1 << h for h, _ in acc._stack) != size:
-        raise ValueError("the frontier does not describe a tree of that size")
     return acc

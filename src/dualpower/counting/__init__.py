@@ -39,7 +39,12 @@ __all__ = [
 
 
 def default_seats(data: Profile | PartyVotes, method: str) -> int:
-    """The seats to fill when none are given: the file's own number, else 1 where that is usual."""
+    """The seats to fill when none are given: the file's own number, else 1 where that is usual.
+
+    Instant-runoff always fills one seat, whatever the file says.
+    """
+    if method == "irv":
+        return 1
     if isinstance(data, Profile) and data.seats is not None:
         return data.seats
     if method in SINGLE_SEAT_DEFAULT:

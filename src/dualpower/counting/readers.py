@@ -143,18 +143,38 @@ def parse_blt(data: bytes) -> Profile:
     if data[pos:nl].strip().startswith(b"-"):
         withdrawn = _withdrawn(data[pos:nl], n_cands, first_line)
         pos, first_line = nl + 1, first_line + 1
-    end = _END_LINE.search(data, pos)
+    end = _end_line(data, pos)
     if end is None:
         last = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
         raise BallotFileError("truncated file: no end-of-ballots line '0'", max(last, 1))
-    section = data[pos : end.start()]
+    section = data[pos : end[0]]
     parsed = _ballots_fast(section, n_cands)
+    grouped = parsed is not None
     if parsed is None:
         parsed = _ballots_exact(section, n_cands, first_line)
     rows, weights = parsed
-    end_line = first_line + section.count(b"\n")
-    names, parties, title = _names(_decode(data[end.end() :]), n_cands, end_line)
-    return _profile(names, rows, weights, seats, title, withdrawn, parties)
+    try:
+        names, parties, title = _names(_decode(data[end[1] :]), n_cands)
+    except BallotFileError as exc:  # its line counts from the end line: make it absolute
+        end_line = first_line + section.count(b"\n")
+        raise BallotFileError(_bare(exc), end_line + (exc.line or 0)) from None
+    return _profile(names, rows, weights, seats, title, withdrawn, parties, grouped=grouped)
+
+
+def _end_line(data: bytes, pos: int) -> tuple[int, int] | None:
+    """Where the end-of-ballots line (a lone 0) starts and ends, searching from `pos`."""
+    at = pos - 1  # the newline before `pos` (or -1 at the start)
+    while True:
+        at = data.find(b"\n0", at) if at >= 0 else (-1 if data.startswith(b"0") else 0)
+        if at < 0:
+            match = _END_LINE.search(data, pos)  # a padded "  0" line, if any
+            return None if match is None else (match.start(), match.end())
+        stop = at + 2
+        while stop < len(data) and data[stop] in b" \t\r":
+            stop += 1
+        if stop == len(data) or data[stop] == 10:
+            return at + 1, stop
+        at += 1
 
 
 def _withdrawn(line: bytes, n_cands: int, line_no: int) -> set[int]:
@@ -171,46 +191,110 @@ def _withdrawn(line: bytes, n_cands: int, line_no: int) -> set[int]:
     return out
 
 
+_CHUNK = 1 << 20  # parse in pieces of about a megabyte: small arrays stay in cache
+
+
 def _ballots_fast(section: bytes, n_cands: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """Vectorised parse of a clean ballot section; None when anything is unusual."""
+    """Vectorised parse of a clean ballot section, already grouped; None when anything is
+    unusual (the exact path then parses it, or says what is wrong on which line)."""
     if b"\r" in section or b"\t" in section:
         section = section.replace(b"\r", b"").replace(b"\t", b" ")
-    if section.translate(None, b"0123456789 \n"):
+    if section.translate(None, b"0123456789 \n") or section.startswith(b" "):
         return None
-    if section.startswith(b" ") or b"\n " in section:
+    if b"\n " in section:
         return None
-    if not section.strip():
+    if not section or section.isspace():
         return np.full((0, 1), -1, dtype=np.int32), np.zeros(0, dtype=np.int64)
-    buf = np.frombuffer(section, dtype=np.uint8)
+    if not section.endswith(b"\n"):
+        section += b"\n"
+    bits = _bits(n_cands)
+    max_width = 62 // bits
+    keys: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    width = 1
+    start = 0
+    while start < len(section):
+        stop = section.find(b"\n", min(start + _CHUNK, len(section) - 1)) + 1
+        parsed = _parse_chunk(np.frombuffer(section, np.uint8, stop - start, start), n_cands)
+        if parsed is None or parsed[2] > max_width:
+            return None
+        keys.append(parsed[0])
+        weights.append(parsed[1])
+        width = max(width, parsed[2])
+        start = stop
+    uniq, sums = _sum_by_key(np.concatenate(keys), np.concatenate(weights))
+    return _decode_keys(uniq, bits, width), sums
+
+
+def _bits(n_cands: int) -> int:
+    """Bits for one candidate number (1..n, 0 for padding) in a ranking's key."""
+    return max(int(n_cands).bit_length(), 1)
+
+
+def _parse_chunk(buf: np.ndarray, n_cands: int) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """Lines `weight c1 .. ck 0` (whole lines, ending in a newline): the key of each ranking
+    (c_j shifted left by j slots of `_bits` bits), each weight, and the longest ranking; None if a line is malformed."""
     is_digit = buf >= 48
-    edge = np.diff(is_digit.view(np.int8), prepend=np.int8(0), append=np.int8(0))
-    starts = np.flatnonzero(edge == 1)
-    lengths = np.flatnonzero(edge == -1) - starts
-    if lengths.max() > 18:
+    ends = np.flatnonzero(is_digit[:-1] & ~is_digit[1:])  # the last digit of each token
+    values = _token_values(buf, is_digit, ends)
+    if values is None or len(ends) == 0:
         return None
-    values = (buf[starts] - 48).astype(np.int64)
-    for j in range(1, int(lengths.max())):
-        longer = np.flatnonzero(lengths > j)
-        values[longer] = values[longer] * 10 + (buf[starts[longer] + j] - 48)
-    first = np.ones(len(starts), dtype=bool)
-    first[1:] = buf[starts[1:] - 1] == 10
-    line_first = np.flatnonzero(first)
-    counts = np.diff(line_first, append=len(starts))
-    last = line_first + counts - 1
+    last = np.flatnonzero(buf[ends + 1] == 10)  # tokens that end their line
+    counts = np.diff(last, prepend=-1)
+    first = last - counts + 1
     if counts.min() < 2 or values[last].any() or np.count_nonzero(values == 0) != len(last):
         return None
-    cand = np.ones(len(starts), dtype=bool)
-    cand[line_first] = False
-    cand[last] = False
-    cand_values = values[cand]
-    if cand_values.size and cand_values.max() > n_cands:
-        return None
-    width = max(int(counts.max()) - 2, 1)
-    line_of = np.repeat(np.arange(len(line_first)), counts - 2)
-    col = np.arange(len(cand_values)) - np.repeat(np.cumsum(counts - 2) - (counts - 2), counts - 2)
-    rows = np.full((len(line_first), width), -1, dtype=np.int32)
-    rows[line_of, col] = cand_values - 1
-    return rows, values[line_first]
+    if values.max() > n_cands:
+        candidates = values.copy()
+        candidates[first] = 0
+        if candidates.max() > n_cands:
+            return None
+    bits = _bits(n_cands)
+    keys = np.zeros(len(first), dtype=np.int64)
+    for j in range(int(counts.max()) - 2):
+        has = np.flatnonzero(counts > j + 2)
+        keys[has] |= values[first[has] + 1 + j].astype(np.int64) << (bits * j)
+    return keys, values[first].astype(np.int64), int(counts.max()) - 2
+
+
+def _token_values(buf: np.ndarray, is_digit: np.ndarray, ends: np.ndarray) -> np.ndarray | None:
+    """The number each token spells, from its last digit backwards (None beyond 9 digits)."""
+    digits = buf - np.uint8(48)
+    values = digits[ends].astype(np.int32)
+    at = np.flatnonzero(is_digit[ends - 1])  # tokens with another digit before the last
+    pos = ends[at] - 1
+    for place in range(1, 10):
+        if len(at) == 0:
+            return values
+        values[at] += digits[pos].astype(np.int32) * 10**place
+        more = np.flatnonzero(is_digit[pos - 1])
+        at, pos = at[more], pos[more] - 1
+    return None if len(at) else values
+
+
+def _decode_keys(keys: np.ndarray, bits: int, width: int) -> np.ndarray:
+    """Rows of candidate indices (padded with -1) from keys holding c_j + 1 in slot j."""
+    rows = np.empty((len(keys), width), dtype=np.int32)
+    mask = (1 << bits) - 1
+    for j in range(width):
+        rows[:, j] = (keys >> (bits * j)) & mask
+    rows -= 1
+    return rows
+
+
+def _sum_by_key(keys: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct keys (sorted) with the summed weights of each."""
+    if len(keys) == 0:
+        return keys, weights
+    top = int(weights.max()) + 1
+    if int(keys.max()) < 2**62 // top:
+        packed = np.sort(keys * top + weights)  # one sort of plain integers: fast
+        keys, weights = np.divmod(packed, top)
+    else:
+        order = np.argsort(keys, kind="stable")
+        keys, weights = keys[order], weights[order]
+    starts = np.flatnonzero(np.diff(keys, prepend=keys[0] - 1))
+    return keys[starts], np.add.reduceat(weights, starts)
 
 
 def _ballots_exact(section: bytes, n_cands: int, first_line: int) -> tuple[np.ndarray, np.ndarray]:
@@ -266,12 +350,14 @@ def _ranking(tokens: Sequence[str], n_cands: int, line_no: int) -> list[int]:
     return ranking
 
 
-def _names(text: str, n_cands: int, end_line: int) -> tuple[list[str], list[str | None], str]:
+def _names(text: str, n_cands: int) -> tuple[list[str], list[str | None], str]:
+    """Names, parties and title from the text after the end line (line numbers in errors
+    count from that line, as 0)."""
     entries: list[tuple[int, list[str]]] = []
     alternatives: dict[int, str] = {}
-    last_line = end_line
+    last_line = 0
     for offset, raw in enumerate(text.split("\n")):
-        line_no = end_line + offset  # offset 0 is the rest of the end line
+        line_no = offset  # offset 0 is the rest of the end line
         line = raw.strip()
         if not line:
             continue
@@ -346,42 +432,46 @@ def group_rankings(rows: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, n
     keep = weights > 0
     if not keep.all():
         rows, weights = rows[keep], weights[keep]
+    width = max(rows.shape[1], 1)
     if len(rows) == 0:
-        return rows.reshape(0, max(rows.shape[1], 1)), weights
-    width = rows.shape[1]
-    base = int(rows.max()) + 2
-    if base**width < 2**62:
-        powers = np.array([base**j for j in range(width)], dtype=np.int64)
-        keys = (rows.astype(np.int64) + 1) @ powers
-        order = np.argsort(keys, kind="stable")
-        sorted_keys = keys[order]
-        starts = np.flatnonzero(np.diff(sorted_keys, prepend=sorted_keys[0] - 1))
-        reps = order[starts]
-        sums = np.add.reduceat(weights[order], starts)
-    else:
+        return rows.reshape(0, width).astype(np.int32), weights.astype(np.int64)
+    bits = _bits(int(rows.max()) + 1)
+    if bits * width > 62:
         uniq, inverse = np.unique(rows, axis=0, return_inverse=True)
         sums = np.zeros(len(uniq), dtype=np.int64)
         np.add.at(sums, inverse.ravel(), weights)
         return uniq.astype(np.int32), sums
-    return rows[reps].astype(np.int32), sums.astype(np.int64)
+    keys = np.zeros(len(rows), dtype=np.int64)
+    for j in range(width):
+        keys |= (rows[:, j].astype(np.int64) + 1) << (bits * j)
+    keys, sums = _sum_by_key(keys, weights.astype(np.int64))
+    return _decode_keys(keys, bits, width), sums
 
 
 def _dedupe(rows: np.ndarray) -> np.ndarray:
     """Keep the first occurrence of a candidate repeated within one ranking."""
-    if rows.shape[1] < 2:
+    if rows.shape[1] < 2 or len(rows) == 0:
         return rows
-    srt = np.sort(rows, axis=1)
-    dup = ((srt[:, 1:] == srt[:, :-1]) & (srt[:, 1:] >= 0)).any(axis=1)
+    if int(rows.max()) < 62:
+        seen = np.zeros(len(rows), dtype=np.int64)
+        dup = np.zeros(len(rows), dtype=bool)
+        for j in range(rows.shape[1]):
+            bit = np.left_shift(np.int64(2), rows[:, j])  # -1 (padding) -> bit 0, ignored
+            dup |= (seen & bit) > 1
+            seen |= bit
+    else:
+        srt = np.sort(rows, axis=1)
+        dup = ((srt[:, 1:] == srt[:, :-1]) & (srt[:, 1:] >= 0)).any(axis=1)
     if not dup.any():
         return rows
     rows = rows.copy()
     for i in np.flatnonzero(dup):
-        seen: list[int] = []
+        kept: list[int] = []
         for c in rows[i]:
-            if c >= 0 and int(c) not in seen:
-                seen.append(int(c))
+            if c >= 0 and int(c) not in kept:
+                kept.append(int(c))
         rows[i] = -1
-        rows[i, : len(seen)] = seen
+        rows[i, : len(kept)] = kept
     return rows
 
 
@@ -393,8 +483,11 @@ def _profile(
     title: str,
     withdrawn: set[int],
     parties: Sequence[str | None] | None,
+    *,
+    grouped: bool = False,
 ) -> Profile:
-    rows, weights = group_rankings(rows, weights)
+    if not grouped:
+        rows, weights = group_rankings(rows, weights)
     deduped = _dedupe(rows)
     if deduped is not rows:
         rows, weights = group_rankings(deduped, weights)

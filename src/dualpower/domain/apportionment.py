@@ -153,6 +153,11 @@ class ApportionmentSettings:
     def rule_for(self, kind: str | None) -> Rule:
         rule = self.by_kind.get(kind) if kind is not None else None
         rule = rule or self.default
+        if rule is None and kind is None:
+            raise ApportionmentError(
+                "no apportionment rule for electorates without a kind (lower councils): "
+                "give a default rule"
+            )
         if rule is None:
             raise ApportionmentError(f"no apportionment rule for electorates of kind {kind!r}")
         return rule

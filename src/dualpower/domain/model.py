@@ -140,8 +140,9 @@ class Election:
     method: str
     is_secret: bool
     status: Literal["open", "closed", "published"]
-    kind: Literal["founding", "general", "by"]
+    kind: Literal["founding", "general", "by", "recall"]
     opened_at: datetime
+    closes_at: datetime | None = None
     closed_at: datetime | None = None
     seat_no: int | None = None  # a by-election fills one vacated seat
 
@@ -152,3 +153,26 @@ class Candidate:
     election_id: int
     member_id: int
     faction_id: int | None
+
+
+@dataclass
+class RecallPetition:
+    id: int
+    mandate_id: int
+    opened_by: int
+    opened_at: datetime
+    status: Literal["open", "vote_open", "recalled", "rejected"]
+    decided_at: datetime | None = None
+    vote_election_id: int | None = None
+    by_election_id: int | None = None
+
+
+@dataclass
+class Notification:
+    id: int
+    member_id: int
+    kind: str
+    subject: str
+    link: str
+    created_at: datetime
+    read_at: datetime | None = None

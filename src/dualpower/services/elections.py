@@ -29,6 +29,7 @@ from dualpower.store.uow import UnitOfWork
 RANKED = ("irv", "stv-scottish", "stv-meek")
 SELECTION = ("plurality", "block", "approval")
 METHODS = RANKED + SELECTION
+REFERENDUM = "referendum"  # a recall vote: choices [1] (recall) or [0] (keep)
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class OpenElection:
     is_secret: bool = False
     kind: str = "general"
     seat_no: int | None = None
+    closes_at: datetime | None = None
 
 
 def electors(uow: UnitOfWork, electorate: Electorate) -> set[int]:
@@ -51,13 +53,13 @@ def open_in(uow: UnitOfWork, cmd: OpenElection, actor: str | None) -> Election:
     electorate = uow.electorates.get(cmd.electorate_id)
     if electorate is None:
         raise errors.NotFound(f"no electorate {cmd.electorate_id}")
-    if cmd.method not in METHODS:
+    if cmd.method not in METHODS and not (cmd.method == REFERENDUM and cmd.kind == "recall"):
         raise errors.InvalidRequest(f"unknown method {cmd.method!r}: one of {', '.join(METHODS)}")
     if cmd.kind == "founding" and uow.mandates.list(
         uow.mandates.table.c.electorate_id == electorate.id
     ):
         raise errors.NotAllowed("a founding election is only for an electorate that never had one")
-    if cmd.kind == "by":
+    if cmd.kind in ("by", "recall"):
         seats = 1
     else:  # a new apportionment applies at the electorate's next election
         seats = seats_now(uow, electorate)
@@ -78,6 +80,7 @@ def open_in(uow: UnitOfWork, cmd: OpenElection, actor: str | None) -> Election:
         status="open",
         kind=cmd.kind,
         opened_at=uow.now(),
+        closes_at=cmd.closes_at,
     )
     uow.record(
         "election.open",
@@ -118,7 +121,18 @@ def nominate_in(
     return candidate_id
 
 
+def _check_window(uow: UnitOfWork, election: Election) -> None:
+    if election.status != "open":
+        raise errors.Conflict("the election is closed")
+    if election.closes_at is not None and uow.now() >= election.closes_at:
+        raise errors.Conflict(f"voting closed at {election.closes_at.isoformat()}")
+
+
 def _validate_choices(election: Election, candidate_ids: set[int], choices: list[int]) -> None:
+    if election.method == REFERENDUM:
+        if choices not in ([0], [1]):
+            raise errors.InvalidRequest("a recall vote is [1] to recall or [0] to keep")
+        return
     if any(c not in candidate_ids for c in choices):
         raise errors.InvalidRequest("a choice is not a candidate in this election")
     if len(set(choices)) != len(choices):
@@ -142,8 +156,7 @@ def cast_in(
 ) -> str:
     """Record one ballot; returns its receipt code. `eligible`/`candidate_ids` may be passed in
     by a caller casting many ballots at once."""
-    if election.status != "open":
-        raise errors.Conflict("the election is closed")
+    _check_window(uow, election)
     if eligible is None:
         electorate = uow.electorates.get(election.electorate_id or 0)
         assert electorate is not None
@@ -194,6 +207,8 @@ def count_election(
 def close_in(uow: UnitOfWork, election: Election, actor: str | None) -> list[Mandate]:
     if election.status != "open":
         raise errors.Conflict("the election is already closed")
+    if election.kind == "recall":
+        raise errors.InvalidRequest("a recall vote is closed through its petition")
     candidates = uow.elections.candidates(election.id)
     if not candidates:
         raise errors.Conflict("the election has no candidates")

@@ -66,6 +66,12 @@ class FederationRepo(_Repo):
         found = self.list()
         return found[0] if found else None
 
+    def list(self, *where: Any, order_by: Any = None) -> list[Any]:
+        feds = super().list(*where, order_by=order_by)
+        for fed in feds:
+            fed.sections = tuple(fed.sections)  # JSON gives a list; the domain holds a tuple
+        return feds
+
     def get(self, id_: int) -> m.Federation | None:
         fed = super().get(id_)
         if fed is not None:
@@ -244,6 +250,18 @@ class ElectionRepo(_Repo):
 class OfficeRepo(_Repo):
     table, model = t.offices, m.Office
 
+    def get(self, id_: int) -> m.Office | None:
+        office = super().get(id_)
+        if office is not None:
+            office.capabilities = tuple(office.capabilities)
+        return office
+
+    def list(self, *where: Any, order_by: Any = None) -> list[Any]:
+        offices = super().list(*where, order_by=order_by)
+        for office in offices:
+            office.capabilities = tuple(office.capabilities)  # JSON list -> the domain's tuple
+        return offices
+
     def active_terms_on(self, mandate_id: int) -> list[int]:
         ot = t.office_terms
         query = select(ot.c.id).where(ot.c.mandate_id == mandate_id, ot.c.end_at.is_(None))
@@ -313,3 +331,78 @@ class TokenRepo:
 
     def remove(self, token_hash: str) -> None:
         self.conn.execute(delete(t.auth_tokens).where(t.auth_tokens.c.token_hash == token_hash))
+
+
+class RecallRepo(_Repo):
+    table, model = t.recall_petitions, m.RecallPetition
+
+    def get_for_update(self, petition_id: int) -> m.RecallPetition | None:
+        """The petition, its row locked until commit: signatures on it queue up (PostgreSQL;
+        SQLite's write transactions are serial already)."""
+        query = select(self.table).where(self.table.c.id == petition_id).with_for_update()
+        row = self.conn.execute(query).first()
+        return to_domain(m.RecallPetition, row) if row else None
+
+    def undecided_for(self, mandate_id: int) -> m.RecallPetition | None:
+        found = self.list(
+            self.table.c.mandate_id == mandate_id, self.table.c.status.in_(("open", "vote_open"))
+        )
+        return found[0] if found else None
+
+    def by_vote_election(self, election_id: int) -> m.RecallPetition | None:
+        found = self.list(self.table.c.vote_election_id == election_id)
+        return found[0] if found else None
+
+    def add_signature(self, petition_id: int, member_id: int, at: datetime) -> None:
+        self.conn.execute(
+            insert(t.recall_signatures).values(
+                petition_id=petition_id, member_id=member_id, signed_at=at
+            )
+        )
+
+    def remove_signature(self, petition_id: int, member_id: int) -> bool:
+        sig = t.recall_signatures
+        result = self.conn.execute(
+            delete(sig).where(sig.c.petition_id == petition_id, sig.c.member_id == member_id)
+        )
+        return result.rowcount == 1
+
+    def signers(self, petition_id: int) -> set[int]:
+        sig = t.recall_signatures
+        query = select(sig.c.member_id).where(sig.c.petition_id == petition_id)
+        return set(self.conn.execute(query).scalars())
+
+    def decide(self, petition_id: int, status: str, at: datetime | None, **values: Any) -> bool:
+        """Move an undecided petition on; False when another transaction already did."""
+        result = self.conn.execute(
+            update(self.table)
+            .where(self.table.c.id == petition_id, self.table.c.status.in_(("open", "vote_open")))
+            .values(status=status, decided_at=at, **values)
+        )
+        return result.rowcount == 1
+
+
+class NotificationRepo(_Repo):
+    table, model = t.notifications, m.Notification
+
+    def of_member(self, member_id: int, limit: int = 100) -> list[m.Notification]:
+        query = (
+            select(self.table)
+            .where(self.table.c.member_id == member_id)
+            .order_by(self.table.c.id.desc())
+            .limit(limit)
+        )
+        return [to_domain(m.Notification, row) for row in self.conn.execute(query)]
+
+    def mark_read(self, member_id: int, at: datetime) -> None:
+        self.conn.execute(
+            update(self.table)
+            .where(self.table.c.member_id == member_id, self.table.c.read_at.is_(None))
+            .values(read_at=at)
+        )
+
+    def emails(self, member_ids: Iterable[int]) -> dict[int, str]:
+        query = select(t.members.c.id, t.members.c.email).where(
+            t.members.c.id.in_(list(member_ids)), t.members.c.email.is_not(None)
+        )
+        return {member_id: email for member_id, email in self.conn.execute(query)}

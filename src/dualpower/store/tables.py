@@ -119,6 +119,7 @@ members = Table(
     Column("username", String(80), nullable=False, unique=True),
     Column("display_name", String(200), nullable=False),
     Column("password_hash", String(200), nullable=True),
+    Column("email", String(254), nullable=True),
     Column("is_verified", Boolean, nullable=False, default=False),
     _at("joined_at"),
 )
@@ -166,10 +167,11 @@ elections = Table(
     Column("status", String(10), nullable=False, default="open"),
     Column("kind", String(10), nullable=False, default="general"),
     _at("opened_at"),
+    _at("closes_at", nullable=True),
     _at("closed_at", nullable=True),
     Column("result", JSON, nullable=True),
     CheckConstraint("status IN ('open', 'closed', 'published')", name="status"),
-    CheckConstraint("kind IN ('founding', 'general', 'by')", name="kind"),
+    CheckConstraint("kind IN ('founding', 'general', 'by', 'recall')", name="kind"),
     CheckConstraint("seats >= 1", name="seats"),
 )
 
@@ -244,6 +246,49 @@ office_terms = Table(
     _at("end_at", nullable=True),
     Column("end_reason", String(20), nullable=True),
     _active_unique("uq_office_terms_one_holder", "office_terms", "office_id"),
+)
+
+# A recall petition against a mandate (or, later, an office term). At most one is undecided per
+# target; signatures are rows keyed by (petition, member), so nobody signs twice.
+recall_petitions = Table(
+    "recall_petitions",
+    metadata,
+    _pk(),
+    _fk("mandate_id", "mandates.id", index=True),
+    _fk("opened_by", "members.id"),
+    _at("opened_at"),
+    Column("status", String(10), nullable=False, default="open"),
+    _at("decided_at", nullable=True),
+    _fk("vote_election_id", "elections.id", nullable=True),
+    _fk("by_election_id", "elections.id", nullable=True),
+    CheckConstraint("status IN ('open', 'vote_open', 'recalled', 'rejected')", name="status"),
+    Index(
+        "uq_recall_petitions_one_undecided",
+        "mandate_id",
+        unique=True,
+        sqlite_where=text("status IN ('open', 'vote_open')"),
+        postgresql_where=text("status IN ('open', 'vote_open')"),
+    ),
+)
+
+recall_signatures = Table(
+    "recall_signatures",
+    metadata,
+    _fk("petition_id", "recall_petitions.id", primary_key=True),
+    _fk("member_id", "members.id", primary_key=True),
+    _at("signed_at"),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    _pk(),
+    _fk("member_id", "members.id", index=True),
+    Column("kind", String(40), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("link", String(200), nullable=False),
+    _at("created_at"),
+    _at("read_at", nullable=True),
 )
 
 # Bearer tokens and page sessions: only a SHA-256 of the token is stored.

@@ -56,6 +56,8 @@ class UnitOfWork:
         self.offices = r.OfficeRepo(conn)
         self.audit = r.AuditRepo(conn)
         self.tokens = r.TokenRepo(conn)
+        self.recalls = r.RecallRepo(conn)
+        self.notifications = r.NotificationRepo(conn)
         self.events = []
         self._committed = False
         self._pending_acts: list[dict[str, Any]] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pymerkle
 import pytest
@@ -13,6 +14,8 @@ from dualpower.audit.merkle import (
     EMPTY_ROOT,
     MerkleAccumulator,
     TreeHead,
+    from_frontier,
+    frontier,
     leaf_hash,
     node_hash,
     tree_head,
@@ -143,3 +146,33 @@ def test_changing_one_leaf_changes_the_root() -> None:
     before = tree_head(leaves).root
     leaves[6] = b"x"
     assert tree_head(leaves).root != before
+
+
+@pytest.mark.parametrize("cut", [0, 1, 5, 8, 13, 64, 99])
+def test_a_saved_frontier_continues_the_same_tree(cut: int) -> None:
+    leaves = [f"entry {i}".encode() for i in range(100)]
+    first = MerkleAccumulator()
+    for leaf in leaves[:cut]:
+        first.append(leaf)
+    saved = json.loads(json.dumps(frontier(first)))  # it is stored as JSON
+    assert len(saved) == bin(cut).count("1")
+    resumed = from_frontier(cut, saved)
+    assert resumed.head() == first.head()
+    for leaf in leaves[cut:]:
+        resumed.append(leaf)
+    assert resumed.head() == TreeHead(100, mth(leaves).hex())
+
+
+@pytest.mark.parametrize(
+    "size, roots, message",
+    [
+        (3, [[1, "00" * 32]], "does not describe a tree of 3 leaves"),
+        (2, [[0, "00" * 32], [0, "00" * 32]], "does not describe a tree of 2 leaves"),
+        (1, [[0, "zz" * 32]], "pairs"),
+        (1, [[0, "00" * 31]], "64 hex digits"),
+        (-1, [], "whole number"),
+    ],
+)
+def test_a_bad_frontier_is_refused(size: int, roots: list[list[int | str]], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        from_frontier(size, roots)

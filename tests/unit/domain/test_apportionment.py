@@ -272,6 +272,11 @@ def test_a_kind_without_a_rule_is_refused() -> None:
         apportion([("dno", "village", 300)], NORM_1917)
 
 
+def test_lower_councils_need_a_default_rule() -> None:
+    with pytest.raises(ApportionmentError, match="without a kind \\(lower councils\\)"):
+        apportion([("vyborg district soviet", None, 60_000)], NORM_1917)
+
+
 def test_a_default_rule_covers_other_kinds() -> None:
     settings = ApportionmentSettings(default=RatioRule(500), by_kind={"company": FixedSeats(1)})
     assert apportion([("dno", "village", 1_600), ("c", "company", 90)], settings) == {

@@ -1,0 +1,43 @@
+"""Telling members: an in-app notification row each, written in the act's transaction, and an
+event that the mailer (when SMTP is configured) turns into mail after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from dualpower.domain.events import Notified
+from dualpower.store.uow import UnitOfWork
+
+KINDS = ("recall_opened", "recall_threshold", "recall_vote", "by_election", "recalled")
+
+
+def notify(uow: UnitOfWork, member_ids: Iterable[int], kind: str, subject: str, link: str) -> None:
+    assert kind in KINDS, kind
+    ids = tuple(sorted(set(member_ids)))
+    at = uow.now()
+    uow.notifications.add_many(
+        [
+            {"member_id": i, "kind": kind, "subject": subject, "link": link, "created_at": at}
+            for i in ids
+        ]
+    )
+    uow.emit(Notified(ids, kind, subject, link))
+
+
+def inbox(uow: UnitOfWork, member_id: int) -> list[dict[str, object]]:
+    """A member's latest notifications, newest first; reading them marks them read."""
+    with uow:
+        items = uow.notifications.of_member(member_id)
+        uow.notifications.mark_read(member_id, uow.now())
+        uow.commit()
+    return [
+        {
+            "id": n.id,
+            "kind": n.kind,
+            "subject": n.subject,
+            "link": n.link,
+            "created_at": n.created_at.isoformat(),
+            "is_read": n.read_at is not None,
+        }
+        for n in items
+    ]

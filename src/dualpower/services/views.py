@@ -1,0 +1,387 @@
+"""Read-only queries for the pages and the API: plain dicts, one transaction each, no writes.
+
+"Its councils" (who may see a unit's roll, DESIGN.md 4.1): the councils on the path from the
+unit's base council up to the chief council. The members of the unit and the deputies of those
+councils may see its members; nobody else.
+
+A council's majority is the faction holding more than half of its filled seats, else None.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from dualpower.domain import errors
+from dualpower.domain.model import Council, Election, Electorate, Mandate
+from dualpower.services.elections import RANKED, electors
+from dualpower.store.uow import UnitOfWork
+
+NO_FACTION = "no faction"
+NEUTRAL_COLOUR = "#6b7280"
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$")
+
+
+class _Lookup:
+    """Names of factions, members, councils, units and electorates, fetched once per query."""
+
+    def __init__(self, uow: UnitOfWork):
+        self.uow = uow
+        self.factions = {f.id: f for f in uow.factions.list()}
+        self.councils = {c.id: c for c in uow.councils.list()}
+        self.units = {u.id: u for u in uow.units.list()}
+        self.electorates = {e.id: e for e in uow.electorates.list()}
+        self._members: dict[int, Any] = {}
+
+    def members(self, ids: set[int]) -> dict[int, Any]:
+        missing = [i for i in ids if i not in self._members]
+        if missing:
+            table = self.uow.members.table
+            for member in self.uow.members.list(table.c.id.in_(missing)):
+                self._members[member.id] = member
+        return {i: self._members[i] for i in ids if i in self._members}
+
+    def faction_name(self, faction_id: int | None) -> str | None:
+        faction = self.factions.get(faction_id) if faction_id is not None else None
+        return faction.name if faction else None
+
+    def colour(self, faction_name: str | None) -> str:
+        for faction in self.factions.values():
+            if faction.name == faction_name and _COLOUR.match(faction.colour):
+                return faction.colour
+        return NEUTRAL_COLOUR
+
+    def electorate_ref(self, electorate: Electorate | None) -> dict[str, Any] | None:
+        if electorate is None:
+            return None
+        source = electorate.source_id
+        name = (
+            self.units[source].name if electorate.kind == "unit" else self.councils[source].name
+        )
+        return {"kind": electorate.kind, "id": source, "name": name}
+
+    def council_seats(self, council_id: int) -> int:
+        return sum(e.seats for e in self.electorates.values() if e.council_id == council_id)
+
+    def path_up(self, council_id: int) -> list[Council]:
+        """The council and every council above it, up to the chief."""
+        path: list[Council] = []
+        current: int | None = council_id
+        while current is not None:
+            council = self.councils[current]
+            path.append(council)
+            current = council.parent_id
+        return path
+
+
+def _mandate(look: _Lookup, md: Mandate, *, detail: bool = False) -> dict[str, Any]:
+    holder = look.members({md.holder_id}).get(md.holder_id)
+    council = look.councils[md.council_id]
+    out: dict[str, Any] = {
+        "id": md.id,
+        "council_id": md.council_id,
+        "council_name": council.name,
+        "holder_id": md.holder_id,
+        "holder_name": holder.display_name if holder else "",
+        "holder_username": holder.username if holder else "",
+        "faction": look.faction_name(md.faction_id),
+        "electorate": look.electorate_ref(look.electorates.get(md.electorate_id)),
+        "seat_no": md.seat_no,
+        "started_at": md.start_at,
+    }
+    if detail:
+        out |= {"is_active": md.is_active, "ended_at": md.end_at, "end_reason": md.end_reason}
+    return out
+
+
+def _mandates(look: _Lookup, mandates: list[Mandate]) -> list[dict[str, Any]]:
+    look.members({md.holder_id for md in mandates})
+    return [_mandate(look, md) for md in mandates]
+
+
+def _composition(look: _Lookup, mandates: list[Mandate]) -> tuple[dict[str, int], str | None]:
+    counts = Counter(look.faction_name(md.faction_id) or NO_FACTION for md in mandates)
+    ordered = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    filled = sum(ordered.values())
+    majority = next(
+        (name for name, n in ordered.items() if name != NO_FACTION and 2 * n > filled), None
+    )
+    return ordered, majority
+
+
+def _council(look: _Lookup, council: Council, active: list[Mandate]) -> dict[str, Any]:
+    composition, majority = _composition(look, active)
+    return {
+        "id": council.id,
+        "name": council.name,
+        "parent_id": council.parent_id,
+        "seats": look.council_seats(council.id),
+        "filled": len(active),
+        "composition": composition,
+        "majority": majority,
+        "colours": {name: look.colour(name) for name in composition},
+        "recall_rule": council.recall_rule,
+    }
+
+
+def federation(uow: UnitOfWork) -> dict[str, Any] | None:
+    with uow:
+        fed = uow.federations.only()
+    if fed is None:
+        return None
+    return {"id": fed.id, "name": fed.name, "is_demo": fed.is_demo}
+
+
+def councils(uow: UnitOfWork) -> list[dict[str, Any]]:
+    """Every council with its seats, composition and majority, parents before children."""
+    with uow:
+        look = _Lookup(uow)
+        by_council: dict[int, list[Mandate]] = {c: [] for c in look.councils}
+        for md in uow.mandates.active():
+            by_council[md.council_id].append(md)
+        return [_council(look, c, by_council[c.id]) for c in look.councils.values()]
+
+
+def council_tree(uow: UnitOfWork) -> list[dict[str, Any]]:
+    """The councils as a tree: each has "children"; the list holds the chief council(s)."""
+    flat = councils(uow)
+    by_id = {c["id"]: c | {"children": []} for c in flat}
+    roots = []
+    for council in by_id.values():
+        parent = by_id.get(council["parent_id"])
+        (parent["children"] if parent else roots).append(council)
+    return roots
+
+
+def council(uow: UnitOfWork, council_id: int) -> dict[str, Any]:
+    """A council, its composition, its deputies (by faction), where they come from."""
+    with uow:
+        look = _Lookup(uow)
+        found = look.councils.get(council_id)
+        if found is None:
+            raise errors.NotFound(f"there is no council {council_id}")
+        active = uow.mandates.active_in_council(council_id)
+        out = _council(look, found, active)
+        mandates = _mandates(look, active)
+        by_faction: dict[str, list[dict[str, Any]]] = {name: [] for name in out["composition"]}
+        for md in sorted(mandates, key=lambda md: md["holder_name"]):
+            by_faction[md["faction"] or NO_FACTION].append(md)
+        parent = look.councils.get(found.parent_id) if found.parent_id else None
+        out |= {
+            "mandates": mandates,
+            "by_faction": by_faction,
+            "parent": {"id": parent.id, "name": parent.name} if parent else None,
+            "children": [
+                {"id": c.id, "name": c.name}
+                for c in look.councils.values()
+                if c.parent_id == council_id
+            ],
+            "units": [
+                {"id": u.id, "name": u.name, "kind": u.kind, "section": u.section}
+                for u in look.units.values()
+                if u.council_id == council_id
+            ],
+        }
+        return out
+
+
+def council_mandates(uow: UnitOfWork, council_id: int) -> list[dict[str, Any]]:
+    with uow:
+        look = _Lookup(uow)
+        if council_id not in look.councils:
+            raise errors.NotFound(f"there is no council {council_id}")
+        return _mandates(look, uow.mandates.active_in_council(council_id))
+
+
+def mandate(uow: UnitOfWork, mandate_id: int) -> dict[str, Any]:
+    with uow:
+        found = uow.mandates.get(mandate_id)
+        if found is None:
+            raise errors.NotFound(f"there is no mandate {mandate_id}")
+        return _mandate(_Lookup(uow), found, detail=True)
+
+
+def _deputies_of(look: _Lookup, electorate: Electorate | None) -> list[dict[str, Any]]:
+    if electorate is None:
+        return []
+    table = look.uow.mandates.table
+    active = look.uow.mandates.active(table.c.electorate_id == electorate.id)
+    return sorted(_mandates(look, active), key=lambda md: md["seat_no"])
+
+
+def _may_see_roll(look: _Lookup, unit_council_id: int, unit_id: int, viewer: int | None) -> bool:
+    if viewer is None:
+        return False
+    if look.uow.members.current_unit_id(viewer) == unit_id:
+        return True
+    path = {c.id for c in look.path_up(unit_council_id)}
+    return any(md.council_id in path for md in look.uow.mandates.active_of_holder(viewer))
+
+
+def unit(uow: UnitOfWork, unit_id: int, viewer_id: int | None = None) -> dict[str, Any]:
+    """A base unit, its deputies, and its members when `viewer_id` may see them (else None)."""
+    with uow:
+        look = _Lookup(uow)
+        found = look.units.get(unit_id)
+        if found is None:
+            raise errors.NotFound(f"there is no base unit {unit_id}")
+        roll = uow.members.of_unit(unit_id)
+        may_see = _may_see_roll(look, found.council_id, unit_id, viewer_id)
+        return {
+            "id": found.id,
+            "name": found.name,
+            "kind": found.kind,
+            "section": found.section,
+            "council": {"id": found.council_id, "name": look.councils[found.council_id].name},
+            "size": len(roll),
+            "deputies": _deputies_of(look, uow.electorates.for_unit(unit_id)),
+            "members": [_member(m) for m in roll] if may_see else None,
+        }
+
+
+def _member(member: Any) -> dict[str, Any]:
+    return {"id": member.id, "username": member.username, "name": member.display_name}
+
+
+def unit_members(uow: UnitOfWork, unit_id: int, viewer_id: int) -> list[dict[str, Any]]:
+    """The unit's roll, for its members and the deputies of its councils; NotAllowed else."""
+    with uow:
+        look = _Lookup(uow)
+        found = look.units.get(unit_id)
+        if found is None:
+            raise errors.NotFound(f"there is no base unit {unit_id}")
+        if not _may_see_roll(look, found.council_id, unit_id, viewer_id):
+            raise errors.NotAllowed(
+                "only the members of this unit and the deputies of its councils may see its roll"
+            )
+        return [_member(m) for m in uow.members.of_unit(unit_id)]
+
+
+def me(uow: UnitOfWork, member_id: int) -> dict[str, Any]:
+    """The member, their unit, their deputies level by level up to the chief, their mandates.
+
+    Level one is the deputies elected by the member's unit; each level above is the delegates
+    the council below sends up to its parent.
+    """
+    with uow:
+        look = _Lookup(uow)
+        member = uow.members.get(member_id)
+        if member is None:
+            raise errors.NotFound(f"there is no member {member_id}")
+        unit_id = uow.members.current_unit_id(member_id)
+        out = _member(member) | {"unit_id": unit_id, "unit": None, "deputies": []}
+        out["mandates"] = _mandates(look, uow.mandates.active_of_holder(member_id))
+        if unit_id is None:
+            return out
+        found = look.units[unit_id]
+        out["unit"] = {"id": found.id, "name": found.name, "kind": found.kind}
+        levels = [
+            {
+                "council": {"id": found.council_id, "name": look.councils[found.council_id].name},
+                "from": found.name,
+                "mandates": _deputies_of(look, uow.electorates.for_unit(unit_id)),
+            }
+        ]
+        for council in look.path_up(found.council_id)[:-1]:
+            parent = look.councils[council.parent_id or 0]
+            levels.append(
+                {
+                    "council": {"id": parent.id, "name": parent.name},
+                    "from": council.name,
+                    "mandates": _deputies_of(look, uow.electorates.for_source_council(council.id)),
+                }
+            )
+        out["deputies"] = levels
+        return out
+
+
+def _election(look: _Lookup, election: Election) -> dict[str, Any]:
+    electorate = look.electorates.get(election.electorate_id or 0)
+    council_id = electorate.council_id if electorate else None
+    return {
+        "id": election.id,
+        "electorate": look.electorate_ref(electorate),
+        "council_id": council_id,
+        "council_name": look.councils[council_id].name if council_id else None,
+        "seats": election.seats,
+        "method": election.method,
+        "is_ranked": election.method in RANKED,
+        "is_secret": election.is_secret,
+        "status": election.status,
+        "kind": election.kind,
+        "opened_at": election.opened_at,
+        "closed_at": election.closed_at,
+    }
+
+
+def elections(uow: UnitOfWork, status: str | None = None) -> list[dict[str, Any]]:
+    """Elections, newest first; status "closed" includes published ones."""
+    wanted = {"open": {"open"}, "closed": {"closed", "published"}}.get(status or "")
+    with uow:
+        look = _Lookup(uow)
+        found = uow.elections.list(order_by=uow.elections.table.c.id.desc())
+        return [_election(look, e) for e in found if wanted is None or e.status in wanted]
+
+
+def _get_election(uow: UnitOfWork, election_id: int) -> Election:
+    found = uow.elections.get(election_id)
+    if found is None:
+        raise errors.NotFound(f"there is no election {election_id}")
+    return found
+
+
+def _candidates(look: _Lookup, election_id: int) -> list[dict[str, Any]]:
+    found = look.uow.elections.candidates(election_id)
+    names = look.members({c.member_id for c in found})
+    return [
+        {
+            "id": c.id,
+            "member_id": c.member_id,
+            "name": names[c.member_id].display_name if c.member_id in names else "",
+            "faction": look.faction_name(c.faction_id),
+        }
+        for c in found
+    ]
+
+
+def election(uow: UnitOfWork, election_id: int, viewer_id: int | None = None) -> dict[str, Any]:
+    """An election with its candidates; with a viewer, whether they may vote and have voted."""
+    with uow:
+        look = _Lookup(uow)
+        found = _get_election(uow, election_id)
+        out = _election(look, found) | {"candidates": _candidates(look, election_id)}
+        electorate = look.electorates.get(found.electorate_id or 0)
+        is_elector = bool(
+            viewer_id is not None and electorate and viewer_id in electors(uow, electorate)
+        )
+        out["is_elector"] = is_elector
+        out["has_voted"] = bool(
+            viewer_id is not None and uow.elections.has_participated(election_id, viewer_id)
+        )
+        return out
+
+
+def election_result(uow: UnitOfWork, election_id: int) -> dict[str, Any]:
+    """The count of a closed election, round by round. Rounds name candidates by their id (as
+    text, the counting engine's keys); `candidates` maps those ids to names and factions."""
+    with uow:
+        look = _Lookup(uow)
+        found = _get_election(uow, election_id)
+        if found.status == "open":
+            raise errors.Conflict(f"election {election_id} is still open; it has no result yet")
+        result = uow.elections.result(election_id) or {}
+        candidates = _candidates(look, election_id)
+    by_id = {str(c["id"]): c for c in candidates}
+    return {
+        "election_id": election_id,
+        "method": result.get("method", found.method),
+        "seats": result.get("seats", found.seats),
+        "ballots": result.get("ballots", 0),
+        "quota": result.get("quota"),
+        "winners": [int(w) for w in result.get("winners", [])],
+        "elected": [by_id[w] for w in result.get("winners", []) if w in by_id],
+        "rounds": result.get("rounds", []),
+        "candidates": candidates,
+        "seed": result.get("seed"),
+    }

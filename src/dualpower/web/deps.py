@@ -1,0 +1,110 @@
+"""What routes depend on: the system, the caller (bearer token or page session), CSRF checks,
+and page rendering with the context every page needs."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
+
+from dualpower.bootstrap import System
+from dualpower.domain.model import Member
+from dualpower.services import accounts, views
+from dualpower.services.accounts import Issued
+
+SESSION_COOKIE = "dp_session"
+LOGIN_CSRF_COOKIE = "dp_login_csrf"
+CSRF_FIELD = "csrf_token"
+
+_env = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=True,  # every value is HTML-escaped unless a template says otherwise
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+templates = Jinja2Templates(env=_env)
+_bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/login.")
+
+
+class LoginRequired(Exception):
+    """A page needs a logged-in member; the handler redirects to /login."""
+
+
+def get_system(request: Request) -> System:
+    system: System = request.app.state.system
+    return system
+
+
+SystemDep = Annotated[System, Depends(get_system)]
+
+
+def api_member(
+    system: SystemDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Member:
+    """The member a bearer token belongs to; 401 without a valid token."""
+    if credentials is None:
+        raise HTTPException(
+            401, "log in first: send Authorization: Bearer TOKEN", {"WWW-Authenticate": "Bearer"}
+        )
+    issued = accounts.authenticate(system.uow(), credentials.credentials, kind="api")
+    if issued is None:
+        raise HTTPException(
+            401, "the token is unknown or has expired", {"WWW-Authenticate": "Bearer"}
+        )
+    return issued.member
+
+
+ApiMember = Annotated[Member, Depends(api_member)]
+
+
+def page_session(request: Request, system: SystemDep) -> Issued | None:
+    """The page session from its cookie, or None."""
+    if not hasattr(request.state, "session"):
+        token = request.cookies.get(SESSION_COOKIE, "")
+        request.state.session = accounts.authenticate(system.uow(), token, kind="session")
+    session: Issued | None = request.state.session
+    return session
+
+
+Session = Annotated[Issued | None, Depends(page_session)]
+
+
+def require_session(session: Session) -> Issued:
+    if session is None:
+        raise LoginRequired()
+    return session
+
+
+LoggedIn = Annotated[Issued, Depends(require_session)]
+
+
+def check_csrf(expected: str | None, given: str | None) -> None:
+    """403 unless the form's token matches the expected one (compared in constant time)."""
+    if not expected or not given or not secrets.compare_digest(expected, given):
+        raise HTTPException(403, "the form has expired or did not come from this site; reload it")
+
+
+def login_url(request: Request) -> str:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return f"/login?next={quote(target, safe='/')}"
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any], status_code: int = 200
+) -> Any:
+    """Render a page with the federation, the logged-in member and their CSRF token."""
+    system: System = request.app.state.system
+    session: Issued | None = getattr(request.state, "session", None)
+    base = {
+        "federation": views.federation(system.uow()),
+        "me": session.member if session else None,
+        "csrf_token": session.csrf_token if session else None,
+    }
+    return templates.TemplateResponse(request, name, base | context, status_code=status_code)

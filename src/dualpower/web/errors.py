@@ -1,0 +1,111 @@
+"""Errors mapped once (STYLE.md convention 4): domain errors to 4xx, validation errors to 422
+with one readable sentence, anything unexpected to 500 "internal error" without a traceback.
+
+The API answers `{"detail": "..."}`; pages answer an HTML error page with the same sentence.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from dualpower.domain import errors as e
+from dualpower.web.deps import LoginRequired, login_url, render
+
+log = logging.getLogger("dualpower.web")
+
+# Most specific first: AlreadyVoted is a Conflict, every one is a DomainError.
+STATUS: tuple[tuple[type[e.DomainError], int], ...] = (
+    (e.NotFound, 404),
+    (e.InvalidRequest, 422),
+    (e.NotAllowed, 403),
+    (e.Conflict, 409),
+    (e.BadCredentials, 401),
+    (e.DomainError, 400),
+)
+TITLES = {
+    400: "Refused",
+    401: "Not logged in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    422: "Invalid request",
+    500: "Internal error",
+}
+
+
+def status_of(error: e.DomainError) -> int:
+    return next(code for cls, code in STATUS if isinstance(error, cls))
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _answer(
+    request: Request, status: int, detail: str, headers: dict[str, str] | None = None
+) -> Response:
+    if _is_api(request):
+        return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+    context = {"status": status, "title": TITLES.get(status, "Error"), "detail": detail}
+    response: Response = render(request, "errors/page.html", context, status_code=status)
+    return response
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
+    return ".".join(parts)
+
+
+def validation_sentence(error: RequestValidationError) -> str:
+    """One readable sentence for FastAPI's list of validation errors."""
+    problems = []
+    for item in error.errors():
+        kind, field = item.get("type", ""), _field(tuple(item.get("loc", ())))
+        if kind == "json_invalid":
+            problems.append("the request body is not valid JSON")
+        elif kind == "missing":
+            problems.append(f"{field} is required" if field else "the request body is missing")
+        else:
+            message = str(item.get("msg", "is invalid"))
+            problems.append(f"{field}: {message[:1].lower()}{message[1:]}" if field else message)
+    return "invalid request: " + "; ".join(dict.fromkeys(problems))
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(e.DomainError)
+    async def domain_error(request: Request, error: e.DomainError) -> Response:
+        return _answer(request, status_of(error), error.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, error: RequestValidationError) -> Response:
+        return _answer(request, 422, validation_sentence(error))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        detail = error.detail if isinstance(error.detail, str) else TITLES.get(error.status_code)
+        if error.status_code == 404 and detail == "Not Found":
+            detail = f"there is nothing at {request.url.path}"
+        if error.status_code == 405 and detail == "Method Not Allowed":
+            detail = f"{request.method} is not allowed on {request.url.path}"
+        return _answer(request, error.status_code, str(detail), getattr(error, "headers", None))
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, _: LoginRequired) -> Response:
+        return RedirectResponse(login_url(request), status_code=303)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        if _is_api(request):
+            return JSONResponse({"detail": "internal error"}, status_code=500)
+        try:
+            return _answer(request, 500, "internal error")
+        except Exception:  # the error page itself may need what just failed
+            return Response("internal error", status_code=500, media_type="text/plain")

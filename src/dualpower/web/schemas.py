@@ -1,0 +1,142 @@
+"""Pydantic models at the edge (STYLE.md convention 12): `XxxCreate` in, `XxxPublic` out.
+
+The shapes of DESIGN.md 4.1 are a stable contract: fields may be added, never removed or renamed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=80)
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class TokenPublic(BaseModel):
+    token: str
+
+
+class ElectorateRef(BaseModel):
+    """Who elects a seat: a base unit's members (kind "unit", the unit's id) or a lower
+    council's deputies (kind "council", that council's id)."""
+
+    kind: Literal["unit", "council"]
+    id: int
+
+
+class MandatePublic(BaseModel):
+    id: int
+    holder_id: int
+    holder_name: str
+    holder_username: str
+    faction: str | None
+    electorate: ElectorateRef | None
+
+
+class MandateDetailPublic(MandatePublic):
+    council_id: int
+    seat_no: int
+    started_at: datetime
+    is_active: bool
+    ended_at: datetime | None
+    end_reason: str | None
+
+
+class MePublic(BaseModel):
+    id: int
+    username: str
+    name: str
+    unit_id: int | None
+    mandates: list[MandatePublic]
+
+
+class MemberPublic(BaseModel):
+    id: int
+    username: str
+    name: str
+
+
+class CouncilPublic(BaseModel):
+    id: int
+    name: str
+    parent_id: int | None
+    seats: int
+
+
+class CouncilDetailPublic(CouncilPublic):
+    filled: int
+    composition: dict[str, int] = Field(description="Filled seats by faction name.")
+    majority: str | None = Field(description="The faction with more than half the filled seats.")
+
+
+class CandidatePublic(BaseModel):
+    id: int
+    name: str
+    faction: str | None
+
+
+class ElectionPublic(BaseModel):
+    id: int
+    electorate: ElectorateRef | None
+    seats: int
+    method: str
+    is_secret: bool
+    status: str
+
+
+class ElectionDetailPublic(ElectionPublic):
+    council_id: int | None
+    kind: str
+    opened_at: datetime
+    closed_at: datetime | None
+    candidates: list[CandidatePublic]
+
+
+class ResultPublic(BaseModel):
+    """The count of a closed election. `winners` are candidate ids in order elected; each round
+    names candidates by their id as text (see `candidates`)."""
+
+    election_id: int
+    method: str
+    seats: int
+    ballots: int
+    quota: float | None
+    winners: list[int]
+    elected: list[CandidatePublic]
+    rounds: list[dict[str, Any]]
+    candidates: list[CandidatePublic]
+    seed: int | None
+
+
+class BallotCreate(BaseModel):
+    """`ranking` (candidate ids, most preferred first) for irv and stv-*; `choices` (candidate
+    ids) for plurality, block and approval."""
+
+    model_config = ConfigDict(extra="forbid")
+    ranking: list[int] | None = None
+    choices: list[int] | None = None
+
+
+class ReceiptPublic(BaseModel):
+    receipt: str
+
+
+class AuditHeadPublic(BaseModel):
+    size: int
+    root: str
+
+
+class AuditEntryPublic(BaseModel):
+    seq: int
+    act: str
+    payload: dict[str, Any]
+    actor: str | None
+    is_operator: bool
+    recorded_at: str
+    prev_hash: str
+    entry_hash: str

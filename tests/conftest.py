@@ -1,0 +1,89 @@
+"""Fixtures shared by the suite: a fresh database on SQLite and, when DUALPOWER_TEST_PG_URL is
+set (scripts/test sets it), on PostgreSQL too; a small founded federation on it."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from dualpower.bootstrap import System, build
+
+PG_URL = os.environ.get("DUALPOWER_TEST_PG_URL")
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def _admin_engine():  # type: ignore[no-untyped-def]
+    assert PG_URL is not None
+    return create_engine(
+        make_url(PG_URL).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str | None]:
+    """A PostgreSQL database migrated once; each test copies it (CREATE DATABASE ... TEMPLATE)."""
+    if not PG_URL:
+        yield None
+        return
+    name = f"dp_tmpl_{uuid.uuid4().hex[:8]}"
+    admin = _admin_engine()
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    template = build(make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
+    template.engine.dispose()
+    yield name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _fresh_url(backend: str, tmp_path: Path, template: str | None) -> Iterator[str]:
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    assert PG_URL and template
+    name = f"dp_{uuid.uuid4().hex[:12]}"
+    admin = _admin_engine()
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, pg_template: str | None) -> Iterator[str]:
+    """A URL of an empty, migrated database: SQLite, and PostgreSQL when available."""
+    yield from _fresh_url(request.param, tmp_path, pg_template)
+
+
+@pytest.fixture
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of a database with no tables at all (for migration tests); SQLite only here,
+    see tests/integration/migrations for PostgreSQL."""
+    yield f"sqlite:///{tmp_path / 'empty.db'}"
+
+
+@pytest.fixture
+def system(database_url: str) -> Iterator[System]:
+    sys_ = build(database_url)
+    yield sys_
+    sys_.engine.dispose()
+
+
+@pytest.fixture
+def federation(system: System):  # type: ignore[no-untyped-def]
+    """A small founded federation (see tests/factories.py)."""
+    from factories import small_federation
+
+    return small_federation(system)

@@ -180,9 +180,16 @@ def bench_file(path: Path, repeat: int, baselines: bool) -> list[dict]:
         wall, rss, out = best(cli, repeat)
         inner = json.loads(best(_child("dualpower", path, ours), repeat)[2])
         rows.append(
-            {"method": method, "who": f"dualpower tally ({ours})", "wall": wall, "rss": rss,
-             "read": inner["read"], "count": inner["count"],
-             "winners": json.loads(out)["winners"], "distinct": inner["distinct"]}
+            {
+                "method": method,
+                "who": f"dualpower tally ({ours})",
+                "wall": wall,
+                "rss": rss,
+                "read": inner["read"],
+                "count": inner["count"],
+                "winners": json.loads(out)["winners"],
+                "distinct": inner["distinct"],
+            }
         )
         if not baselines or method == "stv3-meek":
             continue

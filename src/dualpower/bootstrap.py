@@ -21,6 +21,7 @@ class System:
     engine: Engine
     clock: Callable[[], datetime] = utcnow
     subscribers: list[Subscriber] = field(default_factory=list)
+    mailer: Any = None
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, clock=self.clock, publish=self._publish)
@@ -38,7 +39,17 @@ def build(url: str | None = None, *, default: str = DEFAULT_URL, migrate: bool =
     engine = make_engine(url or database_url(default))
     if migrate:
         upgrade(engine)
-    return System(engine=engine)
+    return _with_adapters(System(engine=engine))
+
+
+def _with_adapters(system: System) -> System:
+    from dualpower.mail import Mailer, SmtpSettings
+
+    settings = SmtpSettings.from_env()
+    if settings is not None:
+        system.mailer = Mailer(system.engine, settings)
+        system.subscribe(system.mailer)
+    return system
 
 
 def build_for_demo(url: str | None, clock: Callable[[], datetime]) -> System:
@@ -50,4 +61,4 @@ def build_for_demo(url: str | None, clock: Callable[[], datetime]) -> System:
     ensure_only_demo(engine)
     wipe(engine)
     upgrade(engine)
-    return System(engine=engine, clock=clock)
+    return _with_adapters(System(engine=engine, clock=clock))

@@ -101,12 +101,19 @@ def count_irv(profile: Profile, *, seed: int = 0) -> CountResult:
         raise CountError("every candidate has withdrawn")
     rng = random.Random(seed)
     ties: list[str] = []
-    top = first_continuing(rankings, continuing_mask(nc, hopeful))
+    if profile.withdrawn or rankings.shape[1] == 0:
+        top = first_continuing(rankings, continuing_mask(nc, hopeful))
+    else:
+        top = rankings[:, 0].astype(np.int32)
+    # Rows grouped by their current candidate: an exclusion touches only the excluded's rows.
+    order = np.argsort(top, kind="stable")
+    bounds = np.searchsorted(top[order], np.arange(-1, nc + 1))
+    members = {c: [order[bounds[c + 1] : bounds[c + 2]]] for c in range(nc)}
+    totals = tally(top, weights, nc)
     history: list[np.ndarray] = []
     rounds: list[Round] = []
     prev: np.ndarray | None = None
     while True:
-        totals = tally(top, weights, nc)
         active = int(totals[hopeful].sum())
         exhausted = profile.ballots - active
         transfers = {} if prev is None else _changes(prev, totals, hopeful, rounds, names)
@@ -135,9 +142,29 @@ def count_irv(profile: Profile, *, seed: int = 0) -> CountResult:
         excluded = tuple(names[c] for c in out)
         rounds.append(Round(len(rounds) + 1, shown, (), excluded, transfers, exhausted, note))
         hopeful = [c for c in hopeful if c not in out]
-        moved = np.isin(top, out)
-        top[moved] = first_continuing(rankings[moved], continuing_mask(nc, hopeful))
-        prev = totals
+        prev, totals = totals, _move(rankings, weights, members, out, hopeful, totals)
+
+
+def _move(
+    rankings: np.ndarray,
+    weights: np.ndarray,
+    members: dict[int, list[np.ndarray]],
+    out: list[int],
+    hopeful: list[int],
+    totals: np.ndarray,
+) -> np.ndarray:
+    """Pass the ballots of the excluded candidates `out` on; return the new totals."""
+    nc = totals.shape[0]
+    rows = np.concatenate([part for c in out for part in members.pop(c)])
+    new_top = first_continuing(rankings[rows], continuing_mask(nc, hopeful))
+    totals = totals + tally(new_top, weights[rows], nc)
+    totals[out] = 0
+    order = np.argsort(new_top, kind="stable")
+    bounds = np.searchsorted(new_top[order], np.arange(-1, nc + 1))
+    for c in hopeful:
+        if bounds[c + 2] > bounds[c + 1]:
+            members[c].append(rows[order[bounds[c + 1] : bounds[c + 2]]])
+    return totals
 
 
 def _losers(

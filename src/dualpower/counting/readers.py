@@ -163,9 +163,9 @@ def parse_blt(data: bytes) -> Profile:
 
 def _end_line(data: bytes, pos: int) -> tuple[int, int] | None:
     """Where the end-of-ballots line (a lone 0) starts and ends, searching from `pos`."""
-    at = pos - 1  # the newline before `pos` (or -1 at the start)
+    at = pos - 1  # the newline that ends the line before `pos` (a header at least)
     while True:
-        at = data.find(b"\n0", at) if at >= 0 else (-1 if data.startswith(b"0") else 0)
+        at = data.find(b"\n0", at)
         if at < 0:
             match = _END_LINE.search(data, pos)  # a padded "  0" line, if any
             return None if match is None else (match.start(), match.end())
@@ -232,8 +232,8 @@ def _bits(n_cands: int) -> int:
 
 
 def _parse_chunk(buf: np.ndarray, n_cands: int) -> tuple[np.ndarray, np.ndarray, int] | None:
-    """Lines `weight c1 .. ck 0` (whole lines, ending in a newline): the key of each ranking
-    (c_j shifted left by j slots of `_bits` bits), each weight, and the longest ranking; None if a line is malformed."""
+    """Lines `weight c1 .. ck 0` (whole lines, ending in a newline): each ranking's key (c_j in
+    slot j of `_bits` bits), each weight, and the longest ranking; None if a line is odd."""
     is_digit = buf >= 48
     ends = np.flatnonzero(is_digit[:-1] & ~is_digit[1:])  # the last digit of each token
     values = _token_values(buf, is_digit, ends)

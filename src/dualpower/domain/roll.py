@@ -2,7 +2,8 @@
 exactly one base unit at a time).
 
 CSV with a header row. Required columns: `username`, `name`. Optional: `unit` (the unit's name or
-id; when absent, every row goes to the unit named on the command line). Usernames are 2-80
+id; when absent, every row goes to the unit named on the command line) and `email` (where
+notifications are mailed, when SMTP is configured). Usernames are 2-80
 characters of letters, digits, `.`, `_` and `-`. Any bad row refuses the whole file, naming its
 line: nothing is imported from a file with an error.
 """
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from dualpower.domain.errors import RollError
 
 USERNAME = re.compile(r"^[A-Za-z0-9._-]{2,80}$")
+EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 REQUIRED = ("username", "name")
 
 
@@ -26,6 +28,7 @@ class RollEntry:
     username: str
     name: str
     unit: str | None
+    email: str | None = None
 
 
 def parse_roll(text: str) -> list[RollEntry]:
@@ -56,7 +59,10 @@ def parse_roll(text: str) -> list[RollEntry]:
             raise RollError(f"username {username!r} is already on line {seen[username]}", line=line)
         seen[username] = line
         unit = row[index["unit"]].strip() if "unit" in index else None
-        entries.append(RollEntry(line=line, username=username, name=name, unit=unit or None))
+        email = row[index["email"]].strip() if "email" in index else ""
+        if email and not EMAIL.match(email):
+            raise RollError(f"bad email address {email!r}", line=line)
+        entries.append(RollEntry(line, username, name, unit or None, email or None))
     if not entries:
         raise RollError("the roll file has no members", line=reader.line_num or 1)
     return entries

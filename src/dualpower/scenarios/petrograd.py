@@ -363,7 +363,9 @@ def _council_vote(
     )
 
 
-def found(sys_: System, clock: ScenarioClock, rng: random.Random) -> dict[str, object]:
+def found(
+    sys_: System, clock: ScenarioClock, rng: random.Random
+) -> tuple[dict[str, int], list[Person]]:
     founding, roll = plan(rng)
     found_federation(sys_.uow(), founding)
     with sys_.uow() as uow:
@@ -387,7 +389,7 @@ def found(sys_: System, clock: ScenarioClock, rng: random.Random) -> dict[str, o
             if electorate.kind == "council" and source and _level(councils, source.id) == depth:
                 vote = _council_vote(rng, sys_, electorate, faction_of, faction_ids)
                 founding_election(sys_.uow(), vote)
-    return {"members": len(roll), "units": len(units), "councils": len(councils)}
+    return {"members": len(roll), "units": len(units), "councils": len(councils)}, roll
 
 
 def _level(councils: dict, council_id: int) -> int:  # type: ignore[type-arg]
@@ -407,15 +409,19 @@ def build_demo(url: str) -> tuple[System, str]:
     clock = ScenarioClock(FOUNDED_AT)
     sys_ = build_for_demo(url, clock)
     rng = random.Random(SEED)
-    figures = found(sys_, clock, rng)
+    figures, roll = found(sys_, clock, rng)
+    from dualpower.scenarios.replay import replay
+
+    events = replay(sys_, clock, rng, roll)
     with sys_.uow() as uow:
-        sample = [m.username for m in uow.members.list()[:: max(1, figures["members"] // 4)]][:4]  # type: ignore[operator]
+        sample = [m.username for m in uow.members.list()[:: max(1, figures["members"] // 4)]][:4]
         deputies = uow.mandates.active_in_council(uow.councils.chief(1).id)  # type: ignore[union-attr]
         deputy = uow.members.get(deputies[0].holder_id) if deputies else None
     tries = ", ".join(sample + ([deputy.username] if deputy else []))
     summary = (
         f"Built the Petrograd 1917 demo: {figures['councils']} councils, {figures['units']} base "
         f"units, {figures['members']} synthetic members (fixed seed {SEED}).\n"
-        f"Log in as any member with the password '{DEMO_PASSWORD}', for example: {tries}"
+        + "".join(f"  {line}\n" for line in events)
+        + f"Log in as any member with the password '{DEMO_PASSWORD}', for example: {tries}"
     )
     return sys_, summary

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from typing import Any
 
 from sqlalchemy import Engine
@@ -15,7 +16,9 @@ def verify_log(engine: Engine) -> VerifyReport:
     """Check every sealed entry against its hash, its predecessor and the published heads."""
     sequence(engine)
     with engine.connect() as conn:
-        return verify(sealed_entries(conn), recorded_heads(conn))
+        heads = recorded_heads(conn)
+        with closing(sealed_entries(conn)) as entries:  # verify may stop at the first bad one
+            return verify(entries, heads)
 
 
 def head(engine: Engine) -> TreeHead:

@@ -5,7 +5,8 @@
   holder in the council that elected it, and so on down to a base unit's vote.
 - Seats: no electorate has more active mandates than its seats, and the seats in force are
   those its latest general election filled.
-- 2.2: no active office term rests on an ended mandate.
+- 2.2: no active office term rests on an ended mandate; every vacant seat has an open
+  by-election (or its electorate an open general election).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def check(uow: UnitOfWork) -> list[str]:
             f"office term {term} rests on ended mandate {mandate}"
             for term, mandate in uow.offices.terms_on_ended_mandates()
         ]
+        problems += _vacancies(mandates, elections, electorates)
     return problems
 
 
@@ -75,12 +77,38 @@ def _seats(
         general = [
             e
             for e in elections.values()
-            if e.electorate_id == electorate.id and e.kind != "by" and e.status != "open"
+            if e.electorate_id == electorate.id
+            and e.kind in ("founding", "general")
+            and e.status != "open"
         ]
-        if general and max(general, key=lambda e: e.id).seats not in (electorate.seats,):
-            latest = max(general, key=lambda e: e.id)
+        latest = max(general, key=lambda e: e.id) if general else None
+        if latest is not None and latest.seats != electorate.seats:
             problems.append(
                 f"electorate {electorate.id} has {electorate.seats} seats in force but its "
                 f"latest election filled {latest.seats}"
             )
+    return problems
+
+
+def _vacancies(mandates, elections, electorates) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every seat that was filled and is empty now has an open by-election."""
+    problems = []
+    for electorate in electorates.values():
+        held = {md.seat_no for md in mandates.values() if md.electorate_id == electorate.id}
+        filled = {
+            md.seat_no
+            for md in mandates.values()
+            if md.electorate_id == electorate.id and md.is_active
+        }
+        open_here = [
+            e for e in elections.values() if e.electorate_id == electorate.id and e.status == "open"
+        ]
+        if any(e.kind in ("general", "founding") for e in open_here):
+            continue
+        covered = {e.seat_no for e in open_here if e.kind == "by"}
+        for seat in sorted(held - filled - covered):
+            if seat <= electorate.seats:
+                problems.append(
+                    f"seat {seat} of electorate {electorate.id} is vacant with no by-election"
+                )
     return problems

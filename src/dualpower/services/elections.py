@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -23,12 +23,14 @@ from dualpower.counting.model import Profile
 from dualpower.domain import errors
 from dualpower.domain.model import Candidate, Election, Electorate, Mandate
 from dualpower.services.apportion import seats_now
-from dualpower.services.mandates import end_mandate
+from dualpower.services.mandates import end_row, hand_over, release
+from dualpower.services.notify import notify
 from dualpower.store.uow import UnitOfWork
 
 RANKED = ("irv", "stv-scottish", "stv-meek")
 SELECTION = ("plurality", "block", "approval")
 METHODS = RANKED + SELECTION
+BY_ELECTION_DAYS = 14
 REFERENDUM = "referendum"  # a recall vote: choices [1] (recall) or [0] (keep)
 
 
@@ -145,6 +147,45 @@ def _validate_choices(election: Election, candidate_ids: set[int], choices: list
         raise errors.InvalidRequest(f"a block ballot has at most {election.seats} choices")
 
 
+def _ballot_rows(
+    uow: UnitOfWork,
+    election: Election,
+    voter_id: int,
+    choices: list[int],
+    eligible: set[int],
+    candidate_ids: set[int],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Check one ballot; its participation row and ballot row (the receipt is in the latter)."""
+    if voter_id not in eligible:
+        raise errors.NotAllowed("you are not an elector of this election")
+    _validate_choices(election, candidate_ids, choices)
+    ballot = {
+        "receipt": secrets.token_hex(10),
+        "election_id": election.id,
+        "choices": choices,
+        "voter_id": None if election.is_secret else voter_id,
+    }
+    return {"election_id": election.id, "member_id": voter_id}, ballot
+
+
+def _record_cast(
+    uow: UnitOfWork, election: Election, voter_id: int, ballot: dict[str, Any]
+) -> None:
+    if election.is_secret:
+        # During voting the log says only who took part; the ballots enter it at the close.
+        uow.record("election.participate", {"election": election.id, "member": voter_id})
+    else:
+        uow.record(
+            "ballot.cast",
+            {
+                "election": election.id,
+                "member": voter_id,
+                "choices": ballot["choices"],
+                "receipt": ballot["receipt"],
+            },
+        )
+
+
 def cast_in(
     uow: UnitOfWork,
     election: Election,
@@ -154,35 +195,47 @@ def cast_in(
     eligible: set[int] | None = None,
     candidate_ids: set[int] | None = None,
 ) -> str:
-    """Record one ballot; returns its receipt code. `eligible`/`candidate_ids` may be passed in
-    by a caller casting many ballots at once."""
+    """Record one ballot; returns its receipt code. The participation roll's key refuses a
+    second ballot from the same voter, also when both arrive at once."""
     _check_window(uow, election)
     if eligible is None:
         electorate = uow.electorates.get(election.electorate_id or 0)
         assert electorate is not None
         eligible = electors(uow, electorate)
-    if voter_id not in eligible:
-        raise errors.NotAllowed("you are not an elector of this election")
     if candidate_ids is None:
         candidate_ids = {c.id for c in uow.elections.candidates(election.id)}
-    _validate_choices(election, candidate_ids, choices)
-    receipt = secrets.token_hex(10)
+    took_part, ballot = _ballot_rows(uow, election, voter_id, choices, eligible, candidate_ids)
     try:
         with uow.conn.begin_nested():
-            uow.elections.add_participation(election.id, voter_id)
-            uow.elections.add_ballot(
-                receipt, election.id, choices, None if election.is_secret else voter_id
-            )
+            uow.elections.add_participations([took_part])
+            uow.elections.add_ballots([ballot])
     except IntegrityError:
         raise errors.AlreadyVoted("you have already voted in this election") from None
-    if election.is_secret:
-        uow.record("election.participate", {"election": election.id, "member": voter_id})
-    else:
-        uow.record(
-            "ballot.cast",
-            {"election": election.id, "member": voter_id, "choices": choices, "receipt": receipt},
-        )
-    return receipt
+    _record_cast(uow, election, voter_id, ballot)
+    return str(ballot["receipt"])
+
+
+def cast_many_in(
+    uow: UnitOfWork, election: Election, ballots: list[tuple[int, list[int]]]
+) -> list[str]:
+    """Ballots handed in together: each checked as if cast alone, written in one go."""
+    _check_window(uow, election)
+    electorate = uow.electorates.get(election.electorate_id or 0)
+    assert electorate is not None
+    eligible = electors(uow, electorate)
+    allowed = {c.id for c in uow.elections.candidates(election.id)}
+    if len({voter for voter, _ in ballots}) != len(ballots):
+        raise errors.AlreadyVoted("a voter appears twice among these ballots")
+    rows = [_ballot_rows(uow, election, v, c, eligible, allowed) for v, c in ballots]
+    try:
+        with uow.conn.begin_nested():
+            uow.elections.add_participations([p for p, _ in rows])
+            uow.elections.add_ballots([b for _, b in rows])
+    except IntegrityError:
+        raise errors.AlreadyVoted("one of these voters has already voted") from None
+    for (voter, _), (_, ballot) in zip(ballots, rows, strict=True):
+        _record_cast(uow, election, voter, ballot)
+    return [str(b["receipt"]) for _, b in rows]
 
 
 def count_election(
@@ -231,49 +284,100 @@ def close_in(uow: UnitOfWork, election: Election, actor: str | None) -> list[Man
 def _seat_winners(
     uow: UnitOfWork, election: Election, winners: list[Candidate], now: datetime
 ) -> list[Mandate]:
+    """Winners take their seats. In a general election the previous holders are replaced;
+    what rested on a re-elected holder's seat moves to the new one, the rest ends, and every
+    higher seat so emptied gets a by-election."""
     electorate = uow.electorates.get(election.electorate_id or 0)
     assert electorate is not None
+    replaced: list[Mandate] = []
     if election.kind == "by":
         seat_numbers = [election.seat_no or 1]
     else:
-        for old in uow.mandates.active(uow.mandates.table.c.electorate_id == electorate.id):
-            end_mandate(uow, old, "replaced", now, actor=None)
+        replaced = uow.mandates.active(uow.mandates.table.c.electorate_id == electorate.id)
+        for old in replaced:
+            end_row(uow, old, "replaced", now, actor=None)
         seat_numbers = list(range(1, len(winners) + 1))
-    created = []
-    for seat_no, winner in zip(seat_numbers, winners, strict=False):
-        depends_on = None
-        if electorate.kind == "council":
-            held = [
-                md
-                for md in uow.mandates.active_of_holder(winner.member_id)
-                if md.council_id == electorate.source_id
-            ]
-            depends_on = held[0].id if held else None
-        mandate_id = uow.mandates.add(
-            council_id=electorate.council_id,
-            electorate_id=electorate.id,
-            seat_no=seat_no,
-            holder_id=winner.member_id,
-            faction_id=winner.faction_id,
-            election_id=election.id,
-            start_at=now,
-            depends_on_id=depends_on,
-        )
-        uow.record(
-            "mandate.start",
-            {
-                "mandate": mandate_id,
-                "council": electorate.council_id,
-                "seat": seat_no,
-                "holder": winner.member_id,
-                "faction": winner.faction_id,
-                "election": election.id,
-            },
-        )
-        mandate = uow.mandates.get(mandate_id)
-        assert mandate is not None
-        created.append(mandate)
+    created = [
+        _start_mandate(uow, election, electorate, seat_no, winner, now)
+        for seat_no, winner in zip(seat_numbers, winners, strict=False)
+    ]
+    successor = {md.holder_id: md for md in created}
+    for old in replaced:
+        if old.holder_id in successor:
+            hand_over(uow, old, successor[old.holder_id])
+        else:
+            for emptied in release(uow, old, now, actor=None):
+                open_by_election(uow, emptied)
     return created
+
+
+def _start_mandate(
+    uow: UnitOfWork,
+    election: Election,
+    electorate: Electorate,
+    seat_no: int,
+    winner: Candidate,
+    now: datetime,
+) -> Mandate:
+    depends_on = None
+    if electorate.kind == "council":
+        held = [
+            md
+            for md in uow.mandates.active_of_holder(winner.member_id)
+            if md.council_id == electorate.source_id
+        ]
+        depends_on = held[0].id if held else None
+    mandate_id = uow.mandates.add(
+        council_id=electorate.council_id,
+        electorate_id=electorate.id,
+        seat_no=seat_no,
+        holder_id=winner.member_id,
+        faction_id=winner.faction_id,
+        election_id=election.id,
+        start_at=now,
+        depends_on_id=depends_on,
+    )
+    uow.record(
+        "mandate.start",
+        {
+            "mandate": mandate_id,
+            "council": electorate.council_id,
+            "seat": seat_no,
+            "holder": winner.member_id,
+            "faction": winner.faction_id,
+            "election": election.id,
+        },
+    )
+    mandate = uow.mandates.get(mandate_id)
+    assert mandate is not None
+    return mandate
+
+
+def open_by_election(uow: UnitOfWork, vacated: Mandate) -> int:
+    """Open a by-election for the seat `vacated` held, and tell the electors."""
+    council = uow.councils.get(vacated.council_id)
+    electorate = uow.electorates.get(vacated.electorate_id)
+    assert council is not None and electorate is not None
+    method = council.seat_method if council.seat_method != "block" else "plurality"
+    election = open_in(
+        uow,
+        OpenElection(
+            vacated.electorate_id,
+            method,
+            kind="by",
+            seat_no=vacated.seat_no,
+            closes_at=uow.now() + timedelta(days=BY_ELECTION_DAYS),
+        ),
+        actor=None,
+    )
+    notify(
+        uow,
+        electors(uow, electorate),
+        "by_election",
+        f"A by-election for a seat in {council.name} is open",
+        f"/elections/{election.id}",
+    )
+    return election.id
 
 
 # One transaction each, for the web and the CLI.
@@ -307,6 +411,15 @@ def cast_ballot(uow: UnitOfWork, election_id: int, voter_id: int, choices: list[
         receipt = cast_in(uow, _get_open(uow, election_id), voter_id, choices)
         uow.commit()
     return receipt
+
+
+def cast_many(uow: UnitOfWork, election_id: int, ballots: list[tuple[int, list[int]]]) -> list[str]:
+    """Ballots handed in together (an assembly's paper ballots entered by its commission):
+    each checked as one cast alone; all or none are recorded."""
+    with uow:
+        receipts = cast_many_in(uow, _get_open(uow, election_id), ballots)
+        uow.commit()
+    return receipts
 
 
 def close_election(uow: UnitOfWork, election_id: int, actor: str | None = None) -> list[Mandate]:

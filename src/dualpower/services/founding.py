@@ -18,9 +18,8 @@ from dualpower.domain.model import Mandate
 from dualpower.services.apportion import create_electorates
 from dualpower.services.elections import (
     OpenElection,
-    cast_in,
+    cast_many_in,
     close_in,
-    electors,
     nominate_in,
     open_in,
 )
@@ -131,19 +130,11 @@ def founding_election(uow: UnitOfWork, vote: FoundingVote) -> list[Mandate]:
             nominate_in(uow, election, member_id, faction_id, FOUNDER)
             for member_id, faction_id in vote.candidates
         ]
-        electorate = uow.electorates.get(vote.electorate_id)
-        assert electorate is not None
-        eligible = electors(uow, electorate)
-        allowed = set(candidate_ids)
-        for voter_id, choices in vote.ballots:
-            cast_in(
-                uow,
-                election,
-                voter_id,
-                [candidate_ids[i] for i in choices],
-                eligible=eligible,
-                candidate_ids=allowed,
-            )
+        cast_many_in(
+            uow,
+            election,
+            [(voter, [candidate_ids[i] for i in picks]) for voter, picks in vote.ballots],
+        )
         mandates = close_in(uow, election, FOUNDER)
         uow.commit()
     return mandates

@@ -17,13 +17,12 @@ from dualpower.domain import errors
 from dualpower.domain import recall as rules
 from dualpower.domain.events import DeputyRecalled, PetitionChanged
 from dualpower.domain.model import Council, Electorate, Mandate, RecallPetition
-from dualpower.services.elections import OpenElection, electors, open_in
+from dualpower.services.elections import OpenElection, electors, open_by_election, open_in
 from dualpower.services.mandates import end_mandate
 from dualpower.services.notify import notify
 from dualpower.store.uow import UnitOfWork
 
 RECALL_VOTE_DAYS = 7
-BY_ELECTION_DAYS = 14
 
 
 @dataclass(frozen=True)
@@ -119,23 +118,38 @@ def _open_petition(uow: UnitOfWork, petition_id: int) -> tuple[RecallPetition, M
 
 
 def sign_recall(uow: UnitOfWork, petition_id: int, member_id: int) -> PetitionState:
+    return sign_many(uow, petition_id, [member_id])
+
+
+def sign_many(uow: UnitOfWork, petition_id: int, member_ids: list[int]) -> PetitionState:
+    """Signatures in one transaction (one online, or a sheet collected on paper), each counted
+    as if given alone: the one that crosses the threshold decides, later ones are refused."""
     with uow:
         petition, mandate = _open_petition(uow, petition_id)
         _, council, eligible = _context(uow, mandate)
-        if member_id not in eligible:
-            raise errors.NotAllowed("only electors of this seat's electorate may sign")
-        try:
-            with uow.conn.begin_nested():
-                uow.recalls.add_signature(petition.id, member_id, uow.now())
-        except IntegrityError:
-            raise errors.Conflict("you have already signed this petition") from None
-        uow.record("recall.sign", {"petition": petition.id, "member": member_id})
-        valid = len(uow.recalls.signers(petition.id) & eligible)
-        if rules.is_reached(council.recall_rule, council.recall_trigger_bp, len(eligible), valid):
-            _decide(uow, petition, mandate, council, eligible)
+        for member_id in member_ids:
+            if petition.status != "open":
+                raise errors.Conflict(f"this petition is decided ({petition.status})")
+            _sign_in(uow, petition, member_id, eligible)
+            valid = len(uow.recalls.signers(petition.id) & eligible)
+            rule, share = council.recall_rule, council.recall_trigger_bp
+            if rules.is_reached(rule, share, len(eligible), valid):
+                _decide(uow, petition, mandate, council, eligible)
+                petition = uow.recalls.get(petition.id) or petition
         state = _changed(uow, petition.id)
         uow.commit()
     return state
+
+
+def _sign_in(uow: UnitOfWork, petition: RecallPetition, member_id: int, eligible: set[int]) -> None:
+    if member_id not in eligible:
+        raise errors.NotAllowed("only electors of this seat's electorate may sign")
+    try:
+        with uow.conn.begin_nested():
+            uow.recalls.add_signature(petition.id, member_id, uow.now())
+    except IntegrityError:
+        raise errors.Conflict("you have already signed this petition") from None
+    uow.record("recall.sign", {"petition": petition.id, "member": member_id})
 
 
 def withdraw_signature(uow: UnitOfWork, petition_id: int, member_id: int) -> PetitionState:
@@ -207,32 +221,6 @@ def recall_mandate(uow: UnitOfWork, petition: RecallPetition, mandate: Mandate) 
         },
     )
     uow.emit(DeputyRecalled(mandate.id, mandate.holder_id, tuple(md.id for md in ended)))
-
-
-def open_by_election(uow: UnitOfWork, vacated: Mandate) -> int:
-    council = uow.councils.get(vacated.council_id)
-    electorate = uow.electorates.get(vacated.electorate_id)
-    assert council is not None and electorate is not None
-    method = council.seat_method if council.seat_method != "block" else "plurality"
-    election = open_in(
-        uow,
-        OpenElection(
-            vacated.electorate_id,
-            method,
-            kind="by",
-            seat_no=vacated.seat_no,
-            closes_at=uow.now() + timedelta(days=BY_ELECTION_DAYS),
-        ),
-        actor=None,
-    )
-    notify(
-        uow,
-        electors(uow, electorate),
-        "by_election",
-        f"A by-election for a seat in {council.name} is open",
-        f"/elections/{election.id}",
-    )
-    return election.id
 
 
 def close_recall_vote(uow: UnitOfWork, election_id: int, actor: str | None = None) -> str:

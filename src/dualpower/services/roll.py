@@ -67,6 +67,7 @@ def _add_member(
         username=entry.username,
         display_name=entry.name,
         password_hash=None,
+        email=entry.email,
         is_verified=False,
         joined_at=now,
     )

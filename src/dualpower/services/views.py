@@ -56,9 +56,7 @@ class _Lookup:
         if electorate is None:
             return None
         source = electorate.source_id
-        name = (
-            self.units[source].name if electorate.kind == "unit" else self.councils[source].name
-        )
+        name = self.units[source].name if electorate.kind == "unit" else self.councils[source].name
         return {"kind": electorate.kind, "id": source, "name": name}
 
     def council_seats(self, council_id: int) -> int:

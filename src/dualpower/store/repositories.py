@@ -36,7 +36,7 @@ class _Repo:
         self.conn = conn
 
     def add(self, **values: Any) -> int:
-        result = self.conn.execute(insert(self.table).values(**values))
+        result = self.conn.execute(insert(self.table), values)
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def add_many(self, rows: Sequence[dict[str, Any]]) -> None:
@@ -181,6 +181,14 @@ class MandateRepo(_Repo):
     def dependants(self, mandate_id: int) -> list[m.Mandate]:
         return self.active(t.mandates.c.depends_on_id == mandate_id)
 
+    def move_dependants(self, old_id: int, new_id: int) -> None:
+        md = t.mandates
+        self.conn.execute(
+            update(md)
+            .where(md.c.depends_on_id == old_id, md.c.end_at.is_(None))
+            .values(depends_on_id=new_id)
+        )
+
     def end(self, mandate_id: int, at: datetime, reason: str) -> bool:
         """End an active mandate; False when it had already ended (a concurrent end won)."""
         result = self.conn.execute(
@@ -213,18 +221,27 @@ class ElectionRepo(_Repo):
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def add_participation(self, election_id: int, member_id: int) -> None:
-        self.conn.execute(
-            insert(t.participations).values(election_id=election_id, member_id=member_id)
-        )
+        self.add_participations([{"election_id": election_id, "member_id": member_id}])
+
+    def add_participations(self, rows: list[dict[str, Any]]) -> None:
+        self.conn.execute(insert(t.participations), rows)
 
     def add_ballot(
         self, receipt: str, election_id: int, choices: list[int], voter_id: int | None
     ) -> None:
-        self.conn.execute(
-            insert(t.ballots).values(
-                receipt=receipt, election_id=election_id, choices=choices, voter_id=voter_id
-            )
+        self.add_ballots(
+            [
+                {
+                    "receipt": receipt,
+                    "election_id": election_id,
+                    "choices": choices,
+                    "voter_id": voter_id,
+                }
+            ]
         )
+
+    def add_ballots(self, rows: list[dict[str, Any]]) -> None:
+        self.conn.execute(insert(t.ballots), rows)
 
     def has_participated(self, election_id: int, member_id: int) -> bool:
         query = select(t.participations.c.member_id).where(
@@ -275,6 +292,14 @@ class OfficeRepo(_Repo):
             .where(ot.c.end_at.is_(None), md.c.end_at.is_not(None))
         )
         return [(term, mandate) for term, mandate in self.conn.execute(query)]
+
+    def move_terms(self, old_mandate_id: int, new_mandate_id: int) -> None:
+        ot = t.office_terms
+        self.conn.execute(
+            update(ot)
+            .where(ot.c.mandate_id == old_mandate_id, ot.c.end_at.is_(None))
+            .values(mandate_id=new_mandate_id)
+        )
 
     def end_term(self, term_id: int, at: datetime, reason: str) -> None:
         ot = t.office_terms

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, insert, select, text, update
+from sqlalchemy import Connection, Engine, Row, bindparam, insert, select, text, update
 
 from dualpower.audit.chain import GENESIS, Draft, Entry, seal
 from dualpower.audit.merkle import MerkleAccumulator, TreeHead, from_frontier, frontier
@@ -53,16 +53,28 @@ def _seal_batch(conn: Connection) -> int:
     ).first()
     seq, prev = (last.seq + 1, last.entry_hash) if last else (0, GENESIS)
     acc = _accumulator(conn, seq)
+    placed = []
     for row in pending:
         draft = Draft(row.act, json.loads(row.payload), row.actor, row.is_operator, row.recorded_at)
         entry = seal(draft, seq, prev)
-        conn.execute(
-            update(log)
-            .where(log.c.id == row.id)
-            .values(seq=entry.seq, prev_hash=entry.prev_hash, entry_hash=entry.entry_hash)
+        placed.append(
+            {
+                "b_id": row.id,
+                "b_seq": entry.seq,
+                "b_prev": entry.prev_hash,
+                "b_hash": entry.entry_hash,
+            }
         )
         acc.append(entry.leaf())
         seq, prev = seq + 1, entry.entry_hash
+    conn.execute(
+        update(log)
+        .where(log.c.id == bindparam("b_id"))
+        .values(
+            seq=bindparam("b_seq"), prev_hash=bindparam("b_prev"), entry_hash=bindparam("b_hash")
+        ),
+        placed,
+    )
     head = acc.head()
     conn.execute(
         insert(t.audit_heads).values(
@@ -118,8 +130,10 @@ def sealed_entries(conn: Connection, start: int = 0, stop: int | None = None) ->
     query = select(log).where(log.c.seq.is_not(None), log.c.seq >= start).order_by(log.c.seq)
     if stop is not None:
         query = query.where(log.c.seq < stop)
-    for row in conn.execute(query.execution_options(yield_per=2000)):
-        yield _entry(row)
+    # Close the (server-side, on PostgreSQL) cursor even when the reader stops early.
+    with conn.execute(query.execution_options(yield_per=2000)) as rows:
+        for row in rows:
+            yield _entry(row)
 
 
 def recorded_heads(conn: Connection) -> list[TreeHead]:

@@ -96,9 +96,7 @@ def login_url(request: Request) -> str:
     return f"/login?next={quote(target, safe='/')}"
 
 
-def render(
-    request: Request, name: str, context: dict[str, Any], status_code: int = 200
-) -> Any:
+def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Any:
     """Render a page with the federation, the logged-in member and their CSRF token."""
     system: System = request.app.state.system
     session: Issued | None = getattr(request.state, "session", None)

@@ -1,4 +1,4 @@
-"""Instant-runoff: hand-counted cases, ties, and the 19 RCTab cases checked against two libraries."""
+"""Instant-runoff: hand-counted cases, ties, and the 19 RCTab cases against two libraries."""
 
 from __future__ import annotations
 

@@ -128,3 +128,17 @@ def test_surplus_that_can_only_exhaust_stops_the_iteration() -> None:
     # A cannot be brought down to a quota that falls with it: A keeps all its ballots.
     assert final.totals["A"] == 10 and final.non_transferable == 0
     assert result.quota == 5
+
+
+def test_grouped_paths_distribute_like_the_full_ballots() -> None:
+    rng = np.random.default_rng(5)
+    rows = [list(rng.permutation(6)[: rng.integers(1, 7)]) for _ in range(300)]
+    p = profile("ABCDEF", rows, list(rng.integers(1, 9, 300)))
+    meek = MeekCount(p, 3)
+    meek.keep[:6] = [0.4, 1.0, 0.0, 0.7, 1.0, 1.0]
+    full = meek.distribute()  # before any reduction: every distinct ranking
+    meek.reduce([0, 3])
+    assert len(meek.paths) < 300
+    grouped = meek.distribute()
+    np.testing.assert_allclose(grouped[0], full[0], rtol=1e-12)
+    assert grouped[1] == pytest.approx(full[1], rel=1e-12)

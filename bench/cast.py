@@ -1,0 +1,387 @@
+"""Benchmark casting ballots over HTTP against a served instance (a script, not a test): issue 4.
+
+    .venv/bin/python bench/cast.py [--db sqlite|postgresql|both] [--ballots 20000]
+        [--concurrency 64] [--clients 2] [--server-workers 2] [--trivial-seconds 10]
+        [--trivial /api/v1/audit/head] [--open-ballot]
+        [--pg-url postgresql+psycopg://postgres@127.0.0.1:55432/bench_cast]
+        [--sqlite-path /tmp/dualpower-bench/cast.db] [--port 8765]
+
+For each database:
+1. A fresh database (migrated) gets a federation with ONE base unit of `--ballots` members
+   (bulk-inserted by `bench/_federation.py`: chief, mid and base council above it), then, through
+   the real services, a general election of that unit's deputies (block vote, secret ballot unless
+   `--open-ballot`) with five candidates. Every voter gets an API token, written in bulk straight
+   into `auth_tokens` exactly as `services/accounts.py` issues them (only the SHA-256 of a
+   `secrets.token_urlsafe(32)` token is stored, kind "api", 30 days); one real
+   `POST /api/v1/auth/login` checks that the login route hands out tokens of the same kind.
+2. Serves the app as `dualpower serve` does (`create_app(system)` under uvicorn, access log off),
+   in a subprocess: `uvicorn --factory _serve:app --workers W` (default 2 worker processes, one
+   per core).
+3. Load: `--clients` generator processes (default 2), each running `--concurrency / clients`
+   HTTP/1.1 keep-alive connections on asyncio. The generator is a minimal hand-written HTTP/1.1
+   client (asyncio streams, Content-Length bodies) rather than httpx, because on 2 cores the
+   generator shares the CPU with the server: per request it costs a fraction of httpx's CPU,
+   so more of the machine is left to the server (the figures are still a lower bound for a
+   server with 2 cores of its own; the output prints the CPU the generator used).
+   a. the trivial route (`--trivial`, default `GET /api/v1/audit/head`) for `--trivial-seconds`
+      after a one-second warm-up;
+   b. every voter posts one ballot, `POST /api/v1/elections/{id}/ballots {"choices": [c]}`.
+   Both phases use the same generator, connections and server, in the same run.
+4. Prints requests/s of each, the ratio ballots/s / trivial req/s, p50/p99 latency, and the
+   status codes; then checks the ballots table: every acknowledged ballot (201 with a receipt)
+   is present with its receipt, and nothing else is (no unacknowledged ballot was stored), and
+   the participation roll has as many rows.
+
+Targets (issue 4): ballots at >= 50 % of the trivial route's rate, and >= 1,000 ballots/s on 2
+cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import os
+import resource
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime, timedelta
+from multiprocessing import get_context
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:55432/bench_cast"
+TARGET_SHARE = 0.5
+TARGET_RATE = 1000.0
+LOGIN_PASSWORD = "bench-password"
+
+
+# ---------------------------------------------------------------- the load generator
+
+
+class Http:
+    """One HTTP/1.1 keep-alive connection: request in, (status, body) out."""
+
+    def __init__(self, host: str, port: int):
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, body: bytes = b"", token: str = "") -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+        if token:
+            head += f"Authorization: Bearer {token}\r\n"
+        if body:
+            head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        self.writer.write(head.encode() + b"\r\n" + body)
+        assert self.reader is not None
+        raw = await self.reader.readuntil(b"\r\n\r\n")
+        lines = raw.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers = dict(line.split(":", 1) for line in lines[1:] if ":" in line)
+        headers = {k.strip().lower(): v.strip() for k, v in headers.items()}
+        if "content-length" not in headers:
+            raise RuntimeError(f"response without Content-Length: {lines[0]}")
+        data = await self.reader.readexactly(int(headers["content-length"]))
+        if headers.get("connection", "").lower() == "close":
+            await self.close()
+        return status, data
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+
+async def _trivial(host: str, port: int, path: str, conns: int, start_at: float, seconds: float) -> dict:
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+    warm_until, stop_at = start_at + 1.0, start_at + 1.0 + seconds
+
+    async def one() -> None:
+        http = Http(host, port)
+        while (now := time.time()) < stop_at:
+            begin = time.perf_counter()
+            status, _ = await http.request("GET", path)
+            if now >= warm_until:
+                latencies.append(time.perf_counter() - begin)
+                statuses[status] += 1
+        await http.close()
+
+    await asyncio.sleep(max(0.0, start_at - time.time()))
+    await asyncio.gather(*(one() for _ in range(conns)))
+    return {"latencies": latencies, "statuses": dict(statuses), "t0": warm_until, "t1": stop_at}
+
+
+async def _ballots(host: str, port: int, election_id: int, jobs: list, conns: int, start_at: float) -> dict:
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+    acks: list[tuple[int, str]] = []
+    refused: list[tuple[int, int, str]] = []
+    queue = iter(jobs)
+    path = f"/api/v1/elections/{election_id}/ballots"
+
+    async def one() -> None:
+        http = Http(host, port)
+        for voter_id, token, candidate in queue:
+            body = json.dumps({"choices": [candidate]}).encode()
+            begin = time.perf_counter()
+            try:
+                status, data = await http.request("POST", path, body, token)
+            except (OSError, asyncio.IncompleteReadError) as error:
+                statuses[-1] += 1
+                refused.append((voter_id, -1, repr(error)))
+                await http.close()
+                continue
+            latencies.append(time.perf_counter() - begin)
+            statuses[status] += 1
+            if status == 201:
+                acks.append((voter_id, json.loads(data)["receipt"]))
+            else:
+                refused.append((voter_id, status, data.decode(errors="replace")[:200]))
+        await http.close()
+
+    await asyncio.sleep(max(0.0, start_at - time.time()))
+    t0 = time.time()
+    await asyncio.gather(*(one() for _ in range(conns)))
+    t1 = time.time()
+    return {"latencies": latencies, "statuses": dict(statuses), "acks": acks, "refused": refused, "t0": t0, "t1": t1}
+
+
+def client(task: dict) -> dict:
+    """One generator process (run by a ProcessPoolExecutor)."""
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    if task["phase"] == "trivial":
+        out = asyncio.run(_trivial(task["host"], task["port"], task["path"], task["conns"], task["start_at"], task["seconds"]))
+    else:
+        out = asyncio.run(_ballots(task["host"], task["port"], task["election_id"], task["jobs"], task["conns"], task["start_at"]))
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    out["cpu"] = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+    return out
+
+
+def load(pool: ProcessPoolExecutor, clients: int, concurrency: int, **task) -> dict:
+    """Run one phase on every generator process at once; merge their figures."""
+    start_at = time.time() + 1.0
+    conns = [concurrency // clients + (1 if i < concurrency % clients else 0) for i in range(clients)]
+    tasks = []
+    for i in range(clients):
+        part = dict(task, conns=conns[i], start_at=start_at)
+        if "jobs" in task:
+            part["jobs"] = task["jobs"][i::clients]
+        tasks.append(part)
+    results = list(pool.map(client, tasks))
+    merged: dict = {"latencies": [], "statuses": Counter(), "acks": [], "refused": [], "cpu": 0.0}
+    for r in results:
+        merged["latencies"] += r["latencies"]
+        merged["statuses"].update(r["statuses"])
+        merged["acks"] += r.get("acks", [])
+        merged["refused"] += r.get("refused", [])
+        merged["cpu"] += r["cpu"]
+    merged["seconds"] = max(r["t1"] for r in results) - min(r["t0"] for r in results)
+    merged["rate"] = len(merged["latencies"]) / merged["seconds"]
+    return merged
+
+
+# ---------------------------------------------------------------- setting up
+
+
+def setup(kind: str, args: argparse.Namespace):
+    """The database, the open election and one token per voter."""
+    from _federation import Shape, describe, fresh_database, generate, settings, timings
+    from sqlalchemy import insert, update
+
+    from dualpower.bootstrap import System
+    from dualpower.services.accounts import hash_password
+    from dualpower.services.elections import OpenElection, nominate, open_election
+    from dualpower.store import tables as t
+
+    name = args.pg_url.rsplit("/", 1)[-1]
+    engine = fresh_database(kind, name, args.pg_url, args.sqlite_path)
+    print(f"\n=== {kind}: {settings(engine)}")
+    fed = generate(engine, Shape(members=args.ballots, councils=3, mids=1, units_per_base=1, log_entries=args.log_entries))
+    print(f"generated: {describe(fed)} ({timings(fed)})")
+    system = System(engine=engine)
+    election_id = open_election(system.uow(), OpenElection(1, "block", is_secret=not args.open_ballot))
+    roll = list(fed.unit_members[1])
+    candidates = [nominate(system.uow(), election_id, roll[i], 1 + i % 4, None) for i in range(5)]
+
+    now = datetime.now(UTC)
+    tokens = {m: secrets.token_urlsafe(32) for m in roll}
+    rows = [
+        {"member_id": m, "token_hash": hashlib.sha256(tok.encode()).hexdigest(), "kind": "api", "csrf_token": None, "created_at": now, "expires_at": now + timedelta(days=30)}
+        for m, tok in tokens.items()
+    ]
+    with engine.connect() as conn:
+        conn.begin()
+        for i in range(0, len(rows), 20_000):
+            conn.execute(insert(t.auth_tokens), rows[i : i + 20_000])
+        conn.execute(update(t.members).where(t.members.c.id == roll[0]).values(password_hash=hash_password(LOGIN_PASSWORD)))
+        conn.commit()
+    if engine.dialect.name == "sqlite":
+        raw = engine.raw_connection()
+        raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        raw.close()
+    else:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE")
+    jobs = [(m, tokens[m], candidates[i % len(candidates)]) for i, m in enumerate(roll)]
+    print(f"election {election_id}: block vote, {'open' if args.open_ballot else 'secret'} ballot, "
+          f"{len(candidates)} candidates, {len(roll):,} electors with a token each")
+    engine.dispose()
+    return election_id, jobs, roll[0]
+
+
+def serve(url: str, args: argparse.Namespace) -> subprocess.Popen:
+    env = dict(os.environ, DUALPOWER_DATABASE_URL=url)
+    cmd = [
+        sys.executable, "-m", "uvicorn", "--factory", "_serve:app", "--app-dir", str(HERE),
+        "--host", "127.0.0.1", "--port", str(args.port), "--workers", str(args.server_workers),
+        "--log-level", "warning", "--no-access-log",
+    ]
+    server = subprocess.Popen(cmd, env=env, start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            status, _ = asyncio.run(_once("GET", args.trivial, port=args.port))
+            if status == 200:
+                return server
+        except OSError:
+            pass
+        if server.poll() is not None:
+            raise SystemExit(f"the server exited with {server.returncode}")
+        time.sleep(0.3)
+    stop(server)
+    raise SystemExit("the server did not answer within 60 s")
+
+
+def stop(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)  # the uvicorn supervisor and its workers
+    try:
+        server.wait(20)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+
+
+async def _once(method: str, path: str, body: bytes = b"", *, port: int) -> tuple[int, bytes]:
+    http = Http("127.0.0.1", port)
+    try:
+        return await http.request(method, path, body)
+    finally:
+        await http.close()
+
+
+# ---------------------------------------------------------------- checking and printing
+
+
+def verify(url: str, election_id: int, acks: list[tuple[int, str]]) -> tuple[bool, str]:
+    from sqlalchemy import func, select
+
+    from dualpower.store import tables as t
+    from dualpower.store.db import make_engine
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        stored = set(conn.execute(select(t.ballots.c.receipt).where(t.ballots.c.election_id == election_id)).scalars())
+        voters = conn.execute(select(func.count()).select_from(t.participations).where(t.participations.c.election_id == election_id)).scalar()
+        unsealed = conn.execute(select(func.count()).select_from(t.audit_log).where(t.audit_log.c.seq.is_(None))).scalar()
+    engine.dispose()
+    acked = {receipt for _, receipt in acks}
+    missing, extra = acked - stored, stored - acked
+    ok = not missing and not extra and len(acked) == len(acks) and voters == len(stored)
+    return ok, (
+        f"{len(acks):,} acknowledged, {len(stored):,} ballots stored, {voters:,} participations; "
+        f"acknowledged but missing: {len(missing)}, stored but never acknowledged: {len(extra)}; "
+        f"{unsealed} audit entries still unsealed"
+    )
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, int(q * len(ordered) + 0.999999) - 1))] if ordered else float("nan")
+
+
+def describe_phase(label: str, r: dict) -> str:
+    lat = r["latencies"]
+    return (f"{label}: {len(lat):,} requests in {r['seconds']:.1f} s = {r['rate']:,.0f}/s; "
+            f"latency p50 {pct(lat, 0.5) * 1000:.1f} ms, p99 {pct(lat, 0.99) * 1000:.1f} ms; "
+            f"status {dict(sorted(r['statuses'].items()))}; generator CPU {r['cpu']:.1f} s")
+
+
+def run(kind: str, args: argparse.Namespace, pool: ProcessPoolExecutor) -> dict:
+    from sqlalchemy.engine import make_url
+
+    election_id, jobs, login_member = setup(kind, args)
+    url = f"sqlite:///{args.sqlite_path}" if kind == "sqlite" else make_url(args.pg_url).render_as_string(False)
+    server = serve(url, args)
+    try:
+        body = json.dumps({"username": f"m{login_member}", "password": LOGIN_PASSWORD}).encode()
+        status, data = asyncio.run(_once("POST", "/api/v1/auth/login", body, port=args.port))
+        print(f"POST /api/v1/auth/login -> {status} {'with a token' if status == 200 and 'token' in json.loads(data) else data[:100]!r}")
+        print(f"server: uvicorn, {args.server_workers} worker process(es); generator: {args.clients} "
+              f"process(es), {args.concurrency} keep-alive connections in all")
+        common = {"host": "127.0.0.1", "port": args.port}
+        trivial = load(pool, args.clients, args.concurrency, phase="trivial", path=args.trivial, seconds=args.trivial_seconds, **common)
+        print(describe_phase(f"trivial GET {args.trivial}", trivial))
+        ballots = load(pool, args.clients, args.concurrency, phase="ballots", election_id=election_id, jobs=jobs, **common)
+        print(describe_phase(f"ballots POST /api/v1/elections/{election_id}/ballots", ballots))
+        for voter, code, detail in ballots["refused"][:5]:
+            print(f"  refused: voter {voter}: {code} {detail}")
+    finally:
+        stop(server)
+    ok, summary = verify(url, election_id, ballots["acks"])
+    print(f"check: {summary} -> {'OK' if ok else 'FAILED'}")
+    share = ballots["rate"] / trivial["rate"]
+    print(f"ballots/s / trivial req/s = {share:.0%} (target >= {TARGET_SHARE:.0%}: "
+          f"{'met' if share >= TARGET_SHARE else 'MISSED'}); {ballots['rate']:,.0f} ballots/s "
+          f"(target >= {TARGET_RATE:,.0f}: {'met' if ballots['rate'] >= TARGET_RATE else 'MISSED'})")
+    return {"ballots": ballots["rate"], "trivial": trivial["rate"], "share": share, "ok": ok,
+            "p99": pct(ballots["latencies"], 0.99)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--ballots", type=int, default=20_000, help="voters, each casting one ballot")
+    parser.add_argument("--concurrency", type=int, default=64, help="keep-alive connections in all")
+    parser.add_argument("--clients", type=int, default=2, help="generator processes")
+    parser.add_argument("--server-workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--trivial", default="/api/v1/audit/head", help="the trivial GET route")
+    parser.add_argument("--trivial-seconds", type=float, default=10.0)
+    parser.add_argument("--open-ballot", action="store_true", help="an open (not secret) ballot")
+    parser.add_argument("--log-entries", type=int, default=10_000)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--pg-url", default=PG_URL, help="its database is dropped and recreated")
+    parser.add_argument("--sqlite-path", default=str(Path(tempfile.gettempdir()) / "dualpower-bench" / "cast.db"))
+    args = parser.parse_args()
+    Path(args.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
+    kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
+    print(f"machine: {os.cpu_count()} CPUs; server and generator share them")
+    with ProcessPoolExecutor(args.clients, mp_context=get_context("spawn")) as pool:
+        results = {kind: run(kind, args, pool) for kind in kinds}
+    print("\nsummary:")
+    for kind, r in results.items():
+        print(f"  {kind:10} ballots {r['ballots']:,.0f}/s  trivial {r['trivial']:,.0f}/s  "
+              f"share {r['share']:.0%}  ballot p99 {r['p99'] * 1000:.1f} ms  checks {'OK' if r['ok'] else 'FAILED'}")
+
+
+if __name__ == "__main__":
+    main()

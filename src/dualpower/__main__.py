@@ -1,0 +1,3 @@
+from dualpower.entry import main
+
+main()

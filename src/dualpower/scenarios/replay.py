@@ -1,0 +1,259 @@
+"""The replay of 1917, March to October, through the same services every user goes through.
+
+- March-April: electors recall deputies who supported the war; the by-elections that follow go
+  to the Bolsheviks. In Zamoskvorechye (recall by vote) one recall vote passes, one fails.
+- June: general elections in the factories of three Petrograd districts.
+- 31 August (Old Style): the districts elect their delegations to the Petrograd Soviet anew and
+  its majority changes hands; the Congress seats that rested on replaced delegates are refilled.
+- October: it ends with a secret general election open in the Putilov Works and a recall petition
+  open in Kolpino, so a visitor can try both.
+
+The drift of opinion is synthetic, drawn from the demo's seed.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from dualpower.bootstrap import System
+from dualpower.domain.model import Electorate, Mandate
+from dualpower.scenarios.petrograd import ALLIES, PETROGRAD, Person, ScenarioClock
+from dualpower.services import elections as el
+from dualpower.services import recall
+
+
+def old_style(year: int, month: int, day: int) -> datetime:
+    """A Julian date of 1917 as the UTC moment (New Style: 13 days later), at noon."""
+    return datetime(year, month, day, 12, tzinfo=UTC) + _JULIAN_OFFSET
+
+
+_JULIAN_OFFSET = datetime(1917, 3, 14) - datetime(1917, 3, 1)
+
+RECALLS_DIRECT = (
+    "Putilov Works",
+    "Baltic Shipyard",
+    "Pavlovsky Regiment, 1st Company",
+    "Treugolnik Rubber",
+    "Cable Works",
+)
+RECALLS_BY_VOTE = (("Michelson Works", True), ("Dynamo Works", False))
+JUNE_DISTRICTS = (
+    "Vasilievsky Island District Soviet",
+    "Narva District Soviet",
+    "Petrograd Side District Soviet",
+)
+
+
+@dataclass
+class World:
+    """What the replay knows of the synthetic people: who leans where, and unit rolls."""
+
+    sys: System
+    clock: ScenarioClock
+    rng: random.Random
+    ids: dict[str, int]
+    leaning: dict[int, str]  # member id -> faction short name
+    by_unit: dict[str, list[int]] = field(default_factory=dict)
+    faction_ids: dict[str, int] = field(default_factory=dict)
+    log: list[str] = field(default_factory=list)
+
+    def drift(self, share: float, sections_units: set[str] | None = None) -> None:
+        """A share of those not yet with the Bolsheviks go over to them."""
+        for unit, members in self.by_unit.items():
+            if sections_units is not None and unit not in sections_units:
+                continue
+            for member in members:
+                if self.leaning[member] != "Bol" and self.rng.random() < share:
+                    self.leaning[member] = "Bol"
+
+
+def _unit_electorate(w: World, unit: str) -> Electorate:
+    with w.sys.uow() as uow:
+        unit_row = next(u for u in uow.units.list() if u.name == unit)
+        electorate = uow.electorates.for_unit(unit_row.id)
+    assert electorate is not None
+    return electorate
+
+
+def _holders(w: World, electorate: Electorate) -> list[Mandate]:
+    with w.sys.uow() as uow:
+        return uow.mandates.active(uow.mandates.table.c.electorate_id == electorate.id)
+
+
+def _plurality_ballots(w: World, voters: list[int], candidates: list[tuple[int, str]]):  # type: ignore[no-untyped-def]
+    ballots = []
+    for voter in voters:
+        mine = w.leaning[voter]
+        pick = next((c for c, f in candidates if f == mine), None)
+        if pick is None:
+            pick = next((c for c, f in candidates if f in ALLIES[mine]), None)
+        if pick is not None:
+            ballots.append((voter, [pick]))
+    return ballots
+
+
+def by_election(w: World, election_id: int, voters: list[int]) -> None:
+    """Two stand (a Bolshevik and one of the old majority); the electors vote their leaning."""
+    with w.sys.uow() as uow:
+        election = uow.elections.get(election_id)
+        assert election is not None
+        seated = uow.mandates.active(uow.mandates.table.c.electorate_id == election.electorate_id)
+    held = {m.holder_id for m in seated}
+    pool = [v for v in voters if v not in held]
+    standing = [
+        next((v for v in pool if w.leaning[v] in group), None)
+        for group in (("Bol",), ("SR", "Men"))
+    ]
+    cands = []
+    for member in [m for m in standing if m is not None]:
+        faction = w.leaning[member]
+        cid = el.nominate(w.sys.uow(), election_id, member, w.faction_ids[faction], None)
+        cands.append((cid, faction))
+    el.cast_many(w.sys.uow(), election_id, _plurality_ballots(w, voters, cands))
+    el.close_election(w.sys.uow(), election_id)
+
+
+def _against(w: World, voters: list[int], target: Mandate) -> list[int]:
+    """Electors who are not of the deputy's faction, the Bolsheviks first."""
+    faction = next(f for f, i in w.faction_ids.items() if i == target.faction_id)
+    others = [v for v in voters if w.leaning[v] != faction]
+    return sorted(others, key=lambda v: w.leaning[v] != "Bol")
+
+
+def recall_in_unit(w: World, unit: str) -> None:
+    electorate = _unit_electorate(w, unit)
+    target = next(m for m in _holders(w, electorate) if m.faction_id != w.faction_ids["Bol"])
+    voters = w.by_unit[unit]
+    signers = _against(w, voters, target)
+    petition = recall.open_recall(w.sys.uow(), target.id, signers[0])
+    w.clock.advance(days=2)
+    state = recall.sign_many(w.sys.uow(), petition.id, signers[: petition.threshold])
+    w.log.append(f"{unit}: petition {petition.id} -> {state.status}")
+    w.clock.advance(days=5)
+    refill_vacancies(w)
+
+
+def recall_by_vote(w: World, unit: str, passes: bool) -> None:
+    electorate = _unit_electorate(w, unit)
+    target = next(m for m in _holders(w, electorate) if m.faction_id != w.faction_ids["Bol"])
+    voters = w.by_unit[unit]
+    bol = [v for v in voters if w.leaning[v] == "Bol"]
+    petition = recall.open_recall(w.sys.uow(), target.id, bol[0])
+    state = recall.sign_many(w.sys.uow(), petition.id, bol[: petition.threshold])
+    assert state.vote_election_id is not None
+    w.clock.advance(days=3)
+    ballots = [
+        (v, [1 if (w.leaning[v] == "Bol") == passes else 0]) for v in voters[: len(voters) * 3 // 4]
+    ]
+    el.cast_many(w.sys.uow(), state.vote_election_id, ballots)
+    status = recall.close_recall_vote(w.sys.uow(), state.vote_election_id)
+    w.log.append(f"{unit}: recall vote -> {status}")
+    if status == "recalled":
+        refill_vacancies(w)
+
+
+def general_in_unit(w: World, unit: str, *, is_secret: bool = False, close: bool = True) -> int:
+    electorate = _unit_electorate(w, unit)
+    election_id = el.open_election(
+        w.sys.uow(), el.OpenElection(electorate.id, "block", is_secret=is_secret)
+    )
+    with w.sys.uow() as uow:
+        seats = uow.elections.get(election_id).seats  # type: ignore[union-attr]
+    voters = w.by_unit[unit]
+    slots: dict[str, list[int]] = {}
+    for faction in ("SR", "Men", "Bol", "NP"):
+        supporters = [v for v in voters if w.leaning[v] == faction]
+        for member in w.rng.sample(supporters, min(seats, len(supporters))):
+            cid = el.nominate(w.sys.uow(), election_id, member, w.faction_ids[faction], None)
+            slots.setdefault(faction, []).append(cid)
+    ballots = [(v, slots[w.leaning[v]]) for v in voters if slots.get(w.leaning[v])]
+    if not close:
+        ballots = ballots[: len(ballots) // 3]
+    el.cast_many(w.sys.uow(), election_id, ballots)
+    if close:
+        el.close_election(w.sys.uow(), election_id)
+    return election_id
+
+
+def delegations(w: World, council_name: str) -> None:
+    """Every lower council under `council_name` elects its delegation anew (STV)."""
+    with w.sys.uow() as uow:
+        council = next(c for c in uow.councils.list() if c.name == council_name)
+        electorates = [e for e in uow.electorates.of_council(council.id) if e.kind == "council"]
+    for electorate in electorates:
+        election_id = el.open_election(w.sys.uow(), el.OpenElection(electorate.id, "stv-scottish"))
+        with w.sys.uow() as uow:
+            deputies = uow.mandates.active_in_council(electorate.source_id)
+        cands = []
+        for md in deputies:
+            cid = el.nominate(w.sys.uow(), election_id, md.holder_id, md.faction_id, None)
+            cands.append((cid, w.leaning[md.holder_id], md.holder_id))
+        ballots = []
+        for md in deputies:
+            mine = w.leaning[md.holder_id]
+            order = [mine, *ALLIES[mine]]
+            ranking = [c for f in order for c, cf, _ in cands if cf == f][:6]
+            if ranking:
+                ballots.append((md.holder_id, ranking))
+        el.cast_many(w.sys.uow(), election_id, ballots)
+        el.close_election(w.sys.uow(), election_id)
+
+
+def refill_vacancies(w: World) -> None:
+    with w.sys.uow() as uow:
+        opened = [e for e in uow.elections.list() if e.kind == "by" and e.status == "open"]
+    for election in opened:
+        with w.sys.uow() as uow:
+            elig = sorted(el.electors(uow, uow.electorates.get(election.electorate_id)))  # type: ignore[arg-type]
+        by_election(w, election.id, elig)
+
+
+def replay(sys_: System, clock: ScenarioClock, rng: random.Random, roll: list[Person]) -> list[str]:
+    with sys_.uow() as uow:
+        ids = {m.username: m.id for m in uow.members.list()}
+        faction_ids = {f.short: f.id for f in uow.factions.list()}
+    w = World(sys_, clock, rng, ids, {ids[p.username]: p.faction for p in roll})
+    w.faction_ids = faction_ids
+    for person in roll:
+        w.by_unit.setdefault(person.unit, []).append(ids[person.username])
+
+    clock.at = old_style(1917, 4, 4)  # Lenin's April Theses; the war question splits the units
+    w.drift(0.35, set(RECALLS_DIRECT) | {u for u, _ in RECALLS_BY_VOTE})
+    for unit in RECALLS_DIRECT:
+        recall_in_unit(w, unit)
+        clock.advance(days=3)
+    clock.at = old_style(1917, 4, 24)  # after the April crisis
+    for unit, passes in RECALLS_BY_VOTE:
+        recall_by_vote(w, unit, passes)
+
+    clock.at = old_style(1917, 6, 20)
+    with sys_.uow() as uow:
+        councils = {c.id: c.name for c in uow.councils.list()}
+        june_units = [
+            u.name
+            for u in uow.units.list()
+            if councils[u.council_id] in JUNE_DISTRICTS and u.kind == "factory"
+        ]
+    w.drift(0.30, set(june_units))
+    for unit in june_units:
+        general_in_unit(w, unit)
+    clock.advance(days=7)
+    refill_vacancies(w)
+    w.log.append(f"June: general elections in {len(june_units)} factories")
+
+    clock.at = old_style(1917, 8, 31)  # the Petrograd Soviet adopts a Bolshevik resolution
+    delegations(w, PETROGRAD)
+    refill_vacancies(w)
+    w.log.append("31 August: the Petrograd districts elect their delegations anew")
+
+    clock.at = old_style(1917, 10, 10)
+    general_in_unit(w, "Putilov Works", is_secret=True, close=False)
+    electorate = _unit_electorate(w, "Kolpino village")
+    target = _holders(w, electorate)[0]
+    voters = w.by_unit["Kolpino village"]
+    petition = recall.open_recall(sys_.uow(), target.id, voters[0])
+    recall.sign_many(sys_.uow(), petition.id, voters[: max(1, petition.threshold // 3)])
+    w.log.append("October: a secret election open in the Putilov Works, a petition in Kolpino")
+    return w.log

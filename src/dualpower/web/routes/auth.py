@@ -1,0 +1,120 @@
+"""Logging in and out: API bearer tokens, and page sessions in an HttpOnly cookie.
+
+The login form is posted before any session exists, so its CSRF token is a double-submit
+cookie: the form carries the same random value as a cookie only this site can set. The logout
+form carries the session's own CSRF token.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from dualpower.domain.errors import BadCredentials
+from dualpower.services import accounts
+from dualpower.web.deps import (
+    CSRF_FIELD,
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    LoggedIn,
+    Session,
+    SystemDep,
+    check_csrf,
+    render,
+)
+from dualpower.web.schemas import TokenCreate, TokenPublic
+
+api = APIRouter(tags=["auth"])
+pages = APIRouter(include_in_schema=False)
+
+
+@api.post(
+    "/auth/login",
+    response_model=TokenPublic,
+    responses={401: {"description": "Wrong username or password."}},
+)
+def api_login(body: TokenCreate, system: SystemDep) -> TokenPublic:
+    """Exchange a username and password for a bearer token (valid 30 days)."""
+    issued = accounts.login(system.uow(), body.username, body.password, kind="api")
+    return TokenPublic(token=issued.token)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only a path on this site: no scheme, no host, no "//evil.example".
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/me"
+
+
+def _is_https(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def _login_page(
+    request: Request, next_: str, error: str | None = None, status_code: int = 200
+) -> Response:
+    token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
+    context = {"login_csrf": token, "next": _safe_next(next_), "error": error}
+    response: Response = render(request, "auth/page.html", context, status_code=status_code)
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        max_age=3600,
+        httponly=True,
+        samesite="strict",
+        secure=_is_https(request),
+        path="/login",
+    )
+    return response
+
+
+@pages.get("/login")
+def login_form(request: Request, session: Session, next: str | None = None) -> Response:
+    if session is not None:
+        return RedirectResponse(_safe_next(next), status_code=303)
+    return _login_page(request, next or "/me")
+
+
+@pages.post("/login")
+def login_submit(
+    request: Request,
+    system: SystemDep,
+    username: Annotated[str, Form(max_length=80)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
+    next: Annotated[str, Form()] = "/me",
+) -> Response:
+    check_csrf(request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token)
+    try:
+        issued = accounts.login(system.uow(), username, password, kind="session")
+    except BadCredentials as error:
+        return _login_page(request, next, error.message, status_code=401)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        issued.token,
+        max_age=int(accounts.SESSION_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=_is_https(request),
+        path="/",
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@pages.post("/logout")
+def logout(
+    request: Request,
+    system: SystemDep,
+    session: LoggedIn,
+    csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
+) -> Response:
+    check_csrf(session.csrf_token, csrf_token)
+    accounts.logout(system.uow(), session.token)
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    return response

@@ -1,0 +1,63 @@
+"""Councils, their composition and majority, their deputies' mandates; the federation tree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from dualpower.services import views
+from dualpower.web.deps import Session, SystemDep, render
+from dualpower.web.schemas import (
+    CouncilDetailPublic,
+    CouncilPublic,
+    MandateDetailPublic,
+    MandatePublic,
+)
+
+api = APIRouter(tags=["councils"])
+pages = APIRouter(include_in_schema=False)
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such council."}}
+
+
+@api.get("/councils", response_model=list[CouncilPublic])
+def api_councils(system: SystemDep) -> list[dict[str, Any]]:
+    """Every council, parents before children."""
+    return views.councils(system.uow())
+
+
+@api.get("/councils/{council_id}", response_model=CouncilDetailPublic, responses=NOT_FOUND)
+def api_council(council_id: int, system: SystemDep) -> dict[str, Any]:
+    """A council with its composition (filled seats by faction) and majority."""
+    return views.council(system.uow(), council_id)
+
+
+@api.get("/councils/{council_id}/mandates", response_model=list[MandatePublic], responses=NOT_FOUND)
+def api_council_mandates(council_id: int, system: SystemDep) -> list[dict[str, Any]]:
+    """The council's active mandates."""
+    return views.council_mandates(system.uow(), council_id)
+
+
+@api.get(
+    "/mandates/{mandate_id}",
+    response_model=MandateDetailPublic,
+    responses={404: {"description": "No such mandate."}},
+)
+def api_mandate(mandate_id: int, system: SystemDep) -> dict[str, Any]:
+    """A mandate, active or ended (with when and why)."""
+    return views.mandate(system.uow(), mandate_id)
+
+
+@pages.get("/")
+def home(request: Request, session: Session, system: SystemDep) -> Response:
+    return render(request, "home/page.html", {"tree": views.council_tree(system.uow())})
+
+
+@pages.get("/councils/{council_id}")
+def council_page(
+    request: Request, council_id: int, session: Session, system: SystemDep
+) -> Response:
+    return render(
+        request, "councils/page.html", {"council": views.council(system.uow(), council_id)}
+    )

@@ -1,0 +1,26 @@
+"""The caller: their unit, their deputies level by level, their own mandates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from dualpower.services import views
+from dualpower.web.deps import ApiMember, LoggedIn, SystemDep, render
+from dualpower.web.schemas import MePublic
+
+api = APIRouter(tags=["members"])
+pages = APIRouter(include_in_schema=False)
+
+
+@api.get("/me", response_model=MePublic, responses={401: {"description": "Not logged in."}})
+def api_me(member: ApiMember, system: SystemDep) -> dict[str, Any]:
+    """The logged-in member, their unit and their active mandates."""
+    return views.me(system.uow(), member.id)
+
+
+@pages.get("/me")
+def me_page(request: Request, session: LoggedIn, system: SystemDep) -> Response:
+    return render(request, "me/page.html", {"view": views.me(system.uow(), session.member.id)})

@@ -1,0 +1,37 @@
+"""Base units and their rolls (the roll only to its members and the deputies of its councils:
+the councils on the path from the unit's base council up to the chief)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from dualpower.services import views
+from dualpower.web.deps import ApiMember, Session, SystemDep, render
+from dualpower.web.schemas import MemberPublic
+
+api = APIRouter(tags=["units"])
+pages = APIRouter(include_in_schema=False)
+
+
+@api.get(
+    "/units/{unit_id}/members",
+    response_model=list[MemberPublic],
+    responses={
+        401: {"description": "Not logged in."},
+        403: {"description": "Neither a member of the unit nor a deputy of its councils."},
+        404: {"description": "No such unit."},
+    },
+)
+def api_unit_members(unit_id: int, member: ApiMember, system: SystemDep) -> list[dict[str, Any]]:
+    """The unit's roll, to its members and to the deputies of the councils on the path from its
+    base council up to the chief council."""
+    return views.unit_members(system.uow(), unit_id, member.id)
+
+
+@pages.get("/units/{unit_id}")
+def unit_page(request: Request, unit_id: int, session: Session, system: SystemDep) -> Response:
+    viewer = session.member.id if session else None
+    return render(request, "units/page.html", {"unit": views.unit(system.uow(), unit_id, viewer)})

@@ -1,0 +1,63 @@
+"""Notifications by mail, against a real SMTP server (aiosmtpd) on localhost."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import update
+
+from dualpower.bootstrap import build
+from dualpower.services import recall
+from dualpower.store import tables as t
+from factories import small_federation, username
+
+
+class Collect:
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], str]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+        self.messages.append((list(envelope.rcpt_tos), envelope.content.decode()))
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def smtp(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    handler = Collect()
+    port = _free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("DUALPOWER_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("DUALPOWER_SMTP_PORT", str(port))
+    monkeypatch.setenv("DUALPOWER_SMTP_FROM", "council@example.org")
+    yield handler
+    controller.stop()
+
+
+def test_electors_are_mailed_when_a_petition_opens(smtp, database_url):  # type: ignore[no-untyped-def]
+    system = build(database_url)
+    fed = small_federation(system)
+    forge = [fed.members[username("Forge", i)] for i in range(1, 13)]
+    with system.engine.begin() as conn:
+        conn.execute(
+            update(t.members).where(t.members.c.id == forge[2]).values(email="anna@example.org")
+        )
+    with system.uow() as uow:
+        electorate = uow.electorates.for_unit(fed.units["Forge"])
+        mandate = uow.mandates.active(uow.mandates.table.c.electorate_id == electorate.id)[0]
+    petition = recall.open_recall(system.uow(), mandate.id, forge[0])
+    system.mailer.drain()
+    assert len(smtp.messages) == 1
+    rcpt, body = smtp.messages[0]
+    assert rcpt == ["anna@example.org"]
+    assert "Subject: A recall petition against your deputy was opened" in body
+    assert f"/recalls/{petition.id}" in body
+    system.engine.dispose()

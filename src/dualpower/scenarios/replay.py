@@ -144,8 +144,13 @@ def recall_by_vote(w: World, unit: str, passes: bool) -> None:
     state = recall.sign_many(w.sys.uow(), petition.id, bol[: petition.threshold])
     assert state.vote_election_id is not None
     w.clock.advance(days=3)
+    turnout = voters[: len(voters) * 3 // 4]
+    against = set(_against(w, voters, target))
+    # When it passes, all who are not of the deputy's faction and half of those who are vote
+    # to recall; when it fails, the Bolsheviks alone do.
     ballots = [
-        (v, [1 if (w.leaning[v] == "Bol") == passes else 0]) for v in voters[: len(voters) * 3 // 4]
+        (v, [int(v in against or i % 2 == 0) if passes else int(w.leaning[v] == "Bol")])
+        for i, v in enumerate(turnout)
     ]
     el.cast_many(w.sys.uow(), state.vote_election_id, ballots)
     status = recall.close_recall_vote(w.sys.uow(), state.vote_election_id)

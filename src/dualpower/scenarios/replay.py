@@ -147,9 +147,9 @@ def recall_by_vote(w: World, unit: str, passes: bool) -> None:
     turnout = voters[: len(voters) * 3 // 4]
     against = set(_against(w, voters, target))
     # When it passes, all who are not of the deputy's faction and half of those who are vote
-    # to recall; when it fails, the Bolsheviks alone do.
+    # to recall; when it fails, a third of the others alone do.
     ballots = [
-        (v, [int(v in against or i % 2 == 0) if passes else int(w.leaning[v] == "Bol")])
+        (v, [int(v in against or i % 2 == 0) if passes else int(v in against and i % 3 == 0)])
         for i, v in enumerate(turnout)
     ]
     el.cast_many(w.sys.uow(), state.vote_election_id, ballots)

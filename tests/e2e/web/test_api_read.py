@@ -3,9 +3,8 @@ the OpenAPI document, and the error shapes (404, 422, 500)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import warnings
+from collections.abc import Iterator
 
 import pytest
 
@@ -133,7 +132,8 @@ def test_elections_list_filter_and_detail(client, federation) -> None:
     assert all(set(e) == keys and e["status"] == "closed" for e in closed)
     assert client.get(f"{API}/elections", params={"status": "open"}).json() == []
     assert len(client.get(f"{API}/elections").json()) == 6
-    forge = next(e for e in closed if e["electorate"] == {"kind": "unit", "id": federation.units["Forge"]})
+    forge_ref = {"kind": "unit", "id": federation.units["Forge"]}
+    forge = next(e for e in closed if e["electorate"] == forge_ref)
     assert forge["seats"] == 2 and forge["method"] == "block" and forge["is_secret"] is False
     detail = client.get(f"{API}/elections/{forge['id']}").json()
     assert {k: detail[k] for k in keys} == forge

@@ -211,7 +211,8 @@ def test_demo_notice_only_for_a_demo(client, system, federation) -> None:
 def test_closed_election_page_shows_every_round(client, federation) -> None:
     closed = client.get("/api/v1/elections", params={"status": "closed"}).json()
     chief = next(
-        e for e in closed
+        e
+        for e in closed
         if e["electorate"] == {"kind": "council", "id": federation.councils["North Council"]}
     )
     result = client.get(f"/api/v1/elections/{chief['id']}/result").json()
@@ -261,7 +262,7 @@ def test_ballot_form_needs_the_csrf_token(client, system, federation, open_block
     assert again.status_code == 409 and "already voted" in again.text
 
 
-def test_ballot_form_without_a_session_goes_to_login(client, system, federation, open_block) -> None:
+def test_ballot_form_without_a_session_goes_to_login(client, open_block) -> None:
     election_id, candidates = open_block
     r = client.post(
         f"/elections/{election_id}/ballot",

@@ -24,6 +24,8 @@ The database is analysed afterwards (ANALYZE on both), as a long-running one wou
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import random
 import time
 from dataclasses import dataclass, field
@@ -97,6 +99,15 @@ def fresh_database(kind: str, name: str, pg_url: str, sqlite_path: str) -> Engin
         engine = make_engine(make_url(pg_url).set(database=name).render_as_string(False))
     upgrade(engine)
     return engine
+
+
+def revision() -> str:
+    def git(*cmd: str) -> str:
+        return subprocess.run(["git", *cmd], cwd=os.path.dirname(os.path.abspath(__file__)), capture_output=True, text=True).stdout.strip()
+
+    dirty = " + uncommitted changes" if git("status", "--porcelain", "--", "../src") else ""
+    return (git("rev-parse", "--short", "HEAD") or "unknown") + dirty
+
 
 
 def settings(engine: Engine) -> str:

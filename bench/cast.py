@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/cast.py [--db sqlite|postgresql|both] [--ballots 20000]
         [--concurrency 64] [--clients 2] [--server-workers 2] [--trivial-seconds 10]
-        [--trivial /api/v1/audit/head] [--open-ballot]
+        [--ballot-seconds 60] [--trivial PATH ...] [--open-ballot]
         [--pg-url postgresql+psycopg://postgres@127.0.0.1:55432/bench_cast]
         [--sqlite-path /tmp/dualpower-bench/cast.db] [--port 8765]
 
@@ -23,9 +23,14 @@ For each database:
    generator shares the CPU with the server: per request it costs a fraction of httpx's CPU,
    so more of the machine is left to the server (the figures are still a lower bound for a
    server with 2 cores of its own; the output prints the CPU the generator used).
-   a. the trivial route (`--trivial`, default `GET /api/v1/audit/head`) for `--trivial-seconds`
-      after a one-second warm-up;
-   b. every voter posts one ballot, `POST /api/v1/elections/{id}/ballots {"choices": [c]}`.
+   a. each trivial route (`--trivial`, repeatable) for `--trivial-seconds` after a one-second
+      warm-up. Defaults: `GET /api/v1/audit/head` (reads the latest tree head; note that it also
+      runs the audit sequencer, a small write transaction, so it is not free) and
+      `GET /static/site.css` (no database at all: the framework's floor). The ratio is taken
+      against the first;
+   b. every voter posts one ballot, `POST /api/v1/elections/{id}/ballots {"choices": [c]}`,
+      until all have voted or `--ballot-seconds` have passed (then the voters left over do not
+      vote, and the rate is the acknowledged ballots over the elapsed time).
    Both phases use the same generator, connections and server, in the same run.
 4. Prints requests/s of each, the ratio ballots/s / trivial req/s, p50/p99 latency, and the
    status codes; then checks the ballots table: every acknowledged ballot (201 with a receipt)
@@ -124,7 +129,7 @@ async def _trivial(host: str, port: int, path: str, conns: int, start_at: float,
     return {"latencies": latencies, "statuses": dict(statuses), "t0": warm_until, "t1": stop_at}
 
 
-async def _ballots(host: str, port: int, election_id: int, jobs: list, conns: int, start_at: float) -> dict:
+async def _ballots(host: str, port: int, election_id: int, jobs: list, conns: int, start_at: float, seconds: float) -> dict:
     latencies: list[float] = []
     statuses: Counter[int] = Counter()
     acks: list[tuple[int, str]] = []
@@ -135,6 +140,8 @@ async def _ballots(host: str, port: int, election_id: int, jobs: list, conns: in
     async def one() -> None:
         http = Http(host, port)
         for voter_id, token, candidate in queue:
+            if time.time() >= stop_at:
+                break
             body = json.dumps({"choices": [candidate]}).encode()
             begin = time.perf_counter()
             try:
@@ -152,6 +159,7 @@ async def _ballots(host: str, port: int, election_id: int, jobs: list, conns: in
                 refused.append((voter_id, status, data.decode(errors="replace")[:200]))
         await http.close()
 
+    stop_at = start_at + seconds
     await asyncio.sleep(max(0.0, start_at - time.time()))
     t0 = time.time()
     await asyncio.gather(*(one() for _ in range(conns)))
@@ -171,7 +179,7 @@ def client(task: dict) -> dict:
     if task["phase"] == "trivial":
         out = asyncio.run(_trivial(task["host"], task["port"], task["path"], task["conns"], task["start_at"], task["seconds"]))
     else:
-        out = asyncio.run(_ballots(task["host"], task["port"], task["election_id"], task["jobs"], task["conns"], task["start_at"]))
+        out = asyncio.run(_ballots(task["host"], task["port"], task["election_id"], task["jobs"], task["conns"], task["start_at"], task["seconds"]))
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     out["cpu"] = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     return out
@@ -205,7 +213,7 @@ def load(pool: ProcessPoolExecutor, clients: int, concurrency: int, **task) -> d
 
 def setup(kind: str, args: argparse.Namespace):
     """The database, the open election and one token per voter."""
-    from _federation import Shape, describe, fresh_database, generate, settings, timings
+    from _federation import Shape, describe, fresh_database, generate, revision, settings, timings
     from sqlalchemy import insert, update
 
     from dualpower.bootstrap import System
@@ -215,7 +223,7 @@ def setup(kind: str, args: argparse.Namespace):
 
     name = args.pg_url.rsplit("/", 1)[-1]
     engine = fresh_database(kind, name, args.pg_url, args.sqlite_path)
-    print(f"\n=== {kind}: {settings(engine)}")
+    print(f"\n=== {kind}: {settings(engine)}; code at {revision()}")
     fed = generate(engine, Shape(members=args.ballots, councils=3, mids=1, units_per_base=1, log_entries=args.log_entries))
     print(f"generated: {describe(fed)} ({timings(fed)})")
     system = System(engine=engine)
@@ -252,7 +260,7 @@ def setup(kind: str, args: argparse.Namespace):
 def serve(url: str, args: argparse.Namespace) -> subprocess.Popen:
     env = dict(os.environ, DUALPOWER_DATABASE_URL=url)
     cmd = [
-        sys.executable, "-m", "uvicorn", "--factory", "_serve:app", "--app-dir", str(HERE),
+        sys.executable, "-m", "uvicorn", "--factory", args.app, "--app-dir", args.app_dir,
         "--host", "127.0.0.1", "--port", str(args.port), "--workers", str(args.server_workers),
         "--log-level", "warning", "--no-access-log",
     ]
@@ -260,7 +268,7 @@ def serve(url: str, args: argparse.Namespace) -> subprocess.Popen:
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
-            status, _ = asyncio.run(_once("GET", args.trivial, port=args.port))
+            status, _ = asyncio.run(_once("GET", args.trivial[0], port=args.port))
             if status == 200:
                 return server
         except OSError:
@@ -306,7 +314,7 @@ def verify(url: str, election_id: int, acks: list[tuple[int, str]]) -> tuple[boo
     engine.dispose()
     acked = {receipt for _, receipt in acks}
     missing, extra = acked - stored, stored - acked
-    ok = not missing and not extra and len(acked) == len(acks) and voters == len(stored)
+    ok = bool(acks) and not missing and not extra and len(acked) == len(acks) and voters == len(stored)
     return ok, (
         f"{len(acks):,} acknowledged, {len(stored):,} ballots stored, {voters:,} participations; "
         f"acknowledged but missing: {len(missing)}, stored but never acknowledged: {len(extra)}; "
@@ -339,9 +347,12 @@ def run(kind: str, args: argparse.Namespace, pool: ProcessPoolExecutor) -> dict:
         print(f"server: uvicorn, {args.server_workers} worker process(es); generator: {args.clients} "
               f"process(es), {args.concurrency} keep-alive connections in all")
         common = {"host": "127.0.0.1", "port": args.port}
-        trivial = load(pool, args.clients, args.concurrency, phase="trivial", path=args.trivial, seconds=args.trivial_seconds, **common)
-        print(describe_phase(f"trivial GET {args.trivial}", trivial))
-        ballots = load(pool, args.clients, args.concurrency, phase="ballots", election_id=election_id, jobs=jobs, **common)
+        trivials = {}
+        for path in args.trivial:
+            trivials[path] = load(pool, args.clients, args.concurrency, phase="trivial", path=path, seconds=args.trivial_seconds, **common)
+            print(describe_phase(f"trivial GET {path}", trivials[path]))
+        trivial = trivials[args.trivial[0]]
+        ballots = load(pool, args.clients, args.concurrency, phase="ballots", election_id=election_id, jobs=jobs, seconds=args.ballot_seconds, **common)
         print(describe_phase(f"ballots POST /api/v1/elections/{election_id}/ballots", ballots))
         for voter, code, detail in ballots["refused"][:5]:
             print(f"  refused: voter {voter}: {code} {detail}")
@@ -364,17 +375,24 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64, help="keep-alive connections in all")
     parser.add_argument("--clients", type=int, default=2, help="generator processes")
     parser.add_argument("--server-workers", type=int, default=2, help="uvicorn worker processes")
-    parser.add_argument("--trivial", default="/api/v1/audit/head", help="the trivial GET route")
+    parser.add_argument("--trivial", action="append", help="a trivial GET route (repeatable; the "
+                        "ratio is against the first); default /api/v1/audit/head and /static/site.css")
+    parser.add_argument("--ballot-seconds", type=float, default=60.0,
+                        help="stop sending ballots after this long (voters left over do not vote)")
     parser.add_argument("--trivial-seconds", type=float, default=10.0)
     parser.add_argument("--open-ballot", action="store_true", help="an open (not secret) ballot")
     parser.add_argument("--log-entries", type=int, default=10_000)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--app", default="_serve:app", help="the app factory uvicorn serves")
+    parser.add_argument("--app-dir", default=str(HERE), help="where --app is imported from")
     parser.add_argument("--pg-url", default=PG_URL, help="its database is dropped and recreated")
     parser.add_argument("--sqlite-path", default=str(Path(tempfile.gettempdir()) / "dualpower-bench" / "cast.db"))
     args = parser.parse_args()
+    args.trivial = args.trivial or ["/api/v1/audit/head", "/static/site.css"]
     Path(args.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
     kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
-    print(f"machine: {os.cpu_count()} CPUs; server and generator share them")
+    print(f"machine: {os.cpu_count()} CPUs, shared by server and generator; load average "
+          f"{os.getloadavg()[0]:.1f} at start (other work on the machine lowers the figures)")
     with ProcessPoolExecutor(args.clients, mp_context=get_context("spawn")) as pool:
         results = {kind: run(kind, args, pool) for kind in kinds}
     print("\nsummary:")

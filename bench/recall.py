@@ -35,6 +35,7 @@ import argparse
 import cProfile
 import io
 import math
+import os
 import pstats
 import random
 import sys
@@ -42,11 +43,19 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import event, func, insert, select, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _federation import Shape, describe, fresh_database, generate, settings, timings  # noqa: E402
+from _federation import (  # noqa: E402
+    Shape,
+    describe,
+    fresh_database,
+    generate,
+    revision,
+    settings,
+    timings,
+)
 
 from dualpower.bootstrap import System  # noqa: E402
 from dualpower.domain.recall import threshold  # noqa: E402
@@ -114,7 +123,7 @@ def run(kind: str, args: argparse.Namespace) -> dict[str, float]:
     shape = Shape(members=args.members, councils=args.councils, mids=args.mids, log_entries=args.log_entries)
     name = args.pg_url.rsplit("/", 1)[-1]
     engine = fresh_database(kind, name, args.pg_url, args.sqlite_path)
-    print(f"\n=== {kind}: {settings(engine)}")
+    print(f"\n=== {kind}: {settings(engine)}; code at {revision()}")
     fed = generate(engine, shape)
     print(f"generated: {describe(fed)}")
     print(f"generation: {timings(fed)}")
@@ -128,22 +137,30 @@ def run(kind: str, args: argparse.Namespace) -> dict[str, float]:
           f"({WARMUP} for warm-up, not counted)")
 
     signs: list[float] = []
+    cpu: list[float] = []
     floors: list[float] = []
+    load_before = os.getloadavg()[0]
     by_depth: dict[int, list[float]] = {1: [], 2: [], 3: []}
     profiler = cProfile.Profile() if args.profile else None
+    statements: list[int] = []
+    counter = [0]
+    event.listen(engine, "before_cursor_execute", lambda *a: counter.__setitem__(0, counter[0] + 1))
     for i, (petition_id, decider, mandate_id) in enumerate(prepared):
         floor = floor_update(system, rng.randint(1, fed.members), f"Member {i}")
         if profiler:
             profiler.enable()
-        begin = time.perf_counter()
+        counter[0] = 0
+        begin, begin_cpu = time.perf_counter(), time.process_time()
         state = sign_recall(system.uow(), petition_id, decider)
-        took = time.perf_counter() - begin
+        took, took_cpu = time.perf_counter() - begin, time.process_time() - begin_cpu
         if profiler:
             profiler.disable()
         if state.status != "recalled":
             raise SystemExit(f"petition {petition_id} ended {state.status}, not recalled: {state}")
         if i >= WARMUP:
             signs.append(took)
+            cpu.append(took_cpu)
+            statements.append(counter[0])
             floors.append(floor)
             by_depth[fed.depth[mandate_id]].append(took)
 
@@ -159,7 +176,12 @@ def run(kind: str, args: argparse.Namespace) -> dict[str, float]:
           f"entries unsealed -> {'OK' if ok else 'FAILED'}")
 
     s50, s99, f50, f99 = pct(signs, 0.5), pct(signs, 0.99), pct(floors, 0.5), pct(floors, 0.99)
-    print(f"deciding sign_recall (n={len(signs)}): p50 {ms(s50)}  p99 {ms(s99)}  max {ms(max(signs))}")
+    print(f"load average (1 min) before/after the timed loop: {load_before:.1f} / {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} CPUs (other work on the machine inflates wall-clock figures)")
+    print(f"deciding sign_recall (n={len(signs)}): p50 {ms(s50)}  p99 {ms(s99)}  max {ms(max(signs))}; "
+          f"CPU of this (client) process per call: p50 {ms(pct(cpu, 0.5))}  p99 {ms(pct(cpu, 0.99))}")
+    print(f"  SQL statements per deciding call (the sequencer's included): "
+          f"min {min(statements)}, median {int(pct(statements, 0.5))}, max {max(statements)}")
     for d, values in by_depth.items():
         if values:
             print(f"  ending {d} mandate(s) (n={len(values)}): p50 {ms(pct(values, 0.5))}  p99 {ms(pct(values, 0.99))}")

@@ -26,6 +26,10 @@ class System:
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, clock=self.clock, publish=self._publish)
 
+    def reader(self) -> UnitOfWork:
+        """A unit of work that only reads (on SQLite it takes no write lock)."""
+        return UnitOfWork(self.engine, clock=self.clock, read_only=True)
+
     def subscribe(self, subscriber: Subscriber) -> None:
         self.subscribers.append(subscriber)
 

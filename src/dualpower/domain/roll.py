@@ -32,7 +32,8 @@ class RollEntry:
 
 
 def parse_roll(text: str) -> list[RollEntry]:
-    reader = csv.reader(io.StringIO(text))
+    # Spreadsheets often save UTF-8 CSV with a byte-order mark; it is not part of the header.
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:

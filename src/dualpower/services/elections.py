@@ -19,7 +19,7 @@ import numpy as np
 from sqlalchemy.exc import IntegrityError
 
 from dualpower.counting import count
-from dualpower.counting.model import Profile
+from dualpower.counting.model import CountError, Profile
 from dualpower.domain import errors
 from dualpower.domain.model import Candidate, Election, Electorate, Mandate
 from dualpower.services.apportion import seats_now
@@ -266,7 +266,12 @@ def close_in(uow: UnitOfWork, election: Election, actor: str | None) -> list[Man
     if not candidates:
         raise errors.Conflict("the election has no candidates")
     ballots = uow.elections.ballot_choices(election.id)
-    result = count_election(election, candidates, ballots, seed=secrets.randbits(31))
+    if not ballots:
+        raise errors.Conflict("no ballots were cast: there is nothing to count yet")
+    try:
+        result = count_election(election, candidates, ballots, seed=secrets.randbits(31))
+    except CountError as error:
+        raise errors.InvalidRequest(f"the count failed: {error}") from None
     now = uow.now()
     uow.elections.set(election.id, status="closed", closed_at=now, result=result)
     winners = [int(w) for w in result["winners"]]

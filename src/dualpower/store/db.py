@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 
+READ_ONLY = "dualpower_read_only"
 DEFAULT_URL = "sqlite:///dualpower.db"
 DEMO_URL = "sqlite:///dualpower-demo.db"
 
@@ -52,6 +53,11 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Readers take no lock at BEGIN (WAL lets them read beside a writer); writers take the
+        # write lock at once, so two writers queue instead of failing on a lock upgrade.
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine

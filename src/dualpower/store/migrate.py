@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, MetaData, inspect, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -18,7 +18,7 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     command.upgrade(alembic_config(engine), revision)
 
 
@@ -31,9 +31,25 @@ def is_empty(engine: Engine) -> bool:
 
 
 def wipe(engine: Engine) -> None:
-    """Drop every table of the schema (migrations down to nothing)."""
-    if "alembic_version" in inspect(engine).get_table_names():
-        downgrade(engine, "base")
+    """Drop every table of the schema, with its data, and our PostgreSQL trigger functions.
+
+    Not by running the migrations down: a downgrade may restore a rule that the data no longer
+    meets (a CHECK that a later kind of row breaks), and a wipe must not depend on that.
+    """
+    present = MetaData()
+    present.reflect(engine)
+    with engine.begin() as conn:
+        present.drop_all(conn)  # children first; dropping a table drops its triggers
+        if conn.dialect.name == "postgresql":
+            functions = conn.execute(
+                text(
+                    "SELECT p.oid::regprocedure::text FROM pg_proc p "
+                    "JOIN pg_namespace n ON n.oid = p.pronamespace "
+                    "WHERE n.nspname = current_schema() AND p.proname LIKE 'dualpower\\_%'"
+                )
+            ).scalars()
+            for function in list(functions):
+                conn.execute(text(f"DROP FUNCTION IF EXISTS {function}"))
 
 
 def schema_tables(engine: Engine) -> set[str]:

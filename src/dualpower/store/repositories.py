@@ -431,3 +431,22 @@ class NotificationRepo(_Repo):
             t.members.c.id.in_(list(member_ids)), t.members.c.email.is_not(None)
         )
         return {member_id: email for member_id, email in self.conn.execute(query)}
+
+
+# The unit of work gives each of these a name: `uow.<name>`. Topic modules add theirs.
+REPOSITORIES: dict[str, type] = {
+    "federations": FederationRepo,
+    "factions": FactionRepo,
+    "councils": CouncilRepo,
+    "units": UnitRepo,
+    "members": MemberRepo,
+    "memberships": MembershipRepo,
+    "electorates": ElectorateRepo,
+    "mandates": MandateRepo,
+    "elections": ElectionRepo,
+    "offices": OfficeRepo,
+    "audit": AuditRepo,
+    "tokens": TokenRepo,
+    "recalls": RecallRepo,
+    "notifications": NotificationRepo,
+}

@@ -17,6 +17,8 @@ from sqlalchemy import Engine
 
 from dualpower.audit.canonical import canonical_json
 from dualpower.store import repositories as r
+from dualpower.store import schema  # noqa: F401  (registers every topic's tables and repositories)
+from dualpower.store.db import READ_ONLY
 from dualpower.store.sequencer import sequence
 
 ACT_NAME = re.compile(r"^[a-z_]+\.[a-z_]+$")
@@ -27,14 +29,35 @@ def utcnow() -> datetime:
 
 
 class UnitOfWork:
+    federations: r.FederationRepo
+    factions: r.FactionRepo
+    councils: r.CouncilRepo
+    units: r.UnitRepo
+    members: r.MemberRepo
+    memberships: r.MembershipRepo
+    electorates: r.ElectorateRepo
+    mandates: r.MandateRepo
+    elections: r.ElectionRepo
+    offices: r.OfficeRepo
+    audit: r.AuditRepo
+    tokens: r.TokenRepo
+    recalls: r.RecallRepo
+    notifications: r.NotificationRepo
+
+    def __getattr__(self, name: str) -> Any:
+        # Repositories of topic modules are set in __enter__; this only makes a typo loud.
+        raise AttributeError(f"the unit of work has no repository {name!r} (is it entered?)")
+
     def __init__(
         self,
         engine: Engine,
         *,
         clock: Callable[[], datetime] = utcnow,
         publish: Callable[[list[Any]], None] | None = None,
+        read_only: bool = False,
     ):
         self.engine = engine
+        self.read_only = read_only
         self.clock = clock
         self.publish = publish
         self.events: list[Any] = []
@@ -42,22 +65,11 @@ class UnitOfWork:
 
     def __enter__(self) -> UnitOfWork:
         self.conn = self.engine.connect()
+        if self.read_only:
+            self.conn = self.conn.execution_options(**{READ_ONLY: True})
         self.conn.begin()
-        conn = self.conn
-        self.federations = r.FederationRepo(conn)
-        self.factions = r.FactionRepo(conn)
-        self.councils = r.CouncilRepo(conn)
-        self.units = r.UnitRepo(conn)
-        self.members = r.MemberRepo(conn)
-        self.memberships = r.MembershipRepo(conn)
-        self.electorates = r.ElectorateRepo(conn)
-        self.mandates = r.MandateRepo(conn)
-        self.elections = r.ElectionRepo(conn)
-        self.offices = r.OfficeRepo(conn)
-        self.audit = r.AuditRepo(conn)
-        self.tokens = r.TokenRepo(conn)
-        self.recalls = r.RecallRepo(conn)
-        self.notifications = r.NotificationRepo(conn)
+        for name, repository in r.REPOSITORIES.items():
+            setattr(self, name, repository(self.conn))
         self.events = []
         self._committed = False
         self._pending_acts: list[dict[str, Any]] = []
@@ -91,6 +103,8 @@ class UnitOfWork:
         self.events.append(event)
 
     def commit(self) -> None:
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         self.audit.append_many(self._pending_acts)
         self._pending_acts = []
         self.conn.commit()

@@ -53,7 +53,7 @@ def api_member(
         raise HTTPException(
             401, "log in first: send Authorization: Bearer TOKEN", {"WWW-Authenticate": "Bearer"}
         )
-    issued = accounts.authenticate(system.uow(), credentials.credentials, kind="api")
+    issued = accounts.authenticate(system.reader(), credentials.credentials, kind="api")
     if issued is None:
         raise HTTPException(
             401, "the token is unknown or has expired", {"WWW-Authenticate": "Bearer"}
@@ -68,7 +68,7 @@ def page_session(request: Request, system: SystemDep) -> Issued | None:
     """The page session from its cookie, or None."""
     if not hasattr(request.state, "session"):
         token = request.cookies.get(SESSION_COOKIE, "")
-        request.state.session = accounts.authenticate(system.uow(), token, kind="session")
+        request.state.session = accounts.authenticate(system.reader(), token, kind="session")
     session: Issued | None = request.state.session
     return session
 
@@ -101,7 +101,7 @@ def render(request: Request, name: str, context: dict[str, Any], status_code: in
     system: System = request.app.state.system
     session: Issued | None = getattr(request.state, "session", None)
     base = {
-        "federation": views.federation(system.uow()),
+        "federation": views.federation(system.reader()),
         "me": session.member if session else None,
         "csrf_token": session.csrf_token if session else None,
     }

@@ -26,6 +26,11 @@ def test_quoted_names_with_commas() -> None:
     assert entry.name == "Petrova, Anna"
 
 
+def test_a_spreadsheet_byte_order_mark_is_ignored() -> None:
+    (entry,) = parse_roll("\ufeffusername,name\nanna,Anna\n")
+    assert entry.username == "anna"
+
+
 def refusal(text: str) -> RollError:
     with pytest.raises(RollError) as info:
         parse_roll(text)

@@ -24,19 +24,19 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such coun
 @api.get("/councils", response_model=list[CouncilPublic])
 def api_councils(system: SystemDep) -> list[dict[str, Any]]:
     """Every council, parents before children."""
-    return views.councils(system.uow())
+    return views.councils(system.reader())
 
 
 @api.get("/councils/{council_id}", response_model=CouncilDetailPublic, responses=NOT_FOUND)
 def api_council(council_id: int, system: SystemDep) -> dict[str, Any]:
     """A council with its composition (filled seats by faction) and majority."""
-    return views.council(system.uow(), council_id)
+    return views.council(system.reader(), council_id)
 
 
 @api.get("/councils/{council_id}/mandates", response_model=list[MandatePublic], responses=NOT_FOUND)
 def api_council_mandates(council_id: int, system: SystemDep) -> list[dict[str, Any]]:
     """The council's active mandates."""
-    return views.council_mandates(system.uow(), council_id)
+    return views.council_mandates(system.reader(), council_id)
 
 
 @api.get(
@@ -46,12 +46,12 @@ def api_council_mandates(council_id: int, system: SystemDep) -> list[dict[str, A
 )
 def api_mandate(mandate_id: int, system: SystemDep) -> dict[str, Any]:
     """A mandate, active or ended (with when and why)."""
-    return views.mandate(system.uow(), mandate_id)
+    return views.mandate(system.reader(), mandate_id)
 
 
 @pages.get("/")
 def home(request: Request, session: Session, system: SystemDep) -> Response:
-    return render(request, "home/page.html", {"tree": views.council_tree(system.uow())})
+    return render(request, "home/page.html", {"tree": views.council_tree(system.reader())})
 
 
 @pages.get("/councils/{council_id}")
@@ -59,5 +59,5 @@ def council_page(
     request: Request, council_id: int, session: Session, system: SystemDep
 ) -> Response:
     return render(
-        request, "councils/page.html", {"council": views.council(system.uow(), council_id)}
+        request, "councils/page.html", {"council": views.council(system.reader(), council_id)}
     )

@@ -37,12 +37,12 @@ def api_elections(
     system: SystemDep, status: Annotated[Literal["open", "closed"] | None, Query()] = None
 ) -> list[dict[str, Any]]:
     """Elections, newest first; `status=closed` includes published ones."""
-    return views.elections(system.uow(), status)
+    return views.elections(system.reader(), status)
 
 
 @api.get("/elections/{election_id}", response_model=ElectionDetailPublic, responses=NOT_FOUND)
 def api_election(election_id: int, system: SystemDep) -> dict[str, Any]:
-    return views.election(system.uow(), election_id)
+    return views.election(system.reader(), election_id)
 
 
 def _choices(method: str, ballot: BallotCreate) -> list[int]:
@@ -70,7 +70,7 @@ def api_cast(
 ) -> ReceiptPublic:
     """Cast a ballot: `{"ranking": [...]}` for irv and stv-*, `{"choices": [...]}` for
     plurality, block and approval. Keep the receipt to check the published ballots."""
-    method = views.election(system.uow(), election_id)["method"]
+    method = views.election(system.reader(), election_id)["method"]
     choices = _choices(method, ballot)
     return ReceiptPublic(
         receipt=elections.cast_ballot(system.uow(), election_id, member.id, choices)
@@ -84,14 +84,14 @@ def api_cast(
 )
 def api_result(election_id: int, system: SystemDep) -> dict[str, Any]:
     """The count round by round; rounds name candidates by their id (as text)."""
-    return views.election_result(system.uow(), election_id)
+    return views.election_result(system.reader(), election_id)
 
 
 def _page(request: Request, system: SystemDep, election_id: int, **extra: Any) -> Response:
     session = getattr(request.state, "session", None)
     viewer = session.member.id if session else None
-    view = views.election(system.uow(), election_id, viewer)
-    result = None if view["status"] == "open" else views.election_result(system.uow(), election_id)
+    view = views.election(system.reader(), election_id, viewer)
+    result = None if view["status"] == "open" else views.election_result(system.reader(), election_id)
     status = extra.pop("status", 200)
     context = {"election": view, "result": result, "receipt": None, "error": None} | extra
     return render(request, "elections/page.html", context, status_code=status)

@@ -18,9 +18,9 @@ pages = APIRouter(include_in_schema=False)
 @api.get("/me", response_model=MePublic, responses={401: {"description": "Not logged in."}})
 def api_me(member: ApiMember, system: SystemDep) -> dict[str, Any]:
     """The logged-in member, their unit and their active mandates."""
-    return views.me(system.uow(), member.id)
+    return views.me(system.reader(), member.id)
 
 
 @pages.get("/me")
 def me_page(request: Request, session: LoggedIn, system: SystemDep) -> Response:
-    return render(request, "me/page.html", {"view": views.me(system.uow(), session.member.id)})
+    return render(request, "me/page.html", {"view": views.me(system.reader(), session.member.id)})

@@ -28,10 +28,10 @@ pages = APIRouter(include_in_schema=False)
 def api_unit_members(unit_id: int, member: ApiMember, system: SystemDep) -> list[dict[str, Any]]:
     """The unit's roll, to its members and to the deputies of the councils on the path from its
     base council up to the chief council."""
-    return views.unit_members(system.uow(), unit_id, member.id)
+    return views.unit_members(system.reader(), unit_id, member.id)
 
 
 @pages.get("/units/{unit_id}")
 def unit_page(request: Request, unit_id: int, session: Session, system: SystemDep) -> Response:
     viewer = session.member.id if session else None
-    return render(request, "units/page.html", {"unit": views.unit(system.uow(), unit_id, viewer)})
+    return render(request, "units/page.html", {"unit": views.unit(system.reader(), unit_id, viewer)})

@@ -10,8 +10,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from dualpower.bootstrap import System
-from dualpower.web import errors
-from dualpower.web.routes import audit, auth, councils, elections, me, units
+from dualpower.web import errors, routes
 
 API_PREFIX = "/api/v1"
 STATIC = Path(__file__).parent / "static"
@@ -40,8 +39,9 @@ def create_app(system: System) -> FastAPI:
     )
     app.state.system = system
     errors.install(app)
-    for topic in (auth, me, units, councils, elections, audit):
-        app.include_router(topic.api, prefix=API_PREFIX)
+    for topic in routes.topics():
+        if hasattr(topic, "api"):
+            app.include_router(topic.api, prefix=API_PREFIX)
         if hasattr(topic, "pages"):
             app.include_router(topic.pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from dualpower.store.db import make_engine
-from dualpower.store.migrate import alembic_config, downgrade, is_empty, upgrade
+from dualpower.store.migrate import alembic_config, downgrade, is_empty, upgrade, wipe
 from dualpower.store.tables import metadata
 
 PG_URL = os.environ.get("DUALPOWER_TEST_PG_URL")
@@ -90,5 +90,28 @@ def test_downgrade_to_base_and_upgrade_again(empty_engine: Engine) -> None:
 
 def test_upgrade_is_idempotent(empty_engine: Engine) -> None:
     upgrade(empty_engine)
+    upgrade(empty_engine)
+    assert differences(empty_engine) == []
+
+
+def test_wipe_drops_everything_even_with_data(empty_engine: Engine) -> None:
+    """The demo rebuild wipes the database; data a downgrade could choke on must not stop it."""
+    upgrade(empty_engine)
+    with empty_engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO audit_log (act, payload, is_operator, recorded_at) "
+                "VALUES ('test.act', '{}', false, '2030-01-01T00:00:00+00:00')"
+            )
+        )
+    wipe(empty_engine)
+    assert inspect(empty_engine).get_table_names() == []
+    assert triggers(empty_engine) == set()
+    if empty_engine.dialect.name == "postgresql":
+        with empty_engine.connect() as conn:
+            left = conn.execute(
+                text("SELECT count(*) FROM pg_proc WHERE proname LIKE 'dualpower%'")
+            ).scalar()
+        assert left == 0
     upgrade(empty_engine)
     assert differences(empty_engine) == []

@@ -1,1 +1,15 @@
-"""Routes by topic; each module has an `api` router (JSON, /api/v1) and a `pages` router (HTML)."""
+"""Route modules, one a topic: each may define `api` (mounted under /api/v1) and `pages`."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from types import ModuleType
+
+
+def topics() -> list[ModuleType]:
+    """Every module of this package, in name order."""
+    return [
+        importlib.import_module(f"{__name__}.{info.name}")
+        for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name)
+    ]

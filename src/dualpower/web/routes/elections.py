@@ -91,7 +91,9 @@ def _page(request: Request, system: SystemDep, election_id: int, **extra: Any) -
     session = getattr(request.state, "session", None)
     viewer = session.member.id if session else None
     view = views.election(system.reader(), election_id, viewer)
-    result = None if view["status"] == "open" else views.election_result(system.reader(), election_id)
+    result = (
+        None if view["status"] == "open" else views.election_result(system.reader(), election_id)
+    )
     status = extra.pop("status", 200)
     context = {"election": view, "result": result, "receipt": None, "error": None} | extra
     return render(request, "elections/page.html", context, status_code=status)

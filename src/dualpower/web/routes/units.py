@@ -34,4 +34,6 @@ def api_unit_members(unit_id: int, member: ApiMember, system: SystemDep) -> list
 @pages.get("/units/{unit_id}")
 def unit_page(request: Request, unit_id: int, session: Session, system: SystemDep) -> Response:
     viewer = session.member.id if session else None
-    return render(request, "units/page.html", {"unit": views.unit(system.reader(), unit_id, viewer)})
+    return render(
+        request, "units/page.html", {"unit": views.unit(system.reader(), unit_id, viewer)}
+    )

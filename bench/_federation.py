@@ -59,6 +59,7 @@ class Shape:
     mids: int = 100
     units_per_base: int = 2
     log_entries: int = 100_000
+    big_unit: int = 0  # extra members on the roll of unit 1 (an electorate with many voters)
     seed: int = 1917
 
 
@@ -161,7 +162,7 @@ def generate(engine: Engine, shape: Shape = Shape()) -> Federation:
     n_units = n_base * shape.units_per_base
     if shape.members < n_units:
         raise ValueError(f"need at least one member per base unit ({n_units})")
-    fed = Federation(members=shape.members, councils=shape.councils, units=n_units)
+    fed = Federation(members=shape.members + shape.big_unit, councils=shape.councils, units=n_units)
     start = clock = time.perf_counter()
 
     _bulk(engine, t.federations, [
@@ -195,12 +196,12 @@ def generate(engine: Engine, shape: Shape = Shape()) -> Federation:
     fed.unit_members = [range(0)]
     first = 1
     for u in range(1, n_units + 1):
-        n = size + (1 if u <= extra else 0)
+        n = size + (1 if u <= extra else 0) + (shape.big_unit if u == 1 else 0)
         fed.unit_members.append(range(first, first + n))
         first += n
     _bulk(engine, t.members, (
         {"id": i, "federation_id": 1, "username": f"m{i}", "display_name": f"Member {i}", "password_hash": None, "email": None, "is_verified": True, "joined_at": now}
-        for i in range(1, shape.members + 1)
+        for i in range(1, fed.members + 1)
     ))
     clock = _timed(fed, "members", clock)
     _bulk(engine, t.memberships, (

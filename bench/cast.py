@@ -1,14 +1,16 @@
 """Benchmark casting ballots over HTTP against a served instance (a script, not a test): issue 4.
 
     .venv/bin/python bench/cast.py [--db sqlite|postgresql|both] [--ballots 20000]
+        [--federation-members 100000] [--councils 1000]
         [--concurrency 64] [--clients 2] [--server-workers 2] [--trivial-seconds 10]
         [--ballot-seconds 60] [--trivial PATH ...] [--open-ballot]
         [--pg-url postgresql+psycopg://postgres@127.0.0.1:55432/bench_cast]
         [--sqlite-path /tmp/dualpower-bench/cast.db] [--port 8765]
 
 For each database:
-1. A fresh database (migrated) gets a federation with ONE base unit of `--ballots` members
-   (bulk-inserted by `bench/_federation.py`: chief, mid and base council above it), then, through
+1. A fresh database (migrated) gets a federation (bulk-inserted by `bench/_federation.py`; by
+   default 100,000 members and 1,000 councils, `--federation-members`, `--councils`) in which
+   base unit 1 has `--ballots` more members (default 20,000), then, through
    the real services, a general election of that unit's deputies (block vote, secret ballot unless
    `--open-ballot`) with five candidates. Every voter gets an API token, written in bulk straight
    into `auth_tokens` exactly as `services/accounts.py` issues them (only the SHA-256 of a
@@ -224,7 +226,7 @@ def setup(kind: str, args: argparse.Namespace):
     name = args.pg_url.rsplit("/", 1)[-1]
     engine = fresh_database(kind, name, args.pg_url, args.sqlite_path)
     print(f"\n=== {kind}: {settings(engine)}; code at {revision()}")
-    fed = generate(engine, Shape(members=args.ballots, councils=3, mids=1, units_per_base=1, log_entries=args.log_entries))
+    fed = generate(engine, Shape(members=args.federation_members, councils=args.councils, mids=max(1, args.councils // 100), log_entries=args.log_entries, big_unit=args.ballots))
     print(f"generated: {describe(fed)} ({timings(fed)})")
     system = System(engine=engine)
     election_id = open_election(system.uow(), OpenElection(1, "block", is_secret=not args.open_ballot))
@@ -372,6 +374,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--ballots", type=int, default=20_000, help="voters, each casting one ballot")
+    parser.add_argument("--federation-members", type=int, default=100_000,
+                        help="members of the rest of the federation, around the big unit")
+    parser.add_argument("--councils", type=int, default=1_000, help="councils in the federation")
     parser.add_argument("--concurrency", type=int, default=64, help="keep-alive connections in all")
     parser.add_argument("--clients", type=int, default=2, help="generator processes")
     parser.add_argument("--server-workers", type=int, default=2, help="uvicorn worker processes")

@@ -13,10 +13,14 @@ The drift of opinion is synthetic, drawn from the demo's seed.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from dualpower import scenarios
 from dualpower.bootstrap import System
 from dualpower.domain.model import Electorate, Mandate
 from dualpower.scenarios.petrograd import ALLIES, PETROGRAD, Person, ScenarioClock
@@ -215,6 +219,27 @@ def refill_vacancies(w: World) -> None:
         by_election(w, election.id, elig)
 
 
+Phase = Callable[[World], list[str]]
+PHASES = ("march", "april", "may", "june", "august", "october")
+
+
+def topic_phases() -> dict[str, list[Phase]]:
+    """What other topics add to the replay: each module `scenarios/act_<topic>.py` defines
+    `PHASES = {"march": fn, ...}`; fn(world) runs at that point and returns lines for the log."""
+    found: dict[str, list[Phase]] = {phase: [] for phase in PHASES}
+    for info in sorted(pkgutil.iter_modules(scenarios.__path__), key=lambda i: i.name):
+        if info.name.startswith("act_"):
+            module = importlib.import_module(f"dualpower.scenarios.{info.name}")
+            for phase, play in module.PHASES.items():
+                found[phase].append(play)
+    return found
+
+
+def _play(w: World, phase: str, hooks: dict[str, list[Phase]]) -> None:
+    for play in hooks[phase]:
+        w.log += play(w)
+
+
 def replay(sys_: System, clock: ScenarioClock, rng: random.Random, roll: list[Person]) -> list[str]:
     with sys_.uow() as uow:
         ids = {m.username: m.id for m in uow.members.list()}
@@ -223,15 +248,22 @@ def replay(sys_: System, clock: ScenarioClock, rng: random.Random, roll: list[Pe
     w.faction_ids = faction_ids
     for person in roll:
         w.by_unit.setdefault(person.unit, []).append(ids[person.username])
+    hooks = topic_phases()
+    clock.at = old_style(1917, 3, 1)
+    _play(w, "march", hooks)
 
     clock.at = old_style(1917, 4, 4)  # Lenin's April Theses; the war question splits the units
     w.drift(0.35, set(RECALLS_DIRECT) | {u for u, _ in RECALLS_BY_VOTE})
     for unit in RECALLS_DIRECT:
         recall_in_unit(w, unit)
         clock.advance(days=3)
+    clock.at = old_style(1917, 4, 18)  # Milyukov's note
+    _play(w, "april", hooks)
     clock.at = old_style(1917, 4, 24)  # after the April crisis
     for unit, passes in RECALLS_BY_VOTE:
         recall_by_vote(w, unit, passes)
+    clock.at = old_style(1917, 5, 5)  # the coalition government
+    _play(w, "may", hooks)
 
     clock.at = old_style(1917, 6, 20)
     with sys_.uow() as uow:
@@ -246,12 +278,14 @@ def replay(sys_: System, clock: ScenarioClock, rng: random.Random, roll: list[Pe
         general_in_unit(w, unit)
     clock.advance(days=7)
     refill_vacancies(w)
+    _play(w, "june", hooks)
     w.log.append(f"June: general elections in {len(june_units)} factories")
 
     clock.at = old_style(1917, 8, 31)  # the Petrograd Soviet adopts a Bolshevik resolution
     delegations(w, PETROGRAD)
     refill_vacancies(w)
     w.log.append("31 August: the Petrograd districts elect their delegations anew")
+    _play(w, "august", hooks)
 
     clock.at = old_style(1917, 10, 10)
     general_in_unit(w, "Putilov Works", is_secret=True, close=False)
@@ -261,4 +295,5 @@ def replay(sys_: System, clock: ScenarioClock, rng: random.Random, roll: list[Pe
     petition = recall.open_recall(sys_.uow(), target.id, voters[0])
     recall.sign_many(sys_.uow(), petition.id, voters[: max(1, petition.threshold // 3)])
     w.log.append("October: a secret election open in the Putilov Works, a petition in Kolpino")
+    _play(w, "october", hooks)
     return w.log

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from dualpower.domain.model import Election, Mandate
+from dualpower.services.invariants import checkers
 from dualpower.store.uow import UnitOfWork
 
 
@@ -32,6 +33,8 @@ def check(uow: UnitOfWork) -> list[str]:
             for term, mandate in uow.offices.terms_on_ended_mandates()
         ]
         problems += _vacancies(mandates, elections, electorates)
+        for topic_check in checkers():
+            problems += topic_check(uow)
     return problems
 
 

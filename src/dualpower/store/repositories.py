@@ -279,6 +279,26 @@ class OfficeRepo(_Repo):
             office.capabilities = tuple(office.capabilities)  # JSON list -> the domain's tuple
         return offices
 
+    def capabilities_held(self, member_id: int, council_id: int) -> set[str]:
+        """Capabilities of the offices of `council_id` that `member_id` holds now, through a
+        term resting on a mandate in force."""
+        ot, of, md = t.office_terms, t.offices, t.mandates
+        query = (
+            select(of.c.capabilities)
+            .join(ot, ot.c.office_id == of.c.id)
+            .join(md, md.c.id == ot.c.mandate_id)
+            .where(
+                of.c.council_id == council_id,
+                ot.c.holder_id == member_id,
+                ot.c.end_at.is_(None),
+                md.c.end_at.is_(None),
+            )
+        )
+        held: set[str] = set()
+        for capabilities in self.conn.execute(query).scalars():
+            held.update(capabilities or [])
+        return held
+
     def active_terms_on(self, mandate_id: int) -> list[int]:
         ot = t.office_terms
         query = select(ot.c.id).where(ot.c.mandate_id == mandate_id, ot.c.end_at.is_(None))

@@ -1,0 +1,26 @@
+"""Capabilities: what an office lets its holder do (DESIGN.md 2.4).
+
+There is no superuser. Every privileged act needs one of these, held through an office of the
+council concerned, which an election gave and whose holder's mandate is still in force.
+"""
+
+from __future__ import annotations
+
+VERIFY_MEMBERS = "verify_members"
+CONVENE_SESSION = "convene_session"
+RUN_ELECTION = "run_election"
+RECORD_DIRECTIVE = "record_directive"
+MODERATE = "moderate"
+REPORT_WAGES = "report_wages"
+
+ALL = (VERIFY_MEMBERS, CONVENE_SESSION, RUN_ELECTION, RECORD_DIRECTIVE, MODERATE, REPORT_WAGES)
+
+# What the usual offices carry; a council may give an office any of ALL.
+DEFAULTS: dict[str, tuple[str, ...]] = {
+    "chair": (CONVENE_SESSION,),
+    "secretary": (RECORD_DIRECTIVE, CONVENE_SESSION),
+    "credentials committee": (VERIFY_MEMBERS, REPORT_WAGES),
+    "electoral commission": (RUN_ELECTION,),
+    "stewards": (MODERATE,),
+    "commissioner": (),
+}

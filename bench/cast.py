@@ -266,7 +266,8 @@ def serve(url: str, args: argparse.Namespace) -> subprocess.Popen:
         "--host", "127.0.0.1", "--port", str(args.port), "--workers", str(args.server_workers),
         "--log-level", "warning", "--no-access-log",
     ]
-    server = subprocess.Popen(cmd, env=env, start_new_session=True)
+    log = open(args.server_log, "w")  # noqa: SIM115 - closed with the process
+    server = subprocess.Popen(cmd, env=env, start_new_session=True, stderr=log, stdout=log)
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -340,6 +341,7 @@ def run(kind: str, args: argparse.Namespace, pool: ProcessPoolExecutor) -> dict:
     from sqlalchemy.engine import make_url
 
     election_id, jobs, login_member = setup(kind, args)
+    args.server_log = str(Path(args.sqlite_path).with_name(f"cast-server-{kind}.log"))
     url = f"sqlite:///{args.sqlite_path}" if kind == "sqlite" else make_url(args.pg_url).render_as_string(False)
     server = serve(url, args)
     try:
@@ -360,6 +362,8 @@ def run(kind: str, args: argparse.Namespace, pool: ProcessPoolExecutor) -> dict:
             print(f"  refused: voter {voter}: {code} {detail}")
     finally:
         stop(server)
+    errors = Path(args.server_log).read_text(errors="replace").count("Exception in ASGI application")
+    print(f"server log {args.server_log}: {errors} unhandled exception(s)")
     ok, summary = verify(url, election_id, ballots["acks"])
     print(f"check: {summary} -> {'OK' if ok else 'FAILED'}")
     share = ballots["rate"] / trivial["rate"]

@@ -150,6 +150,20 @@ def audit_verify() -> None:
 
 
 @app.command()
+def export(
+    directory: Annotated[
+        Path, typer.Argument(help="Where to write the JSON files (new or empty).")
+    ],
+) -> None:
+    """Write the public record as JSON files: never a secret ballot's voter."""
+    from dualpower.services.export import export as run
+
+    with user_errors():
+        names = run(system().reader(), directory)
+    typer.echo(f"wrote {len(names)} files to {directory}")
+
+
+@app.command()
 def passwd(
     username: str,
     password_stdin: Annotated[

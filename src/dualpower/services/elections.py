@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from dualpower.counting import count
 from dualpower.counting.model import CountError, Profile
 from dualpower.domain import errors
+from dualpower.domain.events import BallotCast
 from dualpower.domain.model import Candidate, Election, Electorate, Mandate
 from dualpower.services.apportion import seats_now
 from dualpower.services.mandates import end_row, hand_over, release
@@ -212,6 +213,7 @@ def cast_in(
     except IntegrityError:
         raise errors.AlreadyVoted("you have already voted in this election") from None
     _record_cast(uow, election, voter_id, ballot)
+    uow.emit(BallotCast(election.id))
     return str(ballot["receipt"])
 
 
@@ -235,6 +237,7 @@ def cast_many_in(
         raise errors.AlreadyVoted("one of these voters has already voted") from None
     for (voter, _), (_, ballot) in zip(ballots, rows, strict=True):
         _record_cast(uow, election, voter, ballot)
+    uow.emit(BallotCast(election.id))
     return [str(b["receipt"]) for _, b in rows]
 
 

@@ -259,6 +259,16 @@ class ElectionRepo(_Repo):
         )
         return [{"receipt": r, "choices": list(c)} for r, c in self.conn.execute(query)]
 
+    def open_ballots(self, election_id: int) -> list[dict[str, Any]]:
+        """An open ballot's voter and choices (how each elector voted is public)."""
+        query = (
+            select(t.ballots.c.voter_id, t.ballots.c.receipt, t.ballots.c.choices)
+            .where(t.ballots.c.election_id == election_id)
+            .order_by(t.ballots.c.voter_id)
+        )
+        rows = self.conn.execute(query)
+        return [{"voter_id": v, "receipt": r, "choices": list(c)} for v, r, c in rows]
+
     def ballot_choices(self, election_id: int) -> list[list[int]]:
         query = select(t.ballots.c.choices).where(t.ballots.c.election_id == election_id)
         return [list(c) for c in self.conn.execute(query).scalars()]

@@ -323,6 +323,33 @@ def test_inserted_forged_entry_is_named(system: System) -> None:
     assert not report.ok and report.first_bad == 5, report.reason
 
 
+def test_forged_entry_appended_at_the_tail_is_named(system: System) -> None:
+    """A well-chained forgery after the last entry: no published tree head covers it."""
+    record_acts(system)
+    with system.engine.connect() as conn:
+        last = conn.execute(select(LOG).where(LOG.c.seq == ACTS - 1)).one()
+    forged = seal(
+        Draft("test.act", {"forged": 1}, None, False, last.recorded_at), ACTS, last.entry_hash
+    )
+    drop_audit_triggers(system.engine)
+    with system.engine.begin() as conn:
+        conn.execute(
+            insert(LOG).values(
+                seq=ACTS,
+                act=forged.act,
+                payload='{"forged":1}',
+                actor=None,
+                is_operator=False,
+                recorded_at=forged.recorded_at,
+                prev_hash=forged.prev_hash,
+                entry_hash=forged.entry_hash,
+            )
+        )
+    report = verify_log(system.engine)
+    assert not report.ok and report.first_bad == ACTS, report.reason
+    assert f"entry {ACTS} inserted" in report.reason
+
+
 def test_untouched_log_verifies_after_dropping_the_triggers(system: System) -> None:
     report = _tampered(system)
     assert report.ok and report.size == ACTS  # type: ignore[attr-defined]

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import random
+import subprocess
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -92,7 +92,9 @@ def fresh_database(kind: str, name: str, pg_url: str, sqlite_path: str) -> Engin
                 os.remove(sqlite_path + suffix)
         engine = make_engine(f"sqlite:///{sqlite_path}")
     else:
-        admin = create_engine(make_url(pg_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+        admin = create_engine(
+            make_url(pg_url).set(database="postgres"), isolation_level="AUTOCOMMIT"
+        )
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -104,11 +106,15 @@ def fresh_database(kind: str, name: str, pg_url: str, sqlite_path: str) -> Engin
 
 def revision() -> str:
     def git(*cmd: str) -> str:
-        return subprocess.run(["git", *cmd], cwd=os.path.dirname(os.path.abspath(__file__)), capture_output=True, text=True).stdout.strip()
+        return subprocess.run(
+            ["git", *cmd],
+            cwd=os.path.dirname(os.path.abspath(__file__)),
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
 
     dirty = " + uncommitted changes" if git("status", "--porcelain", "--", "../src") else ""
     return (git("rev-parse", "--short", "HEAD") or "unknown") + dirty
-
 
 
 def settings(engine: Engine) -> str:
@@ -118,8 +124,12 @@ def settings(engine: Engine) -> str:
             mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
             sync = conn.exec_driver_sql("PRAGMA synchronous").scalar()
             names = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}
-            return f"SQLite {conn.exec_driver_sql('select sqlite_version()').scalar()}, journal_mode={mode}, synchronous={names.get(sync, sync)}"
-        show = {k: conn.exec_driver_sql(f"SHOW {k}").scalar() for k in ("server_version", "fsync", "synchronous_commit", "shared_buffers")}
+            version = conn.exec_driver_sql("select sqlite_version()").scalar()
+            return f"SQLite {version}, journal_mode={mode}, synchronous={names.get(sync, sync)}"
+        show = {
+            k: conn.exec_driver_sql(f"SHOW {k}").scalar()
+            for k in ("server_version", "fsync", "synchronous_commit", "shared_buffers")
+        }
         return "PostgreSQL " + ", ".join(f"{k}={v}" for k, v in show.items())
 
 
@@ -165,31 +175,77 @@ def generate(engine: Engine, shape: Shape = Shape()) -> Federation:
     fed = Federation(members=shape.members + shape.big_unit, councils=shape.councils, units=n_units)
     start = clock = time.perf_counter()
 
-    _bulk(engine, t.federations, [
-        {"id": 1, "name": "Generated Federation", "founded_at": now, "sections": ["workers", "soldiers", "peasants", "agricultural workers"], "is_demo": False}
-    ])
-    _bulk(engine, t.factions, [
-        {"id": i, "federation_id": 1, "name": n, "short": s, "colour": c, "platform": ""}
-        for i, (n, s, c) in enumerate(FACTIONS, 1)
-    ])
+    _bulk(
+        engine,
+        t.federations,
+        [
+            {
+                "id": 1,
+                "name": "Generated Federation",
+                "founded_at": now,
+                "sections": ["workers", "soldiers", "peasants", "agricultural workers"],
+                "is_demo": False,
+            }
+        ],
+    )
+    _bulk(
+        engine,
+        t.factions,
+        [
+            {"id": i, "federation_id": 1, "name": n, "short": s, "colour": c, "platform": ""}
+            for i, (n, s, c) in enumerate(FACTIONS, 1)
+        ],
+    )
     chief, mids = 1, list(range(2, 2 + shape.mids))
     bases = list(range(2 + shape.mids, 2 + shape.mids + n_base))
     parent = {m: chief for m in mids} | {b: mids[i % shape.mids] for i, b in enumerate(bases)}
 
-    def council(cid: int, name: str, parent_id: int | None, apportionment: dict[str, Any]) -> dict[str, Any]:
-        return {"id": cid, "federation_id": 1, "name": name, "parent_id": parent_id, "recall_rule": "direct", "recall_trigger_bp": 2000, "seat_method": "block" if parent_id and parent_id != chief else "plurality", "apportionment": apportionment}
+    def council(
+        cid: int, name: str, parent_id: int | None, apportionment: dict[str, Any]
+    ) -> dict[str, Any]:
+        return {
+            "id": cid,
+            "federation_id": 1,
+            "name": name,
+            "parent_id": parent_id,
+            "recall_rule": "direct",
+            "recall_trigger_bp": 2000,
+            "seat_method": "block" if parent_id and parent_id != chief else "plurality",
+            "apportionment": apportionment,
+        }
 
-    _bulk(engine, t.councils, [council(chief, "Chief Council", None, UPPER_APPORTIONMENT)]
-          + [council(m, f"Mid Council {m}", chief, UPPER_APPORTIONMENT) for m in mids]
-          + [council(b, f"Base Council {b}", parent[b], BASE_APPORTIONMENT) for b in bases])
+    _bulk(
+        engine,
+        t.councils,
+        [council(chief, "Chief Council", None, UPPER_APPORTIONMENT)]
+        + [council(m, f"Mid Council {m}", chief, UPPER_APPORTIONMENT) for m in mids]
+        + [council(b, f"Base Council {b}", parent[b], BASE_APPORTIONMENT) for b in bases],
+    )
 
     fed.unit_council = [0] + [bases[(u - 1) // shape.units_per_base] for u in range(1, n_units + 1)]
     kinds = ("factory", "company", "village", "workshop", "neighbourhood")
-    sections = {"factory": "workers", "workshop": "workers", "company": "soldiers", "village": "peasants", "neighbourhood": "workers"}
-    _bulk(engine, t.base_units, (
-        {"id": u, "federation_id": 1, "council_id": fed.unit_council[u], "name": f"Unit {u}", "kind": (k := kinds[u % len(kinds)]), "section": sections[k]}
-        for u in range(1, n_units + 1)
-    ))
+    sections = {
+        "factory": "workers",
+        "workshop": "workers",
+        "company": "soldiers",
+        "village": "peasants",
+        "neighbourhood": "workers",
+    }
+    _bulk(
+        engine,
+        t.base_units,
+        (
+            {
+                "id": u,
+                "federation_id": 1,
+                "council_id": fed.unit_council[u],
+                "name": f"Unit {u}",
+                "kind": (k := kinds[u % len(kinds)]),
+                "section": sections[k],
+            }
+            for u in range(1, n_units + 1)
+        ),
+    )
     clock = _timed(fed, "structure", clock)
 
     size, extra = divmod(shape.members, n_units)
@@ -199,31 +255,83 @@ def generate(engine: Engine, shape: Shape = Shape()) -> Federation:
         n = size + (1 if u <= extra else 0) + (shape.big_unit if u == 1 else 0)
         fed.unit_members.append(range(first, first + n))
         first += n
-    _bulk(engine, t.members, (
-        {"id": i, "federation_id": 1, "username": f"m{i}", "display_name": f"Member {i}", "password_hash": None, "email": None, "is_verified": True, "joined_at": now}
-        for i in range(1, fed.members + 1)
-    ))
+    _bulk(
+        engine,
+        t.members,
+        (
+            {
+                "id": i,
+                "federation_id": 1,
+                "username": f"m{i}",
+                "display_name": f"Member {i}",
+                "password_hash": None,
+                "email": None,
+                "is_verified": True,
+                "joined_at": now,
+            }
+            for i in range(1, fed.members + 1)
+        ),
+    )
     clock = _timed(fed, "members", clock)
-    _bulk(engine, t.memberships, (
-        {"id": i, "member_id": i, "unit_id": u, "start_at": now, "end_at": None, "end_reason": None}
-        for u in range(1, n_units + 1) for i in fed.unit_members[u]
-    ))
+    _bulk(
+        engine,
+        t.memberships,
+        (
+            {
+                "id": i,
+                "member_id": i,
+                "unit_id": u,
+                "start_at": now,
+                "end_at": None,
+                "end_reason": None,
+            }
+            for u in range(1, n_units + 1)
+            for i in fed.unit_members[u]
+        ),
+    )
     clock = _timed(fed, "memberships", clock)
 
     # Electorates: units (ids 1..U), base councils, mid councils.
     seats = [0] + [max(1, len(fed.unit_members[u]) // PER_DEPUTY) for u in range(1, n_units + 1)]
     base_electorate = {b: n_units + i + 1 for i, b in enumerate(bases)}
     mid_electorate = {m: n_units + n_base + i + 1 for i, m in enumerate(mids)}
-    _bulk(engine, t.electorates, [
-        {"id": u, "council_id": fed.unit_council[u], "kind": "unit", "unit_id": u, "source_council_id": None, "seats": seats[u]}
-        for u in range(1, n_units + 1)
-    ] + [
-        {"id": e, "council_id": parent[b], "kind": "council", "unit_id": None, "source_council_id": b, "seats": 1}
-        for b, e in base_electorate.items()
-    ] + [
-        {"id": e, "council_id": chief, "kind": "council", "unit_id": None, "source_council_id": m, "seats": 1}
-        for m, e in mid_electorate.items()
-    ])
+    _bulk(
+        engine,
+        t.electorates,
+        [
+            {
+                "id": u,
+                "council_id": fed.unit_council[u],
+                "kind": "unit",
+                "unit_id": u,
+                "source_council_id": None,
+                "seats": seats[u],
+            }
+            for u in range(1, n_units + 1)
+        ]
+        + [
+            {
+                "id": e,
+                "council_id": parent[b],
+                "kind": "council",
+                "unit_id": None,
+                "source_council_id": b,
+                "seats": 1,
+            }
+            for b, e in base_electorate.items()
+        ]
+        + [
+            {
+                "id": e,
+                "council_id": chief,
+                "kind": "council",
+                "unit_id": None,
+                "source_council_id": m,
+                "seats": 1,
+            }
+            for m, e in mid_electorate.items()
+        ],
+    )
 
     # One closed founding election per electorate (election id = electorate id), its winners as
     # candidates, and their mandates.
@@ -234,35 +342,97 @@ def generate(engine: Engine, shape: Shape = Shape()) -> Federation:
     first_unit_of: dict[int, int] = {}
     fed.unit_mandates = [[]]
 
-    def seat(electorate: int, council_id: int, seat_no: int, holder: int, faction: int, depends_on: int | None) -> int:
+    def seat(
+        electorate: int,
+        council_id: int,
+        seat_no: int,
+        holder: int,
+        faction: int,
+        depends_on: int | None,
+    ) -> int:
         mandate_id = len(mandates) + 1
-        candidates.append({"id": mandate_id, "election_id": electorate, "member_id": holder, "faction_id": faction})
+        candidates.append(
+            {
+                "id": mandate_id,
+                "election_id": electorate,
+                "member_id": holder,
+                "faction_id": faction,
+            }
+        )
         results.setdefault(electorate, []).append(mandate_id)
-        mandates.append({"id": mandate_id, "council_id": council_id, "electorate_id": electorate, "seat_no": seat_no, "holder_id": holder, "faction_id": faction, "election_id": electorate, "start_at": now, "end_at": None, "end_reason": None, "depends_on_id": depends_on})
+        mandates.append(
+            {
+                "id": mandate_id,
+                "council_id": council_id,
+                "electorate_id": electorate,
+                "seat_no": seat_no,
+                "holder_id": holder,
+                "faction_id": faction,
+                "election_id": electorate,
+                "start_at": now,
+                "end_at": None,
+                "end_reason": None,
+                "depends_on_id": depends_on,
+            }
+        )
         return mandate_id
 
     for u in range(1, n_units + 1):
         roll = fed.unit_members[u]
-        ids = [seat(u, fed.unit_council[u], s + 1, roll[s], rng.randint(1, len(FACTIONS)), None) for s in range(seats[u])]
+        ids = [
+            seat(u, fed.unit_council[u], s + 1, roll[s], rng.randint(1, len(FACTIONS)), None)
+            for s in range(seats[u])
+        ]
         fed.unit_mandates.append(ids)
         first_unit_of.setdefault(fed.unit_council[u], u)
         for m in ids:
             fed.depth[m] = 1
-    mid_delegate_of: dict[int, int] = {}  # base council -> its delegate's mandate in the mid council
+    mid_delegate_of: dict[
+        int, int
+    ] = {}  # base council -> its delegate's mandate in the mid council
     for b, e in base_electorate.items():
         below = fed.unit_mandates[first_unit_of[b]][0]
-        mid_delegate_of[b] = seat(e, parent[b], 1, mandates[below - 1]["holder_id"], mandates[below - 1]["faction_id"], below)
+        mid_delegate_of[b] = seat(
+            e,
+            parent[b],
+            1,
+            mandates[below - 1]["holder_id"],
+            mandates[below - 1]["faction_id"],
+            below,
+        )
         fed.depth[below] = 2
     for m, e in mid_electorate.items():
         first_base = next(b for b in bases if parent[b] == m)
         below = mid_delegate_of[first_base]
-        seat(e, chief, 1, mandates[below - 1]["holder_id"], mandates[below - 1]["faction_id"], below)
+        seat(
+            e, chief, 1, mandates[below - 1]["holder_id"], mandates[below - 1]["faction_id"], below
+        )
         fed.depth[mandates[below - 1]["depends_on_id"]] = 3
 
     def election(e: int) -> dict[str, Any]:
         is_unit = e <= n_units
         winners = [str(c) for c in results[e]]
-        return {"id": e, "federation_id": 1, "electorate_id": e, "office_id": None, "seats": len(winners), "seat_no": None, "method": "block" if is_unit else "plurality", "is_secret": False, "status": "closed", "kind": "founding", "opened_at": now, "closes_at": None, "closed_at": now, "result": {"method": "block" if is_unit else "plurality", "winners": winners, "rounds": [], "seed": 0}}
+        return {
+            "id": e,
+            "federation_id": 1,
+            "electorate_id": e,
+            "office_id": None,
+            "seats": len(winners),
+            "seat_no": None,
+            "method": "block" if is_unit else "plurality",
+            "is_secret": False,
+            "status": "closed",
+            "kind": "founding",
+            "opened_at": now,
+            "closes_at": None,
+            "closed_at": now,
+            "result": {
+                "method": "block" if is_unit else "plurality",
+                "winners": winners,
+                "rounds": [],
+                "seed": 0,
+            },
+        }
 
     _bulk(engine, t.elections, (election(e) for e in range(1, n_electorates + 1)))
     _bulk(engine, t.candidates, candidates)
@@ -271,10 +441,22 @@ def generate(engine: Engine, shape: Shape = Shape()) -> Federation:
     fed.mandates, fed.elections = len(mandates), n_electorates
     clock = _timed(fed, "electorates, elections, mandates", clock)
 
-    _bulk(engine, t.audit_log, (
-        {"act": "mandate.start", "payload": json.dumps({"mandate": i, "generated": True}, separators=(",", ":"), sort_keys=True), "actor": "founding", "is_operator": False, "recorded_at": now.isoformat()}
-        for i in range(1, shape.log_entries + 1)
-    ))
+    _bulk(
+        engine,
+        t.audit_log,
+        (
+            {
+                "act": "mandate.start",
+                "payload": json.dumps(
+                    {"mandate": i, "generated": True}, separators=(",", ":"), sort_keys=True
+                ),
+                "actor": "founding",
+                "is_operator": False,
+                "recorded_at": now.isoformat(),
+            }
+            for i in range(1, shape.log_entries + 1)
+        ),
+    )
     sequence(engine)
     clock = _timed(fed, f"audit log ({shape.log_entries} acts, sealed)", clock)
 
@@ -293,10 +475,12 @@ def reset_sequences(engine: Engine) -> None:
         conn.begin()
         for table in t.metadata.sorted_tables:
             if "id" in table.c and table.c.id.primary_key and table.c.id.autoincrement:
-                conn.execute(text(
-                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                    f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
-                ))
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                        f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
+                    )
+                )
         conn.commit()
 
 

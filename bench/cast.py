@@ -83,7 +83,9 @@ class Http:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    async def request(self, method: str, path: str, body: bytes = b"", token: str = "") -> tuple[int, bytes]:
+    async def request(
+        self, method: str, path: str, body: bytes = b"", token: str = ""
+    ) -> tuple[int, bytes]:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
@@ -111,7 +113,9 @@ class Http:
             self.writer = None
 
 
-async def _trivial(host: str, port: int, path: str, conns: int, start_at: float, seconds: float) -> dict:
+async def _trivial(
+    host: str, port: int, path: str, conns: int, start_at: float, seconds: float
+) -> dict:
     latencies: list[float] = []
     statuses: Counter[int] = Counter()
     warm_until, stop_at = start_at + 1.0, start_at + 1.0 + seconds
@@ -131,7 +135,9 @@ async def _trivial(host: str, port: int, path: str, conns: int, start_at: float,
     return {"latencies": latencies, "statuses": dict(statuses), "t0": warm_until, "t1": stop_at}
 
 
-async def _ballots(host: str, port: int, election_id: int, jobs: list, conns: int, start_at: float, seconds: float) -> dict:
+async def _ballots(
+    host: str, port: int, election_id: int, jobs: list, conns: int, start_at: float, seconds: float
+) -> dict:
     latencies: list[float] = []
     statuses: Counter[int] = Counter()
     acks: list[tuple[int, str]] = []
@@ -166,7 +172,14 @@ async def _ballots(host: str, port: int, election_id: int, jobs: list, conns: in
     t0 = time.time()
     await asyncio.gather(*(one() for _ in range(conns)))
     t1 = time.time()
-    return {"latencies": latencies, "statuses": dict(statuses), "acks": acks, "refused": refused, "t0": t0, "t1": t1}
+    return {
+        "latencies": latencies,
+        "statuses": dict(statuses),
+        "acks": acks,
+        "refused": refused,
+        "t0": t0,
+        "t1": t1,
+    }
 
 
 def client(task: dict) -> dict:
@@ -179,9 +192,28 @@ def client(task: dict) -> dict:
         pass
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     if task["phase"] == "trivial":
-        out = asyncio.run(_trivial(task["host"], task["port"], task["path"], task["conns"], task["start_at"], task["seconds"]))
+        out = asyncio.run(
+            _trivial(
+                task["host"],
+                task["port"],
+                task["path"],
+                task["conns"],
+                task["start_at"],
+                task["seconds"],
+            )
+        )
     else:
-        out = asyncio.run(_ballots(task["host"], task["port"], task["election_id"], task["jobs"], task["conns"], task["start_at"], task["seconds"]))
+        out = asyncio.run(
+            _ballots(
+                task["host"],
+                task["port"],
+                task["election_id"],
+                task["jobs"],
+                task["conns"],
+                task["start_at"],
+                task["seconds"],
+            )
+        )
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     out["cpu"] = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     return out
@@ -190,7 +222,9 @@ def client(task: dict) -> dict:
 def load(pool: ProcessPoolExecutor, clients: int, concurrency: int, **task) -> dict:
     """Run one phase on every generator process at once; merge their figures."""
     start_at = time.time() + 1.0
-    conns = [concurrency // clients + (1 if i < concurrency % clients else 0) for i in range(clients)]
+    conns = [
+        concurrency // clients + (1 if i < concurrency % clients else 0) for i in range(clients)
+    ]
     tasks = []
     for i in range(clients):
         part = dict(task, conns=conns[i], start_at=start_at)
@@ -225,25 +259,47 @@ def setup(kind: str, args: argparse.Namespace):
 
     name = args.pg_url.rsplit("/", 1)[-1]
     engine = fresh_database(kind, name, args.pg_url, args.sqlite_path)
-    print(f"\n=== {kind}: {settings(engine)}; code at {revision()}")
-    fed = generate(engine, Shape(members=args.federation_members, councils=args.councils, mids=max(1, args.councils // 100), log_entries=args.log_entries, big_unit=args.ballots))
+    print(f"\n=== {kind}: {settings(engine)}; code at {revision()} (as the server imports it)")
+    fed = generate(
+        engine,
+        Shape(
+            members=args.federation_members,
+            councils=args.councils,
+            mids=max(1, args.councils // 100),
+            log_entries=args.log_entries,
+            big_unit=args.ballots,
+        ),
+    )
     print(f"generated: {describe(fed)} ({timings(fed)})")
     system = System(engine=engine)
-    election_id = open_election(system.uow(), OpenElection(1, "block", is_secret=not args.open_ballot))
+    election_id = open_election(
+        system.uow(), OpenElection(1, "block", is_secret=not args.open_ballot)
+    )
     roll = list(fed.unit_members[1])
     candidates = [nominate(system.uow(), election_id, roll[i], 1 + i % 4, None) for i in range(5)]
 
     now = datetime.now(UTC)
     tokens = {m: secrets.token_urlsafe(32) for m in roll}
     rows = [
-        {"member_id": m, "token_hash": hashlib.sha256(tok.encode()).hexdigest(), "kind": "api", "csrf_token": None, "created_at": now, "expires_at": now + timedelta(days=30)}
+        {
+            "member_id": m,
+            "token_hash": hashlib.sha256(tok.encode()).hexdigest(),
+            "kind": "api",
+            "csrf_token": None,
+            "created_at": now,
+            "expires_at": now + timedelta(days=30),
+        }
         for m, tok in tokens.items()
     ]
     with engine.connect() as conn:
         conn.begin()
         for i in range(0, len(rows), 20_000):
             conn.execute(insert(t.auth_tokens), rows[i : i + 20_000])
-        conn.execute(update(t.members).where(t.members.c.id == roll[0]).values(password_hash=hash_password(LOGIN_PASSWORD)))
+        conn.execute(
+            update(t.members)
+            .where(t.members.c.id == roll[0])
+            .values(password_hash=hash_password(LOGIN_PASSWORD))
+        )
         conn.commit()
     if engine.dialect.name == "sqlite":
         raw = engine.raw_connection()
@@ -253,8 +309,10 @@ def setup(kind: str, args: argparse.Namespace):
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("ANALYZE")
     jobs = [(m, tokens[m], candidates[i % len(candidates)]) for i, m in enumerate(roll)]
-    print(f"election {election_id}: block vote, {'open' if args.open_ballot else 'secret'} ballot, "
-          f"{len(candidates)} candidates, {len(roll):,} electors with a token each")
+    print(
+        f"election {election_id}: block vote, {'open' if args.open_ballot else 'secret'} ballot, "
+        f"{len(candidates)} candidates, {len(roll):,} electors with a token each"
+    )
     engine.dispose()
     return election_id, jobs, roll[0]
 
@@ -262,9 +320,22 @@ def setup(kind: str, args: argparse.Namespace):
 def serve(url: str, args: argparse.Namespace) -> subprocess.Popen:
     env = dict(os.environ, DUALPOWER_DATABASE_URL=url)
     cmd = [
-        sys.executable, "-m", "uvicorn", "--factory", args.app, "--app-dir", args.app_dir,
-        "--host", "127.0.0.1", "--port", str(args.port), "--workers", str(args.server_workers),
-        "--log-level", "warning", "--no-access-log",
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        args.app,
+        "--app-dir",
+        args.app_dir,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(args.port),
+        "--workers",
+        str(args.server_workers),
+        "--log-level",
+        "warning",
+        "--no-access-log",
     ]
     log = open(args.server_log, "w")  # noqa: SIM115 - closed with the process
     server = subprocess.Popen(cmd, env=env, start_new_session=True, stderr=log, stdout=log)
@@ -311,13 +382,29 @@ def verify(url: str, election_id: int, acks: list[tuple[int, str]]) -> tuple[boo
 
     engine = make_engine(url)
     with engine.connect() as conn:
-        stored = set(conn.execute(select(t.ballots.c.receipt).where(t.ballots.c.election_id == election_id)).scalars())
-        voters = conn.execute(select(func.count()).select_from(t.participations).where(t.participations.c.election_id == election_id)).scalar()
-        unsealed = conn.execute(select(func.count()).select_from(t.audit_log).where(t.audit_log.c.seq.is_(None))).scalar()
+        stored = set(
+            conn.execute(
+                select(t.ballots.c.receipt).where(t.ballots.c.election_id == election_id)
+            ).scalars()
+        )
+        voters = conn.execute(
+            select(func.count())
+            .select_from(t.participations)
+            .where(t.participations.c.election_id == election_id)
+        ).scalar()
+        unsealed = conn.execute(
+            select(func.count()).select_from(t.audit_log).where(t.audit_log.c.seq.is_(None))
+        ).scalar()
     engine.dispose()
     acked = {receipt for _, receipt in acks}
     missing, extra = acked - stored, stored - acked
-    ok = bool(acks) and not missing and not extra and len(acked) == len(acks) and voters == len(stored)
+    ok = (
+        bool(acks)
+        and not missing
+        and not extra
+        and len(acked) == len(acks)
+        and voters == len(stored)
+    )
     return ok, (
         f"{len(acks):,} acknowledged, {len(stored):,} ballots stored, {voters:,} participations; "
         f"acknowledged but missing: {len(missing)}, stored but never acknowledged: {len(extra)}; "
@@ -327,14 +414,20 @@ def verify(url: str, election_id: int, acks: list[tuple[int, str]]) -> tuple[boo
 
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, int(q * len(ordered) + 0.999999) - 1))] if ordered else float("nan")
+    return (
+        ordered[max(0, min(len(ordered) - 1, int(q * len(ordered) + 0.999999) - 1))]
+        if ordered
+        else float("nan")
+    )
 
 
 def describe_phase(label: str, r: dict) -> str:
     lat = r["latencies"]
-    return (f"{label}: {len(lat):,} requests in {r['seconds']:.1f} s = {r['rate']:,.0f}/s; "
-            f"latency p50 {pct(lat, 0.5) * 1000:.1f} ms, p99 {pct(lat, 0.99) * 1000:.1f} ms; "
-            f"status {dict(sorted(r['statuses'].items()))}; generator CPU {r['cpu']:.1f} s")
+    return (
+        f"{label}: {len(lat):,} requests in {r['seconds']:.1f} s = {r['rate']:,.0f}/s; "
+        f"latency p50 {pct(lat, 0.5) * 1000:.1f} ms, p99 {pct(lat, 0.99) * 1000:.1f} ms; "
+        f"status {dict(sorted(r['statuses'].items()))}; generator CPU {r['cpu']:.1f} s"
+    )
 
 
 def run(kind: str, args: argparse.Namespace, pool: ProcessPoolExecutor) -> dict:
@@ -342,52 +435,101 @@ def run(kind: str, args: argparse.Namespace, pool: ProcessPoolExecutor) -> dict:
 
     election_id, jobs, login_member = setup(kind, args)
     args.server_log = str(Path(args.sqlite_path).with_name(f"cast-server-{kind}.log"))
-    url = f"sqlite:///{args.sqlite_path}" if kind == "sqlite" else make_url(args.pg_url).render_as_string(False)
+    url = (
+        f"sqlite:///{args.sqlite_path}"
+        if kind == "sqlite"
+        else make_url(args.pg_url).render_as_string(False)
+    )
     server = serve(url, args)
     try:
         body = json.dumps({"username": f"m{login_member}", "password": LOGIN_PASSWORD}).encode()
         status, data = asyncio.run(_once("POST", "/api/v1/auth/login", body, port=args.port))
-        print(f"POST /api/v1/auth/login -> {status} {'with a token' if status == 200 and 'token' in json.loads(data) else data[:100]!r}")
-        print(f"server: uvicorn, {args.server_workers} worker process(es); generator: {args.clients} "
-              f"process(es), {args.concurrency} keep-alive connections in all")
+        print(
+            f"POST /api/v1/auth/login -> {status} "
+            f"{'with a token' if status == 200 and 'token' in json.loads(data) else data[:100]!r}"
+        )
+        print(
+            f"server: uvicorn, {args.server_workers} worker process(es); generator: {args.clients} "
+            f"process(es), {args.concurrency} keep-alive connections in all"
+        )
         common = {"host": "127.0.0.1", "port": args.port}
         trivials = {}
         for path in args.trivial:
-            trivials[path] = load(pool, args.clients, args.concurrency, phase="trivial", path=path, seconds=args.trivial_seconds, **common)
+            trivials[path] = load(
+                pool,
+                args.clients,
+                args.concurrency,
+                phase="trivial",
+                path=path,
+                seconds=args.trivial_seconds,
+                **common,
+            )
             print(describe_phase(f"trivial GET {path}", trivials[path]))
         trivial = trivials[args.trivial[0]]
-        ballots = load(pool, args.clients, args.concurrency, phase="ballots", election_id=election_id, jobs=jobs, seconds=args.ballot_seconds, **common)
+        ballots = load(
+            pool,
+            args.clients,
+            args.concurrency,
+            phase="ballots",
+            election_id=election_id,
+            jobs=jobs,
+            seconds=args.ballot_seconds,
+            **common,
+        )
         print(describe_phase(f"ballots POST /api/v1/elections/{election_id}/ballots", ballots))
         for voter, code, detail in ballots["refused"][:5]:
             print(f"  refused: voter {voter}: {code} {detail}")
     finally:
         stop(server)
-    errors = Path(args.server_log).read_text(errors="replace").count("Exception in ASGI application")
+    errors = (
+        Path(args.server_log).read_text(errors="replace").count("Exception in ASGI application")
+    )
     print(f"server log {args.server_log}: {errors} unhandled exception(s)")
     ok, summary = verify(url, election_id, ballots["acks"])
     print(f"check: {summary} -> {'OK' if ok else 'FAILED'}")
     share = ballots["rate"] / trivial["rate"]
-    print(f"ballots/s / trivial req/s = {share:.0%} (target >= {TARGET_SHARE:.0%}: "
-          f"{'met' if share >= TARGET_SHARE else 'MISSED'}); {ballots['rate']:,.0f} ballots/s "
-          f"(target >= {TARGET_RATE:,.0f}: {'met' if ballots['rate'] >= TARGET_RATE else 'MISSED'})")
-    return {"ballots": ballots["rate"], "trivial": trivial["rate"], "share": share, "ok": ok,
-            "p99": pct(ballots["latencies"], 0.99)}
+    print(
+        f"ballots/s / trivial req/s = {share:.0%} (target >= {TARGET_SHARE:.0%}: "
+        f"{'met' if share >= TARGET_SHARE else 'MISSED'}); {ballots['rate']:,.0f} ballots/s "
+        f"(target >= {TARGET_RATE:,.0f}: {'met' if ballots['rate'] >= TARGET_RATE else 'MISSED'})"
+    )
+    return {
+        "ballots": ballots["rate"],
+        "trivial": trivial["rate"],
+        "share": share,
+        "ok": ok,
+        "p99": pct(ballots["latencies"], 0.99),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
-    parser.add_argument("--ballots", type=int, default=20_000, help="voters, each casting one ballot")
-    parser.add_argument("--federation-members", type=int, default=100_000,
-                        help="members of the rest of the federation, around the big unit")
+    parser.add_argument(
+        "--ballots", type=int, default=20_000, help="voters, each casting one ballot"
+    )
+    parser.add_argument(
+        "--federation-members",
+        type=int,
+        default=100_000,
+        help="members of the rest of the federation, around the big unit",
+    )
     parser.add_argument("--councils", type=int, default=1_000, help="councils in the federation")
     parser.add_argument("--concurrency", type=int, default=64, help="keep-alive connections in all")
     parser.add_argument("--clients", type=int, default=2, help="generator processes")
     parser.add_argument("--server-workers", type=int, default=2, help="uvicorn worker processes")
-    parser.add_argument("--trivial", action="append", help="a trivial GET route (repeatable; the "
-                        "ratio is against the first); default /api/v1/audit/head and /static/site.css")
-    parser.add_argument("--ballot-seconds", type=float, default=60.0,
-                        help="stop sending ballots after this long (voters left over do not vote)")
+    parser.add_argument(
+        "--trivial",
+        action="append",
+        help="a trivial GET route (repeatable; the "
+        "ratio is against the first); default /api/v1/audit/head and /static/site.css",
+    )
+    parser.add_argument(
+        "--ballot-seconds",
+        type=float,
+        default=60.0,
+        help="stop sending ballots after this long (voters left over do not vote)",
+    )
     parser.add_argument("--trivial-seconds", type=float, default=10.0)
     parser.add_argument("--open-ballot", action="store_true", help="an open (not secret) ballot")
     parser.add_argument("--log-entries", type=int, default=10_000)
@@ -395,19 +537,26 @@ def main() -> None:
     parser.add_argument("--app", default="_serve:app", help="the app factory uvicorn serves")
     parser.add_argument("--app-dir", default=str(HERE), help="where --app is imported from")
     parser.add_argument("--pg-url", default=PG_URL, help="its database is dropped and recreated")
-    parser.add_argument("--sqlite-path", default=str(Path(tempfile.gettempdir()) / "dualpower-bench" / "cast.db"))
+    parser.add_argument(
+        "--sqlite-path", default=str(Path(tempfile.gettempdir()) / "dualpower-bench" / "cast.db")
+    )
     args = parser.parse_args()
     args.trivial = args.trivial or ["/api/v1/audit/head", "/static/site.css"]
     Path(args.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
     kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
-    print(f"machine: {os.cpu_count()} CPUs, shared by server and generator; load average "
-          f"{os.getloadavg()[0]:.1f} at start (other work on the machine lowers the figures)")
+    print(
+        f"machine: {os.cpu_count()} CPUs, shared by server and generator; load average "
+        f"{os.getloadavg()[0]:.1f} at start (other work on the machine lowers the figures)"
+    )
     with ProcessPoolExecutor(args.clients, mp_context=get_context("spawn")) as pool:
         results = {kind: run(kind, args, pool) for kind in kinds}
     print("\nsummary:")
     for kind, r in results.items():
-        print(f"  {kind:10} ballots {r['ballots']:,.0f}/s  trivial {r['trivial']:,.0f}/s  "
-              f"share {r['share']:.0%}  ballot p99 {r['p99'] * 1000:.1f} ms  checks {'OK' if r['ok'] else 'FAILED'}")
+        print(
+            f"  {kind:10} ballots {r['ballots']:,.0f}/s  trivial {r['trivial']:,.0f}/s  "
+            f"share {r['share']:.0%}  ballot p99 {r['p99'] * 1000:.1f} ms  "
+            f"checks {'OK' if r['ok'] else 'FAILED'}"
+        )
 
 
 if __name__ == "__main__":

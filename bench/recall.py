@@ -66,6 +66,7 @@ PG_URL = "postgresql+psycopg://postgres@127.0.0.1:55432/bench_recall"
 WARMUP = 5
 TARGET_RATIO = 10.0
 TARGET_P99_MS = 50.0
+CODE = "unknown"
 
 
 def pct(values: list[float], q: float) -> float:
@@ -99,7 +100,7 @@ def prepare(system: System, fed, targets: list[tuple[int, int]]) -> list[tuple[i
         roll = list(fed.unit_members[unit])
         need = threshold("direct", 2000, len(roll))
         state = open_recall(system.uow(), mandate_id, roll[-1])
-        signers, decider = roll[-(need - 1):] if need > 1 else [], roll[-need]
+        signers, decider = roll[-(need - 1) :] if need > 1 else [], roll[-need]
         signatures += [{"petition_id": state.id, "member_id": s, "signed_at": now} for s in signers]
         prepared.append((state.id, decider, mandate_id))
     with system.engine.connect() as conn:
@@ -114,16 +115,20 @@ def floor_update(system: System, member_id: int, value: str) -> float:
     start = time.perf_counter()
     with system.engine.connect() as conn:
         conn.begin()
-        conn.execute(update(t.members).where(t.members.c.id == member_id).values(display_name=value))
+        conn.execute(
+            update(t.members).where(t.members.c.id == member_id).values(display_name=value)
+        )
         conn.commit()
     return time.perf_counter() - start
 
 
 def run(kind: str, args: argparse.Namespace) -> dict[str, float]:
-    shape = Shape(members=args.members, councils=args.councils, mids=args.mids, log_entries=args.log_entries)
+    shape = Shape(
+        members=args.members, councils=args.councils, mids=args.mids, log_entries=args.log_entries
+    )
     name = args.pg_url.rsplit("/", 1)[-1]
     engine = fresh_database(kind, name, args.pg_url, args.sqlite_path)
-    print(f"\n=== {kind}: {settings(engine)}; code at {revision()}")
+    print(f"\n=== {kind}: {settings(engine)}; code at {CODE}")
     fed = generate(engine, shape)
     print(f"generated: {describe(fed)}")
     print(f"generation: {timings(fed)}")
@@ -133,8 +138,11 @@ def run(kind: str, args: argparse.Namespace) -> dict[str, float]:
     all_targets = pick_targets(fed, args.recalls + WARMUP, rng)
     start = time.perf_counter()
     prepared = prepare(system, fed, all_targets)
-    print(f"prepared {len(prepared)} petitions one signature short in {time.perf_counter() - start:.1f} s "
-          f"({WARMUP} for warm-up, not counted)")
+    print(
+        f"prepared {len(prepared)} petitions one signature short "
+        f"in {time.perf_counter() - start:.1f} s "
+        f"({WARMUP} for warm-up, not counted)"
+    )
 
     signs: list[float] = []
     cpu: list[float] = []
@@ -166,31 +174,59 @@ def run(kind: str, args: argparse.Namespace) -> dict[str, float]:
 
     expected_ended = sum(fed.depth[m] for _, _, m in prepared)
     with engine.connect() as conn:
-        recalled = conn.execute(select(func.count()).select_from(t.recall_petitions).where(t.recall_petitions.c.status == "recalled")).scalar()
-        ended = conn.execute(select(func.count()).select_from(t.mandates).where(t.mandates.c.end_at.is_not(None))).scalar()
-        by_elections = conn.execute(select(func.count()).select_from(t.elections).where(t.elections.c.kind == "by", t.elections.c.status == "open")).scalar()
-        unsealed = conn.execute(select(func.count()).select_from(t.audit_log).where(t.audit_log.c.seq.is_(None))).scalar()
+        recalled = conn.execute(
+            select(func.count())
+            .select_from(t.recall_petitions)
+            .where(t.recall_petitions.c.status == "recalled")
+        ).scalar()
+        ended = conn.execute(
+            select(func.count()).select_from(t.mandates).where(t.mandates.c.end_at.is_not(None))
+        ).scalar()
+        by_elections = conn.execute(
+            select(func.count())
+            .select_from(t.elections)
+            .where(t.elections.c.kind == "by", t.elections.c.status == "open")
+        ).scalar()
+        unsealed = conn.execute(
+            select(func.count()).select_from(t.audit_log).where(t.audit_log.c.seq.is_(None))
+        ).scalar()
     ok = recalled == len(prepared) and ended == expected_ended == by_elections and unsealed == 0
-    print(f"check: {recalled}/{len(prepared)} petitions recalled, {ended} mandates ended and "
-          f"{by_elections} by-elections open (expected {expected_ended} each), {unsealed} audit "
-          f"entries unsealed -> {'OK' if ok else 'FAILED'}")
+    print(
+        f"check: {recalled}/{len(prepared)} petitions recalled, {ended} mandates ended and "
+        f"{by_elections} by-elections open (expected {expected_ended} each), {unsealed} audit "
+        f"entries unsealed -> {'OK' if ok else 'FAILED'}"
+    )
 
     s50, s99, f50, f99 = pct(signs, 0.5), pct(signs, 0.99), pct(floors, 0.5), pct(floors, 0.99)
-    print(f"load average (1 min) before/after the timed loop: {load_before:.1f} / {os.getloadavg()[0]:.1f} "
-          f"on {os.cpu_count()} CPUs (other work on the machine inflates wall-clock figures)")
-    print(f"deciding sign_recall (n={len(signs)}): p50 {ms(s50)}  p99 {ms(s99)}  max {ms(max(signs))}; "
-          f"CPU of this (client) process per call: p50 {ms(pct(cpu, 0.5))}  p99 {ms(pct(cpu, 0.99))}")
-    print(f"  SQL statements per deciding call (the sequencer's included): "
-          f"min {min(statements)}, median {int(pct(statements, 0.5))}, max {max(statements)}")
+    print(
+        "load average (1 min) before/after the timed loop: "
+        f"{load_before:.1f} / {os.getloadavg()[0]:.1f} "
+        f"on {os.cpu_count()} CPUs (other work on the machine inflates wall-clock figures)"
+    )
+    print(
+        f"deciding sign_recall (n={len(signs)}): p50 {ms(s50)}  p99 {ms(s99)}  "
+        f"max {ms(max(signs))}; "
+        f"CPU of this (client) process per call: p50 {ms(pct(cpu, 0.5))}  p99 {ms(pct(cpu, 0.99))}"
+    )
+    print(
+        f"  SQL statements per deciding call (the sequencer's included): "
+        f"min {min(statements)}, median {int(pct(statements, 0.5))}, max {max(statements)}"
+    )
     for d, values in by_depth.items():
         if values:
-            print(f"  ending {d} mandate(s) (n={len(values)}): p50 {ms(pct(values, 0.5))}  p99 {ms(pct(values, 0.99))}")
+            print(
+                f"  ending {d} mandate(s) (n={len(values)}): "
+                f"p50 {ms(pct(values, 0.5))}  p99 {ms(pct(values, 0.99))}"
+            )
     print(f"floor: single-row UPDATE (n={len(floors)}): p50 {ms(f50)}  p99 {ms(f99)}")
     ratio = s99 / f99
     verdict_ratio = "met" if ratio <= TARGET_RATIO else "MISSED"
     verdict_abs = "met" if s99 * 1000 < TARGET_P99_MS else "MISSED"
-    print(f"p99 / floor p99 = {ratio:.1f}x (target <= {TARGET_RATIO:.0f}x: {verdict_ratio}); "
-          f"p99 {ms(s99)} (target < {TARGET_P99_MS:.0f} ms: {verdict_abs})")
+    print(
+        f"p99 / floor p99 = {ratio:.1f}x (target <= {TARGET_RATIO:.0f}x: {verdict_ratio}); "
+        f"p99 {ms(s99)} (target < {TARGET_P99_MS:.0f} ms: {verdict_abs}); "
+        f"for information p50 / floor p50 = {s50 / f50:.1f}x"
+    )
     if profiler:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
@@ -209,18 +245,24 @@ def main() -> None:
     parser.add_argument("--log-entries", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=19170416)
     parser.add_argument("--pg-url", default=PG_URL, help="its database is dropped and recreated")
-    parser.add_argument("--sqlite-path", default=str(Path(tempfile.gettempdir()) / "dualpower-bench" / "recall.db"))
+    parser.add_argument(
+        "--sqlite-path", default=str(Path(tempfile.gettempdir()) / "dualpower-bench" / "recall.db")
+    )
     parser.add_argument("--profile", action="store_true", help="cProfile the deciding calls")
     args = parser.parse_args()
     if args.recalls < 3:
         parser.error("--recalls must be at least 3")
     Path(args.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
+    global CODE
+    CODE = revision()  # the code this process imported
     kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
     results = {kind: run(kind, args) for kind in kinds}
     print("\nsummary:")
     for kind, r in results.items():
-        print(f"  {kind:10} p50 {ms(r['p50'])}  p99 {ms(r['p99'])}  floor p99 {ms(r['floor_p99'])}  "
-              f"ratio {r['ratio']:.1f}x  checks {'OK' if r['ok'] else 'FAILED'}")
+        print(
+            f"  {kind:10} p50 {ms(r['p50'])}  p99 {ms(r['p99'])}  floor p99 {ms(r['floor_p99'])}  "
+            f"ratio {r['ratio']:.1f}x  checks {'OK' if r['ok'] else 'FAILED'}"
+        )
 
 
 if __name__ == "__main__":

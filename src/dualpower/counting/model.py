@@ -7,6 +7,7 @@ explains itself round by round and serialises to the JSON of the stable contract
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,20 +74,20 @@ class Round:
     """
 
     number: int
-    totals: dict[str, float | int]
+    totals: Mapping[str, float | int]
     elected: tuple[str, ...] = ()
     excluded: tuple[str, ...] = ()
-    transfers: dict[str, float | int] = field(default_factory=dict)
+    transfers: Mapping[str, float | int] = field(default_factory=dict)
     non_transferable: float | int = 0
     note: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "round": self.number,
-            "totals": self.totals,
+            "totals": dict(self.totals),
             "elected": list(self.elected),
             "excluded": list(self.excluded),
-            "transfers": self.transfers,
+            "transfers": dict(self.transfers),
             "non_transferable": self.non_transferable,
             "note": self.note,
         }

@@ -265,7 +265,7 @@ def _token_values(buf: np.ndarray, is_digit: np.ndarray, ends: np.ndarray) -> np
     pos = ends[at] - 1
     for place in range(1, 10):
         if len(at) == 0:
-            return values
+            return values  # type: ignore[no-any-return]
         values[at] += digits[pos].astype(np.int32) * 10**place
         more = np.flatnonzero(is_digit[pos - 1])
         at, pos = at[more], pos[more] - 1

@@ -64,7 +64,8 @@ class MeekCount:
             self.keep[c] = 0.0
         self.total = float(self.weights.sum())
         self.iterations = 0
-        self.paths, self.path_weights = self.index, self.weights
+        self.paths: np.ndarray = self.index
+        self.path_weights: np.ndarray = self.weights
 
     def reduce(self, elected: list[int]) -> None:
         """Group the ballots by their path: the elected before the first hopeful, then it."""
@@ -82,6 +83,7 @@ class MeekCount:
         paths[at_row, (np.cumsum(passing, axis=1) - 1)[at_row, at_col]] = self.index[at_row, at_col]
         rows = np.arange(n)
         paths[rows, lengths] = self.index[rows, end]
+        key: np.ndarray
         if (nc + 1) ** paths.shape[1] < 2**62:
             key = paths @ (nc + 1) ** np.arange(paths.shape[1], dtype=np.int64)
         else:

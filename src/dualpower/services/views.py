@@ -13,9 +13,14 @@ import re
 from collections import Counter
 from typing import Any
 
+from sqlalchemy import func, select
+
 from dualpower.domain import errors
-from dualpower.domain.model import Council, Election, Electorate, Mandate
-from dualpower.services.elections import RANKED, electors
+from dualpower.domain.model import Council, Election, Electorate, Mandate, RecallPetition
+from dualpower.domain.recall import UNDECIDED
+from dualpower.services.elections import RANKED, REFERENDUM, electors
+from dualpower.services.recall import petition_state
+from dualpower.store import tables
 from dualpower.store.uow import UnitOfWork
 
 NO_FACTION = "no faction"
@@ -278,20 +283,34 @@ def me(uow: UnitOfWork, member_id: int) -> dict[str, Any]:
             {
                 "council": {"id": found.council_id, "name": look.councils[found.council_id].name},
                 "from": found.name,
+                "is_elector": True,
                 "mandates": _deputies_of(look, uow.electorates.for_unit(unit_id)),
             }
         ]
+        sits_in = {md.council_id for md in uow.mandates.active_of_holder(member_id)}
         for council in look.path_up(found.council_id)[:-1]:
             parent = look.councils[council.parent_id or 0]
             levels.append(
                 {
                     "council": {"id": parent.id, "name": parent.name},
                     "from": council.name,
+                    "is_elector": council.id in sits_in,
                     "mandates": _deputies_of(look, uow.electorates.for_source_council(council.id)),
                 }
             )
+        _with_petitions(uow, [md for level in levels for md in level["mandates"]])
         out["deputies"] = levels
         return out
+
+
+def _with_petitions(uow: UnitOfWork, mandates: list[dict[str, Any]]) -> None:
+    """Mark each mandate with the id of the petition against it still undecided, if any."""
+    table = uow.recalls.table
+    ids = [md["id"] for md in mandates]
+    undecided = uow.recalls.list(table.c.mandate_id.in_(ids), table.c.status.in_(UNDECIDED))
+    against = {p.mandate_id: p.id for p in undecided}
+    for md in mandates:
+        md["petition_id"] = against.get(md["id"])
 
 
 def _election(look: _Lookup, election: Election) -> dict[str, Any]:
@@ -344,20 +363,103 @@ def _candidates(look: _Lookup, election_id: int) -> list[dict[str, Any]]:
 
 
 def election(uow: UnitOfWork, election_id: int, viewer_id: int | None = None) -> dict[str, Any]:
-    """An election with its candidates; with a viewer, whether they may vote and have voted."""
+    """An election with its candidates, turnout so far and, for a recall vote, whose mandate
+    it decides; with a viewer, whether they may vote, have voted, may stand."""
     with uow:
         look = _Lookup(uow)
         found = _get_election(uow, election_id)
         out = _election(look, found) | {"candidates": _candidates(look, election_id)}
         electorate = look.electorates.get(found.electorate_id or 0)
-        is_elector = bool(
-            viewer_id is not None and electorate and viewer_id in electors(uow, electorate)
-        )
-        out["is_elector"] = is_elector
-        out["has_voted"] = bool(
-            viewer_id is not None and uow.elections.has_participated(election_id, viewer_id)
-        )
+        eligible = electors(uow, electorate) if electorate else set()
+        is_elector = viewer_id is not None and viewer_id in eligible
+        is_candidate = any(c["member_id"] == viewer_id for c in out["candidates"])
+        out |= _turnout(uow, election_id, len(eligible))
+        out |= {
+            "is_elector": is_elector,
+            "has_voted": bool(
+                viewer_id is not None and uow.elections.has_participated(election_id, viewer_id)
+            ),
+            "is_candidate": is_candidate,
+            "may_stand": found.status == "open"
+            and found.kind != "recall"
+            and is_elector
+            and not is_candidate,
+            "factions": [{"id": f.id, "name": f.name} for f in look.factions.values()],
+            "recall": _recall_of(look, found),
+        }
         return out
+
+
+def _turnout(uow: UnitOfWork, election_id: int, electorate_size: int) -> dict[str, Any]:
+    voted = uow.conn.execute(
+        select(func.count())
+        .select_from(tables.participations)
+        .where(tables.participations.c.election_id == election_id)
+    ).scalar_one()
+    return {"voted": int(voted), "electorate_size": electorate_size}
+
+
+def turnout(uow: UnitOfWork, election_id: int) -> dict[str, Any]:
+    """How many have voted of how many electors, and the election's status (for live pages)."""
+    with uow:
+        found = _get_election(uow, election_id)
+        electorate = uow.electorates.get(found.electorate_id or 0)
+        size = len(electors(uow, electorate)) if electorate else 0
+        return {"election_id": election_id, "status": found.status} | _turnout(
+            uow, election_id, size
+        )
+
+
+def _recall_of(look: _Lookup, election: Election) -> dict[str, Any] | None:
+    """For a recall vote: the petition and the mandate it decides."""
+    if election.kind != "recall":
+        return None
+    petition = look.uow.recalls.by_vote_election(election.id)
+    if petition is None:
+        return None
+    mandate = look.uow.mandates.get(petition.mandate_id)
+    assert mandate is not None
+    return {"petition_id": petition.id, "mandate": _mandate(look, mandate, detail=True)}
+
+
+def published_ballots(uow: UnitOfWork, election_id: int) -> list[dict[str, Any]]:
+    """After the close: every ballot with its receipt and its choices by name, in receipt
+    order (random, so no cast order); never a voter."""
+    with uow:
+        look = _Lookup(uow)
+        found = _get_election(uow, election_id)
+        if found.status == "open":
+            return []
+        names = {c["id"]: c["name"] for c in _candidates(look, election_id)}
+        ballots = uow.elections.published_ballots(election_id)
+    referendum = {1: "recall", 0: "keep"}
+    for ballot in ballots:
+        labels = referendum if found.method == REFERENDUM else names
+        ballot["named"] = [labels.get(c, str(c)) for c in ballot["choices"]]
+    return ballots
+
+
+# A candidate's id in a round note (the engine names candidates by id) when it stands where the
+# engine puts a name: before "elected", "excluded", "transferred", a comma or a keep value, or
+# after "surplus of", "between", "elected", "excluded", "for" or a list's comma. Other numbers
+# ("5 of 9 continuing votes", "seed 7", "round 2") are left alone.
+_NAME_IN_NOTE = re.compile(r"(?<![\w.])(\d+)(?![\w.])")
+_BEFORE = (" elected", " excluded", " transferred", ",", " 0.", " 1.", " in every")
+_AFTER = ("surplus of ", "between ", "elected ", "excluded ", ", ")
+
+
+def _named_note(note: str, names: dict[str, str]) -> str:
+    def swap(match: re.Match[str]) -> str:
+        token, start, end = match.group(1), match.start(1), match.end(1)
+        if token not in names:
+            return token
+        before, after = note[max(0, start - 12) : start], note[end : end + 12]
+        at_start = start == 0
+        if at_start or after.startswith(_BEFORE) or before.endswith(_AFTER):
+            return names[token]
+        return token
+
+    return _NAME_IN_NOTE.sub(swap, note)
 
 
 def election_result(uow: UnitOfWork, election_id: int) -> dict[str, Any]:
@@ -371,6 +473,11 @@ def election_result(uow: UnitOfWork, election_id: int) -> dict[str, Any]:
         result = uow.elections.result(election_id) or {}
         candidates = _candidates(look, election_id)
     by_id = {str(c["id"]): c for c in candidates}
+    names = {key: c["name"] for key, c in by_id.items()}
+    rounds = [
+        r | {"note_named": _named_note(str(r.get("note", "")), names)}
+        for r in result.get("rounds", [])
+    ]
     return {
         "election_id": election_id,
         "method": result.get("method", found.method),
@@ -379,7 +486,68 @@ def election_result(uow: UnitOfWork, election_id: int) -> dict[str, Any]:
         "quota": result.get("quota"),
         "winners": [int(w) for w in result.get("winners", [])],
         "elected": [by_id[w] for w in result.get("winners", []) if w in by_id],
-        "rounds": result.get("rounds", []),
+        "rounds": rounds,
         "candidates": candidates,
         "seed": result.get("seed"),
+        "yes": result.get("yes"),
+        "no": result.get("no"),
     }
+
+
+def petition(uow: UnitOfWork, petition_id: int, viewer_id: int | None = None) -> dict[str, Any]:
+    """A recall petition: its count against its threshold (as the recall service counts them),
+    whose mandate it is against, and, with a viewer, whether they may sign and have signed."""
+    state = petition_state(uow, petition_id)
+    with uow:
+        look = _Lookup(uow)
+        found = uow.recalls.get(petition_id)
+        mandate = uow.mandates.get(state.mandate_id)
+        assert found is not None and mandate is not None
+        electorate = look.electorates[mandate.electorate_id]
+        is_elector = viewer_id is not None and viewer_id in electors(uow, electorate)
+        has_signed = viewer_id is not None and viewer_id in uow.recalls.signers(petition_id)
+        opener = look.members({found.opened_by}).get(found.opened_by)
+        council = look.councils[mandate.council_id]
+        return {
+            "id": state.id,
+            "mandate_id": state.mandate_id,
+            "status": state.status,
+            "signatures": state.signatures,
+            "threshold": state.threshold,
+            "vote_election_id": state.vote_election_id,
+            "by_election_id": state.by_election_id,
+            "opened_at": found.opened_at,
+            "decided_at": found.decided_at,
+            "opened_by": opener.display_name if opener else "",
+            "mandate": _mandate(look, mandate, detail=True),
+            "recall_rule": council.recall_rule,
+            "trigger_percent": council.recall_trigger_bp / 100,
+            "is_elector": is_elector,
+            "has_signed": has_signed,
+        }
+
+
+def petitions(uow: UnitOfWork, status: str | None = None) -> list[dict[str, Any]]:
+    """Recall petitions, newest first: undecided ones for status "open", else all."""
+    with uow:
+        table = uow.recalls.table
+        where = [table.c.status.in_(UNDECIDED)] if status == "open" else []
+        found: list[RecallPetition] = uow.recalls.list(*where, order_by=table.c.id.desc())
+        look = _Lookup(uow)
+        mandates = {p.mandate_id: uow.mandates.get(p.mandate_id) for p in found}
+        look.members({md.holder_id for md in mandates.values() if md})
+        return [
+            {
+                "id": p.id,
+                "status": p.status,
+                "opened_at": p.opened_at,
+                "mandate": _mandate(look, md, detail=True),
+            }
+            for p in found
+            if (md := mandates[p.mandate_id]) is not None
+        ]
+
+
+def faction_exists(uow: UnitOfWork, faction_id: int) -> bool:
+    with uow:
+        return uow.factions.get(faction_id) is not None

@@ -1,0 +1,179 @@
+"""Tables of discussion and of order kept by the members (DESIGN.md 2.4a, 2.7a).
+
+A comment's subject is (kind, id) without a foreign key: motions, initiatives, directives and
+recall petitions live in other topics' tables, and the service checks the subject exists.
+Once-only rules are constraints: one revision number per comment, one version number per
+platform, one draw per report and round, one vote per panel member and round, one suspension
+per decision.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+)
+
+from dualpower.store import repositories
+from dualpower.store.repositories import as_utc
+from dualpower.store.tables import Id, _at, _fk, _pk, metadata
+
+comments = Table(
+    "comments",
+    metadata,
+    _pk(),
+    Column("subject_kind", String(20), nullable=False),
+    Column("subject_id", Id, nullable=False),
+    _fk("author_id", "members.id", index=True),
+    _fk("faction_id", "factions.id", nullable=True),
+    _fk("parent_id", "comments.id", nullable=True),
+    Column("text", Text, nullable=False),
+    _at("created_at"),
+    _at("edited_at", nullable=True),
+    Column("is_hidden", Boolean, nullable=False, default=False),
+    CheckConstraint(
+        "subject_kind IN ('motion', 'initiative', 'directive', 'recall')", name="subject_kind"
+    ),
+    Index("ix_comments_subject", "subject_kind", "subject_id"),
+)
+
+comment_revisions = Table(
+    "comment_revisions",
+    metadata,
+    _pk(),
+    _fk("comment_id", "comments.id", index=True),
+    Column("revision_no", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    _at("written_at"),
+    UniqueConstraint("comment_id", "revision_no"),
+)
+
+platforms = Table(
+    "platforms",
+    metadata,
+    _pk(),
+    _fk("faction_id", "factions.id", index=True),
+    Column("version", Integer, nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    _fk("published_by", "members.id"),
+    _at("published_at"),
+    Column("is_demo", Boolean, nullable=False, default=False),
+    UniqueConstraint("faction_id", "version"),
+)
+
+reports = Table(
+    "reports",
+    metadata,
+    _pk(),
+    Column("subject_kind", String(10), nullable=False),
+    Column("subject_id", Id, nullable=False),
+    _fk("reporter_id", "members.id", index=True),
+    _fk("reported_id", "members.id", nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("scope_kind", String(10), nullable=False),
+    Column("scope_id", Id, nullable=False),
+    Column("panel_size", Integer, nullable=False),
+    _at("opened_at"),
+    Column("status", String(10), nullable=False, default="open"),
+    Column("decision", String(10), nullable=True),
+    Column("decided_round", Integer, nullable=True),
+    _at("decided_at", nullable=True),
+    CheckConstraint("subject_kind IN ('comment', 'roll', 'session')", name="subject_kind"),
+    CheckConstraint("scope_kind IN ('unit', 'council')", name="scope_kind"),
+    CheckConstraint("status IN ('open', 'decided')", name="status"),
+    CheckConstraint(
+        "decision IS NULL OR decision IN ('hide', 'suspend', 'refer', 'dismiss')", name="decision"
+    ),
+    CheckConstraint("panel_size >= 1", name="panel_size"),
+    Index("ix_reports_subject", "subject_kind", "subject_id"),
+)
+
+# Every draw of a report's panel: the first at the report, one more each time a panel runs out
+# of time. `inputs` are the sorted eligible ids, `panel` the drawn ids (domain/lot.py).
+report_draws = Table(
+    "report_draws",
+    metadata,
+    _pk(),
+    _fk("report_id", "reports.id", index=True),
+    Column("round", Integer, nullable=False),
+    Column("seed", String(64), nullable=False),
+    Column("algorithm", String(40), nullable=False),
+    Column("inputs", JSON, nullable=False),
+    Column("panel", JSON, nullable=False),
+    _at("drawn_at"),
+    _at("deadline_at"),
+    UniqueConstraint("report_id", "round"),
+)
+
+panel_votes = Table(
+    "panel_votes",
+    metadata,
+    _fk("report_id", "reports.id", primary_key=True),
+    Column("round", Integer, primary_key=True),
+    _fk("member_id", "members.id", primary_key=True),
+    Column("decision", String(10), nullable=False),
+    _at("voted_at"),
+    CheckConstraint("decision IN ('hide', 'suspend', 'refer', 'dismiss')", name="decision"),
+)
+
+suspensions = Table(
+    "suspensions",
+    metadata,
+    _pk(),
+    _fk("member_id", "members.id", index=True),
+    _at("start_at"),
+    _at("until_at"),
+    _fk("report_id", "reports.id", unique=True),
+)
+
+
+def _row(row: Any) -> dict[str, Any]:
+    return {k: as_utc(v) for k, v in row._mapping.items()}
+
+
+class DiscussionRepo:
+    """Plain dict rows for the discussion tables, on the unit of work's connection."""
+
+    def __init__(self, conn: Any):
+        self.conn = conn
+
+    def add(self, table: Table, **values: Any) -> int:
+        result = self.conn.execute(table.insert().values(**values))
+        key = result.inserted_primary_key
+        return int(key[0]) if key and key[0] is not None else 0
+
+    def one(self, table: Table, *where: Any, lock: bool = False) -> dict[str, Any] | None:
+        query = select(table).where(*where)
+        if lock:
+            query = query.with_for_update()
+        row = self.conn.execute(query).first()
+        return _row(row) if row else None
+
+    def all(self, table: Table, *where: Any, order_by: Any = None) -> list[dict[str, Any]]:
+        order = order_by if order_by is not None else list(table.primary_key.columns)
+        query = select(table).where(*where).order_by(*([order] if order_by is not None else order))
+        return [_row(r) for r in self.conn.execute(query)]
+
+    def count(self, table: Table, *where: Any) -> int:
+        return int(
+            self.conn.execute(select(func.count()).select_from(table).where(*where)).scalar()
+        )
+
+    def set(self, table: Table, *where: Any, **values: Any) -> int:
+        return int(self.conn.execute(table.update().where(*where).values(**values)).rowcount)
+
+
+repositories.REPOSITORIES["discussion"] = DiscussionRepo

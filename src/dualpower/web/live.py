@@ -1,0 +1,125 @@
+"""Live updates by server-sent events (DESIGN.md 4): petitions' counts, elections' turnout.
+
+The services publish events after commit, from whichever thread committed. The broadcaster
+turns each into a wake-up for the streams watching that petition or election; a woken stream
+reads the current state from the database and sends it if it changed. Reading instead of
+trusting the event keeps the page right when two commits publish out of order, and wake-ups
+coalesce: a burst of ballots costs each watcher one read, not one per ballot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from dualpower.domain.events import BallotCast, PetitionChanged
+
+Topic = tuple[str, int]  # ("recall", petition id) or ("election", election id)
+
+
+@dataclass(eq=False)
+class Watcher:
+    loop: asyncio.AbstractEventLoop
+    woken: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def wait(self, timeout: float) -> bool:
+        """True when woken within `timeout` seconds (and ready to be woken again)."""
+        try:
+            await asyncio.wait_for(self.woken.wait(), timeout)
+        except TimeoutError:
+            return False
+        self.woken.clear()
+        return True
+
+
+class Broadcaster:
+    """Subscribed to the system's events; wakes the streams of the topic an event concerns."""
+
+    def __init__(self, *, heartbeat: float = 15.0, lifetime: float = 300.0) -> None:
+        self.heartbeat = heartbeat  # seconds between keep-alive comments
+        self.lifetime = lifetime  # a stream ends after this; the browser reconnects by itself
+        self._lock = threading.Lock()
+        self._watchers: dict[Topic, set[Watcher]] = {}
+
+    def __call__(self, event: Any) -> None:
+        if isinstance(event, PetitionChanged):
+            self.wake(("recall", event.petition_id))
+        elif isinstance(event, BallotCast):
+            self.wake(("election", event.election_id))
+
+    def wake(self, topic: Topic) -> None:
+        with self._lock:
+            watchers = list(self._watchers.get(topic, ()))
+        for watcher in watchers:
+            try:
+                watcher.loop.call_soon_threadsafe(watcher.woken.set)
+            except RuntimeError:  # its event loop has closed
+                self._forget(topic, watcher)
+
+    def watching(self, topic: Topic) -> int:
+        with self._lock:
+            return len(self._watchers.get(topic, ()))
+
+    def _watch(self, topic: Topic) -> Watcher:
+        watcher = Watcher(asyncio.get_running_loop())
+        with self._lock:
+            self._watchers.setdefault(topic, set()).add(watcher)
+        return watcher
+
+    def _forget(self, topic: Topic, watcher: Watcher) -> None:
+        with self._lock:
+            watchers = self._watchers.get(topic)
+            if watchers is not None:
+                watchers.discard(watcher)
+                if not watchers:
+                    del self._watchers[topic]
+
+    async def stream(
+        self,
+        topic: Topic,
+        event: str,
+        read: Callable[[], dict[str, Any]],
+        is_final: Callable[[dict[str, Any]], bool],
+    ) -> AsyncIterator[str]:
+        """The state now, then each change, until it is final, the client leaves or the
+        stream's lifetime is over."""
+        watcher = self._watch(topic)
+        try:
+            state = await run_in_threadpool(read)
+            yield "retry: 3000\n" + _message(event, state)
+            deadline = watcher.loop.time() + self.lifetime
+            while not is_final(state) and watcher.loop.time() < deadline:
+                if not await watcher.wait(self.heartbeat):
+                    yield ": keep-alive\n\n"  # also finds out when the client has gone
+                    continue
+                new = await run_in_threadpool(read)
+                if new != state:
+                    state = new
+                    yield _message(event, state)
+        finally:
+            self._forget(topic, watcher)
+
+
+def _message(event: str, data: dict[str, Any]) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, default=str, separators=(',', ':'))}\n\n"
+
+
+def event_stream(body: AsyncIterator[str]) -> StreamingResponse:
+    return StreamingResponse(
+        body,
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+def broadcaster(request: Request) -> Broadcaster:
+    found: Broadcaster = request.app.state.live
+    return found

@@ -34,7 +34,11 @@ For each database:
       until all have voted or `--ballot-seconds` have passed (then the voters left over do not
       vote, and the rate is the acknowledged ballots over the elapsed time).
    Both phases use the same generator, connections and server, in the same run.
-4. Prints requests/s of each, the ratio ballots/s / trivial req/s, p50/p99 latency, and the
+4. Status -1 counts requests whose connection the server dropped without an answer (uvicorn
+   closes a keep-alive connection after an unhandled exception, so the next request sent on it
+   fails); they are not retried, so the check stays exact. The server's log goes to
+   `cast-server-<db>.log` beside the SQLite file, and its unhandled exceptions are counted.
+5. Prints requests/s of each, the ratio ballots/s / trivial req/s, p50/p99 latency, and the
    status codes; then checks the ballots table: every acknowledged ballot (201 with a receipt)
    is present with its receipt, and nothing else is (no unacknowledged ballot was stored), and
    the participation roll has as many rows.

@@ -68,6 +68,16 @@ def draw(seed: str, eligible: Iterable[int], size: int) -> list[int]:
     return shuffle(seed, inputs_of(eligible))[:size]
 
 
+def panel_inputs(
+    eligible: Iterable[int], parties: Iterable[int], earlier: Iterable[int], size: int
+) -> list[int]:
+    """The inputs of a draw: the eligible members but the parties to the report; members of
+    earlier panels of the same report too, as long as enough others remain to fill the panel."""
+    pool = set(eligible) - set(parties)
+    fresh = pool - set(earlier)
+    return inputs_of(fresh if len(fresh) >= size else pool)
+
+
 def repeats(seed: str, inputs: list[int], size: int, panel: list[int]) -> bool:
     """Does re-running the published draw give the recorded panel? (The inputs must already be
     in their published form: sorted, without duplicates.)"""

@@ -47,6 +47,7 @@ class Council:
     recall_trigger_bp: int = 2000  # trigger share for recall by vote, in basis points (20 %)
     seat_method: str = "block"
     apportionment: dict[str, Any] = field(default_factory=dict)
+    pay_cap_scope: str = "federation"  # whose median wage caps stipends: or "territory"
 
     @property
     def is_chief(self) -> bool:
@@ -157,14 +158,17 @@ class Candidate:
 
 @dataclass
 class RecallPetition:
+    """Against a mandate, or (office_term_id) against an official's term; exactly one."""
+
     id: int
-    mandate_id: int
+    mandate_id: int | None
     opened_by: int
     opened_at: datetime
     status: Literal["open", "vote_open", "recalled", "rejected"]
     decided_at: datetime | None = None
     vote_election_id: int | None = None
     by_election_id: int | None = None
+    office_term_id: int | None = None
 
 
 @dataclass

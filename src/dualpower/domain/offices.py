@@ -122,9 +122,7 @@ def check_office(name: str, capabilities: Iterable[str]) -> tuple[str, tuple[str
     caps = tuple(dict.fromkeys(capabilities))
     unknown = [c for c in caps if c not in ALL]
     if unknown:
-        raise InvalidRequest(
-            f"unknown capability {unknown[0]!r}: one of {', '.join(ALL)}"
-        )
+        raise InvalidRequest(f"unknown capability {unknown[0]!r}: one of {', '.join(ALL)}")
     return clean, caps
 
 

@@ -1,7 +1,9 @@
 """Elections of deputies: open, nominate, cast, close (DESIGN.md 1, 2.1, 2.8).
 
 An election fills the seats of one electorate. Electors are the members on a base unit's roll,
-or the deputies of a lower council. The count is the counting engine's; its winners become
+or the deputies of a lower council. An office election (office_id, no electorate) fills one
+office of a council: its electors and candidates are that council's deputies, and its winner takes
+office (services/office_terms.py). The count is the counting engine's; its winners become
 mandates. A general election replaces the previous holders; a by-election fills one vacated seat.
 Secret ballots: the participation roll records who voted (its key stops double voting), the
 ballot row carries only a random receipt and the choices; the ballots enter the audit log at the
@@ -23,6 +25,7 @@ from dualpower.counting.model import CountError, Profile
 from dualpower.domain import errors
 from dualpower.domain.events import BallotCast
 from dualpower.domain.model import Candidate, Election, Electorate, Mandate
+from dualpower.services import office_terms
 from dualpower.services.apportion import seats_now
 from dualpower.services.mandates import end_row, hand_over, release
 from dualpower.services.notify import notify
@@ -50,6 +53,64 @@ def electors(uow: UnitOfWork, electorate: Electorate) -> set[int]:
     if electorate.kind == "unit":
         return {m.id for m in uow.members.of_unit(electorate.source_id)}
     return {m.holder_id for m in uow.mandates.active_in_council(electorate.source_id)}
+
+
+def electors_of(uow: UnitOfWork, election: Election) -> set[int]:
+    """Who may vote in this election now: its electorate's electors, or for an office election
+    the deputies of the office's council."""
+    if election.office_id is not None:
+        office = office_terms.get_office(uow, election.office_id)
+        return office_terms.deputies(uow, office.council_id)
+    electorate = uow.electorates.get(election.electorate_id or 0)
+    assert electorate is not None
+    return electors(uow, electorate)
+
+
+def open_office_in(
+    uow: UnitOfWork,
+    office_id: int,
+    method: str = "plurality",
+    *,
+    is_secret: bool = False,
+    kind: str = "general",
+    closes_at: datetime | None = None,
+    actor: str | None = None,
+) -> Election:
+    """Open the election of an office's holder (one seat). Who may is checked by the caller
+    (services/offices.py); this is the election's own part."""
+    office = office_terms.get_office(uow, office_id)
+    if method not in METHODS and not (method == REFERENDUM and kind == "recall"):
+        raise errors.InvalidRequest(f"unknown method {method!r}: one of {', '.join(METHODS)}")
+    fed = uow.federations.only()
+    assert fed is not None
+    election_id = uow.elections.add(
+        federation_id=fed.id,
+        electorate_id=None,
+        office_id=office.id,
+        seats=1,
+        method=method,
+        is_secret=is_secret,
+        status="open",
+        kind=kind,
+        opened_at=uow.now(),
+        closes_at=closes_at,
+    )
+    uow.record(
+        "election.open",
+        {
+            "election": election_id,
+            "office": office.id,
+            "council": office.council_id,
+            "seats": 1,
+            "method": method,
+            "is_secret": is_secret,
+            "kind": kind,
+        },
+        actor=actor,
+    )
+    election = uow.elections.get(election_id)
+    assert election is not None
+    return election
 
 
 def open_in(uow: UnitOfWork, cmd: OpenElection, actor: str | None) -> Election:
@@ -107,9 +168,11 @@ def nominate_in(
 ) -> int:
     if election.status != "open":
         raise errors.Conflict("the election is closed")
-    electorate = uow.electorates.get(election.electorate_id or 0)
-    assert electorate is not None
-    if member_id not in electors(uow, electorate):
+    if election.office_id is not None:
+        office_terms.check_candidate(
+            uow, office_terms.get_office(uow, election.office_id), member_id
+        )
+    elif member_id not in electors_of(uow, election):
         raise errors.NotAllowed("a candidate must be one of the electors")
     try:
         with uow.conn.begin_nested():
@@ -200,9 +263,7 @@ def cast_in(
     second ballot from the same voter, also when both arrive at once."""
     _check_window(uow, election)
     if eligible is None:
-        electorate = uow.electorates.get(election.electorate_id or 0)
-        assert electorate is not None
-        eligible = electors(uow, electorate)
+        eligible = electors_of(uow, election)
     if candidate_ids is None:
         candidate_ids = {c.id for c in uow.elections.candidates(election.id)}
     took_part, ballot = _ballot_rows(uow, election, voter_id, choices, eligible, candidate_ids)
@@ -222,9 +283,7 @@ def cast_many_in(
 ) -> list[str]:
     """Ballots handed in together: each checked as if cast alone, written in one go."""
     _check_window(uow, election)
-    electorate = uow.electorates.get(election.electorate_id or 0)
-    assert electorate is not None
-    eligible = electors(uow, electorate)
+    eligible = electors_of(uow, election)
     allowed = {c.id for c in uow.elections.candidates(election.id)}
     if len({voter for voter, _ in ballots}) != len(ballots):
         raise errors.AlreadyVoted("a voter appears twice among these ballots")
@@ -279,7 +338,11 @@ def close_in(uow: UnitOfWork, election: Election, actor: str | None) -> list[Man
     uow.elections.set(election.id, status="closed", closed_at=now, result=result)
     winners = [int(w) for w in result["winners"]]
     by_id = {c.id: c for c in candidates}
-    mandates = _seat_winners(uow, election, [by_id[w] for w in winners], now)
+    mandates = []
+    if election.office_id is not None:
+        office_terms.seat_holder(uow, election, by_id[winners[0]].member_id, now)
+    else:
+        mandates = _seat_winners(uow, election, [by_id[w] for w in winners], now)
     published: dict[str, Any] = {"election": election.id, "winners": winners}
     if election.is_secret:
         shuffled = uow.elections.published_ballots(election.id)
@@ -432,6 +495,11 @@ def cast_many(uow: UnitOfWork, election_id: int, ballots: list[tuple[int, list[i
 
 def close_election(uow: UnitOfWork, election_id: int, actor: str | None = None) -> list[Mandate]:
     with uow:
-        mandates = close_in(uow, _get_open(uow, election_id), actor)
+        election = _get_open(uow, election_id)
+        if election.office_id is not None:
+            raise errors.NotAllowed(
+                "an office election is closed by whoever may run it (services.offices)"
+            )
+        mandates = close_in(uow, election, actor)
         uow.commit()
     return mandates

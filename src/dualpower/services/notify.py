@@ -8,7 +8,15 @@ from collections.abc import Iterable
 from dualpower.domain.events import Notified
 from dualpower.store.uow import UnitOfWork
 
-KINDS = ("recall_opened", "recall_threshold", "recall_vote", "by_election", "recalled")
+KINDS = (
+    "recall_opened",
+    "recall_threshold",
+    "recall_vote",
+    "by_election",
+    "recalled",
+    "instruction_breach",
+    "initiative",
+)
 
 
 def notify(uow: UnitOfWork, member_ids: Iterable[int], kind: str, subject: str, link: str) -> None:

@@ -39,7 +39,15 @@ def _sqlite_engine(url: str) -> Engine:
         parent = Path(url.removeprefix("sqlite:///")).parent
         if not parent.exists():
             raise ValueError(f"directory {parent} for the SQLite database does not exist")
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    # As many connections as the web server has worker threads (40 by default), so a busy
+    # server queues in SQLite's busy handler rather than failing on the pool's limit.
+    engine = create_engine(
+        url,
+        connect_args={"timeout": 30, "check_same_thread": False},
+        pool_size=16,
+        max_overflow=32,
+        pool_timeout=60,
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]

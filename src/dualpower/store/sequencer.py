@@ -23,19 +23,34 @@ LOCK_KEY = 0x6475616C  # "dual"
 BATCH = 5000
 
 
-def sequence(engine: Engine) -> int:
-    """Seal every pending entry; returns how many were sealed."""
+def sequence(engine: Engine, *, wait: bool = True) -> int:
+    """Seal every pending entry; returns how many were sealed.
+
+    With wait=False (after an act's commit on PostgreSQL) it gives way when another sealer holds
+    the lock: that one, or the next, seals what is pending. Readers of the log (tree head,
+    entries, verify) call it with wait=True, so they always see every committed act sealed.
+    """
     sealed = 0
     while True:
         with engine.connect() as conn:
             conn.begin()
             if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
-            done = _seal_batch(conn)
+                lock = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+                got = conn.execute(text(f"SELECT {lock}(:k)"), {"k": LOCK_KEY}).scalar()
+                if not wait and not got:
+                    conn.rollback()
+                    return sealed
+            done = seal_pending(conn)
             conn.commit()
         sealed += done
         if done < BATCH:
             return sealed
+
+
+def seal_pending(conn: Connection) -> int:
+    """Seal up to BATCH pending entries in the caller's transaction, which must hold the
+    sequencer's lock (SQLite: any write transaction, as writers are serial)."""
+    return _seal_batch(conn)
 
 
 def _seal_batch(conn: Connection) -> int:

@@ -88,7 +88,16 @@ councils = Table(
     Column("recall_trigger_bp", Integer, nullable=False, default=2000),
     Column("seat_method", String(20), nullable=False, default="block"),
     Column("apportionment", JSON, nullable=False),
+    # Whose median wage caps this council's stipends (DESIGN.md 2.4; domain/offices.py).
+    Column(
+        "pay_cap_scope",
+        String(10),
+        nullable=False,
+        default="federation",
+        server_default="federation",
+    ),
     CheckConstraint("recall_rule IN ('direct', 'vote')", name="recall_rule"),
+    CheckConstraint("pay_cap_scope IN ('federation', 'territory')", name="pay_cap_scope"),
     CheckConstraint("recall_trigger_bp > 0 AND recall_trigger_bp <= 10000", name="trigger"),
     Index(
         "uq_councils_one_chief",
@@ -248,13 +257,14 @@ office_terms = Table(
     _active_unique("uq_office_terms_one_holder", "office_terms", "office_id"),
 )
 
-# A recall petition against a mandate (or, later, an office term). At most one is undecided per
-# target; signatures are rows keyed by (petition, member), so nobody signs twice.
+# A recall petition against a mandate or an office term (exactly one of them). At most one is
+# undecided per target; signatures are rows keyed by (petition, member), so nobody signs twice.
 recall_petitions = Table(
     "recall_petitions",
     metadata,
     _pk(),
-    _fk("mandate_id", "mandates.id", index=True),
+    _fk("mandate_id", "mandates.id", nullable=True, index=True),
+    _fk("office_term_id", "office_terms.id", nullable=True, index=True),
     _fk("opened_by", "members.id"),
     _at("opened_at"),
     Column("status", String(10), nullable=False, default="open"),
@@ -262,9 +272,21 @@ recall_petitions = Table(
     _fk("vote_election_id", "elections.id", nullable=True),
     _fk("by_election_id", "elections.id", nullable=True),
     CheckConstraint("status IN ('open', 'vote_open', 'recalled', 'rejected')", name="status"),
+    CheckConstraint(
+        "(mandate_id IS NOT NULL AND office_term_id IS NULL) OR "
+        "(mandate_id IS NULL AND office_term_id IS NOT NULL)",
+        name="target",
+    ),
     Index(
         "uq_recall_petitions_one_undecided",
         "mandate_id",
+        unique=True,
+        sqlite_where=text("status IN ('open', 'vote_open')"),
+        postgresql_where=text("status IN ('open', 'vote_open')"),
+    ),
+    Index(
+        "uq_recall_petitions_one_undecided_term",
+        "office_term_id",
         unique=True,
         sqlite_where=text("status IN ('open', 'vote_open')"),
         postgresql_where=text("status IN ('open', 'vote_open')"),

@@ -77,9 +77,7 @@ stances = Table(
     _fk("decided_by", "members.id", nullable=True),  # the secretary; NULL for an operator act
     Column("is_operator", Boolean, nullable=False, default=False),
     _fk("superseded_by", "stances.id", nullable=True),
-    CheckConstraint(
-        "kind IN ('endorse', 'support_conditionally', 'countermand')", name="kind"
-    ),
+    CheckConstraint("kind IN ('endorse', 'support_conditionally', 'countermand')", name="kind"),
     CheckConstraint("version >= 1", name="version"),
     UniqueConstraint("directive_id", "council_id", "version", name="uq_stances_version"),
     Index(

@@ -7,6 +7,7 @@ log is not one global lock every writer waits on (DESIGN.md 2.8).
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -19,8 +20,9 @@ from dualpower.audit.canonical import canonical_json
 from dualpower.store import repositories as r
 from dualpower.store import schema  # noqa: F401  (registers every topic's tables and repositories)
 from dualpower.store.db import READ_ONLY
-from dualpower.store.sequencer import sequence
+from dualpower.store.sequencer import seal_pending, sequence
 
+log = logging.getLogger(__name__)
 ACT_NAME = re.compile(r"^[a-z_]+\.[a-z_]+$")
 
 
@@ -106,6 +108,10 @@ class UnitOfWork:
         if self.read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
         self.audit.append_many(self._pending_acts)
+        if self.conn.dialect.name == "sqlite":
+            # SQLite's writers are serial already (BEGIN IMMEDIATE): the act's own transaction
+            # seals its entries, with no second transaction and no second fsync.
+            seal_pending(self.conn)
         self._pending_acts = []
         self.conn.commit()
         self._committed = True
@@ -123,7 +129,17 @@ class UnitOfWork:
         if not self._committed:
             self.conn.rollback()
         self.conn.close()
-        if self._committed:
-            sequence(self.engine)
-            if self.publish and self.events:
+        if not self._committed:
+            return
+        # After commit nothing may fail the act: it happened. Sealing gives way to a running
+        # sealer (PostgreSQL), and a subscriber's failure is logged, not raised.
+        try:
+            if self.engine.dialect.name != "sqlite":
+                sequence(self.engine, wait=False)
+        except Exception:  # noqa: BLE001
+            log.exception("sealing the audit log after commit failed; the next act retries")
+        if self.publish and self.events:
+            try:
                 self.publish(self.events)
+            except Exception:  # noqa: BLE001
+                log.exception("publishing events after commit failed")

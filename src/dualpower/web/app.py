@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from dualpower.bootstrap import System
 from dualpower.web import errors, routes
+from dualpower.web.live import Broadcaster
 
 API_PREFIX = "/api/v1"
 STATIC = Path(__file__).parent / "static"
@@ -38,6 +39,8 @@ def create_app(system: System) -> FastAPI:
         swagger_ui_oauth2_redirect_url=None,
     )
     app.state.system = system
+    app.state.live = Broadcaster()
+    system.subscribe(app.state.live)  # events after commit wake the live pages' streams
     errors.install(app)
     for topic in routes.topics():
         if hasattr(topic, "api"):

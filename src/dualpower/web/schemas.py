@@ -111,6 +111,8 @@ class ResultPublic(BaseModel):
     rounds: list[dict[str, Any]]
     candidates: list[CandidatePublic]
     seed: int | None
+    yes: int | None = Field(None, description="A recall vote: ballots to recall.")
+    no: int | None = Field(None, description="A recall vote: ballots to keep.")
 
 
 class BallotCreate(BaseModel):
@@ -140,3 +142,42 @@ class AuditEntryPublic(BaseModel):
     recorded_at: str
     prev_hash: str
     entry_hash: str
+
+
+class CandidateCreate(BaseModel):
+    """Stand in an open election of your own electorate, for a faction or none."""
+
+    model_config = ConfigDict(extra="forbid")
+    faction_id: int | None = None
+
+
+class CandidateCreated(BaseModel):
+    id: int
+
+
+class RecallCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    mandate_id: int
+
+
+class PetitionPublic(BaseModel):
+    """A recall petition. `signatures` counts those of people who are electors now;
+    `threshold` is what decides it (direct recall) or opens the recall vote (recall by vote).
+    `status` is open, vote_open, recalled or rejected."""
+
+    id: int
+    mandate_id: int
+    status: Literal["open", "vote_open", "recalled", "rejected"]
+    signatures: int
+    threshold: int
+    vote_election_id: int | None
+    by_election_id: int | None
+
+
+class NotificationPublic(BaseModel):
+    id: int
+    kind: str
+    subject: str
+    link: str
+    created_at: str
+    is_read: bool

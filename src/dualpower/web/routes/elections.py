@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from dualpower.domain.errors import DomainError, InvalidRequest, NotFound
 from dualpower.services import elections, views
@@ -19,8 +20,11 @@ from dualpower.web.deps import (
     render,
 )
 from dualpower.web.errors import status_of
+from dualpower.web.live import broadcaster, event_stream
 from dualpower.web.schemas import (
     BallotCreate,
+    CandidateCreate,
+    CandidateCreated,
     ElectionDetailPublic,
     ElectionPublic,
     ReceiptPublic,
@@ -87,6 +91,53 @@ def api_result(election_id: int, system: SystemDep) -> dict[str, Any]:
     return views.election_result(system.reader(), election_id)
 
 
+def _stand(system: SystemDep, election_id: int, member_id: int, faction_id: int | None) -> int:
+    if views.election(system.reader(), election_id)["kind"] == "recall":
+        raise InvalidRequest("a recall vote has no candidates: it asks recall or keep")
+    if faction_id is not None and not views.faction_exists(system.reader(), faction_id):
+        raise InvalidRequest(f"there is no faction {faction_id}")
+    actor = str(member_id)
+    return elections.nominate(system.uow(), election_id, member_id, faction_id, actor)
+
+
+@api.post(
+    "/elections/{election_id}/candidates",
+    response_model=CandidateCreated,
+    status_code=201,
+    responses={
+        401: {"description": "Not logged in."},
+        403: {"description": "Not an elector of this election."},
+        409: {"description": "Already a candidate, or the election is closed."},
+        **NOT_FOUND,
+    },
+)
+def api_stand(
+    election_id: int, body: CandidateCreate, member: ApiMember, system: SystemDep
+) -> CandidateCreated:
+    """Stand yourself as a candidate in an open election of your electorate (a by-election,
+    say), for a faction or none."""
+    return CandidateCreated(id=_stand(system, election_id, member.id, body.faction_id))
+
+
+@api.get(
+    "/elections/{election_id}/events",
+    response_class=Response,
+    responses={200: {"content": {"text/event-stream": {}}}, **NOT_FOUND},
+)
+def api_events(election_id: int, request: Request, system: SystemDep) -> Response:
+    """Server-sent events: `turnout` with how many have voted of how many electors, then at
+    each ballot (coalesced), until the election closes. Never who voted or how."""
+
+    def read() -> dict[str, Any]:
+        return views.turnout(system.reader(), election_id)
+
+    read()  # 404 before the stream starts
+    stream = broadcaster(request).stream(
+        ("election", election_id), "turnout", read, lambda s: s["status"] != "open"
+    )
+    return event_stream(stream)
+
+
 def _page(request: Request, system: SystemDep, election_id: int, **extra: Any) -> Response:
     session = getattr(request.state, "session", None)
     viewer = session.member.id if session else None
@@ -94,8 +145,16 @@ def _page(request: Request, system: SystemDep, election_id: int, **extra: Any) -
     result = (
         None if view["status"] == "open" else views.election_result(system.reader(), election_id)
     )
+    ballots = [] if result is None else views.published_ballots(system.reader(), election_id)
     status = extra.pop("status", 200)
-    context = {"election": view, "result": result, "receipt": None, "error": None} | extra
+    context = {
+        "election": view,
+        "result": result,
+        "ballots": ballots,
+        "receipt": None,
+        "checked": None,
+        "error": None,
+    } | extra
     return render(request, "elections/page.html", context, status_code=status)
 
 
@@ -106,28 +165,95 @@ def election_page(
     return _page(request, system, election_id)
 
 
+RANK_FIELD = "rank_"  # rank_<candidate id> = 1, 2, ... (blank: not ranked)
+
+
+def ranking_from_form(form: dict[str, str]) -> list[int]:
+    """A ranked ballot from one select per candidate: candidates by the rank given, first
+    first. Two candidates given the same rank is refused; gaps are closed up."""
+    ranks: dict[int, int] = {}
+    for name, value in form.items():
+        if not name.startswith(RANK_FIELD) or not value.strip():
+            continue
+        try:
+            candidate, rank = int(name.removeprefix(RANK_FIELD)), int(value)
+        except ValueError:
+            raise InvalidRequest("a rank is a whole number, 1 for your first choice") from None
+        if rank < 1:
+            raise InvalidRequest("a rank is a whole number, 1 for your first choice")
+        if rank in ranks.values():
+            raise InvalidRequest(f"two candidates share choice {rank}: give each its own rank")
+        ranks[candidate] = rank
+    return sorted(ranks, key=lambda c: ranks[c])
+
+
 @pages.post("/elections/{election_id}/ballot")
-def election_vote(
+async def election_vote(
+    request: Request, election_id: int, session: LoggedIn, system: SystemDep
+) -> Response:
+    """The ballot form. Ranked methods send one `rank_<candidate>` select per candidate (or,
+    without them, `choice` once per rank, first preference first); the others, and recall
+    votes (1 recall, 0 keep), send one `choice` per ticked box or the chosen radio."""
+    form = await request.form()
+    check_csrf(session.csrf_token, str(form.get(CSRF_FIELD, "")))
+    try:
+        fields = {k: str(v) for k, v in form.items()}
+        picked = ranking_from_form(fields)
+        if not picked:
+            picked = [int(str(c)) for c in form.getlist("choice") if str(c).strip()]
+        receipt = await run_in_threadpool(
+            elections.cast_ballot, system.uow(), election_id, session.member.id, picked
+        )
+    except ValueError:
+        error = InvalidRequest("a choice is not a candidate in this election")
+        return await run_in_threadpool(
+            _page, request, system, election_id, error=error.message, status=422
+        )
+    except DomainError as error:
+        if isinstance(error, NotFound):
+            raise
+        return await run_in_threadpool(
+            _page, request, system, election_id, error=error.message, status=status_of(error)
+        )
+    # The receipt is shown in this answer, never put in a URL (access logs would link it to the
+    # voter's address).
+    return await run_in_threadpool(_page, request, system, election_id, receipt=receipt)
+
+
+@pages.post("/elections/{election_id}/candidates")
+def election_stand(
     request: Request,
     election_id: int,
     session: LoggedIn,
     system: SystemDep,
-    choice: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI copies form defaults
+    faction_id: Annotated[str, Form()] = "",
     csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
 ) -> Response:
-    """The ballot form: ranked methods send `choice` once per rank (first preference first,
-    blanks ignored); the others send one `choice` per ticked candidate."""
+    """Stand in this election (the by-election for a recalled deputy's seat, say)."""
     check_csrf(session.csrf_token, csrf_token)
     try:
-        picked = [int(c) for c in choice if c.strip()]
-        receipt = elections.cast_ballot(system.uow(), election_id, session.member.id, picked)
+        faction = int(faction_id) if faction_id.strip() else None
+        _stand(system, election_id, session.member.id, faction)
     except ValueError:
-        error = InvalidRequest("a choice is not a candidate in this election")
-        return _page(request, system, election_id, error=error.message, status=422)
+        return _page(request, system, election_id, error="choose a faction or none", status=422)
     except DomainError as error:
         if isinstance(error, NotFound):
             raise
         return _page(request, system, election_id, error=error.message, status=status_of(error))
-    # The receipt is shown in this answer, never put in a URL (access logs would link it to the
-    # voter's address).
-    return _page(request, system, election_id, receipt=receipt)
+    return RedirectResponse(f"/elections/{election_id}#candidates", status_code=303)
+
+
+@pages.post("/elections/{election_id}/receipt")
+def election_receipt(
+    request: Request,
+    election_id: int,
+    session: Session,
+    system: SystemDep,
+    receipt: Annotated[str, Form(max_length=80)] = "",
+) -> Response:
+    """Find a ballot in the published list by its receipt code. A form post, not a link: the
+    code stays out of URLs and access logs."""
+    code = receipt.strip().lower()
+    ballots = views.published_ballots(system.reader(), election_id)
+    found = next((b for b in ballots if b["receipt"] == code), None)
+    return _page(request, system, election_id, checked={"receipt": code, "ballot": found})

@@ -1,0 +1,153 @@
+"""The demo's offices and pay (DESIGN.md 2.4; scenario-petrograd-1917.md).
+
+- March: every base unit reports its members' monthly wages (synthetic, from their own seed;
+  in kopecks); the Petrograd Soviet caps its stipends by its own territory's median. Its first
+  officials (chair, secretary, credentials committee, electoral commission) are elected by its
+  deputies in the founding bootstrap, with stipends at the cap. Historically the chair was
+  N. S. Chkheidze, a Menshevik: here a synthetic Menshevik deputy stands in his place.
+- 25 September (after the majority changed hands on 31 August): the Petrograd Soviet elects a
+  new chair, historically L. D. Trotsky; here a synthetic Bolshevik deputy. The election is run
+  by the electoral commission; if the commission fell with its members' mandates, the deputies
+  first elect a new one.
+"""
+
+from __future__ import annotations
+
+import random
+
+from dualpower.domain import capabilities as caps
+from dualpower.scenarios.petrograd import PETROGRAD
+from dualpower.scenarios.replay import World, old_style
+from dualpower.services import elections as el
+from dualpower.services import offices, pay
+from dualpower.services.offices import OPERATOR_CALLER, FoundingOfficeVote
+
+SEED = 19170301
+# Monthly wages in kopecks by section (synthetic ranges).
+WAGES = {
+    "workers": (9_000, 18_000),
+    "soldiers": (3_000, 7_500),
+    "peasants": (4_000, 10_000),
+    "agricultural workers": (4_000, 9_000),
+}
+OFFICES = (
+    ("chair", (caps.CONVENE_SESSION,), ("Men",)),
+    ("secretary", (caps.RECORD_DIRECTIVE, caps.CONVENE_SESSION), ("Men", "SR")),
+    ("credentials committee", (caps.VERIFY_MEMBERS, caps.REPORT_WAGES), ("SR",)),
+    ("electoral commission", (caps.RUN_ELECTION,), ("SR", "Men")),
+)
+OLD_MAJORITY = ("SR", "Men", "NP")
+
+
+def _petrograd(w: World) -> int:
+    with w.sys.uow() as uow:
+        return next(c.id for c in uow.councils.list() if c.name == PETROGRAD)
+
+
+def _deputies(w: World, council_id: int) -> list[int]:
+    with w.sys.uow() as uow:
+        return sorted(md.holder_id for md in uow.mandates.active_in_council(council_id))
+
+
+def report_wages(w: World) -> int:
+    rng = random.Random(SEED)
+    with w.sys.uow() as uow:
+        units = uow.units.list()
+        rolls = {u.id: [m.id for m in uow.members.of_unit(u.id)] for u in units}
+    for unit in units:
+        low, high = WAGES.get(unit.section, WAGES["workers"])
+        wages = {member: rng.randrange(low, high, 50) for member in rolls[unit.id]}
+        offices.report_wages(w.sys.uow(), unit.id, wages, OPERATOR_CALLER)
+    return len(units)
+
+
+def _pick(w: World, pool: list[int], factions: tuple[str, ...], taken: set[int]) -> int:
+    for faction in factions:
+        for member in pool:
+            if member not in taken and w.leaning.get(member) == faction:
+                return member
+    return next(m for m in pool if m not in taken)
+
+
+def march(w: World) -> list[str]:
+    units = report_wages(w)
+    council = _petrograd(w)
+    offices.set_pay_cap_scope(w.sys.uow(), council, "territory", OPERATOR_CALLER)
+    with w.sys.uow() as uow:
+        cap = pay.caps(uow)[council] or 0
+    ids = {
+        name: offices.create_office(w.sys.uow(), council, name, capabilities, cap, by="founding")
+        for name, capabilities, _ in OFFICES
+    }
+    deputies = _deputies(w, council)
+    taken: set[int] = set()
+    for name, _, factions in OFFICES:
+        ours = _pick(w, deputies, factions, taken)
+        rival = _pick(w, deputies, ("Bol",), taken | {ours})
+        taken.add(ours)
+        ballots = [(d, [1 if w.leaning.get(d) == "Bol" else 0]) for d in deputies]
+        offices.found_office_holder(
+            w.sys.uow(), FoundingOfficeVote(ids[name], [ours, rival], ballots)
+        )
+    return [
+        f"March: wages reported by {units} units; the Petrograd Soviet elects its officials, "
+        f"each paid the cap of {cap / 100:.2f} roubles a month"
+    ]
+
+
+def _office(w: World, council: int, name: str) -> int:
+    with w.sys.uow() as uow:
+        table = uow.offices.table
+        return uow.offices.list(table.c.council_id == council, table.c.name == name)[0].id
+
+
+def _elect(
+    w: World, office_id: int, opener: int, candidates: list[int], deputies: list[int]
+) -> int:
+    """An office election run by `opener`: deputies vote for the candidate of their side."""
+    election = offices.open_office_election(w.sys.uow(), office_id, opener)
+    cands = [offices.stand(w.sys.uow(), election, c) for c in candidates]
+    side = {c: w.leaning.get(m) == "Bol" for c, m in zip(cands, candidates, strict=True)}
+    bol = next((c for c, is_bol in side.items() if is_bol), cands[0])
+    old = next((c for c, is_bol in side.items() if not is_bol), cands[-1])
+    ballots = [(d, [bol if w.leaning.get(d) == "Bol" else old]) for d in deputies]
+    el.cast_many(w.sys.uow(), election, ballots)
+    return offices.close_office_election(w.sys.uow(), election, opener).holder_id
+
+
+def september(w: World) -> list[str]:
+    w.clock.at = old_style(1917, 9, 25)
+    council = _petrograd(w)
+    deputies = _deputies(w, council)
+    commission = _office(w, council, "electoral commission")
+    chair = _office(w, council, "chair")
+    with w.sys.uow() as uow:
+        term = uow.office_terms.active_of_office(commission)
+        chair_term = uow.office_terms.active_of_office(chair)
+        held = {t.holder_id for t in uow.office_terms.active()}
+    log = []
+    free = [d for d in deputies if d not in held]
+    if term is None:  # the commission fell with its members' mandates: the deputies re-elect it
+        opener = free[0]
+        rivals = [_pick(w, free, ("Bol",), set()), _pick(w, free, OLD_MAJORITY, set())]
+        runner = _elect(w, commission, opener, rivals, deputies)
+        log.append("25 September: the Petrograd Soviet elects a new electoral commission")
+        free = [d for d in free if d != runner]
+    else:
+        runner = term.holder_id
+    candidates = [_pick(w, free, ("Bol",), set())]
+    if chair_term is not None:
+        candidates.append(chair_term.holder_id)
+    else:
+        candidates.append(_pick(w, free, OLD_MAJORITY, set(candidates)))
+    winner = _elect(w, chair, runner, candidates, deputies)
+    with w.sys.uow() as uow:
+        name = uow.members.get(winner).display_name  # type: ignore[union-attr]
+    log.append(
+        f"25 September: the Petrograd Soviet elects {name} ({w.leaning.get(winner)}) its chair, "
+        "as it elected Trotsky"
+    )
+    return log
+
+
+PHASES = {"march": march, "august": september}

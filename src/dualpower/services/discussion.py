@@ -1,0 +1,300 @@
+"""Discussion in the open (DESIGN.md 2.7a): comments, their edits, faction statements, platforms.
+
+Rules are in domain/discussion.py. Subjects live in other topics' tables (motions, initiatives,
+directives) or in the core (recall petitions); they are looked up by table name, so a topic not
+yet installed answers 404 with a clear sentence instead of breaking this one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from dualpower.domain import discussion as rules
+from dualpower.domain import errors
+from dualpower.domain.events import Notified
+from dualpower.store import tables as t
+from dualpower.store import tables_discussion as d
+from dualpower.store.uow import UnitOfWork
+
+SUBJECT_TABLES = {
+    "motion": "motions",
+    "initiative": "initiatives",
+    "directive": "directives",
+    "recall": "recall_petitions",
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The unit or council a subject belongs to: where a panel for it is drawn from."""
+
+    kind: str  # "unit" | "council"
+    id: int
+
+
+# -- subjects and scopes ------------------------------------------------------------------------
+
+
+def _topic_table(kind: str) -> Table:
+    name = SUBJECT_TABLES.get(kind)
+    if name is None:
+        raise errors.InvalidRequest(f"a subject is one of {', '.join(rules.SUBJECT_KINDS)}")
+    table = t.metadata.tables.get(name)
+    if table is None:
+        raise errors.NotFound(f"{kind}s are not available on this server yet (no {name} table)")
+    return table
+
+
+def subject_row(uow: UnitOfWork, kind: str, subject_id: int) -> dict[str, Any]:
+    table = _topic_table(kind)
+    try:
+        with uow.conn.begin_nested():
+            row = uow.conn.execute(select(table).where(table.c.id == subject_id)).first()
+    except DBAPIError:  # the topic's code is here but its migration is not applied yet
+        raise errors.NotFound(f"{kind}s are not available on this server yet") from None
+    if row is None:
+        raise errors.NotFound(f"there is no {kind} {subject_id}")
+    return dict(row._mapping)
+
+
+def chief_scope(uow: UnitOfWork) -> Scope:
+    fed = uow.federations.only()
+    chief = uow.councils.chief(fed.id) if fed else None
+    if chief is None:
+        raise errors.Conflict("the federation has no chief council yet")
+    return Scope("council", chief.id)
+
+
+def subject_scope(uow: UnitOfWork, kind: str, subject_id: int) -> Scope:
+    """Where a subject belongs: a recall petition to its seat's electorate; a motion to its unit
+    or council; an initiative to its unit of origin; anything else to the chief council."""
+    row = subject_row(uow, kind, subject_id)
+    if kind == "recall":
+        mandate = uow.mandates.get(row["mandate_id"])
+        electorate = uow.electorates.get(mandate.electorate_id) if mandate else None
+        if electorate is not None:
+            return Scope(electorate.kind, electorate.source_id)
+    for column, scope_kind in (
+        ("unit_id", "unit"),
+        ("council_id", "council"),
+        ("origin_unit_id", "unit"),
+    ):
+        if row.get(column) is not None:
+            return Scope(scope_kind, int(row[column]))
+    return chief_scope(uow)
+
+
+def subject_title(uow: UnitOfWork, kind: str, subject_id: int) -> str:
+    row = subject_row(uow, kind, subject_id)
+    if kind == "recall":
+        return f"Recall petition {subject_id}"
+    return str(row.get("title") or f"{kind} {subject_id}")
+
+
+# -- people --------------------------------------------------------------------------------------
+
+
+def tell(uow: UnitOfWork, member_ids: set[int] | list[int], kind: str, subject: str, link: str):  # type: ignore[no-untyped-def]
+    """An in-app notification each (and mail after commit), for this topic's own kinds."""
+    ids = tuple(sorted(set(member_ids)))
+    if not ids:
+        return
+    at = uow.now()
+    uow.notifications.add_many(
+        [
+            {"member_id": i, "kind": kind, "subject": subject[:300], "link": link, "created_at": at}
+            for i in ids
+        ]
+    )
+    uow.emit(Notified(ids, kind, subject, link))
+
+
+def deputies_of_faction(uow: UnitOfWork, faction_id: int) -> set[int]:
+    return {md.holder_id for md in uow.mandates.active(t.mandates.c.faction_id == faction_id)}
+
+
+def may_sign_for(uow: UnitOfWork, member_id: int, faction_id: int) -> bool:
+    """A faction's official statement is signed by one of its deputies: a member holding an
+    active mandate won on that faction's list."""
+    return member_id in deputies_of_faction(uow, faction_id)
+
+
+def suspended_until(uow: UnitOfWork, member_id: int) -> Any:
+    """The end of the member's suspension in force now, or None."""
+    now = uow.now()
+    s = d.suspensions
+    rows = uow.discussion.all(s, s.c.member_id == member_id, s.c.until_at > now)
+    ends = [r["until_at"] for r in rows if r["start_at"] <= now]
+    return max(ends) if ends else None
+
+
+def _may_speak(uow: UnitOfWork, member_id: int) -> None:
+    if uow.members.get(member_id) is None:
+        raise errors.NotFound(f"there is no member {member_id}")
+    until = suspended_until(uow, member_id)
+    if until is not None:
+        raise errors.NotAllowed(
+            f"a panel suspended your posting until {until:%Y-%m-%d %H:%M} UTC; "
+            "you can still vote, sign and recall"
+        )
+
+
+def _text(text: str, most: int = rules.MAX_TEXT) -> str:
+    text = text.strip()
+    if not text:
+        raise errors.InvalidRequest("the text is empty")
+    if len(text) > most:
+        raise errors.InvalidRequest(f"the text is longer than {most} characters")
+    return text
+
+
+# -- comments ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PostComment:
+    author_id: int
+    kind: str
+    subject_id: int
+    text: str
+    parent_id: int | None = None
+    faction_id: int | None = None
+
+
+def post_comment(uow: UnitOfWork, cmd: PostComment) -> int:
+    with uow:
+        text = _text(cmd.text)
+        title = subject_title(uow, cmd.kind, cmd.subject_id)
+        _may_speak(uow, cmd.author_id)
+        c = d.comments
+        since = uow.now() - rules.POST_LIMIT[1]
+        recent = uow.discussion.count(c, c.c.author_id == cmd.author_id, c.c.created_at > since)
+        rules.check_rate("post", recent, rules.POST_LIMIT)
+        parent = _parent(uow, cmd)
+        if cmd.faction_id is not None and not may_sign_for(uow, cmd.author_id, cmd.faction_id):
+            raise errors.NotAllowed("only a deputy of the faction may sign a statement for it")
+        now = uow.now()
+        comment_id = uow.discussion.add(
+            c,
+            subject_kind=cmd.kind,
+            subject_id=cmd.subject_id,
+            author_id=cmd.author_id,
+            faction_id=cmd.faction_id,
+            parent_id=cmd.parent_id,
+            text=text,
+            created_at=now,
+            is_hidden=False,
+        )
+        uow.discussion.add(
+            d.comment_revisions, comment_id=comment_id, revision_no=1, text=text, written_at=now
+        )
+        uow.record(
+            "comment.post",
+            {
+                "comment": comment_id,
+                "subject": {"kind": cmd.kind, "id": cmd.subject_id},
+                "parent": cmd.parent_id,
+                "faction": cmd.faction_id,
+            },
+            actor=str(cmd.author_id),
+        )
+        link = f"/discussions/{cmd.kind}/{cmd.subject_id}#comment-{comment_id}"
+        if parent is not None and parent["author_id"] != cmd.author_id:
+            tell(uow, {parent["author_id"]}, "comment_reply", f"A reply to you on {title}", link)
+        if cmd.faction_id is not None:
+            others = deputies_of_faction(uow, cmd.faction_id) - {cmd.author_id}
+            tell(uow, others, "faction_statement", f"Your faction's statement on {title}", link)
+        uow.emit(rules.CommentPosted(comment_id, cmd.kind, cmd.subject_id))
+        uow.commit()
+    return comment_id
+
+
+def _parent(uow: UnitOfWork, cmd: PostComment) -> dict[str, Any] | None:
+    if cmd.parent_id is None:
+        return None
+    parent = uow.discussion.one(d.comments, d.comments.c.id == cmd.parent_id)
+    if parent is None:
+        raise errors.NotFound(f"there is no comment {cmd.parent_id}")
+    if (parent["subject_kind"], parent["subject_id"]) != (cmd.kind, cmd.subject_id):
+        raise errors.InvalidRequest("a reply belongs to the same discussion as its parent")
+    return parent
+
+
+def edit_comment(uow: UnitOfWork, comment_id: int, member_id: int, text: str) -> int:
+    """The author edits; every earlier text stays as a revision. Returns the revision number."""
+    with uow:
+        text = _text(text)
+        c = d.comments
+        comment = uow.discussion.one(c, c.c.id == comment_id, lock=True)
+        if comment is None:
+            raise errors.NotFound(f"there is no comment {comment_id}")
+        if comment["author_id"] != member_id:
+            raise errors.NotAllowed("only its author may edit a comment")
+        if comment["is_hidden"]:
+            raise errors.Conflict("a panel hid this comment; it cannot be edited")
+        _may_speak(uow, member_id)
+        r = d.comment_revisions
+        number = uow.discussion.count(r, r.c.comment_id == comment_id) + 1
+        now = uow.now()
+        try:
+            with uow.conn.begin_nested():
+                uow.discussion.add(
+                    r, comment_id=comment_id, revision_no=number, text=text, written_at=now
+                )
+        except IntegrityError:
+            raise errors.Conflict("the comment was edited at the same time; reload it") from None
+        uow.discussion.set(c, c.c.id == comment_id, text=text, edited_at=now)
+        uow.record(
+            "comment.edit", {"comment": comment_id, "revision": number}, actor=str(member_id)
+        )
+        uow.commit()
+    return number
+
+
+# -- platforms -----------------------------------------------------------------------------------
+
+
+def publish_platform(
+    uow: UnitOfWork,
+    faction_id: int,
+    member_id: int,
+    title: str,
+    text: str,
+    *,
+    is_demo: bool = False,
+) -> int:
+    """A deputy of the faction publishes a new version of its platform; returns the version."""
+    with uow:
+        if uow.factions.get(faction_id) is None:
+            raise errors.NotFound(f"there is no faction {faction_id}")
+        text, title = _text(text), _text(title, 200)
+        _may_speak(uow, member_id)
+        if not may_sign_for(uow, member_id, faction_id):
+            raise errors.NotAllowed("only a deputy of the faction may publish its platform")
+        p = d.platforms
+        version = uow.discussion.count(p, p.c.faction_id == faction_id) + 1
+        try:
+            with uow.conn.begin_nested():
+                uow.discussion.add(
+                    p,
+                    faction_id=faction_id,
+                    version=version,
+                    title=title,
+                    text=text,
+                    published_by=member_id,
+                    published_at=uow.now(),
+                    is_demo=is_demo,
+                )
+        except IntegrityError:
+            raise errors.Conflict("another version was published at the same time") from None
+        uow.record(
+            "platform.publish",
+            {"faction": faction_id, "version": version},
+            actor=str(member_id),
+        )
+        uow.commit()
+    return version

@@ -1,0 +1,362 @@
+"""Motions: draft, open the vote, cast, close (issue 5; rules in domain/motions.py and
+domain/sessions.py).
+
+- Drafting: a member in their own base unit; a deputy in their own council; anyone else is
+  refused. An amendment is drafted in its motion's place while the motion is still a draft.
+- A council's vote is opened and closed by a holder of `convene_session`, in an open, quorate
+  session whose agenda holds the motion; only deputies registered as present vote.
+- A base assembly's vote is called by any member of the unit and closed by the one who called
+  it, once the assembly's quorum (a share of the roll, 10 % by default) has voted.
+- Amendments are decided before their motion: its vote does not open while one is undecided.
+- Roll-call votes: one row per voter and motion (its key refuses a second vote, also when both
+  arrive at once); each is checked against the instructions on the motion (DESIGN.md 2.3).
+  A secret vote (only where standing orders allow) keeps a participation row and an unlinked
+  ballot with a random receipt, as secret elections do; its ballots enter the log at the close.
+- The motion's row is locked while a vote is cast or the vote is closed, so no vote is cast
+  after the count and every decided motion's record adds up.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+
+from dualpower.domain import errors
+from dualpower.domain import motions as rules
+from dualpower.domain.capabilities import CONVENE_SESSION
+from dualpower.domain.motions import Motion, Tally
+from dualpower.domain.sessions import NoQuorum, assembly_quorum_needed, has_quorum, quorum_needed
+from dualpower.services import authority, initiatives, instructions
+from dualpower.store.uow import UnitOfWork
+
+TITLE_MAX = 300
+TEXT_MAX = 20000
+
+
+@dataclass(frozen=True)
+class DraftMotion:
+    unit_id: int | None
+    council_id: int | None
+    title: str
+    text: str
+    majority: str = "simple"
+    parent_id: int | None = None
+    is_secret: bool = False
+
+
+@dataclass(frozen=True)
+class Decision:
+    motion_id: int
+    status: str
+    yes: int
+    no: int
+    abstain: int
+    seats: int
+    rule: str
+
+
+def get(uow: UnitOfWork, motion_id: int) -> Motion:
+    motion = uow.motions.get(motion_id)
+    if motion is None:
+        raise errors.NotFound(f"no motion {motion_id}")
+    return motion
+
+
+def _locked(uow: UnitOfWork, motion_id: int) -> Motion:
+    motion = uow.motions.get_for_update(motion_id)
+    if motion is None:
+        raise errors.NotFound(f"no motion {motion_id}")
+    return motion
+
+
+def voters(uow: UnitOfWork, motion: Motion) -> set[int]:
+    """Who votes on it: the unit's roll, or the council's deputies in office now."""
+    if motion.unit_id is not None:
+        return {m.id for m in uow.members.of_unit(motion.unit_id)}
+    assert motion.council_id is not None
+    return {md.holder_id for md in uow.mandates.active_in_council(motion.council_id)}
+
+
+def filled_seats(uow: UnitOfWork, council_id: int) -> int:
+    return len(uow.mandates.active_in_council(council_id))
+
+
+def _check_place(uow: UnitOfWork, author_id: int | None, cmd: DraftMotion) -> None:
+    if (cmd.unit_id is None) == (cmd.council_id is None):
+        raise errors.InvalidRequest("a motion is put in one place: give unit_id or council_id")
+    if cmd.unit_id is not None:
+        if uow.units.get(cmd.unit_id) is None:
+            raise errors.NotFound(f"no unit {cmd.unit_id}")
+        if author_id is not None and uow.members.current_unit_id(author_id) != cmd.unit_id:
+            raise errors.NotAllowed("a member drafts motions in their own unit only")
+        orders = uow.standing_orders.of(unit_id=cmd.unit_id)
+    else:
+        assert cmd.council_id is not None
+        if uow.councils.get(cmd.council_id) is None:
+            raise errors.NotFound(f"no council {cmd.council_id}")
+        if author_id is not None and author_id not in {
+            md.holder_id for md in uow.mandates.active_in_council(cmd.council_id)
+        }:
+            raise errors.NotAllowed("only the council's deputies put motions to it")
+        orders = uow.standing_orders.of(council_id=cmd.council_id)
+    if cmd.is_secret and not orders["allows_secret_votes"]:
+        raise errors.NotAllowed("the standing orders here do not allow secret votes")
+
+
+def _check_text(cmd: DraftMotion) -> tuple[str, str]:
+    title, text = cmd.title.strip(), cmd.text.strip()
+    if not title or not text:
+        raise errors.InvalidRequest("a motion needs a title and a text")
+    if len(title) > TITLE_MAX or len(text) > TEXT_MAX:
+        raise errors.InvalidRequest(
+            f"title at most {TITLE_MAX}, text at most {TEXT_MAX} characters"
+        )
+    if cmd.majority not in rules.MAJORITIES:
+        raise errors.InvalidRequest(f"majority is one of {', '.join(rules.MAJORITIES)}")
+    return title, text
+
+
+def _check_parent(uow: UnitOfWork, cmd: DraftMotion) -> None:
+    if cmd.parent_id is None:
+        return
+    parent = get(uow, cmd.parent_id)
+    if parent.is_amendment:
+        raise errors.InvalidRequest("an amendment is made to a motion, not to an amendment")
+    if (parent.unit_id, parent.council_id) != (cmd.unit_id, cmd.council_id):
+        raise errors.InvalidRequest("an amendment is put where its motion is")
+    if parent.status != "draft":
+        raise errors.Conflict("the motion's vote has opened: it can no longer be amended")
+
+
+def draft_in(
+    uow: UnitOfWork,
+    author_id: int | None,
+    cmd: DraftMotion,
+    *,
+    initiative_id: int | None = None,
+    instructs: tuple[int, str] | None = None,
+) -> Motion:
+    """Check and add a motion; `author_id` None is the initiative rule putting it itself."""
+    title, text = _check_text(cmd)
+    _check_place(uow, author_id, cmd)
+    _check_parent(uow, cmd)
+    motion_id = uow.motions.add(
+        unit_id=cmd.unit_id,
+        council_id=cmd.council_id,
+        author_id=author_id,
+        title=title,
+        text=text,
+        majority=cmd.majority,
+        status="draft",
+        parent_id=cmd.parent_id,
+        initiative_id=initiative_id,
+        instructs_motion_id=instructs[0] if instructs else None,
+        instructs_position=instructs[1] if instructs else None,
+        is_secret=cmd.is_secret,
+        created_at=uow.now(),
+    )
+    uow.record(
+        "motion.draft",
+        {
+            "motion": motion_id,
+            "unit": cmd.unit_id,
+            "council": cmd.council_id,
+            "title": title,
+            "majority": cmd.majority,
+            "amends": cmd.parent_id,
+            "initiative": initiative_id,
+        },
+        actor=str(author_id) if author_id else None,
+    )
+    return get(uow, motion_id)
+
+
+def draft_motion(uow: UnitOfWork, author_id: int, cmd: DraftMotion) -> int:
+    with uow:
+        motion = draft_in(uow, author_id, cmd)
+        uow.commit()
+    return motion.id
+
+
+# -- the council's session ---------------------------------------------------------------------
+
+
+def session_of(uow: UnitOfWork, motion: Motion) -> int:
+    """The open session whose agenda holds the motion (or, for an amendment, its motion)."""
+    agenda_motion = motion.parent_id or motion.id
+    for session_id in uow.sessions.sessions_of_motion(agenda_motion):
+        session = uow.sessions.get(session_id)
+        if session is not None and session.status == "open":
+            return session.id
+    raise errors.Conflict("the motion is not on the agenda of an open session of its council")
+
+
+def require_quorum(uow: UnitOfWork, session_id: int, council_id: int) -> None:
+    deputies = {md.holder_id for md in uow.mandates.active_in_council(council_id)}
+    present = len(set(uow.sessions.present(session_id)) & deputies)
+    if not has_quorum(present, len(deputies)):
+        raise NoQuorum(
+            f"no quorum: {present} of {len(deputies)} deputies present, "
+            f"{quorum_needed(len(deputies))} needed"
+        )
+
+
+def _open_checks(uow: UnitOfWork, motion: Motion, member_id: int) -> int | None:
+    if motion.status != "draft":
+        raise errors.Conflict(f"the motion is {motion.status}, not a draft")
+    pending = [a.id for a in uow.motions.amendments(motion.id) if not a.is_decided]
+    if pending:
+        raise errors.Conflict(
+            f"amendments are voted before their motion: {len(pending)} still undecided"
+        )
+    if motion.council_id is not None:
+        authority.require(uow, member_id, CONVENE_SESSION, motion.council_id)
+        session_id = session_of(uow, motion)
+        require_quorum(uow, session_id, motion.council_id)
+        return session_id
+    if member_id not in voters(uow, motion):
+        raise errors.NotAllowed("only members of the unit call its assembly's vote")
+    return None
+
+
+def open_vote(uow: UnitOfWork, motion_id: int, member_id: int) -> None:
+    with uow:
+        motion = _locked(uow, motion_id)
+        session_id = _open_checks(uow, motion, member_id)
+        uow.motions.set(
+            motion.id,
+            status="voting",
+            session_id=session_id,
+            vote_called_by=member_id,
+            vote_opened_at=uow.now(),
+        )
+        uow.record(
+            "motion.open_vote",
+            {"motion": motion.id, "session": session_id},
+            actor=str(member_id),
+        )
+        uow.commit()
+
+
+def _cast_checks(uow: UnitOfWork, motion: Motion, member_id: int, position: str) -> None:
+    if position not in rules.POSITIONS:
+        raise errors.InvalidRequest(f"a vote is one of {', '.join(rules.POSITIONS)}")
+    if motion.status != "voting":
+        raise errors.Conflict("the vote on this motion is not open")
+    if member_id not in voters(uow, motion):
+        raise errors.NotAllowed(
+            "only the council's deputies vote here"
+            if motion.council_id
+            else "only members of the unit vote in its assembly"
+        )
+    if motion.council_id is not None:
+        assert motion.session_id is not None
+        session = uow.sessions.get(motion.session_id)
+        if session is None or session.status != "open":
+            raise errors.Conflict("the session is not open")
+        if member_id not in uow.sessions.present(session.id):
+            raise errors.NotAllowed("register your attendance at the session first")
+        require_quorum(uow, session.id, motion.council_id)
+
+
+def cast_in(uow: UnitOfWork, motion: Motion, member_id: int, position: str) -> str | None:
+    """Record one vote; a secret vote returns its receipt."""
+    _cast_checks(uow, motion, member_id, position)
+    receipt = secrets.token_hex(10) if motion.is_secret else None
+    try:
+        with uow.conn.begin_nested():
+            if receipt is not None:
+                uow.motions.add_secret(motion.id, member_id, receipt, position)
+            else:
+                uow.motions.add_vote(motion.id, member_id, position, uow.now())
+    except IntegrityError:
+        raise errors.AlreadyVoted("you have already voted on this motion") from None
+    if receipt is not None:
+        uow.record("motion.participate", {"motion": motion.id, "member": member_id})
+        return receipt
+    uow.record("motion.vote", {"motion": motion.id, "member": member_id, "position": position})
+    instructions.check_vote(uow, motion, member_id, position)
+    return None
+
+
+def cast_vote(uow: UnitOfWork, motion_id: int, member_id: int, position: str) -> str | None:
+    with uow:
+        receipt = cast_in(uow, _locked(uow, motion_id), member_id, position)
+        uow.commit()
+    return receipt
+
+
+def cast_many(uow: UnitOfWork, motion_id: int, votes: list[tuple[int, str]]) -> None:
+    """Votes taken together (a show of hands entered by the secretary), each checked alone."""
+    with uow:
+        motion = _locked(uow, motion_id)
+        for member_id, position in votes:
+            cast_in(uow, motion, member_id, position)
+        uow.commit()
+
+
+# -- the decision ------------------------------------------------------------------------------
+
+
+def _close_checks(uow: UnitOfWork, motion: Motion, member_id: int, tally: Tally) -> int:
+    """Who may close and whether the quorum holds; returns the seats the majority counts."""
+    if motion.status != "voting":
+        raise errors.Conflict("the vote on this motion is not open")
+    if motion.council_id is not None:
+        authority.require(uow, member_id, CONVENE_SESSION, motion.council_id)
+        assert motion.session_id is not None
+        require_quorum(uow, motion.session_id, motion.council_id)
+        return filled_seats(uow, motion.council_id)
+    if member_id != motion.vote_called_by:
+        raise errors.NotAllowed("the member who called the assembly's vote closes it")
+    assert motion.unit_id is not None
+    roll = len(voters(uow, motion))
+    share = uow.standing_orders.of(unit_id=motion.unit_id)["assembly_quorum_bp"]
+    needed = assembly_quorum_needed(roll, share)
+    if tally.recorded < needed:
+        raise NoQuorum(f"no quorum: {tally.recorded} of {roll} members voted, {needed} needed")
+    return roll
+
+
+def close_in(uow: UnitOfWork, motion: Motion, member_id: int) -> Decision:
+    tally = uow.motions.tally(motion)
+    seats = _close_checks(uow, motion, member_id, tally)
+    adopted = rules.is_adopted(motion.majority, tally, seats)
+    status = "adopted" if adopted else "rejected"
+    if not uow.motions.decide(motion.id, status, uow.now(), tally, seats):
+        raise errors.Conflict("the vote on this motion was closed already")
+    payload: dict[str, object] = {
+        "motion": motion.id,
+        "yes": tally.yes,
+        "no": tally.no,
+        "abstain": tally.abstain,
+        "seats": seats,
+        "majority": motion.majority,
+    }
+    if motion.is_secret:
+        ballots = uow.motions.secret_ballots(motion.id)
+        secrets.SystemRandom().shuffle(ballots)
+        payload["ballots"] = ballots
+    uow.record(f"motion.{'adopt' if adopted else 'reject'}", payload, actor=str(member_id))
+    if adopted:
+        decided = get(uow, motion.id)
+        instructions.adopt_from(uow, decided)
+        initiatives.on_adopted(uow, decided)
+    return Decision(
+        motion.id,
+        status,
+        tally.yes,
+        tally.no,
+        tally.abstain,
+        seats,
+        rules.rule_text(motion.majority, seats),
+    )
+
+
+def close_vote(uow: UnitOfWork, motion_id: int, member_id: int) -> Decision:
+    with uow:
+        decision = close_in(uow, _locked(uow, motion_id), member_id)
+        uow.commit()
+    return decision

@@ -1,0 +1,360 @@
+"""Offices, their holders, stipends, wages and member verification (DESIGN.md 2.4).
+
+Who may do what (every check is here, through services.authority.require):
+- create an office, set a council's pay-cap scope: the server operator from the command line
+  (logged as an operator act) until councils decide it by motion; the founding bootstrap may
+  create the offices of a council none of whose offices was ever held.
+- elect an office's holder: the council's deputies vote; opening and closing the election needs
+  `run_election` of the council (its electoral commission). Three exceptions keep a council from
+  being stuck: the founding bootstrap elects the first holder of an office never held while
+  nobody in the council holds `run_election`; while nobody holds it, any deputy may open and
+  close the election of an office that carries it (the council re-elects its commission); and
+  once an office election's closing time has passed, any deputy may close it.
+- set a stipend: `convene_session` of the council (its chair or secretary records what the
+  council decided), or the operator. Never above the cap (domain/offices.py).
+- report a unit's wages: `report_wages` of the unit's base council, or the operator.
+- verify a member: `verify_members` of the base council of the member's unit (its credentials
+  committee).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy.exc import IntegrityError
+
+from dualpower.domain import capabilities as caps
+from dualpower.domain import errors
+from dualpower.domain import offices as rules
+from dualpower.domain.model import Election, Office
+from dualpower.domain.offices import OfficeTerm
+from dualpower.services import office_terms, pay
+from dualpower.services.authority import capabilities_of, require
+from dualpower.services.elections import (
+    cast_many_in,
+    close_in,
+    nominate_in,
+    open_office_in,
+)
+from dualpower.store.uow import UnitOfWork
+
+OPERATOR = "operator"
+FOUNDER = "founding"
+Creator = Literal["operator", "founding"]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who asks: a member (checked for a capability) or the operator at the command line."""
+
+    member_id: int | None = None
+    is_operator: bool = False
+
+    @property
+    def actor(self) -> str:
+        return OPERATOR if self.is_operator else str(self.member_id)
+
+
+OPERATOR_CALLER = Caller(is_operator=True)
+
+
+def _require(uow: UnitOfWork, caller: Caller, capability: str, council_id: int) -> None:
+    if caller.is_operator:
+        return
+    if caller.member_id is None:
+        raise errors.NotAllowed("log in first")
+    require(uow, caller.member_id, capability, council_id)
+
+
+def _council(uow: UnitOfWork, council_id: int) -> Any:
+    council = uow.councils.get(council_id)
+    if council is None:
+        raise errors.NotFound(f"there is no council {council_id}")
+    return council
+
+
+def _holds_run_election(uow: UnitOfWork, council_id: int) -> bool:
+    return any(
+        caps.RUN_ELECTION in capabilities_of(uow, deputy, council_id)
+        for deputy in office_terms.deputies(uow, council_id)
+    )
+
+
+# Creating offices and setting their pay.
+
+
+def create_office(
+    uow: UnitOfWork,
+    council_id: int,
+    name: str,
+    capabilities: Sequence[str],
+    stipend: int = 0,
+    *,
+    by: Creator = "operator",
+) -> int:
+    """A new office of a council (no holder until an election fills it)."""
+    clean, capabilities_ = rules.check_office(name, capabilities)
+    with uow:
+        _council(uow, council_id)
+        if by == FOUNDER and any(
+            uow.office_terms.ever_held(o.id)
+            for o in uow.offices.list(uow.offices.table.c.council_id == council_id)
+        ):
+            raise errors.NotAllowed("the founding may only create the offices of a new council")
+        rules.check_stipend(stipend, pay.caps(uow)[council_id], clean)
+        try:
+            with uow.conn.begin_nested():
+                office_id = uow.offices.add(
+                    council_id=council_id,
+                    name=clean,
+                    capabilities=list(capabilities_),
+                    stipend=stipend,
+                )
+        except IntegrityError:
+            raise errors.Conflict(f"this council already has an office named {clean!r}") from None
+        uow.record(
+            "office.create",
+            {
+                "office": office_id,
+                "council": council_id,
+                "name": clean,
+                "capabilities": list(capabilities_),
+                "stipend": stipend,
+            },
+            actor=by,
+            is_operator=by == OPERATOR,
+        )
+        uow.commit()
+    return office_id
+
+
+def set_stipend(uow: UnitOfWork, office_id: int, amount: int, caller: Caller) -> None:
+    """Set an office's stipend; refused above the cap, alone or with its holder's other ones."""
+    with uow:
+        office = office_terms.get_office(uow, office_id)
+        _require(uow, caller, caps.CONVENE_SESSION, office.council_id)
+        council_caps = pay.caps(uow)
+        rules.check_stipend(amount, council_caps[office.council_id], office.name)
+        holder = uow.office_terms.active_of_office(office.id)
+        if holder is not None:
+            pay.check_holder(
+                uow, holder.holder_id, changed={office.id: amount}, known_caps=council_caps
+            )
+        uow.offices.set(office.id, stipend=amount)
+        uow.record(
+            "office.set_stipend",
+            {"office": office.id, "from": office.stipend, "to": amount},
+            actor=caller.actor,
+            is_operator=caller.is_operator,
+        )
+        uow.commit()
+
+
+def set_pay_cap_scope(uow: UnitOfWork, council_id: int, scope: str, caller: Caller) -> None:
+    """Choose whose median caps the council's stipends: the federation's or its territory's.
+    An operator act until councils decide it by motion; stipends above the new cap come down."""
+    checked = rules.check_scope(scope)
+    if not caller.is_operator:
+        raise errors.NotAllowed("only the operator may set the pay cap's scope, for now")
+    with uow:
+        _council(uow, council_id)
+        uow.councils.set(council_id, pay_cap_scope=checked)
+        uow.record(
+            "council.set_pay_cap_scope",
+            {"council": council_id, "scope": checked},
+            actor=caller.actor,
+            is_operator=True,
+        )
+        pay.enforce(uow, caller.actor, is_operator=True)
+        uow.commit()
+
+
+def report_wages(uow: UnitOfWork, unit_id: int, wages: dict[int, int], caller: Caller) -> int:
+    """A unit's wage report: monthly wages of members on its roll now. It replaces the unit's
+    previous report; caps that fall bring the stipends above them down in the same act. The log
+    keeps the reported amounts, sorted, without names. Returns the federation's cap."""
+    for amount in wages.values():
+        rules.check_wage(amount)
+    with uow:
+        unit = uow.units.get(unit_id)
+        if unit is None:
+            raise errors.NotFound(f"there is no base unit {unit_id}")
+        _require(uow, caller, caps.REPORT_WAGES, unit.council_id)
+        roll = {m.id for m in uow.members.of_unit(unit_id)}
+        strangers = sorted(set(wages) - roll)
+        if strangers:
+            raise errors.InvalidRequest(
+                f"member {strangers[0]} is not on the roll of {unit.name}; a unit reports "
+                "only its own members' wages"
+            )
+        try:
+            with uow.conn.begin_nested():
+                uow.wages.replace_unit(unit_id, wages, uow.now())
+        except IntegrityError:
+            raise errors.Conflict("another wage report was saved at the same time; retry") from None
+        uow.record(
+            "wages.report",
+            {"unit": unit_id, "count": len(wages), "wages": sorted(wages.values())},
+            actor=caller.actor,
+            is_operator=caller.is_operator,
+        )
+        pay.enforce(uow, None)
+        cap = pay.federation_cap(uow)
+        uow.commit()
+    return rules.allowed(cap)
+
+
+def verify_member(
+    uow: UnitOfWork, member_id: int, caller: Caller, *, is_verified: bool = True
+) -> None:
+    """The credentials committee of the member's unit's base council verifies a member (or
+    withdraws the verification)."""
+    with uow:
+        member = uow.members.get(member_id)
+        if member is None:
+            raise errors.NotFound(f"there is no member {member_id}")
+        unit_id = uow.members.current_unit_id(member_id)
+        if unit_id is None:
+            raise errors.Conflict("this member is on no unit's roll")
+        unit = uow.units.get(unit_id)
+        assert unit is not None
+        _require(uow, caller, caps.VERIFY_MEMBERS, unit.council_id)
+        uow.members.set(member_id, is_verified=is_verified)
+        uow.record(
+            "member.verify" if is_verified else "member.unverify",
+            {"member": member_id, "unit": unit_id},
+            actor=caller.actor,
+            is_operator=caller.is_operator,
+        )
+        uow.commit()
+
+
+# Electing holders.
+
+
+def _may_run(uow: UnitOfWork, office: Office, member_id: int, election: Election | None) -> None:
+    """Pass if `member_id` may open (election None) or close this office's election."""
+    if caps.RUN_ELECTION in capabilities_of(uow, member_id, office.council_id):
+        return
+    is_deputy = member_id in office_terms.deputies(uow, office.council_id)
+    if is_deputy and caps.RUN_ELECTION in office.capabilities:
+        if not _holds_run_election(uow, office.council_id):
+            return  # the council re-elects its electoral commission
+    if (
+        is_deputy
+        and election is not None
+        and election.closes_at is not None
+        and uow.now() >= election.closes_at
+    ):
+        return  # past its closing time nobody can sit on an election
+    require(uow, member_id, caps.RUN_ELECTION, office.council_id)
+
+
+def open_office_election(
+    uow: UnitOfWork,
+    office_id: int,
+    opener_id: int,
+    method: str = "plurality",
+    *,
+    is_secret: bool = False,
+    closes_at: datetime | None = None,
+) -> int:
+    with uow:
+        office = office_terms.get_office(uow, office_id)
+        _may_run(uow, office, opener_id, None)
+        open_here = uow.elections.list(
+            uow.elections.table.c.office_id == office.id,
+            uow.elections.table.c.status == "open",
+            uow.elections.table.c.kind != "recall",
+        )
+        if open_here:
+            raise errors.Conflict(f"an election for {office.name!r} is open already")
+        election = open_office_in(
+            uow, office.id, method, is_secret=is_secret, closes_at=closes_at, actor=str(opener_id)
+        )
+        uow.commit()
+    return election.id
+
+
+def close_office_election(uow: UnitOfWork, election_id: int, closer_id: int) -> OfficeTerm:
+    """Count an office election; its winner takes office in the same transaction."""
+    with uow:
+        election = uow.elections.get(election_id)
+        if election is None or election.office_id is None:
+            raise errors.NotFound(f"there is no office election {election_id}")
+        office = office_terms.get_office(uow, election.office_id)
+        _may_run(uow, office, closer_id, election)
+        close_in(uow, election, str(closer_id))
+        term = uow.office_terms.active_of_office(office.id)
+        assert term is not None
+        uow.commit()
+    return term
+
+
+@dataclass(frozen=True)
+class FoundingOfficeVote:
+    """The bootstrap election of an office's first holder: candidates (member ids) and ballots
+    (voter, indices into candidates), counted by `method`."""
+
+    office_id: int
+    candidates: Sequence[int]
+    ballots: Sequence[tuple[int, Sequence[int]]]
+    method: str = "plurality"
+
+
+def found_office_holder(uow: UnitOfWork, vote: FoundingOfficeVote) -> OfficeTerm:
+    """Elect an office's first holder in one transaction, without a capability: only for an
+    office never held, while nobody in its council holds `run_election`."""
+    with uow:
+        office = office_terms.get_office(uow, vote.office_id)
+        if uow.office_terms.ever_held(office.id):
+            raise errors.NotAllowed("a founding election is only for an office never held")
+        if _holds_run_election(uow, office.council_id):
+            raise errors.NotAllowed(
+                "this council has an electoral commission: it runs the election"
+            )
+        election = open_office_in(uow, office.id, vote.method, kind="founding", actor=FOUNDER)
+        ids = [
+            nominate_in(uow, election, m, _faction(uow, m, office), FOUNDER)
+            for m in vote.candidates
+        ]
+        cast_many_in(uow, election, [(v, [ids[i] for i in picks]) for v, picks in vote.ballots])
+        close_in(uow, election, FOUNDER)
+        term = uow.office_terms.active_of_office(office.id)
+        assert term is not None
+        uow.commit()
+    return term
+
+
+def _faction(uow: UnitOfWork, member_id: int, office: Office) -> int | None:
+    seat = office_terms.seat_of(uow, member_id, office.council_id)
+    return seat.faction_id if seat else None
+
+
+def stand(uow: UnitOfWork, election_id: int, member_id: int) -> int:
+    """A deputy stands for an office (under their seat's faction)."""
+    with uow:
+        election = uow.elections.get(election_id)
+        if election is None or election.office_id is None:
+            raise errors.NotFound(f"there is no office election {election_id}")
+        office = office_terms.get_office(uow, election.office_id)
+        candidate = nominate_in(
+            uow, election, member_id, _faction(uow, member_id, office), str(member_id)
+        )
+        uow.commit()
+    return candidate
+
+
+def resign_office(uow: UnitOfWork, term_id: int, member_id: int) -> None:
+    with uow:
+        term = uow.office_terms.get(term_id)
+        if term is None:
+            raise errors.NotFound(f"there is no office term {term_id}")
+        if term.holder_id != member_id:
+            raise errors.NotAllowed("only the holder may resign an office")
+        if not office_terms.end_term(uow, term, "resigned", uow.now()):
+            raise errors.Conflict("this office term has already ended")
+        uow.commit()

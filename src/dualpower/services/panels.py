@@ -1,0 +1,315 @@
+"""Order kept by the members themselves (DESIGN.md 2.4a): reports, panels drawn by lot, their
+decisions, and the redraw of panels that ran out of time.
+
+The panel is drawn from the members on the rolls of the unit concerned (or of every unit under
+the council concerned), leaving out the parties: the reporter and the reported member. The seed
+comes from `secrets` at the moment of the draw; seed, inputs and panel are stored and logged, so
+anyone can repeat the draw (domain/lot.py). A decision is the only path to hiding a text or
+suspending a member. Each panel seat votes once (a primary key); the report row is locked while
+a vote is counted, so the majority is crossed exactly once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from dualpower.domain import discussion as rules
+from dualpower.domain import errors, lot
+from dualpower.domain.capabilities import VERIFY_MEMBERS
+from dualpower.services.discussion import Scope, subject_scope, tell
+from dualpower.store import tables as t
+from dualpower.store import tables_discussion as d
+from dualpower.store.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class FileReport:
+    reporter_id: int
+    reason: str
+    comment_id: int | None = None
+    member_id: int | None = None  # a false roll entry (kind "roll"), or who disrupted a session
+    session_id: int | None = None  # conduct in a session
+    panel_size: int = rules.PANEL_SIZE
+
+
+@dataclass(frozen=True)
+class Opened:
+    id: int
+    panel: list[int]
+    seed: str
+
+
+def eligible(uow: UnitOfWork, scope: Scope) -> set[int]:
+    """Members on the roll of the unit, or of any unit under the council (its whole subtree)."""
+    if scope.kind == "unit":
+        unit_ids = {scope.id}
+    else:
+        councils = {c.id: c for c in uow.councils.list()}
+        below = {scope.id}
+        grew = True
+        while grew:
+            more = {c.id for c in councils.values() if c.parent_id in below} - below
+            below |= more
+            grew = bool(more)
+        unit_ids = {u.id for u in uow.units.list() if u.council_id in below}
+    mm = t.memberships
+    query = select(mm.c.member_id).where(mm.c.unit_id.in_(unit_ids), mm.c.end_at.is_(None))
+    return set(uow.conn.execute(query).scalars())
+
+
+def _subject(uow: UnitOfWork, cmd: FileReport) -> tuple[str, int, int | None, Scope]:
+    """(kind, id, reported member, scope) of what is reported."""
+    if cmd.comment_id is not None:
+        comment = uow.discussion.one(d.comments, d.comments.c.id == cmd.comment_id)
+        if comment is None:
+            raise errors.NotFound(f"there is no comment {cmd.comment_id}")
+        scope = subject_scope(uow, comment["subject_kind"], comment["subject_id"])
+        return "comment", comment["id"], comment["author_id"], scope
+    if cmd.session_id is not None:
+        sessions = t.metadata.tables.get("sessions")
+        if sessions is None:
+            raise errors.NotFound("sessions are not available on this server yet")
+        row = uow.conn.execute(select(sessions).where(sessions.c.id == cmd.session_id)).first()
+        if row is None:
+            raise errors.NotFound(f"there is no session {cmd.session_id}")
+        scope = Scope("council", int(row._mapping["council_id"]))
+        return "session", cmd.session_id, cmd.member_id, scope
+    if cmd.member_id is not None:
+        unit_id = uow.members.current_unit_id(cmd.member_id)
+        if unit_id is None:
+            raise errors.NotFound(f"member {cmd.member_id} is on no roll")
+        return "roll", cmd.member_id, cmd.member_id, Scope("unit", unit_id)
+    raise errors.InvalidRequest("a report names a comment_id, a member_id or a session_id")
+
+
+def _draw(
+    uow: UnitOfWork, report: dict[str, Any], round_: int, avoid: set[int], now: datetime
+) -> dict[str, Any]:
+    """Draw a panel for this round; members of earlier panels are left out while enough remain."""
+    parties = {report["reporter_id"], report["reported_id"]} - {None}
+    everyone = eligible(uow, Scope(report["scope_kind"], report["scope_id"]))
+    inputs = lot.panel_inputs(everyone, parties, avoid, report["panel_size"])
+    if not inputs:
+        raise errors.Conflict("nobody is left to sit on a panel for this report")
+    seed = lot.new_seed()
+    panel = lot.draw(seed, inputs, report["panel_size"])
+    draw = {
+        "report_id": report["id"],
+        "round": round_,
+        "seed": seed,
+        "algorithm": lot.ALGORITHM,
+        "inputs": inputs,
+        "panel": panel,
+        "drawn_at": now,
+        "deadline_at": now + rules.PANEL_TIME,
+    }
+    uow.discussion.add(d.report_draws, **draw)
+    tell(
+        uow,
+        panel,
+        "report_panel",
+        f"You were drawn by lot to decide report {report['id']}",
+        f"/reports/{report['id']}",
+    )
+    return draw
+
+
+def file_report(uow: UnitOfWork, cmd: FileReport) -> Opened:
+    with uow:
+        reason = cmd.reason.strip()
+        if not reason or len(reason) > rules.MAX_REASON:
+            raise errors.InvalidRequest(f"give a reason of 1 to {rules.MAX_REASON} characters")
+        if not 1 <= cmd.panel_size <= 25:
+            raise errors.InvalidRequest("a panel has 1 to 25 members")
+        r = d.reports
+        since = uow.now() - rules.REPORT_LIMIT[1]
+        recent = uow.discussion.count(r, r.c.reporter_id == cmd.reporter_id, r.c.opened_at > since)
+        rules.check_rate("report", recent, rules.REPORT_LIMIT)
+        kind, subject_id, reported, scope = _subject(uow, cmd)
+        opened_at = uow.now()
+        values: dict[str, Any] = {
+            "subject_kind": kind,
+            "subject_id": subject_id,
+            "reporter_id": cmd.reporter_id,
+            "reported_id": reported,
+            "reason": reason,
+            "scope_kind": scope.kind,
+            "scope_id": scope.id,
+            "panel_size": cmd.panel_size,
+            "opened_at": opened_at,
+            "status": "open",
+        }
+        report_id = uow.discussion.add(r, **values)
+        draw = _draw(uow, {"id": report_id, **values}, 1, set(), opened_at)
+        uow.record(
+            "report.open", _logged(report_id, kind, subject_id, draw), actor=str(cmd.reporter_id)
+        )
+        uow.commit()
+    return Opened(report_id, draw["panel"], draw["seed"])
+
+
+def _logged(report_id: int, kind: str, subject_id: int, draw: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "report": report_id,
+        "subject": {"kind": kind, "id": subject_id},
+        "round": draw["round"],
+        "seed": draw["seed"],
+        "algorithm": draw["algorithm"],
+        "inputs": draw["inputs"],
+        "panel": draw["panel"],
+        "deadline_at": draw["deadline_at"].isoformat(),
+    }
+
+
+def current_draw(uow: UnitOfWork, report_id: int) -> dict[str, Any]:
+    rd = d.report_draws
+    draws = uow.discussion.all(rd, rd.c.report_id == report_id, order_by=rd.c.round)
+    assert draws, f"report {report_id} has no draw"
+    return draws[-1]
+
+
+def vote(uow: UnitOfWork, report_id: int, member_id: int, decision: str) -> str | None:
+    """A panel member's vote; returns the panel's decision once a majority has it, else None."""
+    with uow:
+        r = d.reports
+        report = uow.discussion.one(r, r.c.id == report_id, lock=True)
+        if report is None:
+            raise errors.NotFound(f"there is no report {report_id}")
+        draw = current_draw(uow, report_id)
+        if member_id not in draw["panel"]:
+            raise errors.NotAllowed("only the members drawn for this report's panel may decide it")
+        why_not = rules.applicable(
+            decision, report["subject_kind"], report["reported_id"] is not None
+        )
+        if why_not:
+            raise errors.InvalidRequest(why_not)
+        if report["status"] != "open":
+            raise errors.Conflict(f"this report is decided already ({report['decision']})")
+        if uow.now() >= draw["deadline_at"]:
+            raise errors.Conflict("this panel's time ran out; a new panel is being drawn")
+        pv = d.panel_votes
+        try:
+            with uow.conn.begin_nested():
+                uow.discussion.add(
+                    pv,
+                    report_id=report_id,
+                    round=draw["round"],
+                    member_id=member_id,
+                    decision=decision,
+                    voted_at=uow.now(),
+                )
+        except IntegrityError:
+            raise errors.Conflict("you have already voted on this report") from None
+        uow.record(
+            "report.vote",
+            {"report": report_id, "round": draw["round"], "decision": decision},
+            actor=str(member_id),
+        )
+        votes = uow.discussion.all(pv, pv.c.report_id == report_id, pv.c.round == draw["round"])
+        outcome = rules.decided([v["decision"] for v in votes], len(draw["panel"]))
+        if outcome is not None:
+            _apply(uow, report, draw, outcome)
+        uow.commit()
+    return outcome
+
+
+def _apply(uow: UnitOfWork, report: dict[str, Any], draw: dict[str, Any], decision: str) -> None:
+    now = uow.now()
+    r = d.reports
+    changed = uow.discussion.set(
+        r,
+        r.c.id == report["id"],
+        r.c.status == "open",
+        status="decided",
+        decision=decision,
+        decided_round=draw["round"],
+        decided_at=now,
+    )
+    assert changed == 1, "the report row is locked: nobody else decides it meanwhile"
+    effect: dict[str, Any] = {}
+    if decision == "hide":
+        uow.discussion.set(d.comments, d.comments.c.id == report["subject_id"], is_hidden=True)
+        effect = {"hidden_comment": report["subject_id"]}
+    elif decision == "suspend":
+        until = now + rules.SUSPENSION
+        uow.discussion.add(
+            d.suspensions,
+            member_id=report["reported_id"],
+            start_at=now,
+            until_at=until,
+            report_id=report["id"],
+        )
+        effect = {"suspended": report["reported_id"], "until": until.isoformat()}
+    elif decision == "refer":
+        committee = credentials_committee(uow, Scope(report["scope_kind"], report["scope_id"]))
+        tell(
+            uow,
+            committee,
+            "report_referred",
+            f"A panel referred report {report['id']} to the credentials committee",
+            f"/reports/{report['id']}",
+        )
+        effect = {"referred_to": sorted(committee)}
+    uow.record(
+        "report.decide",
+        {"report": report["id"], "round": draw["round"], "decision": decision, **effect},
+    )
+    parties = {report["reporter_id"], report["reported_id"]} - {None}
+    tell(
+        uow,
+        parties,
+        "report_decided",
+        f"Report {report['id']}: {decision}",
+        f"/reports/{report['id']}",
+    )
+    uow.emit(rules.ReportDecided(report["id"], decision))
+
+
+def credentials_committee(uow: UnitOfWork, scope: Scope) -> set[int]:
+    """Holders, now, of an office with the capability to verify members, in the scope's
+    council (a unit's base council)."""
+    council_id = scope.id
+    if scope.kind == "unit":
+        unit = uow.units.get(scope.id)
+        council_id = unit.council_id if unit else scope.id
+    of, ot = t.offices, t.office_terms
+    query = (
+        select(ot.c.holder_id, of.c.capabilities)
+        .join(of, of.c.id == ot.c.office_id)
+        .where(of.c.council_id == council_id, ot.c.end_at.is_(None))
+    )
+    held: set[int] = set()
+    for row in uow.conn.execute(query):
+        if VERIFY_MEMBERS in (row.capabilities or []):
+            held.add(row.holder_id)
+    return held
+
+
+def redraw_expired(uow: UnitOfWork, now: datetime | None = None) -> list[int]:
+    """Replace every open report's panel whose deadline has passed by a new draw; returns the
+    reports redrawn."""
+    redrawn: list[int] = []
+    with uow:
+        at = now or uow.now()
+        r = d.reports
+        for report in uow.discussion.all(r, r.c.status == "open"):
+            locked = uow.discussion.one(r, r.c.id == report["id"], r.c.status == "open", lock=True)
+            old = current_draw(uow, report["id"])
+            if locked is None or old["deadline_at"] > at:
+                continue
+            rd = d.report_draws
+            earlier = uow.discussion.all(rd, rd.c.report_id == report["id"])
+            avoid = {m for dr in earlier for m in dr["panel"]}
+            draw = _draw(uow, locked, old["round"] + 1, avoid, at)
+            uow.record(
+                "report.redraw",
+                _logged(report["id"], report["subject_kind"], report["subject_id"], draw),
+            )
+            redrawn.append(report["id"])
+        uow.commit()
+    return redrawn

@@ -1,0 +1,173 @@
+"""A council's sessions: convene with an agenda, open, register attendance, close (issue 5;
+the rules in domain/sessions.py).
+
+Convening, opening, closing and adding to the agenda need the capability `convene_session` of
+an office of the council. Convening puts on the agenda, besides the motions named, every
+initiative that reached the council and is on no agenda yet. A session does not close while a
+vote is open in it, nor while an initiative on its agenda is undecided: the council must vote
+on it (DESIGN.md 2.5). Each deputy registers their own attendance, once (its key).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+
+from dualpower.domain import errors
+from dualpower.domain.capabilities import CONVENE_SESSION
+from dualpower.domain.sessions import Session
+from dualpower.services import authority, motions
+from dualpower.store.uow import UnitOfWork
+
+
+def get(uow: UnitOfWork, session_id: int, *, lock: bool = False) -> Session:
+    session = uow.sessions.get_for_update(session_id) if lock else uow.sessions.get(session_id)
+    if session is None:
+        raise errors.NotFound(f"no session {session_id}")
+    return session
+
+
+def _agenda_motion(uow: UnitOfWork, council_id: int, motion_id: int) -> int:
+    motion = motions.get(uow, motion_id)
+    if motion.council_id != council_id:
+        raise errors.InvalidRequest(f"motion {motion_id} is not put to this council")
+    if motion.is_amendment:
+        raise errors.InvalidRequest("amendments come with their motion, not as agenda items")
+    if motion.is_decided:
+        raise errors.Conflict(f"motion {motion_id} is decided already")
+    return motion.id
+
+
+def convene_session(
+    uow: UnitOfWork, member_id: int, council_id: int, title: str, agenda: list[int]
+) -> int:
+    with uow:
+        if uow.councils.get(council_id) is None:
+            raise errors.NotFound(f"no council {council_id}")
+        authority.require(uow, member_id, CONVENE_SESSION, council_id)
+        title = title.strip()
+        if not title or len(title) > 300:
+            raise errors.InvalidRequest("a session needs a title of at most 300 characters")
+        items = [_agenda_motion(uow, council_id, m) for m in dict.fromkeys(agenda)]
+        items += [m.id for m in uow.motions.waiting_for_agenda(council_id) if m.id not in items]
+        session_id = uow.sessions.add(
+            council_id=council_id,
+            title=title,
+            convened_by=member_id,
+            convened_at=uow.now(),
+            status="convened",
+        )
+        for motion_id in items:
+            uow.sessions.add_item(session_id, motion_id)
+        uow.record(
+            "session.convene",
+            {"session": session_id, "council": council_id, "title": title, "agenda": items},
+            actor=str(member_id),
+        )
+        uow.commit()
+    return session_id
+
+
+def add_to_agenda(uow: UnitOfWork, member_id: int, session_id: int, motion_id: int) -> None:
+    with uow:
+        session = get(uow, session_id, lock=True)
+        authority.require(uow, member_id, CONVENE_SESSION, session.council_id)
+        if session.status == "closed":
+            raise errors.Conflict("the session is closed")
+        _agenda_motion(uow, session.council_id, motion_id)
+        try:
+            with uow.conn.begin_nested():
+                uow.sessions.add_item(session.id, motion_id)
+        except IntegrityError:
+            raise errors.Conflict("the motion is on this agenda already") from None
+        uow.record(
+            "session.agenda", {"session": session.id, "motion": motion_id}, actor=str(member_id)
+        )
+        uow.commit()
+
+
+def open_session(uow: UnitOfWork, member_id: int, session_id: int) -> None:
+    with uow:
+        session = get(uow, session_id, lock=True)
+        authority.require(uow, member_id, CONVENE_SESSION, session.council_id)
+        if session.status != "convened":
+            raise errors.Conflict(f"the session is {session.status}")
+        uow.sessions.set(session.id, status="open", opened_at=uow.now())
+        uow.record("session.open", {"session": session.id}, actor=str(member_id))
+        uow.commit()
+
+
+def close_session(uow: UnitOfWork, member_id: int, session_id: int) -> None:
+    with uow:
+        session = get(uow, session_id, lock=True)
+        authority.require(uow, member_id, CONVENE_SESSION, session.council_id)
+        if session.status != "open":
+            raise errors.Conflict(f"the session is {session.status}, not open")
+        for motion_id in uow.sessions.agenda(session.id):
+            motion = motions.get(uow, motion_id)
+            if motion.status == "voting" or any(
+                a.status == "voting" for a in uow.motions.amendments(motion.id)
+            ):
+                raise errors.Conflict(f"the vote on motion {motion.id} is still open")
+            if motion.initiative_id is not None and not motion.is_decided:
+                raise errors.Conflict(
+                    f"the council must vote on the initiative on its agenda (motion {motion.id})"
+                )
+        uow.sessions.set(session.id, status="closed", closed_at=uow.now())
+        uow.record("session.close", {"session": session.id}, actor=str(member_id))
+        uow.commit()
+
+
+def register_attendance(uow: UnitOfWork, session_id: int, member_id: int) -> None:
+    """A deputy registers their own presence; once per session."""
+    with uow:
+        session = get(uow, session_id)
+        if session.status == "closed":
+            raise errors.Conflict("the session is closed")
+        deputies = {md.holder_id for md in uow.mandates.active_in_council(session.council_id)}
+        if member_id not in deputies:
+            raise errors.NotAllowed("only the council's deputies register at its sessions")
+        try:
+            with uow.conn.begin_nested():
+                uow.sessions.attend(session.id, member_id, uow.now())
+        except IntegrityError:
+            raise errors.Conflict("your attendance is registered already") from None
+        uow.record("session.attend", {"session": session.id, "member": member_id})
+        uow.commit()
+
+
+def set_standing_orders(
+    uow: UnitOfWork,
+    member_id: int,
+    council_id: int,
+    *,
+    allows_secret_votes: bool | None = None,
+    initiative_threshold_bp: int | None = None,
+    unit_quorum: tuple[int, int] | None = None,
+) -> None:
+    """A council's standing orders (by a holder of `convene_session`): secret votes allowed,
+    the initiative threshold; and (unit id, share) the quorum of a base unit's assembly whose
+    base council this is."""
+    with uow:
+        authority.require(uow, member_id, CONVENE_SESSION, council_id)
+        values: dict[str, object] = {}
+        if allows_secret_votes is not None:
+            values["allows_secret_votes"] = allows_secret_votes
+        if initiative_threshold_bp is not None:
+            if not 0 < initiative_threshold_bp <= 10000:
+                raise errors.InvalidRequest("a threshold is between 1 and 10000 basis points")
+            values["initiative_threshold_bp"] = initiative_threshold_bp
+        if values:
+            uow.standing_orders.put(council_id=council_id, **values)
+        if unit_quorum is not None:
+            unit = uow.units.get(unit_quorum[0])
+            if unit is None or unit.council_id != council_id:
+                raise errors.InvalidRequest("the unit is not one of this council's base units")
+            if not 0 < unit_quorum[1] <= 10000:
+                raise errors.InvalidRequest("a quorum is between 1 and 10000 basis points")
+            uow.standing_orders.put(unit_id=unit.id, assembly_quorum_bp=unit_quorum[1])
+        uow.record(
+            "council.standing_orders",
+            {"council": council_id, **values, "unit_quorum": unit_quorum},
+            actor=str(member_id),
+        )
+        uow.commit()

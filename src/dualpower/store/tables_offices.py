@@ -1,0 +1,117 @@
+"""Offices and pay (DESIGN.md 2.4): the wages base units report, and the repositories of office
+terms and wages.
+
+One current wage per member (the key is the member): a unit's report replaces what it reported
+before, and a member reported by a new unit moves there. The history is in the audit log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, Column, Integer, Table, delete, func, or_, select, update
+
+from dualpower.domain.offices import OfficeTerm
+from dualpower.store import repositories
+from dualpower.store.repositories import _Repo, to_domain
+from dualpower.store.tables import _at, _fk, metadata, office_terms, offices
+
+wages = Table(
+    "wages",
+    metadata,
+    _fk("member_id", "members.id", primary_key=True),
+    _fk("unit_id", "base_units.id", index=True),
+    Column("amount", Integer, nullable=False),
+    _at("reported_at"),
+    CheckConstraint("amount >= 0", name="amount"),
+)
+
+
+class OfficeTermRepo(_Repo):
+    table, model = office_terms, OfficeTerm
+
+    def active(self, *where: Any) -> list[OfficeTerm]:
+        return self.list(office_terms.c.end_at.is_(None), *where)
+
+    def active_of_office(self, office_id: int) -> OfficeTerm | None:
+        found = self.active(office_terms.c.office_id == office_id)
+        return found[0] if found else None
+
+    def active_of_holder(self, member_id: int) -> list[OfficeTerm]:
+        return self.active(office_terms.c.holder_id == member_id)
+
+    def ever_held(self, office_id: int) -> bool:
+        query = select(office_terms.c.id).where(office_terms.c.office_id == office_id).limit(1)
+        return self.conn.execute(query).first() is not None
+
+    def end(self, term_id: int, at: datetime, reason: str) -> bool:
+        """End an active term; False when it had already ended (a concurrent end won)."""
+        result = self.conn.execute(
+            update(office_terms)
+            .where(office_terms.c.id == term_id, office_terms.c.end_at.is_(None))
+            .values(end_at=at, end_reason=reason)
+        )
+        return result.rowcount == 1
+
+    def vacated(self) -> list[int]:
+        """Offices that had a holder and have none now."""
+        ot = office_terms
+        held_now = select(ot.c.office_id).where(ot.c.end_at.is_(None))
+        query = (
+            select(ot.c.office_id)
+            .where(ot.c.office_id.not_in(held_now))
+            .group_by(ot.c.office_id)
+            .order_by(ot.c.office_id)
+        )
+        return list(self.conn.execute(query).scalars())
+
+    def of_council(self, council_id: int) -> list[OfficeTerm]:
+        query = (
+            select(office_terms)
+            .join(offices, offices.c.id == office_terms.c.office_id)
+            .where(offices.c.council_id == council_id, office_terms.c.end_at.is_(None))
+            .order_by(office_terms.c.id)
+        )
+        return [to_domain(OfficeTerm, row) for row in self.conn.execute(query)]
+
+
+class WageRepo:
+    """Current wages, one a member."""
+
+    def __init__(self, conn: Any):
+        self.conn = conn
+
+    def replace_unit(self, unit_id: int, amounts: dict[int, int], at: datetime) -> None:
+        """The unit's report replaces its previous one; a member it names moves to it."""
+        members = list(amounts)
+        self.conn.execute(
+            delete(wages).where(or_(wages.c.unit_id == unit_id, wages.c.member_id.in_(members)))
+        )
+        if amounts:
+            self.conn.execute(
+                wages.insert(),
+                [
+                    {"member_id": m, "unit_id": unit_id, "amount": a, "reported_at": at}
+                    for m, a in amounts.items()
+                ],
+            )
+
+    def amounts(self, unit_ids: Iterable[int] | None = None) -> list[int]:
+        """Every current wage, or those reported by these units."""
+        query = select(wages.c.amount)
+        if unit_ids is not None:
+            query = query.where(wages.c.unit_id.in_(list(unit_ids)))
+        return list(self.conn.execute(query).scalars())
+
+    def by_unit(self) -> dict[int, tuple[int, datetime | None]]:
+        """Unit id -> (members reported, when last reported)."""
+        query = select(wages.c.unit_id, func.count(), func.max(wages.c.reported_at)).group_by(
+            wages.c.unit_id
+        )
+        return {u: (n, repositories.as_utc(at)) for u, n, at in self.conn.execute(query)}
+
+
+repositories.REPOSITORIES["office_terms"] = OfficeTermRepo
+repositories.REPOSITORIES["wages"] = WageRepo

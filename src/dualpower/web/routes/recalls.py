@@ -1,0 +1,178 @@
+"""Recall at the first demand (DESIGN.md 2.2): open a petition, sign, withdraw, watch it live."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from dualpower.domain.errors import DomainError, NotFound
+from dualpower.domain.recall import UNDECIDED
+from dualpower.services import recall, views
+from dualpower.web.deps import (
+    CSRF_FIELD,
+    ApiMember,
+    LoggedIn,
+    Session,
+    SystemDep,
+    check_csrf,
+    render,
+)
+from dualpower.web.errors import status_of
+from dualpower.web.live import broadcaster, event_stream
+from dualpower.web.schemas import PetitionPublic, RecallCreate
+
+api = APIRouter(tags=["recalls"])
+pages = APIRouter(include_in_schema=False)
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such petition."}}
+REFUSED: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not logged in."},
+    403: {"description": "Not an elector of this seat's electorate."},
+    409: {"description": "Already signed (or not signed), or the petition is decided."},
+    **NOT_FOUND,
+}
+
+
+def _public(state: recall.PetitionState) -> PetitionPublic:
+    return PetitionPublic.model_validate(state, from_attributes=True)
+
+
+@api.post(
+    "/recalls",
+    response_model=PetitionPublic,
+    status_code=201,
+    responses={
+        401: {"description": "Not logged in."},
+        403: {"description": "Not an elector of this seat's electorate."},
+        404: {"description": "No such mandate."},
+        409: {"description": "The mandate has ended, or a petition against it is undecided."},
+    },
+)
+def api_open(body: RecallCreate, member: ApiMember, system: SystemDep) -> PetitionPublic:
+    """Open a recall petition against a mandate of your electorate; no reason is asked."""
+    return _public(recall.open_recall(system.uow(), body.mandate_id, member.id))
+
+
+@api.get("/recalls/{petition_id}", response_model=PetitionPublic, responses=NOT_FOUND)
+def api_petition(petition_id: int, system: SystemDep) -> PetitionPublic:
+    return _public(recall.petition_state(system.reader(), petition_id))
+
+
+@api.post("/recalls/{petition_id}/signatures", response_model=PetitionPublic, responses=REFUSED)
+def api_sign(petition_id: int, member: ApiMember, system: SystemDep) -> PetitionPublic:
+    """Sign; the signature that reaches the threshold decides the petition at once."""
+    return _public(recall.sign_recall(system.uow(), petition_id, member.id))
+
+
+@api.delete("/recalls/{petition_id}/signatures", response_model=PetitionPublic, responses=REFUSED)
+def api_withdraw(petition_id: int, member: ApiMember, system: SystemDep) -> PetitionPublic:
+    """Withdraw your signature while the petition is open."""
+    return _public(recall.withdraw_signature(system.uow(), petition_id, member.id))
+
+
+@api.get(
+    "/recalls/{petition_id}/events",
+    response_class=Response,
+    responses={200: {"content": {"text/event-stream": {}}}, **NOT_FOUND},
+)
+def api_events(petition_id: int, request: Request, system: SystemDep) -> Response:
+    """Server-sent events: `petition` with the current count and status, then at each change,
+    until the petition is decided."""
+
+    def read() -> dict[str, Any]:
+        return _public(recall.petition_state(system.reader(), petition_id)).model_dump()
+
+    read()  # 404 before the stream starts
+    live = broadcaster(request)
+    return event_stream(
+        live.stream(("recall", petition_id), "petition", read, _is_final),
+    )
+
+
+def _is_final(state: dict[str, Any]) -> bool:
+    return state["status"] not in UNDECIDED
+
+
+# Pages
+
+
+def _viewer(request: Request) -> int | None:
+    session = getattr(request.state, "session", None)
+    return session.member.id if session else None
+
+
+def _page(request: Request, system: SystemDep, petition_id: int, **extra: Any) -> Response:
+    view = views.petition(system.reader(), petition_id, _viewer(request))
+    status = extra.pop("status", 200)
+    context = {"petition": view, "error": None} | extra
+    return render(request, "recalls/page.html", context, status_code=status)
+
+
+@pages.get("/recalls")
+def petitions_page(request: Request, session: Session, system: SystemDep) -> Response:
+    return render(request, "recalls/list.html", {"petitions": views.petitions(system.reader())})
+
+
+@pages.get("/recalls/{petition_id}")
+def petition_page(
+    request: Request, petition_id: int, session: Session, system: SystemDep
+) -> Response:
+    return _page(request, system, petition_id)
+
+
+@pages.post("/recalls")
+def petition_open(
+    request: Request,
+    session: LoggedIn,
+    system: SystemDep,
+    mandate_id: Annotated[int, Form()],
+    csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
+) -> Response:
+    """The "recall" button beside a deputy: opens the petition and shows it."""
+    check_csrf(session.csrf_token, csrf_token)
+    state = recall.open_recall(system.uow(), mandate_id, session.member.id)
+    return RedirectResponse(f"/recalls/{state.id}", status_code=303)
+
+
+def _act(request: Request, system: SystemDep, petition_id: int, act: Any) -> Response:
+    try:
+        act()
+    except DomainError as error:
+        if isinstance(error, NotFound):
+            raise
+        return _page(request, system, petition_id, error=error.message, status=status_of(error))
+    return RedirectResponse(f"/recalls/{petition_id}", status_code=303)
+
+
+@pages.post("/recalls/{petition_id}/sign")
+def petition_sign(
+    request: Request,
+    petition_id: int,
+    session: LoggedIn,
+    system: SystemDep,
+    csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
+) -> Response:
+    check_csrf(session.csrf_token, csrf_token)
+    member = session.member.id
+    return _act(
+        request, system, petition_id, lambda: recall.sign_recall(system.uow(), petition_id, member)
+    )
+
+
+@pages.post("/recalls/{petition_id}/withdraw")
+def petition_withdraw(
+    request: Request,
+    petition_id: int,
+    session: LoggedIn,
+    system: SystemDep,
+    csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
+) -> Response:
+    check_csrf(session.csrf_token, csrf_token)
+    member = session.member.id
+    return _act(
+        request,
+        system,
+        petition_id,
+        lambda: recall.withdraw_signature(system.uow(), petition_id, member),
+    )

@@ -1,0 +1,159 @@
+"""The dual power register: authorities, directives, councils' stances, and for the caller
+whether a directive binds them (the Order No. 1 rule)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from dualpower.domain.errors import DomainError, InvalidRequest, NotFound
+from dualpower.services import register as reg
+from dualpower.web.deps import (
+    CSRF_FIELD,
+    ApiMember,
+    LoggedIn,
+    Session,
+    SystemDep,
+    check_csrf,
+    render,
+)
+from dualpower.web.errors import status_of
+from dualpower.web.schemas_register import (
+    AuthorityCreate,
+    AuthorityPublic,
+    BindingPublic,
+    Created,
+    DirectiveCreate,
+    DirectiveDetailPublic,
+    DirectivePublic,
+    StanceCreate,
+)
+
+api = APIRouter(tags=["register"])
+pages = APIRouter(include_in_schema=False)
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such directive."}}
+REFUSED: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not logged in."},
+    403: {"description": "No office of that council carrying record_directive."},
+    422: {"description": "Invalid request."},
+}
+
+
+@api.get("/directives", response_model=list[DirectivePublic])
+def api_directives(system: SystemDep) -> list[dict[str, Any]]:
+    """Every directive of every authority, oldest first; `issued_on` as the source gives it."""
+    return reg.directives(system.reader())
+
+
+@api.get("/directives/{directive_id}", response_model=DirectiveDetailPublic, responses=NOT_FOUND)
+def api_directive(directive_id: int, system: SystemDep) -> dict[str, Any]:
+    """A directive with each council's current stance and every stance's history."""
+    return reg.directive(system.reader(), directive_id)
+
+
+@api.get(
+    "/directives/{directive_id}/binding",
+    response_model=BindingPublic,
+    responses={401: {"description": "Not logged in."}, **NOT_FOUND},
+)
+def api_binding(directive_id: int, member: ApiMember, system: SystemDep) -> dict[str, Any]:
+    """Does the directive bind the caller? Not when a council on the path from their unit's
+    council up to the chief council countermanded it: `because` names each (nearest first)."""
+    return reg.binding_for(system.reader(), directive_id, member.id)
+
+
+@api.get("/authorities", response_model=list[AuthorityPublic])
+def api_authorities(system: SystemDep) -> list[dict[str, Any]]:
+    return reg.authorities(system.reader())
+
+
+@api.post("/authorities", response_model=Created, status_code=201, responses=REFUSED)
+def api_record_authority(body: AuthorityCreate, member: ApiMember, system: SystemDep) -> Created:
+    """Record an authority (the caller needs record_directive in `council_id`)."""
+    cmd = reg.RecordAuthority(**body.model_dump())
+    return Created(id=reg.record_authority(system.uow(), cmd, reg.Actor(member.id)))
+
+
+@api.post("/directives", response_model=Created, status_code=201, responses=REFUSED)
+def api_record_directive(body: DirectiveCreate, member: ApiMember, system: SystemDep) -> Created:
+    """Record a directive (the caller needs record_directive in `council_id`)."""
+    cmd = reg.RecordDirective(**body.model_dump())
+    return Created(id=reg.record_directive(system.uow(), cmd, reg.Actor(member.id)))
+
+
+@api.post(
+    "/directives/{directive_id}/stances",
+    response_model=Created,
+    status_code=201,
+    responses={**REFUSED, **NOT_FOUND, 409: {"description": "A concurrent stance won."}},
+)
+def api_take_stance(
+    directive_id: int, body: StanceCreate, member: ApiMember, system: SystemDep
+) -> Created:
+    """A council's new stance; it supersedes the council's previous one (kept in history)."""
+    cmd = reg.TakeStance(directive_id, **body.model_dump())
+    return Created(id=reg.take_stance(system.uow(), cmd, reg.Actor(member.id)))
+
+
+@pages.get("/directives")
+def directives_page(request: Request, session: Session, system: SystemDep) -> Response:
+    return render(request, "register/list.html", {"directives": reg.directives(system.reader())})
+
+
+def _page(request: Request, system: SystemDep, directive_id: int, **extra: Any) -> Response:
+    session = getattr(request.state, "session", None)
+    view = reg.directive(system.reader(), directive_id)
+    binding = recording = None
+    if session is not None:
+        binding = reg.binding_for(system.reader(), directive_id, session.member.id)
+        recording = reg.recording_councils(system.reader(), session.member.id)
+    status = extra.pop("status", 200)
+    context = {
+        "directive": view,
+        "binding": binding,
+        "recording": recording,
+        "error": None,
+        "kinds": KIND_LABELS,
+    } | extra
+    return render(request, "register/page.html", context, status_code=status)
+
+
+KIND_LABELS = {
+    "endorse": "endorse",
+    "support_conditionally": "support in so far as",
+    "countermand": "countermand",
+}
+
+
+@pages.get("/directives/{directive_id}")
+def directive_page(
+    request: Request, directive_id: int, session: Session, system: SystemDep
+) -> Response:
+    return _page(request, system, directive_id)
+
+
+@pages.post("/directives/{directive_id}/stances")
+def stance_form(
+    request: Request,
+    directive_id: int,
+    session: LoggedIn,
+    system: SystemDep,
+    council_id: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "",
+    conditions: Annotated[str, Form()] = "",
+    counter_order: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
+) -> Response:
+    check_csrf(session.csrf_token, csrf_token)
+    try:
+        if not council_id.isdigit():
+            raise InvalidRequest("choose the council whose stance this is")
+        cmd = reg.TakeStance(directive_id, int(council_id), kind, conditions, counter_order)
+        reg.take_stance(system.uow(), cmd, reg.Actor(session.member.id))
+    except DomainError as error:
+        if isinstance(error, NotFound):
+            raise
+        return _page(request, system, directive_id, error=error.message, status=status_of(error))
+    return RedirectResponse(f"/directives/{directive_id}#stances", status_code=303)

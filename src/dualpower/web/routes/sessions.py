@@ -1,0 +1,289 @@
+"""Councils at work: motions and roll-calls, sessions with their minutes, instructions and their
+breaches (with the one-step recall), initiatives and their path."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from dualpower.services import initiatives, instructions, motions, sessions, views_sessions
+from dualpower.web.deps import (
+    CSRF_FIELD,
+    ApiMember,
+    LoggedIn,
+    Session,
+    SystemDep,
+    check_csrf,
+    render,
+)
+from dualpower.web.schemas import PetitionPublic
+from dualpower.web.schemas_sessions import (
+    AgendaItemCreate,
+    Created,
+    DecisionPublic,
+    InstructionCreate,
+    MotionCreate,
+    SessionCreate,
+    TakeUp,
+    VoteCast,
+    VoteCreate,
+)
+
+api = APIRouter(tags=["sessions"])
+pages = APIRouter(include_in_schema=False)
+AUTH: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not logged in."},
+    403: {"description": "Not allowed for the caller."},
+    404: {"description": "No such thing."},
+    409: {"description": "The act clashes with the current state."},
+}
+Csrf = Annotated[str, Form(alias=CSRF_FIELD)]
+
+
+# -- API: motions and votes --------------------------------------------------------------------
+
+
+@api.post("/motions", response_model=Created, status_code=201, responses=AUTH)
+def api_draft(body: MotionCreate, member: ApiMember, system: SystemDep) -> Created:
+    """Draft a motion: a member in their own unit, a deputy in their own council."""
+    cmd = motions.DraftMotion(**body.model_dump())
+    return Created(id=motions.draft_motion(system.uow(), member.id, cmd))
+
+
+@api.get("/motions/{motion_id}", responses=AUTH)
+def api_motion(motion_id: int, system: SystemDep) -> dict[str, Any]:
+    """A motion with its amendments, roll-call, instructions and breaches."""
+    return views_sessions.motion(system.reader(), motion_id)
+
+
+@api.post("/motions/{motion_id}/vote/open", responses=AUTH)
+def api_open_vote(motion_id: int, member: ApiMember, system: SystemDep) -> dict[str, Any]:
+    """Open the vote: in a council, its chair in an open, quorate session; in a unit, any
+    member (calling the assembly's vote)."""
+    motions.open_vote(system.uow(), motion_id, member.id)
+    return views_sessions.motion(system.reader(), motion_id)
+
+
+@api.post("/motions/{motion_id}/votes", response_model=VoteCast, status_code=201, responses=AUTH)
+def api_vote(motion_id: int, body: VoteCreate, member: ApiMember, system: SystemDep) -> VoteCast:
+    """Cast your vote (once): yes, no or abstain."""
+    receipt = motions.cast_vote(system.uow(), motion_id, member.id, body.position)
+    return VoteCast(motion_id=motion_id, position=body.position, receipt=receipt)
+
+
+@api.post("/motions/{motion_id}/vote/close", response_model=DecisionPublic, responses=AUTH)
+def api_close_vote(motion_id: int, member: ApiMember, system: SystemDep) -> Any:
+    return motions.close_vote(system.uow(), motion_id, member.id)
+
+
+@api.post("/motions/{motion_id}/send-up", response_model=Created, status_code=201, responses=AUTH)
+def api_send_up(motion_id: int, member: ApiMember, system: SystemDep) -> Created:
+    """The unit sends up a motion its assembly adopted: it becomes an initiative."""
+    return Created(id=initiatives.send_up(system.uow(), motion_id, member.id))
+
+
+# -- API: sessions -----------------------------------------------------------------------------
+
+
+@api.post(
+    "/councils/{council_id}/sessions", response_model=Created, status_code=201, responses=AUTH
+)
+def api_convene(
+    council_id: int, body: SessionCreate, member: ApiMember, system: SystemDep
+) -> Created:
+    sid = sessions.convene_session(system.uow(), member.id, council_id, body.title, body.agenda)
+    return Created(id=sid)
+
+
+@api.get("/councils/{council_id}/sessions", responses=AUTH)
+def api_sessions(council_id: int, system: SystemDep) -> list[dict[str, Any]]:
+    return views_sessions.sessions_of(system.reader(), council_id)
+
+
+@api.get("/sessions/{session_id}", responses=AUTH)
+def api_session(session_id: int, system: SystemDep) -> dict[str, Any]:
+    """The session: agenda, attendance, quorum and its minutes (generated from the record)."""
+    return views_sessions.session(system.reader(), session_id)
+
+
+@api.post("/sessions/{session_id}/open", status_code=204, responses=AUTH)
+def api_open_session(session_id: int, member: ApiMember, system: SystemDep) -> Response:
+    sessions.open_session(system.uow(), member.id, session_id)
+    return Response(status_code=204)
+
+
+@api.post("/sessions/{session_id}/close", status_code=204, responses=AUTH)
+def api_close_session(session_id: int, member: ApiMember, system: SystemDep) -> Response:
+    sessions.close_session(system.uow(), member.id, session_id)
+    return Response(status_code=204)
+
+
+@api.post("/sessions/{session_id}/attendance", status_code=204, responses=AUTH)
+def api_attend(session_id: int, member: ApiMember, system: SystemDep) -> Response:
+    """Register your own attendance (deputies of the council; once)."""
+    sessions.register_attendance(system.uow(), session_id, member.id)
+    return Response(status_code=204)
+
+
+@api.post("/sessions/{session_id}/agenda", status_code=204, responses=AUTH)
+def api_agenda(
+    session_id: int, body: AgendaItemCreate, member: ApiMember, system: SystemDep
+) -> Response:
+    sessions.add_to_agenda(system.uow(), member.id, session_id, body.motion_id)
+    return Response(status_code=204)
+
+
+# -- API: instructions, breaches, initiatives --------------------------------------------------
+
+
+@api.post("/instructions", response_model=Created, status_code=201, responses=AUTH)
+def api_instruct(body: InstructionCreate, member: ApiMember, system: SystemDep) -> Created:
+    """Draft an instruction motion; `id` is that motion's: it takes force when adopted."""
+    motion_id = instructions.propose_instruction(
+        system.uow(), member.id, body.unit_id, body.council_id, body.motion_id, body.position
+    )
+    return Created(id=motion_id)
+
+
+@api.get("/breaches/{breach_id}", responses=AUTH)
+def api_breach(breach_id: int, system: SystemDep) -> dict[str, Any]:
+    return views_sessions.breach(system.reader(), breach_id)
+
+
+@api.post(
+    "/breaches/{breach_id}/recall", response_model=PetitionPublic, status_code=201, responses=AUTH
+)
+def api_breach_recall(breach_id: int, member: ApiMember, system: SystemDep) -> Any:
+    """Open a recall petition against the deputy who broke the instruction (or sign the one
+    already open)."""
+    return instructions.recall_for_breach(system.uow(), breach_id, member.id)
+
+
+@api.get("/initiatives", responses=AUTH)
+def api_initiatives(system: SystemDep) -> list[dict[str, Any]]:
+    return views_sessions.initiatives(system.reader())
+
+
+@api.get("/initiatives/{initiative_id}", responses=AUTH)
+def api_initiative(initiative_id: int, system: SystemDep) -> dict[str, Any]:
+    """The initiative with its path and support level by level."""
+    return views_sessions.initiative(system.reader(), initiative_id)
+
+
+@api.post(
+    "/initiatives/{initiative_id}/take-up", response_model=Created, status_code=201, responses=AUTH
+)
+def api_take_up(initiative_id: int, body: TakeUp, member: ApiMember, system: SystemDep) -> Created:
+    return Created(id=initiatives.take_up(system.uow(), initiative_id, body.unit_id, member.id))
+
+
+# -- pages ---------------------------------------------------------------------------------------
+
+
+def _viewer(session: Any) -> int | None:
+    return session.member.id if session else None
+
+
+def _back(path: str) -> Response:
+    return RedirectResponse(path, status_code=303)
+
+
+@pages.get("/motions/{motion_id}")
+def motion_page(request: Request, motion_id: int, session: Session, system: SystemDep) -> Response:
+    view = views_sessions.motion(system.reader(), motion_id, _viewer(session))
+    return render(request, "sessions/motion.html", {"motion": view})
+
+
+@pages.post("/motions/{motion_id}/vote")
+def motion_vote(
+    motion_id: int,
+    session: LoggedIn,
+    system: SystemDep,
+    csrf_token: Csrf = "",
+    position: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(session.csrf_token, csrf_token)
+    motions.cast_vote(system.uow(), motion_id, session.member.id, position)
+    return _back(f"/motions/{motion_id}")
+
+
+@pages.post("/motions/{motion_id}/call")
+def motion_call(
+    motion_id: int, session: LoggedIn, system: SystemDep, csrf_token: Csrf = ""
+) -> Response:
+    check_csrf(session.csrf_token, csrf_token)
+    motions.open_vote(system.uow(), motion_id, session.member.id)
+    return _back(f"/motions/{motion_id}")
+
+
+@pages.post("/motions/{motion_id}/close")
+def motion_close(
+    motion_id: int, session: LoggedIn, system: SystemDep, csrf_token: Csrf = ""
+) -> Response:
+    check_csrf(session.csrf_token, csrf_token)
+    motions.close_vote(system.uow(), motion_id, session.member.id)
+    return _back(f"/motions/{motion_id}")
+
+
+@pages.get("/sessions/{session_id}")
+def session_page(
+    request: Request, session_id: int, session: Session, system: SystemDep
+) -> Response:
+    view = views_sessions.session(system.reader(), session_id)
+    viewer = _viewer(session)
+    context = {
+        "session": view,
+        "can_attend": viewer in view["deputy_ids"]
+        and viewer not in {p["id"] for p in view["present"]}
+        and view["status"] != "closed",
+    }
+    return render(request, "sessions/session.html", context)
+
+
+@pages.post("/sessions/{session_id}/attendance")
+def session_attend(
+    session_id: int, session: LoggedIn, system: SystemDep, csrf_token: Csrf = ""
+) -> Response:
+    check_csrf(session.csrf_token, csrf_token)
+    sessions.register_attendance(system.uow(), session_id, session.member.id)
+    return _back(f"/sessions/{session_id}")
+
+
+@pages.get("/councils/{council_id}/sessions")
+def council_sessions_page(
+    request: Request, council_id: int, session: Session, system: SystemDep
+) -> Response:
+    listed = views_sessions.sessions_of(system.reader(), council_id)
+    found = views_sessions.motions_of(system.reader(), council_id=council_id)
+    return render(
+        request,
+        "sessions/council.html",
+        {"council_id": council_id, "sessions": listed, "motions": found},
+    )
+
+
+@pages.get("/initiatives/{initiative_id}")
+def initiative_page(
+    request: Request, initiative_id: int, session: Session, system: SystemDep
+) -> Response:
+    view = views_sessions.initiative(system.reader(), initiative_id)
+    return render(request, "sessions/initiative.html", {"initiative": view})
+
+
+@pages.get("/breaches/{breach_id}")
+def breach_page(request: Request, breach_id: int, session: Session, system: SystemDep) -> Response:
+    view = views_sessions.breach(system.reader(), breach_id, _viewer(session))
+    return render(request, "sessions/breach.html", {"breach": view, "petition": None})
+
+
+@pages.post("/breaches/{breach_id}/recall")
+def breach_recall(
+    request: Request, breach_id: int, session: LoggedIn, system: SystemDep, csrf_token: Csrf = ""
+) -> Response:
+    """The one step from a breach to a recall petition (opened, or signed if open already)."""
+    check_csrf(session.csrf_token, csrf_token)
+    petition = instructions.recall_for_breach(system.uow(), breach_id, session.member.id)
+    view = views_sessions.breach(system.reader(), breach_id, session.member.id)
+    return render(request, "sessions/breach.html", {"breach": view, "petition": petition})

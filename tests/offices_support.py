@@ -1,0 +1,71 @@
+"""Offices on the small federation (tests/factories.py): wages reported for every unit, and the
+North Council's chair, credentials committee and electoral commission, founded and filled.
+
+Wages: Forge 100..1200 (12 members), Barracks 50..400 (8), Mill 200..2400 (12), Farm 80..640
+(8); the federation's median of those 40 is WAGE_MEDIAN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dualpower.domain import capabilities as caps
+from dualpower.domain.offices import median
+from dualpower.services import offices
+from dualpower.services.offices import OPERATOR_CALLER, FoundingOfficeVote
+from factories import UNITS, Small, username
+
+STEPS = {"Forge": 100, "Barracks": 50, "Mill": 200, "Farm": 80}
+ALL_WAGES = [STEPS[n] * i for n, _, _, _, size in UNITS for i in range(1, size + 1)]
+WAGE_MEDIAN = median(ALL_WAGES)
+NORTH_UNITS = ("Forge", "Barracks")
+NORTH_MEDIAN = median(
+    [STEPS[n] * i for n, _, _, _, s in UNITS if n in NORTH_UNITS for i in range(1, s + 1)]
+)
+
+
+@dataclass
+class Offices:
+    fed: Small
+    office: dict[str, int] = field(default_factory=dict)  # name -> id (North Council)
+    holder: dict[str, int] = field(default_factory=dict)  # name -> member id
+    deputies: list[int] = field(default_factory=list)  # North Council's deputies
+
+
+def report_all_wages(fed: Small) -> None:
+    for name, _, _, _, size in UNITS:
+        wages = {fed.members[username(name, i)]: STEPS[name] * i for i in range(1, size + 1)}
+        offices.report_wages(fed.system.uow(), fed.units[name], wages, OPERATOR_CALLER)
+
+
+def north_deputies(fed: Small) -> list[int]:
+    with fed.system.uow() as uow:
+        return sorted(
+            md.holder_id for md in uow.mandates.active_in_council(fed.councils["North Council"])
+        )
+
+
+def setup_offices(fed: Small, *, stipend: int | None = None) -> Offices:
+    """Report wages; found the North Council's offices, one deputy each."""
+    report_all_wages(fed)
+    north = fed.councils["North Council"]
+    out = Offices(fed, deputies=north_deputies(fed))
+    pay_each = WAGE_MEDIAN if stipend is None else stipend
+    plan = (
+        ("chair", (caps.CONVENE_SESSION,), 0),
+        ("credentials committee", (caps.VERIFY_MEMBERS, caps.REPORT_WAGES), 1),
+        ("electoral commission", (caps.RUN_ELECTION,), 2),
+    )
+    for name, capabilities, _ in plan:
+        out.office[name] = offices.create_office(
+            fed.system.uow(), north, name, capabilities, pay_each or 0, by="founding"
+        )
+    for name, _, who in plan:
+        office_id = out.office[name]
+        holder = out.deputies[who]
+        ballots = [(d, [0]) for d in out.deputies]
+        offices.found_office_holder(
+            fed.system.uow(), FoundingOfficeVote(office_id, [holder], ballots)
+        )
+        out.holder[name] = holder
+    return out

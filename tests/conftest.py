@@ -21,9 +21,7 @@ BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 def _admin_engine():  # type: ignore[no-untyped-def]
     assert PG_URL is not None
-    return create_engine(
-        make_url(PG_URL).set(database="postgres"), isolation_level="AUTOCOMMIT"
-    )
+    return create_engine(make_url(PG_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
 
 
 @pytest.fixture(scope="session")
@@ -62,7 +60,9 @@ def _fresh_url(backend: str, tmp_path: Path, template: str | None) -> Iterator[s
 
 
 @pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path, pg_template: str | None) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, pg_template: str | None
+) -> Iterator[str]:
     """A URL of an empty, migrated database: SQLite, and PostgreSQL when available."""
     yield from _fresh_url(request.param, tmp_path, pg_template)
 

@@ -87,7 +87,9 @@ def _serve(sys_, host: str, port: int) -> None:  # type: ignore[no-untyped-def]
     from dualpower.web.app import create_app
 
     typer.echo(f"serving on http://{host}:{port}/")
-    uvicorn.run(create_app(sys_), host=host, port=port, log_level="warning")
+    uvicorn.run(
+        create_app(sys_), host=host, port=port, log_level="warning", timeout_graceful_shutdown=5
+    )
 
 
 @app.command()

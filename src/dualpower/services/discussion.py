@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from dualpower.domain import discussion as rules
 from dualpower.domain import errors
-from dualpower.domain.events import Notified
+from dualpower.services.notify import notify
 from dualpower.store import tables as t
 from dualpower.store import tables_discussion as d
 from dualpower.store.uow import UnitOfWork
@@ -98,19 +98,11 @@ def subject_title(uow: UnitOfWork, kind: str, subject_id: int) -> str:
 # -- people --------------------------------------------------------------------------------------
 
 
-def tell(uow: UnitOfWork, member_ids: set[int] | list[int], kind: str, subject: str, link: str):  # type: ignore[no-untyped-def]
-    """An in-app notification each (and mail after commit), for this topic's own kinds."""
-    ids = tuple(sorted(set(member_ids)))
-    if not ids:
-        return
-    at = uow.now()
-    uow.notifications.add_many(
-        [
-            {"member_id": i, "kind": kind, "subject": subject[:300], "link": link, "created_at": at}
-            for i in ids
-        ]
-    )
-    uow.emit(Notified(ids, kind, subject, link))
+def tell(
+    uow: UnitOfWork, member_ids: set[int] | list[int], kind: str, subject: str, link: str
+) -> None:
+    """An in-app notification each (and mail after commit)."""
+    notify(uow, member_ids, kind, subject, link)
 
 
 def deputies_of_faction(uow: UnitOfWork, faction_id: int) -> set[int]:

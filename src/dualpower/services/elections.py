@@ -51,8 +51,20 @@ class OpenElection:
 def electors(uow: UnitOfWork, electorate: Electorate) -> set[int]:
     """Member ids entitled to vote for this electorate's seats, now."""
     if electorate.kind == "unit":
-        return {m.id for m in uow.members.of_unit(electorate.source_id)}
-    return {m.holder_id for m in uow.mandates.active_in_council(electorate.source_id)}
+        return uow.members.ids_of_unit(electorate.source_id)
+    return uow.mandates.holders_in_council(electorate.source_id)
+
+
+def is_elector_of(uow: UnitOfWork, election: Election, member_id: int) -> bool:
+    """Whether one member may vote in this election now: a one-row question, not the roll."""
+    if election.office_id is not None:
+        office = office_terms.get_office(uow, election.office_id)
+        return uow.mandates.holds_seat_in(member_id, office.council_id)
+    electorate = uow.electorates.get(election.electorate_id or 0)
+    assert electorate is not None
+    if electorate.kind == "unit":
+        return uow.members.current_unit_id(member_id) == electorate.source_id
+    return uow.mandates.holds_seat_in(member_id, electorate.source_id)
 
 
 def electors_of(uow: UnitOfWork, election: Election) -> set[int]:
@@ -168,6 +180,8 @@ def nominate_in(
 ) -> int:
     if election.status != "open":
         raise errors.Conflict("the election is closed")
+    if election.kind == "recall":
+        raise errors.InvalidRequest("a recall vote has no candidates")
     if election.office_id is not None:
         office_terms.check_candidate(
             uow, office_terms.get_office(uow, election.office_id), member_id
@@ -263,7 +277,7 @@ def cast_in(
     second ballot from the same voter, also when both arrive at once."""
     _check_window(uow, election)
     if eligible is None:
-        eligible = electors_of(uow, election)
+        eligible = {voter_id} if is_elector_of(uow, election, voter_id) else set()
     if candidate_ids is None:
         candidate_ids = {c.id for c in uow.elections.candidates(election.id)}
     took_part, ballot = _ballot_rows(uow, election, voter_id, choices, eligible, candidate_ids)

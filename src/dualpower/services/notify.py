@@ -16,12 +16,20 @@ KINDS = (
     "recalled",
     "instruction_breach",
     "initiative",
+    "comment_reply",
+    "faction_statement",
+    "report_panel",
+    "report_referred",
+    "report_decided",
 )
 
 
 def notify(uow: UnitOfWork, member_ids: Iterable[int], kind: str, subject: str, link: str) -> None:
     assert kind in KINDS, kind
     ids = tuple(sorted(set(member_ids)))
+    if not ids:
+        return
+    subject = subject[:300]
     at = uow.now()
     uow.notifications.add_many(
         [

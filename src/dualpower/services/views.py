@@ -15,15 +15,16 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from dualpower.domain import errors
+from dualpower.domain import alignment, errors
 from dualpower.domain.model import Council, Election, Electorate, Mandate, RecallPetition
 from dualpower.domain.recall import UNDECIDED
-from dualpower.services.elections import RANKED, REFERENDUM, electors
+from dualpower.services import office_terms
+from dualpower.services.elections import RANKED, REFERENDUM, electors, electors_of
 from dualpower.services.recall import petition_state
 from dualpower.store import tables
 from dualpower.store.uow import UnitOfWork
 
-NO_FACTION = "no faction"
+NO_FACTION = alignment.NO_FACTION
 NEUTRAL_COLOUR = "#6b7280"
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$")
 
@@ -105,12 +106,7 @@ def _mandates(look: _Lookup, mandates: list[Mandate]) -> list[dict[str, Any]]:
 
 def _composition(look: _Lookup, mandates: list[Mandate]) -> tuple[dict[str, int], str | None]:
     counts = Counter(look.faction_name(md.faction_id) or NO_FACTION for md in mandates)
-    ordered = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    filled = sum(ordered.values())
-    majority = next(
-        (name for name, n in ordered.items() if name != NO_FACTION and 2 * n > filled), None
-    )
-    return ordered, majority
+    return alignment.ordered(counts), alignment.majority(counts)
 
 
 def _council(look: _Lookup, council: Council, active: list[Mandate]) -> dict[str, Any]:
@@ -362,6 +358,12 @@ def _candidates(look: _Lookup, election_id: int) -> list[dict[str, Any]]:
     ]
 
 
+def election_method(uow: UnitOfWork, election_id: int) -> str:
+    """Only the counting method (what a ballot's body must hold); 404 if there is none."""
+    with uow:
+        return _get_election(uow, election_id).method
+
+
 def election(uow: UnitOfWork, election_id: int, viewer_id: int | None = None) -> dict[str, Any]:
     """An election with its candidates, turnout so far and, for a recall vote, whose mandate
     it decides; with a viewer, whether they may vote, have voted, may stand."""
@@ -369,8 +371,7 @@ def election(uow: UnitOfWork, election_id: int, viewer_id: int | None = None) ->
         look = _Lookup(uow)
         found = _get_election(uow, election_id)
         out = _election(look, found) | {"candidates": _candidates(look, election_id)}
-        electorate = look.electorates.get(found.electorate_id or 0)
-        eligible = electors(uow, electorate) if electorate else set()
+        eligible = electors_of(uow, found)
         is_elector = viewer_id is not None and viewer_id in eligible
         is_candidate = any(c["member_id"] == viewer_id for c in out["candidates"])
         out |= _turnout(uow, election_id, len(eligible))
@@ -403,8 +404,7 @@ def turnout(uow: UnitOfWork, election_id: int) -> dict[str, Any]:
     """How many have voted of how many electors, and the election's status (for live pages)."""
     with uow:
         found = _get_election(uow, election_id)
-        electorate = uow.electorates.get(found.electorate_id or 0)
-        size = len(electors(uow, electorate)) if electorate else 0
+        size = len(electors_of(uow, found))
         return {"election_id": election_id, "status": found.status} | _turnout(
             uow, election_id, size
         )
@@ -417,9 +417,35 @@ def _recall_of(look: _Lookup, election: Election) -> dict[str, Any] | None:
     petition = look.uow.recalls.by_vote_election(election.id)
     if petition is None:
         return None
-    mandate = look.uow.mandates.get(petition.mandate_id)
+    return {"petition_id": petition.id} | _petition_target(look, petition)
+
+
+def _petition_target(look: _Lookup, petition: RecallPetition) -> dict[str, Any]:
+    """What a petition is against: a deputy's mandate, or an official's office term."""
+    if petition.office_term_id is not None:
+        term = look.uow.office_terms.get(petition.office_term_id)
+        assert term is not None
+        office = look.uow.offices.get(term.office_id)
+        assert office is not None
+        holder = look.members({term.holder_id}).get(term.holder_id)
+        council = look.councils[office.council_id]
+        name = holder.display_name if holder else ""
+        # Shaped like a mandate, so the petition pages read the same for deputies and officials.
+        return {
+            "mandate": {
+                "holder_id": term.holder_id,
+                "holder_name": f"{name} ({office.name})",
+                "faction": None,
+                "council_id": council.id,
+                "council_name": council.name,
+                "electorate": {"kind": "council", "id": council.id, "name": council.name},
+                "office": office.name,
+            },
+            "office_term": {"id": term.id, "office": office.name, "council_id": council.id},
+        }
+    mandate = look.uow.mandates.get(petition.mandate_id or 0)
     assert mandate is not None
-    return {"petition_id": petition.id, "mandate": _mandate(look, mandate, detail=True)}
+    return {"mandate": _mandate(look, mandate, detail=True), "office_term": None}
 
 
 def published_ballots(uow: UnitOfWork, election_id: int) -> list[dict[str, Any]]:
@@ -501,14 +527,20 @@ def petition(uow: UnitOfWork, petition_id: int, viewer_id: int | None = None) ->
     with uow:
         look = _Lookup(uow)
         found = uow.recalls.get(petition_id)
-        mandate = uow.mandates.get(state.mandate_id)
-        assert found is not None and mandate is not None
-        electorate = look.electorates[mandate.electorate_id]
-        is_elector = viewer_id is not None and viewer_id in electors(uow, electorate)
+        assert found is not None
+        target = _petition_target(look, found)
+        if target["office_term"] is None:
+            mandate = uow.mandates.get(state.mandate_id or 0)
+            assert mandate is not None
+            council = look.councils[mandate.council_id]
+            eligible = electors(uow, look.electorates[mandate.electorate_id])
+        else:
+            council = look.councils[target["office_term"]["council_id"]]
+            eligible = office_terms.deputies(uow, council.id)
+        is_elector = viewer_id is not None and viewer_id in eligible
         has_signed = viewer_id is not None and viewer_id in uow.recalls.signers(petition_id)
         opener = look.members({found.opened_by}).get(found.opened_by)
-        council = look.councils[mandate.council_id]
-        return {
+        return target | {
             "id": state.id,
             "mandate_id": state.mandate_id,
             "status": state.status,
@@ -519,7 +551,7 @@ def petition(uow: UnitOfWork, petition_id: int, viewer_id: int | None = None) ->
             "opened_at": found.opened_at,
             "decided_at": found.decided_at,
             "opened_by": opener.display_name if opener else "",
-            "mandate": _mandate(look, mandate, detail=True),
+            "office_term_id": state.office_term_id,
             "recall_rule": council.recall_rule,
             "trigger_percent": council.recall_trigger_bp / 100,
             "is_elector": is_elector,
@@ -534,17 +566,9 @@ def petitions(uow: UnitOfWork, status: str | None = None) -> list[dict[str, Any]
         where = [table.c.status.in_(UNDECIDED)] if status == "open" else []
         found: list[RecallPetition] = uow.recalls.list(*where, order_by=table.c.id.desc())
         look = _Lookup(uow)
-        mandates = {p.mandate_id: uow.mandates.get(p.mandate_id) for p in found}
-        look.members({md.holder_id for md in mandates.values() if md})
         return [
-            {
-                "id": p.id,
-                "status": p.status,
-                "opened_at": p.opened_at,
-                "mandate": _mandate(look, md, detail=True),
-            }
+            {"id": p.id, "status": p.status, "opened_at": p.opened_at} | _petition_target(look, p)
             for p in found
-            if (md := mandates[p.mandate_id]) is not None
         ]
 
 

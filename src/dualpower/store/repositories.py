@@ -138,6 +138,11 @@ class MemberRepo(_Repo):
         )
         return [to_domain(m.Member, row) for row in self.conn.execute(query)]
 
+    def ids_of_unit(self, unit_id: int) -> set[int]:
+        mm = t.memberships
+        query = select(mm.c.member_id).where(mm.c.unit_id == unit_id, mm.c.end_at.is_(None))
+        return set(self.conn.execute(query).scalars())
+
     def current_unit_id(self, member_id: int) -> int | None:
         mm = t.memberships
         query = select(mm.c.unit_id).where(mm.c.member_id == member_id, mm.c.end_at.is_(None))
@@ -174,6 +179,18 @@ class MandateRepo(_Repo):
 
     def active_in_council(self, council_id: int) -> list[m.Mandate]:
         return self.active(t.mandates.c.council_id == council_id)
+
+    def holders_in_council(self, council_id: int) -> set[int]:
+        md = t.mandates
+        query = select(md.c.holder_id).where(md.c.council_id == council_id, md.c.end_at.is_(None))
+        return set(self.conn.execute(query).scalars())
+
+    def holds_seat_in(self, member_id: int, council_id: int) -> bool:
+        md = t.mandates
+        query = select(md.c.id).where(
+            md.c.holder_id == member_id, md.c.council_id == council_id, md.c.end_at.is_(None)
+        )
+        return self.conn.execute(query.limit(1)).first() is not None
 
     def active_of_holder(self, member_id: int) -> list[m.Mandate]:
         return self.active(t.mandates.c.holder_id == member_id)

@@ -166,7 +166,8 @@ class PetitionPublic(BaseModel):
     `status` is open, vote_open, recalled or rejected."""
 
     id: int
-    mandate_id: int
+    mandate_id: int | None
+    office_term_id: int | None = None
     status: Literal["open", "vote_open", "recalled", "rejected"]
     signatures: int
     threshold: int

@@ -59,7 +59,7 @@ def test_recall_button_on_me_opens_the_petition(client, fed) -> None:
     me = client.get("/me").text
     mandate = _forge_deputy(fed)
     assert f'name="mandate_id" value="{mandate.id}"' in me
-    assert 'Recall<span class="sr-only"> Forge Member 1</span>' in me
+    assert 'aria-label="Recall Forge Member 1">Recall</button>' in me
     r = client.post("/recalls", data={"mandate_id": mandate.id}, follow_redirects=False)
     assert r.status_code == 403  # no CSRF token
     r = client.post(

@@ -34,7 +34,11 @@ def _stipend(system, office_id: int) -> int:  # type: ignore[no-untyped-def]
 
 def _acts(system, act: str) -> list:  # type: ignore[no-untyped-def]
     with system.uow() as uow:
-        return list(uow.conn.execute(select(audit_log).where(audit_log.c.act == act)).all())
+        return list(
+            uow.conn.execute(
+                select(audit_log).where(audit_log.c.act == act).order_by(audit_log.c.id)
+            ).all()
+        )
 
 
 def test_the_cap_is_the_median_of_reported_wages_and_offices_pay_at_it(federation):

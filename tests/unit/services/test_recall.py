@@ -49,8 +49,11 @@ def test_recall_cascades_to_the_higher_seat_it_rested_on(federation):
     fed = federation
     with fed.system.uow() as uow:
         upper = uow.mandates.active_in_council(fed.councils["Chief Council"])
-        delegate = next(m for m in upper if uow.mandates.get(m.depends_on_id).council_id
-                        == fed.councils["North Council"])
+        delegate = next(
+            m
+            for m in upper
+            if uow.mandates.get(m.depends_on_id).council_id == fed.councils["North Council"]
+        )
         base = uow.mandates.get(delegate.depends_on_id)
         electorate = uow.electorates.get(base.electorate_id)
         voters = sorted(recall.electors(uow, electorate))
@@ -148,7 +151,9 @@ def test_concurrent_signatures_cross_the_threshold_exactly_once(federation):
     def sign(i: int) -> None:
         barrier.wait()
         try:
-            outcomes.append(recall.sign_recall(fed.system.uow(), petition.id, _forge(i, fed)).status)
+            outcomes.append(
+                recall.sign_recall(fed.system.uow(), petition.id, _forge(i, fed)).status
+            )
         except errors.Conflict:
             outcomes.append("refused")
 

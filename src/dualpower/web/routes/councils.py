@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from dualpower.services import views
+from dualpower.services import offices_views, views
 from dualpower.web.deps import Session, SystemDep, render
 from dualpower.web.schemas import (
     CouncilDetailPublic,
@@ -58,6 +58,9 @@ def home(request: Request, session: Session, system: SystemDep) -> Response:
 def council_page(
     request: Request, council_id: int, session: Session, system: SystemDep
 ) -> Response:
+    council = views.council(system.reader(), council_id)
     return render(
-        request, "councils/page.html", {"council": views.council(system.reader(), council_id)}
+        request,
+        "councils/page.html",
+        {"council": council, "pay": offices_views.council_pay(system.reader(), council_id)},
     )

@@ -74,7 +74,7 @@ def api_cast(
 ) -> ReceiptPublic:
     """Cast a ballot: `{"ranking": [...]}` for irv and stv-*, `{"choices": [...]}` for
     plurality, block and approval. Keep the receipt to check the published ballots."""
-    method = views.election(system.reader(), election_id)["method"]
+    method = views.election_method(system.reader(), election_id)
     choices = _choices(method, ballot)
     return ReceiptPublic(
         receipt=elections.cast_ballot(system.uow(), election_id, member.id, choices)
@@ -92,8 +92,6 @@ def api_result(election_id: int, system: SystemDep) -> dict[str, Any]:
 
 
 def _stand(system: SystemDep, election_id: int, member_id: int, faction_id: int | None) -> int:
-    if views.election(system.reader(), election_id)["kind"] == "recall":
-        raise InvalidRequest("a recall vote has no candidates: it asks recall or keep")
     if faction_id is not None and not views.faction_exists(system.reader(), faction_id):
         raise InvalidRequest(f"there is no faction {faction_id}")
     actor = str(member_id)

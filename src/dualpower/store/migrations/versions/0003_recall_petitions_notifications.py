@@ -137,11 +137,6 @@ def downgrade() -> None:
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.drop_column("email")
 
-    with op.batch_alter_table("elections", schema=None) as batch_op:
-        batch_op.drop_constraint(op.f("ck_elections_kind"), type_="check")
-        batch_op.create_check_constraint(op.f("ck_elections_kind"), KINDS_BEFORE)
-        batch_op.drop_column("closes_at")
-
     op.drop_table("recall_signatures")
     with op.batch_alter_table("recall_petitions", schema=None) as batch_op:
         batch_op.drop_index(
@@ -156,3 +151,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_notifications_member_id"))
 
     op.drop_table("notifications")
+    # Recall votes cannot exist before this revision: they go, with their ballots.
+    recall_votes = "SELECT id FROM elections WHERE kind = 'recall'"
+    for table in ("ballots", "participations", "candidates"):
+        op.execute(f"DELETE FROM {table} WHERE election_id IN ({recall_votes})")
+    op.execute("DELETE FROM elections WHERE kind = 'recall'")
+    with op.batch_alter_table("elections", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_elections_kind"), type_="check")
+        batch_op.create_check_constraint(op.f("ck_elections_kind"), KINDS_BEFORE)
+        batch_op.drop_column("closes_at")

@@ -1,0 +1,13 @@
+"""A trivial route: the server answers (for load balancers and as a benchmark's floor)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+api = APIRouter(tags=["health"])
+
+
+@api.get("/health")
+def health() -> dict[str, str]:
+    """`{"status": "ok"}` without touching the database."""
+    return {"status": "ok"}

@@ -99,11 +99,15 @@ def demo(
     port: Port = 8000,
 ) -> None:
     """(Re)build the Petrograd 1917 scenario, then serve it (password of every member: demo)."""
+    from rich.console import Console
+
     from dualpower.scenarios.petrograd import build_demo
     from dualpower.store.db import DEMO_URL, database_url
 
-    with user_errors():
-        sys_, summary = build_demo(database_url(DEMO_URL))
+    with user_errors(), Console(stderr=True).status("building the demo") as status:
+        sys_, summary = build_demo(
+            database_url(DEMO_URL), lambda step: status.update(f"building the demo: {step}")
+        )
     typer.echo(summary)
     if not no_serve:
         _serve(sys_, host, port)

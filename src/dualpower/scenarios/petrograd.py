@@ -10,7 +10,7 @@ Russia then; the clock of the demo runs in New Style (13 days later), as stored 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -403,16 +403,19 @@ def _depth(councils: dict) -> int:  # type: ignore[type-arg]
     return max(_level(councils, cid) for cid in councils)
 
 
-def build_demo(url: str) -> tuple[System, str]:
+def build_demo(url: str, progress: Callable[[str], None] = lambda _: None) -> tuple[System, str]:
+    """Build the demo in the database at `url`; `progress` hears what it is doing."""
     from dualpower.bootstrap import build_for_demo
 
     clock = ScenarioClock(FOUNDED_AT)
+    progress("preparing the database")
     sys_ = build_for_demo(url, clock)
     rng = random.Random(SEED)
+    progress("founding the federation: the roll and the founding elections")
     figures, roll = found(sys_, clock, rng)
     from dualpower.scenarios.replay import replay
 
-    events = replay(sys_, clock, rng, roll)
+    events = replay(sys_, clock, rng, roll, progress)
     with sys_.uow() as uow:
         sample = [m.username for m in uow.members.list()[:: max(1, figures["members"] // 4)]][:4]
         deputies = uow.mandates.active_in_council(uow.councils.chief(1).id)  # type: ignore[union-attr]

@@ -62,6 +62,7 @@ class World:
     by_unit: dict[str, list[int]] = field(default_factory=dict)
     faction_ids: dict[str, int] = field(default_factory=dict)
     log: list[str] = field(default_factory=list)
+    progress: Callable[[str], None] = lambda _: None
 
     def drift(self, share: float, sections_units: set[str] | None = None) -> None:
         """A share of those not yet with the Bolsheviks go over to them."""
@@ -236,16 +237,24 @@ def topic_phases() -> dict[str, list[Phase]]:
 
 
 def _play(w: World, phase: str, hooks: dict[str, list[Phase]]) -> None:
+    w.progress(f"replaying {phase.capitalize()} 1917")
     for play in hooks[phase]:
         w.log += play(w)
 
 
-def replay(sys_: System, clock: ScenarioClock, rng: random.Random, roll: list[Person]) -> list[str]:
+def replay(
+    sys_: System,
+    clock: ScenarioClock,
+    rng: random.Random,
+    roll: list[Person],
+    progress: Callable[[str], None] = lambda _: None,
+) -> list[str]:
     with sys_.uow() as uow:
         ids = {m.username: m.id for m in uow.members.list()}
         faction_ids = {f.short: f.id for f in uow.factions.list()}
     w = World(sys_, clock, rng, ids, {ids[p.username]: p.faction for p in roll})
     w.faction_ids = faction_ids
+    w.progress = progress
     for person in roll:
         w.by_unit.setdefault(person.unit, []).append(ids[person.username])
     hooks = topic_phases()

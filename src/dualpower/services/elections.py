@@ -13,6 +13,7 @@ close, shuffled, as one entry.
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,7 +22,8 @@ import numpy as np
 from sqlalchemy.exc import IntegrityError
 
 from dualpower.counting import count
-from dualpower.counting.model import CountError, Profile
+from dualpower.counting.model import CountError, PartyVotes, Profile
+from dualpower.counting.party_list import count_party_list
 from dualpower.domain import errors
 from dualpower.domain.events import BallotCast
 from dualpower.domain.model import Candidate, Election, Electorate, Mandate
@@ -33,7 +35,11 @@ from dualpower.store.uow import UnitOfWork
 
 RANKED = ("irv", "stv-scottish", "stv-meek")
 SELECTION = ("plurality", "block", "approval")
-METHODS = RANKED + SELECTION
+# Party lists, open: a ballot names one candidate; it counts for the candidate's faction (a
+# candidate of no faction is a list alone); seats go to the lists by the method, and within a
+# list to its candidates with the most votes (ties: the one nominated first).
+PARTY_LIST = ("dhondt", "sainte-lague", "hare")
+METHODS = RANKED + SELECTION + PARTY_LIST
 BY_ELECTION_DAYS = 14
 REFERENDUM = "referendum"  # a recall vote: choices [1] (recall) or [0] (keep)
 
@@ -219,8 +225,8 @@ def _validate_choices(election: Election, candidate_ids: set[int], choices: list
         raise errors.InvalidRequest("a candidate appears twice on the ballot")
     if not choices:
         raise errors.InvalidRequest("the ballot is empty")
-    if election.method == "plurality" and len(choices) != 1:
-        raise errors.InvalidRequest("a plurality ballot has exactly one choice")
+    if election.method in ("plurality", *PARTY_LIST) and len(choices) != 1:
+        raise errors.InvalidRequest(f"a {election.method} ballot has exactly one choice")
     if election.method == "block" and len(choices) > election.seats:
         raise errors.InvalidRequest(f"a block ballot has at most {election.seats} choices")
 
@@ -318,6 +324,8 @@ def count_election(
     election: Election, candidates: list[Candidate], ballots: list[list[int]], seed: int
 ) -> dict[str, Any]:
     """Count with the engine; the result names candidates by their ids (as strings)."""
+    if election.method in PARTY_LIST:
+        return _count_lists(election, candidates, ballots) | {"seed": seed}
     ids = [c.id for c in candidates]
     position = {cid: i for i, cid in enumerate(ids)}
     width = max((len(b) for b in ballots), default=1) or 1
@@ -331,6 +339,28 @@ def count_election(
     )
     seats = min(election.seats, len(ids))
     return count(profile, election.method, seats, seed=seed).to_json() | {"seed": seed}
+
+
+def _count_lists(
+    election: Election, candidates: list[Candidate], ballots: list[list[int]]
+) -> dict[str, Any]:
+    personal = Counter(ballot[0] for ballot in ballots)
+    lists: dict[str, list[Candidate]] = {}
+    for c in candidates:  # nomination order
+        key = f"faction {c.faction_id}" if c.faction_id is not None else f"candidate {c.id}"
+        lists.setdefault(key, []).append(c)
+    names = tuple(lists)
+    votes = tuple(sum(personal[c.id] for c in lists[name]) for name in names)
+    seats = min(election.seats, len(candidates))
+    counted = count_party_list(PartyVotes(names, votes), seats, election.method)
+    taken: Counter[str] = Counter()
+    winners = []
+    for name in counted.winners:  # lists in the order their seats were awarded
+        ranked = sorted(lists[name], key=lambda c: -personal[c.id])  # stable: nomination order
+        if taken[name] < len(ranked):
+            winners.append(str(ranked[taken[name]].id))
+            taken[name] += 1
+    return counted.to_json() | {"winners": winners, "lists": counted.allocation}
 
 
 def close_in(uow: UnitOfWork, election: Election, actor: str | None) -> list[Mandate]:

@@ -38,3 +38,10 @@ class BallotCast:
     """Someone voted (no who, no what: for live participation counts)."""
 
     election_id: int
+
+
+@dataclass(frozen=True)
+class CompositionChanged:
+    """A mandate in the council started or ended (for live pages of its seats)."""
+
+    council_id: int

@@ -3,6 +3,14 @@
 Tokens carry 256 random bits and only their SHA-256 is stored, so a leaked table grants nothing.
 There is no superuser: an account is a member, and its powers come from mandates and offices.
 Logins are not acts of the federation and are not written to the public audit log.
+
+Every login issues a new token; a page login replaces the session the browser had, and logout
+deletes the session, so its cookie is refused afterwards. A page session ends after an idle time
+(no request for DUALPOWER_SESSION_IDLE_MINUTES, default 2 hours) and at the latest
+DUALPOWER_SESSION_MAX_HOURS after login (default 7 days); its last use is written at most once a
+minute. After 100 failed logins within an hour for one username (DUALPOWER_LIMIT_LOGIN_FAILURES)
+further logins for it are refused with 429, counted in the database, for unknown usernames too
+and with the same message, so the answer does not tell whether an account exists.
 """
 
 from __future__ import annotations
@@ -10,18 +18,21 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from dualpower.domain.errors import BadCredentials, InvalidRequest, NotFound
 from dualpower.domain.model import Member
+from dualpower.services import limits
 from dualpower.store.uow import UnitOfWork
 
-_hasher = PasswordHasher()  # argon2id with the library's recommended parameters
+# argon2id, RFC 9106's second recommended option: t=3 passes over 64 MiB, 4 lanes.
+_hasher = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4, type=Type.ID)
 API_TOKEN_LIFETIME = timedelta(days=30)
-SESSION_LIFETIME = timedelta(days=7)
+SESSION_LIFETIME = timedelta(days=7)  # the default of DUALPOWER_SESSION_MAX_HOURS
+TOUCH_EVERY = timedelta(minutes=1)  # a session's last use is written at most this often
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
 
 
@@ -38,6 +49,7 @@ class Issued:
     token: str
     member: Member
     csrf_token: str | None = None
+    last_seen: datetime | None = None  # page sessions: when last used
 
 
 def _check_password(uow: UnitOfWork, username: str, password: str) -> Member:
@@ -56,7 +68,7 @@ def _check_password(uow: UnitOfWork, username: str, password: str) -> Member:
 def _issue(uow: UnitOfWork, member: Member, kind: str) -> Issued:
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32) if kind == "session" else None
-    lifetime = SESSION_LIFETIME if kind == "session" else API_TOKEN_LIFETIME
+    lifetime = limits.session_lifetime() if kind == "session" else API_TOKEN_LIFETIME
     now = uow.now()
     uow.tokens.add(
         member_id=member.id,
@@ -66,35 +78,75 @@ def _issue(uow: UnitOfWork, member: Member, kind: str) -> Issued:
         created_at=now,
         expires_at=now + lifetime,
     )
-    return Issued(token=token, member=member, csrf_token=csrf)
+    if kind == "session":
+        uow.session_activity.add(_digest(token), now)
+    return Issued(token=token, member=member, csrf_token=csrf, last_seen=now)
 
 
-def login(uow: UnitOfWork, username: str, password: str, *, kind: str = "api") -> Issued:
-    """Check the password and issue an API token (kind="api") or a page session."""
+def _login_key(username: str) -> str:
+    return username.strip().casefold()
+
+
+def login(
+    uow: UnitOfWork,
+    username: str,
+    password: str,
+    *,
+    kind: str = "api",
+    replacing: str | None = None,
+) -> Issued:
+    """Check the password and issue an API token (kind="api") or a page session; a page session
+    replaces the one the browser had (`replacing`, its token). RateLimited after too many failed
+    logins for this username within the hour."""
+    key = _login_key(username)
     with uow:
-        member = _check_password(uow, username, password)
+        limits.check(uow, limits.LOGIN_FAILURES, key)
+        try:
+            member = _check_password(uow, username, password)
+        except BadCredentials:
+            limits.count(uow, limits.LOGIN_FAILURES, key)
+            uow.commit()  # the failure is counted even though the login is refused
+            raise
+        if replacing:
+            uow.tokens.remove(_digest(replacing))
         issued = _issue(uow, member, kind)
         uow.commit()
     return issued
 
 
 def authenticate(uow: UnitOfWork, token: str, *, kind: str = "api") -> Issued | None:
-    """The member a token belongs to, or None when it is unknown or expired."""
+    """The member a token belongs to, or None when it is unknown or expired (a page session
+    also when unused for longer than the idle timeout)."""
     if not token:
         return None
+    digest = _digest(token)
     with uow:
-        found = uow.tokens.find(_digest(token), kind)
+        found = uow.tokens.find(digest, kind)
+        last_seen = uow.session_activity.last_seen(digest) if kind == "session" else None
     if found is None:
         return None
     member, csrf, expires_at = found
-    if expires_at <= uow.now():
+    now = uow.now()
+    if expires_at <= now:
         return None
-    return Issued(token=token, member=member, csrf_token=csrf)
+    if kind == "session" and (last_seen is None or now - last_seen >= limits.session_idle()):
+        return None
+    return Issued(token=token, member=member, csrf_token=csrf, last_seen=last_seen)
+
+
+def keep_alive(uow: UnitOfWork, session: Issued) -> None:
+    """Note that a page session was used now; writes only when the last note is a minute old."""
+    now = uow.now()
+    if session.last_seen is not None and now - session.last_seen < TOUCH_EVERY:
+        return
+    with uow:
+        uow.session_activity.touch(_digest(session.token), now, unless_after=now - TOUCH_EVERY)
+        uow.commit()
 
 
 def logout(uow: UnitOfWork, token: str) -> None:
     with uow:
-        uow.tokens.remove(_digest(token))
+        uow.tokens.remove(_digest(token))  # its session_activity row goes with it (CASCADE)
         uow.commit()
 
 

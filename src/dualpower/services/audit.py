@@ -1,14 +1,22 @@
-"""Reading and verifying the audit log (DESIGN.md 2.8)."""
+"""Reading and verifying the audit log (DESIGN.md 2.8), and the proofs a member's client asks
+for: that an entry is in the tree of a head it holds (inclusion), and that a later head extends
+an earlier one, i.e. the log only grew (consistency); RFC 9162 section 2.1, audit/proofs.py.
+
+A proof is computed from the stored entries of one snapshot; the client checks it against the
+roots it kept itself, so a server that rewrote its log cannot produce one that holds."""
 
 from __future__ import annotations
 
 from contextlib import closing
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, select
 
-from dualpower.audit.merkle import TreeHead
+from dualpower.audit.merkle import TreeHead, leaf_hash
+from dualpower.audit.proofs import consistency_proof, inclusion_proof, subtree_root
 from dualpower.audit.verify import VerifyReport, verify
+from dualpower.domain.errors import InvalidRequest
+from dualpower.store import tables as t
 from dualpower.store.sequencer import recorded_heads, sealed_entries, sequence
 
 
@@ -51,3 +59,79 @@ def entries(engine: Engine, start: int = 0, end: int | None = None) -> list[dict
     sequence(engine)
     with engine.connect() as conn:
         return [e.to_dict() for e in sealed_entries(conn, start, end)]
+
+
+def heads(engine: Engine, start: int = 0, end: int | None = None) -> list[dict[str, Any]]:
+    """Published tree heads (checkpoints) with start <= size < end, smallest first."""
+    sequence(engine)
+    h = t.audit_heads
+    query = select(h.c.size, h.c.root, h.c.recorded_at).where(h.c.size >= start)
+    if end is not None:
+        query = query.where(h.c.size < end)
+    with engine.connect() as conn:
+        rows = conn.execute(query.order_by(h.c.size))
+        return [{"size": s, "root": r, "recorded_at": at} for s, r, at in rows]
+
+
+def _snapshot(engine: Engine) -> Connection:
+    conn = engine.connect()
+    if conn.dialect.name == "postgresql":  # the size and the entries from one snapshot
+        conn.execution_options(isolation_level="REPEATABLE READ")
+    return conn
+
+
+def _latest(conn: Connection) -> int:
+    h = t.audit_heads
+    size = conn.execute(select(h.c.size).order_by(h.c.size.desc()).limit(1)).scalar()
+    return int(size or 0)
+
+
+def _size(conn: Connection, size: int | None) -> int:
+    latest = _latest(conn)
+    if size is None:
+        return latest
+    if size > latest:
+        raise InvalidRequest(f"the log has {latest} entries under its latest head, not {size}")
+    return size
+
+
+def _leaf_hashes(conn: Connection, size: int) -> list[bytes]:
+    return [leaf_hash(e.leaf()) for e in sealed_entries(conn, 0, size)]
+
+
+def inclusion(engine: Engine, seq: int, size: int | None = None) -> dict[str, Any]:
+    """Entry `seq`, its leaf hash and its audit path to the root of the tree of `size` entries
+    (default: the latest head)."""
+    sequence(engine)
+    with _snapshot(engine) as conn:
+        size = _size(conn, size)
+        if not 0 <= seq < size:
+            raise InvalidRequest(f"entry {seq} is not in a tree of {size} entries")
+        hashes = _leaf_hashes(conn, size)
+        entry = next(sealed_entries(conn, seq, seq + 1))
+    return {
+        "seq": seq,
+        "size": size,
+        "root": subtree_root(hashes).hex(),
+        "leaf_hash": hashes[seq].hex(),
+        "entry": entry.to_dict(),
+        "proof": [p.hex() for p in inclusion_proof(hashes, seq)],
+    }
+
+
+def consistency(engine: Engine, first: int, second: int | None = None) -> dict[str, Any]:
+    """The proof that the tree of `second` entries (default: the latest head) extends the tree
+    of its first `first` entries."""
+    sequence(engine)
+    with _snapshot(engine) as conn:
+        second = _size(conn, second)
+        if not 0 <= first <= second:
+            raise InvalidRequest(f"first ({first}) must be between 0 and second ({second})")
+        hashes = _leaf_hashes(conn, second)
+    return {
+        "first": first,
+        "second": second,
+        "first_root": subtree_root(hashes[:first]).hex(),
+        "second_root": subtree_root(hashes).hex(),
+        "proof": [p.hex() for p in consistency_proof(hashes, first)],
+    }

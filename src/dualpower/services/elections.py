@@ -25,9 +25,9 @@ from dualpower.counting import count
 from dualpower.counting.model import CountError, PartyVotes, Profile
 from dualpower.counting.party_list import count_party_list
 from dualpower.domain import errors
-from dualpower.domain.events import BallotCast
+from dualpower.domain.events import BallotCast, CompositionChanged
 from dualpower.domain.model import Candidate, Election, Electorate, Mandate
-from dualpower.services import office_terms
+from dualpower.services import limits, office_terms
 from dualpower.services.apportion import seats_now
 from dualpower.services.mandates import end_row, hand_over, release
 from dualpower.services.notify import notify
@@ -463,6 +463,7 @@ def _start_mandate(
             "election": election.id,
         },
     )
+    uow.emit(CompositionChanged(electorate.council_id))
     mandate = uow.mandates.get(mandate_id)
     assert mandate is not None
     return mandate
@@ -523,6 +524,7 @@ def nominate(
 
 def cast_ballot(uow: UnitOfWork, election_id: int, voter_id: int, choices: list[int]) -> str:
     with uow:
+        limits.hit(uow, limits.BALLOTS, voter_id)
         receipt = cast_in(uow, _get_open(uow, election_id), voter_id, choices)
         uow.commit()
     return receipt

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from dualpower.domain.events import CompositionChanged
 from dualpower.domain.model import Mandate
 from dualpower.store.uow import UnitOfWork
 
@@ -32,6 +33,7 @@ def end_row(
         {"mandate": mandate.id, "holder": mandate.holder_id, "reason": reason},
         actor=actor,
     )
+    uow.emit(CompositionChanged(mandate.council_id))
     return True
 
 

@@ -28,7 +28,7 @@ from dualpower.domain import motions as rules
 from dualpower.domain.capabilities import CONVENE_SESSION
 from dualpower.domain.motions import Motion, Tally
 from dualpower.domain.sessions import NoQuorum, assembly_quorum_needed, has_quorum, quorum_needed
-from dualpower.services import authority, initiatives, instructions
+from dualpower.services import authority, initiatives, instructions, limits
 from dualpower.store.uow import UnitOfWork
 
 TITLE_MAX = 300
@@ -175,6 +175,7 @@ def draft_in(
 
 def draft_motion(uow: UnitOfWork, author_id: int, cmd: DraftMotion) -> int:
     with uow:
+        limits.hit(uow, limits.POSTS, author_id)
         motion = draft_in(uow, author_id, cmd)
         uow.commit()
     return motion.id
@@ -283,6 +284,7 @@ def cast_in(uow: UnitOfWork, motion: Motion, member_id: int, position: str) -> s
 
 def cast_vote(uow: UnitOfWork, motion_id: int, member_id: int, position: str) -> str | None:
     with uow:
+        limits.hit(uow, limits.BALLOTS, member_id)
         receipt = cast_in(uow, _locked(uow, motion_id), member_id, position)
         uow.commit()
     return receipt

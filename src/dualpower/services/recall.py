@@ -22,7 +22,7 @@ from dualpower.domain import recall as rules
 from dualpower.domain.events import DeputyRecalled, PetitionChanged
 from dualpower.domain.model import Council, Electorate, Mandate, RecallPetition
 from dualpower.domain.offices import OfficeTerm
-from dualpower.services import office_terms
+from dualpower.services import limits, office_terms
 from dualpower.services.elections import (
     BY_ELECTION_DAYS,
     OpenElection,
@@ -102,6 +102,7 @@ def _changed(uow: UnitOfWork, petition_id: int) -> PetitionState:
 def open_recall(uow: UnitOfWork, mandate_id: int, opener_id: int) -> PetitionState:
     """Any elector of the seat's electorate opens a petition; no reason is asked."""
     with uow:
+        limits.hit(uow, limits.PETITIONS, opener_id)
         mandate = uow.mandates.get(mandate_id)
         if mandate is None:
             raise errors.NotFound(f"no mandate {mandate_id}")
@@ -139,6 +140,7 @@ def open_recall(uow: UnitOfWork, mandate_id: int, opener_id: int) -> PetitionSta
 def open_office_recall(uow: UnitOfWork, term_id: int, opener_id: int) -> PetitionState:
     """Any deputy of the council that elected an official opens a petition against their term."""
     with uow:
+        limits.hit(uow, limits.PETITIONS, opener_id)
         term = uow.office_terms.get(term_id)
         if term is None:
             raise errors.NotFound(f"no office term {term_id}")
@@ -191,13 +193,17 @@ def _open_petition(uow: UnitOfWork, petition_id: int) -> RecallPetition:
 
 
 def sign_recall(uow: UnitOfWork, petition_id: int, member_id: int) -> PetitionState:
-    return sign_many(uow, petition_id, [member_id])
+    return sign_many(uow, petition_id, [member_id], online=True)
 
 
-def sign_many(uow: UnitOfWork, petition_id: int, member_ids: list[int]) -> PetitionState:
+def sign_many(
+    uow: UnitOfWork, petition_id: int, member_ids: list[int], *, online: bool = False
+) -> PetitionState:
     """Signatures in one transaction (one online, or a sheet collected on paper), each counted
     as if given alone: the one that crosses the threshold decides, later ones are refused."""
     with uow:
+        if online:
+            limits.hit(uow, limits.SIGNATURES, member_ids[0])
         petition = _open_petition(uow, petition_id)
         council, eligible = _target(uow, petition)
         for member_id in member_ids:

@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader
 
 from dualpower.bootstrap import System
 from dualpower.domain.model import Member
-from dualpower.services import accounts, views
+from dualpower.services import accounts, limits, views
 from dualpower.services.accounts import Issued
 
 SESSION_COOKIE = "dp_session"
@@ -44,11 +44,16 @@ def get_system(request: Request) -> System:
 SystemDep = Annotated[System, Depends(get_system)]
 
 
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def api_member(
+    request: Request,
     system: SystemDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Member:
-    """The member a bearer token belongs to; 401 without a valid token."""
+    """The member a bearer token belongs to; 401 without a valid token. A write (any method but
+    GET, HEAD, OPTIONS) counts against the member's API write limit: 429 past it."""
     if credentials is None:
         raise HTTPException(
             401, "log in first: send Authorization: Bearer TOKEN", {"WWW-Authenticate": "Bearer"}
@@ -58,6 +63,8 @@ def api_member(
         raise HTTPException(
             401, "the token is unknown or has expired", {"WWW-Authenticate": "Bearer"}
         )
+    if request.method not in READS:
+        limits.api_write(system.uow(), issued.member.id)
     return issued.member
 
 
@@ -65,10 +72,14 @@ ApiMember = Annotated[Member, Depends(api_member)]
 
 
 def page_session(request: Request, system: SystemDep) -> Issued | None:
-    """The page session from its cookie, or None."""
+    """The page session from its cookie, or None (also when it has been idle or open too long;
+    its last use is noted at most once a minute)."""
     if not hasattr(request.state, "session"):
         token = request.cookies.get(SESSION_COOKIE, "")
-        request.state.session = accounts.authenticate(system.reader(), token, kind="session")
+        found = accounts.authenticate(system.reader(), token, kind="session")
+        if found is not None:
+            accounts.keep_alive(system.uow(), found)
+        request.state.session = found
     session: Issued | None = request.state.session
     return session
 

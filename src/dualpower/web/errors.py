@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dualpower.domain import errors as e
+from dualpower.domain.limits import RateLimited
 from dualpower.web.deps import LoginRequired, login_url, render
 
 log = logging.getLogger("dualpower.web")
@@ -26,6 +27,7 @@ STATUS: tuple[tuple[type[e.DomainError], int], ...] = (
     (e.NotAllowed, 403),
     (e.Conflict, 409),
     (e.BadCredentials, 401),
+    (RateLimited, 429),
     (e.DomainError, 400),
 )
 TITLES = {
@@ -36,6 +38,7 @@ TITLES = {
     405: "Method not allowed",
     409: "Conflict",
     422: "Invalid request",
+    429: "Too many requests",
     500: "Internal error",
 }
 
@@ -55,6 +58,8 @@ def _answer(
         return JSONResponse({"detail": detail}, status_code=status, headers=headers)
     context = {"status": status, "title": TITLES.get(status, "Error"), "detail": detail}
     response: Response = render(request, "errors/page.html", context, status_code=status)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
     return response
 
 
@@ -81,7 +86,10 @@ def validation_sentence(error: RequestValidationError) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(e.DomainError)
     async def domain_error(request: Request, error: e.DomainError) -> Response:
-        return _answer(request, status_of(error), error.message)
+        headers = None
+        if isinstance(error, RateLimited):
+            headers = {"Retry-After": str(error.retry_after)}
+        return _answer(request, status_of(error), error.message, headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> Response:

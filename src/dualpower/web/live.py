@@ -1,4 +1,5 @@
-"""Live updates by server-sent events (DESIGN.md 4): petitions' counts, elections' turnout.
+"""Live updates by server-sent events (DESIGN.md 4): petitions' counts, elections' turnout,
+councils' compositions.
 
 The services publish events after commit, from whichever thread committed. The broadcaster
 turns each into a wake-up for the streams watching that petition or election; a woken stream
@@ -20,9 +21,15 @@ from fastapi import Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from dualpower.domain.events import BallotCast, PetitionChanged
+from dualpower.domain.events import (
+    BallotCast,
+    CompositionChanged,
+    DeputyRecalled,
+    PetitionChanged,
+)
 
-Topic = tuple[str, int]  # ("recall", petition id) or ("election", election id)
+# ("recall", petition id), ("election", election id) or ("council", council id)
+Topic = tuple[str, int]
 
 
 @dataclass(eq=False)
@@ -54,6 +61,16 @@ class Broadcaster:
             self.wake(("recall", event.petition_id))
         elif isinstance(event, BallotCast):
             self.wake(("election", event.election_id))
+        elif isinstance(event, CompositionChanged):
+            self.wake(("council", event.council_id))
+        elif isinstance(event, DeputyRecalled):
+            self.wake_all("council")  # its council is not in the event: each watcher re-reads
+
+    def wake_all(self, kind: str) -> None:
+        with self._lock:
+            topics = [topic for topic in self._watchers if topic[0] == kind]
+        for topic in topics:
+            self.wake(topic)
 
     def wake(self, topic: Topic) -> None:
         with self._lock:

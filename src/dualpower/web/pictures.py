@@ -137,8 +137,10 @@ def tree(roots: Sequence[Mapping[str, Any]], colours: Mapping[str, str]) -> str:
         return 10 + x * col + col / 2, 10 + d * row
 
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-        'aria-labelledby="tt td" class="tree" font-family="sans-serif">',
+        # A group, not an image: each box is a link to its council (links in role="img" would
+        # be hidden from screen readers).
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="group" '
+        'aria-labelledby="tt" aria-describedby="td" class="tree" font-family="sans-serif">',
         '<title id="tt">The federation of councils, coloured by majority</title>',
         '<desc id="td">'
         + escape(

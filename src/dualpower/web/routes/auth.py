@@ -2,7 +2,9 @@
 
 The login form is posted before any session exists, so its CSRF token is a double-submit
 cookie: the form carries the same random value as a cookie only this site can set. The logout
-form carries the session's own CSRF token.
+form carries the session's own CSRF token. A page login replaces the browser's old session (a new
+token, the old one deleted); after too many failed logins for a username the answer is 429 with
+Retry-After (services/limits.py).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dualpower.domain.errors import BadCredentials
-from dualpower.services import accounts
+from dualpower.domain.limits import RateLimited
+from dualpower.services import accounts, limits
 from dualpower.web.deps import (
     CSRF_FIELD,
     LOGIN_CSRF_COOKIE,
@@ -34,7 +37,13 @@ pages = APIRouter(include_in_schema=False)
 @api.post(
     "/auth/login",
     response_model=TokenPublic,
-    responses={401: {"description": "Wrong username or password."}},
+    responses={
+        401: {"description": "Wrong username or password."},
+        429: {
+            "description": "Too many failed logins for this username within the hour; the "
+            "Retry-After header says how many seconds to wait.",
+        },
+    },
 )
 def api_login(body: TokenCreate, system: SystemDep) -> TokenPublic:
     """Exchange a username and password for a bearer token (valid 30 days)."""
@@ -88,15 +97,20 @@ def login_submit(
     next: Annotated[str, Form()] = "/me",
 ) -> Response:
     check_csrf(request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token)
+    old = request.cookies.get(SESSION_COOKIE) or None
     try:
-        issued = accounts.login(system.uow(), username, password, kind="session")
+        issued = accounts.login(system.uow(), username, password, kind="session", replacing=old)
     except BadCredentials as error:
         return _login_page(request, next, error.message, status_code=401)
+    except RateLimited as error:
+        response = _login_page(request, next, error.message, status_code=429)
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         issued.token,
-        max_age=int(accounts.SESSION_LIFETIME.total_seconds()),
+        max_age=int(limits.session_lifetime().total_seconds()),
         httponly=True,
         samesite="lax",
         secure=_is_https(request),

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from dualpower.services import offices_views, views
 from dualpower.web.deps import Session, SystemDep, render
+from dualpower.web.live import broadcaster, event_stream
 from dualpower.web.schemas import (
     CouncilDetailPublic,
     CouncilPublic,
@@ -49,6 +50,26 @@ def api_mandate(mandate_id: int, system: SystemDep) -> dict[str, Any]:
     return views.mandate(system.reader(), mandate_id)
 
 
+@api.get(
+    "/councils/{council_id}/events",
+    response_class=Response,
+    responses={200: {"content": {"text/event-stream": {}}}, **NOT_FOUND},
+)
+def api_composition_events(council_id: int, request: Request, system: SystemDep) -> Response:
+    """Server-sent events: `composition` with the council's seats by faction and majority now,
+    then at each change (a deputy recalled, a mandate started or ended)."""
+
+    def read() -> dict[str, Any]:
+        c = views.council(system.reader(), council_id)
+        keys = ("id", "seats", "filled", "composition", "majority")
+        return {k: c[k] for k in keys}
+
+    read()  # 404 before the stream starts
+    return event_stream(
+        broadcaster(request).stream(("council", council_id), "composition", read, lambda _: False)
+    )
+
+
 @pages.get("/")
 def home(request: Request, session: Session, system: SystemDep) -> Response:
     return render(request, "home/page.html", {"tree": views.council_tree(system.reader())})
@@ -64,3 +85,12 @@ def council_page(
         "councils/page.html",
         {"council": council, "pay": offices_views.council_pay(system.reader(), council_id)},
     )
+
+
+@pages.get("/councils/{council_id}/composition")
+def council_composition(
+    request: Request, council_id: int, session: Session, system: SystemDep
+) -> Response:
+    """The council page's seats (bar, table, hemicycle) alone: what its live script swaps in."""
+    council = views.council(system.reader(), council_id)
+    return render(request, "councils/_seats.html", {"council": council})

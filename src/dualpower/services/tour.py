@@ -1,0 +1,208 @@
+"""The guided tour: what a newcomer should look at in the federation, found in the records.
+
+Read-only, one unit of work per question. Each stop is None when the federation holds nothing
+to show there (a fresh federation has no recall yet), and the tour page leaves it out. The stops
+follow the Petrograd demo (DESIGN.md 2.6, 2.7; scenario-petrograd-1917.md) but look things up
+by what they are, not by id: the largest council under the chief council, the first recall that
+ended in a by-election, the first instruction breach, the directive named Order No. 1 and the
+one most councils countermand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from dualpower.domain import alignment as al
+from dualpower.domain import register as rule
+from dualpower.services import alignment, offices_views, views
+from dualpower.services import register as reg
+from dualpower.store import tables as t
+from dualpower.store import tables_register as tr
+from dualpower.store import tables_sessions as ts
+from dualpower.store.uow import UnitOfWork
+
+Reader = Callable[[], UnitOfWork]
+
+
+def both_styles(moment: date | datetime) -> dict[str, Any]:
+    """A moment's New Style date, with its Old Style date where Russia still kept it."""
+    day = moment.date() if isinstance(moment, datetime) else moment
+    return {
+        "new_style": day,
+        "old_style": rule.old_style(day) if rule.is_revolutionary_era(day) else None,
+    }
+
+
+def _tree(reader: Reader) -> dict[str, Any] | None:
+    councils = views.councils(reader())
+    if not councils:
+        return None
+    with reader() as uow:
+        units = len(uow.units.list())
+    chief = next(c for c in councils if c["parent_id"] is None)
+    return {"councils": len(councils), "units": units, "chief": chief}
+
+
+def _council(reader: Reader) -> dict[str, Any] | None:
+    """The largest council right under the chief council (the Petrograd Soviet in the demo)."""
+    councils = views.councils(reader())
+    chief = next((c for c in councils if c["parent_id"] is None), None)
+    below = [c for c in councils if chief and c["parent_id"] == chief["id"]] or councils
+    if not below:
+        return None
+    largest = max(below, key=lambda c: (c["seats"], -c["id"]))
+    return views.council(reader(), largest["id"])
+
+
+def _recall(reader: Reader) -> dict[str, Any] | None:
+    rp, md = t.recall_petitions, t.mandates
+    query = (
+        select(rp.c.id, rp.c.opened_at, rp.c.decided_at, rp.c.by_election_id, md.c.holder_id)
+        .join(md, md.c.id == rp.c.mandate_id)
+        .where(rp.c.status == "recalled", rp.c.by_election_id.is_not(None))
+        .order_by(rp.c.id)
+        .limit(1)
+    )
+    with reader() as uow:
+        row = uow.conn.execute(query).first()
+        if row is None:
+            return None
+        holder = uow.members.get(row.holder_id)
+    return {
+        "petition_id": row.id,
+        "deputy": holder.display_name if holder else "",
+        "opened": both_styles(row.opened_at),
+        "decided": both_styles(row.decided_at),
+        "by_election_id": row.by_election_id,
+    }
+
+
+def _breach(reader: Reader) -> dict[str, Any] | None:
+    br, ins, mo = ts.breaches, ts.instructions, ts.motions
+    query = (
+        select(
+            br.c.id,
+            br.c.member_id,
+            br.c.position_cast,
+            br.c.recorded_at,
+            ins.c.position,
+            mo.c.id.label("motion_id"),
+            mo.c.title,
+        )
+        .join(ins, ins.c.id == br.c.instruction_id)
+        .join(mo, mo.c.id == ins.c.motion_id)
+        .order_by(br.c.id)
+        .limit(1)
+    )
+    with reader() as uow:
+        row = uow.conn.execute(query).first()
+        if row is None:
+            return None
+        member = uow.members.get(row.member_id)
+    return {
+        "breach_id": row.id,
+        "motion_id": row.motion_id,
+        "motion": row.title,
+        "deputy": member.display_name if member else "",
+        "told": row.position,
+        "cast": row.position_cast,
+        "on": both_styles(row.recorded_at),
+    }
+
+
+def _register(reader: Reader) -> dict[str, Any] | None:
+    d, s = tr.directives, tr.stances
+    with reader() as uow:
+        rows = list(uow.conn.execute(select(d.c.id, d.c.title).order_by(d.c.id)))
+        countermands = [
+            r.directive_id
+            for r in uow.conn.execute(
+                select(s.c.directive_id).where(
+                    s.c.kind == rule.COUNTERMAND, s.c.superseded_by.is_(None)
+                )
+            )
+        ]
+    if not rows:
+        return None
+    order = next((r for r in rows if r.title.lower().startswith("order no. 1")), rows[0])
+    # The directive most councils countermand (the Milyukov note in the demo).
+    disputed = max(
+        (r for r in rows if r.id in countermands), key=lambda r: countermands.count(r.id), default=None
+    )
+    out: dict[str, Any] = {
+        "order": reg.directive(reader(), order.id),
+        "disputed": reg.directive(reader(), disputed.id) if disputed else None,
+        "bound": None,
+        "free": None,
+    }
+    if disputed is not None:
+        out["bound"], out["free"] = _two_members(reader, disputed.id)
+    return out
+
+
+def _two_members(reader: Reader, directive_id: int) -> tuple[Any, Any]:
+    """A member the directive binds and one it does not (each the first of their council)."""
+    with reader() as uow:
+        first_of_unit = {}
+        for unit in uow.units.list():
+            members = sorted(uow.members.ids_of_unit(unit.id))
+            if members:
+                first_of_unit[unit.council_id] = first_of_unit.get(unit.council_id, members[0])
+    bound = free = None
+    for member_id in first_of_unit.values():
+        answer = reg.binding_for(reader(), directive_id, member_id)
+        if (answer["binding"] and bound) or (not answer["binding"] and free):
+            continue
+        with reader() as uow:
+            member = uow.members.get(member_id)
+            council = uow.councils.get(answer["council_id"] or 0)
+        found = {
+            "member": member.display_name if member else "",
+            "council": council.name if council else "",
+            "council_id": answer["council_id"],
+            "because": [b | {"on_both": both_styles(b["on"])} for b in answer["because"]],
+        }
+        if answer["binding"]:
+            bound = found
+        else:
+            free = found
+        if bound and free:
+            break
+    return bound, free
+
+
+def _alignment(reader: Reader, council: dict[str, Any] | None) -> dict[str, Any] | None:
+    if council is None:
+        return None
+    steps = alignment.history(reader(), council["id"]).get(council["id"], [])
+    changes = [
+        {"on": both_styles(s.at), "majority": s.majority, "composition": s.composition}
+        for s in al.majority_changes(steps)
+    ]
+    return {"council": council, "changes": changes}
+
+
+def _pay(reader: Reader) -> dict[str, Any] | None:
+    listing = offices_views.pay_listing(reader())
+    if not listing["stipends"]:
+        return None
+    at_cap = [s for s in listing["stipends"] if s["cap"] is not None and s["amount"] == s["cap"]]
+    return {"cap": listing["cap"], "at_cap": at_cap, "stipends": len(listing["stipends"])}
+
+
+def tour(reader: Reader) -> dict[str, Any]:
+    """Every stop of the tour; `reader()` gives a fresh read-only unit of work."""
+    council = _council(reader)
+    return {
+        "tree": _tree(reader),
+        "council": council,
+        "recall": _recall(reader),
+        "breach": _breach(reader),
+        "register": _register(reader),
+        "alignment": _alignment(reader, council),
+        "pay": _pay(reader),
+    }

@@ -1,0 +1,132 @@
+"""Tables of rate limits and page-session activity.
+
+`rate_hits` keeps the time of each counted attempt (a failed login, a ballot, an API write ...)
+under the limit's name and the SHA-256 of its subject (a member id, or a username as typed, so
+unknown usernames tried at the login form are not stored in clear). Rows older than the limit's
+window are deleted when the same subject is counted again.
+
+`session_activity` keeps when a page session was last used, for the idle timeout; it goes with
+its session (ON DELETE CASCADE).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    delete,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import Connection
+
+from dualpower.store import repositories
+from dualpower.store.repositories import as_utc
+from dualpower.store.tables import _at, _pk, metadata
+
+rate_hits = Table(
+    "rate_hits",
+    metadata,
+    _pk(),
+    Column("name", String(40), nullable=False),
+    Column("subject", String(64), nullable=False),
+    _at("at"),
+    Index("ix_rate_hits_name_subject_at", "name", "subject", "at"),
+)
+
+session_activity = Table(
+    "session_activity",
+    metadata,
+    Column(
+        "token_hash",
+        String(64),
+        ForeignKey("auth_tokens.token_hash", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    _at("last_seen"),
+)
+
+
+def subject_digest(subject: str) -> str:
+    return hashlib.sha256(subject.encode()).hexdigest()
+
+
+class RateHitRepo:
+    """Hits counted against rate limits."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def lock(self, name: str, subject: str) -> None:
+        """Serialise the counting of one subject until commit. SQLite's write transactions are
+        serial already; PostgreSQL takes a transaction-level advisory lock."""
+        if self.conn.dialect.name == "postgresql":
+            key = int.from_bytes(bytes.fromhex(subject_digest(f"{name}:{subject}")[:16]), "big")
+            key -= 1 << 64 if key >= 1 << 63 else 0  # a signed bigint
+            self.conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+    def since(self, name: str, subject: str, after: datetime) -> list[datetime]:
+        t = rate_hits
+        query = select(t.c.at).where(
+            t.c.name == name, t.c.subject == subject_digest(subject), t.c.at > after
+        )
+        return [as_utc(at) for at in self.conn.execute(query).scalars()]
+
+    def add(self, name: str, subject: str, at: datetime) -> None:
+        self.conn.execute(
+            insert(rate_hits).values(name=name, subject=subject_digest(subject), at=at)
+        )
+
+    def forget_before(self, name: str, subject: str, before: datetime) -> None:
+        t = rate_hits
+        self.conn.execute(
+            delete(t).where(
+                t.c.name == name, t.c.subject == subject_digest(subject), t.c.at <= before
+            )
+        )
+
+    def forget(self, name: str, subject: str) -> None:
+        t = rate_hits
+        self.conn.execute(delete(t).where(t.c.name == name, t.c.subject == subject_digest(subject)))
+
+
+class SessionActivityRepo:
+    """When each page session was last used."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def add(self, token_hash: str, at: datetime) -> None:
+        self.conn.execute(insert(session_activity).values(token_hash=token_hash, last_seen=at))
+
+    def last_seen(self, token_hash: str) -> datetime | None:
+        t = session_activity
+        found = self.conn.execute(
+            select(t.c.last_seen).where(t.c.token_hash == token_hash)
+        ).scalar_one_or_none()
+        return as_utc(found) if found is not None else None
+
+    def touch(self, token_hash: str, at: datetime, *, unless_after: datetime) -> None:
+        """Set last_seen to `at` unless it is already later than `unless_after`."""
+        t = session_activity
+        self.conn.execute(
+            update(t)
+            .where(t.c.token_hash == token_hash, t.c.last_seen <= unless_after)
+            .values(last_seen=at)
+        )
+
+    def remove(self, token_hash: str) -> None:
+        t = session_activity
+        self.conn.execute(delete(t).where(t.c.token_hash == token_hash))
+
+
+repositories.REPOSITORIES["rate_hits"] = RateHitRepo
+repositories.REPOSITORIES["session_activity"] = SessionActivityRepo

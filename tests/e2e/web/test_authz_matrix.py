@@ -1,0 +1,658 @@
+"""Authorization, tested as a matrix (issue 5): every route of the app (API and pages, every
+method) x seven roles -> the expected status. A route missing from the table fails the test, so
+a new route must say who may call it.
+
+Roles (tests/e2e/web/authz_world.py): anonymous; `other_unit` (mill4, a member of the South's
+Mill); `member` (forge4, a member of the North's Forge); `deputy` (forge2, a North deputy from
+the Forge); `recalled` (barracks1, the North deputy recalled by the Barracks; their login was
+issued before the recall committed); `official` (forge1, a North deputy holding the North's
+secretary office with every capability); `other_official` (mill1, the same in the South).
+
+Writes run on fresh copies of the built world: every refusal first, all on one copy, each one
+checked to change nothing (the audit log does not grow); then each allowed role on its own copy.
+Path ids are real; bodies are valid, so the status says who may act, not what is malformed.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+from authz_world import (
+    PASSWORD,
+    ROLES,
+    WHO,
+    Template,
+    World,
+    app_routes,
+    audit_size,
+    copy_of,
+    drop_template,
+    is_api,
+    make_template,
+)
+from dualpower.web.app import create_app
+from dualpower.web.deps import CSRF_FIELD, LOGIN_CSRF_COOKIE, SESSION_COOKIE
+from dualpower.web.live import Broadcaster
+
+PG_URL = os.environ.get("DUALPOWER_TEST_PG_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+A = "/api/v1"
+LOGIN_CSRF = "matrix-login-csrf-token"
+LOGIN_PAGES = ("/me", "/notifications")  # pages that send the anonymous to /login
+
+
+def row(default: int | None = None, **cells: int) -> dict[str, int]:
+    """Expected statuses by role: `default` for every role not named."""
+    unknown = set(cells) - set(ROLES)
+    assert not unknown, unknown
+    out = {role: cells.get(role, default) for role in ROLES}
+    assert None not in out.values(), out
+    return out  # type: ignore[return-value]
+
+
+def public(status: int = 200) -> dict[str, int]:
+    return row(status)
+
+
+def logged_in_api(status: int = 200) -> dict[str, int]:
+    return row(status, anonymous=401)
+
+
+def logged_in_page(status: int = 200) -> dict[str, int]:
+    return row(status, anonymous=303)
+
+
+def forge_members(ok: int, *, api: bool = True, refused: int = 403) -> dict[str, int]:
+    """Allowed to the Forge's members (member, deputy, official), refused to the others."""
+    return row(
+        refused,
+        anonymous=401 if api else 303,
+        member=ok,
+        deputy=ok,
+        official=ok,
+    )
+
+
+def official_only(ok: int, *, api: bool = True) -> dict[str, int]:
+    return row(403, anonymous=401 if api else 303, official=ok)
+
+
+# Each case: expected statuses, and optionally `ids` (path parameter -> World.ids key, beside
+# DEFAULT_IDS), `body` (JSON for the API, form fields for pages) and `query`.
+DEFAULT_IDS = {
+    "council_id": "north",
+    "unit_id": "forge",
+    "mandate_id": "mandate_deputy",
+    "comment_id": "comment",
+    "report_id": "report",
+    "faction_id": "reds",
+    "subject_id": "motion_unit",
+    "election_id": "election_closed",
+    "office_id": "office_north",
+    "member_id": "member_target",
+    "term_id": "term_north",
+    "petition_id": "petition",
+    "directive_id": "directive",
+    "motion_id": "motion_unit",
+    "session_id": "session_open",
+    "breach_id": "breach",
+    "initiative_id": "initiative",
+}
+
+MATRIX: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+def case(method: str, path: str, expect: dict[str, int], **extra: Any) -> None:
+    key = (method, path)
+    assert key not in MATRIX, key
+    MATRIX[key] = {"expect": expect, **extra}
+
+
+# -- public reads ---------------------------------------------------------------------------------
+for _path in (
+    "/api/openapi.json",
+    f"{A}/health",
+    f"{A}/alignment",
+    f"{A}/alignment/tree.svg",
+    f"{A}/councils/{{council_id}}/hemicycle.svg",
+    f"{A}/councils/{{council_id}}/strength.svg",
+    f"{A}/audit/head",
+    f"{A}/audit/entries",
+    f"{A}/audit/heads",
+    f"{A}/councils",
+    f"{A}/councils/{{council_id}}",
+    f"{A}/councils/{{council_id}}/mandates",
+    f"{A}/mandates/{{mandate_id}}",
+    f"{A}/comments/{{comment_id}}",
+    f"{A}/discussions/{{kind}}/{{subject_id}}/events",
+    f"{A}/reports/{{report_id}}",
+    f"{A}/factions/{{faction_id}}/platforms",
+    f"{A}/elections",
+    f"{A}/elections/{{election_id}}",
+    f"{A}/elections/{{election_id}}/result",
+    f"{A}/elections/{{election_id}}/events",
+    f"{A}/councils/{{council_id}}/offices",
+    f"{A}/pay",
+    f"{A}/recalls/{{petition_id}}",
+    f"{A}/directives",
+    f"{A}/directives/{{directive_id}}",
+    f"{A}/authorities",
+    f"{A}/motions/{{motion_id}}",
+    f"{A}/councils/{{council_id}}/sessions",
+    f"{A}/sessions/{{session_id}}",
+    f"{A}/breaches/{{breach_id}}",
+    f"{A}/initiatives",
+    f"{A}/initiatives/{{initiative_id}}",
+    "/",
+    "/alignment",
+    "/councils/{council_id}",
+    "/discussions/{kind}/{subject_id}",
+    "/comments/{comment_id}",
+    "/reports/{report_id}",
+    "/factions",
+    "/factions/{faction_id}",
+    "/elections/{election_id}",
+    "/pay",
+    "/councils/{council_id}/offices",
+    "/recalls",
+    "/recalls/{petition_id}",
+    "/directives",
+    "/directives/{directive_id}",
+    "/motions/{motion_id}",
+    "/sessions/{session_id}",
+    "/councils/{council_id}/sessions",
+    "/initiatives/{initiative_id}",
+    "/breaches/{breach_id}",
+    "/units/{unit_id}",
+    "/tour",
+):
+    case("GET", _path, public())
+case("GET", f"{A}/alignment/road", public(), query={"faction": "R"})
+case("GET", f"{A}/audit/proof/inclusion", public(), query={"seq": "0"})
+case("GET", f"{A}/audit/proof/consistency", public(), query={"first": "1"})
+case("GET", f"{A}/comments", public(), query={"kind": "motion", "id": "{motion_unit}"})
+case(
+    "GET",
+    f"{A}/recalls/{{petition_id}}/events",
+    public(),
+    ids={"petition_id": "petition_decided"},
+)
+# The login form: a logged-in member is sent on to /me.
+case("GET", "/login", row(303, anonymous=200))
+
+# -- reads for the logged-in ----------------------------------------------------------------------
+case("GET", f"{A}/me", logged_in_api())
+case("GET", "/me", logged_in_page())
+case("GET", f"{A}/notifications", logged_in_api())
+case("GET", "/notifications", logged_in_page())
+case("GET", f"{A}/directives/{{directive_id}}/binding", logged_in_api())
+# The roll: to the unit's members and the deputies of the councils above it (a recalled deputy
+# of the North is no longer one of them; a deputy of the Chief Council is).
+case(
+    "GET",
+    f"{A}/units/{{unit_id}}/members",
+    forge_members(200) | {"other_official": 200},
+)
+
+# -- logging in and out ---------------------------------------------------------------------------
+case(
+    "POST",
+    f"{A}/auth/login",
+    public(),
+    body={"username": WHO["member"], "password": PASSWORD},
+)
+case("POST", "/login", public(303), body={"username": WHO["member"], "password": PASSWORD})
+case("POST", "/logout", logged_in_page(303))
+
+# -- motions and votes (API) ------------------------------------------------------------------
+# Any member drafts in their own unit.
+case(
+    "POST",
+    f"{A}/motions",
+    forge_members(201),
+    body={"unit_id": "{forge}", "title": "Eight hours", "text": "The 8-hour day."},
+)
+# A council's motion vote is opened and closed by its chair (convene_session); the motion is
+# on the agenda of an open, quorate session.
+case(
+    "POST",
+    f"{A}/motions/{{motion_id}}/vote/open",
+    official_only(200),
+    ids={"motion_id": "motion_draft"},
+)
+case(
+    "POST",
+    f"{A}/motions/{{motion_id}}/vote/close",
+    official_only(200),
+    ids={"motion_id": "motion_voting"},
+)
+# Deputies present at the session vote; a recalled deputy no longer does.
+case(
+    "POST",
+    f"{A}/motions/{{motion_id}}/votes",
+    row(403, anonymous=401, deputy=201, official=201),
+    ids={"motion_id": "motion_voting"},
+    body={"position": "yes"},
+)
+# A member of the unit sends up a motion its assembly adopted.
+case(
+    "POST",
+    f"{A}/motions/{{motion_id}}/send-up",
+    forge_members(201),
+    ids={"motion_id": "motion_adopted"},
+)
+
+# -- sessions (API) -----------------------------------------------------------------------------
+case(
+    "POST",
+    f"{A}/councils/{{council_id}}/sessions",
+    official_only(201),
+    body={"title": "An extraordinary session", "agenda": []},
+)
+case(
+    "POST",
+    f"{A}/sessions/{{session_id}}/open",
+    official_only(204),
+    ids={"session_id": "session_convened"},
+)
+case(
+    "POST",
+    f"{A}/sessions/{{session_id}}/close",
+    official_only(204),
+    ids={"session_id": "session_closable"},
+)
+case(
+    "POST",
+    f"{A}/sessions/{{session_id}}/attendance",
+    row(403, anonymous=401, deputy=204, official=204),
+    ids={"session_id": "session_convened"},
+)
+case(
+    "POST",
+    f"{A}/sessions/{{session_id}}/agenda",
+    official_only(204),
+    ids={"session_id": "session_convened"},
+    body={"motion_id": "{motion_new}"},
+)
+
+# -- instructions, breaches, initiatives (API) -------------------------------------------------
+# The Forge's assembly instructs its deputies: drafted by any Forge member.
+case(
+    "POST",
+    f"{A}/instructions",
+    forge_members(201),
+    body={"unit_id": "{forge}", "motion_id": "{motion_draft}", "position": "no"},
+)
+# The breach's one-step recall: electors of the seat (the Forge's members).
+case("POST", f"{A}/breaches/{{breach_id}}/recall", forge_members(201))
+# A member takes an initiative up in their own unit (here: the Mill).
+case(
+    "POST",
+    f"{A}/initiatives/{{initiative_id}}/take-up",
+    row(403, anonymous=401, other_unit=201, other_official=201),
+    body={"unit_id": "{mill}"},
+)
+
+# -- discussion (API) -----------------------------------------------------------------------------
+# Anyone logged in speaks in a discussion (explanation is open to all, DESIGN.md 2.7a).
+case(
+    "POST",
+    f"{A}/comments",
+    logged_in_api(201),
+    body={"subject": {"kind": "motion", "id": "{motion_unit}"}, "text": "I agree."},
+)
+case(
+    "PATCH",
+    f"{A}/comments/{{comment_id}}",
+    row(403, anonymous=401, member=200),  # the author only
+    body={"text": "I agree, with a correction."},
+)
+case(
+    "POST",
+    f"{A}/reports",
+    logged_in_api(201),
+    body={"comment_id": "{comment}", "reason": "Abusive."},
+)
+# The panel drawn by lot (here: every Forge member but the author and the reporter).
+case(
+    "POST",
+    f"{A}/reports/{{report_id}}/decision",
+    forge_members(200),
+    body={"decision": "dismiss"},
+)
+# A deputy of the faction publishes its platform (forge1 and forge2 are Reds).
+case(
+    "POST",
+    f"{A}/factions/{{faction_id}}/platforms",
+    row(403, anonymous=401, deputy=201, official=201, other_official=201),
+    body={"title": "Programme", "text": "All power to the councils."},
+)
+
+# -- elections (API) ------------------------------------------------------------------------------
+# The Barracks by-election after the recall: its electors are the Barracks' members.
+case(
+    "POST",
+    f"{A}/elections/{{election_id}}/ballots",
+    row(403, anonymous=401, recalled=201),
+    ids={"election_id": "election"},
+    body={"choices": ["{candidate}"]},
+)
+case(
+    "POST",
+    f"{A}/elections/{{election_id}}/candidates",
+    row(403, anonymous=401, recalled=201),
+    ids={"election_id": "election"},
+    body={},
+)
+
+# -- offices and pay (API) ----------------------------------------------------------------------
+case("POST", f"{A}/offices/{{office_id}}/stipend", official_only(200), body={"amount": 50})
+case(
+    "POST",
+    f"{A}/units/{{unit_id}}/wages",
+    official_only(200),
+    body={"wages": [{"member_id": "{member_target}", "amount": 300}]},
+)
+case("POST", f"{A}/members/{{member_id}}/verification", official_only(200), body={})
+case(
+    "POST",
+    f"{A}/offices/{{office_id}}/elections",
+    official_only(201),
+    ids={"office_id": "office_vacant2"},
+    body={},
+)
+# Deputies of the office's council stand (forge2 stands already: 409).
+case(
+    "POST",
+    f"{A}/office-elections/{{election_id}}/candidacy",
+    row(403, anonymous=401, deputy=409, official=201),
+    ids={"election_id": "office_election"},
+)
+case(
+    "POST",
+    f"{A}/office-elections/{{election_id}}/close",
+    official_only(200),
+    ids={"election_id": "office_election"},
+)
+# The council that elected the official recalls them: its deputies open the petition.
+case(
+    "POST",
+    f"{A}/office-terms/{{term_id}}/recalls",
+    row(403, anonymous=401, deputy=201, official=201),
+)
+case(
+    "POST",
+    f"{A}/office-terms/{{term_id}}/resignation",
+    official_only(204),
+)
+
+# -- recalls (API) --------------------------------------------------------------------------------
+# Electors of the seat's electorate (the Forge) open, sign, withdraw; forge4 signed already.
+case("POST", f"{A}/recalls", forge_members(201), body={"mandate_id": "{mandate_deputy}"})
+case(
+    "POST",
+    f"{A}/recalls/{{petition_id}}/signatures",
+    forge_members(200) | {"member": 409},
+)
+# Withdrawing touches only the caller's own signature: whoever has none gets 409.
+case(
+    "DELETE",
+    f"{A}/recalls/{{petition_id}}/signatures",
+    row(409, anonymous=401, member=200),
+)
+
+# -- the register (API) ---------------------------------------------------------------------------
+# record_directive in the council named: the North's official only, never the South's.
+case(
+    "POST",
+    f"{A}/authorities",
+    official_only(201),
+    body={"name": "War Ministry", "council_id": "{north}"},
+)
+case(
+    "POST",
+    f"{A}/directives",
+    official_only(201),
+    body={
+        "authority_id": "{authority}",
+        "council_id": "{north}",
+        "title": "Order to the front",
+        "issued_on": "1917-04-18",
+    },
+)
+case(
+    "POST",
+    f"{A}/directives/{{directive_id}}/stances",
+    official_only(201),
+    body={"council_id": "{north}", "kind": "endorse"},
+)
+
+# -- page forms (session cookie + CSRF token) ------------------------------------------------
+case(
+    "POST",
+    "/discussions/{kind}/{subject_id}",
+    logged_in_page(303),
+    body={"text": "I agree."},
+)
+case(
+    "POST",
+    "/comments/{comment_id}/edit",
+    row(403, anonymous=303, member=303),
+    body={"text": "Corrected."},
+)
+case("POST", "/comments/{comment_id}/report", logged_in_page(303), body={"reason": "Abusive."})
+case(
+    "POST",
+    "/reports/{report_id}/decision",
+    forge_members(303, api=False),
+    body={"decision": "dismiss"},
+)
+case(
+    "POST",
+    "/factions/{faction_id}/platforms",
+    row(403, anonymous=303, deputy=303, official=303, other_official=303),
+    body={"title": "Programme", "text": "All power to the councils."},
+)
+case(
+    "POST",
+    "/elections/{election_id}/ballot",
+    row(403, anonymous=303, recalled=200),
+    ids={"election_id": "election"},
+    body={"choice": "{candidate}"},
+)
+case(
+    "POST",
+    "/elections/{election_id}/candidates",
+    row(403, anonymous=303, recalled=303),
+    ids={"election_id": "election"},
+    body={"faction_id": ""},
+)
+# Looking up a receipt in the published ballots: a read, open to all.
+case("POST", "/elections/{election_id}/receipt", public(), body={"receipt": "nothing"})
+case("POST", "/recalls", forge_members(303, api=False), body={"mandate_id": "{mandate_deputy}"})
+case(
+    "POST",
+    "/recalls/{petition_id}/sign",
+    forge_members(303, api=False) | {"member": 409},
+)
+case(
+    "POST",
+    "/recalls/{petition_id}/withdraw",
+    row(409, anonymous=303, member=303),
+)
+case(
+    "POST",
+    "/directives/{directive_id}/stances",
+    official_only(303, api=False),
+    body={"council_id": "{north}", "kind": "endorse"},
+)
+# A Forge assembly vote (called by forge4; forge5..9 voted).
+case(
+    "POST",
+    "/motions/{motion_id}/vote",
+    forge_members(303, api=False),
+    ids={"motion_id": "motion_unit_voting"},
+    body={"position": "no"},
+)
+case("POST", "/motions/{motion_id}/call", forge_members(303, api=False))
+# Closed by the member who called the vote.
+case(
+    "POST",
+    "/motions/{motion_id}/close",
+    row(403, anonymous=303, member=303),
+    ids={"motion_id": "motion_unit_voting"},
+)
+case(
+    "POST",
+    "/sessions/{session_id}/attendance",
+    row(403, anonymous=303, deputy=303, official=303),
+    ids={"session_id": "session_convened"},
+)
+case("POST", "/breaches/{breach_id}/recall", forge_members(200, api=False))
+
+
+# -- running it -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def template(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, pg_template: Any
+) -> Iterator[Template]:
+    built = make_template(request.param, tmp_path_factory.mktemp("authz"), pg_template)
+    yield built
+    drop_template(built)
+
+
+def _ids(world: World) -> dict[str, Any]:
+    return world.ids | {"member_target": world.members[WHO["member"]], "kind": "motion"}
+
+
+def _fill(value: Any, ids: dict[str, Any]) -> Any:
+    """Body templates: "{key}" becomes the id (a number) of that object."""
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        return ids[value[1:-1]]
+    if isinstance(value, dict):
+        return {k: _fill(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, ids) for v in value]
+    return value
+
+
+def url_of(path: str, spec: dict[str, Any], ids: dict[str, Any]) -> str:
+    chosen = DEFAULT_IDS | {"kind": "kind"} | spec.get("ids", {})
+    for name in [p.split("}")[0] for p in path.split("{")[1:]]:
+        path = path.replace(f"{{{name}}}", str(ids[chosen[name]]))
+    return path
+
+
+def client_for(world: World) -> TestClient:
+    app = create_app(world.system)
+    app.state.live = Broadcaster(heartbeat=0.05, lifetime=0.1)  # streams end at once here
+    return TestClient(app, raise_server_exceptions=False, follow_redirects=False)
+
+
+def call(client: TestClient, world: World, method: str, path: str, role: str) -> Any:
+    spec = MATRIX[(method, path)]
+    ids = _ids(world)
+    url = url_of(path, spec, ids)
+    query = {k: str(_fill(v, ids)) for k, v in spec.get("query", {}).items()}
+    body = _fill(spec.get("body"), ids)
+    client.cookies.clear()
+    if is_api(path):
+        headers = {} if role == "anonymous" else {"Authorization": f"Bearer {world.api[role]}"}
+        kwargs: dict[str, Any] = {"headers": headers, "params": query}
+        if method != "GET":
+            kwargs["json"] = body if body is not None else None
+        return client.request(method, url, **kwargs)
+    if role != "anonymous":
+        client.cookies.set(SESSION_COOKIE, world.cookie[role])
+    if method == "GET":
+        return client.get(url, params=query)
+    form = {k: str(v) for k, v in (body or {}).items()}
+    if path == "/login":
+        client.cookies.set(LOGIN_CSRF_COOKIE, LOGIN_CSRF)
+        form[CSRF_FIELD] = LOGIN_CSRF
+    elif role != "anonymous":
+        form[CSRF_FIELD] = world.csrf[role]
+    return client.request(method, url, data=form, params=query)
+
+
+def test_every_route_is_in_the_matrix(template: Template) -> None:
+    routes = {(m, p) for m, p, _ in app_routes(create_app(template.world.system))}
+    missing = sorted(routes - set(MATRIX))
+    stale = sorted(set(MATRIX) - routes)
+    assert not missing, f"routes missing from the authorization matrix: {missing}"
+    assert not stale, f"the matrix names routes the app does not have: {stale}"
+
+
+def _check(got: Any, expected: int, route: tuple[str, str], role: str) -> str | None:
+    what = f"{route[0]} {route[1]} as {role}"
+    if got.status_code >= 500:
+        return f"{what}: {got.status_code} (a server error)"
+    if got.status_code != expected:
+        return f"{what}: expected {expected}, got {got.status_code} {got.text[:160]!r}"
+    login_needed = not is_api(route[1]) and route[1] != "/login" and route[0] != "GET"
+    if expected == 303 and role == "anonymous" and (login_needed or route[1] in LOGIN_PAGES):
+        if not got.headers["location"].startswith("/login?next="):
+            return f"{what}: redirected to {got.headers['location']}, not to /login"
+    return None
+
+
+@pytest.mark.slow
+def test_reads_by_role(template: Template, tmp_path: Path) -> None:
+    failures = []
+    for world in copy_of(template, tmp_path):
+        client = client_for(world)
+        for (method, path), spec in MATRIX.items():
+            if method != "GET":
+                continue
+            for role in ROLES:
+                got = call(client, world, method, path, role)
+                failure = _check(got, spec["expect"][role], (method, path), role)
+                if failure:
+                    failures.append(failure)
+    assert not failures, "\n".join(failures)
+
+
+def _writes() -> list[tuple[str, str]]:
+    return [key for key in MATRIX if key[0] != "GET"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("route", _writes(), ids=lambda r: f"{r[0]} {r[1]}")
+def test_writes_by_role(template: Template, tmp_path: Path, route: tuple[str, str]) -> None:
+    """Refusals first on one copy (each changes nothing), then every allowed role on a copy of
+    its own (the first on the refusals' copy, which they left as it was)."""
+    method, path = route
+    expect = MATRIX[route]["expect"]
+    login_needed = not is_api(path) and path != "/login"
+    refused = [
+        r
+        for r in ROLES
+        if expect[r] >= 400 or (r == "anonymous" and expect[r] == 303 and login_needed)
+    ]
+    allowed = [r for r in ROLES if r not in refused]
+    failures = []
+    batches = [refused + allowed[:1]] + [[r] for r in allowed[1:]]
+    for batch in batches:
+        for world in copy_of(template, tmp_path):
+            client = client_for(world)
+            for role in batch:
+                before = audit_size(world.system)
+                got = call(client, world, method, path, role)
+                failure = _check(got, expect[role], route, role)
+                if failure:
+                    failures.append(failure)
+                if role in refused and audit_size(world.system) != before:
+                    failures.append(f"{method} {path} as {role}: refused but the log grew")
+    assert not failures, "\n".join(failures)

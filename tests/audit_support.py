@@ -16,7 +16,9 @@ from factories import Small, username
 class Busy:
     fed: Small
     elections: dict[str, int] = field(default_factory=dict)
-    receipts: dict[str, dict[int, str]] = field(default_factory=dict)  # election -> voter -> receipt
+    receipts: dict[str, dict[int, str]] = field(
+        default_factory=dict
+    )  # election -> voter -> receipt
     choices: dict[str, dict[int, list[int]]] = field(default_factory=dict)
     candidates: dict[str, list[int]] = field(default_factory=dict)
 
@@ -53,17 +55,23 @@ def busy_federation(fed: Small) -> Busy:
     busy = Busy(fed)
     uow = fed.system.uow
     # Forge: secret plurality, three candidates
-    election, voters, (a, b, c) = _election(busy, "secret", "Forge", 12, "plurality", secret=True, stand=3)
+    election, voters, (a, b, c) = _election(
+        busy, "secret", "Forge", 12, "plurality", secret=True, stand=3
+    )
     for i, v in enumerate(voters):
         _cast(busy, "secret", v, [(a, b, c, a)[i % 4]])
     close_election(uow(), election)
     # Mill: open approval, two seats, a tie for the second (settled by the published seed)
-    election, voters, (a, b, c) = _election(busy, "approval", "Mill", 12, "approval", secret=False, stand=3)
+    election, voters, (a, b, c) = _election(
+        busy, "approval", "Mill", 12, "approval", secret=False, stand=3
+    )
     for i, v in enumerate(voters):
         _cast(busy, "approval", v, [[a, b], [a, c], [a], [b, c, a]][i % 4])
     close_election(uow(), election)
     # Barracks: secret instant-runoff, four candidates for its one seat, several rounds
-    election, voters, (a, b, c, d) = _election(busy, "irv", "Barracks", 8, "irv", secret=True, stand=4)
+    election, voters, (a, b, c, d) = _election(
+        busy, "irv", "Barracks", 8, "irv", secret=True, stand=4
+    )
     rankings = [[a, c], [a, d], [b, c, a], [b, a], [c, b], [c, d, b], [d, c, b], [c]]
     for v, ranking in zip(voters, rankings, strict=True):
         _cast(busy, "irv", v, ranking)
@@ -77,7 +85,9 @@ def busy_federation(fed: Small) -> Busy:
     with uow() as w:
         mill = set(unit_members(fed, "Mill", 12))
         target = next(
-            md for md in w.mandates.active_in_council(fed.councils["South Council"]) if md.holder_id in mill
+            md
+            for md in w.mandates.active_in_council(fed.councils["South Council"])
+            if md.holder_id in mill
         )
     mill_ids = unit_members(fed, "Mill", 12)
     signers = [m for m in mill_ids if m != target.holder_id][:4]

@@ -226,10 +226,14 @@ def check_tally(where: str, e: dict[str, Any], r: Report) -> None:
     seed = result.get("seed", 0)
     if method in ("plurality", "block", "approval"):
         totals = count_marks(method, seats, cands, ranked)
-        r.same(where, "round 1 totals", rounds[0].get("totals"), dict(zip(cands, totals)))
+        r.same(
+            where, "round 1 totals", rounds[0].get("totals"), dict(zip(cands, totals, strict=True))
+        )
         empty = sum(1 for b in ranked if not b)
         r.same(where, "round 1 non_transferable", rounds[0].get("non_transferable"), empty)
-        r.same(where, "winners", result.get("winners"), [cands[c] for c in top(totals, seats, seed)])
+        r.same(
+            where, "winners", result.get("winners"), [cands[c] for c in top(totals, seats, seed)]
+        )
     elif method == "irv":
         recount = count_irv(cands, ranked, seed)
         r.same(where, "number of rounds", len(rounds), len(recount))
@@ -243,13 +247,17 @@ def check_tally(where: str, e: dict[str, Any], r: Report) -> None:
     elif method in ("stv-scottish", "stv-meek"):
         firsts = Counter(b[0] for b in ranked if b)
         r.same(where, "round 1 totals", rounds[0].get("totals"), {c: firsts[c] for c in cands})
+        empty = len(ranked) - sum(firsts.values())
+        r.same(where, "round 1 non_transferable", rounds[0].get("non_transferable"), empty)
         if method == "stv-scottish" and "quota" in result:
             valid = sum(firsts.values())
             r.same(where, "quota", result["quota"], valid // (seats + 1) + 1)
         elected = [x for rnd in rounds for x in rnd.get("elected", [])]
         winners = result.get("winners") or []
-        if len(set(winners)) != seats or not set(winners) <= set(cands) or set(elected) != set(
-            winners
+        if (
+            len(set(winners)) != seats
+            or not set(winners) <= set(cands)
+            or set(elected) != set(winners)
         ):
             r.bad(where, f"STV winners {winners} are not the {seats} elected in the rounds")
     elif method in ("dhondt", "sainte-lague", "hare"):
@@ -264,7 +272,9 @@ def check_lists(
     personal = Counter(b[0] for b in ranked if b)
     lists: dict[str, int] = {}
     for c in e["candidates"]:
-        key = f"faction {c['faction_id']}" if c["faction_id"] is not None else f"candidate {c['id']}"
+        key = (
+            f"faction {c['faction_id']}" if c["faction_id"] is not None else f"candidate {c['id']}"
+        )
         lists[key] = lists.get(key, 0) + personal[str(c["id"])]
     rounds = result.get("rounds") or [{}]
     r.same(where, "list votes", rounds[0].get("totals"), lists)
@@ -350,7 +360,9 @@ def check_ballots(
         r.same(where, "ballots (as logged at the close)", mine == logged, True)
         r.same(where, "number of ballots", len(ballots), took_part)
     else:
-        mine = Counter(canonical([b.get("voter_id"), b.get("receipt"), b.get("choices")]) for b in ballots)
+        mine = Counter(
+            canonical([b.get("voter_id"), b.get("receipt"), b.get("choices")]) for b in ballots
+        )
         logged = Counter(canonical(list(c)) for c in cast)
         r.same(where, "ballots (as cast in the log)", mine == logged, True)
         voters = [b.get("voter_id") for b in ballots]
@@ -421,7 +433,12 @@ def check_mandate_links(ex: dict[str, Any], r: Report) -> None:
                 r.bad(where, "a seat elected by a council rests on no seat in it")
             else:
                 r.same(where, "depends_on (holder)", below.get("holder_id"), md.get("holder_id"))
-                r.same(where, "depends_on (council)", below.get("council_id"), el.get("source_council_id"))
+                r.same(
+                    where,
+                    "depends_on (council)",
+                    below.get("council_id"),
+                    el.get("source_council_id"),
+                )
         elif md.get("depends_on_id") is not None:
             r.bad(where, "a seat elected by a unit rests on another seat")
 
@@ -450,9 +467,13 @@ def check_recalls(ex: dict[str, Any], r: Report) -> None:
             continue
         r.same(where, "mandate_id", petition.get("mandate_id"), act.get("mandate"))
         r.same(where, "office_term_id", petition.get("office_term_id"), act.get("office_term"))
-        r.same(where, "signers", sorted(petition.get("signers", [])), sorted(signers[petition["id"]]))
+        r.same(
+            where, "signers", sorted(petition.get("signers", [])), sorted(signers[petition["id"]])
+        )
         status = petition.get("status")
-        r.same(where, "vote_election_id", petition.get("vote_election_id"), votes.get(petition["id"]))
+        r.same(
+            where, "vote_election_id", petition.get("vote_election_id"), votes.get(petition["id"])
+        )
         r.same(where, "opened_by", str(petition.get("opened_by")), openers.get(petition["id"]))
         r.same(where, "recalled", status == "recalled", petition["id"] in decided)
         if petition["id"] in decided:
@@ -500,7 +521,12 @@ def check_register(ex: dict[str, Any], r: Report) -> None:
     for p in acts(log, "stance.take"):
         if p.get("supersedes") is not None:
             old = stances.get(p["supersedes"], {})
-            r.same(f"stances.json stance {p['supersedes']}", "superseded_by", old.get("superseded_by"), p.get("stance"))
+            r.same(
+                f"stances.json stance {p['supersedes']}",
+                "superseded_by",
+                old.get("superseded_by"),
+                p.get("stance"),
+            )
 
 
 def check_structure(ex: dict[str, Any], r: Report) -> None:
@@ -511,9 +537,13 @@ def check_structure(ex: dict[str, Any], r: Report) -> None:
     names = {c.get("name"): c.get("id") for c in ex["councils"]}
     for where, rows in (("councils.json", ex["councils"]), ("units.json", ex.get("units", []))):
         for row in rows:
-            r.same(f"{where} {row.get('id')}", "federation_id", row.get("federation_id"), fed.get("id"))
+            r.same(
+                f"{where} {row.get('id')}", "federation_id", row.get("federation_id"), fed.get("id")
+            )
     for f in ex.get("factions", []):
-        r.same(f"factions.json {f.get('id')}", "federation_id", f.get("federation_id"), fed.get("id"))
+        r.same(
+            f"factions.json {f.get('id')}", "federation_id", f.get("federation_id"), fed.get("id")
+        )
     if len(found) != 1:
         r.bad("audit_log.json", f"{len(found)} federation.found acts, not one")
         return
@@ -525,9 +555,21 @@ def check_structure(ex: dict[str, Any], r: Report) -> None:
     for name, kind, section, council in plan.get("units", []):
         u = next((u for u in units.values() if u.get("name") == name), {})
         where = f"units.json {name!r}"
-        r.same(where, "kind, section, council_id", [u.get("kind"), u.get("section"), u.get("council_id")], [kind, section, names.get(council)])
-    r.same("factions.json", "names", [f.get("name") for f in ex.get("factions", [])][: len(plan.get("factions", []))], plan.get("factions"))
-    scopes = {p.get("council"): p.get("scope") for p in acts(ex["audit_log"], "council.set_pay_cap_scope")}
+        r.same(
+            where,
+            "kind, section, council_id",
+            [u.get("kind"), u.get("section"), u.get("council_id")],
+            [kind, section, names.get(council)],
+        )
+    r.same(
+        "factions.json",
+        "names",
+        [f.get("name") for f in ex.get("factions", [])][: len(plan.get("factions", []))],
+        plan.get("factions"),
+    )
+    scopes = {
+        p.get("council"): p.get("scope") for p in acts(ex["audit_log"], "council.set_pay_cap_scope")
+    }
     for council_id, scope in scopes.items():
         c = councils.get(council_id, {})
         r.same(f"councils.json {council_id}", "pay_cap_scope", c.get("pay_cap_scope"), scope)
@@ -556,16 +598,33 @@ def check_structure(ex: dict[str, Any], r: Report) -> None:
             if unit is None:
                 r.bad(where, "unit_id names no unit")
             else:
-                r.same(where, "council_id (its unit's council)", el.get("council_id"), unit.get("council_id"))
+                r.same(
+                    where,
+                    "council_id (its unit's council)",
+                    el.get("council_id"),
+                    unit.get("council_id"),
+                )
         else:
             source = councils.get(el.get("source_council_id"))
-            r.same(where, "council_id (the parent of its source)", el.get("council_id"), (source or {}).get("parent_id"))
+            r.same(
+                where,
+                "council_id (the parent of its source)",
+                el.get("council_id"),
+                (source or {}).get("parent_id"),
+            )
         general = [
-            e for e in ex["elections"] if e.get("electorate_id") == el.get("id") and e.get("kind") in ("general", "founding")
+            e
+            for e in ex["elections"]
+            if e.get("electorate_id") == el.get("id") and e.get("kind") in ("general", "founding")
         ]
         if general:
             latest = max(general, key=lambda e: e["id"])
-            r.same(where, "seats (as at its latest general election)", el.get("seats"), latest.get("seats"))
+            r.same(
+                where,
+                "seats (as at its latest general election)",
+                el.get("seats"),
+                latest.get("seats"),
+            )
 
 
 # --- the command ----------------------------------------------------------------------------
@@ -577,7 +636,9 @@ def load(directory: Path) -> dict[str, Any]:
         export[path.stem] = json.loads(path.read_text(encoding="utf-8"))
     missing = [name for name in REQUIRED if name not in export]
     if missing:
-        raise ValueError(f"{directory} is not an export: no {', '.join(n + '.json' for n in missing)}")
+        raise ValueError(
+            f"{directory} is not an export: no {', '.join(n + '.json' for n in missing)}"
+        )
     return export
 
 
@@ -588,7 +649,10 @@ def verify(export: dict[str, Any]) -> Report:
         try:
             check(export, r)
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-            r.bad(check.__name__.removeprefix("check_"), f"malformed export ({type(exc).__name__}: {exc})")
+            r.bad(
+                check.__name__.removeprefix("check_"),
+                f"malformed export ({type(exc).__name__}: {exc})",
+            )
     return r
 
 
@@ -608,7 +672,10 @@ def main(argv: list[str]) -> int:
     if report.problems:
         print(f"{len(report.problems)} of {checked} checks failed", file=sys.stderr)
         return 1
-    print(f"ok: {checked} checks, {len(export['audit_log'])} log entries, root {export['audit_head']['root']}")
+    print(
+        f"ok: {checked} checks, {len(export['audit_log'])} log entries, "
+        f"root {export['audit_head']['root']}"
+    )
     return 0
 
 

@@ -43,11 +43,13 @@ number is a header.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -60,6 +62,29 @@ _END_LINE = re.compile(rb"^[ \t]*0[ \t]*\r?$", re.MULTILINE)
 _ALT_NAME = re.compile(r"^#\s*ALTERNATIVE NAME\s+(\d+)\s*:\s*(.*?)\s*$", re.IGNORECASE)
 _PARTY_SUFFIX = re.compile(r"^(.*?)\s*\(([^()]*)\)$")
 _POW10 = np.array([10**k for k in range(19)], dtype=np.int64)
+
+_In = TypeVar("_In", str, bytes)
+_Out = TypeVar("_Out")
+
+
+def _refusing_oversize(parse: Callable[[_In], _Out]) -> Callable[[_In], _Out]:
+    """A number too long for int() (over 4300 digits) or JSON nested too deeply for the decoder
+    is a bad file too: BallotFileError, not Python's own error."""
+
+    @functools.wraps(parse)
+    def read(data: _In) -> _Out:
+        try:
+            return parse(data)
+        except BallotFileError:
+            raise
+        except RecursionError:
+            raise BallotFileError("the file is nested too deeply") from None
+        except ValueError as exc:
+            if "integer string conversion" not in str(exc):
+                raise
+            raise BallotFileError("a number in the file is too long") from None
+
+    return read
 
 
 def read_profile(path: str | Path, format: str | None = None) -> Profile:
@@ -111,6 +136,7 @@ def _decode(data: bytes) -> str:
 # --- BLT -------------------------------------------------------------------------------------
 
 
+@_refusing_oversize
 def parse_blt(data: bytes) -> Profile:
     """Parse the bytes of a BLT file (see the module docstring)."""
     data = data.removeprefix(b"\xef\xbb\xbf")
@@ -321,7 +347,7 @@ def _ballots_exact(section: bytes, n_cands: int, first_line: int) -> tuple[np.nd
 
 
 def _weight(token: str, line_no: int) -> int:
-    if not token.isdigit():
+    if not (token.isascii() and token.isdigit()):
         raise BallotFileError(
             f"ballot weight must be a whole number, got {token!r}" if token else "empty ballot",
             line_no,
@@ -338,7 +364,7 @@ def _ranking(tokens: Sequence[str], n_cands: int, line_no: int) -> list[int]:
             continue
         if "=" in tok:
             raise BallotFileError(f"equal rankings ({tok!r}) are not supported", line_no)
-        if not tok.isdigit():
+        if not (tok.isascii() and tok.isdigit()):
             raise BallotFileError(f"not a candidate number: {tok!r}", line_no)
         number = int(tok)
         if not 1 <= number <= n_cands:
@@ -368,7 +394,9 @@ def _names(text: str, n_cands: int) -> tuple[list[str], list[str | None], str]:
                 alternatives[int(alt[1])] = alt[2]
             continue
         entries.append((line_no, _strings(line, line_no)))
-    if len(entries) < n_cands and set(alternatives) >= set(range(1, n_cands + 1)):
+    # (not a set of range(1, n + 1): a header may claim any number of candidates)
+    named = len(alternatives) >= n_cands and all(i in alternatives for i in range(1, n_cands + 1))
+    if len(entries) < n_cands and named:
         title = entries[0][1][0] if entries else ""
         if len(entries) > 1:
             raise BallotFileError("unexpected line after the title", entries[1][0])
@@ -508,6 +536,7 @@ def _profile(
 # --- CSV and JSON rankings -------------------------------------------------------------------
 
 
+@_refusing_oversize
 def parse_csv(text: str) -> Profile:
     """Parse CSV rankings (see the module docstring)."""
     index: dict[str, int] = {}
@@ -557,6 +586,7 @@ def _csv_rows(text: str) -> list[tuple[int, list[str]]]:
     return out
 
 
+@_refusing_oversize
 def parse_json(text: str) -> Profile:
     """Parse JSON rankings (see the module docstring)."""
     try:
@@ -610,6 +640,7 @@ def _json_ballot(ballot: object, index: dict[str, int], k: int) -> tuple[list[in
 # --- party totals ----------------------------------------------------------------------------
 
 
+@_refusing_oversize
 def parse_party_votes(text: str) -> PartyVotes:
     """Parse `party,votes` rows (see the module docstring)."""
     parties: list[str] = []
@@ -621,7 +652,7 @@ def parse_party_votes(text: str) -> PartyVotes:
         if len(cells) != 2:
             raise BallotFileError(f"expected 'party,votes', got {len(cells)} cells", line_no)
         party, count = cells
-        if not count.isdigit():
+        if not (count.isascii() and count.isdigit()):
             if k == 0:
                 continue  # a header row
             raise BallotFileError(f"votes must be a whole number, got {count!r}", line_no)

@@ -31,21 +31,31 @@ class RollEntry:
     email: str | None = None
 
 
-def parse_roll(text: str) -> list[RollEntry]:
+def _csv_lines(text: str) -> tuple[list[tuple[int, list[str]]], int]:
+    """The rows with their line numbers, and the number of lines; RollError for bad CSV."""
     # Spreadsheets often save UTF-8 CSV with a byte-order mark; it is not part of the header.
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    rows: list[tuple[int, list[str]]] = []
     try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        raise RollError("the roll file is empty", line=1) from None
+        for row in reader:
+            rows.append((reader.line_num, row))
+    except csv.Error as error:
+        raise RollError(f"bad CSV: {error}", line=max(reader.line_num, 1)) from None
+    return rows, reader.line_num
+
+
+def parse_roll(text: str) -> list[RollEntry]:
+    rows, last_line = _csv_lines(text)
+    if not rows:
+        raise RollError("the roll file is empty", line=1)
+    header = [h.strip().lower() for h in rows[0][1]]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise RollError(f"the header lacks the column(s) {', '.join(missing)}", line=1)
     index = {name: header.index(name) for name in header}
     entries: list[RollEntry] = []
     seen: dict[str, int] = {}
-    for row in reader:
-        line = reader.line_num
+    for line, row in rows[1:]:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
@@ -65,5 +75,5 @@ def parse_roll(text: str) -> list[RollEntry]:
             raise RollError(f"bad email address {email!r}", line=line)
         entries.append(RollEntry(line, username, name, unit or None, email or None))
     if not entries:
-        raise RollError("the roll file has no members", line=reader.line_num or 1)
+        raise RollError("the roll file has no members", line=last_line or 1)
     return entries

@@ -31,6 +31,7 @@ from dualpower.services import limits, office_terms
 from dualpower.services.apportion import seats_now
 from dualpower.services.mandates import end_row, hand_over, release
 from dualpower.services.notify import notify
+from dualpower.services.secrecy import unlink_ballots
 from dualpower.store.uow import UnitOfWork
 
 RANKED = ("irv", "stv-scottish", "stv-meek")
@@ -389,6 +390,7 @@ def close_in(uow: UnitOfWork, election: Election, actor: str | None) -> list[Man
         mandates = _seat_winners(uow, election, [by_id[w] for w in winners], now)
     published: dict[str, Any] = {"election": election.id, "winners": winners}
     if election.is_secret:
+        unlink_ballots(uow, election.id)
         shuffled = uow.elections.published_ballots(election.id)
         secrets.SystemRandom().shuffle(shuffled)
         published["ballots"] = shuffled
@@ -401,7 +403,8 @@ def _seat_winners(
 ) -> list[Mandate]:
     """Winners take their seats. In a general election the previous holders are replaced;
     what rested on a re-elected holder's seat moves to the new one, the rest ends, and every
-    higher seat so emptied gets a by-election."""
+    higher seat so emptied gets a by-election; so does every seat left empty for want of
+    candidates."""
     electorate = uow.electorates.get(election.electorate_id or 0)
     assert electorate is not None
     replaced: list[Mandate] = []
@@ -423,6 +426,9 @@ def _seat_winners(
         else:
             for emptied in release(uow, old, now, actor=None):
                 open_by_election(uow, emptied)
+    if election.kind != "by":
+        for seat_no in range(len(created) + 1, election.seats + 1):
+            _open_seat_election(uow, electorate, seat_no)
     return created
 
 
@@ -471,17 +477,22 @@ def _start_mandate(
 
 def open_by_election(uow: UnitOfWork, vacated: Mandate) -> int:
     """Open a by-election for the seat `vacated` held, and tell the electors."""
-    council = uow.councils.get(vacated.council_id)
     electorate = uow.electorates.get(vacated.electorate_id)
-    assert council is not None and electorate is not None
+    assert electorate is not None
+    return _open_seat_election(uow, electorate, vacated.seat_no)
+
+
+def _open_seat_election(uow: UnitOfWork, electorate: Electorate, seat_no: int) -> int:
+    council = uow.councils.get(electorate.council_id)
+    assert council is not None
     method = council.seat_method if council.seat_method != "block" else "plurality"
     election = open_in(
         uow,
         OpenElection(
-            vacated.electorate_id,
+            electorate.id,
             method,
             kind="by",
-            seat_no=vacated.seat_no,
+            seat_no=seat_no,
             closes_at=uow.now() + timedelta(days=BY_ELECTION_DAYS),
         ),
         actor=None,

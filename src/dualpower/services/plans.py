@@ -47,13 +47,16 @@ def _items(data: dict[str, Any], key: str, cls: type, fields: tuple[str, ...]) -
 def plan_from_json(text: str) -> FoundingPlan:
     try:
         data = json.loads(text)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         raise FoundingError(f"plan: not JSON ({error})") from None
     if not isinstance(data, dict) or not isinstance(data.get("name"), str):
         raise FoundingError("plan: an object with a name is needed")
+    sections = data.get("sections", DEFAULT_SECTIONS)
+    if not isinstance(sections, list | tuple) or not all(isinstance(x, str) for x in sections):
+        raise FoundingError("plan: 'sections' must be a list of names")
     return FoundingPlan(
         name=data["name"],
-        sections=tuple(data.get("sections", DEFAULT_SECTIONS)),
+        sections=tuple(sections),
         factions=_items(data, "factions", FactionPlan, ("name", "short", "colour", "platform")),
         councils=_items(
             data,

@@ -33,6 +33,7 @@ from dualpower.services.elections import (
 )
 from dualpower.services.mandates import end_mandate
 from dualpower.services.notify import notify
+from dualpower.services.secrecy import unlink_ballots
 from dualpower.store.uow import UnitOfWork
 
 RECALL_VOTE_DAYS = 7
@@ -363,6 +364,7 @@ def close_recall_vote(uow: UnitOfWork, election_id: int, actor: str | None = Non
             raise errors.NotFound(f"no recall vote {election_id}")
         if election.status != "open":
             raise errors.Conflict("the recall vote is already closed")
+        unlink_ballots(uow, election.id)  # a recall vote is secret
         choices = uow.elections.ballot_choices(election.id)
         yes = sum(1 for c in choices if c == [1])
         no = sum(1 for c in choices if c == [0])

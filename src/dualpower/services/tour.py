@@ -131,7 +131,9 @@ def _register(reader: Reader) -> dict[str, Any] | None:
     order = next((r for r in rows if r.title.lower().startswith("order no. 1")), rows[0])
     # The directive most councils countermand (the Milyukov note in the demo).
     disputed = max(
-        (r for r in rows if r.id in countermands), key=lambda r: countermands.count(r.id), default=None
+        (r for r in rows if r.id in countermands),
+        key=lambda r: countermands.count(r.id),
+        default=None,
     )
     out: dict[str, Any] = {
         "order": reg.directive(reader(), order.id),
@@ -147,7 +149,7 @@ def _register(reader: Reader) -> dict[str, Any] | None:
 def _two_members(reader: Reader, directive_id: int) -> tuple[Any, Any]:
     """A member the directive binds and one it does not (each the first of their council)."""
     with reader() as uow:
-        first_of_unit = {}
+        first_of_unit: dict[int, int] = {}
         for unit in uow.units.list():
             members = sorted(uow.members.ids_of_unit(unit.id))
             if members:

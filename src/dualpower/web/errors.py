@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dualpower.domain import errors as e
@@ -83,7 +84,69 @@ def validation_sentence(error: RequestValidationError) -> str:
     return "invalid request: " + "; ".join(dict.fromkeys(problems))
 
 
+# What every JSON error looks like; the OpenAPI document says so for 422 too (FastAPI's default
+# describes its own list of validation errors, which this API does not send).
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "Error",
+    "type": "object",
+    "properties": {"detail": {"type": "string", "title": "Detail"}},
+    "required": ["detail"],
+}
+
+
+def _error(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "description": description,
+        "content": {"application/json": {"schema": ERROR_SCHEMA}},
+    }
+    if headers:
+        answer["headers"] = headers
+    return answer
+
+
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
+
+
+def _document_limits(method: str, operation: dict[str, Any]) -> None:
+    """Operations that take a bearer token may answer 401 without a valid one, and their writes
+    429 past the member's rate limits (web/deps.py, services/limits.py)."""
+    if not operation.get("security"):
+        return
+    responses = operation.setdefault("responses", {})
+    responses.setdefault("401", _error("No bearer token, or an unknown or expired one."))
+    if method.upper() not in ("GET", "HEAD", "OPTIONS"):
+        responses.setdefault(
+            "429", _error("Too many requests by this member; wait and try again.", RETRY_AFTER)
+        )
+
+
+def _document_errors(app: FastAPI) -> None:
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            components = schema.get("components", {}).get("schemas", {})
+            if "HTTPValidationError" in components:
+                components["HTTPValidationError"] = ERROR_SCHEMA
+                components.pop("ValidationError", None)
+            for operations in schema.get("paths", {}).values():
+                for method, operation in operations.items():
+                    _document_limits(method, operation)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install(app: FastAPI) -> None:
+    _document_errors(app)
+
     @app.exception_handler(e.DomainError)
     async def domain_error(request: Request, error: e.DomainError) -> Response:
         headers = None
@@ -103,6 +166,11 @@ def install(app: FastAPI) -> None:
         if error.status_code == 405 and detail == "Method Not Allowed":
             detail = f"{request.method} is not allowed on {request.url.path}"
         return _answer(request, error.status_code, str(detail), getattr(error, "headers", None))
+
+    @app.exception_handler(OverflowError)  # SQLite: an integer wider than 64 bits
+    @app.exception_handler(DataError)  # PostgreSQL: a value out of its column's range
+    async def out_of_range(request: Request, _: Exception) -> Response:
+        return _answer(request, 422, "invalid request: a value in it is out of range")
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, _: LoginRequired) -> Response:

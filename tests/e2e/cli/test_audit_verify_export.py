@@ -10,6 +10,7 @@ import copy
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -107,6 +108,7 @@ def uncheckable(export: dict[str, Any], name: str, path: tuple[Any, ...]) -> boo
     return False
 
 
+@pytest.mark.slow
 def test_the_export_verifies_and_every_changed_number_is_caught(exported: Path) -> None:
     done = run_tool(exported)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -148,13 +150,24 @@ CHANGES = {
     "a tally": (
         "elections",
         lambda d: secret_with(d, "plurality")["result"]["rounds"][0]["totals"].update(
-            {k: v + 1 for k, v in list(secret_with(d, "plurality")["result"]["rounds"][0]["totals"].items())[:1]}
+            {
+                k: v + 1
+                for k, v in list(
+                    secret_with(d, "plurality")["result"]["rounds"][0]["totals"].items()
+                )[:1]
+            }
         ),
     ),
     "a secret ballot's choice": (
         "elections",
-        lambda d: secret_with(d, "irv")["ballots"][0].update(
-            choices=list(reversed(secret_with(d, "irv")["ballots"][0]["choices"]))
+        lambda d: next(b for b in secret_with(d, "irv")["ballots"] if len(b["choices"]) > 1).update(
+            choices=list(
+                reversed(
+                    next(b for b in secret_with(d, "irv")["ballots"] if len(b["choices"]) > 1)[
+                        "choices"
+                    ]
+                )
+            )
         ),
     ),
     "a recall vote's yes": (
@@ -171,7 +184,12 @@ CHANGES = {
         "audit_log",
         lambda d: d[3]["payload"].update({k: v for k, v in [("election", 999)]}),
     ),
-    "the root": ("audit_head", lambda d: d.update(root="0" + d["root"][1:] if d["root"][0] != "0" else "1" + d["root"][1:])),
+    "the root": (
+        "audit_head",
+        lambda d: d.update(
+            root="0" + d["root"][1:] if d["root"][0] != "0" else "1" + d["root"][1:]
+        ),
+    ),
     "a dropped entry": ("audit_log", lambda d: d.pop(5)),
     "two entries swapped": ("audit_log", lambda d: d.insert(6, d.pop(7))),
     "a signer": ("recalls", lambda d: d[0]["signers"].pop()),
@@ -183,13 +201,14 @@ CHANGES = {
 }
 
 
-@pytest.mark.parametrize("what", list(CHANGES))
-def test_the_tool_exits_1_naming_what_does_not_agree(exported: Path, what: str) -> None:
-    name, change = CHANGES[what]
-    mutate(exported, name, change)
-    done = run_tool(exported)
-    assert done.returncode == 1, (what, done.stdout, done.stderr)
-    assert "MISMATCH" in done.stdout and "Traceback" not in done.stderr
+def test_the_tool_exits_1_naming_what_does_not_agree(exported: Path, tmp_path: Path) -> None:
+    for n, (what, (name, change)) in enumerate(CHANGES.items()):
+        copy_ = tmp_path / f"forged{n}"
+        shutil.copytree(exported, copy_)
+        mutate(copy_, name, change)
+        done = run_tool(copy_)
+        assert done.returncode == 1, (what, done.stdout, done.stderr)
+        assert "MISMATCH" in done.stdout and "Traceback" not in done.stderr
 
 
 def test_not_an_export_is_exit_2(tmp_path: Path) -> None:

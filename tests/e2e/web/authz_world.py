@@ -155,7 +155,9 @@ def _issue(system: System, member_id: int, kind: str) -> accounts.Issued:
 
 def _mandate(system: System, holder: int, council: int) -> int:
     with system.uow() as uow:
-        return next(md.id for md in uow.mandates.active_of_holder(holder) if md.council_id == council)
+        return next(
+            md.id for md in uow.mandates.active_of_holder(holder) if md.council_id == council
+        )
 
 
 def build_world(system: System, say: Say = plain) -> World:

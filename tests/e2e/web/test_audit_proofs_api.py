@@ -92,7 +92,9 @@ def test_a_member_checks_that_the_log_grew_and_holds_their_ballot(client, federa
     auth = login(client, voter)
     before = client.get(f"{API}/audit/head").json()  # the client keeps this head
 
-    r = client.post(f"{API}/elections/{election}/ballots", json={"choices": [candidate]}, headers=auth)
+    r = client.post(
+        f"{API}/elections/{election}/ballots", json={"choices": [candidate]}, headers=auth
+    )
     assert r.status_code == 201, r.text
     receipt = r.json()["receipt"]
     after = client.get(f"{API}/audit/head").json()
@@ -101,11 +103,7 @@ def test_a_member_checks_that_the_log_grew_and_holds_their_ballot(client, federa
     assert consistent(client, before, after)
     me = federation.members[voter]
     entries = client.get(f"{API}/audit/entries", params={"start": before["size"]}).json()
-    mine = [
-        e
-        for e in entries
-        if e["act"] == "ballot.cast" and e["payload"]["member"] == me
-    ]
+    mine = [e for e in entries if e["act"] == "ballot.cast" and e["payload"]["member"] == me]
     assert len(mine) == 1 and mine[0]["payload"]["receipt"] == receipt
     assert included(client, mine[0]["seq"], after)
     # every act of the log is in the latest tree, and every head extends the ones before it

@@ -28,6 +28,7 @@ class Demo:
     ranked_election: int
     recall_voter: int  # an elector of the open recall vote
     recall_vote: int
+    keyboard_voters: tuple[int, int]  # two more: the keyboard test votes, the axe walk looks
     petition_voter: int  # an elector of the open petition (pages["petition"]) who has not signed
     pages: dict[str, str]  # name -> path
 
@@ -41,7 +42,7 @@ def _first(system: System, sql: str) -> int:
     return int(row[0])
 
 
-def _open_ranked(system: System) -> tuple[int, int]:
+def _open_ranked(system: System) -> tuple[int, int, int]:
     """An STV election open in a Petrograd factory, three candidates nominated."""
     with system.uow() as uow:
         unit = next(u for u in uow.units.list() if u.name == "Putilov Shipyard")
@@ -51,10 +52,10 @@ def _open_ranked(system: System) -> tuple[int, int]:
     election_id = el.open_election(system.uow(), el.OpenElection(electorate.id, "stv-scottish"))
     for member in members[:3]:
         el.nominate(system.uow(), election_id, member, None, None)
-    return members[5], election_id
+    return members[5], members[6], election_id
 
 
-def _open_recall_vote(system: System) -> tuple[int, int]:
+def _open_recall_vote(system: System) -> tuple[int, int, int]:
     """A recall vote open in a unit of the Zamoskvorechye soviet (recall by vote)."""
     with system.uow() as uow:
         council = next(c for c in uow.councils.list() if c.recall_rule == "vote")
@@ -70,15 +71,15 @@ def _open_recall_vote(system: System) -> tuple[int, int]:
     petition = recall.open_recall(system.uow(), target.id, electors[0])
     state = recall.sign_many(system.uow(), petition.id, electors[: petition.threshold])
     assert state.vote_election_id is not None
-    return electors[-1], state.vote_election_id
+    return electors[-1], electors[-2], state.vote_election_id
 
 
 def build(tmp: Path) -> Demo:
     from dualpower.scenarios.petrograd import build_demo
 
     system, _ = build_demo(f"sqlite:///{tmp / 'demo.db'}")
-    ranked_voter, ranked = _open_ranked(system)
-    recall_voter, vote = _open_recall_vote(system)
+    ranked_voter, ranked_keys, ranked = _open_ranked(system)
+    recall_voter, recall_keys, vote = _open_recall_vote(system)
     one = lambda sql: _first(system, sql)  # noqa: E731
     milyukov = one("SELECT id FROM directives WHERE title LIKE 'Milyukov%'")
     soviet = one("SELECT id FROM councils WHERE name LIKE 'Petrograd Soviet%'")
@@ -122,7 +123,16 @@ def build(tmp: Path) -> Demo:
         "faction": f"/factions/{one('SELECT id FROM factions ORDER BY id')}",
         "tour": "/tour",
     }
-    return Demo(system, ranked_voter, ranked, recall_voter, vote, petition_voter, pages)
+    return Demo(
+        system,
+        ranked_voter,
+        ranked,
+        recall_voter,
+        vote,
+        (ranked_keys, recall_keys),
+        petition_voter,
+        pages,
+    )
 
 
 @pytest.fixture(scope="session")

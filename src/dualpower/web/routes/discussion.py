@@ -147,7 +147,11 @@ def api_decide(
     return discussion_views.report(system.reader(), report_id)
 
 
-@api.get("/factions/{faction_id}/platforms", response_model=list[PlatformPublic])
+@api.get(
+    "/factions/{faction_id}/platforms",
+    response_model=list[PlatformPublic],
+    responses={404: {"description": "No such faction."}},
+)
 def api_platforms(faction_id: int, system: SystemDep) -> list[dict[str, Any]]:
     """Every version of the faction's platform, newest first."""
     return discussion_views.platforms(system.reader(), faction_id)

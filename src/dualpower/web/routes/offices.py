@@ -131,6 +131,7 @@ def api_open_office_election(
     status_code=201,
     responses={
         403: {"description": "Not a deputy of the office's council."},
+        404: {"description": "No such office election."},
         409: {"description": "Closed, or a candidate already."},
         422: {"description": "Would be paid above the cap together."},
     },
@@ -159,6 +160,7 @@ def api_close_office_election(election_id: int, member: ApiMember, system: Syste
     status_code=201,
     responses={
         403: {"description": "Not a deputy of the council that elected the official."},
+        404: {"description": "No such office term."},
         409: {"description": "The term has ended, or a petition against it is undecided."},
     },
 )
@@ -170,7 +172,11 @@ def api_open_office_recall(term_id: int, member: ApiMember, system: SystemDep) -
 @api.post(
     "/office-terms/{term_id}/resignation",
     status_code=204,
-    responses={403: {"description": "Not the holder."}, 409: {"description": "Ended already."}},
+    responses={
+        403: {"description": "Not the holder."},
+        404: {"description": "No such office term."},
+        409: {"description": "Ended already."},
+    },
 )
 def api_resign(term_id: int, member: ApiMember, system: SystemDep) -> Response:
     offices.resign_office(system.uow(), term_id, member.id)

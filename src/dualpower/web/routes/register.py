@@ -37,6 +37,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such dire
 REFUSED: dict[int | str, dict[str, Any]] = {
     401: {"description": "Not logged in."},
     403: {"description": "No office of that council carrying record_directive."},
+    404: {"description": "No such council or authority."},
     422: {"description": "Invalid request."},
 }
 

@@ -1,0 +1,38 @@
+"""Secret ballots keep no order of casting (DESIGN.md 2.8).
+
+A ballot row has no time and no sequential id, but the database keeps orders of its own: SQLite
+numbers every row (rowid) in the order written, PostgreSQL lays rows out in that order (ctid) and
+stamps each with the transaction that wrote it (xmin). The participation roll row and the ballot
+row of one voter are written by the same transaction, one after the other, so those hidden orders
+would link them. At the close, in the closing transaction, the election's ballots are therefore
+written anew in a random order: afterwards they all carry the closing transaction and an order
+drawn by lot. (Before the close, and in the database files' free space until PostgreSQL's VACUUM
+or SQLite's page reuse, the old rows can still be read by someone with access to the server's
+disk: SECURITY.md.)
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import delete, insert, select
+
+from dualpower.store import tables as t
+from dualpower.store.uow import UnitOfWork
+
+
+def unlink_ballots(uow: UnitOfWork, election_id: int) -> None:
+    """Rewrite a secret election's ballots in random order (within the caller's transaction)."""
+    ballots = t.ballots
+    rows = [
+        dict(row)
+        for row in uow.conn.execute(
+            select(ballots).where(ballots.c.election_id == election_id)
+        ).mappings()
+    ]
+    if any(row["voter_id"] is not None for row in rows):
+        raise ValueError("an open ballot carries its voter: only secret ballots are rewritten")
+    secrets.SystemRandom().shuffle(rows)
+    uow.conn.execute(delete(ballots).where(ballots.c.election_id == election_id))
+    for row in rows:  # one at a time: the order of the statements is the order of the rows
+        uow.conn.execute(insert(ballots).values(**row))

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from dualpower.domain.errors import DomainError
+from dualpower.domain.limits import RateLimited
 
 SUBJECT_KINDS = ("motion", "initiative", "directive", "recall")
 REPORT_KINDS = ("comment", "roll", "session")
@@ -36,14 +36,6 @@ MAX_REASON = 2_000
 # (how many, within what window)
 POST_LIMIT = (10, timedelta(minutes=10))
 REPORT_LIMIT = (5, timedelta(days=1))
-
-
-class RateLimited(DomainError):
-    """Too many acts of one kind in a short time (HTTP 429); `retry_after` is in seconds."""
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 def check_rate(what: str, recent: int, limit: tuple[int, timedelta]) -> None:

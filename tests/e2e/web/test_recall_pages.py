@@ -218,5 +218,5 @@ def test_notifications_page_and_nav(client, fed) -> None:
     page = client.get("/notifications").text
     assert f'href="/recalls/{petition.id}"' in page and "New:" in page
     assert "New:" not in client.get("/notifications").text
-    for link in ("/pay", "/alignment", "/directives", "/motions", "/recalls", "/notifications"):
+    for link in ("/pay", "/alignment", "/directives", "/tour", "/recalls", "/notifications"):
         assert f'href="{link}"' in page

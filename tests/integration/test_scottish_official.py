@@ -28,7 +28,11 @@ MALFORMED = "5_cands/perth_kinross_2016_by_election_ward9.blt"
 # The README: this ballot file holds one ballot more than the published valid poll.
 VALID_POLL_DIFFERS = {"6_cands/east_dunbartonshire_2017_ward2.blt": (7035, 7034)}
 
-pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason=f"shared data not found at {DATA}")
+
+def test_the_shared_data_is_there() -> None:
+    """The official counts are a requirement, not an option: without them this file fails."""
+    assert DATA.is_dir(), f"shared data not found at {DATA}"
+    assert len(INDEX) == 351
 
 
 def _unit(figure: Decimal) -> Decimal:

@@ -143,7 +143,7 @@ def take_stance_in(uow: UnitOfWork, cmd: TakeStance, actor: Actor) -> int:
     """Within an open unit of work: supersede the council's stance with a new one."""
     rule.check_stance(cmd.kind, cmd.conditions, cmd.counter_order)
     _allow(uow, actor, cmd.council_id)
-    if uow.register.directive(cmd.directive_id) is None:
+    if not uow.register.lock_directive(cmd.directive_id):
         raise errors.NotFound(f"there is no directive {cmd.directive_id}")
     previous = uow.register.current_stance(cmd.directive_id, cmd.council_id)
     conflict = errors.Conflict(

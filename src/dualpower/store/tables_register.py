@@ -137,6 +137,12 @@ class RegisterRepo:
     def directive(self, directive_id: int) -> dict[str, Any] | None:
         return next((d for d in self.directives() if d["id"] == directive_id), None)
 
+    def lock_directive(self, directive_id: int) -> bool:
+        """Lock the directive's row until commit, so stances on it are taken one after another
+        (PostgreSQL; SQLite's writers are serial already). False if there is no such directive."""
+        query = select(directives.c.id).where(directives.c.id == directive_id).with_for_update()
+        return self.conn.execute(query).first() is not None
+
     def stances(self, directive_id: int | None = None) -> list[Stance]:
         query = select(stances).order_by(stances.c.decided_at, stances.c.id)
         if directive_id is not None:

@@ -4,13 +4,13 @@ transaction with the act, one unbroken chain under concurrent writers, and tampe
 from __future__ import annotations
 
 import json
+import os
 import threading
 
 import pytest
 from sqlalchemy import Engine, delete, func, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from conftest import PG_URL
 from dualpower.audit.chain import Draft, seal
 from dualpower.bootstrap import System
 from dualpower.domain.errors import NotFound
@@ -100,7 +100,9 @@ def test_triggers_refuse_update_and_delete(system: System, statement) -> None:  
 
 # TRUNCATE exists on PostgreSQL only: the test runs on that database alone (not skipped on
 # SQLite, simply not generated for it).
-@pytest.mark.parametrize("database_url", ["postgresql"] if PG_URL else [], indirect=True)
+@pytest.mark.parametrize(
+    "database_url", ["postgresql"] if os.environ.get("DUALPOWER_TEST_PG_URL") else [], indirect=True
+)
 @pytest.mark.parametrize("table", ["audit_log", "audit_heads"])
 def test_truncate_refused_on_postgresql(system: System, table: str) -> None:
     assert system.engine.dialect.name == "postgresql"

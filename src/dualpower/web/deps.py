@@ -27,7 +27,10 @@ _env = Environment(
     autoescape=True,  # every value is HTML-escaped unless a template says otherwise
     trim_blocks=True,
     lstrip_blocks=True,
+    extensions=["jinja2.ext.i18n"],
 )
+# `{{ _("...") }}` and `{% trans %}` mark text for translation (English until catalogues load).
+_env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
 templates = Jinja2Templates(env=_env)
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/login.")
 

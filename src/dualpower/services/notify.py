@@ -41,11 +41,9 @@ def notify(uow: UnitOfWork, member_ids: Iterable[int], kind: str, subject: str, 
 
 
 def inbox(uow: UnitOfWork, member_id: int) -> list[dict[str, object]]:
-    """A member's latest notifications, newest first; reading them marks them read."""
+    """A member's latest notifications, newest first. Reading changes nothing: `mark_read` does."""
     with uow:
         items = uow.notifications.of_member(member_id)
-        uow.notifications.mark_read(member_id, uow.now())
-        uow.commit()
     return [
         {
             "id": n.id,
@@ -57,3 +55,12 @@ def inbox(uow: UnitOfWork, member_id: int) -> list[dict[str, object]]:
         }
         for n in items
     ]
+
+
+def mark_read(uow: UnitOfWork, member_id: int, up_to_id: int | None = None) -> int:
+    """Mark the member's notifications read (up to `up_to_id`, the newest they were shown, when
+    given); returns how many were unread. Only the member themself does this."""
+    with uow:
+        marked = uow.notifications.mark_read(member_id, uow.now(), up_to_id)
+        uow.commit()
+    return marked

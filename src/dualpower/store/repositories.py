@@ -466,12 +466,15 @@ class NotificationRepo(_Repo):
         )
         return [to_domain(m.Notification, row) for row in self.conn.execute(query)]
 
-    def mark_read(self, member_id: int, at: datetime) -> None:
-        self.conn.execute(
-            update(self.table)
-            .where(self.table.c.member_id == member_id, self.table.c.read_at.is_(None))
-            .values(read_at=at)
+    def mark_read(self, member_id: int, at: datetime, up_to_id: int | None = None) -> int:
+        """Mark the member's unread notifications read (only those up to `up_to_id` when given,
+        so one that arrived after the page was shown stays unread); returns how many."""
+        query = update(self.table).where(
+            self.table.c.member_id == member_id, self.table.c.read_at.is_(None)
         )
+        if up_to_id is not None:
+            query = query.where(self.table.c.id <= up_to_id)
+        return int(self.conn.execute(query.values(read_at=at)).rowcount or 0)
 
     def emails(self, member_ids: Iterable[int]) -> dict[int, str]:
         query = select(t.members.c.id, t.members.c.email).where(

@@ -175,6 +175,17 @@ class PetitionPublic(BaseModel):
     by_election_id: int | None
 
 
+class MarkRead(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    up_to: int | None = Field(
+        default=None, ge=1, description="The newest notification id you have seen; omit for all."
+    )
+
+
+class MarkedPublic(BaseModel):
+    marked: int
+
+
 class NotificationPublic(BaseModel):
     id: int
     kind: str

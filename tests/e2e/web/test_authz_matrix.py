@@ -200,6 +200,8 @@ case("GET", f"{A}/me", logged_in_api())
 case("GET", "/me", logged_in_page())
 case("GET", f"{A}/notifications", logged_in_api())
 case("GET", "/notifications", logged_in_page())
+case("POST", f"{A}/notifications/read", logged_in_api(), body={})
+case("POST", "/notifications/read", logged_in_page(303), body={})
 case("GET", f"{A}/directives/{{directive_id}}/binding", logged_in_api())
 # The roll: to the unit's members and the deputies of the councils above it (a recalled deputy
 # of the North is no longer one of them; a deputy of the Chief Council is).

@@ -217,6 +217,8 @@ def test_notifications_page_and_nav(client, fed) -> None:
     log_in(client, "forge9")
     page = client.get("/notifications").text
     assert f'href="/recalls/{petition.id}"' in page and "New:" in page
+    assert "New:" in client.get("/notifications").text, "reading does not mark read"
+    client.post("/notifications/read", data={"csrf_token": csrf_of(page)})
     assert "New:" not in client.get("/notifications").text
     for link in ("/pay", "/alignment", "/directives", "/tour", "/recalls", "/notifications"):
         assert f'href="{link}"' in page

@@ -1,15 +1,16 @@
-"""The caller's notifications: petitions against their deputies, recall votes, by-elections."""
+"""The caller's notifications: petitions against their deputies, recall votes, by-elections.
+Reading them changes nothing; marking them read is its own request (a POST, with CSRF on pages)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
 
 from dualpower.services import notify
-from dualpower.web.deps import ApiMember, LoggedIn, SystemDep, render
-from dualpower.web.schemas import NotificationPublic
+from dualpower.web.deps import CSRF_FIELD, ApiMember, LoggedIn, SystemDep, check_csrf, render
+from dualpower.web.schemas import MarkedPublic, MarkRead, NotificationPublic
 
 api = APIRouter(tags=["notifications"])
 pages = APIRouter(include_in_schema=False)
@@ -21,12 +22,33 @@ pages = APIRouter(include_in_schema=False)
     responses={401: {"description": "Not logged in."}},
 )
 def api_notifications(member: ApiMember, system: SystemDep) -> list[dict[str, Any]]:
-    """Your latest notifications, newest first (`is_read` as it was before this request);
-    reading them marks them read."""
-    return notify.inbox(system.uow(), member.id)
+    """Your latest notifications, newest first. Reading them does not mark them read."""
+    return notify.inbox(system.reader(), member.id)
+
+
+@api.post(
+    "/notifications/read",
+    response_model=MarkedPublic,
+    responses={401: {"description": "Not logged in."}},
+)
+def api_mark_read(body: MarkRead, member: ApiMember, system: SystemDep) -> dict[str, int]:
+    """Mark your notifications read, up to `up_to` (the newest you have seen) when given."""
+    return {"marked": notify.mark_read(system.uow(), member.id, body.up_to)}
 
 
 @pages.get("/notifications")
 def notifications_page(request: Request, session: LoggedIn, system: SystemDep) -> Response:
-    items = notify.inbox(system.uow(), session.member.id)
+    items = notify.inbox(system.reader(), session.member.id)
     return render(request, "notifications/page.html", {"items": items})
+
+
+@pages.post("/notifications/read")
+def mark_read_form(
+    session: LoggedIn,
+    system: SystemDep,
+    csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
+    up_to: Annotated[int | None, Form(ge=1)] = None,
+) -> Response:
+    check_csrf(session.csrf_token, csrf_token)
+    notify.mark_read(system.uow(), session.member.id, up_to)
+    return RedirectResponse("/notifications", status_code=303)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
+
 from dualpower.domain.errors import RollError
 from dualpower.domain.model import BaseUnit
 from dualpower.domain.roll import RollEntry, parse_roll
@@ -32,7 +34,14 @@ def import_roll(
             if entry.username in taken:
                 raise RollError(f"username {entry.username!r} is already a member", line=entry.line)
         for entry, unit_id in zip(entries, unit_ids, strict=True):
-            _add_member(uow, federation.id, entry, unit_id, uow.now())
+            try:
+                _add_member(uow, federation.id, entry, unit_id, uow.now())
+            except IntegrityError:  # another import added the same username meanwhile
+                raise RollError(
+                    f"username {entry.username!r} was just added by another import; nothing was"
+                    " imported, try again",
+                    line=entry.line,
+                ) from None
         uow.record(
             "roll.import",
             {"members": [[e.username, u] for e, u in zip(entries, unit_ids, strict=True)]},

@@ -97,3 +97,28 @@ def test_no_federation_yet(system: System) -> None:
             system.uow(), "username,name\nanna,Anna\n", "Forge", actor=None, is_operator=True
         )
     assert members(system) == 0
+
+
+def test_concurrent_imports_of_one_username_add_it_once_and_refuse_the_other(
+    federation: Small,
+) -> None:
+    """Eight imports of the same new username at once (both databases): exactly one adds it, the
+    others get a RollError (never a raw database error), and nothing of theirs is half-imported."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    before = members(federation.system)
+    texts = [f"username,name\nsame.name,Same Name\nextra{i},Extra {i}\n" for i in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(lambda text: _try(federation, text), texts))
+    assert outcomes.count("ok") == 1, outcomes
+    assert all(o == "ok" or "same.name" in o for o in outcomes), outcomes
+    assert members(federation.system) == before + 2
+    assert acts(federation.system).count("roll.import") == 1
+
+
+def _try(federation: Small, text: str) -> str:
+    try:
+        run(federation, text)
+    except RollError as e:
+        return str(e)
+    return "ok"

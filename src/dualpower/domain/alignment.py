@@ -51,6 +51,11 @@ class Snapshot:
         return sum(self.composition.values())
 
 
+def snapshot(counts: Mapping[str, int], council_id: int | None = None) -> Snapshot:
+    """A council's (or, with no id, the federation's) from its seats by faction."""
+    return Snapshot(council_id, ordered(counts), majority(counts))
+
+
 def snapshots(
     rows: Iterable[tuple[int, str, int]], council_ids: Iterable[int]
 ) -> dict[int, Snapshot]:
@@ -59,7 +64,7 @@ def snapshots(
     for council_id, faction, n in rows:
         counts = by_council.setdefault(council_id, {})
         counts[faction] = counts.get(faction, 0) + n
-    return {c: Snapshot(c, ordered(counts), majority(counts)) for c, counts in by_council.items()}
+    return {c: snapshot(counts, c) for c, counts in by_council.items()}
 
 
 def federation(rows: Iterable[tuple[str, int]]) -> Snapshot:
@@ -67,7 +72,7 @@ def federation(rows: Iterable[tuple[str, int]]) -> Snapshot:
     counts: dict[str, int] = defaultdict(int)
     for faction, n in rows:
         counts[faction] += n
-    return Snapshot(None, ordered(counts), majority(counts))
+    return snapshot(counts)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,144 @@
+"""The alignment of forces, kept current by triggers (migration 0010_alignment_counts).
+
+- `alignment_counts`: per council, faction (0: no faction) and kind of seat (`is_unit`: elected
+  by a base unit, not by a lower council), the number of active mandates.
+- `alignment_councils`: one row per council: its seats (the sum of its electorates' seats) and
+  its counts as text, `faction_id:is_unit:seats` (is_unit 1 or 0) comma-separated, in order of
+  faction id and kind: what the snapshot of the council and its share of the federation need.
+
+Triggers on `mandates` (INSERT, DELETE, UPDATE of council_id, electorate_id, faction_id or
+end_at) and on `electorates` (INSERT, DELETE, UPDATE of council_id or seats) keep both in the
+same transaction as the change, whichever code makes it. So the snapshot of a 100,000-council
+federation reads one short row per council instead of aggregating every mandate
+(bench/alignment.py); services/invariants/alignment.py checks both against the aggregate.
+
+Concurrency: counter rows are upserted (`seats = seats + 1`), so concurrent changes add up under
+PostgreSQL's READ COMMITTED (the second waits for the first's row lock, then adds to the
+committed value), and a council's text is rebuilt from its counts after the change. On
+PostgreSQL the trigger first takes a transaction-level advisory lock on the council, so two
+transactions changing one council queue there rather than deadlock on its rows in opposite
+orders. SQLite's writers are serial.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, Table, Text, select, text
+from sqlalchemy.engine import Connection
+
+from dualpower.store import repositories
+from dualpower.store.tables import Id, metadata
+
+NO_FACTION_ID = 0  # the faction_id of a seat held by a deputy of no faction
+
+alignment_counts = Table(
+    "alignment_counts",
+    metadata,
+    Column("council_id", Id, ForeignKey("councils.id"), primary_key=True),
+    Column("faction_id", Id, primary_key=True),  # 0: no faction (so that it can be in the key)
+    Column("is_unit", Boolean, primary_key=True),
+    Column("seats", Integer, nullable=False),
+)
+
+alignment_councils = Table(
+    "alignment_councils",
+    metadata,
+    Column("council_id", Id, ForeignKey("councils.id"), primary_key=True),
+    Column("seats", Integer, nullable=False),
+    Column("composition", Text, nullable=False),  # "faction_id:is_unit:seats,..."
+)
+
+# What the counts must equal: the active mandates, by council, faction and kind of seat.
+AGGREGATE = (
+    "SELECT m.council_id, COALESCE(m.faction_id, 0), e.kind = 'unit', count(*) "
+    "FROM mandates m JOIN electorates e ON e.id = m.electorate_id "
+    "WHERE m.end_at IS NULL GROUP BY m.council_id, COALESCE(m.faction_id, 0), e.kind = 'unit'"
+)
+# What the councils' rows must equal: their electorates' seats, and their counts.
+CAPACITY = "SELECT council_id, sum(seats) FROM electorates GROUP BY council_id"
+SNAPSHOT = (
+    "SELECT c.id, c.name, c.parent_id, COALESCE(s.seats, 0), COALESCE(s.composition, '') "
+    "FROM councils c LEFT JOIN alignment_councils s ON s.council_id = c.id ORDER BY c.id"
+)
+
+Row = tuple[int, int, bool, int]
+
+
+def composition_text(counts: dict[tuple[int, bool], int]) -> str:
+    """The stored form of {(faction_id, is_unit): seats}, zero counts left out."""
+    return ",".join(f"{f}:{int(u)}:{n}" for (f, u), n in sorted(counts.items()) if n)
+
+
+def parse_composition(stored: str) -> list[tuple[int, bool, int]]:
+    """[(faction_id, is_unit, seats)] from the stored form ('': no seat filled)."""
+    if not stored:
+        return []
+    triples = (part.split(":") for part in stored.split(","))
+    return [(int(f), u == "1", int(n)) for f, u, n in triples]
+
+
+class AlignmentRepo:
+    """Reads of the maintained alignment, the aggregates it must equal, and its rebuild (after
+    a bulk load that bypassed the triggers, or to repair drift that `dualpower check` found)."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def councils(self) -> list[tuple[int, str, int | None, int, str]]:
+        """(council_id, name, parent_id, seats, stored counts) of every council, by id.
+        Fetched with the driver's own cursor: SQLAlchemy's row objects would double the time
+        of fetching 100,000 rows, and these are plain values."""
+        cursor = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(SNAPSHOT)
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+    def counts(self) -> list[Row]:
+        """(council_id, faction_id or 0, is_unit, seats) for every non-zero count."""
+        a = alignment_counts
+        query = select(a.c.council_id, a.c.faction_id, a.c.is_unit, a.c.seats).where(a.c.seats != 0)
+        return [(int(c), int(f), bool(u), int(n)) for c, f, u, n in self.conn.execute(query)]
+
+    def aggregate(self) -> list[Row]:
+        """The same, aggregated from the active mandates: what the counts must equal."""
+        rows = self.conn.execute(text(AGGREGATE))
+        return [(int(c), int(f), bool(u), int(n)) for c, f, u, n in rows]
+
+    def stored(self) -> dict[int, tuple[int, str]]:
+        """{council_id: (seats, stored composition)} as kept."""
+        a = alignment_councils
+        query = select(a.c.council_id, a.c.seats, a.c.composition)
+        return {int(c): (int(s), str(comp)) for c, s, comp in self.conn.execute(query)}
+
+    def expected(self) -> dict[int, tuple[int, str]]:
+        """{council_id: (seats, counts as text)} as the electorates and the counts say."""
+        seats = {int(c): int(n or 0) for c, n in self.conn.execute(text(CAPACITY))}
+        by_council: dict[int, dict[tuple[int, bool], int]] = {}
+        for c, f, u, n in self.counts():
+            by_council.setdefault(c, {})[(f, u)] = n
+        return {
+            c: (seats.get(c, 0), composition_text(by_council.get(c, {})))
+            for c in seats.keys() | by_council.keys()
+        }
+
+    def rebuild(self) -> None:
+        """Recount from the mandates and the electorates."""
+        self.conn.execute(alignment_councils.delete())
+        self.conn.execute(alignment_counts.delete())
+        self.conn.execute(
+            text(
+                "INSERT INTO alignment_counts (council_id, faction_id, is_unit, seats) " + AGGREGATE
+            )
+        )
+        rows: list[dict[str, Any]] = [
+            {"council_id": c, "seats": s, "composition": comp}
+            for c, (s, comp) in self.expected().items()
+        ]
+        for k in range(0, len(rows), 50_000):
+            self.conn.execute(alignment_councils.insert(), rows[k : k + 50_000])
+
+
+repositories.REPOSITORIES["alignment"] = AlignmentRepo

@@ -30,6 +30,7 @@ from dualpower.web.app import create_app
 API = "/api/v1"
 SECRET = ("secret", "irv", "referendum")
 MEMBER_KEYS = {"voter_id", "member_id", "member", "voter", "holder_id", "username", "actor"}
+CHOICE_KEYS = {"choices", "choice", "ranking", "receipt", "vote", "position"}
 
 
 @pytest.fixture
@@ -133,6 +134,11 @@ def test_the_log_records_participation_and_the_ballots_apart(busy: Busy) -> None
             if act == "election.participate" and p["election"] == election
         ]
         assert sorted(took_part) == sorted(busy.receipts[name])
+        for act, p in log:  # no entry names a voter of this election beside a choice
+            for obj in walk(p):
+                if act != "election.close" and p.get("election") == election:
+                    linked = MEMBER_KEYS & set(obj) and CHOICE_KEYS & set(obj)
+                    assert not linked, f"a {act} entry links a member to a choice: {obj}"
         for act, p in log:
             if act != "election.close" and any(rc in json.dumps(p) for rc in secret):
                 pytest.fail(f"a secret receipt in a {act} entry")

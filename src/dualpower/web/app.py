@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from dualpower.bootstrap import System
-from dualpower.web import errors, routes
+from dualpower.web import errors, i18n, routes
 from dualpower.web.live import Broadcaster
 
 API_PREFIX = "/api/v1"
@@ -48,6 +48,7 @@ def create_app(system: System) -> FastAPI:
         if hasattr(topic, "pages"):
             app.include_router(topic.pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(i18n.LanguageMiddleware)  # the page's language (web/i18n.py)
 
     @app.middleware("http")
     async def security_headers(

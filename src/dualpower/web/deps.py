@@ -17,6 +17,7 @@ from dualpower.bootstrap import System
 from dualpower.domain.model import Member
 from dualpower.services import accounts, limits, views
 from dualpower.services.accounts import Issued
+from dualpower.web import i18n
 
 SESSION_COOKIE = "dp_session"
 LOGIN_CSRF_COOKIE = "dp_login_csrf"
@@ -29,8 +30,9 @@ _env = Environment(
     lstrip_blocks=True,
     extensions=["jinja2.ext.i18n"],
 )
-# `{{ _("...") }}` and `{% trans %}` mark text for translation (English until catalogues load).
-_env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+# `{{ _("...") }}` and `{% trans %}` mark text for translation; web/i18n.py picks the request's
+# language (English or Russian) and formats dates and numbers for it.
+i18n.install(_env)
 templates = Jinja2Templates(env=_env)
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/login.")
 
@@ -50,22 +52,30 @@ SystemDep = Annotated[System, Depends(get_system)]
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def api_member(
-    request: Request,
-    system: SystemDep,
+def unauthenticated(detail: str = "the token is unknown or has expired") -> HTTPException:
+    return HTTPException(401, detail, {"WWW-Authenticate": "Bearer"})
+
+
+async def api_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Member:
+) -> str:
+    """The bearer token as sent, unchecked (401 without one): for a route whose service checks
+    the token itself in its own transaction (the ballot route: services/ballot_batch.py). Async:
+    it does no I/O, so it runs on the event loop, not on a worker thread."""
+    if credentials is None:
+        raise unauthenticated("log in first: send Authorization: Bearer TOKEN")
+    return credentials.credentials
+
+
+ApiToken = Annotated[str, Depends(api_token)]
+
+
+def api_member(request: Request, system: SystemDep, token: ApiToken) -> Member:
     """The member a bearer token belongs to; 401 without a valid token. A write (any method but
     GET, HEAD, OPTIONS) counts against the member's API write limit: 429 past it."""
-    if credentials is None:
-        raise HTTPException(
-            401, "log in first: send Authorization: Bearer TOKEN", {"WWW-Authenticate": "Bearer"}
-        )
-    issued = accounts.authenticate(system.reader(), credentials.credentials, kind="api")
+    issued = accounts.authenticate(system.reader(), token, kind="api")
     if issued is None:
-        raise HTTPException(
-            401, "the token is unknown or has expired", {"WWW-Authenticate": "Bearer"}
-        )
+        raise unauthenticated()
     if request.method not in READS:
         limits.api_write(system.uow(), issued.member.id)
     return issued.member
@@ -111,12 +121,18 @@ def login_url(request: Request) -> str:
 
 
 def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Any:
-    """Render a page with the federation, the logged-in member and their CSRF token."""
+    """Render a page in the request's language with the federation, the logged-in member and
+    their CSRF token."""
     system: System = request.app.state.system
     session: Issued | None = getattr(request.state, "session", None)
+    language = i18n.language_of(
+        request.cookies.get(i18n.COOKIE), request.headers.get("accept-language")
+    )
     base = {
         "federation": views.federation(system.reader()),
         "me": session.member if session else None,
         "csrf_token": session.csrf_token if session else None,
+        "lang": language,
     }
-    return templates.TemplateResponse(request, name, base | context, status_code=status_code)
+    with i18n.using(language):  # the template renders here, in this thread
+        return templates.TemplateResponse(request, name, base | context, status_code=status_code)

@@ -39,8 +39,7 @@ def test_tour_walks_the_demo_and_saves_screenshots(page, live_url, demo: ui.Demo
     # 1917 dates in both styles: Old Style first, New Style beside it.
     register = page.locator("section.stop").filter(has=page.locator("h2#register"))
     expect(register).to_contain_text("Order No. 1")
-    expect(register.get_by_text("1 March 1917", exact=False).first).to_be_visible()
-    expect(register).to_contain_text("(OS; 14 March NS)")
+    expect(register.get_by_text("1 March (14 March N.S.) 1917", exact=False).first).to_be_visible()
     # The Milyukov note answers differently for two members.
     answers = register.locator("ul.answers li")
     expect(answers).to_have_count(2)

@@ -24,8 +24,13 @@
   function announce(root, data) {
     var region = root.parentNode && root.parentNode.querySelector("[data-live-announce]");
     if (!region) return;
-    region.textContent = "The seats changed: " + data.filled + " of " + data.seats +
-      " filled; " + (data.majority ? "majority: " + data.majority : "no majority") + ".";
+    // The page gives the sentence in its own language (data-says*); English otherwise.
+    var says = region.getAttribute("data-says") || "The seats changed: {filled} of {seats} filled; {majority}.";
+    var majority = data.majority
+      ? (region.getAttribute("data-says-majority") || "majority: {faction}").replace("{faction}", data.majority)
+      : (region.getAttribute("data-says-none") || "no majority");
+    region.textContent = says.replace("{filled}", data.filled).replace("{seats}", data.seats)
+      .replace("{majority}", majority);
   }
 
   function swap(root, data) {

@@ -1,0 +1,266 @@
+"""Languages of the pages: English (the source text) and Russian (web/locale/ru, a Babel
+catalogue). A request's language is the `dp_lang` cookie the switch sets, else the best match of
+the browser's Accept-Language, else English. The language of the request being rendered lives in a
+ContextVar, so concurrent requests (sync routes run in a thread pool, each with a copy of the
+context) never see each other's. Dates and numbers are formatted by Babel for the language; a date
+before Russia's switch of calendars is given in both styles (domain/calendar_styles.py).
+
+The JSON API stays English.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_datetime, get_month_names
+from babel.numbers import format_decimal
+from babel.support import Translations
+from jinja2 import Environment
+from markupsafe import Markup
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from dualpower.domain import calendar_styles as cal
+
+LANGUAGES = {"en": "English", "ru": "Русский"}
+DEFAULT = "en"
+COOKIE = "dp_lang"
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "messages"
+
+_current: ContextVar[str] = ContextVar("dualpower_language", default=DEFAULT)
+
+
+def N_(message: str) -> str:
+    """Marks a message for extraction; it is translated where it is shown."""
+    return message
+
+
+@cache
+def translations(language: str) -> _gettext.NullTranslations:
+    if language == DEFAULT:
+        return _gettext.NullTranslations()
+    return Translations.load(str(LOCALE_DIR), [language], DOMAIN)
+
+
+def current() -> str:
+    return _current.get()
+
+
+@contextmanager
+def using(language: str) -> Iterator[None]:
+    """Render in `language` within the block (in this thread or task only)."""
+    token = _current.set(language if language in LANGUAGES else DEFAULT)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def negotiate(accept_language: str | None) -> str | None:
+    """The best of our languages for an Accept-Language header (RFC 9110 12.5.4), or None."""
+    best: tuple[float, int, str] | None = None
+    for position, item in enumerate((accept_language or "").split(",")):
+        tag, _, params = item.strip().partition(";")
+        weight = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary == "*":
+            primary = DEFAULT
+        if primary in LANGUAGES and weight > 0:
+            candidate = (-weight, position, primary)
+            best = candidate if best is None or candidate < best else best
+    return best[2] if best else None
+
+
+def language_of(cookie: str | None, accept_language: str | None) -> str:
+    if cookie in LANGUAGES:
+        return cookie
+    return negotiate(accept_language) or DEFAULT
+
+
+def language_of_scope(scope: Scope) -> str:
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+    cookie = None
+    for part in headers.get("cookie", "").split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == COOKIE:
+            cookie = value
+    return language_of(cookie, headers.get("accept-language"))
+
+
+class LanguageMiddleware:
+    """Sets the request's language for everything below it (a plain ASGI middleware, so the
+    ContextVar is set in the task that runs the route) and says which language a page is in."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(("/api/", "/static/")):
+            await self.app(scope, receive, send)
+            return
+        language = language_of_scope(scope)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"content-language", language.encode()))
+                headers.append((b"vary", b"Accept-Language, Cookie"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        with using(language):
+            await self.app(scope, receive, send_with_headers)
+
+
+# Translation callables for the templates (jinja2.ext.i18n, newstyle).
+
+
+def gettext(message: str) -> str:
+    return translations(current()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(current()).ngettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    return translations(current()).pgettext(context, message)
+
+
+def npgettext(context: str, singular: str, plural: str, n: int) -> str:
+    return translations(current()).npgettext(context, singular, plural, n)
+
+
+_MISSING = re.compile(r"(?:there is )?no ([a-z ]+) (\d+)")
+
+
+def translated(message: Any) -> str:
+    """A message known only at run time (an error's detail, a title from a table), translated if
+    the catalogue has it (web/i18n_messages.py); plain text, escaped like any value (never
+    trusted as markup). "no council 5" keeps its number."""
+    if not message:
+        return ""
+    text = str(message)
+    found = gettext(text)
+    if found == text and (missing := _MISSING.fullmatch(text)) is not None:
+        msgid = f"no {missing.group(1)} %(id)s"
+        pattern = gettext(msgid)
+        if pattern != msgid:
+            return pattern % {"id": missing.group(2)}
+    return found
+
+
+NO_FACTION = "no faction"  # the name views give the seats of deputies without a faction
+
+
+def faction(name: Any) -> str:
+    """A faction's name as it is, but "no faction" in the page's language."""
+    if not name or name == NO_FACTION:
+        return gettext("no faction")
+    return str(name)
+
+
+# Formatting for the language.
+
+
+def number(value: Any) -> str:
+    if value is None:
+        return ""
+    return format_decimal(value, locale=current())
+
+
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th; in Russian 1-й, 2-й."""
+    if current() == "ru":
+        return f"{n}-й"
+    suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10 if n % 100 not in (11, 12, 13) else 0, "th")
+    return f"{n}{suffix}"
+
+
+def _month(month: int) -> str:
+    return str(get_month_names("wide", "format", current())[month])
+
+
+def _new_style_day(day: date) -> str:
+    if current() == "ru":
+        return f"{day.day} {_month(day.month)} {day.year} г."
+    return f"{day.day} {_month(day.month)} {day.year}"
+
+
+def both_styles(day: date) -> str:
+    """A date before Russia's switch of calendars as the sources give it, Old Style first:
+    "1 March (14 March N.S.) 1917"; in Russian "1 (14) марта 1917 г." as Russian historians write
+    it. A later date in the New Style alone."""
+    if not cal.is_old_style_era(day):
+        return _new_style_day(day)
+    year, month, d = cal.old_style(day)
+    russian = current() == "ru"
+    if year != day.year:
+        os_text = f"{d} {_month(month)} {year}"
+        ns_text = f"{day.day} {_month(day.month)} {day.year}"
+        if russian:
+            return f"{os_text} ({ns_text}) г."
+        return f"{os_text} ({ns_text} N.S.)"
+    if russian:
+        if month == day.month:
+            return f"{d} ({day.day}) {_month(month)} {year} г."
+        return f"{d} {_month(month)} ({day.day} {_month(day.month)}) {year} г."
+    return f"{d} {_month(month)} ({day.day} {_month(day.month)} N.S.) {year}"
+
+
+def _as_date(value: date | datetime) -> date:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).date() if value.tzinfo else value.date()
+    return value
+
+
+def day(value: date | datetime | None) -> Markup:
+    """A date as a <time> element, in both styles where Russia still kept the Old Style."""
+    if value is None:
+        return Markup("")
+    d = _as_date(value)
+    return Markup('<time datetime="{}">{}</time>').format(d.isoformat(), both_styles(d))
+
+
+def moment(value: datetime | None) -> Markup:
+    """A date and time (UTC), with the date in both styles where it is of the Old Style era."""
+    if value is None:
+        return Markup("")
+    at = value if value.tzinfo else value.replace(tzinfo=UTC)
+    at = at.astimezone(UTC)
+    clock = format_datetime(at, "HH:mm", tzinfo=UTC, locale=current())
+    return Markup('<time datetime="{}">{}, {} UTC</time>').format(
+        at.isoformat(), both_styles(at.date()), clock
+    )
+
+
+def install(env: Environment) -> None:
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext, ngettext, newstyle=True, pgettext=pgettext, npgettext=npgettext
+    )
+    env.filters.update(
+        {
+            "translated": translated,
+            "faction": faction,
+            "num": number,
+            "ordinal": ordinal,
+            "day": day,
+            "moment": moment,
+        }
+    )
+    env.globals.update({"languages": LANGUAGES, "N_": N_})

@@ -1,0 +1,104 @@
+"""Text that reaches the pages at run time (error pages, refusals, labels the routes and views
+pass in), marked here so extraction puts it in the catalogue; web/i18n.py `translated` looks it up
+where it is shown. A message not listed here shows in English. The JSON API stays English."""
+
+from __future__ import annotations
+
+from dualpower.web.i18n import N_
+
+# web/errors.py TITLES: the heading of an error page.
+TITLES = (
+    N_("Refused"),
+    N_("Not logged in"),
+    N_("Not allowed"),
+    N_("Not found"),
+    N_("Method not allowed"),
+    N_("Conflict"),
+    N_("Invalid request"),
+    N_("Too many requests"),
+    N_("Internal error"),
+    N_("Error"),
+)
+
+# Refusals a page shows most often (web/deps.py, web/routes, services and domain).
+REFUSALS = (
+    N_("the form has expired or did not come from this site; reload it"),
+    N_("no such language"),
+    N_("not found"),
+    N_("internal error"),
+    N_("log in first"),
+    N_("wrong username or password"),
+    N_("choose a faction or none"),
+    N_("you have already signed this petition"),
+    N_("you have not signed this petition"),
+    N_("signatures are closed: the recall vote is under way"),
+    N_("only electors of this seat's electorate may open a recall"),
+    N_("a recall petition against this official is open"),
+    N_("this mandate has already ended"),
+    N_("you have already voted in this election"),
+    N_("you are not an elector of this election"),
+    N_("the election is closed"),
+    N_("the election is already closed"),
+    N_("the recall vote is already closed"),
+    N_("the ballot is empty"),
+    N_("a candidate appears twice on the ballot"),
+    N_("a choice is not a candidate in this election"),
+    N_("a candidate must be one of the electors"),
+    N_("already a candidate in this election"),
+    N_("the election has no candidates"),
+    N_("no ballots were cast: there is nothing to count yet"),
+    N_("support in so far as ... what? give the conditions"),
+    N_("only a conditional support carries conditions"),
+    N_("only a countermand carries a counter-order"),
+    N_("the text is empty"),
+    N_("only its author may edit a comment"),
+    N_("a panel hid this comment; it cannot be edited"),
+    N_("the comment was edited at the same time; reload it"),
+    N_("only a deputy of the faction may publish its platform"),
+    N_("only a deputy of the faction may sign a statement for it"),
+    N_("only the members drawn for this report's panel may decide it"),
+    N_("you have already voted on this report"),
+    N_("this panel's time ran out; a new panel is being drawn"),
+    N_("no federation has been founded yet"),
+)
+
+# "no council 5", "there is no comment 7": translated with the number kept (i18n.translated).
+MISSING = (
+    N_("no council %(id)s"),
+    N_("no election %(id)s"),
+    N_("no unit %(id)s"),
+    N_("no mandate %(id)s"),
+    N_("no motion %(id)s"),
+    N_("no session %(id)s"),
+    N_("no breach %(id)s"),
+    N_("no initiative %(id)s"),
+    N_("no recall petition %(id)s"),
+    N_("no recall vote %(id)s"),
+    N_("no directive %(id)s"),
+    N_("no comment %(id)s"),
+    N_("no report %(id)s"),
+    N_("no faction %(id)s"),
+    N_("no base unit %(id)s"),
+    N_("no authority %(id)s"),
+)
+
+# Labels that views and routes pass to the templates.
+LABELS = (
+    # routes/register.py KIND_LABELS: a council's stance on a directive
+    N_("endorse"),
+    N_("support in so far as"),
+    N_("countermand"),
+    # how a deputy was told to vote, and voted (the tour's breach of instruction)
+    N_("for"),
+    N_("against"),
+    N_("abstain"),
+    # kinds and sections of base units (the demo's founding plan)
+    N_("factory"),
+    N_("company"),
+    N_("ship"),
+    N_("village"),
+    N_("workers"),
+    N_("soldiers"),
+    N_("sailors"),
+    N_("peasants"),
+)

@@ -12,8 +12,8 @@ deciding signature (or the recall vote) ends the term and opens an office by-ele
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
@@ -26,14 +26,15 @@ from dualpower.services import limits, office_terms
 from dualpower.services.elections import (
     BY_ELECTION_DAYS,
     OpenElection,
-    electors,
-    open_by_election,
+    electors,  # noqa: F401  (re-exported: who may sign a petition against a seat)
+    open_by_elections,
     open_in,
     open_office_in,
 )
 from dualpower.services.mandates import end_mandate
-from dualpower.services.notify import notify
+from dualpower.services.notify import notify_rolls
 from dualpower.services.secrecy import unlink_ballots
+from dualpower.store.tables_recall import Notice, Roll, roll_of
 from dualpower.store.uow import UnitOfWork
 
 RECALL_VOTE_DAYS = 7
@@ -51,51 +52,66 @@ class PetitionState:
     office_term_id: int | None = None
 
 
-def _context(uow: UnitOfWork, mandate: Mandate) -> tuple[Electorate, Council, set[int]]:
-    electorate = uow.electorates.get(mandate.electorate_id)
-    council = uow.councils.get(mandate.council_id)
-    assert electorate is not None and council is not None
-    return electorate, council, electors(uow, electorate)
+@dataclass(frozen=True)
+class _Target:
+    """A petition and what it is against: the council whose recall rule applies, who may sign
+    now (a roll: the seat's electorate, or for an official the council's deputies), and the
+    mandate with its electorate, or the office term."""
+
+    petition: RecallPetition
+    council: Council
+    roll: Roll
+    mandate: Mandate | None = None
+    electorate: Electorate | None = None
+    term: OfficeTerm | None = None
 
 
-def _term_context(uow: UnitOfWork, term: OfficeTerm) -> tuple[Council, set[int]]:
-    office = office_terms.get_office(uow, term.office_id)
-    council = uow.councils.get(office.council_id)
-    assert council is not None
-    return council, office_terms.deputies(uow, council.id)
-
-
-def _target(uow: UnitOfWork, petition: RecallPetition) -> tuple[Council, set[int]]:
-    """The council whose recall rule applies, and who may sign now."""
+def _load(uow: UnitOfWork, petition_id: int, *, lock: bool) -> _Target:
+    """The petition with its target in one query (for a mandate; an official's needs three)."""
+    found = uow.recall_paths.petition(petition_id, lock=lock)
+    if found is None:
+        raise errors.NotFound(f"no recall petition {petition_id}")
+    petition, mandate, electorate, council = found
     if petition.office_term_id is not None:
         term = uow.office_terms.get(petition.office_term_id)
         assert term is not None
-        return _term_context(uow, term)
-    mandate = uow.mandates.get(petition.mandate_id or 0)
-    assert mandate is not None
-    _, council, eligible = _context(uow, mandate)
-    return council, eligible
+        office = office_terms.get_office(uow, term.office_id)
+        council = uow.councils.get(office.council_id)
+        assert council is not None
+        return _Target(petition, council, ("council", council.id), term=term)
+    assert mandate is not None and electorate is not None and council is not None
+    return _Target(petition, council, roll_of(electorate), mandate, electorate)
 
 
-def _state(uow: UnitOfWork, petition: RecallPetition) -> PetitionState:
-    council, eligible = _target(uow, petition)
-    valid = len(uow.recalls.signers(petition.id) & eligible)
+def _answer(
+    target: _Target,
+    roll: int,
+    signatures: int,
+    status: str | None = None,
+    *,
+    vote_election_id: int | None = None,
+    by_election_id: int | None = None,
+) -> PetitionState:
+    """The petition's state from what the act knows already (nothing read again)."""
+    petition, council = target.petition, target.council
     return PetitionState(
         id=petition.id,
         mandate_id=petition.mandate_id,
-        status=petition.status,
-        signatures=valid,
-        threshold=rules.threshold(council.recall_rule, council.recall_trigger_bp, len(eligible)),
-        vote_election_id=petition.vote_election_id,
-        by_election_id=petition.by_election_id,
+        status=status or petition.status,
+        signatures=signatures,
+        threshold=rules.threshold(council.recall_rule, council.recall_trigger_bp, roll),
+        vote_election_id=vote_election_id or petition.vote_election_id,
+        by_election_id=by_election_id or petition.by_election_id,
         office_term_id=petition.office_term_id,
     )
 
 
-def _changed(uow: UnitOfWork, petition_id: int) -> PetitionState:
-    petition = uow.recalls.get(petition_id)
-    assert petition is not None
-    state = _state(uow, petition)
+def _counted(uow: UnitOfWork, target: _Target, status: str | None = None) -> PetitionState:
+    tally = uow.recall_paths.tally(target.petition.id, target.roll)
+    return _answer(target, tally.roll, tally.signatures, status)
+
+
+def _changed(uow: UnitOfWork, state: PetitionState) -> PetitionState:
     uow.emit(PetitionChanged(state.id, state.status, state.signatures, state.threshold))
     return state
 
@@ -104,13 +120,14 @@ def open_recall(uow: UnitOfWork, mandate_id: int, opener_id: int) -> PetitionSta
     """Any elector of the seat's electorate opens a petition; no reason is asked."""
     with uow:
         limits.hit(uow, limits.PETITIONS, opener_id)
-        mandate = uow.mandates.get(mandate_id)
-        if mandate is None:
+        seat = uow.recall_paths.mandate_seat(mandate_id)
+        if seat is None:
             raise errors.NotFound(f"no mandate {mandate_id}")
+        mandate, electorate, council = seat
         if not mandate.is_active:
             raise errors.Conflict("this mandate has already ended")
-        _, _, eligible = _context(uow, mandate)
-        if opener_id not in eligible:
+        roll = roll_of(electorate)
+        if not uow.recall_paths.is_on_roll(roll, opener_id):
             raise errors.NotAllowed("only electors of this seat's electorate may open a recall")
         try:
             with uow.conn.begin_nested():
@@ -126,14 +143,20 @@ def open_recall(uow: UnitOfWork, mandate_id: int, opener_id: int) -> PetitionSta
         uow.record(
             "recall.open", {"petition": petition_id, "mandate": mandate.id}, actor=str(opener_id)
         )
-        notify(
+        notify_rolls(
             uow,
-            eligible,
-            "recall_opened",
-            "A recall petition against your deputy was opened",
-            f"/recalls/{petition_id}",
+            [
+                Notice(
+                    roll,
+                    "recall_opened",
+                    "A recall petition against your deputy was opened",
+                    f"/recalls/{petition_id}",
+                )
+            ],
         )
-        state = _changed(uow, petition_id)
+        petition = RecallPetition(petition_id, mandate.id, opener_id, uow.now(), "open")
+        target = _Target(petition, council, roll, mandate, electorate)
+        state = _changed(uow, _counted(uow, target))
         uow.commit()
     return state
 
@@ -147,8 +170,11 @@ def open_office_recall(uow: UnitOfWork, term_id: int, opener_id: int) -> Petitio
             raise errors.NotFound(f"no office term {term_id}")
         if not term.is_active:
             raise errors.Conflict("this office term has already ended")
-        council, eligible = _term_context(uow, term)
-        if opener_id not in eligible:
+        office = office_terms.get_office(uow, term.office_id)
+        council = uow.councils.get(office.council_id)
+        assert council is not None
+        roll: Roll = ("council", council.id)
+        if not uow.recall_paths.is_on_roll(roll, opener_id):
             raise errors.NotAllowed(
                 "only deputies of the council that elected this official may open a recall"
             )
@@ -166,31 +192,36 @@ def open_office_recall(uow: UnitOfWork, term_id: int, opener_id: int) -> Petitio
         uow.record(
             "recall.open", {"petition": petition_id, "office_term": term.id}, actor=str(opener_id)
         )
-        notify(
+        notify_rolls(
             uow,
-            eligible,
-            "recall_opened",
-            f"A recall petition against an official of {council.name} was opened",
-            f"/recalls/{petition_id}",
+            [
+                Notice(
+                    roll,
+                    "recall_opened",
+                    f"A recall petition against an official of {council.name} was opened",
+                    f"/recalls/{petition_id}",
+                )
+            ],
         )
-        state = _changed(uow, petition_id)
+        petition = RecallPetition(
+            petition_id, None, opener_id, uow.now(), "open", office_term_id=term.id
+        )
+        state = _changed(uow, _counted(uow, _Target(petition, council, roll, term=term)))
         uow.commit()
     return state
 
 
-def _open_petition(uow: UnitOfWork, petition_id: int) -> RecallPetition:
-    petition = uow.recalls.get_for_update(petition_id)
-    if petition is None:
-        raise errors.NotFound(f"no recall petition {petition_id}")
+def _open_petition(uow: UnitOfWork, petition_id: int) -> _Target:
+    """The petition, locked until commit (signatures on it queue), and still taking signatures."""
+    target = _load(uow, petition_id, lock=True)
+    petition = target.petition
     if petition.status == "vote_open":
         raise errors.Conflict("signatures are closed: the recall vote is under way")
     if petition.status != "open":
         raise errors.Conflict(f"this petition is decided ({petition.status})")
-    if petition.office_term_id is not None:
-        term = uow.office_terms.get(petition.office_term_id)
-        if term is None or not term.is_active:
-            raise errors.Conflict("this office term has already ended")
-    return petition
+    if target.term is not None and not target.term.is_active:
+        raise errors.Conflict("this office term has already ended")
+    return target
 
 
 def sign_recall(uow: UnitOfWork, petition_id: int, member_id: int) -> PetitionState:
@@ -201,115 +232,129 @@ def sign_many(
     uow: UnitOfWork, petition_id: int, member_ids: list[int], *, online: bool = False
 ) -> PetitionState:
     """Signatures in one transaction (one online, or a sheet collected on paper), each counted
-    as if given alone: the one that crosses the threshold decides, later ones are refused."""
+    as if given alone: the one that crosses the threshold decides, later ones are refused.
+
+    The petition row is locked first, so the counts read next stay true until commit: the roll's
+    size and the valid signatures are counted (never listed), and each signature adds one."""
     with uow:
         if online:
             limits.hit(uow, limits.SIGNATURES, member_ids[0])
-        petition = _open_petition(uow, petition_id)
-        council, eligible = _target(uow, petition)
+        target = _open_petition(uow, petition_id)
+        petition, council = target.petition, target.council
+        tally = uow.recall_paths.tally(petition.id, target.roll, member_ids)
+        valid, signed, new = tally.signatures, set(tally.signed), []
+        decided: PetitionState | None = None
         for member_id in member_ids:
-            if petition.status != "open":
-                raise errors.Conflict(f"this petition is decided ({petition.status})")
-            _sign_in(uow, petition, member_id, eligible)
-            valid = len(uow.recalls.signers(petition.id) & eligible)
-            rule, share = council.recall_rule, council.recall_trigger_bp
-            if rules.is_reached(rule, share, len(eligible), valid):
-                _decide(uow, petition, council, eligible)
-                petition = uow.recalls.get(petition.id) or petition
-        state = _changed(uow, petition.id)
+            if decided is not None:
+                raise errors.Conflict(f"this petition is decided ({decided.status})")
+            if member_id not in tally.eligible:
+                raise errors.NotAllowed(
+                    "only electors of this seat's electorate (for an official: "
+                    "deputies of their council) may sign"
+                )
+            if member_id in signed:
+                raise errors.Conflict("you have already signed this petition")
+            signed.add(member_id)
+            new.append(member_id)
+            uow.record("recall.sign", {"petition": petition.id, "member": member_id})
+            valid += 1
+            if rules.is_reached(council.recall_rule, council.recall_trigger_bp, tally.roll, valid):
+                _add_signatures(uow, petition.id, new)
+                new = []
+                decided = _decide(uow, target, tally.roll, valid)
+        _add_signatures(uow, petition.id, new)
+        state = _changed(uow, decided or _answer(target, tally.roll, valid))
         uow.commit()
     return state
 
 
-def _sign_in(uow: UnitOfWork, petition: RecallPetition, member_id: int, eligible: set[int]) -> None:
-    if member_id not in eligible:
-        raise errors.NotAllowed(
-            "only electors of this seat's electorate (for an official: "
-            "deputies of their council) may sign"
-        )
+def _add_signatures(uow: UnitOfWork, petition_id: int, member_ids: list[int]) -> None:
+    if not member_ids:
+        return
     try:
-        with uow.conn.begin_nested():
-            uow.recalls.add_signature(petition.id, member_id, uow.now())
-    except IntegrityError:
+        uow.recall_paths.add_signatures(petition_id, member_ids, uow.now())
+    except IntegrityError:  # only if the petition's lock were bypassed; the act is rolled back
         raise errors.Conflict("you have already signed this petition") from None
-    uow.record("recall.sign", {"petition": petition.id, "member": member_id})
 
 
 def withdraw_signature(uow: UnitOfWork, petition_id: int, member_id: int) -> PetitionState:
     with uow:
-        petition = _open_petition(uow, petition_id)
-        if not uow.recalls.remove_signature(petition.id, member_id):
+        target = _open_petition(uow, petition_id)
+        if not uow.recalls.remove_signature(target.petition.id, member_id):
             raise errors.Conflict("you have not signed this petition")
-        uow.record("recall.withdraw", {"petition": petition.id, "member": member_id})
-        state = _changed(uow, petition.id)
+        uow.record("recall.withdraw", {"petition": target.petition.id, "member": member_id})
+        state = _changed(uow, _counted(uow, target))
         uow.commit()
     return state
 
 
 def petition_state(uow: UnitOfWork, petition_id: int) -> PetitionState:
     with uow:
-        petition = uow.recalls.get(petition_id)
-        if petition is None:
-            raise errors.NotFound(f"no recall petition {petition_id}")
-        return _state(uow, petition)
+        return _counted(uow, _load(uow, petition_id, lock=False))
 
 
-def _decide(
-    uow: UnitOfWork, petition: RecallPetition, council: Council, eligible: set[int]
-) -> None:
+def _decide(uow: UnitOfWork, target: _Target, roll: int, valid: int) -> PetitionState:
+    """The threshold is reached: recall now (direct), or open the recall vote."""
+    petition, council = target.petition, target.council
     if council.recall_rule == "direct":
-        _recall(uow, petition)
-        return
+        by_election = _recall(uow, target)
+        return _answer(target, roll, valid, "recalled", by_election_id=by_election)
     closes_at = uow.now() + timedelta(days=RECALL_VOTE_DAYS)
-    if petition.office_term_id is not None:
-        term = uow.office_terms.get(petition.office_term_id)
-        assert term is not None
+    if target.term is not None:
         vote = open_office_in(
-            uow, term.office_id, "referendum", is_secret=True, kind="recall", closes_at=closes_at
+            uow,
+            target.term.office_id,
+            "referendum",
+            is_secret=True,
+            kind="recall",
+            closes_at=closes_at,
         )
     else:
-        mandate = uow.mandates.get(petition.mandate_id or 0)
-        assert mandate is not None
+        assert target.electorate is not None
         vote = open_in(
             uow,
             OpenElection(
-                mandate.electorate_id,
+                target.electorate.id,
                 "referendum",
                 is_secret=True,
                 kind="recall",
                 closes_at=closes_at,
             ),
             actor=None,
+            electorate=target.electorate,
         )
     uow.recalls.decide(petition.id, "vote_open", None, vote_election_id=vote.id)
     uow.record("recall.trigger", {"petition": petition.id, "vote": vote.id})
-    notify(
+    notify_rolls(
         uow,
-        eligible,
-        "recall_vote",
-        "A recall vote on your deputy is open"
-        if petition.office_term_id is None
-        else f"A recall vote on an official of {council.name} is open",
-        f"/elections/{vote.id}",
+        [
+            Notice(
+                target.roll,
+                "recall_vote",
+                "A recall vote on your deputy is open"
+                if target.term is None
+                else f"A recall vote on an official of {council.name} is open",
+                f"/elections/{vote.id}",
+            )
+        ],
     )
+    return _answer(target, roll, valid, "vote_open", vote_election_id=vote.id)
 
 
-def _recall(uow: UnitOfWork, petition: RecallPetition) -> None:
-    if petition.office_term_id is not None:
-        term = uow.office_terms.get(petition.office_term_id)
-        assert term is not None
-        recall_term(uow, petition, term)
-    else:
-        mandate = uow.mandates.get(petition.mandate_id or 0)
-        assert mandate is not None
-        recall_mandate(uow, petition, mandate)
+def _recall(uow: UnitOfWork, target: _Target) -> int | None:
+    """End what the petition is against; the (first) by-election opened, if any."""
+    if target.term is not None:
+        return recall_term(uow, target.petition, target.term, target.council)
+    assert target.mandate is not None and target.electorate is not None
+    seat = (target.electorate, target.council)
+    return recall_mandate(uow, target.petition, target.mandate, seat)
 
 
-def recall_term(uow: UnitOfWork, petition: RecallPetition, term: OfficeTerm) -> None:
+def recall_term(
+    uow: UnitOfWork, petition: RecallPetition, term: OfficeTerm, council: Council | None = None
+) -> int | None:
     """End an official's term (the capabilities go with it) and open the office's by-election."""
     now = uow.now()
-    if not uow.recalls.decide(petition.id, "recalled", now):
-        return  # decided by another transaction
     office = office_terms.get_office(uow, term.office_id)
     office_terms.end_term(uow, term, "recalled", now)
     by_election = open_office_in(
@@ -319,30 +364,43 @@ def recall_term(uow: UnitOfWork, petition: RecallPetition, term: OfficeTerm) -> 
         kind="by",
         closes_at=now + timedelta(days=BY_ELECTION_DAYS),
     )
-    uow.recalls.set(petition.id, by_election_id=by_election.id)
+    _decided(uow, petition, now, by_election.id)
     uow.record(
         "recall.decide",
         {"petition": petition.id, "office_term": term.id, "by_elections": [by_election.id]},
     )
-    council = uow.councils.get(office.council_id)
-    assert council is not None
-    notify(
+    if council is None or council.id != office.council_id:
+        council = uow.councils.get(office.council_id)
+        assert council is not None
+    notify_rolls(
         uow,
-        office_terms.deputies(uow, office.council_id),
-        "by_election",
-        f"An election for the office {office.name!r} of {council.name} is open",
-        f"/elections/{by_election.id}",
+        [
+            Notice(
+                ("council", office.council_id),
+                "by_election",
+                f"An election for the office {office.name!r} of {council.name} is open",
+                f"/elections/{by_election.id}",
+            )
+        ],
     )
+    return by_election.id
 
 
-def recall_mandate(uow: UnitOfWork, petition: RecallPetition, mandate: Mandate) -> None:
-    """End the mandate and all that rested on it; open a by-election for every emptied seat."""
+def recall_mandate(
+    uow: UnitOfWork,
+    petition: RecallPetition,
+    mandate: Mandate,
+    seat: tuple[Electorate, Council] | None = None,
+) -> int | None:
+    """End the mandate and all that rested on it; open a by-election for every emptied seat.
+    Returns the by-election of the mandate's own seat (None if a concurrent act had ended the
+    mandate). `seat`: the mandate's electorate and council, when the caller has them."""
     now = uow.now()
-    if not uow.recalls.decide(petition.id, "recalled", now):
-        return  # decided by another transaction
     ended = end_mandate(uow, mandate, "recalled", now, actor=None)
-    by_elections = [open_by_election(uow, md) for md in ended]
-    uow.recalls.set(petition.id, by_election_id=by_elections[0] if by_elections else None)
+    known = {mandate.electorate_id: seat} if seat is not None else {}
+    by_elections = open_by_elections(uow, ended, known)
+    first = by_elections[0] if by_elections else None
+    _decided(uow, petition, now, first)
     uow.record(
         "recall.decide",
         {
@@ -353,16 +411,30 @@ def recall_mandate(uow: UnitOfWork, petition: RecallPetition, mandate: Mandate) 
         },
     )
     uow.emit(DeputyRecalled(mandate.id, mandate.holder_id, tuple(md.id for md in ended)))
+    return first
+
+
+def _decided(
+    uow: UnitOfWork, petition: RecallPetition, at: datetime, by_election_id: int | None
+) -> None:
+    """Mark the petition recalled. Its row is locked and was found undecided by this act (a
+    signature, or the vote's close), so this cannot lose a race; if it ever did, the whole act
+    is undone rather than recalled twice."""
+    if not uow.recall_paths.decide(petition.id, "recalled", at, by_election_id):
+        raise errors.Conflict(f"recall petition {petition.id} was decided by another act")
 
 
 def close_recall_vote(uow: UnitOfWork, election_id: int, actor: str | None = None) -> str:
     """Count a recall vote: more yes than no recalls. Returns the petition's new status."""
     with uow:
-        election = uow.elections.get(election_id)
         petition = uow.recalls.by_vote_election(election_id)
-        if election is None or petition is None:
+        if petition is None:
             raise errors.NotFound(f"no recall vote {election_id}")
-        if election.status != "open":
+        target = _load(uow, petition.id, lock=True)  # a second close waits here, then is refused
+        election = uow.elections.get(election_id)
+        if election is None:
+            raise errors.NotFound(f"no recall vote {election_id}")
+        if election.status != "open" or target.petition.status != "vote_open":
             raise errors.Conflict("the recall vote is already closed")
         unlink_ballots(uow, election.id)  # a recall vote is secret
         choices = uow.elections.ballot_choices(election.id)
@@ -380,19 +452,15 @@ def close_recall_vote(uow: UnitOfWork, election_id: int, actor: str | None = Non
             },
             actor=actor,
         )
-        if rules.vote_recalls(yes, no) and _target_active(uow, petition):
-            _recall(uow, petition)
+        active = target.term if target.term is not None else target.mandate
+        if rules.vote_recalls(yes, no) and active is not None and active.is_active:
+            by_election = _recall(uow, target)
+            state = _counted(uow, target, "recalled")
+            state = replace(state, by_election_id=by_election)
         else:
             uow.recalls.decide(petition.id, "rejected", uow.now())
             uow.record("recall.reject", {"petition": petition.id, "yes": yes, "no": no})
-        status = _changed(uow, petition.id).status
+            state = _counted(uow, target, "rejected")
+        _changed(uow, state)
         uow.commit()
-    return status
-
-
-def _target_active(uow: UnitOfWork, petition: RecallPetition) -> bool:
-    if petition.office_term_id is not None:
-        term = uow.office_terms.get(petition.office_term_id)
-        return term is not None and term.is_active
-    mandate = uow.mandates.get(petition.mandate_id or 0)
-    return mandate is not None and mandate.is_active
+    return state.status

@@ -26,10 +26,9 @@ For each database:
    so more of the machine is left to the server (the figures are still a lower bound for a
    server with 2 cores of its own; the output prints the CPU the generator used).
    a. each trivial route (`--trivial`, repeatable) for `--trivial-seconds` after a one-second
-      warm-up. Defaults: `GET /api/v1/audit/head` (reads the latest tree head; note that it also
-      runs the audit sequencer, a small write transaction, so it is not free) and
-      `GET /static/site.css` (no database at all: the framework's floor). The ratio is taken
-      against the first;
+      warm-up. Defaults: `GET /api/v1/health` (a JSON route through the app's middleware, no
+      database) and `GET /static/site.css` (a static file). The ratio is taken against the
+      first (`--trivial /api/v1/audit/head` measures against a route that reads the database);
    b. every voter posts one ballot, `POST /api/v1/elections/{id}/ballots {"choices": [c]}`,
       until all have voted or `--ballot-seconds` have passed (then the voters left over do not
       vote, and the rate is the acknowledged ballots over the elapsed time).
@@ -38,10 +37,14 @@ For each database:
    closes a keep-alive connection after an unhandled exception, so the next request sent on it
    fails); they are not retried, so the check stays exact. The server's log goes to
    `cast-server-<db>.log` beside the SQLite file, and its unhandled exceptions are counted.
-5. Prints requests/s of each, the ratio ballots/s / trivial req/s, p50/p99 latency, and the
-   status codes; then checks the ballots table: every acknowledged ballot (201 with a receipt)
-   is present with its receipt, and nothing else is (no unacknowledged ballot was stored), and
-   the participation roll has as many rows.
+5. Prints requests/s of each, the ratio ballots/s / trivial req/s, p50/p99 latency, the
+   status codes and the server's CPU time per request (its processes' user + system time from
+   /proc over the phase, warm-up included, divided by the requests answered): on a shared
+   machine the rates move with other load, the CPU per request much less, so the run also
+   prints the ratio of the two CPU costs (the share the server would reach with the same CPU).
+   Then it checks the ballots table: every acknowledged ballot (201 with a receipt) is present
+   with its receipt, and nothing else is (no unacknowledged ballot was stored), and the
+   participation roll has as many rows.
 
 Targets (issue 4): ballots at >= 50 % of the trivial route's rate, and >= 1,000 ballots/s on 2
 cores.
@@ -123,12 +126,14 @@ async def _trivial(
     latencies: list[float] = []
     statuses: Counter[int] = Counter()
     warm_until, stop_at = start_at + 1.0, start_at + 1.0 + seconds
+    served = [0]
 
     async def one() -> None:
         http = Http(host, port)
         while (now := time.time()) < stop_at:
             begin = time.perf_counter()
             status, _ = await http.request("GET", path)
+            served[0] += 1
             if now >= warm_until:
                 latencies.append(time.perf_counter() - begin)
                 statuses[status] += 1
@@ -136,7 +141,13 @@ async def _trivial(
 
     await asyncio.sleep(max(0.0, start_at - time.time()))
     await asyncio.gather(*(one() for _ in range(conns)))
-    return {"latencies": latencies, "statuses": dict(statuses), "t0": warm_until, "t1": stop_at}
+    return {
+        "latencies": latencies,
+        "statuses": dict(statuses),
+        "t0": warm_until,
+        "t1": stop_at,
+        "served": served[0],
+    }
 
 
 async def _ballots(
@@ -183,6 +194,7 @@ async def _ballots(
         "refused": refused,
         "t0": t0,
         "t1": t1,
+        "served": len(latencies),
     }
 
 
@@ -223,8 +235,16 @@ def client(task: dict) -> dict:
     return out
 
 
-def load(pool: ProcessPoolExecutor, clients: int, concurrency: int, **task) -> dict:
-    """Run one phase on every generator process at once; merge their figures."""
+def load(
+    pool: ProcessPoolExecutor,
+    clients: int,
+    concurrency: int,
+    server: subprocess.Popen | None = None,
+    **task,
+) -> dict:
+    """Run one phase on every generator process at once; merge their figures (and the CPU
+    the server used meanwhile, warm-up included)."""
+    cpu0 = server_cpu(server) if server is not None else 0.0
     start_at = time.time() + 1.0
     conns = [
         concurrency // clients + (1 if i < concurrency % clients else 0) for i in range(clients)
@@ -236,6 +256,7 @@ def load(pool: ProcessPoolExecutor, clients: int, concurrency: int, **task) -> d
             part["jobs"] = task["jobs"][i::clients]
         tasks.append(part)
     results = list(pool.map(client, tasks))
+    server_seconds = server_cpu(server) - cpu0 if server is not None else 0.0
     merged: dict = {"latencies": [], "statuses": Counter(), "acks": [], "refused": [], "cpu": 0.0}
     for r in results:
         merged["latencies"] += r["latencies"]
@@ -245,6 +266,8 @@ def load(pool: ProcessPoolExecutor, clients: int, concurrency: int, **task) -> d
         merged["cpu"] += r["cpu"]
     merged["seconds"] = max(r["t1"] for r in results) - min(r["t0"] for r in results)
     merged["rate"] = len(merged["latencies"]) / merged["seconds"]
+    merged["server_cpu"] = server_seconds
+    merged["served"] = sum(r["served"] for r in results)  # warm-up included, as in the CPU
     return merged
 
 
@@ -358,6 +381,20 @@ def serve(url: str, args: argparse.Namespace) -> subprocess.Popen:
     raise SystemExit("the server did not answer within 60 s")
 
 
+def server_cpu(server: subprocess.Popen) -> float:
+    """CPU seconds (user + system) used so far by the server's processes (its process group:
+    the uvicorn supervisor and its workers), from /proc; 0.0 where there is no /proc."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == server.pid:  # field 5, pgrp (fields[0] is field 3, state)
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def stop(server: subprocess.Popen) -> None:
     os.killpg(server.pid, signal.SIGTERM)  # the uvicorn supervisor and its workers
     try:
@@ -430,8 +467,13 @@ def describe_phase(label: str, r: dict) -> str:
     return (
         f"{label}: {len(lat):,} requests in {r['seconds']:.1f} s = {r['rate']:,.0f}/s; "
         f"latency p50 {pct(lat, 0.5) * 1000:.1f} ms, p99 {pct(lat, 0.99) * 1000:.1f} ms; "
-        f"status {dict(sorted(r['statuses'].items()))}; generator CPU {r['cpu']:.1f} s"
+        f"status {dict(sorted(r['statuses'].items()))}; generator CPU {r['cpu']:.1f} s; "
+        f"server CPU {r['server_cpu']:.1f} s = {cpu_per_request(r) * 1000:.2f} ms a request"
     )
+
+
+def cpu_per_request(r: dict) -> float:
+    return r["server_cpu"] / r["served"] if r["served"] else float("nan")
 
 
 def run(kind: str, args: argparse.Namespace, pool: ProcessPoolExecutor) -> dict:
@@ -463,6 +505,7 @@ def run(kind: str, args: argparse.Namespace, pool: ProcessPoolExecutor) -> dict:
                 pool,
                 args.clients,
                 args.concurrency,
+                server,
                 phase="trivial",
                 path=path,
                 seconds=args.trivial_seconds,
@@ -474,6 +517,7 @@ def run(kind: str, args: argparse.Namespace, pool: ProcessPoolExecutor) -> dict:
             pool,
             args.clients,
             args.concurrency,
+            server,
             phase="ballots",
             election_id=election_id,
             jobs=jobs,
@@ -492,6 +536,12 @@ def run(kind: str, args: argparse.Namespace, pool: ProcessPoolExecutor) -> dict:
     ok, summary = verify(url, election_id, ballots["acks"])
     print(f"check: {summary} -> {'OK' if ok else 'FAILED'}")
     share = ballots["rate"] / trivial["rate"]
+    cpu_share = cpu_per_request(trivial) / cpu_per_request(ballots)
+    print(
+        f"server CPU: {cpu_per_request(ballots) * 1000:.2f} ms a ballot, "
+        f"{cpu_per_request(trivial) * 1000:.2f} ms a trivial request: with the same CPU the "
+        f"server answers ballots at {cpu_share:.0%} of the trivial route's rate"
+    )
     print(
         f"ballots/s / trivial req/s = {share:.0%} (target >= {TARGET_SHARE:.0%}: "
         f"{'met' if share >= TARGET_SHARE else 'MISSED'}); {ballots['rate']:,.0f} ballots/s "
@@ -501,6 +551,7 @@ def run(kind: str, args: argparse.Namespace, pool: ProcessPoolExecutor) -> dict:
         "ballots": ballots["rate"],
         "trivial": trivial["rate"],
         "share": share,
+        "cpu_share": cpu_share,
         "ok": ok,
         "p99": pct(ballots["latencies"], 0.99),
     }
@@ -526,7 +577,7 @@ def main() -> None:
         "--trivial",
         action="append",
         help="a trivial GET route (repeatable; the "
-        "ratio is against the first); default /api/v1/audit/head and /static/site.css",
+        "ratio is against the first); default /api/v1/health and /static/site.css",
     )
     parser.add_argument(
         "--ballot-seconds",
@@ -545,7 +596,7 @@ def main() -> None:
         "--sqlite-path", default=str(Path(tempfile.gettempdir()) / "dualpower-bench" / "cast.db")
     )
     args = parser.parse_args()
-    args.trivial = args.trivial or ["/api/v1/audit/head", "/static/site.css"]
+    args.trivial = args.trivial or ["/api/v1/health", "/static/site.css"]
     Path(args.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
     kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
     print(
@@ -558,7 +609,8 @@ def main() -> None:
     for kind, r in results.items():
         print(
             f"  {kind:10} ballots {r['ballots']:,.0f}/s  trivial {r['trivial']:,.0f}/s  "
-            f"share {r['share']:.0%}  ballot p99 {r['p99'] * 1000:.1f} ms  "
+            f"share {r['share']:.0%} (by server CPU {r['cpu_share']:.0%})  "
+            f"ballot p99 {r['p99'] * 1000:.1f} ms  "
             f"checks {'OK' if r['ok'] else 'FAILED'}"
         )
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,12 +27,13 @@ from dualpower.counting.model import CountError, PartyVotes, Profile
 from dualpower.counting.party_list import count_party_list
 from dualpower.domain import errors
 from dualpower.domain.events import BallotCast, CompositionChanged
-from dualpower.domain.model import Candidate, Election, Electorate, Mandate
+from dualpower.domain.model import Candidate, Council, Election, Electorate, Mandate
 from dualpower.services import limits, office_terms
 from dualpower.services.apportion import seats_now
 from dualpower.services.mandates import end_row, hand_over, release
-from dualpower.services.notify import notify
+from dualpower.services.notify import notify, notify_rolls
 from dualpower.services.secrecy import unlink_ballots
+from dualpower.store.tables_recall import Notice, roll_of
 from dualpower.store.uow import UnitOfWork
 
 RANKED = ("irv", "stv-scottish", "stv-meek")
@@ -132,8 +134,13 @@ def open_office_in(
     return election
 
 
-def open_in(uow: UnitOfWork, cmd: OpenElection, actor: str | None) -> Election:
-    electorate = uow.electorates.get(cmd.electorate_id)
+def open_in(
+    uow: UnitOfWork, cmd: OpenElection, actor: str | None, *, electorate: Electorate | None = None
+) -> Election:
+    """Open an election of the electorate's seats; `electorate`, when the caller has read it
+    already, saves reading it again."""
+    if electorate is None or electorate.id != cmd.electorate_id:
+        electorate = uow.electorates.get(cmd.electorate_id)
     if electorate is None:
         raise errors.NotFound(f"no electorate {cmd.electorate_id}")
     if cmd.method not in METHODS and not (cmd.method == REFERENDUM and cmd.kind == "recall"):
@@ -152,23 +159,24 @@ def open_in(uow: UnitOfWork, cmd: OpenElection, actor: str | None) -> Election:
         raise errors.InvalidRequest("this electorate has no seats to fill")
     fed = uow.federations.only()
     assert fed is not None
-    election_id = uow.elections.add(
-        federation_id=fed.id,
-        electorate_id=electorate.id,
-        office_id=None,
-        seats=seats,
-        seat_no=cmd.seat_no,
-        method=cmd.method,
-        is_secret=cmd.is_secret,
-        status="open",
-        kind=cmd.kind,
-        opened_at=uow.now(),
-        closes_at=cmd.closes_at,
-    )
+    values: dict[str, Any] = {
+        "federation_id": fed.id,
+        "electorate_id": electorate.id,
+        "office_id": None,
+        "seats": seats,
+        "seat_no": cmd.seat_no,
+        "method": cmd.method,
+        "is_secret": cmd.is_secret,
+        "status": "open",
+        "kind": cmd.kind,
+        "opened_at": uow.now(),
+        "closes_at": cmd.closes_at,
+    }
+    election = Election(id=uow.elections.add(**values), **values)  # as written: no re-read
     uow.record(
         "election.open",
         {
-            "election": election_id,
+            "election": election.id,
             "electorate": electorate.id,
             "seats": seats,
             "method": cmd.method,
@@ -177,8 +185,6 @@ def open_in(uow: UnitOfWork, cmd: OpenElection, actor: str | None) -> Election:
         },
         actor=actor,
     )
-    election = uow.elections.get(election_id)
-    assert election is not None
     return election
 
 
@@ -208,7 +214,8 @@ def nominate_in(
     return candidate_id
 
 
-def _check_window(uow: UnitOfWork, election: Election) -> None:
+def check_window(uow: UnitOfWork, election: Election) -> None:
+    """Conflict unless the election takes ballots now."""
     if election.status != "open":
         raise errors.Conflict("the election is closed")
     if election.closes_at is not None and uow.now() >= election.closes_at:
@@ -232,8 +239,7 @@ def _validate_choices(election: Election, candidate_ids: set[int], choices: list
         raise errors.InvalidRequest(f"a block ballot has at most {election.seats} choices")
 
 
-def _ballot_rows(
-    uow: UnitOfWork,
+def ballot_rows(
     election: Election,
     voter_id: int,
     choices: list[int],
@@ -253,9 +259,7 @@ def _ballot_rows(
     return {"election_id": election.id, "member_id": voter_id}, ballot
 
 
-def _record_cast(
-    uow: UnitOfWork, election: Election, voter_id: int, ballot: dict[str, Any]
-) -> None:
+def record_cast(uow: UnitOfWork, election: Election, voter_id: int, ballot: dict[str, Any]) -> None:
     if election.is_secret:
         # During voting the log says only who took part; the ballots enter it at the close.
         uow.record("election.participate", {"election": election.id, "member": voter_id})
@@ -282,19 +286,19 @@ def cast_in(
 ) -> str:
     """Record one ballot; returns its receipt code. The participation roll's key refuses a
     second ballot from the same voter, also when both arrive at once."""
-    _check_window(uow, election)
+    check_window(uow, election)
     if eligible is None:
         eligible = {voter_id} if is_elector_of(uow, election, voter_id) else set()
     if candidate_ids is None:
         candidate_ids = {c.id for c in uow.elections.candidates(election.id)}
-    took_part, ballot = _ballot_rows(uow, election, voter_id, choices, eligible, candidate_ids)
+    took_part, ballot = ballot_rows(election, voter_id, choices, eligible, candidate_ids)
     try:
         with uow.conn.begin_nested():
             uow.elections.add_participations([took_part])
             uow.elections.add_ballots([ballot])
     except IntegrityError:
         raise errors.AlreadyVoted("you have already voted in this election") from None
-    _record_cast(uow, election, voter_id, ballot)
+    record_cast(uow, election, voter_id, ballot)
     uow.emit(BallotCast(election.id))
     return str(ballot["receipt"])
 
@@ -303,12 +307,12 @@ def cast_many_in(
     uow: UnitOfWork, election: Election, ballots: list[tuple[int, list[int]]]
 ) -> list[str]:
     """Ballots handed in together: each checked as if cast alone, written in one go."""
-    _check_window(uow, election)
+    check_window(uow, election)
     eligible = electors_of(uow, election)
     allowed = {c.id for c in uow.elections.candidates(election.id)}
     if len({voter for voter, _ in ballots}) != len(ballots):
         raise errors.AlreadyVoted("a voter appears twice among these ballots")
-    rows = [_ballot_rows(uow, election, v, c, eligible, allowed) for v, c in ballots]
+    rows = [ballot_rows(election, v, c, eligible, allowed) for v, c in ballots]
     try:
         with uow.conn.begin_nested():
             uow.elections.add_participations([p for p, _ in rows])
@@ -316,7 +320,7 @@ def cast_many_in(
     except IntegrityError:
         raise errors.AlreadyVoted("one of these voters has already voted") from None
     for (voter, _), (_, ballot) in zip(ballots, rows, strict=True):
-        _record_cast(uow, election, voter, ballot)
+        record_cast(uow, election, voter, ballot)
     uow.emit(BallotCast(election.id))
     return [str(b["receipt"]) for _, b in rows]
 
@@ -477,9 +481,71 @@ def _start_mandate(
 
 def open_by_election(uow: UnitOfWork, vacated: Mandate) -> int:
     """Open a by-election for the seat `vacated` held, and tell the electors."""
-    electorate = uow.electorates.get(vacated.electorate_id)
-    assert electorate is not None
-    return _open_seat_election(uow, electorate, vacated.seat_no)
+    return open_by_elections(uow, [vacated])[0]
+
+
+def open_by_elections(
+    uow: UnitOfWork,
+    vacated: Sequence[Mandate],
+    known: Mapping[int, tuple[Electorate, Council]] | None = None,
+) -> list[int]:
+    """Open a by-election for each seat these mandates held, and tell each seat's electors.
+    Whatever the number of seats: one read of their electorates and councils (none for those
+    `known`, by electorate id), one insert of the elections, one of the notifications (written
+    straight from the rolls). Returns the elections' ids, in the order of `vacated`."""
+    if not vacated:
+        return []
+    seats = dict(known or {})
+    missing = {md.electorate_id for md in vacated} - seats.keys()
+    if missing:
+        seats.update(uow.recall_paths.seats(missing))
+    now = uow.now()
+    rows, notices = [], []
+    for md in vacated:
+        electorate, council = seats[md.electorate_id]
+        method = council.seat_method if council.seat_method != "block" else "plurality"
+        if method not in METHODS:
+            raise errors.InvalidRequest(f"unknown method {method!r}: one of {', '.join(METHODS)}")
+        rows.append(
+            {
+                "federation_id": council.federation_id,
+                "electorate_id": electorate.id,
+                "office_id": None,
+                "seats": 1,
+                "seat_no": md.seat_no,
+                "method": method,
+                "is_secret": False,
+                "status": "open",
+                "kind": "by",
+                "opened_at": now,
+                "closes_at": now + timedelta(days=BY_ELECTION_DAYS),
+            }
+        )
+    ids = uow.recall_paths.add_seat_elections(rows)
+    for election_id, row, md in zip(ids, rows, vacated, strict=True):
+        electorate, council = seats[md.electorate_id]
+        uow.record(
+            "election.open",
+            {
+                "election": election_id,
+                "electorate": electorate.id,
+                "seats": 1,
+                "method": row["method"],
+                "is_secret": False,
+                "kind": "by",
+            },
+            actor=None,
+        )
+        notices.append(
+            Notice(
+                roll_of(electorate),
+                "by_election",
+                f"A by-election for a seat in {council.name} is open",
+                f"/elections/{election_id}",
+            )
+        )
+    notify_rolls(uow, notices)
+    return ids
 
 
 def _open_seat_election(uow: UnitOfWork, electorate: Electorate, seat_no: int) -> int:

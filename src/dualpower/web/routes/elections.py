@@ -8,16 +8,18 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from dualpower.domain.errors import DomainError, InvalidRequest, NotFound
-from dualpower.services import elections, views
+from dualpower.domain.errors import BadCredentials, DomainError, InvalidRequest, NotFound
+from dualpower.services import ballot_batch, elections, views
 from dualpower.web.deps import (
     CSRF_FIELD,
     ApiMember,
+    ApiToken,
     LoggedIn,
     Session,
     SystemDep,
     check_csrf,
     render,
+    unauthenticated,
 )
 from dualpower.web.errors import status_of
 from dualpower.web.live import broadcaster, event_stream
@@ -49,15 +51,6 @@ def api_election(election_id: int, system: SystemDep) -> dict[str, Any]:
     return views.election(system.reader(), election_id)
 
 
-def _choices(method: str, ballot: BallotCreate) -> list[int]:
-    ranked = method in elections.RANKED
-    wanted, given = ("ranking", ballot.ranking) if ranked else ("choices", ballot.choices)
-    other = ballot.choices if ranked else ballot.ranking
-    if given is None or other is not None:
-        raise InvalidRequest(f'a {method} ballot is {{"{wanted}": [candidate ids]}}')
-    return given
-
-
 @api.post(
     "/elections/{election_id}/ballots",
     response_model=ReceiptPublic,
@@ -66,19 +59,26 @@ def _choices(method: str, ballot: BallotCreate) -> list[int]:
         401: {"description": "Not logged in."},
         403: {"description": "Not an elector of this election."},
         409: {"description": "Already voted, or the election is closed."},
+        429: {"description": "Too many API writes or ballots: see Retry-After."},
         **NOT_FOUND,
     },
 )
-def api_cast(
-    election_id: int, ballot: BallotCreate, member: ApiMember, system: SystemDep
+async def api_cast(
+    election_id: int, ballot: BallotCreate, token: ApiToken, request: Request
 ) -> ReceiptPublic:
     """Cast a ballot: `{"ranking": [...]}` for irv and stv-*, `{"choices": [...]}` for
-    plurality, block and approval. Keep the receipt to check the published ballots."""
-    method = views.election_method(system.reader(), election_id)
-    choices = _choices(method, ballot)
-    return ReceiptPublic(
-        receipt=elections.cast_ballot(system.uow(), election_id, member.id, choices)
-    )
+    plurality, block and approval. Keep the receipt to check the published ballots.
+
+    The token, the rate limits and the ballot are checked and the ballot written together with
+    the ballots of other requests arriving meanwhile, in one transaction; the answer comes after
+    its commit (services/ballot_batch.py). A write like any other: 429 past
+    DUALPOWER_LIMIT_API_WRITES or DUALPOWER_LIMIT_BALLOTS."""
+    cast = ballot_batch.BallotRequest(token, election_id, ballot.choices, ballot.ranking)
+    try:
+        receipt = await ballot_batch.writer_for(request.app.state).cast(cast)
+    except BadCredentials as refused:
+        raise unauthenticated(refused.message) from None
+    return ReceiptPublic(receipt=receipt)
 
 
 @api.get(

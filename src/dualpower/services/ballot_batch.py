@@ -1,0 +1,552 @@
+"""Ballots over the API, written by group commit (issue 4: bench/cast.py).
+
+A ballot request of the API does not open transactions of its own. It hands its bearer token,
+election and choices to the server process's one `BallotWriter` and waits. The writer's thread
+takes every request queued meanwhile and handles them together in ONE transaction
+(`cast_batch`): it authenticates each token, counts the API write and the ballot against the
+member's rate limits (DUALPOWER_LIMIT_API_WRITES, DUALPOWER_LIMIT_BALLOTS: 429 past either),
+checks each ballot as if it were cast alone, writes the good ones with their audit entries and
+commits once; then every request gets its own answer: its receipt, or the refusal of its ballot
+alone (401, 404, 409, 403, 422, 429), which changes nothing and fails no other ballot of the
+batch. Commit, fsync and sealing the audit log are shared by the whole batch.
+
+The rules of a ballot cast alone (`elections.cast_ballot`) hold unchanged:
+- one ballot per voter: the participation roll's key decides, also between two server processes
+  (a batch that meets a row written meanwhile by another process is written again one ballot at
+  a time, each in a savepoint, and the loser gets 409); two ballots of one voter in one batch:
+  the first counts, the second gets 409 without touching the database;
+- a refused ballot does not use up the ballot allowance, a refused API write does use up the API
+  write allowance (as when it was counted in a transaction of its own, before the act); on
+  PostgreSQL each member's counting is serialised by the same advisory locks as `limits.hit`,
+  taken in one order (no deadlock between batches);
+- the audit entry (`election.participate` for a secret ballot, `ballot.cast` for an open one)
+  is written in the same transaction as the ballot;
+- secret ballots keep no order of casting (DESIGN.md 2.8, services/secrecy.py): the batch's
+  participation rows are written in member order, its ballot rows in an order drawn by lot, so
+  even inside one transaction the hidden row orders do not pair a voter with a ballot;
+- an answer is given only after the commit: a receipt means the ballot is stored. If the batch
+  fails for an unexpected reason it is tried again, then one ballot at a time, so one bad
+  request cannot fail the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import secrets
+import threading
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from datetime import datetime
+from queue import Empty, SimpleQueue
+from typing import Any
+
+from sqlalchemy import Engine, and_, delete, insert, or_, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from dualpower.domain import errors
+from dualpower.domain.events import BallotCast
+from dualpower.domain.limits import Limit, refusal, wait
+from dualpower.domain.model import Election
+from dualpower.services import elections, limits
+from dualpower.store import tables as t
+from dualpower.store.repositories import as_utc
+from dualpower.store.tables_limits import rate_hits, subject_digest
+from dualpower.store.uow import UnitOfWork
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: SQLite's busy handler alone serialises the batches
+    fcntl = None  # type: ignore[assignment]
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 1000  # requests handled in one transaction at most
+IDLE_SECONDS = 5.0  # the writer's thread ends after this long without work (a new one starts)
+# Threads writing batches in each process. One: each batch then takes everything queued
+# meanwhile. (Two per process, overlapping one batch's commit with the next, measured slower on
+# both databases in bench/cast.py: smaller batches, and the threads share one GIL anyway.)
+WRITERS = 1
+RETRIES = 3  # tries of a whole batch after an unexpected database error (a deadlock, busy)
+UNKNOWN_TOKEN = "the token is unknown or has expired"
+
+
+@dataclass(frozen=True)
+class BallotRequest:
+    """One API ballot as it arrived: the bearer token and the body's two lists."""
+
+    token: str
+    election_id: int
+    choices: list[int] | None = None
+    ranking: list[int] | None = None
+
+
+Outcome = str | Exception  # a receipt, or the refusal of this ballot alone
+
+
+def choices_of(method: str, choices: list[int] | None, ranking: list[int] | None) -> list[int]:
+    """The body's list the method wants: `ranking` for irv and stv-*, `choices` otherwise."""
+    ranked = method in elections.RANKED
+    wanted, given = ("ranking", ranking) if ranked else ("choices", choices)
+    other = choices if ranked else ranking
+    if given is None or other is not None:
+        raise errors.InvalidRequest(f'a {method} ballot is {{"{wanted}": [candidate ids]}}')
+    return given
+
+
+def cast_batch(uow: UnitOfWork, requests: Sequence[BallotRequest]) -> list[Outcome]:
+    """Handle ballot requests in one transaction; one outcome per request, in order."""
+    with uow:
+        outcomes = cast_batch_in(uow, requests)
+        uow.commit()
+    return outcomes
+
+
+# ---------------------------------------------------------------- the batch, in one transaction
+
+
+@dataclass
+class _Election:
+    election: Election | None
+    candidates: set[int]
+    closed: errors.Conflict | None
+    electors: set[int]
+    voted: set[int]
+
+
+class _Counter:
+    """Rate-limit hits of the batch's members for one limit: read once, counted in memory,
+    written once (the same rows `limits.hit` reads and writes)."""
+
+    def __init__(self, rule: Limit, now: datetime):
+        self.rule, self.now = rule, now
+        self.hits: dict[int, list[datetime]] = defaultdict(list)
+        self.added: list[int] = []
+
+    def take(self, member_id: int) -> None:
+        """Count one hit; RateLimited (and nothing counted) past the limit."""
+        if self.rule.disabled:
+            return
+        delay = wait(self.rule, self.hits[member_id], self.now)
+        if delay is not None:
+            raise refusal(self.rule, delay)
+        self.hits[member_id].append(self.now)
+        self.added.append(member_id)
+
+    def give_back(self, member_id: int) -> None:
+        """Uncount the hit `take` counted for this member (its act was refused after all)."""
+        if self.rule.disabled:
+            return
+        self.hits[member_id].remove(self.now)
+        self.added.remove(member_id)
+
+
+def cast_batch_in(uow: UnitOfWork, requests: Sequence[BallotRequest]) -> list[Outcome]:
+    """The batch inside the caller's unit of work (see the module's docstring)."""
+    now = uow.now()
+    outcomes: list[Outcome | None] = [None] * len(requests)
+    members = _authenticate(uow, [r.token for r in requests], now)
+    for i, member_id in enumerate(members):
+        if member_id is None:
+            outcomes[i] = errors.BadCredentials(UNKNOWN_TOKEN)
+    counted = sorted({m for m in members if m is not None})
+    api, ballots = (
+        _Counter(limits.limit(limits.API_WRITES), now),
+        _Counter(limits.limit(limits.BALLOTS), now),
+    )
+    _read_hits(uow, [api, ballots], counted)
+    wanted: dict[int, list[int]] = defaultdict(list)  # election -> members asking
+    for request, member_id in zip(requests, members, strict=True):
+        if member_id is not None:
+            wanted[request.election_id].append(member_id)
+    found = {e: _election(uow, e, wanted[e]) for e in sorted(wanted)}
+
+    accepted: list[tuple[int, Election, int, dict[str, Any], dict[str, Any]]] = []
+    for i, (request, member_id) in enumerate(zip(requests, members, strict=True)):
+        if member_id is None:
+            continue
+        try:
+            api.take(member_id)
+            e = found[request.election_id]
+            if e.election is None:
+                raise errors.NotFound(f"there is no election {request.election_id}")
+            election = e.election
+            choices = choices_of(election.method, request.choices, request.ranking)
+            ballots.take(member_id)
+            try:
+                took_part, ballot = _check(e, election, member_id, choices)
+            except errors.DomainError:
+                ballots.give_back(member_id)  # a refused ballot uses up no allowance
+                raise
+            e.voted.add(member_id)
+            accepted.append((i, election, member_id, took_part, ballot))
+        except errors.DomainError as refused:
+            outcomes[i] = refused
+
+    for i, receipt in _write(uow, accepted, ballots).items():
+        outcomes[i] = receipt
+    _write_hits(uow, [api, ballots], counted)
+    for election_id in sorted({election.id for _, election, *_ in accepted}):
+        uow.emit(BallotCast(election_id))
+    assert all(o is not None for o in outcomes)
+    return [o for o in outcomes if o is not None]
+
+
+def _authenticate(uow: UnitOfWork, tokens: list[str], now: datetime) -> list[int | None]:
+    """The member each API token belongs to, or None (unknown, expired): one query."""
+    digests = [hashlib.sha256(token.encode()).hexdigest() for token in tokens]
+    tok = t.auth_tokens
+    rows = uow.conn.execute(
+        select(tok.c.token_hash, tok.c.member_id, tok.c.expires_at).where(
+            tok.c.token_hash.in_(sorted(set(digests))), tok.c.kind == "api"
+        )
+    ).all()
+    valid = {row.token_hash: row.member_id for row in rows if as_utc(row.expires_at) > now}
+    return [valid.get(d) for d in digests]
+
+
+def _lock_key(name: str, member_id: int) -> int:
+    """The advisory lock key `RateHitRepo.lock` takes for this limit and member."""
+    key = int.from_bytes(bytes.fromhex(subject_digest(f"{name}:{member_id}")[:16]), "big")
+    return key - (1 << 64) if key >= 1 << 63 else key
+
+
+def _read_hits(uow: UnitOfWork, counters: list[_Counter], members: list[int]) -> None:
+    """Lock (PostgreSQL) and read the members' recent hits of every enabled limit."""
+    live = [c for c in counters if not c.rule.disabled]
+    if not live or not members:
+        return
+    if uow.conn.dialect.name == "postgresql":
+        keys = sorted(_lock_key(c.rule.name, m) for c in live for m in members)
+        uow.conn.execute(
+            text(
+                "SELECT count(pg_advisory_xact_lock(k)) FROM "
+                "(SELECT k FROM unnest(CAST(:keys AS bigint[])) AS u(k) ORDER BY k) AS s"
+            ),
+            {"keys": keys},
+        )
+    by_digest = {subject_digest(str(m)): m for m in members}
+    counter_of = {c.rule.name: c for c in live}
+    oldest = min(c.now - c.rule.window for c in live)
+    rows = uow.conn.execute(
+        select(rate_hits.c.name, rate_hits.c.subject, rate_hits.c.at).where(
+            rate_hits.c.name.in_(sorted(counter_of)),
+            rate_hits.c.subject.in_(sorted(by_digest)),
+            rate_hits.c.at > oldest,
+        )
+    ).all()
+    for row in rows:
+        counter = counter_of[row.name]
+        at = as_utc(row.at)
+        if at > counter.now - counter.rule.window:
+            counter.hits[by_digest[row.subject]].append(at)
+
+
+def _write_hits(uow: UnitOfWork, counters: list[_Counter], members: list[int]) -> None:
+    """Forget the members' hits that have left the window, then add the batch's (one
+    statement each for every limit together)."""
+    live = [c for c in counters if not c.rule.disabled]
+    if not live or not members:
+        return
+    uow.conn.execute(
+        delete(rate_hits).where(
+            rate_hits.c.subject.in_(sorted(subject_digest(str(m)) for m in members)),
+            or_(
+                *(
+                    and_(rate_hits.c.name == c.rule.name, rate_hits.c.at <= c.now - c.rule.window)
+                    for c in live
+                )
+            ),
+        )
+    )
+    added = [
+        {"name": c.rule.name, "subject": subject_digest(str(m)), "at": c.now}
+        for c in live
+        for m in c.added
+    ]
+    if added:
+        uow.conn.execute(insert(rate_hits), added)
+
+
+def _election(uow: UnitOfWork, election_id: int, members: list[int]) -> _Election:
+    """What checking the ballots of one election needs, read once for the batch."""
+    election = uow.elections.get(election_id)
+    if election is None:
+        return _Election(None, set(), None, set(), set())
+    closed = None
+    try:
+        elections.check_window(uow, election)
+    except errors.Conflict as refused:
+        closed = refused
+        return _Election(election, set(), closed, set(), set())
+    candidates = {c.id for c in uow.elections.candidates(election.id)}
+    asking = sorted(set(members))
+    return _Election(
+        election,
+        candidates,
+        None,
+        _electors_among(uow, election, asking),
+        _voted_among(uow, election.id, asking),
+    )
+
+
+def _electors_among(uow: UnitOfWork, election: Election, members: list[int]) -> set[int]:
+    """Which of these members may vote in the election now (one query for a unit's roll)."""
+    if election.office_id is None and election.electorate_id is not None:
+        electorate = uow.electorates.get(election.electorate_id)
+        if electorate is not None and electorate.kind == "unit":
+            # The unit is compared here, not in SQL: with `unit_id = ?` SQLite's planner picks
+            # the unit's index and reads its whole roll instead of these members' rows.
+            mm = t.memberships
+            rows = uow.conn.execute(
+                select(mm.c.member_id, mm.c.unit_id).where(
+                    mm.c.member_id.in_(members), mm.c.end_at.is_(None)
+                )
+            ).all()
+            return {row.member_id for row in rows if row.unit_id == electorate.source_id}
+    return {m for m in members if elections.is_elector_of(uow, election, m)}
+
+
+def _voted_among(uow: UnitOfWork, election_id: int, members: list[int]) -> set[int]:
+    p = t.participations
+    return set(
+        uow.conn.execute(
+            select(p.c.member_id).where(p.c.election_id == election_id, p.c.member_id.in_(members))
+        ).scalars()
+    )
+
+
+def _check(
+    e: _Election, election: Election, member_id: int, choices: list[int]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One ballot checked as `cast_in` checks it: window, elector, choices, one per voter."""
+    if e.closed is not None:
+        raise e.closed
+    took_part, ballot = elections.ballot_rows(
+        election, member_id, choices, e.electors, e.candidates
+    )
+    if member_id in e.voted:
+        raise errors.AlreadyVoted("you have already voted in this election")
+    return took_part, ballot
+
+
+def _write(
+    uow: UnitOfWork,
+    accepted: list[tuple[int, Election, int, dict[str, Any], dict[str, Any]]],
+    ballots: _Counter,
+) -> dict[int, Outcome]:
+    """Write the accepted ballots: together, or (when another process wrote one of these
+    voters meanwhile) one at a time; their audit entries; request index -> outcome."""
+    if not accepted:
+        return {}
+    outcomes: dict[int, Outcome] = {}
+    stored = accepted
+    try:
+        with uow.conn.begin_nested():
+            _insert(uow, accepted)
+    except IntegrityError:
+        stored = []
+        for item in sorted(accepted, key=lambda a: (a[1].id, a[2])):
+            try:
+                with uow.conn.begin_nested():
+                    _insert(uow, [item])
+                stored.append(item)
+            except IntegrityError:
+                outcomes[item[0]] = errors.AlreadyVoted("you have already voted in this election")
+                ballots.give_back(item[2])
+    for i, election, member_id, _, ballot in stored:
+        elections.record_cast(uow, election, member_id, ballot)
+        outcomes[i] = str(ballot["receipt"])
+    return outcomes
+
+
+def _insert(
+    uow: UnitOfWork, items: list[tuple[int, Election, int, dict[str, Any], dict[str, Any]]]
+) -> None:
+    took_part = sorted((p for *_, p, _ in items), key=lambda p: (p["election_id"], p["member_id"]))
+    ballot_rows = [b for *_, b in items]
+    secrets.SystemRandom().shuffle(ballot_rows)  # no order of casting among the batch's ballots
+    uow.elections.add_participations(took_part)
+    uow.elections.add_ballots(ballot_rows)
+
+
+# ---------------------------------------------------------------- the writer (one per process)
+
+
+class BallotWriter:
+    """Queues ballot requests from any thread or event loop and writes them in batches on
+    `threads` threads of its own (started on demand, each ended after IDLE_SECONDS without
+    work; WRITERS by default). On a SQLite file the batches of every server process take turns
+    through an exclusive `flock` on `<database>.ballots.lock`, which hands over at once, where
+    SQLite's own busy handler would poll the write lock in sleeps of up to 100 ms."""
+
+    def __init__(
+        self,
+        uow_factory: Any,
+        *,
+        max_batch: int = MAX_BATCH,
+        threads: int = WRITERS,
+        engine: Engine | None = None,
+    ):
+        self._uow = uow_factory  # System.uow
+        self._engine = engine  # the units of work's (asked of one when not given)
+        self._max_batch = max_batch
+        self._threads = threads
+        self._queue: SimpleQueue[tuple[BallotRequest, Any]] = SimpleQueue()
+        self._lock = threading.Lock()
+        self._running = 0
+        self.batches = 0  # how many transactions so far (for tests and benchmarks)
+
+    async def cast(self, request: BallotRequest) -> str:
+        """The receipt once the ballot is committed; raises its refusal (a DomainError)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Outcome] = loop.create_future()
+
+        def settle(outcome: Outcome) -> None:
+            loop.call_soon_threadsafe(_settle, future, outcome)
+
+        self._submit(request, settle)
+        outcome = await future
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def cast_waiting(self, request: BallotRequest) -> str:
+        """The same from a plain thread: blocks until the batch is committed."""
+        done = threading.Event()
+        box: list[Outcome] = []
+
+        def settle(outcome: Outcome) -> None:
+            box.append(outcome)
+            done.set()
+
+        self._submit(request, settle)
+        done.wait()
+        if isinstance(box[0], Exception):
+            raise box[0]
+        return box[0]
+
+    def _submit(self, request: BallotRequest, settle: Any) -> None:
+        with self._lock:
+            self._queue.put((request, settle))
+            if self._running < self._threads:
+                self._running += 1
+                threading.Thread(target=self._run, name="ballot-writer", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            with _turns(self._engine or self._uow().engine) as take_turn:
+                self._loop(take_turn)
+        except BaseException:
+            log.exception("the ballot writer's thread failed; the next request starts another")
+            with self._lock:
+                self._running -= 1
+            raise
+
+    def _loop(self, take_turn: Any) -> None:
+        while True:
+            try:
+                first = self._queue.get(timeout=IDLE_SECONDS)
+            except Empty:
+                with self._lock:
+                    if self._queue.empty():
+                        self._running -= 1
+                        return
+                continue
+            batch = [first]
+            while len(batch) < self._max_batch:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except Empty:
+                    break
+            with take_turn():
+                self._handle(batch)
+
+    def _handle(self, batch: list[tuple[BallotRequest, Any]]) -> None:
+        """One transaction for the batch, each request answered just after its commit (before
+        the audit log is sealed on PostgreSQL, which never fails a committed act). After an
+        unexpected error the batch is tried again, then one request at a time, so only a
+        request that cannot be handled gets the error (a 500)."""
+        error: Exception | None = None
+        requests = [request for request, _ in batch]
+        for _ in range(RETRIES):
+            try:
+                self.batches += 1
+                with self._uow() as uow:
+                    outcomes = cast_batch_in(uow, requests)
+                    uow.commit()
+                    for (_, settle), outcome in zip(batch, outcomes, strict=True):
+                        _safely(settle, outcome)
+                return
+            except DBAPIError as failed:  # a deadlock, a busy database: try again
+                error = failed
+                log.warning("a batch of %d ballots failed (%s); again", len(requests), failed)
+            except Exception as failed:  # noqa: BLE001
+                error = failed
+                break
+        if len(batch) > 1:
+            for item in batch:
+                self._handle([item])
+            return
+        log.error("a ballot request failed", exc_info=error)
+        _safely(batch[0][1], error if error is not None else RuntimeError("no outcome"))
+
+
+@contextmanager
+def _turns(engine: Engine) -> Iterator[Any]:
+    """A context manager factory serialising batches (see BallotWriter): an exclusive flock on
+    a file beside a SQLite database; nothing on PostgreSQL (its batches run side by side)."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or fcntl is None:
+        yield nullcontext
+        return
+    try:
+        lock_file = open(f"{database}.ballots.lock", "a+b")  # noqa: SIM115 - closed below
+    except OSError:  # a read-only directory: SQLite's busy handler alone serialises
+        log.warning("no lock file beside %s; batches queue on SQLite's busy handler", database)
+        yield nullcontext
+        return
+    with lock_file:
+
+        @contextmanager
+        def turn() -> Iterator[None]:
+            fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
+
+        yield turn
+
+
+def _safely(settle: Any, outcome: Outcome) -> None:
+    """Answer one request; a requester that has gone (its event loop closed) changes nothing:
+    the batch is committed and must not be tried again."""
+    try:
+        settle(outcome)
+    except Exception:  # noqa: BLE001
+        log.warning("a ballot's requester could not be answered (gone)", exc_info=True)
+
+
+def _settle(future: asyncio.Future[Outcome], outcome: Outcome) -> None:
+    if not future.done():  # the client may have gone: its ballot stands all the same
+        future.set_result(outcome)
+
+
+_writers_lock = threading.Lock()
+
+
+def writer_for(owner: Any) -> BallotWriter:
+    """The one writer of an owner (the web app's state: one per server process)."""
+    found: BallotWriter | None = getattr(owner, "ballot_writer", None)
+    if found is not None:
+        return found
+    with _writers_lock:
+        found = getattr(owner, "ballot_writer", None)
+        if found is None:
+            found = BallotWriter(owner.system.uow, engine=owner.system.engine)
+            owner.ballot_writer = found
+    return found

@@ -12,8 +12,19 @@ RUN_ELECTION = "run_election"
 RECORD_DIRECTIVE = "record_directive"
 MODERATE = "moderate"
 REPORT_WAGES = "report_wages"
+# Keep one session's speakers' list and time limits (DESIGN.md 2.4a): held only through a
+# steward post of that session (services/stewards.py), checked with the session named.
+KEEP_ORDER = "keep_order"
 
-ALL = (VERIFY_MEMBERS, CONVENE_SESSION, RUN_ELECTION, RECORD_DIRECTIVE, MODERATE, REPORT_WAGES)
+ALL = (
+    VERIFY_MEMBERS,
+    CONVENE_SESSION,
+    RUN_ELECTION,
+    RECORD_DIRECTIVE,
+    MODERATE,
+    REPORT_WAGES,
+    KEEP_ORDER,
+)
 
 # What the usual offices carry; a council may give an office any of ALL.
 DEFAULTS: dict[str, tuple[str, ...]] = {
@@ -21,6 +32,6 @@ DEFAULTS: dict[str, tuple[str, ...]] = {
     "secretary": (RECORD_DIRECTIVE, CONVENE_SESSION),
     "credentials committee": (VERIFY_MEMBERS, REPORT_WAGES),
     "electoral commission": (RUN_ELECTION,),
-    "stewards": (MODERATE,),
+    "stewards": (KEEP_ORDER,),
     "commissioner": (),
 }

@@ -5,7 +5,8 @@ Convening, opening, closing and adding to the agenda need the capability `conven
 an office of the council. Convening puts on the agenda, besides the motions named, every
 initiative that reached the council and is on no agenda yet. A session does not close while a
 vote is open in it, nor while an initiative on its agenda is undecided: the council must vote
-on it (DESIGN.md 2.5). Each deputy registers their own attendance, once (its key).
+on it (DESIGN.md 2.5). Each deputy registers their own attendance, once (its key). Closing
+ends the session's stewards' terms and its speakers' list (services/stewards.py).
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from sqlalchemy.exc import IntegrityError
 from dualpower.domain import errors
 from dualpower.domain.capabilities import CONVENE_SESSION
 from dualpower.domain.sessions import Session
-from dualpower.services import authority, motions
+from dualpower.services import authority, motions, stewards
 from dualpower.store.uow import UnitOfWork
 
 
 def get(uow: UnitOfWork, session_id: int, *, lock: bool = False) -> Session:
-    session = uow.sessions.get_for_update(session_id) if lock else uow.sessions.get(session_id)
+    session: Session | None = (
+        uow.sessions.get_for_update(session_id) if lock else uow.sessions.get(session_id)
+    )
     if session is None:
         raise errors.NotFound(f"no session {session_id}")
     return session
@@ -64,7 +67,7 @@ def convene_session(
             actor=str(member_id),
         )
         uow.commit()
-    return session_id
+    return int(session_id)
 
 
 def add_to_agenda(uow: UnitOfWork, member_id: int, session_id: int, motion_id: int) -> None:
@@ -114,6 +117,7 @@ def close_session(uow: UnitOfWork, member_id: int, session_id: int) -> None:
                 )
         uow.sessions.set(session.id, status="closed", closed_at=uow.now())
         uow.record("session.close", {"session": session.id}, actor=str(member_id))
+        stewards.close_in_session(uow, session)
         uow.commit()
 
 

@@ -8,7 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from dualpower.services import initiatives, instructions, motions, sessions, views_sessions
+from dualpower.services import (
+    initiatives,
+    instructions,
+    motions,
+    sessions,
+    speakers_views,
+    views_sessions,
+)
 from dualpower.web.deps import (
     CSRF_FIELD,
     ApiMember,
@@ -233,11 +240,21 @@ def session_page(
 ) -> Response:
     view = views_sessions.session(system.reader(), session_id)
     viewer = _viewer(session)
+    order = speakers_views.order(system.reader(), session_id, viewer)
+    on_agenda = {item["id"] for item in view["agenda"]}
     context = {
         "session": view,
+        "order": order,
         "can_attend": viewer in view["deputy_ids"]
         and viewer not in {p["id"] for p in view["present"]}
         and view["status"] != "closed",
+        "drafts": [
+            m
+            for m in views_sessions.motions_of(system.reader(), council_id=view["council"]["id"])
+            if m["status"] == "draft" and m["id"] not in on_agenda and not m.get("parent_id")
+        ]
+        if order.get("viewer", {}).get("is_chair")
+        else [],
     }
     return render(request, "sessions/session.html", context)
 
@@ -257,10 +274,18 @@ def council_sessions_page(
 ) -> Response:
     listed = views_sessions.sessions_of(system.reader(), council_id)
     found = views_sessions.motions_of(system.reader(), council_id=council_id)
+    is_chair = speakers_views.is_chair(system.reader(), _viewer(session), council_id)
+    drafts = [m for m in found if m["status"] == "draft" and not m["parent_id"]]
     return render(
         request,
         "sessions/council.html",
-        {"council_id": council_id, "sessions": listed, "motions": found},
+        {
+            "council_id": council_id,
+            "sessions": listed,
+            "motions": found,
+            "is_chair": is_chair,
+            "drafts": drafts if is_chair else [],
+        },
     )
 
 
@@ -287,3 +312,79 @@ def breach_recall(
     petition = instructions.recall_for_breach(system.uow(), breach_id, session.member.id)
     view = views_sessions.breach(system.reader(), breach_id, session.member.id)
     return render(request, "sessions/breach.html", {"breach": view, "petition": petition})
+
+
+# -- page forms of the chair's session acts (POST + CSRF token + redirect back) ----------------
+
+
+@pages.post("/councils/{council_id}/sessions")
+def council_convene(
+    council_id: int,
+    session: LoggedIn,
+    system: SystemDep,
+    csrf_token: Csrf = "",
+    title: Annotated[str, Form()] = "",
+    agenda: Annotated[list[int] | None, Form()] = None,
+) -> Response:
+    """Convene a session (the chair), with the motions ticked as its agenda."""
+    check_csrf(session.csrf_token, csrf_token)
+    sid = sessions.convene_session(system.uow(), session.member.id, council_id, title, agenda or [])
+    return _back(f"/sessions/{sid}")
+
+
+@pages.post("/sessions/{session_id}/open")
+def session_open(
+    session_id: int, session: LoggedIn, system: SystemDep, csrf_token: Csrf = ""
+) -> Response:
+    check_csrf(session.csrf_token, csrf_token)
+    sessions.open_session(system.uow(), session.member.id, session_id)
+    return _back(f"/sessions/{session_id}")
+
+
+@pages.post("/sessions/{session_id}/close")
+def session_close(
+    session_id: int, session: LoggedIn, system: SystemDep, csrf_token: Csrf = ""
+) -> Response:
+    check_csrf(session.csrf_token, csrf_token)
+    sessions.close_session(system.uow(), session.member.id, session_id)
+    return _back(f"/sessions/{session_id}")
+
+
+@pages.post("/sessions/{session_id}/agenda")
+def session_agenda(
+    session_id: int,
+    session: LoggedIn,
+    system: SystemDep,
+    csrf_token: Csrf = "",
+    motion_id: Annotated[int, Form()] = 0,
+) -> Response:
+    check_csrf(session.csrf_token, csrf_token)
+    sessions.add_to_agenda(system.uow(), session.member.id, session_id, motion_id)
+    return _back(f"/sessions/{session_id}")
+
+
+@pages.post("/sessions/{session_id}/vote/open")
+def session_open_vote(
+    session_id: int,
+    session: LoggedIn,
+    system: SystemDep,
+    csrf_token: Csrf = "",
+    motion_id: Annotated[int, Form()] = 0,
+) -> Response:
+    """Put an agenda item (or an amendment of one) to the vote."""
+    check_csrf(session.csrf_token, csrf_token)
+    motions.open_vote(system.uow(), motion_id, session.member.id)
+    return _back(f"/sessions/{session_id}")
+
+
+@pages.post("/sessions/{session_id}/vote/close")
+def session_close_vote(
+    session_id: int,
+    session: LoggedIn,
+    system: SystemDep,
+    csrf_token: Csrf = "",
+    motion_id: Annotated[int, Form()] = 0,
+) -> Response:
+    check_csrf(session.csrf_token, csrf_token)
+    motions.close_vote(system.uow(), motion_id, session.member.id)
+    return _back(f"/sessions/{session_id}")

@@ -69,3 +69,43 @@ def setup_offices(fed: Small, *, stipend: int | None = None) -> Offices:
         )
         out.holder[name] = holder
     return out
+
+
+# -- stipends set by the council: a stipend motion decided in a session ----------------------
+
+
+def sit(o: Offices) -> int:
+    """The North Council's chair convenes and opens a session; every deputy registers."""
+    from dualpower.services import sessions
+
+    uow, chair = o.fed.system.uow, o.holder["chair"]
+    north = o.fed.councils["North Council"]
+    session = sessions.convene_session(uow(), chair, north, "Pay of officials", [])
+    sessions.open_session(uow(), chair, session)
+    for deputy in o.deputies:
+        sessions.register_attendance(uow(), session, deputy)
+    return session
+
+
+def put_to_vote(o: Offices, session: int, office_id: int, amount: int) -> int:
+    """A deputy proposes the stipend; the chair puts it on the agenda and opens its vote; every
+    deputy votes yes. Returns the motion, ready to be closed."""
+    from dualpower.services import motions, sessions, stipends
+
+    uow, chair = o.fed.system.uow, o.holder["chair"]
+    motion = stipends.propose_stipend(uow(), o.deputies[-1], office_id, amount)
+    sessions.add_to_agenda(uow(), chair, session, motion)
+    motions.open_vote(uow(), motion, chair)
+    motions.cast_many(uow(), motion, [(d, "yes") for d in o.deputies])
+    return motion
+
+
+def adopt_stipend(o: Offices, office_id: int, amount: int, session: int | None = None) -> int:
+    """The North Council adopts a stipend motion (in a session of its own unless given)."""
+    from dualpower.services import motions
+
+    session = sit(o) if session is None else session
+    motion = put_to_vote(o, session, office_id, amount)
+    decision = motions.close_vote(o.fed.system.uow(), motion, o.holder["chair"])
+    assert decision.status == "adopted", decision
+    return motion

@@ -198,3 +198,73 @@ def tally(ctx: typer.Context) -> None:
     from dualpower.counting.cli import main
 
     raise typer.Exit(main(list(ctx.args)))
+
+
+# -- offices (DESIGN.md 2.4): reading, and the operator's few acts, each logged as one -----------
+# No superuser: the operator creates an office (no holder, no stipend) and files a unit's wage
+# report; holders come only from the council's elections, stipends only from its motions.
+office_app = typer.Typer(help="Offices, their holders and stipends.", no_args_is_help=True)
+app.add_typer(office_app, name="office")
+
+
+@office_app.command("list")
+def office_list(
+    council: Annotated[int | None, typer.Option(help="Only this council's offices.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON array.")] = False,
+) -> None:
+    """Offices with their holders, stipends and capabilities (public)."""
+    import json
+
+    from dualpower.services.offices_views import office_listing
+
+    with user_errors():
+        rows = office_listing(system().reader(), council)
+    if as_json:
+        keys = ("id", "council_id", "name", "holder_id", "stipend", "capabilities", "cap")
+        typer.echo(json.dumps([{k: r[k] for k in keys} for r in rows]))
+        return
+    for r in rows:
+        holder = f"{r['holder_name']} (member {r['holder_id']})" if r["holder_id"] else "vacant"
+        cap = "unknown" if r["cap"] is None else f"{r['cap']:,}"
+        rights = ", ".join(r["capabilities"]) or "-"
+        typer.echo(
+            f"{r['id']}\t{r['council_name']}\t{r['name']}\t{holder}\t"
+            f"stipend {r['stipend']:,} (cap {cap})\t{rights}"
+        )
+    if not rows:
+        typer.echo("no offices")
+
+
+@office_app.command("create")
+def office_create(
+    council: Annotated[int, typer.Argument(help="The council's id.")],
+    name: Annotated[str, typer.Argument(help="The office's name, e.g. 'secretary'.")],
+    capability: Annotated[
+        list[str] | None, typer.Option("--capability", help="A capability it carries; repeat.")
+    ] = None,
+) -> None:
+    """Create an office of a council (an operator act, logged): vacant until the council elects
+    its holder, at a stipend of 0 until the council adopts a stipend motion."""
+    from dualpower.services.offices import create_office
+
+    with user_errors():
+        office_id = create_office(system().uow(), council, name, capability or [], by=OPERATOR)
+    typer.echo(f"created office {office_id}: vacant until the council elects its holder")
+
+
+@office_app.command("report-wages")
+def office_report_wages(
+    file: Annotated[Path, typer.Argument(help="Lines of username,amount (monthly wages).")],
+    unit: Annotated[str, typer.Option(help="The base unit (name or id).")],
+) -> None:
+    """File a base unit's whole wage report (an operator act, logged): it replaces the unit's
+    previous one; stipends above a lower cap come down in the same act."""
+    from dualpower.domain.offices import parse_wages
+    from dualpower.services.offices import OPERATOR_CALLER, report_named_wages
+    from dualpower.services.offices_views import unit_id
+
+    with user_errors():
+        wages = parse_wages(file.read_text(encoding="utf-8-sig"))
+        sys_ = system()
+        cap = report_named_wages(sys_.uow(), unit_id(sys_.reader(), unit), wages, OPERATOR_CALLER)
+    typer.echo(f"reported {len(wages)} wages; the federation's cap is {cap:,}")

@@ -144,3 +144,28 @@ def territory_councils(parents: dict[int, int | None], council_id: int) -> set[i
 def check_wage(amount: int) -> None:
     if amount < 0:
         raise InvalidRequest("a wage cannot be negative")
+
+
+MAX_WAGE = 10**12
+
+
+def parse_wages(text: str) -> dict[str, int]:
+    """A wage report as text: one member a line, `username amount` or `username,amount` (a
+    first line `username,amount` is a header). A bad line is refused with its number."""
+    out: dict[str, int] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or (number == 1 and line.replace(" ", "").lower() == "username,amount"):
+            continue
+        parts = line.replace(",", " ").split()
+        if len(parts) != 2 or not parts[1].isdigit():
+            raise InvalidRequest(
+                f"line {number}: write a username and a whole amount, as `forge4 12000`"
+            )
+        name, amount = parts[0], int(parts[1])
+        if amount > MAX_WAGE:
+            raise InvalidRequest(f"line {number}: the amount is too large")
+        if name in out:
+            raise InvalidRequest(f"line {number}: {name} is reported twice")
+        out[name] = amount
+    return out

@@ -3,8 +3,10 @@
 - March: every base unit reports its members' monthly wages (synthetic, from their own seed;
   in kopecks); the Petrograd Soviet caps its stipends by its own territory's median. Its first
   officials (chair, secretary, credentials committee, electoral commission) are elected by its
-  deputies in the founding bootstrap, with stipends at the cap. Historically the chair was
-  N. S. Chkheidze, a Menshevik: here a synthetic Menshevik deputy stands in his place.
+  deputies in the founding bootstrap, unpaid. Historically the chair was N. S. Chkheidze, a
+  Menshevik: here a synthetic Menshevik deputy stands in his place. Then the Soviet sits and
+  pays its officials as workers: a deputy moves a stipend at the cap for each office, and the
+  Soviet adopts each motion by roll-call (the old majority for, the Bolsheviks abstaining).
 - 25 September (after the majority changed hands on 31 August): the Petrograd Soviet elects a
   new chair, historically L. D. Trotsky; here a synthetic Bolshevik deputy. The election is run
   by the electoral commission; if the commission fell with its members' mandates, the deputies
@@ -19,7 +21,7 @@ from dualpower.domain import capabilities as caps
 from dualpower.scenarios.petrograd import PETROGRAD
 from dualpower.scenarios.replay import World, old_style
 from dualpower.services import elections as el
-from dualpower.services import offices, pay
+from dualpower.services import motions, offices, pay, sessions, stipends
 from dualpower.services.offices import OPERATOR_CALLER, FoundingOfficeVote
 
 SEED = 19170301
@@ -76,7 +78,7 @@ def march(w: World) -> list[str]:
     with w.sys.uow() as uow:
         cap = pay.caps(uow)[council] or 0
     ids = {
-        name: offices.create_office(w.sys.uow(), council, name, capabilities, cap, by="founding")
+        name: offices.create_office(w.sys.uow(), council, name, capabilities, 0, by="founding")
         for name, capabilities, _ in OFFICES
     }
     deputies = _deputies(w, council)
@@ -89,10 +91,38 @@ def march(w: World) -> list[str]:
         offices.found_office_holder(
             w.sys.uow(), FoundingOfficeVote(ids[name], [ours, rival], ballots)
         )
+    session = _pay_officials(w, council, ids, cap, taken)
     return [
         f"March: wages reported by {units} units; the Petrograd Soviet elects its officials, "
-        f"each paid the cap of {cap / 100:.2f} roubles a month"
+        f"and in session {session} adopts their stipends by roll-call: each paid the cap of "
+        f"{cap / 100:.2f} roubles a month"
     ]
+
+
+PAY_VOTE = {"SR": "yes", "Men": "yes", "NP": "yes", "Bol": "abstain"}
+
+
+def _pay_officials(w: World, council: int, ids: dict[str, int], cap: int, holders: set[int]) -> int:
+    """A session of the Soviet adopts a stipend motion at the cap for each office."""
+    with w.sys.uow() as uow:
+        holder = uow.office_terms.active_of_office(ids["chair"])
+    assert holder is not None
+    chair_id = holder.holder_id
+    deputies = _deputies(w, council)
+    mover = next((d for d in deputies if d not in holders), deputies[0])
+    agenda = [stipends.propose_stipend(w.sys.uow(), mover, ids[name], cap) for name in ids]
+    title = "Session of 9 March: the pay of the Soviet's officials"
+    session = sessions.convene_session(w.sys.uow(), chair_id, council, title, agenda)
+    sessions.open_session(w.sys.uow(), chair_id, session)
+    for deputy in deputies:
+        sessions.register_attendance(w.sys.uow(), session, deputy)
+    for motion in agenda:
+        motions.open_vote(w.sys.uow(), motion, chair_id)
+        votes = [(d, PAY_VOTE.get(w.leaning.get(d, "NP"), "abstain")) for d in deputies]
+        motions.cast_many(w.sys.uow(), motion, votes)
+        motions.close_vote(w.sys.uow(), motion, chair_id)
+    sessions.close_session(w.sys.uow(), chair_id, session)
+    return session
 
 
 def _office(w: World, council: int, name: str) -> int:

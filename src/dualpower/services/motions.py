@@ -19,6 +19,7 @@ domain/sessions.py).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -33,6 +34,19 @@ from dualpower.store.uow import UnitOfWork
 
 TITLE_MAX = 300
 TEXT_MAX = 20000
+
+
+@dataclass(frozen=True)
+class MotionKind:
+    """A kind of motion whose adoption does something (services/stipends.py sets a stipend):
+    `check` may refuse opening the vote; `on_adopted` acts in the adoption's transaction, and
+    whatever it raises refuses the adoption. Each returns at once for motions not of its kind."""
+
+    check: Callable[[UnitOfWork, Motion], None]
+    on_adopted: Callable[[UnitOfWork, Motion], None]
+
+
+KINDS: dict[str, MotionKind] = {}  # filled by the kinds' modules, imported at the end
 
 
 @dataclass(frozen=True)
@@ -216,6 +230,8 @@ def _open_checks(uow: UnitOfWork, motion: Motion, member_id: int) -> int | None:
         authority.require(uow, member_id, CONVENE_SESSION, motion.council_id)
         session_id = session_of(uow, motion)
         require_quorum(uow, session_id, motion.council_id)
+        for kind in KINDS.values():
+            kind.check(uow, motion)
         return session_id
     if member_id not in voters(uow, motion):
         raise errors.NotAllowed("only members of the unit call its assembly's vote")
@@ -346,6 +362,8 @@ def close_in(uow: UnitOfWork, motion: Motion, member_id: int) -> Decision:
         decided = get(uow, motion.id)
         instructions.adopt_from(uow, decided)
         initiatives.on_adopted(uow, decided)
+        for kind in KINDS.values():
+            kind.on_adopted(uow, decided)
     return Decision(
         motion.id,
         status,
@@ -362,3 +380,7 @@ def close_vote(uow: UnitOfWork, motion_id: int, member_id: int) -> Decision:
         decision = close_in(uow, _locked(uow, motion_id), member_id)
         uow.commit()
     return decision
+
+
+# The kinds of motion that act on adoption register themselves in KINDS.
+from dualpower.services import stipends as _stipends  # noqa: E402,F401

@@ -57,7 +57,9 @@ def end_term(uow: UnitOfWork, term: OfficeTerm, reason: str, at: datetime) -> bo
 
 def seat_holder(uow: UnitOfWork, election: Election, member_id: int, at: datetime) -> OfficeTerm:
     """The winner of an office election takes office, in the close's transaction."""
+    uow.pay_locks.office(election.office_id or 0)  # as a stipend motion's adoption does
     office = get_office(uow, election.office_id or 0)
+    uow.pay_locks.member(member_id)
     mandate = seat_of(uow, member_id, office.council_id)
     if mandate is None:
         raise errors.Conflict(

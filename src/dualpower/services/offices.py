@@ -10,8 +10,10 @@ Who may do what (every check is here, through services.authority.require):
   nobody in the council holds `run_election`; while nobody holds it, any deputy may open and
   close the election of an office that carries it (the council re-elects its commission); and
   once an office election's closing time has passed, any deputy may close it.
-- set a stipend: `convene_session` of the council (its chair or secretary records what the
-  council decided), or the operator. Never above the cap (domain/offices.py).
+- set a stipend: the council itself, by adopting a stipend motion (services/stipends.py); no
+  official and not the operator. The founding bootstrap gives the first offices of a new
+  council their stipends; an office the operator creates starts at 0. Never above the cap
+  (domain/offices.py).
 - report a unit's wages: `report_wages` of the unit's base council, or the operator.
 - verify a member: `verify_members` of the base council of the member's unit (its credentials
   committee).
@@ -104,6 +106,11 @@ def create_office(
             for o in uow.offices.list(uow.offices.table.c.council_id == council_id)
         ):
             raise errors.NotAllowed("the founding may only create the offices of a new council")
+        if by != FOUNDER and stipend != 0:
+            raise errors.NotAllowed(
+                "stipends are the council's: the office starts at 0 and the council sets its "
+                "stipend by a stipend motion"
+            )
         rules.check_stipend(stipend, pay.caps(uow)[council_id], clean)
         try:
             with uow.conn.begin_nested():
@@ -129,28 +136,6 @@ def create_office(
         )
         uow.commit()
     return office_id
-
-
-def set_stipend(uow: UnitOfWork, office_id: int, amount: int, caller: Caller) -> None:
-    """Set an office's stipend; refused above the cap, alone or with its holder's other ones."""
-    with uow:
-        office = office_terms.get_office(uow, office_id)
-        _require(uow, caller, caps.CONVENE_SESSION, office.council_id)
-        council_caps = pay.caps(uow)
-        rules.check_stipend(amount, council_caps[office.council_id], office.name)
-        holder = uow.office_terms.active_of_office(office.id)
-        if holder is not None:
-            pay.check_holder(
-                uow, holder.holder_id, changed={office.id: amount}, known_caps=council_caps
-            )
-        uow.offices.set(office.id, stipend=amount)
-        uow.record(
-            "office.set_stipend",
-            {"office": office.id, "from": office.stipend, "to": amount},
-            actor=caller.actor,
-            is_operator=caller.is_operator,
-        )
-        uow.commit()
 
 
 def set_pay_cap_scope(uow: UnitOfWork, council_id: int, scope: str, caller: Caller) -> None:
@@ -179,32 +164,52 @@ def report_wages(uow: UnitOfWork, unit_id: int, wages: dict[int, int], caller: C
     for amount in wages.values():
         rules.check_wage(amount)
     with uow:
-        unit = uow.units.get(unit_id)
-        if unit is None:
-            raise errors.NotFound(f"there is no base unit {unit_id}")
-        _require(uow, caller, caps.REPORT_WAGES, unit.council_id)
-        roll = {m.id for m in uow.members.of_unit(unit_id)}
-        strangers = sorted(set(wages) - roll)
-        if strangers:
-            raise errors.InvalidRequest(
-                f"member {strangers[0]} is not on the roll of {unit.name}; a unit reports "
-                "only its own members' wages"
-            )
-        try:
-            with uow.conn.begin_nested():
-                uow.wages.replace_unit(unit_id, wages, uow.now())
-        except IntegrityError:
-            raise errors.Conflict("another wage report was saved at the same time; retry") from None
-        uow.record(
-            "wages.report",
-            {"unit": unit_id, "count": len(wages), "wages": sorted(wages.values())},
-            actor=caller.actor,
-            is_operator=caller.is_operator,
-        )
-        pay.enforce(uow, None)
-        cap = pay.federation_cap(uow)
+        cap = _report_in(uow, unit_id, wages, caller)
         uow.commit()
-    return rules.allowed(cap)
+    return cap
+
+
+def report_named_wages(uow: UnitOfWork, unit_id: int, named: dict[str, int], caller: Caller) -> int:
+    """The same report with members named by username (from a form or a file)."""
+    for amount in named.values():
+        rules.check_wage(amount)
+    with uow:
+        wages: dict[int, int] = {}
+        for username, amount in named.items():
+            member = uow.members.by_username(username)
+            if member is None:
+                raise errors.InvalidRequest(f"there is no member {username!r}")
+            wages[member.id] = amount
+        cap = _report_in(uow, unit_id, wages, caller)
+        uow.commit()
+    return cap
+
+
+def _report_in(uow: UnitOfWork, unit_id: int, wages: dict[int, int], caller: Caller) -> int:
+    unit = uow.units.get(unit_id)
+    if unit is None:
+        raise errors.NotFound(f"there is no base unit {unit_id}")
+    _require(uow, caller, caps.REPORT_WAGES, unit.council_id)
+    roll = {m.id for m in uow.members.of_unit(unit_id)}
+    strangers = sorted(set(wages) - roll)
+    if strangers:
+        raise errors.InvalidRequest(
+            f"member {strangers[0]} is not on the roll of {unit.name}; a unit reports "
+            "only its own members' wages"
+        )
+    try:
+        with uow.conn.begin_nested():
+            uow.wages.replace_unit(unit_id, wages, uow.now())
+    except IntegrityError:
+        raise errors.Conflict("another wage report was saved at the same time; retry") from None
+    uow.record(
+        "wages.report",
+        {"unit": unit_id, "count": len(wages), "wages": sorted(wages.values())},
+        actor=caller.actor,
+        is_operator=caller.is_operator,
+    )
+    pay.enforce(uow, None)
+    return rules.allowed(pay.federation_cap(uow))
 
 
 def verify_member(

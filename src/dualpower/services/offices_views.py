@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from dualpower.domain import capabilities as caps
 from dualpower.domain import errors
-from dualpower.services import pay
+from dualpower.services import office_terms, pay
+from dualpower.services.authority import capabilities_of
 from dualpower.store.uow import UnitOfWork
 
 
@@ -102,3 +104,122 @@ def pay_listing(uow: UnitOfWork) -> dict[str, Any]:
                 for c in councils.values()
             ],
         }
+
+
+def stipend_motions(uow: UnitOfWork, council_id: int) -> list[dict[str, Any]]:
+    """The council's stipend motions, newest first: office, amount, the motion's status."""
+    with uow:
+        offices = {o.id: o for o in uow.offices.list(uow.offices.table.c.council_id == council_id)}
+        rows = []
+        for row in reversed(uow.stipend_motions.all()):
+            if row["office_id"] not in offices:
+                continue
+            motion = uow.motions.get(row["motion_id"])
+            rows.append(
+                {
+                    "motion_id": row["motion_id"],
+                    "office_name": offices[row["office_id"]].name,
+                    "amount": row["amount"],
+                    "status": motion.status if motion else "",
+                    "applied_at": row["applied_at"],
+                }
+            )
+        return rows
+
+
+def council_acts(uow: UnitOfWork, council_id: int, member_id: int) -> dict[str, Any]:
+    """What `member_id` may do here, for the page's forms: their capabilities in the council,
+    whether they are its deputy, its open office elections, its units, their own terms."""
+    with uow:
+        held = capabilities_of(uow, member_id, council_id)
+        deputies = office_terms.deputies(uow, council_id)
+        is_deputy = member_id in deputies
+        offices = {o.id: o for o in uow.offices.list(uow.offices.table.c.council_id == council_id)}
+        nobody_runs = not any(
+            caps.RUN_ELECTION in capabilities_of(uow, d, council_id) for d in deputies
+        )
+        table = uow.elections.table
+        open_elections = [
+            {
+                "id": e.id,
+                "office_name": offices[e.office_id].name,
+                "is_candidate": any(
+                    c.member_id == member_id for c in uow.elections.candidates(e.id)
+                ),
+            }
+            for e in uow.elections.list(
+                table.c.office_id.in_(list(offices)), table.c.status == "open"
+            )
+            if e.kind != "recall"
+        ]
+        terms = [
+            {"id": t.id, "office_name": offices[t.office_id].name, "holder_id": t.holder_id}
+            for t in uow.office_terms.of_council(council_id)
+        ]
+        units = [u for u in uow.units.list() if u.council_id == council_id]
+        return {
+            "capabilities": held,
+            "is_deputy": is_deputy,
+            "may_run_elections": caps.RUN_ELECTION in held or (is_deputy and nobody_runs),
+            "open_elections": open_elections,
+            "terms": terms,
+            "my_terms": [t for t in terms if t["holder_id"] == member_id],
+            "units": [{"id": u.id, "name": u.name} for u in units],
+        }
+
+
+def member_id_by_username(uow: UnitOfWork, username: str) -> int:
+    with uow:
+        member = uow.members.by_username(username.strip())
+        if member is None:
+            raise errors.InvalidRequest(f"there is no member {username.strip()!r}")
+        return member.id
+
+
+def council_of(
+    uow: UnitOfWork,
+    *,
+    office_id: int | None = None,
+    election_id: int | None = None,
+    term_id: int | None = None,
+) -> int:
+    """The council of an office, an office election or an office term (404 when none)."""
+    with uow:
+        if election_id is not None:
+            election = uow.elections.get(election_id)
+            if election is None or election.office_id is None:
+                raise errors.NotFound(f"there is no office election {election_id}")
+            office_id = election.office_id
+        if term_id is not None:
+            term = uow.office_terms.get(term_id)
+            if term is None:
+                raise errors.NotFound(f"there is no office term {term_id}")
+            office_id = term.office_id
+        office = uow.offices.get(office_id or 0)
+        if office is None:
+            raise errors.NotFound(f"there is no office {office_id}")
+        return int(office.council_id)
+
+
+def office_listing(uow: UnitOfWork, council_id: int | None = None) -> list[dict[str, Any]]:
+    """Every office (or a council's): council, holder, stipend, capabilities, and its cap."""
+    with uow:
+        councils = {c.id: c for c in uow.councils.list()}
+        if council_id is not None and council_id not in councils:
+            raise errors.NotFound(f"there is no council {council_id}")
+        council_caps = pay.caps(uow)
+        rows = _rows(uow, council_id)
+        for row in rows:
+            row["council_name"] = councils[row["council_id"]].name
+            row["cap"] = council_caps[row["council_id"]]
+        return rows
+
+
+def unit_id(uow: UnitOfWork, ref: str) -> int:
+    """A base unit by its id or its exact name."""
+    with uow:
+        units = uow.units.list()
+        found = [u for u in units if str(u.id) == ref.strip() or u.name == ref.strip()]
+        if not found:
+            raise errors.NotFound(f"there is no base unit {ref!r}")
+        return int(found[0].id)

@@ -62,7 +62,9 @@ def _name(uow: UnitOfWork, member_id: int) -> str:
 
 def enforce(uow: UnitOfWork, actor: str | None, is_operator: bool = False) -> list[dict[str, Any]]:
     """Lower every stipend above its council's cap, then every person's stipends above their
-    cap together (latest terms first). Each change is logged as `office.lower_stipend`."""
+    cap together (latest terms first). Each change is logged as `office.lower_stipend`. Every
+    office is locked first, so a stipend adopted meanwhile is read after its commit."""
+    uow.pay_locks.all_offices()
     council_caps = caps(uow)
     changes: list[dict[str, Any]] = []
 

@@ -1,22 +1,37 @@
-"""Offices and pay (DESIGN.md 2.4): the wages base units report, and the repositories of office
-terms and wages.
+"""Offices and pay (DESIGN.md 2.4): the wages base units report, the stipend motions of
+councils, and the repositories of office terms, wages and stipend motions.
 
 One current wage per member (the key is the member): a unit's report replaces what it reported
 before, and a member reported by a new unit moves there. The history is in the audit log.
+
+A stipend is the council's: a stipend motion is a motion of the council (its row in `motions`)
+with the office and the amount it would set; `applied_at` is set in the transaction that adopts
+it. Row locks (`PayLockRepo`) serialize the acts that change what one person is paid.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, Integer, Table, delete, func, or_, select, update
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Integer,
+    Table,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 
 from dualpower.domain.offices import OfficeTerm
 from dualpower.store import repositories
 from dualpower.store.repositories import _Repo, to_domain
-from dualpower.store.tables import _at, _fk, metadata, office_terms, offices
+from dualpower.store.tables import _at, _fk, audit_log, members, metadata, office_terms, offices
 
 wages = Table(
     "wages",
@@ -25,6 +40,16 @@ wages = Table(
     _fk("unit_id", "base_units.id", index=True),
     Column("amount", Integer, nullable=False),
     _at("reported_at"),
+    CheckConstraint("amount >= 0", name="amount"),
+)
+
+stipend_motions = Table(
+    "stipend_motions",
+    metadata,
+    _fk("motion_id", "motions.id", primary_key=True),
+    _fk("office_id", "offices.id", index=True),
+    Column("amount", Integer, nullable=False),
+    _at("applied_at", nullable=True),
     CheckConstraint("amount >= 0", name="amount"),
 )
 
@@ -113,5 +138,80 @@ class WageRepo:
         return {u: (n, repositories.as_utc(at)) for u, n, at in self.conn.execute(query)}
 
 
+class StipendMotionRepo:
+    """What a stipend motion would set, and when its adoption set it."""
+
+    def __init__(self, conn: Any):
+        self.conn = conn
+
+    def add(self, motion_id: int, office_id: int, amount: int) -> None:
+        self.conn.execute(
+            stipend_motions.insert().values(motion_id=motion_id, office_id=office_id, amount=amount)
+        )
+
+    def of_motion(self, motion_id: int) -> tuple[int, int, datetime | None] | None:
+        """(office id, amount, applied at) of a stipend motion; None for any other motion."""
+        sm = stipend_motions
+        row = self.conn.execute(
+            select(sm.c.office_id, sm.c.amount, sm.c.applied_at).where(sm.c.motion_id == motion_id)
+        ).first()
+        return (row[0], row[1], repositories.as_utc(row[2])) if row else None
+
+    def applied(self, motion_id: int, at: datetime) -> bool:
+        """Mark it applied; False when it was applied already."""
+        sm = stipend_motions
+        result = self.conn.execute(
+            update(sm)
+            .where(sm.c.motion_id == motion_id, sm.c.applied_at.is_(None))
+            .values(applied_at=at)
+        )
+        return bool(result.rowcount == 1)
+
+    def latest_applied(self) -> dict[int, tuple[int, int]]:
+        """Office id -> (motion id, amount) of the stipend motion applied last to it."""
+        sm = stipend_motions
+        query = (
+            select(sm.c.office_id, sm.c.motion_id, sm.c.amount)
+            .where(sm.c.applied_at.is_not(None))
+            .order_by(sm.c.applied_at, sm.c.motion_id)
+        )
+        return {office: (motion, amount) for office, motion, amount in self.conn.execute(query)}
+
+    def founding_stipends(self) -> dict[int, int]:
+        """Office id -> the stipend the founding bootstrap gave it (from the audit log)."""
+        query = select(audit_log.c.payload).where(
+            audit_log.c.act == "office.create", audit_log.c.actor == "founding"
+        )
+        out = {}
+        for (payload,) in self.conn.execute(query):
+            entry = json.loads(payload)
+            out[int(entry["office"])] = int(entry["stipend"])
+        return out
+
+    def all(self) -> list[dict[str, Any]]:
+        """Every stipend motion: motion id, office id, amount, applied at."""
+        query = select(stipend_motions).order_by(stipend_motions.c.motion_id)
+        return [dict(row._mapping) for row in self.conn.execute(query)]
+
+
+class PayLockRepo:
+    """Row locks (SELECT ... FOR UPDATE on PostgreSQL; SQLite's writers are serial already):
+    an office before its holder, offices in id order, so two acts never wait on each other."""
+
+    def __init__(self, conn: Any):
+        self.conn = conn
+
+    def office(self, office_id: int) -> None:
+        self.conn.execute(select(offices.c.id).where(offices.c.id == office_id).with_for_update())
+
+    def all_offices(self) -> None:
+        self.conn.execute(select(offices.c.id).order_by(offices.c.id).with_for_update()).all()
+
+    def member(self, member_id: int) -> None:
+        self.conn.execute(select(members.c.id).where(members.c.id == member_id).with_for_update())
+
+
 repositories.REPOSITORIES["office_terms"] = OfficeTermRepo
+repositories.REPOSITORIES["stipend_motions"] = StipendMotionRepo
+repositories.REPOSITORIES["pay_locks"] = PayLockRepo
 repositories.REPOSITORIES["wages"] = WageRepo

@@ -53,9 +53,12 @@ class PayPublic(BaseModel):
     units_reporting: int
 
 
-class StipendSet(BaseModel):
+class StipendMotionCreate(BaseModel):
+    """A stipend motion: the council is asked to set the office's monthly stipend to `amount`."""
+
     model_config = ConfigDict(extra="forbid")
     amount: int = Field(ge=0, le=MAX_MONEY)
+    majority: Literal["simple", "absolute", "two_thirds"] = "simple"
 
 
 class WageLine(BaseModel):

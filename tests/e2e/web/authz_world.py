@@ -43,6 +43,8 @@ from dualpower.services import (
     panels,
     recall,
     sessions,
+    speakers,
+    stewards,
     views,
 )
 from dualpower.services import register as reg
@@ -190,6 +192,7 @@ def build_world(system: System, say: Say = plain) -> World:
         w.cookie[role], w.csrf[role] = issued.token, issued.csrf_token
     _offices(system, w, say)
     _motions_and_sessions(system, w, say)
+    _speakers(system, w)
     _register(system, w, say)
     _discussion(system, w, say)
     _recalls(system, w)
@@ -284,6 +287,20 @@ def _motions_and_sessions(system: System, w: World, say: Say) -> None:
     )
     sessions.open_session(uow(), official, ids["session_closable"])
     ids["motion_new"] = _council_motion(system, w, say, "New council motion")
+
+
+def _speakers(system: System, w: World) -> None:
+    """The open session's speakers' list: forge1 (the chair) holds the floor, forge2 waits on
+    the current item; a steward election is open (forge2 stands, forge1 voted)."""
+    m, ids, uow = w.members, w.ids, system.uow
+    session = ids["session_open"]
+    speakers.request_floor(uow(), session, m["forge1"])
+    speakers.request_floor(uow(), session, m["forge2"])
+    speakers.give_floor(uow(), session, m["forge1"])
+    [election] = stewards.open_steward_elections(uow(), m["forge1"], session, 1)
+    candidate = offices.stand(uow(), election, m["forge2"])
+    elections.cast_ballot(uow(), election, m["forge1"], [candidate])
+    ids["steward_election"] = election
 
 
 def _register(system: System, w: World, say: Say) -> None:

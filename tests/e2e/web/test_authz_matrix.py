@@ -154,6 +154,8 @@ for _path in (
     f"{A}/motions/{{motion_id}}",
     f"{A}/councils/{{council_id}}/sessions",
     f"{A}/sessions/{{session_id}}",
+    f"{A}/sessions/{{session_id}}/speakers",
+    f"{A}/sessions/{{session_id}}/stewards",
     f"{A}/breaches/{{breach_id}}",
     f"{A}/initiatives",
     f"{A}/initiatives/{{initiative_id}}",
@@ -194,6 +196,8 @@ case(
 )
 # The login form: a logged-in member is sent on to /me.
 case("GET", "/login", row(303, anonymous=200))
+# The language switch sets a cookie and goes back (web/routes/language.py).
+case("GET", "/language", public(303), query={"to": "ru", "next": "/tour"})
 
 # -- reads for the logged-in ----------------------------------------------------------------------
 case("GET", f"{A}/me", logged_in_api())
@@ -293,6 +297,34 @@ case(
     body={"motion_id": "{motion_new}"},
 )
 
+# -- speakers' list and stewards (API; DESIGN.md 2.4a) ------------------------------------------
+# In the open session forge1 (the chair) holds the floor and forge2 waits on the current item; no
+# steward is elected yet, so the chair keeps the list. Deputies present ask for the floor (here
+# on another item); a recalled deputy no longer does.
+case(
+    "POST",
+    f"{A}/sessions/{{session_id}}/speakers",
+    row(403, anonymous=401, deputy=201, official=201),
+    body={"motion_id": "{motion_voting}"},
+)
+# Withdrawing touches only the caller's own waiting request: whoever has none gets 409.
+case("DELETE", f"{A}/sessions/{{session_id}}/speakers", row(409, anonymous=401, deputy=204))
+case("POST", f"{A}/sessions/{{session_id}}/speakers/next", official_only(200))
+case("POST", f"{A}/sessions/{{session_id}}/speakers/end", official_only(200))
+case(
+    "POST",
+    f"{A}/sessions/{{session_id}}/speakers/limit",
+    official_only(200),
+    body={"seconds": 120},
+)
+case("POST", f"{A}/sessions/{{session_id}}/stewards", official_only(201), body={"posts": 1})
+case(
+    "POST",
+    f"{A}/sessions/{{session_id}}/stewards/elections/{{election_id}}/close",
+    official_only(200),
+    ids={"election_id": "steward_election"},
+)
+
 # -- instructions, breaches, initiatives (API) -------------------------------------------------
 # The Forge's assembly instructs its deputies: drafted by any Forge member.
 case(
@@ -364,7 +396,13 @@ case(
 )
 
 # -- offices and pay (API) ----------------------------------------------------------------------
-case("POST", f"{A}/offices/{{office_id}}/stipend", official_only(200), body={"amount": 50})
+# A deputy of the office's council proposes a stipend; the council's vote sets it.
+case(
+    "POST",
+    f"{A}/offices/{{office_id}}/stipend-motions",
+    row(403, anonymous=401, deputy=201, official=201),
+    body={"amount": 50},
+)
 case(
     "POST",
     f"{A}/units/{{unit_id}}/wages",
@@ -527,6 +565,115 @@ case(
     ids={"session_id": "session_convened"},
 )
 case("POST", "/breaches/{breach_id}/recall", forge_members(200, api=False))
+# -- offices and pay (page forms; each redirects to the council's offices page) -----------------
+case(
+    "POST",
+    "/councils/{council_id}/stipend-motions",
+    row(403, anonymous=303, deputy=303, official=303),
+    body={"office_id": "{office_north}", "amount": "50"},
+)
+case(
+    "POST",
+    "/councils/{council_id}/office-elections",
+    official_only(303, api=False),
+    body={"office_id": "{office_vacant2}", "method": "plurality"},
+)
+case(
+    "POST",
+    "/office-elections/{election_id}/candidacy",
+    row(403, anonymous=303, deputy=409, official=303),
+    ids={"election_id": "office_election"},
+)
+case(
+    "POST",
+    "/office-elections/{election_id}/close",
+    official_only(303, api=False),
+    ids={"election_id": "office_election"},
+)
+case(
+    "POST",
+    "/councils/{council_id}/wages",
+    official_only(303, api=False),
+    body={"unit_id": "{forge}", "wages": "forge4 300"},
+)
+case(
+    "POST",
+    "/councils/{council_id}/verifications",
+    official_only(303, api=False),
+    body={"username": "forge4", "verified": "yes"},
+)
+case(
+    "POST",
+    "/office-terms/{term_id}/recall",
+    row(403, anonymous=303, deputy=303, official=303),
+)
+case("POST", "/office-terms/{term_id}/resign", official_only(303, api=False))
+# The chair's session acts as page forms (the chair: forge1, with convene_session).
+case(
+    "POST",
+    "/councils/{council_id}/sessions",
+    official_only(303, api=False),
+    body={"title": "An extraordinary session"},
+)
+case(
+    "POST",
+    "/sessions/{session_id}/open",
+    official_only(303, api=False),
+    ids={"session_id": "session_convened"},
+)
+case(
+    "POST",
+    "/sessions/{session_id}/close",
+    official_only(303, api=False),
+    ids={"session_id": "session_closable"},
+)
+case(
+    "POST",
+    "/sessions/{session_id}/agenda",
+    official_only(303, api=False),
+    ids={"session_id": "session_convened"},
+    body={"motion_id": "{motion_new}"},
+)
+case(
+    "POST",
+    "/sessions/{session_id}/vote/open",
+    official_only(303, api=False),
+    body={"motion_id": "{motion_draft}"},
+)
+case(
+    "POST",
+    "/sessions/{session_id}/vote/close",
+    official_only(303, api=False),
+    body={"motion_id": "{motion_voting}"},
+)
+# The speakers' list and stewards as page forms (as in the API above).
+case(
+    "POST",
+    "/sessions/{session_id}/speakers",
+    row(403, anonymous=303, deputy=303, official=303),
+    body={"motion_id": "{motion_voting}"},
+)
+case("POST", "/sessions/{session_id}/speakers/withdraw", row(409, anonymous=303, deputy=303))
+case("POST", "/sessions/{session_id}/speakers/next", official_only(303, api=False))
+case("POST", "/sessions/{session_id}/speakers/end", official_only(303, api=False))
+case(
+    "POST",
+    "/sessions/{session_id}/speakers/limit",
+    official_only(303, api=False),
+    body={"seconds": 120},
+)
+case(
+    "POST",
+    "/sessions/{session_id}/stewards",
+    official_only(303, api=False),
+    body={"posts": 1},
+)
+case(
+    "POST",
+    "/sessions/{session_id}/stewards/close",
+    official_only(303, api=False),
+    body={"election_id": "{steward_election}"},
+)
 
 
 # -- running it -----------------------------------------------------------------------------------

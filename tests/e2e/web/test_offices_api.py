@@ -16,7 +16,7 @@ with warnings.catch_warnings():
 from dualpower.services import recall
 from dualpower.web.app import create_app
 from factories import PASSWORD, username
-from offices_support import WAGE_MEDIAN, Offices, setup_offices
+from offices_support import WAGE_MEDIAN, Offices, adopt_stipend, setup_offices
 
 API = "/api/v1"
 
@@ -64,18 +64,25 @@ def test_pay_lists_every_stipend_and_the_cap(client, offices_setup) -> None:
         assert s["amount"] <= body["cap"]
 
 
-def test_a_stipend_above_the_cap_is_a_clear_422_and_nothing_changes(client, offices_setup) -> None:
+def test_a_stipend_motion_above_the_cap_is_a_clear_422_and_nothing_changes(
+    client, offices_setup
+) -> None:
     o = offices_setup
     chair = o.office["chair"]
-    headers = _auth(client, o.fed, o.holder["chair"])
-    r = client.post(
-        f"{API}/offices/{chair}/stipend", json={"amount": WAGE_MEDIAN + 1}, headers=headers
-    )
+    headers = _auth(client, o.fed, o.holder["credentials committee"])
+    url = f"{API}/offices/{chair}/stipend-motions"
+    r = client.post(url, json={"amount": WAGE_MEDIAN + 1}, headers=headers)
     assert r.status_code == 422
     assert "above the cap" in r.json()["detail"]
     assert client.get(f"{API}/pay").json()["stipends"][0]["amount"] == WAGE_MEDIAN
-    r = client.post(f"{API}/offices/{chair}/stipend", json={"amount": 10}, headers=headers)
-    assert r.status_code == 200 and r.json()["stipend"] == 10
+    r = client.post(url, json={"amount": 10}, headers=headers)
+    assert r.status_code == 201
+    motion = client.get(f"{API}/motions/{r.json()['id']}").json()
+    assert motion["status"] == "draft" and "stipend" in motion["title"]
+    # A proposal changes nothing until the council adopts it.
+    assert client.get(f"{API}/pay").json()["stipends"][0]["amount"] == WAGE_MEDIAN
+    # The old one-official path is gone.
+    assert client.post(f"{API}/offices/{chair}/stipend", json={"amount": 1}).status_code == 404
 
 
 def test_writes_without_the_capability_are_403(client, offices_setup) -> None:
@@ -94,7 +101,7 @@ def test_writes_without_the_capability_are_403(client, offices_setup) -> None:
     assert client.post(f"{API}/units/{forge}/wages", json=wages).status_code == 401
     verify = f"{API}/members/{member}/verification"
     assert client.post(verify, json={}, headers=plain).status_code == 403
-    stipend = f"{API}/offices/{o.office['chair']}/stipend"
+    stipend = f"{API}/offices/{o.office['chair']}/stipend-motions"
     assert client.post(stipend, json={"amount": 1}, headers=plain).status_code == 403
     elect = f"{API}/offices/{o.office['chair']}/elections"
     assert client.post(elect, json={}, headers=chair_headers).status_code == 403
@@ -126,13 +133,8 @@ def test_an_office_election_over_http(client, offices_setup) -> None:
     fed = o.fed
     commission = _auth(client, fed, o.holder["electoral commission"])
     office = o.office["chair"]
-    # Lower the newcomer's own stipend so they may hold both.
-    r = client.post(
-        f"{API}/offices/{office}/stipend",
-        json={"amount": 0},
-        headers=_auth(client, fed, o.holder["chair"]),
-    )
-    assert r.status_code == 200
+    # The council lowers the newcomer's own stipend so they may hold both.
+    adopt_stipend(o, office, 0)
     r = client.post(f"{API}/offices/{office}/elections", json={}, headers=commission)
     assert r.status_code == 201
     election = r.json()["id"]

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from dualpower.domain import capabilities as caps
 from dualpower.domain import errors
 from dualpower.domain.offices import StipendAboveCap
-from dualpower.services import offices, offices_views, recall
+from dualpower.services import offices, offices_views, recall, stipends
 from dualpower.services.authority import require
 from dualpower.services.check import check
 from dualpower.services.elections import cast_ballot, close_election, open_office_in
@@ -19,7 +19,14 @@ from dualpower.services.offices import OPERATOR_CALLER, Caller
 from dualpower.store.tables import audit_log, office_terms
 from dualpower.store.tables import offices as offices_table
 from factories import username
-from offices_support import NORTH_MEDIAN, WAGE_MEDIAN, report_all_wages, setup_offices
+from offices_support import (
+    NORTH_MEDIAN,
+    WAGE_MEDIAN,
+    adopt_stipend,
+    report_all_wages,
+    setup_offices,
+    sit,
+)
 
 
 def _audit_size(system) -> int:  # type: ignore[no-untyped-def]
@@ -60,15 +67,15 @@ def test_a_stipend_above_the_cap_is_refused_and_nothing_changes(federation):
     chair = o.office["chair"]
     before = _audit_size(federation.system)
     with pytest.raises(StipendAboveCap, match="above the cap"):
-        offices.set_stipend(federation.system.uow(), chair, WAGE_MEDIAN + 1, OPERATOR_CALLER)
+        stipends.propose_stipend(federation.system.uow(), o.deputies[1], chair, WAGE_MEDIAN + 1)
+    south = federation.councils["South Council"]
     with pytest.raises(StipendAboveCap):
         offices.create_office(
-            federation.system.uow(),
-            federation.councils["South Council"],
-            "treasurer",
-            (),
-            WAGE_MEDIAN + 1,
+            federation.system.uow(), south, "treasurer", (), WAGE_MEDIAN + 1, by="founding"
         )
+    # The operator creates offices, and sets no stipend: the council does, by a motion.
+    with pytest.raises(errors.NotAllowed, match="stipend motion"):
+        offices.create_office(federation.system.uow(), south, "treasurer", (), 1)
     assert _stipend(federation.system, chair) == WAGE_MEDIAN
     assert _audit_size(federation.system) == before
     with federation.system.uow() as uow:
@@ -82,9 +89,11 @@ def test_a_stipend_above_the_cap_is_refused_and_nothing_changes(federation):
 def test_no_wages_no_cap_only_a_zero_stipend(federation):
     north = federation.councils["North Council"]
     with pytest.raises(StipendAboveCap, match="no wages are reported"):
-        offices.create_office(federation.system.uow(), north, "chair", (caps.CONVENE_SESSION,), 1)
+        offices.create_office(
+            federation.system.uow(), north, "chair", (caps.CONVENE_SESSION,), 1, by="founding"
+        )
     office = offices.create_office(
-        federation.system.uow(), north, "chair", (caps.CONVENE_SESSION,), 0
+        federation.system.uow(), north, "chair", (caps.CONVENE_SESSION,), 0, by="founding"
     )
     assert _stipend(federation.system, office) == 0
 
@@ -92,9 +101,9 @@ def test_no_wages_no_cap_only_a_zero_stipend(federation):
 def test_one_persons_stipends_together_may_not_exceed_the_cap(federation):
     o = setup_offices(federation, stipend=WAGE_MEDIAN // 2)
     north = federation.councils["North Council"]
-    extra = offices.create_office(
-        federation.system.uow(), north, "commissioner", (), WAGE_MEDIAN // 2 + 1
-    )
+    extra = offices.create_office(federation.system.uow(), north, "commissioner", ())
+    session = sit(o)
+    adopt_stipend(o, extra, WAGE_MEDIAN // 2 + 1, session)  # vacant: alone under the cap
     election = offices.open_office_election(
         federation.system.uow(), extra, o.holder["electoral commission"]
     )
@@ -103,13 +112,13 @@ def test_one_persons_stipends_together_may_not_exceed_the_cap(federation):
         offices.stand(federation.system.uow(), election, o.holder["chair"])
     # With no stipend of its own, the credentials committee may stand.
     committee = o.office["credentials committee"]
-    offices.set_stipend(federation.system.uow(), committee, 0, OPERATOR_CALLER)
+    adopt_stipend(o, committee, 0, session)
     offices.stand(federation.system.uow(), election, o.holder["credentials committee"])
     cand = _candidate(federation, election)
     cast_ballot(federation.system.uow(), election, o.deputies[0], [cand])
     # Its stipend then rises to the cap (alone it may): the election result would put its
     # holder above the cap together, and is refused.
-    offices.set_stipend(federation.system.uow(), committee, WAGE_MEDIAN, OPERATOR_CALLER)
+    adopt_stipend(o, committee, WAGE_MEDIAN, session)
     with pytest.raises(StipendAboveCap):
         offices.close_office_election(
             federation.system.uow(), election, o.holder["electoral commission"]

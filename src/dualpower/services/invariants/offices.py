@@ -4,6 +4,10 @@
   closed election of its own office, won by its holder.
 - No office term on an ended mandate; the mandate is its holder's, in the office's council.
 - No stipend above its council's cap, and no person's stipends together above their cap.
+- Every stipend traces to the council: a stipend above 0 was set by the latest applied stipend
+  motion of the office, adopted by the office's council (or, never set so, by the founding
+  bootstrap), and is no more than it set (the cap may have lowered it since). Every adopted
+  stipend motion was applied, and only adopted ones were.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ def check(uow: Any) -> list[str]:
             problems.append(
                 f"office {office.id} ({office.name}) pays {office.stipend}, above its cap {limit}"
             )
+    problems += _traces(uow, offices)
     for holder, held in by_holder.items():
         total = sum(offices[o].stipend for o in held)
         limit = rules.person_cap(council_caps[offices[o].council_id] for o in held)
@@ -54,3 +59,30 @@ def _term(uow: Any, term: Any, office: Any) -> list[str]:
     if mandate.holder_id != term.holder_id or mandate.council_id != office.council_id:
         return [f"{where}: it rests on a mandate of another holder or council"]
     return []
+
+
+def _traces(uow: Any, offices: dict[int, Any]) -> list[str]:
+    problems: list[str] = []
+    latest = uow.stipend_motions.latest_applied()
+    founding = uow.stipend_motions.founding_stipends()
+    for row in uow.stipend_motions.all():
+        motion = uow.motions.get(row["motion_id"])
+        applied = row["applied_at"] is not None
+        if motion.status == "adopted" and not applied:
+            problems.append(f"stipend motion {motion.id} was adopted but never applied")
+        if applied and motion.status != "adopted":
+            problems.append(f"stipend motion {motion.id} was applied but is {motion.status}")
+    for office in offices.values():
+        if office.stipend == 0:
+            continue
+        where = f"office {office.id} ({office.name}) pays {office.stipend}"
+        if office.id in latest:
+            motion_id, amount = latest[office.id]
+            motion = uow.motions.get(motion_id)
+            if motion.council_id != office.council_id:
+                problems.append(f"{where} by motion {motion_id} of another council")
+            elif office.stipend > amount:
+                problems.append(f"{where}, more than its motion {motion_id} set ({amount})")
+        elif office.stipend > founding.get(office.id, 0):
+            problems.append(f"{where}: no adopted motion of its council and no founding act set it")
+    return problems

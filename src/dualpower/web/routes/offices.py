@@ -1,24 +1,36 @@
 """Offices and pay as a worker (DESIGN.md 2.4): who holds which office, every stipend and the
-cap (public); stipends, wage reports, verification and office elections (each checked for its
-capability in services/offices.py)."""
+cap (public); stipend motions, wage reports, verification and office elections (each checked in
+services/offices.py and services/stipends.py), over the API and as page forms that work without
+JavaScript (POST with the CSRF token, then a redirect to the offices page with a message)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
 
-from dualpower.services import offices, offices_views, recall, views
+from dualpower.domain.errors import DomainError, InvalidRequest
+from dualpower.domain.offices import parse_wages
+from dualpower.services import offices, offices_views, recall, stipends, views
 from dualpower.services.offices import Caller
-from dualpower.web.deps import ApiMember, Session, SystemDep, render
+from dualpower.web.deps import (
+    CSRF_FIELD,
+    ApiMember,
+    LoggedIn,
+    Session,
+    SystemDep,
+    check_csrf,
+    render,
+)
+from dualpower.web.errors import status_of
 from dualpower.web.schemas_offices import (
     CreatedPublic,
     OfficeElectionCreate,
     OfficePetitionPublic,
     OfficePublic,
     PayPublic,
-    StipendSet,
+    StipendMotionCreate,
     TermPublic,
     VerificationPublic,
     VerificationSet,
@@ -55,22 +67,25 @@ def api_pay(system: SystemDep) -> dict[str, Any]:
 
 
 @api.post(
-    "/offices/{office_id}/stipend",
-    response_model=OfficePublic,
+    "/offices/{office_id}/stipend-motions",
+    response_model=CreatedPublic,
+    status_code=201,
     responses={
-        **_refused("'convene session' in the office's council"),
+        401: {"description": "Not logged in."},
+        403: {"description": "Not a deputy of the office's council."},
+        404: {"description": "No such office."},
         422: {"description": "Above the cap (alone, or with its holder's other stipends)."},
     },
 )
-def api_set_stipend(
-    office_id: int, body: StipendSet, member: ApiMember, system: SystemDep
-) -> dict[str, Any]:
-    """Record the stipend the council decided; never above the cap."""
-    offices.set_stipend(system.uow(), office_id, body.amount, Caller(member.id))
-    with system.reader() as uow:
-        council_id = uow.offices.get(office_id).council_id  # type: ignore[union-attr]
-    found = offices_views.council_offices(system.reader(), council_id)
-    return next(o for o in found if o["id"] == office_id)
+def api_propose_stipend(
+    office_id: int, body: StipendMotionCreate, member: ApiMember, system: SystemDep
+) -> CreatedPublic:
+    """Put a stipend motion to the office's council (deputies only): the council decides it by
+    roll-call (`/motions/{id}`) and its adoption sets the stipend; never above the cap."""
+    motion_id = stipends.propose_stipend(
+        system.uow(), member.id, office_id, body.amount, body.majority
+    )
+    return CreatedPublic(id=motion_id)
 
 
 @api.post(
@@ -188,10 +203,222 @@ def pay_page(request: Request, session: Session, system: SystemDep) -> Response:
     return render(request, "offices/pay.html", {"pay": offices_views.pay_listing(system.reader())})
 
 
+# -- pages ------------------------------------------------------------------------------------
+
+DONE = {
+    "stipend": "Your stipend motion is drafted. Once on a session's agenda, the council decides "
+    "it by roll-call; adopted, it sets the stipend.",
+    "election": "The office election is open: the council's deputies stand and vote.",
+    "candidacy": "You stand in the office election.",
+    "closed": "The office election is counted: its winner holds the office now.",
+    "wages": "The wage report is saved; the cap follows the new median.",
+    "verified": "The member is verified.",
+    "unverified": "The member's verification is withdrawn.",
+    "resigned": "You have resigned the office.",
+}
+Csrf = Annotated[str, Form(alias=CSRF_FIELD)]
+
+
+def _offices_page(
+    request: Request,
+    system: SystemDep,
+    council_id: int,
+    *,
+    done: str = "",
+    ref: int | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    session = getattr(request.state, "session", None)
+    council = views.council(system.reader(), council_id)
+    acts = None
+    if session is not None:
+        acts = offices_views.council_acts(system.reader(), council_id, session.member.id)
+    context = {
+        "council": council,
+        "pay": offices_views.council_pay(system.reader(), council_id),
+        "motions": offices_views.stipend_motions(system.reader(), council_id),
+        "acts": acts,
+        "done": DONE.get(done),
+        "done_key": done if done in DONE else None,
+        "ref": ref,
+        "error": error,
+    }
+    page: Response = render(request, "offices/page.html", context, status_code=status)
+    return page
+
+
+def _back(council_id: int, done: str, ref: int | None = None) -> RedirectResponse:
+    query = f"?done={done}" + (f"&ref={ref}" if ref is not None else "")
+    return RedirectResponse(f"/councils/{council_id}/offices{query}#acts", status_code=303)
+
+
+def _page_refusal(
+    request: Request, system: SystemDep, council_id: int, error: DomainError
+) -> Response:
+    return _offices_page(request, system, council_id, error=error.message, status=status_of(error))
+
+
+def _number(value: str, what: str) -> int:
+    if not value.strip().isdigit():
+        raise InvalidRequest(f"{what} is a whole number")
+    return int(value.strip())
+
+
 @pages.get("/councils/{council_id}/offices")
 def offices_page(
-    request: Request, council_id: int, session: Session, system: SystemDep
+    request: Request,
+    council_id: int,
+    session: Session,
+    system: SystemDep,
+    done: str = "",
+    ref: int | None = None,
 ) -> Response:
-    council = views.council(system.reader(), council_id)
-    context = {"council": council, "pay": offices_views.council_pay(system.reader(), council_id)}
-    return render(request, "offices/page.html", context)
+    return _offices_page(request, system, council_id, done=done, ref=ref)
+
+
+@pages.post("/councils/{council_id}/stipend-motions")
+def stipend_motion_form(
+    request: Request,
+    council_id: int,
+    session: LoggedIn,
+    system: SystemDep,
+    office_id: Annotated[str, Form()] = "",
+    amount: Annotated[str, Form()] = "",
+    csrf_token: Csrf = "",
+) -> Response:
+    check_csrf(session.csrf_token, csrf_token)
+    try:
+        office = _number(office_id, "the office")
+        if offices_views.council_of(system.reader(), office_id=office) != council_id:
+            raise InvalidRequest("choose an office of this council")
+        motion = stipends.propose_stipend(
+            system.uow(), session.member.id, office, _number(amount, "the stipend")
+        )
+    except DomainError as error:
+        return _page_refusal(request, system, council_id, error)
+    return _back(council_id, "stipend", motion)
+
+
+@pages.post("/councils/{council_id}/office-elections")
+def open_election_form(
+    request: Request,
+    council_id: int,
+    session: LoggedIn,
+    system: SystemDep,
+    office_id: Annotated[str, Form()] = "",
+    method: Annotated[str, Form()] = "plurality",
+    is_secret: Annotated[str, Form()] = "",
+    csrf_token: Csrf = "",
+) -> Response:
+    check_csrf(session.csrf_token, csrf_token)
+    try:
+        office = _number(office_id, "the office")
+        if offices_views.council_of(system.reader(), office_id=office) != council_id:
+            raise InvalidRequest("choose an office of this council")
+        if method not in ("plurality", "approval", "irv"):
+            raise InvalidRequest("the method is plurality, approval or irv")
+        election = offices.open_office_election(
+            system.uow(), office, session.member.id, method, is_secret=is_secret == "1"
+        )
+    except DomainError as error:
+        return _page_refusal(request, system, council_id, error)
+    return _back(council_id, "election", election)
+
+
+def _election_act(
+    request: Request, system: SystemDep, election_id: int, session: Any, act: str
+) -> Response:
+    council_id = offices_views.council_of(system.reader(), election_id=election_id)
+    try:
+        if act == "candidacy":
+            offices.stand(system.uow(), election_id, session.member.id)
+        else:
+            offices.close_office_election(system.uow(), election_id, session.member.id)
+    except DomainError as error:
+        return _page_refusal(request, system, council_id, error)
+    return _back(council_id, act, election_id)
+
+
+@pages.post("/office-elections/{election_id}/candidacy")
+def candidacy_form(
+    request: Request, election_id: int, session: LoggedIn, system: SystemDep, csrf_token: Csrf = ""
+) -> Response:
+    check_csrf(session.csrf_token, csrf_token)
+    return _election_act(request, system, election_id, session, "candidacy")
+
+
+@pages.post("/office-elections/{election_id}/close")
+def close_election_form(
+    request: Request, election_id: int, session: LoggedIn, system: SystemDep, csrf_token: Csrf = ""
+) -> Response:
+    check_csrf(session.csrf_token, csrf_token)
+    return _election_act(request, system, election_id, session, "closed")
+
+
+@pages.post("/councils/{council_id}/wages")
+def wages_form(
+    request: Request,
+    council_id: int,
+    session: LoggedIn,
+    system: SystemDep,
+    unit_id: Annotated[str, Form()] = "",
+    wages: Annotated[str, Form()] = "",
+    csrf_token: Csrf = "",
+) -> Response:
+    check_csrf(session.csrf_token, csrf_token)
+    try:
+        unit = _number(unit_id, "the unit")
+        named = parse_wages(wages)
+        offices.report_named_wages(system.uow(), unit, named, Caller(session.member.id))
+    except DomainError as error:
+        return _page_refusal(request, system, council_id, error)
+    return _back(council_id, "wages")
+
+
+@pages.post("/councils/{council_id}/verifications")
+def verification_form(
+    request: Request,
+    council_id: int,
+    session: LoggedIn,
+    system: SystemDep,
+    username: Annotated[str, Form()] = "",
+    verified: Annotated[str, Form()] = "yes",
+    csrf_token: Csrf = "",
+) -> Response:
+    check_csrf(session.csrf_token, csrf_token)
+    try:
+        member = offices_views.member_id_by_username(system.reader(), username)
+        is_verified = verified != "no"
+        offices.verify_member(
+            system.uow(), member, Caller(session.member.id), is_verified=is_verified
+        )
+    except DomainError as error:
+        return _page_refusal(request, system, council_id, error)
+    return _back(council_id, "verified" if is_verified else "unverified")
+
+
+@pages.post("/office-terms/{term_id}/recall")
+def office_recall_form(
+    request: Request, term_id: int, session: LoggedIn, system: SystemDep, csrf_token: Csrf = ""
+) -> Response:
+    check_csrf(session.csrf_token, csrf_token)
+    council_id = offices_views.council_of(system.reader(), term_id=term_id)
+    try:
+        petition = recall.open_office_recall(system.uow(), term_id, session.member.id)
+    except DomainError as error:
+        return _page_refusal(request, system, council_id, error)
+    return RedirectResponse(f"/recalls/{petition.id}", status_code=303)
+
+
+@pages.post("/office-terms/{term_id}/resign")
+def resign_form(
+    request: Request, term_id: int, session: LoggedIn, system: SystemDep, csrf_token: Csrf = ""
+) -> Response:
+    check_csrf(session.csrf_token, csrf_token)
+    council_id = offices_views.council_of(system.reader(), term_id=term_id)
+    try:
+        offices.resign_office(system.uow(), term_id, session.member.id)
+    except DomainError as error:
+        return _page_refusal(request, system, council_id, error)
+    return _back(council_id, "resigned")

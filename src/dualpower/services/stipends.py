@@ -1,0 +1,110 @@
+"""Stipends are set by the council (DESIGN.md 2.4), never by one official or the operator.
+
+- A deputy of the office's council proposes "set the stipend of office X to N": a motion of the
+  council (services/motions.py), decided by its roll-call vote in a session like any other.
+- Its adoption sets the stipend in the adoption's own transaction, so no adopted stipend motion
+  is left unapplied and no stipend changes without one (`dualpower check` traces them).
+- The cap rule (domain/offices.py) is checked when it is proposed, when its vote opens and when
+  it is adopted (a wage report may have lowered the cap meanwhile): a stipend above its council's
+  cap is refused, and so is one that would put its holder's stipends together above their cap.
+  A refused adoption changes nothing: the motion stays open and undecided (StipendAboveCap).
+- Two adoptions touching one person's pay run one after the other: each locks the office, then
+  its holder (store/tables_offices.py PayLockRepo), and reads the cap and the holder's other
+  stipends only then.
+- The founding bootstrap alone sets a stipend without a motion: the first offices of a new
+  council (services/offices.create_office, by="founding").
+"""
+
+from __future__ import annotations
+
+from dualpower.domain import errors
+from dualpower.domain import offices as rules
+from dualpower.domain.model import Office
+from dualpower.domain.motions import MAJORITIES, Motion
+from dualpower.services import limits, motions, office_terms, pay
+from dualpower.store.uow import UnitOfWork
+
+KIND = "stipend"
+
+
+def _money(amount: int) -> str:
+    return f"{amount:,}"
+
+
+def check_amount(uow: UnitOfWork, office: Office, amount: int) -> None:
+    """Refuse `amount` for `office` above its council's cap, or above its holder's cap together
+    with the holder's other stipends."""
+    council_caps = pay.caps(uow)
+    rules.check_stipend(amount, council_caps[office.council_id], office.name)
+    term = uow.office_terms.active_of_office(office.id)
+    if term is not None:
+        pay.check_holder(uow, term.holder_id, changed={office.id: amount}, known_caps=council_caps)
+
+
+def propose_stipend(
+    uow: UnitOfWork, member_id: int, office_id: int, amount: int, majority: str = "simple"
+) -> int:
+    """A deputy of the office's council puts a stipend motion to it; returns the motion's id."""
+    if majority not in MAJORITIES:
+        raise errors.InvalidRequest(f"majority is one of {', '.join(MAJORITIES)}")
+    with uow:
+        limits.hit(uow, limits.POSTS, member_id)
+        office = office_terms.get_office(uow, office_id)
+        if member_id not in office_terms.deputies(uow, office.council_id):
+            raise errors.NotAllowed("only the council's deputies propose the stipends it pays")
+        check_amount(uow, office, amount)
+        title = f"Set the stipend of the {office.name} to {_money(amount)}"
+        text = (
+            f"The council sets the monthly stipend of its office {office.name!r} at "
+            f"{_money(amount)} (now {_money(office.stipend)}), no more than the ordinary pay of "
+            "a worker. Adopted, it takes effect at once."
+        )
+        draft = motions.DraftMotion(None, office.council_id, title, text, majority)
+        motion = motions.draft_in(uow, member_id, draft)
+        uow.stipend_motions.add(motion.id, office.id, amount)
+        uow.record(
+            "stipend.propose",
+            {"motion": motion.id, "office": office.id, "amount": amount, "from": office.stipend},
+            actor=str(member_id),
+        )
+        uow.commit()
+    return motion.id
+
+
+def _office_of(uow: UnitOfWork, motion: Motion) -> tuple[Office, int] | None:
+    found = uow.stipend_motions.of_motion(motion.id)
+    if found is None:
+        return None
+    office_id, amount, _ = found
+    return office_terms.get_office(uow, office_id), amount
+
+
+def check_before_vote(uow: UnitOfWork, motion: Motion) -> None:
+    """A stipend motion's vote opens only while the council could still pay it."""
+    found = _office_of(uow, motion)
+    if found is not None:
+        check_amount(uow, *found)
+
+
+def on_adopted(uow: UnitOfWork, motion: Motion) -> None:
+    """Set the stipend the adopted motion names, in the adoption's transaction."""
+    found = uow.stipend_motions.of_motion(motion.id)
+    if found is None:
+        return
+    office_id, amount, _ = found
+    uow.pay_locks.office(office_id)
+    office = office_terms.get_office(uow, office_id)
+    term = uow.office_terms.active_of_office(office.id)
+    if term is not None:
+        uow.pay_locks.member(term.holder_id)
+    check_amount(uow, office, amount)
+    if not uow.stipend_motions.applied(motion.id, uow.now()):
+        raise errors.Conflict("this stipend motion was applied already")
+    uow.offices.set(office.id, stipend=amount)
+    uow.record(
+        "office.set_stipend",
+        {"office": office.id, "from": office.stipend, "to": amount, "motion": motion.id},
+    )
+
+
+motions.KINDS[KIND] = motions.MotionKind(check_before_vote, on_adopted)

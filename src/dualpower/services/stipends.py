@@ -7,7 +7,8 @@
 - The cap rule (domain/offices.py) is checked when it is proposed, when its vote opens and when
   it is adopted (a wage report may have lowered the cap meanwhile): a stipend above its council's
   cap is refused, and so is one that would put its holder's stipends together above their cap.
-  A refused adoption changes nothing: the motion stays open and undecided (StipendAboveCap).
+  An adoption the cap no longer allows lapses: the council's vote stands as adopted, the
+  stipend is not changed, and the lapse is recorded with its reason (`office.stipend_lapse`).
 - Two adoptions touching one person's pay run one after the other: each locks the office, then
   its holder (store/tables_offices.py PayLockRepo), and reads the cap and the holder's other
   stipends only then.
@@ -97,7 +98,18 @@ def on_adopted(uow: UnitOfWork, motion: Motion) -> None:
     term = uow.office_terms.active_of_office(office.id)
     if term is not None:
         uow.pay_locks.member(term.holder_id)
-    check_amount(uow, office, amount)
+    try:
+        check_amount(uow, office, amount)
+    except rules.StipendAboveCap as refused:
+        # The council's vote stands; the rule that nobody is paid above a worker stands too:
+        # the motion lapses (recorded, logged) instead of holding the vote and its session open.
+        if not uow.stipend_motions.lapsed(motion.id, str(refused)):
+            raise errors.Conflict("this stipend motion was decided already") from None
+        uow.record(
+            "office.stipend_lapse",
+            {"office": office.id, "to": amount, "motion": motion.id, "reason": str(refused)},
+        )
+        return
     if not uow.stipend_motions.applied(motion.id, uow.now()):
         raise errors.Conflict("this stipend motion was applied already")
     uow.offices.set(office.id, stipend=amount)

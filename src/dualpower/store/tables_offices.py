@@ -20,6 +20,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Integer,
+    String,
     Table,
     delete,
     func,
@@ -50,6 +51,8 @@ stipend_motions = Table(
     _fk("office_id", "offices.id", index=True),
     Column("amount", Integer, nullable=False),
     _at("applied_at", nullable=True),
+    # Adopted when the cap had fallen below it: the vote stands, the stipend is not paid.
+    Column("lapsed_reason", String(300), nullable=True),
     CheckConstraint("amount >= 0", name="amount"),
 )
 
@@ -164,6 +167,17 @@ class StipendMotionRepo:
             update(sm)
             .where(sm.c.motion_id == motion_id, sm.c.applied_at.is_(None))
             .values(applied_at=at)
+        )
+        return bool(result.rowcount == 1)
+
+    def lapsed(self, motion_id: int, reason: str) -> bool:
+        """Record that the adopted motion could not be applied (above the cap at adoption)."""
+        sm = stipend_motions
+        result = self.conn.execute(
+            update(sm)
+            .where(sm.c.motion_id == motion_id, sm.c.applied_at.is_(None))
+            .where(sm.c.lapsed_reason.is_(None))
+            .values(lapsed_reason=reason[:300])
         )
         return bool(result.rowcount == 1)
 

@@ -122,21 +122,26 @@ def _hold(o: Offices, office_id: int, member_id: int) -> None:
     offices.close_office_election(fed.system.uow(), election, o.holder["electoral commission"])
 
 
-def test_adoption_after_the_cap_fell_is_refused_and_changes_nothing(federation):
+def test_adoption_after_the_cap_fell_lapses_and_pays_nothing_above_it(federation):
+    """The vote stands (adopted), the stipend is not raised above the cap, the lapse is logged
+    with its reason, and nothing is left open: the session can close."""
     o = setup_offices(federation, stipend=0)
     chair = o.office["chair"]
     session = sit(o)
     motion = put_to_vote(o, session, chair, WAGE_MEDIAN)
     _lower_the_cap(federation)
     before = _log(federation.system)
-    with pytest.raises(StipendAboveCap, match="above the cap"):
-        motions.close_vote(federation.system.uow(), motion, o.holder["chair"])
-    assert _log(federation.system) == before
-    assert _status(federation.system, motion) == "voting"
+    decision = motions.close_vote(federation.system.uow(), motion, o.holder["chair"])
+    assert decision.status == "adopted"
+    acts = [act for act, _ in _log(federation.system)[len(before) :]]
+    assert acts == ["motion.adopt", "office.stipend_lapse"]
     assert _stipend(federation.system, chair) == 0
     with federation.system.uow() as uow:
         assert uow.stipend_motions.of_motion(motion)[2] is None
+        (row,) = [r for r in uow.stipend_motions.all() if r["motion_id"] == motion]
+        assert "above the cap" in row["lapsed_reason"]
     assert check(federation.system.uow()) == []
+    sessions.close_session(federation.system.uow(), o.holder["chair"], session)
 
 
 def test_the_vote_does_not_open_once_the_cap_fell_below_the_motion(federation):
@@ -165,20 +170,22 @@ def test_two_stipend_motions_for_one_person_adopted_at_once_stay_under_the_cap(f
 
     def close(motion_id: int) -> None:
         barrier.wait()
-        try:
-            outcomes.append(motions.close_vote(federation.system.uow(), motion_id, holder))
-        except StipendAboveCap as error:
-            outcomes.append(error)
+        outcomes.append(motions.close_vote(federation.system.uow(), motion_id, holder))
 
     threads = [threading.Thread(target=close, args=(i,)) for i in ids]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert sorted(type(x).__name__ for x in outcomes) == ["Decision", "StipendAboveCap"]
+    assert [getattr(x, "status", x) for x in outcomes] == ["adopted", "adopted"]
     paid = [_stipend(federation.system, i) for i in (o.office["chair"], extra)]
     assert sorted(paid) == [0, half]
-    assert sorted(_status(federation.system, i) for i in ids) == ["adopted", "voting"]
+    with federation.system.uow() as uow:
+        rows = [r for r in uow.stipend_motions.all() if r["motion_id"] in ids]
+    assert sorted((r["applied_at"] is None, r["lapsed_reason"] is None) for r in rows) == [
+        (False, True),
+        (True, False),
+    ], "one applied, the other lapsed"
     assert check(federation.system.uow()) == []
 
 

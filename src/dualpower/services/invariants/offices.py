@@ -68,8 +68,13 @@ def _traces(uow: Any, offices: dict[int, Any]) -> list[str]:
     for row in uow.stipend_motions.all():
         motion = uow.motions.get(row["motion_id"])
         applied = row["applied_at"] is not None
-        if motion.status == "adopted" and not applied:
+        lapsed = row["lapsed_reason"] is not None
+        if motion.status == "adopted" and not applied and not lapsed:
             problems.append(f"stipend motion {motion.id} was adopted but never applied")
+        if applied and lapsed:
+            problems.append(f"stipend motion {motion.id} was both applied and lapsed")
+        if lapsed and motion.status != "adopted":
+            problems.append(f"stipend motion {motion.id} lapsed but is {motion.status}")
         if applied and motion.status != "adopted":
             problems.append(f"stipend motion {motion.id} was applied but is {motion.status}")
     for office in offices.values():

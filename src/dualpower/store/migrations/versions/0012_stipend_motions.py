@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("office_id", ID, nullable=False),
         sa.Column("amount", sa.Integer(), nullable=False),
         sa.Column("applied_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("lapsed_reason", sa.String(300), nullable=True),
         sa.CheckConstraint("amount >= 0", name=op.f("ck_stipend_motions_amount")),
         sa.ForeignKeyConstraint(
             ["motion_id"], ["motions.id"], name=op.f("fk_stipend_motions_motion_id_motions")

@@ -110,7 +110,11 @@ class LanguageMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(("/api/", "/static/")):
+        path = scope.get("path", "")
+        # The JSON API stays English; its pictures (SVG, shown in the pages) follow the reader.
+        if scope["type"] != "http" or (
+            path.startswith(("/api/", "/static/")) and not path.endswith(".svg")
+        ):
             await self.app(scope, receive, send)
             return
         language = language_of_scope(scope)

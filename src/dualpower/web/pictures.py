@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from html import escape
 from typing import Any
+
+from dualpower.web.i18n import faction as _faction
+from dualpower.web.i18n import gettext as _
 
 WIDTH = 1000
 INNER = 0.38  # inner radius as a share of the outer
@@ -79,13 +81,16 @@ def hemicycle(
     half = WIDTH / 2
     r = radius * (half - 10)
     height = half + r + 15
-    summary = ", ".join(f"{f}: {n}" for f, n in composition.items()) or "no deputies"
+    summary = ", ".join(f"{_faction(f)}: {n}" for f, n in composition.items()) or _("no deputies")
     vacant = total - filled
-    desc = f"{total} seats: {summary}" + (f", vacant: {vacant}" if vacant else "")
+    desc = _("{total} seats: {summary}").format(total=total, summary=summary)
+    if vacant:
+        desc += ", " + _("vacant: {n}").format(n=vacant)
+    title = _("{name}: seats by faction").format(name=name)
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height:.0f}" '
         f'role="img" aria-labelledby="t d" class="hemicycle">',
-        f'<title id="t">{escape(name)}: seats by faction</title>',
+        f'<title id="t">{escape(title)}</title>',
         f'<desc id="d">{escape(desc)}</desc>',
     ]
     cursor = 0
@@ -94,7 +99,8 @@ def hemicycle(
         groups.append(("vacant", vacant, VACANT))
     for faction, n, colour in groups:
         stroke = f' stroke="{VACANT_STROKE}"' if faction == "vacant" else ""
-        out.append(f'<g fill="{escape(colour)}"{stroke}><title>{escape(faction)}: {n}</title>')
+        shown = _("vacant") if faction == "vacant" else _faction(faction)
+        out.append(f'<g fill="{escape(colour)}"{stroke}><title>{escape(shown)}: {n}</title>')
         for x, y in positions[cursor : cursor + n]:
             cx, cy = half + x * (half - 10), half - y * (half - 10) + 5
             out.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.2f}"/>')
@@ -136,16 +142,15 @@ def tree(roots: Sequence[Mapping[str, Any]], colours: Mapping[str, str]) -> str:
     def xy(x: float, d: int) -> tuple[float, float]:
         return 10 + x * col + col / 2, 10 + d * row
 
+    tree_title = _("The federation of councils, coloured by majority")
     out = [
         # A group, not an image: each box is a link to its council (links in role="img" would
         # be hidden from screen readers).
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="group" '
         'aria-labelledby="tt" aria-describedby="td" class="tree" font-family="sans-serif">',
-        '<title id="tt">The federation of councils, coloured by majority</title>',
+        f'<title id="tt">{escape(tree_title)}</title>',
         '<desc id="td">'
-        + escape(
-            "; ".join(f"{n['name']}: {n.get('majority') or 'no majority'}" for _, _, n in boxes)
-        )
+        + escape("; ".join(f"{n['name']}: {_majority(n.get('majority'))}" for *_, n in boxes))
         + "</desc>",
     ]
     for x1, d1, x2, d2 in lines:
@@ -160,7 +165,7 @@ def tree(roots: Sequence[Mapping[str, Any]], colours: Mapping[str, str]) -> str:
         fill = colours.get(majority, "#e5e7eb") if majority else "#e5e7eb"
         ink = "#ffffff" if majority else "#1a1a1a"
         label = escape(_short(node["name"]))
-        sub = escape(majority or "no majority")
+        sub = escape(_majority(majority))
         out.append(
             f'<a href="/councils/{int(node["id"])}"><rect x="{cx - bw / 2:.0f}" y="{cy:.0f}" '
             f'width="{bw}" height="{bh}" rx="6" fill="{escape(fill)}" stroke="#1a1a1a"/>'
@@ -171,6 +176,10 @@ def tree(roots: Sequence[Mapping[str, Any]], colours: Mapping[str, str]) -> str:
         )
     out.append("</svg>")
     return "\n".join(out)
+
+
+def _majority(faction: str | None) -> str:
+    return _faction(faction) if faction else _("no majority")
 
 
 def _short(name: str) -> str:
@@ -189,9 +198,10 @@ def strength(
     """Each faction's seats over time, as steps (one polyline per faction)."""
     width, height, pad = 800, 320, 48
     if not steps:
+        empty = _("{title}: no history").format(title=title)
         return (
             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} 40" role="img">'
-            f"<title>{escape(title)}: no history</title></svg>"
+            f"<title>{escape(empty)}</title></svg>"
         )
     times = [s.at.timestamp() for s in steps]
     t0, t1 = times[0], max(times[-1], times[0] + 1)
@@ -232,15 +242,7 @@ def strength(
         colour = escape(colours.get(faction, VACANT_STROKE))
         out.append(
             f'<polyline fill="none" stroke="{colour}" stroke-width="3" '
-            f'points="{" ".join(points)}"><title>{escape(faction)}</title></polyline>'
+            f'points="{" ".join(points)}"><title>{escape(_faction(faction))}</title></polyline>'
         )
     out.append("</svg>")
     return "\n".join(out)
-
-
-def when(at: datetime, *, both_styles: bool) -> str:
-    """A date for a picture's axis: New Style, with the Old Style date before it in 1917."""
-    from dualpower.domain.register import old_style
-
-    new = at.date().isoformat()
-    return f"{old_style(at).isoformat()} OS / {new} NS" if both_styles else new

@@ -261,3 +261,19 @@ def test_concurrent_requests_each_get_their_own_language(world: World) -> None:
         with ThreadPoolExecutor(max_workers=16) as pool:
             answers: list[Any] = list(pool.map(fetch, jobs))
         assert all(asked == got for asked, got in answers), answers
+
+
+def test_the_pictures_speak_the_readers_language(world: World) -> None:
+    """The SVG pictures' text alternatives (title, desc) follow the language like the pages."""
+    client = _client(world)
+    council = _ids(world)["north"]
+    for path in (f"/api/v1/councils/{council}/hemicycle.svg", "/api/v1/alignment/tree.svg"):
+        english, russian = client.get(path), client.get(path, headers=RU)
+        assert english.status_code == russian.status_code == 200, path
+        assert re.search(r"seats by faction|coloured by majority", english.text), path
+        assert not re.search(r"seats by faction|coloured by majority|no majority", russian.text)
+        assert re.search(
+            r"[а-яА-Я]{3}", re.sub(r"<title>[^<]*Council[^<]*</title>", "", russian.text)
+        )
+    strength = client.get(f"/api/v1/councils/{council}/strength.svg", headers=RU)
+    assert strength.status_code == 200 and "over time" not in strength.text

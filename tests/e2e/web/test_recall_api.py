@@ -312,7 +312,8 @@ def test_notifications_for_the_caller(client, fed) -> None:
         ("recall_opened", f"/recalls/{petition.id}", False)
     ]
     assert client.get(f"{API}/notifications", headers=forge9).json()[0]["is_read"] is False
-    marked = client.post(f"{API}/notifications/read", json={"up_to": first[0]["id"]}, headers=forge9)
+    up_to = {"up_to": first[0]["id"]}
+    marked = client.post(f"{API}/notifications/read", json=up_to, headers=forge9)
     assert marked.json() == {"marked": 1}
     assert client.get(f"{API}/notifications", headers=forge9).json()[0]["is_read"] is True
     assert client.get(f"{API}/notifications", headers=_as(fed, "Mill", 1)).json() == []

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from dualpower.domain.alignment import Step
 from dualpower.domain.errors import NotFound
 from dualpower.services import alignment, views
-from dualpower.web import pictures
+from dualpower.web import i18n, pictures
 from dualpower.web.deps import Session, SystemDep, render
 from dualpower.web.schemas_register import AlignmentPublic, RoadPublic
 
@@ -69,7 +69,8 @@ def api_strength(council_id: int, system: SystemDep) -> Response:
     name = views.council(system.reader(), council_id)["name"]
     steps = alignment.history(system.reader(), council_id).get(council_id, [])
     colours = alignment.snapshot(system.reader())["colours"]
-    svg = pictures.strength(f"{name}: seats by faction over time", steps, colours, _label)
+    title = i18n.gettext("{name}: seats by faction over time").format(name=name)
+    svg = pictures.strength(title, steps, colours, _label)
     return Response(svg, media_type=SVG)
 
 
@@ -81,7 +82,7 @@ def api_tree(system: SystemDep) -> Response:
 
 
 def _label(at: Any) -> str:
-    return pictures.when(at, both_styles=at.year <= 1918)
+    return i18n.both_styles(at.date())
 
 
 @pages.get("/alignment")

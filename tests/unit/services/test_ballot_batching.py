@@ -148,7 +148,7 @@ def test_a_voter_stored_meanwhile_by_another_process_gets_409_and_the_rest_commi
     federation: Small,
 ) -> None:
     """The batch's write meets a participation row it did not see when checking (written by
-    another server process meanwhile): the batch is written again one ballot at a time."""
+    another server process meanwhile): its ballot is refused with 409, the others are written."""
     system = federation.system
     if system.engine.dialect.name == "sqlite":
         pytest.skip("SQLite's writers are serial: no other process writes meanwhile")

@@ -64,9 +64,7 @@ MUTATIONS = [
         "the ballot batcher answers (receipts) before its transaction commits",
         "src/dualpower/services/ballot_batch.py",
         "                    outcomes = cast_batch_in(uow, requests)\n"
-        "                    uow.commit()\n"
-        "                    for (_, settle), outcome in zip(batch, outcomes, strict=True):\n"
-        "                        _safely(settle, outcome)\n",
+        "                    uow.commit()\n",
         "                    outcomes = cast_batch_in(uow, requests)\n"
         "                    for (_, settle), outcome in zip(batch, outcomes, strict=True):\n"
         "                        _safely(settle, outcome)\n"

@@ -488,27 +488,37 @@ class BallotWriter:
                 self._handle(batch)
 
     def _handle(self, batch: list[tuple[BallotRequest, Any]]) -> None:
-        """One transaction for the batch, each request answered just after its commit (before
-        the audit log is sealed on PostgreSQL, which never fails a committed act). After an
+        """One transaction for the batch, each request answered just after its commit and the
+        return of its connection (an error after the commit fails no request). After an
         unexpected error the batch is tried again, then one request at a time, so only a
         request that cannot be handled gets the error (a 500)."""
         error: Exception | None = None
         requests = [request for request, _ in batch]
         for _ in range(RETRIES):
+            committed: list[Outcome] | None = None
             try:
                 self.batches += 1
                 with self._uow() as uow:
                     outcomes = cast_batch_in(uow, requests)
                     uow.commit()
-                    for (_, settle), outcome in zip(batch, outcomes, strict=True):
-                        _safely(settle, outcome)
-                return
+                    committed = outcomes
             except DBAPIError as failed:  # a deadlock, a busy database: try again
-                error = failed
-                log.warning("a batch of %d ballots failed (%s); again", len(requests), failed)
+                if committed is None:
+                    error = failed
+                    log.warning("a batch of %d ballots failed (%s); again", len(batch), failed)
+                    continue
+                log.warning("after a batch's commit: %s", failed)
             except Exception as failed:  # noqa: BLE001
-                error = failed
-                break
+                if committed is None:
+                    error = failed
+                    break
+                log.warning("after a batch's commit: %s", failed)
+            if committed is not None:
+                # Answered once the unit of work has given its connection back: a requester
+                # that goes on to close the engine finds no connection still in use.
+                for (_, settle), outcome in zip(batch, committed, strict=True):
+                    _safely(settle, outcome)
+                return
         if len(batch) > 1:
             for item in batch:
                 self._handle([item])

@@ -28,7 +28,7 @@ every session that long after login; the session's last use is written at most o
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from dualpower.domain.limits import Limit, RateLimited, refusal, wait
 from dualpower.store.uow import UnitOfWork
@@ -115,9 +115,19 @@ def count(uow: UnitOfWork, name: str, subject: object) -> None:
 
 
 def hit(uow: UnitOfWork, name: str, subject: object) -> None:
-    """Check and count one hit in the caller's transaction: the one call an act makes."""
-    check(uow, name, subject)
-    count(uow, name, subject)
+    """Check and count one hit in the caller's transaction: the one call an act makes (two
+    statements on PostgreSQL with the subject's lock, two on SQLite; see RateHitRepo)."""
+    rule = limit(name)
+    if rule.disabled:
+        return
+    key, now = str(subject), uow.now()
+
+    def refuse(earlier: list[datetime]) -> RateLimited | None:
+        delay = wait(rule, earlier, now)
+        return None if delay is None else refusal(rule, delay)
+
+    uow.rate_hits.lock(name, key)
+    uow.rate_hits.count_hit(name, key, now, now - rule.window, refuse)
 
 
 def forget(uow: UnitOfWork, name: str, subject: object) -> None:

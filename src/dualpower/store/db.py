@@ -3,19 +3,26 @@
 SQLite (the embedded default): WAL, foreign keys on and `synchronous=FULL` on every connection,
 a busy timeout, and write transactions that take the write lock at BEGIN (BEGIN IMMEDIATE), so
 two writers queue instead of failing on a lock upgrade. PostgreSQL through
-`DUALPOWER_DATABASE_URL=postgresql+psycopg://...`.
+`DUALPOWER_DATABASE_URL=postgresql+psycopg://...`: a pooled connection that sat idle for
+PING_AFTER_IDLE seconds or more is pinged when checked out and replaced if the server no longer
+answers (a restarted server), so a busy pool pays no round trip per checkout; a connection found
+dead by a statement invalidates the whole pool (SQLAlchemy's disconnect handling).
 """
 
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 
 READ_ONLY = "dualpower_read_only"
 DEFAULT_URL = "sqlite:///dualpower.db"
 DEMO_URL = "sqlite:///dualpower-demo.db"
+PING_AFTER_IDLE = 1.0  # seconds
+_IDLE_SINCE = "dualpower_idle_since"
 
 
 def database_url(default: str = DEFAULT_URL) -> str:
@@ -30,8 +37,30 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
     if url.startswith("postgresql"):
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        engine = create_engine(url, pool_size=10, max_overflow=20)
+        ping_idle_connections(engine)
+        return engine
     raise ValueError(f"unsupported database URL {url!r}: use sqlite:/// or postgresql+psycopg://")
+
+
+def ping_idle_connections(engine: Engine, after: float = PING_AFTER_IDLE) -> None:
+    """Ping a connection on checkout only when it has been idle in the pool for `after` seconds
+    (SQLAlchemy's pessimistic disconnect handling, without a round trip per checkout)."""
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get(_IDLE_SINCE)
+        if idle_since is None or time.monotonic() - idle_since < after:
+            return  # a new connection, or one used a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # noqa: BLE001
+            # The pool closes this connection and checks out (or opens) another one.
+            raise exc.DisconnectionError(f"a pooled connection is dead: {error}") from error
 
 
 def _sqlite_engine(url: str) -> Engine:

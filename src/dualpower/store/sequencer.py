@@ -5,15 +5,36 @@ sequencer takes every entry still without a place, in id order, chains them afte
 sealed one, and records a new tree head (with the Merkle frontier, so the next batch extends it
 without reading the whole log). Only the sequencer serialises (an advisory lock on PostgreSQL,
 the write lock on SQLite), and it does so once per batch, not once per act.
+
+On PostgreSQL the sealing after commit runs off the request path: `wake(engine)` (called by the
+unit of work after its commit) wakes one background thread per engine and process, which seals
+everything pending in batches on a connection of its own. Readers that need sealed entries call
+`sequence(engine)` first (it waits for a running sealer, then seals what is left), so they never
+see an unsealed tail. The thread stops, sealing what it was asked to, when the engine is
+disposed, collected, or the interpreter exits.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import threading
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, bindparam, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Row,
+    bindparam,
+    create_engine,
+    event,
+    insert,
+    select,
+    text,
+    update,
+)
 
 from dualpower.audit.chain import GENESIS, Draft, Entry, seal
 from dualpower.audit.merkle import MerkleAccumulator, TreeHead, from_frontier, frontier
@@ -21,14 +42,16 @@ from dualpower.store import tables as t
 
 LOCK_KEY = 0x6475616C  # "dual"
 BATCH = 5000
+STOP_TIMEOUT = 30.0  # seconds a disposing engine waits for its sealer to finish its batch
+log = logging.getLogger(__name__)
 
 
 def sequence(engine: Engine, *, wait: bool = True) -> int:
     """Seal every pending entry; returns how many were sealed.
 
-    With wait=False (after an act's commit on PostgreSQL) it gives way when another sealer holds
-    the lock: that one, or the next, seals what is pending. Readers of the log (tree head,
-    entries, verify) call it with wait=True, so they always see every committed act sealed.
+    With wait=True (readers of the log: tree head, entries, proofs, verify, export; and the
+    background sealer) it waits for a sealer holding the lock, so a reader always sees every
+    committed act sealed. With wait=False it gives way to that sealer instead.
     """
     sealed = 0
     while True:
@@ -45,6 +68,117 @@ def sequence(engine: Engine, *, wait: bool = True) -> int:
         sealed += done
         if done < BATCH:
             return sealed
+
+
+class Sealer:
+    """The background sealer of one engine in this process (PostgreSQL).
+
+    `wake` asks for a run and returns at once; runs that pile up while one is sealing become one
+    batch. The thread keeps its own one-connection engine (to the same database), so it never
+    holds a connection of the engine it serves, and a failure is logged, never raised: the
+    entries stay pending for the next run or the next reader.
+    """
+
+    def __init__(self, engine: Engine):
+        self._engine = create_engine(
+            engine.url, pool_size=1, max_overflow=0, pool_pre_ping=True, pool_recycle=3600
+        )
+        self._changed = threading.Condition()
+        self._asked = 0  # wakes so far
+        self._done = 0  # wakes answered by a finished run
+        self._stopping = False
+        self.runs = 0
+        self._thread = threading.Thread(target=self._run, name="dualpower-sealer", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        with self._changed:
+            self._asked += 1
+            self._changed.notify_all()
+
+    def settle(self, timeout: float | None = None) -> bool:
+        """Wait until a run that started after every earlier wake has finished."""
+        with self._changed:
+            asked = self._asked
+            return self._changed.wait_for(
+                lambda: self._done >= asked or not self._thread.is_alive(), timeout
+            )
+
+    def stop(self) -> None:
+        """Seal what was asked for, then end the thread (and close its connection)."""
+        with self._changed:
+            self._stopping = True
+            self._changed.notify_all()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(STOP_TIMEOUT)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def _run(self) -> None:
+        try:
+            while True:
+                with self._changed:
+                    self._changed.wait_for(lambda: self._asked > self._done or self._stopping)
+                    if self._asked == self._done:
+                        return  # stopping, nothing asked
+                    asked = self._asked
+                try:
+                    sequence(self._engine)
+                except Exception:  # noqa: BLE001
+                    log.exception("sealing the audit log failed; the next act or reader retries")
+                with self._changed:
+                    self.runs += 1
+                    self._done = asked
+                    self._changed.notify_all()
+        finally:
+            with self._changed:
+                self._changed.notify_all()
+            self._engine.dispose()
+
+
+_sealers: weakref.WeakKeyDictionary[Engine, Sealer] = weakref.WeakKeyDictionary()
+_sealers_lock = threading.Lock()
+
+
+def sealer(engine: Engine) -> Sealer:
+    """The engine's running background sealer, started on first use."""
+    with _sealers_lock:
+        found = _sealers.get(engine)
+        if found is not None and found.alive:
+            return found
+        found = _sealers[engine] = Sealer(engine)
+        if not event.contains(engine, "engine_disposed", _on_dispose):
+            event.listen(engine, "engine_disposed", _on_dispose)
+        weakref.finalize(engine, found.stop)  # also at interpreter exit
+        return found
+
+
+def wake(engine: Engine) -> None:
+    """Ask the engine's background sealer to seal what is pending (returns at once)."""
+    sealer(engine).wake()
+
+
+def settle(engine: Engine, timeout: float | None = 60.0) -> bool:
+    """Wait until the engine's background sealer has run after every act committed so far
+    (in this process); True at once when it has none. For tests and benchmarks: readers of
+    the log call `sequence(engine)`, which does not depend on the thread."""
+    with _sealers_lock:
+        found = _sealers.get(engine)
+    return True if found is None else found.settle(timeout)
+
+
+def stop(engine: Engine) -> None:
+    """Stop the engine's background sealer, after it seals what it was asked to."""
+    with _sealers_lock:
+        found = _sealers.pop(engine, None)
+    if found is not None:
+        found.stop()
+
+
+def _on_dispose(engine: Engine) -> None:
+    stop(engine)
 
 
 def seal_pending(conn: Connection) -> int:

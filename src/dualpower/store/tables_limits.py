@@ -12,6 +12,7 @@ its session (ON DELETE CASCADE).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import (
@@ -59,6 +60,23 @@ def subject_digest(subject: str) -> str:
     return hashlib.sha256(subject.encode()).hexdigest()
 
 
+# Forget the subject's old hits, add this one and read the earlier ones still in the window, in
+# one statement: every part sees the snapshot taken at its start (after the subject's lock), so
+# the SELECT returns the hits before this one.
+_COUNT_HIT_PG = text(
+    """
+    WITH gone AS (
+        DELETE FROM rate_hits WHERE name = :n AND subject = :s AND at <= :after
+    ), added AS (
+        INSERT INTO rate_hits (name, subject, at) VALUES (:n, :s, :at) RETURNING id
+    )
+    SELECT id AS added, NULL AS at FROM added
+    UNION ALL
+    SELECT NULL, at FROM rate_hits WHERE name = :n AND subject = :s AND at > :after
+    """
+)
+
+
 class RateHitRepo:
     """Hits counted against rate limits."""
 
@@ -72,6 +90,51 @@ class RateHitRepo:
             key = int.from_bytes(bytes.fromhex(subject_digest(f"{name}:{subject}")[:16]), "big")
             key -= 1 << 64 if key >= 1 << 63 else 0  # a signed bigint
             self.conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+    def count_hit(
+        self,
+        name: str,
+        subject: str,
+        at: datetime,
+        after: datetime,
+        refuse: Callable[[list[datetime]], Exception | None],
+    ) -> None:
+        """Count one hit at `at` unless `refuse`, given the subject's hits later than `after`,
+        returns an error (raised, nothing counted). Hits at or before `after` are forgotten.
+        The caller holds the subject's lock (`lock`). One statement on PostgreSQL (a refusal
+        takes a second one to take the hit back), two on SQLite (three with hits to forget)."""
+        digest = subject_digest(subject)
+        if self.conn.dialect.name == "postgresql":
+            rows = self.conn.execute(
+                _COUNT_HIT_PG, {"n": name, "s": digest, "at": at, "after": after}
+            )
+            earlier, added = [], None
+            for row in rows:
+                if row.added is not None:
+                    added = row.added
+                else:
+                    earlier.append(as_utc(row.at))
+            refused = refuse(earlier)
+            if refused is not None:
+                self.conn.execute(delete(rate_hits).where(rate_hits.c.id == added))
+                raise refused
+            return
+        t = rate_hits
+        stored: list[datetime] = list(
+            self.conn.execute(
+                select(t.c.at).where(t.c.name == name, t.c.subject == digest)
+            ).scalars()
+        )
+        times = [as_utc(x) for x in stored]
+        earlier = [x for x in times if x > after]
+        refused = refuse(earlier)
+        if refused is not None:
+            raise refused
+        if len(earlier) < len(times):
+            self.conn.execute(
+                delete(t).where(t.c.name == name, t.c.subject == digest, t.c.at <= after)
+            )
+        self.conn.execute(insert(t).values(name=name, subject=digest, at=at))
 
     def since(self, name: str, subject: str, after: datetime) -> list[datetime]:
         t = rate_hits

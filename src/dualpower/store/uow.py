@@ -2,7 +2,9 @@
 
 An act's audit entry is written in the same transaction as the act (no act without its entry);
 its place in the hash chain is assigned just after commit by the sequencer, in batches, so the
-log is not one global lock every writer waits on (DESIGN.md 2.8).
+log is not one global lock every writer waits on (DESIGN.md 2.8). On SQLite the act's own
+transaction seals (writers are serial anyway); on PostgreSQL the commit wakes the process's
+background sealer (store/sequencer.py) and returns without waiting for it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dualpower.audit.canonical import canonical_json
 from dualpower.store import repositories as r
 from dualpower.store import schema  # noqa: F401  (registers every topic's tables and repositories)
 from dualpower.store.db import READ_ONLY
-from dualpower.store.sequencer import seal_pending, sequence
+from dualpower.store.sequencer import seal_pending, wake
 
 log = logging.getLogger(__name__)
 ACT_NAME = re.compile(r"^[a-z_]+\.[a-z_]+$")
@@ -67,9 +69,13 @@ class UnitOfWork:
 
     def __enter__(self) -> UnitOfWork:
         self.conn = self.engine.connect()
-        if self.read_only:
-            self.conn = self.conn.execution_options(**{READ_ONLY: True})
-        self.conn.begin()
+        try:
+            if self.read_only:
+                self.conn = self.conn.execution_options(**{READ_ONLY: True})
+            self.conn.begin()
+        except BaseException:
+            self.conn.close()
+            raise
         for name, repository in r.REPOSITORIES.items():
             setattr(self, name, repository(self.conn))
         self.events = []
@@ -126,18 +132,21 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if not self._committed:
-            self.conn.rollback()
-        self.conn.close()
+        try:
+            if not self._committed:
+                self.conn.rollback()
+        finally:
+            self.conn.close()  # also when the rollback fails (a broken connection)
         if not self._committed:
             return
-        # After commit nothing may fail the act: it happened. Sealing gives way to a running
-        # sealer (PostgreSQL), and a subscriber's failure is logged, not raised.
+        # After commit nothing may fail the act: it happened. On PostgreSQL the background
+        # sealer is woken (it seals off the request path), and a subscriber's failure is
+        # logged, not raised.
         try:
             if self.engine.dialect.name != "sqlite":
-                sequence(self.engine, wait=False)
+                wake(self.engine)
         except Exception:  # noqa: BLE001
-            log.exception("sealing the audit log after commit failed; the next act retries")
+            log.exception("waking the audit sealer after commit failed; the next act retries")
         if self.publish and self.events:
             try:
                 self.publish(self.events)

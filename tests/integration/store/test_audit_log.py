@@ -17,7 +17,7 @@ from dualpower.domain.errors import NotFound
 from dualpower.services.accounts import set_password
 from dualpower.services.audit import verify_log
 from dualpower.store import tables as t
-from dualpower.store.sequencer import sequence
+from dualpower.store.sequencer import sequence, settle
 from factories import Small
 
 LOG, HEADS = t.audit_log, t.audit_heads
@@ -38,14 +38,17 @@ def drop_audit_triggers(engine: Engine) -> None:
 
 
 def record_acts(system: System, n: int = ACTS, *, prefix: str = "test") -> None:
-    """n acts, one commit each, so a tree head is published after every entry."""
+    """n acts, one commit each, so a tree head is published after every entry (on PostgreSQL
+    the background sealer is let finish after each act, so it does not batch two)."""
     for i in range(n):
         with system.uow() as uow:
             uow.record(f"{prefix}.act", {"n": i, "text": f"act {i}"}, actor="tester")
             uow.commit()
+        settle(system.engine)
 
 
 def seqs(engine: Engine) -> list[int]:
+    settle(engine)  # PostgreSQL seals in the background just after commit
     with engine.connect() as conn:
         return list(conn.execute(select(LOG.c.seq).order_by(LOG.c.seq)).scalars())
 
@@ -157,6 +160,7 @@ def test_every_act_lands_in_the_log(federation: Small) -> None:
     engine = federation.system.engine
     before = seqs(engine)
     set_password(federation.system.uow(), "farm2", "a new password", actor="operator")
+    settle(engine)
     with engine.connect() as conn:
         last = conn.execute(select(LOG).order_by(LOG.c.seq.desc()).limit(1)).one()
     assert seqs(engine) == list(range(len(before) + 1))

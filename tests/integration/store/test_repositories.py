@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from dualpower.domain import model as m
 from dualpower.store import tables as t
+from dualpower.store.sequencer import settle
 from factories import UNITS, Small
 
 AT = datetime(2030, 5, 1, 12, 0, tzinfo=UTC)  # after the founding (which runs on the clock)
@@ -259,6 +260,7 @@ def test_audit_repo_appends_unsealed_entries(system) -> None:  # type: ignore[no
         ]
         assert rows[1].is_operator is True and rows[0].actor == "someone"
         uow.commit()
+    settle(system.engine)  # PostgreSQL: its background sealer, woken by the commit
     with system.engine.connect() as conn:  # sealed by the sequencer just after commit
         sealed = conn.execute(select(log.c.seq).order_by(log.c.seq)).scalars().all()
         assert sealed == [0, 1]

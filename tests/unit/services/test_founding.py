@@ -15,10 +15,12 @@ from dualpower.services.audit import verify_log
 from dualpower.services.check import check
 from dualpower.services.founding import FoundingVote, found_federation, founding_election
 from dualpower.store import tables as t
+from dualpower.store.sequencer import settle
 from factories import Small, small_federation, small_plan
 
 
 def log(system: System) -> list[tuple[str, str | None, dict]]:  # type: ignore[type-arg]
+    settle(system.engine)  # PostgreSQL seals in the background just after commit
     with system.engine.connect() as conn:
         rows = conn.execute(select(t.audit_log).order_by(t.audit_log.c.seq)).all()
     return [(r.act, r.actor, json.loads(r.payload)) for r in rows]

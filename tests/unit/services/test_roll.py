@@ -9,6 +9,7 @@ from dualpower.bootstrap import System
 from dualpower.domain.errors import RollError
 from dualpower.services.roll import import_roll
 from dualpower.store import tables as t
+from dualpower.store.sequencer import settle
 from factories import Small, small_federation
 
 
@@ -24,6 +25,7 @@ def members(system: System) -> int:
 
 
 def acts(system: System) -> list[str]:
+    settle(system.engine)  # PostgreSQL seals in the background just after commit
     with system.engine.connect() as conn:
         return list(conn.execute(select(t.audit_log.c.act).order_by(t.audit_log.c.seq)).scalars())
 

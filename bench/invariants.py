@@ -156,6 +156,22 @@ class BenchMachine(machine.FederationMachine):
             return None
         return int(self.watch.execute("PRAGMA data_version").fetchone()[0])
 
+    tag = ""
+    chunk = 0
+    shown: set[str] = set()
+
+    def _violation(self, what: str) -> None:
+        """Count it (the summary) and print it at once, the first time each text is met, with
+        what reproduces it: the worker, the chunk (`--seed`, `--first-chunk`) and the step."""
+        super()._violation(what)
+        if what not in self.shown:
+            self.shown.add(what)
+            print(
+                f"[{self.tag}] VIOLATION at step {self.steps} (chunk {self.chunk}, step "
+                f"{self.own_steps} of its example): {what}",
+                flush=True,
+            )
+
     @invariant()
     def invariants_hold(self) -> None:  # replaces the CI test's (same name)
         type(self).steps += 1
@@ -214,12 +230,14 @@ def work(args: argparse.Namespace, seed: int, steps: int, tag: str) -> dict[str,
     bm.full_verifies = bm.full_checks = bm.unchanged = 0
     bm.full_every = args.full_every
     began, cpu = time.monotonic(), time.process_time()
-    shown = chunk = 0
+    bm.tag, bm.shown = tag, set()
+    shown, chunk = 0, args.first_chunk
     try:
         while bm.steps < steps:
             # at least 5: hypothesis starts every run with its simplest example (no acts)
             examples = max(5, min(args.chunk, (steps - bm.steps) // args.per_example))
             hypothesis.core.global_force_seed = seed * 100_000 + chunk  # reproducible
+            bm.chunk = chunk
             chunk += 1
             run(source, examples, args.per_example)
             if args.progress and bm.steps - shown >= args.progress:
@@ -277,6 +295,9 @@ def main() -> None:
     parser.add_argument("--full-every", type=int, default=25, help="full audit verify period")
     parser.add_argument("--chunk", type=int, default=100, help="examples per hypothesis run")
     parser.add_argument("--progress", type=int, default=0, help="print every N steps")
+    parser.add_argument(
+        "--first-chunk", type=int, default=0, help="start at this chunk (to replay a violation)"
+    )
     parser.add_argument("--pg-url", default=os.environ.get("DUALPOWER_TEST_PG_URL", PG_URL))
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10**9)

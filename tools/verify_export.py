@@ -290,6 +290,7 @@ def check_elections(ex: dict[str, Any], r: Report) -> None:
     log = ex["audit_log"]
     opens = by_key(acts(log, "election.open"), "election")
     closes = by_key(acts(log, "election.close"), "election")
+    supersedes = by_key(acts(log, "election.supersede"), "election")
     noms: dict[Any, list[tuple[Any, Any]]] = defaultdict(list)
     for p in acts(log, "election.nominate"):
         noms[p.get("election")].append((p.get("member"), p.get("faction")))
@@ -319,8 +320,16 @@ def check_elections(ex: dict[str, Any], r: Report) -> None:
         if any(c.get("election_id") != e["id"] for c in cands):
             r.bad(where, "a candidate belongs to another election")
         if e.get("status") == "open":
-            if e.get("id") in closes:
+            if e.get("id") in closes or e.get("id") in supersedes:
                 r.bad(where, "published as open but the log closed it")
+            continue
+        superseded = supersedes.get(e["id"])
+        if superseded is not None:  # a by-election closed uncounted by a general election
+            by = superseded.get("by")
+            r.same(where, "superseded_by", (e.get("result") or {}).get("superseded_by"), by)
+            r.same(where, "winners", (e.get("result") or {}).get("winners"), [])
+            if by not in closes:
+                r.bad(where, f"superseded by election {by}, which the log never closed")
             continue
         closed = closes.get(e["id"])
         if closed is None:

@@ -415,6 +415,7 @@ def _seat_winners(
     if election.kind == "by":
         seat_numbers = [election.seat_no or 1]
     else:
+        _supersede_by_elections(uow, election, electorate.id, now)  # before reading the seats
         replaced = uow.mandates.active(uow.mandates.table.c.electorate_id == electorate.id)
         for old in replaced:
             end_row(uow, old, "replaced", now, actor=None)
@@ -434,6 +435,27 @@ def _seat_winners(
         for seat_no in range(len(created) + 1, election.seats + 1):
             _open_seat_election(uow, electorate, seat_no)
     return created
+
+
+def _supersede_by_elections(
+    uow: UnitOfWork, general: Election, electorate_id: int, now: datetime
+) -> None:
+    """A general election gives every seat of its electorate: the by-elections still open
+    there are closed as superseded, uncounted (their seats are the general election's now; one
+    it leaves empty gets a by-election of its own). Their rows are locked first, so a close of
+    one of them at the same moment either commits before (and its seat is then replaced) or
+    finds it closed (409)."""
+    for by in uow.elections.open_by_elections_for_update(electorate_id):
+        result = {
+            "superseded_by": general.id,
+            "method": by.method,
+            "seats": by.seats,
+            "winners": [],
+        }
+        uow.elections.set(by.id, status="closed", closed_at=now, result=result)
+        if by.is_secret:
+            unlink_ballots(uow, by.id)
+        uow.record("election.supersede", {"election": by.id, "by": general.id}, actor=None)
 
 
 def _start_mandate(
@@ -583,8 +605,8 @@ def open_election(uow: UnitOfWork, cmd: OpenElection, actor: str | None = None) 
     return election.id
 
 
-def _get_open(uow: UnitOfWork, election_id: int) -> Election:
-    election = uow.elections.get(election_id)
+def _get_open(uow: UnitOfWork, election_id: int, *, lock: bool = False) -> Election:
+    election = (uow.elections.get_for_update if lock else uow.elections.get)(election_id)
     if election is None:
         raise errors.NotFound(f"no election {election_id}")
     return election
@@ -618,7 +640,7 @@ def cast_many(uow: UnitOfWork, election_id: int, ballots: list[tuple[int, list[i
 
 def close_election(uow: UnitOfWork, election_id: int, actor: str | None = None) -> list[Mandate]:
     with uow:
-        election = _get_open(uow, election_id)
+        election = _get_open(uow, election_id, lock=True)
         if election.office_id is not None:
             raise errors.NotAllowed(
                 "an office election is closed by whoever may run it (services.offices)"

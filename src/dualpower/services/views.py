@@ -517,6 +517,7 @@ def election_result(uow: UnitOfWork, election_id: int) -> dict[str, Any]:
         "seed": result.get("seed"),
         "yes": result.get("yes"),
         "no": result.get("no"),
+        "superseded_by": result.get("superseded_by"),
     }
 
 

@@ -219,6 +219,26 @@ class MandateRepo(_Repo):
 class ElectionRepo(_Repo):
     table, model = t.elections, m.Election
 
+    def get_for_update(self, election_id: int) -> m.Election | None:
+        """The election, its row locked until commit: two closes of it queue up, and a general
+        election superseding it waits for (or is waited for by) its own close (PostgreSQL;
+        SQLite's write transactions are serial already)."""
+        query = select(self.table).where(self.table.c.id == election_id).with_for_update()
+        row = self.conn.execute(query).first()
+        return to_domain(m.Election, row) if row else None
+
+    def open_by_elections_for_update(self, electorate_id: int) -> list[m.Election]:
+        """The by-elections of an electorate still open, their rows locked, in id order."""
+        e = self.table
+        query = (
+            select(e)
+            .where(e.c.electorate_id == electorate_id, e.c.kind == "by", e.c.status == "open")
+            .where(e.c.office_id.is_(None))
+            .order_by(e.c.id)
+            .with_for_update()
+        )
+        return [to_domain(m.Election, row) for row in self.conn.execute(query)]
+
     def result(self, election_id: int) -> dict[str, Any] | None:
         query = select(t.elections.c.result).where(t.elections.c.id == election_id)
         return self.conn.execute(query).scalar()

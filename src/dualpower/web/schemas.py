@@ -113,6 +113,11 @@ class ResultPublic(BaseModel):
     seed: int | None
     yes: int | None = Field(None, description="A recall vote: ballots to recall.")
     no: int | None = Field(None, description="A recall vote: ballots to keep.")
+    superseded_by: int | None = Field(
+        None,
+        description="A by-election closed uncounted because this general election of its "
+        "electorate closed first and gave its seat.",
+    )
 
 
 class BallotCreate(BaseModel):

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 
+from backends import only_postgresql, only_sqlite
 from dualpower.bootstrap import System, build
 from dualpower.services.audit import entries, verify_log
 from dualpower.store import tables as t
@@ -45,19 +46,17 @@ def test_the_background_sealer_seals_without_any_reader(system: System) -> None:
         assert conn.execute(select(func.max(t.audit_heads.c.size))).scalar() == 1
 
 
+@only_sqlite
 def test_sqlite_seals_in_the_acts_transaction_and_starts_no_thread(system: System) -> None:
-    if system.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite only")
     before = _sealers()
     _act(system, 0)
     assert _unsealed(system) == 0 and _sealers() == before
 
 
+@only_postgresql  # the background sealer runs on PostgreSQL
 def test_an_act_does_not_wait_for_a_blocked_sealer_and_readers_still_see_it(
     system: System,
 ) -> None:
-    if system.engine.dialect.name != "postgresql":
-        pytest.skip("the background sealer runs on PostgreSQL")
     _act(system, 0)
     settle(system.engine)
     with system.engine.connect() as holder:
@@ -120,9 +119,8 @@ def _kill_other_connections(url: str) -> None:
     killer.dispose()
 
 
+@only_postgresql
 def test_a_killed_connection_is_replaced(database_url: str) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL only")
     system = build(database_url)
     try:
         with ThreadPoolExecutor(3) as pool:  # a few connections in the pool
@@ -140,13 +138,12 @@ def test_a_killed_connection_is_replaced(database_url: str) -> None:
         system.engine.dispose()
 
 
+@only_postgresql
 def test_a_connection_used_a_moment_ago_fails_once_then_the_pool_recovers(
     database_url: str,
 ) -> None:
     """The price of pinging only idle connections: one statement fails on a connection that
     died less than PING_AFTER_IDLE after its last use; that invalidates the pool."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL only")
     system = build(database_url)
     try:
         _act(system, 0)  # the pool holds one connection

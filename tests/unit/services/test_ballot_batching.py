@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from backends import only_postgresql
 from dualpower.domain import errors
 from dualpower.domain.limits import RateLimited
 from dualpower.services import ballot_batch as bb
@@ -144,14 +145,13 @@ def test_one_voter_twice_in_a_batch_counts_once(federation: Small) -> None:
         assert uow.elections.ballot_choices(e["id"]) == [[e["candidates"][0]]]
 
 
+@only_postgresql  # SQLite's writers are serial: no other process writes meanwhile
 def test_a_voter_stored_meanwhile_by_another_process_gets_409_and_the_rest_commit(
     federation: Small,
 ) -> None:
     """The batch's write meets a participation row it did not see when checking (written by
     another server process meanwhile): its ballot is refused with 409, the others are written."""
     system = federation.system
-    if system.engine.dialect.name == "sqlite":
-        pytest.skip("SQLite's writers are serial: no other process writes meanwhile")
     e = _election(federation)
     with system.uow() as uow:
         election = uow.elections.get(e["id"])

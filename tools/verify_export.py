@@ -10,7 +10,9 @@ What it RECOMPUTES from the published data:
     is_operator, recorded_at, prev_hash: keys sorted, no spaces, UTF-8), the chain (seq from 0,
     prev_hash of entry 0 is 64 zeros), and the RFC 9162 Merkle root over the entries (a leaf is
     an entry's canonical JSON with its entry_hash), against audit_head.json;
-  - every closed election's tally from its published ballots: plurality, block and approval
+  - every closed election's tally from its published ballots, without the candidates it names
+    as withdrawn (no longer eligible at the close; also named in its election.close act):
+    plurality, block and approval
     (totals, winners, ties drawn by the published seed exactly as the counting engine draws
     them); instant-runoff (every round's totals, who was excluded and why, the winner); recall
     votes (yes, no, ballots); party lists (each list's votes);
@@ -217,6 +219,13 @@ def check_tally(where: str, e: dict[str, Any], r: Report) -> None:
     if unknown:
         r.bad(where, f"ballots name candidates {sorted(unknown)} not standing")
         return
+    # Candidates no longer eligible at the close are counted as if never nominated.
+    withdrawn = [str(c) for c in result.get("withdrawn", [])]
+    if not set(withdrawn) <= set(cands):
+        r.bad(where, f"withdrawn {sorted(set(withdrawn) - set(cands))} were never candidates")
+        return
+    cands = [c for c in cands if c not in withdrawn]
+    ranked = [[x for x in b if x not in withdrawn] for b in ranked]
     seats = min(e["seats"], len(cands))
     r.same(where, "result.seats", result.get("seats"), seats)
     r.same(where, "result.method", result.get("method"), method)
@@ -261,17 +270,24 @@ def check_tally(where: str, e: dict[str, Any], r: Report) -> None:
         ):
             r.bad(where, f"STV winners {winners} are not the {seats} elected in the rounds")
     elif method in ("dhondt", "sainte-lague", "hare"):
-        check_lists(where, e, ranked, result, r)
+        check_lists(where, e, ranked, result, r, withdrawn)
     else:
         r.bad(where, f"unknown counting method {method!r}")
 
 
 def check_lists(
-    where: str, e: dict[str, Any], ranked: list[list[str]], result: dict[str, Any], r: Report
+    where: str,
+    e: dict[str, Any],
+    ranked: list[list[str]],
+    result: dict[str, Any],
+    r: Report,
+    withdrawn: list[str],
 ) -> None:
     personal = Counter(b[0] for b in ranked if b)
     lists: dict[str, int] = {}
     for c in e["candidates"]:
+        if str(c["id"]) in withdrawn:
+            continue
         key = (
             f"faction {c['faction_id']}" if c["faction_id"] is not None else f"candidate {c['id']}"
         )
@@ -346,6 +362,12 @@ def check_elections(ex: dict[str, Any], r: Report) -> None:
                 "winners",
                 [str(w) for w in closed.get("winners", [])],
                 (e.get("result") or {}).get("winners"),
+            )
+            r.same(
+                where,
+                "withdrawn",
+                [str(w) for w in closed.get("withdrawn", [])],
+                (e.get("result") or {}).get("withdrawn", []),
             )
 
 

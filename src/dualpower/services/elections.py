@@ -325,6 +325,25 @@ def cast_many_in(
     return [str(b["receipt"]) for _, b in rows]
 
 
+def standing(uow: UnitOfWork, election: Election, nominated: list[Candidate]) -> list[Candidate]:
+    """The candidates who may still take the seat at the close: those who are still electors
+    (nominate_in's rule). A deputy of the council below (or, for an office, of its council) who
+    lost that seat since the nomination no longer stands. Their seats there are locked until the
+    close commits: a recall ending one now waits, then ends whatever was built on it."""
+    members = {c.member_id for c in nominated}
+    if election.office_id is not None:
+        council = office_terms.get_office(uow, election.office_id).council_id
+        still = uow.mandates.lock_seats_in(council, members)
+    else:
+        electorate = uow.electorates.get(election.electorate_id or 0)
+        assert electorate is not None
+        if electorate.kind == "council":
+            still = uow.mandates.lock_seats_in(electorate.source_id, members)
+        else:
+            still = members & electors(uow, electorate)
+    return [c for c in nominated if c.member_id in still]
+
+
 def count_election(
     election: Election, candidates: list[Candidate], ballots: list[list[int]], seed: int
 ) -> dict[str, Any]:
@@ -349,7 +368,7 @@ def count_election(
 def _count_lists(
     election: Election, candidates: list[Candidate], ballots: list[list[int]]
 ) -> dict[str, Any]:
-    personal = Counter(ballot[0] for ballot in ballots)
+    personal = Counter(ballot[0] for ballot in ballots if ballot)
     lists: dict[str, list[Candidate]] = {}
     for c in candidates:  # nomination order
         key = f"faction {c.faction_id}" if c.faction_id is not None else f"candidate {c.id}"
@@ -373,16 +392,27 @@ def close_in(uow: UnitOfWork, election: Election, actor: str | None) -> list[Man
         raise errors.Conflict("the election is already closed")
     if election.kind == "recall":
         raise errors.InvalidRequest("a recall vote is closed through its petition")
-    candidates = uow.elections.candidates(election.id)
-    if not candidates:
+    nominated = uow.elections.candidates(election.id)
+    if not nominated:
         raise errors.Conflict("the election has no candidates")
     ballots = uow.elections.ballot_choices(election.id)
     if not ballots:
         raise errors.Conflict("no ballots were cast: there is nothing to count yet")
+    candidates = standing(uow, election, nominated)
+    if not candidates:
+        raise errors.Conflict(
+            "no candidate still stands: each has lost the seat that made them eligible; "
+            "nominate another"
+        )
+    withdrawn = [c.id for c in nominated if c not in candidates]
+    if withdrawn:  # a ranked ballot passes to its next choice; a mark for them counts for no one
+        ballots = [[c for c in ballot if c not in withdrawn] for ballot in ballots]
     try:
         result = count_election(election, candidates, ballots, seed=secrets.randbits(31))
     except CountError as error:
         raise errors.InvalidRequest(f"the count failed: {error}") from None
+    if withdrawn:
+        result["withdrawn"] = [str(c) for c in withdrawn]
     now = uow.now()
     uow.elections.set(election.id, status="closed", closed_at=now, result=result)
     winners = [int(w) for w in result["winners"]]
@@ -393,6 +423,8 @@ def close_in(uow: UnitOfWork, election: Election, actor: str | None) -> list[Man
     else:
         mandates = _seat_winners(uow, election, [by_id[w] for w in winners], now)
     published: dict[str, Any] = {"election": election.id, "winners": winners}
+    if withdrawn:
+        published["withdrawn"] = withdrawn
     if election.is_secret:
         unlink_ballots(uow, election.id)
         shuffled = uow.elections.published_ballots(election.id)

@@ -518,6 +518,7 @@ def election_result(uow: UnitOfWork, election_id: int) -> dict[str, Any]:
         "yes": result.get("yes"),
         "no": result.get("no"),
         "superseded_by": result.get("superseded_by"),
+        "withdrawn": [by_id[w] for w in result.get("withdrawn", []) if w in by_id],
     }
 
 

@@ -195,6 +195,23 @@ class MandateRepo(_Repo):
     def active_of_holder(self, member_id: int) -> list[m.Mandate]:
         return self.active(t.mandates.c.holder_id == member_id)
 
+    def lock_seats_in(self, council_id: int, member_ids: Iterable[int]) -> set[int]:
+        """Which of these members hold a seat in the council now; their seats are locked until
+        the transaction ends (SELECT ... FOR UPDATE on PostgreSQL; SQLite's writers are serial),
+        so none of them can end meanwhile."""
+        md = t.mandates
+        query = (
+            select(md.c.holder_id)
+            .where(
+                md.c.council_id == council_id,
+                md.c.holder_id.in_(sorted(set(member_ids))),
+                md.c.end_at.is_(None),
+            )
+            .order_by(md.c.id)
+            .with_for_update()
+        )
+        return set(self.conn.execute(query).scalars())
+
     def dependants(self, mandate_id: int) -> list[m.Mandate]:
         return self.active(t.mandates.c.depends_on_id == mandate_id)
 

@@ -118,6 +118,11 @@ class ResultPublic(BaseModel):
         description="A by-election closed uncounted because this general election of its "
         "electorate closed first and gave its seat.",
     )
+    withdrawn: list[CandidatePublic] = Field(
+        default_factory=list,
+        description="Candidates counted as if never nominated: at the close they were no "
+        "longer electors (e.g. recalled from the seat below that made them eligible).",
+    )
 
 
 class BallotCreate(BaseModel):

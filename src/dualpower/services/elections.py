@@ -404,9 +404,10 @@ def close_in(uow: UnitOfWork, election: Election, actor: str | None) -> list[Man
             "no candidate still stands: each has lost the seat that made them eligible; "
             "nominate another"
         )
-    withdrawn = [c.id for c in nominated if c not in candidates]
+    kept = {c.id for c in candidates}
+    withdrawn = [c.id for c in nominated if c.id not in kept]
     if withdrawn:  # a ranked ballot passes to its next choice; a mark for them counts for no one
-        ballots = [[c for c in ballot if c not in withdrawn] for ballot in ballots]
+        ballots = [[c for c in ballot if c in kept] for ballot in ballots]
     try:
         result = count_election(election, candidates, ballots, seed=secrets.randbits(31))
     except CountError as error:

@@ -113,7 +113,12 @@ def test_the_operator_creates_a_vacant_unpaid_office_logged_as_an_operator_act(u
         == []
     )
     log = t.audit_log
-    entry = _query(url, select(log.c.actor, log.c.is_operator).where(log.c.act == "office.create"))
+    entry = _query(
+        url,
+        select(log.c.actor, log.c.is_operator)
+        .where(log.c.act == "office.create")
+        .order_by(log.c.id),  # without it PostgreSQL may return the rows in any order
+    )
     assert entry[-1] == ("operator", True)
     before = _log_size(url)
     assert "already has an office" in refused(run(url, "office", "create", str(south), "secretary"))
@@ -141,7 +146,12 @@ def test_the_operator_files_a_wage_report_and_stipends_follow_the_cap(
     stipends = [r[0] for r in _query(url, select(t.offices.c.stipend))]
     assert stipends and max(stipends) <= cap  # lowered in the same act
     log = t.audit_log
-    entries = _query(url, select(log.c.actor, log.c.is_operator).where(log.c.act == "wages.report"))
+    entries = _query(
+        url,
+        select(log.c.actor, log.c.is_operator)
+        .where(log.c.act == "wages.report")
+        .order_by(log.c.id),
+    )
     assert entries[-2:] == [("operator", True), ("operator", True)]
     assert run(url, "check").returncode == 0
 

@@ -44,7 +44,7 @@ from datetime import datetime
 from queue import Empty, SimpleQueue
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, insert, or_, select, text
+from sqlalchemy import Engine, and_, delete, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
@@ -55,6 +55,7 @@ from dualpower.domain.limits import Limit, refusal, wait
 from dualpower.domain.model import Election
 from dualpower.services import elections, limits
 from dualpower.store import tables as t
+from dualpower.store.bulk import among, insert_rows
 from dualpower.store.repositories import as_utc
 from dualpower.store.tables_limits import rate_hits, subject_digest
 from dualpower.store.uow import UnitOfWork
@@ -203,7 +204,7 @@ def _authenticate(uow: UnitOfWork, tokens: list[str], now: datetime) -> list[int
     tok = t.auth_tokens
     rows = uow.conn.execute(
         select(tok.c.token_hash, tok.c.member_id, tok.c.expires_at).where(
-            tok.c.token_hash.in_(sorted(set(digests))), tok.c.kind == "api"
+            among(uow.conn, tok.c.token_hash, digests), tok.c.kind == "api"
         )
     ).all()
     valid = {row.token_hash: row.member_id for row in rows if as_utc(row.expires_at) > now}
@@ -235,8 +236,8 @@ def _read_hits(uow: UnitOfWork, counters: list[_Counter], members: list[int]) ->
     oldest = min(c.now - c.rule.window for c in live)
     rows = uow.conn.execute(
         select(rate_hits.c.name, rate_hits.c.subject, rate_hits.c.at).where(
-            rate_hits.c.name.in_(sorted(counter_of)),
-            rate_hits.c.subject.in_(sorted(by_digest)),
+            among(uow.conn, rate_hits.c.name, counter_of),
+            among(uow.conn, rate_hits.c.subject, by_digest),
             rate_hits.c.at > oldest,
         )
     ).all()
@@ -255,7 +256,7 @@ def _write_hits(uow: UnitOfWork, counters: list[_Counter], members: list[int]) -
         return
     uow.conn.execute(
         delete(rate_hits).where(
-            rate_hits.c.subject.in_(sorted(subject_digest(str(m)) for m in members)),
+            among(uow.conn, rate_hits.c.subject, (subject_digest(str(m)) for m in members)),
             or_(
                 *(
                     and_(rate_hits.c.name == c.rule.name, rate_hits.c.at <= c.now - c.rule.window)
@@ -270,7 +271,7 @@ def _write_hits(uow: UnitOfWork, counters: list[_Counter], members: list[int]) -
         for m in c.added
     ]
     if added:
-        _insert_many(uow, rate_hits, added)
+        insert_rows(uow.conn, rate_hits, added)
 
 
 def _election(uow: UnitOfWork, election_id: int, members: list[int]) -> _Election:
@@ -305,7 +306,7 @@ def _electors_among(uow: UnitOfWork, election: Election, members: list[int]) -> 
             mm = t.memberships
             rows = uow.conn.execute(
                 select(mm.c.member_id, mm.c.unit_id).where(
-                    mm.c.member_id.in_(members), mm.c.end_at.is_(None)
+                    among(uow.conn, mm.c.member_id, members), mm.c.end_at.is_(None)
                 )
             ).all()
             return {row.member_id for row in rows if row.unit_id == electorate.source_id}
@@ -316,7 +317,9 @@ def _voted_among(uow: UnitOfWork, election_id: int, members: list[int]) -> set[i
     p = t.participations
     return set(
         uow.conn.execute(
-            select(p.c.member_id).where(p.c.election_id == election_id, p.c.member_id.in_(members))
+            select(p.c.member_id).where(
+                p.c.election_id == election_id, among(uow.conn, p.c.member_id, members)
+            )
         ).scalars()
     )
 
@@ -362,22 +365,11 @@ def _write(
     ballot_rows = [b for *_, b in stored]
     secrets.SystemRandom().shuffle(ballot_rows)  # no order of casting among the batch's ballots
     if ballot_rows:
-        _insert_many(uow, t.ballots, ballot_rows)
+        insert_rows(uow.conn, t.ballots, ballot_rows)
     for i, election, member_id, _, ballot in stored:
         elections.record_cast(uow, election, member_id, ballot)
         outcomes[i] = str(ballot["receipt"])
     return outcomes
-
-
-def _insert_many(uow: UnitOfWork, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert rows in one statement. On PostgreSQL a RETURNING clause makes SQLAlchemy send
-    one multi-row `INSERT ... VALUES (...), (...)` ("insertmanyvalues") where psycopg's
-    executemany would send, parse and run one INSERT per row (measured: 100 of them per batch,
-    a third of the writer's CPU); SQLite's executemany is one prepared statement already."""
-    if uow.conn.dialect.name == "postgresql":
-        uow.conn.execute(insert(table).returning(*table.primary_key.columns), rows).all()
-    else:
-        uow.conn.execute(insert(table), rows)
 
 
 def _take_part(uow: UnitOfWork, rows: list[dict[str, Any]]) -> set[tuple[int, int]]:
@@ -415,7 +407,7 @@ class BallotWriter:
         self._engine = engine  # the units of work's (asked of one when not given)
         self._max_batch = max_batch
         self._threads = threads
-        self._queue: SimpleQueue[tuple[BallotRequest, Any]] = SimpleQueue()
+        self._queue: SimpleQueue[tuple[BallotRequest, _Answer]] = SimpleQueue()
         self._lock = threading.Lock()
         self._running = 0
         self.batches = 0  # how many transactions so far (for tests and benchmarks)
@@ -424,11 +416,7 @@ class BallotWriter:
         """The receipt once the ballot is committed; raises its refusal (a DomainError)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Outcome] = loop.create_future()
-
-        def settle(outcome: Outcome) -> None:
-            loop.call_soon_threadsafe(_settle, future, outcome)
-
-        self._submit(request, settle)
+        self._submit(request, _Answer(loop, future))
         outcome = await future
         if isinstance(outcome, Exception):
             raise outcome
@@ -436,22 +424,17 @@ class BallotWriter:
 
     def cast_waiting(self, request: BallotRequest) -> str:
         """The same from a plain thread: blocks until the batch is committed."""
-        done = threading.Event()
-        box: list[Outcome] = []
+        answer = _Answer(None, None)
+        self._submit(request, answer)
+        answer.done.wait()
+        if isinstance(answer.outcome, Exception):
+            raise answer.outcome
+        assert answer.outcome is not None
+        return answer.outcome
 
-        def settle(outcome: Outcome) -> None:
-            box.append(outcome)
-            done.set()
-
-        self._submit(request, settle)
-        done.wait()
-        if isinstance(box[0], Exception):
-            raise box[0]
-        return box[0]
-
-    def _submit(self, request: BallotRequest, settle: Any) -> None:
+    def _submit(self, request: BallotRequest, answer: _Answer) -> None:
         with self._lock:
-            self._queue.put((request, settle))
+            self._queue.put((request, answer))
             if self._running < self._threads:
                 self._running += 1
                 threading.Thread(target=self._run, name="ballot-writer", daemon=True).start()
@@ -487,7 +470,7 @@ class BallotWriter:
                         break
                 self._handle(batch)
 
-    def _handle(self, batch: list[tuple[BallotRequest, Any]]) -> None:
+    def _handle(self, batch: list[tuple[BallotRequest, _Answer]]) -> None:
         """One transaction for the batch, each request answered just after its commit and the
         return of its connection (an error after the commit fails no request). After an
         unexpected error the batch is tried again, then one request at a time, so only a
@@ -516,15 +499,19 @@ class BallotWriter:
             if committed is not None:
                 # Answered once the unit of work has given its connection back: a requester
                 # that goes on to close the engine finds no connection still in use.
-                for (_, settle), outcome in zip(batch, committed, strict=True):
-                    _safely(settle, outcome)
+                _answer_all(
+                    [
+                        (answer, outcome)
+                        for (_, answer), outcome in zip(batch, committed, strict=True)
+                    ]
+                )
                 return
         if len(batch) > 1:
             for item in batch:
                 self._handle([item])
             return
         log.error("a ballot request failed", exc_info=error)
-        _safely(batch[0][1], error if error is not None else RuntimeError("no outcome"))
+        _answer_all([(batch[0][1], error if error is not None else RuntimeError("no outcome"))])
 
 
 @contextmanager
@@ -554,18 +541,44 @@ def _turns(engine: Engine) -> Iterator[Any]:
         yield turn
 
 
-def _safely(settle: Any, outcome: Outcome) -> None:
-    """Answer one request; a requester that has gone (its event loop closed) changes nothing:
-    the batch is committed and must not be tried again."""
-    try:
-        settle(outcome)
-    except Exception:  # noqa: BLE001
-        log.warning("a ballot's requester could not be answered (gone)", exc_info=True)
+class _Answer:
+    """Where one request waits: a future of an event loop, or an event of a plain thread."""
+
+    __slots__ = ("loop", "future", "done", "outcome")
+
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop | None, future: asyncio.Future[Outcome] | None
+    ):
+        self.loop, self.future = loop, future
+        self.done = threading.Event()
+        self.outcome: Outcome | None = None
 
 
-def _settle(future: asyncio.Future[Outcome], outcome: Outcome) -> None:
-    if not future.done():  # the client may have gone: its ballot stands all the same
-        future.set_result(outcome)
+def _answer_all(answers: list[tuple[_Answer, Outcome]]) -> None:
+    """Answer a batch's requests: each event loop is woken once for all of its requests (one
+    `call_soon_threadsafe`, not one per ballot). A requester that has gone (its event loop
+    closed) changes nothing: the batch is committed and must not be tried again."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Outcome], Outcome]]] = (
+        defaultdict(list)
+    )
+    for answer, outcome in answers:
+        if answer.loop is None:
+            answer.outcome = outcome
+            answer.done.set()
+        else:
+            assert answer.future is not None
+            by_loop[answer.loop].append((answer.future, outcome))
+    for loop, settled in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle_all, settled)
+        except Exception:  # noqa: BLE001
+            log.warning("ballots' requesters could not be answered (gone)", exc_info=True)
+
+
+def _settle_all(settled: list[tuple[asyncio.Future[Outcome], Outcome]]) -> None:
+    for future, outcome in settled:
+        if not future.done():  # the client may have gone: its ballot stands all the same
+            future.set_result(outcome)
 
 
 _writers_lock = threading.Lock()

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Table, and_, delete, func, insert, select, up
 
 from dualpower.domain import model as m
 from dualpower.store import tables as t
+from dualpower.store.bulk import insert_rows
 
 T = TypeVar("T")
 
@@ -414,8 +415,7 @@ class AuditRepo:
         )
 
     def append_many(self, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
-            self.conn.execute(insert(t.audit_log), list(rows))
+        insert_rows(self.conn, t.audit_log, rows)
 
 
 class TokenRepo:

@@ -27,21 +27,21 @@ from sqlalchemy import (
     Connection,
     Engine,
     Row,
-    bindparam,
     create_engine,
     event,
     insert,
     select,
     text,
-    update,
 )
 
 from dualpower.audit.chain import GENESIS, Draft, Entry, seal
 from dualpower.audit.merkle import MerkleAccumulator, TreeHead, from_frontier, frontier
 from dualpower.store import tables as t
+from dualpower.store.bulk import update_by_id
 
 LOCK_KEY = 0x6475616C  # "dual"
 BATCH = 5000
+LINGER = 0.02  # seconds the background sealer waits, once woken, for more commits to join its run
 STOP_TIMEOUT = 30.0  # seconds a disposing engine waits for its sealer to finish its batch
 log = logging.getLogger(__name__)
 
@@ -123,6 +123,9 @@ class Sealer:
                     self._changed.wait_for(lambda: self._asked > self._done or self._stopping)
                     if self._asked == self._done:
                         return  # stopping, nothing asked
+                    # Acts committing in the next moment join this run: one run (its reads,
+                    # its tree head and its commit) for several commits under load.
+                    self._changed.wait_for(lambda: self._stopping, LINGER)
                     asked = self._asked
                 try:
                     sequence(self._engine)
@@ -208,22 +211,15 @@ def _seal_batch(conn: Connection) -> int:
         entry = seal(draft, seq, prev)
         placed.append(
             {
-                "b_id": row.id,
-                "b_seq": entry.seq,
-                "b_prev": entry.prev_hash,
-                "b_hash": entry.entry_hash,
+                "id": row.id,
+                "seq": entry.seq,
+                "prev_hash": entry.prev_hash,
+                "entry_hash": entry.entry_hash,
             }
         )
         acc.append(entry.leaf())
         seq, prev = seq + 1, entry.entry_hash
-    conn.execute(
-        update(log)
-        .where(log.c.id == bindparam("b_id"))
-        .values(
-            seq=bindparam("b_seq"), prev_hash=bindparam("b_prev"), entry_hash=bindparam("b_hash")
-        ),
-        placed,
-    )
+    update_by_id(conn, log, placed, {"seq": "bigint", "prev_hash": "text", "entry_hash": "text"})
     head = acc.head()
     conn.execute(
         insert(t.audit_heads).values(

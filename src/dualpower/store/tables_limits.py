@@ -40,7 +40,7 @@ rate_hits = Table(
     Column("name", String(40), nullable=False),
     Column("subject", String(64), nullable=False),
     _at("at"),
-    Index("ix_rate_hits_name_subject_at", "name", "subject", "at"),
+    Index("ix_rate_hits_subject_name_at", "subject", "name", "at"),
 )
 
 session_activity = Table(

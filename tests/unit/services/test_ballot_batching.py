@@ -5,6 +5,7 @@ earlier ballots and between two writers (two server processes) at once; the rate
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -241,6 +242,55 @@ def test_the_writer_batches_requests_that_queue_while_it_writes(federation: Smal
     assert len(set(receipts)) == 9
     assert writer.batches == 2  # the first alone, the eight that queued meanwhile together
     assert _stored(federation, e["id"]) == (9, 9)
+
+
+def test_requests_of_an_event_loop_are_answered_together(federation: Small) -> None:
+    e = _election(federation)
+    writer = bb.BallotWriter(federation.system.uow, engine=federation.system.engine)
+    tokens = [_token(federation, f"forge{i}") for i in range(1, 6)]
+
+    async def cast_all() -> list[str]:
+        casts = [
+            writer.cast(bb.BallotRequest(tok, e["id"], [e["candidates"][1]])) for tok in tokens
+        ]
+        return list(await asyncio.gather(*casts))
+
+    receipts = asyncio.run(cast_all())
+    assert len(set(receipts)) == 5
+    assert _stored(federation, e["id"]) == (5, 5)
+
+
+def test_a_requester_gone_before_the_commit_fails_no_other(federation: Small) -> None:
+    e = _election(federation)
+    entered, release = threading.Event(), threading.Event()
+    calls = []
+
+    def slow_uow():  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 1:
+            entered.set()
+            release.wait(30)
+        return federation.system.uow()
+
+    writer = bb.BallotWriter(slow_uow, threads=1, engine=federation.system.engine)
+    first, gone, kept = (_token(federation, f"forge{i}") for i in (1, 2, 3))
+    with ThreadPoolExecutor(2) as pool:
+        answered = pool.submit(
+            writer.cast_waiting, bb.BallotRequest(first, e["id"], [e["candidates"][0]])
+        )
+        assert entered.wait(30)
+        loop = asyncio.new_event_loop()
+        loop.create_task(writer.cast(bb.BallotRequest(gone, e["id"], [e["candidates"][0]])))
+        loop.run_until_complete(asyncio.sleep(0))  # the request is queued; then its loop closes
+        loop.close()
+        second = pool.submit(
+            writer.cast_waiting, bb.BallotRequest(kept, e["id"], [e["candidates"][0]])
+        )
+        while writer._queue.qsize() < 2:
+            threading.Event().wait(0.01)
+        release.set()
+        assert answered.result(30) and second.result(30)
+    assert _stored(federation, e["id"]) == (3, 3)  # the gone requester's ballot stands
 
 
 def test_rate_limits_hold_inside_a_batch(

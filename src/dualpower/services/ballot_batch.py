@@ -45,8 +45,6 @@ from queue import Empty, SimpleQueue
 from typing import Any
 
 from sqlalchemy import Engine, and_, delete, or_, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 
 from dualpower.domain import errors
@@ -55,7 +53,7 @@ from dualpower.domain.limits import Limit, refusal, wait
 from dualpower.domain.model import Election
 from dualpower.services import elections, limits
 from dualpower.store import tables as t
-from dualpower.store.bulk import among, insert_rows
+from dualpower.store.bulk import among, insert_new_rows, insert_rows
 from dualpower.store.repositories import as_utc
 from dualpower.store.tables_limits import rate_hits, subject_digest
 from dualpower.store.uow import UnitOfWork
@@ -375,14 +373,7 @@ def _write(
 def _take_part(uow: UnitOfWork, rows: list[dict[str, Any]]) -> set[tuple[int, int]]:
     """Insert participation rows (in the order given), skipping those already present; the
     (election, member) keys actually written. One statement on both databases."""
-    p = t.participations
-    dialect_insert = pg_insert if uow.conn.dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        dialect_insert(p)
-        .on_conflict_do_nothing(index_elements=[p.c.election_id, p.c.member_id])
-        .returning(p.c.election_id, p.c.member_id)
-    )
-    return {(row.election_id, row.member_id) for row in uow.conn.execute(statement, rows)}
+    return insert_new_rows(uow.conn, t.participations, rows, ("election_id", "member_id"))
 
 
 # ---------------------------------------------------------------- the writer (one per process)

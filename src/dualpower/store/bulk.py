@@ -5,8 +5,7 @@ still one execution each on the server); SQLite's `executemany` runs one prepare
 costs nothing extra. So on PostgreSQL:
 - an insert sends one `INSERT ... SELECT ... FROM unnest(arrays)`: one array per column, one
   short statement text whatever the number of rows (a multi-row `VALUES` list is a new text for
-  every number of rows, which psycopg converts with a regular expression each time: a tenth of
-  the ballot writer's time);
+  every number of rows, which psycopg converts with a regular expression each time);
 - an update by primary key sends one `UPDATE ... FROM unnest(arrays)` statement.
 Measured in bench/cast.py: the audit log's entries of a batch of ballots went from one INSERT
 each (20,051 of them for 20,051 ballots) to one per batch, and the sealer's UPDATEs likewise.
@@ -29,6 +28,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 
 def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -39,32 +39,63 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
     if conn.dialect.name != "postgresql":
         conn.execute(insert(table), list(rows))
         return
-    columns = list(rows[0])
+    conn.execute(_unnest_insert(conn, table, tuple(rows[0]), ()), _arrays(conn, table, rows))
+
+
+def insert_new_rows(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], key: tuple[str, ...]
+) -> set[tuple[Any, ...]]:
+    """Insert the rows whose `key` (a unique key's columns) is not taken yet, in one
+    statement; the keys of the rows written. On PostgreSQL a row whose key another transaction
+    is writing waits for it, then is skipped if that one commits."""
+    if not rows:
+        return set()
+    if conn.dialect.name == "postgresql":
+        statement = _unnest_insert(conn, table, tuple(rows[0]), key)
+        written = conn.execute(statement, _arrays(conn, table, rows))
+    else:
+        columns = [table.c[c] for c in key]
+        statement = (
+            sqlite_insert(table).on_conflict_do_nothing(index_elements=columns).returning(*columns)
+        )
+        written = conn.execute(statement, list(rows))
+    return {tuple(row) for row in written}
+
+
+def _arrays(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """One list per column, each value as the column's type binds it (e.g. JSON)."""
     arrays = {}
-    for name in columns:
+    for name in rows[0]:
         process = table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
         values = [row[name] for row in rows]
         arrays[name] = [process(v) for v in values] if process else values
-    conn.execute(_unnest_insert(conn, table, tuple(columns)), arrays)
+    return arrays
 
 
-def _unnest_insert(conn: Connection, table: Table, columns: tuple[str, ...]) -> TextClause:
+def _unnest_insert(
+    conn: Connection, table: Table, columns: tuple[str, ...], skip_taken: tuple[str, ...]
+) -> TextClause:
     """`INSERT INTO table (columns) SELECT ... FROM unnest(one array per column)`: the same
-    short text for any number of rows, so psycopg and PostgreSQL parse and plan it once."""
-    key = (table.name, columns)
-    found = _INSERTS.get(key)
+    short text for any number of rows, so psycopg and PostgreSQL parse and plan it once. With
+    `skip_taken` (a unique key's columns): ON CONFLICT DO NOTHING, returning that key."""
+    cache_key = (table.name, columns, skip_taken)
+    found = _INSERTS.get(cache_key)
     if found is None:
         types = [table.c[c].type.compile(dialect=conn.dialect) for c in columns]
         arrays = ", ".join(f"CAST(:{c} AS {ty}[])" for c, ty in zip(columns, types, strict=True))
         names = ", ".join(columns)
-        found = _INSERTS[key] = text(
+        sql = (
             f"INSERT INTO {table.name} ({names}) SELECT {names} FROM unnest({arrays}) "
             f"WITH ORDINALITY AS u({names}, row_no) ORDER BY row_no"
         )
+        if skip_taken:
+            taken = ", ".join(skip_taken)
+            sql += f" ON CONFLICT ({taken}) DO NOTHING RETURNING {taken}"
+        found = _INSERTS[cache_key] = text(sql)
     return found
 
 
-_INSERTS: dict[tuple[str, tuple[str, ...]], TextClause] = {}
+_INSERTS: dict[tuple[str, tuple[str, ...], tuple[str, ...]], TextClause] = {}
 
 
 def update_by_id(

@@ -190,19 +190,25 @@ def seal_pending(conn: Connection) -> int:
     return _seal_batch(conn)
 
 
+# The sealer's statements, built once: it runs after every act on SQLite (in the act's own
+# transaction), so building them each time showed in bench/recall.py.
+_LOG, _HEADS = t.audit_log, t.audit_heads
+_PENDING = select(_LOG).where(_LOG.c.seq.is_(None)).order_by(_LOG.c.id).limit(BATCH)
+_LAST = (
+    select(_LOG.c.seq, _LOG.c.entry_hash)
+    .where(_LOG.c.seq.is_not(None))
+    .order_by(_LOG.c.seq.desc())
+    .limit(1)
+)
+_LAST_HEAD = select(_HEADS.c.size, _HEADS.c.frontier).order_by(_HEADS.c.size.desc()).limit(1)
+_ADD_HEAD = insert(_HEADS)
+
+
 def _seal_batch(conn: Connection) -> int:
-    log = t.audit_log
-    pending = conn.execute(
-        select(log).where(log.c.seq.is_(None)).order_by(log.c.id).limit(BATCH)
-    ).all()
+    pending = conn.execute(_PENDING).all()
     if not pending:
         return 0
-    last = conn.execute(
-        select(log.c.seq, log.c.entry_hash)
-        .where(log.c.seq.is_not(None))
-        .order_by(log.c.seq.desc())
-        .limit(1)
-    ).first()
+    last = conn.execute(_LAST).first()
     seq, prev = (last.seq + 1, last.entry_hash) if last else (0, GENESIS)
     acc = _accumulator(conn, seq)
     placed = []
@@ -219,25 +225,23 @@ def _seal_batch(conn: Connection) -> int:
         )
         acc.append(entry.leaf())
         seq, prev = seq + 1, entry.entry_hash
-    update_by_id(conn, log, placed, {"seq": "bigint", "prev_hash": "text", "entry_hash": "text"})
+    update_by_id(conn, _LOG, placed, {"seq": "bigint", "prev_hash": "text", "entry_hash": "text"})
     head = acc.head()
     conn.execute(
-        insert(t.audit_heads).values(
-            size=head.size,
-            root=head.root,
-            frontier=frontier(acc),
-            recorded_at=pending[-1].recorded_at,
-        )
+        _ADD_HEAD,
+        {
+            "size": head.size,
+            "root": head.root,
+            "frontier": frontier(acc),
+            "recorded_at": pending[-1].recorded_at,
+        },
     )
     return len(pending)
 
 
 def _accumulator(conn: Connection, size: int) -> MerkleAccumulator:
     """The Merkle state after `size` entries: from the last head, or rebuilt from the log."""
-    heads = t.audit_heads
-    row = conn.execute(
-        select(heads.c.size, heads.c.frontier).order_by(heads.c.size.desc()).limit(1)
-    ).first()
+    row = conn.execute(_LAST_HEAD).first()
     if row is not None and row.size == size:
         return from_frontier(size, row.frontier)
     acc = MerkleAccumulator()

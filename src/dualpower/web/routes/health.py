@@ -8,6 +8,6 @@ api = APIRouter(tags=["health"])
 
 
 @api.get("/health")
-def health() -> dict[str, str]:
+async def health() -> dict[str, str]:
     """`{"status": "ok"}` without touching the database."""
     return {"status": "ok"}

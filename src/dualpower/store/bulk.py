@@ -7,8 +7,8 @@ costs nothing extra. So on PostgreSQL:
   short statement text whatever the number of rows (a multi-row `VALUES` list is a new text for
   every number of rows, which psycopg converts with a regular expression each time);
 - an update by primary key sends one `UPDATE ... FROM unnest(arrays)` statement.
-Measured in bench/cast.py: the audit log's entries of a batch of ballots went from one INSERT
-each (20,051 of them for 20,051 ballots) to one per batch, and the sealer's UPDATEs likewise.
+Measured in bench/cast.py (pg_stat_statements): 19,894 INSERTs of audit entries and 20,051
+UPDATEs by the sealer for 20,051 ballots before; one of each per batch after.
 """
 
 from __future__ import annotations

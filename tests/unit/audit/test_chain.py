@@ -7,8 +7,10 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from dualpower.audit.canonical import canonical_json
+from dualpower.audit.canonical import _check, _is_plain, canonical_json
 from dualpower.audit.chain import GENESIS, Draft, Entry, chain, entry_hash, iter_chain, seal
 
 AT = "1917-03-01T09:00:00+00:00"
@@ -157,3 +159,36 @@ def test_entry_round_trips_through_a_dict_and_its_leaf_is_canonical_json() -> No
     assert json.loads(leaf) == e.to_dict()
     assert leaf == canonical_json(e.to_dict())
     assert b'"entry_hash":"' + e.entry_hash.encode() in leaf
+
+
+_JSONISH = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=5)
+    | st.datetimes()
+    | st.binary(max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.text(max_size=3) | st.integers(), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@given(_JSONISH)
+def test_the_fast_check_accepts_only_what_the_full_check_accepts(value: object) -> None:
+    try:
+        _check(value, "$")
+        accepted = True
+    except (TypeError, ValueError):
+        accepted = False
+    if _is_plain(value):
+        assert accepted
+    try:
+        canonical_json(value)
+        assert accepted
+    except (TypeError, ValueError):
+        assert not accepted

@@ -216,8 +216,8 @@ def test_two_writers_at_once_one_ballot_per_voter(
         assert sum(w.batches for w in writers) < len(jobs)  # ballots did share transactions
 
 
-def test_the_writer_batches_requests_that_queue_while_it_writes(federation: Small) -> None:
-    e = _election(federation)
+def _held_writer(federation: Small) -> tuple[bb.BallotWriter, threading.Event, threading.Event]:
+    """A one-thread writer whose first batch waits, once `entered` is set, until `release`."""
     entered, release = threading.Event(), threading.Event()
     calls = []
 
@@ -229,6 +229,12 @@ def test_the_writer_batches_requests_that_queue_while_it_writes(federation: Smal
         return federation.system.uow()
 
     writer = bb.BallotWriter(slow_uow, threads=1, engine=federation.system.engine)
+    return writer, entered, release
+
+
+def test_the_writer_batches_requests_that_queue_while_it_writes(federation: Small) -> None:
+    e = _election(federation)
+    writer, entered, release = _held_writer(federation)
     tokens = [_token(federation, f"forge{i}") for i in range(1, 10)]
     requests = [bb.BallotRequest(tok, e["id"], [e["candidates"][0]]) for tok in tokens]
     with ThreadPoolExecutor(9) as pool:
@@ -262,17 +268,7 @@ def test_requests_of_an_event_loop_are_answered_together(federation: Small) -> N
 
 def test_a_requester_gone_before_the_commit_fails_no_other(federation: Small) -> None:
     e = _election(federation)
-    entered, release = threading.Event(), threading.Event()
-    calls = []
-
-    def slow_uow():  # type: ignore[no-untyped-def]
-        calls.append(1)
-        if len(calls) == 1:
-            entered.set()
-            release.wait(30)
-        return federation.system.uow()
-
-    writer = bb.BallotWriter(slow_uow, threads=1, engine=federation.system.engine)
+    writer, entered, release = _held_writer(federation)
     first, gone, kept = (_token(federation, f"forge{i}") for i in (1, 2, 3))
     with ThreadPoolExecutor(2) as pool:
         answered = pool.submit(
@@ -280,8 +276,10 @@ def test_a_requester_gone_before_the_commit_fails_no_other(federation: Small) ->
         )
         assert entered.wait(30)
         loop = asyncio.new_event_loop()
-        loop.create_task(writer.cast(bb.BallotRequest(gone, e["id"], [e["candidates"][0]])))
-        loop.run_until_complete(asyncio.sleep(0))  # the request is queued; then its loop closes
+        task = loop.create_task(writer.cast(bb.BallotRequest(gone, e["id"], [e["candidates"][0]])))
+        loop.run_until_complete(asyncio.sleep(0))  # the request is queued; then the client goes
+        task.cancel()
+        loop.run_until_complete(asyncio.gather(task, return_exceptions=True))
         loop.close()
         second = pool.submit(
             writer.cast_waiting, bb.BallotRequest(kept, e["id"], [e["candidates"][0]])

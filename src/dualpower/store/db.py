@@ -26,7 +26,7 @@ PING_AFTER_IDLE = 1.0  # seconds
 # (a "generic plan") and keeps that plan. Planned while a table was nearly empty (the ballots,
 # participations and rate-limit hits of an election that has just opened), a generic plan scans
 # the whole table and stays after the table has grown: measured in bench/cast.py, lookups of 50
-# keys took 25 ms instead of 0.1 ms. Custom plans are made with each run's parameters and the
+# keys took 25 ms instead of 0.2-0.3 ms. Custom plans are made with each run's parameters and the
 # table's current size, for a fraction of a millisecond of planning.
 PLAN_CACHE_MODE = "force_custom_plan"
 _IDLE_SINCE = "dualpower_idle_since"

@@ -11,7 +11,9 @@
 2. Canonical JSON of an act's payload (audit/canonical.py): the full check (a path for every
    value) against the fast check of exact types that runs first.
 3. Sealing 8 pending audit entries on SQLite (store/sequencer.py), in a transaction rolled back
-   each time, against inserting the 8 entries alone in the same transaction.
+   each time, against inserting the 8 entries alone in the same transaction: what an act's
+   transaction paid when SQLite sealed inline (before 2026-12-05; the background sealer pays it
+   now, off the request path).
 """
 
 from __future__ import annotations

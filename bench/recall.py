@@ -18,11 +18,12 @@ For each database:
 3. Times ONLY the deciding `sign_recall(system.uow(), petition, member)`: from the call to its
    return, i.e. the committed transaction that records the signature, ends the mandate and its
    dependants, opens the by-elections and notifies the electors. The audit entries are written
-   in that transaction and sealed just after its commit: on SQLite in the same transaction, on
-   PostgreSQL by the process's background sealer (store/sequencer.py), which the call wakes and
-   does not wait for; the time from the call until the sealer has sealed them is printed apart
-   ("call to sealed"), and the loop waits for it before the next floor and call, so neither is
-   timed beside the sealer's work (`--overlap`: no waiting). Interleaved with it, the floor: a
+   in that transaction and sealed just after its commit by the process's background sealer
+   (store/sequencer.py), which the call wakes and does not wait for (on SQLite the sealer also
+   checkpoints the WAL, at most once a second: no committing transaction does); the time from
+   the call until the sealer has sealed them is printed apart ("call to sealed"), and the loop
+   waits for it before the next floor and call, so neither is timed beside the sealer's work
+   (`--overlap`: no waiting). Interleaved with it, the floor: a
    single-row `UPDATE members SET display_name = ... WHERE id = ...` in its own transaction on
    the same engine (SQLite: BEGIN IMMEDIATE, WAL, synchronous=FULL, as `make_engine` sets them;
    PostgreSQL: the server's own settings, printed).
@@ -204,7 +205,7 @@ def run(kind: str, args: argparse.Namespace) -> dict[str, float]:
             by_depth[fed.depth[mandate_id]].append(took)
 
     expected_ended = sum(fed.depth[m] for _, _, m in prepared)
-    settle(engine)  # the background sealer (PostgreSQL) has run after the last call
+    settle(engine)  # the background sealer has run after the last call
     with engine.connect() as conn:
         recalled = conn.execute(
             select(func.count())
@@ -252,8 +253,8 @@ def run(kind: str, args: argparse.Namespace) -> dict[str, float]:
     )
     if not args.overlap:
         print(
-            f"  from the call until its audit entries are sealed (PostgreSQL: by the background "
-            f"sealer, after the call returned): p50 {ms(pct(sealed, 0.5))}  "
+            f"  from the call until its audit entries are sealed (by the background sealer, "
+            f"after the call returned): p50 {ms(pct(sealed, 0.5))}  "
             f"p99 {ms(pct(sealed, 0.99))}"
         )
     for d, values in by_depth.items():

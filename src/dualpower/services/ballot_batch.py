@@ -37,8 +37,7 @@ import logging
 import secrets
 import threading
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from queue import Empty, SimpleQueue
@@ -54,14 +53,10 @@ from dualpower.domain.model import Election
 from dualpower.services import elections, limits
 from dualpower.store import tables as t
 from dualpower.store.bulk import among, insert_new_rows, insert_rows
+from dualpower.store.db import write_turns
 from dualpower.store.repositories import as_utc
 from dualpower.store.tables_limits import rate_hits, subject_digest
 from dualpower.store.uow import UnitOfWork
-
-try:
-    import fcntl
-except ImportError:  # not on Windows: SQLite's busy handler alone serialises the batches
-    fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
 
@@ -383,7 +378,7 @@ class BallotWriter:
     """Queues ballot requests from any thread or event loop and writes them in batches on
     `threads` threads of its own (started on demand, each ended after IDLE_SECONDS without
     work; WRITERS by default). On a SQLite file the batches of every server process take turns
-    through an exclusive `flock` on `<database>.ballots.lock`, which hands over at once, where
+    through an exclusive `flock` on `<database>.writers.lock`, which hands over at once, where
     SQLite's own busy handler would poll the write lock in sleeps of up to 100 ms."""
 
     def __init__(
@@ -432,7 +427,7 @@ class BallotWriter:
 
     def _run(self) -> None:
         try:
-            with _turns(self._engine or self._uow().engine) as take_turn:
+            with write_turns(self._engine or self._uow().engine) as take_turn:
                 self._loop(take_turn)
         except BaseException:
             log.exception("the ballot writer's thread failed; the next request starts another")
@@ -503,33 +498,6 @@ class BallotWriter:
             return
         log.error("a ballot request failed", exc_info=error)
         _answer_all([(batch[0][1], error if error is not None else RuntimeError("no outcome"))])
-
-
-@contextmanager
-def _turns(engine: Engine) -> Iterator[Any]:
-    """A context manager factory serialising batches (see BallotWriter): an exclusive flock on
-    a file beside a SQLite database; nothing on PostgreSQL (its batches run side by side)."""
-    database = engine.url.database if engine.dialect.name == "sqlite" else None
-    if not database or database == ":memory:" or fcntl is None:
-        yield nullcontext
-        return
-    try:
-        lock_file = open(f"{database}.ballots.lock", "a+b")  # noqa: SIM115 - closed below
-    except OSError:  # a read-only directory: SQLite's busy handler alone serialises
-        log.warning("no lock file beside %s; batches queue on SQLite's busy handler", database)
-        yield nullcontext
-        return
-    with lock_file:
-
-        @contextmanager
-        def turn() -> Iterator[None]:
-            fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
-
-        yield turn
 
 
 class _Answer:

@@ -11,12 +11,22 @@ dead by a statement invalidates the whole pool (SQLAlchemy's disconnect handling
 
 from __future__ import annotations
 
+import logging
 import os
 import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, exc
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: SQLite's busy handler alone serialises the writers
+    fcntl = None  # type: ignore[assignment]
+
+log = logging.getLogger(__name__)
 
 READ_ONLY = "dualpower_read_only"
 DEFAULT_URL = "sqlite:///dualpower.db"
@@ -76,10 +86,13 @@ def ping_idle_connections(engine: Engine, after: float = PING_AFTER_IDLE) -> Non
 
 
 def _sqlite_engine(url: str) -> Engine:
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        parent = Path(url.removeprefix("sqlite:///")).parent
-        if not parent.exists():
-            raise ValueError(f"directory {parent} for the SQLite database does not exist")
+    path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else ""
+    if path in ("", ":memory:") or path.startswith((":memory:?", "file::memory:")):
+        # Each pooled connection (and the audit sealer's own) would open an empty database.
+        raise ValueError(f"an in-memory SQLite database is not supported ({url!r}): use a file")
+    parent = Path(path).parent
+    if not parent.exists():
+        raise ValueError(f"directory {parent} for the SQLite database does not exist")
     # As many connections as the web server has worker threads (40 by default), so a busy
     # server queues in SQLite's busy handler rather than failing on the pool's limit.
     engine = create_engine(
@@ -98,6 +111,9 @@ def _sqlite_engine(url: str) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # No checkpoint inside a committing request: the audit sealer's thread checkpoints
+        # (store/sequencer.py), and the last connection to close checkpoints the rest.
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -110,3 +126,43 @@ def _sqlite_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def checkpoint(engine: Engine) -> None:
+    """Copy the WAL of a SQLite database back into the database file (a passive checkpoint:
+    it waits for no reader or writer), so the WAL stays small; nothing on PostgreSQL."""
+    if not is_sqlite(engine):
+        return
+    with engine.connect() as conn:
+        # On the driver's connection: SQLAlchemy would begin a transaction first (BEGIN
+        # IMMEDIATE, see _on_begin), and SQLite checkpoints only outside a transaction.
+        conn.connection.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
+
+
+@contextmanager
+def write_turns(engine: Engine) -> Iterator[Callable[[], AbstractContextManager[None]]]:
+    """A factory of write turns for a thread that writes again and again (the ballot writers,
+    the audit sealer): on a SQLite file an exclusive `flock` on `<database>.writers.lock`,
+    which hands over at once where SQLite's busy handler polls the write lock in sleeps of up to
+    100 ms; nothing on PostgreSQL (its writers run side by side) or an in-memory database."""
+    database = engine.url.database if is_sqlite(engine) else None
+    if not database or fcntl is None:
+        yield nullcontext
+        return
+    try:
+        lock_file = open(f"{database}.writers.lock", "a+b")  # noqa: SIM115 - closed below
+    except OSError:  # a read-only directory: SQLite's busy handler alone serialises
+        log.warning("no lock file beside %s; writers queue on SQLite's busy handler", database)
+        yield nullcontext
+        return
+    with lock_file:
+
+        @contextmanager
+        def turn() -> Iterator[None]:
+            fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
+
+        yield turn

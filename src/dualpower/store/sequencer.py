@@ -6,12 +6,15 @@ sealed one, and records a new tree head (with the Merkle frontier, so the next b
 without reading the whole log). Only the sequencer serialises (an advisory lock on PostgreSQL,
 the write lock on SQLite), and it does so once per batch, not once per act.
 
-On PostgreSQL the sealing after commit runs off the request path: `wake(engine)` (called by the
-unit of work after its commit) wakes one background thread per engine and process, which seals
-everything pending in batches on a connection of its own. Readers that need sealed entries call
-`sequence(engine)` first (it waits for a running sealer, then seals what is left), so they never
-see an unsealed tail. The thread stops, sealing what it was asked to, when the engine is
-disposed, collected, or the interpreter exits.
+The sealing after commit runs off the request path on both databases: `wake(engine)` (called
+by the unit of work after its commit) wakes one background thread per engine and process,
+which seals everything pending in batches on a connection of its own. Readers that need sealed
+entries call `sequence(engine)` first (it waits for a running sealer, then seals what is left),
+so they never see an unsealed tail. On SQLite the thread also checkpoints the WAL, at most once
+every CHECKPOINT_SECONDS, so no committing request pays for a checkpoint (store/db.py turns
+SQLite's automatic checkpoint off); its runs take the same write turns as the ballot writers
+(`write_turns`), which hand over at once instead of polling the write lock. The thread stops,
+sealing what it was asked to, when the engine is disposed, collected, or the interpreter exits.
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy import (
@@ -38,10 +43,12 @@ from dualpower.audit.chain import GENESIS, Draft, Entry, seal
 from dualpower.audit.merkle import MerkleAccumulator, TreeHead, from_frontier, frontier
 from dualpower.store import tables as t
 from dualpower.store.bulk import update_by_id
+from dualpower.store.db import checkpoint, is_sqlite, make_engine, write_turns
 
 LOCK_KEY = 0x6475616C  # "dual"
 BATCH = 5000
 LINGER = 0.02  # seconds the background sealer waits, once woken, for more commits to join its run
+CHECKPOINT_SECONDS = 1.0  # SQLite: the sealer checkpoints the WAL at most this often
 STOP_TIMEOUT = 30.0  # seconds a disposing engine waits for its sealer to finish its batch
 log = logging.getLogger(__name__)
 
@@ -71,18 +78,23 @@ def sequence(engine: Engine, *, wait: bool = True) -> int:
 
 
 class Sealer:
-    """The background sealer of one engine in this process (PostgreSQL).
+    """The background sealer of one engine in this process.
 
     `wake` asks for a run and returns at once; runs that pile up while one is sealing become one
-    batch. The thread keeps its own one-connection engine (to the same database), so it never
-    holds a connection of the engine it serves, and a failure is logged, never raised: the
-    entries stay pending for the next run or the next reader.
+    batch. The thread keeps its own engine (to the same database: on SQLite with the same
+    pragmas, on PostgreSQL of one connection), so it never holds a connection of the engine it
+    serves, and a failure is logged, never raised: the entries stay pending for the next run or
+    the next reader.
     """
 
     def __init__(self, engine: Engine):
-        self._engine = create_engine(
-            engine.url, pool_size=1, max_overflow=0, pool_pre_ping=True, pool_recycle=3600
-        )
+        if is_sqlite(engine):
+            self._engine = make_engine(engine.url.render_as_string(hide_password=False))
+        else:
+            self._engine = create_engine(
+                engine.url, pool_size=1, max_overflow=0, pool_pre_ping=True, pool_recycle=3600
+            )
+        self._checkpointed_at = time.monotonic()
         self._changed = threading.Condition()
         self._asked = 0  # wakes so far
         self._done = 0  # wakes answered by a finished run
@@ -118,27 +130,43 @@ class Sealer:
 
     def _run(self) -> None:
         try:
-            while True:
-                with self._changed:
-                    self._changed.wait_for(lambda: self._asked > self._done or self._stopping)
-                    if self._asked == self._done:
-                        return  # stopping, nothing asked
-                    # Acts committing in the next moment join this run: one run (its reads,
-                    # its tree head and its commit) for several commits under load.
-                    self._changed.wait_for(lambda: self._stopping, LINGER)
-                    asked = self._asked
-                try:
-                    sequence(self._engine)
-                except Exception:  # noqa: BLE001
-                    log.exception("sealing the audit log failed; the next act or reader retries")
-                with self._changed:
-                    self.runs += 1
-                    self._done = asked
-                    self._changed.notify_all()
+            with write_turns(self._engine) as take_turn:
+                self._serve(take_turn)
         finally:
             with self._changed:
                 self._changed.notify_all()
+            try:
+                checkpoint(self._engine)
+            except Exception:  # noqa: BLE001
+                log.exception("checkpointing the database's WAL failed")
             self._engine.dispose()
+
+    def _serve(self, take_turn: Callable[[], AbstractContextManager[None]]) -> None:
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: self._asked > self._done or self._stopping)
+                if self._asked == self._done:
+                    return  # stopping, nothing asked
+                # Acts committing in the next moment join this run: one run (its reads,
+                # its tree head and its commit) for several commits under load.
+                self._changed.wait_for(lambda: self._stopping, LINGER)
+                asked = self._asked
+            try:
+                with take_turn():
+                    sequence(self._engine)
+                self._checkpoint()
+            except Exception:  # noqa: BLE001
+                log.exception("sealing the audit log failed; the next act or reader retries")
+            with self._changed:
+                self.runs += 1
+                self._done = asked
+                self._changed.notify_all()
+
+    def _checkpoint(self) -> None:
+        now = time.monotonic()
+        if now - self._checkpointed_at >= CHECKPOINT_SECONDS:
+            self._checkpointed_at = now
+            checkpoint(self._engine)
 
 
 _sealers: weakref.WeakKeyDictionary[Engine, Sealer] = weakref.WeakKeyDictionary()
@@ -190,8 +218,8 @@ def seal_pending(conn: Connection) -> int:
     return _seal_batch(conn)
 
 
-# The sealer's statements, built once: it runs after every act on SQLite (in the act's own
-# transaction), so building them each time showed in bench/recall.py.
+# The sealer's statements, built once: it runs after nearly every act, and building them each
+# time showed in bench/recall.py.
 _LOG, _HEADS = t.audit_log, t.audit_heads
 _PENDING = select(_LOG).where(_LOG.c.seq.is_(None)).order_by(_LOG.c.id).limit(BATCH)
 _LAST = (

@@ -2,9 +2,8 @@
 
 An act's audit entry is written in the same transaction as the act (no act without its entry);
 its place in the hash chain is assigned just after commit by the sequencer, in batches, so the
-log is not one global lock every writer waits on (DESIGN.md 2.8). On SQLite the act's own
-transaction seals (writers are serial anyway); on PostgreSQL the commit wakes the process's
-background sealer (store/sequencer.py) and returns without waiting for it.
+log is not one global lock every writer waits on (DESIGN.md 2.8): the commit wakes the
+process's background sealer (store/sequencer.py) and returns without waiting for it.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from dualpower.audit.canonical import canonical_json
 from dualpower.store import repositories as r
 from dualpower.store import schema  # noqa: F401  (registers every topic's tables and repositories)
 from dualpower.store.db import READ_ONLY
-from dualpower.store.sequencer import seal_pending, wake
+from dualpower.store.sequencer import wake
 
 log = logging.getLogger(__name__)
 ACT_NAME = re.compile(r"^[a-z_]+\.[a-z_]+$")
@@ -114,10 +113,6 @@ class UnitOfWork:
         if self.read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
         self.audit.append_many(self._pending_acts)
-        if self.conn.dialect.name == "sqlite":
-            # SQLite's writers are serial already (BEGIN IMMEDIATE): the act's own transaction
-            # seals its entries, with no second transaction and no second fsync.
-            seal_pending(self.conn)
         self._pending_acts = []
         self.conn.commit()
         self._committed = True
@@ -139,12 +134,10 @@ class UnitOfWork:
             self.conn.close()  # also when the rollback fails (a broken connection)
         if not self._committed:
             return
-        # After commit nothing may fail the act: it happened. On PostgreSQL the background
-        # sealer is woken (it seals off the request path), and a subscriber's failure is
-        # logged, not raised.
+        # After commit nothing may fail the act: it happened. The background sealer is woken
+        # (it seals off the request path), and a subscriber's failure is logged, not raised.
         try:
-            if self.engine.dialect.name != "sqlite":
-                wake(self.engine)
+            wake(self.engine)
         except Exception:  # noqa: BLE001
             log.exception("waking the audit sealer after commit failed; the next act retries")
         if self.publish and self.events:

@@ -1,10 +1,12 @@
-"""Sealing off the request path (DESIGN.md 2.8, issue 4): on PostgreSQL an act's commit wakes a
-background sealer and returns without waiting for it; readers of the log still never see an
-unsealed tail; the thread stops with its engine; a pooled connection killed behind the pool's
-back (a restarted server) is replaced."""
+"""Sealing off the request path (DESIGN.md 2.8, issue 4): an act's commit wakes a background
+sealer and returns without waiting for it; readers of the log still never see an unsealed tail;
+the thread stops with its engine; on SQLite it checkpoints the WAL (no committing request
+does); a pooled connection killed behind the pool's back (a restarted server) is replaced."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from backends import only_postgresql, only_sqlite
 from dualpower.bootstrap import System, build
 from dualpower.services.audit import entries, verify_log
+from dualpower.store import sequencer
 from dualpower.store import tables as t
 from dualpower.store.db import PING_AFTER_IDLE
 from dualpower.store.sequencer import LOCK_KEY, settle
@@ -47,13 +50,48 @@ def test_the_background_sealer_seals_without_any_reader(system: System) -> None:
 
 
 @only_sqlite
-def test_sqlite_seals_in_the_acts_transaction_and_starts_no_thread(system: System) -> None:
-    before = _sealers()
+def test_sqlite_acts_do_not_wait_for_a_sealer_waiting_for_its_turn(system: System) -> None:
     _act(system, 0)
-    assert _unsealed(system) == 0 and _sealers() == before
+    settle(system.engine)
+    database = system.engine.url.database
+    with open(f"{database}.writers.lock", "a+b") as turn:
+        fcntl.flock(turn.fileno(), fcntl.LOCK_EX)  # the sealer's write turn is taken
+        try:
+            for n in range(1, 4):
+                _act(system, n)  # returns: acts do not wait for the turn
+            assert not settle(system.engine, timeout=0.5)  # the sealer waits for it
+            assert _unsealed(system) == 3
+            # a reader seals what is pending itself
+            log = [e["payload"]["n"] for e in entries(system.engine) if e["act"] == "test.act"]
+            assert log == [0, 1, 2, 3] and _unsealed(system) == 0
+        finally:
+            fcntl.flock(turn.fileno(), fcntl.LOCK_UN)
+    assert settle(system.engine) and verify_log(system.engine).ok
 
 
-@only_postgresql  # the background sealer runs on PostgreSQL
+@only_sqlite
+def test_the_sqlite_sealer_checkpoints_so_the_wal_stops_growing(
+    system: System, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Committing connections never checkpoint (wal_autocheckpoint=0); the sealer does."""
+    monkeypatch.setattr(sequencer, "CHECKPOINT_SECONDS", 0.0)
+    with system.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+    wal = f"{system.engine.url.database}-wal"
+
+    def acts(count: int) -> int:
+        for n in range(count):
+            _act(system, n)
+            assert settle(system.engine)
+        return os.path.getsize(wal)
+
+    after_some = acts(20)
+    after_many = acts(200)  # without checkpoints the WAL would grow about tenfold
+    assert after_many <= 2 * after_some
+    assert verify_log(system.engine).ok
+
+
+@only_postgresql  # the advisory lock of the sealer
 def test_an_act_does_not_wait_for_a_blocked_sealer_and_readers_still_see_it(
     system: System,
 ) -> None:
@@ -91,8 +129,7 @@ def test_the_sealer_stops_with_its_engine_and_leaks_no_thread(database_url: str)
     systems = [build(database_url) for _ in range(4)]
     for i, system in enumerate(systems):
         _act(system, i)
-    postgres = systems[0].engine.dialect.name == "postgresql"
-    assert len(_sealers()) == before + (4 if postgres else 0)
+    assert len(_sealers()) == before + 4
     for system in systems:
         system.engine.dispose()  # seals what it was woken for, then the thread ends
     assert len(_sealers()) == before

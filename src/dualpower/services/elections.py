@@ -448,7 +448,7 @@ def _seat_winners(
     if election.kind == "by":
         seat_numbers = [election.seat_no or 1]
     else:
-        _supersede_by_elections(uow, election, electorate.id, now)  # before reading the seats
+        _supersede_by_elections(uow, election, electorate, now)  # before reading the seats
         replaced = uow.mandates.active(uow.mandates.table.c.electorate_id == electorate.id)
         for old in replaced:
             end_row(uow, old, "replaced", now, actor=None)
@@ -471,14 +471,15 @@ def _seat_winners(
 
 
 def _supersede_by_elections(
-    uow: UnitOfWork, general: Election, electorate_id: int, now: datetime
+    uow: UnitOfWork, general: Election, electorate: Electorate, now: datetime
 ) -> None:
     """A general election gives every seat of its electorate: the by-elections still open
     there are closed as superseded, uncounted (their seats are the general election's now; one
-    it leaves empty gets a by-election of its own). Their rows are locked first, so a close of
-    one of them at the same moment either commits before (and its seat is then replaced) or
-    finds it closed (409)."""
-    for by in uow.elections.open_by_elections_for_update(electorate_id):
+    it leaves empty gets a by-election of its own), and their electors are told. Their rows are
+    locked first, so a close of one of them at the same moment either commits before (and its
+    seat is then replaced) or finds it closed (409)."""
+    notices = []
+    for by in uow.elections.open_by_elections_for_update(electorate.id):
         result = {
             "superseded_by": general.id,
             "method": by.method,
@@ -489,6 +490,18 @@ def _supersede_by_elections(
         if by.is_secret:
             unlink_ballots(uow, by.id)
         uow.record("election.supersede", {"election": by.id, "by": general.id}, actor=None)
+        council = uow.councils.get(electorate.council_id)
+        assert council is not None
+        notices.append(
+            Notice(
+                roll_of(electorate),
+                "by_election",
+                f"The by-election for a seat in {council.name} was closed uncounted: the general "
+                f"election {general.id} gave every seat",
+                f"/elections/{by.id}",
+            )
+        )
+    notify_rolls(uow, notices)
 
 
 def _start_mandate(

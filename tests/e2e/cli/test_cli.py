@@ -173,6 +173,11 @@ def test_unusable_database_url(tmp_path: Path) -> None:
     proc = run(f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.db'}", "check")
     assert proc.returncode == 2
     assert "does not exist" in one_clear_line(proc.stderr)
+    # each pooled connection (and the audit sealer's) would open its own empty database
+    for memory in ("sqlite:///:memory:", "sqlite://"):
+        proc = run(memory, "check")
+        assert proc.returncode == 2
+        assert "in-memory SQLite database is not supported" in one_clear_line(proc.stderr)
     proc = run("mysql://nobody@localhost/x", "check")
     assert proc.returncode == 2
     assert "unsupported database URL" in one_clear_line(proc.stderr)

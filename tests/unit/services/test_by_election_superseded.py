@@ -113,6 +113,15 @@ def test_a_general_election_supersedes_an_open_by_election(
     assert check(uow()) == []
     report = verify_log(federation.system.engine)
     assert report.ok, report.reason
+    # its electors are told their by-election was closed uncounted, with a link to it
+    with uow() as w:
+        told = [
+            n
+            for n in w.notifications.list()
+            if n.kind == "by_election" and n.link == f"/elections/{by}" and "uncounted" in n.subject
+        ]
+    assert sorted(n.member_id for n in told) == voters
+    assert f"general election {general}" in told[0].subject
 
     # Shown as such on the page and in the API; the public record still verifies.
     with TestClient(create_app(federation.system)) as client:

@@ -478,6 +478,8 @@ def _supersede_by_elections(
     it leaves empty gets a by-election of its own), and their electors are told. Their rows are
     locked first, so a close of one of them at the same moment either commits before (and its
     seat is then replaced) or finds it closed (409)."""
+    council = uow.councils.get(electorate.council_id)
+    assert council is not None
     notices = []
     for by in uow.elections.open_by_elections_for_update(electorate.id):
         result = {
@@ -490,8 +492,6 @@ def _supersede_by_elections(
         if by.is_secret:
             unlink_ballots(uow, by.id)
         uow.record("election.supersede", {"election": by.id, "by": general.id}, actor=None)
-        council = uow.councils.get(electorate.council_id)
-        assert council is not None
         notices.append(
             Notice(
                 roll_of(electorate),

@@ -139,18 +139,23 @@ def checkpoint(engine: Engine) -> None:
         conn.connection.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
 
 
+def writers_lock_path(database: str) -> str:
+    """The file beside a SQLite database whose `flock` is the write turn (`write_turns`)."""
+    return f"{database}.writers.lock"
+
+
 @contextmanager
 def write_turns(engine: Engine) -> Iterator[Callable[[], AbstractContextManager[None]]]:
     """A factory of write turns for a thread that writes again and again (the ballot writers,
-    the audit sealer): on a SQLite file an exclusive `flock` on `<database>.writers.lock`,
-    which hands over at once where SQLite's busy handler polls the write lock in sleeps of up to
-    100 ms; nothing on PostgreSQL (its writers run side by side) or an in-memory database."""
+    the audit sealer): on a SQLite file an exclusive `flock` on `writers_lock_path`, which
+    hands over at once where SQLite's busy handler polls the write lock in sleeps of up to
+    100 ms; nothing on PostgreSQL (its writers run side by side)."""
     database = engine.url.database if is_sqlite(engine) else None
     if not database or fcntl is None:
         yield nullcontext
         return
     try:
-        lock_file = open(f"{database}.writers.lock", "a+b")  # noqa: SIM115 - closed below
+        lock_file = open(writers_lock_path(database), "a+b")  # noqa: SIM115 - closed below
     except OSError:  # a read-only directory: SQLite's busy handler alone serialises
         log.warning("no lock file beside %s; writers queue on SQLite's busy handler", database)
         yield nullcontext

@@ -154,9 +154,12 @@ class Sealer:
             try:
                 with take_turn():
                     sequence(self._engine)
-                self._checkpoint()
             except Exception:  # noqa: BLE001
                 log.exception("sealing the audit log failed; the next act or reader retries")
+            try:
+                self._checkpoint()
+            except Exception:  # noqa: BLE001
+                log.exception("checkpointing the database's WAL failed; the next run retries")
             with self._changed:
                 self.runs += 1
                 self._done = asked
@@ -165,8 +168,8 @@ class Sealer:
     def _checkpoint(self) -> None:
         now = time.monotonic()
         if now - self._checkpointed_at >= CHECKPOINT_SECONDS:
-            self._checkpointed_at = now
             checkpoint(self._engine)
+            self._checkpointed_at = now
 
 
 _sealers: weakref.WeakKeyDictionary[Engine, Sealer] = weakref.WeakKeyDictionary()

@@ -20,7 +20,7 @@ from dualpower.bootstrap import System, build
 from dualpower.services.audit import entries, verify_log
 from dualpower.store import sequencer
 from dualpower.store import tables as t
-from dualpower.store.db import PING_AFTER_IDLE
+from dualpower.store.db import PING_AFTER_IDLE, writers_lock_path
 from dualpower.store.sequencer import LOCK_KEY, settle
 
 LOG = t.audit_log
@@ -54,7 +54,8 @@ def test_sqlite_acts_do_not_wait_for_a_sealer_waiting_for_its_turn(system: Syste
     _act(system, 0)
     settle(system.engine)
     database = system.engine.url.database
-    with open(f"{database}.writers.lock", "a+b") as turn:
+    assert database is not None
+    with open(writers_lock_path(database), "a+b") as turn:
         fcntl.flock(turn.fileno(), fcntl.LOCK_EX)  # the sealer's write turn is taken
         try:
             for n in range(1, 4):

@@ -19,8 +19,9 @@ The rules of a ballot cast alone (`elections.cast_ballot`) hold unchanged:
   write allowance (as when it was counted in a transaction of its own, before the act); on
   PostgreSQL each member's counting is serialised by the same advisory locks as `limits.hit`,
   taken in one order (no deadlock between batches);
-- the audit entry (`election.participate` for a secret ballot, `ballot.cast` for an open one)
-  is written in the same transaction as the ballot;
+- the audit entries are written in the same transaction as the ballots: for a secret election
+  ONE `election.participate` entry naming the batch's voters (in member order), for an open one
+  a `ballot.cast` entry per ballot (`elections.record_casts`);
 - secret ballots keep no order of casting (DESIGN.md 2.8, services/secrecy.py): the batch's
   participation rows are written in member order, its ballot rows in an order drawn by lot, so
   even inside one transaction the hidden row orders do not pair a voter with a ballot;
@@ -359,9 +360,12 @@ def _write(
     secrets.SystemRandom().shuffle(ballot_rows)  # no order of casting among the batch's ballots
     if ballot_rows:
         insert_rows(uow.conn, t.ballots, ballot_rows)
+    by_election: dict[int, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
     for i, election, member_id, _, ballot in stored:
-        elections.record_cast(uow, election, member_id, ballot)
+        by_election[election.id].append((member_id, ballot))
         outcomes[i] = str(ballot["receipt"])
+    for election in {election.id: election for _, election, *_ in stored}.values():
+        elections.record_casts(uow, election, by_election[election.id])
     return outcomes
 
 
@@ -454,13 +458,16 @@ class BallotWriter:
                         batch.append(self._queue.get_nowait())
                     except Empty:
                         break
-                self._handle(batch)
+                answers = self._handle(batch)
+            # Answered after the turn is handed on: waking the event loop lets it take the GIL
+            # for its answers, which held inside the turn kept the other process waiting.
+            _answer_all(answers)
 
-    def _handle(self, batch: list[tuple[BallotRequest, _Answer]]) -> None:
-        """One transaction for the batch, each request answered just after its commit and the
-        return of its connection (an error after the commit fails no request). After an
-        unexpected error the batch is tried again, then one request at a time, so only a
-        request that cannot be handled gets the error (a 500)."""
+    def _handle(self, batch: list[tuple[BallotRequest, _Answer]]) -> list[tuple[_Answer, Outcome]]:
+        """One transaction for the batch; each request's answer, to give once the transaction
+        is committed and its connection returned (an error after the commit fails no request).
+        After an unexpected error the batch is tried again, then one request at a time, so only
+        a request that cannot be handled gets the error (a 500)."""
         error: Exception | None = None
         requests = [request for request, _ in batch]
         for _ in range(RETRIES):
@@ -483,21 +490,13 @@ class BallotWriter:
                     break
                 log.warning("after a batch's commit: %s", failed)
             if committed is not None:
-                # Answered once the unit of work has given its connection back: a requester
-                # that goes on to close the engine finds no connection still in use.
-                _answer_all(
-                    [
-                        (answer, outcome)
-                        for (_, answer), outcome in zip(batch, committed, strict=True)
-                    ]
-                )
-                return
+                return [
+                    (answer, outcome) for (_, answer), outcome in zip(batch, committed, strict=True)
+                ]
         if len(batch) > 1:
-            for item in batch:
-                self._handle([item])
-            return
+            return [answer for item in batch for answer in self._handle([item])]
         log.error("a ballot request failed", exc_info=error)
-        _answer_all([(batch[0][1], error if error is not None else RuntimeError("no outcome"))])
+        return [(batch[0][1], error if error is not None else RuntimeError("no outcome"))]
 
 
 class _Answer:

@@ -259,11 +259,20 @@ def ballot_rows(
     return {"election_id": election.id, "member_id": voter_id}, ballot
 
 
-def record_cast(uow: UnitOfWork, election: Election, voter_id: int, ballot: dict[str, Any]) -> None:
+def record_casts(
+    uow: UnitOfWork, election: Election, cast: Sequence[tuple[int, dict[str, Any]]]
+) -> None:
+    """The audit entries of ballots written together (voter, ballot row). Secret: ONE entry
+    `election.participate` naming who took part, in member order (during voting the log says
+    only that; the ballots enter it at the close). Open: a `ballot.cast` entry per ballot, with
+    its voter, choices and receipt."""
+    if not cast:
+        return
     if election.is_secret:
-        # During voting the log says only who took part; the ballots enter it at the close.
-        uow.record("election.participate", {"election": election.id, "member": voter_id})
-    else:
+        members = sorted(voter for voter, _ in cast)
+        uow.record("election.participate", {"election": election.id, "members": members})
+        return
+    for voter_id, ballot in cast:
         uow.record(
             "ballot.cast",
             {
@@ -298,7 +307,7 @@ def cast_in(
             uow.elections.add_ballots([ballot])
     except IntegrityError:
         raise errors.AlreadyVoted("you have already voted in this election") from None
-    record_cast(uow, election, voter_id, ballot)
+    record_casts(uow, election, [(voter_id, ballot)])
     uow.emit(BallotCast(election.id))
     return str(ballot["receipt"])
 
@@ -319,8 +328,9 @@ def cast_many_in(
             uow.elections.add_ballots([b for _, b in rows])
     except IntegrityError:
         raise errors.AlreadyVoted("one of these voters has already voted") from None
-    for (voter, _), (_, ballot) in zip(ballots, rows, strict=True):
-        record_cast(uow, election, voter, ballot)
+    record_casts(
+        uow, election, [(voter, b) for (voter, _), (_, b) in zip(ballots, rows, strict=True)]
+    )
     uow.emit(BallotCast(election.id))
     return [str(b["receipt"]) for _, b in rows]
 

@@ -139,9 +139,10 @@ def test_the_log_records_participation_and_the_ballots_apart(busy: Busy) -> None
     for name in SECRET:
         election = busy.elections[name]
         took_part = [
-            p["member"]
+            member
             for act, p in log
             if act == "election.participate" and p["election"] == election
+            for member in p["members"]
         ]
         assert sorted(took_part) == sorted(busy.receipts[name])
         for act, p in log:  # no entry names a voter of this election beside a choice

@@ -6,6 +6,7 @@ earlier ballots and between two writers (two server processes) at once; the rate
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -62,6 +63,13 @@ def _acts(federation: Small, act: str) -> int:
     return _count(federation, t.audit_log, t.audit_log.c.act == act)
 
 
+def _last_payload(federation: Small, act: str) -> dict:  # type: ignore[type-arg]
+    log = t.audit_log
+    with federation.system.reader() as uow:
+        query = select(log.c.payload).where(log.c.act == act).order_by(log.c.id.desc()).limit(1)
+        return json.loads(uow.conn.execute(query).scalar_one())  # type: ignore[no-any-return]
+
+
 def _stored(federation: Small, election_id: int) -> tuple[int, int]:
     return (
         _count(federation, t.ballots, t.ballots.c.election_id == election_id),
@@ -80,7 +88,13 @@ def test_a_batch_is_one_transaction_and_every_ballot_is_answered(federation: Sma
     assert all(isinstance(o, str) for o in outcomes), outcomes
     assert len(set(outcomes)) == 9
     assert _stored(federation, e["id"]) == (9, 9)
-    assert _acts(federation, "election.participate") - participated == 9
+    # one entry for the batch, naming its nine voters in member order
+    assert _acts(federation, "election.participate") - participated == 1
+    took_part = _last_payload(federation, "election.participate")
+    assert took_part == {
+        "election": e["id"],
+        "members": sorted(federation.members[f"forge{i}"] for i in range(1, 10)),
+    }
     assert _acts(federation, "ballot.cast") == cast  # secret: only participation is logged
     with federation.system.reader() as uow:
         rows = uow.conn.execute(select(t.ballots).where(t.ballots.c.election_id == e["id"])).all()

@@ -166,7 +166,7 @@ def test_secret_ballots_keep_no_voter(federation: Small, forge: dict[str, int]) 
     during = log_since(federation, start)
     assert [act for act, _ in during] == ["election.participate"] * 3
     for (_, payload), name in zip(during, ballots, strict=True):
-        assert payload == {"election": forge["election"], "member": m[name]}
+        assert payload == {"election": forge["election"], "members": [m[name]]}
     # at the close, the ballots enter the log as one entry, with their receipts
     close_election(uow(), forge["election"])
     closing = [p for act, p in log_since(federation, start) if act == "election.close"]

@@ -105,15 +105,18 @@ def fresh_database(kind: str, name: str, pg_url: str, sqlite_path: str) -> Engin
 
 
 def revision() -> str:
+    """The commit of the dualpower package this process imports (with PYTHONPATH pointing at
+    another checkout, an A/B run names that checkout's commit)."""
+    import dualpower
+
+    package = os.path.dirname(os.path.abspath(dualpower.__file__))
+
     def git(*cmd: str) -> str:
         return subprocess.run(
-            ["git", *cmd],
-            cwd=os.path.dirname(os.path.abspath(__file__)),
-            capture_output=True,
-            text=True,
+            ["git", *cmd], cwd=package, capture_output=True, text=True
         ).stdout.strip()
 
-    dirty = " + uncommitted changes" if git("status", "--porcelain", "--", "../src") else ""
+    dirty = " + uncommitted changes" if git("status", "--porcelain", "--", ".") else ""
     return (git("rev-parse", "--short", "HEAD") or "unknown") + dirty
 
 

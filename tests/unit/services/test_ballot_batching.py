@@ -6,6 +6,7 @@ earlier ballots and between two writers (two server processes) at once; the rate
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +15,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from backends import only_postgresql
+from backends import only_postgresql, only_sqlite
 from dualpower.domain import errors
 from dualpower.domain.limits import RateLimited
 from dualpower.services import ballot_batch as bb
@@ -27,6 +28,7 @@ from dualpower.services.elections import (
     open_election,
 )
 from dualpower.store import tables as t
+from dualpower.store.db import writers_lock_path
 from dualpower.store.uow import utcnow
 from factories import Small
 
@@ -368,3 +370,34 @@ def test_hits_leave_the_window(federation: Small, monkeypatch: pytest.MonkeyPatc
         system.uow(), [bb.BallotRequest(token, two["id"], [two["candidates"][0]])]
     )
     assert isinstance(later[0], str)
+
+
+@only_sqlite
+def test_a_batch_is_answered_after_the_write_turn_is_handed_on(
+    federation: Small, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Waking the requesters lets their event loops take the GIL: done inside the SQLite write
+    turn, it kept the other server processes' writers waiting. The answers come after it."""
+    e = _election(federation)
+    database = federation.system.engine.url.database
+    assert database is not None
+    turn_free: list[bool] = []
+    answer_all = bb._answer_all
+
+    def answering(answers: list[tuple[bb._Answer, bb.Outcome]]) -> None:
+        with open(writers_lock_path(database), "a+b") as turn:
+            try:
+                fcntl.flock(turn.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                turn_free.append(False)
+            else:
+                turn_free.append(True)
+                fcntl.flock(turn.fileno(), fcntl.LOCK_UN)
+        answer_all(answers)
+
+    monkeypatch.setattr(bb, "_answer_all", answering)
+    writer = bb.BallotWriter(federation.system.uow, engine=federation.system.engine)
+    request = bb.BallotRequest(_token(federation, "forge1"), e["id"], [e["candidates"][0]])
+    receipt = writer.cast_waiting(request)
+    assert len(receipt) >= 16
+    assert turn_free == [True]

@@ -7,7 +7,8 @@
    route (FastAPI runs it in its thread pool: the health route before a742b48), and `POST
    /api/v1/elections/{id}/ballots` with the process's ballot writer replaced by one that answers
    at once, so only the HTTP side of a ballot is timed (parsing, the bearer token, the body's
-   validation, the answer).
+   validation, the answer): through the route's fast path (web/ballot_fast_path.py), and
+   through FastAPI's routing and dependency solving (the same app without the fast path).
 2. Canonical JSON of an act's payload (audit/canonical.py): the full check (a path for every
    value) against the fast check of exact types that runs first.
 3. Sealing 8 pending audit entries on SQLite (store/sequencer.py), in a transaction rolled back
@@ -35,6 +36,7 @@ from dualpower.bootstrap import build
 from dualpower.store import tables as t
 from dualpower.store.sequencer import seal_pending
 from dualpower.web.app import create_app
+from dualpower.web.ballot_fast_path import BallotFastPath
 
 
 class _AnsweredAtOnce:
@@ -86,6 +88,10 @@ def asgi(directory: Path, calls: int) -> None:
     system = build(f"sqlite:///{directory / 'micro.db'}")
     app = create_app(system)
     app.state.ballot_writer = _AnsweredAtOnce()
+    plain = create_app(system)  # the same app without the ballot route's fast path
+    plain.state.ballot_writer = app.state.ballot_writer
+    assert isinstance(plain.router.routes[0], BallotFastPath)
+    del plain.router.routes[0]
 
     @app.get("/bench/health-in-thread-pool")
     def health_in_thread_pool() -> dict[str, str]:  # the health route as it was: a plain def
@@ -106,18 +112,25 @@ def asgi(directory: Path, calls: int) -> None:
             json.dumps({"choices": [1]}).encode(),
             token,
         ),
+        "POST ballot through FastAPI's routing (no fast path)": (
+            "POST",
+            "/api/v1/elections/1/ballots",
+            json.dumps({"choices": [1]}).encode(),
+            [*token, (b"x-bench-no-fast-path", b"1")],
+        ),
     }
 
     async def run() -> dict[str, float]:
         cpu = {}
         for name, args in cases.items():
-            status = await _call(app, *args)
+            target = plain if (b"x-bench-no-fast-path", b"1") in args[3] else app
+            status = await _call(target, *args)
             assert status in (200, 201), (name, status)
             for _ in range(calls // 10):
-                await _call(app, *args)
+                await _call(target, *args)
             start = time.process_time()
             for _ in range(calls):
-                await _call(app, *args)
+                await _call(target, *args)
             cpu[name] = (time.process_time() - start) / calls
         return cpu
 

@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dualpower.bootstrap import System
 from dualpower.web import errors, i18n, routes
+from dualpower.web.ballot_fast_path import BallotFastPath
 from dualpower.web.live import Broadcaster
 
 API_PREFIX = "/api/v1"
@@ -48,6 +49,9 @@ def create_app(system: System) -> FastAPI:
         if hasattr(topic, "pages"):
             app.include_router(topic.pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # Matched first: well-formed ballots skip FastAPI's routing and dependency solving
+    # (web/ballot_fast_path.py); everything else reaches the routes above as before.
+    app.router.routes.insert(0, BallotFastPath(API_PREFIX, app.router))
     app.add_middleware(i18n.LanguageMiddleware)  # the page's language (web/i18n.py)
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: on every answer of the app
     return app

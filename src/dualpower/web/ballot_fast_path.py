@@ -4,8 +4,8 @@ and dependency solving (issue 4, bench/cast.py).
 During an election this is the busiest write of the server. FastAPI's walk through the
 included routers, its dependency solving and its answer cost most of a ballot's time on the
 event loop: in-process (`bench/micro.py`) 189 us of CPU a ballot that way against 26-40 us here
-(the trivial `GET /api/v1/health`, which still goes FastAPI's way: 135 us). This route sits first in the app's router
-and takes only requests it can read exactly as the FastAPI route would: a decimal election id,
+(the trivial `GET /api/v1/health`, which still goes FastAPI's way: 135 us). This route sits
+first in the app's router and takes only requests it can read exactly as the FastAPI route would: a decimal election id,
 `Authorization: Bearer TOKEN`, a JSON body that `BallotCreate` accepts. It then calls the same
 endpoint function (`routes.elections.api_cast`), so the rules, the answer and every refusal
 stay in one place. Anything else (no token, a malformed body, another content type, an id too

@@ -1,16 +1,17 @@
 """The ballot route's fast path: `POST /api/v1/elections/{id}/ballots` without FastAPI's routing
 and dependency solving (issue 4, bench/cast.py).
 
-During an election this is the busiest write of the server. FastAPI's walk through the
-included routers, its dependency solving and its answer cost most of a ballot's time on the
-event loop: in-process (`bench/micro.py`) 189 us of CPU a ballot that way against 26-40 us here
-(the trivial `GET /api/v1/health`, which still goes FastAPI's way: 135 us). This route sits
-first in the app's router and takes only requests it can read exactly as the FastAPI route would: a decimal election id,
-`Authorization: Bearer TOKEN`, a JSON body that `BallotCreate` accepts. It then calls the same
-endpoint function (`routes.elections.api_cast`), so the rules, the answer and every refusal
-stay in one place. Anything else (no token, a malformed body, another content type, an id too
-long for 64 bits) is handed on, with its body, to the FastAPI route, which answers it as always
-(401, 422 with its message, ...). The OpenAPI document describes the FastAPI route.
+During an election this is the busiest write of the server. FastAPI's walk through the included
+routers, its dependency solving and its answer cost most of a ballot's time on the event loop:
+in-process (`bench/micro.py`) 189 us of CPU a ballot that way against 26-40 us here (the trivial
+`GET /api/v1/health`, which still goes FastAPI's way: 135 us). This route sits first in the
+app's router and takes only requests it can read exactly as the FastAPI route would: a decimal
+election id, `Authorization: Bearer TOKEN`, a JSON body that `BallotCreate` accepts. It then
+calls the same endpoint function (`routes.elections.api_cast`), so the rules, the answer and
+every refusal stay in one place. Anything else (no token, a malformed body, another content
+type, an id too long for 64 bits) is handed on, with its body, to the FastAPI route, which
+answers it as always (401, 422 with its message, ...). The OpenAPI document describes the
+FastAPI route.
 """
 
 from __future__ import annotations

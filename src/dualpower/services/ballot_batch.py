@@ -360,12 +360,12 @@ def _write(
     secrets.SystemRandom().shuffle(ballot_rows)  # no order of casting among the batch's ballots
     if ballot_rows:
         insert_rows(uow.conn, t.ballots, ballot_rows)
-    by_election: dict[int, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+    cast: dict[int, tuple[Election, list[tuple[int, dict[str, Any]]]]] = {}
     for i, election, member_id, _, ballot in stored:
-        by_election[election.id].append((member_id, ballot))
+        cast.setdefault(election.id, (election, []))[1].append((member_id, ballot))
         outcomes[i] = str(ballot["receipt"])
-    for election in {election.id: election for _, election, *_ in stored}.values():
-        elections.record_casts(uow, election, by_election[election.id])
+    for election, ballots_of in cast.values():
+        elections.record_casts(uow, election, ballots_of)
     return outcomes
 
 

@@ -3,7 +3,7 @@
     .venv/bin/python bench/cast.py [--db sqlite|postgresql|both] [--ballots 20000]
         [--federation-members 100000] [--councils 1000]
         [--concurrency 64] [--clients 2] [--server-workers 2] [--trivial-seconds 10]
-        [--ballot-seconds 60] [--trivial PATH ...] [--open-ballot]
+        [--ballot-seconds 60] [--rounds 1] [--trivial PATH ...] [--open-ballot]
         [--pg-url postgresql+psycopg://postgres@127.0.0.1:55432/bench_cast]
         [--sqlite-path /tmp/dualpower-bench/cast.db] [--port 8765]
 
@@ -32,7 +32,11 @@ For each database:
    b. every voter posts one ballot, `POST /api/v1/elections/{id}/ballots {"choices": [c]}`,
       until all have voted or `--ballot-seconds` have passed (then the voters left over do not
       vote, and the rate is the acknowledged ballots over the elapsed time).
-   Both phases use the same generator, connections and server, in the same run.
+   Both phases use the same generator, connections and server, in the same run. With
+   `--rounds N` the first trivial route and the ballots alternate N times (each for its
+   seconds, each ballot phase with its own N-th of the voters) and the ratio is taken over all
+   rounds: on a shared machine whose speed drifts during the run, both sides of the ratio then
+   see the same machine (each round's own ratio is printed too).
 4. Status -1 counts requests whose connection the server dropped without an answer (uvicorn
    closes a keep-alive connection after an unhandled exception, so the next request sent on it
    fails); they are not retried, so the check stays exact. The server's log goes to
@@ -453,6 +457,22 @@ def verify(url: str, election_id: int, acks: list[tuple[int, str]]) -> tuple[boo
     )
 
 
+def merge_phases(phases: list[dict]) -> dict:
+    """Several runs of one phase as one: requests over the seconds of all of them."""
+    if len(phases) == 1:
+        return phases[0]
+    merged: dict = {"latencies": [], "statuses": Counter(), "acks": [], "refused": []}
+    for key in ("cpu", "seconds", "server_cpu", "served"):
+        merged[key] = sum(p[key] for p in phases)
+    for p in phases:
+        merged["latencies"] += p["latencies"]
+        merged["statuses"].update(p["statuses"])
+        merged["acks"] += p["acks"]
+        merged["refused"] += p["refused"]
+    merged["rate"] = len(merged["latencies"]) / merged["seconds"]
+    return merged
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return (
@@ -499,34 +519,54 @@ def run(kind: str, args: argparse.Namespace, pool: ProcessPoolExecutor) -> dict:
             f"process(es), {args.concurrency} keep-alive connections in all"
         )
         common = {"host": "127.0.0.1", "port": args.port}
-        trivials = {}
-        for path in args.trivial:
-            trivials[path] = load(
+        trivials: dict[str, list[dict]] = {path: [] for path in args.trivial}
+        rounds: list[dict] = []
+        slices = [jobs[i :: args.rounds] for i in range(args.rounds)]
+        for n, voters in enumerate(slices, 1):
+            # Each round measures the trivial routes (the others only in the first round) and
+            # then ballots of voters of its own: a machine that slows down or speeds up during
+            # the run weighs on both sides of the ratio alike.
+            for path in args.trivial if n == 1 else args.trivial[:1]:
+                phase = load(
+                    pool,
+                    args.clients,
+                    args.concurrency,
+                    server,
+                    phase="trivial",
+                    path=path,
+                    seconds=args.trivial_seconds,
+                    **common,
+                )
+                trivials[path].append(phase)
+                print(describe_phase(f"round {n}: trivial GET {path}", phase))
+            phase = load(
                 pool,
                 args.clients,
                 args.concurrency,
                 server,
-                phase="trivial",
-                path=path,
-                seconds=args.trivial_seconds,
+                phase="ballots",
+                election_id=election_id,
+                jobs=voters,
+                seconds=args.ballot_seconds,
                 **common,
             )
-            print(describe_phase(f"trivial GET {path}", trivials[path]))
-        trivial = trivials[args.trivial[0]]
-        ballots = load(
-            pool,
-            args.clients,
-            args.concurrency,
-            server,
-            phase="ballots",
-            election_id=election_id,
-            jobs=jobs,
-            seconds=args.ballot_seconds,
-            **common,
-        )
-        print(describe_phase(f"ballots POST /api/v1/elections/{election_id}/ballots", ballots))
-        for voter, code, detail in ballots["refused"][:5]:
-            print(f"  refused: voter {voter}: {code} {detail}")
+            rounds.append(phase)
+            print(
+                describe_phase(
+                    f"round {n}: ballots POST /api/v1/elections/{election_id}/ballots", phase
+                )
+                + f"; {phase['rate'] / trivials[args.trivial[0]][-1]['rate']:.0%} of this round's "
+                "trivial rate"
+            )
+            for voter, code, detail in phase["refused"][:5]:
+                print(f"  refused: voter {voter}: {code} {detail}")
+        trivial = merge_phases(trivials[args.trivial[0]])
+        ballots = merge_phases(rounds)
+        if args.rounds > 1:
+            print(
+                describe_phase(f"all {args.rounds} rounds: trivial GET {args.trivial[0]}", trivial)
+            )
+            print(describe_phase(f"all {args.rounds} rounds: ballots", ballots))
     finally:
         stop(server)
     errors = (
@@ -586,6 +626,13 @@ def main() -> None:
         help="stop sending ballots after this long (voters left over do not vote)",
     )
     parser.add_argument("--trivial-seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="alternate the first trivial route and ballots this many times (each for its "
+        "seconds, ballots of a share of the voters each time); the ratio is over all rounds",
+    )
     parser.add_argument("--open-ballot", action="store_true", help="an open (not secret) ballot")
     parser.add_argument("--log-entries", type=int, default=10_000)
     parser.add_argument("--port", type=int, default=8765)
@@ -597,6 +644,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     args.trivial = args.trivial or ["/api/v1/health", "/static/site.css"]
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     Path(args.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
     kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
     print(

@@ -6,14 +6,15 @@ earlier ballots and between two writers (two server processes) at once; the rate
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import json
 import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
 from backends import only_postgresql, only_sqlite
 from dualpower.domain import errors
@@ -28,7 +29,6 @@ from dualpower.services.elections import (
     open_election,
 )
 from dualpower.store import tables as t
-from dualpower.store.db import writers_lock_path
 from dualpower.store.uow import utcnow
 from factories import Small
 
@@ -377,24 +377,34 @@ def test_a_batch_is_answered_after_the_write_turn_is_handed_on(
     federation: Small, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Waking the requesters lets their event loops take the GIL: done inside the SQLite write
-    turn, it kept the other server processes' writers waiting. The answers come after it."""
+    turn, it kept the other server processes' writers waiting. The answers come after it.
+    (The writer's own turn is watched, not the lock file: the audit sealer, woken by the
+    commit, may hold the file's lock by then.)"""
     e = _election(federation)
-    database = federation.system.engine.url.database
-    assert database is not None
     turn_free: list[bool] = []
-    answer_all = bb._answer_all
+    inside = [False]
+    answer_all, write_turns = bb._answer_all, bb.write_turns
+
+    @contextmanager
+    def watched_turns(engine: Engine) -> Iterator[Callable[[], AbstractContextManager[None]]]:
+        with write_turns(engine) as take_turn:
+
+            @contextmanager
+            def turn() -> Iterator[None]:
+                with take_turn():
+                    inside[0] = True
+                    try:
+                        yield
+                    finally:
+                        inside[0] = False
+
+            yield turn
 
     def answering(answers: list[tuple[bb._Answer, bb.Outcome]]) -> None:
-        with open(writers_lock_path(database), "a+b") as turn:
-            try:
-                fcntl.flock(turn.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                turn_free.append(False)
-            else:
-                turn_free.append(True)
-                fcntl.flock(turn.fileno(), fcntl.LOCK_UN)
+        turn_free.append(not inside[0])
         answer_all(answers)
 
+    monkeypatch.setattr(bb, "write_turns", watched_turns)
     monkeypatch.setattr(bb, "_answer_all", answering)
     writer = bb.BallotWriter(federation.system.uow, engine=federation.system.engine)
     request = bb.BallotRequest(_token(federation, "forge1"), e["id"], [e["candidates"][0]])

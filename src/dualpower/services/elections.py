@@ -398,6 +398,13 @@ def _count_lists(
 
 
 def close_in(uow: UnitOfWork, election: Election, actor: str | None) -> list[Mandate]:
+    """Count an election and seat its winners. Its row is locked first (and its status read
+    again): a ballot being written holds the row share-locked (`cast_ballot`, the ballot
+    writer), so the close waits for it and counts it, or the ballot waits and finds the
+    election closed; a second close waits, then is refused."""
+    locked = uow.elections.get_for_update(election.id)
+    if locked is not None:
+        election = locked
     if election.status != "open":
         raise errors.Conflict("the election is already closed")
     if election.kind == "recall":
@@ -661,8 +668,15 @@ def open_election(uow: UnitOfWork, cmd: OpenElection, actor: str | None = None) 
     return election.id
 
 
-def _get_open(uow: UnitOfWork, election_id: int, *, lock: bool = False) -> Election:
-    election = (uow.elections.get_for_update if lock else uow.elections.get)(election_id)
+def _get_open(uow: UnitOfWork, election_id: int, *, lock: str | None = None) -> Election:
+    """The election; with lock="share" (casting) or "update" (closing) its row locked until
+    commit, so a ballot and a close of the same election are never interleaved (`close_in`)."""
+    get = {
+        None: uow.elections.get,
+        "share": uow.elections.get_for_share,
+        "update": uow.elections.get_for_update,
+    }[lock]
+    election = get(election_id)
     if election is None:
         raise errors.NotFound(f"no election {election_id}")
     return election
@@ -680,7 +694,7 @@ def nominate(
 def cast_ballot(uow: UnitOfWork, election_id: int, voter_id: int, choices: list[int]) -> str:
     with uow:
         limits.hit(uow, limits.BALLOTS, voter_id)
-        receipt = cast_in(uow, _get_open(uow, election_id), voter_id, choices)
+        receipt = cast_in(uow, _get_open(uow, election_id, lock="share"), voter_id, choices)
         uow.commit()
     return receipt
 
@@ -689,14 +703,14 @@ def cast_many(uow: UnitOfWork, election_id: int, ballots: list[tuple[int, list[i
     """Ballots handed in together (an assembly's paper ballots entered by its commission):
     each checked as one cast alone; all or none are recorded."""
     with uow:
-        receipts = cast_many_in(uow, _get_open(uow, election_id), ballots)
+        receipts = cast_many_in(uow, _get_open(uow, election_id, lock="share"), ballots)
         uow.commit()
     return receipts
 
 
 def close_election(uow: UnitOfWork, election_id: int, actor: str | None = None) -> list[Mandate]:
     with uow:
-        election = _get_open(uow, election_id, lock=True)
+        election = _get_open(uow, election_id, lock="update")
         if election.office_id is not None:
             raise errors.NotAllowed(
                 "an office election is closed by whoever may run it (services.offices)"

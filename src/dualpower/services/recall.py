@@ -431,7 +431,7 @@ def close_recall_vote(uow: UnitOfWork, election_id: int, actor: str | None = Non
         if petition is None:
             raise errors.NotFound(f"no recall vote {election_id}")
         target = _load(uow, petition.id, lock=True)  # a second close waits here, then is refused
-        election = uow.elections.get(election_id)
+        election = uow.elections.get_for_update(election_id)  # ballots being cast finish first
         if election is None:
             raise errors.NotFound(f"no recall vote {election_id}")
         if election.status != "open" or target.petition.status != "vote_open":

@@ -135,3 +135,11 @@ def among(conn: Connection, column: ColumnElement[Any], values: Iterable[Any]) -
     if conn.dialect.name != "postgresql":
         return column.in_(values)
     return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+
+
+def among_bound(dialect: str, column: ColumnElement[Any], name: str) -> Any:
+    """`among` for a statement built once and run many times: the values are bound at each
+    execution as the parameter `name` (a list, which `among` would sort and deduplicate)."""
+    if dialect != "postgresql":
+        return column.in_(bindparam(name, expanding=True))
+    return column == any_(bindparam(name, type_=ARRAY(column.type)))

@@ -7,7 +7,7 @@ from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Table, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, delete, func, insert, select, update
 
 from dualpower.domain import model as m
 from dualpower.store import tables as t
@@ -234,6 +234,22 @@ class MandateRepo(_Repo):
         return result.rowcount == 1
 
 
+_BALLOT_CONTEXT = (
+    select(
+        t.elections,
+        t.electorates.c.unit_id.label("electorate_unit"),
+        t.candidates.c.id.label("candidate_id"),
+    )
+    .select_from(
+        t.elections.outerjoin(
+            t.electorates, t.electorates.c.id == t.elections.c.electorate_id
+        ).outerjoin(t.candidates, t.candidates.c.election_id == t.elections.c.id)
+    )
+    .where(t.elections.c.id == bindparam("id"))
+    .with_for_update(read=True, of=t.elections)
+)
+
+
 class ElectionRepo(_Repo):
     table, model = t.elections, m.Election
 
@@ -244,6 +260,25 @@ class ElectionRepo(_Repo):
         query = select(self.table).where(self.table.c.id == election_id).with_for_update()
         row = self.conn.execute(query).first()
         return to_domain(m.Election, row) if row else None
+
+    def get_for_share(self, election_id: int) -> m.Election | None:
+        """The election, its row share-locked until commit (PostgreSQL): a ballot holds it while
+        it is written, so a close (which locks the row for update before counting) waits for
+        the ballot and counts it, or the ballot, waiting for the close, reads it closed."""
+        query = select(self.table).where(self.table.c.id == election_id)
+        row = self.conn.execute(query.with_for_update(read=True)).first()
+        return to_domain(m.Election, row) if row else None
+
+    def ballot_context(self, election_id: int) -> tuple[m.Election, int | None, set[int]] | None:
+        """What taking ballots needs, in one statement: the election (share-locked as by
+        `get_for_share`), the base unit whose members elect it (None for a council's or an
+        office's electors) and its candidates' ids; None when there is no such election."""
+        rows = self.conn.execute(_BALLOT_CONTEXT, {"id": election_id}).all()
+        if not rows:
+            return None
+        unit_id = rows[0].electorate_unit if rows[0].office_id is None else None
+        candidates = {row.candidate_id for row in rows if row.candidate_id is not None}
+        return to_domain(m.Election, rows[0]), unit_id, candidates
 
     def open_by_elections_for_update(self, electorate_id: int) -> list[m.Election]:
         """The by-elections of an electorate still open, their rows locked, in id order."""

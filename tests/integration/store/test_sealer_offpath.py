@@ -195,3 +195,20 @@ def test_a_connection_used_a_moment_ago_fails_once_then_the_pool_recovers(
         assert [e["payload"]["n"] for e in log if e["act"] == "test.act"] == [0, 1]
     finally:
         system.engine.dispose()
+
+
+def test_under_load_one_run_seals_the_acts_of_many_commits(system: System) -> None:
+    """Acts committing one after another (each within LINGER of the last) join one run, up to
+    LINGER_MAX: a run per LINGER_MAX of commits, not one per LINGER; every act is sealed."""
+    _act(system, 0)
+    assert settle(system.engine)
+    found = sequencer.sealer(system.engine)
+    runs = found.runs
+    begun = time.monotonic()
+    for n in range(1, 31):
+        _act(system, n)
+    spent = time.monotonic() - begun
+    assert settle(system.engine)
+    assert _unsealed(system) == 0
+    # + 3: a commit stalled past LINGER by a busy machine ends a run early
+    assert found.runs - runs <= spent / sequencer.LINGER_MAX + 3, (found.runs - runs, spent)

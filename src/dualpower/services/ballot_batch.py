@@ -164,7 +164,7 @@ def cast_batch_in(uow: UnitOfWork, requests: Sequence[BallotRequest]) -> list[Ou
         _Counter(limits.limit(limits.API_WRITES), now),
         _Counter(limits.limit(limits.BALLOTS), now),
     )
-    _read_hits(uow, [api, ballots], counted)
+    stale = _read_hits(uow, [api, ballots], counted)
     wanted: dict[int, list[int]] = defaultdict(list)  # election -> members asking
     for request, member_id in zip(requests, members, strict=True):
         if member_id is not None:
@@ -195,7 +195,7 @@ def cast_batch_in(uow: UnitOfWork, requests: Sequence[BallotRequest]) -> list[Ou
 
     for i, receipt in _write(uow, accepted, ballots).items():
         outcomes[i] = receipt
-    _write_hits(uow, [api, ballots], counted)
+    _write_hits(uow, [api, ballots], stale)
     for election_id in sorted({election.id for _, election, *_ in accepted}):
         uow.emit(BallotCast(election_id))
     assert all(o is not None for o in outcomes)
@@ -222,11 +222,13 @@ def _lock_key(name: str, member_id: int) -> int:
     return key - (1 << 64) if key >= 1 << 63 else key
 
 
-def _read_hits(uow: UnitOfWork, counters: list[_Counter], members: list[int]) -> None:
-    """Lock (PostgreSQL) and read the members' recent hits of every enabled limit."""
+def _read_hits(uow: UnitOfWork, counters: list[_Counter], members: list[int]) -> set[str]:
+    """Lock (PostgreSQL) and read the members' hits of every enabled limit: those in the window
+    go to the counters; the subjects that also have hits left over from before the window are
+    returned (only their hits need forgetting)."""
     live = [c for c in counters if not c.rule.disabled]
     if not live or not members:
-        return
+        return set()
     if uow.conn.dialect.name == "postgresql":
         keys = sorted(_lock_key(c.rule.name, m) for c in live for m in members)
         uow.conn.execute(
@@ -238,32 +240,35 @@ def _read_hits(uow: UnitOfWork, counters: list[_Counter], members: list[int]) ->
         )
     by_digest = {subject_digest(str(m)): m for m in members}
     counter_of = {c.rule.name: c for c in live}
-    oldest = min(c.now - c.rule.window for c in live)
     rows = uow.conn.execute(
         _sql(uow.conn.dialect.name).hits,
-        {"names": sorted(counter_of), "subjects": sorted(by_digest), "oldest": oldest},
+        {"names": sorted(counter_of), "subjects": sorted(by_digest)},
     ).all()
+    stale: set[str] = set()
     for row in rows:
         counter = counter_of[row.name]
         at = as_utc(row.at)
         if at > counter.now - counter.rule.window:
             counter.hits[by_digest[row.subject]].append(at)
+        else:
+            stale.add(row.subject)
+    return stale
 
 
-def _write_hits(uow: UnitOfWork, counters: list[_Counter], members: list[int]) -> None:
-    """Forget the members' hits that have left the window, then add the batch's (one
-    statement each for every limit together)."""
+def _write_hits(uow: UnitOfWork, counters: list[_Counter], stale: set[str]) -> None:
+    """Forget the hits that have left the window (of the `stale` subjects only: none, most
+    times), then add the batch's (one statement each for every limit together)."""
     live = [c for c in counters if not c.rule.disabled]
-    if not live or not members:
+    if not live:
         return
-    left: dict[str, Any] = {"subjects": sorted({subject_digest(str(m)) for m in members})}
-    for i, c in enumerate(live):
-        left[f"name{i}"], left[f"cutoff{i}"] = c.rule.name, c.now - c.rule.window
-    uow.conn.execute(_forget_hits(uow.conn.dialect.name, len(live)), left)
+    if stale:
+        left: dict[str, Any] = {"subjects": sorted(stale)}
+        for i, c in enumerate(live):
+            left[f"name{i}"], left[f"cutoff{i}"] = c.rule.name, c.now - c.rule.window
+        uow.conn.execute(_forget_hits(uow.conn.dialect.name, len(live)), left)
+    digest = {m: subject_digest(str(m)) for c in live for m in set(c.added)}
     added = [
-        {"name": c.rule.name, "subject": subject_digest(str(m)), "at": c.now}
-        for c in live
-        for m in c.added
+        {"name": c.rule.name, "subject": digest[m], "at": c.now} for c in live for m in c.added
     ]
     if added:
         insert_rows(uow.conn, rate_hits, added)
@@ -373,7 +378,6 @@ def _sql(dialect: str) -> _Statements:
     hits = select(rate_hits.c.name, rate_hits.c.subject, rate_hits.c.at).where(
         among_bound(dialect, rate_hits.c.name, "names"),
         among_bound(dialect, rate_hits.c.subject, "subjects"),
-        rate_hits.c.at > bindparam("oldest"),
     )
     return _Statements(tokens, hits)
 

@@ -208,7 +208,7 @@ ballots = Table(
     "ballots",
     metadata,
     Column("receipt", String(40), primary_key=True),
-    _fk("election_id", "elections.id", index=True),
+    _fk("election_id", "elections.id"),  # looked up by uq_ballots_election_id
     Column("choices", JSON, nullable=False),
     _fk("voter_id", "members.id", nullable=True),
     UniqueConstraint("election_id", "voter_id"),

@@ -29,6 +29,7 @@ from dualpower.services.elections import (
     open_election,
 )
 from dualpower.store import tables as t
+from dualpower.store.tables_limits import rate_hits, subject_digest
 from dualpower.store.uow import utcnow
 from factories import Small
 
@@ -365,11 +366,33 @@ def test_hits_leave_the_window(federation: Small, monkeypatch: pytest.MonkeyPatc
         system.uow(), [bb.BallotRequest(token, two["id"], [two["candidates"][0]])]
     )
     assert isinstance(refused[0], RateLimited)
+    bystander = _token(federation, "forge4")
+    assert isinstance(
+        bb.cast_batch(
+            system.uow(), [bb.BallotRequest(bystander, one["id"], [one["candidates"][0]])]
+        )[0],
+        str,
+    )
     system.clock = lambda: utcnow() + timedelta(minutes=2)
     later = bb.cast_batch(
         system.uow(), [bb.BallotRequest(token, two["id"], [two["candidates"][0]])]
     )
     assert isinstance(later[0], str)
+    # The voter's hits from before the window are forgotten, now one of each limit is left;
+    # a member of no later batch keeps theirs until they are counted again.
+    assert _hits(federation, federation.members["forge3"]) == {"ballots": 1, "api_writes": 1}
+    assert _hits(federation, federation.members["forge4"]) == {"ballots": 1, "api_writes": 1}
+
+
+def _hits(federation: Small, member_id: int) -> dict[str, int]:
+    hits = rate_hits
+    with federation.system.reader() as uow:
+        rows = uow.conn.execute(
+            select(hits.c.name, func.count())
+            .where(hits.c.subject == subject_digest(str(member_id)))
+            .group_by(hits.c.name)
+        ).all()
+    return {name: n for name, n in rows}
 
 
 @only_sqlite

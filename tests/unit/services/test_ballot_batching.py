@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from datetime import timedelta
+from typing import TypeVar
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -32,6 +33,8 @@ from dualpower.store import tables as t
 from dualpower.store.tables_limits import rate_hits, subject_digest
 from dualpower.store.uow import utcnow
 from factories import Small
+
+T = TypeVar("T")
 
 
 def _token(federation: Small, name: str) -> str:
@@ -267,6 +270,14 @@ def test_the_writer_batches_requests_that_queue_while_it_writes(federation: Smal
     assert _stored(federation, e["id"]) == (9, 9)
 
 
+def _in_a_thread(work: Callable[[], T]) -> T:
+    """Run an event loop's work in a thread of its own: the test session's browser (a sync
+    Playwright, tests/e2e/conftest.py) keeps an event loop running in the main thread of any
+    pytest-xdist worker that has run a browser test."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(work).result(60)
+
+
 def test_requests_of_an_event_loop_are_answered_together(federation: Small) -> None:
     e = _election(federation)
     writer = bb.BallotWriter(federation.system.uow, engine=federation.system.engine)
@@ -278,7 +289,7 @@ def test_requests_of_an_event_loop_are_answered_together(federation: Small) -> N
         ]
         return list(await asyncio.gather(*casts))
 
-    receipts = asyncio.run(cast_all())
+    receipts = _in_a_thread(lambda: asyncio.run(cast_all()))
     assert len(set(receipts)) == 5
     assert _stored(federation, e["id"]) == (5, 5)
 
@@ -292,12 +303,17 @@ def test_a_requester_gone_before_the_commit_fails_no_other(federation: Small) ->
             writer.cast_waiting, bb.BallotRequest(first, e["id"], [e["candidates"][0]])
         )
         assert entered.wait(30)
-        loop = asyncio.new_event_loop()
-        task = loop.create_task(writer.cast(bb.BallotRequest(gone, e["id"], [e["candidates"][0]])))
-        loop.run_until_complete(asyncio.sleep(0))  # the request is queued; then the client goes
-        task.cancel()
-        loop.run_until_complete(asyncio.gather(task, return_exceptions=True))
-        loop.close()
+
+        def go_before_the_answer() -> None:
+            loop = asyncio.new_event_loop()
+            request = bb.BallotRequest(gone, e["id"], [e["candidates"][0]])
+            task = loop.create_task(writer.cast(request))
+            loop.run_until_complete(asyncio.sleep(0))  # queued; then the client goes
+            task.cancel()
+            loop.run_until_complete(asyncio.gather(task, return_exceptions=True))
+            loop.close()
+
+        _in_a_thread(go_before_the_answer)
         second = pool.submit(
             writer.cast_waiting, bb.BallotRequest(kept, e["id"], [e["candidates"][0]])
         )

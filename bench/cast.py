@@ -261,13 +261,7 @@ def load(
         tasks.append(part)
     results = list(pool.map(client, tasks))
     server_seconds = server_cpu(server) - cpu0 if server is not None else 0.0
-    merged: dict = {"latencies": [], "statuses": Counter(), "acks": [], "refused": [], "cpu": 0.0}
-    for r in results:
-        merged["latencies"] += r["latencies"]
-        merged["statuses"].update(r["statuses"])
-        merged["acks"] += r.get("acks", [])
-        merged["refused"] += r.get("refused", [])
-        merged["cpu"] += r["cpu"]
+    merged = gather(results, sums=("cpu",))
     merged["seconds"] = max(r["t1"] for r in results) - min(r["t0"] for r in results)
     merged["rate"] = len(merged["latencies"]) / merged["seconds"]
     merged["server_cpu"] = server_seconds
@@ -461,15 +455,22 @@ def merge_phases(phases: list[dict]) -> dict:
     """Several runs of one phase as one: requests over the seconds of all of them."""
     if len(phases) == 1:
         return phases[0]
-    merged: dict = {"latencies": [], "statuses": Counter(), "acks": [], "refused": []}
-    for key in ("cpu", "seconds", "server_cpu", "served"):
-        merged[key] = sum(p[key] for p in phases)
-    for p in phases:
-        merged["latencies"] += p["latencies"]
-        merged["statuses"].update(p["statuses"])
-        merged["acks"] += p["acks"]
-        merged["refused"] += p["refused"]
+    merged = gather(phases, sums=("cpu", "seconds", "server_cpu", "served"))
     merged["rate"] = len(merged["latencies"]) / merged["seconds"]
+    return merged
+
+
+def gather(parts: list[dict], sums: tuple[str, ...]) -> dict:
+    """The latencies, statuses, acknowledged and refused ballots of several parts together
+    (generator processes, or rounds of one phase), and the sum of each key in `sums`."""
+    merged: dict = {"latencies": [], "statuses": Counter(), "acks": [], "refused": []}
+    for part in parts:
+        merged["latencies"] += part["latencies"]
+        merged["statuses"].update(part["statuses"])
+        merged["acks"] += part.get("acks", [])
+        merged["refused"] += part.get("refused", [])
+    for key in sums:
+        merged[key] = sum(part[key] for part in parts)
     return merged
 
 

@@ -401,12 +401,11 @@ def test_hits_leave_the_window(federation: Small, monkeypatch: pytest.MonkeyPatc
 
 
 def _hits(federation: Small, member_id: int) -> dict[str, int]:
-    hits = rate_hits
     with federation.system.reader() as uow:
         rows = uow.conn.execute(
-            select(hits.c.name, func.count())
-            .where(hits.c.subject == subject_digest(str(member_id)))
-            .group_by(hits.c.name)
+            select(rate_hits.c.name, func.count())
+            .where(rate_hits.c.subject == subject_digest(str(member_id)))
+            .group_by(rate_hits.c.name)
         ).all()
     return {name: n for name, n in rows}
 

@@ -27,6 +27,7 @@ from dualpower.store.uow import UnitOfWork
 NO_FACTION = alignment.NO_FACTION
 NEUTRAL_COLOUR = "#6b7280"
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$")
+_CHUNK = 10_000  # ids looked up in one query
 
 
 class _Lookup:
@@ -41,10 +42,11 @@ class _Lookup:
         self._members: dict[int, Any] = {}
 
     def members(self, ids: set[int]) -> dict[int, Any]:
-        missing = [i for i in ids if i not in self._members]
-        if missing:
-            table = self.uow.members.table
-            for member in self.uow.members.list(table.c.id.in_(missing)):
+        missing = sorted(i for i in ids if i not in self._members)
+        table = self.uow.members.table
+        for start in range(0, len(missing), _CHUNK):  # SQLite takes 32,766 parameters at most
+            chunk = missing[start : start + _CHUNK]
+            for member in self.uow.members.list(table.c.id.in_(chunk)):
                 self._members[member.id] = member
         return {i: self._members[i] for i in ids if i in self._members}
 
@@ -448,20 +450,38 @@ def _petition_target(look: _Lookup, petition: RecallPetition) -> dict[str, Any]:
     return {"mandate": _mandate(look, mandate, detail=True), "office_term": None}
 
 
-def published_ballots(uow: UnitOfWork, election_id: int) -> list[dict[str, Any]]:
-    """After the close: every ballot with its receipt and its choices by name, in receipt
-    order (random, so no cast order); never a voter."""
+def published_ballots(
+    uow: UnitOfWork, election_id: int, *, while_open: str = "empty"
+) -> list[dict[str, Any]]:
+    """After the close: every ballot with its receipt and its choices (ids, and `named`),
+    in receipt order (random, so no cast order). A secret ballot never names its voter
+    (`voter_id`, `voter_name` None); an open ballot names them, since how each elector voted is
+    public (DESIGN.md 2.8). While the election is open nothing is published: an empty list, or
+    with `while_open="refuse"` a Conflict."""
     with uow:
         look = _Lookup(uow)
         found = _get_election(uow, election_id)
         if found.status == "open":
+            if while_open == "refuse":
+                raise errors.Conflict(
+                    f"election {election_id} is still open; its ballots are published "
+                    "when it closes"
+                )
             return []
         names = {c["id"]: c["name"] for c in _candidates(look, election_id)}
-        ballots = uow.elections.published_ballots(election_id)
+        if found.is_secret:
+            ballots = uow.elections.published_ballots(election_id)
+            voters: dict[int, Any] = {}
+        else:
+            ballots = sorted(uow.elections.open_ballots(election_id), key=lambda b: b["receipt"])
+            voters = look.members({b["voter_id"] for b in ballots})
     referendum = {1: "recall", 0: "keep"}
     for ballot in ballots:
         labels = referendum if found.method == REFERENDUM else names
         ballot["named"] = [labels.get(c, str(c)) for c in ballot["choices"]]
+        voter_id = ballot.setdefault("voter_id", None)
+        voter = voters.get(voter_id) if voter_id is not None else None
+        ballot["voter_name"] = voter.display_name if voter is not None else None
     return ballots
 
 
@@ -562,16 +582,30 @@ def petition(uow: UnitOfWork, petition_id: int, viewer_id: int | None = None) ->
 
 
 def petitions(uow: UnitOfWork, status: str | None = None) -> list[dict[str, Any]]:
-    """Recall petitions, newest first: undecided ones for status "open", else all."""
+    """Recall petitions, newest first (those with this `status` only, when one is given), each
+    with what it is against and who holds it."""
     with uow:
         table = uow.recalls.table
-        where = [table.c.status.in_(UNDECIDED)] if status == "open" else []
+        where = [table.c.status == status] if status is not None else []
         found: list[RecallPetition] = uow.recalls.list(*where, order_by=table.c.id.desc())
         look = _Lookup(uow)
-        return [
-            {"id": p.id, "status": p.status, "opened_at": p.opened_at} | _petition_target(look, p)
-            for p in found
-        ]
+        listed = []
+        for p in found:
+            target = _petition_target(look, p)
+            listed.append(
+                {
+                    "id": p.id,
+                    "status": p.status,
+                    "opened_at": p.opened_at,
+                    "mandate_id": p.mandate_id,
+                    "office_term_id": p.office_term_id,
+                    "holder_id": target["mandate"]["holder_id"],
+                    "holder_name": target["mandate"]["holder_name"],
+                    "council_id": target["mandate"]["council_id"],
+                }
+                | target
+            )
+        return listed
 
 
 def faction_exists(uow: UnitOfWork, faction_id: int) -> bool:

@@ -138,6 +138,18 @@ class ReceiptPublic(BaseModel):
     receipt: str
 
 
+class PublishedBallot(BaseModel):
+    """A ballot as published at the close, in receipt order: its choices (candidate ids; for
+    a recall vote 1 to recall, 0 to keep) and `named`, their names. A secret ballot names no
+    voter; an open ballot names its voter (`voter_id`, `voter_name`)."""
+
+    receipt: str
+    choices: list[int]
+    named: list[str]
+    voter_id: int | None
+    voter_name: str | None
+
+
 class AuditHeadPublic(BaseModel):
     size: int
     root: str
@@ -170,6 +182,9 @@ class RecallCreate(BaseModel):
     mandate_id: int
 
 
+PetitionStatus = Literal["open", "vote_open", "recalled", "rejected"]
+
+
 class PetitionPublic(BaseModel):
     """A recall petition. `signatures` counts those of people who are electors now;
     `threshold` is what decides it (direct recall) or opens the recall vote (recall by vote).
@@ -178,11 +193,26 @@ class PetitionPublic(BaseModel):
     id: int
     mandate_id: int | None
     office_term_id: int | None = None
-    status: Literal["open", "vote_open", "recalled", "rejected"]
+    status: PetitionStatus
     signatures: int
     threshold: int
     vote_election_id: int | None
     by_election_id: int | None
+
+
+class PetitionListed(BaseModel):
+    """A recall petition in a list: against a deputy's mandate (`mandate_id`) or an official's
+    office term (`office_term_id`), whose holder, in which council (the one the deputy sits in,
+    or the official's). Its count: `GET /recalls/{id}`."""
+
+    id: int
+    status: PetitionStatus
+    opened_at: datetime
+    mandate_id: int | None
+    office_term_id: int | None
+    holder_id: int
+    holder_name: str
+    council_id: int
 
 
 class MarkRead(BaseModel):

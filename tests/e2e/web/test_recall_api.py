@@ -93,6 +93,31 @@ def test_the_deciding_signature_recalls_and_opens_a_by_election(client, fed) -> 
     assert (ended["is_active"], ended["end_reason"]) == (False, "recalled")
 
 
+def test_the_list_of_petitions_newest_first_by_status(client, fed) -> None:
+    assert client.get(f"{API}/recalls").json() == []
+    forge, mill = _deputy_of(fed, "Forge"), _deputy_of(fed, "Mill")
+    decided = recall.open_recall(fed.system.uow(), forge.id, _member(fed, "Forge", 1))
+    recall.sign_many(fed.system.uow(), decided.id, [_member(fed, "Forge", i) for i in range(1, 8)])
+    still = recall.open_recall(fed.system.uow(), mill.id, _member(fed, "Mill", 1))
+
+    listed = client.get(f"{API}/recalls")
+    assert listed.status_code == 200
+    assert [(p["id"], p["status"]) for p in listed.json()] == [
+        (still.id, "open"),
+        (decided.id, "recalled"),
+    ]
+    first = listed.json()[0]
+    assert (first["mandate_id"], first["office_term_id"]) == (mill.id, None)
+    assert (first["holder_id"], first["council_id"]) == (mill.holder_id, mill.council_id)
+    assert first["holder_name"] and first["opened_at"]
+    opened = client.get(f"{API}/recalls", params={"status": "open"}).json()
+    assert [p["id"] for p in opened] == [still.id]
+    recalled = client.get(f"{API}/recalls", params={"status": "recalled"}).json()
+    assert [p["id"] for p in recalled] == [decided.id]
+    assert client.get(f"{API}/recalls", params={"status": "vote_open"}).json() == []
+    _refused(client.get(f"{API}/recalls", params={"status": "closed"}), 422, "status")
+
+
 def _refused(r, status: int, words: str) -> None:  # type: ignore[no-untyped-def]
     assert r.status_code == status, r.text
     assert set(r.json()) == {"detail"} and words in r.json()["detail"]
@@ -219,13 +244,15 @@ def test_a_recalled_deputy_loses_its_powers_on_its_next_request(client, fed) -> 
     )
 
 
-def _open_stv(fed, *, closes_in: timedelta | None = None) -> tuple[int, list[int]]:  # type: ignore[no-untyped-def]
+def _open_stv(
+    fed, *, closes_in: timedelta | None = None, is_secret: bool = True
+) -> tuple[int, list[int]]:  # type: ignore[no-untyped-def]
     with fed.system.reader() as uow:
         electorate = uow.electorates.for_unit(fed.units["Forge"])
     closes_at = fed.system.clock() + closes_in if closes_in is not None else None
     election_id = elections.open_election(
         fed.system.uow(),
-        OpenElection(electorate.id, "stv-scottish", is_secret=True, closes_at=closes_at),
+        OpenElection(electorate.id, "stv-scottish", is_secret=is_secret, closes_at=closes_at),
     )
     candidates = [
         elections.nominate(fed.system.uow(), election_id, _member(fed, "Forge", i), None, None)
@@ -265,6 +292,40 @@ def test_ballot_refusals_change_nothing(client, fed) -> None:
     assert ok.status_code == 201
     _refused(client.post(url, json={"ranking": candidates}, headers=forge7), 409, "already voted")
     assert _voted(fed, election_id) == 1
+
+
+@pytest.mark.parametrize("is_secret", [True, False], ids=["secret", "open"])
+def test_the_ballots_are_published_at_the_close(client, fed, is_secret: bool) -> None:
+    election_id, candidates = _open_stv(fed, is_secret=is_secret)
+    url = f"{API}/elections/{election_id}/ballots"
+    cast = {
+        i: client.post(url, json={"ranking": ranking}, headers=_as(fed, "Forge", i)).json()
+        for i, ranking in ((7, candidates), (8, candidates[::-1]), (9, candidates[:1]))
+    }
+    _refused(client.get(url), 409, "published when it closes")
+    elections.close_election(fed.system.uow(), election_id)
+
+    published = client.get(url)
+    assert published.status_code == 200
+    ballots = published.json()
+    assert [b["receipt"] for b in ballots] == sorted(c["receipt"] for c in cast.values())
+    by_receipt = {b["receipt"]: b for b in ballots}
+    names = {
+        c["id"]: c["name"]
+        for c in client.get(f"{API}/elections/{election_id}").json()["candidates"]
+    }
+    for i, ranking in ((7, candidates), (8, candidates[::-1]), (9, candidates[:1])):
+        mine = by_receipt[cast[i]["receipt"]]
+        assert mine["choices"] == ranking
+        assert mine["named"] == [names[c] for c in ranking]
+        if is_secret:  # nothing links a secret ballot to its voter
+            assert (mine["voter_id"], mine["voter_name"]) == (None, None)
+        else:  # how each elector voted is public
+            assert (mine["voter_id"], mine["voter_name"]) == (
+                _member(fed, "Forge", i),
+                f"Forge Member {i}",
+            )
+    _refused(client.get(f"{API}/elections/999999/ballots"), 404, "no election")
 
 
 def test_voting_after_the_window_is_refused(client, fed) -> None:

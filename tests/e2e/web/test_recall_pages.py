@@ -161,6 +161,7 @@ def test_closed_secret_election_publishes_ballots_and_finds_a_receipt(client, fe
     elections.close_election(fed.system.uow(), election_id)
     page = client.get(f"/elections/{election_id}").text
     assert "Round 1" in page and "Every ballot" in page
+    assert '<th scope="col">Voter</th>' not in page  # a secret ballot names no voter
     for receipt in receipts:
         assert f"<code>{receipt}</code>" in page
     captions = re.findall(r"<caption>(.*?)</caption>", page, re.S)
@@ -173,6 +174,33 @@ def test_closed_secret_election_publishes_ballots_and_finds_a_receipt(client, fe
     missing = client.post(f"/elections/{election_id}/receipt", data={"receipt": "nope"})
     assert "No published ballot has the receipt" in missing.text
     assert receipts[0] not in str(found.url)
+
+
+def test_closed_open_ballot_election_names_each_voter(client, fed) -> None:
+    with fed.system.reader() as uow:
+        forge = uow.electorates.for_unit(fed.units["Forge"])
+    election_id = elections.open_election(
+        fed.system.uow(), OpenElection(forge.id, "block", is_secret=False)
+    )
+    ids = [
+        elections.nominate(fed.system.uow(), election_id, fed.members[f"forge{i}"], None, None)
+        for i in (4, 5)
+    ]
+    receipts = elections.cast_many(
+        fed.system.uow(),
+        election_id,
+        [(fed.members["forge7"], [ids[0]]), (fed.members["forge8"], [ids[1]])],
+    )
+    elections.close_election(fed.system.uow(), election_id)
+    page = client.get(f"/elections/{election_id}").text
+    assert "each with its voter" in page
+    rows = re.findall(r"<tr[^>]*><td><code>(\w+)</code></td><td>([^<]*)</td><td>([^<]*)</td>", page)
+    assert sorted(rows) == sorted(
+        [
+            (receipts[0], "Forge Member 7", "Forge Member 4"),
+            (receipts[1], "Forge Member 8", "Forge Member 5"),
+        ]
+    )
 
 
 def test_recall_vote_page_has_yes_no_and_by_election_takes_self_nomination(client, fed) -> None:

@@ -29,6 +29,7 @@ from dualpower.web.schemas import (
     CandidateCreated,
     ElectionDetailPublic,
     ElectionPublic,
+    PublishedBallot,
     ReceiptPublic,
     ResultPublic,
 )
@@ -81,6 +82,17 @@ async def api_cast(
     # Built here rather than validated against ReceiptPublic (which documents it in OpenAPI):
     # its one field is the receipt string, and this is the busiest route of an election.
     return JSONResponse({"receipt": receipt}, status_code=201)
+
+
+@api.get(
+    "/elections/{election_id}/ballots",
+    response_model=list[PublishedBallot],
+    responses={409: {"description": "The election is still open."}, **NOT_FOUND},
+)
+def api_ballots(election_id: int, system: SystemDep) -> list[dict[str, Any]]:
+    """Every ballot, published at the close: find yours by its receipt to check it was counted
+    as cast. A secret ballot names no voter; an open ballot names its voter."""
+    return views.published_ballots(system.reader(), election_id, while_open="refuse")
 
 
 @api.get(

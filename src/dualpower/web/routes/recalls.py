@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dualpower.domain.errors import DomainError, NotFound
@@ -21,7 +21,7 @@ from dualpower.web.deps import (
 )
 from dualpower.web.errors import status_of
 from dualpower.web.live import broadcaster, event_stream
-from dualpower.web.schemas import PetitionPublic, RecallCreate
+from dualpower.web.schemas import PetitionListed, PetitionPublic, PetitionStatus, RecallCreate
 
 api = APIRouter(tags=["recalls"])
 pages = APIRouter(include_in_schema=False)
@@ -52,6 +52,15 @@ def _public(state: recall.PetitionState) -> PetitionPublic:
 def api_open(body: RecallCreate, member: ApiMember, system: SystemDep) -> PetitionPublic:
     """Open a recall petition against a mandate of your electorate; no reason is asked."""
     return _public(recall.open_recall(system.uow(), body.mandate_id, member.id))
+
+
+@api.get("/recalls", response_model=list[PetitionListed])
+def api_petitions(
+    system: SystemDep, status: Annotated[PetitionStatus | None, Query()] = None
+) -> list[dict[str, Any]]:
+    """Recall petitions, newest first; `status=open` (or vote_open, recalled, rejected) for
+    those only."""
+    return views.petitions(system.reader(), status)
 
 
 @api.get("/recalls/{petition_id}", response_model=PetitionPublic, responses=NOT_FOUND)

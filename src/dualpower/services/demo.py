@@ -20,6 +20,6 @@ def ensure_only_demo(engine: Engine) -> None:
         raise Conflict(f"refusing to overwrite a database that holds other tables ({names})")
     if "federations" in present:
         with engine.connect() as conn:
-            flags = list(conn.execute(select(t.federations.c.is_demo)).scalars())
+            flags: list[bool] = list(conn.execute(select(t.federations.c.is_demo)).scalars())
         if any(not flag for flag in flags):
             raise Conflict("refusing to overwrite a database that holds a real federation")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from datetime import UTC, datetime
@@ -404,7 +405,7 @@ class OfficeRepo(_Repo):
         query = select(ot.c.id).where(ot.c.mandate_id == mandate_id, ot.c.end_at.is_(None))
         return list(self.conn.execute(query).scalars())
 
-    def terms_on_ended_mandates(self) -> list[tuple[int, int]]:
+    def terms_on_ended_mandates(self) -> builtins.list[tuple[int, int]]:
         ot, md = t.office_terms, t.mandates
         query = (
             select(ot.c.id, md.c.id)

@@ -24,7 +24,7 @@ import logging
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -321,7 +321,9 @@ def _entry(row: Row[Any]) -> Entry:
     )
 
 
-def sealed_entries(conn: Connection, start: int = 0, stop: int | None = None) -> Iterator[Entry]:
+def sealed_entries(
+    conn: Connection, start: int = 0, stop: int | None = None
+) -> Generator[Entry, None, None]:
     """Sealed entries in chain order, from seq `start` up to (not including) `stop`."""
     log = t.audit_log
     query = select(log).where(log.c.seq.is_not(None), log.c.seq >= start).order_by(log.c.seq)

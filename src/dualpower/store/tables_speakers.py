@@ -7,6 +7,7 @@ floor of a session at a time. A steward post is an office bound to one session.
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime
 from typing import Any
 
@@ -101,7 +102,7 @@ class SpeechRepo(r._Repo):
         found = self.list(speeches.c.session_id == session_id, speeches.c.status == SPEAKING)
         return found[0] if found else None
 
-    def waiting(self, session_id: int, motion_id: int | None = None) -> list[Speech]:
+    def waiting(self, session_id: int, motion_id: int | None = None) -> builtins.list[Speech]:
         """The queue, in order of request (of one item, or every item)."""
         c = speeches.c
         where = [c.session_id == session_id, c.status == WAITING]
@@ -109,7 +110,7 @@ class SpeechRepo(r._Repo):
             where.append(c.motion_id == motion_id)
         return self.list(*where, order_by=(c.requested_at, c.id))
 
-    def open_of(self, session_id: int, member_id: int) -> list[Speech]:
+    def open_of(self, session_id: int, member_id: int) -> builtins.list[Speech]:
         c = speeches.c
         return self.list(c.session_id == session_id, c.member_id == member_id, c.ended_at.is_(None))
 
@@ -122,7 +123,7 @@ class SpeechRepo(r._Repo):
         )
         return result.rowcount == 1
 
-    def lapse_all(self, session_id: int, at: datetime) -> list[int]:
+    def lapse_all(self, session_id: int, at: datetime) -> builtins.list[int]:
         open_ = [s.id for s in self.open_of_session(session_id)]
         if open_:
             self.conn.execute(
@@ -130,7 +131,7 @@ class SpeechRepo(r._Repo):
             )
         return open_
 
-    def open_of_session(self, session_id: int) -> list[Speech]:
+    def open_of_session(self, session_id: int) -> builtins.list[Speech]:
         c = speeches.c
         return self.list(c.session_id == session_id, c.ended_at.is_(None))
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
@@ -22,6 +22,28 @@ from dualpower.store import repositories as r
 from dualpower.store import schema  # noqa: F401  (registers every topic's tables and repositories)
 from dualpower.store.db import READ_ONLY
 from dualpower.store.sequencer import wake
+
+if TYPE_CHECKING:  # the topic modules register their repositories when `schema` imports them
+    from dualpower.store.repositories_sessions import (
+        BreachRepo,
+        InitiativeRepo,
+        InstructionRepo,
+        MotionRepo,
+        SessionRepo,
+        StandingOrdersRepo,
+    )
+    from dualpower.store.tables_alignment import AlignmentRepo
+    from dualpower.store.tables_discussion import DiscussionRepo
+    from dualpower.store.tables_limits import RateHitRepo, SessionActivityRepo
+    from dualpower.store.tables_offices import (
+        OfficeTermRepo,
+        PayLockRepo,
+        StipendMotionRepo,
+        WageRepo,
+    )
+    from dualpower.store.tables_recall import RecallPathRepo
+    from dualpower.store.tables_register import RegisterRepo
+    from dualpower.store.tables_speakers import SpeechRepo, StewardPostRepo
 
 log = logging.getLogger(__name__)
 ACT_NAME = re.compile(r"^[a-z_]+\.[a-z_]+$")
@@ -46,6 +68,24 @@ class UnitOfWork:
     tokens: r.TokenRepo
     recalls: r.RecallRepo
     notifications: r.NotificationRepo
+    standing_orders: StandingOrdersRepo
+    sessions: SessionRepo
+    motions: MotionRepo
+    instructions: InstructionRepo
+    breaches: BreachRepo
+    initiatives: InitiativeRepo
+    recall_paths: RecallPathRepo
+    rate_hits: RateHitRepo
+    session_activity: SessionActivityRepo
+    office_terms: OfficeTermRepo
+    stipend_motions: StipendMotionRepo
+    pay_locks: PayLockRepo
+    wages: WageRepo
+    speeches: SpeechRepo
+    steward_posts: StewardPostRepo
+    discussion: DiscussionRepo
+    alignment: AlignmentRepo
+    register: RegisterRepo
 
     def __getattr__(self, name: str) -> Any:
         # Repositories of topic modules are set in __enter__; this only makes a typo loud.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import func, select
 
@@ -148,7 +148,7 @@ def council_tree(uow: UnitOfWork) -> list[dict[str, Any]]:
     """The councils as a tree: each has "children"; the list holds the chief council(s)."""
     flat = councils(uow)
     by_id = {c["id"]: c | {"children": []} for c in flat}
-    roots = []
+    roots: list[dict[str, Any]] = []
     for council in by_id.values():
         parent = by_id.get(council["parent_id"])
         (parent["children"] if parent else roots).append(council)
@@ -451,7 +451,7 @@ def _petition_target(look: _Lookup, petition: RecallPetition) -> dict[str, Any]:
 
 
 def published_ballots(
-    uow: UnitOfWork, election_id: int, *, while_open: str = "empty"
+    uow: UnitOfWork, election_id: int, *, while_open: Literal["empty", "refuse"] = "empty"
 ) -> list[dict[str, Any]]:
     """After the close: every ballot with its receipt and its choices (ids, and `named`),
     in receipt order (random, so no cast order). A secret ballot never names its voter

@@ -54,6 +54,20 @@ def _forge_deputy(fed):  # type: ignore[no-untyped-def]
         return uow.mandates.active(uow.mandates.table.c.electorate_id == electorate.id)[0]
 
 
+def _forge_election(fed, method: str, *, is_secret: bool, nominees: tuple[int, ...]):  # type: ignore[no-untyped-def]
+    """An election of the Forge seat with forge{i} of `nominees` standing: its id, candidates."""
+    with fed.system.reader() as uow:
+        forge = uow.electorates.for_unit(fed.units["Forge"])
+    election_id = elections.open_election(
+        fed.system.uow(), OpenElection(forge.id, method, is_secret=is_secret)
+    )
+    ids = [
+        elections.nominate(fed.system.uow(), election_id, fed.members[f"forge{i}"], None, None)
+        for i in nominees
+    ]
+    return election_id, ids
+
+
 def test_recall_button_on_me_opens_the_petition(client, fed) -> None:
     csrf = log_in(client, "forge5")
     me = client.get("/me").text
@@ -102,15 +116,7 @@ def test_sign_and_withdraw_on_the_petition_page(client, fed) -> None:
 
 
 def test_ranked_ballot_has_one_labelled_select_per_candidate(client, fed) -> None:
-    with fed.system.reader() as uow:
-        forge = uow.electorates.for_unit(fed.units["Forge"])
-    election_id = elections.open_election(
-        fed.system.uow(), OpenElection(forge.id, "stv-scottish", is_secret=True)
-    )
-    ids = [
-        elections.nominate(fed.system.uow(), election_id, fed.members[f"forge{i}"], None, None)
-        for i in (4, 5, 6)
-    ]
+    election_id, ids = _forge_election(fed, "stv-scottish", is_secret=True, nominees=(4, 5, 6))
     csrf = log_in(client, "forge7")
     page = client.get(f"/elections/{election_id}").text
     for cid, who in zip(ids, (4, 5, 6), strict=True):
@@ -144,15 +150,7 @@ def test_ranked_ballot_has_one_labelled_select_per_candidate(client, fed) -> Non
 
 
 def test_closed_secret_election_publishes_ballots_and_finds_a_receipt(client, fed) -> None:
-    with fed.system.reader() as uow:
-        forge = uow.electorates.for_unit(fed.units["Forge"])
-    election_id = elections.open_election(
-        fed.system.uow(), OpenElection(forge.id, "stv-scottish", is_secret=True)
-    )
-    ids = [
-        elections.nominate(fed.system.uow(), election_id, fed.members[f"forge{i}"], None, None)
-        for i in (4, 5, 6)
-    ]
+    election_id, ids = _forge_election(fed, "stv-scottish", is_secret=True, nominees=(4, 5, 6))
     receipts = elections.cast_many(
         fed.system.uow(),
         election_id,
@@ -177,15 +175,7 @@ def test_closed_secret_election_publishes_ballots_and_finds_a_receipt(client, fe
 
 
 def test_closed_open_ballot_election_names_each_voter(client, fed) -> None:
-    with fed.system.reader() as uow:
-        forge = uow.electorates.for_unit(fed.units["Forge"])
-    election_id = elections.open_election(
-        fed.system.uow(), OpenElection(forge.id, "block", is_secret=False)
-    )
-    ids = [
-        elections.nominate(fed.system.uow(), election_id, fed.members[f"forge{i}"], None, None)
-        for i in (4, 5)
-    ]
+    election_id, ids = _forge_election(fed, "block", is_secret=False, nominees=(4, 5))
     receipts = elections.cast_many(
         fed.system.uow(),
         election_id,

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dualpower.domain.errors import FoundingError
-from dualpower.domain.founding import FoundingPlan, check_plan
+from dualpower.domain.founding import FoundingPlan, check_plan, council_windows
 from dualpower.domain.model import Mandate
 from dualpower.services.apportion import create_electorates
 from dualpower.services.elections import (
@@ -56,6 +56,13 @@ def found_federation(uow: UnitOfWork, plan: FoundingPlan) -> int:
                 seat_method=c.seat_method,
                 apportionment=c.apportionment,
             )
+            windows = council_windows(c)
+            uow.standing_orders.put(
+                council_id=council_ids[c.name],
+                nominations_seconds=windows.nominations_seconds,
+                voting_seconds=windows.voting_seconds,
+                secret_elections=bool(c.secret_elections),
+            )
         unit_ids = {
             u.name: uow.units.add(
                 federation_id=fed_id,
@@ -66,7 +73,7 @@ def found_federation(uow: UnitOfWork, plan: FoundingPlan) -> int:
             )
             for u in plan.units
         }
-        _add_roll(uow, fed_id, plan, unit_ids)
+        roll = _add_roll(uow, fed_id, plan, unit_ids)
         create_electorates(uow)
         uow.record(
             "federation.found",
@@ -75,7 +82,7 @@ def found_federation(uow: UnitOfWork, plan: FoundingPlan) -> int:
                 "councils": [[c.name, c.parent] for c in councils],
                 "units": [[u.name, u.kind, u.section, u.council] for u in plan.units],
                 "factions": [f.name for f in plan.factions],
-                "roll": [[m.username, m.unit] for m in plan.members],
+                "roll": roll,  # [member number, unit]: no names in the log (DESIGN.md 2.11)
             },
             actor=FOUNDER,
         )
@@ -83,7 +90,9 @@ def found_federation(uow: UnitOfWork, plan: FoundingPlan) -> int:
     return fed_id
 
 
-def _add_roll(uow: UnitOfWork, fed_id: int, plan: FoundingPlan, unit_ids: dict[str, int]) -> None:
+def _add_roll(
+    uow: UnitOfWork, fed_id: int, plan: FoundingPlan, unit_ids: dict[str, int]
+) -> list[list[int | str]]:
     now = uow.now()
     uow.members.add_many(
         [
@@ -92,6 +101,7 @@ def _add_roll(uow: UnitOfWork, fed_id: int, plan: FoundingPlan, unit_ids: dict[s
                 "username": m.username,
                 "display_name": m.name,
                 "password_hash": m.password_hash,
+                "email": m.email,
                 "is_verified": True,  # the founding roll is the one verified by the founders
                 "joined_at": now,
             }
@@ -105,6 +115,7 @@ def _add_roll(uow: UnitOfWork, fed_id: int, plan: FoundingPlan, unit_ids: dict[s
             for m in plan.members
         ]
     )
+    return [[ids[m.username], m.unit] for m in plan.members]
 
 
 @dataclass(frozen=True)

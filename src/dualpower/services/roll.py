@@ -33,9 +33,10 @@ def import_roll(
         for entry in entries:
             if entry.username in taken:
                 raise RollError(f"username {entry.username!r} is already a member", line=entry.line)
+        added: list[list[int]] = []  # the log names members by number (DESIGN.md 2.11)
         for entry, unit_id in zip(entries, unit_ids, strict=True):
             try:
-                _add_member(uow, federation.id, entry, unit_id, uow.now())
+                added.append([_add_member(uow, federation.id, entry, unit_id, uow.now()), unit_id])
             except IntegrityError:  # another import added the same username meanwhile
                 raise RollError(
                     f"username {entry.username!r} was just added by another import; nothing was"
@@ -44,7 +45,7 @@ def import_roll(
                 ) from None
         uow.record(
             "roll.import",
-            {"members": [[e.username, u] for e, u in zip(entries, unit_ids, strict=True)]},
+            {"members": added},
             actor=actor,
             is_operator=is_operator,
         )

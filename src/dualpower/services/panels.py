@@ -63,7 +63,15 @@ def eligible(uow: UnitOfWork, scope: Scope) -> set[int]:
 
 
 def _subject(uow: UnitOfWork, cmd: FileReport) -> tuple[str, int, int | None, Scope]:
-    """(kind, id, reported member, scope) of what is reported."""
+    """(kind, id, reported member, scope) of what is reported. Every id the report names is
+    checked: an unknown one is refused, never left to the foreign keys."""
+    if cmd.comment_id is not None and (cmd.session_id, cmd.member_id) != (None, None):
+        raise errors.InvalidRequest(
+            "a report names one subject: a comment_id, a session_id (with the member_id of who"
+            " disrupted it) or a member_id"
+        )
+    if cmd.member_id is not None and uow.members.get(cmd.member_id) is None:
+        raise errors.NotFound(f"there is no member {cmd.member_id}")
     if cmd.comment_id is not None:
         comment = uow.discussion.one(d.comments, d.comments.c.id == cmd.comment_id)
         if comment is None:

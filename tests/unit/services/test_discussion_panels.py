@@ -16,6 +16,7 @@ from dualpower.services.check import check
 from dualpower.services.elections import cast_ballot
 from dualpower.services.panels import FileReport
 from dualpower.store import tables_discussion as d
+from sessions_helpers import member, open_session
 
 
 def _reported(fed):  # type: ignore[no-untyped-def]
@@ -220,3 +221,27 @@ def test_editing_is_refused_to_a_suspended_author_and_on_a_hidden_text(federatio
     decide(fed, opened.id, opened.panel, "hide")
     with pytest.raises(errors.Conflict):
         discussion.edit_comment(fed.system.uow(), cid, mill(fed, 1), "sorry")
+
+
+def test_every_id_a_report_names_is_checked_and_nothing_is_filed(federation):
+    """Issue 28: a session report naming an unknown member was a 500 (the foreign key)."""
+    fed = federation
+    session, _ = open_session(fed, "North Council", [], [])
+    cid = post(fed, mill(fed, 1), mill_petition(fed))
+    reporter, unknown = member(fed, "Forge", 2), 999999
+    refused = [
+        (FileReport(reporter, "x", session_id=session, member_id=unknown), errors.NotFound),
+        (FileReport(reporter, "x", member_id=unknown), errors.NotFound),
+        (FileReport(reporter, "x", session_id=unknown), errors.NotFound),
+        (FileReport(reporter, "x", comment_id=cid, session_id=session), errors.InvalidRequest),
+        (FileReport(reporter, "x", comment_id=cid, member_id=unknown), errors.InvalidRequest),
+    ]
+    for cmd, error in refused:
+        with pytest.raises(error, match="there is no (member|session) 999999|one subject"):
+            panels.file_report(fed.system.uow(), cmd)
+    with fed.system.uow() as uow:
+        assert uow.discussion.count(d.reports) == 0
+    disrupter = member(fed, "Forge", 3)
+    filed = FileReport(reporter, "x", session_id=session, member_id=disrupter)
+    opened = panels.file_report(fed.system.uow(), filed)
+    assert {reporter, disrupter}.isdisjoint(opened.panel)

@@ -14,7 +14,7 @@ from dualpower.domain import errors
 from dualpower.domain import initiatives as irules
 from dualpower.domain import motions as rules
 from dualpower.domain.motions import Motion
-from dualpower.domain.sessions import quorum_needed
+from dualpower.domain.sessions import has_quorum, holders_at, quorum_needed, session_moment
 from dualpower.services.elections import electors
 from dualpower.services.initiatives import Territory
 from dualpower.services.motions import voters
@@ -182,6 +182,10 @@ def _session(uow: UnitOfWork, session_id: int) -> dict[str, Any]:
     council = uow.councils.get(session.council_id)
     assert council is not None
     deputies = {md.holder_id for md in uow.mandates.active_in_council(council.id)}
+    held = holders_at(
+        uow.mandates.list(uow.mandates.table.c.council_id == council.id),
+        session_moment(session, uow.now()),
+    )
     present = uow.sessions.present(session.id)
     people = _names(uow, set(present) | {session.convened_by})
     agenda = []
@@ -190,8 +194,8 @@ def _session(uow: UnitOfWork, session_id: int) -> dict[str, Any]:
         assert item is not None
         amendments = [_motion(uow, a, None) for a in uow.motions.amendments(item.id)]
         agenda.append(_motion(uow, item, None) | {"amendments_full": amendments})
-    filled = len(deputies)
-    quorate_now = sum(1 for p in present if p in deputies)
+    filled = len(held)
+    counted = sum(1 for p in present if p in held)
     return {
         "id": session.id,
         "title": session.title,
@@ -204,8 +208,8 @@ def _session(uow: UnitOfWork, session_id: int) -> dict[str, Any]:
         "filled_seats": filled,
         "quorum": quorum_needed(filled),
         "present": [people[p] for p in present if p in people],
-        "present_count": quorate_now,
-        "has_quorum": 2 * quorate_now > filled > 0,
+        "present_count": counted,
+        "has_quorum": has_quorum(counted, filled),
         "agenda": agenda,
         "deputy_ids": sorted(deputies),
     }

@@ -313,7 +313,10 @@ def check_elections(ex: dict[str, Any], r: Report) -> None:
     cast: dict[Any, list[Any]] = defaultdict(list)
     for p in acts(log, "ballot.cast"):
         cast[p.get("election")].append((p.get("member"), p.get("receipt"), p.get("choices")))
-    took_part: Counter[Any] = Counter(p.get("election") for p in acts(log, "election.participate"))
+    took_part: Counter[Any] = Counter()
+    for p in acts(log, "election.participate"):  # one entry names one voter or a whole batch
+        members = p.get("members")
+        took_part[p.get("election")] += len(members) if isinstance(members, list) else 1
     for e in ex["elections"]:
         where = f"elections.json election {e.get('id')}"
         opened = opens.get(e.get("id"))

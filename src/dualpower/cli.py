@@ -84,8 +84,10 @@ def serve(host: Host = "127.0.0.1", port: Port = 8000) -> None:
 def _serve(sys_, host: str, port: int) -> None:  # type: ignore[no-untyped-def]
     import uvicorn
 
+    from dualpower import clock
     from dualpower.web.app import create_app
 
+    clock.start(sys_)
     typer.echo(f"serving on http://{host}:{port}/")
     uvicorn.run(
         create_app(sys_), host=host, port=port, log_level="warning", timeout_graceful_shutdown=5
@@ -176,8 +178,10 @@ def passwd(
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
     ] = False,
 ) -> None:
-    """Set a member's password (an operator act, logged)."""
-    from dualpower.services.accounts import set_password
+    """Set a member's password (an operator act, logged): the member is told, every session and
+    token of theirs ends, and acts in sessions opened with it are marked in the log until they
+    set their own. Prefer `dualpower invitations issue --member USERNAME`."""
+    from dualpower.services.credentials import operator_set_password
 
     password = (
         sys.stdin.readline().rstrip("\n")
@@ -185,8 +189,8 @@ def passwd(
         else typer.prompt("new password", hide_input=True, confirmation_prompt=True)
     )
     with user_errors():
-        set_password(system().uow(), username, password, actor=OPERATOR)
-    typer.echo(f"password set for {username}")
+        ended = operator_set_password(system().uow(), username, password, actor=OPERATOR)
+    typer.echo(f"password set for {username}; the member is told; {ended} sessions ended")
 
 
 @app.command(
@@ -268,3 +272,20 @@ def office_report_wages(
         sys_ = system()
         cap = report_named_wages(sys_.uow(), unit_id(sys_.reader(), unit), wages, OPERATOR_CALLER)
     typer.echo(f"reported {len(wages)} wages; the federation's cap is {cap:,}")
+
+
+from dualpower.cli_member import member_app  # noqa: E402  (it imports the helpers above)
+
+app.add_typer(member_app, name="member")
+
+from dualpower.cli_cycle import due, elections_app  # noqa: E402  (it imports the helpers above)
+
+app.add_typer(elections_app, name="elections")
+app.command()(due)
+
+
+# -- members getting in, and the roll changing (DESIGN.md 2.10): cli_members.py -----------------
+from dualpower.cli_members import invitations_app, roll_app  # noqa: E402
+
+app.add_typer(invitations_app, name="invitations", no_args_is_help=True)
+app.add_typer(roll_app, name="roll", no_args_is_help=True)

@@ -1,7 +1,9 @@
 """Mail for notifications, through SMTP when configured (DUALPOWER_SMTP_HOST and friends).
 
 A subscriber to `Notified` events: after commit, the mailer looks up the members' addresses and
-hands the messages to a background thread, so a request never waits on a mail server.
+hands the messages to a background thread, so a request never waits on a mail server. It mails
+invitation and reset codes too (`CodeMailed`: DESIGN.md 2.10), one message a member, in English
+and Russian.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from email.message import EmailMessage
 from sqlalchemy import Engine, select
 
 from dualpower.domain.events import Notified
+from dualpower.domain.invitations import CodeMailed, IssuedCode
 from dualpower.store import tables as t
 
 log = logging.getLogger(__name__)
@@ -57,6 +60,11 @@ class Mailer:
         self.thread.start()
 
     def __call__(self, event: object) -> None:
+        if isinstance(event, CodeMailed):
+            for code in event.codes:
+                if code.email:
+                    self.outbox.put(self.code_message(code))
+            return
         if not isinstance(event, Notified) or not event.member_ids:
             return
         members = t.members
@@ -74,6 +82,29 @@ class Mailer:
                 f"{event.subject}.\n\n{self.settings.base_url.rstrip('/')}{event.link}\n"
             )
             self.outbox.put(message)
+
+    def code_message(self, code: IssuedCode) -> EmailMessage:
+        base = self.settings.base_url.rstrip("/")
+        page = "join" if code.purpose == "join" else "reset"
+        message = EmailMessage()
+        message["From"] = self.settings.sender
+        message["To"] = code.email
+        expires = code.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+        if code.purpose == "join":
+            message["Subject"] = "Your invitation / Ваше приглашение"
+            lead_en = f"{code.display_name}, you are invited to set your password"
+            lead_ru = f"{code.display_name}, вас приглашают задать свой пароль"
+        else:
+            message["Subject"] = "Reset your password / Сброс пароля"
+            lead_en = f"{code.display_name}, a password reset was asked for your account"
+            lead_ru = f"{code.display_name}, для вашей учётной записи запрошен сброс пароля"
+        message.set_content(
+            f"{lead_en} (username {code.username}).\n"
+            f"Code: {code.code} (once, until {expires})\n{base}/{page}\n\n"
+            f"{lead_ru} (имя пользователя {code.username}).\n"
+            f"Код: {code.code} (один раз, до {expires})\n{base}/{page}\n"
+        )
+        return message
 
     def _run(self) -> None:
         while True:

@@ -1,7 +1,9 @@
 """Rate limits on logins and on members' acts, counted in the database.
 
-Every limit is a sliding window per subject (a member, or for failed logins the username as
-typed, whether or not such an account exists). Past the limit the act is refused with
+Every limit is a sliding window per subject (a member, or for failed logins the client's
+address and the username as typed together, whether or not such an account exists: a stranger's
+failures from elsewhere never stop the member's own correct password). Past the limit the act
+is refused with
 `RateLimited`: HTTP 429, a sentence saying how many are allowed and when to try again, and a
 `Retry-After` header in seconds. Hits are counted in the database, so a limit holds across
 server processes and restarts; on PostgreSQL a subject's hits are counted under an advisory
@@ -13,12 +15,17 @@ when the bearer token is checked, before the act, so refused writes count too.
 
 | Environment variable           | Default | Per            | Counts                           |
 |--------------------------------|---------|----------------|----------------------------------|
-| DUALPOWER_LIMIT_LOGIN_FAILURES | 100     | username, hour | failed logins (API and page)     |
+| DUALPOWER_LIMIT_LOGIN_FAILURES | 100     | address+user, hour | failed logins (API and page) |
+| DUALPOWER_LIMIT_CODE_FAILURES  | 100     | address, hour  | unknown or used invitation codes |
 | DUALPOWER_LIMIT_PETITIONS      | 20      | member, hour   | recall petitions opened          |
 | DUALPOWER_LIMIT_SIGNATURES     | 60      | member, minute | recall signatures given online   |
 | DUALPOWER_LIMIT_BALLOTS        | 30      | member, minute | ballots cast, motion votes cast  |
 | DUALPOWER_LIMIT_POSTS          | 30      | member, minute | motions drafted, comments        |
 | DUALPOWER_LIMIT_API_WRITES     | 600     | member, minute | API writes (POST, PUT, DELETE)   |
+
+Failed logins are also slowed: after LOGIN_FREE_FAILURES failures of one address and username
+within the hour, each further try waits 2, 4, 8 ... seconds (at most LOGIN_SLOWEST) after the
+last failure, answered 429 with Retry-After without checking the password.
 
 A value of 0 turns that limit off. Page sessions: DUALPOWER_SESSION_IDLE_MINUTES (default 120)
 ends a session unused for that long, DUALPOWER_SESSION_MAX_HOURS (default 168, 7 days) ends
@@ -36,14 +43,17 @@ from dualpower.store.uow import UnitOfWork
 __all__ = [
     "API_WRITES",
     "BALLOTS",
+    "CODE_FAILURES",
     "LOGIN_FAILURES",
     "PETITIONS",
     "POSTS",
     "SIGNATURES",
     "RateLimited",
     "check",
+    "check_login",
     "count",
     "hit",
+    "login_key",
     "session_idle",
     "session_lifetime",
 ]
@@ -57,6 +67,12 @@ _LIMITS: dict[str, tuple[str, int, timedelta, str]] = {
         HOUR,
         "failed logins for this account",
     ),
+    "code_failures": (
+        "DUALPOWER_LIMIT_CODE_FAILURES",
+        100,
+        HOUR,
+        "unknown, used or expired codes from this address",
+    ),
     "petitions": ("DUALPOWER_LIMIT_PETITIONS", 20, HOUR, "recall petitions opened"),
     "signatures": ("DUALPOWER_LIMIT_SIGNATURES", 60, MINUTE, "signatures given"),
     "ballots": ("DUALPOWER_LIMIT_BALLOTS", 30, MINUTE, "ballots and votes cast"),
@@ -65,6 +81,9 @@ _LIMITS: dict[str, tuple[str, int, timedelta, str]] = {
 }
 LOGIN_FAILURES, PETITIONS, SIGNATURES = "login_failures", "petitions", "signatures"
 BALLOTS, POSTS, API_WRITES = "ballots", "posts", "api_writes"
+CODE_FAILURES = "code_failures"
+LOGIN_FREE_FAILURES = 5  # failures of one address and username before logins are slowed
+LOGIN_SLOWEST = timedelta(minutes=5)
 
 
 def _number(variable: str, default: int) -> int:
@@ -128,6 +147,45 @@ def hit(uow: UnitOfWork, name: str, subject: object) -> None:
 
     uow.rate_hits.lock(name, key)
     uow.rate_hits.count_hit(name, key, now, now - rule.window, refuse)
+
+
+def login_key(address: str, username: str) -> str:
+    """The subject of failed logins: the client's address and the username together."""
+    return f"{address or '-'}|{username.strip().casefold()}"
+
+
+def check_login(uow: UnitOfWork, key: str) -> None:
+    """Raise RateLimited if a login for this address and username is refused now: past the
+    hour's limit, or sooner after the last failure than the slowdown allows. The same answer
+    whether the account exists or not."""
+    rule = limit(LOGIN_FAILURES)
+    if rule.disabled:
+        return
+    now = uow.now()
+    uow.rate_hits.lock(LOGIN_FAILURES, key)
+    earlier = uow.rate_hits.since(LOGIN_FAILURES, key, now - rule.window)
+    delay = wait(rule, earlier, now)
+    if delay is None:
+        delay = slowdown(earlier, now)
+    if delay is not None:
+        raise RateLimited(
+            "too many failed logins for this account from this address; "
+            f"try again in {delay} second{'s' if delay != 1 else ''}",
+            delay,
+        )
+
+
+def slowdown(failures: list[datetime], now: datetime) -> int | None:
+    """Seconds still to wait after the last of these failures, or None: none for the first
+    LOGIN_FREE_FAILURES, then 2, 4, 8 ... seconds, at most LOGIN_SLOWEST."""
+    excess = len(failures) - LOGIN_FREE_FAILURES + 1
+    if excess <= 0:
+        return None
+    pause = min(timedelta(seconds=2**min(excess, 20)), LOGIN_SLOWEST)
+    left = max(failures) + pause - now
+    if left <= timedelta(0):
+        return None
+    return max(1, int(left.total_seconds() + 0.999))
 
 
 def forget(uow: UnitOfWork, name: str, subject: object) -> None:

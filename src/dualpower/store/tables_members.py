@@ -1,0 +1,187 @@
+"""Tables of members getting in (DESIGN.md 2.10): invitation and reset codes, and the marks of a
+password the operator set.
+
+`invitations` keeps one row per code: only its SHA-256 is stored, with what it is for (`join` or
+`reset`), when it expires and when it was used (a code works once). `operator_passwords` names
+the members whose current password was set by the operator (`dualpower passwd`), until they set
+their own; `operator_sessions` marks the sessions and tokens opened with such a password, so the
+acts done in them are marked in the audit log. Both marks go with their member's password
+change or their token (ON DELETE CASCADE).
+"""
+
+from __future__ import annotations
+
+import builtins
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    String,
+    Table,
+    delete,
+    exists,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection
+
+from dualpower.store import repositories
+from dualpower.store import tables as t
+from dualpower.store.repositories import as_utc
+from dualpower.store.tables import Id, _at, _fk, _pk, metadata
+
+invitations = Table(
+    "invitations",
+    metadata,
+    _pk(),
+    _fk("member_id", "members.id", index=True),
+    Column("code_hash", String(64), nullable=False, unique=True),
+    Column("purpose", String(10), nullable=False),
+    _at("created_at"),
+    _at("expires_at"),
+    _at("used_at", nullable=True),
+    CheckConstraint("purpose IN ('join', 'reset')", name="purpose"),
+)
+
+operator_passwords = Table(
+    "operator_passwords",
+    metadata,
+    Column("member_id", Id, ForeignKey("members.id"), primary_key=True),
+    _at("set_at"),
+)
+
+operator_sessions = Table(
+    "operator_sessions",
+    metadata,
+    Column(
+        "token_hash",
+        String(64),
+        ForeignKey("auth_tokens.token_hash", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+)
+
+
+class InvitationRepo:
+    """Invitation and reset codes, looked up by the SHA-256 of the code."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def add_many(self, rows: builtins.list[dict[str, Any]]) -> None:
+        if rows:
+            self.conn.execute(insert(invitations), rows)
+
+    def withdraw_unused(self, member_ids: builtins.list[int], purpose: str) -> None:
+        """Delete the unused codes of these members for this purpose (a new one replaces them)."""
+        i = invitations
+        for start in range(0, len(member_ids), 5000):
+            chunk = member_ids[start : start + 5000]
+            self.conn.execute(
+                delete(i).where(
+                    i.c.member_id.in_(chunk), i.c.purpose == purpose, i.c.used_at.is_(None)
+                )
+            )
+
+    def find(self, code_hash: str) -> tuple[int, int, str, datetime, datetime | None] | None:
+        """(id, member_id, purpose, expires_at, used_at) of a code, or None."""
+        i = invitations
+        row = self.conn.execute(
+            select(i.c.id, i.c.member_id, i.c.purpose, i.c.expires_at, i.c.used_at).where(
+                i.c.code_hash == code_hash
+            )
+        ).first()
+        if row is None:
+            return None
+        used = as_utc(row.used_at) if row.used_at is not None else None
+        return row.id, row.member_id, row.purpose, as_utc(row.expires_at), used
+
+    def use(self, invitation_id: int, at: datetime) -> bool:
+        """Mark a code used; False when it was used (or had expired) already: a code works once,
+        also when two requests bring it at the same time."""
+        i = invitations
+        done = self.conn.execute(
+            update(i)
+            .where(i.c.id == invitation_id, i.c.used_at.is_(None), i.c.expires_at > at)
+            .values(used_at=at)
+        )
+        return done.rowcount == 1
+
+
+class CredentialRepo:
+    """A member's sessions and tokens, and the marks of operator-set passwords."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def of_member(self, member_id: int) -> builtins.list[dict[str, Any]]:
+        a = t.auth_tokens
+        query = (
+            select(
+                a.c.id,
+                a.c.kind,
+                a.c.created_at,
+                a.c.expires_at,
+                a.c.token_hash,
+                exists().where(operator_sessions.c.token_hash == a.c.token_hash).label("op"),
+            )
+            .where(a.c.member_id == member_id)
+            .order_by(a.c.created_at.desc(), a.c.id.desc())
+        )
+        return [
+            {
+                "id": row.id,
+                "kind": row.kind,
+                "created_at": as_utc(row.created_at),
+                "expires_at": as_utc(row.expires_at),
+                "token_hash": row.token_hash,
+                "is_operator_set": bool(row.op),
+            }
+            for row in self.conn.execute(query)
+        ]
+
+    def end(self, member_id: int, credential_id: int) -> bool:
+        """End one of the member's sessions or tokens; False when it is not theirs or gone."""
+        a = t.auth_tokens
+        done = self.conn.execute(
+            delete(a).where(a.c.id == credential_id, a.c.member_id == member_id)
+        )
+        return done.rowcount == 1
+
+    def end_all_but(self, member_id: int, keep_hash: str | None) -> int:
+        """End every session and token of the member except the one kept; returns how many."""
+        a = t.auth_tokens
+        where = [a.c.member_id == member_id]
+        if keep_hash is not None:
+            where.append(a.c.token_hash != keep_hash)
+        # their session_activity and operator_sessions rows go with them (ON DELETE CASCADE)
+        return int(self.conn.execute(delete(a).where(*where)).rowcount)
+
+    def mark_operator_password(self, member_id: int, at: datetime) -> None:
+        self.clear_operator_password(member_id)
+        self.conn.execute(insert(operator_passwords).values(member_id=member_id, set_at=at))
+
+    def clear_operator_password(self, member_id: int) -> None:
+        op = operator_passwords
+        self.conn.execute(delete(op).where(op.c.member_id == member_id))
+
+    def is_operator_password(self, member_id: int) -> bool:
+        op = operator_passwords
+        found = self.conn.execute(select(op.c.member_id).where(op.c.member_id == member_id)).first()
+        return found is not None
+
+    def mark_session(self, token_hash: str) -> None:
+        self.conn.execute(insert(operator_sessions).values(token_hash=token_hash))
+
+    def is_operator_session(self, token_hash: str) -> bool:
+        ops = operator_sessions
+        found = self.conn.execute(select(ops.c.token_hash).where(ops.c.token_hash == token_hash))
+        return found.first() is not None
+
+
+repositories.REPOSITORIES["invitations"] = InvitationRepo
+repositories.REPOSITORIES["credentials"] = CredentialRepo

@@ -1,0 +1,45 @@
+"""The printable sheet of invitations (DESIGN.md 2.10): one slip a member, to cut and hand out at
+a meeting, in the member's language (the sheet's, when the member's is not known)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader
+
+from dualpower.domain.invitations import IssuedCode
+from dualpower.web.texts_members import TEXTS, texts
+
+_env = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates" / "invitations"),
+    autoescape=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def sheet(
+    codes: Sequence[IssuedCode],
+    *,
+    federation: str,
+    base_url: str,
+    language: str = "en",
+    languages: Mapping[str, str] | None = None,
+) -> str:
+    """The HTML of the sheet; `languages` gives a member's language by username when known."""
+    known = languages or {}
+
+    def lang_of(code: IssuedCode) -> str:
+        found = known.get(code.username, language)
+        return found if found in TEXTS else "en"
+
+    return _env.get_template("sheet.html").render(
+        codes=codes,
+        federation=federation,
+        base_url=base_url.rstrip("/"),
+        lang=language if language in TEXTS else "en",
+        t=texts(language),
+        texts=lambda code: texts(lang_of(code)),
+        c_lang=lang_of,
+    )

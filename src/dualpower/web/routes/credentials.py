@@ -1,0 +1,138 @@
+"""A member's own credentials (DESIGN.md 2.10): their sessions and API tokens, listed and ended,
+and their password changed (every other session and token then ends)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from dualpower.domain.errors import BadCredentials, InvalidRequest
+from dualpower.services import credentials
+from dualpower.web.deps import (
+    CSRF_FIELD,
+    ApiMember,
+    ApiToken,
+    LoggedIn,
+    SystemDep,
+    check_csrf,
+    render,
+)
+from dualpower.web.schemas_members import CredentialPublic, Ended, PasswordChange
+from dualpower.web.texts_members import language, texts
+
+api = APIRouter(tags=["members"])
+pages = APIRouter(include_in_schema=False)
+NOT_LOGGED_IN = {401: {"description": "Not logged in."}}
+
+
+@api.get("/me/credentials", response_model=list[CredentialPublic], responses=NOT_LOGGED_IN)
+def api_credentials(
+    member: ApiMember, token: ApiToken, system: SystemDep
+) -> list[credentials.Credential]:
+    """The caller's page sessions and API tokens in force (never the tokens themselves)."""
+    return credentials.list_credentials(system.uow(), member.id, current=token)
+
+
+@api.delete(
+    "/me/credentials/{credential_id}",
+    status_code=204,
+    responses={**NOT_LOGGED_IN, 404: {"description": "No such session or token of yours."}},
+)
+def api_end_credential(credential_id: int, member: ApiMember, system: SystemDep) -> Response:
+    """End one of the caller's sessions or tokens."""
+    credentials.end_credential(system.uow(), member.id, credential_id)
+    return Response(status_code=204)
+
+
+@api.post(
+    "/auth/password",
+    response_model=Ended,
+    responses={
+        **NOT_LOGGED_IN,
+        422: {"description": "The current password is wrong, or the new one too short."},
+    },
+)
+def api_change_password(
+    body: PasswordChange, member: ApiMember, token: ApiToken, system: SystemDep
+) -> Ended:
+    """Change one's password (giving the current one); every other session and token ends,
+    the token sent stays."""
+    try:
+        ended = credentials.change_password(
+            system.uow(), member.id, body.current, body.new, token=token
+        )
+    except BadCredentials as error:
+        raise InvalidRequest(error.message) from None
+    return Ended(ended=ended)
+
+
+def _page(
+    request: Request,
+    system: SystemDep,
+    session: LoggedIn,
+    *,
+    message: str | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    t = texts(language(request))
+    rows = credentials.list_credentials(system.uow(), session.member.id, current=session.token)
+    context = {"t": t, "credentials": rows, "message": message, "error": error}
+    response: Response = render(request, "credentials/page.html", context, status_code)
+    return response
+
+
+@pages.get("/me/credentials")
+def credentials_page(request: Request, session: LoggedIn, system: SystemDep) -> Response:
+    return _page(request, system, session)
+
+
+@pages.post("/me/credentials/{credential_id}/end")
+def end_one(
+    credential_id: int,
+    request: Request,
+    session: LoggedIn,
+    system: SystemDep,
+    csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
+) -> Response:
+    check_csrf(session.csrf_token, csrf_token)
+    credentials.end_credential(system.uow(), session.member.id, credential_id)
+    return RedirectResponse("/me/credentials", status_code=303)
+
+
+@pages.post("/me/credentials/end-others")
+def end_others(
+    request: Request,
+    session: LoggedIn,
+    system: SystemDep,
+    csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
+) -> Response:
+    check_csrf(session.csrf_token, csrf_token)
+    credentials.end_others(system.uow(), session.member.id, current=session.token)
+    return RedirectResponse("/me/credentials", status_code=303)
+
+
+@pages.post("/me/password")
+def change_password(
+    request: Request,
+    session: LoggedIn,
+    system: SystemDep,
+    current: Annotated[str, Form(max_length=1000)] = "",
+    new: Annotated[str, Form(max_length=1000)] = "",
+    confirm: Annotated[str, Form(max_length=1000)] = "",
+    csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
+) -> Response:
+    check_csrf(session.csrf_token, csrf_token)
+    t = texts(language(request))
+    if new != confirm:
+        return _page(request, system, session, error=t["mismatch"], status_code=422)
+    try:
+        ended = credentials.change_password(
+            system.uow(), session.member.id, current, new, token=session.token
+        )
+    except (BadCredentials, InvalidRequest) as error:
+        message = t.get(error.message, error.message)
+        return _page(request, system, session, error=message, status_code=422)
+    return _page(request, system, session, message=t["changed"] % {"n": ended})

@@ -181,7 +181,7 @@ def slowdown(failures: list[datetime], now: datetime) -> int | None:
     excess = len(failures) - LOGIN_FREE_FAILURES + 1
     if excess <= 0:
         return None
-    pause = min(timedelta(seconds=2**min(excess, 20)), LOGIN_SLOWEST)
+    pause = min(timedelta(seconds=2 ** min(excess, 20)), LOGIN_SLOWEST)
     left = max(failures) + pause - now
     if left <= timedelta(0):
         return None

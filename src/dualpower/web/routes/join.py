@@ -25,10 +25,14 @@ from dualpower.web.deps import (
     check_csrf,
     render,
 )
-from dualpower.web.routes.auth import client_address
 from dualpower.web.schemas import TokenPublic
 from dualpower.web.schemas_members import JoinCreate, ResetCreate
 from dualpower.web.texts_members import language, texts
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
 
 api = APIRouter(tags=["auth"])
 pages = APIRouter(include_in_schema=False)

@@ -676,10 +676,34 @@ def load(directory: Path) -> dict[str, Any]:
     return export
 
 
+def check_roll_calls(ex: dict[str, Any], r: Report) -> None:
+    """Each decided motion's totals are the log's, and a council's roll-call is the log's
+    `motion.vote` acts, deputy by deputy (older exports have no roll_calls.json)."""
+    log = ex["audit_log"]
+    decided = by_key(acts(log, "motion.adopt") + acts(log, "motion.reject"), "motion")
+    adopted = {p.get("motion") for p in acts(log, "motion.adopt")}
+    cast: dict[Any, list[Any]] = defaultdict(list)
+    for p in acts(log, "motion.vote"):
+        cast[p.get("motion")].append([p.get("member"), p.get("position")])
+    for call in ex.get("roll_calls", []):
+        where = f"roll_calls.json motion {call.get('motion_id')}"
+        act = decided.get(call.get("motion_id"))
+        if act is None:
+            r.bad(where, "no motion.adopt or motion.reject act in the log")
+            continue
+        for key in ("yes", "no", "abstain", "seats", "majority"):
+            r.same(where, key, call.get(key), act.get(key))
+        r.same(where, "status", call.get("status") == "adopted", call["motion_id"] in adopted)
+        if call.get("votes"):
+            votes = sorted([v.get("member_id"), v.get("position")] for v in call["votes"])
+            r.same(where, "votes (as cast in the log)", votes, sorted(cast[call["motion_id"]]))
+
+
 def verify(export: dict[str, Any]) -> Report:
     r = Report()
     check_log(export["audit_log"], export["audit_head"], r)
-    for check in (check_elections, check_mandates, check_recalls, check_register, check_structure):
+    checks = (check_elections, check_mandates, check_recalls, check_register, check_structure)
+    for check in (*checks, check_roll_calls):
         try:
             check(export, r)
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:

@@ -25,6 +25,7 @@ import pytest
 from sqlalchemy import String, Text, select
 
 from dualpower.services import ballot_batch as bb
+from dualpower.services import motions
 from dualpower.services.accounts import _issue
 from dualpower.services.audit import verify_log
 from dualpower.services.check import check
@@ -36,6 +37,7 @@ from dualpower.services.recall import open_recall, sign_recall
 from dualpower.store import tables as t
 from dualpower.store.sequencer import settle
 from factories import Small
+from sessions_helpers import deputies, open_session
 
 ROOT = Path(__file__).resolve().parents[3]
 TOOL = ROOT / "tools" / "verify_export.py"
@@ -46,6 +48,7 @@ DUALPOWER = str(Path(sys.executable).with_name("dualpower"))
 class World:
     fed: Small
     secret: int  # the batched secret election
+    motion: int  # a roll-call vote of the North Council
     target: str  # the member forgotten in the tests: a past deputy who signed, voted, spoke
 
 
@@ -81,6 +84,15 @@ def build_world(fed: Small) -> World:
             for md in u.mandates.active_in_council(fed.councils["North Council"])
             if md.holder_id in forge_ids
         ]
+    # a roll-call in the North Council: public by deputy
+    north = deputies(fed, "North Council")
+    cmd = motions.DraftMotion(None, fed.councils["North Council"], "Eight hours", "The day.")
+    motion = motions.draft_motion(uow(), north[0], cmd)
+    _, chair = open_session(fed, "North Council", [motion], present=north)
+    motions.open_vote(uow(), motion, chair)
+    for deputy in north:
+        motions.cast_vote(uow(), motion, deputy, "yes")
+    motions.close_vote(uow(), motion, chair)
     # forge1 speaks and signs a petition against a new deputy, whom 7 of 12 recall
     petition = open_recall(uow(), seats[0].id, m["forge2"])
     post_comment(uow(), PostComment(target, "recall", petition.id, "Forge needs a new deputy."))
@@ -88,7 +100,7 @@ def build_world(fed: Small) -> World:
     for i in (1, 3, 4, 5, 6, 7, 8):
         state = sign_recall(uow(), petition.id, m[f"forge{i}"])
     assert state.status == "recalled", state
-    return World(fed, election, "forge1")
+    return World(fed, election, motion, "forge1")
 
 
 @pytest.fixture
@@ -228,3 +240,23 @@ def test_forget_refuses_a_deputy_in_office_and_an_unknown_name(
         assert len(done.stderr.strip().splitlines()) == 1
     with federation.system.reader() as uow:
         assert uow.members.by_username(holder.username) is not None
+
+
+def test_the_export_carries_the_roll_calls_by_deputy(world: World, tmp_path: Path) -> None:
+    record = exported(world.fed, tmp_path / "public")
+    (call,) = [c for c in record["roll_calls"] if c["motion_id"] == world.motion]
+    north = deputies(world.fed, "North Council")
+    assert call["status"] == "adopted" and call["yes"] == len(call["votes"]) >= 2
+    with world.fed.system.reader() as uow:
+        names = {
+            m: uow.members.get(m).display_name for m in [v["member_id"] for v in call["votes"]]
+        }  # type: ignore[union-attr]
+    assert {v["member_id"]: v["name"] for v in call["votes"]} == names
+    assert {v["position"] for v in call["votes"]} == {"yes"}
+    assert {v["member_id"] for v in call["votes"]} <= set(north) | set(names)
+    forged = tmp_path / "public" / "roll_calls.json"
+    calls = json.loads(forged.read_text())
+    next(c for c in calls if c["motion_id"] == world.motion)["votes"][0]["position"] = "no"
+    forged.write_text(json.dumps(calls))
+    done = run_tool(tmp_path / "public")
+    assert done.returncode == 1 and "roll_calls.json" in done.stdout, done.stdout

@@ -1,0 +1,261 @@
+"""Read models that make open votes reachable by links (issue 25): the elections of a council or a
+unit, the open elections with their closing times, and what a member can do now (open elections
+and council or assembly votes they may cast, petitions they may sign, sessions they sit in).
+One read transaction each; the rules of who may vote or sign are the services' own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from dualpower.domain import errors
+from dualpower.domain.model import Election
+from dualpower.services import views
+from dualpower.services.elections import is_elector_of
+from dualpower.services.motions import voters
+from dualpower.store.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Place:
+    kind: str  # "unit" | "council" | "office"
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class ElectionLine:
+    id: int
+    kind: str  # founding | general | by | office | recall
+    status: str
+    seats: int
+    method: str
+    is_secret: bool
+    council_id: int | None
+    council_name: str | None
+    unit_id: int | None
+    unit_name: str | None
+    place: Place | None
+    opened_at: datetime
+    closes_at: datetime | None
+    closed_at: datetime | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+
+@dataclass(frozen=True)
+class ElectionIndex:
+    title: str
+    place: Place
+    open: list[ElectionLine]
+    closed: list[ElectionLine]
+
+
+@dataclass(frozen=True)
+class MotionToVote:
+    id: int
+    title: str
+    place: Place
+    session_id: int | None
+    must_register: bool  # a council vote: register your attendance at the session first
+
+
+@dataclass(frozen=True)
+class PetitionToSign:
+    id: int
+    holder_name: str
+    council_name: str
+    signatures: int
+    threshold: int
+
+
+@dataclass(frozen=True)
+class SessionSeat:
+    id: int
+    title: str
+    status: str
+    council_id: int
+    council_name: str
+    is_registered: bool
+
+
+@dataclass(frozen=True)
+class CanDoNow:
+    elections: list[ElectionLine]
+    motions: list[MotionToVote]
+    petitions: list[PetitionToSign]
+    sessions: list[SessionSeat]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.elections or self.motions or self.petitions or self.sessions)
+
+
+class _Names:
+    def __init__(self, uow: UnitOfWork):
+        self.uow = uow
+        self.councils = {c.id: c for c in uow.councils.list()}
+        self.units = {u.id: u for u in uow.units.list()}
+        self.electorates = {e.id: e for e in uow.electorates.list()}
+        self.offices = {o.id: o for o in uow.offices.list()}
+
+    def line(self, e: Election) -> ElectionLine:
+        council_id = unit_id = None
+        place = None
+        if e.office_id is not None and e.office_id in self.offices:
+            office = self.offices[e.office_id]
+            council_id = office.council_id
+            place = Place("office", office.id, office.name)
+        elif e.electorate_id in self.electorates:
+            electorate = self.electorates[e.electorate_id]
+            council_id = electorate.council_id
+            if electorate.kind == "unit":
+                unit_id = electorate.source_id
+                place = Place("unit", unit_id, self.units[unit_id].name)
+            else:
+                source = self.councils[electorate.source_id]
+                place = Place("council", source.id, source.name)
+        council = self.councils.get(council_id) if council_id is not None else None
+        return ElectionLine(
+            id=e.id,
+            kind="office" if e.office_id is not None and e.kind != "recall" else e.kind,
+            status=e.status,
+            seats=e.seats,
+            method=e.method,
+            is_secret=e.is_secret,
+            council_id=council_id,
+            council_name=council.name if council else None,
+            unit_id=unit_id,
+            unit_name=self.units[unit_id].name if unit_id is not None else None,
+            place=place,
+            opened_at=e.opened_at,
+            closes_at=e.closes_at,
+            closed_at=e.closed_at,
+        )
+
+
+def _by_closing(lines: list[ElectionLine]) -> list[ElectionLine]:
+    """Soonest closing first; those without a closing time last, newest first among equals."""
+    return sorted(lines, key=lambda e: (e.closes_at is None, e.closes_at or e.opened_at, -e.id))
+
+
+def _all(uow: UnitOfWork) -> list[Election]:
+    return uow.elections.list(order_by=uow.elections.table.c.id.desc())
+
+
+def open_elections(uow: UnitOfWork) -> list[ElectionLine]:
+    """Every open election, soonest closing first."""
+    with uow:
+        names = _Names(uow)
+        table = uow.elections.table
+        found = uow.elections.list(table.c.status == "open", order_by=table.c.id.desc())
+        return _by_closing([names.line(e) for e in found])
+
+
+def _index(title: str, place: Place, lines: list[ElectionLine]) -> ElectionIndex:
+    return ElectionIndex(
+        title=title,
+        place=place,
+        open=_by_closing([e for e in lines if e.is_open]),
+        closed=[e for e in lines if not e.is_open],
+    )
+
+
+def council_elections(uow: UnitOfWork, council_id: int) -> ElectionIndex:
+    """The elections of a council's seats and offices (by-elections and recall votes too)."""
+    with uow:
+        names = _Names(uow)
+        council = names.councils.get(council_id)
+        if council is None:
+            raise errors.NotFound(f"no council {council_id}")
+        lines = [line for e in _all(uow) if (line := names.line(e)).council_id == council_id]
+        return _index(council.name, Place("council", council.id, council.name), lines)
+
+
+def unit_elections(uow: UnitOfWork, unit_id: int) -> ElectionIndex:
+    """The elections a base unit's members vote in for their deputies (and recall votes)."""
+    with uow:
+        names = _Names(uow)
+        unit = names.units.get(unit_id)
+        if unit is None:
+            raise errors.NotFound(f"no unit {unit_id}")
+        lines = [line for e in _all(uow) if (line := names.line(e)).unit_id == unit_id]
+        return _index(unit.name, Place("unit", unit.id, unit.name), lines)
+
+
+def _motions_to_vote(uow: UnitOfWork, names: _Names, member_id: int) -> list[MotionToVote]:
+    out = []
+    for motion in uow.motions.list(uow.motions.table.c.status == "voting"):
+        if member_id not in voters(uow, motion):
+            continue
+        if member_id in uow.motions.votes(motion.id) or member_id in uow.motions.participants(
+            motion.id
+        ):
+            continue
+        if motion.unit_id is not None:
+            place = Place("unit", motion.unit_id, names.units[motion.unit_id].name)
+            out.append(MotionToVote(motion.id, motion.title, place, None, False))
+            continue
+        council = names.councils[motion.council_id or 0]
+        session_id = motion.session_id
+        present = set(uow.sessions.present(session_id)) if session_id else set()
+        place = Place("council", council.id, council.name)
+        out.append(
+            MotionToVote(motion.id, motion.title, place, session_id, member_id not in present)
+        )
+    return out
+
+
+def _sessions(uow: UnitOfWork, names: _Names, member_id: int) -> list[SessionSeat]:
+    out = []
+    for council_id in sorted({md.council_id for md in uow.mandates.active_of_holder(member_id)}):
+        for session in uow.sessions.of_council(council_id):
+            if session.status == "closed":
+                continue
+            out.append(
+                SessionSeat(
+                    session.id,
+                    session.title,
+                    session.status,
+                    council_id,
+                    names.councils[council_id].name,
+                    member_id in uow.sessions.present(session.id),
+                )
+            )
+    return out
+
+
+def can_do_now(uow: UnitOfWork, member_id: int) -> CanDoNow:
+    """What the member can do now: open elections they may vote in and have not, votes in
+    session or assembly they may cast, recall petitions they may sign, sessions they sit in."""
+    with uow:
+        names = _Names(uow)
+        table = uow.elections.table
+        found = uow.elections.list(table.c.status == "open", order_by=table.c.id.desc())
+        elections = [
+            names.line(e)
+            for e in found
+            if is_elector_of(uow, e, member_id)
+            and not uow.elections.has_participated(e.id, member_id)
+        ]
+        motions = _motions_to_vote(uow, names, member_id)
+        sessions = _sessions(uow, names, member_id)
+        recalls = uow.recalls.table
+        open_ids = [p.id for p in uow.recalls.list(recalls.c.status == "open")]
+    petitions = []
+    for petition_id in open_ids:  # counted as the recall service counts, one read each
+        view = views.petition(uow, petition_id, member_id)
+        if view["is_elector"] and not view["has_signed"]:
+            petitions.append(
+                PetitionToSign(
+                    petition_id,
+                    view["mandate"]["holder_name"],
+                    view["mandate"]["council_name"],
+                    view["signatures"],
+                    view["threshold"],
+                )
+            )
+    return CanDoNow(_by_closing(elections), motions, petitions, sessions)

@@ -4,6 +4,14 @@
 returns a `CountResult` that explains itself round by round. Ranked methods take a `Profile`;
 party-list methods (`dhondt`, `sainte-lague`, `hare`) take a `PartyVotes`. This package imports
 only NumPy and the standard library.
+
+Every count is exact for any whole-number weights (Python integers where int64 could overflow),
+or refused with a `CountError` naming the limit. Size limits, chosen so that a count within them
+stays under a minute and 2 GB on a 2-core machine (bench/tally.py and the slow tests measure
+them): `MAX_CANDIDATES` for the ranked methods (irv, stv-scottish and stv-meek count one round
+per candidate, each round over all of them), `MAX_ONE_ROUND_CANDIDATES` for plurality, block and
+approval, and `MAX_PARTIES`, `MAX_SEATS` and `MAX_QUOTIENTS` (seats x lists: the divisor methods
+explain every seat with every list's quotient) for the party lists.
 """
 
 from __future__ import annotations
@@ -17,14 +25,28 @@ from dualpower.counting.model import (
     Round,
 )
 from dualpower.counting.party_list import as_fraction
+from dualpower.counting.ties import DEFAULT_TIE_RULE, TIE_RULES, check_rule
 
 RANKED_METHODS = ("plurality", "block", "approval", "irv", "stv-scottish", "stv-meek")
 PARTY_LIST_METHODS = ("dhondt", "sainte-lague", "hare")
 METHODS = RANKED_METHODS + PARTY_LIST_METHODS
 SINGLE_SEAT_DEFAULT = ("plurality", "approval", "irv")
+PRECISIONS = ("float", "exact")
+MAX_CANDIDATES = 2_000
+MAX_ONE_ROUND_CANDIDATES = 1_000_000
+MAX_PARTIES = 10_000
+MAX_SEATS = 10_000
+MAX_QUOTIENTS = 1_000_000
 
 __all__ = [
+    "MAX_CANDIDATES",
+    "MAX_ONE_ROUND_CANDIDATES",
+    "MAX_PARTIES",
+    "MAX_QUOTIENTS",
+    "MAX_SEATS",
     "METHODS",
+    "PRECISIONS",
+    "TIE_RULES",
     "PARTY_LIST_METHODS",
     "RANKED_METHODS",
     "BallotFileError",
@@ -60,20 +82,32 @@ def count(
     seed: int = 0,
     threshold: float = 0.0,
     first_divisor: float | str = 1.0,
+    ties: str = DEFAULT_TIE_RULE,
+    precision: str = "float",
 ) -> CountResult:
     """Count `profile` by `method` for `seats` winners (default: see `default_seats`).
 
-    `seed` seeds the lot that breaks ties no earlier round settles; `threshold` and
-    `first_divisor` apply to the party-list methods only.
+    `seed` seeds the lot that breaks ties no earlier round settles; `ties` is the tie rule of
+    the ranked methods (`counting/ties.py`: `backward-then-lot`, `lot` or `order`);
+    `precision` is `float` or `exact` for stv-meek; `threshold` and `first_divisor` apply to
+    the party-list methods only.
     """
     if method not in METHODS:
         raise CountError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    check_rule(ties)
+    if precision not in PRECISIONS:
+        raise CountError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
+    if precision != "float" and method != "stv-meek":
+        raise CountError("--precision applies only to stv-meek (the others are always exact)")
     n = default_seats(profile, method) if seats is None else seats
     if n < 1:
         raise CountError(f"seats must be at least 1, not {n}")
     if method in PARTY_LIST_METHODS:
         if not isinstance(profile, PartyVotes):
             raise CountError(f"{method} counts list votes (a CSV of party,votes), not ballots")
+        if ties != DEFAULT_TIE_RULE:
+            raise CountError("--ties applies only to ranked methods (lists: see party_list.py)")
+        _check_party_size(profile, method, n)
         from dualpower.counting.party_list import count_party_list
 
         return count_party_list(
@@ -85,24 +119,46 @@ def count(
         raise CountError("a threshold applies only to the party-list methods")
     if as_fraction(first_divisor, "first divisor") != 1:
         raise CountError("a first divisor applies only to sainte-lague")
-    return _count_ranked(profile, method, n, seed)
+    limit = MAX_CANDIDATES if method in ("irv", "stv-scottish", "stv-meek") else None
+    limit = limit or MAX_ONE_ROUND_CANDIDATES
+    if len(profile.candidates) > limit:
+        raise CountError(
+            f"{method} counts at most {limit:,} candidates, not {len(profile.candidates):,}"
+        )
+    return _count_ranked(profile, method, n, seed, ties, precision)
 
 
-def _count_ranked(profile: Profile, method: str, seats: int, seed: int) -> CountResult:
+def _check_party_size(votes: PartyVotes, method: str, seats: int) -> None:
+    if len(votes.parties) > MAX_PARTIES:
+        raise CountError(
+            f"{method} counts at most {MAX_PARTIES:,} lists, not {len(votes.parties):,}"
+        )
+    if seats > MAX_SEATS:
+        raise CountError(f"{method} fills at most {MAX_SEATS:,} seats, not {seats:,}")
+    if method != "hare" and seats * len(votes.parties) > MAX_QUOTIENTS:
+        raise CountError(
+            f"{method} explains each seat with every list's quotient: seats x lists must be at "
+            f"most {MAX_QUOTIENTS:,}, not {seats * len(votes.parties):,}"
+        )
+
+
+def _count_ranked(
+    profile: Profile, method: str, seats: int, seed: int, ties: str, precision: str
+) -> CountResult:
     if method == "irv":
         if seats != 1:
             raise CountError("irv elects one candidate; use stv-scottish or stv-meek for more")
         from dualpower.counting.irv import count_irv
 
-        return count_irv(profile, seed=seed)
+        return count_irv(profile, seed=seed, ties=ties)
     if method == "stv-meek":
         from dualpower.counting.stv_meek import count_stv_meek
 
-        return count_stv_meek(profile, seats, seed=seed)
+        return count_stv_meek(profile, seats, seed=seed, ties=ties, precision=precision)
     if method == "stv-scottish":
         from dualpower.counting.stv_scottish import count_stv_scottish
 
-        return count_stv_scottish(profile, seats, seed=seed)
+        return count_stv_scottish(profile, seats, seed=seed, ties=ties)
     from dualpower.counting.plurality import count_plurality
 
-    return count_plurality(profile, method, seats, seed=seed)
+    return count_plurality(profile, method, seats, seed=seed, ties=ties)

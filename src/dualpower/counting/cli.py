@@ -15,6 +15,8 @@ from typing import NoReturn
 from dualpower.counting import (
     METHODS,
     PARTY_LIST_METHODS,
+    PRECISIONS,
+    TIE_RULES,
     BallotFileError,
     CountError,
     CountResult,
@@ -47,6 +49,19 @@ def _parser() -> _Parser:
     p.add_argument("--first-divisor", default="1", metavar="D", help="sainte-lague's first")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--seed", type=int, default=0, help="seed of the lot for unbroken ties")
+    p.add_argument(
+        "--ties",
+        choices=TIE_RULES,
+        default=TIE_RULES[0],
+        help="tie rule of the ranked methods: look back then lot (default), lot alone, or the "
+        "candidates' order (a [tie] line of the BLT file when present)",
+    )
+    p.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default=PRECISIONS[0],
+        help="stv-meek: float64 (default) or exact rational arithmetic",
+    )
     return p
 
 
@@ -68,6 +83,10 @@ def _check(args: argparse.Namespace) -> None:
         raise UsageError("--threshold and --first-divisor apply only to party-list methods")
     if party and args.format not in (None, "csv"):
         raise UsageError(f"{args.method} reads a CSV of party,votes, not {args.format}")
+    if party and args.ties != TIE_RULES[0]:
+        raise UsageError("--ties applies only to ranked methods")
+    if args.precision != PRECISIONS[0] and args.method != "stv-meek":
+        raise UsageError("--precision applies only to stv-meek (the other methods are exact)")
 
 
 def _read(args: argparse.Namespace) -> Profile | PartyVotes:
@@ -88,6 +107,8 @@ def run(args: argparse.Namespace) -> CountResult:
         seed=args.seed,
         threshold=args.threshold,
         first_divisor=args.first_divisor,
+        ties=args.ties,
+        precision=args.precision,
     )
 
 
@@ -109,7 +130,7 @@ def main(argv: list[str]) -> int:
         return _fail(f"{getattr(exc, 'filename', None) or argv[0]}: {exc.strerror or exc}")
     except UnicodeDecodeError as exc:
         return _fail(f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})")
-    except (ValueError, MemoryError) as exc:
+    except (ValueError, MemoryError, OverflowError, RecursionError) as exc:
         return _fail(str(exc) or type(exc).__name__)
     if args.json:
         sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")

@@ -8,22 +8,27 @@ The rule (DESIGN.md section 3):
    elected. So is the last continuing candidate.
 3. Otherwise the candidate with the fewest votes is excluded and its ballots pass on. Candidates
    with no votes at all are excluded together in one round (it changes no other total).
-4. A tie for fewest is broken by looking back: at the latest earlier round in which the tied
-   candidates' totals differed, the one with fewest then is excluded. If they were equal in every
-   round, a lot drawn with `random.Random(seed)` decides; each lot is recorded in `ties`.
+4. A tie for fewest is broken by the tie rule (`ties.py`); by default by looking back: at the
+   latest earlier round in which the tied candidates' totals differed, the one with fewest then
+   is excluded. If they were equal in every round, a lot drawn with `random.Random(seed)`
+   decides; each lot is recorded in `ties`.
 
 Withdrawn candidates are excluded before the first round. Every ranked method here works on
-the grouped ranking array of `Profile`, vectorised with NumPy.
+the grouped ranking array of `Profile`, vectorised with NumPy. Totals are exact: float64 sums
+of whole weights while the ballots number below 2^53 (every partial sum is then an exact
+integer), else Python integers.
 """
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
 
 import numpy as np
 
 from dualpower.counting.model import CountError, CountResult, Profile, Round
+from dualpower.counting.ties import DEFAULT_TIE_RULE, TieBreaker
+
+FLOAT_EXACT = 2**53  # below this, float64 sums of whole numbers are exact
 
 
 def continuing_mask(n_candidates: int, hopeful: Sequence[int] | np.ndarray) -> np.ndarray:
@@ -44,8 +49,20 @@ def first_continuing(rankings: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return np.where(ok[rows, pos], rankings[rows, pos], -1).astype(np.int32)
 
 
+def exact_weights(profile: Profile) -> np.ndarray:
+    """The weights to count with: float64 when every sum is exact in it, else Python ints."""
+    if profile.ballots < FLOAT_EXACT:
+        return profile.weights.astype(np.float64)
+    return profile.weights.astype(object)
+
+
 def tally(top: np.ndarray, weights: np.ndarray, n_candidates: int) -> np.ndarray:
-    """Votes per candidate (int64) from each row's current candidate (-1: exhausted)."""
+    """Votes per candidate (int64, or Python ints for object `weights`) from each row's current
+    candidate (-1: exhausted)."""
+    if weights.dtype == object:
+        out = np.zeros(n_candidates + 1, dtype=object)
+        np.add.at(out, top + 1, weights)
+        return out[1:]
     return (
         np.bincount(top + 1, weights=weights, minlength=n_candidates + 1)[1:]
         .round()
@@ -53,54 +70,39 @@ def tally(top: np.ndarray, weights: np.ndarray, n_candidates: int) -> np.ndarray
     )
 
 
-def break_tie(
-    tied: Sequence[int],
-    history: Sequence[np.ndarray],
-    rng: random.Random,
-    names: Sequence[str],
-    *,
-    lowest: bool = True,
-    tol: float = 0.0,
-    what: str = "excluded",
-    seed: int = 0,
-) -> tuple[int, str | None]:
-    """Pick one of `tied`: look back through `history` (latest first), then draw a lot.
-
-    Returns the candidate and, when a lot decided, a line to record in `CountResult.ties`.
-    """
-    group = sorted(tied)
-    for totals in reversed(history):
-        vals = np.asarray([float(totals[c]) for c in group])
-        target = vals.min() if lowest else vals.max()
-        group = [c for c, v in zip(group, vals, strict=True) if abs(v - target) <= tol]
-        if len(group) == 1:
-            return group[0], None
-    chosen = rng.choice(group)
-    line = (
-        f"tie between {', '.join(names[c] for c in group)} in every round; "
-        f"lot (seed {seed}) {what} {names[chosen]}"
-    )
-    return chosen, line
-
-
 def check_profile(profile: Profile) -> None:
+    """Refuse what no method can count: no candidates, a name twice, a negative weight, or no
+    valid ballot (one that ranks at least one standing candidate)."""
     if not profile.candidates:
         raise CountError("the ballot file names no candidates")
+    seen: set[str] = set()
+    for name in profile.candidates:
+        if name in seen:
+            raise CountError(f"candidate name {name!r} given twice")
+        seen.add(name)
+    weights = profile.weights
+    if len(weights) and (weights < 0).any():
+        raise CountError("a ballot weight is negative")
+    standing = [c for c in range(len(profile.candidates)) if c not in profile.withdrawn]
+    if not standing:
+        raise CountError("every candidate has withdrawn")
     if profile.ballots <= 0:
         raise CountError("there are no ballots to count")
+    valid = first_continuing(profile.rankings, continuing_mask(len(profile.candidates), standing))
+    if not (weights[valid >= 0] > 0).any():
+        raise CountError("no valid ballot: none ranks a standing candidate")
 
 
-def count_irv(profile: Profile, *, seed: int = 0) -> CountResult:
+def count_irv(profile: Profile, *, seed: int = 0, ties: str = DEFAULT_TIE_RULE) -> CountResult:
     """Count `profile` by instant-runoff; see the module docstring for the rule."""
     check_profile(profile)
     names = profile.candidates
     nc = len(names)
-    rankings, weights = profile.rankings, profile.weights.astype(np.float64)
+    rankings, weights = profile.rankings, exact_weights(profile)
     hopeful = [c for c in range(nc) if c not in profile.withdrawn]
-    if not hopeful:
-        raise CountError("every candidate has withdrawn")
-    rng = random.Random(seed)
-    ties: list[str] = []
+    breaker = TieBreaker(ties, seed, names, profile.tie_order)
+    lots: list[str] = []
+    ballots = profile.ballots
     if profile.withdrawn or rankings.shape[1] == 0:
         top = first_continuing(rankings, continuing_mask(nc, hopeful))
     else:
@@ -115,7 +117,7 @@ def count_irv(profile: Profile, *, seed: int = 0) -> CountResult:
     prev: np.ndarray | None = None
     while True:
         active = int(totals[hopeful].sum())
-        exhausted = profile.ballots - active
+        exhausted = ballots - active
         transfers = {} if prev is None else _changes(prev, totals, hopeful, rounds, names)
         best = max(hopeful, key=lambda c: (totals[c], -c))
         shown = {names[c]: int(totals[c]) for c in hopeful}
@@ -132,12 +134,13 @@ def count_irv(profile: Profile, *, seed: int = 0) -> CountResult:
                 seats=1,
                 winners=(names[best],),
                 rounds=tuple(rounds),
-                ballots=profile.ballots,
+                ballots=ballots,
                 quota=active // 2 + 1,
                 seed=seed,
-                ties=tuple(ties),
+                ties=tuple(lots),
+                tie_rule=breaker.rule,
             )
-        out, note = _losers(hopeful, totals, history, rng, names, seed, ties)
+        out, note = _losers(hopeful, totals, history, breaker, lots)
         history.append(totals)
         excluded = tuple(names[c] for c in out)
         rounds.append(Round(len(rounds) + 1, shown, (), excluded, transfers, exhausted, note))
@@ -171,11 +174,10 @@ def _losers(
     hopeful: list[int],
     totals: np.ndarray,
     history: list[np.ndarray],
-    rng: random.Random,
-    names: Sequence[str],
-    seed: int,
+    breaker: TieBreaker,
     ties: list[str],
 ) -> tuple[list[int], str]:
+    names = breaker.names
     zero = [c for c in hopeful if totals[c] == 0]
     if zero and len(zero) < len(hopeful):
         return zero, f"{', '.join(names[c] for c in zero)} excluded: no votes"
@@ -183,10 +185,11 @@ def _losers(
     tied = [c for c in hopeful if totals[c] == low]
     if len(tied) == 1:
         return tied, f"{names[tied[0]]} excluded: fewest votes ({low})"
-    loser, lot = break_tie(tied, history, rng, names, seed=seed)
+    loser, lot = breaker.pick(tied, history, lowest=True)
     if lot:
         ties.append(f"round {len(history) + 1}: {lot}")
-        return [loser], f"{names[loser]} excluded by lot: {lot}"
+        how = "by lot" if breaker.rule != "order" else "by the tie order"
+        return [loser], f"{names[loser]} excluded {how}: {lot}"
     return [loser], f"{names[loser]} excluded: fewest votes ({low}), tie broken by earlier rounds"
 
 

@@ -34,8 +34,11 @@ class Profile:
     """Ranked (or approval) ballots over `candidates`.
 
     `rankings` is an int32 array (n_distinct, max_len) of candidate indices, padded with -1;
-    `weights` an int64 array (n_distinct,) of how many ballots carry each ranking.
+    `weights` an int64 array (n_distinct,) of how many ballots carry each ranking, or an object
+    array of Python ints when a weight or their sum does not fit in int64 (`weights_array`).
     For approval, a row is the set of approved candidates (order irrelevant).
+    `tie_order` is the file's explicit tie-breaking order (a BLT `[tie ...]` line), earlier
+    candidates favoured; None when the file gives none.
     """
 
     candidates: tuple[str, ...]
@@ -45,10 +48,39 @@ class Profile:
     title: str = ""
     withdrawn: frozenset[int] = frozenset()
     parties: tuple[str | None, ...] | None = None
+    tie_order: tuple[int, ...] | None = None
 
     @property
     def ballots(self) -> int:
-        return int(self.weights.sum())
+        return exact_total(self.weights)
+
+
+INT64_MAX = 2**63 - 1
+
+
+def exact_total(weights: np.ndarray) -> int:
+    """The sum of integer `weights` as a Python int: never wraps around, whatever the dtype."""
+    if len(weights) == 0:
+        return 0
+    if weights.dtype != object:
+        top = max(abs(int(weights.max())), abs(int(weights.min())))
+        if top * len(weights) <= INT64_MAX:
+            return int(weights.sum())
+    return sum(int(w) for w in weights.tolist())
+
+
+def weights_array(values: list[int] | np.ndarray) -> np.ndarray:
+    """Whole-number weights as int64 when they and their sum fit, else as Python ints (object)."""
+    if isinstance(values, np.ndarray) and values.dtype != object:
+        arr = values.astype(np.int64)
+        if abs(exact_total(arr)) <= INT64_MAX:
+            return arr
+    ints = [int(v) for v in (values.tolist() if isinstance(values, np.ndarray) else values)]
+    if all(-INT64_MAX <= v <= INT64_MAX for v in ints) and abs(sum(ints)) <= INT64_MAX:
+        return np.array(ints, dtype=np.int64)
+    out = np.empty(len(ints), dtype=object)
+    out[:] = ints
+    return out
 
 
 @dataclass(frozen=True)
@@ -105,6 +137,7 @@ class CountResult:
     seed: int | None = None
     ties: tuple[str, ...] = ()
     precision: str | None = None
+    tie_rule: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -124,4 +157,6 @@ class CountResult:
             out["ties"] = list(self.ties)
         if self.precision is not None:
             out["precision"] = self.precision
+        if self.tie_rule is not None:
+            out["tie_rule"] = self.tie_rule
         return out

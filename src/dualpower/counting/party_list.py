@@ -206,6 +206,7 @@ def count_party_list(
         ballots=sum(votes),
         allocation=allocation,
         ties=(TIE_RULE,),
+        tie_rule="more votes, then listed first",
     )
 
 

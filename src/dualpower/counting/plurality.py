@@ -10,23 +10,36 @@ The rules (DESIGN.md section 3):
 
 Withdrawn candidates get no vote (a plurality ballot then counts for its next choice). Winners
 are listed by votes, most first; equal totals inside the winning set are listed by candidate
-order. A tie at the last winning place is settled by a lot drawn with `random.Random(seed)` and
-recorded in `ties`.
+order. A tie at the last winning place is settled by the tie rule (`ties.py`): by a lot drawn
+with `random.Random(seed)` (there is no earlier round to look back to), or by the candidates'
+order under `order`; it is recorded in `ties`. Totals are exact (see `irv.exact_weights`).
 """
 
 from __future__ import annotations
 
-import random
-
 import numpy as np
 
-from dualpower.counting.irv import check_profile, continuing_mask, first_continuing, tally
+from dualpower.counting.irv import (
+    check_profile,
+    continuing_mask,
+    exact_weights,
+    first_continuing,
+    tally,
+)
 from dualpower.counting.model import CountError, CountResult, Profile, Round
+from dualpower.counting.ties import DEFAULT_TIE_RULE, TieBreaker
 
 METHODS = ("plurality", "block", "approval")
 
 
-def count_plurality(profile: Profile, method: str, seats: int = 1, *, seed: int = 0) -> CountResult:
+def count_plurality(
+    profile: Profile,
+    method: str,
+    seats: int = 1,
+    *,
+    seed: int = 0,
+    ties: str = DEFAULT_TIE_RULE,
+) -> CountResult:
     """Count `profile` by `method` (one of METHODS) for `seats` winners."""
     if method not in METHODS:
         raise CountError(f"unknown method {method!r}")
@@ -37,14 +50,15 @@ def count_plurality(profile: Profile, method: str, seats: int = 1, *, seed: int 
     if not 1 <= seats <= len(standing):
         raise CountError(f"seats must be between 1 and {len(standing)} candidates, not {seats}")
     valid = continuing_mask(nc, standing)
-    weights = profile.weights.astype(np.float64)
+    weights = exact_weights(profile)
+    breaker = TieBreaker(ties, seed, names, profile.tie_order)
     if method == "plurality":
         totals = tally(first_continuing(profile.rankings, valid), weights, nc)
         per_ballot = "its first choice"
     else:
         totals = _marks(profile.rankings, weights, valid, seats if method == "block" else None)
         per_ballot = f"each of its first {seats} choices" if method == "block" else "every mark"
-    winners, tie = _top(totals, standing, seats, names, seed)
+    winners, tie = _top(totals, standing, seats, breaker)
     note = f"one vote for {per_ballot}; {', '.join(names[c] for c in winners)} elected"
     if tie:
         note += f" ({tie})"
@@ -64,6 +78,7 @@ def count_plurality(profile: Profile, method: str, seats: int = 1, *, seed: int 
         ballots=profile.ballots,
         seed=seed,
         ties=(tie,) if tie else (),
+        tie_rule=breaker.rule,
     )
 
 
@@ -73,7 +88,7 @@ def _marks(
     """Votes per candidate when each ballot marks several (the first `limit`, or all)."""
     nc = valid.shape[0] - 1
     if rankings.size == 0:
-        return np.zeros(nc, dtype=np.int64)
+        return np.zeros(nc, dtype=np.int64 if weights.dtype != object else object)
     rows = np.sort(rankings, axis=1) if limit is None else rankings
     ok = valid[rows]
     if limit is None:
@@ -81,13 +96,18 @@ def _marks(
     else:
         ok &= np.cumsum(ok, axis=1) <= limit
     w = np.broadcast_to(weights[:, None], rows.shape)
+    if weights.dtype == object:
+        out = np.zeros(nc, dtype=object)
+        np.add.at(out, rows[ok], w[ok])
+        return out
     votes = np.bincount(rows[ok], weights=w[ok], minlength=nc)
     return votes.round().astype(np.int64)
 
 
 def _top(
-    totals: np.ndarray, standing: list[int], seats: int, names: tuple[str, ...], seed: int
+    totals: np.ndarray, standing: list[int], seats: int, breaker: TieBreaker
 ) -> tuple[list[int], str | None]:
+    names = breaker.names
     order = sorted(standing, key=lambda c: (-totals[c], c))
     cut = totals[order[seats - 1]]
     sure = [c for c in order if totals[c] > cut]
@@ -95,9 +115,10 @@ def _top(
     need = seats - len(sure)
     if need == len(tied):
         return sure + tied, None
-    drawn = sorted(random.Random(seed).sample(tied, need))
+    drawn = breaker.several(tied, need)
+    how = f"by {breaker.source}" if breaker.rule == "order" else f"lot (seed {breaker.seed})"
     tie = (
         f"tie at {int(cut)} votes between {', '.join(names[c] for c in tied)}; "
-        f"lot (seed {seed}) elected {', '.join(names[c] for c in drawn)}"
+        f"{how} elected {', '.join(names[c] for c in drawn)}"
     )
     return sure + drawn, tie

@@ -21,11 +21,15 @@ Tolerated: blank lines, `#` comment lines, `\\r\\n` line ends, no newline at the
 zero (the line is dropped), a ballot identifier in parentheses before the weight, `-` for a
 skipped rank (ignored), a candidate repeated within one ballot (the first occurrence counts),
 a candidate withdrawn but still ranked (kept in the rankings; `Profile.withdrawn` says whom to
-skip). When the file has no name lines, the names come from comment lines
-`# ALTERNATIVE NAME i: Name (Party)` (as in Glasgow's 2007 files); the parenthesised suffix is the
-party. Refused: a bad header, a weight that is not a whole number (weights count ballots),
-equal rankings (`=`), a candidate number out of range, a ballot without its terminating `0`,
-anything else on a ballot line (such as a trailing comma), a missing end line, missing names.
+skip). Option lines after the header (and the withdrawn line), as in Droop: `[tie 3 1 2]` gives
+the order that `--ties order` breaks ties by (every candidate once; earlier ones favoured).
+Weights may be any whole number: they are kept as int64 while they and their sum fit, else as
+Python integers (never wrapped around). When the file has no name lines, the names come from
+comment lines `# ALTERNATIVE NAME i: Name (Party)` (as in Glasgow's 2007 files); the
+parenthesised suffix is the party. Refused: a bad header, a weight that is not a whole number
+(weights count ballots), equal rankings (`=`), a candidate number out of range, a candidate name
+given twice, a ballot without its terminating `0`, anything else on a ballot line (such as a
+trailing comma), a missing end line, missing names.
 
 CSV rankings: one ballot a row, its cells the candidates' names in order of preference (empty
 cells are skipped ranks). An optional first row is a header when its first cell is `weight`
@@ -53,7 +57,13 @@ from typing import TypeVar
 
 import numpy as np
 
-from dualpower.counting.model import BallotFileError, PartyVotes, Profile
+from dualpower.counting.model import (
+    INT64_MAX,
+    BallotFileError,
+    PartyVotes,
+    Profile,
+    weights_array,
+)
 
 FORMATS = ("blt", "csv", "json")
 
@@ -169,6 +179,14 @@ def parse_blt(data: bytes) -> Profile:
     if data[pos:nl].strip().startswith(b"-"):
         withdrawn = _withdrawn(data[pos:nl], n_cands, first_line)
         pos, first_line = nl + 1, first_line + 1
+        nl = data.find(b"\n", pos)
+        nl = len(data) if nl < 0 else nl
+    tie_order: tuple[int, ...] | None = None
+    while data[pos:nl].strip().startswith(b"["):  # option lines, as in Droop: [tie 3 1 2]
+        tie_order = _option(data[pos:nl], n_cands, first_line, tie_order)
+        pos, first_line = nl + 1, first_line + 1
+        nl = data.find(b"\n", pos)
+        nl = len(data) if nl < 0 else nl
     end = _end_line(data, pos)
     if end is None:
         last = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
@@ -184,7 +202,37 @@ def parse_blt(data: bytes) -> Profile:
     except BallotFileError as exc:  # its line counts from the end line: make it absolute
         end_line = first_line + section.count(b"\n")
         raise BallotFileError(_bare(exc), end_line + (exc.line or 0)) from None
-    return _profile(names, rows, weights, seats, title, withdrawn, parties, grouped=grouped)
+    return _profile(
+        names, rows, weights, seats, title, withdrawn, parties, grouped=grouped, tie_order=tie_order
+    )
+
+
+def _option(
+    line: bytes, n_cands: int, line_no: int, before: tuple[int, ...] | None
+) -> tuple[int, ...]:
+    """A `[tie c1 c2 ...]` line: the tie-breaking order, earlier candidates favoured."""
+    text = line.decode("utf-8", "replace").strip()
+    if not text.endswith("]"):
+        raise BallotFileError(f"unterminated option line {text[:60]!r}", line_no)
+    words = text[1:-1].split()
+    if not words or words[0].lower() != "tie":
+        raise BallotFileError(
+            f"unknown option line {text[:60]!r} (only [tie ...] is read)", line_no
+        )
+    if before is not None:
+        raise BallotFileError("a second [tie ...] line", line_no)
+    order: list[int] = []
+    for tok in words[1:]:
+        if not (tok.isascii() and tok.isdigit()) or not 1 <= int(tok) <= n_cands:
+            raise BallotFileError(f"[tie ...]: not a candidate number: {tok!r}", line_no)
+        if int(tok) - 1 in order:
+            raise BallotFileError(f"[tie ...] names candidate {tok} twice", line_no)
+        order.append(int(tok) - 1)
+    if len(order) != n_cands:
+        raise BallotFileError(
+            f"[tie ...] must list all {n_cands} candidates, not {len(order)}", line_no
+        )
+    return tuple(order)
 
 
 def _end_line(data: bytes, pos: int) -> tuple[int, int] | None:
@@ -289,7 +337,7 @@ def _token_values(buf: np.ndarray, is_digit: np.ndarray, ends: np.ndarray) -> np
     values = digits[ends].astype(np.int32)
     at = np.flatnonzero(is_digit[ends - 1])  # tokens with another digit before the last
     pos = ends[at] - 1
-    for place in range(1, 10):
+    for place in range(1, 9):  # a tenth digit could pass int32: the exact path reads it
         if len(at) == 0:
             return values  # type: ignore[no-any-return]
         values[at] += digits[pos].astype(np.int32) * 10**place
@@ -312,6 +360,11 @@ def _sum_by_key(keys: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.n
     """Distinct keys (sorted) with the summed weights of each."""
     if len(keys) == 0:
         return keys, weights
+    if weights.dtype == object or int(weights.max()) * len(weights) > INT64_MAX:
+        order = np.argsort(keys, kind="stable")  # sums that may not fit in int64: Python ints
+        keys, wide = keys[order], weights.astype(object)[order]
+        starts = np.flatnonzero(np.diff(keys, prepend=keys[0] - 1))
+        return keys[starts], weights_array(np.add.reduceat(wide, starts))
     top = int(weights.max()) + 1
     if int(keys.max()) < 2**62 // top:
         packed = np.sort(keys * top + weights)  # one sort of plain integers: fast
@@ -343,7 +396,7 @@ def _ballots_exact(section: bytes, n_cands: int, first_line: int) -> tuple[np.nd
     rows = np.full((len(rankings), width), -1, dtype=np.int32)
     for i, ranking in enumerate(rankings):
         rows[i, : len(ranking)] = ranking
-    return rows, np.array(weights, dtype=np.int64)
+    return rows, weights_array(weights)
 
 
 def _weight(token: str, line_no: int) -> int:
@@ -405,6 +458,7 @@ def _names(text: str, n_cands: int) -> tuple[list[str], list[str | None], str]:
             split = _PARTY_SUFFIX.match(alternatives[i])
             names.append(split[1] if split else alternatives[i])
             parties.append(split[2].strip() if split else None)
+        _distinct(names, [0] * n_cands)
         return names, list(parties), title
     if len(entries) < n_cands:
         raise BallotFileError(
@@ -417,9 +471,19 @@ def _names(text: str, n_cands: int) -> tuple[list[str], list[str | None], str]:
         if len(strings) > 2:
             raise BallotFileError("a name line holds at most a name and a party", line_no)
     names = [strings[0] for _, strings in entries[:n_cands]]
+    _distinct(names, [line_no for line_no, _ in entries[:n_cands]])
     parties = [strings[1] if len(strings) > 1 else None for _, strings in entries[:n_cands]]
     title = " ".join(entries[n_cands][1]) if len(entries) > n_cands else ""
     return names, parties, title
+
+
+def _distinct(names: Sequence[str], lines: Sequence[int]) -> None:
+    """Refuse a name given twice: results are keyed by name, so one would be lost."""
+    seen: set[str] = set()
+    for name, line_no in zip(names, lines, strict=True):
+        if name in seen:
+            raise BallotFileError(f"candidate name {name!r} given twice", line_no or None)
+        seen.add(name)
 
 
 def _strings(line: str, line_no: int) -> list[str]:
@@ -461,18 +525,20 @@ def group_rankings(rows: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, n
     if not keep.all():
         rows, weights = rows[keep], weights[keep]
     width = max(rows.shape[1], 1)
+    weights = weights_array(weights)
     if len(rows) == 0:
-        return rows.reshape(0, width).astype(np.int32), weights.astype(np.int64)
+        return rows.reshape(0, width).astype(np.int32), weights
     bits = _bits(int(rows.max()) + 1)
     if bits * width > 62:
         uniq, inverse = np.unique(rows, axis=0, return_inverse=True)
-        sums = np.zeros(len(uniq), dtype=np.int64)
+        narrow = weights.dtype != object and int(weights.max()) * len(weights) <= INT64_MAX
+        sums = np.zeros(len(uniq), dtype=np.int64 if narrow else object)
         np.add.at(sums, inverse.ravel(), weights)
-        return uniq.astype(np.int32), sums
+        return uniq.astype(np.int32), weights_array(sums)
     keys = np.zeros(len(rows), dtype=np.int64)
     for j in range(width):
         keys |= (rows[:, j].astype(np.int64) + 1) << (bits * j)
-    keys, sums = _sum_by_key(keys, weights.astype(np.int64))
+    keys, sums = _sum_by_key(keys, weights)
     return _decode_keys(keys, bits, width), sums
 
 
@@ -513,6 +579,7 @@ def _profile(
     parties: Sequence[str | None] | None,
     *,
     grouped: bool = False,
+    tie_order: tuple[int, ...] | None = None,
 ) -> Profile:
     if not grouped:
         rows, weights = group_rankings(rows, weights)
@@ -530,6 +597,7 @@ def _profile(
         title=title,
         withdrawn=frozenset(withdrawn),
         parties=tuple(parties) if has_party and parties is not None else None,
+        tie_order=tie_order,
     )
 
 
@@ -570,7 +638,7 @@ def parse_csv(text: str) -> Profile:
     rows = np.full((len(rankings), max(len(r) for r in rankings)), -1, dtype=np.int32)
     for i, ranking in enumerate(rankings):
         rows[i, : len(ranking)] = ranking
-    return _profile(list(index), rows, np.array(weights, dtype=np.int64), None, "", set(), None)
+    return _profile(list(index), rows, weights_array(weights), None, "", set(), None)
 
 
 def _csv_rows(text: str) -> list[tuple[int, list[str]]]:
@@ -619,7 +687,7 @@ def parse_json(text: str) -> Profile:
     for i, ranking in enumerate(rankings):
         rows[i, : len(ranking)] = ranking
     title = doc.get("title", "")
-    return _profile(names, rows, np.array(weights, dtype=np.int64), seats, str(title), set(), None)
+    return _profile(names, rows, weights_array(weights), seats, str(title), set(), None)
 
 
 def _json_ballot(ballot: object, index: dict[str, int], k: int) -> tuple[list[int], int]:

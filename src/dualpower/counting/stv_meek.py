@@ -13,14 +13,26 @@ The rule:
   candidate with fewest votes is excluded (keep value 0) and the iteration starts again.
 - When the seats left equal the hopeful candidates left, they are all elected.
 
-Precision: IEEE 754 double (float64) throughout, vectorised over the grouped rankings.
+Precision (`precision="float"`, the default): IEEE 754 double (float64) throughout, vectorised
+over the grouped rankings; it refuses elections of 2^53 ballots or more, whose weights float64
+cannot hold exactly.
 Iteration stops when every elected candidate is within `TOL * quota` of the quota
 (`TOL = 1e-9`; at most `MAX_ITERATIONS` passes). When the elected hold every vote that has not
 exhausted, their surplus can reach nobody and the quota would fall with their votes: the keep
 values are then left as they are.
 "More than the quota" means above `quota * (1 + TOL)`, and totals within `TOL * quota` of each
 other are equal. Keep values stay in (0, 1]. A tie for exclusion is broken by looking back at
-earlier rounds, then by a lot drawn with `random.Random(seed)`, recorded in `ties` (as in `irv`).
+earlier rounds, then by a lot drawn with `random.Random(seed)`, recorded in `ties` (as in `irv`;
+`ties="lot"` or `"order"` replace the look back, see `ties.py`).
+
+`precision="exact"`: rational arithmetic (Python `Fraction`s and integers, any number of
+ballots). Keep values are rounded up to a multiple of 10^-24 after each update (as Hill's
+Algorithm 123 rounds them up, only finer), the iteration stops when every elected candidate is
+within 10^-20 x quota of the quota or the keep values stop changing, and every decision compares
+exact totals: only exactly equal totals tie. It is for small elections: at most
+`EXACT_MAX_CANDIDATES` candidates and `EXACT_MAX_RANKINGS` distinct rankings. Where the float
+count's every decision has a margin above its tolerance, both elect the same candidates in the
+same order (a hypothesis property in tests/property/test_irv_agrees.py).
 
 Speed: within one round only the elected candidates a ballot reaches before its first hopeful
 candidate matter (excluded ones pass everything on, a hopeful keeps everything), so before
@@ -30,12 +42,14 @@ a few hundred groups instead of every distinct ranking.
 
 from __future__ import annotations
 
-import random
+from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
-from dualpower.counting.irv import break_tie, check_profile
+from dualpower.counting.irv import FLOAT_EXACT, check_profile
 from dualpower.counting.model import CountError, CountResult, Profile, Round
+from dualpower.counting.ties import DEFAULT_TIE_RULE, TieBreaker
 
 TOL = 1e-9
 MAX_ITERATIONS = 100_000
@@ -43,6 +57,15 @@ FLOOR = 1e-300  # keeps keep values and divisors above zero
 PRECISION = (
     f"float64; keep values iterated until each elected candidate is within {TOL:g} x quota "
     f"of the quota; totals within {TOL:g} x quota count as equal"
+)
+PRECISIONS = ("float", "exact")
+EXACT_TOL = Fraction(1, 10**20)
+EXACT_KEEP = 10**24  # keep values are rounded up to a multiple of 1 / EXACT_KEEP
+EXACT_MAX_CANDIDATES = 200
+EXACT_MAX_RANKINGS = 100_000
+EXACT_PRECISION = (
+    "exact (rational); keep values rounded up to 1e-24 and iterated until each elected "
+    "candidate is within 1e-20 x quota of the quota; only equal totals tie"
 )
 
 
@@ -62,7 +85,7 @@ class MeekCount:
         self.keep[nc] = 0.0
         for c in profile.withdrawn:
             self.keep[c] = 0.0
-        self.total = float(self.weights.sum())
+        self.total: Any = float(self.weights.sum())
         self.iterations = 0
         self.paths: np.ndarray = self.index
         self.path_weights: np.ndarray = self.weights
@@ -90,7 +113,10 @@ class MeekCount:
             key = np.ascontiguousarray(paths).view(np.dtype((np.void, paths.shape[1] * 8)))[:, 0]
         _, first, group = np.unique(key, return_index=True, return_inverse=True)
         self.paths = paths[first]
-        self.path_weights = np.bincount(group.ravel(), weights=self.weights)
+        self.path_weights = self._group_sums(group.ravel(), len(first))
+
+    def _group_sums(self, group: np.ndarray, n: int) -> np.ndarray:
+        return np.bincount(group, weights=self.weights, minlength=n)
 
     def distribute(self) -> tuple[np.ndarray, float, float]:
         """One pass over the ballot paths: (votes per candidate, excess, quota)."""
@@ -136,25 +162,124 @@ class MeekCount:
         return votes, excess, quota
 
 
-def count_stv_meek(profile: Profile, seats: int, *, seed: int = 0) -> CountResult:
+class MeekExact(MeekCount):
+    """The same count in rational arithmetic (`precision="exact"`; see the module docstring)."""
+
+    def __init__(self, profile: Profile, seats: int):
+        super().__init__(profile, seats)
+        self.keep = np.array([Fraction(int(k)) for k in self.keep], dtype=object)
+        self.weights = profile.weights.astype(object)
+        self.path_weights = self.weights
+        self.total = Fraction(profile.ballots)
+
+    def _group_sums(self, group: np.ndarray, n: int) -> np.ndarray:
+        sums = np.zeros(n, dtype=object)
+        np.add.at(sums, group, self.weights)
+        return sums
+
+    def distribute(self) -> tuple[np.ndarray, Any, Any]:
+        nc = self.keep.shape[0] - 1
+        votes = [Fraction(0)] * (nc + 1)
+        excess = Fraction(0)
+        keep = self.keep.tolist()
+        for path, weight in zip(self.paths.tolist(), self.path_weights.tolist(), strict=True):
+            left = Fraction(weight)
+            for c in path:
+                k = keep[c]
+                if k:
+                    share = left * k
+                    votes[c] += share
+                    left -= share
+                    if not left:
+                        break
+            excess += left
+        out = np.empty(nc, dtype=object)
+        out[:] = votes[:nc]
+        return out, excess, (self.total - excess) / (self.seats + 1)
+
+    def converge(self, elected: list[int]) -> tuple[np.ndarray, Any, Any]:
+        self.reduce(elected)
+        votes, excess, quota = self.distribute()
+        for _ in range(MAX_ITERATIONS):
+            if not elected or quota <= 0:
+                break
+            if all(
+                abs(votes[c] - quota) <= EXACT_TOL * quota
+                or (votes[c] < quota and self.keep[c] >= 1)
+                for c in elected
+            ):
+                break
+            kept, last = self.keep.copy(), (votes, excess, quota)
+            for c in elected:
+                if votes[c] > 0:
+                    scaled = min(self.keep[c] * quota / votes[c], Fraction(1))
+                    up = -(-scaled.numerator * EXACT_KEEP // scaled.denominator)
+                    self.keep[c] = Fraction(max(up, 1), EXACT_KEEP)
+            if all(self.keep[c] == kept[c] for c in elected):
+                break  # a fixed point of the rounded update
+            votes, excess, quota = self.distribute()
+            if sum(votes) - sum(votes[c] for c in elected) <= 0:
+                self.keep = kept
+                votes, excess, quota = last
+                break
+            self.iterations += 1
+        return votes, excess, quota
+
+
+def count_stv_meek(
+    profile: Profile,
+    seats: int,
+    *,
+    seed: int = 0,
+    ties: str = DEFAULT_TIE_RULE,
+    precision: str = "float",
+) -> CountResult:
     """Count `profile` for `seats` winners by Meek's method; see the module docstring."""
+    return meek_with_margin(profile, seats, seed=seed, ties=ties, precision=precision)[0]
+
+
+def meek_with_margin(
+    profile: Profile,
+    seats: int,
+    *,
+    seed: int = 0,
+    ties: str = DEFAULT_TIE_RULE,
+    precision: str = "float",
+) -> tuple[CountResult, float]:
+    """The count, and the smallest margin of any of its decisions as a share of the quota (the
+    gap between the two lowest at an exclusion; the distance of any hopeful from the quota when
+    someone is elected by it)."""
     check_profile(profile)
     names = profile.candidates
     hopeful = [c for c in range(len(names)) if c not in profile.withdrawn]
     if not 1 <= seats <= len(hopeful):
         raise CountError(f"seats must be between 1 and {len(hopeful)} candidates, not {seats}")
-    meek = MeekCount(profile, seats)
-    rng = random.Random(seed)
+    if precision not in PRECISIONS:
+        raise CountError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
+    if precision == "float" and profile.ballots >= FLOAT_EXACT:
+        raise CountError(
+            "stv-meek counts in float64 at most 2^53 - 1 ballots; use --precision exact"
+        )
+    if precision == "exact" and (
+        len(names) > EXACT_MAX_CANDIDATES or len(profile.weights) > EXACT_MAX_RANKINGS
+    ):
+        raise CountError(
+            f"stv-meek --precision exact counts at most {EXACT_MAX_CANDIDATES} candidates and "
+            f"{EXACT_MAX_RANKINGS} distinct rankings; use the float count"
+        )
+    meek = MeekCount(profile, seats) if precision == "float" else MeekExact(profile, seats)
+    breaker = TieBreaker(ties, seed, names, profile.tie_order)
     elected: list[int] = []
     rounds: list[Round] = []
     history: list[np.ndarray] = []
-    ties: list[str] = []
+    lots: list[str] = []
+    margin = float("inf")
     prev: np.ndarray | None = None
     while True:
         votes, excess, quota = meek.converge(elected)
         if len(elected) == seats:
             break
-        tol = TOL * quota
+        tol = TOL * quota if precision == "float" else 0
         if len(elected) + len(hopeful) <= seats:
             won = sorted(hopeful, key=lambda c: (-votes[c], c))
             note = "as many hopeful candidates as seats left: all elected"
@@ -163,47 +288,69 @@ def count_stv_meek(profile: Profile, seats: int, *, seed: int = 0) -> CountResul
             won = sorted(
                 (c for c in hopeful if votes[c] > quota + tol), key=lambda c: (-votes[c], c)
             )
-            note = f"above the quota {quota:.6f}" if won else ""
-            out = [] if won else [_loser(hopeful, votes, history, rng, names, tol, seed, ties)]
+            note = f"above the quota {_text(quota)}" if won else ""
+            out = [] if won else [_loser(hopeful, votes, history, breaker, tol, lots)]
+            margin = min(margin, _margin(hopeful, votes, quota, won))
             if out:
-                note = f"{names[out[0]]} excluded: fewest votes ({votes[out[0]]:.6f})"
-                if ties and ties[-1].startswith(f"round {len(rounds) + 1}:"):
-                    note += " by lot"
-                meek.keep[out[0]] = 0.0
+                note = f"{names[out[0]]} excluded: fewest votes ({_text(votes[out[0]])})"
+                if lots and lots[-1].startswith(f"round {len(rounds) + 1}:"):
+                    note += " by lot" if breaker.rule != "order" else " by the tie order"
+                meek.keep[out[0]] = 0 * meek.keep[out[0]]
         elected += won
         hopeful = [c for c in hopeful if c not in won and c not in out]
         rounds.append(_round(len(rounds) + 1, names, votes, excess, prev, won, out, note, meek))
         history.append(votes)
         prev = votes
     rounds.append(_round(len(rounds) + 1, names, votes, excess, prev, [], [], "final totals", meek))
-    return CountResult(
+    result = CountResult(
         method="stv-meek",
         seats=seats,
         winners=tuple(names[c] for c in elected),
         rounds=tuple(rounds),
         ballots=profile.ballots,
-        quota=round(quota, 9),
+        quota=_shown(quota, 9),
         seed=seed,
-        ties=tuple(ties),
-        precision=PRECISION,
+        ties=tuple(lots),
+        precision=PRECISION if precision == "float" else EXACT_PRECISION,
+        tie_rule=breaker.rule,
     )
+    return result, margin
+
+
+def _shown(value: Any, places: int = 6) -> float | int:
+    """A total for the JSON: an int when it is whole (exact for any size), else rounded."""
+    if isinstance(value, Fraction) and value.denominator == 1:
+        return value.numerator
+    return round(float(value), places)
+
+
+def _text(value: Any) -> str:
+    shown = _shown(value)
+    return str(shown) if isinstance(shown, int) else f"{shown:.6f}"
+
+
+def _margin(hopeful: list[int], votes: np.ndarray, quota: Any, won: list[int]) -> float:
+    if quota <= 0:
+        return 0.0
+    if won:
+        return float(min(abs(votes[c] - quota) for c in hopeful) / quota)
+    low = sorted(votes[c] for c in hopeful)
+    return float((low[1] - low[0]) / quota) if len(low) > 1 else float("inf")
 
 
 def _loser(
     hopeful: list[int],
     votes: np.ndarray,
     history: list[np.ndarray],
-    rng: random.Random,
-    names: tuple[str, ...],
-    tol: float,
-    seed: int,
+    breaker: TieBreaker,
+    tol: Any,
     ties: list[str],
 ) -> int:
     low = min(votes[c] for c in hopeful)
     tied = [c for c in hopeful if votes[c] - low <= tol]
     if len(tied) == 1:
         return tied[0]
-    loser, lot = break_tie(tied, history, rng, names, tol=tol, seed=seed)
+    loser, lot = breaker.pick(tied, history, lowest=True, tol=tol)
     if lot:
         ties.append(f"round {len(history) + 1}: {lot}")
     return loser
@@ -222,18 +369,18 @@ def _round(
 ) -> Round:
     shown = [c for c in range(len(names)) if meek.keep[c] > 0 or c in out]
     keep = ", ".join(
-        f"{names[c]} {meek.keep[c]:.9f}" for c in shown if 0 < meek.keep[c] < 1 and c not in out
+        f"{names[c]} {float(meek.keep[c]):.9f}"
+        for c in shown
+        if 0 < meek.keep[c] < 1 and c not in out
     )
     if keep:
         note = f"{note}; keep values: {keep}" if note else f"keep values: {keep}"
     return Round(
         number=number,
-        totals={names[c]: round(float(votes[c]), 6) for c in shown},
+        totals={names[c]: _shown(votes[c]) for c in shown},
         elected=tuple(names[c] for c in won),
         excluded=tuple(names[c] for c in out),
-        transfers={}
-        if prev is None
-        else {names[c]: round(float(votes[c] - prev[c]), 6) for c in shown},
-        non_transferable=round(excess, 6),
+        transfers={} if prev is None else {names[c]: _shown(votes[c] - prev[c]) for c in shown},
+        non_transferable=_shown(excess),
         note=f"{note} (after {meek.iterations} iterations in all)",
     )

@@ -20,22 +20,26 @@ schedule 1, rules 45 to 52).
 - Rule 52: when the continuing candidates are no more than the vacancies, they are all elected
   and no further transfer is made. The count also stops when every seat is filled.
 
-Votes are fixed-point integers in units of 10^-5 (`SCALE`); no decision uses a float. A lot is
-drawn with `random.Random(seed).choice` over the tied candidates in ballot-file order, and every
-draw is recorded in `CountResult.ties`. Withdrawn candidates are skipped on every ballot.
+Votes are fixed-point integers in units of 10^-5 (`SCALE`); no decision uses a float. They are
+int64 while the largest product (valid ballots x 10^5 x 10^5, in a transfer value's numerator)
+fits, else Python integers: exact for any number of ballots. A lot is drawn with
+`random.Random(seed).choice` over the tied candidates in ballot-file order, and every draw is
+recorded in `CountResult.ties`; `ties="lot"` or `"order"` replace the look back (`ties.py`).
+Withdrawn candidates are skipped on every ballot.
 Identical ballots always travel together, so the count works on the grouped rankings of the
 `Profile`: each distinct ranking has a holder (or -1) and a value.
 """
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from dualpower.counting.model import CountError, CountResult, Profile, Round
+from dualpower.counting.irv import check_profile
+from dualpower.counting.model import INT64_MAX, CountError, CountResult, Profile, Round, exact_total
+from dualpower.counting.ties import DEFAULT_TIE_RULE, TieBreaker
 
 SCALE = 100_000
 METHOD = "stv-scottish"
@@ -55,24 +59,26 @@ class _Stage:
 class _Count:
     """The state of one count: who holds each distinct ranking, at what value."""
 
-    def __init__(self, profile: Profile, seats: int, seed: int) -> None:
+    def __init__(self, profile: Profile, seats: int, seed: int, ties: str) -> None:
         self.names = profile.candidates
         self.n = len(profile.candidates)
         self.seats = seats
         self.seed = seed
-        self.rng: random.Random | None = None
+        self.breaker = TieBreaker(ties, seed, self.names, profile.tie_order)
         self.ties: list[str] = []
         self.rankings = profile.rankings
-        self.weights = profile.weights.astype(np.int64)
         self.continuing = np.ones(self.n, dtype=bool)
         self.continuing[list(profile.withdrawn)] = False
         self.elected: list[int] = []
         self.pending: list[int] = []
-        self.holder = self._next_holder(np.arange(len(self.weights)))
-        self.value = np.full(len(self.weights), SCALE, dtype=np.int64)
-        self.valid = int(self.weights[self.holder >= 0].sum())
+        self.holder = self._next_holder(np.arange(len(profile.weights)))
+        self.valid = exact_total(profile.weights[self.holder >= 0])
+        # int64 while surplus x value (at most valid x SCALE x SCALE) fits; else Python ints
+        self.dtype: type = np.int64 if self.valid * SCALE * SCALE < INT64_MAX else object
+        self.weights = profile.weights.astype(self.dtype)
+        self.value = np.full(len(self.weights), SCALE, dtype=self.dtype)
         self.quota = (self.valid // (seats + 1) + 1) * SCALE
-        self.totals = np.zeros(self.n, dtype=np.int64)
+        self.totals = np.zeros(self.n, dtype=self.dtype)
         self._credit(self.holder, self.weights * SCALE, self.totals)
         self.stages: list[_Stage] = []
 
@@ -103,7 +109,7 @@ class _Count:
         old = self.value[rows]
         new = old if revalue is None else revalue(old)
         dest = self._next_holder(rows)
-        credits = np.zeros(self.n, dtype=np.int64)
+        credits: np.ndarray = np.zeros(self.n, dtype=self.dtype)
         self._credit(dest, self.weights[rows] * new, credits)
         self.holder[rows] = dest
         self.value[rows] = np.where(dest >= 0, new, 0)
@@ -170,22 +176,14 @@ class _Count:
         return c, "lowest total" if len(tied) == 1 else "lowest total, tie broken"
 
     def _break_tie(self, tied: list[int], *, highest: bool, what: str) -> int:
-        """Rules 49(2)-(3) and 51(2): look back at earlier stages, then draw lots."""
-        for stage in reversed(self.stages[:-1]):
-            if len(tied) == 1:
-                break
-            votes = [int(stage.totals[c]) for c in tied]
-            best = max(votes) if highest else min(votes)
-            tied = [c for c, v in zip(tied, votes, strict=True) if v == best]
+        """Rules 49(2)-(3) and 51(2): look back at earlier stages, then draw lots (or the
+        other tie rules of `ties.py`)."""
         if len(tied) == 1:
             return tied[0]
-        if self.rng is None:
-            self.rng = random.Random(self.seed)
-        chosen: int = self.rng.choice(tied)
-        names = ", ".join(self.names[c] for c in tied)
-        self.ties.append(
-            f"stage {len(self.stages) + 1}: lot between {names}: {self.names[chosen]} {what}"
-        )
+        history = [stage.totals for stage in self.stages[:-1]]
+        chosen, line = self.breaker.pick(tied, history, lowest=not highest, what=what)
+        if line is not None:
+            self.ties.append(f"stage {len(self.stages) + 1}: {line}")
         return chosen
 
     # --- the whole count ------------------------------------------------------------------
@@ -217,6 +215,7 @@ class _Count:
             seed=self.seed,
             ties=tuple(self.ties),
             precision="votes to 5 decimal places; transfer values truncated",
+            tie_rule=self.breaker.rule,
         )
 
     def _round(self, stage: _Stage) -> Round:
@@ -242,14 +241,17 @@ def _votes(fixed: int) -> float | int:
     return whole if frac == 0 else round(fixed / SCALE, 5)
 
 
-def count_stv_scottish(profile: Profile, seats: int, *, seed: int = 0) -> CountResult:
+def count_stv_scottish(
+    profile: Profile, seats: int, *, seed: int = 0, ties: str = DEFAULT_TIE_RULE
+) -> CountResult:
     """Count `profile` for `seats` seats by the Scottish rules of 2007 (see the module doc)."""
+    check_profile(profile)
     standing = len(profile.candidates) - len(profile.withdrawn)
     if seats < 1:
         raise CountError("stv-scottish needs at least one seat")
     if seats > standing:
         raise CountError(f"{seats} seats but only {standing} candidates standing")
-    count = _Count(profile, seats, seed)
+    count = _Count(profile, seats, seed, ties)
     if count.valid == 0:
         raise CountError("no valid ballots to count")
     count.run()

@@ -52,9 +52,15 @@ class Issued:
     last_seen: datetime | None = None  # page sessions: when last used
 
 
-def _check_password(uow: UnitOfWork, username: str, password: str) -> Member:
-    member = uow.members.by_username(username)
-    stored = uow.members.password_hash(member.id) if member else None
+def _stored_hash(reader: UnitOfWork, username: str) -> tuple[Member | None, str | None]:
+    member = reader.members.by_username(username)
+    return member, reader.members.password_hash(member.id) if member else None
+
+
+def _check_password(member: Member | None, stored: str | None, password: str) -> Member:
+    """Argon2 takes tens of milliseconds of CPU: it runs outside any transaction and holds no
+    database connection (on SQLite a write transaction would hold the write lock meanwhile);
+    the attempt is counted as a failure before, and taken back after a right password."""
     try:
         # Verify against a dummy hash for unknown users too, so timing does not tell them apart.
         _hasher.verify(stored or _DUMMY_HASH, password)
@@ -99,14 +105,15 @@ def login(
     replaces the one the browser had (`replacing`, its token). RateLimited after too many failed
     logins for this username within the hour."""
     key = _login_key(username)
-    with uow:
+    with uow:  # the attempt counts as a failure until the password turns out right
         limits.check(uow, limits.LOGIN_FAILURES, key)
-        try:
-            member = _check_password(uow, username, password)
-        except BadCredentials:
-            limits.count(uow, limits.LOGIN_FAILURES, key)
-            uow.commit()  # the failure is counted even though the login is refused
-            raise
+        limits.count(uow, limits.LOGIN_FAILURES, key)
+        member, stored = _stored_hash(uow, username)
+        uow.commit()
+    member = _check_password(member, stored, password)  # BadCredentials: the failure stays
+    with UnitOfWork(uow.engine, clock=uow.clock, publish=uow.publish) as uow:
+        if not limits.limit(limits.LOGIN_FAILURES).disabled:
+            uow.rate_hits.take_back(limits.LOGIN_FAILURES, key)
         if replacing:
             uow.tokens.remove(_digest(replacing))
         issued = _issue(uow, member, kind)

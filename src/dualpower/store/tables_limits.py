@@ -160,6 +160,18 @@ class RateHitRepo:
         t = rate_hits
         self.conn.execute(delete(t).where(t.c.name == name, t.c.subject == subject_digest(subject)))
 
+    def take_back(self, name: str, subject: str) -> None:
+        """Forget the subject's latest hit (one counted in advance that turned out not to be)."""
+        t = rate_hits
+        latest = (
+            select(t.c.id)
+            .where(t.c.name == name, t.c.subject == subject_digest(subject))
+            .order_by(t.c.at.desc(), t.c.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        self.conn.execute(delete(t).where(t.c.id == latest))
+
 
 class SessionActivityRepo:
     """When each page session was last used."""

@@ -1,4 +1,5 @@
-"""Property: our instant-runoff count elects the same winner as VoteKit's and pyrankvote's.
+"""Property: our instant-runoff count elects the same winner as VoteKit's and pyrankvote's; our
+exact and float Meek counts agree where the float margins exceed the tolerance.
 
 Profiles where a tie for last occurs (other than among candidates with no votes, who are
 excluded together) are filtered out: each library breaks such ties by its own rule.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyrankvote
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from votekit.ballot import RankBallot
@@ -16,6 +18,7 @@ from votekit.pref_profile import RankProfile
 
 from dualpower.counting import CountResult, count
 from dualpower.counting.model import Profile
+from dualpower.counting.stv_meek import meek_with_margin
 
 NAMES = tuple("ABCDEFG")
 
@@ -80,3 +83,19 @@ def test_irv_agrees_with_votekit_and_pyrankvote(p: Profile) -> None:
     (ours,) = result.winners
     assert ours == votekit_winner(p)
     assert ours == pyrankvote_winner(p)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(profiles(), st.integers(1, 3))
+def test_exact_meek_agrees_with_float_where_the_margin_exceeds_the_tolerance(
+    p: Profile, seats: int
+) -> None:
+    """Issue 26: the float64 Meek count and the rational one elect the same candidates in the
+    same order wherever every float decision is further apart than its tolerance (1e-9 x
+    quota; 1e-6 x quota is asked here, far above the float count's rounding)."""
+    assume(seats <= len(p.candidates))
+    floats, margin = meek_with_margin(p, seats)
+    exact, _ = meek_with_margin(p, seats, precision="exact")
+    assume(margin > 1e-6)
+    assert exact.winners == floats.winners
+    assert exact.quota == pytest.approx(floats.quota, rel=1e-6)

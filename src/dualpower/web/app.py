@@ -1,5 +1,5 @@
-"""The FastAPI application: the JSON API under /api/v1 (OpenAPI at /api/openapi.json, no
-Swagger or ReDoc pages: they load from a CDN) and the server-rendered pages."""
+"""The FastAPI application: the JSON API under /api/v1 (OpenAPI at /api/openapi.json, an
+interactive page at /api/docs from local assets: web/api_docs.py) and the server-rendered pages."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dualpower.bootstrap import System
-from dualpower.web import errors, i18n, routes
+from dualpower.web import api_docs, errors, i18n, routes
 from dualpower.web.ballot_fast_path import BallotFastPath
 from dualpower.web.live import Broadcaster
+from dualpower.web.visibility import VisibilityMiddleware
 
 API_PREFIX = "/api/v1"
 STATIC = Path(__file__).parent / "static"
@@ -48,10 +49,13 @@ def create_app(system: System) -> FastAPI:
             app.include_router(topic.api, prefix=API_PREFIX)
         if hasattr(topic, "pages"):
             app.include_router(topic.pages)
+    api_docs.write_summaries(app, API_PREFIX)
+    api_docs.install(app, "/api/openapi.json")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # Matched first: well-formed ballots skip FastAPI's routing and dependency solving
     # (web/ballot_fast_path.py); everything else reaches the routes above as before.
     app.router.routes.insert(0, BallotFastPath(API_PREFIX, app.router))
+    app.add_middleware(VisibilityMiddleware)  # whose names the reader sees (DESIGN.md 2.11)
     app.add_middleware(i18n.LanguageMiddleware)  # the page's language (web/i18n.py)
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: on every answer of the app
     return app

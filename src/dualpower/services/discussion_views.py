@@ -10,6 +10,7 @@ from typing import Any
 
 from dualpower.domain import discussion as rules
 from dualpower.domain import errors, lot
+from dualpower.services import visibility
 from dualpower.services.discussion import subject_title, suspended_until
 from dualpower.store import tables_discussion as d
 from dualpower.store.uow import UnitOfWork
@@ -19,9 +20,10 @@ def _names(uow: UnitOfWork, ids: set[int]) -> dict[int, dict[str, Any]]:
     if not ids:
         return {}
     table = uow.members.table
+    found = uow.members.list(table.c.id.in_(sorted(ids)))
     return {
         m.id: {"id": m.id, "name": m.display_name, "username": m.username}
-        for m in uow.members.list(table.c.id.in_(sorted(ids)))
+        for m in visibility.masked_members(uow, found)  # DESIGN.md 2.11
     }
 
 

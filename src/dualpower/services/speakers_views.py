@@ -10,7 +10,7 @@ from dualpower.domain import errors
 from dualpower.domain import speakers as rules
 from dualpower.domain.capabilities import CONVENE_SESSION
 from dualpower.domain.speakers import Speech
-from dualpower.services import authority
+from dualpower.services import authority, visibility
 from dualpower.store.uow import UnitOfWork
 
 
@@ -18,7 +18,8 @@ def _names(uow: UnitOfWork, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     table = uow.members.table
-    return {m.id: m.display_name for m in uow.members.list(table.c.id.in_(list(ids)))}
+    found = uow.members.list(table.c.id.in_(list(ids)))
+    return {m.id: m.display_name for m in visibility.masked_members(uow, found)}  # 2.11
 
 
 def _speech(speech: Speech, names: dict[int, str], uow: UnitOfWork) -> dict[str, Any]:

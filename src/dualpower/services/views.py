@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from dualpower.domain import alignment, errors
 from dualpower.domain.model import Council, Election, Electorate, Mandate, RecallPetition
 from dualpower.domain.recall import UNDECIDED
-from dualpower.services import office_terms
+from dualpower.services import office_terms, visibility
 from dualpower.services.elections import RANKED, REFERENDUM, electors, electors_of
 from dualpower.services.recall import petition_state
 from dualpower.store import tables
@@ -46,7 +46,8 @@ class _Lookup:
         table = self.uow.members.table
         for start in range(0, len(missing), _CHUNK):  # SQLite takes 32,766 parameters at most
             chunk = missing[start : start + _CHUNK]
-            for member in self.uow.members.list(table.c.id.in_(chunk)):
+            found = self.uow.members.list(table.c.id.in_(chunk))
+            for member in visibility.masked_members(self.uow, found):  # 2.11
                 self._members[member.id] = member
         return {i: self._members[i] for i in ids if i in self._members}
 

@@ -15,6 +15,7 @@ from dualpower.domain import initiatives as irules
 from dualpower.domain import motions as rules
 from dualpower.domain.motions import Motion
 from dualpower.domain.sessions import has_quorum, holders_at, quorum_needed, session_moment
+from dualpower.services import visibility
 from dualpower.services.elections import electors
 from dualpower.services.initiatives import Territory
 from dualpower.services.motions import voters
@@ -25,9 +26,10 @@ def _names(uow: UnitOfWork, ids: set[int]) -> dict[int, dict[str, Any]]:
     if not ids:
         return {}
     table = uow.members.table
+    found = uow.members.list(table.c.id.in_(list(ids)))
     return {
         m.id: {"id": m.id, "name": m.display_name, "username": m.username}
-        for m in uow.members.list(table.c.id.in_(list(ids)))
+        for m in visibility.masked_members(uow, found)  # DESIGN.md 2.11
     }
 
 

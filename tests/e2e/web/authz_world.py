@@ -378,7 +378,8 @@ def _recalls(system: System, w: World) -> None:
     ids["petition_decided"] = done.id
     assert state.by_election_id is not None
     ids["election"] = state.by_election_id
-    elections.nominate(system.uow(), state.by_election_id, m["barracks2"], None, "barracks2")
+    by, barracks2 = state.by_election_id, m["barracks2"]
+    elections.nominate(system.uow(), by, barracks2, None, str(barracks2))
     with system.uow() as uow:
         ids["candidate"] = uow.elections.candidates(state.by_election_id)[0].id
     method = views.election_method(system.reader(), state.by_election_id)

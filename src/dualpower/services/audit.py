@@ -8,6 +8,7 @@ roots it kept itself, so a server that rewrote its log cannot produce one that h
 from __future__ import annotations
 
 from contextlib import closing
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
@@ -17,18 +18,27 @@ from dualpower.audit.proofs import consistency_proof, inclusion_proof, subtree_r
 from dualpower.audit.verify import VerifyReport, verify
 from dualpower.domain.errors import InvalidRequest
 from dualpower.store import tables as t
-from dualpower.store.sequencer import recorded_heads, sealed_entries, sequence
+from dualpower.store.db import READ_ONLY
+from dualpower.store.sequencer import recorded_heads, sealed_entries, sequence, settle
+from dualpower.store.uow import utcnow
+
+# An act's entry is sealed by the sequencer within a second of its commit while a server runs
+# (store/sequencer.py); one still unsealed after this long was written behind its back, or no
+# sealer has run since (a server that stopped before sealing: the next act seals it).
+SEALED_WITHIN = timedelta(seconds=60)
 
 
-def verify_log(engine: Engine) -> VerifyReport:
-    """Check every sealed entry against its hash, its predecessor and the published heads."""
-    sequence(engine)
+def verify_log(engine: Engine, *, now: datetime | None = None) -> VerifyReport:
+    """Check every sealed entry against its hash, its predecessor and the published heads, and
+    that no entry waits unsealed longer than SEALED_WITHIN. It only reads: sealing is the
+    sequencer's alone (it waits for this process's own sealer to finish, nothing more)."""
+    settle(engine)
     with engine.connect() as conn:
-        if conn.dialect.name == "postgresql":  # heads and entries from one snapshot
-            conn.execution_options(isolation_level="REPEATABLE READ")
+        _read_only(conn)
         heads = recorded_heads(conn)
         with closing(sealed_entries(conn)) as entries:  # verify may stop at the first bad one
             report = verify(entries, heads)
+        waiting = conn.execute(_OLDEST_UNSEALED).first()
     covered = heads[-1].size if heads else 0
     if report.ok and report.size > covered:
         # The sequencer publishes a head in the transaction that seals a batch, so a sealed
@@ -45,7 +55,44 @@ def verify_log(engine: Engine) -> VerifyReport:
             covered,
             f"{span} inserted: no published tree head covers them (the last covers {covered})",
         )
+    if report.ok and waiting is not None:
+        return _unsealed(report, waiting, now or utcnow()) or report
     return report
+
+
+def _read_only(conn: Connection) -> None:
+    """SQLite: a plain BEGIN, no write lock; PostgreSQL: a read-only snapshot of both tables."""
+    if conn.dialect.name == "postgresql":
+        conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+    else:
+        conn.execution_options(**{READ_ONLY: True})
+
+
+_OLDEST_UNSEALED = (
+    select(t.audit_log.c.id, t.audit_log.c.act, t.audit_log.c.recorded_at)
+    .where(t.audit_log.c.seq.is_(None))
+    .order_by(t.audit_log.c.id)
+    .limit(1)
+)
+
+
+def _unsealed(report: VerifyReport, waiting: Any, now: datetime) -> VerifyReport | None:
+    try:
+        age = now - datetime.fromisoformat(waiting.recorded_at)
+    except (TypeError, ValueError):
+        age = SEALED_WITHIN * 2  # not a time the unit of work writes: not one of its entries
+    if age <= SEALED_WITHIN:
+        return None
+    return VerifyReport(
+        False,
+        report.size,
+        report.root,
+        report.size,
+        f"an entry ({waiting.act}, row {waiting.id}, recorded at {waiting.recorded_at}) is "
+        f"still unsealed after more than {int(SEALED_WITHIN.total_seconds())} seconds: written "
+        "behind the sequencer's back, or no server has run since it was recorded (the next "
+        "act seals it)",
+    )
 
 
 def head(engine: Engine) -> TreeHead:

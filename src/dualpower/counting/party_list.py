@@ -11,6 +11,11 @@ The rules (DESIGN.md section 3):
 - Hare: each list gets `floor(votes * seats / total)` seats; the seats left over go, one each,
   to the lists with the largest remainders `votes * seats mod total`.
 
+`allocate` takes bounded time and memory for any number of seats (10^8 seats need no 10^8-long
+array): above `JUMP_SEATS` seats it first gives every list the seats whose quotients exceed a
+divisor chosen so that they number at most `seats` (all of them are among the seats any
+sequential count awards), then awards the few left one by one, as the sequential count would.
+
 All decisions use exact integer / `Fraction` arithmetic: `first_divisor` is read from its decimal
 string (`1.2` is exactly 6/5), never compared as a float.
 
@@ -22,6 +27,7 @@ can be repeated by anyone.
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Sequence
 from fractions import Fraction
 
@@ -67,11 +73,21 @@ def _divisor(method: str, held: int, first: Fraction) -> Fraction:
 
 
 def award_order(
-    votes: Sequence[int], seats: int, method: str, first_divisor: Fraction, eligible: Sequence[bool]
+    votes: Sequence[int],
+    seats: int,
+    method: str,
+    first_divisor: Fraction,
+    eligible: Sequence[bool],
+    held: list[int] | None = None,
 ) -> list[tuple[int, Fraction]]:
-    """The divisor methods seat by seat: [(list index, winning quotient), ...]."""
-    held = [0] * len(votes)
-    heap = [(-Fraction(v) / first_divisor, -v, i) for i, v in enumerate(votes) if eligible[i]]
+    """The divisor methods seat by seat: [(list index, winning quotient), ...]; from `held`
+    seats per list (updated in place) when given, else from none."""
+    held = [0] * len(votes) if held is None else held
+    heap = [
+        (-Fraction(v) / _divisor(method, held[i], first_divisor), -v, i)
+        for i, v in enumerate(votes)
+        if eligible[i]
+    ]
     heapq.heapify(heap)
     order: list[tuple[int, Fraction]] = []
     for _ in range(seats):
@@ -135,10 +151,55 @@ def allocate(
         for i in extra:
             full[i] += 1
         return full
+    if seats > JUMP_SEATS and (method == "dhondt" or first <= 3):
+        held = _seats_above(ints, seats, method, first, eligible)
+        award_order(ints, seats - sum(held), method, first, eligible, held)
+        return held
     result = [0] * len(ints)
     for i, _q in award_order(ints, seats, method, first, eligible):
         result[i] += 1
     return result
+
+
+JUMP_SEATS = 1_000
+
+
+def _seats_above(
+    votes: list[int], seats: int, method: str, first: Fraction, eligible: list[bool]
+) -> list[int]:
+    """Seats per list whose quotients lie strictly above a divisor `lam` chosen so that they
+    number at most `seats` and at least `seats - 2 x lists` (bisection on exact fractions).
+
+    The quotients above any `lam` are the largest ones, so they are among the first `seats`
+    that a sequential count awards, whatever its tie rule."""
+
+    def above(lam: Fraction) -> list[int]:
+        out = []
+        for v, ok in zip(votes, eligible, strict=True):
+            r = Fraction(v) / lam if ok else Fraction(0)
+            if method == "dhondt":  # divisors 1, 2, 3, ...: those below r
+                n = max(0, math.ceil(r) - 1)
+            else:  # first, 3, 5, ... (first <= 3): those below r
+                n = (1 if first < r else 0) + max(0, math.ceil((r - 1) / 2) - 1)
+            out.append(n)
+        return out
+
+    total = sum(v for v, ok in zip(votes, eligible, strict=True) if ok)
+    hi = Fraction(total, max(seats // 2, 1))  # few seats above it
+    while sum(above(hi)) > seats:
+        hi *= 2
+    lo = Fraction(total, 4 * seats + 4 * len(votes))  # more than `seats` above it
+    held = above(hi)
+    for _ in range(200):
+        if seats - sum(held) <= 2 * len(votes):
+            break
+        mid = (lo + hi) / 2
+        trial = above(mid)
+        if sum(trial) <= seats:
+            hi, held = mid, trial
+        else:
+            lo = mid
+    return held
 
 
 def _num(q: Fraction) -> float | int:

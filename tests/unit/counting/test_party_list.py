@@ -148,3 +148,30 @@ def test_many_seats_sum_to_the_house() -> None:
     votes = [7919, 104729, 1299709, 15485863, 3]
     for method in ("dhondt", "sainte-lague", "hare"):
         assert sum(allocate(votes, 650, method)) == 650
+
+
+def test_many_seats_jump_start_agrees_with_the_sequential_count() -> None:
+    """Issue 26: above JUMP_SEATS the divisor methods start from the seats above a divisor;
+    the allocation is the one the seat-by-seat count gives."""
+    import random
+    from fractions import Fraction
+
+    from dualpower.counting.party_list import JUMP_SEATS, award_order
+
+    rng = random.Random(26)
+    for _ in range(60):
+        votes = [rng.choice([0, rng.randint(0, 10 ** rng.randint(1, 6))]) for _ in range(5)]
+        votes[0] += 1
+        seats = rng.randint(JUMP_SEATS + 1, 2 * JUMP_SEATS)
+        method = rng.choice(["dhondt", "sainte-lague"])
+        first = rng.choice(["1", "1.2", "1.4", "7"]) if method == "sainte-lague" else "1"
+        sequential = [0] * len(votes)
+        for i, _q in award_order(votes, seats, method, Fraction(first), [True] * len(votes)):
+            sequential[i] += 1
+        assert allocate(votes, seats, method, first_divisor=first) == sequential
+
+
+def test_a_hundred_million_seats_need_no_hundred_million_steps() -> None:
+    got = allocate([10**7, 5 * 10**6, 3 * 10**6, 1], 10**8, "dhondt")
+    assert got == [55555553, 27777776, 16666666, 5]
+    assert sum(allocate([3, 2, 1], 10**8, "sainte-lague")) == 10**8

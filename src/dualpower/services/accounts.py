@@ -8,9 +8,13 @@ Every login issues a new token; a page login replaces the session the browser ha
 deletes the session, so its cookie is refused afterwards. A page session ends after an idle time
 (no request for DUALPOWER_SESSION_IDLE_MINUTES, default 2 hours) and at the latest
 DUALPOWER_SESSION_MAX_HOURS after login (default 7 days); its last use is written at most once a
-minute. After 100 failed logins within an hour for one username (DUALPOWER_LIMIT_LOGIN_FAILURES)
-further logins for it are refused with 429, counted in the database, for unknown usernames too
-and with the same message, so the answer does not tell whether an account exists.
+minute. Failed logins are counted per client address and username together (services/limits.py:
+slowed after a few, refused after 100 within an hour), for unknown usernames too and with the
+same message, so the answer does not tell whether an account exists, and a stranger's failures
+from another address never stop the member's own correct password.
+
+A login with a password the operator set (`dualpower passwd`) opens a session marked as such
+(services/credentials.py); the member's own new password ends every other session and token.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from dualpower.domain.errors import BadCredentials, InvalidRequest, NotFound
+from dualpower.domain.errors import BadCredentials
 from dualpower.domain.model import Member
 from dualpower.services import limits
 from dualpower.store.uow import UnitOfWork
@@ -86,11 +90,9 @@ def _issue(uow: UnitOfWork, member: Member, kind: str) -> Issued:
     )
     if kind == "session":
         uow.session_activity.add(_digest(token), now)
+    if uow.credentials.is_operator_password(member.id):
+        uow.credentials.mark_session(_digest(token))  # acts in it are marked in the log
     return Issued(token=token, member=member, csrf_token=csrf, last_seen=now)
-
-
-def _login_key(username: str) -> str:
-    return username.strip().casefold()
 
 
 def login(
@@ -100,13 +102,14 @@ def login(
     *,
     kind: str = "api",
     replacing: str | None = None,
+    address: str = "",
 ) -> Issued:
     """Check the password and issue an API token (kind="api") or a page session; a page session
     replaces the one the browser had (`replacing`, its token). RateLimited after too many failed
-    logins for this username within the hour."""
-    key = _login_key(username)
+    logins for this username from this client `address` (see services/limits.py)."""
+    key = limits.login_key(address, username)
     with uow:  # the attempt counts as a failure until the password turns out right
-        limits.check(uow, limits.LOGIN_FAILURES, key)
+        limits.check_login(uow, key)
         limits.count(uow, limits.LOGIN_FAILURES, key)
         member, stored = _stored_hash(uow, username)
         uow.commit()
@@ -161,13 +164,8 @@ MIN_PASSWORD = 8
 
 
 def set_password(uow: UnitOfWork, username: str, password: str, *, actor: str) -> None:
-    """Set a member's password; logged as an act (without the password or its hash)."""
-    if len(password) < MIN_PASSWORD:
-        raise InvalidRequest(f"a password has at least {MIN_PASSWORD} characters")
-    with uow:
-        member = uow.members.by_username(username)
-        if member is None:
-            raise NotFound(f"no member {username!r}")
-        uow.members.set(member.id, password_hash=hash_password(password))
-        uow.record("member.set_password", {"member": member.id}, actor=actor, is_operator=True)
-        uow.commit()
+    """Set a member's password as the operator (services/credentials.py): a logged operator act,
+    the member told and their sessions and tokens ended."""
+    from dualpower.services.credentials import operator_set_password
+
+    operator_set_password(uow, username, password, actor=actor)

@@ -3,8 +3,8 @@
 The login form is posted before any session exists, so its CSRF token is a double-submit
 cookie: the form carries the same random value as a cookie only this site can set. The logout
 form carries the session's own CSRF token. A page login replaces the browser's old session (a new
-token, the old one deleted); after too many failed logins for a username the answer is 429 with
-Retry-After (services/limits.py).
+token, the old one deleted); after too many failed logins for a username from one address the
+answer is 429 with Retry-After (services/limits.py).
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ from dualpower.web.deps import (
     check_csrf,
     render,
 )
+from dualpower.web.routes.join import client_address
 from dualpower.web.schemas import TokenCreate, TokenPublic
+from dualpower.web.texts_members import language, texts
 
 api = APIRouter(tags=["auth"])
 pages = APIRouter(include_in_schema=False)
@@ -40,14 +42,17 @@ pages = APIRouter(include_in_schema=False)
     responses={
         401: {"description": "Wrong username or password."},
         429: {
-            "description": "Too many failed logins for this username within the hour; the "
-            "Retry-After header says how many seconds to wait.",
+            "description": "Too many failed logins for this username from this address (they "
+            "are slowed, then limited per hour); the Retry-After header says how many seconds "
+            "to wait.",
         },
     },
 )
-def api_login(body: TokenCreate, system: SystemDep) -> TokenPublic:
+def api_login(body: TokenCreate, request: Request, system: SystemDep) -> TokenPublic:
     """Exchange a username and password for a bearer token (valid 30 days)."""
-    issued = accounts.login(system.uow(), body.username, body.password, kind="api")
+    issued = accounts.login(
+        system.uow(), body.username, body.password, kind="api", address=client_address(request)
+    )
     return TokenPublic(token=issued.token)
 
 
@@ -66,7 +71,12 @@ def _login_page(
     request: Request, next_: str, error: str | None = None, status_code: int = 200
 ) -> Response:
     token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
-    context = {"login_csrf": token, "next": _safe_next(next_), "error": error}
+    context = {
+        "login_csrf": token,
+        "next": _safe_next(next_),
+        "error": error,
+        "t": texts(language(request)),
+    }
     response: Response = render(request, "auth/page.html", context, status_code=status_code)
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
@@ -99,7 +109,14 @@ def login_submit(
     check_csrf(request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token)
     old = request.cookies.get(SESSION_COOKIE) or None
     try:
-        issued = accounts.login(system.uow(), username, password, kind="session", replacing=old)
+        issued = accounts.login(
+            system.uow(),
+            username,
+            password,
+            kind="session",
+            replacing=old,
+            address=client_address(request),
+        )
     except BadCredentials as error:
         return _login_page(request, next, error.message, status_code=401)
     except RateLimited as error:

@@ -124,7 +124,9 @@ def suspended_until(uow: UnitOfWork, member_id: int) -> Any:
     return max(ends) if ends else None
 
 
-def _may_speak(uow: UnitOfWork, member_id: int) -> None:
+def may_speak(uow: UnitOfWork, member_id: int) -> None:
+    """Refuse a member a panel suspended from posting: every way of writing text honours the
+    suspension (comments, edits, platforms, motion drafts, report reasons; DESIGN.md 2.4a)."""
     if uow.members.get(member_id) is None:
         raise errors.NotFound(f"there is no member {member_id}")
     until = suspended_until(uow, member_id)
@@ -161,7 +163,7 @@ def post_comment(uow: UnitOfWork, cmd: PostComment) -> int:
     with uow:
         text = _text(cmd.text)
         title = subject_title(uow, cmd.kind, cmd.subject_id)
-        _may_speak(uow, cmd.author_id)
+        may_speak(uow, cmd.author_id)
         c = d.comments
         since = uow.now() - rules.POST_LIMIT[1]
         recent = uow.discussion.count(c, c.c.author_id == cmd.author_id, c.c.created_at > since)
@@ -228,7 +230,7 @@ def edit_comment(uow: UnitOfWork, comment_id: int, member_id: int, text: str) ->
             raise errors.NotAllowed("only its author may edit a comment")
         if comment["is_hidden"]:
             raise errors.Conflict("a panel hid this comment; it cannot be edited")
-        _may_speak(uow, member_id)
+        may_speak(uow, member_id)
         r = d.comment_revisions
         number = uow.discussion.count(r, r.c.comment_id == comment_id) + 1
         now = uow.now()
@@ -264,7 +266,7 @@ def publish_platform(
         if uow.factions.get(faction_id) is None:
             raise errors.NotFound(f"there is no faction {faction_id}")
         text, title = _text(text), _text(title, 200)
-        _may_speak(uow, member_id)
+        may_speak(uow, member_id)
         if not may_sign_for(uow, member_id, faction_id):
             raise errors.NotAllowed("only a deputy of the faction may publish its platform")
         p = d.platforms

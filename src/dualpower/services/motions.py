@@ -30,6 +30,7 @@ from dualpower.domain.capabilities import CONVENE_SESSION
 from dualpower.domain.motions import Motion, Tally
 from dualpower.domain.sessions import NoQuorum, assembly_quorum_needed, has_quorum, quorum_needed
 from dualpower.services import authority, initiatives, instructions, limits
+from dualpower.services.discussion import may_speak
 from dualpower.store.uow import UnitOfWork
 
 TITLE_MAX = 300
@@ -190,6 +191,7 @@ def draft_in(
 def draft_motion(uow: UnitOfWork, author_id: int, cmd: DraftMotion) -> int:
     with uow:
         limits.hit(uow, limits.POSTS, author_id)
+        may_speak(uow, author_id)  # a suspension from posting holds for motions too
         motion = draft_in(uow, author_id, cmd)
         uow.commit()
     return motion.id

@@ -3,14 +3,18 @@ decisions, and the redraw of panels that ran out of time.
 
 The panel is drawn from the members on the rolls of the unit concerned (or of every unit under
 the council concerned), leaving out the parties: the reporter and the reported member. The seed
-comes from `secrets` at the moment of the draw; seed, inputs and panel are stored and logged, so
-anyone can repeat the draw (domain/lot.py). A decision is the only path to hiding a text or
-suspending a member. Each panel seat votes once (a primary key); the report row is locked while
-a vote is counted, so the majority is crossed exactly once.
+is not the server's choice (DESIGN.md 2.11): the first panel's is the hash of the report's own
+`report.open` entry, fixed by the sequencer after the filing committed (`seed_entry`); a
+redraw's follows from it (`next_seed`). Seed, its entry, inputs and panel are stored and logged
+(`report.draw`), so anyone can repeat the draw (domain/lot.py, tools/repeat_draw.py). A
+decision is the only path to hiding a text or suspending a member. Each panel seat votes once (a
+primary key); the report row is locked while a vote is counted, so the majority is crossed
+exactly once.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,9 +25,10 @@ from sqlalchemy.exc import IntegrityError
 from dualpower.domain import discussion as rules
 from dualpower.domain import errors, lot
 from dualpower.domain.capabilities import VERIFY_MEMBERS
-from dualpower.services.discussion import Scope, subject_scope, tell
+from dualpower.services.discussion import Scope, may_speak, subject_scope, tell
 from dualpower.store import tables as t
 from dualpower.store import tables_discussion as d
+from dualpower.store.sequencer import sequence
 from dualpower.store.uow import UnitOfWork
 
 
@@ -96,7 +101,12 @@ def _subject(uow: UnitOfWork, cmd: FileReport) -> tuple[str, int, int | None, Sc
 
 
 def _draw(
-    uow: UnitOfWork, report: dict[str, Any], round_: int, avoid: set[int], now: datetime
+    uow: UnitOfWork,
+    report: dict[str, Any],
+    round_: int,
+    avoid: set[int],
+    now: datetime,
+    seed: str,
 ) -> dict[str, Any]:
     """Draw a panel for this round; members of earlier panels are left out while enough remain."""
     parties = {report["reporter_id"], report["reported_id"]} - {None}
@@ -104,7 +114,6 @@ def _draw(
     inputs = lot.panel_inputs(everyone, parties, avoid, report["panel_size"])
     if not inputs:
         raise errors.Conflict("nobody is left to sit on a panel for this report")
-    seed = lot.new_seed()
     panel = lot.draw(seed, inputs, report["panel_size"])
     draw = {
         "report_id": report["id"],
@@ -128,7 +137,19 @@ def _draw(
 
 
 def file_report(uow: UnitOfWork, cmd: FileReport) -> Opened:
+    """File the report (one act), then draw its panel (a second act) from the seed the log
+    fixed when it sealed the report's entry (see `seed_entry`)."""
+    report_id = _open(uow, cmd)
+    sequence(uow.engine)  # seal the report's entry: its hash is the seed
+    draw = draw_first(uow, report_id)
+    if draw is None:  # not sealed yet (another sealer holds the log): the clock draws it
+        return Opened(report_id, [], "")
+    return Opened(report_id, list(draw["panel"]), draw["seed"])
+
+
+def _open(uow: UnitOfWork, cmd: FileReport) -> int:
     with uow:
+        may_speak(uow, cmd.reporter_id)  # a reason is a text: a suspension holds for it
         reason = cmd.reason.strip()
         if not reason or len(reason) > rules.MAX_REASON:
             raise errors.InvalidRequest(f"give a reason of 1 to {rules.MAX_REASON} characters")
@@ -153,12 +174,67 @@ def file_report(uow: UnitOfWork, cmd: FileReport) -> Opened:
             "status": "open",
         }
         report_id = uow.discussion.add(r, **values)
-        draw = _draw(uow, {"id": report_id, **values}, 1, set(), opened_at)
         uow.record(
-            "report.open", _logged(report_id, kind, subject_id, draw), actor=str(cmd.reporter_id)
+            "report.open",
+            {"report": report_id, "subject": {"kind": kind, "id": subject_id}},
+            actor=str(cmd.reporter_id),
         )
         uow.commit()
-    return Opened(report_id, draw["panel"], draw["seed"])
+    return report_id
+
+
+def seed_entry(uow: UnitOfWork, report_id: int) -> tuple[int, str] | None:
+    """(seq, entry_hash) of the report's `report.open` entry, once sealed; else None.
+
+    The first panel's seed is that entry's hash: it commits to the report and to every entry
+    before it, and the sequencer fixes it only after the filing committed, so the server could
+    neither know nor pick it when the report was filed (DESIGN.md 2.11). The payload is
+    canonical JSON with sorted keys, so it begins with the report's number."""
+    log = t.audit_log
+    row = uow.conn.execute(
+        select(log.c.seq, log.c.entry_hash).where(
+            log.c.act == "report.open", log.c.payload.like(f'{{"report":{report_id},%')
+        )
+    ).first()
+    if row is None or row.entry_hash is None:
+        return None
+    return int(row.seq), str(row.entry_hash)
+
+
+def draw_first(uow: UnitOfWork, report_id: int) -> dict[str, Any] | None:
+    """Draw the first panel of a report whose entry is sealed (once: a second call returns the
+    draw made); None while the entry waits for the sequencer."""
+    with uow:
+        r, rd = d.reports, d.report_draws
+        report = uow.discussion.one(r, r.c.id == report_id, lock=True)
+        if report is None:
+            raise errors.NotFound(f"there is no report {report_id}")
+        done = uow.discussion.all(rd, rd.c.report_id == report_id, order_by=rd.c.round)
+        if done:
+            return done[0]
+        sealed = seed_entry(uow, report_id)
+        if sealed is None:
+            return None
+        seq, seed = sealed
+        draw = _draw(uow, report, 1, set(), uow.now(), seed)
+        logged = _logged(report_id, report["subject_kind"], report["subject_id"], draw)
+        uow.record("report.draw", logged | {"seed_entry": seq})
+        uow.commit()
+    return draw
+
+
+def draw_pending(uow: UnitOfWork) -> list[int]:
+    """Draw the first panel of every report still waiting for one (for the clock)."""
+    r, rd = d.reports, d.report_draws
+    with uow:
+        drawn = select(rd.c.report_id)
+        waiting = uow.discussion.all(r, r.c.status == "open", r.c.id.not_in(drawn))
+    return [w["id"] for w in waiting if draw_first(uow, w["id"]) is not None]
+
+
+def next_seed(seed: str, round_: int) -> str:
+    """A redraw's seed follows from the first one: SHA-256 hex of "{previous seed}:{round}"."""
+    return hashlib.sha256(f"{seed}:{round_}".encode("ascii")).hexdigest()
 
 
 def _logged(report_id: int, kind: str, subject_id: int, draw: dict[str, Any]) -> dict[str, Any]:
@@ -177,7 +253,8 @@ def _logged(report_id: int, kind: str, subject_id: int, draw: dict[str, Any]) ->
 def current_draw(uow: UnitOfWork, report_id: int) -> dict[str, Any]:
     rd = d.report_draws
     draws = uow.discussion.all(rd, rd.c.report_id == report_id, order_by=rd.c.round)
-    assert draws, f"report {report_id} has no draw"
+    if not draws:
+        raise errors.Conflict(f"the panel of report {report_id} is not drawn yet")
     return draws[-1]
 
 
@@ -307,13 +384,16 @@ def redraw_expired(uow: UnitOfWork, now: datetime | None = None) -> list[int]:
         r = d.reports
         for report in uow.discussion.all(r, r.c.status == "open"):
             locked = uow.discussion.one(r, r.c.id == report["id"], r.c.status == "open", lock=True)
-            old = current_draw(uow, report["id"])
-            if locked is None or old["deadline_at"] > at:
-                continue
+            rd = d.report_draws
+            draws = uow.discussion.all(rd, rd.c.report_id == report["id"], order_by=rd.c.round)
+            if locked is None or not draws or draws[-1]["deadline_at"] > at:
+                continue  # decided meanwhile, not drawn yet (draw_pending), or still in time
+            old = draws[-1]
             rd = d.report_draws
             earlier = uow.discussion.all(rd, rd.c.report_id == report["id"])
             avoid = {m for dr in earlier for m in dr["panel"]}
-            draw = _draw(uow, locked, old["round"] + 1, avoid, at)
+            seed = next_seed(old["seed"], old["round"] + 1)
+            draw = _draw(uow, locked, old["round"] + 1, avoid, at, seed)
             uow.record(
                 "report.redraw",
                 _logged(report["id"], report["subject_kind"], report["subject_id"], draw),

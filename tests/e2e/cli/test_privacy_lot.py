@@ -1,0 +1,150 @@
+"""A lot nobody can steer (DESIGN.md 2.11, issue 22), and a suspension that holds (2.4a).
+
+- The first panel's seed is the hash of the report's own `report.open` entry: it did not exist
+  anywhere before the report was filed (no hash, no seed in the database equals it), it names
+  the report, and it is fixed in the chain. tools/repeat_draw.py (standard library alone)
+  repeats every draw from an export, the seed's source included, and rejects a forged seed,
+  panel or redraw.
+- A member a panel suspended from posting drafts no motion and files no report.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from discussion_support import decide, mill, mill_petition, post, report
+from dualpower.domain import errors, lot
+from dualpower.domain.discussion import PANEL_TIME
+from dualpower.services import motions, panels
+from dualpower.services.check import check
+from dualpower.services.export import export
+from dualpower.services.panels import FileReport
+from dualpower.store import tables as t
+from dualpower.store import tables_discussion as d
+from dualpower.store.sequencer import settle
+from factories import Small
+
+TOOL = Path(__file__).resolve().parents[3] / "tools" / "repeat_draw.py"
+
+
+def run_tool(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # -I -S: no site-packages, no dualpower
+        [sys.executable, "-I", "-S", str(TOOL), str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd="/",
+    )
+
+
+def every_value(fed: Small) -> set[str]:
+    """Every hash and seed the database holds."""
+    with fed.system.reader() as uow:
+        hashes = set(uow.conn.execute(select(t.audit_log.c.entry_hash)).scalars())
+        seeds = set(uow.conn.execute(select(d.report_draws.c.seed)).scalars())
+    return {v for v in hashes | seeds if v}
+
+
+def exported(fed: Small, directory: Path) -> list[dict]:  # type: ignore[type-arg]
+    settle(fed.system.engine)
+    export(fed.system.uow(), directory)
+    return json.loads((directory / "audit_log.json").read_text())  # type: ignore[no-any-return]
+
+
+def test_the_seed_did_not_exist_before_the_report_and_names_it(federation: Small) -> None:
+    fed = federation
+    comment = post(fed, mill(fed, 1), mill_petition(fed), "You are all traitors.")
+    settle(fed.system.engine)
+    before, size = every_value(fed), len(every_value(fed))
+    opened = report(fed, mill(fed, 2), comment)
+    assert opened.seed not in before and size > 10  # the server could not have known it
+    with fed.system.reader() as uow:
+        seq, seed = panels.seed_entry(uow, opened.id)  # type: ignore[misc]
+        log = t.audit_log
+        entry = uow.conn.execute(select(log).where(log.c.seq == seq)).one()
+        sealed_before = uow.conn.execute(
+            select(log.c.seq).where(log.c.entry_hash.in_(sorted(before)))
+        ).scalars()
+    assert seed == opened.seed == entry.entry_hash
+    assert entry.act == "report.open" and json.loads(entry.payload)["report"] == opened.id
+    assert seq > max(sealed_before)  # sealed after everything that existed at the filing
+    assert len(opened.panel) == 5
+
+
+def test_the_draws_repeat_from_the_export_alone(federation: Small, tmp_path: Path) -> None:
+    fed = federation
+    petition = mill_petition(fed)
+    first = report(fed, mill(fed, 2), post(fed, mill(fed, 1), petition, "Traitors!"))
+    second = report(fed, mill(fed, 3), post(fed, mill(fed, 4), petition, "Liars!"))
+    decide(fed, second.id, second.panel, "dismiss")
+    with fed.system.uow() as uow:  # the first panel runs out of time: a redraw
+        later = uow.now() + PANEL_TIME + timedelta(minutes=1)
+    assert panels.redraw_expired(fed.system.uow(), later) == [first.id]
+    log = exported(fed, tmp_path / "public")
+    done = run_tool(tmp_path / "public")
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 3 and all(line.startswith("ok report") for line in lines), lines
+    assert f"panel {first.panel}" in lines[0]
+    forgeries = {
+        "a chosen seed": lambda p: p.update(seed="0" * 64),
+        "another panel": lambda p: p.update(panel=p["panel"][::-1]),
+        "another seed entry": lambda p: p.update(seed_entry=p["seed_entry"] - 1),
+    }
+    for name, forge in forgeries.items():
+        changed = json.loads(json.dumps(log))
+        forge(next(e for e in changed if e["act"] == "report.draw")["payload"])
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(changed))
+        refused = run_tool(path)
+        assert refused.returncode == 1 and "MISMATCH" in refused.stdout, (name, refused.stdout)
+    changed = json.loads(json.dumps(log))
+    next(e for e in changed if e["act"] == "report.redraw")["payload"]["seed"] = "1" * 64
+    (tmp_path / "redraw.json").write_text(json.dumps(changed))
+    assert run_tool(tmp_path / "redraw.json").returncode == 1
+
+
+def test_a_suspension_holds_for_motions_and_reports(federation: Small) -> None:
+    fed = federation
+    petition = mill_petition(fed)
+    offender = mill(fed, 1)
+    opened = report(fed, mill(fed, 2), post(fed, offender, petition, "Traitors!"))
+    decide(fed, opened.id, opened.panel, "suspend")
+    mill_unit = fed.units["Mill"]
+    cmd = motions.DraftMotion(mill_unit, None, "A motion", "Text.")
+    with pytest.raises(errors.NotAllowed, match="suspended"):
+        motions.draft_motion(fed.system.uow(), offender, cmd)
+    other = post(fed, mill(fed, 5), petition, "Calm down.")
+    with pytest.raises(errors.NotAllowed, match="suspended"):
+        panels.file_report(fed.system.uow(), FileReport(offender, "a reason", comment_id=other))
+    with fed.system.reader() as uow:
+        assert uow.discussion.count(d.reports, d.reports.c.reporter_id == offender) == 0
+        assert not uow.motions.list(uow.motions.table.c.author_id == offender)
+    assert motions.draft_motion(fed.system.uow(), mill(fed, 5), cmd) > 0  # others still can
+
+
+def test_the_check_finds_a_seed_the_server_chose(federation: Small) -> None:
+    fed = federation
+    comment = post(fed, mill(fed, 1), mill_petition(fed), "Traitors!")
+    opened = report(fed, mill(fed, 2), comment)
+    assert check(fed.system.uow()) == []
+    with fed.system.uow() as uow:  # a fresh seed, and the panel it gives: it repeats, but ...
+        rd = d.report_draws
+        draw = uow.discussion.one(rd, rd.c.report_id == opened.id)
+        chosen = lot.new_seed()
+        panel = lot.draw(chosen, list(draw["inputs"]), 5)
+        uow.discussion.set(rd, rd.c.report_id == opened.id, seed=chosen, panel=panel)
+        uow.commit()
+    with fed.system.reader() as uow:
+        seq = panels.seed_entry(uow, opened.id)[0]  # type: ignore[index]
+    assert check(fed.system.uow()) == [
+        f"report {opened.id}, draw 1: its seed is not the hash of the report's entry {seq} "
+        "(a seed the server chose)"
+    ]

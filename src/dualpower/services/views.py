@@ -320,6 +320,12 @@ def _election(look: _Lookup, election: Election) -> dict[str, Any]:
         "electorate": look.electorate_ref(electorate),
         "council_id": council_id,
         "council_name": look.councils[council_id].name if council_id else None,
+        "unit_id": electorate.source_id if electorate and electorate.kind == "unit" else None,
+        "unit_name": (
+            look.units[electorate.source_id].name
+            if electorate and electorate.kind == "unit"
+            else None
+        ),
         "seats": election.seats,
         "method": election.method,
         "is_ranked": election.method in RANKED,

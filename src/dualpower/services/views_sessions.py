@@ -8,7 +8,8 @@ rule applied and the outcome, and the instruction breaches.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, overload
 
 from dualpower.domain import errors
 from dualpower.domain import initiatives as irules
@@ -20,6 +21,18 @@ from dualpower.services.elections import electors
 from dualpower.services.initiatives import Territory
 from dualpower.services.motions import voters
 from dualpower.store.uow import UnitOfWork
+
+
+@overload
+def moment_text(at: datetime) -> str: ...
+@overload
+def moment_text(at: None) -> None: ...
+def moment_text(at: datetime | None) -> str | None:
+    """A moment as the API writes every datetime: RFC 3339 in UTC, ending in Z (as Pydantic
+    writes the typed answers), so that one format serves every operation."""
+    if at is None:
+        return None
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _names(uow: UnitOfWork, ids: set[int]) -> dict[int, dict[str, Any]]:
@@ -77,7 +90,7 @@ def _breaches(uow: UnitOfWork, motion_id: int) -> list[dict[str, Any]]:
             "mandate_id": b.mandate_id,
             "required": required.get(b.instruction_id),
             "cast": b.position_cast,
-            "recorded_at": b.recorded_at.isoformat(),
+            "recorded_at": moment_text(b.recorded_at),
         }
         for b in found
     ]
@@ -134,8 +147,8 @@ def _motion(uow: UnitOfWork, motion: Motion, viewer: int | None) -> dict[str, An
             else None
         ),
         "session_id": motion.session_id,
-        "created_at": motion.created_at.isoformat(),
-        "decided_at": motion.decided_at.isoformat() if motion.decided_at else None,
+        "created_at": moment_text(motion.created_at),
+        "decided_at": moment_text(motion.decided_at),
         "rule": rules.rule_text(motion.majority, motion.seats or 0),
         "amendments": [motion_summary(uow, a) for a in uow.motions.amendments(motion.id)],
         "roll_call": _roll_call(uow, motion),
@@ -204,9 +217,9 @@ def _session(uow: UnitOfWork, session_id: int) -> dict[str, Any]:
         "status": session.status,
         "council": {"id": council.id, "name": council.name},
         "convened_by": people.get(session.convened_by),
-        "convened_at": session.convened_at.isoformat(),
-        "opened_at": session.opened_at.isoformat() if session.opened_at else None,
-        "closed_at": session.closed_at.isoformat() if session.closed_at else None,
+        "convened_at": moment_text(session.convened_at),
+        "opened_at": moment_text(session.opened_at),
+        "closed_at": moment_text(session.closed_at),
         "filled_seats": filled,
         "quorum": quorum_needed(filled),
         "present": [people[p] for p in present if p in people],
@@ -231,7 +244,7 @@ def sessions_of(uow: UnitOfWork, council_id: int) -> list[dict[str, Any]]:
                 "id": s.id,
                 "title": s.title,
                 "status": s.status,
-                "convened_at": s.convened_at.isoformat(),
+                "convened_at": moment_text(s.convened_at),
             }
             for s in uow.sessions.of_council(council_id)
         ]
@@ -313,7 +326,7 @@ def initiative(uow: UnitOfWork, initiative_id: int) -> dict[str, Any]:
                     "threshold_bp": share,
                     "needed": irules.needed(members, share),
                     "supporters": who,
-                    "reached_at": step.reached_at.isoformat() if step else None,
+                    "reached_at": moment_text(step.reached_at) if step else None,
                     "motion": {"id": motion.id, "status": motion.status} if motion else None,
                 }
             )
@@ -324,7 +337,7 @@ def initiative(uow: UnitOfWork, initiative_id: int) -> dict[str, Any]:
             "title": found.title,
             "text": found.text,
             "origin_unit": {"id": origin.id, "name": origin.name},
-            "started_at": found.started_at.isoformat(),
+            "started_at": moment_text(found.started_at),
             "levels": levels,
             "motions": [{"id": m.id, "status": m.status, "place": _place(uow, m)} for m in carried],
         }
@@ -369,7 +382,7 @@ def breach(uow: UnitOfWork, breach_id: int, viewer: int | None = None) -> dict[s
                 "adopted_by_motion_id": instruction.adopted_by_motion_id,
             },
             "electorate": {"kind": electorate.kind, "id": electorate.source_id},
-            "recorded_at": found.recorded_at.isoformat(),
+            "recorded_at": moment_text(found.recorded_at),
             "open_petition_id": petition.id if petition else None,
             "viewer_is_elector": viewer in eligible if viewer is not None else False,
         }

@@ -87,6 +87,14 @@ class ElectionPublic(BaseModel):
     method: str
     is_secret: bool
     status: str
+    kind: str = "general"  # founding, general, by, office or recall
+    council_id: int | None = None  # the council whose seats (or office) it fills
+    council_name: str | None = None
+    unit_id: int | None = None  # the base unit whose members elect, if they do
+    unit_name: str | None = None
+    opened_at: datetime | None = None
+    closes_at: datetime | None = None  # or earlier, only when every elector has voted
+    closed_at: datetime | None = None
 
 
 class ElectionDetailPublic(ElectionPublic):

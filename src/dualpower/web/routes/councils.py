@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from dualpower.services import offices_views, views
 from dualpower.web.deps import Session, SystemDep, render
 from dualpower.web.live import broadcaster, event_stream
+from dualpower.web.pagination import Paged
 from dualpower.web.schemas import (
     CouncilDetailPublic,
     CouncilPublic,
@@ -23,9 +24,9 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such coun
 
 
 @api.get("/councils", response_model=list[CouncilPublic])
-def api_councils(system: SystemDep) -> list[dict[str, Any]]:
+def api_councils(system: SystemDep, page: Paged) -> list[dict[str, Any]]:
     """Every council, parents before children."""
-    return views.councils(system.reader())
+    return page.of(views.councils(system.reader()))
 
 
 @api.get("/councils/{council_id}", response_model=CouncilDetailPublic, responses=NOT_FOUND)

@@ -23,6 +23,7 @@ from dualpower.web.deps import (
 )
 from dualpower.web.errors import status_of
 from dualpower.web.live import broadcaster, event_stream
+from dualpower.web.pagination import Paged
 from dualpower.web.schemas import (
     BallotCreate,
     CandidateCreate,
@@ -41,10 +42,13 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such elec
 
 @api.get("/elections", response_model=list[ElectionPublic])
 def api_elections(
-    system: SystemDep, status: Annotated[Literal["open", "closed"] | None, Query()] = None
+    system: SystemDep,
+    page: Paged,
+    status: Annotated[Literal["open", "closed"] | None, Query()] = None,
 ) -> list[dict[str, Any]]:
-    """Elections, newest first; `status=closed` includes published ones."""
-    return views.elections(system.reader(), status)
+    """Elections, newest first; `status=closed` includes published ones. Each names the
+    council and the unit it is for, when it opened and when it closes (or closed)."""
+    return page.of(views.elections(system.reader(), status))
 
 
 @api.get("/elections/{election_id}", response_model=ElectionDetailPublic, responses=NOT_FOUND)

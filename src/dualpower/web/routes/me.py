@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -9,16 +10,19 @@ from fastapi.responses import Response
 
 from dualpower.services import elections_views, views
 from dualpower.web.deps import ApiMember, LoggedIn, SystemDep, render
-from dualpower.web.schemas import MePublic
+from dualpower.web.schemas_listings import MeDetailPublic
 
 api = APIRouter(tags=["members"])
 pages = APIRouter(include_in_schema=False)
 
 
-@api.get("/me", response_model=MePublic, responses={401: {"description": "Not logged in."}})
+@api.get("/me", response_model=MeDetailPublic, responses={401: {"description": "Not logged in."}})
 def api_me(member: ApiMember, system: SystemDep) -> dict[str, Any]:
-    """The logged-in member, their unit and their active mandates."""
-    return views.me(system.reader(), member.id)
+    """The logged-in member, their unit and their active mandates, and what they can do now:
+    open elections they may vote in (soonest closing first), votes on motions they may cast,
+    recall petitions they may sign, sessions of their councils not yet closed."""
+    now = elections_views.can_do_now(system.reader(), member.id)
+    return views.me(system.reader(), member.id) | {"can_do_now": asdict(now)}
 
 
 @pages.get("/me")

@@ -21,6 +21,7 @@ from dualpower.web.deps import (
 )
 from dualpower.web.errors import status_of
 from dualpower.web.live import broadcaster, event_stream
+from dualpower.web.pagination import Paged
 from dualpower.web.schemas import PetitionListed, PetitionPublic, PetitionStatus, RecallCreate
 
 api = APIRouter(tags=["recalls"])
@@ -56,11 +57,11 @@ def api_open(body: RecallCreate, member: ApiMember, system: SystemDep) -> Petiti
 
 @api.get("/recalls", response_model=list[PetitionListed])
 def api_petitions(
-    system: SystemDep, status: Annotated[PetitionStatus | None, Query()] = None
+    system: SystemDep, page: Paged, status: Annotated[PetitionStatus | None, Query()] = None
 ) -> list[dict[str, Any]]:
     """Recall petitions, newest first; `status=open` (or vote_open, recalled, rejected) for
     those only."""
-    return views.petitions(system.reader(), status)
+    return page.of(views.petitions(system.reader(), status))
 
 
 @api.get("/recalls/{petition_id}", response_model=PetitionPublic, responses=NOT_FOUND)

@@ -20,6 +20,7 @@ from dualpower.web.deps import (
     render,
 )
 from dualpower.web.errors import status_of
+from dualpower.web.pagination import Paged
 from dualpower.web.schemas_register import (
     AuthorityCreate,
     AuthorityPublic,
@@ -43,9 +44,9 @@ REFUSED: dict[int | str, dict[str, Any]] = {
 
 
 @api.get("/directives", response_model=list[DirectivePublic])
-def api_directives(system: SystemDep) -> list[dict[str, Any]]:
+def api_directives(system: SystemDep, page: Paged) -> list[dict[str, Any]]:
     """Every directive of every authority, oldest first; `issued_on` as the source gives it."""
-    return reg.directives(system.reader())
+    return page.of(reg.directives(system.reader()))
 
 
 @api.get("/directives/{directive_id}", response_model=DirectiveDetailPublic, responses=NOT_FOUND)

@@ -177,6 +177,17 @@ class CredentialRepo:
     def mark_session(self, token_hash: str) -> None:
         self.conn.execute(insert(operator_sessions).values(token_hash=token_hash))
 
+    def opened_by_operator(self, member_id: int, token_hashes: tuple[str, ...]) -> bool:
+        """Whether one of these sessions or tokens is the member's and was opened with a
+        password the operator set."""
+        a, ops = t.auth_tokens, operator_sessions
+        query = (
+            select(ops.c.token_hash)
+            .join(a, a.c.token_hash == ops.c.token_hash)
+            .where(ops.c.token_hash.in_(token_hashes), a.c.member_id == member_id)
+        )
+        return self.conn.execute(query).first() is not None
+
     def is_operator_session(self, token_hash: str) -> bool:
         ops = operator_sessions
         found = self.conn.execute(select(ops.c.token_hash).where(ops.c.token_hash == token_hash))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -47,6 +48,11 @@ if TYPE_CHECKING:  # the topic modules register their repositories when `schema`
 
 log = logging.getLogger(__name__)
 ACT_NAME = re.compile(r"^[a-z_]+\.[a-z_]+$")
+# The digests of the token and session cookie a request came with (web/actor_marks.py sets them):
+# an act of a member in a session opened with a password the operator set is logged with the
+# actor marked "~operator-set" (DESIGN.md 2.10; store/tables_members.py).
+REQUEST_TOKENS: ContextVar[tuple[str, ...]] = ContextVar("dualpower_request_tokens", default=())
+OPERATOR_SET = "~operator-set"
 
 
 def utcnow() -> datetime:
@@ -136,6 +142,10 @@ class UnitOfWork:
         """Append an act to the audit log, in this transaction."""
         if not ACT_NAME.match(act):
             raise ValueError(f"act names are collection.verb, not {act!r}")
+        tokens = REQUEST_TOKENS.get()
+        if tokens and actor is not None and actor.isdigit():
+            if self.credentials.opened_by_operator(int(actor), tokens):
+                actor += OPERATOR_SET
         self._pending_acts.append(
             {
                 "act": act,

@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dualpower.bootstrap import System
+from dualpower.web.actor_marks import ActorMarkMiddleware
 from dualpower.web import api_docs, errors, i18n, routes
 from dualpower.web.ballot_fast_path import BallotFastPath
 from dualpower.web.live import Broadcaster
@@ -56,6 +57,7 @@ def create_app(system: System) -> FastAPI:
     # (web/ballot_fast_path.py); everything else reaches the routes above as before.
     app.router.routes.insert(0, BallotFastPath(API_PREFIX, app.router))
     app.add_middleware(VisibilityMiddleware)  # whose names the reader sees (DESIGN.md 2.11)
+    app.add_middleware(ActorMarkMiddleware)  # acts in operator-set sessions marked (2.10)
     app.add_middleware(i18n.LanguageMiddleware)  # the page's language (web/i18n.py)
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: on every answer of the app
     return app

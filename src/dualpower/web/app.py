@@ -10,8 +10,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dualpower.bootstrap import System
-from dualpower.web.actor_marks import ActorMarkMiddleware
 from dualpower.web import api_docs, errors, i18n, routes
+from dualpower.web.actor_marks import ActorMarkMiddleware
 from dualpower.web.ballot_fast_path import BallotFastPath
 from dualpower.web.live import Broadcaster
 from dualpower.web.visibility import VisibilityMiddleware

@@ -256,3 +256,22 @@ def _apply(
         if entry.email is not None and emails.get(member.id) != entry.email:
             uow.members.set(member.id, email=entry.email)
             plan.new_email.append(entry.username)
+
+
+@dataclass(frozen=True)
+class RollView:
+    """A unit's roll as its credentials committee sees it, to change it."""
+
+    unit: BaseUnit
+    members: list[Member]
+    units: list[BaseUnit]  # where a member may move
+
+
+def roll_view(uow: UnitOfWork, unit_id: int, caller: Caller) -> RollView:
+    """The roll of a unit, for the holder of `verify_members` of its council (or the operator)."""
+    with uow:
+        unit = _unit(uow, unit_id)
+        _require(uow, caller, caps.VERIFY_MEMBERS, unit.council_id)
+        members = uow.members.of_unit(unit.id)
+        units = sorted(uow.units.list(), key=lambda u: u.name)
+    return RollView(unit, members, [u for u in units if u.id != unit.id])

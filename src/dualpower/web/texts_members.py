@@ -49,6 +49,18 @@ _EN = {
     "slip_code": "Code (once)",
     "slip_until": "Valid until",
     "slip_unit": "Unit",
+    "roll_title": "Roll of %(unit)s",
+    "roll_lead": "%(n)s members. A member who leaves or moves loses the seats of this unit they "
+    "hold; by-elections open.",
+    "add_member": "Add a member",
+    "username": "Username",
+    "name": "Name",
+    "email": "E-mail address (optional)",
+    "add": "Add",
+    "move_to": "Move to",
+    "move": "Move",
+    "leave": "Ends membership",
+    "member": "Member",
 }
 
 _RU = {
@@ -93,6 +105,18 @@ _RU = {
     "slip_code": "Код (один раз)",
     "slip_until": "Действует до",
     "slip_unit": "Ячейка",
+    "roll_title": "Список членов: %(unit)s",
+    "roll_lead": "Членов: %(n)s. Выбывший или переведённый член теряет места от этой ячейки; "
+    "назначаются довыборы.",
+    "add_member": "Добавить члена",
+    "username": "Имя пользователя",
+    "name": "Имя",
+    "email": "Адрес почты (необязательно)",
+    "add": "Добавить",
+    "move_to": "Перевести в",
+    "move": "Перевести",
+    "leave": "Прекратить членство",
+    "member": "Член",
 }
 
 TEXTS = {"en": _EN, "ru": _RU}

@@ -1,0 +1,68 @@
+"""The roll's page forms (DESIGN.md 2.10) for the holder of `verify_members` of a unit's council
+(its credentials committee): add a member, end a membership, move a member to another unit.
+Each form carries the session's CSRF token; the service checks the capability in the act's own
+transaction (services/roll_changes.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from dualpower.services import roll_changes
+from dualpower.services.offices import Caller
+from dualpower.web.deps import CSRF_FIELD, LoggedIn, SystemDep, check_csrf, render
+from dualpower.web.texts_members import language, texts
+
+pages = APIRouter(include_in_schema=False)
+Csrf = Annotated[str, Form(alias=CSRF_FIELD)]
+
+
+def _back(unit_id: int) -> RedirectResponse:
+    return RedirectResponse(f"/units/{unit_id}/roll", status_code=303)
+
+
+@pages.get("/units/{unit_id}/roll")
+def roll_page(unit_id: int, request: Request, session: LoggedIn, system: SystemDep) -> Response:
+    view = roll_changes.roll_view(system.uow(), unit_id, Caller(member_id=session.member.id))
+    return render(request, "roll/page.html", {"view": view, "t": texts(language(request))})
+
+
+@pages.post("/units/{unit_id}/roll/add")
+def roll_add(
+    unit_id: int,
+    session: LoggedIn,
+    system: SystemDep,
+    username: Annotated[str, Form(max_length=80)] = "",
+    name: Annotated[str, Form(max_length=200)] = "",
+    email: Annotated[str, Form(max_length=254)] = "",
+    csrf_token: Csrf = "",
+) -> Response:
+    check_csrf(session.csrf_token, csrf_token)
+    caller = Caller(member_id=session.member.id)
+    roll_changes.add_member(system.uow(), username, name, unit_id, caller, email=email or None)
+    return _back(unit_id)
+
+
+@pages.post("/units/{unit_id}/roll/{member_id}/leave")
+def roll_leave(
+    unit_id: int, member_id: int, session: LoggedIn, system: SystemDep, csrf_token: Csrf = ""
+) -> Response:
+    check_csrf(session.csrf_token, csrf_token)
+    roll_changes.end_membership(system.uow(), member_id, Caller(member_id=session.member.id))
+    return _back(unit_id)
+
+
+@pages.post("/units/{unit_id}/roll/{member_id}/move")
+def roll_move(
+    unit_id: int,
+    member_id: int,
+    session: LoggedIn,
+    system: SystemDep,
+    to: Annotated[int, Form()] = 0,
+    csrf_token: Csrf = "",
+) -> Response:
+    check_csrf(session.csrf_token, csrf_token)
+    roll_changes.transfer(system.uow(), member_id, to, Caller(member_id=session.member.id))
+    return _back(unit_id)

@@ -1,11 +1,21 @@
-"""Alembic migrations, run from code: `upgrade(engine)` brings a database to the newest schema."""
+"""Alembic migrations, run from code: `upgrade(engine)` brings a database to the newest schema.
+
+Only `dualpower migrate` upgrades an existing database (`init` and `demo` create a new one's
+schema); every other command and the server first ask `schema_status` and refuse a database
+whose schema is older or newer than this code's, with one line saying what to run
+(`require_current`).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, MetaData, inspect, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -54,3 +64,78 @@ def wipe(engine: Engine) -> None:
 
 def schema_tables(engine: Engine) -> set[str]:
     return set(inspect(engine).get_table_names())
+
+
+@cache
+def head_revisions() -> frozenset[str]:
+    """The newest revisions this code knows (one per branch not merged yet)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return frozenset(ScriptDirectory.from_config(config).get_heads())
+
+
+@cache
+def _known_revisions() -> frozenset[str]:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return frozenset(rev.revision for rev in ScriptDirectory.from_config(config).walk_revisions())
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    """`state`: "current", "empty" (no table), "outdated" (migrate it), "newer" (a later
+    release's schema: upgrade dualpower) or "foreign" (tables but no revision of ours)."""
+
+    state: str
+    current: frozenset[str]
+    heads: frozenset[str]
+
+    @property
+    def is_current(self) -> bool:
+        return self.state == "current"
+
+    def revisions(self) -> dict[str, list[str]]:
+        return {"revision": sorted(self.current), "needed": sorted(self.heads)}
+
+
+def schema_status(engine: Engine) -> SchemaStatus:
+    with engine.connect() as conn:
+        current = frozenset(MigrationContext.configure(conn).get_current_heads())
+        has_tables = bool(inspect(conn).get_table_names())
+        conn.rollback()
+    heads = head_revisions()
+    if current == heads:
+        state = "current"
+    elif not current:
+        state = "foreign" if has_tables else "empty"
+    elif current - _known_revisions():
+        state = "newer"
+    else:
+        state = "outdated"
+    return SchemaStatus(state, current, heads)
+
+
+class SchemaMismatch(ValueError):
+    """The database's schema is not this code's: the message says what to run."""
+
+
+def require_current(engine: Engine) -> SchemaStatus:
+    status = schema_status(engine)
+    if status.is_current:
+        return status
+    where = engine.url.render_as_string(hide_password=True)
+    have = ", ".join(sorted(status.current)) or "none"
+    need = ", ".join(sorted(status.heads))
+    message = {
+        "empty": f"the database {where} is empty: run `dualpower init` first",
+        "foreign": f"the database {where} holds tables but no dualpower schema revision",
+        "outdated": (
+            f"the database {where} has schema revision {have}, this dualpower needs {need}: "
+            "back it up (`dualpower backup FILE`), then run `dualpower migrate`"
+        ),
+        "newer": (
+            f"the database {where} has schema revision {have}, newer than this dualpower "
+            f"knows ({need}): run the dualpower release that wrote it"
+        ),
+    }[status.state]
+    raise SchemaMismatch(message)

@@ -13,7 +13,10 @@ from dualpower.bootstrap import System
 from dualpower.web import api_docs, errors, i18n, routes
 from dualpower.web.actor_marks import ActorMarkMiddleware
 from dualpower.web.ballot_fast_path import BallotFastPath
+from dualpower.web.guards import BodyLimitMiddleware
 from dualpower.web.live import Broadcaster
+from dualpower.web.observability import Metrics, ObservedMiddleware
+from dualpower.web.observability import routes as health_routes
 from dualpower.web.visibility import VisibilityMiddleware
 
 API_PREFIX = "/api/v1"
@@ -42,6 +45,7 @@ def create_app(system: System) -> FastAPI:
         swagger_ui_oauth2_redirect_url=None,
     )
     app.state.system = system
+    app.state.metrics = Metrics(system)
     app.state.live = Broadcaster()
     system.subscribe(app.state.live)  # events after commit wake the live pages' streams
     errors.install(app)
@@ -52,6 +56,7 @@ def create_app(system: System) -> FastAPI:
             app.include_router(topic.pages)
     api_docs.write_summaries(app, API_PREFIX)
     api_docs.install(app, "/api/openapi.json")
+    app.include_router(health_routes)  # /healthz, /readyz, /metrics (web/observability.py)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # Matched first: well-formed ballots skip FastAPI's routing and dependency solving
     # (web/ballot_fast_path.py); everything else reaches the routes above as before.
@@ -59,7 +64,9 @@ def create_app(system: System) -> FastAPI:
     app.add_middleware(VisibilityMiddleware)  # whose names the reader sees (DESIGN.md 2.11)
     app.add_middleware(ActorMarkMiddleware)  # acts in operator-set sessions marked (2.10)
     app.add_middleware(i18n.LanguageMiddleware)  # the page's language (web/i18n.py)
-    app.add_middleware(SecurityHeadersMiddleware)  # outermost: on every answer of the app
+    app.add_middleware(SecurityHeadersMiddleware)  # on every answer of the app
+    app.add_middleware(BodyLimitMiddleware)  # DUALPOWER_MAX_BODY_BYTES (web/guards.py)
+    app.add_middleware(ObservedMiddleware, metrics=app.state.metrics)  # outermost: request id
     return app
 
 

@@ -9,9 +9,10 @@ app's router and takes only requests it can read exactly as the FastAPI route wo
 election id, `Authorization: Bearer TOKEN`, a JSON body that `BallotCreate` accepts. It then
 calls the same endpoint function (`routes.elections.api_cast`), so the rules, the answer and
 every refusal stay in one place. Anything else (no token, a malformed body, another content
-type, an id too long for 64 bits) is handed on, with its body, to the FastAPI route, which
-answers it as always (401, 422 with its message, ...). The OpenAPI document describes the
-FastAPI route.
+type) is handed on, with its body, to the FastAPI route, which answers it as always (401, 422
+with its message, ...). An id beyond the database's 64-bit integers names no election: 404 at
+once, its body unread (it would fail the ballot writer's whole batch). The OpenAPI document
+describes the FastAPI route.
 """
 
 from __future__ import annotations
@@ -21,23 +22,23 @@ import re
 from typing import Any
 
 from pydantic import ValidationError
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from dualpower.web.guards import MAX_ID, TOO_LARGE_AN_ID
 from dualpower.web.routes.elections import api_cast
 from dualpower.web.schemas import BallotCreate
 
 HANDED_ON = "dualpower.ballot_fast_path.handed_on"  # scope key: the FastAPI route answers
-_MAX_DIGITS = 18  # longer ids go the FastAPI way (its answer to ids beyond 64 bits)
 
 
 class BallotFastPath(BaseRoute):
     def __init__(self, prefix: str, router: ASGIApp):
-        self._path = re.compile(
-            rf"^{re.escape(prefix)}/elections/([0-9]{{1,{_MAX_DIGITS}}})/ballots$"
-        )
+        self._path = re.compile(rf"^{re.escape(prefix)}/elections/([0-9]+)/ballots$")
         self._router = router  # the app's router, where the FastAPI route answers what is handed on
+        self.path = f"{prefix}/elections/{{election_id}}/ballots"  # the route's name in metrics
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] != "http" or scope.get("method") != "POST" or HANDED_ON in scope:
@@ -45,9 +46,15 @@ class BallotFastPath(BaseRoute):
         found = self._path.match(scope["path"])
         if found is None:
             return Match.NONE, {}
-        return Match.FULL, {"path_params": {"election_id": int(found[1])}}
+        digits = found[1].lstrip("0") or "0"
+        election_id = int(digits) if len(digits) <= len(str(MAX_ID)) else MAX_ID + 1
+        return Match.FULL, {"path_params": {"election_id": election_id}}
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["route"] = self  # as FastAPI's routes do: the metrics name requests by route
+        election_id = scope["path_params"]["election_id"]
+        if election_id > MAX_ID:
+            raise HTTPException(404, TOO_LARGE_AN_ID)
         body = await _body(receive)
         if body is None:
             return  # the client went away before sending its ballot: nothing to answer

@@ -2,7 +2,10 @@
 (400 for a body that is not JSON at all) with one readable sentence, anything unexpected to 500
 "internal error" without a traceback.
 
-The API answers `{"detail": "..."}`; pages answer an HTML error page with the same sentence.
+The API answers `{"detail": "..."}` (a 5xx also `"request_id"`, the id on the request's log
+lines and in its `X-Request-ID` header); pages answer an HTML error page with the same sentence
+and the id. A database that cannot work (a full disk, a read-only database or server, one out
+of reach) answers 503 with a sentence, the reason in the log.
 """
 
 from __future__ import annotations
@@ -13,12 +16,14 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dualpower.domain import errors as e
 from dualpower.domain.limits import RateLimited
 from dualpower.web.deps import LoginRequired, login_url, render
+from dualpower.web.observability import REQUEST_ID
 
 log = logging.getLogger("dualpower.web")
 
@@ -39,10 +44,13 @@ TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    413: "Too large",
     422: "Invalid request",
     429: "Too many requests",
     500: "Internal error",
+    503: "Unavailable",
 }
+RETRY_UNAVAILABLE = "30"  # seconds: Retry-After of a 503
 
 
 def status_of(error: e.DomainError) -> int:
@@ -56,13 +64,55 @@ def _is_api(request: Request) -> bool:
 def _answer(
     request: Request, status: int, detail: str, headers: dict[str, str] | None = None
 ) -> Response:
+    rid = request.scope.get(REQUEST_ID)
+    if rid:  # answers that leave by the outermost handler (500) pass no middleware
+        headers = {**(headers or {}), "X-Request-ID": rid}
     if _is_api(request):
-        return JSONResponse({"detail": detail}, status_code=status, headers=headers)
-    context = {"status": status, "title": TITLES.get(status, "Error"), "detail": detail}
+        # A server's failure names the request to quote to its operator; a refusal says why.
+        body = (
+            {"detail": detail, "request_id": rid} if rid and status >= 500 else {"detail": detail}
+        )
+        return JSONResponse(body, status_code=status, headers=headers)
+    title = TITLES.get(status, "Error")
+    context = {"status": status, "title": title, "detail": detail, "request_id": rid}
     response: Response = render(request, "errors/page.html", context, status_code=status)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+# SQLite's primary result codes and PostgreSQL's SQLSTATEs of a database that cannot work now.
+_SQLITE_UNAVAILABLE = {
+    5: "the database is busy",
+    6: "the database is locked",
+    8: "the database is read-only",
+    10: "the disk failed to read or write",
+    13: "the disk is full",
+    14: "the database file cannot be opened",
+}
+_POSTGRES_UNAVAILABLE = {
+    "53100": "the database server's disk is full",
+    "25006": "the database is read-only",
+    "58030": "the database server failed to read or write its disk",
+    "57P01": "the database server is shutting down",
+    "57P03": "the database server is not accepting connections yet",
+}
+
+
+def unavailable_reason(error: DBAPIError) -> str | None:
+    """Why the database cannot work now (a full disk, read-only, out of reach), or None for
+    an error of the request itself."""
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return _SQLITE_UNAVAILABLE.get(code & 0xFF)
+    state = str(getattr(error.orig, "sqlstate", None) or "")
+    if state in _POSTGRES_UNAVAILABLE:
+        return _POSTGRES_UNAVAILABLE[state]
+    if state.startswith("53"):
+        return "the database server is out of resources"
+    if state.startswith("08") or error.connection_invalidated:
+        return "the database server cannot be reached"
+    return None
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -180,6 +230,17 @@ def install(app: FastAPI) -> None:
     async def out_of_range(request: Request, _: Exception) -> Response:
         return _answer(request, 422, "invalid request: a value in it is out of range")
 
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, error: DBAPIError) -> Response:
+        reason = unavailable_reason(error)
+        if reason is None:
+            return await unexpected(request, error)
+        return _unavailable(request, reason, error)
+
+    @app.exception_handler(PoolTimeout)
+    async def pool_exhausted(request: Request, error: PoolTimeout) -> Response:
+        return _unavailable(request, "no database connection came free in time", error)
+
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, _: LoginRequired) -> Response:
         return RedirectResponse(login_url(request), status_code=303)
@@ -188,8 +249,23 @@ def install(app: FastAPI) -> None:
     async def unexpected(request: Request, error: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         if _is_api(request):
-            return JSONResponse({"detail": "internal error"}, status_code=500)
+            return _answer(request, 500, "internal error")
         try:
             return _answer(request, 500, "internal error")
         except Exception:  # the error page itself may need what just failed
             return Response("internal error", status_code=500, media_type="text/plain")
+
+
+def _unavailable(request: Request, reason: str, error: Exception) -> Response:
+    log.error(
+        "database unavailable on %s %s: %s (%s)",
+        request.method,
+        request.url.path,
+        reason,
+        getattr(error, "orig", error),
+    )
+    detail = f"the server cannot use its database right now ({reason}); please try again later"
+    try:
+        return _answer(request, 503, detail, {"Retry-After": RETRY_UNAVAILABLE})
+    except Exception:  # the error page itself may need what just failed
+        return Response(detail, status_code=503, media_type="text/plain")

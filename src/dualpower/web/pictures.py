@@ -15,6 +15,7 @@ rings and seats about 1 % of the width, readable on a phone when zoomed.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
@@ -26,6 +27,22 @@ WIDTH = 1000
 INNER = 0.38  # inner radius as a share of the outer
 VACANT = "#ffffff"
 VACANT_STROKE = "#6b7280"
+
+
+# XML 1.0 admits no C0 control but tab, newline and carriage return, not even as a character
+# reference, nor lone surrogates: a name holding one would make the whole picture unreadable.
+# Each is drawn as its visible stand-in (U+2400..U+2421, "␀".."␡"; U+FFFD for a surrogate).
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def _stand_in(found: re.Match[str]) -> str:
+    code = ord(found[0])
+    return "\u2421" if code == 0x7F else chr(0x2400 + code) if code < 0x20 else "\ufffd"
+
+
+def _xml(value: object) -> str:
+    """Text for an SVG element or attribute: escaped, and every unwritable character shown."""
+    return escape(_UNWRITABLE.sub(_stand_in, str(value)))
 
 
 def _rings(seats: int) -> int:
@@ -90,8 +107,8 @@ def hemicycle(
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height:.0f}" '
         f'role="img" aria-labelledby="t d" class="hemicycle">',
-        f'<title id="t">{escape(title)}</title>',
-        f'<desc id="d">{escape(desc)}</desc>',
+        f'<title id="t">{_xml(title)}</title>',
+        f'<desc id="d">{_xml(desc)}</desc>',
     ]
     cursor = 0
     groups = [(f, n, colours.get(f, VACANT_STROKE)) for f, n in composition.items()]
@@ -100,7 +117,7 @@ def hemicycle(
     for faction, n, colour in groups:
         stroke = f' stroke="{VACANT_STROKE}"' if faction == "vacant" else ""
         shown = _("vacant") if faction == "vacant" else _faction(faction)
-        out.append(f'<g fill="{escape(colour)}"{stroke}><title>{escape(shown)}: {n}</title>')
+        out.append(f'<g fill="{_xml(colour)}"{stroke}><title>{_xml(shown)}: {n}</title>')
         for x, y in positions[cursor : cursor + n]:
             cx, cy = half + x * (half - 10), half - y * (half - 10) + 5
             out.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.2f}"/>')
@@ -148,9 +165,9 @@ def tree(roots: Sequence[Mapping[str, Any]], colours: Mapping[str, str]) -> str:
         # be hidden from screen readers).
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="group" '
         'aria-labelledby="tt" aria-describedby="td" class="tree" font-family="sans-serif">',
-        f'<title id="tt">{escape(tree_title)}</title>',
+        f'<title id="tt">{_xml(tree_title)}</title>',
         '<desc id="td">'
-        + escape("; ".join(f"{n['name']}: {_majority(n.get('majority'))}" for *_, n in boxes))
+        + _xml("; ".join(f"{n['name']}: {_majority(n.get('majority'))}" for *_, n in boxes))
         + "</desc>",
     ]
     for x1, d1, x2, d2 in lines:
@@ -164,15 +181,15 @@ def tree(roots: Sequence[Mapping[str, Any]], colours: Mapping[str, str]) -> str:
         majority = node.get("majority")
         fill = colours.get(majority, "#e5e7eb") if majority else "#e5e7eb"
         ink = "#ffffff" if majority else "#1a1a1a"
-        label = escape(_short(node["name"]))
-        sub = escape(_majority(majority))
+        label = _xml(_short(node["name"]))
+        sub = _xml(_majority(majority))
         out.append(
             f'<a href="/councils/{int(node["id"])}"><rect x="{cx - bw / 2:.0f}" y="{cy:.0f}" '
-            f'width="{bw}" height="{bh}" rx="6" fill="{escape(fill)}" stroke="#1a1a1a"/>'
+            f'width="{bw}" height="{bh}" rx="6" fill="{_xml(fill)}" stroke="#1a1a1a"/>'
             f'<text x="{cx:.0f}" y="{cy + 28:.0f}" text-anchor="middle" font-size="14" '
             f'fill="{ink}">{label}</text><text x="{cx:.0f}" y="{cy + 50:.0f}" '
             f'text-anchor="middle" font-size="13" fill="{ink}">{sub}</text>'
-            f"<title>{escape(node['name'])}: {sub}</title></a>"
+            f"<title>{_xml(node['name'])}: {sub}</title></a>"
         )
     out.append("</svg>")
     return "\n".join(out)
@@ -201,7 +218,7 @@ def strength(
         empty = _("{title}: no history").format(title=title)
         return (
             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} 40" role="img">'
-            f"<title>{escape(empty)}</title></svg>"
+            f"<title>{_xml(empty)}</title></svg>"
         )
     times = [s.at.timestamp() for s in steps]
     t0, t1 = times[0], max(times[-1], times[0] + 1)
@@ -219,15 +236,15 @@ def strength(
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="st" class="strength" font-family="sans-serif" font-size="13">',
-        f'<title id="st">{escape(title)}</title>',
+        f'<title id="st">{_xml(title)}</title>',
         f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" '
         'stroke="#1a1a1a"/>',
         f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" stroke="#1a1a1a"/>',
         f'<text x="{pad - 6}" y="{py(top) + 4:.0f}" text-anchor="end">{top}</text>',
         f'<text x="{pad - 6}" y="{height - pad + 4}" text-anchor="end">0</text>',
-        f'<text x="{pad}" y="{height - pad + 20}">{escape(fmt(steps[0].at))}</text>',
+        f'<text x="{pad}" y="{height - pad + 20}">{_xml(fmt(steps[0].at))}</text>',
         f'<text x="{width - pad}" y="{height - pad + 20}" text-anchor="end">'
-        f"{escape(fmt(steps[-1].at))}</text>",
+        f"{_xml(fmt(steps[-1].at))}</text>",
     ]
     for faction in factions:
         points: list[str] = []
@@ -239,10 +256,10 @@ def strength(
             points.append(f"{px(at):.1f},{py(n):.1f}")
             previous = n
         points.append(f"{px(t1):.1f},{py(previous or 0):.1f}")
-        colour = escape(colours.get(faction, VACANT_STROKE))
+        colour = _xml(colours.get(faction, VACANT_STROKE))
         out.append(
             f'<polyline fill="none" stroke="{colour}" stroke-width="3" '
-            f'points="{" ".join(points)}"><title>{escape(_faction(faction))}</title></polyline>'
+            f'points="{" ".join(points)}"><title>{_xml(_faction(faction))}</title></polyline>'
         )
     out.append("</svg>")
     return "\n".join(out)

@@ -223,7 +223,8 @@ def test_unexpected_error_is_500_without_a_traceback(client, monkeypatch) -> Non
 
     monkeypatch.setattr(views, "councils", broken)
     r = client.get(f"{API}/councils")
-    assert r.status_code == 500 and r.json() == {"detail": "internal error"}
+    assert r.status_code == 500 and r.json()["detail"] == "internal error"
+    assert r.json()["request_id"] == r.headers["x-request-id"]  # to quote to the operator
     page = client.get("/")
     assert page.status_code == 500
     assert "secret internals" not in page.text and "Traceback" not in page.text

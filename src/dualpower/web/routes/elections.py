@@ -22,6 +22,7 @@ from dualpower.web.deps import (
     unauthenticated,
 )
 from dualpower.web.errors import status_of
+from dualpower.web.guards import MAX_ID, TOO_LARGE_AN_ID
 from dualpower.web.live import broadcaster, event_stream
 from dualpower.web.pagination import Paged
 from dualpower.web.schemas import (
@@ -78,6 +79,8 @@ async def api_cast(
     the ballots of other requests arriving meanwhile, in one transaction; the answer comes after
     its commit (services/ballot_batch.py). A write like any other: 429 past
     DUALPOWER_LIMIT_API_WRITES or DUALPOWER_LIMIT_BALLOTS."""
+    if election_id > MAX_ID:  # refused here: in the writer's batch it would fail every ballot
+        raise NotFound(TOO_LARGE_AN_ID)
     cast = ballot_batch.BallotRequest(token, election_id, ballot.choices, ballot.ranking)
     try:
         receipt = await ballot_batch.writer_for(request.app.state).cast(cast)

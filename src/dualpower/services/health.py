@@ -1,0 +1,86 @@
+"""Whether a server process can serve (issue 23): its database answers, the schema is the one
+this code needs, the audit sealer keeps up, and the background tasks (the clock) run.
+
+Background tasks report themselves in `System.background` (task name -> when it last ran, an
+aware datetime); a task silent for longer than BACKGROUND_STALE makes the process unready.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, select, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from dualpower.store import tables as t
+from dualpower.store.db import READ_ONLY
+from dualpower.store.migrate import schema_status
+from dualpower.store.uow import utcnow
+
+SEALER_LAG_MAX = timedelta(seconds=60)  # as services/audit.py's SEALED_WITHIN
+BACKGROUND_STALE = timedelta(minutes=5)
+
+_OLDEST_UNSEALED = (
+    select(t.audit_log.c.recorded_at)
+    .where(t.audit_log.c.seq.is_(None))
+    .order_by(t.audit_log.c.id)
+    .limit(1)
+)
+
+
+def sealer_lag(engine: Engine, now: datetime | None = None) -> float | None:
+    """Seconds the oldest unsealed audit entry has waited (0.0 when none); None when the
+    database cannot be read."""
+    try:
+        with engine.connect() as conn:
+            conn.execution_options(**{READ_ONLY: True})
+            oldest = conn.execute(_OLDEST_UNSEALED).scalar()
+    except SQLAlchemyError:
+        return None
+    if oldest is None:
+        return 0.0
+    try:
+        waited = (now or utcnow()) - datetime.fromisoformat(oldest)
+    except (TypeError, ValueError):
+        return None
+    return max(waited.total_seconds(), 0.0)
+
+
+def pool_use(engine: Engine) -> dict[str, int]:
+    pool: Any = engine.pool
+    use: dict[str, int] = {}
+    for state, method in (("in_use", "checkedout"), ("idle", "checkedin"), ("size", "size")):
+        if hasattr(pool, method):
+            use[state] = int(getattr(pool, method)())
+    return use
+
+
+def background_ages(system: Any, now: datetime | None = None) -> dict[str, float]:
+    now = now or utcnow()
+    tasks: dict[str, datetime] = dict(getattr(system, "background", None) or {})
+    return {name: max((now - at).total_seconds(), 0.0) for name, at in tasks.items()}
+
+
+def readiness(system: Any) -> dict[str, Any]:
+    """Each check with `ok` and what it found; `ready` when all hold."""
+    engine: Engine = system.engine
+    checks: dict[str, dict[str, Any]] = {}
+    try:
+        with engine.connect() as conn:
+            conn.execution_options(**{READ_ONLY: True})
+            conn.execute(text("SELECT 1"))
+        checks["database"] = {"ok": True}
+    except SQLAlchemyError as error:
+        checks["database"] = {"ok": False, "error": str(getattr(error, "orig", error))}
+    if checks["database"]["ok"]:
+        status = schema_status(engine)
+        checks["schema"] = {"ok": status.is_current, "state": status.state, **status.revisions()}
+        lag = sealer_lag(engine)
+        checks["sealer"] = {
+            "ok": lag is not None and lag <= SEALER_LAG_MAX.total_seconds(),
+            "lag_seconds": lag,
+        }
+    for name, age in background_ages(system).items():
+        checks[name] = {"ok": age <= BACKGROUND_STALE.total_seconds(), "last_run_seconds": age}
+    return {"ready": all(c["ok"] for c in checks.values()), "checks": checks}

@@ -1,0 +1,141 @@
+"""Steady under abuse, and observable (issue 23), on SQLite and PostgreSQL: request bodies are
+limited, a database that cannot write answers 503 with the reason logged, an election id beyond
+64 bits is a 404 that never reaches the ballot writer, every answer carries a request id, and
+/healthz, /readyz and /metrics say how the server is."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import recall_web_support as support
+from fastapi.testclient import TestClient
+from sqlalchemy import event
+
+from dualpower.bootstrap import System
+from dualpower.services import elections
+from dualpower.services.elections import OpenElection
+from dualpower.store.uow import utcnow
+from dualpower.web.app import create_app
+from factories import PASSWORD, Small, small_federation
+
+API = "/api/v1"
+
+
+@pytest.fixture
+def fed(system: System) -> Small:
+    return small_federation(system, elect=False)
+
+
+@pytest.fixture
+def client(fed: Small) -> Iterator[TestClient]:
+    with TestClient(create_app(fed.system), raise_server_exceptions=False) as c:
+        yield c
+
+
+def _login(client: TestClient, password: str = PASSWORD) -> Any:
+    return client.post(f"{API}/auth/login", json={"username": "forge1", "password": password})
+
+
+def test_a_body_above_the_limit_is_413_with_a_sentence(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, fed: Small
+) -> None:
+    monkeypatch.setenv("DUALPOWER_MAX_BODY_BYTES", "4096")
+    with TestClient(create_app(fed.system), raise_server_exceptions=False) as small:
+        r = small.post(f"{API}/auth/login", content=b"x" * 5000, headers={"content-type": "a/b"})
+        assert r.status_code == 413
+        assert r.json()["detail"] == "the request body is larger than the 4,096 bytes allowed"
+        assert _login(small).status_code == 200  # a body within the limit is served
+
+
+def test_every_answer_carries_a_request_id(client: TestClient) -> None:
+    r = _login(client, "wrong")
+    assert r.status_code == 401 and len(r.headers["x-request-id"]) == 16
+    mine = client.get(f"{API}/councils", headers={"X-Request-ID": "trace-42"})
+    assert mine.headers["x-request-id"] == "trace-42"
+    odd = client.get(f"{API}/councils", headers={"X-Request-ID": "no spaces <please>"})
+    assert odd.headers["x-request-id"] != "no spaces <please>"  # a fresh one instead
+    page = client.get("/councils/999999", headers={"X-Request-ID": "page-7"})
+    assert page.status_code == 404 and "page-7" in page.text
+
+
+def test_an_election_id_beyond_64_bits_is_404_and_never_reaches_the_writer(
+    client: TestClient, fed: Small, caplog: pytest.LogCaptureFixture
+) -> None:
+    headers = support.bearer(fed.system, fed.members["forge1"])
+    for digits in ("9" * 19, "9" * 25, "1" + "0" * 5000):
+        r = client.post(f"{API}/elections/{digits}/ballots", json={"choices": [1]}, headers=headers)
+        assert r.status_code == 404, digits
+        assert r.json()["detail"] == "there is no election with an id that large"
+    assert not [rec for rec in caplog.records if rec.levelno >= logging.WARNING]
+
+
+def _refuse_writes(system: System) -> None:
+    """Every new connection may read but not write (SQLite's query_only; PostgreSQL's
+    default_transaction_read_only): a read-only database."""
+
+    @event.listens_for(system.engine, "connect")
+    def _read_only(dbapi_connection: Any, _record: Any) -> None:
+        if system.engine.dialect.name == "sqlite":
+            dbapi_connection.execute("PRAGMA query_only=ON")
+        else:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SET default_transaction_read_only = on")
+            dbapi_connection.commit()
+
+    system.engine.dispose()
+
+
+def test_a_read_only_database_answers_503_and_logs_why(
+    client: TestClient, fed: Small, caplog: pytest.LogCaptureFixture
+) -> None:
+    _refuse_writes(fed.system)
+    r = _login(client)
+    assert r.status_code == 503 and r.headers["retry-after"] == "30"
+    assert r.json()["detail"] == (
+        "the server cannot use its database right now (the database is read-only); "
+        "please try again later"
+    )
+    assert r.json()["request_id"] == r.headers["x-request-id"]
+    logged = [rec for rec in caplog.records if "database unavailable" in rec.getMessage()]
+    assert logged and "read-only" in logged[0].getMessage()
+    assert client.get(f"{API}/councils").status_code == 200  # reading still works
+
+
+def test_health_readiness_and_metrics(client: TestClient, fed: Small) -> None:
+    assert client.get("/healthz").json() == {"status": "alive"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200, ready.json()
+    checks = ready.json()["checks"]
+    assert checks["database"]["ok"] and checks["schema"]["state"] == "current"
+    assert checks["sealer"]["ok"] and checks["sealer"]["lag_seconds"] < 60
+
+    with fed.system.reader() as uow:
+        forge = uow.electorates.for_unit(fed.units["Forge"])
+    election = elections.open_election(fed.system.uow(), OpenElection(forge.id, "plurality"))
+    cand = elections.nominate(fed.system.uow(), election, fed.members["forge12"], None, None)
+    headers = support.bearer(fed.system, fed.members["forge1"])
+    r = client.post(f"{API}/elections/{election}/ballots", json={"choices": [cand]}, headers=headers)
+    assert r.status_code == 201, r.text
+
+    text = client.get("/metrics").text
+    assert 'dualpower_acts_accepted_total{kind="ballots"} 1.0' in text
+    assert (
+        'dualpower_http_requests_total{method="POST",route="/api/v1/elections/{election_id}/'
+        'ballots",status="201"} 1.0'
+    ) in text
+    assert 'dualpower_http_requests_total{method="GET",route="/readyz",status="200"} 1.0' in text
+    assert "dualpower_audit_sealer_lag_seconds" in text
+    assert 'dualpower_db_pool_connections{state="in_use"}' in text
+
+
+def test_a_silent_background_task_makes_the_server_unready(client: TestClient, fed: Small) -> None:
+    fed.system.background["clock"] = utcnow() - timedelta(seconds=2)
+    assert client.get("/readyz").json()["checks"]["clock"]["ok"]
+    fed.system.background["clock"] = utcnow() - timedelta(hours=1)
+    ready = client.get("/readyz")
+    assert ready.status_code == 503 and not ready.json()["ready"]
+    assert 'dualpower_background_task_age_seconds{task="clock"}' in client.get("/metrics").text

@@ -112,20 +112,20 @@ def count_irv(profile: Profile, *, seed: int = 0, ties: str = DEFAULT_TIE_RULE) 
     bounds = np.searchsorted(top[order], np.arange(-1, nc + 1))
     members = {c: [order[bounds[c + 1] : bounds[c + 2]]] for c in range(nc)}
     totals = tally(top, weights, nc)
-    history: list[np.ndarray] = []
+    history: list[list[int]] = []
     rounds: list[Round] = []
-    prev: np.ndarray | None = None
+    prev: list[int] | None = None
     while True:
-        active = int(totals[hopeful].sum())
+        now: list[int] = totals.tolist()  # Python ints (from int64 or object): fast, exact
+        active = sum(now[c] for c in hopeful)
         exhausted = ballots - active
-        transfers = {} if prev is None else _changes(prev, totals, hopeful, rounds, names)
-        best = max(hopeful, key=lambda c: (totals[c], -c))
-        shown = {names[c]: int(totals[c]) for c in hopeful}
-        if 2 * totals[best] > active or len(hopeful) == 1:
+        transfers = {} if prev is None else _changes(prev, now, hopeful, rounds, names)
+        most = max(now[c] for c in hopeful)
+        best = next(c for c in hopeful if now[c] == most)  # the first listed of the most
+        shown: dict[str, float | int] = {names[c]: now[c] for c in hopeful}
+        if 2 * now[best] > active or len(hopeful) == 1:
             why = "the last continuing candidate" if len(hopeful) == 1 else "a majority"
-            note = (
-                f"{names[best]} elected: {why} ({int(totals[best])} of {active} continuing votes)"
-            )
+            note = f"{names[best]} elected: {why} ({now[best]} of {active} continuing votes)"
             rounds.append(
                 Round(len(rounds) + 1, shown, (names[best],), (), transfers, exhausted, note)
             )
@@ -140,12 +140,13 @@ def count_irv(profile: Profile, *, seed: int = 0, ties: str = DEFAULT_TIE_RULE) 
                 ties=tuple(lots),
                 tie_rule=breaker.rule,
             )
-        out, note = _losers(hopeful, totals, history, breaker, lots)
-        history.append(totals)
+        out, note = _losers(hopeful, now, history, breaker, lots)
+        history.append(now)
         excluded = tuple(names[c] for c in out)
         rounds.append(Round(len(rounds) + 1, shown, (), excluded, transfers, exhausted, note))
-        hopeful = [c for c in hopeful if c not in out]
-        prev, totals = totals, _move(rankings, weights, members, out, hopeful, totals)
+        gone = set(out)
+        hopeful = [c for c in hopeful if c not in gone]
+        prev, totals = now, _move(rankings, weights, members, out, hopeful, totals)
 
 
 def _move(
@@ -172,8 +173,8 @@ def _move(
 
 def _losers(
     hopeful: list[int],
-    totals: np.ndarray,
-    history: list[np.ndarray],
+    totals: list[int],
+    history: list[list[int]],
     breaker: TieBreaker,
     ties: list[str],
 ) -> tuple[list[int], str]:
@@ -181,7 +182,7 @@ def _losers(
     zero = [c for c in hopeful if totals[c] == 0]
     if zero and len(zero) < len(hopeful):
         return zero, f"{', '.join(names[c] for c in zero)} excluded: no votes"
-    low = min(int(totals[c]) for c in hopeful)
+    low = min(totals[c] for c in hopeful)
     tied = [c for c in hopeful if totals[c] == low]
     if len(tied) == 1:
         return tied, f"{names[tied[0]]} excluded: fewest votes ({low})"
@@ -194,13 +195,13 @@ def _losers(
 
 
 def _changes(
-    prev: np.ndarray,
-    totals: np.ndarray,
+    prev: list[int],
+    totals: list[int],
     hopeful: list[int],
     rounds: list[Round],
     names: Sequence[str],
 ) -> dict[str, float | int]:
-    moved: dict[str, float | int] = {names[c]: int(totals[c] - prev[c]) for c in hopeful}
+    moved: dict[str, float | int] = {names[c]: totals[c] - prev[c] for c in hopeful}
     for name in rounds[-1].excluded:
-        moved[name] = -int(prev[names.index(name)])
+        moved[name] = -prev[names.index(name)]
     return moved

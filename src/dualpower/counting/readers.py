@@ -287,15 +287,27 @@ def _ballots_fast(section: bytes, n_cands: int) -> tuple[np.ndarray, np.ndarray]
     weights: list[np.ndarray] = []
     width = 1
     start = 0
+    wide = False  # rankings too long for one int64 key: parse into rows instead
     while start < len(section):
         stop = section.find(b"\n", min(start + _CHUNK, len(section) - 1)) + 1
-        parsed = _parse_chunk(np.frombuffer(section, np.uint8, stop - start, start), n_cands)
-        if parsed is None or parsed[2] > max_width:
+        buf = np.frombuffer(section, np.uint8, stop - start, start)
+        parsed = _parse_chunk(buf, n_cands, wide)
+        if parsed is None:
             return None
+        if not wide and parsed[2] > max_width:
+            wide, start, keys, weights, width = True, 0, [], [], 1
+            continue
         keys.append(parsed[0])
         weights.append(parsed[1])
         width = max(width, parsed[2])
         start = stop
+    if wide:
+        rows = np.zeros((sum(len(k) for k in keys), width), dtype=np.int32)
+        at = 0
+        for part in keys:
+            rows[at : at + len(part), : part.shape[1]] = part
+            at += len(part)
+        return group_rankings(rows - 1, np.concatenate(weights))
     uniq, sums = _sum_by_key(np.concatenate(keys), np.concatenate(weights))
     return _decode_keys(uniq, bits, width), sums
 
@@ -305,9 +317,12 @@ def _bits(n_cands: int) -> int:
     return max(int(n_cands).bit_length(), 1)
 
 
-def _parse_chunk(buf: np.ndarray, n_cands: int) -> tuple[np.ndarray, np.ndarray, int] | None:
+def _parse_chunk(
+    buf: np.ndarray, n_cands: int, wide: bool = False
+) -> tuple[np.ndarray, np.ndarray, int] | None:
     """Lines `weight c1 .. ck 0` (whole lines, ending in a newline): each ranking's key (c_j in
-    slot j of `_bits` bits), each weight, and the longest ranking; None if a line is odd."""
+    slot j of `_bits` bits; or, when `wide`, each ranking as a row of c_j padded with 0), each
+    weight, and the longest ranking; None if a line is odd."""
     is_digit = buf >= 48
     ends = np.flatnonzero(is_digit[:-1] & ~is_digit[1:])  # the last digit of each token
     values = _token_values(buf, is_digit, ends)
@@ -323,6 +338,12 @@ def _parse_chunk(buf: np.ndarray, n_cands: int) -> tuple[np.ndarray, np.ndarray,
         candidates[first] = 0
         if candidates.max() > n_cands:
             return None
+    if wide:
+        rows = np.zeros((len(first), max(int(counts.max()) - 2, 1)), dtype=np.int32)
+        for j in range(int(counts.max()) - 2):
+            has = np.flatnonzero(counts > j + 2)
+            rows[has, j] = values[first[has] + 1 + j]
+        return rows, values[first].astype(np.int64), int(counts.max()) - 2
     bits = _bits(n_cands)
     keys = np.zeros(len(first), dtype=np.int64)
     for j in range(int(counts.max()) - 2):
@@ -530,16 +551,33 @@ def group_rankings(rows: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, n
         return rows.reshape(0, width).astype(np.int32), weights
     bits = _bits(int(rows.max()) + 1)
     if bits * width > 62:
-        uniq, inverse = np.unique(rows, axis=0, return_inverse=True)
-        narrow = weights.dtype != object and int(weights.max()) * len(weights) <= INT64_MAX
-        sums = np.zeros(len(uniq), dtype=np.int64 if narrow else object)
-        np.add.at(sums, inverse.ravel(), weights)
-        return uniq.astype(np.int32), weights_array(sums)
+        return _group_wide(rows, weights, bits)
     keys = np.zeros(len(rows), dtype=np.int64)
     for j in range(width):
         keys |= (rows[:, j].astype(np.int64) + 1) << (bits * j)
     keys, sums = _sum_by_key(keys, weights)
     return _decode_keys(keys, bits, width), sums
+
+
+def _group_wide(rows: np.ndarray, weights: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """`group_rankings` for rows too long for one int64 key: several keys, sorted together."""
+    per = 62 // bits
+    words = []
+    for lo in range(0, rows.shape[1], per):
+        key = np.zeros(len(rows), dtype=np.int64)
+        for j in range(lo, min(lo + per, rows.shape[1])):
+            key |= (rows[:, j].astype(np.int64) + 1) << (bits * (j - lo))
+        words.append(key)
+    order = np.lexsort(words[::-1])
+    new = np.zeros(len(rows), dtype=bool)
+    new[0] = True
+    for key in words:
+        ranked = key[order]
+        new[1:] |= ranked[1:] != ranked[:-1]
+    starts = np.flatnonzero(new)
+    narrow = weights.dtype != object and int(weights.max()) * len(weights) <= INT64_MAX
+    sums = np.add.reduceat(weights[order] if narrow else weights.astype(object)[order], starts)
+    return np.ascontiguousarray(rows[order[starts]], dtype=np.int32), weights_array(sums)
 
 
 def _dedupe(rows: np.ndarray) -> np.ndarray:

@@ -221,3 +221,21 @@ def test_party_votes_bad_rows_name_the_line(
         read_party_votes(write(tmp_path, "p.csv", text))
     assert caught.value.line == line
     assert words in str(caught.value)
+
+
+def test_rankings_too_long_for_one_key_are_read_and_grouped_the_same() -> None:
+    """Issue 26: 100 candidates (7 bits each) ranked 10 deep pass 62 bits: the vectorised
+    reader then parses rows and groups them by several keys, as the line-by-line path does."""
+    import random
+
+    rng = random.Random(5)
+    rankings = [rng.sample(range(1, 101), rng.randint(1, 10)) for _ in range(300)]
+    rankings += rankings[:50]  # repeats, to be grouped
+    body = "".join(f"{rng.randint(1, 3)} {' '.join(map(str, r))} 0\n" for r in rankings)
+    names = "".join(f'"C{i}"\n' for i in range(100))
+    fast = parse_blt(f"100 3\n{body}0\n{names}".encode())
+    slow = parse_blt(f"100 3\n{body.replace(' 0', ' - 0')}0\n{names}".encode())  # exact path
+    got = {tuple(r[r >= 0]): w for r, w in zip(fast.rankings, fast.weights.tolist(), strict=True)}
+    want = {tuple(r[r >= 0]): w for r, w in zip(slow.rankings, slow.weights.tolist(), strict=True)}
+    assert got == want and fast.ballots == slow.ballots
+    assert fast.rankings.shape[1] == 10

@@ -54,6 +54,7 @@ class FoundingPlan:
     members: tuple[MemberPlan, ...]
     sections: tuple[str, ...] = DEFAULT_SECTIONS
     is_demo: bool = False
+    currency: str = "XXX"  # ISO 4217 (issue 25): stipends and wages are in its minor unit
 
 
 def _unique(names: list[str], what: str) -> None:

@@ -25,6 +25,7 @@ class Federation:
     founded_at: datetime
     sections: tuple[str, ...] = DEFAULT_SECTIONS
     is_demo: bool = False
+    currency: str = "XXX"  # ISO 4217; amounts are in its minor unit (XXX: none named)
 
 
 @dataclass

@@ -77,7 +77,9 @@ def pay_listing(uow: UnitOfWork) -> dict[str, Any]:
         councils = {c.id: c for c in uow.councils.list()}
         rows = _rows(uow)
         reported = uow.wages.by_unit()
+        fed = uow.federations.only()
         return {
+            "currency": fed.currency if fed else "XXX",
             "cap": pay.federation_cap(uow),
             "wages_reported": sum(n for n, _ in reported.values()),
             "units_reporting": len(reported),

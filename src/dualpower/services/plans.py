@@ -1,6 +1,6 @@
 """Reading a founding plan from JSON (for `dualpower init --plan FILE`).
 
-    {"name": "...", "sections": [...]?,
+    {"name": "...", "sections": [...]?, "currency"?: ISO 4217 code such as "EUR" or "RUB",
      "factions": [{"name", "short", "colour", "platform"?}],
      "councils": [{"name", "parent": name or null, "recall_rule"?, "recall_trigger_bp"?,
                    "seat_method"?, "apportionment": {...}}],
@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 from typing import Any
+
+from babel.numbers import list_currencies
 
 from dualpower.domain.errors import FoundingError
 from dualpower.domain.founding import (
@@ -54,9 +56,15 @@ def plan_from_json(text: str) -> FoundingPlan:
     sections = data.get("sections", DEFAULT_SECTIONS)
     if not isinstance(sections, list | tuple) or not all(isinstance(x, str) for x in sections):
         raise FoundingError("plan: 'sections' must be a list of names")
+    currency = data.get("currency", "XXX")
+    if not isinstance(currency, str) or currency not in list_currencies():
+        raise FoundingError(
+            f"plan: 'currency' must be an ISO 4217 code such as EUR, not {currency!r}"
+        )
     return FoundingPlan(
         name=data["name"],
         sections=tuple(sections),
+        currency=currency,
         factions=_items(data, "factions", FactionPlan, ("name", "short", "colour", "platform")),
         councils=_items(
             data,

@@ -132,7 +132,7 @@ def federation(uow: UnitOfWork) -> dict[str, Any] | None:
         fed = uow.federations.only()
     if fed is None:
         return None
-    return {"id": fed.id, "name": fed.name, "is_demo": fed.is_demo}
+    return {"id": fed.id, "name": fed.name, "is_demo": fed.is_demo, "currency": fed.currency}
 
 
 def councils(uow: UnitOfWork) -> list[dict[str, Any]]:

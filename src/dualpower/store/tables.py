@@ -63,6 +63,8 @@ federations = Table(
     _at("founded_at"),
     Column("sections", JSON, nullable=False),
     Column("is_demo", Boolean, nullable=False, default=False),
+    # ISO 4217; every amount is in its minor unit (XXX: no currency named)
+    Column("currency", String(3), nullable=False, default="XXX", server_default="XXX"),
 )
 
 factions = Table(

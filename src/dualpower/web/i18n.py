@@ -16,12 +16,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from babel.dates import format_datetime, get_month_names
-from babel.numbers import format_decimal
+from babel.numbers import format_currency, format_decimal, get_currency_precision
 from babel.support import Translations
 from jinja2 import Environment
 from markupsafe import Markup
@@ -188,6 +189,20 @@ def number(value: Any) -> str:
     return format_decimal(value, locale=current())
 
 
+def money(minor: Any, currency: str | None = None) -> str:
+    """An amount kept in the currency's minor unit (kopecks, cents), as the language writes
+    money: "₽120.50" in English, "120,50 ₽" in Russian. XXX (no currency named) shows the
+    amount alone, with the decimals of a minor unit of a hundredth."""
+    if minor is None:
+        return ""
+    code = (currency or "XXX").upper()
+    places = 2 if code == "XXX" else get_currency_precision(code)
+    amount = Decimal(int(minor)).scaleb(-places)
+    if code == "XXX":
+        return format_decimal(amount, format=f"#,##0.{'0' * places}", locale=current())
+    return format_currency(amount, code, locale=current())
+
+
 def ordinal(n: int) -> str:
     """1st, 2nd, 3rd, 4th; in Russian 1-й, 2-й."""
     if current() == "ru":
@@ -262,6 +277,7 @@ def install(env: Environment) -> None:
             "translated": translated,
             "faction": faction,
             "num": number,
+            "money": money,
             "ordinal": ordinal,
             "day": day,
             "moment": moment,

@@ -46,6 +46,11 @@ class PayPublic(BaseModel):
     """Every office's stipend and the cap: the federation's median wage (null while no wage
     is reported). A council may cap by its own territory's median: see `councils`."""
 
+    currency: str = Field(
+        default="XXX",
+        description="ISO 4217 code of every amount here, each in its minor unit (kopecks, "
+        "cents): 12050 with RUB is 120.50 roubles. XXX: the federation names no currency.",
+    )
     cap: int | None
     stipends: list[StipendPublic]
     councils: list[CouncilCapPublic]

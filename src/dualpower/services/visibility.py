@@ -1,10 +1,11 @@
 """Who may read a member's name (DESIGN.md 2.11).
 
 Public: deputies and officials by name (whoever holds or once held a mandate or an office:
-their acts in office stay under their name). Members of the federation only: everyone else's
-name and username, i.e. rolls, signers, reporters and panels, authors, voters of an open
-election or assembly vote, candidates who were not elected. A reader outside the federation
-sees such a member as their number (`#12`), the same pseudonym the audit log uses.
+their acts in office stay under their name), and candidates, who stood to be named on ballots,
+tallies and receipts. Members of the federation only: everyone else's name and username, i.e.
+rolls, signers, reporters and panels, authors, voters of an open election or assembly vote. A
+reader outside the federation sees such a member as their number (`#12`), the same pseudonym
+the audit log uses.
 
 Who is reading is set per request by the web layer (`reading_as`), as the page's language is:
 a reader who is not a logged-in member is public. Outside a request (the CLI, the services'
@@ -56,15 +57,16 @@ def pseudonym(member_id: int) -> str:
     return f"#{member_id}"
 
 
-def office_holders(uow: UnitOfWork, ids: Iterable[int]) -> set[int]:
-    """Those of `ids` who hold or once held a mandate or an office (public by their office)."""
+def public_people(uow: UnitOfWork, ids: Iterable[int]) -> set[int]:
+    """Those of `ids` who hold or once held a mandate or an office, or stood as candidates."""
     wanted = sorted(set(ids))
     if not wanted:
         return set()
-    md, ot = t.mandates, t.office_terms
+    md, ot, ca = t.mandates, t.office_terms, t.candidates
     query = union(
         select(md.c.holder_id.label("id")).where(md.c.holder_id.in_(wanted)),
         select(ot.c.holder_id.label("id")).where(ot.c.holder_id.in_(wanted)),
+        select(ca.c.member_id.label("id")).where(ca.c.member_id.in_(wanted)),
     )
     return {int(i) for i in uow.conn.execute(query).scalars()}
 
@@ -74,7 +76,7 @@ def hidden(uow: UnitOfWork, ids: Iterable[int]) -> set[int]:
     wanted = {i for i in ids if i is not None}
     if not wanted or not reader_is_public():
         return set()
-    return wanted - office_holders(uow, wanted)
+    return wanted - public_people(uow, wanted)
 
 
 def masked_names(

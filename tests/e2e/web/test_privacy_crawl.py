@@ -3,7 +3,8 @@
 The world of tests/e2e/web/authz_world.py (one of everything: elections, recalls with signers,
 comments, a report with its panel, sessions, motions of a unit and a council) is crawled
 anonymously: every GET page and API route with every id of its kind, and the log's entries.
-No answer names a member who holds no mandate or office: not their username, name or e-mail.
+No answer names a member who never held a mandate or office nor stood as a candidate: not
+their username, name or e-mail.
 A member of a unit still sees its roll.
 
 Rendering does not depend on the database, so this runs on SQLite only.
@@ -112,6 +113,7 @@ def urls(world: World, app: Any) -> list[str]:
 def holders(world: World) -> set[int]:
     with world.system.engine.connect() as conn:
         held = set(conn.execute(select(t.mandates.c.holder_id)).scalars())
+        held |= set(conn.execute(select(t.candidates.c.member_id)).scalars())
         return held | set(conn.execute(select(t.office_terms.c.holder_id)).scalars())
 
 

@@ -93,6 +93,17 @@ class MeekCount:
     def reduce(self, elected: list[int]) -> None:
         """Group the ballots by their path: the elected before the first hopeful, then it."""
         nc = self.keep.shape[0] - 1
+        if not elected:  # every path is one candidate: the first hopeful (or nc: exhausted)
+            hopeful = np.array([k > 0 for k in self.keep.tolist()], dtype=bool)
+            ok = hopeful[self.index]
+            col = ok.argmax(axis=1)
+            rows = np.arange(len(col))
+            first = np.where(ok[rows, col], self.index[rows, col], nc)
+            sums = self._group_sums(first, nc + 1)
+            present = np.flatnonzero(np.array([w != 0 for w in sums.tolist()], dtype=bool))
+            self.paths = present.astype(np.intp)[:, None]
+            self.path_weights = sums[present]
+            return
         role = np.where(self.keep > 0, 2, 0).astype(np.int8)  # 2: ends the path
         role[np.asarray(elected, dtype=np.intp)] = 1
         role[nc] = 2

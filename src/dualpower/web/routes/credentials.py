@@ -3,7 +3,7 @@ and their password changed (every other session and token then ends)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -24,7 +24,7 @@ from dualpower.web.texts_members import language, texts
 
 api = APIRouter(tags=["members"])
 pages = APIRouter(include_in_schema=False)
-NOT_LOGGED_IN = {401: {"description": "Not logged in."}}
+NOT_LOGGED_IN: dict[int | str, dict[str, Any]] = {401: {"description": "Not logged in."}}
 
 
 @api.get("/me/credentials", response_model=list[CredentialPublic], responses=NOT_LOGGED_IN)

@@ -203,6 +203,11 @@ def money(minor: Any, currency: str | None = None) -> str:
     return format_currency(amount, code, locale=current())
 
 
+def status(value: Any) -> str:
+    """A status or a vote's position (web/i18n_messages.py STATUSES), in the page's language."""
+    return pgettext("status", str(value))
+
+
 def ordinal(n: int) -> str:
     """1st, 2nd, 3rd, 4th; in Russian 1-й, 2-й."""
     if current() == "ru":
@@ -242,24 +247,30 @@ def both_styles(day: date) -> str:
     return f"{d} {_month(month)} ({day.day} {_month(day.month)} N.S.) {year}"
 
 
+def _parsed(value: Any) -> Any:
+    """A read model may give a moment as the API writes it (RFC 3339 text): read it back."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
 def _as_date(value: date | datetime) -> date:
     if isinstance(value, datetime):
         return value.astimezone(UTC).date() if value.tzinfo else value.date()
     return value
 
 
-def day(value: date | datetime | None) -> Markup:
+def day(value: date | datetime | str | None) -> Markup:
     """A date as a <time> element, in both styles where Russia still kept the Old Style."""
     if value is None:
         return Markup("")
-    d = _as_date(value)
+    d = _as_date(_parsed(value))
     return Markup('<time datetime="{}">{}</time>').format(d.isoformat(), both_styles(d))
 
 
-def moment(value: datetime | None) -> Markup:
+def moment(value: datetime | str | None) -> Markup:
     """A date and time (UTC), with the date in both styles where it is of the Old Style era."""
     if value is None:
         return Markup("")
+    value = _parsed(value)
     at = value if value.tzinfo else value.replace(tzinfo=UTC)
     at = at.astimezone(UTC)
     clock = format_datetime(at, "HH:mm", tzinfo=UTC, locale=current())
@@ -278,6 +289,7 @@ def install(env: Environment) -> None:
             "faction": faction,
             "num": number,
             "money": money,
+            "status": status,
             "ordinal": ordinal,
             "day": day,
             "moment": moment,

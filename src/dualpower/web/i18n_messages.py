@@ -102,3 +102,42 @@ LABELS = (
     N_("sailors"),
     N_("peasants"),
 )
+
+
+def pgettext(context: str, message: str) -> str:
+    """Marks a message with its context for extraction (it is translated where it is shown)."""
+    return message
+
+
+# Statuses of motions, sessions, elections, petitions and speeches, and positions in a vote:
+# the `status` filter (web/i18n.py) shows them.
+STATUSES = (
+    pgettext("status", "draft"),
+    pgettext("status", "voting"),
+    pgettext("status", "adopted"),
+    pgettext("status", "rejected"),
+    pgettext("status", "convened"),
+    pgettext("status", "open"),
+    pgettext("status", "closed"),
+    pgettext("status", "published"),
+    pgettext("status", "vote_open"),
+    pgettext("status", "recalled"),
+    pgettext("status", "waiting"),
+    pgettext("status", "speaking"),
+    pgettext("status", "spoken"),
+    pgettext("status", "withdrawn"),
+    pgettext("status", "yes"),
+    pgettext("status", "no"),
+    pgettext("status", "abstain"),
+)
+
+# Capabilities of offices (domain/capabilities.py), as the office lists show them.
+CAPABILITIES = (
+    N_("verify members"),
+    N_("convene session"),
+    N_("run election"),
+    N_("record directive"),
+    N_("moderate"),
+    N_("report wages"),
+    N_("keep order"),
+)

@@ -11,6 +11,8 @@ from dualpower.domain.model import BaseUnit
 from dualpower.domain.roll import RollEntry, parse_roll
 from dualpower.store.uow import UnitOfWork
 
+CHUNK = 5000  # rows per statement (PostgreSQL takes at most 65,535 bound parameters)
+
 
 def _find_unit(uow: UnitOfWork, federation_id: int, ref: str) -> BaseUnit | None:
     unit = uow.units.by_name(federation_id, ref)
@@ -29,20 +31,26 @@ def import_roll(
         if federation is None:
             raise RollError("there is no federation yet: run `dualpower init` first")
         unit_ids = _resolve_units(uow, federation.id, entries, unit_ref)
-        taken = uow.members.usernames(e.username for e in entries)
+        taken: set[str] = set()
+        for start in range(0, len(entries), CHUNK):  # bound parameters per statement
+            taken |= uow.members.usernames(e.username for e in entries[start : start + CHUNK])
         for entry in entries:
             if entry.username in taken:
                 raise RollError(f"username {entry.username!r} is already a member", line=entry.line)
         added: list[list[int]] = []  # the log names members by number (DESIGN.md 2.11)
-        for entry, unit_id in zip(entries, unit_ids, strict=True):
+        for start in range(0, len(entries), CHUNK):
+            chunk = entries[start : start + CHUNK]
+            units = unit_ids[start : start + CHUNK]
             try:
-                added.append([_add_member(uow, federation.id, entry, unit_id, uow.now()), unit_id])
-            except IntegrityError:  # another import added the same username meanwhile
+                ids = _add_members(uow, federation.id, chunk, units, uow.now())
+            except IntegrityError:  # another import added one of these usernames meanwhile
                 raise RollError(
-                    f"username {entry.username!r} was just added by another import; nothing was"
-                    " imported, try again",
-                    line=entry.line,
+                    "a username was just added by another import; nothing was imported, try again",
+                    line=chunk[0].line,
                 ) from None
+            added.extend(
+                [member_id, unit_id] for member_id, unit_id in zip(ids, units, strict=True)
+            )
         uow.record(
             "roll.import",
             {"members": added},
@@ -69,17 +77,34 @@ def _resolve_units(
     return [found[entry.unit or unit_ref or ""] for entry in entries]
 
 
-def _add_member(
-    uow: UnitOfWork, federation_id: int, entry: RollEntry, unit_id: int, now: datetime
-) -> int:
-    member_id = uow.members.add(
-        federation_id=federation_id,
-        username=entry.username,
-        display_name=entry.name,
-        password_hash=None,
-        email=entry.email,
-        is_verified=False,
-        joined_at=now,
+def _add_members(
+    uow: UnitOfWork,
+    federation_id: int,
+    entries: list[RollEntry],
+    unit_ids: list[int],
+    now: datetime,
+) -> list[int]:
+    """Insert members and their memberships in bulk; their ids, in the order of `entries`."""
+    uow.members.add_many(
+        [
+            {
+                "federation_id": federation_id,
+                "username": e.username,
+                "display_name": e.name,
+                "password_hash": None,
+                "email": e.email,
+                "is_verified": False,
+                "joined_at": now,
+            }
+            for e in entries
+        ]
     )
-    uow.memberships.add(member_id=member_id, unit_id=unit_id, start_at=now)
-    return member_id
+    by_name = uow.roll.ids_of([e.username for e in entries])
+    ids = [by_name[e.username] for e in entries]
+    uow.memberships.add_many(
+        [
+            {"member_id": i, "unit_id": u, "start_at": now}
+            for i, u in zip(ids, unit_ids, strict=True)
+        ]
+    )
+    return ids

@@ -194,5 +194,18 @@ class CredentialRepo:
         return found.first() is not None
 
 
+class RollRepo:
+    """Lookups of the roll in bulk."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def ids_of(self, usernames: builtins.list[str]) -> dict[str, int]:
+        m = t.members
+        query = select(m.c.username, m.c.id).where(m.c.username.in_(usernames))
+        return {name: int(i) for name, i in self.conn.execute(query)}
+
+
+repositories.REPOSITORIES["roll"] = RollRepo
 repositories.REPOSITORIES["invitations"] = InvitationRepo
 repositories.REPOSITORIES["credentials"] = CredentialRepo

@@ -24,7 +24,7 @@ from typing import Any
 from babel.dates import format_datetime, get_month_names
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 from babel.support import Translations
-from jinja2 import Environment
+from jinja2 import Environment, pass_context
 from markupsafe import Markup
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -270,8 +270,8 @@ def moment(value: datetime | str | None) -> Markup:
     """A date and time (UTC), with the date in both styles where it is of the Old Style era."""
     if value is None:
         return Markup("")
-    value = _parsed(value)
-    at = value if value.tzinfo else value.replace(tzinfo=UTC)
+    parsed: datetime = _parsed(value)
+    at = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     at = at.astimezone(UTC)
     clock = format_datetime(at, "HH:mm", tzinfo=UTC, locale=current())
     return Markup('<time datetime="{}">{}, {} UTC</time>').format(
@@ -279,10 +279,30 @@ def moment(value: datetime | str | None) -> Markup:
     )
 
 
+_DOUBLE_STOP = " г.</time>."
+
+
+def _one_stop(translate: Any) -> Any:
+    """A Russian date ends in "г." (год): a sentence that ends on such a date takes no second
+    full stop ("7 декабря 2026 г.", never "г..")."""
+
+    @pass_context
+    def translated_once(context: Any, *args: Any, **variables: Any) -> Any:
+        text = translate(context, *args, **variables)
+        if _DOUBLE_STOP not in text:
+            return text
+        fixed = str(text).replace(_DOUBLE_STOP, " г.</time>")  # str: Markup would escape
+        return Markup(fixed) if isinstance(text, Markup) else fixed
+
+    return translated_once
+
+
 def install(env: Environment) -> None:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext, ngettext, newstyle=True, pgettext=pgettext, npgettext=npgettext
     )
+    for name in ("gettext", "ngettext", "pgettext", "npgettext"):
+        env.globals[name] = _one_stop(env.globals[name])
     env.filters.update(
         {
             "translated": translated,

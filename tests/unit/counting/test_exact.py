@@ -11,6 +11,7 @@ import pytest
 
 from dualpower.counting import (
     MAX_CANDIDATES,
+    MAX_MEEK_CANDIDATES,
     MAX_SEATS,
     BallotFileError,
     CountError,
@@ -134,9 +135,14 @@ def test_sizes_beyond_the_limits_are_refused() -> None:
     n = MAX_CANDIDATES + 1
     names = tuple(f"c{i}" for i in range(n))
     p = Profile(names, np.array([[0]], dtype=np.int32), np.array([1]))
-    for method in ("irv", "stv-scottish", "stv-meek"):
+    for method in ("irv", "stv-scottish"):
         with pytest.raises(CountError, match=f"at most {MAX_CANDIDATES:,} candidates"):
             count(p, method, 1)
+    with pytest.raises(CountError, match=f"at most {MAX_MEEK_CANDIDATES} candidates"):
+        count(p, "stv-meek", 1)
+    meek = Profile(names[: MAX_MEEK_CANDIDATES + 1], p.rankings, p.weights)
+    with pytest.raises(CountError, match=f"at most {MAX_MEEK_CANDIDATES} candidates"):
+        count(meek, "stv-meek", 1)
     assert count(p, "plurality", 1).winners == ("c0",)  # one round: a higher limit
     with pytest.raises(CountError, match=f"at most {MAX_SEATS:,} seats"):
         count(PartyVotes(("X", "Y"), (10, 5)), "dhondt", 10**8)

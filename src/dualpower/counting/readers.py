@@ -750,6 +750,7 @@ def _json_ballot(ballot: object, index: dict[str, int], k: int) -> tuple[list[in
 def parse_party_votes(text: str) -> PartyVotes:
     """Parse `party,votes` rows (see the module docstring)."""
     parties: list[str] = []
+    seen: set[str] = set()
     votes: list[int] = []
     for k, (line_no, row) in enumerate(_csv_rows(text)):
         cells = [c.strip() for c in row]
@@ -764,8 +765,9 @@ def parse_party_votes(text: str) -> PartyVotes:
             raise BallotFileError(f"votes must be a whole number, got {count!r}", line_no)
         if not party:
             raise BallotFileError("empty party name", line_no)
-        if party in parties:
+        if party in seen:
             raise BallotFileError(f"party {party!r} listed twice", line_no)
+        seen.add(party)
         parties.append(party)
         votes.append(int(count))
     if not parties:

@@ -9,11 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
+
 from dualpower.domain import errors
 from dualpower.domain.model import Election
 from dualpower.services import views
 from dualpower.services.elections import is_elector_of
 from dualpower.services.motions import voters
+from dualpower.store import tables_discussion as d
 from dualpower.store.uow import UnitOfWork
 
 
@@ -83,15 +86,24 @@ class SessionSeat:
 
 
 @dataclass(frozen=True)
+class ReportToDecide:
+    id: int
+    subject_kind: str  # comment | roll | session
+
+
+@dataclass(frozen=True)
 class CanDoNow:
     elections: list[ElectionLine]
     motions: list[MotionToVote]
     petitions: list[PetitionToSign]
     sessions: list[SessionSeat]
+    reports: list[ReportToDecide]
 
     @property
     def is_empty(self) -> bool:
-        return not (self.elections or self.motions or self.petitions or self.sessions)
+        return not (
+            self.elections or self.motions or self.petitions or self.sessions or self.reports
+        )
 
 
 class _Names:
@@ -228,6 +240,35 @@ def _sessions(uow: UnitOfWork, names: _Names, member_id: int) -> list[SessionSea
     return out
 
 
+def _reports(uow: UnitOfWork, member_id: int) -> list[ReportToDecide]:
+    """Open reports whose current panel (the latest draw) seats the member, not yet decided by
+    them in that round."""
+    out = []
+    for report in uow.conn.execute(
+        select(d.reports.c.id, d.reports.c.subject_kind)
+        .where(d.reports.c.status == "open")
+        .order_by(d.reports.c.id)
+    ):
+        draw = uow.conn.execute(
+            select(d.report_draws.c.round, d.report_draws.c.panel)
+            .where(d.report_draws.c.report_id == report.id)
+            .order_by(d.report_draws.c.round.desc())
+            .limit(1)
+        ).first()
+        if draw is None or member_id not in draw.panel:
+            continue
+        voted = uow.conn.execute(
+            select(d.panel_votes.c.member_id).where(
+                d.panel_votes.c.report_id == report.id,
+                d.panel_votes.c.round == draw.round,
+                d.panel_votes.c.member_id == member_id,
+            )
+        ).first()
+        if voted is None:
+            out.append(ReportToDecide(int(report.id), str(report.subject_kind)))
+    return out
+
+
 def can_do_now(uow: UnitOfWork, member_id: int) -> CanDoNow:
     """What the member can do now: open elections they may vote in and have not, votes in
     session or assembly they may cast, recall petitions they may sign, sessions they sit in."""
@@ -243,6 +284,7 @@ def can_do_now(uow: UnitOfWork, member_id: int) -> CanDoNow:
         ]
         motions = _motions_to_vote(uow, names, member_id)
         sessions = _sessions(uow, names, member_id)
+        reports = _reports(uow, member_id)
         recalls = uow.recalls.table
         open_ids = [p.id for p in uow.recalls.list(recalls.c.status == "open")]
     petitions = []
@@ -258,4 +300,4 @@ def can_do_now(uow: UnitOfWork, member_id: int) -> CanDoNow:
                     view["threshold"],
                 )
             )
-    return CanDoNow(_by_closing(elections), motions, petitions, sessions)
+    return CanDoNow(_by_closing(elections), motions, petitions, sessions, reports)

@@ -62,13 +62,20 @@ class SessionSeatPublic(BaseModel):
     is_registered: bool
 
 
+class ReportToDecidePublic(BaseModel):
+    id: int
+    subject_kind: str
+
+
 class CanDoNowPublic(BaseModel):
-    """What the member can do now: elections and votes to cast, petitions to sign, sessions."""
+    """What the member can do now: elections and votes to cast, petitions to sign, sessions to
+    sit in, reports to decide as a member of their panel."""
 
     elections: list[OpenElectionRef]
     motions: list[MotionToVotePublic]
     petitions: list[PetitionToSignPublic]
     sessions: list[SessionSeatPublic]
+    reports: list[ReportToDecidePublic]
 
 
 class MeDetailPublic(MePublic):

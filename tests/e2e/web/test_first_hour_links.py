@@ -20,6 +20,7 @@ from test_pages_web import log_in
 
 from dualpower.services import elections, recall, sessions
 from dualpower.web.app import create_app
+from factories import PASSWORD
 from sessions_helpers import deputies, give_chair
 
 
@@ -106,3 +107,24 @@ def test_me_lists_petitions_to_sign_and_sessions_to_sit_in(client, system, feder
     log_in(client, deputy.username)
     me = client.get("/me").text
     assert f"/sessions/{session}" in _links(me) and "Spring session" in me
+
+
+def test_me_lists_the_reports_whose_panel_seats_the_member(client, system, federation) -> None:
+    from dualpower.services import panels
+
+    members = federation.members
+    filed = panels.FileReport(members["mill2"], "not a worker here", member_id=members["mill5"])
+    opened = panels.file_report(system.uow(), filed)
+    with system.uow() as uow:
+        sitting = uow.members.get(opened.panel[0]).username
+        others = [m for m in uow.members.list() if m.id not in opened.panel]
+    log_in(client, sitting)
+    assert f"/reports/{opened.id}" in _links(client.get("/me").text)
+    api = client.post("/api/v1/auth/login", json={"username": sitting, "password": PASSWORD})
+    headers = {"Authorization": f"Bearer {api.json()['token']}"}
+    now = client.get("/api/v1/me", headers=headers).json()["can_do_now"]
+    assert [r["id"] for r in now["reports"]] == [opened.id]
+    panels.vote(system.uow(), opened.id, opened.panel[0], "refer")
+    assert f"/reports/{opened.id}" not in _links(client.get("/me").text)
+    log_in(client, others[0].username)
+    assert f"/reports/{opened.id}" not in _links(client.get("/me").text)

@@ -44,9 +44,12 @@ def import_roll(
             try:
                 ids = _add_members(uow, federation.id, chunk, units, uow.now())
             except IntegrityError:  # another import added one of these usernames meanwhile
+                uow.rollback()
+                entry = _taken_meanwhile(uow, chunk)
                 raise RollError(
-                    "a username was just added by another import; nothing was imported, try again",
-                    line=chunk[0].line,
+                    f"username {entry.username!r} was just added by another import; nothing was"
+                    " imported, try again",
+                    line=entry.line,
                 ) from None
             added.extend(
                 [member_id, unit_id] for member_id, unit_id in zip(ids, units, strict=True)
@@ -75,6 +78,13 @@ def _resolve_units(
                 raise RollError(f"no base unit {ref!r}", line=entry.line)
             found[ref] = unit.id
     return [found[entry.unit or unit_ref or ""] for entry in entries]
+
+
+def _taken_meanwhile(uow: UnitOfWork, entries: list[RollEntry]) -> RollEntry:
+    """The first of these entries whose username another transaction has committed since."""
+    with UnitOfWork(uow.engine, clock=uow.clock, read_only=True) as reader:
+        taken = reader.members.usernames(e.username for e in entries)
+    return next((e for e in entries if e.username in taken), entries[0])
 
 
 def _add_members(

@@ -1,4 +1,5 @@
-"""Each check of issue 7 fails when its rule is broken: for every item, copy the repository to a
+"""Each check of issue 7 fails when its rule is broken (and of issue 22: a public route leaking a
+roll, a pseudonym link hashed into the chain, ...): for every item, copy the repository to a
 temporary directory, break the rule there with one small source change, run the item's tests
 against the copy, and record whether they failed, as they must. /work/main is never modified.
 
@@ -176,6 +177,63 @@ MUTATIONS = [
         "    by_elections = open_by_elections(uow, ended, known)\n",
         "    by_elections = []  # open_by_elections(uow, ended, known)\n",
         ("tests/property/test_state_machine.py::test_sqlite_state_machine",),
+    ),
+    # Issue 22, the privacy of the record (DESIGN.md 2.11)
+    Mutation(
+        "roll",
+        "22 privacy",
+        "a public route leaks a roll: the unit page lists its members to anyone",
+        "src/dualpower/services/views.py",
+        '            "members": [_member(m) for m in roll] if may_see else None,',
+        '            "members": [_member(m) for m in roll] if True else None,',
+        ("tests/e2e/web/test_privacy_crawl.py::test_an_anonymous_visitor_reads_no_private_member",),
+    ),
+    Mutation(
+        "names",
+        "22 privacy",
+        "every reader is taken for a member: names of signers, authors, voters shown to anyone",
+        "src/dualpower/services/visibility.py",
+        "    return ask is not None and not ask()",
+        "    return False",
+        ("tests/e2e/web/test_privacy_crawl.py::test_an_anonymous_visitor_reads_no_private_member",),
+    ),
+    Mutation(
+        "pseudonym",
+        "22 privacy",
+        "a pseudonym link hashed into the chain: federation.found logs the roll by username",
+        "src/dualpower/services/founding.py",
+        '"roll": roll,',
+        '"roll": [[m.username, m.unit] for m in plan.members],',
+        ("tests/unit/services/test_privacy_log.py",),
+    ),
+    Mutation(
+        "forget",
+        "22 privacy",
+        "member forget keeps the e-mail address",
+        "src/dualpower/services/forget.py",
+        '            "email": None,\n',
+        "",
+        (
+            "tests/e2e/cli/test_privacy_export.py::test_forget_erases_the_member_and_the_record_still_verifies",
+        ),
+    ),
+    Mutation(
+        "lot",
+        "22 privacy",
+        "the server picks the panel's seed at the draw (secrets), not the report entry's hash",
+        "src/dualpower/services/panels.py",
+        "        seq, seed = sealed\n",
+        "        seq, seed = sealed[0], lot.new_seed()\n",
+        ("tests/e2e/cli/test_privacy_lot.py",),
+    ),
+    Mutation(
+        "suspension",
+        "22 privacy",
+        "a suspended member still drafts motions",
+        "src/dualpower/services/motions.py",
+        "        may_speak(uow, author_id)  # a suspension from posting holds for motions too\n",
+        "",
+        ("tests/e2e/cli/test_privacy_lot.py::test_a_suspension_holds_for_motions_and_reports",),
     ),
 ]
 

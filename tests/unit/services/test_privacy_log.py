@@ -3,9 +3,14 @@ username, name or e-mail (services/invariants/privacy.py); a founded federation 
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from sqlalchemy import select
 
 from dualpower.services.check import check
+from dualpower.services.roll import import_roll
+from dualpower.store import tables as t
 from factories import Small
 
 
@@ -48,4 +53,18 @@ def test_an_entry_naming_a_member_is_found(
 
 def test_names_of_the_structure_are_not_members(federation: Small) -> None:
     _record(federation, {"unit": "Forge", "council": "North Council", "member": 4}, "operator")
+    assert check(federation.system.uow()) == []
+
+
+def test_a_roll_import_logs_numbers_not_names(federation: Small) -> None:
+    csv = "username,name,email\nanna.p,Anna Petrova,anna@mail.example\n"
+    import_roll(federation.system.uow(), csv, "Forge", actor="operator", is_operator=True)
+    with federation.system.reader() as uow:
+        anna = uow.members.by_username("anna.p")
+        payload = uow.conn.execute(
+            select(t.audit_log.c.payload).where(t.audit_log.c.act == "roll.import")
+        ).scalar_one()
+    assert anna is not None and json.loads(payload) == {
+        "members": [[anna.id, federation.units["Forge"]]]
+    }
     assert check(federation.system.uow()) == []

@@ -70,3 +70,22 @@ def test_no_word_or_number_breaks_in_a_table_cell(page, live_url, federation, of
                 assert page.evaluate(BROKEN_WORDS) == [], (width, path, language)
                 scroll = page.evaluate("document.documentElement.scrollWidth")
                 assert scroll <= width, (width, path, language)
+
+
+def test_the_logged_in_header_is_short(page, live_url) -> None:  # noqa: F811
+    from factories import PASSWORD
+
+    page.goto(f"{live_url}/login")
+    page.get_by_label("Username").fill("forge5")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    # Two rows of 44 px links on a desktop; a quarter of a phone's screen at most.
+    for width, height, most in ((1366, 768, 2 * 44 + 24), (390, 844, 844 // 4)):
+        page.set_viewport_size({"width": width, "height": height})
+        for language in ("en", "ru"):
+            page.goto(f"{live_url}/language?to={language}&next=/me")
+            header = page.evaluate(
+                "document.querySelector('header.site').getBoundingClientRect().height"
+            )
+            assert header <= most, (width, language, header)
+            assert page.evaluate("document.documentElement.scrollWidth") <= width

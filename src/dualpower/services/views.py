@@ -594,7 +594,8 @@ def petitions(uow: UnitOfWork, status: str | None = None) -> list[dict[str, Any]
     with uow:
         table = uow.recalls.table
         where = [table.c.status == status] if status is not None else []
-        found: list[RecallPetition] = uow.recalls.list(*where, order_by=table.c.id.desc())
+        found: list[RecallPetition] = uow.recalls.list(*where)
+        found.sort(key=lambda p: (p.opened_at, p.id), reverse=True)  # newest opened first
         look = _Lookup(uow)
         listed = []
         for p in found:

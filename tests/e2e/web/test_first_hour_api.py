@@ -160,3 +160,25 @@ def test_every_datetime_has_one_format(client, system, federation, forge_electio
         _moments(r.json(), found)
     assert len(found) > 10
     assert [m for m in found if not ONE_FORMAT.match(m)] == []
+
+
+def test_petitions_are_listed_newest_opened_first(client, system, federation) -> None:
+    from sqlalchemy import update
+
+    from dualpower.services import recall
+    from dualpower.store import tables as t
+
+    with system.uow() as uow:
+        forge = uow.electorates.for_unit(federation.units["Forge"])
+        mandates = uow.mandates.active(uow.mandates.table.c.electorate_id == forge.id)
+    first = recall.open_recall(system.uow(), mandates[0].id, federation.members["forge9"])
+    second = recall.open_recall(system.uow(), mandates[1].id, federation.members["forge10"])
+    with system.uow() as uow:  # the first was opened later (a petition's date is its order)
+        later = uow.now() + timedelta(hours=1)
+        table = t.recall_petitions
+        uow.conn.execute(update(table).where(table.c.id == first.id).values(opened_at=later))
+        uow.commit()
+    listed = [p["id"] for p in client.get(f"{API}/recalls").json()]
+    assert listed == [first.id, second.id]
+    page = client.get("/recalls").text
+    assert page.index(f"/recalls/{first.id}") < page.index(f"/recalls/{second.id}")

@@ -49,6 +49,27 @@ def build(url: str | None = None, *, default: str = DEFAULT_URL, migrate: bool =
     return _with_adapters(System(engine=engine))
 
 
+def open_existing(
+    url: str | None = None, *, default: str = DEFAULT_URL, create: bool = False
+) -> System:
+    """For the commands and the server: a database whose schema is this release's, refused
+    otherwise with one line saying what to run (store/migrate.py `require_current`). With
+    `create` (`dualpower init`) a database with no tables at all gets its schema; only
+    `dualpower migrate` changes an existing one's. Tests and benchmarks use `build`."""
+    from dualpower.store.migrate import require_current, schema_status
+
+    engine = make_engine(url or database_url(default))
+    try:
+        if create and schema_status(engine).state == "empty":
+            upgrade(engine)
+        else:
+            require_current(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return _with_adapters(System(engine=engine))
+
+
 def _with_adapters(system: System) -> System:
     from dualpower.mail import Mailer, SmtpSettings
 

@@ -48,11 +48,13 @@ def user_errors() -> Iterator[None]:
         fail(f"cannot use the database: {error.orig}")
 
 
-def system(default_url: str | None = None):  # type: ignore[no-untyped-def]
-    from dualpower.bootstrap import build
+def system(default_url: str | None = None, *, create: bool = False):  # type: ignore[no-untyped-def]
+    """The database, refused unless its schema is this release's (`dualpower migrate`);
+    `create` (init) gives a database with no tables its schema."""
+    from dualpower.bootstrap import open_existing
     from dualpower.store.db import DEFAULT_URL
 
-    return build(default=default_url or DEFAULT_URL)
+    return open_existing(default=default_url or DEFAULT_URL, create=create)
 
 
 @app.command()
@@ -61,9 +63,10 @@ def init(
         Path | None, typer.Option(help="A founding plan (JSON) to found the federation with.")
     ] = None,
 ) -> None:
-    """Create or upgrade the database; with --plan, found the federation (the bootstrap act)."""
+    """Create a new database's schema; with --plan, found the federation (the bootstrap act).
+    An existing database is upgraded by `dualpower migrate` alone."""
     with user_errors():
-        sys_ = system()
+        sys_ = system(create=True)
         if plan is not None:
             from dualpower.services.founding import found_federation
             from dualpower.services.plans import plan_from_json
@@ -84,11 +87,22 @@ def serve(host: Host = "127.0.0.1", port: Port = 8000) -> None:
 def _serve(sys_, host: str, port: int) -> None:  # type: ignore[no-untyped-def]
     import uvicorn
 
+    from dualpower.cli_ops import describe, proxies
     from dualpower.web.app import create_app
+    from dualpower.web.observability import configure_logging
 
+    typer.echo(describe(sys_))
     typer.echo(f"serving on http://{host}:{port}/")
+    configure_logging()  # JSON lines on stderr (web/observability.py)
     uvicorn.run(
-        create_app(sys_), host=host, port=port, log_level="warning", timeout_graceful_shutdown=5
+        create_app(sys_),
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,  # our own access lines carry the request id
+        proxy_headers=True,
+        forwarded_allow_ips=proxies(),  # X-Forwarded-* believed only from these
+        timeout_graceful_shutdown=5,
     )
 
 
@@ -282,3 +296,10 @@ from dualpower.cli_members import invitations_app, roll_app  # noqa: E402
 
 app.add_typer(invitations_app, name="invitations", no_args_is_help=True)
 app.add_typer(roll_app, name="roll", no_args_is_help=True)
+
+
+# -- operating the database (issue 23): cli_ops.py ----------------------------------------------
+from dualpower.cli_ops import backup, migrate, restore  # noqa: E402
+
+for _command in (migrate, backup, restore):
+    app.command()(_command)

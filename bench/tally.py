@@ -1,7 +1,7 @@
 """Benchmark `dualpower tally` against pyrankvote and VoteKit (a script, not a test).
 
     .venv/bin/python bench/tally.py [--ballots 1000000] [--repeat 3] [--workdir DIR]
-                                    [--no-scottish] [--no-baselines]
+                                    [--no-scottish] [--no-baselines] [--limits]
 
 1. Generates `--ballots` ranked ballots over 12 candidates from a Plackett-Luce model (fixed seed;
    each ballot truncated to a length drawn uniformly from 1 to 12) and writes them as BLT with
@@ -17,6 +17,11 @@
    timed too; the whole-process figure is the parent's wall clock around the child.
 3. Counts every Scottish file (`shared/data/scottish-stv/ballots/**/*.blt`) with stv-scottish
    in one process and reports the total time.
+
+With `--limits` it measures the size limits of `dualpower.counting` instead (issue 26): files
+of `--ballots` ballots with 1-6 preferences over many candidates (Zipf-like worths, fixed seed),
+counted once each as a fresh process: irv and stv-scottish at `MAX_CANDIDATES`, stv-meek at
+`MAX_MEEK_CANDIDATES`, and irv with 100,000 candidates (refused: exit status 2, one line).
 
 Figures are the best of `--repeat` runs; ratios are baseline / dualpower (above 1: we are faster
 or smaller).
@@ -60,6 +65,55 @@ def generate(path: Path, n: int) -> int:
     names = "\n".join(f'"Candidate {chr(65 + i)}"' for i in range(CANDIDATES))
     path.write_text(f"{CANDIDATES} 3\n" + "\n".join(lines) + f'\n0\n{names}\n"Bench"\n')
     return len(set(lines))
+
+
+def generate_wide(path: Path, candidates: int, n: int) -> None:
+    """Write `n` ballots of 1-6 distinct preferences over `candidates` (worths ~ Gamma(0.5))."""
+    import numpy as np
+
+    rng = np.random.default_rng(SEED)
+    worth = rng.gamma(0.5, 1.0, candidates)
+    picks = rng.choice(candidates, size=(n, 6), p=worth / worth.sum()) + 1
+    lengths = rng.integers(1, 7, n)
+    lines = [
+        "1 " + " ".join(map(str, dict.fromkeys(row[:k]))) + " 0"
+        for row, k in zip(picks.tolist(), lengths.tolist(), strict=True)
+    ]
+    names = "\n".join(f'"C{i}"' for i in range(candidates))
+    path.write_text(f"{candidates} 1\n" + "\n".join(lines) + f"\n0\n{names}\n")
+
+
+def limits(work: Path, ballots: int) -> None:
+    from dualpower.counting import MAX_CANDIDATES, MAX_MEEK_CANDIDATES
+
+    runs = (
+        ("irv", MAX_CANDIDATES, 1),
+        ("stv-scottish", MAX_CANDIDATES, 3),
+        ("stv-meek", MAX_MEEK_CANDIDATES, 3),
+        ("irv", 100_000, 1),
+    )
+    print(
+        f"{'method':<13} {'candidates':>10} {'ballots':>9} {'whole s':>8} {'peak MiB':>9}  result"
+    )
+    for method, candidates, seats in runs:
+        path = work / f"wide-{candidates}-{ballots}.blt"
+        if not path.exists():
+            gen = [sys.executable, __file__, "--generate-wide", str(candidates), str(ballots)]
+            subprocess.run([*gen, str(path)], check=True)
+        argv = [DUALPOWER, "tally", str(path), "--method", method, "--seats", str(seats)]
+        with tempfile.TemporaryFile() as err:
+            start = time.perf_counter()
+            proc = subprocess.Popen([*argv, "--json"], stdout=subprocess.DEVNULL, stderr=err)
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - start
+            err.seek(0)
+            message = err.read().decode().strip()
+        code = os.waitstatus_to_exitcode(status)
+        result = "counted" if code == 0 else f"exit {code}: {message}"
+        print(
+            f"{method:<13} {candidates:>10,} {ballots:>9,} {wall:>8.2f} "
+            f"{usage.ru_maxrss / 1024:>9.1f}  {result}"
+        )
 
 
 # ---------------------------------------------------------------- children
@@ -250,6 +304,9 @@ def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--generate":
         print(generate(Path(sys.argv[3]), int(sys.argv[2])))
         return 0
+    if len(sys.argv) > 1 and sys.argv[1] == "--generate-wide":
+        generate_wide(Path(sys.argv[4]), int(sys.argv[2]), int(sys.argv[3]))
+        return 0
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         lib, method, path = sys.argv[2:5]
         print(json.dumps(CHILDREN[lib](path, method)))
@@ -260,10 +317,14 @@ def main() -> int:
     parser.add_argument("--workdir", type=Path, help="keep the ballot file here")
     parser.add_argument("--no-scottish", action="store_true")
     parser.add_argument("--no-baselines", action="store_true")
+    parser.add_argument("--limits", action="store_true", help="measure the size limits only")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = args.workdir or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
+        if args.limits:
+            limits(work, args.ballots)
+            return 0
         path = work / f"pl-{args.ballots}.blt"
         start = time.perf_counter()
         # In a child, so that this process stays small: a forked child's peak RSS counts the

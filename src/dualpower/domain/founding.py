@@ -9,6 +9,7 @@ from typing import Any
 
 from dualpower.domain.errors import FoundingError
 from dualpower.domain.model import DEFAULT_SECTIONS
+from dualpower.domain.roll import NAME_MAX, text_problem
 
 
 @dataclass(frozen=True)
@@ -65,12 +66,29 @@ def _unique(names: list[str], what: str) -> None:
         seen.add(name)
 
 
+def _printable(plan: FoundingPlan) -> None:
+    """Names appear on every page, export and picture: none may hold a control or invisible
+    character (the roll's rule, domain/roll.py), nor pass its column's 200 characters."""
+    named = [
+        ("federation's name", plan.name),
+        *(("faction's name", f.name) for f in plan.factions),
+        *(("council's name", c.name) for c in plan.councils),
+        *(("unit's name", u.name) for u in plan.units),
+        *(("member's name", m.name) for m in plan.members),
+    ]
+    for what, value in named:
+        problem = text_problem(value, what, NAME_MAX)
+        if problem:
+            raise FoundingError(f"plan: {problem}")
+
+
 def check_plan(plan: FoundingPlan) -> list[CouncilPlan]:
     """Refuse a plan that breaks the structure rules; return the councils top-down."""
     _unique([c.name for c in plan.councils], "councils")
     _unique([u.name for u in plan.units], "base units")
     _unique([f.name for f in plan.factions], "factions")
     _unique([m.username for m in plan.members], "members")
+    _printable(plan)
     chiefs = [c for c in plan.councils if c.parent is None]
     if len(chiefs) != 1:
         raise FoundingError(f"a federation has exactly one chief council, not {len(chiefs)}")

@@ -14,7 +14,7 @@ dualpower (ARCHITECTURE.md draws them):
     scenarios   the demo: bootstrap and below
     web         bootstrap, services, domain, audit, counting: the store only through bootstrap.py
     cli         cli.py and cli_*.py: everything but the store, which it reaches through
-                bootstrap.py, save the database URL defaults of store/db.py
+                bootstrap.py (save the EXCEPTIONS below)
     entry       entry.py, __main__.py: anything
 
 A module whose floor is not named here fails `test_every_module_has_a_floor`: place it."""
@@ -41,9 +41,15 @@ MAY_IMPORT: dict[str, set[str]] = {
     "entry": {"cli", "web", "scenarios", "bootstrap", "adapters", "services"} | BELOW_SERVICES,
     "package": set(),  # dualpower/__init__.py
 }
-# Imports allowed across the rule above, each with its reason. Keep this short.
+# Imports allowed across the rule above: (importer, imported module or package) -> the reason.
+# Each is a debt (the way is through bootstrap.py); keep this short.
 EXCEPTIONS = {
-    ("cli", "dualpower.store.db"): "the database URL defaults (DEFAULT_URL, DEMO_URL)",
+    ("dualpower.cli", "dualpower.store.db"): "the database URL defaults (DEFAULT_URL, DEMO_URL)",
+    ("dualpower.cli_ops", "dualpower.store.db"): "an engine for migrate, backup and restore",
+    ("dualpower.cli_ops", "dualpower.store.migrate"): "migrate: the schema's state, the upgrade",
+    ("dualpower.cli_ops", "dualpower.store.backup"): "backup and restore (issue 23)",
+    ("dualpower.cli_ops", "dualpower.store.uow"): "restore: `check` on the restored database",
+    ("dualpower.web.actor_marks", "dualpower.store.uow"): "REQUEST_TOKENS, read by record()",
 }
 TOP_LEVEL = {
     "bootstrap": "bootstrap",
@@ -125,8 +131,8 @@ def violations(root: Path) -> list[str]:
             if to == floor or to in MAY_IMPORT[floor]:
                 continue
             if any(
-                floor == f and (target == m or target.startswith(m + "."))
-                for f, m in EXCEPTIONS
+                module == importer and (target == m or target.startswith(m + "."))
+                for importer, m in EXCEPTIONS
             ):
                 continue
             problems.append(f"{module} ({floor}) -> {target} ({to})")

@@ -111,8 +111,14 @@ class UnitOfWork:
         self.publish = publish
         self.events: list[Any] = []
         self._committed = False
+        self._entered = False
 
     def __enter__(self) -> UnitOfWork:
+        if self._entered:  # re-entry would swap the connection (on SQLite, block on itself)
+            raise RuntimeError(
+                "this unit of work is entered already: an act is one transaction "
+                "(compose acts inside one with the *_in functions)"
+            )
         self.conn = self.engine.connect()
         try:
             if self.read_only:
@@ -121,6 +127,7 @@ class UnitOfWork:
         except BaseException:
             self.conn.close()
             raise
+        self._entered = True
         for name, repository in r.REPOSITORIES.items():
             setattr(self, name, repository(self.conn))
         self.events = []
@@ -182,6 +189,7 @@ class UnitOfWork:
                 self.conn.rollback()
         finally:
             self.conn.close()  # also when the rollback fails (a broken connection)
+            self._entered = False
         if not self._committed:
             return
         # After commit nothing may fail the act: it happened. The background sealer is woken

@@ -9,11 +9,13 @@ members with the password "password1", and its founding elections held.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from dualpower.bootstrap import System
 from dualpower.domain.founding import CouncilPlan, FactionPlan, FoundingPlan, MemberPlan, UnitPlan
 from dualpower.services.accounts import hash_password
 from dualpower.services.founding import FoundingVote, found_federation, founding_election
+from dualpower.store.uow import utcnow
 
 PASSWORD = "password1"
 BASE = {
@@ -102,3 +104,71 @@ def small_federation(system: System, *, elect: bool = True) -> Small:
         ballots = [(md.holder_id, [i for i in range(len(cands))]) for md in deputies]
         founding_election(system.uow(), FoundingVote(e.id, cands, ballots, method="stv-scottish"))
     return small
+
+
+class ShiftedClock:
+    """The real clock moved forward by `offset`: lets a test reach a vote's windows."""
+
+    def __init__(self, offset: timedelta = timedelta(0)) -> None:
+        self.offset = offset
+
+    def __call__(self) -> datetime:
+        return utcnow() + self.offset
+
+
+def _shift_to(system: System, moment: datetime | None) -> None:
+    """Move the system's clock to `moment` (if it is still ahead): a test's own clock with a
+    settable `at`, or the real clock shifted forward."""
+    if moment is None:
+        return
+    if hasattr(system.clock, "at"):
+        system.clock.at = max(system.clock.at, moment)
+        return
+    clock = system.clock if isinstance(system.clock, ShiftedClock) else ShiftedClock()
+    clock.offset = max(clock.offset, moment - utcnow() + timedelta(seconds=1))
+    system.clock = clock
+
+
+def to_voting(system: System, election_id: int) -> None:
+    """Let time run until the election's nominations close and its ballots are taken (DESIGN.md
+    2.9): a by-election, say, opened by a recall."""
+    with system.uow() as uow:
+        election = uow.elections.get(election_id)
+    assert election is not None
+    _shift_to(system, election.nominations_close_at)
+
+
+def to_close(system: System, election_id: int) -> None:
+    """Let time run until the election's voting closes (the clock then closes it)."""
+    with system.uow() as uow:
+        election = uow.elections.get(election_id)
+    assert election is not None
+    _shift_to(system, election.closes_at)
+
+
+def to_vote_close(system: System, motion_id: int) -> None:
+    """Let time run until the vote on a motion may close: the standing orders' time for a vote
+    in session, or a base assembly's voting window (DESIGN.md 2.9)."""
+    from dualpower.services.motions import vote_closes_at
+
+    with system.uow() as uow:
+        motion = uow.motions.get(motion_id)
+        assert motion is not None
+        moment = vote_closes_at(uow, motion)
+    _shift_to(system, moment)
+
+
+def close_vote_in_time(system: System, motion_id: int, member_id: int):  # type: ignore[no-untyped-def]
+    """Close a vote on a motion once its time has come (nobody closes it earlier)."""
+    from dualpower.services import motions
+
+    to_vote_close(system, motion_id)
+    return motions.close_vote(system.uow(), motion_id, member_id)
+
+
+def close_office_election_in_time(system: System, election_id: int, member_id: int):  # type: ignore[no-untyped-def]
+    """Close an office election once its time has come."""
+    from dualpower.services import offices
+
+    to_close(system, election_id)
+    return offices.close_office_election(system.uow(), election_id, member_id)

@@ -13,7 +13,7 @@ from dualpower.domain import capabilities as caps
 from dualpower.domain.offices import median
 from dualpower.services import offices
 from dualpower.services.offices import OPERATOR_CALLER, FoundingOfficeVote
-from factories import UNITS, Small, username
+from factories import UNITS, Small, close_vote_in_time, username
 
 STEPS = {"Forge": 100, "Barracks": 50, "Mill": 200, "Farm": 80}
 ALL_WAGES = [STEPS[n] * i for n, _, _, _, size in UNITS for i in range(1, size + 1)]
@@ -102,10 +102,9 @@ def put_to_vote(o: Offices, session: int, office_id: int, amount: int) -> int:
 
 def adopt_stipend(o: Offices, office_id: int, amount: int, session: int | None = None) -> int:
     """The North Council adopts a stipend motion (in a session of its own unless given)."""
-    from dualpower.services import motions
 
     session = sit(o) if session is None else session
     motion = put_to_vote(o, session, office_id, amount)
-    decision = motions.close_vote(o.fed.system.uow(), motion, o.holder["chair"])
+    decision = close_vote_in_time(o.fed.system, motion, o.holder["chair"])
     assert decision.status == "adopted", decision
     return motion

@@ -87,10 +87,12 @@ def serve(host: Host = "127.0.0.1", port: Port = 8000) -> None:
 def _serve(sys_, host: str, port: int) -> None:  # type: ignore[no-untyped-def]
     import uvicorn
 
+    from dualpower import clock
     from dualpower.cli_ops import describe, proxies
     from dualpower.web.app import create_app
     from dualpower.web.observability import configure_logging
 
+    clock.start(sys_)
     typer.echo(describe(sys_))
     typer.echo(f"serving on http://{host}:{port}/")
     configure_logging()  # JSON lines on stderr (web/observability.py)
@@ -289,6 +291,11 @@ def office_report_wages(
 from dualpower.cli_member import member_app  # noqa: E402  (it imports the helpers above)
 
 app.add_typer(member_app, name="member")
+
+from dualpower.cli_cycle import due, elections_app  # noqa: E402  (it imports the helpers above)
+
+app.add_typer(elections_app, name="elections")
+app.command()(due)
 
 
 # -- members getting in, and the roll changing (DESIGN.md 2.10): cli_members.py -----------------

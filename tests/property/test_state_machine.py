@@ -46,6 +46,7 @@ from dualpower.services.check import check
 from dualpower.services.elections import OpenElection
 from dualpower.services.founding import FoundingVote, found_federation, founding_election
 from dualpower.store import tables as t
+from factories import close_vote_in_time
 
 PG_URL = os.environ.get("DUALPOWER_TEST_PG_URL")
 PASSWORD_HASH = accounts.hash_password("machine")  # once: argon2 is slow on purpose
@@ -423,7 +424,7 @@ class FederationMachine(RuleBasedStateMachine):
         votes = [(m, "yes" if (voters >> i) & 1 else "no") for i, m in enumerate(electors)]
         self._do("motion.cast_many", lambda: motions.cast_many(self.system.uow(), proposed, votes))
         self._do(
-            "motion.close_vote", lambda: motions.close_vote(self.system.uow(), proposed, caller)
+            "motion.close_vote", lambda: close_vote_in_time(self.system, proposed, caller)
         )
 
     def _unit_of(self, md: Any) -> int | None:

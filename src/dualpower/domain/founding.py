@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from dualpower.domain.errors import FoundingError
+from dualpower.domain.cycle import Windows
+from dualpower.domain.errors import DomainError, FoundingError
 from dualpower.domain.model import DEFAULT_SECTIONS
 from dualpower.domain.roll import NAME_MAX, text_problem
 
@@ -28,6 +29,8 @@ class CouncilPlan:
     recall_trigger_bp: int = 2000
     seat_method: str = "block"
     apportionment: dict[str, Any] = field(default_factory=dict)
+    windows: dict[str, Any] | None = None  # {"nominations_seconds", "voting_seconds"} (2.9)
+    secret_elections: bool = False  # its seats' elections (and so their by-elections) are secret
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class MemberPlan:
     name: str
     unit: str
     password_hash: str | None = None
+    email: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,7 @@ def check_plan(plan: FoundingPlan) -> list[CouncilPlan]:
             raise FoundingError(f"council {council.name!r}: no parent council {council.parent!r}")
         if council.recall_rule not in ("direct", "vote"):
             raise FoundingError(f"council {council.name!r}: recall rule is direct or vote")
+        council_windows(council)
     ordered = _top_down(chiefs[0], plan.councils)
     if len(ordered) != len(plan.councils):
         raise FoundingError("the councils do not form one tree under the chief council")
@@ -111,6 +116,22 @@ def check_plan(plan: FoundingPlan) -> list[CouncilPlan]:
         if member.unit not in unit_names:
             raise FoundingError(f"member {member.username!r}: no base unit {member.unit!r}")
     return ordered
+
+
+def council_windows(council: CouncilPlan) -> Windows:
+    """The council's vote windows from its plan (the defaults where the plan is silent)."""
+    given = council.windows or {}
+    if not isinstance(given, dict):
+        raise FoundingError(f"council {council.name!r}: windows must be an object")
+    unknown = set(given) - {"nominations_seconds", "voting_seconds"}
+    if unknown:
+        raise FoundingError(
+            f"council {council.name!r}: windows has unknown field(s) {sorted(unknown)}"
+        )
+    try:
+        return Windows(**given)
+    except DomainError as error:
+        raise FoundingError(f"council {council.name!r}: {error}") from None
 
 
 def _top_down(chief: CouncilPlan, councils: tuple[CouncilPlan, ...]) -> list[CouncilPlan]:

@@ -147,6 +147,7 @@ class Election:
     closes_at: datetime | None = None
     closed_at: datetime | None = None
     seat_no: int | None = None  # a by-election fills one vacated seat
+    nominations_close_at: datetime | None = None  # ballots are taken after it (DESIGN.md 2.9)
 
 
 @dataclass

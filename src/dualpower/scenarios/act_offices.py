@@ -19,7 +19,7 @@ import random
 
 from dualpower.domain import capabilities as caps
 from dualpower.scenarios.petrograd import PETROGRAD
-from dualpower.scenarios.replay import World, old_style
+from dualpower.scenarios.replay import World, old_style, through_the_clock, to_voting
 from dualpower.services import elections as el
 from dualpower.services import motions, offices, pay, sessions, stipends
 from dualpower.services.offices import OPERATOR_CALLER, FoundingOfficeVote
@@ -141,8 +141,13 @@ def _elect(
     bol = next((c for c, is_bol in side.items() if is_bol), cands[0])
     old = next((c for c, is_bol in side.items() if not is_bol), cands[-1])
     ballots = [(d, [bol if w.leaning.get(d) == "Bol" else old]) for d in deputies]
+    to_voting(w, election)
     el.cast_many(w.sys.uow(), election, ballots)
-    return offices.close_office_election(w.sys.uow(), election, opener).holder_id
+    through_the_clock(w, election)  # every deputy voted: it closes at once
+    with w.sys.uow() as uow:
+        term = uow.office_terms.active_of_office(office_id)
+    assert term is not None
+    return int(term.holder_id)
 
 
 def september(w: World) -> list[str]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dualpower.domain import errors
 from dualpower.domain.capabilities import CONVENE_SESSION
 from dualpower.scenarios.petrograd import CONGRESS, PETROGRAD
-from dualpower.scenarios.replay import World, refill_vacancies
+from dualpower.scenarios.replay import World, motion_through_the_clock, refill_vacancies
 from dualpower.services import (
     authority,
     initiatives,
@@ -104,7 +104,7 @@ def _assembly(w: World, unit: str, motion_id: int, how: dict[str, str]) -> str:
     turnout = members[: max(1, len(members) * 2 // 3)]
     votes = [(v, how.get(w.leaning[v], "abstain")) for v in turnout]
     motions.cast_many(w.sys.uow(), motion_id, votes)
-    return motions.close_vote(w.sys.uow(), motion_id, members[0]).status
+    return motion_through_the_clock(w, motion_id)
 
 
 def _pending(w: World, council_id: int) -> list[int]:

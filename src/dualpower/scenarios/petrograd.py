@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from dualpower.bootstrap import System
@@ -65,6 +65,9 @@ def _city_norm(per: int) -> dict[str, object]:
 CONGRESS = "All-Russian Congress of Soviets"
 PETROGRAD = "Petrograd Soviet of Workers' and Soldiers' Deputies"
 MOSCOW = "Moscow Soviet"
+# The soviets' standing orders for votes: candidacies for an hour, then voting for a shift
+# (a factory meeting, a regiment's assembly), so that the replay's time moves with the clock.
+DEMO_WINDOWS = {"nominations_seconds": 3600, "voting_seconds": 6 * 3600}
 COUNCILS = (
     CouncilPlan(CONGRESS, None, seat_method="stv-scottish", apportionment=_city_norm(500)),
     CouncilPlan(PETROGRAD, CONGRESS, seat_method="stv-scottish", apportionment=_city_norm(120)),
@@ -298,7 +301,7 @@ def plan(rng: random.Random) -> tuple[FoundingPlan, list[Person]]:
     founding = FoundingPlan(
         name="Soviets of Workers', Soldiers' and Peasants' Deputies, 1917 (demo)",
         factions=FACTIONS,
-        councils=COUNCILS,
+        councils=tuple(replace(c, windows=DEMO_WINDOWS) for c in COUNCILS),
         units=tuple(
             UnitPlan(name, kind, section, council)
             for council, kind, section, names in UNITS

@@ -26,6 +26,7 @@ from dualpower.domain.model import Electorate, Mandate
 from dualpower.scenarios.petrograd import ALLIES, PETROGRAD, Person, ScenarioClock
 from dualpower.services import elections as el
 from dualpower.services import recall
+from dualpower.services.due import run_due
 
 
 def old_style(year: int, month: int, day: int) -> datetime:
@@ -116,8 +117,52 @@ def by_election(w: World, election_id: int, voters: list[int]) -> None:
         faction = w.leaning[member]
         cid = el.nominate(w.sys.uow(), election_id, member, w.faction_ids[faction], None)
         cands.append((cid, faction))
+    to_voting(w, election_id)
     el.cast_many(w.sys.uow(), election_id, _plurality_ballots(w, voters, cands))
-    el.close_election(w.sys.uow(), election_id)
+    through_the_clock(w, election_id)
+
+
+def to_voting(w: World, election_id: int) -> None:
+    """Let the demo's time run until the election's nominations close (DESIGN.md 2.9)."""
+    with w.sys.uow() as uow:
+        election = uow.elections.get(election_id)
+    assert election is not None
+    if election.nominations_close_at is not None and w.clock.at < election.nominations_close_at:
+        w.clock.at = election.nominations_close_at
+
+
+def motion_through_the_clock(w: World, motion_id: int) -> str:
+    """Let the demo's time run until the vote on a motion closes, and the clock close it;
+    returns the motion's status."""
+    from dualpower.services import motions
+
+    run_due(w.sys.uow)  # at once, when every elector has voted
+    with w.sys.uow() as uow:
+        motion = uow.motions.get(motion_id)
+        assert motion is not None
+        closes_at = motions.vote_closes_at(uow, motion)
+    if motion.status == "voting" and closes_at is not None:
+        w.clock.at = max(w.clock.at, closes_at)
+        run_due(w.sys.uow)
+    with w.sys.uow() as uow:
+        decided = uow.motions.get(motion_id)
+    assert decided is not None and decided.status != "voting", f"motion {motion_id} undecided"
+    return str(decided.status)
+
+
+def through_the_clock(w: World, election_id: int) -> None:
+    """Let the demo's time run until the election closes, and the clock close it: the demo
+    closes no vote by hand, as nobody may (DESIGN.md 2.9)."""
+    run_due(w.sys.uow)  # at once, when every elector has voted
+    with w.sys.uow() as uow:
+        election = uow.elections.get(election_id)
+    assert election is not None
+    if election.status == "open" and election.closes_at is not None:
+        w.clock.at = max(w.clock.at, election.closes_at)
+        run_due(w.sys.uow)
+    with w.sys.uow() as uow:
+        closed = uow.elections.get(election_id)
+    assert closed is not None and closed.status != "open", f"election {election_id} still open"
 
 
 def _against(w: World, voters: list[int], target: Mandate) -> list[int]:
@@ -136,8 +181,8 @@ def recall_in_unit(w: World, unit: str) -> None:
     w.clock.advance(days=2)
     state = recall.sign_many(w.sys.uow(), petition.id, signers[: petition.threshold])
     w.log.append(f"{unit}: petition {petition.id} -> {state.status}")
-    w.clock.advance(days=5)
     refill_vacancies(w)
+    w.clock.advance(days=5)
 
 
 def recall_by_vote(w: World, unit: str, passes: bool) -> None:
@@ -148,7 +193,7 @@ def recall_by_vote(w: World, unit: str, passes: bool) -> None:
     petition = recall.open_recall(w.sys.uow(), target.id, bol[0])
     state = recall.sign_many(w.sys.uow(), petition.id, bol[: petition.threshold])
     assert state.vote_election_id is not None
-    w.clock.advance(days=3)
+    w.clock.advance(hours=2)
     turnout = voters[: len(voters) * 3 // 4]
     against = set(_against(w, voters, target))
     # When it passes, all who are not of the deputy's faction and half of those who are vote
@@ -158,7 +203,8 @@ def recall_by_vote(w: World, unit: str, passes: bool) -> None:
         for i, v in enumerate(turnout)
     ]
     el.cast_many(w.sys.uow(), state.vote_election_id, ballots)
-    status = recall.close_recall_vote(w.sys.uow(), state.vote_election_id)
+    through_the_clock(w, state.vote_election_id)
+    status = recall.petition_state(w.sys.reader(), petition.id).status
     w.log.append(f"{unit}: recall vote -> {status}")
     if status == "recalled":
         refill_vacancies(w)
@@ -212,12 +258,31 @@ def delegations(w: World, council_name: str) -> None:
 
 
 def refill_vacancies(w: World) -> None:
-    with w.sys.uow() as uow:
-        opened = [e for e in uow.elections.list() if e.kind == "by" and e.status == "open"]
-    for election in opened:
+    """Every open by-election of a seat is contested. One whose nominations closed before
+    anyone stood is let run out: the clock closes it void and opens it anew."""
+    while True:
         with w.sys.uow() as uow:
-            elig = sorted(el.electors(uow, uow.electorates.get(election.electorate_id)))  # type: ignore[arg-type]
-        by_election(w, election.id, elig)
+            opened = [
+                e
+                for e in uow.elections.list()
+                if e.kind == "by" and e.status == "open" and e.office_id is None
+            ]
+        fresh = [
+            e
+            for e in opened
+            if e.nominations_close_at is None or w.clock.at < e.nominations_close_at
+        ]
+        if fresh:
+            with w.sys.uow() as uow:
+                electorate = uow.electorates.get(fresh[0].electorate_id or 0)
+                assert electorate is not None
+                elig = sorted(el.electors(uow, electorate))
+            by_election(w, fresh[0].id, elig)
+        elif opened:
+            w.clock.at = max(w.clock.at, *(e.closes_at for e in opened if e.closes_at))
+            run_due(w.sys.uow)
+        else:
+            return
 
 
 Phase = Callable[[World], list[str]]

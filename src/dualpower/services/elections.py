@@ -16,7 +16,7 @@ import secrets
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,7 @@ from dualpower.counting import count
 from dualpower.counting.model import CountError, PartyVotes, Profile
 from dualpower.counting.party_list import count_party_list
 from dualpower.domain import errors
+from dualpower.domain.cycle import Schedule, Windows, check_nominations, check_voting, schedule
 from dualpower.domain.events import BallotCast, CompositionChanged
 from dualpower.domain.model import Candidate, Council, Election, Electorate, Mandate
 from dualpower.services import limits, office_terms
@@ -55,6 +56,35 @@ class OpenElection:
     kind: str = "general"
     seat_no: int | None = None
     closes_at: datetime | None = None
+    nominations_close_at: datetime | None = None
+
+
+def seat_schedule(uow: UnitOfWork, council_id: int, *, nominations: bool = True) -> Schedule:
+    """When a vote of this council's seats, opened now, closes nominations and voting: the
+    council's standing orders (DESIGN.md 2.9)."""
+    return _schedule(uow, uow.standing_orders.of(council_id=council_id), nominations)
+
+
+def _schedule(uow: UnitOfWork, orders: Mapping[str, Any], nominations: bool = True) -> Schedule:
+    windows = Windows(orders["nominations_seconds"], orders["voting_seconds"])
+    return schedule(uow.now(), windows, nominations=nominations)
+
+
+def seat_rules(uow: UnitOfWork, electorate: Electorate, council: Council) -> tuple[str, bool]:
+    """The method and secrecy of a by-election: those of the electorate's last general (or
+    founding) election; failing one, the council's seat method and standing orders."""
+    last = uow.elections.last_general(electorate.id)
+    orders = uow.standing_orders.of(council_id=council.id)
+    return _seat_rules(last, council, orders)
+
+
+def _seat_rules(
+    last: Election | None, council: Council, orders: Mapping[str, Any]
+) -> tuple[str, bool]:
+    if last is not None:
+        return last.method, last.is_secret
+    method = council.seat_method if council.seat_method != "block" else "plurality"
+    return method, bool(orders["secret_elections"])
 
 
 def electors(uow: UnitOfWork, electorate: Electorate) -> set[int]:
@@ -95,6 +125,7 @@ def open_office_in(
     is_secret: bool = False,
     kind: str = "general",
     closes_at: datetime | None = None,
+    nominations_close_at: datetime | None = None,
     actor: str | None = None,
 ) -> Election:
     """Open the election of an office's holder (one seat). Who may is checked by the caller
@@ -115,6 +146,7 @@ def open_office_in(
         kind=kind,
         opened_at=uow.now(),
         closes_at=closes_at,
+        nominations_close_at=nominations_close_at,
     )
     uow.record(
         "election.open",
@@ -126,6 +158,7 @@ def open_office_in(
             "method": method,
             "is_secret": is_secret,
             "kind": kind,
+            **_times(nominations_close_at, closes_at),
         },
         actor=actor,
     )
@@ -171,6 +204,7 @@ def open_in(
         "kind": cmd.kind,
         "opened_at": uow.now(),
         "closes_at": cmd.closes_at,
+        "nominations_close_at": cmd.nominations_close_at,
     }
     election = Election(id=uow.elections.add(**values), **values)  # as written: no re-read
     uow.record(
@@ -182,10 +216,21 @@ def open_in(
             "method": cmd.method,
             "is_secret": cmd.is_secret,
             "kind": cmd.kind,
+            **_times(cmd.nominations_close_at, cmd.closes_at),
         },
         actor=actor,
     )
     return election
+
+
+def _times(nominations_close_at: datetime | None, closes_at: datetime | None) -> dict[str, str]:
+    """The windows of a vote, as the log states them."""
+    times = {}
+    if nominations_close_at is not None:
+        times["nominations_close_at"] = nominations_close_at.isoformat()
+    if closes_at is not None:
+        times["closes_at"] = closes_at.isoformat()
+    return times
 
 
 def nominate_in(
@@ -195,6 +240,7 @@ def nominate_in(
         raise errors.Conflict("the election is closed")
     if election.kind == "recall":
         raise errors.InvalidRequest("a recall vote has no candidates")
+    check_nominations(uow.now(), election.nominations_close_at)
     if election.office_id is not None:
         office_terms.check_candidate(
             uow, office_terms.get_office(uow, election.office_id), member_id
@@ -218,8 +264,7 @@ def check_window(uow: UnitOfWork, election: Election) -> None:
     """Conflict unless the election takes ballots now."""
     if election.status != "open":
         raise errors.Conflict("the election is closed")
-    if election.closes_at is not None and uow.now() >= election.closes_at:
-        raise errors.Conflict(f"voting closed at {election.closes_at.isoformat()}")
+    check_voting(uow.now(), election.nominations_close_at, election.closes_at)
 
 
 def _validate_choices(election: Election, candidate_ids: set[int], choices: list[int]) -> None:
@@ -586,11 +631,15 @@ def open_by_elections(
         seats.update(uow.recall_paths.seats(missing))
     now = uow.now()
     rows, notices = [], []
+    # What the seats' by-elections follow: their general elections and the standing orders.
+    generals = uow.elections.last_generals(md.electorate_id for md in vacated)
+    orders = uow.standing_orders.of_councils(council.id for _, council in seats.values())
     for md in vacated:
         electorate, council = seats[md.electorate_id]
-        method = council.seat_method if council.seat_method != "block" else "plurality"
+        method, is_secret = _seat_rules(generals.get(electorate.id), council, orders[council.id])
         if method not in METHODS:
             raise errors.InvalidRequest(f"unknown method {method!r}: one of {', '.join(METHODS)}")
+        when = _schedule(uow, orders[council.id])
         rows.append(
             {
                 "federation_id": council.federation_id,
@@ -599,11 +648,12 @@ def open_by_elections(
                 "seats": 1,
                 "seat_no": md.seat_no,
                 "method": method,
-                "is_secret": False,
+                "is_secret": is_secret,
                 "status": "open",
                 "kind": "by",
                 "opened_at": now,
-                "closes_at": now + timedelta(days=BY_ELECTION_DAYS),
+                "closes_at": when.closes_at,
+                "nominations_close_at": when.nominations_close_at,
             }
         )
     ids = uow.recall_paths.add_seat_elections(rows)
@@ -616,8 +666,9 @@ def open_by_elections(
                 "electorate": electorate.id,
                 "seats": 1,
                 "method": row["method"],
-                "is_secret": False,
+                "is_secret": row["is_secret"],
                 "kind": "by",
+                **_times(row["nominations_close_at"], row["closes_at"]),
             },
             actor=None,
         )
@@ -636,15 +687,18 @@ def open_by_elections(
 def _open_seat_election(uow: UnitOfWork, electorate: Electorate, seat_no: int) -> int:
     council = uow.councils.get(electorate.council_id)
     assert council is not None
-    method = council.seat_method if council.seat_method != "block" else "plurality"
+    method, is_secret = seat_rules(uow, electorate, council)
+    when = seat_schedule(uow, council.id)
     election = open_in(
         uow,
         OpenElection(
             electorate.id,
             method,
+            is_secret,
             kind="by",
             seat_no=seat_no,
-            closes_at=uow.now() + timedelta(days=BY_ELECTION_DAYS),
+            closes_at=when.closes_at,
+            nominations_close_at=when.nominations_close_at,
         ),
         actor=None,
     )

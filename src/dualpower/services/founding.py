@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dualpower.domain.errors import FoundingError
-from dualpower.domain.founding import FoundingPlan, check_plan
+from dualpower.domain.founding import FoundingPlan, check_plan, council_windows
 from dualpower.domain.model import Mandate
 from dualpower.services.apportion import create_electorates
 from dualpower.services.elections import (
@@ -56,6 +56,13 @@ def found_federation(uow: UnitOfWork, plan: FoundingPlan) -> int:
                 seat_method=c.seat_method,
                 apportionment=c.apportionment,
             )
+            windows = council_windows(c)
+            uow.standing_orders.put(
+                council_id=council_ids[c.name],
+                nominations_seconds=windows.nominations_seconds,
+                voting_seconds=windows.voting_seconds,
+                secret_elections=bool(c.secret_elections),
+            )
         unit_ids = {
             u.name: uow.units.add(
                 federation_id=fed_id,
@@ -94,6 +101,7 @@ def _add_roll(
                 "username": m.username,
                 "display_name": m.name,
                 "password_hash": m.password_hash,
+                "email": m.email,
                 "is_verified": True,  # the founding roll is the one verified by the founders
                 "joined_at": now,
             }

@@ -21,12 +21,14 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
 from dualpower.domain import errors
 from dualpower.domain import motions as rules
 from dualpower.domain.capabilities import CONVENE_SESSION
+from dualpower.domain.cycle import CLOCK, refuse_early_close
 from dualpower.domain.motions import Motion, Tally
 from dualpower.domain.sessions import NoQuorum, assembly_quorum_needed, has_quorum, quorum_needed
 from dualpower.services import authority, initiatives, instructions, limits
@@ -320,19 +322,23 @@ def cast_many(uow: UnitOfWork, motion_id: int, votes: list[tuple[int, str]]) -> 
 # -- the decision ------------------------------------------------------------------------------
 
 
-def _close_checks(uow: UnitOfWork, motion: Motion, member_id: int, tally: Tally) -> int:
-    """Who may close and whether the quorum holds; returns the seats the majority counts."""
+def _close_checks(uow: UnitOfWork, motion: Motion, member_id: int | None, tally: Tally) -> int:
+    """Who may close (None: the clock) and whether the quorum holds; returns the seats the
+    majority counts."""
     if motion.status != "voting":
         raise errors.Conflict("the vote on this motion is not open")
     if motion.council_id is not None:
-        authority.require(uow, member_id, CONVENE_SESSION, motion.council_id)
+        if member_id is not None:
+            authority.require(uow, member_id, CONVENE_SESSION, motion.council_id)
         assert motion.session_id is not None
         require_quorum(uow, motion.session_id, motion.council_id)
+        _refuse_early(uow, motion, tally, len(voters(uow, motion)))
         return filled_seats(uow, motion.council_id)
-    if member_id != motion.vote_called_by:
+    if member_id is not None and member_id != motion.vote_called_by:
         raise errors.NotAllowed("the member who called the assembly's vote closes it")
     assert motion.unit_id is not None
     roll = len(voters(uow, motion))
+    _refuse_early(uow, motion, tally, roll)
     share = uow.standing_orders.of(unit_id=motion.unit_id)["assembly_quorum_bp"]
     needed = assembly_quorum_needed(roll, share)
     if tally.recorded < needed:
@@ -340,7 +346,32 @@ def _close_checks(uow: UnitOfWork, motion: Motion, member_id: int, tally: Tally)
     return roll
 
 
-def close_in(uow: UnitOfWork, motion: Motion, member_id: int) -> Decision:
+def vote_closes_at(uow: UnitOfWork, motion: Motion) -> datetime | None:
+    """When a vote on a motion closes at the latest (DESIGN.md 2.9): in a council's session,
+    its standing orders' time for a vote in session; in a base assembly, the voting window of
+    the unit's council."""
+    if motion.vote_opened_at is None:
+        return None
+    if motion.council_id is not None:
+        seconds = uow.standing_orders.of(council_id=motion.council_id)["session_vote_seconds"]
+    else:
+        unit = uow.units.get(motion.unit_id or 0)
+        assert unit is not None
+        seconds = uow.standing_orders.of(council_id=unit.council_id)["voting_seconds"]
+    return motion.vote_opened_at + timedelta(seconds=seconds)
+
+
+def _refuse_early(uow: UnitOfWork, motion: Motion, tally: Tally, electors: int) -> None:
+    """Nobody chooses the moment a vote closes: in session, when every deputy present has
+    voted or its time has run; in an assembly, when every member has voted or its time has
+    come (the clock closes it then)."""
+    if motion.council_id is not None:
+        assert motion.session_id is not None
+        electors = len(set(uow.sessions.present(motion.session_id)) & voters(uow, motion))
+    refuse_early_close(uow.now(), vote_closes_at(uow, motion), tally.recorded, electors)
+
+
+def close_in(uow: UnitOfWork, motion: Motion, member_id: int | None) -> Decision:
     tally = uow.motions.tally(motion)
     seats = _close_checks(uow, motion, member_id, tally)
     adopted = rules.is_adopted(motion.majority, tally, seats)
@@ -359,7 +390,8 @@ def close_in(uow: UnitOfWork, motion: Motion, member_id: int) -> Decision:
         ballots = uow.motions.secret_ballots(motion.id)
         secrets.SystemRandom().shuffle(ballots)
         payload["ballots"] = ballots
-    uow.record(f"motion.{'adopt' if adopted else 'reject'}", payload, actor=str(member_id))
+    actor = CLOCK if member_id is None else str(member_id)
+    uow.record(f"motion.{'adopt' if adopted else 'reject'}", payload, actor=actor)
     if adopted:
         decided = get(uow, motion.id)
         instructions.adopt_from(uow, decided)

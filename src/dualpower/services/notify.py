@@ -22,6 +22,7 @@ KINDS = (
     "report_panel",
     "report_referred",
     "report_decided",
+    "election",
 )
 
 

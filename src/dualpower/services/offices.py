@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from dualpower.domain import capabilities as caps
 from dualpower.domain import errors
 from dualpower.domain import offices as rules
+from dualpower.domain.cycle import refuse_early_close
 from dualpower.domain.model import Election, Office
 from dualpower.domain.offices import OfficeTerm
 from dualpower.services import office_terms, pay
@@ -40,6 +41,7 @@ from dualpower.services.elections import (
     close_in,
     nominate_in,
     open_office_in,
+    seat_schedule,
 )
 from dualpower.store.uow import UnitOfWork
 
@@ -277,8 +279,20 @@ def open_office_election(
         )
         if open_here:
             raise errors.Conflict(f"an election for {office.name!r} is open already")
+        when = seat_schedule(uow, office.council_id)  # the standing orders' windows (2.9)
+        if closes_at is not None and closes_at < when.closes_at:
+            raise errors.InvalidRequest(
+                "the standing orders give nominations and voting their time: this election "
+                f"closes at {when.closes_at.isoformat()} at the earliest"
+            )
         election = open_office_in(
-            uow, office.id, method, is_secret=is_secret, closes_at=closes_at, actor=str(opener_id)
+            uow,
+            office.id,
+            method,
+            is_secret=is_secret,
+            closes_at=closes_at or when.closes_at,
+            nominations_close_at=when.nominations_close_at,
+            actor=str(opener_id),
         )
         uow.commit()
     return election.id
@@ -292,6 +306,10 @@ def close_office_election(uow: UnitOfWork, election_id: int, closer_id: int) -> 
             raise errors.NotFound(f"there is no office election {election_id}")
         office = office_terms.get_office(uow, election.office_id)
         _may_run(uow, office, closer_id, election)
+        if election.status == "open":  # nobody chooses the moment a vote closes (2.9)
+            voted = uow.elections.participation_count(election.id)
+            electors = len(office_terms.deputies(uow, office.council_id))
+            refuse_early_close(uow.now(), election.closes_at, voted, electors)
         close_in(uow, election, str(closer_id))
         term = uow.office_terms.active_of_office(office.id)
         assert term is not None

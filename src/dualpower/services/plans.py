@@ -3,15 +3,19 @@
     {"name": "...", "sections": [...]?, "currency"?: ISO 4217 code such as "EUR" or "RUB",
      "factions": [{"name", "short", "colour", "platform"?}],
      "councils": [{"name", "parent": name or null, "recall_rule"?, "recall_trigger_bp"?,
-                   "seat_method"?, "apportionment": {...}}],
+                   "seat_method"?, "apportionment": {...},
+                   "windows"?: {"nominations_seconds", "voting_seconds"}, "secret_elections"?}],
      "units": [{"name", "kind", "section", "council"}],
-     "members": [{"username", "name", "unit"}]}
+     "members": [{"username", "name", "unit", "email"?}]}
+
+The format is documented in docs/plan.md, with an example.
 
 Members of a plan have no password: the operator sets them with `dualpower passwd`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -39,10 +43,17 @@ def _items(data: dict[str, Any], key: str, cls: type, fields: tuple[str, ...]) -
         unknown = set(item) - set(fields)
         if unknown:
             raise FoundingError(f"plan: {key}[{i}] has unknown field(s) {sorted(unknown)}")
-        try:
-            out.append(cls(**item))
-        except TypeError as error:
-            raise FoundingError(f"plan: {key}[{i}]: {error}") from None
+        missing = [
+            f.name
+            for f in dataclasses.fields(cls)
+            if f.name in fields
+            and f.name not in item
+            and f.default is dataclasses.MISSING
+            and f.default_factory is dataclasses.MISSING
+        ]
+        if missing:
+            raise FoundingError(f"plan: {key}[{i}] lacks the field(s) {missing}")
+        out.append(cls(**item))
     return tuple(out)
 
 
@@ -70,8 +81,17 @@ def plan_from_json(text: str) -> FoundingPlan:
             data,
             "councils",
             CouncilPlan,
-            ("name", "parent", "recall_rule", "recall_trigger_bp", "seat_method", "apportionment"),
+            (
+                "name",
+                "parent",
+                "recall_rule",
+                "recall_trigger_bp",
+                "seat_method",
+                "apportionment",
+                "windows",
+                "secret_elections",
+            ),
         ),
         units=_items(data, "units", UnitPlan, ("name", "kind", "section", "council")),
-        members=_items(data, "members", MemberPlan, ("username", "name", "unit")),
+        members=_items(data, "members", MemberPlan, ("username", "name", "unit", "email")),
     )

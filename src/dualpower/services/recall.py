@@ -13,7 +13,7 @@ deciding signature (or the recall vote) ends the term and opens an office by-ele
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
@@ -24,20 +24,18 @@ from dualpower.domain.model import Council, Electorate, Mandate, RecallPetition
 from dualpower.domain.offices import OfficeTerm
 from dualpower.services import limits, office_terms
 from dualpower.services.elections import (
-    BY_ELECTION_DAYS,
     OpenElection,
     electors,  # noqa: F401  (re-exported: who may sign a petition against a seat)
     open_by_elections,
     open_in,
     open_office_in,
+    seat_schedule,
 )
 from dualpower.services.mandates import end_mandate
 from dualpower.services.notify import notify_rolls
 from dualpower.services.secrecy import unlink_ballots
 from dualpower.store.tables_recall import Notice, Roll, roll_of
 from dualpower.store.uow import UnitOfWork
-
-RECALL_VOTE_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -299,7 +297,8 @@ def _decide(uow: UnitOfWork, target: _Target, roll: int, valid: int) -> Petition
     if council.recall_rule == "direct":
         by_election = _recall(uow, target)
         return _answer(target, roll, valid, "recalled", by_election_id=by_election)
-    closes_at = uow.now() + timedelta(days=RECALL_VOTE_DAYS)
+    voting = seat_schedule(uow, council.id, nominations=False)  # a recall vote has no candidates
+    closes_at = voting.closes_at
     if target.term is not None:
         vote = open_office_in(
             uow,
@@ -341,33 +340,40 @@ def _decide(uow: UnitOfWork, target: _Target, roll: int, valid: int) -> Petition
     return _answer(target, roll, valid, "vote_open", vote_election_id=vote.id)
 
 
-def _recall(uow: UnitOfWork, target: _Target) -> int | None:
+def _recall(uow: UnitOfWork, target: _Target, actor: str | None = None) -> int | None:
     """End what the petition is against; the (first) by-election opened, if any."""
     if target.term is not None:
-        return recall_term(uow, target.petition, target.term, target.council)
+        return recall_term(uow, target.petition, target.term, target.council, actor)
     assert target.mandate is not None and target.electorate is not None
     seat = (target.electorate, target.council)
-    return recall_mandate(uow, target.petition, target.mandate, seat)
+    return recall_mandate(uow, target.petition, target.mandate, seat, actor)
 
 
 def recall_term(
-    uow: UnitOfWork, petition: RecallPetition, term: OfficeTerm, council: Council | None = None
+    uow: UnitOfWork,
+    petition: RecallPetition,
+    term: OfficeTerm,
+    council: Council | None = None,
+    actor: str | None = None,
 ) -> int | None:
     """End an official's term (the capabilities go with it) and open the office's by-election."""
     now = uow.now()
     office = office_terms.get_office(uow, term.office_id)
     office_terms.end_term(uow, term, "recalled", now)
+    when = seat_schedule(uow, office.council_id)
     by_election = open_office_in(
         uow,
         office.id,
         "plurality",
         kind="by",
-        closes_at=now + timedelta(days=BY_ELECTION_DAYS),
+        closes_at=when.closes_at,
+        nominations_close_at=when.nominations_close_at,
     )
     _decided(uow, petition, now, by_election.id)
     uow.record(
         "recall.decide",
         {"petition": petition.id, "office_term": term.id, "by_elections": [by_election.id]},
+        actor=actor,
     )
     if council is None or council.id != office.council_id:
         council = uow.councils.get(office.council_id)
@@ -391,6 +397,7 @@ def recall_mandate(
     petition: RecallPetition,
     mandate: Mandate,
     seat: tuple[Electorate, Council] | None = None,
+    actor: str | None = None,
 ) -> int | None:
     """End the mandate and all that rested on it; open a by-election for every emptied seat.
     Returns the by-election of the mandate's own seat (None if a concurrent act had ended the
@@ -409,6 +416,7 @@ def recall_mandate(
             "ended": [md.id for md in ended],
             "by_elections": by_elections,
         },
+        actor=actor,
     )
     uow.emit(DeputyRecalled(mandate.id, mandate.holder_id, tuple(md.id for md in ended)))
     return first
@@ -427,40 +435,46 @@ def _decided(
 def close_recall_vote(uow: UnitOfWork, election_id: int, actor: str | None = None) -> str:
     """Count a recall vote: more yes than no recalls. Returns the petition's new status."""
     with uow:
-        petition = uow.recalls.by_vote_election(election_id)
-        if petition is None:
-            raise errors.NotFound(f"no recall vote {election_id}")
-        target = _load(uow, petition.id, lock=True)  # a second close waits here, then is refused
-        election = uow.elections.get_for_update(election_id)  # ballots being cast finish first
-        if election is None:
-            raise errors.NotFound(f"no recall vote {election_id}")
-        if election.status != "open" or target.petition.status != "vote_open":
-            raise errors.Conflict("the recall vote is already closed")
-        unlink_ballots(uow, election.id)  # a recall vote is secret
-        choices = uow.elections.ballot_choices(election.id)
-        yes = sum(1 for c in choices if c == [1])
-        no = sum(1 for c in choices if c == [0])
-        result = {"method": "referendum", "yes": yes, "no": no, "ballots": len(choices)}
-        uow.elections.set(election.id, status="closed", closed_at=uow.now(), result=result)
-        uow.record(
-            "election.close",
-            {
-                "election": election.id,
-                "yes": yes,
-                "no": no,
-                "ballots": uow.elections.published_ballots(election.id),
-            },
-            actor=actor,
-        )
-        active = target.term if target.term is not None else target.mandate
-        if rules.vote_recalls(yes, no) and active is not None and active.is_active:
-            by_election = _recall(uow, target)
-            state = _counted(uow, target, "recalled")
-            state = replace(state, by_election_id=by_election)
-        else:
-            uow.recalls.decide(petition.id, "rejected", uow.now())
-            uow.record("recall.reject", {"petition": petition.id, "yes": yes, "no": no})
-            state = _counted(uow, target, "rejected")
-        _changed(uow, state)
+        status = close_recall_vote_in(uow, election_id, actor)
         uow.commit()
+    return status
+
+
+def close_recall_vote_in(uow: UnitOfWork, election_id: int, actor: str | None = None) -> str:
+    """The close of a recall vote inside the caller's transaction (the clock's)."""
+    petition = uow.recalls.by_vote_election(election_id)
+    if petition is None:
+        raise errors.NotFound(f"no recall vote {election_id}")
+    target = _load(uow, petition.id, lock=True)  # a second close waits here, then is refused
+    election = uow.elections.get_for_update(election_id)  # ballots being cast finish first
+    if election is None:
+        raise errors.NotFound(f"no recall vote {election_id}")
+    if election.status != "open" or target.petition.status != "vote_open":
+        raise errors.Conflict("the recall vote is already closed")
+    unlink_ballots(uow, election.id)  # a recall vote is secret
+    choices = uow.elections.ballot_choices(election.id)
+    yes = sum(1 for c in choices if c == [1])
+    no = sum(1 for c in choices if c == [0])
+    result = {"method": "referendum", "yes": yes, "no": no, "ballots": len(choices)}
+    uow.elections.set(election.id, status="closed", closed_at=uow.now(), result=result)
+    uow.record(
+        "election.close",
+        {
+            "election": election.id,
+            "yes": yes,
+            "no": no,
+            "ballots": uow.elections.published_ballots(election.id),
+        },
+        actor=actor,
+    )
+    active = target.term if target.term is not None else target.mandate
+    if rules.vote_recalls(yes, no) and active is not None and active.is_active:
+        by_election = _recall(uow, target, actor)
+        state = _counted(uow, target, "recalled")
+        state = replace(state, by_election_id=by_election)
+    else:
+        uow.recalls.decide(petition.id, "rejected", uow.now())
+        uow.record("recall.reject", {"petition": petition.id, "yes": yes, "no": no}, actor=actor)
+        state = _counted(uow, target, "rejected")
+    _changed(uow, state)
     return state.status

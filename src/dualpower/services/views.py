@@ -331,8 +331,15 @@ def _election(look: _Lookup, election: Election) -> dict[str, Any]:
         "is_ranked": election.method in RANKED,
         "is_secret": election.is_secret,
         "status": election.status,
-        "kind": election.kind,
+        # founding, general, by, office (an office's holder) or recall (DESIGN.md 4.1)
+        "kind": "office"
+        if election.office_id is not None and election.kind != "recall"
+        else election.kind,
+        "round": election.kind,  # founding, general, by or recall, for offices too
+        "office_id": election.office_id,
         "opened_at": election.opened_at,
+        "nominations_close_at": election.nominations_close_at,
+        "closes_at": election.closes_at,
         "closed_at": election.closed_at,
     }
 

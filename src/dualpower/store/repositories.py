@@ -172,9 +172,30 @@ class ElectorateRepo(_Repo):
         found = self.list(t.electorates.c.source_council_id == council_id)
         return found[0] if found else None
 
+    def lock(self, electorate_id: int) -> None:
+        """Lock the electorate's row until commit (PostgreSQL; SQLite's writes are serial):
+        two clocks opening its election queue up, and the second finds it open."""
+        e = self.table
+        self.conn.execute(select(e.c.id).where(e.c.id == electorate_id).with_for_update())
+
 
 class MandateRepo(_Repo):
     table, model = t.mandates, m.Mandate
+
+    def seated_by_electorate(self) -> dict[int, int]:
+        """Active mandates per electorate."""
+        md = t.mandates
+        query = (
+            select(md.c.electorate_id, func.count())
+            .where(md.c.end_at.is_(None))
+            .group_by(md.c.electorate_id)
+        )
+        return {int(e): int(n) for e, n in self.conn.execute(query)}
+
+    def ever_seated(self) -> set[int]:
+        """Electorates that have had a mandate."""
+        md = t.mandates
+        return set(self.conn.execute(select(md.c.electorate_id).distinct()).scalars())
 
     def active(self, *where: Any) -> list[m.Mandate]:
         return self.list(t.mandates.c.end_at.is_(None), *where)
@@ -251,6 +272,14 @@ _BALLOT_CONTEXT = (
 )
 
 
+def _active_seats(conn: Any, council_id: int) -> int:
+    md = t.mandates
+    query = select(func.count(func.distinct(md.c.holder_id))).where(
+        md.c.council_id == council_id, md.c.end_at.is_(None)
+    )
+    return int(conn.execute(query).scalar_one())
+
+
 class ElectionRepo(_Repo):
     table, model = t.elections, m.Election
 
@@ -261,6 +290,18 @@ class ElectionRepo(_Repo):
         query = select(self.table).where(self.table.c.id == election_id).with_for_update()
         row = self.conn.execute(query).first()
         return to_domain(m.Election, row) if row else None
+
+    def claim_due(self, election_id: int) -> m.Election | None:
+        """The election, its row locked for update, or None when another process holds it
+        (SKIP LOCKED on PostgreSQL: two clocks never wait on each other's close)."""
+        query = select(self.table).where(self.table.c.id == election_id)
+        row = self.conn.execute(query.with_for_update(skip_locked=True)).first()
+        return to_domain(m.Election, row) if row else None
+
+    def has_open(self, electorate_id: int) -> bool:
+        e = self.table
+        query = select(e.c.id).where(e.c.electorate_id == electorate_id, e.c.status == "open")
+        return self.conn.execute(query.limit(1)).first() is not None
 
     def get_for_share(self, election_id: int) -> m.Election | None:
         """The election, its row share-locked until commit (PostgreSQL): a ballot holds it while
@@ -293,6 +334,92 @@ class ElectionRepo(_Repo):
         )
         return [to_domain(m.Election, row) for row in self.conn.execute(query)]
 
+    def last_general(self, electorate_id: int) -> m.Election | None:
+        """The electorate's latest general or founding election (its seats' method and
+        secrecy, which its by-elections follow)."""
+        e = self.table
+        query = (
+            select(e)
+            .where(e.c.electorate_id == electorate_id, e.c.kind.in_(("general", "founding")))
+            .order_by(e.c.id.desc())
+            .limit(1)
+        )
+        row = self.conn.execute(query).first()
+        return to_domain(m.Election, row) if row else None
+
+    def last_generals(self, electorate_ids: Iterable[int]) -> dict[int, m.Election]:
+        """Each electorate's latest general or founding election, in one statement."""
+        e = self.table
+        ids = sorted(set(electorate_ids))
+        if not ids:
+            return {}
+        query = (
+            select(e)
+            .where(e.c.electorate_id.in_(ids), e.c.kind.in_(("general", "founding")))
+            .order_by(e.c.id)
+        )
+        found = {}
+        for row in self.conn.execute(query):
+            found[row.electorate_id] = to_domain(m.Election, row)  # the last one stays
+        return found
+
+    def due(self, now: datetime, limit: int) -> list[int]:
+        """Open votes whose time has come, oldest first."""
+        e = self.table
+        query = (
+            select(e.c.id)
+            .where(e.c.status == "open", e.c.closes_at <= now)
+            .order_by(e.c.closes_at, e.c.id)
+            .limit(limit)
+        )
+        return list(self.conn.execute(query).scalars())
+
+    def fully_voted(self) -> list[int]:
+        """Open votes in their voting window where every elector has voted (they close
+        early). Electors: a unit's members on its roll now, a council's deputies, or, for an
+        office's election, the deputies of the office's council."""
+        e, p = self.table, t.participations
+        voted = (
+            select(p.c.election_id, func.count().label("n"))
+            .join(e, e.c.id == p.c.election_id)
+            .where(e.c.status == "open")
+            .group_by(p.c.election_id)
+            .subquery()
+        )
+        rows = self.conn.execute(
+            select(e.c.id, e.c.electorate_id, e.c.office_id, voted.c.n).join(
+                voted, voted.c.election_id == e.c.id
+            )
+        ).all()
+        if not rows:
+            return []
+        out = []
+        for row in rows:
+            if row.office_id is not None:
+                council = self.conn.execute(
+                    select(t.offices.c.council_id).where(t.offices.c.id == row.office_id)
+                ).scalar_one()
+                electors = _active_seats(self.conn, council)
+            else:
+                el = t.electorates
+                ec = self.conn.execute(
+                    select(el.c.unit_id, el.c.source_council_id).where(
+                        el.c.id == row.electorate_id
+                    )
+                ).one()
+                if ec.unit_id is not None:
+                    ms = t.memberships
+                    electors = self.conn.execute(
+                        select(func.count())
+                        .select_from(ms)
+                        .where(ms.c.unit_id == ec.unit_id, ms.c.end_at.is_(None))
+                    ).scalar_one()
+                else:
+                    electors = _active_seats(self.conn, ec.source_council_id)
+            if electors > 0 and row.n >= electors:
+                out.append(int(row.id))
+        return out
+
     def result(self, election_id: int) -> dict[str, Any] | None:
         query = select(t.elections.c.result).where(t.elections.c.id == election_id)
         return self.conn.execute(query).scalar()
@@ -313,6 +440,11 @@ class ElectionRepo(_Repo):
 
     def add_participation(self, election_id: int, member_id: int) -> None:
         self.add_participations([{"election_id": election_id, "member_id": member_id}])
+
+    def participation_count(self, election_id: int) -> int:
+        p = t.participations
+        query = select(func.count()).select_from(p).where(p.c.election_id == election_id)
+        return int(self.conn.execute(query).scalar_one())
 
     def add_participations(self, rows: list[dict[str, Any]]) -> None:
         self.conn.execute(insert(t.participations), rows)

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
+from dualpower.domain.cycle import (
+    DEFAULT_NOMINATIONS_SECONDS,
+    DEFAULT_SESSION_VOTE_SECONDS,
+    DEFAULT_VOTING_SECONDS,
+)
 from dualpower.domain.initiatives import DEFAULT_THRESHOLD_BP, Initiative
 from dualpower.domain.motions import Breach, Instruction, Motion, Tally
 from dualpower.domain.sessions import DEFAULT_ASSEMBLY_QUORUM_BP, Session
@@ -25,11 +31,30 @@ class StandingOrdersRepo:
         return self.conn.execute(select(so).where(where)).first()
 
     def of(self, *, council_id: int | None = None, unit_id: int | None = None) -> dict[str, Any]:
-        row = self._row(council_id, unit_id)
+        return self._orders(self._row(council_id, unit_id))
+
+    def of_councils(self, council_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+        """The standing orders of several councils, in one statement."""
+        so = ts.standing_orders
+        ids = sorted(set(council_ids))
+        rows = {
+            row.council_id: row
+            for row in self.conn.execute(select(so).where(so.c.council_id.in_(ids)))
+        }
+        return {c: self._orders(rows.get(c)) for c in ids}
+
+    @staticmethod
+    def _orders(row: Any) -> dict[str, Any]:
         return {
             "allows_secret_votes": bool(row.allows_secret_votes) if row else False,
             "initiative_threshold_bp": row.initiative_threshold_bp if row else DEFAULT_THRESHOLD_BP,
             "assembly_quorum_bp": row.assembly_quorum_bp if row else DEFAULT_ASSEMBLY_QUORUM_BP,
+            "nominations_seconds": (row.nominations_seconds if row else None)
+            or DEFAULT_NOMINATIONS_SECONDS,
+            "voting_seconds": (row.voting_seconds if row else None) or DEFAULT_VOTING_SECONDS,
+            "secret_elections": bool(row.secret_elections) if row else False,
+            "session_vote_seconds": (row.session_vote_seconds if row else None)
+            or DEFAULT_SESSION_VOTE_SECONDS,
         }
 
     def put(
@@ -99,6 +124,18 @@ class MotionRepo(r._Repo):
         query = select(self.table).where(self.table.c.id == motion_id).with_for_update()
         row = self.conn.execute(query).first()
         return r.to_domain(Motion, row) if row else None
+
+    def claim_voting(self, motion_id: int) -> Motion | None:
+        """The motion, its row locked, or None when another process holds it (SKIP LOCKED)."""
+        query = select(self.table).where(self.table.c.id == motion_id)
+        row = self.conn.execute(query.with_for_update(skip_locked=True)).first()
+        return r.to_domain(Motion, row) if row else None
+
+    def voting_ids(self) -> list[int]:
+        """Motions whose vote is open, oldest vote first."""
+        m = self.table
+        query = select(m.c.id).where(m.c.status == "voting").order_by(m.c.vote_opened_at, m.c.id)
+        return list(self.conn.execute(query).scalars())
 
     def amendments(self, motion_id: int) -> list[Motion]:
         return self.list(self.table.c.parent_id == motion_id)

@@ -35,7 +35,16 @@ standing_orders = Table(
     Column("allows_secret_votes", Boolean, nullable=False, default=False),
     Column("initiative_threshold_bp", Integer, nullable=False, default=1000),
     Column("assembly_quorum_bp", Integer, nullable=False, default=1000),
+    Column("nominations_seconds", Integer, nullable=True),
+    Column("voting_seconds", Integer, nullable=True),
+    Column("secret_elections", Boolean, nullable=True),
+    Column("session_vote_seconds", Integer, nullable=True),
     CheckConstraint("(council_id IS NULL) <> (unit_id IS NULL)", name="owner"),
+    CheckConstraint("nominations_seconds IS NULL OR nominations_seconds > 0", name="windows"),
+    CheckConstraint("voting_seconds IS NULL OR voting_seconds > 0", name="voting"),
+    CheckConstraint(
+        "session_vote_seconds IS NULL OR session_vote_seconds > 0", name="session_vote"
+    ),
     CheckConstraint(
         "initiative_threshold_bp > 0 AND initiative_threshold_bp <= 10000", name="threshold"
     ),

@@ -99,8 +99,11 @@ class ElectionPublic(BaseModel):
 
 class ElectionDetailPublic(ElectionPublic):
     council_id: int | None
-    kind: str
+    kind: Literal["founding", "general", "by", "office", "recall"]
+    office_id: int | None = None
     opened_at: datetime
+    nominations_close_at: datetime | None = None  # candidacies until then, ballots after
+    closes_at: datetime | None = None  # or earlier, only when every elector has voted
     closed_at: datetime | None
     candidates: list[CandidatePublic]
 
@@ -182,6 +185,22 @@ class CandidateCreate(BaseModel):
 
 
 class CandidateCreated(BaseModel):
+    id: int
+
+
+class GeneralElectionCreate(BaseModel):
+    """A general election of the seats one electorate holds in the council; the method and
+    secrecy default to the council's seat method and standing orders, the windows are its
+    standing orders'."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    electorate: ElectorateRef
+    method: str | None = Field(default=None, max_length=20)
+    is_secret: bool | None = None
+
+
+class ElectionCreated(BaseModel):
     id: int
 
 

@@ -15,7 +15,7 @@ with warnings.catch_warnings():
 
 from dualpower.services import instructions, motions
 from dualpower.web.app import create_app
-from factories import PASSWORD
+from factories import PASSWORD, close_vote_in_time
 from sessions_helpers import deputies, member, open_session
 
 API = "/api/v1"
@@ -110,7 +110,7 @@ def test_roll_call_api_and_pages_escape_stored_text(client, federation) -> None:
     motions.cast_many(
         fed.system.uow(), order, [(member(fed, "Forge", i), "yes") for i in range(5, 9)]
     )
-    motions.close_vote(fed.system.uow(), order, caller)
+    close_vote_in_time(fed.system, order, caller)
     session_id, chair = open_session(fed, "North Council", [motion_id], present=north)
     assert chair == member(fed, "Forge", 1)  # the lowest id among North's deputies
     no_chair = client.post(
@@ -167,7 +167,7 @@ def test_initiative_page_shows_its_path(client, federation) -> None:
     motions.cast_many(
         fed.system.uow(), motion, [(member(fed, "Mill", i), "yes") for i in range(1, 4)]
     )
-    motions.close_vote(fed.system.uow(), motion, member(fed, "Mill", 1))
+    close_vote_in_time(fed.system, motion, member(fed, "Mill", 1))
     initiative = initiatives.send_up(fed.system.uow(), motion, member(fed, "Mill", 1))
     page = client.get(f"/initiatives/{initiative}")
     assert page.status_code == 200

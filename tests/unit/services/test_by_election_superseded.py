@@ -32,7 +32,7 @@ from dualpower.services.elections import (
 from dualpower.services.export import export
 from dualpower.store import tables as t
 from dualpower.web.app import create_app
-from factories import Small
+from factories import Small, to_voting
 
 TOOL = Path(__file__).resolve().parents[3] / "tools" / "verify_export.py"
 
@@ -97,6 +97,7 @@ def test_a_general_election_supersedes_an_open_by_election(
     electorate, voters, mandates = _forge(federation)
     by = _recall_first_deputy(federation, electorate, mandates, voters)
     nominee = nominate(uow(), by, voters[-1], None, actor=None)
+    to_voting(federation.system, by)
     cast_ballot(uow(), by, voters[0], [nominee])
     general = _general(federation, electorate, voters, voters[-len(mandates) :])
     close_election(uow(), general)
@@ -169,6 +170,7 @@ def test_closing_the_by_election_and_the_general_one_at_once(federation: Small) 
     electorate, voters, mandates = _forge(federation)
     by = _recall_first_deputy(federation, electorate, mandates, voters)
     nominee = nominate(uow(), by, voters[-1], None, actor=None)
+    to_voting(federation.system, by)
     cast_ballot(uow(), by, voters[0], [nominee])
     general = _general(federation, electorate, voters, voters[: len(mandates)])
     start, outcomes = threading.Barrier(2), {}

@@ -39,7 +39,7 @@ from dualpower.services.elections import (
 from dualpower.services.export import export
 from dualpower.store import tables as t
 from dualpower.web.app import create_app
-from factories import Small
+from factories import Small, to_voting
 from offices_support import setup_offices
 
 TOOL = Path(__file__).resolve().parents[3] / "tools" / "verify_export.py"
@@ -178,6 +178,7 @@ def test_an_office_candidate_who_lost_their_seat_is_withdrawn(federation: Small)
     first, second = _two(o, commission)
     c1 = offices.stand(uow(), election, first)
     c2 = offices.stand(uow(), election, second)
+    to_voting(federation.system, election)
     for deputy in o.deputies:
         cast_ballot(uow(), election, deputy, [c1 if deputy != second else c2])
     north = federation.councils["North Council"]

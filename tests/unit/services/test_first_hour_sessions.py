@@ -10,6 +10,7 @@ from sqlalchemy import update
 from dualpower.domain.sessions import holders_at, session_moment
 from dualpower.services import motions, sessions, views_sessions
 from dualpower.store import tables as t
+from factories import close_vote_in_time
 from sessions_helpers import deputies, open_session
 
 NORTH = "North Council"
@@ -37,7 +38,7 @@ def test_a_closed_session_keeps_the_quorum_it_had(federation):
     motions.open_vote(fed.system.uow(), motion, chair)
     motions.cast_vote(fed.system.uow(), motion, north[0], "yes")
     motions.cast_vote(fed.system.uow(), motion, north[1], "yes")
-    motions.close_vote(fed.system.uow(), motion, chair)
+    close_vote_in_time(fed.system, motion, chair)
     sessions.close_session(fed.system.uow(), chair, session)
     before = views_sessions.session(fed.system.uow(), session)
     assert (before["present_count"], before["filled_seats"], before["has_quorum"]) == (2, 3, True)

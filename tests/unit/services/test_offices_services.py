@@ -18,7 +18,7 @@ from dualpower.services.elections import cast_ballot, close_election, open_offic
 from dualpower.services.offices import OPERATOR_CALLER, Caller
 from dualpower.store.tables import audit_log, office_terms
 from dualpower.store.tables import offices as offices_table
-from factories import username
+from factories import close_office_election_in_time, to_voting, username
 from offices_support import (
     NORTH_MEDIAN,
     WAGE_MEDIAN,
@@ -115,13 +115,13 @@ def test_one_persons_stipends_together_may_not_exceed_the_cap(federation):
     adopt_stipend(o, committee, 0, session)
     offices.stand(federation.system.uow(), election, o.holder["credentials committee"])
     cand = _candidate(federation, election)
+    to_voting(federation.system, election)
     cast_ballot(federation.system.uow(), election, o.deputies[0], [cand])
     # Its stipend then rises to the cap (alone it may): the election result would put its
     # holder above the cap together, and is refused.
     adopt_stipend(o, committee, WAGE_MEDIAN, session)
     with pytest.raises(StipendAboveCap):
-        offices.close_office_election(
-            federation.system.uow(), election, o.holder["electoral commission"]
+        close_office_election_in_time(federation.system, election, o.holder["electoral commission"]
         )
     with federation.system.uow() as uow:
         assert uow.office_terms.active_of_office(extra) is None
@@ -211,11 +211,12 @@ def test_office_elections_need_run_election_and_replace_the_holder(federation):
     with pytest.raises(errors.NotAllowed, match="deputy"):
         offices.stand(federation.system.uow(), election, outsider)
     cand = _candidate(federation, election)
+    to_voting(federation.system, election)
     for deputy in o.deputies:
         cast_ballot(federation.system.uow(), election, deputy, [cand])
-    with pytest.raises(errors.NotAllowed):
+    with pytest.raises(errors.NotAllowed):  # before its time, only the commission may
         offices.close_office_election(federation.system.uow(), election, o.holder["chair"])
-    term = offices.close_office_election(federation.system.uow(), election, commission)
+    term = close_office_election_in_time(federation.system, election, commission)
     assert term.holder_id == newcomer
     north = federation.councils["North Council"]
     with federation.system.uow() as uow:
@@ -346,7 +347,7 @@ def test_two_concurrent_elections_of_one_office_seat_one_holder(federation):
         barrier.wait()
         try:
             outcomes.append(
-                offices.close_office_election(federation.system.uow(), election_id, commission)
+                close_office_election_in_time(federation.system, election_id, commission)
             )
         except errors.Conflict as error:
             outcomes.append(error)

@@ -24,7 +24,7 @@ from offices_support import report_all_wages
 # target, count, sign, end the mandate, end what rests on it (one more per level ended above),
 # end their office terms, open the by-elections, tell the electors, decide; and when the
 # cascade reached higher seats, read those seats.
-RECALL_PATH_BUDGET = 9
+RECALL_PATH_BUDGET = 11  # with the seats' general elections and standing orders (2.9)
 
 
 def _budget(levels_above: int) -> int:

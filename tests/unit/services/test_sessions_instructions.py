@@ -9,6 +9,7 @@ import pytest
 from dualpower.domain import errors
 from dualpower.services import initiatives, instructions, motions, sessions, views_sessions
 from dualpower.services.invariants import sessions as invariants
+from factories import close_vote_in_time
 from sessions_helpers import deputies, give_chair, member, open_session
 
 NORTH, SOUTH, CHIEF = "North Council", "South Council", "Chief Council"
@@ -23,7 +24,7 @@ def _assembly_adopts(fed, motion_id: int, unit: str, voters: range) -> None:  # 
     caller = member(fed, unit, voters[0])
     motions.open_vote(fed.system.uow(), motion_id, caller)
     motions.cast_many(fed.system.uow(), motion_id, [(member(fed, unit, i), "yes") for i in voters])
-    assert motions.close_vote(fed.system.uow(), motion_id, caller).status == "adopted"
+    assert close_vote_in_time(fed.system, motion_id, caller).status == "adopted"
 
 
 def test_a_broken_instruction_is_recorded_and_the_electors_told(federation):
@@ -111,7 +112,7 @@ def test_an_initiative_rises_level_by_level(federation):
         sessions.close_session(fed.system.uow(), chair, session)
     motions.open_vote(fed.system.uow(), council_motion, chair)
     motions.cast_many(fed.system.uow(), council_motion, [(d, "yes") for d in south_deputies])
-    motions.close_vote(fed.system.uow(), council_motion, chair)
+    close_vote_in_time(fed.system, council_motion, chair)
     sessions.close_session(fed.system.uow(), chair, session)
     chief = views_sessions.initiative(fed.system.uow(), initiative)["levels"][1]
     assert (chief["support"], chief["members"]) == (20, 40)  # South's whole territory
@@ -167,7 +168,7 @@ def test_the_threshold_is_crossed_exactly_once_under_concurrency(federation, sha
     def close(unit: str) -> None:
         barrier.wait()
         try:
-            motions.close_vote(fed.system.uow(), carried[unit], member(fed, unit, 1))
+            close_vote_in_time(fed.system, carried[unit], member(fed, unit, 1))
         except BaseException as error:  # noqa: BLE001
             errors_seen.append(error)
 

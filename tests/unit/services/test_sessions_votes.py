@@ -14,6 +14,7 @@ from dualpower.domain.sessions import NoQuorum
 from dualpower.services import motions, sessions, views_sessions
 from dualpower.services.invariants import sessions as invariants
 from dualpower.store import tables_sessions as ts
+from factories import close_vote_in_time
 from sessions_helpers import deputies, give_chair, member, open_session
 
 NORTH = "North Council"
@@ -50,7 +51,7 @@ def test_quorum_is_a_majority_of_filled_seats_present(federation):
     motions.cast_vote(fed.system.uow(), motion, north[0], "yes")
     with pytest.raises(errors.NotAllowed, match="attendance"):
         motions.cast_vote(fed.system.uow(), motion, north[2], "no")  # not registered
-    decision = motions.close_vote(fed.system.uow(), motion, chair)
+    decision = close_vote_in_time(fed.system, motion, chair)
     assert (decision.status, decision.yes, decision.no, decision.seats) == ("adopted", 1, 0, 3)
     assert _invariants(fed) == []
 
@@ -107,14 +108,14 @@ def test_amendments_are_voted_before_their_motion(federation):
     with pytest.raises(errors.InvalidRequest, match="not to an amendment"):
         motions.draft_motion(fed.system.uow(), north[1], replace(amend, parent_id=amendment))
     motions.cast_many(fed.system.uow(), amendment, [(n, "yes") for n in north])
-    assert motions.close_vote(fed.system.uow(), amendment, chair).status == "adopted"
+    assert close_vote_in_time(fed.system, amendment, chair).status == "adopted"
     motions.open_vote(fed.system.uow(), motion, chair)
     with pytest.raises(errors.Conflict, match="can no longer be amended"):
         motions.draft_motion(fed.system.uow(), north[1], amend)
     motions.cast_many(
         fed.system.uow(), motion, [(north[0], "yes"), (north[1], "no"), (north[2], "no")]
     )
-    assert motions.close_vote(fed.system.uow(), motion, chair).status == "rejected"
+    assert close_vote_in_time(fed.system, motion, chair).status == "rejected"
     view = views_sessions.motion(fed.system.uow(), motion)
     assert [a["status"] for a in view["amendments"]] == ["adopted"]
     assert {v["id"]: v["position"] for v in view["roll_call"]} == {
@@ -142,7 +143,7 @@ def test_majorities_per_motion_type(federation, majority, votes, outcome):
     session, chair = open_session(fed, NORTH, [motion], present=north)
     motions.open_vote(fed.system.uow(), motion, chair)
     motions.cast_many(fed.system.uow(), motion, list(zip(north, votes, strict=True)))
-    assert motions.close_vote(fed.system.uow(), motion, chair).status == outcome
+    assert close_vote_in_time(fed.system, motion, chair).status == outcome
     sessions.close_session(fed.system.uow(), chair, session)
     minutes = views_sessions.session(fed.system.uow(), session)["minutes"]
     assert outcome.upper() in minutes and "Forge Member 1" in minutes
@@ -161,12 +162,12 @@ def test_base_assembly_votes_with_its_quorum(federation):
     motions.open_vote(fed.system.uow(), motion, forge[3])  # any member calls the vote
     motions.cast_vote(fed.system.uow(), motion, forge[0], "yes")
     with pytest.raises(NoQuorum, match="1 of 12"):  # 10 % of 12, rounded up: 2
-        motions.close_vote(fed.system.uow(), motion, forge[3])
+        close_vote_in_time(fed.system, motion, forge[3])
     motions.cast_vote(fed.system.uow(), motion, forge[1], "no")
     with pytest.raises(errors.NotAllowed, match="called"):
-        motions.close_vote(fed.system.uow(), motion, forge[0])
+        close_vote_in_time(fed.system, motion, forge[0])
     motions.cast_vote(fed.system.uow(), motion, forge[2], "yes")
-    decision = motions.close_vote(fed.system.uow(), motion, forge[3])
+    decision = close_vote_in_time(fed.system, motion, forge[3])
     assert (decision.status, decision.seats) == ("adopted", 12)
     assert _invariants(fed) == []
 
@@ -193,7 +194,7 @@ def test_secret_votes_only_where_standing_orders_allow(federation):
     assert receipt
     with pytest.raises(errors.AlreadyVoted):
         motions.cast_vote(fed.system.uow(), motion, north[1], "no")
-    motions.close_vote(fed.system.uow(), motion, north[0])
+    close_vote_in_time(fed.system, motion, north[0])
     view = views_sessions.motion(fed.system.uow(), motion)
     assert view["roll_call"] == [] and view["ballots"] == [{"receipt": receipt, "position": "yes"}]
     with fed.system.engine.connect() as conn:

@@ -28,6 +28,7 @@ from dualpower.services import register as reg
 from dualpower.services.invariants import stewards as invariants
 from dualpower.store import tables as t
 from dualpower.store import tables_speakers as tsp
+from factories import close_vote_in_time
 from sessions_helpers import deputies, open_session
 
 NORTH = "North Council"
@@ -188,7 +189,7 @@ def test_a_stewards_power_ends_with_the_session(federation):
     speakers.request_floor(fed.system.uow(), session, north[2])
     for motion_id in items:
         motions.open_vote(fed.system.uow(), motion_id, chair)
-        motions.close_vote(fed.system.uow(), motion_id, chair)
+        close_vote_in_time(fed.system, motion_id, chair)
     sessions.close_session(fed.system.uow(), chair, session)
     with fed.system.uow() as uow:
         ended = uow.office_terms.get(term)
@@ -233,7 +234,7 @@ def test_the_invariant_catches_a_steward_outliving_the_session(federation):
     term = _elect_steward(fed, session, chair, north[1])
     for motion_id in items:
         motions.open_vote(fed.system.uow(), motion_id, chair)
-        motions.close_vote(fed.system.uow(), motion_id, chair)
+        close_vote_in_time(fed.system, motion_id, chair)
     sessions.close_session(fed.system.uow(), chair, session)
     with fed.system.uow() as uow:  # forge the record: the term never ended
         uow.conn.execute(

@@ -19,7 +19,7 @@ from dualpower.services.offices import OPERATOR_CALLER
 from dualpower.store.tables import audit_log
 from dualpower.store.tables import offices as offices_table
 from dualpower.store.tables_offices import stipend_motions
-from factories import username
+from factories import close_office_election_in_time, close_vote_in_time, to_voting, username
 from offices_support import (
     WAGE_MEDIAN,
     Offices,
@@ -59,7 +59,7 @@ def test_an_adopted_stipend_motion_sets_the_stipend_in_its_adoption(federation):
     session = sit(o)
     motion = put_to_vote(o, session, chair, WAGE_MEDIAN)
     assert _stipend(federation.system, chair) == 0  # proposed and voted on: nothing yet
-    decision = motions.close_vote(federation.system.uow(), motion, o.holder["chair"])
+    decision = close_vote_in_time(federation.system, motion, o.holder["chair"])
     assert decision.status == "adopted"
     assert _stipend(federation.system, chair) == WAGE_MEDIAN
     acts = [act for act, _ in _log(federation.system)]
@@ -79,7 +79,7 @@ def test_a_rejected_stipend_motion_changes_no_stipend(federation):
     sessions.add_to_agenda(federation.system.uow(), o.holder["chair"], session, motion)
     motions.open_vote(federation.system.uow(), motion, o.holder["chair"])
     motions.cast_many(federation.system.uow(), motion, [(d, "no") for d in o.deputies])
-    decision = motions.close_vote(federation.system.uow(), motion, o.holder["chair"])
+    decision = close_vote_in_time(federation.system, motion, o.holder["chair"])
     assert decision.status == "rejected"
     assert _stipend(federation.system, chair) == 0
     assert check(federation.system.uow()) == []
@@ -118,8 +118,9 @@ def _hold(o: Offices, office_id: int, member_id: int) -> None:
         fed.system.uow(), office_id, o.holder["electoral commission"]
     )
     candidate = offices.stand(fed.system.uow(), election, member_id)
+    to_voting(fed.system, election)
     cast_ballot(fed.system.uow(), election, o.deputies[0], [candidate])
-    offices.close_office_election(fed.system.uow(), election, o.holder["electoral commission"])
+    close_office_election_in_time(fed.system, election, o.holder["electoral commission"])
 
 
 def test_adoption_after_the_cap_fell_lapses_and_pays_nothing_above_it(federation):
@@ -131,7 +132,7 @@ def test_adoption_after_the_cap_fell_lapses_and_pays_nothing_above_it(federation
     motion = put_to_vote(o, session, chair, WAGE_MEDIAN)
     _lower_the_cap(federation)
     before = _log(federation.system)
-    decision = motions.close_vote(federation.system.uow(), motion, o.holder["chair"])
+    decision = close_vote_in_time(federation.system, motion, o.holder["chair"])
     assert decision.status == "adopted"
     acts = [act for act, _ in _log(federation.system)[len(before) :]]
     assert acts == ["motion.adopt", "office.stipend_lapse"]
@@ -170,7 +171,7 @@ def test_two_stipend_motions_for_one_person_adopted_at_once_stay_under_the_cap(f
 
     def close(motion_id: int) -> None:
         barrier.wait()
-        outcomes.append(motions.close_vote(federation.system.uow(), motion_id, holder))
+        outcomes.append(close_vote_in_time(federation.system, motion_id, holder))
 
     threads = [threading.Thread(target=close, args=(i,)) for i in ids]
     for t in threads:

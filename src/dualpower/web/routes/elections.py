@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from dualpower.domain.errors import BadCredentials, DomainError, InvalidRequest, NotFound
-from dualpower.services import ballot_batch, elections, views
+from dualpower.services import ballot_batch, cycle, elections, views
 from dualpower.web.deps import (
     CSRF_FIELD,
     ApiMember,
@@ -29,8 +29,10 @@ from dualpower.web.schemas import (
     BallotCreate,
     CandidateCreate,
     CandidateCreated,
+    ElectionCreated,
     ElectionDetailPublic,
     ElectionPublic,
+    GeneralElectionCreate,
     PublishedBallot,
     ReceiptPublic,
     ResultPublic,
@@ -50,6 +52,30 @@ def api_elections(
     """Elections, newest first; `status=closed` includes published ones. Each names the
     council and the unit it is for, when it opened and when it closes (or closed)."""
     return page.of(views.elections(system.reader(), status))
+
+
+@api.post(
+    "/councils/{council_id}/elections",
+    response_model=ElectionCreated,
+    status_code=201,
+    responses={
+        401: {"description": "Not logged in."},
+        403: {"description": "Not of the council's electoral commission."},
+        404: {"description": "No such council, or no such electorate in it."},
+        409: {"description": "An election of these seats is open already."},
+        422: {"description": "An unknown method."},
+    },
+)
+def api_open_election(
+    council_id: int, body: GeneralElectionCreate, member: ApiMember, system: SystemDep
+) -> ElectionCreated:
+    """Open a general election of the seats an electorate (a base unit, or a lower council)
+    holds in this council: for its electoral commission (`run_election`; while nobody holds
+    it, any of its deputies). Nominations and voting windows follow the standing orders."""
+    cmd = cycle.GeneralElection(
+        council_id, body.electorate.kind, body.electorate.id, body.method, body.is_secret
+    )
+    return ElectionCreated(id=cycle.open_general(system.uow(), cmd, member.id))
 
 
 @api.get("/elections/{election_id}", response_model=ElectionDetailPublic, responses=NOT_FOUND)

@@ -1,0 +1,51 @@
+"""The clock's thread inside a `serve` process (DESIGN.md 2.9): it runs `services.due.run_due`
+every few seconds (DUALPOWER_CLOCK_SECONDS, default 1). Several processes may run it on one
+database: each due act still happens once (see services/due.py). The time of its last run is
+kept on the System (`system.background["clock"]`) for readiness checks.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from typing import Any
+
+log = logging.getLogger("dualpower.clock")
+
+
+def interval() -> float:
+    raw = os.environ.get("DUALPOWER_CLOCK_SECONDS", "1")
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise ValueError(
+            f"DUALPOWER_CLOCK_SECONDS must be a number of seconds, not {raw!r}"
+        ) from None
+    if seconds <= 0:
+        raise ValueError("DUALPOWER_CLOCK_SECONDS must be positive")
+    return seconds
+
+
+def start(system: Any, every: float | None = None) -> threading.Event:
+    """Start the clock's daemon thread; set the returned event to stop it."""
+    from dualpower.services.due import run_due
+
+    pause = every if every is not None else interval()
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                for act in run_due(system.uow):
+                    log.info("clock: %s", act)
+                background = getattr(system, "background", None)
+                if isinstance(background, dict):
+                    background["clock"] = time.time()
+            except Exception:  # the clock must outlive one bad run; the next one retries
+                log.exception("clock: a run failed")
+            stop.wait(pause)
+
+    threading.Thread(target=loop, name="dualpower-clock", daemon=True).start()
+    return stop

@@ -32,8 +32,10 @@ def test_petition_count_changes_live(page, live_url, fed, tmp_path) -> None:  # 
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(f"{live_url}/me")
 
-    page.get_by_role("button", name="Recall Forge Member 1").click()
+    page.get_by_role("link", name="Recall Forge Member 1").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Recall Forge Member 1")
+    page.get_by_role("button", name="Open the petition").click()  # the confirmation step
+    expect(page).to_have_url(re.compile(r"/recalls/\d+$"))
     petition_id = int(page.url.rsplit("/", 1)[1])
     count = page.locator('[data-field="signatures"]')
     expect(count).to_have_text("0")

@@ -72,8 +72,13 @@ def test_recall_button_on_me_opens_the_petition(client, fed) -> None:
     csrf = log_in(client, "forge5")
     me = client.get("/me").text
     mandate = _forge_deputy(fed)
-    assert f'name="mandate_id" value="{mandate.id}"' in me
-    assert 'aria-label="Recall Forge Member 1">Recall</button>' in me
+    # A link to a confirmation step (issue 25), whose form opens the petition.
+    assert f'href="/mandates/{mandate.id}/recall"' in me
+    assert 'aria-label="Recall Forge Member 1">Recall</a>' in me
+    confirm = client.get(f"/mandates/{mandate.id}/recall").text
+    assert f'name="mandate_id" value="{mandate.id}"' in confirm and "Open the petition" in confirm
+    with fed.system.uow() as uow:
+        assert uow.recalls.list() == []  # nothing opened by the link alone
     r = client.post("/recalls", data={"mandate_id": mandate.id}, follow_redirects=False)
     assert r.status_code == 403  # no CSRF token
     r = client.post(

@@ -131,6 +131,19 @@ def petition_page(
     return _page(request, system, petition_id)
 
 
+@pages.get("/mandates/{mandate_id}/recall")
+def petition_confirm(
+    request: Request,
+    session: LoggedIn,
+    system: SystemDep,
+    mandate_id: int,
+) -> Response:
+    """The "recall" link beside a deputy: what opening a petition means, and the button that
+    opens it (a second step, so that no petition opens by a slip of the finger)."""
+    mandate = views.mandate(system.reader(), mandate_id)
+    return render(request, "recalls/confirm.html", {"md": mandate})
+
+
 @pages.post("/recalls")
 def petition_open(
     request: Request,

@@ -184,8 +184,15 @@ for _path in (
     "/breaches/{breach_id}",
     "/units/{unit_id}",
     "/tour",
+    "/elections",  # issue 25: open elections, elections indexes, directory, API docs
+    "/councils/{council_id}/elections",
+    "/units/{unit_id}/elections",
+    f"{A}/units",
+    f"{A}/factions",
+    "/api/docs",
 ):
     case("GET", _path, public())
+case("GET", "/mandates/{mandate_id}/recall", logged_in_page())  # the recall's confirmation step
 case("GET", f"{A}/alignment/road", public(), query={"faction": "R"})
 case("GET", f"{A}/audit/proof/inclusion", public(), query={"seq": "0"})
 case("GET", f"{A}/audit/proof/consistency", public(), query={"first": "1"})

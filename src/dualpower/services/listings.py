@@ -39,7 +39,7 @@ def units(uow: UnitOfWork) -> list[UnitListed]:
         query = (
             select(mm.c.unit_id, func.count()).where(mm.c.end_at.is_(None)).group_by(mm.c.unit_id)
         )
-        sizes = {int(unit): int(n) for unit, n in uow.conn.execute(query)}
+        sizes: dict[int, int] = {row[0]: row[1] for row in uow.conn.execute(query)}
         found = uow.units.list(order_by=uow.units.table.c.id)
         return [
             UnitListed(u.id, u.name, u.kind, u.section, u.council_id, sizes.get(u.id, 0))

@@ -307,6 +307,7 @@ def check_elections(ex: dict[str, Any], r: Report) -> None:
     opens = by_key(acts(log, "election.open"), "election")
     closes = by_key(acts(log, "election.close"), "election")
     supersedes = by_key(acts(log, "election.supersede"), "election")
+    voids = by_key(acts(log, "election.void"), "election")
     noms: dict[Any, list[tuple[Any, Any]]] = defaultdict(list)
     for p in acts(log, "election.nominate"):
         noms[p.get("election")].append((p.get("member"), p.get("faction")))
@@ -339,7 +340,7 @@ def check_elections(ex: dict[str, Any], r: Report) -> None:
         if any(c.get("election_id") != e["id"] for c in cands):
             r.bad(where, "a candidate belongs to another election")
         if e.get("status") == "open":
-            if e.get("id") in closes or e.get("id") in supersedes:
+            if e.get("id") in closes or e.get("id") in supersedes or e.get("id") in voids:
                 r.bad(where, "published as open but the log closed it")
             continue
         superseded = supersedes.get(e["id"])
@@ -349,6 +350,13 @@ def check_elections(ex: dict[str, Any], r: Report) -> None:
             r.same(where, "winners", (e.get("result") or {}).get("winners"), [])
             if by not in closes:
                 r.bad(where, f"superseded by election {by}, which the log never closed")
+            continue
+        voided = voids.get(e["id"])
+        if voided is not None:  # closed uncounted by the clock (no candidate or no ballot)
+            r.same(where, "result.void", (e.get("result") or {}).get("void"), voided.get("reason"))
+            r.same(where, "winners", (e.get("result") or {}).get("winners"), [])
+            cast_here = cast.get(e["id"], [])
+            check_ballots(where, e, {"ballots": []}, cast_here, took_part[e["id"]], r)
             continue
         closed = closes.get(e["id"])
         if closed is None:

@@ -260,3 +260,25 @@ def test_the_export_carries_the_roll_calls_by_deputy(world: World, tmp_path: Pat
     forged.write_text(json.dumps(calls))
     done = run_tool(tmp_path / "public")
     assert done.returncode == 1 and "roll_calls.json" in done.stdout, done.stdout
+
+
+def test_a_vote_the_clock_voided_verifies(world: World, tmp_path: Path) -> None:
+    """The clock closes a vote with nothing to count uncounted (`election.void`): the export
+    still verifies, and a forged reason or winner is caught."""
+    from dualpower.services.due import void_in
+
+    fed = world.fed
+    with fed.system.uow() as uow:
+        farm = uow.electorates.for_unit(fed.units["Farm"])
+    assert farm is not None
+    election = open_election(fed.system.uow(), OpenElection(farm.id, "block", is_secret=True))
+    with fed.system.uow() as uow:
+        void_in(uow, uow.elections.get(election), "the election has no candidates")
+        uow.commit()
+    exported(fed, tmp_path / "public")
+    path = tmp_path / "public" / "elections.json"
+    rows = json.loads(path.read_text())
+    next(e for e in rows if e["id"] == election)["result"]["winners"] = ["1"]
+    path.write_text(json.dumps(rows))
+    done = run_tool(tmp_path / "public")
+    assert done.returncode == 1 and f"election {election}" in done.stdout, done.stdout

@@ -1,14 +1,19 @@
-"""Tests that mean one database only: generated for it alone, instead of skipped on the other.
+"""The databases of a test.
+
+Tests that mean one database only are generated for it alone, instead of skipped on the other:
 
     @only_postgresql       # not generated at all without DUALPOWER_TEST_PG_URL (never in CI)
     def test_...(system): ...
 
 They override the `database_url` fixture's parameters (tests/conftest.py), so `system`,
-`federation` and everything built on them follow."""
+`federation` and everything built on them follow. Every test's database is a copy of one
+migrated at the session's start (`copy_sqlite` here; CREATE DATABASE ... TEMPLATE on PostgreSQL)."""
 
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -16,3 +21,12 @@ only_sqlite = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 only_postgresql = pytest.mark.parametrize(
     "database_url", ["postgresql"] if os.environ.get("DUALPOWER_TEST_PG_URL") else [], indirect=True
 )
+
+
+def copy_sqlite(template: Path, target: Path) -> None:
+    """Copy a SQLite database file closed by its last connection (with its write-ahead log, should
+    one be left), so the copy opens as the same migrated database."""
+    for suffix in ("", "-wal"):
+        source = Path(f"{template}{suffix}")
+        if source.exists():
+            shutil.copyfile(source, f"{target}{suffix}")

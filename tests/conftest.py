@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from backends import copy_sqlite
 from dualpower.bootstrap import System, build
 
 PG_URL = os.environ.get("DUALPOWER_TEST_PG_URL")
@@ -42,10 +43,25 @@ def pg_template() -> Iterator[str | None]:
     admin.dispose()
 
 
-def _fresh_url(backend: str, tmp_path: Path, template: str | None) -> Iterator[str]:
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per session (each xdist worker its own); each test copies it.
+
+    Built by running the migrations at the session's start, never kept from an earlier run, so
+    a migration added since is always in it (a copy takes milliseconds, a migration most of a
+    second)."""
+    path = tmp_path_factory.mktemp("sqlite_template") / "migrated.db"
+    build(f"sqlite:///{path}").engine.dispose()
+    return path
+
+
+def _fresh_url(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterator[str]:
     if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.db'}"
+        target = tmp_path / "test.db"
+        copy_sqlite(request.getfixturevalue("sqlite_template"), target)
+        yield f"sqlite:///{target}"
         return
+    template = request.getfixturevalue("pg_template")
     assert PG_URL and template
     name = f"dp_{uuid.uuid4().hex[:12]}"
     admin = _admin_engine()
@@ -60,11 +76,10 @@ def _fresh_url(backend: str, tmp_path: Path, template: str | None) -> Iterator[s
 
 
 @pytest.fixture(params=BACKENDS)
-def database_url(
-    request: pytest.FixtureRequest, tmp_path: Path, pg_template: str | None
-) -> Iterator[str]:
-    """A URL of an empty, migrated database: SQLite, and PostgreSQL when available."""
-    yield from _fresh_url(request.param, tmp_path, pg_template)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of an empty, migrated database (a copy of the session's migrated template):
+    SQLite, and PostgreSQL when available."""
+    yield from _fresh_url(request, request.param, tmp_path)
 
 
 @pytest.fixture
@@ -76,7 +91,7 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def system(database_url: str) -> Iterator[System]:
-    sys_ = build(database_url)
+    sys_ = build(database_url, migrate=False)  # a copy of a migrated template
     yield sys_
     sys_.engine.dispose()
 

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
+from backends import copy_sqlite
 from dualpower.bootstrap import build
 from dualpower.services.accounts import login
 from dualpower.store import tables as t
@@ -74,9 +75,12 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def founded(url: str) -> str:
+def founded(url: str, request: pytest.FixtureRequest) -> str:
     """The small federation of tests/factories.py, founded and elected in that database."""
-    system = build(url)
+    copied = url.startswith("sqlite")  # a copy of the session's migrated file, not a migration
+    if copied:
+        copy_sqlite(request.getfixturevalue("sqlite_template"), Path(url.removeprefix("sqlite:///")))
+    system = build(url, migrate=not copied)
     small_federation(system)
     system.engine.dispose()
     return url

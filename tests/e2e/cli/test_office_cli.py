@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
+from backends import copy_sqlite
 from dualpower.bootstrap import build
 from dualpower.store import tables as t
 from factories import small_federation, username
@@ -46,6 +47,7 @@ def refused(result: subprocess.CompletedProcess[str]) -> str:
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The small federation with wages reported and the North Council's officials founded."""
     if request.param == "sqlite":
+        copy_sqlite(request.getfixturevalue("sqlite_template"), tmp_path / "offices.db")
         found = f"sqlite:///{tmp_path / 'offices.db'}"
         admin = None
     else:
@@ -55,9 +57,10 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
             make_url(PG_URL).set(database="postgres"), isolation_level="AUTOCOMMIT"
         )
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            template = request.getfixturevalue("pg_template")
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
         found = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    system = build(found)
+    system = build(found, migrate=False)  # a copy of the session's migrated template
     setup_offices(small_federation(system))
     system.engine.dispose()
     try:

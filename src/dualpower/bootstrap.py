@@ -23,8 +23,8 @@ class System:
     subscribers: list[Subscriber] = field(default_factory=list)
     mailer: Any = None
     # Background tasks (the clock, ...) note here when they last ran: task name -> an aware
-    # datetime. /readyz and /metrics read it (services/health.py); nothing else depends on it.
-    background: dict[str, datetime] = field(default_factory=dict)
+    # datetime or time.time(). /readyz and /metrics read it (services/health.py).
+    background: dict[str, Any] = field(default_factory=dict)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, clock=self.clock, publish=self._publish)

@@ -2,12 +2,13 @@
 this code needs, the audit sealer keeps up, and the background tasks (the clock) run.
 
 Background tasks report themselves in `System.background` (task name -> when it last ran, an
-aware datetime); a task silent for longer than BACKGROUND_STALE makes the process unready.
+aware datetime or a `time.time()`); a task silent for longer than BACKGROUND_STALE makes the
+process unready.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, select, text
@@ -57,9 +58,14 @@ def pool_use(engine: Engine) -> dict[str, int]:
 
 
 def background_ages(system: Any, now: datetime | None = None) -> dict[str, float]:
+    """Seconds since each task last ran; a task notes an aware datetime or time.time()."""
     now = now or utcnow()
-    tasks: dict[str, datetime] = dict(getattr(system, "background", None) or {})
-    return {name: max((now - at).total_seconds(), 0.0) for name, at in tasks.items()}
+    tasks: dict[str, Any] = dict(getattr(system, "background", None) or {})
+    ages = {}
+    for name, at in tasks.items():
+        ran = datetime.fromtimestamp(at, UTC) if isinstance(at, int | float) else at
+        ages[name] = max((now - ran).total_seconds(), 0.0)
+    return ages
 
 
 def readiness(system: Any) -> dict[str, Any]:

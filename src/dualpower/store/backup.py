@@ -14,7 +14,7 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from dualpower.store.db import is_sqlite
 from dualpower.store.migrate import is_empty
@@ -55,7 +55,7 @@ def _sqlite_backup(engine: Engine, file: Path) -> None:
     target = sqlite3.connect(file)
     try:
         with engine.connect() as conn:
-            conn.connection.driver_connection.backup(target)
+            _driver(conn).backup(target)
     finally:
         target.close()
 
@@ -70,9 +70,15 @@ def _sqlite_restore(engine: Engine, file: Path) -> None:
         if "alembic_version" not in tables:
             raise ValueError(f"{file} is not a backup of a dualpower database")
         with engine.connect() as conn:
-            source.backup(conn.connection.driver_connection)
+            source.backup(_driver(conn))
     finally:
         source.close()
+
+
+def _driver(conn: Connection) -> sqlite3.Connection:
+    driver = conn.connection.driver_connection
+    assert isinstance(driver, sqlite3.Connection)
+    return driver
 
 
 def _binary(name: str) -> str:

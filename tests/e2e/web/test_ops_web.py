@@ -118,7 +118,9 @@ def test_health_readiness_and_metrics(client: TestClient, fed: Small) -> None:
     election = elections.open_election(fed.system.uow(), OpenElection(forge.id, "plurality"))
     cand = elections.nominate(fed.system.uow(), election, fed.members["forge12"], None, None)
     headers = support.bearer(fed.system, fed.members["forge1"])
-    r = client.post(f"{API}/elections/{election}/ballots", json={"choices": [cand]}, headers=headers)
+    r = client.post(
+        f"{API}/elections/{election}/ballots", json={"choices": [cand]}, headers=headers
+    )
     assert r.status_code == 201, r.text
 
     text = client.get("/metrics").text

@@ -68,7 +68,8 @@ def public_people(uow: UnitOfWork, ids: Iterable[int]) -> set[int]:
         select(ot.c.holder_id.label("id")).where(ot.c.holder_id.in_(wanted)),
         select(ca.c.member_id.label("id")).where(ca.c.member_id.in_(wanted)),
     )
-    return {int(i) for i in uow.conn.execute(query).scalars()}
+    found: list[int] = list(uow.conn.execute(query).scalars())
+    return set(found)
 
 
 def hidden(uow: UnitOfWork, ids: Iterable[int]) -> set[int]:

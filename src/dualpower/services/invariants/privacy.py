@@ -34,14 +34,13 @@ def _personal(uow: UnitOfWork) -> dict[str, int]:
     name of a council, unit or faction, which the log names publicly)."""
     m = t.members
     found: dict[str, int] = {}
-    for member_id, *words in uow.conn.execute(
-        select(m.c.id, m.c.username, m.c.display_name, m.c.email)
-    ):
-        for word in words:
+    for row in uow.conn.execute(select(m.c.id, m.c.username, m.c.display_name, m.c.email)):
+        for word in (row.username, row.display_name, row.email):
             if word:
-                found[word] = member_id
+                found[str(word)] = int(row.id)
     for table in (t.councils, t.base_units, t.factions, t.federations):
-        for name in uow.conn.execute(select(table.c.name)).scalars():
+        names: list[str] = list(uow.conn.execute(select(table.c.name)).scalars())
+        for name in names:
             found.pop(name, None)
     return found
 

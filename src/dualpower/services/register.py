@@ -86,6 +86,8 @@ def record_authority(uow: UnitOfWork, cmd: RecordAuthority, actor: Actor) -> int
             raise errors.Conflict("no federation has been founded yet")
         if any(a["name"] == cmd.name for a in uow.register.authorities()):
             raise errors.Conflict(f"the authority {cmd.name!r} is recorded already")
+        if cmd.own_council_id is not None and uow.councils.get(cmd.own_council_id) is None:
+            raise errors.NotFound(f"there is no council {cmd.own_council_id}")
         authority_id = uow.register.add_authority(
             federation_id=fed.id,
             name=cmd.name.strip(),

@@ -178,3 +178,17 @@ def test_concurrent_stances_keep_one_current_and_a_whole_history(federation) -> 
     for v in range(1, len(rows)):
         assert by_version[v]["superseded_by"] == by_version[v + 1]["id"]
     assert check(fed.system.uow()) == []
+
+
+def test_an_authority_naming_an_unknown_council_as_its_own_is_refused(federation) -> None:  # type: ignore[no-untyped-def]
+    """Issue 28 (found by the API fuzzer): own_council_id of no council was a 500 (the foreign
+    key); it is a 404 and nothing is recorded."""
+    fed = federation
+    council_id = fed.councils["Chief Council"]
+    cmd = reg.RecordAuthority("Petrograd Soviet", council_id, own_council_id=999999)
+    with pytest.raises(errors.NotFound, match="there is no council 999999"):
+        reg.record_authority(fed.system.uow(), cmd, OPERATOR)
+    with fed.system.uow() as uow:
+        assert uow.register.authorities() == []
+    own = reg.RecordAuthority("Petrograd Soviet", council_id, own_council_id=council_id)
+    assert reg.record_authority(fed.system.uow(), own, OPERATOR) > 0

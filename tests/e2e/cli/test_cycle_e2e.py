@@ -3,8 +3,9 @@
 Founded from a plan of three levels (a chief council over two district councils over two
 buildings each), it holds its founding elections level by level until the chief council sits,
 recalls a chief-council deputy by vote (the clock decides it) and a district deputy directly, and
-fills both seats by by-elections that the clock closes. Two `serve` processes run on the same
-database, each with its clock: every due act happens once. Then `check`, `audit verify` and the
+fills both seats by by-elections that the clock closes. Members get in by invitation (the
+operator never sees a password). Two `serve` processes run on the same database, each with its
+clock: every due act happens once. Then `check`, `audit verify` and the
 export's verifier pass. No Python call into `dualpower` is made here.
 """
 
@@ -29,7 +30,10 @@ EXE = Path(sys.executable).with_name("dualpower")
 DUALPOWER = str(EXE) if EXE.exists() else shutil.which("dualpower")
 ROOT = Path(__file__).resolve().parents[3]
 PASSWORD = "correct horse battery"
-NOMINATIONS, VOTING = 4, 30  # seconds; every vote here closes early, all electors voting
+NOMINATIONS, VOTING = (
+    20,
+    120,
+)  # room for a loaded machine  # seconds; every vote here closes early, all electors voting
 DISTRICTS = {"North": ("North A", "North B"), "South": ("South A", "South B")}
 PER_BUILDING = 3
 
@@ -110,29 +114,39 @@ def servers(database_url: str) -> Iterator[tuple[str, list[str]]]:
     plan = Path(os.environ.get("TMPDIR", "/tmp")) / f"plan-{os.getpid()}-{time.time_ns()}.json"
     plan.write_text(json.dumps(_plan()), encoding="utf-8")
     _cli(database_url, "init", "--plan", str(plan))
-    for member in _plan()["members"]:
-        _cli(database_url, "passwd", member["username"], "--password-stdin", stdin=PASSWORD)
+    codes = _cli(database_url, "invitations", "issue", "--csv", "-").stdout
+    invitations = {
+        line.split(",")[0]: line.split(",")[1]
+        for line in codes.splitlines()[1:]
+        if line.count(",") == 2
+    }
+    assert len(invitations) == len(_plan()["members"])
     env = {
         **os.environ,
         "DUALPOWER_DATABASE_URL": database_url,
         "DUALPOWER_CLOCK_SECONDS": "0.3",
     }
     procs, urls = [], []
+    log = plan.with_suffix(".log").open("w")
     for _ in range(2):
         port = _port()
         procs.append(
             subprocess.Popen(
                 [DUALPOWER, "serve", "--port", str(port)],
                 env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                text=True,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         )
         urls.append(f"http://127.0.0.1:{port}")
     try:
         for url in urls:
             _wait_up(url)
+        for code in invitations.values():  # each member sets their own password
+            answer = httpx.post(
+                f"{urls[0]}/api/v1/auth/join", json={"code": code, "password": PASSWORD}
+            )
+            assert answer.status_code == 201, answer.text
         yield database_url, urls
     finally:
         for proc in procs:
@@ -142,7 +156,10 @@ def servers(database_url: str) -> Iterator[tuple[str, list[str]]]:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait()
+        log.close()
         plan.unlink(missing_ok=True)
+        plan.with_suffix(".log").unlink(missing_ok=True)
 
 
 def _wait_up(url: str) -> None:
@@ -195,21 +212,24 @@ def _open(anyone: Api, kind: str | None = None) -> list[dict[str, Any]]:
     return [e for e in details if kind is None or e["kind"] == kind]
 
 
-def _hold(election: dict[str, Any], members: dict[int, Api], standing: list[int]) -> None:
-    """Electors stand (those in `standing`), wait for nominations to close, and all vote for
-    the first to stand; the clock then closes the election at once."""
-    anyone = next(iter(members.values()))
-    for member_id in standing:
-        members[member_id].call("POST", f"/elections/{election['id']}/candidates", {}, expect=201)
-    detail = anyone.call("GET", f"/elections/{election['id']}")
-    first = detail["candidates"][0]["id"]
-    early = members[standing[0]].call(
-        "POST", f"/elections/{election['id']}/ballots", {"choices": [first]}, expect=409
-    )
-    assert "voting opens at" in early["detail"]
-    _wait_past(detail["nominations_close_at"])
-    for client in members.values():
-        client.call("POST", f"/elections/{election['id']}/ballots", {"choices": [first]}, 201)
+def _hold(votes: list[tuple[dict[str, Any], dict[int, Api], int]]) -> None:
+    """Elections held together: in each, one elector stands while nominations are open (a
+    ballot then is refused: 409), then, once nominations close, every elector votes for them;
+    the clock closes each at once."""
+    standing = []
+    for election, members, candidate in votes:
+        members[candidate].call("POST", f"/elections/{election['id']}/candidates", {}, 201)
+        detail = members[candidate].call("GET", f"/elections/{election['id']}")
+        first = detail["candidates"][0]["id"]
+        early = members[candidate].call(
+            "POST", f"/elections/{election['id']}/ballots", {"choices": [first]}, expect=409
+        )
+        assert "voting opens at" in early["detail"]
+        standing.append((detail, members, first))
+    _wait_past(max(detail["nominations_close_at"] for detail, _, _ in standing))
+    for detail, members, first in standing:
+        for client in members.values():
+            client.call("POST", f"/elections/{detail['id']}/ballots", {"choices": [first]}, 201)
 
 
 def _wait_past(moment: str) -> None:
@@ -222,18 +242,18 @@ def _wait_past(moment: str) -> None:
 
 
 def _closed(anyone: Api, election_id: int) -> Any:
-    return _until(
-        f"election {election_id} closed",
-        lambda: anyone.call("GET", f"/elections/{election_id}")["status"] != "open",
-    )
+    try:
+        return _until(
+            f"election {election_id} closed",
+            lambda: anyone.call("GET", f"/elections/{election_id}")["status"] != "open",
+        )
+    except AssertionError:
+        raise AssertionError(anyone.call("GET", f"/elections/{election_id}")) from None
 
 
 def test_a_federation_of_three_levels_runs_its_own_cycle(servers, tmp_path):  # type: ignore[no-untyped-def]
     url, urls = servers
-    clients = {
-        user: Api(urls, user)
-        for user in (m["username"] for m in _plan()["members"])
-    }
+    clients = {user: Api(urls, user) for user in (m["username"] for m in _plan()["members"])}
     by_id = {c.me["id"]: c for c in clients.values()}
     unit_of = {c.me["id"]: c.me["unit_id"] for c in clients.values()}
     anyone = next(iter(clients.values()))
@@ -241,19 +261,32 @@ def test_a_federation_of_three_levels_runs_its_own_cycle(servers, tmp_path):  # 
     # Founding, level 1: the operator opens the buildings' elections; each elects one deputy.
     opened = _cli(url, "elections", "open-founding").stdout
     assert "opened 4 founding election(s)" in opened
+    votes = []
     for election in _open(anyone, "founding"):
         electors = {m: c for m, c in by_id.items() if unit_of[m] == election["electorate"]["id"]}
-        _hold(election, electors, [min(electors)])
-    for election in _until("the districts' founding", lambda: _open(anyone, "founding")):
+        votes.append((election, electors, min(electors)))
+    _hold(votes)
+    votes = []
+    upper = _until(
+        "the districts' founding",
+        lambda: [e for e in _open(anyone, "founding") if e["electorate"]["kind"] == "council"],
+    )
+    assert not [e for e in _open(anyone, "founding") if e["electorate"]["kind"] == "unit"]
+    assert len(upper) == 2
+    for election in upper:
         # Level 2: the clock opened each district's delegation to the chief council.
-        assert election["electorate"]["kind"] == "council"
         council = anyone.call("GET", f"/councils/{election['electorate']['id']}/mandates")
         electors = {md["holder_id"]: by_id[md["holder_id"]] for md in council}
-        _hold(election, electors, [min(electors)])
+        votes.append((election, electors, min(electors)))
+    _hold(votes)
     chief = _until(
         "the chief council to sit",
-        lambda: [c for c in anyone.call("GET", "/councils") if c["parent_id"] is None and
-                 len(anyone.call("GET", f"/councils/{c['id']}/mandates")) == 2],
+        lambda: [
+            c
+            for c in anyone.call("GET", "/councils")
+            if c["parent_id"] is None
+            and len(anyone.call("GET", f"/councils/{c['id']}/mandates")) == 2
+        ],
     )[0]
 
     # A chief-council deputy recalled by vote: the clock decides it when every elector voted.
@@ -274,19 +307,23 @@ def test_a_federation_of_three_levels_runs_its_own_cycle(servers, tmp_path):  # 
     _closed(anyone, vote_id)
     decided = _until(
         "the recall decided",
-        lambda: (p := anyone.call("GET", f"/recalls/{petition['id']}"))["status"] == "recalled"
-        and p,
+        lambda: (
+            (p := anyone.call("GET", f"/recalls/{petition['id']}"))["status"] == "recalled" and p
+        ),
     )
     assert anyone.call("GET", f"/mandates/{target['id']}")["is_active"] is False
     by_chief = anyone.call("GET", f"/elections/{decided['by_election_id']}")
     assert (by_chief["kind"], by_chief["is_secret"]) == ("by", True)  # as the general one
+    # While its nominations are open, the recalled delegate stands again (a deputy of the
+    # district still).
+    by_id[target["holder_id"]].call("POST", f"/elections/{by_chief['id']}/candidates", {}, 201)
 
     # A district deputy recalled directly by the members of their building.
     district_seat = next(
         md
         for md in anyone.call("GET", f"/councils/{district}/mandates")
         if md["holder_id"] != target["holder_id"]
-    ) if len(district_deputies) > 1 else anyone.call("GET", f"/councils/{district}/mandates")[0]
+    )
     building = district_seat["electorate"]["id"]
     tenants = {m: c for m, c in by_id.items() if unit_of[m] == building}
     signer = next(c for m, c in tenants.items() if m != district_seat["holder_id"])
@@ -297,17 +334,21 @@ def test_a_federation_of_three_levels_runs_its_own_cycle(servers, tmp_path):  # 
         direct = client.call("POST", f"/recalls/{direct['id']}/signatures", {})
     assert direct["status"] == "recalled"
 
-    # Both seats filled by by-elections that the clock closes.
-    for election in _until("the by-elections", lambda: len(_open(anyone, "by")) >= 2 and
-                           _open(anyone, "by")):
-        source = election["electorate"]
-        if source["kind"] == "unit":
-            electors = {m: c for m, c in by_id.items() if unit_of[m] == source["id"]}
-        else:
-            council = anyone.call("GET", f"/councils/{source['id']}/mandates")
-            electors = {md["holder_id"]: by_id[md["holder_id"]] for md in council}
-        _hold(election, electors, [max(electors)])
-        _closed(anyone, election["id"])
+    # Both seats filled by by-elections that the clock closes: the building's first, whose new
+    # deputy then votes in the chief council's by-election with the district's other deputy.
+    by_unit = anyone.call("GET", f"/elections/{direct['by_election_id']}")
+    assert by_unit["kind"] == "by" and by_unit["electorate"] == {"kind": "unit", "id": building}
+    _hold([(by_unit, tenants, max(tenants))])
+    _closed(anyone, by_unit["id"])
+    district_now = anyone.call("GET", f"/councils/{district}/mandates")
+    assert len(district_now) == 2
+    _wait_past(by_chief["nominations_close_at"])
+    chief_candidate = anyone.call("GET", f"/elections/{by_chief['id']}")["candidates"][0]["id"]
+    for md in district_now:
+        by_id[md["holder_id"]].call(
+            "POST", f"/elections/{by_chief['id']}/ballots", {"choices": [chief_candidate]}, 201
+        )
+    _closed(anyone, by_chief["id"])
     _until(
         "every seat filled",
         lambda: all(

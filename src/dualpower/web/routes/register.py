@@ -71,7 +71,12 @@ def api_authorities(system: SystemDep) -> list[dict[str, Any]]:
     return reg.authorities(system.reader())
 
 
-@api.post("/authorities", response_model=Created, status_code=201, responses=REFUSED)
+@api.post(
+    "/authorities",
+    response_model=Created,
+    status_code=201,
+    responses={**REFUSED, 409: {"description": "An authority of that name is recorded already."}},
+)
 def api_record_authority(body: AuthorityCreate, member: ApiMember, system: SystemDep) -> Created:
     """Record an authority (the caller needs record_directive in `council_id`)."""
     cmd = reg.RecordAuthority(**body.model_dump())

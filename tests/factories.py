@@ -172,3 +172,11 @@ def close_office_election_in_time(system: System, election_id: int, member_id: i
 
     to_close(system, election_id)
     return offices.close_office_election(system.uow(), election_id, member_id)
+
+
+def close_nominations(system: System, election_id: int) -> None:
+    """Put an election in its voting window now, as if its nominations had run their time (a
+    test world's shortcut: one election votes while another still takes candidacies)."""
+    with system.uow() as uow:
+        uow.elections.set(election_id, nominations_close_at=uow.now() - timedelta(seconds=1))
+        uow.commit()

@@ -302,6 +302,7 @@ def plan(rng: random.Random) -> tuple[FoundingPlan, list[Person]]:
         name="Soviets of Workers', Soldiers' and Peasants' Deputies, 1917 (demo)",
         factions=FACTIONS,
         councils=tuple(replace(c, windows=DEMO_WINDOWS) for c in COUNCILS),
+        currency="RUB",
         units=tuple(
             UnitPlan(name, kind, section, council)
             for council, kind, section, names in UNITS

@@ -240,13 +240,13 @@ def nominate_in(
         raise errors.Conflict("the election is closed")
     if election.kind == "recall":
         raise errors.InvalidRequest("a recall vote has no candidates")
-    check_nominations(uow.now(), election.nominations_close_at)
     if election.office_id is not None:
         office_terms.check_candidate(
             uow, office_terms.get_office(uow, election.office_id), member_id
         )
     elif member_id not in electors_of(uow, election):
         raise errors.NotAllowed("a candidate must be one of the electors")
+    check_nominations(uow.now(), election.nominations_close_at)  # who may, then when
     try:
         with uow.conn.begin_nested():
             candidate_id = uow.elections.add_candidate(election.id, member_id, faction_id)

@@ -35,7 +35,11 @@ def found_federation(uow: UnitOfWork, plan: FoundingPlan) -> int:
             raise FoundingError("this database already holds a federation")
         now = uow.now()
         fed_id = uow.federations.add(
-            name=plan.name, founded_at=now, sections=list(plan.sections), is_demo=plan.is_demo
+            name=plan.name,
+            founded_at=now,
+            sections=list(plan.sections),
+            is_demo=plan.is_demo,
+            currency=plan.currency,
         )
         for f in plan.factions:
             uow.factions.add(

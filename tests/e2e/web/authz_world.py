@@ -51,6 +51,7 @@ from dualpower.services import register as reg
 from dualpower.services.founding import FoundingVote, found_federation, founding_election
 from dualpower.services.offices import OPERATOR_CALLER, FoundingOfficeVote
 from dualpower.store import tables as t
+from factories import close_nominations
 
 PG_URL = os.environ.get("DUALPOWER_TEST_PG_URL")
 PASSWORD = "password1"
@@ -215,12 +216,20 @@ def _offices(system: System, w: World, say: Say) -> None:
         ids[f"office_{council}"], ids[f"term_{council}"] = office, term.id
     vacant = offices.create_office(system.uow(), ids["north"], say("commissioner"), (), 0)
     ids["office_vacant"] = vacant
+    # An office election taking candidacies (forge2 stands), and one whose every elector has
+    # voted, which may be closed before its time (DESIGN.md 2.9).
     election = offices.open_office_election(system.uow(), vacant, m["forge1"])
     offices.stand(system.uow(), election, m["forge2"])
-    with system.uow() as uow:
-        candidate = uow.elections.candidates(election)[0].id
-    elections.cast_ballot(system.uow(), election, m["forge1"], [candidate])
     ids["office_election"] = election
+    other = offices.create_office(system.uow(), ids["north"], say("treasurer"), (), 0)
+    closable = offices.open_office_election(system.uow(), other, m["forge1"])
+    candidate = offices.stand(system.uow(), closable, m["forge2"])
+    close_nominations(system, closable)
+    with system.uow() as uow:
+        north = sorted(md.holder_id for md in uow.mandates.active_in_council(ids["north"]))
+    for deputy in north:
+        elections.cast_ballot(system.uow(), closable, deputy, [candidate])
+    ids["office_election_closable"] = closable
     ids["office_vacant2"] = offices.create_office(
         system.uow(), ids["north"], say("steward"), (caps.MODERATE,), 0
     )
@@ -240,6 +249,8 @@ def _adopt_in_forge(system: System, w: World, motion: int) -> None:
     m = w.members
     motions.open_vote(system.uow(), motion, m["forge4"])
     motions.cast_many(system.uow(), motion, [(m[f"forge{i}"], "yes") for i in range(4, 10)])
+    # Every member has voted (the rest abstain), so the vote may close before its time (2.9).
+    motions.cast_many(system.uow(), motion, [(m[f"forge{i}"], "abstain") for i in range(1, 4)])
     motions.close_vote(system.uow(), motion, m["forge4"])
 
 
@@ -251,6 +262,12 @@ def _motions_and_sessions(system: System, w: World, say: Say) -> None:
     motions.open_vote(uow(), ids["motion_unit_voting"], m["forge4"])
     motions.cast_many(
         uow(), ids["motion_unit_voting"], [(m[f"forge{i}"], "yes") for i in range(5, 10)]
+    )
+    # An assembly vote every member of the Forge has cast: its caller may close it now.
+    ids["motion_unit_closable"] = _unit_motion(system, w, say, "Unit vote, all cast", "forge4")
+    motions.open_vote(uow(), ids["motion_unit_closable"], m["forge4"])
+    motions.cast_many(
+        uow(), ids["motion_unit_closable"], [(m[f"forge{i}"], "yes") for i in range(1, 10)]
     )
     ids["motion_adopted"] = _unit_motion(system, w, say, "Adopted motion", "forge4")
     _adopt_in_forge(system, w, ids["motion_adopted"])
@@ -265,7 +282,13 @@ def _motions_and_sessions(system: System, w: World, say: Say) -> None:
     )
     _adopt_in_forge(system, w, instruction)
     ids["motion_instruction"] = instruction
-    agenda = [ids["motion_draft"], ids["motion_voting"], ids["motion_breach"]]
+    ids["motion_voting_closable"] = _council_motion(system, w, say, "Council vote, all cast")
+    agenda = [
+        ids["motion_draft"],
+        ids["motion_voting"],
+        ids["motion_breach"],
+        ids["motion_voting_closable"],
+    ]
     ids["session_open"] = sessions.convene_session(
         uow(), official, ids["north"], say("Open session"), agenda
     )
@@ -277,6 +300,10 @@ def _motions_and_sessions(system: System, w: World, say: Say) -> None:
     motions.cast_vote(uow(), ids["motion_breach"], official, "no")
     motions.close_vote(uow(), ids["motion_breach"], official)
     motions.open_vote(uow(), ids["motion_voting"], official)
+    # A vote every deputy present (forge1, forge2) has cast: it may close before its time.
+    motions.open_vote(uow(), ids["motion_voting_closable"], official)
+    for deputy in ("forge1", "forge2"):
+        motions.cast_vote(uow(), ids["motion_voting_closable"], m[deputy], "yes")
     with system.uow() as u:
         ids["breach"] = u.breaches.list()[0].id
     ids["session_convened"] = sessions.convene_session(
@@ -380,6 +407,7 @@ def _recalls(system: System, w: World) -> None:
     ids["election"] = state.by_election_id
     by, barracks2 = state.by_election_id, m["barracks2"]
     elections.nominate(system.uow(), by, barracks2, None, str(barracks2))
+    close_nominations(system, by)  # its voting window: ballots are taken, candidacies not
     with system.uow() as uow:
         ids["candidate"] = uow.elections.candidates(state.by_election_id)[0].id
     method = views.election_method(system.reader(), state.by_election_id)

@@ -255,7 +255,7 @@ case(
     "POST",
     f"{A}/motions/{{motion_id}}/vote/close",
     official_only(200),
-    ids={"motion_id": "motion_voting"},
+    ids={"motion_id": "motion_voting_closable"},  # every deputy present voted (2.9)
 )
 # Deputies present at the session vote; a recalled deputy no longer does.
 case(
@@ -396,10 +396,11 @@ case(
     ids={"election_id": "election"},
     body={"choices": ["{candidate}"]},
 )
+# Its nominations have closed: the elector is told so (409), others that they are none (403).
 case(
     "POST",
     f"{A}/elections/{{election_id}}/candidates",
-    row(403, anonymous=401, recalled=201),
+    row(403, anonymous=401, recalled=409),
     ids={"election_id": "election"},
     body={},
 )
@@ -433,11 +434,12 @@ case(
     row(403, anonymous=401, deputy=409, official=201),
     ids={"election_id": "office_election"},
 )
+# Every elector has voted: the commission may close it before its time, nobody else.
 case(
     "POST",
     f"{A}/office-elections/{{election_id}}/close",
     official_only(200),
-    ids={"election_id": "office_election"},
+    ids={"election_id": "office_election_closable"},
 )
 # The council that elected the official recalls them: its deputies open the petition.
 case(
@@ -528,7 +530,7 @@ case(
 case(
     "POST",
     "/elections/{election_id}/candidates",
-    row(403, anonymous=303, recalled=303),
+    row(403, anonymous=303, recalled=409),  # nominations closed: the page says so
     ids={"election_id": "election"},
     body={"faction_id": ""},
 )
@@ -560,12 +562,12 @@ case(
     body={"position": "no"},
 )
 case("POST", "/motions/{motion_id}/call", forge_members(303, api=False))
-# Closed by the member who called the vote.
+# Closed by the member who called the vote, once every member has voted (or its time came).
 case(
     "POST",
     "/motions/{motion_id}/close",
     row(403, anonymous=303, member=303),
-    ids={"motion_id": "motion_unit_voting"},
+    ids={"motion_id": "motion_unit_closable"},
 )
 case(
     "POST",
@@ -597,7 +599,7 @@ case(
     "POST",
     "/office-elections/{election_id}/close",
     official_only(303, api=False),
-    ids={"election_id": "office_election"},
+    ids={"election_id": "office_election_closable"},
 )
 case(
     "POST",
@@ -653,7 +655,7 @@ case(
     "POST",
     "/sessions/{session_id}/vote/close",
     official_only(303, api=False),
-    body={"motion_id": "{motion_voting}"},
+    body={"motion_id": "{motion_voting_closable}"},
 )
 # The speakers' list and stewards as page forms (as in the API above).
 case(

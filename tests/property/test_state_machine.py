@@ -19,7 +19,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -43,10 +43,11 @@ from dualpower.services import accounts, elections, instructions, motions, recal
 from dualpower.services import register as reg
 from dualpower.services.audit import verify_log
 from dualpower.services.check import check
+from dualpower.services.due import run_due
 from dualpower.services.elections import OpenElection
 from dualpower.services.founding import FoundingVote, found_federation, founding_election
 from dualpower.store import tables as t
-from factories import close_vote_in_time
+from factories import ShiftedClock, close_vote_in_time
 
 PG_URL = os.environ.get("DUALPOWER_TEST_PG_URL")
 PASSWORD_HASH = accounts.hash_password("machine")  # once: argon2 is slow on purpose
@@ -463,6 +464,17 @@ class FederationMachine(RuleBasedStateMachine):
         conditions = "in so far as" if kind == "support_conditionally" else ""
         cmd = reg.TakeStance(did, council_id, kind, conditions=conditions)
         self._do("stance.take", lambda: reg.take_stance(self.system.uow(), cmd, OPERATOR))
+
+    @rule(days=st.integers(0, 12), minutes=st.integers(1, 600))
+    def let_time_pass(self, days: int, minutes: int) -> None:
+        """Time passes and the clock does what is due (DESIGN.md 2.9): closes the votes whose
+        time has come, decides recall votes, reopens a by-election with nothing to count."""
+        clock = self.system.clock
+        if not isinstance(clock, ShiftedClock):
+            clock = ShiftedClock()
+        clock.offset += timedelta(days=days, minutes=minutes)
+        self.system.clock = clock
+        self._do("clock.due", lambda: run_due(self.system.uow))
 
     # after every step
 

@@ -45,6 +45,7 @@ if TYPE_CHECKING:  # the topic modules register their repositories when `schema`
     from dualpower.store.tables_recall import RecallPathRepo
     from dualpower.store.tables_register import RegisterRepo
     from dualpower.store.tables_speakers import SpeechRepo, StewardPostRepo
+    from dualpower.store.tables_standing import StandingMotionRepo
 
 log = logging.getLogger(__name__)
 ACT_NAME = re.compile(r"^[a-z_]+\.[a-z_]+$")
@@ -85,6 +86,7 @@ class UnitOfWork:
     session_activity: SessionActivityRepo
     office_terms: OfficeTermRepo
     stipend_motions: StipendMotionRepo
+    standing_motions: StandingMotionRepo
     pay_locks: PayLockRepo
     wages: WageRepo
     speeches: SpeechRepo

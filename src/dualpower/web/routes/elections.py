@@ -58,6 +58,7 @@ def api_elections(
     "/councils/{council_id}/elections",
     response_model=ElectionCreated,
     status_code=201,
+    summary="Open a general election of a council's seats",
     responses={
         401: {"description": "Not logged in."},
         403: {"description": "Not of the council's electoral commission."},

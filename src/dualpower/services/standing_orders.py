@@ -1,0 +1,84 @@
+"""A council changes its standing orders by a motion it adopts (DESIGN.md 2.9).
+
+A deputy puts "set these standing orders" to the council (a motion of the council, decided by
+its roll-call vote in a session like any other); its adoption applies every change in the
+adoption's own transaction (`council.standing_orders`), so no adopted change is left unapplied
+and none is made without one. The rules a motion may set and their ranges are
+domain/standing_orders.py's. New windows apply to the votes opened after the change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dualpower.domain import errors
+from dualpower.domain import standing_orders as rules
+from dualpower.domain.motions import MAJORITIES, Motion
+from dualpower.services import limits, motions, office_terms, pay
+from dualpower.store.uow import UnitOfWork
+
+KIND = "standing_orders"
+
+
+def propose_standing_orders(
+    uow: UnitOfWork,
+    member_id: int,
+    council_id: int,
+    changes: dict[str, Any],
+    majority: str = "simple",
+) -> int:
+    """A deputy of the council proposes changes to its standing orders; returns the motion."""
+    if majority not in MAJORITIES:
+        raise errors.InvalidRequest(f"majority is one of {', '.join(MAJORITIES)}")
+    checked = rules.check_changes(changes)
+    with uow:
+        limits.hit(uow, limits.POSTS, member_id)
+        council = uow.councils.get(council_id)
+        if council is None:
+            raise errors.NotFound(f"no council {council_id}")
+        if member_id not in office_terms.deputies(uow, council.id):
+            raise errors.NotAllowed("only the council's deputies propose its standing orders")
+        title = f"Standing orders of {council.name}: {rules.describe(checked)}"
+        text = (
+            f"The council sets its standing orders: {rules.describe(checked)}. Adopted, the "
+            "change takes effect at once, for the votes opened after it."
+        )
+        draft = motions.DraftMotion(None, council.id, title[:300], text, majority)
+        motion = motions.draft_in(uow, member_id, draft)
+        uow.standing_motions.add(motion.id, checked)
+        uow.record(
+            "standing_orders.propose",
+            {"motion": motion.id, "council": council.id, "changes": checked},
+            actor=str(member_id),
+        )
+        uow.commit()
+    return motion.id
+
+
+def check_before_vote(uow: UnitOfWork, motion: Motion) -> None:
+    """Nothing to check before the vote: the changes were checked when proposed."""
+
+
+def on_adopted(uow: UnitOfWork, motion: Motion) -> None:
+    """Apply the changes the adopted motion names, in the adoption's transaction."""
+    changes = uow.standing_motions.of_motion(motion.id)
+    if changes is None:
+        return
+    if not uow.standing_motions.applied(motion.id, uow.now()):
+        raise errors.Conflict("this standing-orders motion was applied already")
+    assert motion.council_id is not None
+    on_council = {k: v for k, v in changes.items() if k in rules.ON_COUNCIL}
+    orders = {k: v for k, v in changes.items() if k not in rules.ON_COUNCIL}
+    if on_council:
+        uow.councils.set(motion.council_id, **on_council)
+    if orders:
+        uow.standing_orders.put(council_id=motion.council_id, **orders)
+    uow.record(
+        "council.standing_orders",
+        {"council": motion.council_id, "motion": motion.id, **changes},
+    )
+    if "pay_cap_scope" in changes:  # stipends above the new cap come down, as at a wage report
+        pay.enforce(uow, None)
+
+
+motions.KINDS[KIND] = motions.MotionKind(check_before_vote, on_adopted)

@@ -172,9 +172,7 @@ def test_a_by_election_follows_the_secrecy_and_method_of_the_general_election(fe
     forge = _electorate(fed, "Forge")
     with fed.system.uow() as uow:
         mandate = next(
-            md
-            for md in uow.mandates.active_of_holder(seated[0])
-            if md.electorate_id == forge.id
+            md for md in uow.mandates.active_of_holder(seated[0]) if md.electorate_id == forge.id
         )
     petition = recall.open_recall(fed.system.uow(), mandate.id, _member(fed, "Forge", 3))
     for i in range(3, 10):
@@ -328,3 +326,38 @@ def test_founding_runs_level_by_level_until_the_chief_council_sits(system):
         chief = uow.mandates.active_in_council(fed.councils["Chief Council"])
     assert len(chief) == 4
     assert check(system.uow()) == []
+
+
+def test_a_crash_between_the_close_and_its_by_election_leaves_nothing_half_done(fed, monkeypatch):
+    """The recall vote's close, the mandate's end and the by-election are one transaction: a
+    crash while opening the by-election undoes the close too, and the next run does it all."""
+    deputy = _deputy(fed, "Farm")
+    with fed.system.uow() as uow:
+        mandate = next(
+            md
+            for md in uow.mandates.active_of_holder(deputy)
+            if md.council_id == fed.councils["South Council"]
+        )
+    farm = [_member(fed, "Farm", i) for i in range(1, 9)]
+    petition = recall.open_recall(fed.system.uow(), mandate.id, farm[0])
+    vote = recall.sign_many(fed.system.uow(), petition.id, farm[:2]).vote_election_id
+    for member in farm:
+        elections.cast_ballot(fed.system.uow(), vote, member, [1])
+    with fed.system.uow() as uow:
+        entries = uow.conn.exec_driver_sql("SELECT count(*) FROM audit_log").scalar_one()
+
+    def crash(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the server died here")
+
+    monkeypatch.setattr(recall, "open_by_elections", crash)
+    with pytest.raises(RuntimeError):
+        run_due(fed.system.uow)
+    with fed.system.uow() as uow:
+        assert uow.elections.get(vote).status == "open"
+        assert uow.mandates.get(mandate.id).is_active
+        assert uow.conn.exec_driver_sql("SELECT count(*) FROM audit_log").scalar_one() == entries
+    monkeypatch.undo()
+    done = run_due(fed.system.uow)
+    assert [(d.act, d.detail) for d in done][0] == ("recall.vote_close", "recalled")
+    assert recall.petition_state(fed.system.reader(), petition.id).by_election_id
+    assert check(fed.system.uow()) == []

@@ -38,6 +38,7 @@ from dualpower.services import (
     elections,
     initiatives,
     instructions,
+    invitations,
     motions,
     offices,
     panels,
@@ -65,6 +66,10 @@ WHO = {
     "other_official": "mill1",
 }
 SIZES = {"Forge": 9, "Barracks": 5, "Mill": 6}
+# forge9 holds no role: it has an e-mail address (a reset code may be asked for it) and an
+# unused invitation code (the join forms take it).
+RESET_WHO = "forge9"
+RESET_EMAIL = "forge9@example.org"
 Say = Callable[[str], str]
 
 
@@ -80,6 +85,7 @@ class World:
     api: dict[str, str] = dataclasses.field(default_factory=dict)  # role -> bearer token
     cookie: dict[str, str] = dataclasses.field(default_factory=dict)  # role -> session token
     csrf: dict[str, str] = dataclasses.field(default_factory=dict)  # role -> session csrf
+    codes: dict[str, str] = dataclasses.field(default_factory=dict)  # name -> invitation code
 
     def member(self, role: str) -> int:
         return self.members[WHO[role]]
@@ -111,7 +117,13 @@ def plan(say: Say, password_hash: str) -> FoundingPlan:
         ),
         units=tuple(UnitPlan(say(n), k, s, say(f"{c} Council")) for n, k, s, c in units),
         members=tuple(
-            MemberPlan(f"{unit.lower()}{i}", say(f"{unit} Member {i}"), say(unit), password_hash)
+            MemberPlan(
+                f"{unit.lower()}{i}",
+                say(f"{unit} Member {i}"),
+                say(unit),
+                password_hash,
+                email=RESET_EMAIL if f"{unit.lower()}{i}" == RESET_WHO else None,
+            )
             for unit, size in SIZES.items()
             for i in range(1, size + 1)
         ),
@@ -191,6 +203,7 @@ def build_world(system: System, say: Say = plain) -> World:
         w.api[role] = _issue(system, m[username], "api").token
         issued = _issue(system, m[username], "session")
         w.cookie[role], w.csrf[role] = issued.token, issued.csrf_token
+    _credentials(system, w)
     _offices(system, w, say)
     _motions_and_sessions(system, w, say)
     _speakers(system, w)
@@ -198,6 +211,18 @@ def build_world(system: System, say: Say = plain) -> World:
     _discussion(system, w, say)
     _recalls(system, w)
     return w
+
+
+def _credentials(system: System, w: World) -> None:
+    """A second API token of the member's (the one they may end), and an invitation code."""
+    extra = _issue(system, w.members[WHO["member"]], "api")
+    digest = accounts._digest(extra.token)
+    with system.engine.connect() as conn:
+        tokens = t.auth_tokens
+        query = select(tokens.c.id).where(tokens.c.token_hash == digest)
+        w.ids["credential_member"] = int(conn.execute(query).scalar_one())
+    [code] = invitations.issue_invitations(system.uow(), usernames=[RESET_WHO], actor="test")
+    w.codes["invitation"] = code.code
 
 
 def _offices(system: System, w: World, say: Say) -> None:

@@ -31,6 +31,7 @@ with warnings.catch_warnings():
 
 from authz_world import (
     PASSWORD,
+    RESET_WHO,
     ROLES,
     WHO,
     Template,
@@ -46,12 +47,21 @@ from authz_world import (
 from dualpower.web.app import create_app
 from dualpower.web.deps import CSRF_FIELD, LOGIN_CSRF_COOKIE, SESSION_COOKIE
 from dualpower.web.live import Broadcaster
+from dualpower.web.routes.join import CODE_CSRF_COOKIE
 
 PG_URL = os.environ.get("DUALPOWER_TEST_PG_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 A = "/api/v1"
 LOGIN_CSRF = "matrix-login-csrf-token"
-LOGIN_PAGES = ("/me", "/notifications")  # pages that send the anonymous to /login
+# pages that send the anonymous to /login
+LOGIN_PAGES = ("/me", "/notifications", "/me/credentials", "/units/{unit_id}/roll")
+# Forms posted before any session exists: their CSRF token is a double-submit cookie.
+DOUBLE_SUBMIT = {
+    "/login": LOGIN_CSRF_COOKIE,
+    "/join": CODE_CSRF_COOKIE,
+    "/reset": CODE_CSRF_COOKIE,
+}
+NEW_PASSWORD = "a new password, long enough"
 
 
 def row(default: int | None = None, **cells: int) -> dict[str, int]:
@@ -686,6 +696,99 @@ case(
     body={"election_id": "{steward_election}"},
 )
 
+# -- health and metrics (web/observability.py) ---------------------------------------------------
+# Open in the app: deploy/nginx keeps /metrics and /readyz to the machine (docs/deploy.md).
+case("GET", "/healthz", public())
+case("GET", "/readyz", public())
+case("GET", "/metrics", public())
+
+# -- getting in: invitation and reset codes, logging out (web/routes/join.py) ------------------
+# A code works for whoever holds it (here forge9's invitation), logged in or not.
+case(
+    "POST",
+    f"{A}/auth/join",
+    public(201),
+    body={"code": "{invitation}", "password": NEW_PASSWORD},
+)
+# Asking for a reset code: the same answer for anyone (forge9 has an address: a code is made).
+case("POST", f"{A}/auth/reset", public(202), body={"who": RESET_WHO})
+case("POST", f"{A}/auth/logout", logged_in_api(204))
+case("GET", "/join", public())
+case("GET", "/reset", public())
+case(
+    "POST",
+    "/join",
+    public(303),  # on to /me with a new session
+    body={"code": "{invitation}", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+)
+case("POST", "/reset", public(), body={"who": RESET_WHO})
+
+# -- one's own credentials (web/routes/credentials.py) -----------------------------------------
+# Only the member's own session or token may be ended; anyone else's is not found (404).
+case("GET", f"{A}/me/credentials", logged_in_api())
+case(
+    "DELETE",
+    f"{A}/me/credentials/{{credential_id}}",
+    row(404, anonymous=401, member=204),
+    ids={"credential_id": "credential_member"},
+)
+case(
+    "POST",
+    f"{A}/auth/password",
+    logged_in_api(),
+    body={"current": PASSWORD, "new": NEW_PASSWORD},
+)
+case("GET", "/me/credentials", logged_in_page())
+case(
+    "POST",
+    "/me/credentials/{credential_id}/end",
+    row(404, anonymous=303, member=303),
+    ids={"credential_id": "credential_member"},
+)
+case("POST", "/me/credentials/end-others", logged_in_page(303))
+case(
+    "POST",
+    "/me/password",
+    logged_in_page(),
+    body={"current": PASSWORD, "new": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+)
+
+# -- the roll (web/routes/roll_forms.py): `verify_members` of the unit's council --------------
+# The Forge's council is the North: its official only, never the South's.
+case("GET", "/units/{unit_id}/roll", official_only(200, api=False))
+case(
+    "POST",
+    "/units/{unit_id}/roll/add",
+    official_only(303, api=False),
+    body={"username": "forge10", "name": "Forge Member 10", "email": ""},
+)
+case("POST", "/units/{unit_id}/roll/{member_id}/leave", official_only(303, api=False))
+case(
+    "POST",
+    "/units/{unit_id}/roll/{member_id}/move",
+    official_only(303, api=False),
+    body={"to": "{barracks}"},
+)
+
+# -- general elections (web/routes/elections.py): `run_election` in the council ----------------
+# forge1 holds it in the North (so no deputy may open one instead); the Forge's seats have no
+# election open.
+case(
+    "POST",
+    f"{A}/councils/{{council_id}}/elections",
+    official_only(201),
+    body={"electorate": {"kind": "unit", "id": "{forge}"}},
+)
+
+# -- standing orders (web/routes/standing_orders.py) -------------------------------------------
+# A deputy of the council proposes a change by motion (a recalled one no longer does).
+case(
+    "POST",
+    f"{A}/councils/{{council_id}}/standing-orders-motions",
+    row(403, anonymous=401, deputy=201, official=201),
+    body={"changes": {"secret_elections": True}},
+)
+
 
 # -- running it -----------------------------------------------------------------------------------
 
@@ -700,7 +803,8 @@ def template(
 
 
 def _ids(world: World) -> dict[str, Any]:
-    return world.ids | {"member_target": world.members[WHO["member"]], "kind": "motion"}
+    extra = {"member_target": world.members[WHO["member"]], "kind": "motion"}
+    return world.ids | world.codes | extra
 
 
 def _fill(value: Any, ids: dict[str, Any]) -> Any:
@@ -745,8 +849,8 @@ def call(client: TestClient, world: World, method: str, path: str, role: str) ->
     if method == "GET":
         return client.get(url, params=query)
     form = {k: str(v) for k, v in (body or {}).items()}
-    if path == "/login":
-        client.cookies.set(LOGIN_CSRF_COOKIE, LOGIN_CSRF)
+    if path in DOUBLE_SUBMIT:
+        client.cookies.set(DOUBLE_SUBMIT[path], LOGIN_CSRF)
         form[CSRF_FIELD] = LOGIN_CSRF
     elif role != "anonymous":
         form[CSRF_FIELD] = world.csrf[role]
@@ -767,7 +871,7 @@ def _check(got: Any, expected: int, route: tuple[str, str], role: str) -> str | 
         return f"{what}: {got.status_code} (a server error)"
     if got.status_code != expected:
         return f"{what}: expected {expected}, got {got.status_code} {got.text[:160]!r}"
-    login_needed = not is_api(route[1]) and route[1] != "/login" and route[0] != "GET"
+    login_needed = not is_api(route[1]) and route[1] not in DOUBLE_SUBMIT and route[0] != "GET"
     if expected == 303 and role == "anonymous" and (login_needed or route[1] in LOGIN_PAGES):
         if not got.headers["location"].startswith("/login?next="):
             return f"{what}: redirected to {got.headers['location']}, not to /login"
@@ -801,7 +905,7 @@ def test_writes_by_role(template: Template, tmp_path: Path, route: tuple[str, st
     its own (the first on the refusals' copy, which they left as it was)."""
     method, path = route
     expect = MATRIX[route]["expect"]
-    login_needed = not is_api(path) and path != "/login"
+    login_needed = not is_api(path) and path not in DOUBLE_SUBMIT
     refused = [
         r
         for r in ROLES

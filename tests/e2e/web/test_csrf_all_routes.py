@@ -27,18 +27,21 @@ import test_authz_matrix as matrix
 from authz_world import ROLES, Template, World, app_routes, copy_of, drop_template, is_api
 from authz_world import make_template as make_world_template
 
+from dualpower.services import cycle
+from dualpower.store import sequencer
 from dualpower.store import tables as t
 from dualpower.web.app import create_app
-from dualpower.web.deps import CSRF_FIELD, LOGIN_CSRF_COOKIE, SESSION_COOKIE
+from dualpower.web.deps import CSRF_FIELD, SESSION_COOKIE
 
 PG_URL = os.environ.get("DUALPOWER_TEST_PG_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 # Page POSTs that change nothing: looking a receipt up in the published ballots.
 READ_ONLY = {("POST", "/elections/{election_id}/receipt")}
-LOGIN = ("POST", "/login")
 # Page POSTs whose change adds or removes no row (marking notifications read): the refused
 # requests are checked by tests/e2e/web/test_notifications_read.py instead of by row counts.
 ROW_NEUTRAL = {("POST", "/notifications/read")}
+# API routes that take no credentials at all (a code, a name, a password): not cookie-relevant.
+NO_CREDENTIALS = {f"{matrix.A}/auth/login", f"{matrix.A}/auth/join", f"{matrix.A}/auth/reset"}
 
 
 def page_writes() -> list[tuple[str, str]]:
@@ -75,6 +78,20 @@ def test_every_state_changing_page_route_is_covered(template: Template) -> None:
     assert covered - found == set(), f"no longer routes of the app: {covered - found}"
 
 
+def _forge_election(world: World) -> tuple[str, dict[str, Any], int]:
+    """The world's by-election takes no more candidacies: here the official opens a general
+    election of the Forge's seats, and a Forge member stands in it."""
+    cmd = cycle.GeneralElection(world.ids["north"], "unit", world.ids["forge"])
+    election = cycle.open_general(world.system.uow(), cmd, world.member("official"))
+    sequencer.settle(world.system.engine)  # its audit entry sealed before the counts are taken
+    return "member", {"election_id": election}, 303
+
+
+# Routes no role of the matrix may use in the built world: (role, path ids, the status with the
+# right token) on a copy made so.
+SETUP = {("POST", "/elections/{election_id}/candidates"): _forge_election}
+
+
 def _allowed_role(route: tuple[str, str]) -> str:
     expect = matrix.MATRIX[route]["expect"]
     role = next((r for r in ROLES if r != "anonymous" and 200 <= expect[r] < 400), None)
@@ -82,10 +99,20 @@ def _allowed_role(route: tuple[str, str]) -> str:
     return role
 
 
-def _post(client: TestClient, world: World, route: tuple[str, str], role: str, token: Any) -> Any:
+def _post(
+    client: TestClient,
+    world: World,
+    route: tuple[str, str],
+    role: str,
+    token: Any,
+    path_ids: dict[str, Any] | None = None,
+) -> Any:
     method, path = route
     spec = matrix.MATRIX[route]
     ids = matrix._ids(world)
+    if path_ids:  # ids chosen here, not the matrix's
+        spec = spec | {"ids": spec.get("ids", {}) | {name: name for name in path_ids}}
+        ids = ids | path_ids
     url = matrix.url_of(path, spec, ids)
     form = {k: str(v) for k, v in (matrix._fill(spec.get("body"), ids) or {}).items()}
     if token is not None:
@@ -102,11 +129,16 @@ def test_a_form_without_its_token_is_refused_and_changes_nothing(
 ) -> None:
     for world in copy_of(template, tmp_path):
         client = matrix.client_for(world)
-        role = _allowed_role(route)
+        path_ids: dict[str, Any] = {}
+        if route in SETUP:
+            role, path_ids, expected = SETUP[route](world)
+        else:
+            role = _allowed_role(route)
+            expected = matrix.MATRIX[route]["expect"][role]
         other = next(r for r in ROLES if r not in ("anonymous", role))
         before = fingerprint(world)
-        if route == LOGIN:
-            _login_checks(client, world)
+        if route[1] in matrix.DOUBLE_SUBMIT:
+            _double_submit_checks(client, world, route)
             return
         for label, token in (
             ("missing", None),
@@ -115,15 +147,14 @@ def test_a_form_without_its_token_is_refused_and_changes_nothing(
             ("another session's", world.csrf[other]),
             ("the session token itself", world.cookie[role]),
         ):
-            got = _post(client, world, route, role, token)
+            got = _post(client, world, route, role, token, path_ids)
             if route in READ_ONLY:
                 assert got.status_code == 200, (label, got.status_code)
             else:
                 assert got.status_code == 403, (label, got.status_code, got.text[:200])
                 assert "did not come from this site" in got.text, label
             assert fingerprint(world) == before, f"{route} with the token {label} changed rows"
-        good = _post(client, world, route, role, world.csrf[role])
-        expected = matrix.MATRIX[route]["expect"][role]
+        good = _post(client, world, route, role, world.csrf[role], path_ids)
         assert good.status_code == expected, (good.status_code, good.text[:300])
         if route in READ_ONLY:
             assert fingerprint(world) == before, f"{route} is meant to change nothing"
@@ -131,23 +162,30 @@ def test_a_form_without_its_token_is_refused_and_changes_nothing(
             assert fingerprint(world) != before, f"{route} with its token changed nothing"
 
 
-def _login_checks(client: TestClient, world: World) -> None:
-    """The login form's token is a double-submit cookie: the field must match the cookie."""
+def _double_submit_checks(client: TestClient, world: World, route: tuple[str, str]) -> None:
+    """The forms posted before any session exists (login, join, reset) take a double-submit
+    cookie as their token: the field must match the cookie."""
+    path = route[1]
+    name = matrix.DOUBLE_SUBMIT[path]
     before = fingerprint(world)
-    creds = {"username": "forge4", "password": "password1"}
+    body = matrix._fill(matrix.MATRIX[route].get("body"), matrix._ids(world)) or {}
+    fields = {k: str(v) for k, v in body.items()}
     for cookie, field in ((None, None), ("a" * 43, None), ("a" * 43, "b" * 43), (None, "a" * 43)):
         client.cookies.clear()
         if cookie is not None:
-            client.cookies.set(LOGIN_CSRF_COOKIE, cookie)
-        form = creds | ({CSRF_FIELD: field} if field is not None else {})
-        got = client.post("/login", data=form)
-        assert got.status_code == 403, (cookie, field, got.status_code)
+            client.cookies.set(name, cookie)
+        form = fields | ({CSRF_FIELD: field} if field is not None else {})
+        got = client.post(path, data=form)
+        assert got.status_code == 403, (path, cookie, field, got.status_code)
         assert SESSION_COOKIE not in got.cookies
-        assert fingerprint(world) == before
+        assert fingerprint(world) == before, f"{path} with the token {field!r} changed rows"
     client.cookies.clear()
-    client.cookies.set(LOGIN_CSRF_COOKIE, "a" * 43)
-    good = client.post("/login", data=creds | {CSRF_FIELD: "a" * 43})
-    assert good.status_code == 303 and SESSION_COOKIE in good.cookies
+    client.cookies.set(name, "a" * 43)
+    good = client.post(path, data=fields | {CSRF_FIELD: "a" * 43})
+    assert good.status_code == matrix.MATRIX[route]["expect"]["anonymous"], good.text[:300]
+    if path != "/reset":  # login and join begin a session
+        assert SESSION_COOKIE in good.cookies
+    assert fingerprint(world) != before, f"{path} with its token changed nothing"
 
 
 @pytest.mark.slow
@@ -156,8 +194,8 @@ def test_the_api_ignores_the_session_cookie(template: Template, tmp_path: Path) 
         client = matrix.client_for(world)
         before = fingerprint(world)
         for method, path in api_writes():
-            if path == f"{matrix.A}/auth/login":
-                continue  # takes no credentials at all
+            if path in NO_CREDENTIALS:
+                continue
             spec = matrix.MATRIX[(method, path)]
             ids = matrix._ids(world)
             url = matrix.url_of(path, spec, ids)

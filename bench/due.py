@@ -24,7 +24,7 @@ For each database:
    `clock`), exactly one mandate from it whose holder is the member of the winning candidate
    its result names, and no `election.void`. Reports elections closed per second (N over the
    span from `closes_at` to the last `closed_at`), and the p50/p99/max delay past `closes_at`
-   (`closed_at - closes_at`), and how many each server process closed (from its log lines).
+   (`closed_at - closes_at`), and each server process's CPU seconds over the wait.
 4. Baseline, in the same run: the cost of counting the same ballots with `dualpower tally`.
    For `--tally-sample` elections, their ballots are written as BLT files and each is counted
    by `dualpower tally FILE --method M --json` as a fresh process (the whole process's wall
@@ -374,9 +374,6 @@ def run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     figures["server_cpu"] = cpu
     figures["waited"] = (stopped_at - due_at).total_seconds()
     figures["locked_polls"] = locked
-    figures["per_server"] = [
-        sum(1 for line in log.read_text().splitlines() if "election.close" in line) for log in logs
-    ]
     engine.dispose()
     figures.update(baseline(ballots, args))
     report(kind, figures, args)
@@ -538,7 +535,7 @@ def report(kind: str, f: dict[str, Any], args: argparse.Namespace) -> None:
     print(
         f"closed {f['closed']:,} of {n:,} elections; exactly once with the winner seated: "
         f"{'yes' if ok else 'NO ' + json.dumps(f['problems'])}; voids {f['voids']}; "
-        f"close entries by actor {f['actors']}; closes per server process {f['per_server']}"
+        f"close entries by actor {f['actors']}"
     )
     print(
         f"clock: {f['rate']:,.0f} elections closed/s ({f['span']:.1f} s from closes_at to the "

@@ -15,7 +15,7 @@ with warnings.catch_warnings():
 
 from dualpower.services import recall
 from dualpower.web.app import create_app
-from factories import PASSWORD, username
+from factories import PASSWORD, to_close, to_voting, username
 from offices_support import WAGE_MEDIAN, Offices, adopt_stipend, setup_offices
 
 API = "/api/v1"
@@ -151,6 +151,11 @@ def test_an_office_election_over_http(client, offices_setup) -> None:
         client.post(f"{API}/office-elections/{election}/candidacy", headers=outsider).status_code
         == 403
     )
+    early = client.post(
+        f"{API}/elections/{election}/ballots", json={"choices": [cand]}, headers=standing
+    )
+    assert early.status_code == 409 and "voting opens at" in early.json()["detail"]
+    to_voting(fed.system, election)  # nominations close, ballots are taken (DESIGN.md 2.9)
     r = client.post(
         f"{API}/elections/{election}/ballots", json={"choices": [cand]}, headers=standing
     )
@@ -164,6 +169,9 @@ def test_an_office_election_over_http(client, offices_setup) -> None:
     assert (
         client.post(f"{API}/office-elections/{election}/close", headers=standing).status_code == 403
     )
+    early = client.post(f"{API}/office-elections/{election}/close", headers=commission)
+    assert early.status_code == 409  # electors are still to vote and its time has not come
+    to_close(fed.system, election)
     r = client.post(f"{API}/office-elections/{election}/close", headers=commission)
     assert r.status_code == 200 and r.json()["holder_id"] == o.holder["chair"]
 
@@ -172,7 +180,8 @@ def test_the_pay_page_and_the_offices_page(client, offices_setup) -> None:
     o = offices_setup
     r = client.get("/pay")
     assert r.status_code == 200
-    assert f"{WAGE_MEDIAN:,}" in r.text and "credentials committee" in r.text
+    # Amounts are kept in minor units and shown as money (no currency named: two decimals).
+    assert f"{WAGE_MEDIAN / 100:,.2f}" in r.text and "credentials committee" in r.text
     north = o.fed.councils["North Council"]
     r = client.get(f"/councils/{north}/offices")
     assert r.status_code == 200 and "electoral commission" in r.text

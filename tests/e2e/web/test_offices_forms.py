@@ -21,7 +21,7 @@ from dualpower.services import offices
 from dualpower.services.elections import cast_ballot
 from dualpower.store.tables import audit_log
 from dualpower.web.app import create_app
-from factories import PASSWORD, username
+from factories import PASSWORD, close_nominations, username
 from offices_support import WAGE_MEDIAN, Offices, setup_offices
 
 
@@ -218,7 +218,9 @@ def test_an_office_election_opened_stood_for_and_counted_by_forms(client, o) -> 
     assert again.status_code == 409
     with o.fed.system.uow() as uow:
         candidate = uow.elections.candidates(election)[0].id
-    cast_ballot(o.fed.system.uow(), election, o.deputies[0], [candidate])
+    close_nominations(o.fed.system, election)  # its voting window (DESIGN.md 2.9)
+    for deputy in o.deputies:  # every elector votes: it may close before its time
+        cast_ballot(o.fed.system.uow(), election, deputy, [candidate])
     refused = client.post(f"/office-elections/{election}/close", data={"csrf_token": chair})
     assert refused.status_code == 403
     commission = log_in(client, o, o.holder["electoral commission"])

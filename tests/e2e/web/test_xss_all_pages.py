@@ -69,6 +69,9 @@ SOURCES = {
     "session_id": "sessions",
     "breach_id": "breaches",
     "initiative_id": "initiatives",
+    "mandate_id": "mandates",
+    "member_id": "members",
+    "credential_id": "auth_tokens",
 }
 SUBJECTS = {
     "motion": "motions",

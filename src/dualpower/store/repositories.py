@@ -272,14 +272,6 @@ _BALLOT_CONTEXT = (
 )
 
 
-def _active_seats(conn: Any, council_id: int) -> int:
-    md = t.mandates
-    query = select(func.count(func.distinct(md.c.holder_id))).where(
-        md.c.council_id == council_id, md.c.end_at.is_(None)
-    )
-    return int(conn.execute(query).scalar_one())
-
-
 class ElectionRepo(_Repo):
     table, model = t.elections, m.Election
 
@@ -375,10 +367,10 @@ class ElectionRepo(_Repo):
         return list(self.conn.execute(query).scalars())
 
     def fully_voted(self) -> list[int]:
-        """Open votes in their voting window where every elector has voted (they close
-        early). Electors: a unit's members on its roll now, a council's deputies, or, for an
-        office's election, the deputies of the office's council."""
-        e, p = self.table, t.participations
+        """Open votes where every elector has voted (they close early), in a few grouped
+        statements whatever their number. Electors: a unit's members on its roll now, a
+        council's deputies, or, for an office's election, the deputies of the office's council."""
+        e, p, el, ms, md = t.elections, t.participations, t.electorates, t.memberships, t.mandates
         voted = (
             select(p.c.election_id, func.count().label("n"))
             .join(e, e.c.id == p.c.election_id)
@@ -387,35 +379,35 @@ class ElectionRepo(_Repo):
             .subquery()
         )
         rows = self.conn.execute(
-            select(e.c.id, e.c.electorate_id, e.c.office_id, voted.c.n).join(
-                voted, voted.c.election_id == e.c.id
-            )
+            select(e.c.id, el.c.unit_id, el.c.source_council_id, t.offices.c.council_id, voted.c.n)
+            .join(voted, voted.c.election_id == e.c.id)
+            .outerjoin(el, el.c.id == e.c.electorate_id)
+            .outerjoin(t.offices, t.offices.c.id == e.c.office_id)
         ).all()
         if not rows:
             return []
+        roll = dict(
+            self.conn.execute(
+                select(ms.c.unit_id, func.count())
+                .where(ms.c.end_at.is_(None))
+                .where(ms.c.unit_id.in_({r.unit_id for r in rows if r.unit_id is not None}))
+                .group_by(ms.c.unit_id)
+            ).all()
+        )
+        councils = {r.source_council_id or r.council_id for r in rows} - {None}
+        seats = dict(
+            self.conn.execute(
+                select(md.c.council_id, func.count(func.distinct(md.c.holder_id)))
+                .where(md.c.end_at.is_(None), md.c.council_id.in_(councils))
+                .group_by(md.c.council_id)
+            ).all()
+        )
         out = []
         for row in rows:
-            if row.office_id is not None:
-                council = self.conn.execute(
-                    select(t.offices.c.council_id).where(t.offices.c.id == row.office_id)
-                ).scalar_one()
-                electors = _active_seats(self.conn, council)
+            if row.unit_id is not None:
+                electors = roll.get(row.unit_id, 0)
             else:
-                el = t.electorates
-                ec = self.conn.execute(
-                    select(el.c.unit_id, el.c.source_council_id).where(
-                        el.c.id == row.electorate_id
-                    )
-                ).one()
-                if ec.unit_id is not None:
-                    ms = t.memberships
-                    electors = self.conn.execute(
-                        select(func.count())
-                        .select_from(ms)
-                        .where(ms.c.unit_id == ec.unit_id, ms.c.end_at.is_(None))
-                    ).scalar_one()
-                else:
-                    electors = _active_seats(self.conn, ec.source_council_id)
+                electors = seats.get(row.source_council_id or row.council_id, 0)
             if electors > 0 and row.n >= electors:
                 out.append(int(row.id))
         return out

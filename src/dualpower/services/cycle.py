@@ -20,7 +20,7 @@ from dualpower.domain import errors
 from dualpower.domain.model import Council, Election, Electorate
 from dualpower.services import office_terms
 from dualpower.services.authority import capabilities_of
-from dualpower.services.elections import METHODS, OpenElection, open_in, seat_schedule
+from dualpower.services.elections import METHODS, open_in_windows
 from dualpower.services.notify import notify_rolls
 from dualpower.store.tables_recall import Notice, roll_of
 from dualpower.store.uow import UnitOfWork
@@ -101,20 +101,8 @@ def _open(
     is_secret = cmd.is_secret if cmd is not None and cmd.is_secret is not None else None
     if is_secret is None:
         is_secret = bool(orders["secret_elections"])
-    when = seat_schedule(uow, council.id)
-    election = open_in(
-        uow,
-        OpenElection(
-            electorate.id,
-            method,
-            is_secret,
-            kind=kind,
-            closes_at=when.closes_at,
-            nominations_close_at=when.nominations_close_at,
-        ),
-        actor,
-        electorate=electorate,
-    )
+    election = open_in_windows(uow, electorate, method, is_secret, kind, actor)
+    assert election.nominations_close_at is not None
     notify_rolls(
         uow,
         [
@@ -122,7 +110,7 @@ def _open(
                 roll_of(electorate),
                 "election",
                 f"An election of deputies to {council.name} is open: nominations until "
-                f"{when.nominations_close_at.isoformat()}",
+                f"{election.nominations_close_at.isoformat()}",
                 f"/elections/{election.id}",
             )
         ],

@@ -25,10 +25,9 @@ from dualpower.domain.cycle import CLOCK, is_due
 from dualpower.domain.model import Election
 from dualpower.services import cycle, motions
 from dualpower.services.elections import (
-    OpenElection,
     close_in,
     electors_of,
-    open_in,
+    open_in_windows,
     open_office_in,
     seat_schedule,
 )
@@ -143,17 +142,10 @@ def void_in(uow: UnitOfWork, election: Election, reason: str) -> int | None:
         ).id
     electorate = uow.electorates.get(election.electorate_id or 0)
     assert electorate is not None
-    when = seat_schedule(uow, electorate.council_id)
-    cmd = OpenElection(
-        electorate.id,
-        election.method,
-        election.is_secret,
-        kind=election.kind,
-        seat_no=election.seat_no,
-        closes_at=when.closes_at,
-        nominations_close_at=when.nominations_close_at,
-    )
-    return open_in(uow, cmd, CLOCK, electorate=electorate).id
+    kind, seat_no = election.kind, election.seat_no
+    return open_in_windows(
+        uow, electorate, election.method, election.is_secret, kind, CLOCK, seat_no
+    ).id
 
 
 def open_next_levels(uow: UnitOfWork) -> list[Done]:

@@ -684,24 +684,35 @@ def open_by_elections(
     return ids
 
 
+def open_in_windows(
+    uow: UnitOfWork,
+    electorate: Electorate,
+    method: str,
+    is_secret: bool,
+    kind: str,
+    actor: str | None,
+    seat_no: int | None = None,
+) -> Election:
+    """Open an election of the electorate's seats with the windows of its council's standing
+    orders (DESIGN.md 2.9): nominations from now, then voting."""
+    when = seat_schedule(uow, electorate.council_id)
+    cmd = OpenElection(
+        electorate.id,
+        method,
+        is_secret,
+        kind=kind,
+        seat_no=seat_no,
+        closes_at=when.closes_at,
+        nominations_close_at=when.nominations_close_at,
+    )
+    return open_in(uow, cmd, actor, electorate=electorate)
+
+
 def _open_seat_election(uow: UnitOfWork, electorate: Electorate, seat_no: int) -> int:
     council = uow.councils.get(electorate.council_id)
     assert council is not None
     method, is_secret = seat_rules(uow, electorate, council)
-    when = seat_schedule(uow, council.id)
-    election = open_in(
-        uow,
-        OpenElection(
-            electorate.id,
-            method,
-            is_secret,
-            kind="by",
-            seat_no=seat_no,
-            closes_at=when.closes_at,
-            nominations_close_at=when.nominations_close_at,
-        ),
-        actor=None,
-    )
+    election = open_in_windows(uow, electorate, method, is_secret, "by", None, seat_no)
     notify(
         uow,
         electors(uow, electorate),

@@ -51,10 +51,13 @@ def user_errors() -> Iterator[None]:
 def system(default_url: str | None = None, *, create: bool = False):  # type: ignore[no-untyped-def]
     """The database, refused unless its schema is this release's (`dualpower migrate`);
     `create` (init) gives a database with no tables its schema."""
+    from dualpower import clock
     from dualpower.bootstrap import open_existing
     from dualpower.store.db import DEFAULT_URL
 
-    return open_existing(default=default_url or DEFAULT_URL, create=create)
+    sys_ = open_existing(default=default_url or DEFAULT_URL, create=create)
+    clock.resume_demo(sys_)  # the demo's world keeps its own time, from 1917 on
+    return sys_
 
 
 @app.command()
@@ -126,6 +129,9 @@ def demo(
         )
     typer.echo(summary)
     if not no_serve:
+        from dualpower import clock
+
+        clock.resume_demo(sys_)  # served, the demo's time runs on from its last act
         _serve(sys_, host, port)
 
 

@@ -10,6 +10,7 @@ import logging
 import os
 import threading
 import time
+from datetime import datetime, timedelta
 from typing import Any
 
 log = logging.getLogger("dualpower.clock")
@@ -49,3 +50,25 @@ def start(system: Any, every: float | None = None) -> threading.Event:
 
     threading.Thread(target=loop, name="dualpower-clock", daemon=True).start()
     return stop
+
+
+class RunningFrom:
+    """A clock that runs at the real pace from a given moment. The demo's world lives in 1917:
+    served, its time runs on from its last act, so a vote it left open closes when its window
+    has run (DESIGN.md 2.9), as any other."""
+
+    def __init__(self, at: datetime):
+        self.at = at
+        self._started = time.monotonic()
+
+    def __call__(self) -> datetime:
+        return self.at + timedelta(seconds=time.monotonic() - self._started)
+
+
+def resume_demo(system: Any) -> None:
+    """On the demo's database, give the system the demo's clock, running from its last act."""
+    from dualpower.services.demo import demo_time
+
+    at = demo_time(system.engine)
+    if at is not None:
+        system.clock = RunningFrom(at)

@@ -6,7 +6,10 @@
 - 31 August (Old Style): the districts elect their delegations to the Petrograd Soviet anew and
   its majority changes hands; the Congress seats that rested on replaced delegates are refilled.
 - October: it ends with a secret general election open in the Putilov Works and a recall petition
-  open in Kolpino, so a visitor can try both.
+  open in Kolpino, so a visitor can try both (served, the demo's clock runs on from its last act).
+
+Every election here is opened by the council's commission (or, while it has none, a deputy) and
+closed by the clock when its window has run (DESIGN.md 2.9), as in any federation.
 
 The drift of opinion is synthetic, drawn from the demo's seed.
 """
@@ -22,10 +25,11 @@ from datetime import UTC, datetime
 
 from dualpower import scenarios
 from dualpower.bootstrap import System
+from dualpower.domain.errors import NotAllowed
 from dualpower.domain.model import Electorate, Mandate
 from dualpower.scenarios.petrograd import ALLIES, PETROGRAD, Person, ScenarioClock
+from dualpower.services import cycle, office_terms, recall
 from dualpower.services import elections as el
-from dualpower.services import recall
 from dualpower.services.due import run_due
 
 
@@ -150,19 +154,19 @@ def motion_through_the_clock(w: World, motion_id: int) -> str:
     return str(decided.status)
 
 
-def through_the_clock(w: World, election_id: int) -> None:
-    """Let the demo's time run until the election closes, and the clock close it: the demo
+def through_the_clock(w: World, *election_ids: int) -> None:
+    """Let the demo's time run until the elections close, and the clock close them: the demo
     closes no vote by hand, as nobody may (DESIGN.md 2.9)."""
-    run_due(w.sys.uow)  # at once, when every elector has voted
+    run_due(w.sys.uow)  # at once, those every elector has voted in
     with w.sys.uow() as uow:
-        election = uow.elections.get(election_id)
-    assert election is not None
-    if election.status == "open" and election.closes_at is not None:
-        w.clock.at = max(w.clock.at, election.closes_at)
+        elections = [uow.elections.get(i) for i in election_ids]
+    closes = [e.closes_at for e in elections if e and e.status == "open" and e.closes_at]
+    if closes:
+        w.clock.at = max(w.clock.at, *closes)
         run_due(w.sys.uow)
     with w.sys.uow() as uow:
-        closed = uow.elections.get(election_id)
-    assert closed is not None and closed.status != "open", f"election {election_id} still open"
+        still = [i for i in election_ids if uow.elections.get(i).status == "open"]  # type: ignore[union-attr]
+    assert not still, f"elections {still} still open"
 
 
 def _against(w: World, voters: list[int], target: Mandate) -> list[int]:
@@ -210,36 +214,65 @@ def recall_by_vote(w: World, unit: str, passes: bool) -> None:
         refill_vacancies(w)
 
 
-def general_in_unit(w: World, unit: str, *, is_secret: bool = False, close: bool = True) -> int:
-    electorate = _unit_electorate(w, unit)
-    election_id = el.open_election(
-        w.sys.uow(), el.OpenElection(electorate.id, "block", is_secret=is_secret)
-    )
+def opener(w: World, council_id: int) -> int:
+    """Who opens the council's elections: its electoral commission (`run_election`), or, while
+    nobody holds it, one of its deputies (the bootstrap rule, DESIGN.md 2.9)."""
     with w.sys.uow() as uow:
-        seats = uow.elections.get(election_id).seats  # type: ignore[union-attr]
-    voters = w.by_unit[unit]
-    slots: dict[str, list[int]] = {}
-    for faction in ("SR", "Men", "Bol", "NP"):
-        supporters = [v for v in voters if w.leaning[v] == faction]
-        for member in w.rng.sample(supporters, min(seats, len(supporters))):
-            cid = el.nominate(w.sys.uow(), election_id, member, w.faction_ids[faction], None)
-            slots.setdefault(faction, []).append(cid)
-    ballots = [(v, slots[w.leaning[v]]) for v in voters if slots.get(w.leaning[v])]
-    if not close:
-        ballots = ballots[: len(ballots) // 3]
-    el.cast_many(w.sys.uow(), election_id, ballots)
+        for deputy in sorted(office_terms.deputies(uow, council_id)):
+            try:
+                cycle.may_run_elections(uow, deputy, council_id)
+            except NotAllowed:
+                continue
+            return deputy
+    raise AssertionError(f"council {council_id} has nobody who may open its elections")
+
+
+def open_general(w: World, electorate: Electorate, method: str, is_secret: bool = False) -> int:
+    """The council's commission opens a general election of the electorate's seats, as
+    `POST /councils/{id}/elections` does."""
+    kind, source = electorate.kind, electorate.source_id
+    general = cycle.GeneralElection(electorate.council_id, kind, source, method, is_secret)
+    return cycle.open_general(w.sys.uow(), general, opener(w, electorate.council_id))
+
+
+def general_in_units(
+    w: World, units: list[str], *, is_secret: bool = False, close: bool = True
+) -> list[int]:
+    """General elections in base units: opened by the commission, a slate per faction stands,
+    the members vote their leaning (in full, or a third of them when the vote stays open), and
+    the clock closes them."""
+    opened = []
+    for unit in units:
+        electorate = _unit_electorate(w, unit)
+        election_id = open_general(w, electorate, "block", is_secret)
+        with w.sys.uow() as uow:
+            seats = uow.elections.get(election_id).seats  # type: ignore[union-attr]
+        voters = w.by_unit[unit]
+        slots: dict[str, list[int]] = {}
+        for faction in ("SR", "Men", "Bol", "NP"):
+            supporters = [v for v in voters if w.leaning[v] == faction]
+            for member in w.rng.sample(supporters, min(seats, len(supporters))):
+                cid = el.nominate(w.sys.uow(), election_id, member, w.faction_ids[faction], None)
+                slots.setdefault(faction, []).append(cid)
+        ballots = [(v, slots[w.leaning[v]]) for v in voters if slots.get(w.leaning[v])]
+        opened.append((election_id, ballots if close else ballots[: len(ballots) // 3]))
+    for election_id, ballots in opened:
+        to_voting(w, election_id)
+        el.cast_many(w.sys.uow(), election_id, ballots)
     if close:
-        el.close_election(w.sys.uow(), election_id)
-    return election_id
+        through_the_clock(w, *(election_id for election_id, _ in opened))
+    return [election_id for election_id, _ in opened]
 
 
 def delegations(w: World, council_name: str) -> None:
-    """Every lower council under `council_name` elects its delegation anew (STV)."""
+    """Every lower council under `council_name` elects its delegation anew (STV); the higher
+    council's commission opens the elections, and the clock closes them."""
     with w.sys.uow() as uow:
         council = next(c for c in uow.councils.list() if c.name == council_name)
         electorates = [e for e in uow.electorates.of_council(council.id) if e.kind == "council"]
+    opened = []
     for electorate in electorates:
-        election_id = el.open_election(w.sys.uow(), el.OpenElection(electorate.id, "stv-scottish"))
+        election_id = open_general(w, electorate, "stv-scottish")
         with w.sys.uow() as uow:
             deputies = uow.mandates.active_in_council(electorate.source_id)
         cands = []
@@ -253,8 +286,11 @@ def delegations(w: World, council_name: str) -> None:
             ranking = [c for f in order for c, cf, _ in cands if cf == f][:6]
             if ranking:
                 ballots.append((md.holder_id, ranking))
+        opened.append((election_id, ballots))
+    for election_id, ballots in opened:
+        to_voting(w, election_id)
         el.cast_many(w.sys.uow(), election_id, ballots)
-        el.close_election(w.sys.uow(), election_id)
+    through_the_clock(w, *(election_id for election_id, _ in opened))
 
 
 def refill_vacancies(w: World) -> None:
@@ -348,8 +384,7 @@ def replay(
             if councils[u.council_id] in JUNE_DISTRICTS and u.kind == "factory"
         ]
     w.drift(0.30, set(june_units))
-    for unit in june_units:
-        general_in_unit(w, unit)
+    general_in_units(w, june_units)
     clock.advance(days=7)
     refill_vacancies(w)
     _play(w, "june", hooks)
@@ -362,12 +397,16 @@ def replay(
     _play(w, "august", hooks)
 
     clock.at = old_style(1917, 10, 10)
-    general_in_unit(w, "Putilov Works", is_secret=True, close=False)
     electorate = _unit_electorate(w, "Kolpino village")
     target = _holders(w, electorate)[0]
     voters = w.by_unit["Kolpino village"]
     petition = recall.open_recall(sys_.uow(), target.id, voters[0])
     recall.sign_many(sys_.uow(), petition.id, voters[: max(1, petition.threshold // 3)])
-    w.log.append("October: a secret election open in the Putilov Works, a petition in Kolpino")
     _play(w, "october", hooks)
+    # Last, so that it is still open when the demo is served: its clock runs on from here.
+    general_in_units(w, ["Putilov Works"], is_secret=True, close=False)
+    w.log.append(
+        "October: a secret election open in the Putilov Works (voting for 6 hours of the demo's "
+        "clock), a petition open in Kolpino"
+    )
     return w.log

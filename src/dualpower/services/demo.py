@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, select
+from datetime import datetime
+
+from sqlalchemy import Engine, func, select
 
 from dualpower.domain.errors import Conflict
 from dualpower.store import tables as t
@@ -23,3 +25,16 @@ def ensure_only_demo(engine: Engine) -> None:
             flags: list[bool] = list(conn.execute(select(t.federations.c.is_demo)).scalars())
         if any(not flag for flag in flags):
             raise Conflict("refusing to overwrite a database that holds a real federation")
+
+
+def demo_time(engine: Engine) -> datetime | None:
+    """When the database holds the demo: the moment of its last act (its world lives in 1917,
+    and its clock runs on from there); None for a real federation or an empty database."""
+    if "federations" not in schema_tables(engine):
+        return None
+    with engine.connect() as conn:
+        flags = list(conn.execute(select(t.federations.c.is_demo)).scalars())
+        if not flags or not all(flags):
+            return None
+        last = conn.execute(select(func.max(t.audit_log.c.recorded_at))).scalar()
+    return datetime.fromisoformat(last) if last else None

@@ -29,7 +29,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from dualpower.domain.errors import BadCredentials
 from dualpower.domain.model import Member
-from dualpower.services import limits
+from dualpower.services import chance, limits
 from dualpower.store.uow import UnitOfWork
 
 # argon2id, RFC 9106's second recommended option: t=3 passes over 64 MiB, 4 lanes.
@@ -41,7 +41,7 @@ _DUMMY_HASH = _hasher.hash("not a password of anyone")
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher.hash(password, salt=chance.token_bytes(16))
 
 
 def _digest(token: str) -> str:

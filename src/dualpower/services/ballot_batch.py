@@ -36,7 +36,6 @@ import asyncio
 import functools
 import hashlib
 import logging
-import secrets
 import threading
 import time
 from collections import defaultdict
@@ -53,7 +52,7 @@ from dualpower.domain import errors
 from dualpower.domain.events import BallotCast
 from dualpower.domain.limits import Limit, refusal, wait
 from dualpower.domain.model import Election
-from dualpower.services import elections, limits
+from dualpower.services import chance, elections, limits
 from dualpower.store import tables as t
 from dualpower.store.bulk import among_bound, insert_new_rows, insert_rows
 from dualpower.store.db import is_sqlite, write_turns
@@ -336,7 +335,7 @@ def _write(
             outcomes[i] = errors.AlreadyVoted("you have already voted in this election")
             ballots.give_back(member_id)
     ballot_rows = [b for *_, b in stored]
-    secrets.SystemRandom().shuffle(ballot_rows)  # no order of casting among the batch's ballots
+    chance.shuffle(ballot_rows)  # no order of casting among the batch's ballots
     if ballot_rows:
         insert_rows(uow.conn, t.ballots, ballot_rows)
     cast: dict[int, tuple[Election, list[tuple[int, dict[str, Any]]]]] = {}

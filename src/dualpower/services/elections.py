@@ -12,7 +12,6 @@ close, shuffled, as one entry.
 
 from __future__ import annotations
 
-import secrets
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from dualpower.domain import errors
 from dualpower.domain.cycle import Schedule, Windows, check_nominations, check_voting, schedule
 from dualpower.domain.events import BallotCast, CompositionChanged
 from dualpower.domain.model import Candidate, Council, Election, Electorate, Mandate
-from dualpower.services import limits, office_terms
+from dualpower.services import chance, limits, office_terms
 from dualpower.services.apportion import seats_now
 from dualpower.services.mandates import end_row, hand_over, release
 from dualpower.services.notify import notify, notify_rolls
@@ -296,7 +295,7 @@ def ballot_rows(
         raise errors.NotAllowed("you are not an elector of this election")
     _validate_choices(election, candidate_ids, choices)
     ballot = {
-        "receipt": secrets.token_hex(10),
+        "receipt": chance.token_hex(10),
         "election_id": election.id,
         "choices": choices,
         "voter_id": None if election.is_secret else voter_id,
@@ -471,7 +470,7 @@ def close_in(uow: UnitOfWork, election: Election, actor: str | None) -> list[Man
     if withdrawn:  # a ranked ballot passes to its next choice; a mark for them counts for no one
         ballots = [[c for c in ballot if c in kept] for ballot in ballots]
     try:
-        result = count_election(election, candidates, ballots, seed=secrets.randbits(31))
+        result = count_election(election, candidates, ballots, seed=chance.randbits(31))
     except CountError as error:
         raise errors.InvalidRequest(f"the count failed: {error}") from None
     if withdrawn:
@@ -491,7 +490,7 @@ def close_in(uow: UnitOfWork, election: Election, actor: str | None) -> list[Man
     if election.is_secret:
         unlink_ballots(uow, election.id)
         shuffled = uow.elections.published_ballots(election.id)
-        secrets.SystemRandom().shuffle(shuffled)
+        chance.shuffle(shuffled)
         published["ballots"] = shuffled
     uow.record("election.close", published, actor=actor)
     return mandates

@@ -18,7 +18,6 @@ domain/sessions.py).
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,7 +30,7 @@ from dualpower.domain.capabilities import CONVENE_SESSION
 from dualpower.domain.cycle import CLOCK, refuse_early_close
 from dualpower.domain.motions import Motion, Tally
 from dualpower.domain.sessions import NoQuorum, assembly_quorum_needed, has_quorum, quorum_needed
-from dualpower.services import authority, initiatives, instructions, limits
+from dualpower.services import authority, chance, initiatives, instructions, limits
 from dualpower.services.discussion import may_speak
 from dualpower.store.uow import UnitOfWork
 
@@ -285,7 +284,7 @@ def _cast_checks(uow: UnitOfWork, motion: Motion, member_id: int, position: str)
 def cast_in(uow: UnitOfWork, motion: Motion, member_id: int, position: str) -> str | None:
     """Record one vote; a secret vote returns its receipt."""
     _cast_checks(uow, motion, member_id, position)
-    receipt = secrets.token_hex(10) if motion.is_secret else None
+    receipt = chance.token_hex(10) if motion.is_secret else None
     try:
         with uow.conn.begin_nested():
             if receipt is not None:

@@ -13,10 +13,9 @@ disk: SECURITY.md.)
 
 from __future__ import annotations
 
-import secrets
-
 from sqlalchemy import delete, insert, select
 
+from dualpower.services import chance
 from dualpower.store import tables as t
 from dualpower.store.uow import UnitOfWork
 
@@ -32,7 +31,7 @@ def unlink_ballots(uow: UnitOfWork, election_id: int) -> None:
     ]
     if any(row["voter_id"] is not None for row in rows):
         raise ValueError("an open ballot carries its voter: only secret ballots are rewritten")
-    secrets.SystemRandom().shuffle(rows)
+    chance.shuffle(rows)
     uow.conn.execute(delete(ballots).where(ballots.c.election_id == election_id))
     for row in rows:  # one at a time: the order of the statements is the order of the rows
         uow.conn.execute(insert(ballots).values(**row))

@@ -387,7 +387,7 @@ def close_in(uow: UnitOfWork, motion: Motion, member_id: int | None) -> Decision
     }
     if motion.is_secret:
         ballots = uow.motions.secret_ballots(motion.id)
-        secrets.SystemRandom().shuffle(ballots)
+        chance.shuffle(ballots)
         payload["ballots"] = ballots
     actor = CLOCK if member_id is None else str(member_id)
     uow.record(f"motion.{'adopt' if adopted else 'reject'}", payload, actor=actor)

@@ -1,0 +1,169 @@
+"""Votes on paper (DESIGN.md 2.9): many members vote at a meeting, not online. The electoral
+commission of the council a vote belongs to (an office holding `run_election` there; while
+nobody holds it, any of its deputies: services/cycle.py) enters the meeting's paper ballots
+of an election, and the paper signature sheets of a recall petition.
+
+- All or nothing: one transaction per sheet; any bad line refuses the whole sheet.
+- Paper and online are kept apart: the participation roll's key (one row per member and
+  election) and the signatures' key stop a member from voting or signing both ways; one who
+  voted or signed online cannot be entered on paper (409), and one entered on paper is refused
+  online. A row of `paper_votes` / `paper_signatures` says who entered each.
+- Every entry is logged with who entered it (the actor; from the command line also marked as
+  an operator act): an open ballot's `ballot.cast` names its voter, a secret election's
+  `election.participate` only who took part on paper. A secret election's paper ballots are
+  stored unlinked (shuffled, no voter), as online ones; its ballots enter the log at the close.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+
+from dualpower.domain import errors
+from dualpower.domain.events import BallotCast
+from dualpower.domain.model import Election
+from dualpower.services import elections, office_terms
+from dualpower.services.cycle import may_run_elections
+from dualpower.store.uow import UnitOfWork
+
+MAX_SHEET = 20_000  # lines of one sheet: a big meeting, not a bulk import
+
+
+@dataclass(frozen=True)
+class Enterer:
+    """Who enters the sheet: a member of the commission; `by_command_line` marks the act as
+    the operator's (`dualpower paper ...`, the commissioner's own credentials checked)."""
+
+    member_id: int
+    by_command_line: bool = False
+
+
+@dataclass(frozen=True)
+class PaperBallots:
+    election_id: int
+    voters: Sequence[int | str]  # ids or usernames of the members who voted on paper
+    ballots: Sequence[list[int]]  # in an open election, the i-th is the i-th voter's
+
+
+@dataclass(frozen=True)
+class PaperEntered:
+    election_id: int
+    ballots: int
+    receipts: list[str]  # in the order of the ballots given
+
+
+def member_ids(uow: UnitOfWork, named: Sequence[int | str]) -> list[int]:
+    """Members named by id or username, in order; an unknown one is refused by name."""
+    found = []
+    for who in named:
+        text = str(who).strip()
+        member = uow.members.get(int(text)) if text.isdigit() else uow.members.by_username(text)
+        if member is None:
+            raise errors.InvalidRequest(f"there is no member {text!r}")
+        found.append(member.id)
+    duplicate = next((m for m in found if found.count(m) > 1), None)
+    if duplicate is not None:
+        raise errors.InvalidRequest(f"member {duplicate} appears twice on the sheet")
+    return found
+
+
+def election_council(uow: UnitOfWork, election: Election) -> int:
+    """The council a vote belongs to: an office's council, or the council its seats are in."""
+    if election.office_id is not None:
+        return office_terms.get_office(uow, election.office_id).council_id
+    electorate = uow.electorates.get(election.electorate_id or 0)
+    assert electorate is not None
+    return electorate.council_id
+
+
+def _sheet_size(voters: int, ballots: int) -> None:
+    if voters == 0:
+        raise errors.InvalidRequest("the sheet names no voter")
+    if voters > MAX_SHEET:
+        raise errors.InvalidRequest(f"a sheet has at most {MAX_SHEET} lines")
+    if voters != ballots:
+        raise errors.InvalidRequest(
+            f"every paper voter has one ballot: {voters} voters, {ballots} ballots"
+        )
+
+
+def _refuse_voted(uow: UnitOfWork, election: Election, voters: list[int]) -> None:
+    voted = uow.paper.took_part(election.id, voters)
+    if voted:
+        member = min(voted)
+        way = "online" if voted[member] is None else "on paper already"
+        raise errors.Conflict(f"member {member} has voted {way}: nobody votes both ways")
+
+
+def enter_ballots_in(uow: UnitOfWork, cmd: PaperBallots, by: Enterer) -> PaperEntered:
+    election = uow.elections.get_for_share(cmd.election_id)  # a close waits for this sheet
+    if election is None:
+        raise errors.NotFound(f"no election {cmd.election_id}")
+    may_run_elections(uow, by.member_id, election_council(uow, election))
+    elections.check_window(uow, election)
+    voters = member_ids(uow, cmd.voters)
+    _sheet_size(len(voters), len(cmd.ballots))
+    eligible = elections.electors_of(uow, election)
+    strangers = [v for v in voters if v not in eligible]
+    if strangers:
+        raise errors.InvalidRequest(f"member {strangers[0]} is not an elector of this election")
+    _refuse_voted(uow, election, voters)
+    candidates = {c.id for c in uow.elections.candidates(election.id)}
+    ballots = [list(b) for b in cmd.ballots]
+    order = list(range(len(ballots)))
+    if election.is_secret:  # no order of the sheet survives in the rows
+        secrets.SystemRandom().shuffle(order)
+    rows = [
+        elections.ballot_rows(election, voters[i], ballots[i], eligible, candidates) for i in order
+    ]
+    took_part = sorted((p for p, _ in rows), key=lambda p: p["member_id"])  # not the sheet's
+    try:
+        with uow.conn.begin_nested():
+            uow.elections.add_participations(took_part)
+            uow.elections.add_ballots([b for _, b in rows])
+            uow.paper.add_votes(election.id, sorted(voters), by.member_id, uow.now())
+    except IntegrityError:  # a voter's online ballot committed meanwhile
+        raise errors.AlreadyVoted(
+            "one of these voters has voted meanwhile: nobody votes both ways"
+        ) from None
+    _record(uow, election, voters, [b for _, b in rows], by)
+    uow.emit(BallotCast(election.id))
+    receipts = {i: str(rows[k][1]["receipt"]) for k, i in enumerate(order)}
+    return PaperEntered(election.id, len(rows), [receipts[i] for i in range(len(rows))])
+
+
+def _record(
+    uow: UnitOfWork, election: Election, voters: list[int], ballots: list[dict], by: Enterer
+) -> None:
+    actor, operator = str(by.member_id), by.by_command_line
+    if election.is_secret:
+        uow.record(
+            "election.participate",
+            {"election": election.id, "members": sorted(voters), "paper": True},
+            actor=actor,
+            is_operator=operator,
+        )
+        return
+    for ballot in ballots:
+        uow.record(
+            "ballot.cast",
+            {
+                "election": election.id,
+                "member": ballot["voter_id"],
+                "choices": ballot["choices"],
+                "receipt": ballot["receipt"],
+                "paper": True,
+            },
+            actor=actor,
+            is_operator=operator,
+        )
+
+
+def enter_ballots(uow: UnitOfWork, cmd: PaperBallots, by: Enterer) -> PaperEntered:
+    with uow:
+        entered = enter_ballots_in(uow, cmd, by)
+        uow.commit()
+    return entered

@@ -1,0 +1,59 @@
+"""Stance motions (DESIGN.md 2.6, 2.9): a council's stance on a directive put to it as a motion;
+adopted, the stance is taken in the adoption's transaction (services/stance_motions.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, String, Table, select, update
+
+from dualpower.store import repositories
+from dualpower.store.tables import _at, _fk, metadata
+
+stance_motions = Table(
+    "stance_motions",
+    metadata,
+    _fk("motion_id", "motions.id", primary_key=True),
+    _fk("directive_id", "directives.id", index=True),
+    Column("kind", String(30), nullable=False),
+    Column("detail", JSON, nullable=False),  # {"conditions": ..., "counter_order": ...}
+    _fk("stance_id", "stances.id", nullable=True),
+    _at("applied_at", nullable=True),
+)
+
+
+class StanceMotionRepo:
+    def __init__(self, conn: Any):
+        self.conn = conn
+
+    def add(self, motion_id: int, directive_id: int, kind: str, detail: dict[str, str]) -> None:
+        self.conn.execute(
+            stance_motions.insert().values(
+                motion_id=motion_id, directive_id=directive_id, kind=kind, detail=detail
+            )
+        )
+
+    def of_motion(self, motion_id: int) -> dict[str, Any] | None:
+        """The stance a stance motion takes; None for any other motion."""
+        sm = stance_motions
+        row = self.conn.execute(select(sm).where(sm.c.motion_id == motion_id)).mappings().first()
+        return dict(row) if row else None
+
+    def applied(self, motion_id: int, stance_id: int, at: datetime) -> bool:
+        """Mark it applied; False when it was applied already."""
+        sm = stance_motions
+        result = self.conn.execute(
+            update(sm)
+            .where(sm.c.motion_id == motion_id, sm.c.applied_at.is_(None))
+            .values(applied_at=at, stance_id=stance_id)
+        )
+        return bool(result.rowcount == 1)
+
+    def of_directive(self, directive_id: int) -> list[dict[str, Any]]:
+        sm = stance_motions
+        query = select(sm).where(sm.c.directive_id == directive_id).order_by(sm.c.motion_id)
+        return [dict(r) for r in self.conn.execute(query).mappings()]
+
+
+repositories.REPOSITORIES["stance_motions"] = StanceMotionRepo

@@ -1,0 +1,198 @@
+"""Votes on paper (DESIGN.md 2.9; services/paper.py): the electoral commission enters a
+meeting's paper ballots, all or nothing, each entry logged with who entered it; paper and
+online kept apart, so nobody votes both ways; a secret election's paper ballots unlinked."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+from sqlalchemy import select
+
+from dualpower.domain import errors
+from dualpower.services import cycle, elections, paper
+from dualpower.store import tables as t
+from factories import to_close, to_voting, username
+from offices_support import Offices, setup_offices
+
+
+@pytest.fixture
+def o(federation) -> Offices:  # type: ignore[no-untyped-def]
+    return setup_offices(federation)
+
+
+def forge(o: Offices, i: int) -> int:
+    return o.fed.members[username("Forge", i)]
+
+
+def commission(o: Offices) -> int:
+    return o.holder["electoral commission"]
+
+
+def open_forge(o: Offices, *, is_secret: bool = False) -> tuple[int, list[int]]:
+    """A general election of the Forge's seats in its voting window, two candidates."""
+    fed = o.fed
+    cmd = cycle.GeneralElection(
+        fed.councils["North Council"], "unit", fed.units["Forge"], "block", is_secret
+    )
+    election = cycle.open_general(fed.system.uow(), cmd, commission(o))
+    cands = [
+        elections.nominate(fed.system.uow(), election, forge(o, i), None, None) for i in (1, 2)
+    ]
+    to_voting(fed.system, election)
+    return election, cands
+
+
+def enter(o: Offices, election: int, voters, ballots, by: int | None = None):  # type: ignore[no-untyped-def]
+    cmd = paper.PaperBallots(election, voters, ballots)
+    return paper.enter_ballots(o.fed.system.uow(), cmd, paper.Enterer(by or commission(o)))
+
+
+def acts(o: Offices, name: str) -> list[tuple[str | None, bool, dict]]:
+    with o.fed.system.engine.connect() as conn:
+        log = t.audit_log
+        rows = conn.execute(
+            select(log.c.actor, log.c.is_operator, log.c.payload)
+            .where(log.c.act == name)
+            .order_by(log.c.id)
+        )
+        return [(a, bool(op), json.loads(p)) for a, op, p in rows]
+
+
+def participants(o: Offices, election: int) -> set[int]:
+    with o.fed.system.uow() as uow:
+        return uow.paper.took_part(election, list(o.fed.members.values())).keys() | set()
+
+
+def test_open_paper_ballots_are_logged_with_their_voter_and_who_entered_them(o: Offices) -> None:
+    election, (a, b) = open_forge(o)
+    voters = [forge(o, 5), username("Forge", 6), forge(o, 7)]  # by id or username
+    entered = enter(o, election, voters, [[a], [a, b], [b]])
+    assert entered.ballots == 3 and len(set(entered.receipts)) == 3
+    cast = [(actor, p) for actor, _, p in acts(o, "ballot.cast") if p["election"] == election]
+    assert [actor for actor, _ in cast] == [str(commission(o))] * 3
+    assert [(p["member"], p["choices"], p["paper"]) for _, p in cast] == [
+        (forge(o, 5), [a], True),
+        (forge(o, 6), [a, b], True),
+        (forge(o, 7), [b], True),
+    ]
+    assert [p["receipt"] for _, p in cast] == entered.receipts
+    with o.fed.system.uow() as uow:
+        marks = uow.paper.took_part(election, [forge(o, i) for i in range(1, 13)])
+    assert marks == {forge(o, i): commission(o) for i in (5, 6, 7)}
+
+
+def test_nobody_votes_both_ways(o: Offices) -> None:
+    election, (a, _) = open_forge(o)
+    elections.cast_ballot(o.fed.system.uow(), election, forge(o, 3), [a])
+    with pytest.raises(errors.Conflict, match="voted online"):
+        enter(o, election, [forge(o, 4), forge(o, 3)], [[a], [a]])
+    enter(o, election, [forge(o, 4)], [[a]])  # nothing of the refused sheet was kept
+    with pytest.raises(errors.Conflict, match="on paper already"):
+        enter(o, election, [forge(o, 4)], [[a]])
+    with pytest.raises(errors.AlreadyVoted):
+        elections.cast_ballot(o.fed.system.uow(), election, forge(o, 4), [a])
+    with o.fed.system.uow() as uow:
+        marks = uow.paper.took_part(election, [forge(o, 3), forge(o, 4)])
+    assert marks == {forge(o, 3): None, forge(o, 4): commission(o)}
+
+
+@pytest.mark.parametrize(
+    ("voters", "ballots", "message"),
+    [
+        ([5, 6], [["a"]], "2 voters, 1 ballots"),
+        ([5, "nobody"], [["a"], ["a"]], "no member 'nobody'"),
+        ([5, 5], [["a"], ["a"]], "appears twice"),
+        ([5, "mill1"], [["a"], ["a"]], "not an elector"),
+        ([5, 6], [["a"], [999]], "not a candidate"),
+        ([5, 6], [["a"], ["a", "a"]], "twice on the ballot"),
+        ([], [], "names no voter"),
+    ],
+)
+def test_a_bad_sheet_is_refused_whole(o: Offices, voters, ballots, message) -> None:  # type: ignore[no-untyped-def]
+    election, (a, _) = open_forge(o)
+    named = [forge(o, v) if isinstance(v, int) else v for v in voters]
+    given = [[a if c == "a" else c for c in b] for b in ballots]
+    before = len(acts(o, "ballot.cast"))
+    with pytest.raises(errors.InvalidRequest, match=message):
+        enter(o, election, named, given)
+    assert len(acts(o, "ballot.cast")) == before
+    assert not participants(o, election)
+
+
+def test_only_the_commission_of_the_council_enters_paper_ballots(o: Offices) -> None:
+    election, (a, _) = open_forge(o)
+    chair = o.holder["chair"]
+    mill_deputy = o.fed.members[username("Mill", 1)]
+    for who in (chair, mill_deputy, forge(o, 9)):
+        with pytest.raises(errors.NotAllowed):
+            enter(o, election, [forge(o, 5)], [[a]], by=who)
+    assert not participants(o, election)
+
+
+def test_paper_ballots_only_in_the_voting_window(o: Offices) -> None:
+    fed = o.fed
+    cmd = cycle.GeneralElection(fed.councils["North Council"], "unit", fed.units["Forge"])
+    election = cycle.open_general(fed.system.uow(), cmd, commission(o))
+    with pytest.raises(errors.Conflict):
+        enter(o, election, [forge(o, 5)], [[1]])
+
+
+def test_secret_paper_ballots_carry_no_voter_and_mark_only_participation(o: Offices) -> None:
+    election, (a, b) = open_forge(o, is_secret=True)
+    voters = [forge(o, i) for i in (9, 4, 7, 5)]
+    enter(o, election, voters, [[a], [a], [b], [a, b]])
+    assert not [p for _, _, p in acts(o, "ballot.cast") if p["election"] == election]
+    [(actor, _, took_part)] = [
+        x for x in acts(o, "election.participate") if x[2]["election"] == election
+    ]
+    assert actor == str(commission(o))
+    assert took_part == {"election": election, "members": sorted(voters), "paper": True}
+    with o.fed.system.engine.connect() as conn:
+        rows = conn.execute(
+            select(t.ballots.c.voter_id, t.ballots.c.choices).where(
+                t.ballots.c.election_id == election
+            )
+        ).all()
+    assert {r.voter_id for r in rows} == {None}
+    assert sorted(map(tuple, (r.choices for r in rows))) == [(a,), (a,), (a, b), (b,)]
+    to_close(o.fed.system, election)
+    elections.close_election(o.fed.system.uow(), election)
+    [(_, _, closed)] = [x for x in acts(o, "election.close") if x[2]["election"] == election]
+    assert sorted(tuple(x["choices"]) for x in closed["ballots"]) == [(a,), (a,), (a, b), (b,)]
+
+
+def test_a_sheet_and_an_online_ballot_of_one_member_at_once_one_wins(o: Offices) -> None:
+    election, (a, _) = open_forge(o)
+    member = forge(o, 8)
+    outcomes: dict[str, object] = {}
+    start = threading.Barrier(2)
+
+    def online() -> None:
+        start.wait()
+        try:
+            outcomes["online"] = elections.cast_ballot(o.fed.system.uow(), election, member, [a])
+        except errors.DomainError as error:
+            outcomes["online"] = error
+
+    def on_paper() -> None:
+        start.wait()
+        try:
+            outcomes["paper"] = enter(o, election, [forge(o, 10), member], [[a], [a]])
+        except errors.DomainError as error:
+            outcomes["paper"] = error
+
+    threads = [threading.Thread(target=f) for f in (online, on_paper)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    refused = [k for k, v in outcomes.items() if isinstance(v, errors.Conflict)]
+    assert len(refused) == 1, outcomes
+    with o.fed.system.uow() as uow:
+        voted = uow.paper.took_part(election, [member, forge(o, 10)])
+    if refused == ["paper"]:
+        assert voted == {member: None}
+    else:
+        assert voted == {member: commission(o), forge(o, 10): commission(o)}

@@ -17,15 +17,21 @@ or by-election is then opened anew, so no empty seat goes without an open electi
 
 from __future__ import annotations
 
+import secrets
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from dualpower.counting.model import CountError
 from dualpower.domain import errors
 from dualpower.domain.cycle import CLOCK, is_due
-from dualpower.domain.model import Election
+from dualpower.domain.events import CompositionChanged
+from dualpower.domain.model import Candidate, Election
 from dualpower.services import cycle, motions
 from dualpower.services.elections import (
     close_in,
+    count_election,
     electors_of,
     open_in_windows,
     open_office_in,
@@ -33,9 +39,10 @@ from dualpower.services.elections import (
 )
 from dualpower.services.office_terms import get_office
 from dualpower.services.recall import close_recall_vote_in
+from dualpower.services.secrecy import unlink_ballots
 from dualpower.store.uow import UnitOfWork
 
-BATCH = 500  # votes read per pass
+BATCH = 200  # due votes claimed and closed per transaction
 
 
 @dataclass(frozen=True)
@@ -56,18 +63,139 @@ def run_due(new_uow: Callable[[], UnitOfWork]) -> list[Done]:
     with new_uow() as uow:  # once a run: votes every elector has cast, whatever their time
         early = uow.elections.fully_voted()
     done += [d for d in (close_due(new_uow(), e) for e in early) if d]
-    while True:
-        with new_uow() as uow:
-            candidates = uow.elections.due(uow.now(), BATCH)
-        closed = [d for d in (close_due(new_uow(), e) for e in candidates) if d]
+    while True:  # every vote claimed is closed (counted or void), so this ends
+        closed, claimed = close_due_batch(new_uow(), BATCH)
         done += closed
-        if len(candidates) < BATCH or not closed:
+        if claimed < BATCH:
             break
     with new_uow() as uow:
         voting = uow.motions.voting_ids()
     done += [d for d in (close_due_motion(new_uow(), m) for m in voting) if d]
     done += open_next_levels(new_uow())
     return done
+
+
+def close_due_batch(uow: UnitOfWork, limit: int = BATCH) -> tuple[list[Done], int]:
+    """Claim up to `limit` votes whose time has come (rows another clock holds are skipped)
+    and close them all in ONE transaction: all of them or, after a crash, none. Returns what
+    was done, in the order claimed, and how many were claimed."""
+    with uow:
+        claimed = uow.due.claim(uow.now(), limit)
+        if not claimed:
+            return [], 0
+        done, rest = close_simple_in(uow, claimed)
+        for election in rest:
+            done[election.id] = _close(uow, election)
+        uow.commit()
+    return [done[e.id] for e in claimed], len(claimed)
+
+
+def close_simple_in(
+    uow: UnitOfWork, claimed: list[Election]
+) -> tuple[dict[int, Done], list[Election]]:
+    """Close, with one statement per question for all of them, the claimed votes whose close
+    is the plain one: an election of a base unit's seats (general, founding or by-election)
+    whose electorate has no other vote in the batch, whose candidates all still stand, with
+    ballots cast, and that seats a winner in every seat without replacing anyone (a general
+    election in an electorate with no deputy and no open by-election; a by-election of an
+    empty seat). What `close_in` would do for it, done in bulk: the same result, mandates and
+    audit entries. The rest (recall votes, office and council elections, void votes, seats
+    replaced or left empty, candidates withdrawn) are returned for `_close`, one by one in
+    the same transaction."""
+    per_electorate = Counter(e.electorate_id for e in claimed)
+    maybe = [
+        e
+        for e in claimed
+        if e.office_id is None
+        and e.kind in ("general", "founding", "by")
+        and e.electorate_id is not None
+        and per_electorate[e.electorate_id] == 1
+    ]
+    electorates = uow.due.electorates(e.electorate_id for e in maybe)
+    maybe = [e for e in maybe if electorates[e.electorate_id or 0].kind == "unit"]
+    held, by_open = uow.due.seats_taken(e.electorate_id or 0 for e in maybe)
+    taken = {electorate for electorate, _ in held}
+
+    def free(e: Election) -> bool:
+        if e.kind == "by":
+            return (e.electorate_id, e.seat_no or 1) not in held
+        return e.electorate_id not in taken and e.electorate_id not in by_open
+
+    maybe = [e for e in maybe if free(e)]
+    nominated = uow.due.candidates(e.id for e in maybe)
+    rolls = uow.due.on_rolls(c.member_id for e in maybe for c in nominated.get(e.id, []))
+    maybe = [  # every candidate still an elector (standing()'s rule): none withdrawn
+        e
+        for e in maybe
+        if nominated.get(e.id)
+        and all(
+            (c.member_id, electorates[e.electorate_id or 0].unit_id) in rolls
+            for c in nominated[e.id]
+        )
+    ]
+    ballots = uow.due.ballot_choices(e.id for e in maybe)
+    counted: list[tuple[Election, dict[str, Any], list[Candidate]]] = []
+    for e in maybe:
+        if not ballots.get(e.id):
+            continue
+        try:
+            result = count_election(e, nominated[e.id], ballots[e.id], seed=secrets.randbits(31))
+        except CountError:
+            continue
+        by_id = {c.id: c for c in nominated[e.id]}
+        winners = [by_id[int(w)] for w in result["winners"]]
+        if not winners or (e.kind != "by" and len(winners) < e.seats):
+            continue  # a seat left empty gets a by-election: the one-by-one close opens it
+        counted.append((e, result, winners[:1] if e.kind == "by" else winners))
+    now = uow.now()
+    uow.due.close([(e.id, now, result) for e, result, _ in counted])
+    rows = [
+        {
+            "council_id": electorates[e.electorate_id or 0].council_id,
+            "electorate_id": e.electorate_id,
+            "seat_no": seat_no,
+            "holder_id": winner.member_id,
+            "faction_id": winner.faction_id,
+            "election_id": e.id,
+            "start_at": now,
+            "depends_on_id": None,
+        }
+        for e, _, winners in counted
+        for seat_no, winner in zip(
+            [e.seat_no or 1] if e.kind == "by" else range(1, len(winners) + 1),
+            winners,
+            strict=True,
+        )
+    ]
+    mandate_ids = iter(uow.due.add_mandates(rows))
+    row_of = iter(rows)
+    done: dict[int, Done] = {}
+    for e, result, winners in counted:
+        for _ in winners:  # as _start_mandate logs each
+            row, mandate_id = next(row_of), next(mandate_ids)
+            uow.record(
+                "mandate.start",
+                {
+                    "mandate": mandate_id,
+                    "council": row["council_id"],
+                    "seat": row["seat_no"],
+                    "holder": row["holder_id"],
+                    "faction": row["faction_id"],
+                    "election": e.id,
+                },
+            )
+            uow.emit(CompositionChanged(row["council_id"]))
+        winner_ids = [int(w) for w in result["winners"]]
+        published: dict[str, Any] = {"election": e.id, "winners": winner_ids}
+        if e.is_secret:
+            unlink_ballots(uow, e.id)
+            shuffled = uow.elections.published_ballots(e.id)
+            secrets.SystemRandom().shuffle(shuffled)
+            published["ballots"] = shuffled
+        uow.record("election.close", published, actor=CLOCK)
+        holders = ", ".join(str(c.member_id) for c in winners)
+        done[e.id] = Done("election.close", e.id, f"seated {holders}")
+    return done, [e for e in claimed if e.id not in done]
 
 
 def close_due_motion(uow: UnitOfWork, motion_id: int) -> Done | None:

@@ -1,0 +1,125 @@
+"""The clock's batched queries (services/due.py, DESIGN.md 2.9): a batch of due votes claimed
+and closed in one transaction, each question asked once for the whole batch.
+
+No tables of its own: `DueRepo` (`uow.due`) claims the due votes (their rows locked; `SKIP
+LOCKED` on PostgreSQL, so two clocks take disjoint batches; SQLite's writers take turns), reads
+their electorates, candidates, candidates' units, seats held and ballots in one statement each,
+and writes the closes and the winners' mandates in one statement each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from dualpower.domain import model as m
+from dualpower.store import repositories
+from dualpower.store import tables as t
+from dualpower.store.bulk import among, update_by_id
+from dualpower.store.repositories import to_domain
+
+
+class DueRepo:
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def claim(self, now: datetime, limit: int) -> list[m.Election]:
+        """Up to `limit` open votes whose time has come, oldest first, their rows locked until
+        commit; rows another transaction holds are skipped (PostgreSQL), so a second clock takes
+        the next ones. Reading them locked is their status's re-read: a vote closed meanwhile
+        is not open any more."""
+        e = t.elections
+        query = (
+            select(e)
+            .where(e.c.status == "open", e.c.closes_at <= now)
+            .order_by(e.c.closes_at, e.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [to_domain(m.Election, row) for row in self.conn.execute(query)]
+
+    def electorates(self, ids: Iterable[int]) -> dict[int, m.Electorate]:
+        el = t.electorates
+        rows = self.conn.execute(select(el).where(among(self.conn, el.c.id, ids)))
+        return {row.id: to_domain(m.Electorate, row) for row in rows}
+
+    def candidates(self, election_ids: Iterable[int]) -> dict[int, list[m.Candidate]]:
+        """Each election's candidates, in nomination (id) order."""
+        c = t.candidates
+        query = select(c).where(among(self.conn, c.c.election_id, election_ids)).order_by(c.c.id)
+        found: dict[int, list[m.Candidate]] = {}
+        for row in self.conn.execute(query):
+            found.setdefault(row.election_id, []).append(to_domain(m.Candidate, row))
+        return found
+
+    def on_rolls(self, member_ids: Iterable[int]) -> set[tuple[int, int]]:
+        """(member, base unit) for each roll these members are on now."""
+        ms = t.memberships
+        query = select(ms.c.member_id, ms.c.unit_id).where(
+            among(self.conn, ms.c.member_id, member_ids), ms.c.end_at.is_(None)
+        )
+        return {(int(member), int(unit)) for member, unit in self.conn.execute(query)}
+
+    def seats_taken(self, electorate_ids: Iterable[int]) -> tuple[set[tuple[int, int]], set[int]]:
+        """The (electorate, seat) pairs held by a mandate in force, and the electorates with an
+        open by-election, among these electorates."""
+        ids = sorted(set(electorate_ids))
+        if not ids:
+            return set(), set()
+        md, e = t.mandates, t.elections
+        held = self.conn.execute(
+            select(md.c.electorate_id, md.c.seat_no).where(
+                among(self.conn, md.c.electorate_id, ids), md.c.end_at.is_(None)
+            )
+        )
+        by = self.conn.execute(
+            select(e.c.electorate_id)
+            .where(among(self.conn, e.c.electorate_id, ids))
+            .where(e.c.kind == "by", e.c.status == "open", e.c.office_id.is_(None))
+            .distinct()
+        )
+        return {(int(a), int(b)) for a, b in held}, {int(a) for (a,) in by}
+
+    def ballot_choices(self, election_ids: Iterable[int]) -> dict[int, list[list[int]]]:
+        """Each election's ballots' choices (candidate ids)."""
+        b = t.ballots
+        query = select(b.c.election_id, b.c.choices).where(
+            among(self.conn, b.c.election_id, election_ids)
+        )
+        found: dict[int, list[list[int]]] = {}
+        for election_id, choices in self.conn.execute(query):
+            found.setdefault(election_id, []).append(list(choices))
+        return found
+
+    def close(self, closes: Sequence[tuple[int, datetime, dict[str, Any]]]) -> None:
+        """Mark elections closed, each with its time and result: one statement."""
+        result = t.elections.c.result.type
+        process = result.dialect_impl(self.conn.dialect).bind_processor(self.conn.dialect)
+        pg = self.conn.dialect.name == "postgresql"
+        rows = [
+            {
+                "id": election_id,
+                "status": "closed",
+                "closed_at": at,
+                "result": process(value) if pg and process else value,
+            }
+            for election_id, at, value in closes
+        ]
+        types = {"status": "text", "closed_at": "timestamptz", "result": "json"}
+        update_by_id(self.conn, t.elections, rows, types)
+
+    def add_mandates(self, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """Insert mandates (each a distinct free seat); their ids, in the order of `rows`."""
+        if not rows:
+            return []
+        md = t.mandates
+        statement = insert(md).returning(md.c.id, md.c.electorate_id, md.c.seat_no)
+        written = self.conn.execute(statement, list(rows))
+        ids = {(int(e), int(s)): int(i) for i, e, s in written}
+        return [ids[(row["electorate_id"], row["seat_no"])] for row in rows]
+
+
+repositories.REPOSITORIES["due"] = DueRepo

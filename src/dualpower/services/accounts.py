@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from dualpower.domain.errors import BadCredentials
+from dualpower.domain.errors import BadCredentials, NotAllowed
 from dualpower.domain.model import Member
 from dualpower.services import chance, limits
 from dualpower.store.uow import UnitOfWork
@@ -122,6 +122,30 @@ def login(
         issued = _issue(uow, member, kind)
         uow.commit()
     return issued
+
+
+def check_password(uow: UnitOfWork, username: str, password: str, *, address: str = "") -> Member:
+    """Check a member's own password without opening a session or issuing a token: a command
+    the operator runs for a member with the member's credentials (`dualpower paper --as`).
+    Counted and limited like a login; refused (NotAllowed) while the password is one the
+    operator set, which the operator knows."""
+    key = limits.login_key(address, username)
+    with uow:
+        limits.check_login(uow, key)
+        limits.count(uow, limits.LOGIN_FAILURES, key)
+        member, stored = _stored_hash(uow, username)
+        uow.commit()
+    member = _check_password(member, stored, password)
+    with UnitOfWork(uow.engine, clock=uow.clock, publish=uow.publish) as uow:
+        if not limits.limit(limits.LOGIN_FAILURES).disabled:
+            uow.rate_hits.take_back(limits.LOGIN_FAILURES, key)
+        operator_set = uow.credentials.is_operator_password(member.id)
+        uow.commit()
+    if operator_set:
+        raise NotAllowed(
+            f"the password of {username} was set by the operator: they set their own first"
+        )
+    return member
 
 
 def authenticate(uow: UnitOfWork, token: str, *, kind: str = "api") -> Issued | None:

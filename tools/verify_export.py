@@ -705,6 +705,26 @@ def check_roll_calls(ex: dict[str, Any], r: Report) -> None:
         if call.get("votes"):
             votes = sorted([v.get("member_id"), v.get("position")] for v in call["votes"])
             r.same(where, "votes (as cast in the log)", votes, sorted(cast[call["motion_id"]]))
+    check_secret_motions(log, decided, r)
+
+
+def check_secret_motions(
+    log: list[dict[str, Any]], decided: dict[Any, dict[str, Any]], r: Report
+) -> None:
+    """A secret vote's totals recount from the ballots its decision published, and there are
+    as many ballots as voters in its one `motion.participate` act (DESIGN.md 2.8, 2.11)."""
+    voted = by_key(acts(log, "motion.participate"), "motion")
+    for motion_id, act in decided.items():
+        ballots = act.get("ballots")
+        if not isinstance(ballots, list):
+            continue
+        where = f"secret_vote motion {motion_id}"
+        counted = Counter(b.get("position") for b in ballots)
+        for key in ("yes", "no", "abstain"):
+            r.same(where, f"{key} (recounted from its ballots)", act.get(key), counted[key])
+        members = (voted.get(motion_id) or {}).get("members")
+        if isinstance(members, list):
+            r.same(where, "ballots (one per voter)", len(ballots), len(set(members)))
 
 
 def verify(export: dict[str, Any]) -> Report:

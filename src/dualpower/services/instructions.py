@@ -8,7 +8,8 @@ Every roll-call vote is checked against the instructions on its motion: a deputy
 vote differs from what the electorate of their seat required has broken it. The breach is
 recorded in the vote's own transaction, the electors are told, and the breach's page offers
 them a recall petition against that mandate in one step. A secret vote cannot be checked (no
-voter is linked to a ballot), so the standing orders that allow secret votes weaken this rule.
+voter is linked to a ballot), so an instruction on a motion put to a secret vote is refused: the
+standing orders that allow secret votes weaken this rule, openly.
 """
 
 from __future__ import annotations
@@ -59,6 +60,11 @@ def propose_instruction(
             raise errors.InvalidRequest("instructions are given on motions of a council")
         if target.is_decided:
             raise errors.Conflict("that motion is decided already")
+        if target.is_secret:
+            raise errors.Conflict(
+                "that motion is put to a secret vote: no deputy's vote is recorded, so it"
+                " cannot be instructed"
+            )
         electorate = electorate_of_place(uow, unit_id, council_id)
         if electorate.council_id != target.council_id:
             raise errors.InvalidRequest("this body elects no deputies to that motion's council")

@@ -10,8 +10,14 @@ domain/sessions.py).
 - Amendments are decided before their motion: its vote does not open while one is undecided.
 - Roll-call votes: one row per voter and motion (its key refuses a second vote, also when both
   arrive at once); each is checked against the instructions on the motion (DESIGN.md 2.3).
-  A secret vote (only where standing orders allow) keeps a participation row and an unlinked
-  ballot with a random receipt, as secret elections do; its ballots enter the log at the close.
+  A secret vote (only where standing orders allow: the council's, or for a base assembly its
+  unit's or its council's; checked at drafting and again when the vote opens) keeps a
+  participation row and an unlinked ballot with a random receipt, as secret elections do
+  (DESIGN.md 2.8, 2.11): no running tally while it is open (views), one `motion.ballot` entry
+  naming nobody per ballot, then at the close one `motion.participate` entry naming the voters
+  in ascending order and the ballots, rewritten in random order (services/secrecy.py), in the
+  decision's entry. It is neither instructed (services/instructions.py) nor taken by a show of
+  hands (`cast_many`): nobody's vote is recorded.
 - The motion's row is locked while a vote is cast or the vote is closed, so no vote is cast
   after the count and every decided motion's record adds up.
 """
@@ -32,6 +38,7 @@ from dualpower.domain.motions import Motion, Tally
 from dualpower.domain.sessions import NoQuorum, assembly_quorum_needed, has_quorum, quorum_needed
 from dualpower.services import authority, chance, initiatives, instructions, limits
 from dualpower.services.discussion import may_speak
+from dualpower.services.secrecy import unlink_motion_ballots
 from dualpower.store.uow import UnitOfWork
 
 TITLE_MAX = 300
@@ -107,7 +114,6 @@ def _check_place(uow: UnitOfWork, author_id: int | None, cmd: DraftMotion) -> No
             raise errors.NotFound(f"no unit {cmd.unit_id}")
         if author_id is not None and uow.members.current_unit_id(author_id) != cmd.unit_id:
             raise errors.NotAllowed("a member drafts motions in their own unit only")
-        orders = uow.standing_orders.of(unit_id=cmd.unit_id)
     else:
         assert cmd.council_id is not None
         if uow.councils.get(cmd.council_id) is None:
@@ -116,9 +122,20 @@ def _check_place(uow: UnitOfWork, author_id: int | None, cmd: DraftMotion) -> No
             md.holder_id for md in uow.mandates.active_in_council(cmd.council_id)
         }:
             raise errors.NotAllowed("only the council's deputies put motions to it")
-        orders = uow.standing_orders.of(council_id=cmd.council_id)
-    if cmd.is_secret and not orders["allows_secret_votes"]:
+    if cmd.is_secret and not allows_secret(uow, cmd.unit_id, cmd.council_id):
         raise errors.NotAllowed("the standing orders here do not allow secret votes")
+
+
+def allows_secret(uow: UnitOfWork, unit_id: int | None, council_id: int | None) -> bool:
+    """Whether standing orders allow a secret vote here: a council's own; a base assembly's,
+    those of its unit or of the council its unit belongs to (which sets its windows too)."""
+    if council_id is not None:
+        return bool(uow.standing_orders.of(council_id=council_id)["allows_secret_votes"])
+    assert unit_id is not None
+    if uow.standing_orders.of(unit_id=unit_id)["allows_secret_votes"]:
+        return True
+    unit = uow.units.get(unit_id)
+    return unit is not None and allows_secret(uow, None, unit.council_id)
 
 
 def _check_text(cmd: DraftMotion) -> tuple[str, str]:
@@ -224,6 +241,8 @@ def require_quorum(uow: UnitOfWork, session_id: int, council_id: int) -> None:
 def _open_checks(uow: UnitOfWork, motion: Motion, member_id: int) -> int | None:
     if motion.status != "draft":
         raise errors.Conflict(f"the motion is {motion.status}, not a draft")
+    if motion.is_secret and not allows_secret(uow, motion.unit_id, motion.council_id):
+        raise errors.Conflict("the standing orders here no longer allow secret votes")
     pending = [a.id for a in uow.motions.amendments(motion.id) if not a.is_decided]
     if pending:
         raise errors.Conflict(
@@ -293,8 +312,8 @@ def cast_in(uow: UnitOfWork, motion: Motion, member_id: int, position: str) -> s
                 uow.motions.add_vote(motion.id, member_id, position, uow.now())
     except IntegrityError:
         raise errors.AlreadyVoted("you have already voted on this motion") from None
-    if receipt is not None:
-        uow.record("motion.participate", {"motion": motion.id, "member": member_id})
+    if receipt is not None:  # the log names no voter while the vote is open (see close_in)
+        uow.record("motion.ballot", {"motion": motion.id})
         return receipt
     uow.record("motion.vote", {"motion": motion.id, "member": member_id, "position": position})
     instructions.check_vote(uow, motion, member_id, position)
@@ -313,6 +332,8 @@ def cast_many(uow: UnitOfWork, motion_id: int, votes: list[tuple[int, str]]) -> 
     """Votes taken together (a show of hands entered by the secretary), each checked alone."""
     with uow:
         motion = _locked(uow, motion_id)
+        if motion.is_secret:
+            raise errors.Conflict("a secret vote is not taken by a show of hands")
         for member_id, position in votes:
             cast_in(uow, motion, member_id, position)
         uow.commit()
@@ -385,11 +406,11 @@ def close_in(uow: UnitOfWork, motion: Motion, member_id: int | None) -> Decision
         "seats": seats,
         "majority": motion.majority,
     }
-    if motion.is_secret:
-        ballots = uow.motions.secret_ballots(motion.id)
-        chance.shuffle(ballots)
-        payload["ballots"] = ballots
     actor = CLOCK if member_id is None else str(member_id)
+    if motion.is_secret:  # the voters once, in ascending order; the ballots in random order
+        payload["ballots"] = unlink_motion_ballots(uow, motion.id)
+        voted = sorted(uow.motions.participants(motion.id))
+        uow.record("motion.participate", {"motion": motion.id, "members": voted}, actor=actor)
     uow.record(f"motion.{'adopt' if adopted else 'reject'}", payload, actor=actor)
     if adopted:
         decided = get(uow, motion.id)

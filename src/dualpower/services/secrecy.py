@@ -1,4 +1,5 @@
-"""Secret ballots keep no order of casting (DESIGN.md 2.8).
+"""Secret ballots keep no order of casting (DESIGN.md 2.8), in elections and in secret votes on
+motions alike.
 
 A ballot row has no time and no sequential id, but the database keeps orders of its own: SQLite
 numbers every row (rowid) in the order written, PostgreSQL lays rows out in that order (ctid) and
@@ -17,6 +18,7 @@ from sqlalchemy import delete, insert, select
 
 from dualpower.services import chance
 from dualpower.store import tables as t
+from dualpower.store import tables_sessions as ts
 from dualpower.store.uow import UnitOfWork
 
 
@@ -35,3 +37,16 @@ def unlink_ballots(uow: UnitOfWork, election_id: int) -> None:
     uow.conn.execute(delete(ballots).where(ballots.c.election_id == election_id))
     for row in rows:  # one at a time: the order of the statements is the order of the rows
         uow.conn.execute(insert(ballots).values(**row))
+
+
+def unlink_motion_ballots(uow: UnitOfWork, motion_id: int) -> list[dict[str, str]]:
+    """Rewrite a secret vote's ballots on a motion in random order, as `unlink_ballots` does an
+    election's (within the closing transaction); returns them in that order, for the log."""
+    ballots = ts.motion_ballots
+    where = ballots.c.motion_id == motion_id
+    rows = [dict(row) for row in uow.conn.execute(select(ballots).where(where)).mappings()]
+    chance.shuffle(rows)
+    uow.conn.execute(delete(ballots).where(where))
+    for row in rows:  # one at a time: the order of the statements is the order of the rows
+        uow.conn.execute(insert(ballots).values(**row))
+    return [{"receipt": row["receipt"], "position": row["position"]} for row in rows]

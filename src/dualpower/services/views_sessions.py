@@ -119,7 +119,12 @@ def _instructions(uow: UnitOfWork, motion_id: int) -> list[dict[str, Any]]:
 
 
 def motion_summary(uow: UnitOfWork, motion: Motion) -> dict[str, Any]:
-    tally = uow.motions.tally(motion)
+    """A motion's heading; a secret vote shows no running tally while it is open (DESIGN.md
+    2.11): `tally` is None until the close."""
+    tally = None
+    if not (motion.is_secret and motion.status == "voting"):
+        counted = uow.motions.tally(motion)
+        tally = {"yes": counted.yes, "no": counted.no, "abstain": counted.abstain}
     return {
         "id": motion.id,
         "title": motion.title,
@@ -127,7 +132,7 @@ def motion_summary(uow: UnitOfWork, motion: Motion) -> dict[str, Any]:
         "majority": motion.majority,
         "is_secret": motion.is_secret,
         "parent_id": motion.parent_id,
-        "tally": {"yes": tally.yes, "no": tally.no, "abstain": tally.abstain},
+        "tally": tally,
         "seats": motion.seats,
     }
 

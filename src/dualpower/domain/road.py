@@ -35,21 +35,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
-from dualpower.counting.party_list import PARTY_LIST_METHODS, allocate
+from dualpower.counting.party_list import allocate
+from dualpower.domain import vote_methods
 
 INF = float("inf")
 BLOCK = "block"
-BLOCK_METHODS = ("block", "plurality", "approval", "irv")
-STV_METHODS = ("stv-scottish", "stv-meek")
 
 
 def rule_for(seat_method: str) -> str:
-    """The upward rule for a counting method of DESIGN.md section 3."""
-    if seat_method in PARTY_LIST_METHODS:
-        return seat_method
-    if seat_method in STV_METHODS:
-        return "dhondt"
-    return BLOCK
+    """The upward rule for a vote method (its `road` in domain/vote_methods.py): block for
+    plurality, block, approval and irv, D'Hondt for STV, a party list's own rule."""
+    method = vote_methods.find(seat_method)
+    return method.road if method is not None else BLOCK
 
 
 @dataclass(frozen=True)

@@ -94,8 +94,9 @@ Outcome = str | Exception  # a receipt, or the refusal of this ballot alone
 
 
 def choices_of(method: str, choices: list[int] | None, ranking: list[int] | None) -> list[int]:
-    """The body's list the method wants: `ranking` for irv and stv-*, `choices` otherwise."""
-    ranked = method in elections.RANKED
+    """The body's list the method wants (domain/vote_methods.py: `ranking` for irv and stv-*,
+    `choices` otherwise)."""
+    ranked = elections.ballot_shape(method) == "ranking"
     wanted, given = ("ranking", ranking) if ranked else ("choices", choices)
     other = choices if ranked else ranking
     if given is None or other is not None:

@@ -20,7 +20,7 @@ from dualpower.domain import errors
 from dualpower.domain.model import Council, Election, Electorate
 from dualpower.services import office_terms
 from dualpower.services.authority import capabilities_of
-from dualpower.services.elections import METHODS, open_in_windows
+from dualpower.services.elections import check_method, open_in_windows
 from dualpower.services.notify import notify_rolls
 from dualpower.store.tables_recall import Notice, roll_of
 from dualpower.store.uow import UnitOfWork
@@ -96,8 +96,7 @@ def _open(
 ) -> Election:
     orders = uow.standing_orders.of(council_id=council.id)
     method = (cmd.method if cmd else None) or council.seat_method
-    if method not in METHODS:
-        raise errors.InvalidRequest(f"unknown method {method!r}: one of {', '.join(METHODS)}")
+    check_method(method, kind)
     is_secret = cmd.is_secret if cmd is not None and cmd.is_secret is not None else None
     if is_secret is None:
         is_secret = bool(orders["secret_elections"])

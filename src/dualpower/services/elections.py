@@ -12,19 +12,15 @@ close, shuffled, as one entry.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import numpy as np
 from sqlalchemy.exc import IntegrityError
 
-from dualpower.counting import count
-from dualpower.counting.model import CountError, PartyVotes, Profile
-from dualpower.counting.party_list import count_party_list
-from dualpower.domain import errors
+from dualpower.counting.model import CountError
+from dualpower.domain import errors, vote_methods
 from dualpower.domain.cycle import Schedule, Windows, check_nominations, check_voting, schedule
 from dualpower.domain.events import BallotCast, CompositionChanged
 from dualpower.domain.model import Candidate, Council, Election, Electorate, Mandate
@@ -36,13 +32,6 @@ from dualpower.services.secrecy import unlink_ballots
 from dualpower.store.tables_recall import Notice, roll_of
 from dualpower.store.uow import UnitOfWork
 
-RANKED = ("irv", "stv-scottish", "stv-meek")
-SELECTION = ("plurality", "block", "approval")
-# Party lists, open: a ballot names one candidate; it counts for the candidate's faction (a
-# candidate of no faction is a list alone); seats go to the lists by the method, and within a
-# list to its candidates with the most votes (ties: the one nominated first).
-PARTY_LIST = ("dhondt", "sainte-lague", "hare")
-METHODS = RANKED + SELECTION + PARTY_LIST
 BY_ELECTION_DAYS = 14
 REFERENDUM = "referendum"  # a recall vote: choices [1] (recall) or [0] (keep)
 
@@ -82,7 +71,8 @@ def _seat_rules(
 ) -> tuple[str, bool]:
     if last is not None:
         return last.method, last.is_secret
-    method = council.seat_method if council.seat_method != "block" else "plurality"
+    known = vote_methods.find(council.seat_method)
+    method = (known.one_seat if known else None) or council.seat_method
     return method, bool(orders["secret_elections"])
 
 
@@ -130,8 +120,10 @@ def open_office_in(
     """Open the election of an office's holder (one seat). Who may is checked by the caller
     (services/offices.py); this is the election's own part."""
     office = office_terms.get_office(uow, office_id)
-    if method not in METHODS and not (method == REFERENDUM and kind == "recall"):
-        raise errors.InvalidRequest(f"unknown method {method!r}: one of {', '.join(METHODS)}")
+    check_method(method, kind)
+    if kind != "recall" and not vote_methods.get(method).fills_offices:
+        offered = ", ".join(m.name for m in vote_methods.for_offices())
+        raise errors.InvalidRequest(f"an office is filled by one of {offered}, not {method}")
     fed = uow.federations.only()
     assert fed is not None
     election_id = uow.elections.add(
@@ -175,8 +167,7 @@ def open_in(
         electorate = uow.electorates.get(cmd.electorate_id)
     if electorate is None:
         raise errors.NotFound(f"no electorate {cmd.electorate_id}")
-    if cmd.method not in METHODS and not (cmd.method == REFERENDUM and cmd.kind == "recall"):
-        raise errors.InvalidRequest(f"unknown method {cmd.method!r}: one of {', '.join(METHODS)}")
+    check_method(cmd.method, cmd.kind)
     if cmd.kind == "founding" and uow.mandates.list(
         uow.mandates.table.c.electorate_id == electorate.id
     ):
@@ -220,6 +211,19 @@ def open_in(
         actor=actor,
     )
     return election
+
+
+def check_method(method: str, kind: str = "general") -> None:
+    """InvalidRequest unless `method` is a registered vote method (domain/vote_methods.py), or
+    the recall vote's referendum in a recall."""
+    if not (method == REFERENDUM and kind == "recall"):
+        vote_methods.get(method)
+
+
+def ballot_shape(method: str) -> vote_methods.BallotShape:
+    """`ranking` or `choices`: the list a ballot of this method gives (a referendum: choices)."""
+    known = vote_methods.find(method)
+    return known.ballot if known is not None else "choices"
 
 
 def _times(nominations_close_at: datetime | None, closes_at: datetime | None) -> dict[str, str]:
@@ -271,16 +275,7 @@ def _validate_choices(election: Election, candidate_ids: set[int], choices: list
         if choices not in ([0], [1]):
             raise errors.InvalidRequest("a recall vote is [1] to recall or [0] to keep")
         return
-    if any(c not in candidate_ids for c in choices):
-        raise errors.InvalidRequest("a choice is not a candidate in this election")
-    if len(set(choices)) != len(choices):
-        raise errors.InvalidRequest("a candidate appears twice on the ballot")
-    if not choices:
-        raise errors.InvalidRequest("the ballot is empty")
-    if election.method in ("plurality", *PARTY_LIST) and len(choices) != 1:
-        raise errors.InvalidRequest(f"a {election.method} ballot has exactly one choice")
-    if election.method == "block" and len(choices) > election.seats:
-        raise errors.InvalidRequest(f"a block ballot has at most {election.seats} choices")
+    vote_methods.get(election.method).check_ballot(choices, candidate_ids, election.seats)
 
 
 def ballot_rows(
@@ -401,44 +396,11 @@ def standing(uow: UnitOfWork, election: Election, nominated: list[Candidate]) ->
 def count_election(
     election: Election, candidates: list[Candidate], ballots: list[list[int]], seed: int
 ) -> dict[str, Any]:
-    """Count with the engine; the result names candidates by their ids (as strings)."""
-    if election.method in PARTY_LIST:
-        return _count_lists(election, candidates, ballots) | {"seed": seed}
-    ids = [c.id for c in candidates]
-    position = {cid: i for i, cid in enumerate(ids)}
-    width = max((len(b) for b in ballots), default=1) or 1
-    rankings = np.full((len(ballots), width), -1, dtype=np.int32)
-    for row, ballot in enumerate(ballots):
-        rankings[row, : len(ballot)] = [position[c] for c in ballot]
-    profile = Profile(
-        candidates=tuple(str(c) for c in ids),
-        rankings=rankings,
-        weights=np.ones(len(ballots), dtype=np.int64),
-    )
-    seats = min(election.seats, len(ids))
-    return count(profile, election.method, seats, seed=seed).to_json() | {"seed": seed}
-
-
-def _count_lists(
-    election: Election, candidates: list[Candidate], ballots: list[list[int]]
-) -> dict[str, Any]:
-    personal = Counter(ballot[0] for ballot in ballots if ballot)
-    lists: dict[str, list[Candidate]] = {}
-    for c in candidates:  # nomination order
-        key = f"faction {c.faction_id}" if c.faction_id is not None else f"candidate {c.id}"
-        lists.setdefault(key, []).append(c)
-    names = tuple(lists)
-    votes = tuple(sum(personal[c.id] for c in lists[name]) for name in names)
+    """Count by the election's method (domain/vote_methods.py); the result names candidates by
+    their ids (as strings)."""
     seats = min(election.seats, len(candidates))
-    counted = count_party_list(PartyVotes(names, votes), seats, election.method)
-    taken: Counter[str] = Counter()
-    winners = []
-    for name in counted.winners:  # lists in the order their seats were awarded
-        ranked = sorted(lists[name], key=lambda c: -personal[c.id])  # stable: nomination order
-        if taken[name] < len(ranked):
-            winners.append(str(ranked[taken[name]].id))
-            taken[name] += 1
-    return counted.to_json() | {"winners": winners, "lists": counted.allocation}
+    method = vote_methods.get(election.method)
+    return method.count(candidates, ballots, seats, seed) | {"seed": seed}
 
 
 def close_in(uow: UnitOfWork, election: Election, actor: str | None) -> list[Mandate]:
@@ -636,8 +598,7 @@ def open_by_elections(
     for md in vacated:
         electorate, council = seats[md.electorate_id]
         method, is_secret = _seat_rules(generals.get(electorate.id), council, orders[council.id])
-        if method not in METHODS:
-            raise errors.InvalidRequest(f"unknown method {method!r}: one of {', '.join(METHODS)}")
+        check_method(method, "by")
         when = _schedule(uow, orders[council.id])
         rows.append(
             {

@@ -16,7 +16,6 @@ of an election, and the paper signature sheets of a recall petition.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,8 +24,9 @@ from sqlalchemy.exc import IntegrityError
 from dualpower.domain import errors
 from dualpower.domain.events import BallotCast
 from dualpower.domain.model import Election
-from dualpower.services import elections, office_terms
+from dualpower.services import chance, elections, office_terms, recall
 from dualpower.services.cycle import may_run_elections
+from dualpower.services.recall import PetitionState
 from dualpower.store.uow import UnitOfWork
 
 MAX_SHEET = 20_000  # lines of one sheet: a big meeting, not a bulk import
@@ -70,6 +70,15 @@ def member_ids(uow: UnitOfWork, named: Sequence[int | str]) -> list[int]:
     return found
 
 
+def _name(uow: UnitOfWork, member_id: int) -> str:
+    member = uow.members.get(member_id)
+    return (
+        f"{member.username} (member {member_id})"
+        if member and member.username
+        else (f"member {member_id}")
+    )
+
+
 def election_council(uow: UnitOfWork, election: Election) -> int:
     """The council a vote belongs to: an office's council, or the council its seats are in."""
     if election.office_id is not None:
@@ -95,7 +104,7 @@ def _refuse_voted(uow: UnitOfWork, election: Election, voters: list[int]) -> Non
     if voted:
         member = min(voted)
         way = "online" if voted[member] is None else "on paper already"
-        raise errors.Conflict(f"member {member} has voted {way}: nobody votes both ways")
+        raise errors.Conflict(f"{_name(uow, member)} has voted {way}: nobody votes both ways")
 
 
 def enter_ballots_in(uow: UnitOfWork, cmd: PaperBallots, by: Enterer) -> PaperEntered:
@@ -109,13 +118,15 @@ def enter_ballots_in(uow: UnitOfWork, cmd: PaperBallots, by: Enterer) -> PaperEn
     eligible = elections.electors_of(uow, election)
     strangers = [v for v in voters if v not in eligible]
     if strangers:
-        raise errors.InvalidRequest(f"member {strangers[0]} is not an elector of this election")
+        raise errors.InvalidRequest(
+            f"{_name(uow, strangers[0])} is not an elector of this election"
+        )
     _refuse_voted(uow, election, voters)
     candidates = {c.id for c in uow.elections.candidates(election.id)}
     ballots = [list(b) for b in cmd.ballots]
     order = list(range(len(ballots)))
     if election.is_secret:  # no order of the sheet survives in the rows
-        secrets.SystemRandom().shuffle(order)
+        chance.shuffle(order)
     rows = [
         elections.ballot_rows(election, voters[i], ballots[i], eligible, candidates) for i in order
     ]
@@ -167,3 +178,93 @@ def enter_ballots(uow: UnitOfWork, cmd: PaperBallots, by: Enterer) -> PaperEnter
         entered = enter_ballots_in(uow, cmd, by)
         uow.commit()
     return entered
+
+
+@dataclass(frozen=True)
+class PaperSignatures:
+    petition_id: int
+    members: Sequence[int | str]  # ids or usernames of the members who signed on paper
+
+
+def petition_council(uow: UnitOfWork, petition_id: int) -> int:
+    """The council whose recall rule decides the petition: the seat's, or the official's."""
+    found = uow.recall_paths.petition(petition_id, lock=False)
+    if found is None:
+        raise errors.NotFound(f"no recall petition {petition_id}")
+    petition, _, _, council = found
+    if petition.office_term_id is not None:
+        term = uow.office_terms.get(petition.office_term_id)
+        assert term is not None
+        return office_terms.get_office(uow, term.office_id).council_id
+    assert council is not None
+    return int(council.id)
+
+
+def enter_signatures_in(uow: UnitOfWork, cmd: PaperSignatures, by: Enterer) -> PetitionState:
+    may_run_elections(uow, by.member_id, petition_council(uow, cmd.petition_id))
+    members = member_ids(uow, cmd.members)
+    if not members:
+        raise errors.InvalidRequest("the sheet names no member")
+    if len(members) > MAX_SHEET:
+        raise errors.InvalidRequest(f"a sheet has at most {MAX_SHEET} lines")
+    signed = uow.paper.signed(cmd.petition_id, members)
+    if signed:
+        member = min(signed)
+        way = "online" if signed[member] is None else "on paper already"
+        raise errors.Conflict(f"{_name(uow, member)} has signed {way}: nobody signs both ways")
+    state = recall.sign_many_in(
+        uow, cmd.petition_id, members, entered_by=by.member_id, is_operator=by.by_command_line
+    )
+    uow.paper.add_signatures(cmd.petition_id, sorted(members), by.member_id, uow.now())
+    return state
+
+
+def enter_signatures(uow: UnitOfWork, cmd: PaperSignatures, by: Enterer) -> PetitionState:
+    """A recall petition's paper signature sheet, entered by the commission of the council
+    whose recall rule decides it: all or none, each signature counted as if given alone (the
+    one that reaches the threshold decides; a sheet with more than the petition then needs is
+    refused whole, 409)."""
+    with uow:
+        state = enter_signatures_in(uow, cmd, by)
+        uow.commit()
+    return state
+
+
+# Reading, for the commission's pages.
+
+
+@dataclass(frozen=True)
+class PaperView:
+    """What the commission's paper page shows beside the election or petition."""
+
+    may_enter: bool  # the viewer may enter sheets now (their council's commission)
+    on_paper: int  # votes or signatures entered on paper so far
+
+
+def _may(uow: UnitOfWork, member_id: int | None, council_id: int) -> bool:
+    if member_id is None:
+        return False
+    try:
+        may_run_elections(uow, member_id, council_id)
+    except errors.NotAllowed:
+        return False
+    return True
+
+
+def election_view(uow: UnitOfWork, election_id: int, viewer_id: int | None) -> PaperView:
+    with uow:
+        election = uow.elections.get(election_id)
+        if election is None:
+            raise errors.NotFound(f"no election {election_id}")
+        may = election.status == "open" and _may(uow, viewer_id, election_council(uow, election))
+        return PaperView(may, uow.paper.votes_count(election_id))
+
+
+def petition_view(uow: UnitOfWork, petition_id: int, viewer_id: int | None) -> PaperView:
+    with uow:
+        council_id = petition_council(uow, petition_id)
+        petition = uow.recalls.get(petition_id)
+        may = petition is not None and petition.status == "open"
+        return PaperView(
+            may and _may(uow, viewer_id, council_id), uow.paper.signatures_count(petition_id)
+        )

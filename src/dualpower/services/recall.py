@@ -230,40 +230,61 @@ def sign_many(
     uow: UnitOfWork, petition_id: int, member_ids: list[int], *, online: bool = False
 ) -> PetitionState:
     """Signatures in one transaction (one online, or a sheet collected on paper), each counted
-    as if given alone: the one that crosses the threshold decides, later ones are refused.
+    as if given alone: the one that crosses the threshold decides, later ones are refused."""
+    with uow:
+        state = sign_many_in(uow, petition_id, member_ids, online=online)
+        uow.commit()
+    return state
+
+
+def sign_many_in(
+    uow: UnitOfWork,
+    petition_id: int,
+    member_ids: list[int],
+    *,
+    online: bool = False,
+    entered_by: int | None = None,
+    is_operator: bool = False,
+) -> PetitionState:
+    """`sign_many` inside the caller's transaction; a paper sheet names who entered it
+    (`entered_by`, the actor of its `recall.sign` entries, marked `paper`).
 
     The petition row is locked first, so the counts read next stay true until commit: the roll's
     size and the valid signatures are counted (never listed), and each signature adds one."""
-    with uow:
-        if online:
-            limits.hit(uow, limits.SIGNATURES, member_ids[0])
-        target = _open_petition(uow, petition_id)
-        petition, council = target.petition, target.council
-        tally = uow.recall_paths.tally(petition.id, target.roll, member_ids)
-        valid, signed, new = tally.signatures, set(tally.signed), []
-        decided: PetitionState | None = None
-        for member_id in member_ids:
-            if decided is not None:
-                raise errors.Conflict(f"this petition is decided ({decided.status})")
-            if member_id not in tally.eligible:
-                raise errors.NotAllowed(
-                    "only electors of this seat's electorate (for an official: "
-                    "deputies of their council) may sign"
-                )
-            if member_id in signed:
-                raise errors.Conflict("you have already signed this petition")
-            signed.add(member_id)
-            new.append(member_id)
-            uow.record("recall.sign", {"petition": petition.id, "member": member_id})
-            valid += 1
-            if rules.is_reached(council.recall_rule, council.recall_trigger_bp, tally.roll, valid):
-                _add_signatures(uow, petition.id, new)
-                new = []
-                decided = _decide(uow, target, tally.roll, valid)
-        _add_signatures(uow, petition.id, new)
-        state = _changed(uow, decided or _answer(target, tally.roll, valid))
-        uow.commit()
-    return state
+    actor = None if entered_by is None else str(entered_by)
+    on_paper = {} if entered_by is None else {"paper": True}
+    if online:
+        limits.hit(uow, limits.SIGNATURES, member_ids[0])
+    target = _open_petition(uow, petition_id)
+    petition, council = target.petition, target.council
+    tally = uow.recall_paths.tally(petition.id, target.roll, member_ids)
+    valid, signed, new = tally.signatures, set(tally.signed), []
+    decided: PetitionState | None = None
+    for member_id in member_ids:
+        if decided is not None:
+            raise errors.Conflict(f"this petition is decided ({decided.status})")
+        if member_id not in tally.eligible:
+            raise errors.NotAllowed(
+                "only electors of this seat's electorate (for an official: "
+                "deputies of their council) may sign"
+            )
+        if member_id in signed:
+            raise errors.Conflict("you have already signed this petition")
+        signed.add(member_id)
+        new.append(member_id)
+        uow.record(
+            "recall.sign",
+            {"petition": petition.id, "member": member_id, **on_paper},
+            actor=actor,
+            is_operator=is_operator,
+        )
+        valid += 1
+        if rules.is_reached(council.recall_rule, council.recall_trigger_bp, tally.roll, valid):
+            _add_signatures(uow, petition.id, new)
+            new = []
+            decided = _decide(uow, target, tally.roll, valid)
+    _add_signatures(uow, petition.id, new)
+    return _changed(uow, decided or _answer(target, tally.roll, valid))
 
 
 def _add_signatures(uow: UnitOfWork, petition_id: int, member_ids: list[int]) -> None:

@@ -19,7 +19,7 @@ from dualpower.domain import alignment, errors
 from dualpower.domain.model import Council, Election, Electorate, Mandate, RecallPetition
 from dualpower.domain.recall import UNDECIDED
 from dualpower.services import office_terms, visibility
-from dualpower.services.elections import RANKED, REFERENDUM, electors, electors_of
+from dualpower.services.elections import REFERENDUM, ballot_shape, electors, electors_of
 from dualpower.services.recall import petition_state
 from dualpower.store import tables
 from dualpower.store.uow import UnitOfWork
@@ -328,7 +328,7 @@ def _election(look: _Lookup, election: Election) -> dict[str, Any]:
         ),
         "seats": election.seats,
         "method": election.method,
-        "is_ranked": election.method in RANKED,
+        "is_ranked": ballot_shape(election.method) == "ranking",
         "is_secret": election.is_secret,
         "status": election.status,
         # founding, general, by, office (an office's holder) or recall (DESIGN.md 4.1)

@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
 from dualpower.bootstrap import System
+from dualpower.domain import vote_methods
 from dualpower.domain.model import Member
 from dualpower.services import accounts, limits, views
 from dualpower.services.accounts import Issued
@@ -33,6 +34,9 @@ _env = Environment(
 # `{{ _("...") }}` and `{% trans %}` mark text for translation; web/i18n.py picks the request's
 # language (English or Russian) and formats dates and numbers for it.
 i18n.install(_env)
+# The vote methods' registry (domain/vote_methods.py): a page's ballot and a form's choice of
+# method follow it; `vote_method(name)` is None for a name it does not know.
+_env.globals.update({"vote_method": vote_methods.find, "office_methods": vote_methods.for_offices})
 templates = Jinja2Templates(env=_env)
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/login.")
 

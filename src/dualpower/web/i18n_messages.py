@@ -131,6 +131,20 @@ STATUSES = (
     pgettext("status", "abstain"),
 )
 
+# The vote methods' names (domain/vote_methods.py `label`): the election page and the office
+# form show pgettext("method", label). A new method's label is added here and translated.
+METHOD_LABELS = (
+    pgettext("method", "plurality"),
+    pgettext("method", "block vote"),
+    pgettext("method", "approval voting"),
+    pgettext("method", "the alternative vote"),
+    pgettext("method", "the single transferable vote (Scottish rules)"),
+    pgettext("method", "the single transferable vote (Meek)"),
+    pgettext("method", "party lists, D'Hondt"),
+    pgettext("method", "party lists, Sainte-Laguë"),
+    pgettext("method", "party lists, Hare quota"),
+)
+
 # Capabilities of offices (domain/capabilities.py), as the office lists show them.
 CAPABILITIES = (
     N_("verify members"),

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from dualpower.domain import vote_methods
 
 MAX_MONEY = 10**12
 
@@ -95,9 +97,19 @@ class VerificationPublic(BaseModel):
     is_verified: bool
 
 
+def _office_methods(schema: dict[str, Any]) -> None:
+    """The methods registered when the schema is made (domain/vote_methods.py)."""
+    schema["enum"] = [m.name for m in vote_methods.for_offices()]
+
+
 class OfficeElectionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    method: Literal["plurality", "approval", "irv"] = "plurality"
+    method: str = Field(
+        "plurality",
+        max_length=20,
+        description="A vote method that may fill an office (domain/vote_methods.py).",
+        json_schema_extra=_office_methods,
+    )
     is_secret: bool = False
     closes_at: datetime | None = None
 

@@ -406,7 +406,7 @@ def _discussion(system: System, w: World, say: Say) -> None:
     report = panels.FileReport(
         m["forge7"], say("Report reason"), comment_id=ids["comment_reported"], panel_size=25
     )
-    ids["report"] = panels.file_report(system.uow(), report).id
+    ids["report"] = panels.file_and_draw(system.uow(), report).id
     discussion.publish_platform(
         system.uow(), ids["reds"], m["forge1"], say("Platform title"), say("Platform text")
     )
@@ -436,7 +436,7 @@ def _recalls(system: System, w: World) -> None:
     with system.uow() as uow:
         ids["candidate"] = uow.elections.candidates(state.by_election_id)[0].id
     method = views.election_method(system.reader(), state.by_election_id)
-    ids["ballot_ranked"] = int(method in elections.RANKED)
+    ids["ballot_ranked"] = int(elections.ballot_shape(method) == "ranking")
 
 
 def audit_size(system: System) -> int:

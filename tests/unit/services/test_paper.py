@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from dualpower.domain import errors
-from dualpower.services import cycle, elections, paper
+from dualpower.services import cycle, elections, paper, recall
 from dualpower.store import tables as t
 from factories import to_close, to_voting, username
 from offices_support import Offices, setup_offices
@@ -196,3 +196,105 @@ def test_a_sheet_and_an_online_ballot_of_one_member_at_once_one_wins(o: Offices)
         assert voted == {member: None}
     else:
         assert voted == {member: commission(o), forge(o, 10): commission(o)}
+
+
+# -- recall petitions' paper signature sheets ------------------------------------------------
+
+
+def petition_against_forge(o: Offices) -> int:
+    """A petition against a Forge deputy who is not on the commission (North: direct recall,
+    a majority of the Forge's 12 members decides), opened by forge12."""
+    fed = o.fed
+    with fed.system.uow() as uow:
+        forge_seats = uow.mandates.active(
+            uow.mandates.table.c.electorate_id == uow.electorates.for_unit(fed.units["Forge"]).id
+        )
+    mandate = next(md for md in forge_seats if md.holder_id != commission(o))
+    return recall.open_recall(fed.system.uow(), mandate.id, forge(o, 12)).id
+
+
+def sign(o: Offices, petition: int, members, by: int | None = None):  # type: ignore[no-untyped-def]
+    cmd = paper.PaperSignatures(petition, members)
+    return paper.enter_signatures(o.fed.system.uow(), cmd, paper.Enterer(by or commission(o)))
+
+
+def test_paper_signatures_are_logged_with_who_entered_them(o: Offices) -> None:
+    petition = petition_against_forge(o)
+    recall.sign_recall(o.fed.system.uow(), petition, forge(o, 5))
+    state = sign(o, petition, [forge(o, 6), username("Forge", 7)])
+    assert (state.status, state.signatures) == ("open", 3)
+    signs = [(a, p) for a, _, p in acts(o, "recall.sign") if p["petition"] == petition]
+    assert signs == [
+        (None, {"petition": petition, "member": forge(o, 5)}),
+        (str(commission(o)), {"petition": petition, "member": forge(o, 6), "paper": True}),
+        (str(commission(o)), {"petition": petition, "member": forge(o, 7), "paper": True}),
+    ]
+
+
+def test_nobody_signs_both_ways(o: Offices) -> None:
+    petition = petition_against_forge(o)
+    recall.sign_recall(o.fed.system.uow(), petition, forge(o, 5))
+    with pytest.raises(errors.Conflict, match="signed online"):
+        sign(o, petition, [forge(o, 6), forge(o, 5)])
+    assert recall.petition_state(o.fed.system.reader(), petition).signatures == 1
+    sign(o, petition, [forge(o, 6)])
+    with pytest.raises(errors.Conflict, match="on paper already"):
+        sign(o, petition, [forge(o, 6)])
+    with pytest.raises(errors.Conflict):
+        recall.sign_recall(o.fed.system.uow(), petition, forge(o, 6))
+    # A member entered on paper may still withdraw their own signature; the mark goes with it.
+    recall.withdraw_signature(o.fed.system.uow(), petition, forge(o, 6))
+    with o.fed.system.uow() as uow:
+        assert uow.paper.signed(petition, [forge(o, 5), forge(o, 6)]) == {forge(o, 5): None}
+
+
+def test_a_sheet_that_reaches_the_threshold_recalls(o: Offices) -> None:
+    petition = petition_against_forge(o)
+    threshold = recall.petition_state(o.fed.system.reader(), petition).threshold
+    state = sign(o, petition, [forge(o, i) for i in range(1, threshold + 1)])
+    assert state.status == "recalled" and state.by_election_id is not None
+    with pytest.raises(errors.Conflict):  # decided: no sheet is taken any more
+        sign(o, petition, [forge(o, 11)])
+
+
+def test_a_bad_signature_sheet_changes_nothing(o: Offices) -> None:
+    petition = petition_against_forge(o)
+    for members, error in (
+        ([forge(o, 5), "nobody"], errors.InvalidRequest),
+        ([forge(o, 5), forge(o, 5)], errors.InvalidRequest),
+        ([forge(o, 5), username("Mill", 2)], errors.NotAllowed),
+        ([], errors.InvalidRequest),
+    ):
+        with pytest.raises(error):
+            sign(o, petition, members)
+    with pytest.raises(errors.NotAllowed):  # not the North's commission
+        sign(o, petition, [forge(o, 5)], by=o.holder["chair"])
+    assert recall.petition_state(o.fed.system.reader(), petition).signatures == 0
+
+
+def test_a_sheet_and_an_online_signature_of_one_member_at_once_one_wins(o: Offices) -> None:
+    petition = petition_against_forge(o)
+    member = forge(o, 8)
+    outcomes: dict[str, object] = {}
+    start = threading.Barrier(2)
+
+    def run(name: str, act) -> None:  # type: ignore[no-untyped-def]
+        start.wait()
+        try:
+            outcomes[name] = act()
+        except errors.DomainError as error:
+            outcomes[name] = error
+
+    acts_ = {
+        "online": lambda: recall.sign_recall(o.fed.system.uow(), petition, member),
+        "paper": lambda: sign(o, petition, [forge(o, 9), member]),
+    }
+    threads = [threading.Thread(target=run, args=item) for item in acts_.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    refused = [k for k, v in outcomes.items() if isinstance(v, errors.Conflict)]
+    assert len(refused) == 1, outcomes
+    expected = 1 if refused == ["paper"] else 2
+    assert recall.petition_state(o.fed.system.reader(), petition).signatures == expected

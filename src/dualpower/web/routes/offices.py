@@ -316,8 +316,6 @@ def open_election_form(
         office = _number(office_id, "the office")
         if offices_views.council_of(system.reader(), office_id=office) != council_id:
             raise InvalidRequest("choose an office of this council")
-        if method not in ("plurality", "approval", "irv"):
-            raise InvalidRequest("the method is plurality, approval or irv")
         election = offices.open_office_election(
             system.uow(), office, session.member.id, method, is_secret=is_secret == "1"
         )

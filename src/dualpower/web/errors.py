@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from dualpower.domain import errors as e
 from dualpower.domain.limits import RateLimited
 from dualpower.web.deps import LoginRequired, login_url, render
+from dualpower.web.i18n import N_
 from dualpower.web.observability import REQUEST_ID
 
 log = logging.getLogger("dualpower.web")
@@ -62,7 +63,12 @@ def _is_api(request: Request) -> bool:
 
 
 def _answer(
-    request: Request, status: int, detail: str, headers: dict[str, str] | None = None
+    request: Request,
+    status: int,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    *,
+    title: str | None = None,
 ) -> Response:
     rid = request.scope.get(REQUEST_ID)
     if rid:  # answers that leave by the outermost handler (500) pass no middleware
@@ -73,7 +79,7 @@ def _answer(
             {"detail": detail, "request_id": rid} if rid and status >= 500 else {"detail": detail}
         )
         return JSONResponse(body, status_code=status, headers=headers)
-    title = TITLES.get(status, "Error")
+    title = title or TITLES.get(status, "Error")
     context = {"status": status, "title": title, "detail": detail, "request_id": rid}
     response: Response = render(request, "errors/page.html", context, status_code=status)
     for name, value in (headers or {}).items():
@@ -214,13 +220,15 @@ def install(app: FastAPI) -> None:
         # A body that is not JSON at all is a malformed request (400); JSON of the wrong
         # shape or values is a well-formed request the API cannot process (422).
         malformed = any(item.get("type") == "json_invalid" for item in error.errors())
+        if not _is_api(request):
+            return _page_refusal(request, error)
         return _answer(request, 400 if malformed else 422, validation_sentence(error))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         detail = error.detail if isinstance(error.detail, str) else TITLES.get(error.status_code)
         if error.status_code == 404 and detail == "Not Found":
-            detail = f"there is nothing at {request.url.path}"
+            detail = f"there is nothing at {request.url.path}" if _is_api(request) else NO_SUCH_PAGE
         if error.status_code == 405 and detail == "Method Not Allowed":
             detail = f"{request.method} is not allowed on {request.url.path}"
         return _answer(request, error.status_code, str(detail), getattr(error, "headers", None))
@@ -228,6 +236,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(OverflowError)  # SQLite: an integer wider than 64 bits
     @app.exception_handler(DataError)  # PostgreSQL: a value out of its column's range
     async def out_of_range(request: Request, _: Exception) -> Response:
+        if not _is_api(request) and any(v.isdigit() for v in request.path_params.values()):
+            return _answer(request, 404, NO_SUCH_PAGE)  # an id too large to be one names nothing
         return _answer(request, 422, "invalid request: a value in it is out of range")
 
     @app.exception_handler(DBAPIError)
@@ -254,6 +264,24 @@ def install(app: FastAPI) -> None:
             return _answer(request, 500, "internal error")
         except Exception:  # the error page itself may need what just failed
             return Response("internal error", status_code=500, media_type="text/plain")
+
+
+# What a page says when its address or form is not what it takes (issue 25): the validator's
+# own words ("input should be a valid integer", field paths) are for the API's integrators.
+NO_SUCH_PAGE = N_("there is no such page: check the address")
+CHECK_WHAT_YOU_SENT = N_(
+    "something in the form or the address is not what this page takes; go back, check it "
+    "and send it again"
+)
+CHECK_TITLE = N_("Check what you sent")
+
+
+def _page_refusal(request: Request, error: RequestValidationError) -> Response:
+    """A page's address with an id that is not a number names no page (404); any other value
+    a page cannot take is explained in one sentence (422, titled "Check what you sent")."""
+    if any(tuple(item.get("loc", ()))[:1] == ("path",) for item in error.errors()):
+        return _answer(request, 404, NO_SUCH_PAGE)
+    return _answer(request, 422, CHECK_WHAT_YOU_SENT, title=CHECK_TITLE)
 
 
 def _unavailable(request: Request, reason: str, error: Exception) -> Response:

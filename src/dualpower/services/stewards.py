@@ -3,8 +3,10 @@
 - The council elects its stewards for one session: the chair (`convene_session` of the council)
   creates the session's steward posts, each an office of the council carrying `keep_order` only,
   bound to the session, and opens their elections. The council's deputies stand and vote in the
-  ordinary office elections (services/elections.py, services/offices.py); the chair, or the
-  electoral commission through the office election's own route, closes them and the winner
+  ordinary office elections (services/elections.py, services/offices.py). Each is a vote in
+  session (DESIGN.md 2.9): it runs for the standing orders' time for a vote in session; the
+  chair closes it once every deputy present has voted, else the clock closes it when its time
+  has run (or the electoral commission through the office election's own route); the winner
   takes the post (services/office_terms.py).
 - A steward is recalled like every official (services/recall.py: the council's deputies
   petition against the term).
@@ -14,11 +16,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from dualpower.domain import errors
 from dualpower.domain import speakers as rules
 from dualpower.domain.capabilities import CONVENE_SESSION, KEEP_ORDER
+from dualpower.domain.cycle import refuse_early_close
 from dualpower.domain.model import Election
 from dualpower.domain.sessions import Session
 from dualpower.services import authority, office_terms
@@ -66,7 +70,9 @@ def open_steward_elections(
                 },
                 actor=str(member_id),
             )
-            election = open_office_in(uow, office_id, actor=str(member_id))
+            election = open_office_in(
+                uow, office_id, closes_at=_vote_closes_at(uow, session), actor=str(member_id)
+            )
             opened.append(election.id)
         uow.record(
             "stewards.open",
@@ -88,11 +94,22 @@ def close_steward_election(
         election = uow.elections.get(election_id)
         if election is None or election.office_id not in uow.steward_posts.offices_of(session.id):
             raise errors.NotFound(f"no steward election {election_id} of this session")
+        if election.status == "open":  # nobody chooses the moment a vote closes (2.9)
+            voted = uow.elections.participation_count(election.id)
+            refuse_early_close(
+                uow.now(), election.closes_at, voted, len(uow.sessions.present(session.id))
+            )
         close_in(uow, election, str(member_id))
         term = uow.office_terms.active_of_office(election.office_id)
         assert term is not None
         uow.commit()
     return int(term.id)
+
+
+def _vote_closes_at(uow: UnitOfWork, session: Session) -> datetime:
+    """A steward election is a vote in session: its standing orders' time for one (2.9)."""
+    seconds = uow.standing_orders.of(council_id=session.council_id)["session_vote_seconds"]
+    return uow.now() + timedelta(seconds=seconds)
 
 
 def close_in_session(uow: UnitOfWork, session: Session) -> None:

@@ -302,3 +302,28 @@ def test_concurrent_next_gives_the_floor_to_one_at_a_time(federation):
         assert invariants.check(uow) == []
     given = _acts(fed, "speakers.give_floor")
     assert given == sum(1 for o in outcome if o is None)
+
+
+def test_a_steward_election_closes_only_when_every_deputy_present_voted_or_its_time_ran(federation):
+    """A vote in session (DESIGN.md 2.9): the chair cannot close it while deputies present are
+    still to vote and its time has not run (409); the clock closes it when the time has run."""
+    from dualpower.services.due import run_due
+
+    session, chair, north, _, clock = _sitting(federation)
+    [election] = stewards.open_steward_elections(federation.system.uow(), chair, session, 1)
+    candidate = offices.stand(federation.system.uow(), election, north[1])
+    elections.cast_ballot(federation.system.uow(), election, north[0], [candidate])
+    with pytest.raises(errors.Conflict, match="earlier only when every elector has voted"):
+        stewards.close_steward_election(federation.system.uow(), chair, session, election)
+    with federation.system.uow() as uow:
+        closes_at = uow.elections.get(election).closes_at
+        seconds = uow.standing_orders.of(council_id=federation.councils[NORTH])[
+            "session_vote_seconds"
+        ]
+    assert closes_at == clock.at + timedelta(seconds=seconds)
+    clock.at = closes_at
+    run_due(federation.system.uow)  # the clock closes it: the one who voted elects the steward
+    with federation.system.uow() as uow:
+        assert uow.elections.get(election).status == "closed"
+        office = uow.elections.get(election).office_id
+        assert uow.office_terms.active_of_office(office).holder_id == north[1]

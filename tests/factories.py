@@ -178,5 +178,7 @@ def close_nominations(system: System, election_id: int) -> None:
     """Put an election in its voting window now, as if its nominations had run their time (a
     test world's shortcut: one election votes while another still takes candidacies)."""
     with system.uow() as uow:
-        uow.elections.set(election_id, nominations_close_at=uow.now() - timedelta(seconds=1))
+        # now, not earlier: the roll freezes when voting opens (DESIGN.md 2.10), and a member
+        # who joined a moment ago is on it
+        uow.elections.set(election_id, nominations_close_at=uow.now())
         uow.commit()

@@ -49,6 +49,7 @@ class Council:
     seat_method: str = "block"
     apportionment: dict[str, Any] = field(default_factory=dict)
     pay_cap_scope: str = "federation"  # whose median wage caps stipends: or "territory"
+    verified_only: bool = False  # only verified members vote, stand and sign (DESIGN.md 2.10)
 
     @property
     def is_chief(self) -> bool:

@@ -6,7 +6,11 @@
   mandate at once: more than half, i.e. floor(n / 2) + 1 of n electors.
 - Recall by vote: signatures of the trigger share (default 20 %, rounded up, at least one) open a
   recall vote of the electorate, decided by a majority of the votes cast (more yes than no).
-- Only signatures of people who are electors now count: one who left the roll no longer does.
+- The electorate is frozen when the petition opens (DESIGN.md 2.10): a unit's members on its roll
+  then and still on it. Members who join later neither sign nor raise the threshold (whoever keeps
+  the roll cannot block a recall by adding names); one who leaves no longer counts, nor does their
+  signature, so the threshold may fall. A council's roll (its deputies) changes by election only.
+- Where the council's standing orders ask for it, only verified members count and sign.
 """
 
 from __future__ import annotations

@@ -10,7 +10,9 @@ What a standing-orders motion may set, and the values each accepts:
   votes in its sessions may be;
 - `initiative_threshold_bp`: the share of members under it whose units must adopt an initiative
   before it is put on its agenda (2.5);
-- `pay_cap_scope` ("federation" or "territory"): whose median wage caps its stipends (2.4).
+- `pay_cap_scope` ("federation" or "territory"): whose median wage caps its stipends (2.4);
+- `verified_only`: whether only members verified by its credentials committee vote, stand and
+  sign for its seats (2.10).
 """
 
 from __future__ import annotations
@@ -57,8 +59,10 @@ RULES: dict[str, Callable[[str, Any], Any]] = {
     "allows_secret_votes": _yes_no,
     "initiative_threshold_bp": _whole(1, 10000),
     "pay_cap_scope": _choice("federation", "territory"),
+    "verified_only": _yes_no,
 }
-ON_COUNCIL = ("recall_rule", "recall_trigger_bp", "pay_cap_scope")  # the rest: standing_orders
+# on the council's row; the rest in standing_orders
+ON_COUNCIL = ("recall_rule", "recall_trigger_bp", "pay_cap_scope", "verified_only")
 
 
 def check_changes(changes: Mapping[str, Any]) -> dict[str, Any]:

@@ -52,7 +52,7 @@ from dualpower.domain import errors
 from dualpower.domain.events import BallotCast
 from dualpower.domain.limits import Limit, refusal, wait
 from dualpower.domain.model import Election
-from dualpower.services import chance, elections, limits
+from dualpower.services import chance, elections, limits, roll_rules
 from dualpower.store import tables as t
 from dualpower.store.bulk import among_bound, insert_new_rows, insert_rows
 from dualpower.store.db import is_sqlite, write_turns
@@ -202,17 +202,31 @@ def cast_batch_in(uow: UnitOfWork, requests: Sequence[BallotRequest]) -> list[Ou
     return [o for o in outcomes if o is not None]
 
 
+@dataclass(frozen=True)
+class _OnRoll:
+    """A member's stretch on a base unit's roll now, and whether they are verified."""
+
+    unit_id: int
+    since: datetime
+    is_verified: bool
+
+
 def _authenticate(
     uow: UnitOfWork, tokens: list[str], now: datetime
-) -> tuple[list[int | None], dict[int, int]]:
+) -> tuple[list[int | None], dict[int, _OnRoll]]:
     """The member each API token belongs to, or None (unknown, expired), and the base unit
-    each of them is on the roll of now (for the electorate check): one query."""
+    each of them is on the roll of now, since when, and whether verified (for the electorate
+    check: services/roll_rules.py): one query."""
     digests = [hashlib.sha256(token.encode()).hexdigest() for token in tokens]
     rows = uow.conn.execute(
         _sql(uow.conn.dialect.name).tokens, {"digests": sorted(set(digests))}
     ).all()
     valid = {row.token_hash: row.member_id for row in rows if as_utc(row.expires_at) > now}
-    units = {row.member_id: row.unit_id for row in rows if row.unit_id is not None}
+    units = {
+        row.member_id: _OnRoll(row.unit_id, as_utc(row.start_at), bool(row.is_verified))
+        for row in rows
+        if row.unit_id is not None
+    }
     return [valid.get(d) for d in digests], units
 
 
@@ -275,21 +289,29 @@ def _write_hits(uow: UnitOfWork, counters: list[_Counter], stale: set[str]) -> N
 
 
 def _election(
-    uow: UnitOfWork, election_id: int, members: list[int], units: dict[int, int]
+    uow: UnitOfWork, election_id: int, members: list[int], units: dict[int, _OnRoll]
 ) -> _Election:
     """What checking the ballots of one election needs, read once for the batch (the row
     share-locked until commit: a close waits for these ballots, or they see it closed)."""
     context = uow.elections.ballot_context(election_id)
     if context is None:
         return _Election(None, set(), None, set(), set())
-    election, unit_id, candidates = context
+    election, unit_id, candidates, context_verified_only = context
     try:
         elections.check_window(uow, election)
     except errors.Conflict as refused:
         return _Election(election, set(), refused, set(), set())
     asking = sorted(set(members))
-    if unit_id is not None:
-        electors = {m for m in asking if units.get(m) == unit_id}
+    if unit_id is not None:  # the roll froze when voting opened; verified only where asked
+        as_of, verified = roll_rules.roll_at(uow, election), context_verified_only
+        electors = {
+            m
+            for m in asking
+            if (on := units.get(m)) is not None
+            and on.unit_id == unit_id
+            and on.since <= as_of
+            and (on.is_verified or not verified)
+        }
     else:  # a council's deputies or an office's council: the general question, one by one
         electors = {m for m in asking if elections.is_elector_of(uow, election, m)}
     # Who voted before is not read here: the participation roll's key refuses them at the
@@ -367,11 +389,20 @@ class _Statements:
 def _sql(dialect: str) -> _Statements:
     """The batch's statements for one database, built once (building one, and its cache key,
     each time cost more than running it)."""
-    tok, mm = t.auth_tokens, t.memberships
+    tok, mm, mb = t.auth_tokens, t.memberships, t.members
     tokens = (
-        select(tok.c.token_hash, tok.c.member_id, tok.c.expires_at, mm.c.unit_id)
+        select(
+            tok.c.token_hash,
+            tok.c.member_id,
+            tok.c.expires_at,
+            mm.c.unit_id,
+            mm.c.start_at,
+            mb.c.is_verified,
+        )
         .select_from(
-            tok.outerjoin(mm, and_(mm.c.member_id == tok.c.member_id, mm.c.end_at.is_(None)))
+            tok.outerjoin(
+                mm, and_(mm.c.member_id == tok.c.member_id, mm.c.end_at.is_(None))
+            ).outerjoin(mb, mb.c.id == tok.c.member_id)
         )
         .where(among_bound(dialect, tok.c.token_hash, "digests"), tok.c.kind == "api")
     )

@@ -24,7 +24,7 @@ from dualpower.domain import errors, vote_methods
 from dualpower.domain.cycle import Schedule, Windows, check_nominations, check_voting, schedule
 from dualpower.domain.events import BallotCast, CompositionChanged
 from dualpower.domain.model import Candidate, Council, Election, Electorate, Mandate
-from dualpower.services import chance, limits, office_terms
+from dualpower.services import chance, limits, office_terms, roll_rules
 from dualpower.services.apportion import seats_now
 from dualpower.services.mandates import end_row, hand_over, release
 from dualpower.services.notify import notify, notify_rolls
@@ -33,6 +33,15 @@ from dualpower.store.tables_recall import Notice, roll_of
 from dualpower.store.uow import UnitOfWork
 
 BY_ELECTION_DAYS = 14
+NOT_ELECTOR = (
+    "you are not an elector of this election: its roll froze when its voting opened, and where "
+    "its council's standing orders ask for it only members verified by its credentials "
+    "committee vote"
+)
+NOT_ELECTOR_TO_STAND = (
+    "a candidate must be one of the electors (where the council's standing orders ask for it, "
+    "a member verified by its credentials committee)"
+)
 REFERENDUM = "referendum"  # a recall vote: choices [1] (recall) or [0] (keep)
 
 
@@ -84,26 +93,16 @@ def electors(uow: UnitOfWork, electorate: Electorate) -> set[int]:
 
 
 def is_elector_of(uow: UnitOfWork, election: Election, member_id: int) -> bool:
-    """Whether one member may vote in this election now: a one-row question, not the roll."""
-    if election.office_id is not None:
-        office = office_terms.get_office(uow, election.office_id)
-        return uow.mandates.holds_seat_in(member_id, office.council_id)
-    electorate = uow.electorates.get(election.electorate_id or 0)
-    assert electorate is not None
-    if electorate.kind == "unit":
-        return uow.members.current_unit_id(member_id) == electorate.source_id
-    return uow.mandates.holds_seat_in(member_id, electorate.source_id)
+    """Whether one member may vote in this election: a one-row question, not the roll. The roll
+    froze when voting opened; verified members only where asked (services/roll_rules.py)."""
+    return roll_rules.is_elector(uow, election, member_id)
 
 
 def electors_of(uow: UnitOfWork, election: Election) -> set[int]:
-    """Who may vote in this election now: its electorate's electors, or for an office election
-    the deputies of the office's council."""
-    if election.office_id is not None:
-        office = office_terms.get_office(uow, election.office_id)
-        return office_terms.deputies(uow, office.council_id)
-    electorate = uow.electorates.get(election.electorate_id or 0)
-    assert electorate is not None
-    return electors(uow, electorate)
+    """Who may vote in this election: its electorate's electors on the roll frozen when voting
+    opened, or for an office election the deputies of the office's council; verified members
+    only where the council's standing orders ask for it (services/roll_rules.py)."""
+    return roll_rules.electors(uow, election)
 
 
 def open_office_in(
@@ -248,7 +247,7 @@ def nominate_in(
             uow, office_terms.get_office(uow, election.office_id), member_id
         )
     elif member_id not in electors_of(uow, election):
-        raise errors.NotAllowed("a candidate must be one of the electors")
+        raise errors.NotAllowed(NOT_ELECTOR_TO_STAND)
     check_nominations(uow.now(), election.nominations_close_at)  # who may, then when
     try:
         with uow.conn.begin_nested():
@@ -287,7 +286,7 @@ def ballot_rows(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Check one ballot; its participation row and ballot row (the receipt is in the latter)."""
     if voter_id not in eligible:
-        raise errors.NotAllowed("you are not an elector of this election")
+        raise errors.NotAllowed(NOT_ELECTOR)
     _validate_choices(election, candidate_ids, choices)
     ballot = {
         "receipt": chance.token_hex(10),

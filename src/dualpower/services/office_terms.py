@@ -42,6 +42,12 @@ def seat_of(uow: UnitOfWork, member_id: int, council_id: int) -> Mandate | None:
 def check_candidate(uow: UnitOfWork, office: Office, member_id: int) -> None:
     if seat_of(uow, member_id, office.council_id) is None:
         raise errors.NotAllowed("a candidate for an office must be a deputy of its council")
+    council, member = uow.councils.get(office.council_id), uow.members.get(member_id)
+    if council is not None and council.verified_only and not (member and member.is_verified):
+        raise errors.NotAllowed(
+            f"the standing orders of {council.name} ask that only members verified by its "
+            "credentials committee stand: you are not verified"
+        )
     pay.check_holder(uow, member_id, taking=office)
 
 

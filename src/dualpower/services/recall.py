@@ -34,7 +34,7 @@ from dualpower.services.elections import (
 from dualpower.services.mandates import end_mandate
 from dualpower.services.notify import notify_rolls
 from dualpower.services.secrecy import unlink_ballots
-from dualpower.store.tables_recall import Notice, Roll, roll_of
+from dualpower.store.tables_recall import Notice, Roll, RollRule, roll_of
 from dualpower.store.uow import UnitOfWork
 
 
@@ -62,6 +62,13 @@ class _Target:
     mandate: Mandate | None = None
     electorate: Electorate | None = None
     term: OfficeTerm | None = None
+
+    @property
+    def rule(self) -> RollRule:
+        """The petition's electorate: the roll when it opened (members who joined since neither
+        sign nor raise the threshold; one who left since no longer counts), of verified members
+        only where the council's standing orders ask for it (DESIGN.md 2.10)."""
+        return RollRule(self.petition.opened_at, self.council.verified_only)
 
 
 def _load(uow: UnitOfWork, petition_id: int, *, lock: bool) -> _Target:
@@ -105,7 +112,7 @@ def _answer(
 
 
 def _counted(uow: UnitOfWork, target: _Target, status: str | None = None) -> PetitionState:
-    tally = uow.recall_paths.tally(target.petition.id, target.roll)
+    tally = uow.recall_paths.tally(target.petition.id, target.roll, rule=target.rule)
     return _answer(target, tally.roll, tally.signatures, status)
 
 
@@ -127,6 +134,7 @@ def open_recall(uow: UnitOfWork, mandate_id: int, opener_id: int) -> PetitionSta
         roll = roll_of(electorate)
         if not uow.recall_paths.is_on_roll(roll, opener_id):
             raise errors.NotAllowed("only electors of this seat's electorate may open a recall")
+        _check_verified(uow, council, roll, opener_id, "open a recall")
         try:
             with uow.conn.begin_nested():
                 petition_id = uow.recalls.add(
@@ -176,6 +184,7 @@ def open_office_recall(uow: UnitOfWork, term_id: int, opener_id: int) -> Petitio
             raise errors.NotAllowed(
                 "only deputies of the council that elected this official may open a recall"
             )
+        _check_verified(uow, council, roll, opener_id, "open a recall")
         try:
             with uow.conn.begin_nested():
                 petition_id = uow.recalls.add(
@@ -257,17 +266,14 @@ def sign_many_in(
         limits.hit(uow, limits.SIGNATURES, member_ids[0])
     target = _open_petition(uow, petition_id)
     petition, council = target.petition, target.council
-    tally = uow.recall_paths.tally(petition.id, target.roll, member_ids)
+    tally = uow.recall_paths.tally(petition.id, target.roll, member_ids, target.rule)
     valid, signed, new = tally.signatures, set(tally.signed), []
     decided: PetitionState | None = None
     for member_id in member_ids:
         if decided is not None:
             raise errors.Conflict(f"this petition is decided ({decided.status})")
         if member_id not in tally.eligible:
-            raise errors.NotAllowed(
-                "only electors of this seat's electorate (for an official: "
-                "deputies of their council) may sign"
-            )
+            _refuse_signer(uow, target, member_id)
         if member_id in signed:
             raise errors.Conflict("you have already signed this petition")
         signed.add(member_id)
@@ -285,6 +291,38 @@ def sign_many_in(
             decided = _decide(uow, target, tally.roll, valid)
     _add_signatures(uow, petition.id, new)
     return _changed(uow, decided or _answer(target, tally.roll, valid))
+
+
+def _check_verified(
+    uow: UnitOfWork, council: Council, roll: Roll, member_id: int, act: str
+) -> None:
+    """Refuse an unverified member where the council's standing orders ask for verification."""
+    if council.verified_only and not uow.recall_paths.is_on_roll(
+        roll, member_id, RollRule(verified=True)
+    ):
+        raise errors.NotAllowed(_UNVERIFIED.format(council=council.name, act=act))
+
+
+_UNVERIFIED = (
+    "the standing orders of {council} ask that only members verified by its credentials "
+    "committee {act}: you are not verified"
+)
+
+
+def _refuse_signer(uow: UnitOfWork, target: _Target, member_id: int) -> None:
+    """Say why a member may not sign (the refusal path only: a question or two more)."""
+    paths, roll = uow.recall_paths, target.roll
+    if paths.is_on_roll(roll, member_id, RollRule(target.petition.opened_at)):
+        raise errors.NotAllowed(_UNVERIFIED.format(council=target.council.name, act="sign"))
+    if paths.is_on_roll(roll, member_id):
+        raise errors.NotAllowed(
+            "you joined this roll after the petition opened: its electorate is the roll as it "
+            "stood then"
+        )
+    raise errors.NotAllowed(
+        "only electors of this seat's electorate (for an official: "
+        "deputies of their council) may sign"
+    )
 
 
 def _add_signatures(uow: UnitOfWork, petition_id: int, member_ids: list[int]) -> None:
@@ -310,6 +348,13 @@ def withdraw_signature(uow: UnitOfWork, petition_id: int, member_id: int) -> Pet
 def petition_state(uow: UnitOfWork, petition_id: int) -> PetitionState:
     with uow:
         return _counted(uow, _load(uow, petition_id, lock=False))
+
+
+def may_sign_in(uow: UnitOfWork, petition_id: int, member_id: int) -> bool:
+    """Whether a member is on the petition's electorate (inside an entered unit of work)."""
+    target = _load(uow, petition_id, lock=False)
+    tally = uow.recall_paths.tally(petition_id, target.roll, [member_id], target.rule)
+    return member_id in tally.eligible
 
 
 def _decide(uow: UnitOfWork, target: _Target, roll: int, valid: int) -> PetitionState:

@@ -18,9 +18,9 @@ from sqlalchemy import func, select
 from dualpower.domain import alignment, errors
 from dualpower.domain.model import Council, Election, Electorate, Mandate, RecallPetition
 from dualpower.domain.recall import UNDECIDED
-from dualpower.services import office_terms, visibility
-from dualpower.services.elections import REFERENDUM, ballot_shape, electors, electors_of
-from dualpower.services.recall import petition_state
+from dualpower.services import visibility
+from dualpower.services.elections import REFERENDUM, ballot_shape, electors_of
+from dualpower.services.recall import may_sign_in, petition_state
 from dualpower.store import tables
 from dualpower.store.uow import UnitOfWork
 
@@ -569,11 +569,10 @@ def petition(uow: UnitOfWork, petition_id: int, viewer_id: int | None = None) ->
             mandate = uow.mandates.get(state.mandate_id or 0)
             assert mandate is not None
             council = look.councils[mandate.council_id]
-            eligible = electors(uow, look.electorates[mandate.electorate_id])
         else:
             council = look.councils[target["office_term"]["council_id"]]
-            eligible = office_terms.deputies(uow, council.id)
-        is_elector = viewer_id is not None and viewer_id in eligible
+        # the petition's electorate: the roll when it opened, verified members where asked
+        is_elector = viewer_id is not None and may_sign_in(uow, petition_id, viewer_id)
         has_signed = viewer_id is not None and viewer_id in uow.recalls.signers(petition_id)
         opener = look.members({found.opened_by}).get(found.opened_by)
         return target | {

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 
@@ -98,6 +99,9 @@ councils = Table(
         default="federation",
         server_default="federation",
     ),
+    # Only members verified by the credentials committee vote, stand and sign for its seats
+    # (DESIGN.md 2.10); a standing order, set by motion (domain/standing_orders.py).
+    Column("verified_only", Boolean, nullable=False, default=False, server_default=false()),
     CheckConstraint("recall_rule IN ('direct', 'vote')", name="recall_rule"),
     CheckConstraint("pay_cap_scope IN ('federation', 'territory')", name="pay_cap_scope"),
     CheckConstraint("recall_trigger_bp > 0 AND recall_trigger_bp <= 10000", name="trigger"),

@@ -47,14 +47,23 @@ def roll_of(electorate: m.Electorate) -> Roll:
     return (electorate.kind, electorate.source_id)
 
 
-def _roll(kind: str, source: Any, member: Any = None) -> Select[Any]:
+def _roll(
+    kind: str, source: Any, member: Any = None, *, frozen: bool = False, verified: bool = False
+) -> Select[Any]:
     """Member ids on a roll now (one column, `member_id`); `member` narrows it to one member
-    (a value or a bind parameter), or to several (an expanding bind parameter)."""
+    (a value or a bind parameter), or to several (an expanding bind parameter).
+
+    frozen: a unit's roll as it stood at the bind parameter `as_of` and still stands: members
+    whose stretch on it began by then (later joiners are not on it; one who left is no longer).
+    A council's roll (its deputies) is not frozen: seats change by election, not by the roll's
+    keeper. verified: only members verified by the credentials committee."""
     if kind == "unit":
         mm = t.memberships
         query = select(mm.c.member_id.label("member_id")).where(
             mm.c.unit_id == source, mm.c.end_at.is_(None)
         )
+        if frozen:
+            query = query.where(mm.c.start_at <= bindparam("as_of", type_=mm.c.start_at.type))
         column = mm.c.member_id
     else:
         md = t.mandates
@@ -64,6 +73,9 @@ def _roll(kind: str, source: Any, member: Any = None) -> Select[Any]:
             .distinct()
         )
         column = md.c.holder_id
+    if verified:
+        mb = t.members
+        query = query.join(mb, mb.c.id == column).where(mb.c.is_verified.is_(True))
     if isinstance(member, BindParameter) and member.expanding:
         query = query.where(column.in_(member))
     elif member is not None:
@@ -71,12 +83,33 @@ def _roll(kind: str, source: Any, member: Any = None) -> Select[Any]:
     return query
 
 
-def roll_query(roll: Roll, members: Iterable[int] | None = None) -> Select[Any]:
-    """Member ids on a roll now (one column, `member_id`), optionally only among `members`."""
+@dataclass(frozen=True)
+class RollRule:
+    """Who of a roll counts for a petition: frozen at `as_of` (a unit's roll when the petition
+    opened), and only verified members where the council's standing orders ask for it."""
+
+    as_of: datetime | None = None
+    verified: bool = False
+
+    @property
+    def frozen(self) -> bool:
+        return self.as_of is not None
+
+    def values(self) -> dict[str, Any]:
+        return {"as_of": self.as_of} if self.as_of is not None else {}
+
+
+NOW = RollRule()
+
+
+def roll_query(
+    roll: Roll, members: Iterable[int] | None = None, rule: RollRule = NOW
+) -> Select[Any]:
+    """Member ids on a roll (one column, `member_id`), optionally only among `members`; under
+    `rule` (bind its `values()`)."""
     kind, source_id = roll
-    if members is None:
-        return _roll(kind, source_id)
-    return _roll(kind, source_id, bindparam("members", list(members), expanding=True))
+    member = None if members is None else bindparam("members", list(members), expanding=True)
+    return _roll(kind, source_id, member, frozen=rule.frozen, verified=rule.verified)
 
 
 # The statements of the signature path are built once, with bind parameters: building and
@@ -101,25 +134,27 @@ def _petition_statement(lock: bool) -> Select[Any]:
 
 
 @cache
-def _tally_statement(kind: str, one: bool) -> Select[Any]:
+def _tally_statement(kind: str, one: bool, frozen: bool, verified: bool) -> Select[Any]:
     sig, source = t.recall_signatures, bindparam("source_id")
-    size = select(func.count()).select_from(_roll(kind, source).subquery()).scalar_subquery()
+    rule = {"frozen": frozen, "verified": verified}
+    size = select(func.count()).select_from(_roll(kind, source, **rule).subquery())
     valid = (
         select(func.count())
         .select_from(sig)
         .where(
-            sig.c.petition_id == bindparam("petition_id"), sig.c.member_id.in_(_roll(kind, source))
+            sig.c.petition_id == bindparam("petition_id"),
+            sig.c.member_id.in_(_roll(kind, source, **rule)),
         )
         .scalar_subquery()
     )
-    columns = [size.label("roll"), valid.label("signatures")]
+    columns = [size.scalar_subquery().label("roll"), valid.label("signatures")]
     if one:
         member = bindparam("member_id")
         signed = select(sig.c.member_id).where(
             sig.c.petition_id == bindparam("petition_id"), sig.c.member_id == member
         )
         columns += [
-            exists(_roll(kind, source, member)).label("is_elector"),
+            exists(_roll(kind, source, member, **rule)).label("is_elector"),
             exists(signed).label("has_signed"),
         ]
     return select(*columns)
@@ -272,21 +307,31 @@ class RecallPathRepo:
             _pick(m.Council, row, "c_"),
         )
 
-    def tally(self, petition_id: int, roll: Roll, members: Sequence[int] = ()) -> Tally:
+    def tally(
+        self,
+        petition_id: int,
+        roll: Roll,
+        members: Sequence[int] = (),
+        rule: RollRule = NOW,
+    ) -> Tally:
         """Counts of the roll and of its signatures, and which of `members` may sign and have
-        signed: one query for one member, three for a sheet of several."""
+        signed: one query for one member, three for a sheet of several. `rule`: the roll as it
+        stood when the petition opened, verified members only (see `RollRule`)."""
         kind, source_id = roll
         one = len(members) == 1
-        values = {"petition_id": petition_id, "source_id": source_id}
+        values = {"petition_id": petition_id, "source_id": source_id, **rule.values()}
         if one:
             values["member_id"] = members[0]
-        row = self.conn.execute(_tally_statement(kind, one), values).one()
+        statement = _tally_statement(kind, one, rule.frozen, rule.verified)
+        row = self.conn.execute(statement, values).one()
         if one:
             eligible = frozenset(members if row.is_elector else ())
             signed = frozenset(members if row.has_signed else ())
         elif members:
             sig = t.recall_signatures
-            eligible = frozenset(self.conn.execute(roll_query(roll, members)).scalars())
+            eligible = frozenset(
+                self.conn.execute(roll_query(roll, members, rule), rule.values()).scalars()
+            )
             signed = frozenset(
                 self.conn.execute(
                     select(sig.c.member_id).where(
@@ -298,8 +343,16 @@ class RecallPathRepo:
             eligible = signed = frozenset()
         return Tally(int(row.roll), int(row.signatures), eligible, signed)
 
-    def is_on_roll(self, roll: Roll, member_id: int) -> bool:
-        return self.conn.execute(select(exists(roll_query(roll, [member_id])))).scalar() is True
+    def is_on_roll(self, roll: Roll, member_id: int, rule: RollRule = NOW) -> bool:
+        query = select(exists(roll_query(roll, [member_id], rule)))
+        return self.conn.execute(query, rule.values()).scalar() is True
+
+    def members(
+        self, roll: Roll, rule: RollRule = NOW, among: Iterable[int] | None = None
+    ) -> set[int]:
+        """Member ids on a roll under `rule` (only among `among`, when given): one query."""
+        query = roll_query(roll, None if among is None else sorted(set(among)), rule)
+        return set(self.conn.execute(query, rule.values()).scalars())
 
     def add_signatures(self, petition_id: int, member_ids: Sequence[int], at: datetime) -> None:
         rows = [{"petition_id": petition_id, "member_id": i, "signed_at": at} for i in member_ids]

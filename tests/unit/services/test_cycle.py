@@ -13,6 +13,7 @@ from dualpower.domain.cycle import CLOCK
 from dualpower.services import cycle, elections, recall
 from dualpower.services.check import check
 from dualpower.services.due import run_due
+from dualpower.store import tables
 from factories import username
 
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -32,6 +33,11 @@ class Clock:
 @pytest.fixture
 def fed(federation):  # type: ignore[no-untyped-def]
     federation.system.clock = Clock()
+    # The world was founded by the real clock, after START: its roll is moved back before it,
+    # since a vote's roll is the one that stood when its voting opened (DESIGN.md 2.10).
+    with federation.system.uow() as uow:
+        uow.conn.execute(tables.memberships.update().values(start_at=START - DAY))
+        uow.commit()
     return federation
 
 

@@ -19,7 +19,7 @@ from dualpower.domain.sessions import has_quorum, holders_at, quorum_needed, ses
 from dualpower.services import visibility
 from dualpower.services.elections import electors
 from dualpower.services.initiatives import Territory
-from dualpower.services.motions import voters
+from dualpower.services.motions import vote_closes_at, voters
 from dualpower.store.uow import UnitOfWork
 
 
@@ -154,6 +154,10 @@ def _motion(uow: UnitOfWork, motion: Motion, viewer: int | None) -> dict[str, An
         "session_id": motion.session_id,
         "created_at": moment_text(motion.created_at),
         "decided_at": moment_text(motion.decided_at),
+        # while its vote runs: when it closes, or earlier only when every voter has voted (2.9)
+        "vote_closes_at": moment_text(
+            vote_closes_at(uow, motion) if motion.status == "voting" else None
+        ),
         "rule": rules.rule_text(motion.majority, motion.seats or 0),
         "amendments": [motion_summary(uow, a) for a in uow.motions.amendments(motion.id)],
         "roll_call": _roll_call(uow, motion),

@@ -264,3 +264,23 @@ def test_concurrent_attendance_is_registered_once(federation):
     assert results.count("ok") == 1 and len(results) == 8
     with fed.system.uow() as uow:
         assert uow.sessions.present(session) == [north[2]]
+
+
+def test_a_vote_shows_when_it_closes_while_it_runs(federation):
+    """DESIGN.md 2.9: the motion's view gives the moment its vote closes at the latest (the
+    standing orders' time for a vote in session), and none before or after the vote."""
+    from datetime import datetime, timedelta
+
+    fed = federation
+    motion = _north_motion(fed)
+    north = deputies(fed, NORTH)
+    _, chair = open_session(fed, NORTH, [motion], present=north)
+    assert views_sessions.motion(fed.system.reader(), motion)["vote_closes_at"] is None
+    motions.open_vote(fed.system.uow(), motion, chair)
+    with fed.system.uow() as uow:
+        opened_at = uow.motions.get(motion).vote_opened_at
+        seconds = uow.standing_orders.of(council_id=fed.councils[NORTH])["session_vote_seconds"]
+    shown = views_sessions.motion(fed.system.reader(), motion)["vote_closes_at"]
+    assert datetime.fromisoformat(shown) == opened_at + timedelta(seconds=seconds)
+    close_vote_in_time(fed.system, motion, chair)
+    assert views_sessions.motion(fed.system.reader(), motion)["vote_closes_at"] is None

@@ -60,14 +60,16 @@ class Done:
 def run_due(new_uow: Callable[[], UnitOfWork]) -> list[Done]:
     """Do once whatever is due now; returns what was done."""
     done: list[Done] = []
-    with new_uow() as uow:  # once a run: votes every elector has cast, whatever their time
-        early = uow.elections.fully_voted()
-    done += [d for d in (close_due(new_uow(), e) for e in early) if d]
-    while True:  # every vote claimed is closed (counted or void), so this ends
+    while True:  # first what is past its time; every vote claimed is closed, so this ends
         closed, claimed = close_due_batch(new_uow(), BATCH)
         done += closed
         if claimed < BATCH:
             break
+    # Then, once a run, votes every elector has cast whatever their time (a scan of every open
+    # vote's participation: after the backlog, not before it).
+    with new_uow() as uow:
+        early = uow.elections.fully_voted()
+    done += [d for d in (close_due(new_uow(), e) for e in early) if d]
     with new_uow() as uow:
         voting = uow.motions.voting_ids()
     done += [d for d in (close_due_motion(new_uow(), m) for m in voting) if d]

@@ -9,11 +9,21 @@ and writes the closes and the winners' mandates in one statement each.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import (
+    Connection,
+    Text,
+    cast,
+    func,
+    insert,
+    literal_column,
+    select,
+    type_coerce,
+)
 
 from dualpower.domain import model as m
 from dualpower.store import repositories
@@ -49,10 +59,16 @@ class DueRepo:
     def candidates(self, election_ids: Iterable[int]) -> dict[int, list[m.Candidate]]:
         """Each election's candidates, in nomination (id) order."""
         c = t.candidates
-        query = select(c).where(among(self.conn, c.c.election_id, election_ids)).order_by(c.c.id)
+        query = (
+            select(c.c.id, c.c.election_id, c.c.member_id, c.c.faction_id)
+            .where(among(self.conn, c.c.election_id, election_ids))
+            .order_by(c.c.id)
+        )
         found: dict[int, list[m.Candidate]] = {}
-        for row in self.conn.execute(query):
-            found.setdefault(row.election_id, []).append(to_domain(m.Candidate, row))
+        for id_, election_id, member_id, faction_id in self.conn.execute(query):
+            found.setdefault(election_id, []).append(
+                m.Candidate(id_, election_id, member_id, faction_id)
+            )
         return found
 
     def on_rolls(self, member_ids: Iterable[int]) -> set[tuple[int, int]]:
@@ -84,15 +100,22 @@ class DueRepo:
         return {(int(a), int(b)) for a, b in held}, {int(a) for (a,) in by}
 
     def ballot_choices(self, election_ids: Iterable[int]) -> dict[int, list[list[int]]]:
-        """Each election's ballots' choices (candidate ids)."""
+        """Each election's ballots' choices (candidate ids), in their ballots' order: the
+        database joins each election's JSON texts into one, parsed once (not once a ballot)."""
         b = t.ballots
-        query = select(b.c.election_id, b.c.choices).where(
-            among(self.conn, b.c.election_id, election_ids)
+        if self.conn.dialect.name == "postgresql":
+            joined = func.string_agg(cast(b.c.choices, Text), literal_column("','"))
+        else:
+            joined = func.group_concat(type_coerce(b.c.choices, Text), literal_column("','"))
+        query = (
+            select(b.c.election_id, joined)
+            .where(among(self.conn, b.c.election_id, election_ids))
+            .group_by(b.c.election_id)
         )
-        found: dict[int, list[list[int]]] = {}
-        for election_id, choices in self.conn.execute(query):
-            found.setdefault(election_id, []).append(list(choices))
-        return found
+        return {
+            int(election_id): json.loads(f"[{texts}]")
+            for election_id, texts in self.conn.execute(query)
+        }
 
     def close(self, closes: Sequence[tuple[int, datetime, dict[str, Any]]]) -> None:
         """Mark elections closed, each with its time and result: one statement."""

@@ -316,3 +316,9 @@ from dualpower.cli_ops import backup, migrate, restore  # noqa: E402
 
 for _command in (migrate, backup, restore):
     app.command()(_command)
+
+
+# -- votes on paper, entered by the electoral commission (DESIGN.md 2.9): cli_paper.py ----------
+from dualpower.cli_paper import paper_app  # noqa: E402
+
+app.add_typer(paper_app, name="paper")

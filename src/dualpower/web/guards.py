@@ -5,11 +5,17 @@ a long motion's text or a ranking of every candidate, is a few kilobytes). A dec
 Content-Length above it is answered 413 before a byte of the body is read; a body sent in chunks
 is counted as it arrives and refused once past the limit, so an oversized body never sits in
 memory whole.
+
+Password checks (argon2) are paced by `PasswordGate`: one at a time in a process and, past a
+burst, DUALPOWER_PASSWORD_CHECK_SHARE of its time; the others wait without a thread, up to
+DUALPOWER_PASSWORD_CHECK_WAIT seconds, then 503.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
+import time
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -81,3 +87,126 @@ def _content_length(scope: Scope) -> int | None:
             except ValueError:
                 return None
     return None
+
+
+# -- password checks -----------------------------------------------------------------------------
+
+PASSWORD_SHARE = "DUALPOWER_PASSWORD_CHECK_SHARE"
+PASSWORD_WAIT = "DUALPOWER_PASSWORD_CHECK_WAIT"
+DEFAULT_PASSWORD_SHARE = 0.1
+DEFAULT_PASSWORD_WAIT = 10.0
+PASSWORD_BURST = 5.0  # seconds of password checks allowed at once before the share applies
+# The requests that check or hash a password with argon2 (tens of milliseconds of several cores).
+PASSWORD_ROUTES = frozenset(
+    {
+        "/api/v1/auth/login",
+        "/api/v1/auth/join",
+        "/api/v1/auth/password",
+        "/login",
+        "/join",
+        "/me/password",
+    }
+)
+TOO_MANY_LOGINS = (
+    "too many logins at once: the server checks passwords one at a time; try again in a few seconds"
+)
+
+
+def _number(name: str, default: float, low: float, high: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, not {raw!r}") from None
+    if not low < value <= high:
+        raise ValueError(f"{name} must be above {low:g} and at most {high:g}, not {raw}")
+    return value
+
+
+def password_share() -> float:
+    return _number(PASSWORD_SHARE, DEFAULT_PASSWORD_SHARE, 0.0, 1.0)
+
+
+def password_wait() -> float:
+    return _number(PASSWORD_WAIT, DEFAULT_PASSWORD_WAIT, 0.0, 600.0)
+
+
+class PasswordGate:
+    """Password checks take a bounded share of the process, so a flood of logins (right or
+    wrong, known usernames or not) cannot starve ballots and pages.
+
+    A request to a PASSWORD_ROUTES path (POST) waits, without holding a thread or a database
+    connection, until no other is being answered by this process, and until its budget allows:
+    the time spent answering them may burst to PASSWORD_BURST seconds (about 40 logins at
+    once), then refills at DUALPOWER_PASSWORD_CHECK_SHARE of a second a second (default 0.1:
+    under a flood a check of 0.12 s is followed by about 1.1 s without one; argon2 works on up
+    to 4 cores meanwhile). A request that cannot start within DUALPOWER_PASSWORD_CHECK_WAIT
+    seconds (default 10) is answered 503 with a sentence and Retry-After, its password
+    unchecked. Under a flood, logins wait or are refused while every other request is served
+    as before."""
+
+    def __init__(self, app: ASGIApp, share: float | None = None, wait: float | None = None) -> None:
+        self.app = app
+        self.share = password_share() if share is None else share
+        self.wait = password_wait() if wait is None else wait
+        self._locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+        self._budget, self._at = PASSWORD_BURST, time.monotonic()
+
+    def _lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            for old in [other for other in self._locks if other.is_closed()]:
+                del self._locks[old]
+            lock = self._locks[loop] = asyncio.Lock()
+        return lock
+
+    def _refill(self) -> float:
+        """Seconds until the budget allows a check (0 when it does now)."""
+        now = time.monotonic()
+        self._budget = min(PASSWORD_BURST, self._budget + (now - self._at) * self.share)
+        self._at = now
+        return 0.0 if self._budget > 0 else -self._budget / self.share + 0.001
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "POST"
+            or scope["path"] not in PASSWORD_ROUTES
+        ):
+            await self.app(scope, receive, send)
+            return
+        lock = self._lock()
+        deadline = time.monotonic() + self.wait
+        try:
+            await asyncio.wait_for(lock.acquire(), timeout=self.wait)
+        except TimeoutError:
+            await self.app(scope, _busy(self.wait), send)
+            return
+        try:
+            pause = self._refill()
+            if pause > deadline - time.monotonic():
+                await self.app(scope, _busy(self.wait), send)
+                return
+            if pause > 0:
+                await asyncio.sleep(pause)
+                self._refill()
+            started = time.monotonic()
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                self._refill()
+                self._budget -= time.monotonic() - started
+        finally:
+            lock.release()
+
+
+def _busy(wait: float) -> Receive:
+    """The route reads the body first: it gets 503 (answered by web/errors.py)."""
+
+    async def receive() -> Message:
+        raise HTTPException(503, TOO_MANY_LOGINS, {"Retry-After": str(max(1, round(wait)))})
+
+    return receive

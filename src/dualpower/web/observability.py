@@ -7,15 +7,25 @@ every error page, and written on every log line the request causes. `configure_l
 the process log JSON lines on stderr at DUALPOWER_LOG_LEVEL (default INFO; DEBUG, WARNING,
 ERROR); DUALPOWER_ACCESS_LOG=0 leaves the access lines out.
 
-Metrics (`GET /metrics`, Prometheus text; keep it to the monitoring network, deploy/nginx):
+Metrics (`GET /metrics`, Prometheus text):
 requests by route and status and their duration, ballots and signatures accepted (their rate
 is Prometheus' `rate()`), the audit sealer's lag, database pool use, and each background
 task's time since its last run (`System.background`). `/healthz` says the process answers;
 `/readyz` (services/health.py) says whether it can serve: database, schema, sealer, tasks.
+
+Who may read `/metrics` and `/readyz` (they tell load, lags and the schema): a client whose
+address is in DUALPOWER_METRICS_FROM (comma-separated addresses or networks; default
+`127.0.0.0/8,::1`, the machine itself), or one that sends `Authorization: Bearer TOKEN` with
+TOKEN = DUALPOWER_METRICS_TOKEN (unset: no token works). Anyone else gets 403 with a sentence.
+Behind a proxy in DUALPOWER_TRUSTED_PROXIES the address is the one the proxy forwards
+(deploy/nginx sets it), so a visitor from outside is never taken for the machine itself.
+`/healthz` stays open to all: it says only that the process answers.
 """
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import json
 import logging
 import os
@@ -28,7 +38,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -38,6 +48,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dualpower.bootstrap import System
 from dualpower.services import health
+from dualpower.web.i18n import N_
 
 REQUEST_ID = "dualpower.request_id"  # scope key
 _current: ContextVar[str | None] = ContextVar("dualpower_request_id", default=None)
@@ -265,14 +276,65 @@ async def healthz() -> dict[str, str]:
     return {"status": "alive"}
 
 
+METRICS_FROM = "DUALPOWER_METRICS_FROM"
+METRICS_TOKEN = "DUALPOWER_METRICS_TOKEN"
+DEFAULT_METRICS_FROM = "127.0.0.0/8,::1"
+NOT_FOR_YOU = N_(
+    "/metrics and /readyz answer only the addresses in DUALPOWER_METRICS_FROM "
+    "or a request bearing DUALPOWER_METRICS_TOKEN"
+)
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def watchers() -> list[Network]:
+    """The networks of DUALPOWER_METRICS_FROM; ValueError naming a bad entry."""
+    raw = os.environ.get(METRICS_FROM, "").strip() or DEFAULT_METRICS_FROM
+    nets = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        try:
+            nets.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise ValueError(
+                f"{METRICS_FROM} must list addresses or networks, not {part!r}"
+            ) from None
+    return nets
+
+
+def may_watch(request: Request) -> bool:
+    """The client is in DUALPOWER_METRICS_FROM or bears DUALPOWER_METRICS_TOKEN."""
+    token = os.environ.get(METRICS_TOKEN, "").strip()
+    sent = request.headers.get("authorization", "")
+    if token and sent.startswith("Bearer "):
+        if hmac.compare_digest(sent.removeprefix("Bearer ").strip().encode(), token.encode()):
+            return True
+    host = request.client.host if request.client else ""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return any(address in net for net in watchers())
+
+
+def _watcher_only(request: Request) -> None:
+    if not may_watch(request):
+        raise HTTPException(403, NOT_FOR_YOU)
+
+
 @routes.get("/readyz")
 def readyz(request: Request) -> Response:
-    """Whether this process can serve: 200 when every check holds, else 503; each check says."""
+    """Whether this process can serve: 200 when every check holds, else 503; each check says.
+    Only for DUALPOWER_METRICS_FROM or DUALPOWER_METRICS_TOKEN (403 otherwise)."""
+    _watcher_only(request)
     report = health.readiness(request.app.state.system)
     return JSONResponse(report, status_code=200 if report["ready"] else 503)
 
 
 @routes.get("/metrics")
 def metrics(request: Request) -> Response:
+    """Prometheus text; only for DUALPOWER_METRICS_FROM or DUALPOWER_METRICS_TOKEN."""
+    _watcher_only(request)
     body = request.app.state.metrics.exposition()
     return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -697,10 +697,12 @@ case(
 )
 
 # -- health and metrics (web/observability.py) ---------------------------------------------------
-# Open in the app: deploy/nginx keeps /metrics and /readyz to the machine (docs/deploy.md).
+# /healthz is open; /readyz and /metrics answer only DUALPOWER_METRICS_FROM (default: the
+# machine itself) or DUALPOWER_METRICS_TOKEN, whatever the role: the test client's address is
+# none of these (tests/e2e/web/test_ops_web.py tests who may read them).
 case("GET", "/healthz", public())
-case("GET", "/readyz", public())
-case("GET", "/metrics", public())
+case("GET", "/readyz", public(403))
+case("GET", "/metrics", public(403))
 
 # -- getting in: invitation and reset codes, logging out (web/routes/join.py) ------------------
 # A code works for whoever holds it (here forge9's invitation), logged in or not.

@@ -1,11 +1,14 @@
 """Steady under abuse, and observable (issue 23), on SQLite and PostgreSQL: request bodies are
 limited, a database that cannot write answers 503 with the reason logged, an election id beyond
 64 bits is a 404 that never reaches the ballot writer, every answer carries a request id, and
-/healthz, /readyz and /metrics say how the server is."""
+/healthz, /readyz and /metrics say how the server is (the last two only to the machine itself,
+DUALPOWER_METRICS_FROM or DUALPOWER_METRICS_TOKEN), and password checks are paced so a flood
+of logins cannot starve the rest."""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -33,6 +36,14 @@ def fed(system: System) -> Small:
 @pytest.fixture
 def client(fed: Small) -> Iterator[TestClient]:
     with TestClient(create_app(fed.system), raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture
+def local(fed: Small) -> Iterator[TestClient]:
+    """A client on the machine itself (127.0.0.1), as the monitoring on the server is."""
+    app = create_app(fed.system)
+    with TestClient(app, raise_server_exceptions=False, client=("127.0.0.1", 40000)) as c:
         yield c
 
 
@@ -105,7 +116,8 @@ def test_a_read_only_database_answers_503_and_logs_why(
     assert client.get(f"{API}/councils").status_code == 200  # reading still works
 
 
-def test_health_readiness_and_metrics(client: TestClient, fed: Small) -> None:
+def test_health_readiness_and_metrics(local: TestClient, fed: Small) -> None:
+    client = local
     assert client.get("/healthz").json() == {"status": "alive"}
     ready = client.get("/readyz")
     assert ready.status_code == 200, ready.json()
@@ -134,10 +146,100 @@ def test_health_readiness_and_metrics(client: TestClient, fed: Small) -> None:
     assert 'dualpower_db_pool_connections{state="in_use"}' in text
 
 
-def test_a_silent_background_task_makes_the_server_unready(client: TestClient, fed: Small) -> None:
+def test_a_silent_background_task_makes_the_server_unready(local: TestClient, fed: Small) -> None:
+    client = local
     fed.system.background["clock"] = utcnow() - timedelta(seconds=2)
     assert client.get("/readyz").json()["checks"]["clock"]["ok"]
     fed.system.background["clock"] = utcnow() - timedelta(hours=1)
     ready = client.get("/readyz")
     assert ready.status_code == 503 and not ready.json()["ready"]
     assert 'dualpower_background_task_age_seconds{task="clock"}' in client.get("/metrics").text
+
+
+def _watch(fed: Small, host: str, **headers: str) -> tuple[int, int, Any]:
+    app = create_app(fed.system)
+    with TestClient(app, raise_server_exceptions=False, client=(host, 40000)) as c:
+        ready, metrics = c.get("/readyz", headers=headers), c.get("/metrics", headers=headers)
+        assert c.get("/healthz").status_code == 200  # open to all: it tells nothing
+    return ready.status_code, metrics.status_code, metrics
+
+
+def test_metrics_and_readiness_answer_only_the_machine_or_a_token(
+    fed: Small, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DUALPOWER_METRICS_FROM", raising=False)
+    monkeypatch.delenv("DUALPOWER_METRICS_TOKEN", raising=False)
+    assert _watch(fed, "127.0.0.1")[:2] == (200, 200)
+    assert _watch(fed, "::1")[:2] == (200, 200)
+    ready, metrics, answer = _watch(fed, "203.0.113.7")
+    assert (ready, metrics) == (403, 403)
+    assert "DUALPOWER_METRICS_FROM" in answer.text and "dualpower_http" not in answer.text
+    assert _watch(fed, "testclient")[:2] == (403, 403)  # not an address at all
+    # No token configured: no bearer works, even an empty one.
+    assert _watch(fed, "203.0.113.7", authorization="Bearer ")[:2] == (403, 403)
+
+    monkeypatch.setenv("DUALPOWER_METRICS_FROM", "203.0.113.0/24, 10.1.2.3")
+    assert _watch(fed, "203.0.113.7")[:2] == (200, 200)
+    assert _watch(fed, "10.1.2.3")[:2] == (200, 200)
+    assert _watch(fed, "127.0.0.1")[:2] == (403, 403)  # the list replaces the default
+    assert _watch(fed, "10.1.2.4")[:2] == (403, 403)
+
+    monkeypatch.setenv("DUALPOWER_METRICS_TOKEN", "s3cret-scrape-token")
+    ok = _watch(fed, "198.51.100.1", authorization="Bearer s3cret-scrape-token")
+    assert ok[:2] == (200, 200) and "dualpower_http_requests_total" in ok[2].text
+    assert _watch(fed, "198.51.100.1", authorization="Bearer s3cret")[:2] == (403, 403)
+    assert _watch(fed, "198.51.100.1")[:2] == (403, 403)
+
+
+def test_a_flood_of_logins_waits_its_turn_then_503_and_the_rest_is_served(
+    fed: Small, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dualpower.web import guards
+
+    monkeypatch.setattr(guards, "PASSWORD_BURST", 0.0)  # the burst is spent
+    monkeypatch.setenv("DUALPOWER_PASSWORD_CHECK_SHARE", "0.001")
+    monkeypatch.setenv("DUALPOWER_PASSWORD_CHECK_WAIT", "2")
+    before = _tokens(fed, "forge1")
+    with TestClient(create_app(fed.system), raise_server_exceptions=False) as c:
+        assert _login(c, "wrong").status_code == 401  # checked: ~0.1 s of the budget
+        started = time.monotonic()
+        r = _login(c)  # the right password, but its turn is minutes away: not checked
+        assert time.monotonic() - started < 1.5  # refused at once, not after waiting
+        assert r.status_code == 503 and r.headers["retry-after"] == "2"
+        assert r.json()["detail"].startswith("too many logins at once")
+        assert r.json()["request_id"] == r.headers["x-request-id"]
+        page = c.post("/login", data={"username": "forge1", "password": PASSWORD})
+        assert page.status_code == 503 and "too many logins at once" in page.text.lower()
+        assert _tokens(fed, "forge1") == before  # the refused logins issued nothing
+        assert c.get(f"{API}/councils").status_code == 200  # everything else as before
+        headers = support.bearer(fed.system, fed.members["forge1"])
+        assert c.get(f"{API}/me", headers=headers).status_code == 200
+
+
+def _tokens(fed: Small, username: str) -> int:
+    from sqlalchemy import func, select
+
+    from dualpower.store import tables as t
+
+    query = select(func.count()).where(t.auth_tokens.c.member_id == fed.members[username])
+    with fed.system.engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def test_logins_within_the_burst_are_not_slowed(fed: Small) -> None:
+    with TestClient(create_app(fed.system), raise_server_exceptions=False) as c:
+        started = time.monotonic()
+        statuses = [_login(c, "wrong" if i % 2 else PASSWORD).status_code for i in range(8)]
+        assert statuses == [200, 401] * 4
+        assert time.monotonic() - started < 8 * 1.0  # no pause between them
+
+
+def test_password_gate_settings_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dualpower.web import guards
+
+    for value in ("0", "1.5", "lots"):
+        monkeypatch.setenv("DUALPOWER_PASSWORD_CHECK_SHARE", value)
+        with pytest.raises(ValueError, match="DUALPOWER_PASSWORD_CHECK_SHARE"):
+            guards.password_share()
+    monkeypatch.setenv("DUALPOWER_PASSWORD_CHECK_SHARE", "1")
+    assert guards.password_share() == 1.0

@@ -26,7 +26,9 @@ def post(fed, author: int, petition: int, text: str = "Recall him!", **kw) -> in
 
 
 def report(fed, reporter: int, comment_id: int, reason: str = "abusive") -> panels.Opened:  # type: ignore[no-untyped-def]
-    return panels.file_report(fed.system.uow(), FileReport(reporter, reason, comment_id=comment_id))
+    return panels.file_and_draw(
+        fed.system.uow(), FileReport(reporter, reason, comment_id=comment_id)
+    )
 
 
 def decide(fed, report_id: int, panel: list[int], decision: str) -> None:  # type: ignore[no-untyped-def]

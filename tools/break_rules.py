@@ -227,6 +227,15 @@ MUTATIONS = [
         ("tests/e2e/cli/test_privacy_lot.py",),
     ),
     Mutation(
+        "lot_delay",
+        "22 privacy",
+        "the seed is the report entry's own hash, not the entry SEED_AFTER places later",
+        "src/dualpower/services/panels.py",
+        "    return None if seq is None else seq + after\n",
+        "    return seq\n",
+        ("tests/e2e/cli/test_privacy_lot.py",),
+    ),
+    Mutation(
         "suspension",
         "22 privacy",
         "a suspended member still drafts motions",

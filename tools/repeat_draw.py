@@ -7,10 +7,12 @@ Reads the audit log of an export (`dualpower export DIR` writes DIR/audit_log.js
 entries come from GET /api/v1/audit/entries). For each `report.draw` and `report.redraw` entry:
 
 1. the seed is not the server's choice: a first draw's seed must be the hash of the entry it
-   names (`seed_entry`), which must be that report's `report.open` entry, and this script
-   recomputes that hash from the entry's fields (SHA-256 of the canonical JSON of seq, act,
-   payload, actor, is_operator, recorded_at, prev_hash): the seed was fixed when the log sealed
-   the report, after it was filed. A redraw's seed must be SHA-256 hex of "{previous seed}:{round}";
+   names (`seed_entry`), which must come exactly `seed_after` places after that report's
+   `report.open` entry (its payload names `seed_after`; 0, the entry itself, in logs written
+   before the delay), and this script recomputes that hash from the entry's fields (SHA-256 of
+   the canonical JSON of seq, act, payload, actor, is_operator, recorded_at, prev_hash): the
+   seed did not exist when the report was filed, and the acts logged after it fixed it. A
+   redraw's seed must be SHA-256 hex of "{previous seed}:{round}";
 2. the panel must be the draw of `domain/lot.py` ("sha256-fisher-yates-v1"), repeated here:
    the k-th number is the first 8 bytes (big-endian) of SHA-256 of "{seed}:{k}"; uniform(n) skips
    a number x >= 2**64 - 2**64 % n, else gives x % n; Fisher-Yates from the end over the sorted
@@ -79,11 +81,24 @@ def check_seed(
         if seed != next_seed(before, round_):
             return "the redraw's seed does not follow from the previous one"
         return None
+    opened = [
+        e
+        for e in log.values()
+        if e.get("act") == "report.open" and (e.get("payload") or {}).get("report") == report
+    ]
+    if len(opened) != 1:
+        return f"report {report} has {len(opened)} report.open entries, not one"
+    after = (opened[0].get("payload") or {}).get("seed_after", 0)
+    if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+        return f"the report.open entry of report {report} names no valid seed_after"
+    if p.get("seed_entry") != opened[0].get("seq", 0) + after:
+        return (
+            f"the seed's entry {p.get('seed_entry')} is not {after} places after the"
+            f" report.open entry {opened[0].get('seq')}"
+        )
     source = log.get(p.get("seed_entry"))  # type: ignore[arg-type]
     if source is None:
         return f"the seed's entry {p.get('seed_entry')} is not in the log"
-    if source.get("act") != "report.open" or (source.get("payload") or {}).get("report") != report:
-        return f"entry {source.get('seq')} is not the report.open of report {report}"
     if entry_hash(source) != source.get("entry_hash"):
         return f"entry {source.get('seq')} does not hash to its entry_hash"
     if seed != source.get("entry_hash"):

@@ -22,6 +22,11 @@ import secrets
 from collections.abc import Iterable, Iterator
 
 ALGORITHM = "sha256-fisher-yates-v1"
+
+# The first panel of a report is seeded by the hash of the audit entry this many places after the
+# report's own `report.open` entry (DESIGN.md 2.11): a value that did not exist when the report
+# was filed and that the acts logged after it fix, not the server at the moment of the draw.
+SEED_AFTER = 5
 _SPACE = 2**64
 
 

@@ -163,7 +163,7 @@ def may(w: World) -> list[str]:
         subject,
         "Every defeatist in the Vyborg side should be strung up from the factory gates.",
     )
-    opened = panels.file_report(
+    opened = panels.file_and_draw(
         w.sys.uow(), FileReport(bol[1], "A threat of violence against members.", comment_id=threat)
     )
     w.clock.advance(days=1)
@@ -173,7 +173,7 @@ def may(w: World) -> list[str]:
         if decided:
             break
     lines.append(
-        f"Report {opened.id}: a panel drawn by lot (seed {opened.seed[:8]}...) -> {decided}"
+        f"Report {opened.id}: a panel drawn by lot (seed {str(opened.seed)[:8]}...) -> {decided}"
     )
     w.clock.at = start
     return lines

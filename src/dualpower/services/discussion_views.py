@@ -10,7 +10,7 @@ from typing import Any
 
 from dualpower.domain import discussion as rules
 from dualpower.domain import errors, lot
-from dualpower.services import visibility
+from dualpower.services import panels, visibility
 from dualpower.services.discussion import subject_title, suspended_until
 from dualpower.store import tables_discussion as d
 from dualpower.store.uow import UnitOfWork
@@ -152,6 +152,16 @@ def current_platforms(uow: UnitOfWork) -> list[dict[str, Any]]:
     ]
 
 
+_NO_DRAW: dict[str, Any] = {
+    "round": 0,
+    "panel": [],
+    "seed": None,
+    "inputs": [],
+    "algorithm": lot.ALGORITHM,
+    "deadline_at": None,
+}
+
+
 def report(uow: UnitOfWork, report_id: int, viewer: int | None = None) -> dict[str, Any]:
     """A report with every draw of its panel (seed, inputs, panel), the votes counted, and the
     decision. Who voted what is published once the report is decided."""
@@ -167,8 +177,11 @@ def report(uow: UnitOfWork, report_id: int, viewer: int | None = None) -> dict[s
         scope_name = _scope_name(uow, row["scope_kind"], row["scope_id"])
         subject_link = _subject_link(uow, row)
         until = suspended_until(uow, row["reported_id"]) if row["reported_id"] else None
-    current = draws[-1]
+        seed_place = None if draws else panels.seed_position(uow, report_id)
     is_decided = row["status"] == "decided"
+    # Until the log holds the seed's entry (services/panels.py) no panel is drawn: round 0, no
+    # panel, no seed, and the place of the entry whose hash will be the seed.
+    current = draws[-1] if draws else _NO_DRAW
     return {
         "id": row["id"],
         "subject": {"kind": row["subject_kind"], "id": row["subject_id"], "link": subject_link},
@@ -187,6 +200,8 @@ def report(uow: UnitOfWork, report_id: int, viewer: int | None = None) -> dict[s
         "inputs": list(current["inputs"]),
         "algorithm": current["algorithm"],
         "deadline_at": current["deadline_at"],
+        "draw_status": "drawn" if draws else "waiting",
+        "seed_entry": seed_place,
         "draws": [_draw_view(dr, votes, names, is_decided) for dr in draws],
         "names": {str(k): v["name"] for k, v in names.items()},
         "is_panel_member": viewer in current["panel"] if viewer else False,

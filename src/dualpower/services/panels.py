@@ -3,10 +3,20 @@ decisions, and the redraw of panels that ran out of time.
 
 The panel is drawn from the members on the rolls of the unit concerned (or of every unit under
 the council concerned), leaving out the parties: the reporter and the reported member. The seed
-is not the server's choice (DESIGN.md 2.11): the first panel's is the hash of the report's own
-`report.open` entry, fixed by the sequencer after the filing committed (`seed_entry`); a
-redraw's follows from it (`next_seed`). Seed, its entry, inputs and panel are stored and logged
-(`report.draw`), so anyone can repeat the draw (domain/lot.py, tools/repeat_draw.py). A
+is not the server's choice at the draw (DESIGN.md 2.11): the first panel's is the hash of the
+audit entry `lot.SEED_AFTER` places after the report's own `report.open` entry (whose payload
+names that number, `seed_after`), an entry that did not exist when the report was filed and
+commits, through the chain, to every act logged up to it (`seed_entry`); a redraw's follows
+from it (`next_seed`).
+
+So the panel is drawn later, once the log holds those entries: the filing answers `panel: []`,
+`seed: None`, `draw_status: "waiting"` and the position of the seed's entry; the clock draws
+every waiting panel whose seed entry is sealed (`draw_pending`), and, for a report that has
+waited `NUDGE_AFTER` on a quiet log, logs one `report.wait` entry a run so the log reaches it.
+Seed, its entry, inputs and panel are stored and logged (`report.draw`), so anyone can repeat
+the draw (domain/lot.py, tools/repeat_draw.py). What remains in the server's hands: it writes
+every entry's time, so it could try times for the entries it writes itself; only an outside
+beacon would close that (SECURITY.md). A
 decision is the only path to hiding a text or suspending a member. Each panel seat votes once (a
 primary key); the report row is locked while a vote is counted, so the majority is crossed
 exactly once.
@@ -15,8 +25,9 @@ exactly once.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -25,6 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from dualpower.domain import discussion as rules
 from dualpower.domain import errors, lot
 from dualpower.domain.capabilities import VERIFY_MEMBERS
+from dualpower.domain.cycle import CLOCK
 from dualpower.services.discussion import Scope, may_speak, subject_scope, tell
 from dualpower.store import tables as t
 from dualpower.store import tables_discussion as d
@@ -42,11 +54,20 @@ class FileReport:
     panel_size: int = rules.PANEL_SIZE
 
 
+NUDGE_AFTER = timedelta(minutes=5)  # a report waits this long on a quiet log before the clock
+# logs `report.wait` entries to reach its seed entry
+
+
 @dataclass(frozen=True)
 class Opened:
+    """A filed report: its panel and seed once drawn (`draw_status` "drawn"), else `[]`, None
+    and "waiting" with `seed_entry`, the log position whose entry's hash will be the seed."""
+
     id: int
     panel: list[int]
-    seed: str
+    seed: str | None
+    draw_status: str = "drawn"
+    seed_entry: int | None = None
 
 
 def eligible(uow: UnitOfWork, scope: Scope) -> set[int]:
@@ -140,11 +161,42 @@ def file_report(uow: UnitOfWork, cmd: FileReport) -> Opened:
     """File the report (one act), then draw its panel (a second act) from the seed the log
     fixed when it sealed the report's entry (see `seed_entry`)."""
     report_id = _open(uow, cmd)
-    sequence(uow.engine)  # seal the report's entry: its hash is the seed
-    draw = draw_first(uow, report_id)
-    if draw is None:  # not sealed yet (another sealer holds the log): the clock draws it
-        return Opened(report_id, [], "")
-    return Opened(report_id, list(draw["panel"]), draw["seed"])
+    sequence(uow.engine)  # seal the report's entry: the seed's place follows from its own
+    return _opened(uow, report_id, draw_first(uow, report_id))
+
+
+def _opened(uow: UnitOfWork, report_id: int, draw: dict[str, Any] | None) -> Opened:
+    if draw is not None:
+        return Opened(report_id, list(draw["panel"]), draw["seed"])
+    with uow:
+        place = seed_position(uow, report_id)
+    return Opened(report_id, [], None, "waiting", place)
+
+
+def file_and_draw(uow: UnitOfWork, cmd: FileReport) -> Opened:
+    """File the report and draw its panel at once (`wait_for_seed`). For scripted worlds where
+    no other act would come (the demo, tests): there the server wrote every entry up to the
+    seed, so it is no outside value."""
+    report_id = _open(uow, cmd)
+    return _opened(uow, report_id, wait_for_seed(uow, report_id))
+
+
+def wait_for_seed(uow: UnitOfWork, report_id: int) -> dict[str, Any]:
+    """Log `report.wait` entries until the log holds the report's seed entry, then draw its
+    first panel (what the clock does on a quiet log, a run at a time, without the wait)."""
+    for _ in range(lot.SEED_AFTER + 2):
+        sequence(uow.engine)
+        draw = draw_first(uow, report_id)
+        if draw is not None:
+            return draw
+        _wait(uow, [report_id])
+    raise AssertionError("the seed's entry was never sealed")  # the sequencer runs inline
+
+
+def _wait(uow: UnitOfWork, report_ids: list[int]) -> None:
+    with uow:
+        uow.record("report.wait", {"reports": sorted(report_ids)}, actor=CLOCK)
+        uow.commit()
 
 
 def _open(uow: UnitOfWork, cmd: FileReport) -> int:
@@ -176,26 +228,51 @@ def _open(uow: UnitOfWork, cmd: FileReport) -> int:
         report_id = uow.discussion.add(r, **values)
         uow.record(
             "report.open",
-            {"report": report_id, "subject": {"kind": kind, "id": subject_id}},
+            {
+                "report": report_id,
+                "subject": {"kind": kind, "id": subject_id},
+                "seed_after": lot.SEED_AFTER,
+            },
             actor=str(cmd.reporter_id),
         )
         uow.commit()
     return report_id
 
 
-def seed_entry(uow: UnitOfWork, report_id: int) -> tuple[int, str] | None:
-    """(seq, entry_hash) of the report's `report.open` entry, once sealed; else None.
-
-    The first panel's seed is that entry's hash: it commits to the report and to every entry
-    before it, and the sequencer fixes it only after the filing committed, so the server could
-    neither know nor pick it when the report was filed (DESIGN.md 2.11). The payload is
-    canonical JSON with sorted keys, so it begins with the report's number."""
+def _open_entry(uow: UnitOfWork, report_id: int) -> tuple[int | None, int]:
+    """(seq or None while unsealed, seed_after) of the report's `report.open` entry. The payload
+    is canonical JSON with sorted keys, so it begins with the report's number."""
     log = t.audit_log
     row = uow.conn.execute(
-        select(log.c.seq, log.c.entry_hash).where(
+        select(log.c.seq, log.c.payload).where(
             log.c.act == "report.open", log.c.payload.like(f'{{"report":{report_id},%')
         )
     ).first()
+    if row is None:
+        return None, lot.SEED_AFTER
+    after = json.loads(row.payload).get("seed_after", 0)  # 0: a report filed before 2.11's delay
+    return (None if row.seq is None else int(row.seq)), int(after)
+
+
+def seed_position(uow: UnitOfWork, report_id: int) -> int | None:
+    """The place in the log of the entry whose hash seeds the report's first panel: `seed_after`
+    places after its `report.open` entry (None while that entry is unsealed)."""
+    seq, after = _open_entry(uow, report_id)
+    return None if seq is None else seq + after
+
+
+def seed_entry(uow: UnitOfWork, report_id: int) -> tuple[int, str] | None:
+    """(seq, entry_hash) of the entry that seeds the report's first panel, once the log holds it
+    sealed; else None.
+
+    It comes `seed_after` entries after the report's `report.open` entry and commits, through
+    the chain, to the report and to every act logged up to it, so the server could neither know
+    nor pick it when the report was filed, nor choose it at the draw (DESIGN.md 2.11)."""
+    place = seed_position(uow, report_id)
+    if place is None:
+        return None
+    log = t.audit_log
+    row = uow.conn.execute(select(log.c.seq, log.c.entry_hash).where(log.c.seq == place)).first()
     if row is None or row.entry_hash is None:
         return None
     return int(row.seq), str(row.entry_hash)
@@ -223,13 +300,23 @@ def draw_first(uow: UnitOfWork, report_id: int) -> dict[str, Any] | None:
     return draw
 
 
-def draw_pending(uow: UnitOfWork) -> list[int]:
-    """Draw the first panel of every report still waiting for one (for the clock)."""
+def draw_pending(uow: UnitOfWork, now: datetime | None = None) -> list[int]:
+    """For the clock: draw the first panel of every report whose seed entry is sealed; if a
+    report still waiting was filed `NUDGE_AFTER` ago or more, log one `report.wait` entry, so a
+    quiet log reaches its seed entry a run at a time. Returns the reports drawn."""
     r, rd = d.reports, d.report_draws
     with uow:
         drawn = select(rd.c.report_id)
         waiting = uow.discussion.all(r, r.c.status == "open", r.c.id.not_in(drawn))
-    return [w["id"] for w in waiting if draw_first(uow, w["id"]) is not None]
+        at = now or uow.now()
+    if not waiting:
+        return []
+    sequence(uow.engine)
+    done = [w["id"] for w in waiting if draw_first(uow, w["id"]) is not None]
+    late = [w["id"] for w in waiting if w["id"] not in done and at - w["opened_at"] >= NUDGE_AFTER]
+    if late:
+        _wait(uow, late)
+    return done
 
 
 def next_seed(seed: str, round_: int) -> str:

@@ -75,10 +75,26 @@ class ReportCreate(BaseModel):
     reason: str = Field(min_length=1, max_length=MAX_REASON)
 
 
+_WAITING = (
+    "The panel is drawn once the public log holds the entry `seed_entry` (DESIGN.md 2.11: the"
+    " hash of the entry a set number of places after the report's own is the seed); until then"
+    ' `draw_status` is "waiting", `panel` empty and `seed` null.'
+)
+
+
 class ReportOpenedPublic(BaseModel):
     id: int
-    panel: list[int] = Field(description="Member ids drawn by lot, in the order drawn.")
-    seed: str = Field(description="The draw's seed; with `inputs` (GET) anyone can repeat it.")
+    panel: list[int] = Field(
+        description="Member ids drawn by lot, in the order drawn; empty while waiting."
+    )
+    seed: str | None = Field(
+        description="The draw's seed; with `inputs` (GET) anyone can repeat it. Null while the"
+        " draw waits for its seed entry."
+    )
+    draw_status: Literal["waiting", "drawn"] = Field("drawn", description=_WAITING)
+    seed_entry: int | None = Field(
+        None, description="While waiting: the log position whose entry's hash will be the seed."
+    )
 
 
 class DrawPublic(BaseModel):
@@ -104,12 +120,16 @@ class ReportPublic(BaseModel):
     decision: str | None
     decided_at: datetime | None
     majority: int
-    round: int
+    round: int = Field(description="The current draw's round; 0 while waiting for the seed.")
     panel: list[int]
-    seed: str
+    seed: str | None
     inputs: list[int] = Field(description="Sorted ids of the eligible members (parties left out).")
     algorithm: str
-    deadline_at: datetime
+    deadline_at: datetime | None
+    draw_status: Literal["waiting", "drawn"] = Field(description=_WAITING)
+    seed_entry: int | None = Field(
+        description="While waiting: the log position whose entry's hash will be the seed."
+    )
     draws: list[DrawPublic]
 
 

@@ -1,8 +1,9 @@
 """A lot nobody can steer (DESIGN.md 2.11, issue 22), and a suspension that holds (2.4a).
 
-- The first panel's seed is the hash of the report's own `report.open` entry: it did not exist
-  anywhere before the report was filed (no hash, no seed in the database equals it), it names
-  the report, and it is fixed in the chain. tools/repeat_draw.py (standard library alone)
+- The first panel's seed is the hash of the entry `lot.SEED_AFTER` places after the report's own
+  `report.open` entry: it did not exist anywhere before the report was filed (no hash, no seed in
+  the database equals it), acts logged after the filing fix it, and the panel waits for it (the
+  clock draws it, and moves a quiet log on). tools/repeat_draw.py (standard library alone)
   repeats every draw from an export, the seed's source included, and rejects a forged seed,
   panel or redraw.
 - A member a panel suspended from posting drafts no motion and files no report.
@@ -17,19 +18,20 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from discussion_support import decide, mill, mill_petition, post, report
 from dualpower.domain import errors, lot
 from dualpower.domain.discussion import PANEL_TIME
-from dualpower.services import motions, panels
+from dualpower.services import discussion_views, motions, panels
 from dualpower.services.check import check
+from dualpower.services.due import run_due
 from dualpower.services.export import export
 from dualpower.services.panels import FileReport
 from dualpower.store import tables as t
 from dualpower.store import tables_discussion as d
 from dualpower.store.sequencer import settle
-from factories import Small
+from factories import ShiftedClock, Small
 
 TOOL = Path(__file__).resolve().parents[3] / "tools" / "repeat_draw.py"
 
@@ -58,24 +60,73 @@ def exported(fed: Small, directory: Path) -> list[dict]:  # type: ignore[type-ar
     return json.loads((directory / "audit_log.json").read_text())  # type: ignore[no-any-return]
 
 
-def test_the_seed_did_not_exist_before_the_report_and_names_it(federation: Small) -> None:
+def _log_entry(fed: Small, seq: int):  # type: ignore[no-untyped-def]
+    with fed.system.reader() as uow:
+        log = t.audit_log
+        return uow.conn.execute(select(log).where(log.c.seq == seq)).one()
+
+
+def test_the_seed_is_an_entry_logged_after_the_report_by_others(federation: Small) -> None:
+    """The report is filed; its panel waits. Members act (their comments are logged); the entry
+    SEED_AFTER places after the report's own, one of theirs, seeds the draw: a hash that existed
+    nowhere when the report was filed, fixed by acts that came after it."""
     fed = federation
-    comment = post(fed, mill(fed, 1), mill_petition(fed), "You are all traitors.")
+    petition = mill_petition(fed)
+    comment = post(fed, mill(fed, 1), petition, "You are all traitors.")
     settle(fed.system.engine)
     before, size = every_value(fed), len(every_value(fed))
-    opened = report(fed, mill(fed, 2), comment)
-    assert opened.seed not in before and size > 10  # the server could not have known it
     with fed.system.reader() as uow:
-        seq, seed = panels.seed_entry(uow, opened.id)  # type: ignore[misc]
-        log = t.audit_log
-        entry = uow.conn.execute(select(log).where(log.c.seq == seq)).one()
-        sealed_before = uow.conn.execute(
-            select(log.c.seq).where(log.c.entry_hash.in_(sorted(before)))
-        ).scalars()
-    assert seed == opened.seed == entry.entry_hash
-    assert entry.act == "report.open" and json.loads(entry.payload)["report"] == opened.id
-    assert seq > max(sealed_before)  # sealed after everything that existed at the filing
-    assert len(opened.panel) == 5
+        last_id = uow.conn.execute(select(func.max(t.audit_log.c.id))).scalar()
+    opened = panels.file_report(fed.system.uow(), FileReport(mill(fed, 2), "r", comment_id=comment))
+    assert (opened.panel, opened.seed, opened.draw_status) == ([], None, "waiting")
+    filed = _log_entry(fed, opened.seed_entry - lot.SEED_AFTER)  # type: ignore[operator]
+    assert filed.act == "report.open" and json.loads(filed.payload)["report"] == opened.id
+    assert json.loads(filed.payload)["seed_after"] == lot.SEED_AFTER >= 3
+    assert panels.draw_pending(fed.system.uow()) == []  # the seed's entry is not there yet
+    for i in range(lot.SEED_AFTER):  # members go on acting
+        post(fed, mill(fed, 3 + i), petition, f"Comment {i}")
+    assert panels.draw_pending(fed.system.uow()) == [opened.id]
+    view = discussion_views.report(fed.system.reader(), opened.id)
+    seed_entry = _log_entry(fed, opened.seed_entry)  # type: ignore[arg-type]
+    assert view["seed"] == seed_entry.entry_hash and view["seed"] not in before and size > 10
+    assert seed_entry.act == "comment.post" and seed_entry.actor == str(
+        mill(fed, 2 + lot.SEED_AFTER)
+    )
+    assert seed_entry.id > filed.id > last_id  # written after the filing committed
+    assert lot.draw(view["seed"], view["inputs"], 5) == view["panel"] and len(view["panel"]) == 5
+    settle(fed.system.engine)
+    with fed.system.reader() as uow:
+        drawn = uow.conn.execute(
+            select(t.audit_log).where(t.audit_log.c.act == "report.draw")
+        ).one()
+    assert drawn.seq > seed_entry.seq and json.loads(drawn.payload)["seed_entry"] == seed_entry.seq
+    assert check(fed.system.uow()) == []
+
+
+def test_the_clock_draws_a_waiting_panel_and_moves_a_quiet_log_on(federation: Small) -> None:
+    """No member acts: the clock logs one report.wait entry a run, only once the report has
+    waited NUDGE_AFTER, and draws the panel when the seed's entry is sealed."""
+    fed = federation
+    comment = post(fed, mill(fed, 1), mill_petition(fed), "Traitors!")
+    opened = panels.file_report(fed.system.uow(), FileReport(mill(fed, 2), "r", comment_id=comment))
+    assert run_due(fed.system.uow) == []  # too early to nudge: nothing logged
+    with fed.system.reader() as uow:
+        assert (
+            uow.conn.execute(
+                select(func.count()).where(t.audit_log.c.act == "report.wait")
+            ).scalar()
+            == 0
+        )
+    fed.system.clock = ShiftedClock(panels.NUDGE_AFTER + timedelta(seconds=1))
+    runs = [run_due(fed.system.uow) for _ in range(lot.SEED_AFTER + 1)]
+    assert [str(d) for r in runs for d in r] == [f"report.draw {opened.id}"]
+    assert runs[-1] and not any(runs[:-1])
+    with fed.system.reader() as uow:
+        waits = uow.conn.execute(
+            select(func.count()).where(t.audit_log.c.act == "report.wait")
+        ).scalar()
+    assert waits == lot.SEED_AFTER
+    assert run_due(fed.system.uow) == []  # drawn once
 
 
 def test_the_draws_repeat_from_the_export_alone(federation: Small, tmp_path: Path) -> None:
@@ -97,6 +148,7 @@ def test_the_draws_repeat_from_the_export_alone(federation: Small, tmp_path: Pat
         "a chosen seed": lambda p: p.update(seed="0" * 64),
         "another panel": lambda p: p.update(panel=p["panel"][::-1]),
         "another seed entry": lambda p: p.update(seed_entry=p["seed_entry"] - 1),
+        "the report's own entry": lambda p: p.update(seed_entry=p["seed_entry"] - lot.SEED_AFTER),
     }
     for name, forge in forgeries.items():
         changed = json.loads(json.dumps(log))

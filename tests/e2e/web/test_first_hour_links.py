@@ -114,7 +114,7 @@ def test_me_lists_the_reports_whose_panel_seats_the_member(client, system, feder
 
     members = federation.members
     filed = panels.FileReport(members["mill2"], "not a worker here", member_id=members["mill5"])
-    opened = panels.file_report(system.uow(), filed)
+    opened = panels.file_and_draw(system.uow(), filed)
     with system.uow() as uow:
         sitting = uow.members.get(opened.panel[0]).username
         others = [m for m in uow.members.list() if m.id not in opened.panel]

@@ -200,7 +200,7 @@ def test_panel_votes_count_once(fed, small_url, client) -> None:
         post = discussion.PostComment(authors[r % 4], "recall", petition, f"Comment {r}")
         comment = discussion.post_comment(fed.system.uow(), post)
         filed = panels.FileReport(reporters[r % 8], "abusive", comment_id=comment)
-        opened = panels.file_report(fed.system.uow(), filed)
+        opened = panels.file_and_draw(fed.system.uow(), filed)
         headers = support.bearer(fed.system, opened.panel[0])
         url = f"{small_url}{API}/reports/{opened.id}/decision"
         answers = at_once(partial(client.post, url, json={"decision": "dismiss"}, headers=headers))

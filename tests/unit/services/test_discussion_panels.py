@@ -190,7 +190,7 @@ def test_a_panel_that_does_not_decide_in_time_is_replaced(federation):
 
 def test_decisions_that_do_not_fit_the_report_are_refused(federation):
     fed = federation
-    roll = panels.file_report(
+    roll = panels.file_and_draw(
         fed.system.uow(), FileReport(mill(fed, 2), "not a worker here", member_id=mill(fed, 5))
     )
     assert mill(fed, 5) not in roll.panel and mill(fed, 2) not in roll.panel
@@ -243,5 +243,5 @@ def test_every_id_a_report_names_is_checked_and_nothing_is_filed(federation):
         assert uow.discussion.count(d.reports) == 0
     disrupter = member(fed, "Forge", 3)
     filed = FileReport(reporter, "x", session_id=session, member_id=disrupter)
-    opened = panels.file_report(fed.system.uow(), filed)
+    opened = panels.file_and_draw(fed.system.uow(), filed)
     assert {reporter, disrupter}.isdisjoint(opened.panel)

@@ -126,10 +126,19 @@ def api_events(kind: str, subject_id: int, request: Request, system: SystemDep) 
 
 @api.post("/reports", response_model=ReportOpenedPublic, status_code=201, responses=REFUSED)
 def api_report(body: ReportCreate, member: ApiMember, system: SystemDep) -> ReportOpenedPublic:
-    """Report a text, a roll entry or conduct in a session: a panel is drawn by lot at once."""
+    """Report a text, a roll entry or conduct in a session. Its panel is drawn by lot once the
+    public log holds the entry whose hash seeds it (DESIGN.md 2.11): until then the answer has
+    `panel: []`, `seed: null`, `draw_status: "waiting"` and that entry's place, `seed_entry`;
+    GET /reports/{id} shows the panel once drawn."""
     cmd = FileReport(member.id, body.reason, body.comment_id, body.member_id, body.session_id)
     opened = limited(lambda: panels.file_report(system.uow(), cmd))
-    return ReportOpenedPublic(id=opened.id, panel=opened.panel, seed=opened.seed)
+    return ReportOpenedPublic(
+        id=opened.id,
+        panel=opened.panel,
+        seed=opened.seed,
+        draw_status="drawn" if opened.draw_status == "drawn" else "waiting",
+        seed_entry=opened.seed_entry,
+    )
 
 
 @api.get("/reports/{report_id}", response_model=ReportPublic, responses=REFUSED)

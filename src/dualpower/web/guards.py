@@ -8,7 +8,7 @@ memory whole.
 
 Password checks (argon2) are paced by `PasswordGate`: one at a time in a process and, past a
 burst, DUALPOWER_PASSWORD_CHECK_SHARE of its time; the others wait without a thread, up to
-DUALPOWER_PASSWORD_CHECK_WAIT seconds, then 503.
+DUALPOWER_PASSWORD_CHECK_WAIT seconds, then 429.
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ class PasswordGate:
     once), then refills at DUALPOWER_PASSWORD_CHECK_SHARE of a second a second (default 0.1:
     under a flood a check of 0.12 s is followed by about 1.1 s without one; argon2 works on up
     to 4 cores meanwhile). A request that cannot start within DUALPOWER_PASSWORD_CHECK_WAIT
-    seconds (default 10) is answered 503 with a sentence and Retry-After, its password
+    seconds (default 10) is answered 429 with a sentence and Retry-After, its password
     unchecked. Under a flood, logins wait or are refused while every other request is served
     as before."""
 
@@ -204,9 +204,9 @@ class PasswordGate:
 
 
 def _busy(wait: float) -> Receive:
-    """The route reads the body first: it gets 503 (answered by web/errors.py)."""
+    """The route reads the body first: it gets 429 (answered by web/errors.py)."""
 
     async def receive() -> Message:
-        raise HTTPException(503, TOO_MANY_LOGINS, {"Retry-After": str(max(1, round(wait)))})
+        raise HTTPException(429, TOO_MANY_LOGINS, {"Retry-After": str(max(1, round(wait)))})
 
     return receive

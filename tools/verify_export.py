@@ -609,9 +609,12 @@ def check_structure(ex: dict[str, Any], r: Report) -> None:
         [f.get("name") for f in ex.get("factions", [])][: len(plan.get("factions", []))],
         plan.get("factions"),
     )
-    scopes = {
+    scopes = {  # the last word on each council's scope: an adopted standing-orders motion
         p.get("council"): p.get("scope") for p in acts(ex["audit_log"], "council.set_pay_cap_scope")
-    }
+    }  # (older logs: the operator's setter)
+    for p in acts(ex["audit_log"], "council.standing_orders"):
+        if "pay_cap_scope" in p:
+            scopes[p.get("council")] = p.get("pay_cap_scope")
     for council_id, scope in scopes.items():
         c = councils.get(council_id, {})
         r.same(f"councils.json {council_id}", "pay_cap_scope", c.get("pay_cap_scope"), scope)

@@ -1,12 +1,14 @@
 """The demo's offices and pay (DESIGN.md 2.4; scenario-petrograd-1917.md).
 
-- March: every base unit reports its members' monthly wages (synthetic, from their own seed;
-  in kopecks); the Petrograd Soviet caps its stipends by its own territory's median. Its first
-  officials (chair, secretary, credentials committee, electoral commission) are elected by its
-  deputies in the founding bootstrap, unpaid. Historically the chair was N. S. Chkheidze, a
-  Menshevik: here a synthetic Menshevik deputy stands in his place. Then the Soviet sits and
-  pays its officials as workers: a deputy moves a stipend at the cap for each office, and the
-  Soviet adopts each motion by roll-call (the old majority for, the Bolsheviks abstaining).
+- March: every base unit reports its members' monthly wages (synthetic, from their own seed; in
+  kopecks). The Petrograd Soviet's offices are created (as `dualpower office create` does); its
+  deputies elect an electoral commission first (a deputy opens it under the bootstrap rule), which
+  then runs the elections of its chair, secretary and credentials committee, unpaid. Historically
+  the chair was N. S. Chkheidze, a Menshevik: here a synthetic Menshevik deputy stands in his
+  place. Then the Soviet sits: it makes its own territory's median wage the cap of its stipends (a
+  standing-orders motion), and pays its officials as workers: a deputy moves a stipend at the cap
+  for each office, and the Soviet adopts each motion by roll-call (the old majority for, the
+  Bolsheviks abstaining).
 - 25 September (after the majority changed hands on 31 August): the Petrograd Soviet elects a
   new chair, historically L. D. Trotsky; here a synthetic Bolshevik deputy. The election is run
   by the electoral commission; if the commission fell with its members' mandates, the deputies
@@ -19,10 +21,9 @@ import random
 
 from dualpower.domain import capabilities as caps
 from dualpower.scenarios.petrograd import PETROGRAD
-from dualpower.scenarios.replay import World, old_style, through_the_clock, to_voting
-from dualpower.services import elections as el
-from dualpower.services import motions, offices, pay, sessions, stipends
-from dualpower.services.offices import OPERATOR_CALLER, FoundingOfficeVote
+from dualpower.scenarios.replay import World, elect_office, old_style
+from dualpower.services import motions, offices, pay, sessions, standing_orders, stipends
+from dualpower.services.offices import OPERATOR, OPERATOR_CALLER
 
 SEED = 19170301
 # Monthly wages in kopecks by section (synthetic ranges).
@@ -34,7 +35,7 @@ WAGES = {
 }
 OFFICES = (
     ("chair", (caps.CONVENE_SESSION,), ("Men",)),
-    ("secretary", (caps.RECORD_DIRECTIVE, caps.CONVENE_SESSION), ("Men", "SR")),
+    ("secretary", (caps.RECORD_DIRECTIVE, caps.RECORD_STANCE, caps.CONVENE_SESSION), ("Men", "SR")),
     ("credentials committee", (caps.VERIFY_MEMBERS, caps.REPORT_WAGES), ("SR",)),
     ("electoral commission", (caps.RUN_ELECTION,), ("SR", "Men")),
 )
@@ -74,80 +75,79 @@ def _pick(w: World, pool: list[int], factions: tuple[str, ...], taken: set[int])
 def march(w: World) -> list[str]:
     units = report_wages(w)
     council = _petrograd(w)
-    offices.set_pay_cap_scope(w.sys.uow(), council, "territory", OPERATOR_CALLER)
-    with w.sys.uow() as uow:
-        cap = pay.caps(uow)[council] or 0
-    ids = {
-        name: offices.create_office(w.sys.uow(), council, name, capabilities, 0, by="founding")
+    ids = {  # as `dualpower office create` does
+        name: offices.create_office(w.sys.uow(), council, name, capabilities, by=OPERATOR)
         for name, capabilities, _ in OFFICES
     }
     deputies = _deputies(w, council)
     taken: set[int] = set()
+    picks = {}
     for name, _, factions in OFFICES:
         ours = _pick(w, deputies, factions, taken)
         rival = _pick(w, deputies, ("Bol",), taken | {ours})
         taken.add(ours)
-        ballots = [(d, [1 if w.leaning.get(d) == "Bol" else 0]) for d in deputies]
-        offices.found_office_holder(
-            w.sys.uow(), FoundingOfficeVote(ids[name], [ours, rival], ballots)
-        )
-    session = _pay_officials(w, council, ids, cap, taken)
+        picks[name] = [ours, rival]
+    # The electoral commission first, opened by a deputy under the bootstrap rule (nobody holds
+    # `run_election` yet); it then runs the elections of the other offices (DESIGN.md 2.9).
+    runner = elect_office(
+        w, ids["electoral commission"], deputies[0], picks["electoral commission"], deputies
+    )
+    for name in ids:
+        if name != "electoral commission":
+            elect_office(w, ids[name], runner, picks[name], deputies)
+    session, cap = _pay_officials(w, council, ids, taken)
     return [
         f"March: wages reported by {units} units; the Petrograd Soviet elects its officials, "
-        f"and in session {session} adopts their stipends by roll-call: each paid the cap of "
-        f"{cap / 100:.2f} roubles a month"
+        f"and in session {session} makes its own territory's median the cap of its stipends and "
+        f"adopts their stipends by roll-call: each paid the cap of {cap / 100:.2f} roubles a month"
     ]
 
 
 PAY_VOTE = {"SR": "yes", "Men": "yes", "NP": "yes", "Bol": "abstain"}
 
 
-def _pay_officials(w: World, council: int, ids: dict[str, int], cap: int, holders: set[int]) -> int:
-    """A session of the Soviet adopts a stipend motion at the cap for each office."""
+def _pay_officials(
+    w: World, council: int, ids: dict[str, int], holders: set[int]
+) -> tuple[int, int]:
+    """A session of the Soviet: a standing-orders motion caps its stipends by its own
+    territory's median wage (DESIGN.md 2.4), then a stipend motion at that cap for each office.
+    Returns the session and the cap."""
     with w.sys.uow() as uow:
         holder = uow.office_terms.active_of_office(ids["chair"])
     assert holder is not None
     chair_id = holder.holder_id
     deputies = _deputies(w, council)
     mover = next((d for d in deputies if d not in holders), deputies[0])
-    agenda = [stipends.propose_stipend(w.sys.uow(), mover, ids[name], cap) for name in ids]
+    scope = standing_orders.propose_standing_orders(
+        w.sys.uow(), mover, council, {"pay_cap_scope": "territory"}
+    )
     title = "Session of 9 March: the pay of the Soviet's officials"
-    session = sessions.convene_session(w.sys.uow(), chair_id, council, title, agenda)
+    session = sessions.convene_session(w.sys.uow(), chair_id, council, title, [scope])
     sessions.open_session(w.sys.uow(), chair_id, session)
     for deputy in deputies:
         sessions.register_attendance(w.sys.uow(), session, deputy)
-    for motion in agenda:
-        motions.open_vote(w.sys.uow(), motion, chair_id)
-        votes = [(d, PAY_VOTE.get(w.leaning.get(d, "NP"), "abstain")) for d in deputies]
-        motions.cast_many(w.sys.uow(), motion, votes)
-        motions.close_vote(w.sys.uow(), motion, chair_id)
+    _decide(w, scope, chair_id, deputies)
+    with w.sys.uow() as uow:
+        cap = pay.caps(uow)[council] or 0
+    for name in ids:
+        motion = stipends.propose_stipend(w.sys.uow(), mover, ids[name], cap)
+        sessions.add_to_agenda(w.sys.uow(), chair_id, session, motion)
+        _decide(w, motion, chair_id, deputies)
     sessions.close_session(w.sys.uow(), chair_id, session)
-    return session
+    return session, cap
+
+
+def _decide(w: World, motion: int, chair_id: int, deputies: list[int]) -> None:
+    motions.open_vote(w.sys.uow(), motion, chair_id)
+    votes = [(d, PAY_VOTE.get(w.leaning.get(d, "NP"), "abstain")) for d in deputies]
+    motions.cast_many(w.sys.uow(), motion, votes)
+    motions.close_vote(w.sys.uow(), motion, chair_id)  # every deputy present has voted
 
 
 def _office(w: World, council: int, name: str) -> int:
     with w.sys.uow() as uow:
         table = uow.offices.table
         return uow.offices.list(table.c.council_id == council, table.c.name == name)[0].id
-
-
-def _elect(
-    w: World, office_id: int, opener: int, candidates: list[int], deputies: list[int]
-) -> int:
-    """An office election run by `opener`: deputies vote for the candidate of their side."""
-    election = offices.open_office_election(w.sys.uow(), office_id, opener)
-    cands = [offices.stand(w.sys.uow(), election, c) for c in candidates]
-    side = {c: w.leaning.get(m) == "Bol" for c, m in zip(cands, candidates, strict=True)}
-    bol = next((c for c, is_bol in side.items() if is_bol), cands[0])
-    old = next((c for c, is_bol in side.items() if not is_bol), cands[-1])
-    ballots = [(d, [bol if w.leaning.get(d) == "Bol" else old]) for d in deputies]
-    to_voting(w, election)
-    el.cast_many(w.sys.uow(), election, ballots)
-    through_the_clock(w, election)  # every deputy voted: it closes at once
-    with w.sys.uow() as uow:
-        term = uow.office_terms.active_of_office(office_id)
-    assert term is not None
-    return int(term.holder_id)
 
 
 def september(w: World) -> list[str]:
@@ -165,7 +165,7 @@ def september(w: World) -> list[str]:
     if term is None:  # the commission fell with its members' mandates: the deputies re-elect it
         opener = free[0]
         rivals = [_pick(w, free, ("Bol",), set()), _pick(w, free, OLD_MAJORITY, set())]
-        runner = _elect(w, commission, opener, rivals, deputies)
+        runner = elect_office(w, commission, opener, rivals, deputies)
         log.append("25 September: the Petrograd Soviet elects a new electoral commission")
         free = [d for d in free if d != runner]
     else:
@@ -175,7 +175,7 @@ def september(w: World) -> list[str]:
         candidates.append(chair_term.holder_id)
     else:
         candidates.append(_pick(w, free, OLD_MAJORITY, set(candidates)))
-    winner = _elect(w, chair, runner, candidates, deputies)
+    winner = elect_office(w, chair, runner, candidates, deputies)
     with w.sys.uow() as uow:
         name = uow.members.get(winner).display_name  # type: ignore[union-attr]
     log.append(

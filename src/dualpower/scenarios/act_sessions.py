@@ -16,9 +16,14 @@ Votes follow each person's synthetic leaning (drawn from the demo's seed).
 from __future__ import annotations
 
 from dualpower.domain import errors
-from dualpower.domain.capabilities import CONVENE_SESSION
+from dualpower.domain.capabilities import CONVENE_SESSION, RUN_ELECTION
 from dualpower.scenarios.petrograd import CONGRESS, PETROGRAD
-from dualpower.scenarios.replay import World, motion_through_the_clock, refill_vacancies
+from dualpower.scenarios.replay import (
+    World,
+    elect_office,
+    motion_through_the_clock,
+    refill_vacancies,
+)
 from dualpower.services import (
     authority,
     initiatives,
@@ -28,6 +33,7 @@ from dualpower.services import (
     recall,
     sessions,
 )
+from dualpower.services.offices import OPERATOR
 
 VYBORG = "Vyborg District Soviet"
 EIGHT_HOURS = (
@@ -55,26 +61,33 @@ def _deputies(w: World, council_id: int) -> list[int]:
 
 
 def chair(w: World, council_id: int) -> int:
-    """A deputy holding `convene_session` there; if none, the council elects a chair (its
-    founding office election: the deputies vote for the first of their number)."""
+    """A deputy holding `convene_session` there; if none, the council elects a chair, as any
+    council would: its offices created (as `dualpower office create` does), an electoral
+    commission elected first under the bootstrap rule, which then runs the chair's election (the
+    deputies vote for the first of their number)."""
     deputies = _deputies(w, council_id)
     with w.sys.uow() as uow:
         for deputy in deputies:
             if CONVENE_SESSION in authority.capabilities_of(uow, deputy, council_id):
                 return deputy
+        runner = next(
+            (d for d in deputies if RUN_ELECTION in authority.capabilities_of(uow, d, council_id)),
+            None,
+        )
+    if runner is None:
+        commission = _office(w, council_id, "electoral commission", [RUN_ELECTION])
+        runner = elect_office(w, commission, deputies[0], [deputies[-1]], deputies)
+    office_id = _office(w, council_id, "chair", [CONVENE_SESSION])
+    return elect_office(w, office_id, runner, [deputies[0]], deputies)
+
+
+def _office(w: World, council_id: int, name: str, capabilities: list[str]) -> int:
     try:
-        office_id = offices.create_office(w.sys.uow(), council_id, "chair", [CONVENE_SESSION])
+        return offices.create_office(w.sys.uow(), council_id, name, capabilities, by=OPERATOR)
     except errors.Conflict:
         with w.sys.uow() as uow:
             table = uow.offices.table
-            office_id = uow.offices.list(table.c.council_id == council_id, table.c.name == "chair")[
-                0
-            ].id
-    ballots = [(d, [0]) for d in deputies]
-    term = offices.found_office_holder(
-        w.sys.uow(), offices.FoundingOfficeVote(office_id, [deputies[0]], ballots)
-    )
-    return term.holder_id
+            return uow.offices.list(table.c.council_id == council_id, table.c.name == name)[0].id
 
 
 def _sit(w: World, council_id: int, title: str, agenda: list[int]) -> tuple[int, int]:

@@ -25,8 +25,10 @@ from dualpower.domain.founding import (
 from dualpower.domain.model import Electorate
 from dualpower.services import chance
 from dualpower.services.accounts import hash_password
-from dualpower.services.elections import electors
-from dualpower.services.founding import FoundingVote, found_federation, founding_election
+from dualpower.services.cycle import open_founding
+from dualpower.services.due import run_due
+from dualpower.services.elections import cast_ballot, electors, nominate
+from dualpower.services.founding import FoundingVote, found_federation
 
 SEED = 1917
 DEMO_PASSWORD = "demo"
@@ -383,29 +385,42 @@ def found(
     for person in roll:
         by_unit.setdefault(person.unit, []).append(person)
     faction_of = {ids[p.username]: p.faction for p in roll}
-    for electorate in electorates:
-        if electorate.kind == "unit" and electorate.seats:
-            voters = by_unit.get(units[electorate.source_id], [])
-            founding_election(sys_.uow(), _unit_vote(rng, electorate, voters, ids, faction_ids))
-    for depth in range(_depth(councils), 0, -1):  # councils elect upward, deepest first
-        clock.advance(days=1)
-        for electorate in electorates:
-            source = councils.get(electorate.source_council_id or 0)
-            if electorate.kind == "council" and source and _level(councils, source.id) == depth:
+    by_id = {e.id: e for e in electorates}
+    # The bootstrap: the operator opens every base unit's founding election (`dualpower
+    # elections open-founding`); when a level is seated, the clock opens the next one's.
+    opened = open_founding(sys_.uow())
+    while opened:
+        with sys_.uow() as uow:
+            held = [uow.elections.get(i) for i in opened]
+        votes = []
+        for election in held:
+            assert election is not None
+            electorate = by_id[election.electorate_id or 0]
+            if electorate.kind == "unit":
+                voters = by_unit.get(units[electorate.source_id], [])
+                vote = _unit_vote(rng, electorate, voters, ids, faction_ids)
+            else:
                 vote = _council_vote(rng, sys_, electorate, faction_of, faction_ids)
-                founding_election(sys_.uow(), vote)
+            votes.append((election, _stand(sys_, election.id, vote)))
+        clock.at = max(e.nominations_close_at for e, _ in votes)  # type: ignore[type-var]
+        for election, ballots in votes:  # each member votes online, as `POST .../ballots`
+            for voter, choices in ballots:
+                cast_ballot(sys_.uow(), election.id, voter, choices)
+        clock.at = max(e.closes_at for e, _ in votes)  # type: ignore[type-var]
+        run_due(sys_.uow)  # closes them, seats the deputies, opens the level above
+        with sys_.uow() as uow:
+            opened = [e.id for e in uow.elections.list() if e.status == "open"]
     return {"members": len(roll), "units": len(units), "councils": len(councils)}, roll
 
 
-def _level(councils: dict, council_id: int) -> int:  # type: ignore[type-arg]
-    level, parent = 0, councils[council_id].parent_id
-    while parent is not None:
-        level, parent = level + 1, councils[parent].parent_id
-    return level
-
-
-def _depth(councils: dict) -> int:  # type: ignore[type-arg]
-    return max(_level(councils, cid) for cid in councils)
+def _stand(sys_: System, election_id: int, vote: FoundingVote) -> list[tuple[int, list[int]]]:
+    """The vote's candidates stand (as `POST /elections/{id}/candidates`); returns the ballots
+    with candidate ids."""
+    cands = [
+        nominate(sys_.uow(), election_id, member, faction, str(member))
+        for member, faction in vote.candidates
+    ]
+    return [(voter, [cands[i] for i in picks]) for voter, picks in vote.ballots]
 
 
 def build_demo(url: str, progress: Callable[[str], None] = lambda _: None) -> tuple[System, str]:

@@ -28,7 +28,7 @@ from dualpower.bootstrap import System
 from dualpower.domain.errors import NotAllowed
 from dualpower.domain.model import Electorate, Mandate
 from dualpower.scenarios.petrograd import ALLIES, PETROGRAD, Person, ScenarioClock
-from dualpower.services import cycle, office_terms, recall
+from dualpower.services import cycle, office_terms, offices, recall
 from dualpower.services import elections as el
 from dualpower.services.due import run_due
 
@@ -167,6 +167,27 @@ def through_the_clock(w: World, *election_ids: int) -> None:
     with w.sys.uow() as uow:
         still = [i for i in election_ids if uow.elections.get(i).status == "open"]  # type: ignore[union-attr]
     assert not still, f"elections {still} still open"
+
+
+def elect_office(
+    w: World, office_id: int, opener: int, candidates: list[int], deputies: list[int]
+) -> int:
+    """An office election opened by `opener` (its council's electoral commission, or a deputy
+    under the bootstrap rule): the candidates stand, the deputies vote for the candidate of their
+    side, and the clock closes it once every deputy has voted. Returns the new holder."""
+    election = offices.open_office_election(w.sys.uow(), office_id, opener)
+    cands = [offices.stand(w.sys.uow(), election, c) for c in candidates]
+    side = {c: w.leaning.get(m) == "Bol" for c, m in zip(cands, candidates, strict=True)}
+    bol = next((c for c, is_bol in side.items() if is_bol), cands[0])
+    old = next((c for c, is_bol in side.items() if not is_bol), cands[-1])
+    ballots = [(d, [bol if w.leaning.get(d) == "Bol" else old]) for d in deputies]
+    to_voting(w, election)
+    el.cast_many(w.sys.uow(), election, ballots)
+    through_the_clock(w, election)  # every deputy voted: it closes at once
+    with w.sys.uow() as uow:
+        term = uow.office_terms.active_of_office(office_id)
+    assert term is not None
+    return int(term.holder_id)
 
 
 def _against(w: World, voters: list[int], target: Mandate) -> list[int]:

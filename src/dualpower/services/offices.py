@@ -140,25 +140,6 @@ def create_office(
     return office_id
 
 
-def set_pay_cap_scope(uow: UnitOfWork, council_id: int, scope: str, caller: Caller) -> None:
-    """Choose whose median caps the council's stipends: the federation's or its territory's.
-    An operator act until councils decide it by motion; stipends above the new cap come down."""
-    checked = rules.check_scope(scope)
-    if not caller.is_operator:
-        raise errors.NotAllowed("only the operator may set the pay cap's scope, for now")
-    with uow:
-        _council(uow, council_id)
-        uow.councils.set(council_id, pay_cap_scope=checked)
-        uow.record(
-            "council.set_pay_cap_scope",
-            {"council": council_id, "scope": checked},
-            actor=caller.actor,
-            is_operator=True,
-        )
-        pay.enforce(uow, caller.actor, is_operator=True)
-        uow.commit()
-
-
 def report_wages(uow: UnitOfWork, unit_id: int, wages: dict[int, int], caller: Caller) -> int:
     """A unit's wage report: monthly wages of members on its roll now. It replaces the unit's
     previous report; caps that fall bring the stipends above them down in the same act. The log

@@ -150,15 +150,25 @@ def test_a_lower_wage_report_brings_stipends_down_to_the_new_cap(federation):
 
 
 def test_territory_scope_uses_the_councils_own_units(federation):
-    report_all_wages(federation)
+    """The council chooses its cap's scope by a standing-orders motion it adopts (DESIGN.md 2.4,
+    2.9); nobody sets it otherwise (there is no operator's setter)."""
+    from dualpower.services import motions, sessions, standing_orders
+
+    o = setup_offices(federation, stipend=0)
     north = federation.councils["North Council"]
-    offices.set_pay_cap_scope(federation.system.uow(), north, "territory", OPERATOR_CALLER)
+    assert not hasattr(offices, "set_pay_cap_scope")
+    motion = standing_orders.propose_standing_orders(
+        federation.system.uow(), o.deputies[0], north, {"pay_cap_scope": "territory"}
+    )
+    session = sit(o)
+    sessions.add_to_agenda(federation.system.uow(), o.holder["chair"], session, motion)
+    motions.open_vote(federation.system.uow(), motion, o.holder["chair"])
+    motions.cast_many(federation.system.uow(), motion, [(d, "yes") for d in o.deputies])
+    motions.close_vote(federation.system.uow(), motion, o.holder["chair"])
     listing = offices_views.pay_listing(federation.system.uow())
     caps_by_council = {c["id"]: c["cap"] for c in listing["councils"]}
     assert caps_by_council[north] == NORTH_MEDIAN != WAGE_MEDIAN
     assert caps_by_council[federation.councils["South Council"]] == WAGE_MEDIAN
-    with pytest.raises(errors.NotAllowed):
-        offices.set_pay_cap_scope(federation.system.uow(), north, "federation", Caller(1))
 
 
 def test_wages_are_reported_by_the_credentials_committee_of_the_units_council(federation):

@@ -21,7 +21,7 @@ import random
 
 from dualpower.domain import capabilities as caps
 from dualpower.scenarios.petrograd import PETROGRAD
-from dualpower.scenarios.replay import World, elect_office, old_style
+from dualpower.scenarios.replay import World, cast_votes, elect_office, old_style
 from dualpower.services import motions, offices, pay, sessions, standing_orders, stipends
 from dualpower.services.offices import OPERATOR, OPERATOR_CALLER
 
@@ -140,7 +140,7 @@ def _pay_officials(
 def _decide(w: World, motion: int, chair_id: int, deputies: list[int]) -> None:
     motions.open_vote(w.sys.uow(), motion, chair_id)
     votes = [(d, PAY_VOTE.get(w.leaning.get(d, "NP"), "abstain")) for d in deputies]
-    motions.cast_many(w.sys.uow(), motion, votes)
+    cast_votes(w, motion, votes)
     motions.close_vote(w.sys.uow(), motion, chair_id)  # every deputy present has voted
 
 

@@ -20,8 +20,10 @@ from dualpower.domain.capabilities import CONVENE_SESSION, RUN_ELECTION
 from dualpower.scenarios.petrograd import CONGRESS, PETROGRAD
 from dualpower.scenarios.replay import (
     World,
+    cast_votes,
     elect_office,
     motion_through_the_clock,
+    paper_signatures,
     refill_vacancies,
 )
 from dualpower.services import (
@@ -30,7 +32,6 @@ from dualpower.services import (
     instructions,
     motions,
     offices,
-    recall,
     sessions,
 )
 from dualpower.services.offices import OPERATOR
@@ -107,7 +108,7 @@ def _decide(w: World, motion_id: int, chair_id: int, how: dict[str, str]) -> str
         assert motion is not None
         voters = motions.voters(uow, motion)
     votes = [(v, how.get(w.leaning.get(v, "NP"), "abstain")) for v in sorted(voters)]
-    motions.cast_many(w.sys.uow(), motion_id, votes)
+    cast_votes(w, motion_id, votes)
     return motions.close_vote(w.sys.uow(), motion_id, chair_id).status
 
 
@@ -116,7 +117,7 @@ def _assembly(w: World, unit: str, motion_id: int, how: dict[str, str]) -> str:
     motions.open_vote(w.sys.uow(), motion_id, members[0])
     turnout = members[: max(1, len(members) * 2 // 3)]
     votes = [(v, how.get(w.leaning[v], "abstain")) for v in turnout]
-    motions.cast_many(w.sys.uow(), motion_id, votes)
+    cast_votes(w, motion_id, votes)
     return motion_through_the_clock(w, motion_id)
 
 
@@ -239,7 +240,7 @@ def _vyborg_breach(w: World, ids: dict[str, int]) -> list[str]:
     opener = next(v for v in workers if w.leaning[v] == "Bol")
     petition = instructions.recall_for_breach(w.sys.uow(), breach.id, opener)
     signers = [v for v in workers if v != opener and w.leaning[v] != w.leaning[target.holder_id]]
-    state = recall.sign_many(w.sys.uow(), petition.id, signers[: petition.threshold - 1])
+    state = paper_signatures(w, petition.id, signers[: petition.threshold - 1], (target.holder_id,))
     w.clock.advance(days=3)
     refill_vacancies(w)
     return [

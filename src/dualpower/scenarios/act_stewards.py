@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from dualpower.scenarios.act_sessions import _decide, _deputies, _ids, _sit
 from dualpower.scenarios.petrograd import PETROGRAD
-from dualpower.scenarios.replay import World
-from dualpower.services import elections, motions, offices, sessions, speakers, stewards
+from dualpower.scenarios.replay import World, paper_ballots
+from dualpower.services import motions, offices, sessions, speakers, stewards
 
 COALITION = (
     "On the entry of socialists into the Provisional Government",
@@ -36,7 +36,7 @@ def _elect(w: World, session: int, chair: int, election: int, pair: tuple[int, i
     for deputy in _deputies(w, _council(w)):
         is_bol = w.leaning.get(deputy) == "Bol"
         ballots.append((deputy, [ours if is_bol == bolshevik_first else theirs]))
-    elections.cast_many(w.sys.uow(), election, ballots)
+    paper_ballots(w, election, ballots)
     stewards.close_steward_election(w.sys.uow(), chair, session, election)
     with w.sys.uow() as uow:
         office = uow.elections.get(election).office_id  # type: ignore[union-attr]

@@ -28,7 +28,7 @@ from dualpower.bootstrap import System
 from dualpower.domain.errors import NotAllowed
 from dualpower.domain.model import Electorate, Mandate
 from dualpower.scenarios.petrograd import ALLIES, PETROGRAD, Person, ScenarioClock
-from dualpower.services import cycle, office_terms, offices, recall
+from dualpower.services import cycle, motions, office_terms, offices, paper, recall
 from dualpower.services import elections as el
 from dualpower.services.due import run_due
 
@@ -122,7 +122,7 @@ def by_election(w: World, election_id: int, voters: list[int]) -> None:
         cid = el.nominate(w.sys.uow(), election_id, member, w.faction_ids[faction], None)
         cands.append((cid, faction))
     to_voting(w, election_id)
-    el.cast_many(w.sys.uow(), election_id, _plurality_ballots(w, voters, cands))
+    paper_ballots(w, election_id, _plurality_ballots(w, voters, cands))
     through_the_clock(w, election_id)
 
 
@@ -138,8 +138,6 @@ def to_voting(w: World, election_id: int) -> None:
 def motion_through_the_clock(w: World, motion_id: int) -> str:
     """Let the demo's time run until the vote on a motion closes, and the clock close it;
     returns the motion's status."""
-    from dualpower.services import motions
-
     run_due(w.sys.uow)  # at once, when every elector has voted
     with w.sys.uow() as uow:
         motion = uow.motions.get(motion_id)
@@ -182,7 +180,7 @@ def elect_office(
     old = next((c for c, is_bol in side.items() if not is_bol), cands[-1])
     ballots = [(d, [bol if w.leaning.get(d) == "Bol" else old]) for d in deputies]
     to_voting(w, election)
-    el.cast_many(w.sys.uow(), election, ballots)
+    paper_ballots(w, election, ballots)
     through_the_clock(w, election)  # every deputy voted: it closes at once
     with w.sys.uow() as uow:
         term = uow.office_terms.active_of_office(office_id)
@@ -204,7 +202,7 @@ def recall_in_unit(w: World, unit: str) -> None:
     signers = _against(w, voters, target)
     petition = recall.open_recall(w.sys.uow(), target.id, signers[0])
     w.clock.advance(days=2)
-    state = recall.sign_many(w.sys.uow(), petition.id, signers[: petition.threshold])
+    state = paper_signatures(w, petition.id, signers[: petition.threshold], (target.holder_id,))
     w.log.append(f"{unit}: petition {petition.id} -> {state.status}")
     refill_vacancies(w)
     w.clock.advance(days=5)
@@ -216,7 +214,7 @@ def recall_by_vote(w: World, unit: str, passes: bool) -> None:
     voters = w.by_unit[unit]
     bol = [v for v in voters if w.leaning[v] == "Bol"]
     petition = recall.open_recall(w.sys.uow(), target.id, bol[0])
-    state = recall.sign_many(w.sys.uow(), petition.id, bol[: petition.threshold])
+    state = paper_signatures(w, petition.id, bol[: petition.threshold], (target.holder_id,))
     assert state.vote_election_id is not None
     w.clock.advance(hours=2)
     turnout = voters[: len(voters) * 3 // 4]
@@ -227,7 +225,7 @@ def recall_by_vote(w: World, unit: str, passes: bool) -> None:
         (v, [int(v in against or i % 2 == 0) if passes else int(v in against and i % 3 == 0)])
         for i, v in enumerate(turnout)
     ]
-    el.cast_many(w.sys.uow(), state.vote_election_id, ballots)
+    paper_ballots(w, state.vote_election_id, ballots)
     through_the_clock(w, state.vote_election_id)
     status = recall.petition_state(w.sys.reader(), petition.id).status
     w.log.append(f"{unit}: recall vote -> {status}")
@@ -235,17 +233,48 @@ def recall_by_vote(w: World, unit: str, passes: bool) -> None:
         refill_vacancies(w)
 
 
-def opener(w: World, council_id: int) -> int:
-    """Who opens the council's elections: its electoral commission (`run_election`), or, while
+def opener(w: World, council_id: int, besides: tuple[int, ...] = ()) -> int:
+    """Who runs the council's elections: its electoral commission (`run_election`), or, while
     nobody holds it, one of its deputies (the bootstrap rule, DESIGN.md 2.9)."""
     with w.sys.uow() as uow:
-        for deputy in sorted(office_terms.deputies(uow, council_id)):
+        for deputy in sorted(office_terms.deputies(uow, council_id) - set(besides)):
             try:
                 cycle.may_run_elections(uow, deputy, council_id)
             except NotAllowed:
                 continue
             return deputy
     raise AssertionError(f"council {council_id} has nobody who may open its elections")
+
+
+def paper_ballots(w: World, election_id: int, ballots: list[tuple[int, list[int]]]) -> None:
+    """The electors vote at a meeting; the commission of the vote's council enters the paper
+    ballots, as `POST /elections/{id}/paper-ballots` does (services/paper.py)."""
+    if not ballots:
+        return
+    with w.sys.uow() as uow:
+        election = uow.elections.get(election_id)
+        assert election is not None
+        council = paper.election_council(uow, election)
+    sheet = paper.PaperBallots(election_id, [v for v, _ in ballots], [b for _, b in ballots])
+    paper.enter_ballots(w.sys.uow(), sheet, paper.Enterer(opener(w, council)))
+
+
+def paper_signatures(
+    w: World, petition_id: int, members: list[int], besides: tuple[int, ...] = ()
+) -> recall.PetitionState:
+    """The electors sign at a meeting; the commission of the council whose recall rule decides
+    the petition (not the deputy it is against) enters the sheet, as `POST
+    /recalls/{id}/paper-signatures` does."""
+    with w.sys.uow() as uow:
+        council = paper.petition_council(uow, petition_id)
+    sheet = paper.PaperSignatures(petition_id, members)
+    return paper.enter_signatures(w.sys.uow(), sheet, paper.Enterer(opener(w, council, besides)))
+
+
+def cast_votes(w: World, motion_id: int, votes: list[tuple[int, str]]) -> None:
+    """Each voter votes on the motion, as `POST /motions/{id}/votes` does."""
+    for voter, position in votes:
+        motions.cast_vote(w.sys.uow(), motion_id, voter, position)
 
 
 def open_general(w: World, electorate: Electorate, method: str, is_secret: bool = False) -> int:
@@ -279,7 +308,7 @@ def general_in_units(
         opened.append((election_id, ballots if close else ballots[: len(ballots) // 3]))
     for election_id, ballots in opened:
         to_voting(w, election_id)
-        el.cast_many(w.sys.uow(), election_id, ballots)
+        paper_ballots(w, election_id, ballots)
     if close:
         through_the_clock(w, *(election_id for election_id, _ in opened))
     return [election_id for election_id, _ in opened]
@@ -310,7 +339,7 @@ def delegations(w: World, council_name: str) -> None:
         opened.append((election_id, ballots))
     for election_id, ballots in opened:
         to_voting(w, election_id)
-        el.cast_many(w.sys.uow(), election_id, ballots)
+        paper_ballots(w, election_id, ballots)
     through_the_clock(w, *(election_id for election_id, _ in opened))
 
 
@@ -422,7 +451,7 @@ def replay(
     target = _holders(w, electorate)[0]
     voters = w.by_unit["Kolpino village"]
     petition = recall.open_recall(sys_.uow(), target.id, voters[0])
-    recall.sign_many(sys_.uow(), petition.id, voters[: max(1, petition.threshold // 3)])
+    paper_signatures(w, petition.id, voters[: max(1, petition.threshold // 3)], (target.holder_id,))
     _play(w, "october", hooks)
     # Last, so that it is still open when the demo is served: its clock runs on from here.
     general_in_units(w, ["Putilov Works"], is_secret=True, close=False)

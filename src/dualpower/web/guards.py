@@ -95,7 +95,7 @@ PASSWORD_SHARE = "DUALPOWER_PASSWORD_CHECK_SHARE"
 PASSWORD_WAIT = "DUALPOWER_PASSWORD_CHECK_WAIT"
 DEFAULT_PASSWORD_SHARE = 0.1
 DEFAULT_PASSWORD_WAIT = 10.0
-PASSWORD_BURST = 5.0  # seconds of password checks allowed at once before the share applies
+PASSWORD_BURST = 1.0  # seconds of password checks allowed at once before the share applies
 # The requests that check or hash a password with argon2 (tens of milliseconds of several cores).
 PASSWORD_ROUTES = frozenset(
     {
@@ -139,18 +139,20 @@ class PasswordGate:
 
     A request to a PASSWORD_ROUTES path (POST) waits, without holding a thread or a database
     connection, until no other is being answered by this process, and until its budget allows:
-    the time spent answering them may burst to PASSWORD_BURST seconds (about 40 logins at
+    the time spent answering them may burst to PASSWORD_BURST seconds (about 7 logins at
     once), then refills at DUALPOWER_PASSWORD_CHECK_SHARE of a second a second (default 0.1:
     under a flood a check of 0.12 s is followed by about 1.1 s without one; argon2 works on up
     to 4 cores meanwhile). A request that cannot start within DUALPOWER_PASSWORD_CHECK_WAIT
     seconds (default 10) is answered 429 with a sentence and Retry-After, its password
-    unchecked. Under a flood, logins wait or are refused while every other request is served
-    as before."""
+    unchecked, when that time is up (not sooner: a client that tries again at once finds the
+    same queue, so answering early would only make a flood cost more requests). Under a
+    flood, logins wait or are refused while every other request is served as before."""
 
     def __init__(self, app: ASGIApp, share: float | None = None, wait: float | None = None) -> None:
         self.app = app
         self.share = password_share() if share is None else share
         self.wait = password_wait() if wait is None else wait
+        self.body_limit = max_body_bytes()
         self._locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
         self._budget, self._at = PASSWORD_BURST, time.monotonic()
 
@@ -175,6 +177,7 @@ class PasswordGate:
             scope["type"] != "http"
             or scope["method"] != "POST"
             or scope["path"] not in PASSWORD_ROUTES
+            or (_content_length(scope) or 0) > self.body_limit  # 413 at once, never queued
         ):
             await self.app(scope, receive, send)
             return
@@ -187,20 +190,22 @@ class PasswordGate:
             return
         try:
             pause = self._refill()
-            if pause > deadline - time.monotonic():
-                await self.app(scope, _busy(self.wait), send)
-                return
-            if pause > 0:
-                await asyncio.sleep(pause)
-                self._refill()
-            started = time.monotonic()
-            try:
-                await self.app(scope, receive, send)
-            finally:
-                self._refill()
-                self._budget -= time.monotonic() - started
+            in_time = pause <= deadline - time.monotonic()
+            if in_time:
+                if pause > 0:
+                    await asyncio.sleep(pause)
+                    self._refill()
+                started = time.monotonic()
+                try:
+                    await self.app(scope, receive, send)
+                finally:
+                    self._refill()
+                    self._budget -= time.monotonic() - started
         finally:
             lock.release()
+        if not in_time:  # its turn cannot come in time: answered when its wait is up
+            await asyncio.sleep(max(0.0, deadline - time.monotonic()))
+            await self.app(scope, _busy(self.wait), send)
 
 
 def _busy(wait: float) -> Receive:

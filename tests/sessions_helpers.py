@@ -40,6 +40,18 @@ def give_chair(fed: Small, council: str, holder_id: int) -> None:
         uow.commit()
 
 
+def adopt_orders(fed: Small, council: str, **changes: object) -> None:
+    """The council's standing orders as an adopted standing-orders motion leaves them (that
+    route is tested whole in tests/unit/services/test_standing_orders.py), written through the
+    motion kind's own adoption hook inside one unit of work."""
+    from dualpower.domain import standing_orders as rules
+    from dualpower.services.standing_orders import apply_changes
+
+    with fed.system.uow() as uow:
+        apply_changes(uow, fed.councils[council], rules.check_changes(changes))
+        uow.commit()
+
+
 def open_session(
     fed: Small, council: str, agenda: list[int], present: list[int]
 ) -> tuple[int, int]:

@@ -10,6 +10,8 @@ What a standing-orders motion may set, and the values each accepts:
   votes in its sessions may be;
 - `initiative_threshold_bp`: the share of members under it whose units must adopt an initiative
   before it is put on its agenda (2.5);
+- `assembly_quorum_bp`: the share of a base unit's members who must vote for its assembly's
+  vote to count, in every base unit that elects to it;
 - `pay_cap_scope` ("federation" or "territory"): whose median wage caps its stipends (2.4);
 - `verified_only`: whether only members verified by its credentials committee vote, stand and
   sign for its seats (2.10).
@@ -58,11 +60,13 @@ RULES: dict[str, Callable[[str, Any], Any]] = {
     "secret_elections": _yes_no,
     "allows_secret_votes": _yes_no,
     "initiative_threshold_bp": _whole(1, 10000),
+    "assembly_quorum_bp": _whole(1, 10000),
     "pay_cap_scope": _choice("federation", "territory"),
     "verified_only": _yes_no,
 }
 # on the council's row; the rest in standing_orders
 ON_COUNCIL = ("recall_rule", "recall_trigger_bp", "pay_cap_scope", "verified_only")
+ON_UNITS = ("assembly_quorum_bp",)  # on each of its base units' standing orders
 
 
 def check_changes(changes: Mapping[str, Any]) -> dict[str, Any]:

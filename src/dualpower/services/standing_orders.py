@@ -67,16 +67,25 @@ def on_adopted(uow: UnitOfWork, motion: Motion) -> None:
     if not uow.standing_motions.applied(motion.id, uow.now()):
         raise errors.Conflict("this standing-orders motion was applied already")
     assert motion.council_id is not None
+    apply_changes(uow, motion.council_id, changes, motion.id)
+
+
+def apply_changes(
+    uow: UnitOfWork, council_id: int, changes: dict[str, Any], motion_id: int | None = None
+) -> None:
+    """Set the council's standing orders to the (checked) changes, inside the caller's
+    transaction: the adoption of the motion that names them."""
     on_council = {k: v for k, v in changes.items() if k in rules.ON_COUNCIL}
-    orders = {k: v for k, v in changes.items() if k not in rules.ON_COUNCIL}
+    on_units = {k: v for k, v in changes.items() if k in rules.ON_UNITS}
+    orders = {k: v for k, v in changes.items() if k not in rules.ON_COUNCIL + rules.ON_UNITS}
     if on_council:
-        uow.councils.set(motion.council_id, **on_council)
+        uow.councils.set(council_id, **on_council)
     if orders:
-        uow.standing_orders.put(council_id=motion.council_id, **orders)
-    uow.record(
-        "council.standing_orders",
-        {"council": motion.council_id, "motion": motion.id, **changes},
-    )
+        uow.standing_orders.put(council_id=council_id, **orders)
+    if on_units:
+        for unit in uow.units.list(uow.units.table.c.council_id == council_id):
+            uow.standing_orders.put(unit_id=unit.id, **on_units)
+    uow.record("council.standing_orders", {"council": council_id, "motion": motion_id, **changes})
     if "pay_cap_scope" in changes:  # stipends above the new cap come down, as at a wage report
         pay.enforce(uow, None)
 

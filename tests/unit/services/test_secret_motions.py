@@ -26,7 +26,7 @@ from dualpower.store import tables as t
 from dualpower.store import tables_sessions as ts
 from dualpower.store.sequencer import sequence, settle
 from factories import close_vote_in_time, username
-from sessions_helpers import deputies, give_chair
+from sessions_helpers import adopt_orders, deputies, give_chair
 
 NORTH = "North Council"
 TOOL = Path(__file__).resolve().parents[3] / "tools" / "verify_export.py"
@@ -39,9 +39,7 @@ def _allow(fed, allowed: bool = True) -> int:  # type: ignore[no-untyped-def]
     if not getattr(fed, "chair_given", False):
         give_chair(fed, NORTH, chair)
         fed.chair_given = True
-    sessions.set_standing_orders(
-        fed.system.uow(), chair, fed.councils[NORTH], allows_secret_votes=allowed
-    )
+    adopt_orders(fed, NORTH, allows_secret_votes=allowed)
     return chair
 
 

@@ -10,7 +10,7 @@ from dualpower.domain import errors
 from dualpower.services import initiatives, instructions, motions, sessions, views_sessions
 from dualpower.services.invariants import sessions as invariants
 from factories import close_vote_in_time
-from sessions_helpers import deputies, give_chair, member, open_session
+from sessions_helpers import adopt_orders, deputies, give_chair, member, open_session
 
 NORTH, SOUTH, CHIEF = "North Council", "South Council", "Chief Council"
 
@@ -79,9 +79,7 @@ def test_a_broken_instruction_is_recorded_and_the_electors_told(federation):
 def _north_threshold(fed, share_bp: int) -> None:  # type: ignore[no-untyped-def]
     chair = deputies(fed, NORTH)[0]
     give_chair(fed, NORTH, chair)
-    sessions.set_standing_orders(
-        fed.system.uow(), chair, fed.councils[NORTH], initiative_threshold_bp=share_bp
-    )
+    adopt_orders(fed, NORTH, initiative_threshold_bp=share_bp)
 
 
 def _started_in_mill(fed) -> int:  # type: ignore[no-untyped-def]

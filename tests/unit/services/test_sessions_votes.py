@@ -15,7 +15,7 @@ from dualpower.services import motions, sessions, views_sessions
 from dualpower.services.invariants import sessions as invariants
 from dualpower.store import tables_sessions as ts
 from factories import close_vote_in_time
-from sessions_helpers import deputies, give_chair, member, open_session
+from sessions_helpers import adopt_orders, deputies, give_chair, member, open_session
 
 NORTH = "North Council"
 
@@ -179,9 +179,7 @@ def test_secret_votes_only_where_standing_orders_allow(federation):
     with pytest.raises(errors.NotAllowed, match="standing orders"):
         motions.draft_motion(fed.system.uow(), north[0], cmd)
     give_chair(fed, NORTH, north[0])
-    sessions.set_standing_orders(
-        fed.system.uow(), north[0], fed.councils[NORTH], allows_secret_votes=True
-    )
+    adopt_orders(fed, NORTH, allows_secret_votes=True)
     motion = motions.draft_motion(fed.system.uow(), north[0], cmd)
     session = sessions.convene_session(
         fed.system.uow(), north[0], fed.councils[NORTH], "S", [motion]

@@ -77,3 +77,26 @@ def test_only_a_deputy_of_the_council_proposes(federation):
         standing_orders.propose_standing_orders(
             federation.system.uow(), outsider, north, {"voting_seconds": 60}
         )
+
+
+def test_a_base_assembly_quorum_is_set_by_its_councils_motion_and_nobody_else(federation):
+    """`assembly_quorum_bp` is a standing order of the council, applied to each base unit that
+    elects to it; the chair has no direct setter any more (one way, DESIGN.md 2.9)."""
+    o = setup_offices(federation, stipend=0)
+    north = federation.councils["North Council"]
+    assert not hasattr(sessions, "set_standing_orders")
+    motion = standing_orders.propose_standing_orders(
+        federation.system.uow(), o.deputies[0], north, {"assembly_quorum_bp": 2500}
+    )
+    session = sit(o)
+    sessions.add_to_agenda(federation.system.uow(), o.holder["chair"], session, motion)
+    motions.open_vote(federation.system.uow(), motion, o.holder["chair"])
+    motions.cast_many(federation.system.uow(), motion, [(d, "yes") for d in o.deputies])
+    motions.close_vote(federation.system.uow(), motion, o.holder["chair"])
+    with federation.system.uow() as uow:
+        quorum = {
+            name: uow.standing_orders.of(unit_id=federation.units[name])["assembly_quorum_bp"]
+            for name in ("Forge", "Barracks", "Mill")
+        }
+    assert quorum["Forge"] == quorum["Barracks"] == 2500
+    assert quorum["Mill"] != 2500  # the South Council's unit keeps its own

@@ -17,7 +17,8 @@ api = APIRouter(tags=["sessions"])
 class StandingOrdersMotionCreate(BaseModel):
     """The rules to change and their new values: recall_rule, recall_trigger_bp,
     nominations_seconds, voting_seconds, session_vote_seconds, secret_elections,
-    allows_secret_votes, initiative_threshold_bp, pay_cap_scope."""
+    allows_secret_votes, initiative_threshold_bp, assembly_quorum_bp, pay_cap_scope,
+    verified_only."""
 
     model_config = ConfigDict(extra="forbid")
     changes: dict[str, Any] = Field(min_length=1, max_length=20)

@@ -11,9 +11,20 @@ from sqlalchemy import Engine
 
 from dualpower.store.db import DEFAULT_URL, DEMO_URL, database_url, make_engine
 from dualpower.store.migrate import upgrade
+from dualpower.store.replicas import ROUTE, ReadReplicas, Route
 from dualpower.store.uow import UnitOfWork, utcnow
 
 Subscriber = Callable[[Any], None]
+__all__ = [
+    "ROUTE",
+    "ReadReplicas",
+    "Route",
+    "System",
+    "build",
+    "build_for_demo",
+    "open_existing",
+    "with_replicas",
+]
 
 
 @dataclass
@@ -25,13 +36,21 @@ class System:
     # Background tasks (the clock, ...) note here when they last ran: task name -> an aware
     # datetime or time.time(). /readyz and /metrics read it (services/health.py).
     background: dict[str, Any] = field(default_factory=dict)
+    # Streaming standbys that serve a web request's reads (DUALPOWER_DATABASE_REPLICA_URLS;
+    # store/replicas.py); None: every read is on `engine`.
+    replicas: ReadReplicas | None = None
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.engine, clock=self.clock, publish=self._publish)
+        noted = self.replicas.note_commit if self.replicas else None
+        return UnitOfWork(self.engine, clock=self.clock, publish=self._publish, after_commit=noted)
 
-    def reader(self) -> UnitOfWork:
-        """A unit of work that only reads (on SQLite it takes no write lock)."""
-        return UnitOfWork(self.engine, clock=self.clock, read_only=True)
+    def reader(self, *, fresh: bool = False) -> UnitOfWork:
+        """A unit of work that only reads (on SQLite it takes no write lock): on a replica when
+        the request allows it (store/replicas.py), on the primary when `fresh` (credentials)."""
+        engine = self.engine
+        if self.replicas is not None and not fresh:
+            engine = self.replicas.engine_for_read()
+        return UnitOfWork(engine, clock=self.clock, read_only=True)
 
     def subscribe(self, subscriber: Subscriber) -> None:
         self.subscribers.append(subscriber)
@@ -70,8 +89,19 @@ def open_existing(
     return _with_adapters(System(engine=engine))
 
 
+def with_replicas(system: System, urls: list[str], **options: Any) -> System:
+    """Reads of web requests on these standbys (store/replicas.py `connect`)."""
+    from dualpower.store import replicas
+
+    system.replicas = replicas.connect(system.engine, urls, make_engine, **options)
+    return system
+
+
 def _with_adapters(system: System) -> System:
     from dualpower.mail import Mailer, SmtpSettings
+    from dualpower.store import replicas
+
+    system.replicas = replicas.from_env(system.engine, make_engine)
 
     settings = SmtpSettings.from_env()
     if settings is not None:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from dualpower.audit.canonical import canonical_json
 from dualpower.store import repositories as r
@@ -106,9 +106,13 @@ class UnitOfWork:
         clock: Callable[[], datetime] = utcnow,
         publish: Callable[[list[Any]], None] | None = None,
         read_only: bool = False,
+        after_commit: Callable[[Connection], None] | None = None,
     ):
         self.engine = engine
         self.read_only = read_only
+        # Called on the connection just after its commit (store/replicas.py notes the WAL
+        # position, for read-your-own-write); a failure there is logged, never raised.
+        self.after_commit = after_commit
         self.clock = clock
         self.publish = publish
         self.events: list[Any] = []
@@ -175,6 +179,11 @@ class UnitOfWork:
         self._pending_acts = []
         self.conn.commit()
         self._committed = True
+        if self.after_commit is not None:
+            try:
+                self.after_commit(self.conn)
+            except Exception:  # noqa: BLE001 - the act has happened
+                log.exception("after the commit: noting its WAL position failed")
 
     def rollback(self) -> None:
         self._pending_acts = []

@@ -17,6 +17,7 @@ from dualpower.web.guards import BodyLimitMiddleware
 from dualpower.web.live import Broadcaster
 from dualpower.web.observability import Metrics, ObservedMiddleware
 from dualpower.web.observability import routes as health_routes
+from dualpower.web.read_routing import ReadRoutingMiddleware
 from dualpower.web.visibility import VisibilityMiddleware
 
 API_PREFIX = "/api/v1"
@@ -63,6 +64,7 @@ def create_app(system: System) -> FastAPI:
     app.router.routes.insert(0, BallotFastPath(API_PREFIX, app.router))
     app.add_middleware(VisibilityMiddleware)  # whose names the reader sees (DESIGN.md 2.11)
     app.add_middleware(ActorMarkMiddleware)  # acts in operator-set sessions marked (2.10)
+    app.add_middleware(ReadRoutingMiddleware, replicas=system.replicas)  # replicas (issue 24)
     app.add_middleware(i18n.LanguageMiddleware)  # the page's language (web/i18n.py)
     app.add_middleware(SecurityHeadersMiddleware)  # on every answer of the app
     app.add_middleware(BodyLimitMiddleware)  # DUALPOWER_MAX_BODY_BYTES (web/guards.py)

@@ -1,4 +1,5 @@
-"""Helpers for the register's tests: a council secretary holding record_directive."""
+"""Helpers for the register's tests: a council secretary holding record_directive and the
+record_stance the council gave it."""
 
 from __future__ import annotations
 
@@ -6,19 +7,30 @@ from datetime import UTC, datetime
 
 from sqlalchemy import insert
 
-from dualpower.domain.capabilities import RECORD_DIRECTIVE
+from dualpower.domain.capabilities import RECORD_DIRECTIVE, RECORD_STANCE
 from dualpower.store import tables as t
 
 AT = datetime(1917, 4, 1, tzinfo=UTC)
 
 
-def secretary(fed, council: str) -> int:  # type: ignore[no-untyped-def]
-    """Give the first deputy of `council` an office carrying record_directive; their id."""
+def secretary(  # type: ignore[no-untyped-def]
+    fed,
+    council: str,
+    capabilities: tuple[str, ...] = (RECORD_DIRECTIVE, RECORD_STANCE),
+    *,
+    deputy: int = 0,
+    name: str = "secretary",
+) -> int:
+    """Give a deputy of `council` (the first) an office carrying record_directive and the
+    record_stance the council gave it (or these `capabilities`); their id."""
     council_id = fed.councils[council]
     with fed.system.uow() as uow:
-        mandate = uow.mandates.active_in_council(council_id)[0]
+        mandate = uow.mandates.active_in_council(council_id)[deputy]
         office = uow.offices.add(
-            council_id=council_id, name="secretary", capabilities=[RECORD_DIRECTIVE], stipend=0
+            council_id=council_id,
+            name=name,
+            capabilities=list(capabilities),
+            stipend=0,
         )
         uow.conn.execute(
             insert(t.office_terms).values(

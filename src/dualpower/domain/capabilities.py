@@ -10,6 +10,10 @@ VERIFY_MEMBERS = "verify_members"
 CONVENE_SESSION = "convene_session"
 RUN_ELECTION = "run_election"
 RECORD_DIRECTIVE = "record_directive"
+# Take the council's stance on a directive for it (DESIGN.md 2.6, 2.9). A council takes its
+# stances by its vote (a stance motion, services/stance_motions.py); this capability is the
+# direct route, and no usual office carries it: only an office the council gave it to.
+RECORD_STANCE = "record_stance"
 MODERATE = "moderate"
 REPORT_WAGES = "report_wages"
 # Keep one session's speakers' list and time limits (DESIGN.md 2.4a): held only through a
@@ -21,6 +25,7 @@ ALL = (
     CONVENE_SESSION,
     RUN_ELECTION,
     RECORD_DIRECTIVE,
+    RECORD_STANCE,
     MODERATE,
     REPORT_WAGES,
     KEEP_ORDER,

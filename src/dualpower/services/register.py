@@ -4,7 +4,10 @@ and answer for a member which directives bind them (the Order No. 1 rule, domain
 Recording is a privileged act: it needs the capability `record_directive` of an office of the
 council concerned (its secretary), checked by `services.authority.require`. The server operator
 may record from the command line (`is_operator=True`): such acts are logged as operator acts.
-A council vote that decides a stance will call `take_stance_in` inside its own transaction.
+A council's stance is its own decision (DESIGN.md 2.9): taken by its vote (a stance motion,
+services/stance_motions.py, calls `stance_by_vote_in` in the adoption's transaction), or
+directly by an office holding `record_stance`, which no usual office carries: only one the
+council gave it to.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from dualpower.domain import errors
 from dualpower.domain import register as rule
-from dualpower.domain.capabilities import RECORD_DIRECTIVE
+from dualpower.domain.capabilities import RECORD_DIRECTIVE, RECORD_STANCE
 from dualpower.services.authority import require
 from dualpower.store.uow import UnitOfWork
 
@@ -66,14 +69,16 @@ class TakeStance:
     counter_order: str = ""
 
 
-def _allow(uow: UnitOfWork, actor: Actor, council_id: int) -> None:
+def _allow(
+    uow: UnitOfWork, actor: Actor, council_id: int, capability: str = RECORD_DIRECTIVE
+) -> None:
     if uow.councils.get(council_id) is None:
         raise errors.NotFound(f"there is no council {council_id}")
     if actor.is_operator:
         return
     if actor.member_id is None:
         raise errors.NotAllowed("log in first")
-    require(uow, actor.member_id, RECORD_DIRECTIVE, council_id)
+    require(uow, actor.member_id, capability, council_id)
 
 
 def record_authority(uow: UnitOfWork, cmd: RecordAuthority, actor: Actor) -> int:
@@ -142,9 +147,31 @@ def record_directive(uow: UnitOfWork, cmd: RecordDirective, actor: Actor) -> int
 
 
 def take_stance_in(uow: UnitOfWork, cmd: TakeStance, actor: Actor) -> int:
-    """Within an open unit of work: supersede the council's stance with a new one."""
+    """Within an open unit of work: supersede the council's stance with a new one, for an
+    office holding `record_stance` (or the operator)."""
     rule.check_stance(cmd.kind, cmd.conditions, cmd.counter_order)
-    _allow(uow, actor, cmd.council_id)
+    _allow(uow, actor, cmd.council_id, RECORD_STANCE)
+    return _write_stance(uow, cmd, actor.member_id, actor.name, actor.is_operator)
+
+
+def stance_by_vote_in(uow: UnitOfWork, cmd: TakeStance, motion_id: int) -> int:
+    """The council's own stance, adopted by its vote on a stance motion (in the adoption's
+    transaction): no office needed; the log names the motion."""
+    rule.check_stance(cmd.kind, cmd.conditions, cmd.counter_order)
+    if uow.councils.get(cmd.council_id) is None:
+        raise errors.NotFound(f"there is no council {cmd.council_id}")
+    return _write_stance(uow, cmd, None, None, False, motion_id=motion_id)
+
+
+def _write_stance(
+    uow: UnitOfWork,
+    cmd: TakeStance,
+    decided_by: int | None,
+    actor: str | None,
+    is_operator: bool,
+    *,
+    motion_id: int | None = None,
+) -> int:
     if not uow.register.lock_directive(cmd.directive_id):
         raise errors.NotFound(f"there is no directive {cmd.directive_id}")
     previous = uow.register.current_stance(cmd.directive_id, cmd.council_id)
@@ -163,13 +190,14 @@ def take_stance_in(uow: UnitOfWork, cmd: TakeStance, actor: Actor) -> int:
                 conditions=cmd.conditions.strip(),
                 counter_order=cmd.counter_order.strip(),
                 decided_at=uow.now(),
-                decided_by=actor.member_id,
-                is_operator=actor.is_operator,
+                decided_by=decided_by,
+                is_operator=is_operator,
             )
     except IntegrityError:
         raise conflict from None
     if not stance_id:
         raise conflict
+    by_vote = {} if motion_id is None else {"motion": motion_id}
     uow.record(
         "stance.take",
         {
@@ -178,9 +206,10 @@ def take_stance_in(uow: UnitOfWork, cmd: TakeStance, actor: Actor) -> int:
             "council": cmd.council_id,
             "kind": cmd.kind,
             "supersedes": previous.id if previous else None,
+            **by_vote,
         },
-        actor=actor.name,
-        is_operator=actor.is_operator,
+        actor=actor,
+        is_operator=is_operator,
     )
     return stance_id
 
@@ -310,10 +339,11 @@ def authorities(uow: UnitOfWork) -> list[dict[str, Any]]:
 
 
 def recording_councils(uow: UnitOfWork, member_id: int) -> list[dict[str, Any]]:
-    """The councils for which this member may record stances now (through an office)."""
+    """The councils for which this member may take stances now, directly (through an office
+    holding `record_stance`)."""
     with uow:
         return [
             {"id": c.id, "name": c.name}
             for c in uow.councils.list()
-            if RECORD_DIRECTIVE in uow.offices.capabilities_held(member_id, c.id)
+            if RECORD_STANCE in uow.offices.capabilities_held(member_id, c.id)
         ]

@@ -792,6 +792,61 @@ case(
 )
 
 
+# -- votes on paper (web/routes/paper.py): the electoral commission of the vote's council ------
+# forge1 holds run_election in the North: the Barracks by-election's paper ballots (barracks3
+# has not voted) and the Forge petition's paper signatures (forge6 has not signed) are theirs.
+case(
+    "POST",
+    f"{A}/elections/{{election_id}}/paper-ballots",
+    official_only(201),
+    ids={"election_id": "election"},
+    body={"voters": ["barracks3"], "ballots": [{"choices": ["{candidate}"]}]},
+)
+case(
+    "POST",
+    f"{A}/recalls/{{petition_id}}/paper-signatures",
+    official_only(200),
+    body={"members": ["forge6"]},
+)
+# The pages show anyone logged in the counts; the form only to the commission.
+case("GET", "/elections/{election_id}/paper", logged_in_page(), ids={"election_id": "election"})
+case("GET", "/recalls/{petition_id}/paper", logged_in_page())
+case(
+    "POST",
+    "/elections/{election_id}/paper",
+    official_only(200, api=False),
+    ids={"election_id": "election"},
+    body={"voters": "barracks3", "ballots": "{candidate}"},
+)
+case(
+    "POST",
+    "/recalls/{petition_id}/paper",
+    official_only(200, api=False),
+    body={"members": "forge6"},
+)
+# The council page's form to open a general election (the API's case above).
+case(
+    "POST",
+    "/councils/{council_id}/elections",
+    official_only(303, api=False),
+    body={"electorate": "unit:{forge}"},
+)
+
+# -- stances by the council's vote (web/routes/stance_motions.py, register.py) ----------------
+# A deputy of the council puts a stance to it (a motion); a recalled one no longer does.
+case(
+    "POST",
+    f"{A}/councils/{{council_id}}/stance-motions",
+    row(403, anonymous=401, deputy=201, official=201),
+    body={"directive_id": "{directive}", "kind": "endorse"},
+)
+case(
+    "POST",
+    "/directives/{directive_id}/stance-motions",
+    row(403, anonymous=303, deputy=303, official=303),
+    body={"council_id": "{north}", "kind": "endorse"},
+)
+
 # -- running it -----------------------------------------------------------------------------------
 
 
@@ -813,6 +868,9 @@ def _fill(value: Any, ids: dict[str, Any]) -> Any:
     """Body templates: "{key}" becomes the id (a number) of that object."""
     if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
         return ids[value[1:-1]]
+    if isinstance(value, str) and ":{" in value and value.endswith("}"):  # "unit:{forge}"
+        prefix, _, key = value[:-1].partition(":{")
+        return f"{prefix}:{ids[key]}"
     if isinstance(value, dict):
         return {k: _fill(v, ids) for k, v in value.items()}
     if isinstance(value, list):

@@ -76,7 +76,7 @@ def test_binding_differs_by_caller_and_stances_need_the_office(client, federatio
         json={"council_id": north, "kind": "countermand"},
         headers=mill,
     )
-    assert r.status_code == 403 and "record directive" in r.json()["detail"]
+    assert r.status_code == 403 and "record stance" in r.json()["detail"]
     assert client.get(f"{API}/directives/{note}").json()["stances"] == []
     r = client.post(
         f"{API}/directives/{note}/stances",

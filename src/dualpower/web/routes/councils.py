@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from dualpower.services import offices_views, views
+from dualpower.services import cycle_views, offices_views, views
 from dualpower.web.deps import Session, SystemDep, render
 from dualpower.web.live import broadcaster, event_stream
 from dualpower.web.pagination import Paged
@@ -81,10 +81,15 @@ def council_page(
     request: Request, council_id: int, session: Session, system: SystemDep
 ) -> Response:
     council = views.council(system.reader(), council_id)
+    viewer = session.member.id if session else None
     return render(
         request,
         "councils/page.html",
-        {"council": council, "pay": offices_views.council_pay(system.reader(), council_id)},
+        {
+            "council": council,
+            "pay": offices_views.council_pay(system.reader(), council_id),
+            "opening": cycle_views.opening(system.reader(), council_id, viewer),
+        },
     )
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from dualpower.domain.errors import DomainError, InvalidRequest, NotFound
 from dualpower.services import register as reg
+from dualpower.services import stance_motions
 from dualpower.web.deps import (
     CSRF_FIELD,
     ApiMember,
@@ -112,15 +113,17 @@ def directives_page(request: Request, session: Session, system: SystemDep) -> Re
 def _page(request: Request, system: SystemDep, directive_id: int, **extra: Any) -> Response:
     session = getattr(request.state, "session", None)
     view = reg.directive(system.reader(), directive_id)
-    binding = recording = None
+    binding = recording = proposing = None
     if session is not None:
         binding = reg.binding_for(system.reader(), directive_id, session.member.id)
         recording = reg.recording_councils(system.reader(), session.member.id)
+        proposing = stance_motions.proposing_councils(system.reader(), session.member.id)
     status = extra.pop("status", 200)
     context = {
         "directive": view,
         "binding": binding,
         "recording": recording,
+        "proposing": proposing,
         "error": None,
         "kinds": KIND_LABELS,
     } | extra
@@ -164,3 +167,29 @@ def stance_form(
             raise
         return _page(request, system, directive_id, error=error.message, status=status_of(error))
     return RedirectResponse(f"/directives/{directive_id}#stances", status_code=303)
+
+
+@pages.post("/directives/{directive_id}/stance-motions")
+def stance_motion_form(
+    request: Request,
+    directive_id: int,
+    session: LoggedIn,
+    system: SystemDep,
+    council_id: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "",
+    conditions: Annotated[str, Form()] = "",
+    counter_order: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
+) -> Response:
+    """A deputy puts a stance on this directive to their council's vote (a motion)."""
+    check_csrf(session.csrf_token, csrf_token)
+    try:
+        if not council_id.isdigit():
+            raise InvalidRequest("choose the council whose stance this is")
+        cmd = reg.TakeStance(directive_id, int(council_id), kind, conditions, counter_order)
+        motion = stance_motions.propose_stance(system.uow(), session.member.id, cmd)
+    except DomainError as error:
+        if isinstance(error, NotFound):
+            raise
+        return _page(request, system, directive_id, error=error.message, status=status_of(error))
+    return RedirectResponse(f"/motions/{motion}", status_code=303)

@@ -1,0 +1,200 @@
+"""Votes on paper (DESIGN.md 2.9): the electoral commission enters a meeting's paper ballots
+and a recall petition's signature sheets (services/paper.py), by the API or by the forms of its
+pages `/elections/{id}/paper` and `/recalls/{id}/paper` (no script needed)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from dualpower.domain import paper as sheets
+from dualpower.domain.errors import DomainError, NotFound
+from dualpower.services import paper, views
+from dualpower.web.deps import CSRF_FIELD, ApiMember, LoggedIn, SystemDep, check_csrf, render
+from dualpower.web.errors import status_of
+from dualpower.web.schemas import PetitionPublic
+from dualpower.web.schemas_paper import (
+    PaperBallotsCreate,
+    PaperBallotsEntered,
+    PaperSignaturesCreate,
+)
+
+api = APIRouter(tags=["elections"])
+pages = APIRouter(include_in_schema=False)
+Csrf = Annotated[str, Form(alias=CSRF_FIELD)]
+SHEET = 400_000  # characters of one text box
+
+
+@api.post(
+    "/elections/{election_id}/paper-ballots",
+    response_model=PaperBallotsEntered,
+    status_code=201,
+    summary="Enter a meeting's paper ballots",
+    responses={
+        401: {"description": "Not logged in."},
+        403: {"description": "Not of the electoral commission of the election's council."},
+        404: {"description": "No such election."},
+        409: {
+            "description": "The election takes no ballots now, or a voter has voted already "
+            "(online or on paper): nobody votes both ways."
+        },
+        422: {"description": "A bad sheet (nothing is entered)."},
+    },
+)
+def api_paper_ballots(
+    election_id: int, body: PaperBallotsCreate, member: ApiMember, system: SystemDep
+) -> PaperBallotsEntered:
+    """The electoral commission of the council the election belongs to (`run_election`; while
+    nobody holds it, any of its deputies) enters the ballots cast on paper at a meeting, with
+    the members who voted on paper: all or none. In an open election the i-th ballot is the
+    i-th voter's; in a secret one they are not linked. Each entry is logged with who entered
+    it; a member who voted online cannot be entered (409), nor vote online after."""
+    cmd = paper.PaperBallots(election_id, body.voters, [b.candidates for b in body.ballots])
+    entered = paper.enter_ballots(system.uow(), cmd, paper.Enterer(member.id))
+    return PaperBallotsEntered(
+        election_id=entered.election_id, ballots=entered.ballots, receipts=entered.receipts
+    )
+
+
+@api.post(
+    "/recalls/{petition_id}/paper-signatures",
+    response_model=PetitionPublic,
+    summary="Enter a recall petition's paper signature sheet",
+    responses={
+        401: {"description": "Not logged in."},
+        403: {
+            "description": "Not of the electoral commission of the council whose recall rule "
+            "decides it, or a member on the sheet may not sign."
+        },
+        404: {"description": "No such petition."},
+        409: {
+            "description": "The petition is decided, or a member has signed already (online or "
+            "on paper): nobody signs both ways."
+        },
+        422: {"description": "A bad sheet (nothing is entered)."},
+    },
+)
+def api_paper_signatures(
+    petition_id: int, body: PaperSignaturesCreate, member: ApiMember, system: SystemDep
+) -> PetitionPublic:
+    """The electoral commission of the council whose recall rule decides the petition enters
+    the signatures collected on paper: all or none, each counted as if given alone (the one
+    that reaches the threshold decides). Each is logged with who entered it."""
+    cmd = paper.PaperSignatures(petition_id, body.members)
+    state = paper.enter_signatures(system.uow(), cmd, paper.Enterer(member.id))
+    return PetitionPublic.model_validate(state, from_attributes=True)
+
+
+# Pages
+
+
+def _election_page(
+    request: Request, system: SystemDep, election_id: int, viewer: int, **extra: Any
+) -> Response:
+    status = extra.pop("status", 200)
+    context = {
+        "election": views.election(system.reader(), election_id, viewer),
+        "paper": paper.election_view(system.reader(), election_id, viewer),
+        "error": None,
+        "entered": None,
+        "voters": "",
+        "ballots": "",
+    } | extra
+    return render(request, "elections/paper.html", context, status_code=status)
+
+
+@pages.get("/elections/{election_id}/paper")
+def paper_ballots_page(
+    request: Request, election_id: int, session: LoggedIn, system: SystemDep
+) -> Response:
+    """The commission's form for a meeting's paper ballots."""
+    return _election_page(request, system, election_id, session.member.id)
+
+
+@pages.post("/elections/{election_id}/paper")
+def paper_ballots_form(
+    request: Request,
+    election_id: int,
+    session: LoggedIn,
+    system: SystemDep,
+    voters: Annotated[str, Form(max_length=SHEET)] = "",
+    ballots: Annotated[str, Form(max_length=SHEET)] = "",
+    csrf_token: Csrf = "",
+) -> Response:
+    """Voters one per line (usernames or ids); ballots one per line (candidate numbers, first
+    choice first)."""
+    check_csrf(session.csrf_token, csrf_token)
+    me = session.member.id
+    try:
+        lines = [line for line in ballots.splitlines() if line.strip()]
+        given = [sheets.ballot_line(line, f"ballot {n}") for n, line in enumerate(lines, 1)]
+        cmd = paper.PaperBallots(election_id, sheets.member_lines(voters), given)
+        entered = paper.enter_ballots(system.uow(), cmd, paper.Enterer(me))
+    except DomainError as error:
+        if isinstance(error, NotFound):
+            raise
+        return _election_page(
+            request,
+            system,
+            election_id,
+            me,
+            error=error.message,
+            status=status_of(error),
+            voters=voters,
+            ballots=ballots,
+        )
+    return _election_page(request, system, election_id, me, entered=entered)
+
+
+def _petition_page(
+    request: Request, system: SystemDep, petition_id: int, viewer: int, **extra: Any
+) -> Response:
+    status = extra.pop("status", 200)
+    context = {
+        "petition": views.petition(system.reader(), petition_id, viewer),
+        "paper": paper.petition_view(system.reader(), petition_id, viewer),
+        "error": None,
+        "entered": None,
+        "members": "",
+    } | extra
+    return render(request, "recalls/paper.html", context, status_code=status)
+
+
+@pages.get("/recalls/{petition_id}/paper")
+def paper_signatures_page(
+    request: Request, petition_id: int, session: LoggedIn, system: SystemDep
+) -> Response:
+    """The commission's form for a petition's paper signature sheet."""
+    return _petition_page(request, system, petition_id, session.member.id)
+
+
+@pages.post("/recalls/{petition_id}/paper")
+def paper_signatures_form(
+    request: Request,
+    petition_id: int,
+    session: LoggedIn,
+    system: SystemDep,
+    members: Annotated[str, Form(max_length=SHEET)] = "",
+    csrf_token: Csrf = "",
+) -> Response:
+    """Members who signed on paper, one per line (usernames or ids)."""
+    check_csrf(session.csrf_token, csrf_token)
+    me = session.member.id
+    try:
+        cmd = paper.PaperSignatures(petition_id, sheets.member_lines(members))
+        state = paper.enter_signatures(system.uow(), cmd, paper.Enterer(me))
+    except DomainError as error:
+        if isinstance(error, NotFound):
+            raise
+        return _petition_page(
+            request,
+            system,
+            petition_id,
+            me,
+            error=error.message,
+            status=status_of(error),
+            members=members,
+        )
+    return _petition_page(request, system, petition_id, me, entered=state)

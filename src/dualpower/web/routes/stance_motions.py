@@ -1,0 +1,58 @@
+"""A council's stance on a directive put to its vote (DESIGN.md 2.6, 2.9;
+services/stance_motions.py): the proposal; the council decides it by roll-call in a session like
+any motion (`/motions/{id}`), and its adoption takes the stance."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from dualpower.services import register as reg
+from dualpower.services import stance_motions
+from dualpower.web.deps import ApiMember, SystemDep
+
+api = APIRouter(tags=["register"])
+
+
+class StanceMotionCreate(BaseModel):
+    """The stance to put to the council: endorse, support_conditionally (with its
+    `conditions`) or countermand (with its `counter_order`, if any)."""
+
+    model_config = ConfigDict(extra="forbid")
+    directive_id: int
+    kind: Literal["endorse", "support_conditionally", "countermand"]
+    conditions: str = Field(default="", max_length=5000)
+    counter_order: str = Field(default="", max_length=5000)
+    majority: Literal["simple", "absolute", "two_thirds"] = "simple"
+
+
+class StanceMotionCreated(BaseModel):
+    id: int
+
+
+@api.post(
+    "/councils/{council_id}/stance-motions",
+    response_model=StanceMotionCreated,
+    status_code=201,
+    summary="Put a stance on a directive to the council's vote",
+    responses={
+        401: {"description": "Not logged in."},
+        403: {"description": "Not a deputy of the council."},
+        404: {"description": "No such council or directive."},
+        422: {"description": "Conditional support without its conditions, say."},
+        429: {"description": "Too many motions drafted: see Retry-After."},
+    },
+)
+def api_propose_stance(
+    council_id: int, body: StanceMotionCreate, member: ApiMember, system: SystemDep
+) -> StanceMotionCreated:
+    """A deputy puts the council's stance on a directive to it (a motion); the council decides
+    it by roll-call in a session, and its adoption takes the stance at once, superseding the
+    council's current one. Returns the motion."""
+    cmd = reg.TakeStance(
+        body.directive_id, council_id, body.kind, body.conditions, body.counter_order
+    )
+    motion = stance_motions.propose_stance(system.uow(), member.id, cmd, body.majority)
+    return StanceMotionCreated(id=motion)

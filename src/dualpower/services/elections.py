@@ -33,14 +33,13 @@ from dualpower.store.tables_recall import Notice, roll_of
 from dualpower.store.uow import UnitOfWork
 
 BY_ELECTION_DAYS = 14
-NOT_ELECTOR = (
+NOT_ELECTOR = (  # web/i18n_messages.py has both
     "you are not an elector of this election: its roll froze when its voting opened, and where "
-    "its council's standing orders ask for it only members verified by its credentials "
-    "committee vote"
+    "the standing orders ask for it only members verified by the credentials committee vote"
 )
 NOT_ELECTOR_TO_STAND = (
-    "a candidate must be one of the electors (where the council's standing orders ask for it, "
-    "a member verified by its credentials committee)"
+    "a candidate must be one of the electors (where the standing orders ask for it, a member "
+    "verified by the credentials committee)"
 )
 REFERENDUM = "referendum"  # a recall vote: choices [1] (recall) or [0] (keep)
 

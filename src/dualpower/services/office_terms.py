@@ -45,8 +45,8 @@ def check_candidate(uow: UnitOfWork, office: Office, member_id: int) -> None:
     council, member = uow.councils.get(office.council_id), uow.members.get(member_id)
     if council is not None and council.verified_only and not (member and member.is_verified):
         raise errors.NotAllowed(
-            f"the standing orders of {council.name} ask that only members verified by its "
-            "credentials committee stand: you are not verified"
+            "the standing orders here ask that only members verified by the credentials "
+            "committee stand: you are not verified"
         )
     pay.check_holder(uow, member_id, taking=office)
 

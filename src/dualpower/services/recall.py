@@ -22,7 +22,7 @@ from dualpower.domain import recall as rules
 from dualpower.domain.events import DeputyRecalled, PetitionChanged
 from dualpower.domain.model import Council, Electorate, Mandate, RecallPetition
 from dualpower.domain.offices import OfficeTerm
-from dualpower.services import limits, office_terms
+from dualpower.services import limits, office_terms, roll_rules
 from dualpower.services.elections import (
     OpenElection,
     electors,  # noqa: F401  (re-exported: who may sign a petition against a seat)
@@ -134,7 +134,7 @@ def open_recall(uow: UnitOfWork, mandate_id: int, opener_id: int) -> PetitionSta
         roll = roll_of(electorate)
         if not uow.recall_paths.is_on_roll(roll, opener_id):
             raise errors.NotAllowed("only electors of this seat's electorate may open a recall")
-        _check_verified(uow, council, roll, opener_id, "open a recall")
+        _check_verified(uow, council, roll, opener_id, "open")
         try:
             with uow.conn.begin_nested():
                 petition_id = uow.recalls.add(
@@ -184,7 +184,7 @@ def open_office_recall(uow: UnitOfWork, term_id: int, opener_id: int) -> Petitio
             raise errors.NotAllowed(
                 "only deputies of the council that elected this official may open a recall"
             )
-        _check_verified(uow, council, roll, opener_id, "open a recall")
+        _check_verified(uow, council, roll, opener_id, "open")
         try:
             with uow.conn.begin_nested():
                 petition_id = uow.recalls.add(
@@ -300,25 +300,27 @@ def _check_verified(
     if council.verified_only and not uow.recall_paths.is_on_roll(
         roll, member_id, RollRule(verified=True)
     ):
-        raise errors.NotAllowed(_UNVERIFIED.format(council=council.name, act=act))
+        raise errors.NotAllowed(UNVERIFIED[act])
 
 
-_UNVERIFIED = (
-    "the standing orders of {council} ask that only members verified by its credentials "
-    "committee {act}: you are not verified"
+UNVERIFIED = {  # web/i18n_messages.py has each
+    "open": "the standing orders here ask that only members verified by the credentials "
+    "committee open a recall: you are not verified",
+    "sign": "the standing orders here ask that only members verified by the credentials "
+    "committee sign: you are not verified",
+}
+JOINED_LATE = (
+    "you joined this roll after the petition opened: its electorate is the roll as it stood then"
 )
 
 
 def _refuse_signer(uow: UnitOfWork, target: _Target, member_id: int) -> None:
     """Say why a member may not sign (the refusal path only: a question or two more)."""
-    paths, roll = uow.recall_paths, target.roll
-    if paths.is_on_roll(roll, member_id, RollRule(target.petition.opened_at)):
-        raise errors.NotAllowed(_UNVERIFIED.format(council=target.council.name, act="sign"))
-    if paths.is_on_roll(roll, member_id):
-        raise errors.NotAllowed(
-            "you joined this roll after the petition opened: its electorate is the roll as it "
-            "stood then"
-        )
+    why = roll_rules.why_not(uow, target.roll, target.rule, member_id)
+    if why == "unverified":
+        raise errors.NotAllowed(UNVERIFIED["sign"])
+    if why == "joined_late":
+        raise errors.NotAllowed(JOINED_LATE)
     raise errors.NotAllowed(
         "only electors of this seat's electorate (for an official: "
         "deputies of their council) may sign"
@@ -350,11 +352,14 @@ def petition_state(uow: UnitOfWork, petition_id: int) -> PetitionState:
         return _counted(uow, _load(uow, petition_id, lock=False))
 
 
-def may_sign_in(uow: UnitOfWork, petition_id: int, member_id: int) -> bool:
-    """Whether a member is on the petition's electorate (inside an entered unit of work)."""
+def may_sign_in(uow: UnitOfWork, petition_id: int, member_id: int) -> tuple[bool, str | None]:
+    """Whether a member is on the petition's electorate (inside an entered unit of work), and
+    if not, why (`roll_rules.why_not`)."""
     target = _load(uow, petition_id, lock=False)
     tally = uow.recall_paths.tally(petition_id, target.roll, [member_id], target.rule)
-    return member_id in tally.eligible
+    if member_id in tally.eligible:
+        return True, None
+    return False, roll_rules.why_not(uow, target.roll, target.rule, member_id)
 
 
 def _decide(uow: UnitOfWork, target: _Target, roll: int, valid: int) -> PetitionState:

@@ -75,6 +75,23 @@ def electors_among(uow: UnitOfWork, election: Election, members: Iterable[int]) 
     return uow.recall_paths.members(roll, rule, members)
 
 
+def why_not(uow: UnitOfWork, roll: Roll, rule: RollRule, member_id: int) -> str | None:
+    """Why a member is not on a roll under `rule` (asked on the refusal path only):
+    "unverified" (on it, but the standing orders ask for verification), "joined_late" (on the
+    roll now, not when it froze), or None (not on it at all)."""
+    paths = uow.recall_paths
+    if rule.verified and paths.is_on_roll(roll, member_id, RollRule(rule.as_of)):
+        return "unverified"
+    if rule.frozen and paths.is_on_roll(roll, member_id):
+        return "joined_late"
+    return None
+
+
+def why_not_elector(uow: UnitOfWork, election: Election, member_id: int) -> str | None:
+    roll, rule = roll_of(uow, election)
+    return why_not(uow, roll, rule, member_id)
+
+
 def may_stand(uow: UnitOfWork, council: Council, member_id: int) -> bool:
     """Whether the council's standing orders let this member stand (verified where asked)."""
     if not council.verified_only:

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from dualpower.domain import alignment, errors
 from dualpower.domain.model import Council, Election, Electorate, Mandate, RecallPetition
 from dualpower.domain.recall import UNDECIDED
-from dualpower.services import visibility
+from dualpower.services import roll_rules, visibility
 from dualpower.services.elections import REFERENDUM, ballot_shape, electors_of
 from dualpower.services.recall import may_sign_in, petition_state
 from dualpower.store import tables
@@ -50,6 +50,23 @@ class _Lookup:
             for member in visibility.masked_members(self.uow, found):  # 2.11
                 self._members[member.id] = member
         return {i: self._members[i] for i in ids if i in self._members}
+
+    def members_concerned(self, ids: set[int], concerning: Any) -> dict[int, Any]:
+        """Members whose names belong to the unit or council concerned (DESIGN.md 2.11): not
+        cached, as the same person may be shown by name elsewhere on the page."""
+        table = self.uow.members.table
+        found = self.uow.members.list(table.c.id.in_(sorted(ids))) if ids else []
+        return {m.id: m for m in visibility.masked_members(self.uow, found, concerning)}
+
+    def concerned(self, electorate_id: int | None, council_id: int | None = None) -> Any:
+        """What a vote or petition of this electorate concerns: its unit, or the council whose
+        deputies elect (an office's electors: the council's deputies)."""
+        electorate = self.electorates.get(electorate_id or 0)
+        if electorate is None:
+            return visibility.of_council(council_id or 0)
+        if electorate.kind == "unit":
+            return visibility.of_unit(electorate.source_id)
+        return visibility.of_council(electorate.source_id)
 
     def faction_name(self, faction_id: int | None) -> str | None:
         faction = self.factions.get(faction_id) if faction_id is not None else None
@@ -389,10 +406,16 @@ def election(uow: UnitOfWork, election_id: int, viewer_id: int | None = None) ->
         out = _election(look, found) | {"candidates": _candidates(look, election_id)}
         eligible = electors_of(uow, found)
         is_elector = viewer_id is not None and viewer_id in eligible
+        because = (
+            roll_rules.why_not_elector(uow, found, viewer_id)
+            if viewer_id is not None and not is_elector and found.status == "open"
+            else None
+        )
         is_candidate = any(c["member_id"] == viewer_id for c in out["candidates"])
         out |= _turnout(uow, election_id, len(eligible))
         out |= {
             "is_elector": is_elector,
+            "not_elector_because": because,  # "joined_late", "unverified" or None
             "has_voted": bool(
                 viewer_id is not None and uow.elections.has_participated(election_id, viewer_id)
             ),
@@ -488,7 +511,9 @@ def published_ballots(
             voters: dict[int, Any] = {}
         else:
             ballots = sorted(uow.elections.open_ballots(election_id), key=lambda b: b["receipt"])
-            voters = look.members({b["voter_id"] for b in ballots})
+            office = uow.offices.get(found.office_id) if found.office_id else None
+            concerning = look.concerned(found.electorate_id, office.council_id if office else None)
+            voters = look.members_concerned({b["voter_id"] for b in ballots}, concerning)
     referendum = {1: "recall", 0: "keep"}
     for ballot in ballots:
         labels = referendum if found.method == REFERENDUM else names
@@ -572,9 +597,16 @@ def petition(uow: UnitOfWork, petition_id: int, viewer_id: int | None = None) ->
         else:
             council = look.councils[target["office_term"]["council_id"]]
         # the petition's electorate: the roll when it opened, verified members where asked
-        is_elector = viewer_id is not None and may_sign_in(uow, petition_id, viewer_id)
+        is_elector, because = (
+            may_sign_in(uow, petition_id, viewer_id) if viewer_id is not None else (False, None)
+        )
         has_signed = viewer_id is not None and viewer_id in uow.recalls.signers(petition_id)
-        opener = look.members({found.opened_by}).get(found.opened_by)
+        concerning = (
+            look.concerned(mandate.electorate_id)
+            if target["office_term"] is None
+            else visibility.of_council(council.id)
+        )  # who opened it: a signer, named to the electorate concerned only (DESIGN.md 2.11)
+        opener = look.members_concerned({found.opened_by}, concerning).get(found.opened_by)
         return target | {
             "id": state.id,
             "mandate_id": state.mandate_id,
@@ -590,6 +622,7 @@ def petition(uow: UnitOfWork, petition_id: int, viewer_id: int | None = None) ->
             "recall_rule": council.recall_rule,
             "trigger_percent": council.recall_trigger_bp / 100,
             "is_elector": is_elector,
+            "not_elector_because": because,  # "joined_late", "unverified" or None
             "has_signed": has_signed,
         }
 

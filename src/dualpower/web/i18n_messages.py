@@ -44,6 +44,31 @@ REFUSALS = (
     N_("a candidate appears twice on the ballot"),
     N_("a choice is not a candidate in this election"),
     N_("a candidate must be one of the electors"),
+    N_(
+        "the standing orders here ask that only members verified by the credentials committee "
+        "open a recall: you are not verified"
+    ),
+    N_(
+        "the standing orders here ask that only members verified by the credentials committee "
+        "sign: you are not verified"
+    ),
+    N_(
+        "the standing orders here ask that only members verified by the credentials committee "
+        "stand: you are not verified"
+    ),
+    N_(
+        "you joined this roll after the petition opened: its electorate is the roll as it stood "
+        "then"
+    ),
+    N_(
+        "you are not an elector of this election: its roll froze when its voting opened, and "
+        "where the standing orders ask for it only members verified by the credentials committee "
+        "vote"
+    ),
+    N_(
+        "a candidate must be one of the electors (where the standing orders ask for it, a member "
+        "verified by the credentials committee)"
+    ),
     N_("already a candidate in this election"),
     N_("the election has no candidates"),
     N_("no ballots were cast: there is nothing to count yet"),

@@ -142,7 +142,7 @@ def test_where_standing_orders_ask_only_verified_members_open_sign_and_count(fed
     _verified_only(fed)
     state = recall.petition_state(fed.system.uow(), petition.id)
     assert (state.threshold, state.signatures) == (5, 0)  # 8 verified electors
-    with pytest.raises(errors.NotAllowed, match="verified by its credentials committee sign"):
+    with pytest.raises(errors.NotAllowed, match="verified by the credentials committee sign"):
         recall.sign_recall(fed.system.uow(), petition.id, _forge(11, fed))
     verify_member(fed.system.uow(), _forge(11, fed), OPERATOR_CALLER)
     assert recall.sign_recall(fed.system.uow(), petition.id, _forge(11, fed)).threshold == 5
@@ -155,7 +155,9 @@ def test_an_unverified_member_may_not_open_a_petition_where_asked(federation):
     fed = federation
     _verified_only(fed)
     verify_member(fed.system.uow(), _forge(3, fed), OPERATOR_CALLER, is_verified=False)
-    with pytest.raises(errors.NotAllowed, match="verified by its credentials committee open"):
+    with pytest.raises(
+        errors.NotAllowed, match="verified by the credentials committee open a recall"
+    ):
         recall.open_recall(fed.system.uow(), _forge_deputy(fed).id, _forge(3, fed))
     with fed.system.uow() as uow:
         assert uow.recalls.list() == []

@@ -189,6 +189,15 @@ MUTATIONS = [
         ("tests/e2e/web/test_privacy_crawl.py::test_an_anonymous_visitor_reads_no_private_member",),
     ),
     Mutation(
+        "unit_names",
+        "22 privacy",
+        "any member reads a unit's signers, reporters and voters by name, not only the unit's",
+        "src/dualpower/services/visibility.py",
+        "    if concerning is None:  # members of the federation\n",
+        "    if True:\n",
+        ("tests/e2e/web/test_visibility_matrix.py::test_names_by_role",),
+    ),
+    Mutation(
         "names",
         "22 privacy",
         "every reader is taken for a member: names of signers, authors, voters shown to anyone",

@@ -16,14 +16,16 @@ from dualpower.store import tables_discussion as d
 from dualpower.store.uow import UnitOfWork
 
 
-def _names(uow: UnitOfWork, ids: set[int]) -> dict[int, dict[str, Any]]:
+def _names(
+    uow: UnitOfWork, ids: set[int], concerning: visibility.Concerned | None = None
+) -> dict[int, dict[str, Any]]:
     if not ids:
         return {}
     table = uow.members.table
     found = uow.members.list(table.c.id.in_(sorted(ids)))
     return {
         m.id: {"id": m.id, "name": m.display_name, "username": m.username}
-        for m in visibility.masked_members(uow, found)  # DESIGN.md 2.11
+        for m in visibility.masked_members(uow, found, concerning)  # DESIGN.md 2.11
     }
 
 
@@ -173,7 +175,9 @@ def report(uow: UnitOfWork, report_id: int, viewer: int | None = None) -> dict[s
         draws = uow.discussion.all(rd, rd.c.report_id == report_id, order_by=rd.c.round)
         votes = uow.discussion.all(pv, pv.c.report_id == report_id)
         people = {row["reporter_id"], row["reported_id"]} - {None}
-        names = _names(uow, people | {m for dr in draws for m in dr["panel"]})
+        # who reported whom, and who judges it: to the unit or council concerned (2.11)
+        concerning = visibility.of_scope(row["scope_kind"], row["scope_id"])
+        names = _names(uow, people | {m for dr in draws for m in dr["panel"]}, concerning)
         scope_name = _scope_name(uow, row["scope_kind"], row["scope_id"])
         subject_link = _subject_link(uow, row)
         until = suspended_until(uow, row["reported_id"]) if row["reported_id"] else None

@@ -35,15 +35,24 @@ def moment_text(at: datetime | None) -> str | None:
     return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _names(uow: UnitOfWork, ids: set[int]) -> dict[int, dict[str, Any]]:
+def _names(
+    uow: UnitOfWork, ids: set[int], concerning: visibility.Concerned | None = None
+) -> dict[int, dict[str, Any]]:
     if not ids:
         return {}
     table = uow.members.table
     found = uow.members.list(table.c.id.in_(list(ids)))
     return {
         m.id: {"id": m.id, "name": m.display_name, "username": m.username}
-        for m in visibility.masked_members(uow, found)  # DESIGN.md 2.11
+        for m in visibility.masked_members(uow, found, concerning)  # DESIGN.md 2.11
     }
+
+
+def _concerned(motion: Motion) -> visibility.Concerned:
+    """Who took part in a vote and how, by name: to the unit or council concerned (2.11)."""
+    if motion.unit_id is not None:
+        return visibility.of_unit(motion.unit_id)
+    return visibility.of_council(motion.council_id or 0)
 
 
 def _place(uow: UnitOfWork, motion: Motion) -> dict[str, Any]:
@@ -69,7 +78,7 @@ def _roll_call(uow: UnitOfWork, motion: Motion) -> list[dict[str, Any]]:
     if motion.is_secret:
         return []
     votes = uow.motions.votes(motion.id)
-    people = _names(uow, set(votes))
+    people = _names(uow, set(votes), _concerned(motion))
     factions = _factions(uow, motion)
     rows = [
         people[member] | {"position": position, "faction": factions.get(member)}

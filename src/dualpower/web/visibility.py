@@ -1,6 +1,6 @@
 """Who is reading (DESIGN.md 2.11): a plain ASGI middleware that tells the services, for the
-request's duration, whether the reader is a logged-in member of the federation (a valid bearer
-token or page session). It is asked lazily, so a request that shows no member's name costs no
+request's duration, which logged-in member is reading (a valid bearer token or page session),
+if any. It is asked lazily, so a request that shows no member's name costs no
 lookup (services/visibility.py)."""
 
 from __future__ import annotations
@@ -26,13 +26,14 @@ class VisibilityMiddleware:
         token = bearer[7:].strip() if bearer[:7].lower() == "bearer " else ""
         cookie = conn.cookies.get(SESSION_COOKIE, "")
 
-        def is_member() -> bool:
+        def reader() -> int | None:
             system = conn.app.state.system
-            if token and accounts.authenticate(system.reader(fresh=True), token, kind="api"):
-                return True
-            return bool(cookie) and bool(
-                accounts.authenticate(system.reader(fresh=True), cookie, kind="session")
-            )
+            found = None
+            if token:
+                found = accounts.authenticate(system.reader(fresh=True), token, kind="api")
+            if found is None and cookie:
+                found = accounts.authenticate(system.reader(fresh=True), cookie, kind="session")
+            return found.member.id if found is not None else None
 
-        with reading_as(is_member):
+        with reading_as(reader):
             await self.app(scope, receive, send)

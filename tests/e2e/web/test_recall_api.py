@@ -305,7 +305,7 @@ def test_the_ballots_are_published_at_the_close(client, fed, is_secret: bool) ->
     _refused(client.get(url), 409, "published when it closes")
     elections.close_election(fed.system.uow(), election_id)
 
-    published = client.get(url, headers=_as(fed, "Mill", 3))  # voters' names: members only (2.11)
+    published = client.get(url, headers=_as(fed, "Forge", 3))  # voters' names: the unit's (2.11)
     assert published.status_code == 200
     ballots = published.json()
     assert [b["receipt"] for b in ballots] == sorted(c["receipt"] for c in cast.values())

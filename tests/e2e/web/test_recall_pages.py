@@ -187,7 +187,7 @@ def test_closed_open_ballot_election_names_each_voter(client, fed) -> None:
         [(fed.members["forge7"], [ids[0]]), (fed.members["forge8"], [ids[1]])],
     )
     elections.close_election(fed.system.uow(), election_id)
-    log_in(client, "mill3")  # the voters' names are for the federation's members (DESIGN.md 2.11)
+    log_in(client, "forge3")  # the voters' names are for the unit concerned (DESIGN.md 2.11)
     page = client.get(f"/elections/{election_id}").text
     assert "each with its voter" in page
     rows = re.findall(r"<tr[^>]*><td><code>(\w+)</code></td><td>([^<]*)</td><td>([^<]*)</td>", page)

@@ -193,7 +193,8 @@ class BenchMachine(machine.FederationMachine):
         self.version, self.accepted = self._data_version(), self._accepted()
 
     def _accepted(self) -> int:
-        return sum(a for a, _ in type(self).acts.values())
+        """Acts accepted so far, but the clock's: a run with nothing due commits nothing."""
+        return sum(a for name, (a, _) in type(self).acts.items() if name != "clock.due")
 
     def _full_verify(self) -> None:
         type(self).full_verifies += 1

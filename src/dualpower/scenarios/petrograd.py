@@ -34,11 +34,13 @@ SEED = 1917
 DEMO_PASSWORD = "demo"
 FOUNDED_AT = datetime(1917, 3, 12, 12, 0, tzinfo=UTC)  # 27 February 1917, Old Style
 
+# Colours a colour-blind reader tells apart too (blue, orange, red, grey: no red beside green;
+# tests/unit/test_demo_faction_colours.py).
 FACTIONS = (
-    FactionPlan("Socialist-Revolutionaries", "SR", "#2e7d32", "Land to those who work it."),
-    FactionPlan("Mensheviks", "Men", "#f9a825", "Defend the revolution; support in so far as."),
+    FactionPlan("Socialist-Revolutionaries", "SR", "#0072b2", "Land to those who work it."),
+    FactionPlan("Mensheviks", "Men", "#e69f00", "Defend the revolution; support in so far as."),
     FactionPlan("Bolsheviks", "Bol", "#c62828", "All power to the soviets. Peace, land, bread."),
-    FactionPlan("Non-party", "NP", "#546e7a", "Deputies of no party."),
+    FactionPlan("Non-party", "NP", "#6e6e6e", "Deputies of no party."),
 )
 ALLIES = {"SR": ("Men",), "Men": ("SR",), "Bol": (), "NP": ("SR", "Men")}
 

@@ -1,9 +1,13 @@
-"""Events: what happened, in the past tense, published after commit (live updates and mail
-hang off them)."""
+"""Events: what happened, in the past tense. Emitted by an act (`uow.emit`) they are published
+in process after its commit, at most once (live updates and mail hang off them); the events a
+reader of the log states (below) are delivered from the sealed log, at least once, to the
+handlers of services/outbox.py."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -45,3 +49,62 @@ class CompositionChanged:
     """A mandate in the council started or ended (for live pages of its seats)."""
 
     council_id: int
+
+
+@dataclass(frozen=True)
+class OfficialRecalled:
+    """An official's term ended by recall; the office's by-election is open."""
+
+    office_term_id: int
+    office_id: int
+    holder_id: int
+    by_election_id: int
+
+
+# ---------------------------------------------------------------- events read from the log
+#
+# The sealed audit log is the outbox (services/outbox.py): an event a handler must not lose is
+# read back from the entry its act wrote, after commit, so a crash between the commit and the
+# delivery delays the event and never loses it. A reader turns one entry's payload into the
+# events it states; one reader per act name.
+
+LogReader = Callable[[Mapping[str, Any]], list[object]]
+LOG_READERS: dict[str, LogReader] = {}
+
+
+def reads(act: str) -> Callable[[LogReader], LogReader]:
+    """Register the reader of an act's entries (a decorator)."""
+
+    def register(reader: LogReader) -> LogReader:
+        if act in LOG_READERS:
+            raise ValueError(f"the entries of {act!r} have a reader already")
+        LOG_READERS[act] = reader
+        return reader
+
+    return register
+
+
+def from_entry(act: str, payload: Mapping[str, Any]) -> list[object]:
+    """The events one audit entry states (none for an act no reader knows)."""
+    reader = LOG_READERS.get(act)
+    return reader(payload) if reader is not None else []
+
+
+@reads("recall.decide")
+def _recall_decided(payload: Mapping[str, Any]) -> list[object]:
+    """A recall that succeeded: a deputy's mandate (with what rested on it) or an official's
+    term. Entries written before the log named the holder state no event."""
+    if "holder" not in payload:
+        return []
+    by_elections = [int(e) for e in payload.get("by_elections", [])]
+    if "office_term" in payload:
+        return [
+            OfficialRecalled(
+                int(payload["office_term"]),
+                int(payload["office"]),
+                int(payload["holder"]),
+                by_elections[0],
+            )
+        ]
+    ended = tuple(int(m) for m in payload.get("ended", []))
+    return [DeputyRecalled(int(payload["mandate"]), int(payload["holder"]), ended)]

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from dualpower.domain import errors
 from dualpower.domain import recall as rules
-from dualpower.domain.events import DeputyRecalled, PetitionChanged
+from dualpower.domain.events import DeputyRecalled, OfficialRecalled, PetitionChanged
 from dualpower.domain.model import Council, Electorate, Mandate, RecallPetition
 from dualpower.domain.offices import OfficeTerm
 from dualpower.services import limits, office_terms, roll_rules
@@ -443,9 +443,16 @@ def recall_term(
     _decided(uow, petition, now, by_election.id)
     uow.record(
         "recall.decide",
-        {"petition": petition.id, "office_term": term.id, "by_elections": [by_election.id]},
+        {
+            "petition": petition.id,
+            "office_term": term.id,
+            "office": office.id,
+            "holder": term.holder_id,
+            "by_elections": [by_election.id],
+        },
         actor=actor,
     )
+    uow.emit(OfficialRecalled(term.id, office.id, term.holder_id, by_election.id))
     if council is None or council.id != office.council_id:
         council = uow.councils.get(office.council_id)
         assert council is not None
@@ -484,6 +491,7 @@ def recall_mandate(
         {
             "petition": petition.id,
             "mandate": mandate.id,
+            "holder": mandate.holder_id,
             "ended": [md.id for md in ended],
             "by_elections": by_elections,
         },

@@ -6,7 +6,9 @@
 - The operator's password is a logged operator act, the member is told (a notification, and mail
   when SMTP is configured), and sessions opened with it are marked: acts done in them are logged
   with the actor marked `operator-set` (store/uow.py) until the member sets their own password.
-- A member sees their sessions and tokens (kind, opened, expires; never the token) and ends any.
+- A member sees their sessions and tokens (kind, opened, expires; never the token) and ends any:
+  a logged act of theirs (`member.end_credential`, or `member.end_credentials` for all others).
+  A plain logout is not logged, as a login is not.
 """
 
 from __future__ import annotations
@@ -155,6 +157,11 @@ def end_credential(uow: UnitOfWork, member_id: int, credential_id: int) -> None:
     with uow:
         if not uow.credentials.end(member_id, credential_id):
             raise NotFound("no such session or token of yours")
+        uow.record(
+            "member.end_credential",
+            {"member": member_id, "credential": credential_id},
+            actor=str(member_id),
+        )
         uow.commit()
 
 
@@ -162,5 +169,8 @@ def end_others(uow: UnitOfWork, member_id: int, *, current: str) -> int:
     """The member ends every session and token but the current one; returns how many."""
     with uow:
         ended = uow.credentials.end_all_but(member_id, _digest(current))
+        uow.record(
+            "member.end_credentials", {"member": member_id, "ended": ended}, actor=str(member_id)
+        )
         uow.commit()
     return ended

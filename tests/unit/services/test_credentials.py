@@ -71,6 +71,31 @@ def test_a_member_lists_and_ends_their_own_credentials_only(federation: Small) -
     credentials.end_credential(system.uow(), me, mine.id)
     assert accounts.authenticate(system.uow(), session, kind="session") is None
     assert accounts.authenticate(system.uow(), api) is not None
+    assert _acts(system, "member.end_credential") == [
+        (str(me), {"member": me, "credential": mine.id})
+    ]
+
+
+def _acts(system: System, act: str) -> list[tuple[str | None, dict[str, object]]]:
+    with system.engine.connect() as conn:
+        rows = conn.execute(
+            select(t.audit_log.c.actor, t.audit_log.c.payload).where(t.audit_log.c.act == act)
+        )
+        return [(actor, p if isinstance(p, dict) else json.loads(p)) for actor, p in rows]
+
+
+def test_ending_every_other_credential_is_logged_as_the_members_act(federation: Small) -> None:
+    system = federation.system
+    current = accounts.login(system.uow(), "farm3", PASSWORD).token
+    accounts.login(system.uow(), "farm3", PASSWORD, kind="session")
+    accounts.login(system.uow(), "farm3", PASSWORD)
+    me = federation.members["farm3"]
+    assert credentials.end_others(system.uow(), me, current=current) == 2
+    assert accounts.authenticate(system.uow(), current) is not None
+    assert _acts(system, "member.end_credentials") == [(str(me), {"member": me, "ended": 2})]
+    with pytest.raises(NotFound):  # a refused end writes nothing
+        credentials.end_credential(system.uow(), me, 10**9)
+    assert _acts(system, "member.end_credential") == []
 
 
 def test_the_operators_password_is_logged_told_and_marks_its_sessions(federation: Small) -> None:

@@ -17,7 +17,6 @@ or by-election is then opened anew, so no empty seat goes without an open electi
 
 from __future__ import annotations
 
-import secrets
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from dualpower.domain import errors
 from dualpower.domain.cycle import CLOCK, is_due
 from dualpower.domain.events import CompositionChanged
 from dualpower.domain.model import Candidate, Election
-from dualpower.services import cycle, motions, panels
+from dualpower.services import chance, cycle, motions
 from dualpower.services.elections import (
     close_in,
     count_election,
@@ -74,8 +73,6 @@ def run_due(new_uow: Callable[[], UnitOfWork]) -> list[Done]:
         voting = uow.motions.voting_ids()
     done += [d for d in (close_due_motion(new_uow(), m) for m in voting) if d]
     done += open_next_levels(new_uow())
-    done += [Done("report.draw", r) for r in panels.draw_pending(new_uow())]  # DESIGN.md 2.11
-    done += [Done("report.redraw", r) for r in panels.redraw_expired(new_uow())]
     return done
 
 
@@ -143,7 +140,7 @@ def close_simple_in(
         if not ballots.get(e.id):
             continue
         try:
-            result = count_election(e, nominated[e.id], ballots[e.id], seed=secrets.randbits(31))
+            result = count_election(e, nominated[e.id], ballots[e.id], seed=chance.randbits(31))
         except CountError:
             continue
         by_id = {c.id: c for c in nominated[e.id]}
@@ -194,7 +191,7 @@ def close_simple_in(
         if e.is_secret:
             unlink_ballots(uow, e.id)
             shuffled = uow.elections.published_ballots(e.id)
-            secrets.SystemRandom().shuffle(shuffled)
+            chance.shuffle(shuffled)
             published["ballots"] = shuffled
         uow.record("election.close", published, actor=CLOCK)
         holders = ", ".join(str(c.member_id) for c in winners)

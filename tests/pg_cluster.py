@@ -217,6 +217,9 @@ def standby(root: Path, name: str, port: int, of: Cluster) -> Cluster:
 def rewind(cluster: Cluster, new_primary: Cluster) -> None:
     """Bring a killed former primary back as a standby of the new one (pg_rewind; a fresh
     base backup when the rewind fails)."""
+    # A promoted server writes its new timeline into its control file only at the end-of-
+    # recovery checkpoint; before it, pg_rewind sees one timeline and "no rewind required".
+    new_primary.sql("CHECKPOINT")
     try:
         _run(
             [str(cluster.bin / "pg_rewind"), "-D", str(cluster.data),
@@ -233,13 +236,30 @@ def rewind(cluster: Cluster, new_primary: Cluster) -> None:
     cluster.start()
 
 
-def wait_streaming(primary_: Cluster, standby_name: str, timeout: float = 60.0) -> None:
+def wait_streaming(
+    primary_: Cluster, standby_name: str, timeout: float = 60.0, standby_: Cluster | None = None
+) -> None:
+    """Until the standby streams from the primary (and, given `standby_`, on its timeline,
+    having replayed all the primary had when asked)."""
     deadline = time.monotonic() + timeout
+    target = None
     while time.monotonic() < deadline:
         rows = primary_.sql(
             f"SELECT state FROM pg_stat_replication WHERE application_name = '{standby_name}'"
         )
         if rows and rows[0][0] == "streaming":
-            return
+            if standby_ is None:
+                return
+            if target is None:
+                primary_.sql("CHECKPOINT")  # its control file names its timeline
+                target, tli = primary_.sql(
+                    "SELECT pg_current_wal_lsn()::text, timeline_id FROM pg_control_checkpoint()"
+                )[0]
+            caught = standby_.sql(
+                f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn FROM pg_stat_wal_receiver"
+                f" WHERE status = 'streaming' AND received_tli = {tli}"
+            )
+            if caught and caught[0][0]:
+                return
         time.sleep(0.1)
     raise RuntimeError(f"{standby_name} is not streaming from {primary_.name}")

@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 
+from dualpower.services.outbox import Delivery, Handlers, deliver, start
 from dualpower.store.db import DEFAULT_URL, DEMO_URL, database_url, make_engine
 from dualpower.store.migrate import upgrade
 from dualpower.store.replicas import ROUTE, ReadReplicas, Route
 from dualpower.store.uow import UnitOfWork, utcnow
 
 Subscriber = Callable[[Any], None]
+E = TypeVar("E")
 __all__ = [
     "ROUTE",
     "ReadReplicas",
@@ -39,6 +41,9 @@ class System:
     # Streaming standbys that serve a web request's reads (DUALPOWER_DATABASE_REPLICA_URLS;
     # store/replicas.py); None: every read is on `engine`.
     replicas: ReadReplicas | None = None
+    # Handlers of events read back from the sealed log after commit, at least once
+    # (services/outbox.py); `handle` registers one.
+    handlers: Handlers = field(default_factory=Handlers)
 
     def uow(self) -> UnitOfWork:
         noted = self.replicas.note_commit if self.replicas else None
@@ -53,12 +58,27 @@ class System:
         return UnitOfWork(engine, clock=self.clock, read_only=True)
 
     def subscribe(self, subscriber: Subscriber) -> None:
+        """In process, after commit, at most once: every event an act emitted."""
         self.subscribers.append(subscriber)
+
+    def handle(
+        self, name: str, event_type: type[E], handler: Callable[[Delivery[E]], None]
+    ) -> None:
+        """From the sealed log, after commit, at least once: the events of `event_type`
+        (services/outbox.py). `name` keeps the handler's place in the log across restarts."""
+        self.handlers.register(name, event_type, handler)
+        start(self.uow, name)
+
+    def deliver(self) -> int:
+        """Give the handlers what the log holds for them (also what a crash left undelivered)."""
+        return deliver(self.uow, self.handlers)
 
     def _publish(self, events: list[Any]) -> None:
         for event in events:
             for subscriber in list(self.subscribers):
                 subscriber(event)
+        if self.handlers:
+            self.deliver()
 
 
 def build(url: str | None = None, *, default: str = DEFAULT_URL, migrate: bool = True) -> System:

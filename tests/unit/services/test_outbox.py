@@ -1,0 +1,130 @@
+"""ARCHITECTURE.md's second example, "a webhook when a recall succeeds", done as it says: a
+handler registered by a test (System.handle, services/outbox.py) receives the recall's event
+from the sealed log after commit, and again after a crash between the commit and the delivery
+(at least once, with the same idempotency key)."""
+
+from __future__ import annotations
+
+import pytest
+
+from dualpower.bootstrap import System, build
+from dualpower.domain import events
+from dualpower.domain.events import DeputyRecalled, OfficialRecalled
+from dualpower.services import outbox, recall
+from dualpower.services.outbox import Delivery
+
+
+def _recall_a_deputy(system: System, federation) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """A North deputy recalled by signatures; (mandate id, holder id)."""
+    north = federation.councils["North Council"]
+    with system.uow() as uow:
+        mandate = uow.mandates.active_in_council(north)[0]
+        electors = sorted(recall.electors(uow, uow.electorates.get(mandate.electorate_id)))
+    petition = recall.open_recall(system.uow(), mandate.id, electors[0])
+    recall.sign_many(system.uow(), petition.id, electors[: petition.threshold])
+    with system.uow() as uow:
+        assert uow.mandates.get(mandate.id).end_reason == "recalled"
+    return mandate.id, mandate.holder_id
+
+
+def _restart(system: System, url: str) -> System:
+    """A new process on the same database."""
+    system.engine.dispose()
+    return build(url, migrate=False)
+
+
+def test_a_handler_receives_the_recall_after_commit_once(system, federation) -> None:
+    got: list[Delivery[DeputyRecalled]] = []
+    system.handle("test-webhook", DeputyRecalled, got.append)
+    mandate_id, holder_id = _recall_a_deputy(system, federation)
+    assert [(d.event.mandate_id, d.event.holder_id) for d in got] == [(mandate_id, holder_id)]
+    assert mandate_id in got[0].event.ended_mandate_ids
+    assert got[0].key == f"{got[0].seq}.0"
+    with system.reader() as uow:  # the entry it was read from
+        act = uow.conn.exec_driver_sql(
+            f"SELECT act FROM audit_log WHERE seq = {got[0].seq}"
+        ).scalar()
+    assert act == "recall.decide"
+    assert system.deliver() == 0 and len(got) == 1  # delivered: not again
+
+
+def test_a_crash_before_the_delivery_delivers_on_restart(
+    system, federation, database_url, monkeypatch
+) -> None:
+    got: list[Delivery[DeputyRecalled]] = []
+    system.handle("test-webhook", DeputyRecalled, got.append)
+
+    def crash(*args: object) -> int:
+        raise RuntimeError("the process died after the commit")
+
+    monkeypatch.setattr("dualpower.bootstrap.deliver", crash)
+    mandate_id, _ = _recall_a_deputy(system, federation)  # committed; nothing delivered
+    assert got == []
+    monkeypatch.undo()
+    restarted = _restart(system, database_url)
+    restarted.handle("test-webhook", DeputyRecalled, got.append)
+    assert restarted.deliver() == 1
+    assert [d.event.mandate_id for d in got] == [mandate_id]
+    restarted.engine.dispose()
+
+
+def test_a_crash_during_the_delivery_delivers_again_with_the_same_key(
+    system, federation, database_url, monkeypatch
+) -> None:
+    got: list[Delivery[DeputyRecalled]] = []
+    system.handle("test-webhook", DeputyRecalled, got.append)
+
+    def crash(*args: object) -> bool:
+        raise RuntimeError("the process died before its cursor moved")
+
+    monkeypatch.setattr(outbox, "_advance", crash)
+    mandate_id, _ = _recall_a_deputy(system, federation)
+    assert [d.event.mandate_id for d in got] == [mandate_id]  # called, then the crash
+    monkeypatch.undo()
+    restarted = _restart(system, database_url)
+    restarted.handle("test-webhook", DeputyRecalled, got.append)
+    assert restarted.deliver() == 1
+    first, again = got
+    assert again.event == first.event and again.key == first.key  # at least once, one key
+    assert restarted.deliver() == 0
+    restarted.engine.dispose()
+
+
+def test_a_failing_handler_is_retried_and_the_others_go_on(system, federation) -> None:
+    got: list[Delivery[DeputyRecalled]] = []
+    fails = {"left": 1}
+
+    def flaky(delivery: Delivery[DeputyRecalled]) -> None:
+        if fails["left"]:
+            fails["left"] -= 1
+            raise ConnectionError("the remote server is down")
+        got.append(delivery)
+
+    other: list[Delivery[DeputyRecalled]] = []
+    system.handle("flaky", DeputyRecalled, flaky)
+    system.handle("steady", DeputyRecalled, other.append)
+    _recall_a_deputy(system, federation)
+    assert got == [] and len(other) == 1
+    assert system.deliver() == 1 and len(got) == 1 and got[0].key == other[0].key
+
+
+def test_a_new_handler_starts_at_the_head_of_the_log(system, federation) -> None:
+    _recall_a_deputy(system, federation)
+    got: list[Delivery[DeputyRecalled]] = []
+    system.handle("late", DeputyRecalled, got.append)
+    assert system.deliver() == 0 and got == []
+
+
+def test_a_name_is_registered_once(system) -> None:
+    system.handle("one", DeputyRecalled, lambda d: None)
+    with pytest.raises(ValueError, match="registered already"):
+        system.handle("one", OfficialRecalled, lambda d: None)
+
+
+def test_the_log_states_an_officials_recall() -> None:
+    payload = {"petition": 1, "office_term": 7, "office": 3, "holder": 9, "by_elections": [12]}
+    assert events.from_entry("recall.decide", payload) == [OfficialRecalled(7, 3, 9, 12)]
+    deputy = {"petition": 1, "mandate": 4, "holder": 9, "ended": [4, 5], "by_elections": [6]}
+    assert events.from_entry("recall.decide", deputy) == [DeputyRecalled(4, 9, (4, 5))]
+    assert events.from_entry("recall.decide", {"petition": 1, "mandate": 4}) == []  # older entries
+    assert events.from_entry("ballot.cast", {}) == []

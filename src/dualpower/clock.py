@@ -41,6 +41,8 @@ def start(system: Any, every: float | None = None) -> threading.Event:
             try:
                 for act in run_due(system.uow):
                     log.info("clock: %s", act)
+                if getattr(system, "handlers", None):  # retry what a crash or a failing
+                    system.deliver()  # handler left undelivered (services/outbox.py)
                 background = getattr(system, "background", None)
                 if isinstance(background, dict):
                     background["clock"] = time.time()

@@ -40,6 +40,7 @@ PING_AFTER_IDLE = 1.0  # seconds
 # table's current size, for a fraction of a millisecond of planning.
 PLAN_CACHE_MODE = "force_custom_plan"
 _IDLE_SINCE = "dualpower_idle_since"
+POOLER_ENV = "DUALPOWER_DATABASE_POOLER"
 
 
 def database_url(default: str = DEFAULT_URL) -> str:
@@ -54,15 +55,23 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
     if url.startswith("postgresql"):
-        engine = create_engine(
-            url,
-            pool_size=10,
-            max_overflow=20,
-            connect_args={"options": f"-c plan_cache_mode={PLAN_CACHE_MODE}"},
-        )
+        engine = create_engine(url, pool_size=10, max_overflow=20, connect_args=_pg_connect_args())
         ping_idle_connections(engine)
         return engine
     raise ValueError(f"unsupported database URL {url!r}: use sqlite:/// or postgresql+psycopg://")
+
+
+def _pg_connect_args() -> dict[str, Any]:
+    """With DUALPOWER_DATABASE_POOLER=pgbouncer (transaction pooling, docs/scale.md) no
+    statement is prepared on the server (a prepared statement lives on one server connection,
+    the next transaction may run on another) and no startup option is sent (pgbouncer refuses
+    them); unprepared statements get a plan for their own parameters anyway."""
+    pooler = os.environ.get(POOLER_ENV, "").strip().lower()
+    if pooler == "pgbouncer":
+        return {"prepare_threshold": None}
+    if pooler:
+        raise ValueError(f"{POOLER_ENV} must be pgbouncer or empty, not {pooler!r}")
+    return {"options": f"-c plan_cache_mode={PLAN_CACHE_MODE}"}
 
 
 def ping_idle_connections(engine: Engine, after: float = PING_AFTER_IDLE) -> None:

@@ -310,6 +310,11 @@ from dualpower.cli_members import invitations_app, roll_app  # noqa: E402
 app.add_typer(invitations_app, name="invitations", no_args_is_help=True)
 app.add_typer(roll_app, name="roll", no_args_is_help=True)
 
+# -- structure changes while founding (DESIGN.md 2.10): cli_structure.py ------------------------
+from dualpower.cli_structure import structure_app  # noqa: E402
+
+app.add_typer(structure_app, name="structure", no_args_is_help=True)
+
 
 # -- operating the database (issue 23): cli_ops.py ----------------------------------------------
 from dualpower.cli_ops import backup, migrate, restore  # noqa: E402

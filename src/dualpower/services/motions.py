@@ -440,3 +440,4 @@ def close_vote(uow: UnitOfWork, motion_id: int, member_id: int) -> Decision:
 from dualpower.services import stance_motions as _stance_motions  # noqa: E402,F401
 from dualpower.services import standing_orders as _standing_orders  # noqa: E402,F401
 from dualpower.services import stipends as _stipends  # noqa: E402,F401
+from dualpower.services import structure as _structure  # noqa: E402,F401

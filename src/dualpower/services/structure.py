@@ -1,0 +1,227 @@
+"""Structure changes (DESIGN.md 2.10; the rules in domain/structure.py): a unit is added, split
+or merged, as an act of the council concerned by adopted motion, or as a logged operator act
+while founding (before the chief council first sits).
+
+- By motion: a deputy of the council concerned proposes the change (`propose_change`); it is
+  checked again before the vote opens and applied in the adoption's own transaction (a
+  `motions.KINDS` entry), so no adopted change is left unapplied and none is made without one.
+  The council concerned: the council the new unit joins, or the council of the unit split or
+  merged (a merge joins two units of the same council).
+- By the operator (`apply_as_operator`, the `dualpower structure` commands): only while founding;
+  once the chief council has sat, the operator is refused and says which council decides.
+- Seats are re-apportioned at each electorate's next election; mandates stand until then (a
+  deputy moved by a split or a merge keeps their seat: no cascade, no by-election).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from dualpower.domain import errors
+from dualpower.domain import structure as rules
+from dualpower.domain.model import BaseUnit, Council
+from dualpower.domain.motions import MAJORITIES, Motion
+from dualpower.services import limits, motions, office_terms
+from dualpower.services.roll import _find_unit
+from dualpower.store.uow import UnitOfWork
+
+KIND = "structure"
+
+
+def _unit(uow: UnitOfWork, ref: str | int) -> BaseUnit:
+    federation = uow.federations.only()
+    if federation is None:
+        raise errors.NotFound("there is no federation yet: run `dualpower init` first")
+    unit = uow.units.get(ref) if isinstance(ref, int) else _find_unit(uow, federation.id, ref)
+    if unit is None:
+        raise errors.NotFound(f"no base unit {ref!r}")
+    return unit
+
+
+def _council(uow: UnitOfWork, ref: str | int) -> Council:
+    if isinstance(ref, int):
+        council = uow.councils.get(ref)
+    else:
+        council = next((c for c in uow.councils.list() if c.name == ref), None)
+    if council is None:
+        raise errors.NotFound(f"no council {ref!r}")
+    return council
+
+
+def council_concerned(uow: UnitOfWork, change: dict[str, Any]) -> Council:
+    """The council whose act the change is; checks that the change can be made now."""
+    if change["kind"] == "add_unit":
+        council = _council(uow, change["council"])
+        _name_free(uow, change["name"])
+        return council
+    unit = _unit(uow, change["unit"])
+    council = uow.councils.get(unit.council_id)
+    assert council is not None
+    if change["kind"] == "split_unit":
+        _name_free(uow, change["name"])
+        return council
+    into = _unit(uow, change["into"])
+    if into.council_id != unit.council_id:
+        raise errors.Conflict(
+            f"{unit.name} and {into.name} are units of different councils: move one first"
+        )
+    return council
+
+
+def _name_free(uow: UnitOfWork, name: str) -> None:
+    federation = uow.federations.only()
+    assert federation is not None
+    if uow.units.by_name(federation.id, name) is not None:
+        raise errors.Conflict(f"there is a unit {name!r} already")
+
+
+def is_founding(uow: UnitOfWork) -> bool:
+    """Whether the chief council has yet to sit (no deputy has ever held a seat in it)."""
+    chief = next((c for c in uow.councils.list() if c.parent_id is None), None)
+    if chief is None:
+        return True
+    table = uow.mandates.table
+    return not uow.mandates.list(table.c.council_id == chief.id)
+
+
+def apply_as_operator(uow: UnitOfWork, change: dict[str, Any], *, actor: str) -> dict[str, Any]:
+    """The operator makes a structure change while founding; returns what it did."""
+    checked = rules.check_change(change)
+    with uow:
+        council = council_concerned(uow, checked)
+        if not is_founding(uow):
+            raise errors.NotAllowed(
+                "the chief council sits: a structure change is an act of the council concerned "
+                f"({council.name}), by adopted motion"
+            )
+        done = _apply(uow, checked, actor=actor, is_operator=True, motion_id=None)
+        uow.commit()
+    return done
+
+
+def propose_change(
+    uow: UnitOfWork, member_id: int, change: dict[str, Any], majority: str = "simple"
+) -> int:
+    """A deputy of the council concerned proposes a structure change; returns the motion."""
+    if majority not in MAJORITIES:
+        raise errors.InvalidRequest(f"majority is one of {', '.join(MAJORITIES)}")
+    checked = rules.check_change(change)
+    with uow:
+        limits.hit(uow, limits.POSTS, member_id)
+        council = council_concerned(uow, checked)
+        if member_id not in office_terms.deputies(uow, council.id):
+            raise errors.NotAllowed(
+                f"only the deputies of {council.name} propose a change of its structure"
+            )
+        what = rules.describe(checked)
+        text = (
+            f"The council decides to {what}. Adopted, the change takes effect at once; seats "
+            "are re-apportioned at each electorate's next election, and mandates stand until then."
+        )
+        draft = motions.DraftMotion(None, council.id, f"Structure: {what}"[:300], text, majority)
+        motion = motions.draft_in(uow, member_id, draft)
+        uow.structure_motions.add(motion.id, checked)
+        uow.record(
+            "structure.propose",
+            {"motion": motion.id, "council": council.id, "change": _by_number(uow, checked)},
+            actor=str(member_id),
+        )
+        uow.commit()
+    return motion.id
+
+
+def _by_number(uow: UnitOfWork, change: dict[str, Any]) -> dict[str, Any]:
+    """The change as the log shows it: members by number, never by username (DESIGN.md 2.11)."""
+    if "members" not in change:
+        return change
+    ids = []
+    for username in change["members"]:
+        member = uow.members.by_username(username)
+        if member is None:
+            raise errors.NotFound(f"no member {username!r}")
+        ids.append(member.id)
+    return change | {"members": ids}
+
+
+def check_before_vote(uow: UnitOfWork, motion: Motion) -> None:
+    """The change can still be made (a name taken meanwhile, a unit gone): refused before the
+    vote rather than at the adoption."""
+    change = uow.structure_motions.of_motion(motion.id)
+    if change is not None:
+        council_concerned(uow, change)
+
+
+def on_adopted(uow: UnitOfWork, motion: Motion) -> None:
+    """Apply the change the adopted motion names, in the adoption's transaction."""
+    change = uow.structure_motions.of_motion(motion.id)
+    if change is None:
+        return
+    if not uow.structure_motions.applied(motion.id, uow.now()):
+        raise errors.Conflict("this structure motion was applied already")
+    council = council_concerned(uow, change)
+    if council.id != motion.council_id:  # the unit moved to another council meanwhile
+        raise errors.Conflict(f"this change is now for {council.name} to decide")
+    _apply(uow, change, actor=None, is_operator=False, motion_id=motion.id)
+
+
+def _apply(
+    uow: UnitOfWork,
+    change: dict[str, Any],
+    *,
+    actor: str | None,
+    is_operator: bool,
+    motion_id: int | None,
+) -> dict[str, Any]:
+    now = uow.now()
+    by = {"motion": motion_id} if motion_id is not None else {}
+    if change["kind"] == "add_unit":
+        council = _council(uow, change["council"])
+        unit_id = _add_unit(uow, council, change["name"], change["unit_kind"], change["section"])
+        done: dict[str, Any] = {"unit": unit_id, "council": council.id}
+        uow.record("structure.add_unit", done | by, actor=actor, is_operator=is_operator)
+        return done
+    unit = _unit(uow, change["unit"])
+    if change["kind"] == "split_unit":
+        wanted = []
+        for username in change["members"]:
+            member = uow.members.by_username(username)
+            if member is None or uow.members.current_unit_id(member.id) != unit.id:
+                raise errors.Conflict(f"{username} is not on the roll of {unit.name}")
+            wanted.append(member.id)
+        council = uow.councils.get(unit.council_id)
+        assert council is not None
+        new_id = _add_unit(uow, council, change["name"], unit.kind, unit.section)
+        moved = uow.structure_motions.move_members(wanted, unit.id, new_id, now, "split")
+        done = {"unit": unit.id, "new_unit": new_id, "members": moved}
+        uow.record("structure.split_unit", done | by, actor=actor, is_operator=is_operator)
+        return done
+    into = _unit(uow, change["into"])
+    moved = uow.structure_motions.move_members(None, unit.id, into.id, now, "merged")
+    done = {"unit": unit.id, "into": into.id, "members": moved}
+    uow.record("structure.merge_units", done | by, actor=actor, is_operator=is_operator)
+    return done
+
+
+def _add_unit(uow: UnitOfWork, council: Council, name: str, kind: str, section: str) -> int:
+    """A base unit with an empty roll and its electorate in the council, with no seat until its
+    next election apportions them."""
+    try:
+        with uow.conn.begin_nested():  # a concurrent act adding the same name: one of them wins
+            unit_id = uow.units.add(
+                federation_id=council.federation_id,
+                council_id=council.id,
+                name=name,
+                kind=kind,
+                section=section,
+            )
+    except IntegrityError:
+        raise errors.Conflict(f"there is a unit {name!r} already") from None
+    uow.electorates.add(
+        council_id=council.id, kind="unit", unit_id=unit_id, source_council_id=None, seats=0
+    )
+    return unit_id
+
+
+motions.KINDS[KIND] = motions.MotionKind(check_before_vote, on_adopted)

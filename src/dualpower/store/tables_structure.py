@@ -1,0 +1,77 @@
+"""Structure motions (DESIGN.md 2.10): what an adopted motion changes in the federation's units."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Table, insert, select, update
+
+from dualpower.store import repositories
+from dualpower.store import tables as t
+from dualpower.store.tables import _at, _fk, metadata
+
+structure_motions = Table(
+    "structure_motions",
+    metadata,
+    _fk("motion_id", "motions.id", primary_key=True),
+    Column("change", JSON, nullable=False),  # domain/structure.py check_change's shape
+    _at("applied_at", nullable=True),
+)
+
+
+class StructureMotionRepo:
+    def __init__(self, conn: Any):
+        self.conn = conn
+
+    def add(self, motion_id: int, change: dict[str, Any]) -> None:
+        self.conn.execute(structure_motions.insert().values(motion_id=motion_id, change=change))
+
+    def of_motion(self, motion_id: int) -> dict[str, Any] | None:
+        """The change a structure motion makes; None for any other motion."""
+        sm = structure_motions
+        row = self.conn.execute(select(sm.c.change).where(sm.c.motion_id == motion_id)).first()
+        return dict(row[0]) if row else None
+
+    def applied(self, motion_id: int, at: datetime) -> bool:
+        """Mark it applied; False when it was applied already."""
+        sm = structure_motions
+        result = self.conn.execute(
+            update(sm)
+            .where(sm.c.motion_id == motion_id, sm.c.applied_at.is_(None))
+            .values(applied_at=at)
+        )
+        return bool(result.rowcount == 1)
+
+    def move_members(
+        self, member_ids: list[int] | None, from_unit: int, to_unit: int, at: datetime, reason: str
+    ) -> list[int]:
+        """End the active memberships of `from_unit` (of these members only, when given) with
+        `reason` and start new ones on `to_unit` at the same instant: two statements. Returns
+        the members moved, in id order."""
+        mm = t.memberships
+        where = [mm.c.unit_id == from_unit, mm.c.end_at.is_(None)]
+        if member_ids is not None:
+            where.append(mm.c.member_id.in_(sorted(set(member_ids))))
+        moved = sorted(
+            int(i)
+            for i in self.conn.execute(
+                update(mm)
+                .where(*where)
+                .values(end_at=at, end_reason=reason)
+                .returning(mm.c.member_id)
+            ).scalars()
+        )
+        if moved:
+            self.conn.execute(
+                insert(mm), [{"member_id": i, "unit_id": to_unit, "start_at": at} for i in moved]
+            )
+        return moved
+
+    def all(self) -> list[tuple[int, dict[str, Any], datetime | None]]:
+        sm = structure_motions
+        rows = self.conn.execute(select(sm).order_by(sm.c.motion_id))
+        return [(int(r.motion_id), dict(r.change), r.applied_at) for r in rows]
+
+
+repositories.REPOSITORIES["structure_motions"] = StructureMotionRepo

@@ -230,12 +230,11 @@ def _deputies_of(look: _Lookup, electorate: Electorate | None) -> list[dict[str,
 
 
 def _may_see_roll(look: _Lookup, unit_council_id: int, unit_id: int, viewer: int | None) -> bool:
+    """A roll is for the unit concerned (DESIGN.md 2.11, services/visibility.py): its members,
+    and the deputies and office holders of the councils on the path from its base council up."""
     if viewer is None:
         return False
-    if look.uow.members.current_unit_id(viewer) == unit_id:
-        return True
-    path = {c.id for c in look.path_up(unit_council_id)}
-    return any(md.council_id in path for md in look.uow.mandates.active_of_holder(viewer))
+    return visibility.is_concerned(look.uow, viewer, visibility.of_unit(unit_id))
 
 
 def unit(uow: UnitOfWork, unit_id: int, viewer_id: int | None = None) -> dict[str, Any]:

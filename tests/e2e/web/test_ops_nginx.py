@@ -2,7 +2,8 @@
 certificate, free ports) in front of two `dualpower serve` processes on one database, on SQLite
 and PostgreSQL. Pages and the API answer through it over HTTPS, the session cookie is Secure
 (the servers believe nginx's X-Forwarded-Proto), the request id is nginx's, static files come
-from nginx, live updates stream unbuffered, and both processes serve."""
+from nginx, live updates stream unbuffered, and both processes serve; Chromium uses the site
+through it (log in, pages, live updates, an error page, log out)."""
 
 from __future__ import annotations
 
@@ -22,12 +23,16 @@ from typing import Any
 import pytest
 
 from dualpower.bootstrap import System
-from factories import small_federation
+from dualpower.web.deps import SESSION_COOKIE
+from factories import PASSWORD, small_federation
 
 EXE = Path(sys.executable).with_name("dualpower")
 DUALPOWER = str(EXE) if EXE.exists() else shutil.which("dualpower")
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 CONF = Path(__file__).resolve().parents[3] / "deploy" / "nginx" / "dualpower.conf"
+# As Debian's /etc/nginx/nginx.conf: without the types, nginx serves scripts and stylesheets as
+# text/plain and the browser (nosniff) refuses them.
+MIME = "include /etc/nginx/mime.types; default_type application/octet-stream;"
 STATIC = Path(__file__).resolve().parents[3] / "src" / "dualpower" / "web" / "static"
 pytestmark = [
     pytest.mark.slow,
@@ -93,7 +98,7 @@ def proxied(system: System, tmp_path: Path) -> Iterator[str]:
     (tmp_path / "site.conf").write_text(_site(tmp_path, https, http, upstreams))
     (tmp_path / "nginx.conf").write_text(
         f"pid {tmp_path / 'nginx.pid'}; error_log {tmp_path / 'logs' / 'error.log'};\n"
-        f"events {{}}\nhttp {{ access_log off; {temp} include {tmp_path / 'site.conf'}; }}\n"
+        f"events {{}}\nhttp {{ access_log off; {temp} {MIME} include {tmp_path / 'site.conf'}; }}\n"
     )
     nginx = [str(NGINX), "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")]
     subprocess.run(nginx, check=True, capture_output=True)
@@ -130,6 +135,7 @@ def test_the_federation_answers_through_nginx(proxied: str) -> None:
         assert any("dp_login_csrf" in c and "Secure" in c for c in cookies), cookies
     with _get(f"{proxied}/static/{next(p.name for p in STATIC.glob('*.css'))}") as css:
         assert css.status == 200 and "public" in css.headers.get_all("Cache-Control")
+        assert css.headers["Content-Type"].startswith("text/css")
     with _get(f"{proxied}/readyz") as ready:
         assert ready.status == 200
     ids = set()
@@ -147,3 +153,71 @@ def test_live_updates_stream_unbuffered(proxied: str) -> None:
         assert stream.headers["Content-Type"].startswith("text/event-stream")
         first = stream.readline()  # the current state comes at once, not when a buffer fills
     assert first and time.monotonic() - started < 10
+
+
+@pytest.mark.browser
+def test_a_member_uses_the_site_in_a_browser_through_nginx(browser: Any, proxied: str) -> None:
+    """Chromium over HTTPS through nginx to the two processes: log in, a page, live updates by
+    EventSource, an error page naming nginx's request id, log out."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(ignore_https_errors=True)
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    answers: list[Any] = []
+    page.on("response", lambda answer: answers.append(answer))
+    try:
+        page.goto(f"{proxied}/me")
+        expect(page).to_have_url(f"{proxied}/login?next=/me")  # https kept: no http:// redirect
+        page.get_by_label("Username").fill("forge5")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        expect(page).to_have_url(f"{proxied}/me")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Forge Member 5")
+        session = [c for c in context.cookies() if c["name"] == SESSION_COOKIE]
+        assert session and session[0]["secure"] and session[0]["httpOnly"], session
+
+        # The page's stylesheet is applied, and it came from nginx (its Cache-Control).
+        loaded = "[...document.querySelectorAll('link[rel=stylesheet]')].map(l => !!l.sheet)"
+        assert page.evaluate(loaded) == [True]
+        status, cache = page.evaluate(
+            "fetch('/static/site.css').then(r => [r.status, r.headers.get('cache-control')])"
+        )
+        assert status == 200 and "public" in cache
+        assert not [a for a in answers if a.status >= 500]
+
+        # The session works on both processes (nginx alternates): ten pages in a row.
+        for _ in range(10):
+            assert page.goto(f"{proxied}/me").status == 200  # type: ignore[union-attr]
+            expect(page.get_by_role("heading", level=1)).to_have_text("Forge Member 5")
+
+        # Live updates reach the browser through nginx at once (not when a buffer fills): the
+        # council page's script hears the composition's first event and marks itself listening.
+        council = page.evaluate("fetch('/api/v1/councils').then(r => r.json())")[0]["id"]
+        first = page.evaluate(
+            """(url) => new Promise((done, fail) => {
+                const source = new EventSource(url);
+                const timer = setTimeout(() => { source.close(); fail("no event"); }, 10000);
+                source.addEventListener("composition", (e) => {
+                    clearTimeout(timer); source.close(); done(e.data); });
+                source.onerror = (e) => { fail("error " + source.readyState); };
+            })""",
+            f"/api/v1/councils/{council}/events",
+        )
+        assert "seats" in json.loads(first), first
+        page.goto(f"{proxied}/councils/{council}")
+        expect(page.locator(".seats-live")).to_have_attribute("data-listening", "yes")
+
+        # An error page names the request id nginx gave the request.
+        missing = page.goto(f"{proxied}/councils/999999")
+        assert missing is not None and missing.status == 404
+        rid = missing.headers["x-request-id"]
+        assert len(rid) == 32  # nginx's $request_id: 32 hex digits
+        expect(page.locator(".request-id code")).to_have_text(rid)
+
+        page.goto(f"{proxied}/me")
+        page.get_by_role("button", name="Log out").click()
+        expect(page).to_have_url(f"{proxied}/")
+        expect(page.get_by_role("link", name="Log in")).to_be_visible()
+    finally:
+        context.close()

@@ -13,7 +13,7 @@ from dualpower.bootstrap import System
 from dualpower.web import api_docs, errors, i18n, routes
 from dualpower.web.actor_marks import ActorMarkMiddleware
 from dualpower.web.ballot_fast_path import BallotFastPath
-from dualpower.web.guards import BodyLimitMiddleware
+from dualpower.web.guards import BodyLimitMiddleware, PasswordGate
 from dualpower.web.live import Broadcaster
 from dualpower.web.observability import Metrics, ObservedMiddleware
 from dualpower.web.observability import routes as health_routes
@@ -66,6 +66,7 @@ def create_app(system: System) -> FastAPI:
     app.add_middleware(ActorMarkMiddleware)  # acts in operator-set sessions marked (2.10)
     app.add_middleware(ReadRoutingMiddleware, replicas=system.replicas)  # replicas (issue 24)
     app.add_middleware(i18n.LanguageMiddleware)  # the page's language (web/i18n.py)
+    app.add_middleware(PasswordGate)  # argon2 paced: DUALPOWER_PASSWORD_CHECK_* (web/guards.py)
     app.add_middleware(SecurityHeadersMiddleware)  # on every answer of the app
     app.add_middleware(BodyLimitMiddleware)  # DUALPOWER_MAX_BODY_BYTES (web/guards.py)
     app.add_middleware(ObservedMiddleware, metrics=app.state.metrics)  # outermost: request id

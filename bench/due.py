@@ -339,6 +339,7 @@ def run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     try:
         wait_ready(servers, ports)
         cpu0 = [cpu_seconds(s.pid) for s in servers]
+        load_before = os.getloadavg()[0]
         due_at = datetime.now(UTC) + timedelta(seconds=args.lead_seconds)
         with engine.begin() as conn:
             conn.execute(update(t.elections).values(closes_at=due_at))
@@ -366,6 +367,7 @@ def run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
                 print(f"  {late:5.0f} s past closes_at: {n - left:,} closed", flush=True)
                 next_note += 30
         stopped_at = datetime.now(UTC)
+        load_after = os.getloadavg()[0]
         cpu = [cpu_seconds(s.pid) - c0 for s, c0 in zip(servers, cpu0, strict=True)]
     finally:
         for s in servers:
@@ -374,6 +376,7 @@ def run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     figures["server_cpu"] = cpu
     figures["waited"] = (stopped_at - due_at).total_seconds()
     figures["locked_polls"] = locked
+    figures["load"] = (load_before, load_after)
     engine.dispose()
     figures.update(baseline(ballots, args))
     report(kind, figures, args)
@@ -562,6 +565,11 @@ def report(kind: str, f: dict[str, Any], args: argparse.Namespace) -> None:
             f"(--timeout): the delays above are of the closed ones only; the true p99 is > "
             f"{waited:.0f} s"
         )
+    before, after = f["load"]
+    print(
+        f"1-minute load average {before:.1f} at closes_at, {after:.1f} at the last close, on "
+        f"{os.cpu_count()} CPUs (other work on the machine lowers the figures)"
+    )
     verdict = "met" if ok and f["p99"] < TARGET_P99 else "NOT met"
     print(f"target p99 delay < {TARGET_P99:.0f} s for {n:,}: {verdict} (p99 {f['p99']:.2f} s)")
 

@@ -122,6 +122,7 @@ def _pay_officials(
         w.sys.uow(), mover, council, {"pay_cap_scope": "territory"}
     )
     title = "Session of 9 March: the pay of the Soviet's officials"
+    w.clock.at = max(w.clock.at, old_style(1917, 3, 9))  # sits on the day it is named for
     session = sessions.convene_session(w.sys.uow(), chair_id, council, title, [scope])
     sessions.open_session(w.sys.uow(), chair_id, session)
     for deputy in deputies:

@@ -23,6 +23,7 @@ from dualpower.scenarios.replay import (
     cast_votes,
     elect_office,
     motion_through_the_clock,
+    old_style,
     paper_signatures,
     refill_vacancies,
 )
@@ -91,6 +92,12 @@ def _office(w: World, council_id: int, name: str, capabilities: list[str]) -> in
             return uow.offices.list(table.c.council_id == council_id, table.c.name == name)[0].id
 
 
+def on_the_day(w: World, month: int, day: int) -> None:
+    """The demo's time runs on to the day (Old Style, 1917) an act is named for, if it is not
+    there yet: a session called "of 20 April" sits on 20 April (issue 25, defect 8)."""
+    w.clock.at = max(w.clock.at, old_style(1917, month, day))
+
+
 def _sit(w: World, council_id: int, title: str, agenda: list[int]) -> tuple[int, int]:
     """Convene and open a session; every deputy registers. Returns (session, chair)."""
     chair_id = chair(w, council_id)
@@ -136,7 +143,7 @@ def march(w: World) -> list[str]:
     for unit in ("Lessner Works", "Erickson Works"):
         taken = initiatives.take_up(w.sys.uow(), initiative, ids[unit], w.by_unit[unit][0])
         _assembly(w, unit, taken, EIGHT)
-    w.clock.advance(days=2)
+    on_the_day(w, 3, 10)
     session_id, chair_id = _sit(w, ids[VYBORG], "Session of 10 March", [])
     for motion_id in _session_agenda(w, session_id):
         _decide(w, motion_id, chair_id, EIGHT)
@@ -187,6 +194,7 @@ def _petrograd_april(w: World, ids: dict[str, int]) -> list[str]:
             majority="absolute",
         ),
     )
+    on_the_day(w, 4, 20)
     session_id, chair_id = _sit(w, council, "Session of 20 April", [support, note])
     lines = []
     with w.sys.uow() as uow:
@@ -231,6 +239,7 @@ def _vyborg_breach(w: World, ids: dict[str, int]) -> list[str]:
         w.sys.uow(), workers[0], ids[factory], None, confidence, required
     )
     _assembly(w, factory, instruction, {"SR": "yes", "Men": "yes", "Bol": "yes", "NP": "yes"})
+    on_the_day(w, 4, 21)
     session_id, chair_id = _sit(w, council, "Session of 21 April", [confidence])
     status = _decide(w, confidence, chair_id, CONFIDENCE)
     sessions.close_session(w.sys.uow(), chair_id, session_id)
@@ -259,6 +268,7 @@ def october(w: World) -> list[str]:
     council = ids[CONGRESS]
     if not _pending(w, council):
         return ["October: no initiative waits for the Congress"]
+    on_the_day(w, 10, 25)
     session_id, chair_id = _sit(w, council, "Second Congress, 25 October", [])
     results = [
         _decide(w, motion_id, chair_id, EIGHT) for motion_id in _session_agenda(w, session_id)

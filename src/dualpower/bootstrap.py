@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from dualpower.services.outbox import Delivery, Handlers, deliver, start
 from dualpower.store.db import DEFAULT_URL, DEMO_URL, database_url, make_engine
 from dualpower.store.migrate import upgrade
-from dualpower.store.replicas import ROUTE, ReadReplicas, Route
+from dualpower.store.replicas import ROUTE, ReadReplicas, Route, see_latest
 from dualpower.store.uow import UnitOfWork, utcnow
 
 Subscriber = Callable[[Any], None]
@@ -25,6 +25,7 @@ __all__ = [
     "build",
     "build_for_demo",
     "open_existing",
+    "see_latest",
     "with_replicas",
 ]
 

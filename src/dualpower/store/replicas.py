@@ -79,6 +79,19 @@ class Route:
     min_lsn: int = 0
     on_replica: int = 0  # reads this request made on a replica (for tests and metrics)
     on_primary: int = 0
+    replicas: ReadReplicas | None = None
+
+
+async def see_latest(timeout: float = 1.0) -> None:
+    """For a live stream woken by a commit of this process: its next read sees that commit,
+    on a replica that has replayed it (waited for up to `timeout` seconds, without a thread),
+    else on the primary. Nothing without replicas or outside a request."""
+    route = ROUTE.get()
+    if route is None or route.replicas is None or not route.replica_ok:
+        return
+    lsn = route.replicas.written
+    if not await route.replicas.caught_up(lsn, timeout):
+        route.min_lsn = max(route.min_lsn, lsn)
 
 
 ROUTE: ContextVar[Route | None] = ContextVar("dualpower_read_route", default=None)

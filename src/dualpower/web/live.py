@@ -21,6 +21,7 @@ from fastapi import Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from dualpower.bootstrap import see_latest
 from dualpower.domain.events import (
     BallotCast,
     CompositionChanged,
@@ -117,6 +118,7 @@ class Broadcaster:
                 if not await watcher.wait(self.heartbeat):
                     yield ": keep-alive\n\n"  # also finds out when the client has gone
                     continue
+                await see_latest()  # on a replica: one that has replayed the waking commit
                 new = await run_in_threadpool(read)
                 if new != state:
                     state = new

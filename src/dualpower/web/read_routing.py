@@ -49,7 +49,9 @@ class ReadRoutingMiddleware:
         keys = request_keys(conn)
         if scope["method"] in READS:
             cookie = conn.cookies.get(COOKIE, "")
-            route = Route(True, keys, replicas.from_cookie(cookie) if cookie else 0)
+            route = Route(
+                True, keys, replicas.from_cookie(cookie) if cookie else 0, replicas=replicas
+            )
             reset = ROUTE.set(route)
             try:
                 await self.app(scope, receive, send)

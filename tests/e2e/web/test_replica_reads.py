@@ -12,12 +12,15 @@ skipped for everyone.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
+import threading
 import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,10 +31,11 @@ with warnings.catch_warnings():
 from recall_web_support import token
 
 import pg_cluster
-from dualpower.bootstrap import build, with_replicas
-from dualpower.services import elections, recall
+from dualpower.bootstrap import ROUTE, Route, build, with_replicas
+from dualpower.services import elections, recall, views
 from dualpower.services.elections import OpenElection
 from dualpower.web.app import create_app
+from dualpower.web.live import Broadcaster
 from dualpower.web.read_routing import COOKIE
 from factories import Small, small_federation, username
 
@@ -260,3 +264,44 @@ def test_cluster_fixture_is_a_real_standby(clusters) -> None:  # type: ignore[no
     primary, standby = clusters
     assert standby.sql("SELECT pg_is_in_recovery()") == [(True,)]
     assert primary.sql("SELECT pg_is_in_recovery()") == [(False,)]
+
+
+def test_a_live_stream_woken_by_a_ballot_reads_it(fed: Small, paused, standby) -> None:  # type: ignore[no-untyped-def]
+    """A stream's read after a wake sees the waking commit: on a standby that has replayed it
+    (waited for, up to a second), else on the primary; here the standby's replay is paused."""
+    standby.sql("SELECT pg_wal_replay_resume()")
+    with fed.system.reader() as uow:
+        electorate = uow.electorates.for_unit(fed.units["Farm"])
+    election_id = elections.open_election(
+        fed.system.uow(), OpenElection(electorate.id, "plurality", is_secret=True)
+    )
+    candidate = elections.nominate(
+        fed.system.uow(), election_id, _member(fed, "Farm", 1), None, None
+    )
+    _caught_up(fed)
+    standby.sql("SELECT pg_wal_replay_pause()")
+    live = Broadcaster(heartbeat=30)
+    topic = ("election", election_id)
+
+    def read() -> dict[str, Any]:
+        return views.turnout(fed.system.reader(), election_id)
+
+    async def watch() -> list[str]:
+        ROUTE.set(Route(True, replicas=_replicas(fed)))
+        stream = live.stream(topic, "turnout", read, lambda _: False)
+        first = await stream.__anext__()
+        voter = _member(fed, "Farm", 2)
+        await asyncio.to_thread(
+            elections.cast_ballot, fed.system.uow(), election_id, voter, [candidate]
+        )
+        live.wake(topic)
+        second = await asyncio.wait_for(stream.__anext__(), 10)
+        await stream.aclose()
+        return [first, second]
+
+    seen: list[Any] = []
+    thread = threading.Thread(target=lambda: seen.append(asyncio.run(watch())))
+    thread.start()
+    thread.join(30)
+    first, second = seen[0]
+    assert '"voted":0' in first and '"voted":1' in second

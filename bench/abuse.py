@@ -19,8 +19,10 @@ each holding an API token (set up by `bench/cast.py`'s `setup`). Then, `--rounds
    - `--big-bodies` (4) connections sending, one after another, an unauthenticated login with a
      declared body of 50 MB (`Content-Length`) and then streaming it, until the server answers;
      the answer must be 413 and the server must not read the body.
-   The abuse starts `--warmup` (5) seconds before the ballots (so the password gate's burst is
-   spent and every listener connected) and ends with them.
+   The ballots start once every stream has answered (each stream's first message reads the
+   council's composition: opening 400 costs the server CPU, once, which is not what is
+   measured) and `--warmup` (5) seconds more (the password gate's burst spent, the login flood
+   steady); the abuse ends with them.
 
 Each round's two phases use their own voters (a voter votes once). The ballots' p99 latency and
 rate are compared abused / undisturbed over all rounds (alternating, so both sides see the
@@ -62,10 +64,14 @@ BIG_BODY = 50 * 1024 * 1024
 # ---------------------------------------------------------------- the abusers
 
 
-async def _logins(host: str, port: int, users: list[str], stop_at: float, out: dict) -> None:
+def _stopping(task: dict) -> bool:
+    return Path(task["stop_file"]).exists()
+
+
+async def _logins(host: str, port: int, users: list[str], task: dict, out: dict) -> None:
     http = cast.Http(host, port)
     rng = random.Random()
-    while time.time() < stop_at:
+    while not _stopping(task):
         body = json.dumps({"username": rng.choice(users), "password": "not the password"})
         begin = time.perf_counter()
         try:
@@ -80,8 +86,8 @@ async def _logins(host: str, port: int, users: list[str], stop_at: float, out: d
     await http.close()
 
 
-async def _listener(host: str, port: int, path: str, stop_at: float, out: dict) -> None:
-    """Opens a live-update stream and holds it, reading what comes, until stop_at."""
+async def _listener(host: str, port: int, path: str, task: dict, out: dict) -> None:
+    """Opens a live-update stream and holds it, reading what comes, until told to stop."""
     try:
         reader, writer = await asyncio.open_connection(host, port)
     except OSError:
@@ -92,11 +98,13 @@ async def _listener(host: str, port: int, path: str, stop_at: float, out: dict) 
         head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 60)
         status = int(head.split(b" ", 2)[1])
         out["streams"][status] += 1
-        while (left := stop_at - time.time()) > 0:
+        if sum(out["streams"].values()) == task["listeners"]:
+            Path(task["ready_file"]).write_text("every stream answered\n")
+        while not _stopping(task):
             try:
-                chunk = await asyncio.wait_for(reader.read(4096), left)
+                chunk = await asyncio.wait_for(reader.read(4096), 0.5)
             except TimeoutError:
-                break
+                continue
             if not chunk:  # the server ended the stream (its lifetime): open it again
                 out["streams_ended"] += 1
                 break
@@ -106,10 +114,10 @@ async def _listener(host: str, port: int, path: str, stop_at: float, out: dict) 
         writer.close()
 
 
-async def _big_bodies(host: str, port: int, stop_at: float, out: dict) -> None:
+async def _big_bodies(host: str, port: int, task: dict, out: dict) -> None:
     """Declares a 50 MB body and streams it until the server answers; expects 413 at once."""
     chunk = b"x" * 65536
-    while time.time() < stop_at:
+    while not _stopping(task):
         reader, writer = await asyncio.open_connection(host, port)
         writer.write(
             (
@@ -148,11 +156,10 @@ async def _abuse(task: dict) -> dict:
         "big": Counter(),
         "big_sent": [],
     }
-    host, port, stop_at = task["host"], task["port"], task["stop_at"]
-    await asyncio.sleep(max(0.0, task["start_at"] - time.time()))
-    jobs = [_listener(host, port, task["stream"], stop_at, out) for _ in range(task["listeners"])]
-    jobs += [_logins(host, port, task["users"], stop_at, out) for _ in range(task["logins"])]
-    jobs += [_big_bodies(host, port, stop_at, out) for _ in range(task["big_bodies"])]
+    host, port = task["host"], task["port"]
+    jobs = [_listener(host, port, task["stream"], task, out) for _ in range(task["listeners"])]
+    jobs += [_logins(host, port, task["users"], task, out) for _ in range(task["logins"])]
+    jobs += [_big_bodies(host, port, task, out) for _ in range(task["big_bodies"])]
     await asyncio.gather(*jobs)
     return out
 
@@ -215,12 +222,11 @@ def run(kind: str, args: argparse.Namespace, pool: ProcessPoolExecutor, abuse_po
             )
             calm.append(phase)
             print(cast.describe_phase(f"round {n + 1}: undisturbed ballots", phase))
-            start_at = time.time() + 0.5
-            ballots_at = start_at + args.warmup
+            signals = Path(tempfile.mkdtemp(prefix="abuse-"))
             task = dict(
                 common,
-                start_at=start_at,
-                stop_at=ballots_at + 1.0 + args.seconds + 0.5,
+                ready_file=str(signals / "ready"),
+                stop_file=str(signals / "stop"),
                 users=users,
                 stream="/api/v1/councils/1/events",
                 logins=args.logins,
@@ -228,23 +234,36 @@ def run(kind: str, args: argparse.Namespace, pool: ProcessPoolExecutor, abuse_po
                 big_bodies=args.big_bodies,
             )
             pending = abuse_pool.submit(abuser, task)
-            time.sleep(max(0.0, ballots_at - time.time()))
-            phase = cast.load(
-                pool,
-                args.clients,
-                args.concurrency,
-                server,
-                phase="ballots",
-                election_id=election_id,
-                jobs=slices[2 * n + 1],
-                seconds=args.seconds,
-                **common,
-            )
+            began = time.time()
+            while not Path(task["ready_file"]).exists():  # every stream open and idle
+                if pending.done() or time.time() - began > 300:
+                    Path(task["stop_file"]).write_text("")
+                    raise SystemExit(f"the streams did not all open: {pending.result()}")
+                time.sleep(0.2)
+            opened = time.time() - began
+            time.sleep(args.warmup)  # the logins' burst spent, the abuse steady
+            try:
+                phase = cast.load(
+                    pool,
+                    args.clients,
+                    args.concurrency,
+                    server,
+                    phase="ballots",
+                    election_id=election_id,
+                    jobs=slices[2 * n + 1],
+                    seconds=args.seconds,
+                    **common,
+                )
+            finally:
+                Path(task["stop_file"]).write_text("")
             rough.append(phase)
             done = pending.result()
             abuse.append(done)
             print(cast.describe_phase(f"round {n + 1}: ballots under abuse", phase))
-            print(f"  abuse: {_describe_abuse(done)}")
+            print(
+                f"  abuse: all {args.listeners} streams open after {opened:.1f} s; "
+                f"{_describe_abuse(done)}"
+            )
             for voter, code, detail in (phase["refused"] + calm[-1]["refused"])[:5]:
                 print(f"  refused: voter {voter}: {code} {detail}")
     finally:

@@ -77,7 +77,7 @@ ApiToken = Annotated[str, Depends(api_token)]
 def api_member(request: Request, system: SystemDep, token: ApiToken) -> Member:
     """The member a bearer token belongs to; 401 without a valid token. A write (any method but
     GET, HEAD, OPTIONS) counts against the member's API write limit: 429 past it."""
-    issued = accounts.authenticate(system.reader(), token, kind="api")
+    issued = accounts.authenticate(system.reader(fresh=True), token, kind="api")
     if issued is None:
         raise unauthenticated()
     if request.method not in READS:
@@ -93,7 +93,7 @@ def page_session(request: Request, system: SystemDep) -> Issued | None:
     its last use is noted at most once a minute)."""
     if not hasattr(request.state, "session"):
         token = request.cookies.get(SESSION_COOKIE, "")
-        found = accounts.authenticate(system.reader(), token, kind="session")
+        found = accounts.authenticate(system.reader(fresh=True), token, kind="session")
         if found is not None:
             accounts.keep_alive(system.uow(), found)
         request.state.session = found

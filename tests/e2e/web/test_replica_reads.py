@@ -305,3 +305,15 @@ def test_a_live_stream_woken_by_a_ballot_reads_it(fed: Small, paused, standby) -
     thread.join(30)
     first, second = seen[0]
     assert '"voted":0' in first and '"voted":1' in second
+
+
+def test_a_token_issued_a_moment_ago_is_known_at_once(fed: Small, client, paused) -> None:  # type: ignore[no-untyped-def]
+    """Credentials are read on the primary: a token the standby has not replayed yet (a login a
+    moment ago, on another process) is accepted, and a session cookie opens the pages."""
+    member = _member(fed, "Farm", 3)
+    fresh = {"Authorization": f"Bearer {token(fed.system, member).token}"}
+    me = client.get(f"{API}/me", headers=fresh)
+    assert me.status_code == 200 and me.json()["id"] == member
+    client.cookies.set("dp_session", token(fed.system, member, kind="session").token)
+    page = client.get("/me")
+    assert page.status_code == 200 and "Farm Member 3" in page.text

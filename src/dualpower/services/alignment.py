@@ -118,7 +118,7 @@ def history(uow: UnitOfWork, council_id: int | None = None) -> dict[int, list[al
         query = query.where(md.c.council_id == council_id)
     with uow:
         names, _ = _faction_names(uow)
-        rows = list(uow.conn.execute(query))
+        rows: list[Any] = list(uow.conn.execute(query))
     return al.history(
         al.Tenure(c, names.get(f, al.NO_FACTION), as_utc(s), as_utc(e)) for c, f, s, e in rows
     )

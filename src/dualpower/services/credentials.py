@@ -62,7 +62,7 @@ def set_own_password_in(
         member.id, _digest(keep_token) if keep_token is not None else None
     )
     uow.record(act, {"member": member.id, "ended": ended}, actor=str(member.id))
-    return ended
+    return int(ended)
 
 
 def change_password(uow: UnitOfWork, member_id: int, current: str, new: str, *, token: str) -> int:
@@ -110,7 +110,7 @@ def operator_set_password(uow: UnitOfWork, username: str, password: str, *, acto
         )
         _tell(uow, member.id)
         uow.commit()
-    return ended
+    return int(ended)
 
 
 def _tell(uow: UnitOfWork, member_id: int) -> None:
@@ -173,4 +173,4 @@ def end_others(uow: UnitOfWork, member_id: int, *, current: str) -> int:
             "member.end_credentials", {"member": member_id, "ended": ended}, actor=str(member_id)
         )
         uow.commit()
-    return ended
+    return int(ended)

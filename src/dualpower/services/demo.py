@@ -33,7 +33,7 @@ def demo_time(engine: Engine) -> datetime | None:
     if "federations" not in schema_tables(engine):
         return None
     with engine.connect() as conn:
-        flags = list(conn.execute(select(t.federations.c.is_demo)).scalars())
+        flags: list[bool] = list(conn.execute(select(t.federations.c.is_demo)).scalars())
         if not flags or not all(flags):
             return None
         last = conn.execute(select(func.max(t.audit_log.c.recorded_at))).scalar()

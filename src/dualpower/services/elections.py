@@ -151,7 +151,7 @@ def open_office_in(
         },
         actor=actor,
     )
-    election = uow.elections.get(election_id)
+    election: Election | None = uow.elections.get(election_id)
     assert election is not None
     return election
 
@@ -563,7 +563,7 @@ def _start_mandate(
         },
     )
     uow.emit(CompositionChanged(electorate.council_id))
-    mandate = uow.mandates.get(mandate_id)
+    mandate: Mandate | None = uow.mandates.get(mandate_id)
     assert mandate is not None
     return mandate
 
@@ -589,7 +589,8 @@ def open_by_elections(
     if missing:
         seats.update(uow.recall_paths.seats(missing))
     now = uow.now()
-    rows, notices = [], []
+    rows: list[dict[str, Any]] = []
+    notices = []
     # What the seats' by-elections follow: their general elections and the standing orders.
     generals = uow.elections.last_generals(md.electorate_id for md in vacated)
     orders = uow.standing_orders.of_councils(council.id for _, council in seats.values())
@@ -599,7 +600,7 @@ def open_by_elections(
         check_method(method, "by")
         when = _schedule(uow, orders[council.id])
         rows.append(
-            {
+            {  # a by-election's row, as written
                 "federation_id": council.federation_id,
                 "electorate_id": electorate.id,
                 "office_id": None,

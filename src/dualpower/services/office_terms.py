@@ -99,6 +99,6 @@ def seat_holder(uow: UnitOfWork, election: Election, member_id: int, at: datetim
             "election": election.id,
         },
     )
-    term = uow.office_terms.get(term_id)
+    term: OfficeTerm | None = uow.office_terms.get(term_id)
     assert term is not None
     return term

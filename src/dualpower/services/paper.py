@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
@@ -85,7 +86,7 @@ def election_council(uow: UnitOfWork, election: Election) -> int:
         return office_terms.get_office(uow, election.office_id).council_id
     electorate = uow.electorates.get(election.electorate_id or 0)
     assert electorate is not None
-    return electorate.council_id
+    return int(electorate.council_id)
 
 
 def _sheet_size(voters: int, ballots: int) -> None:
@@ -147,7 +148,11 @@ def enter_ballots_in(uow: UnitOfWork, cmd: PaperBallots, by: Enterer) -> PaperEn
 
 
 def _record(
-    uow: UnitOfWork, election: Election, voters: list[int], ballots: list[dict], by: Enterer
+    uow: UnitOfWork,
+    election: Election,
+    voters: list[int],
+    ballots: list[dict[str, Any]],
+    by: Enterer,
 ) -> None:
     actor, operator = str(by.member_id), by.by_command_line
     if election.is_secret:

@@ -42,7 +42,7 @@ def council_of(uow: UnitOfWork, election: Election) -> Council:
         electorate = uow.electorates.get(election.electorate_id or 0)
         assert electorate is not None
         council_id = electorate.council_id
-    council = uow.councils.get(council_id)
+    council: Council | None = uow.councils.get(council_id)
     assert council is not None
     return council
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from dualpower.domain import errors
 from dualpower.domain import speakers as rules
 from dualpower.domain.capabilities import KEEP_ORDER
+from dualpower.domain.motions import Motion
 from dualpower.domain.sessions import Session
 from dualpower.domain.speakers import Speech
 from dualpower.services import authority, sessions
@@ -34,10 +35,17 @@ def _keeper(uow: UnitOfWork, session_id: int, keeper_id: int) -> Session:
     return session
 
 
+def is_decided(uow: UnitOfWork, motion_id: int) -> bool:
+    """Whether a motion on an agenda is decided (an agenda names motions that exist)."""
+    motion: Motion | None = uow.motions.get(motion_id)
+    assert motion is not None
+    return motion.is_decided
+
+
 def item_of(uow: UnitOfWork, session: Session, motion_id: int | None) -> int:
     """The agenda item named, or the current one; it must be on the agenda, undecided."""
     agenda = uow.sessions.agenda(session.id)
-    decided = {m: uow.motions.get(m).is_decided for m in agenda}
+    decided = {m: is_decided(uow, m) for m in agenda}
     if motion_id is None:
         current = rules.current_item([(m, decided[m]) for m in agenda])
         if current is None:

@@ -11,6 +11,7 @@ from dualpower.domain import speakers as rules
 from dualpower.domain.capabilities import CONVENE_SESSION
 from dualpower.domain.speakers import Speech
 from dualpower.services import authority, visibility
+from dualpower.services.speakers import is_decided
 from dualpower.store.uow import UnitOfWork
 
 
@@ -41,7 +42,7 @@ def _speech(speech: Speech, names: dict[int, str], uow: UnitOfWork) -> dict[str,
 
 
 def _stewards(uow: UnitOfWork, session_id: int) -> list[dict[str, Any]]:
-    posts = []
+    posts: list[dict[str, Any]] = []
     for office_id in uow.steward_posts.offices_of(session_id):
         office = uow.offices.get(office_id)
         assert office is not None
@@ -89,7 +90,7 @@ def order(uow: UnitOfWork, session_id: int, viewer: int | None = None) -> dict[s
         speeches = uow.speeches.of_session(session.id)
         names = _names(uow, {s.member_id for s in speeches})
         agenda = uow.sessions.agenda(session.id)
-        decided = [(m, uow.motions.get(m).is_decided) for m in agenda]
+        decided = [(m, is_decided(uow, m)) for m in agenda]
         stewards = _stewards(uow, session.id)
         out: dict[str, Any] = {
             "session_id": session.id,

@@ -81,7 +81,7 @@ class Decision:
 
 
 def get(uow: UnitOfWork, motion_id: int) -> Motion:
-    motion = uow.motions.get(motion_id)
+    motion: Motion | None = uow.motions.get(motion_id)
     if motion is None:
         raise errors.NotFound(f"no motion {motion_id}")
     return motion
@@ -224,7 +224,7 @@ def session_of(uow: UnitOfWork, motion: Motion) -> int:
     for session_id in uow.sessions.sessions_of_motion(agenda_motion):
         session = uow.sessions.get(session_id)
         if session is not None and session.status == "open":
-            return session.id
+            return int(session.id)
     raise errors.Conflict("the motion is not on the agenda of an open session of its council")
 
 

@@ -41,10 +41,12 @@ def _unit(uow: UnitOfWork, ref: str | int) -> BaseUnit:
 
 
 def _council(uow: UnitOfWork, ref: str | int) -> Council:
+    council: Council | None
     if isinstance(ref, int):
         council = uow.councils.get(ref)
     else:
-        council = next((c for c in uow.councils.list() if c.name == ref), None)
+        named: list[Council] = [c for c in uow.councils.list() if c.name == ref]
+        council = named[0] if named else None
     if council is None:
         raise errors.NotFound(f"no council {ref!r}")
     return council
@@ -57,8 +59,7 @@ def council_concerned(uow: UnitOfWork, change: dict[str, Any]) -> Council:
         _name_free(uow, change["name"])
         return council
     unit = _unit(uow, change["unit"])
-    council = uow.councils.get(unit.council_id)
-    assert council is not None
+    council = _council(uow, unit.council_id)
     if change["kind"] == "split_unit":
         _name_free(uow, change["name"])
         return council
@@ -190,8 +191,7 @@ def _apply(
             if member is None or uow.members.current_unit_id(member.id) != unit.id:
                 raise errors.Conflict(f"{username} is not on the roll of {unit.name}")
             wanted.append(member.id)
-        council = uow.councils.get(unit.council_id)
-        assert council is not None
+        council = _council(uow, unit.council_id)
         new_id = _add_unit(uow, council, change["name"], unit.kind, unit.section)
         moved = uow.structure_motions.move_members(wanted, unit.id, new_id, now, "split")
         done = {"unit": unit.id, "new_unit": new_id, "members": moved}

@@ -75,7 +75,7 @@ class _Lookup:
     def colour(self, faction_name: str | None) -> str:
         for faction in self.factions.values():
             if faction.name == faction_name and _COLOUR.match(faction.colour):
-                return faction.colour
+                return str(faction.colour)
         return NEUTRAL_COLOUR
 
     def electorate_ref(self, electorate: Electorate | None) -> dict[str, Any] | None:
@@ -370,7 +370,7 @@ def elections(uow: UnitOfWork, status: str | None = None) -> list[dict[str, Any]
 
 
 def _get_election(uow: UnitOfWork, election_id: int) -> Election:
-    found = uow.elections.get(election_id)
+    found: Election | None = uow.elections.get(election_id)
     if found is None:
         raise errors.NotFound(f"there is no election {election_id}")
     return found
@@ -589,6 +589,7 @@ def petition(uow: UnitOfWork, petition_id: int, viewer_id: int | None = None) ->
         found = uow.recalls.get(petition_id)
         assert found is not None
         target = _petition_target(look, found)
+        mandate: Mandate | None = None
         if target["office_term"] is None:
             mandate = uow.mandates.get(state.mandate_id or 0)
             assert mandate is not None
@@ -602,7 +603,7 @@ def petition(uow: UnitOfWork, petition_id: int, viewer_id: int | None = None) ->
         has_signed = viewer_id is not None and viewer_id in uow.recalls.signers(petition_id)
         concerning = (
             look.concerned(mandate.electorate_id)
-            if target["office_term"] is None
+            if mandate is not None
             else visibility.of_council(council.id)
         )  # who opened it: a signer, named to the electorate concerned only (DESIGN.md 2.11)
         opener = look.members_concerned({found.opened_by}, concerning).get(found.opened_by)

@@ -161,7 +161,7 @@ def hidden(
     reader = ask()
     if concerning is None:  # members of the federation
         return set()
-    if isinstance(reader, bool) or not is_concerned(uow, reader, concerning):
+    if isinstance(reader, bool) or reader is None or not is_concerned(uow, reader, concerning):
         return wanted - {reader} - public_people(uow, wanted)
     return set()
 

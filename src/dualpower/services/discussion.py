@@ -261,14 +261,19 @@ def publish_platform(
     *,
     is_demo: bool = False,
 ) -> int:
-    """A deputy of the faction publishes a new version of its platform; returns the version."""
+    """A deputy of the faction publishes a new version of its platform (a faction with no seat:
+    any of its members, services/factions.py); returns the version."""
     with uow:
         if uow.factions.get(faction_id) is None:
             raise errors.NotFound(f"there is no faction {faction_id}")
         text, title = _text(text), _text(title, 200)
         may_speak(uow, member_id)
-        if not may_sign_for(uow, member_id, faction_id):
+        deputies = deputies_of_faction(uow, faction_id)
+        if deputies and member_id not in deputies:
             raise errors.NotAllowed("only a deputy of the faction may publish its platform")
+        if not deputies and not uow.faction_members.is_member(faction_id, member_id):
+            # a faction with no seat: any of its members (DESIGN.md 2.7a, 2.10)
+            raise errors.NotAllowed("only a member of the faction may publish its platform")
         p = d.platforms
         version = uow.discussion.count(p, p.c.faction_id == faction_id) + 1
         try:

@@ -1,11 +1,12 @@
-"""Structure motions (DESIGN.md 2.10): what an adopted motion changes in the federation's units."""
+"""Structure (DESIGN.md 2.10): what an adopted structure motion changes in the federation's units,
+and who registered or joined a faction (a faction registers by its members' act)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Table, insert, select, update
+from sqlalchemy import JSON, Column, Table, func, insert, select, update
 
 from dualpower.store import repositories
 from dualpower.store import tables as t
@@ -18,6 +19,38 @@ structure_motions = Table(
     Column("change", JSON, nullable=False),  # domain/structure.py check_change's shape
     _at("applied_at", nullable=True),
 )
+
+
+faction_members = Table(
+    "faction_members",
+    metadata,
+    _fk("faction_id", "factions.id", primary_key=True),
+    _fk("member_id", "members.id", primary_key=True, index=True),
+    _at("joined_at"),
+)
+
+
+class FactionMemberRepo:
+    def __init__(self, conn: Any):
+        self.conn = conn
+
+    def add(self, faction_id: int, member_id: int, at: datetime) -> None:
+        """Raises IntegrityError when the member has joined already."""
+        self.conn.execute(
+            insert(faction_members).values(faction_id=faction_id, member_id=member_id, joined_at=at)
+        )
+
+    def is_member(self, faction_id: int, member_id: int) -> bool:
+        fm = faction_members
+        query = select(fm.c.member_id).where(
+            fm.c.faction_id == faction_id, fm.c.member_id == member_id
+        )
+        return self.conn.execute(query).first() is not None
+
+    def count(self, faction_id: int) -> int:
+        fm = faction_members
+        query = select(func.count()).select_from(fm).where(fm.c.faction_id == faction_id)
+        return int(self.conn.execute(query).scalar_one())
 
 
 class StructureMotionRepo:
@@ -75,3 +108,4 @@ class StructureMotionRepo:
 
 
 repositories.REPOSITORIES["structure_motions"] = StructureMotionRepo
+repositories.REPOSITORIES["faction_members"] = FactionMemberRepo

@@ -46,7 +46,7 @@ if TYPE_CHECKING:  # the topic modules register their repositories when `schema`
     from dualpower.store.tables_register import RegisterRepo
     from dualpower.store.tables_speakers import SpeechRepo, StewardPostRepo
     from dualpower.store.tables_standing import StandingMotionRepo
-    from dualpower.store.tables_structure import StructureMotionRepo
+    from dualpower.store.tables_structure import FactionMemberRepo, StructureMotionRepo
 
 log = logging.getLogger(__name__)
 ACT_NAME = re.compile(r"^[a-z_]+\.[a-z_]+$")
@@ -89,6 +89,7 @@ class UnitOfWork:
     stipend_motions: StipendMotionRepo
     standing_motions: StandingMotionRepo
     structure_motions: StructureMotionRepo
+    faction_members: FactionMemberRepo
     pay_locks: PayLockRepo
     wages: WageRepo
     speeches: SpeechRepo

@@ -80,6 +80,7 @@ REFUSALS = (
     N_("a panel hid this comment; it cannot be edited"),
     N_("the comment was edited at the same time; reload it"),
     N_("only a deputy of the faction may publish its platform"),
+    N_("only a member of the faction may publish its platform"),
     N_("only a deputy of the faction may sign a statement for it"),
     N_("only the members drawn for this report's panel may decide it"),
     N_("you have already voted on this report"),

@@ -396,6 +396,14 @@ case(
     row(403, anonymous=401, deputy=201, official=201, other_official=201),
     body={"title": "Programme", "text": "All power to the councils."},
 )
+# A faction registers by its members' act (DESIGN.md 2.10): any member on a roll; joins likewise.
+case(
+    "POST",
+    f"{A}/factions",
+    logged_in_api(201),
+    body={"name": "Left SRs", "short": "LSR", "colour": "#0a0"},
+)
+case("POST", f"{A}/factions/{{faction_id}}/members", logged_in_api(201))
 
 # -- elections (API) ------------------------------------------------------------------------------
 # The Barracks by-election after the recall: its electors are the Barracks' members.

@@ -1,0 +1,78 @@
+"""A faction registers by its members' act (DESIGN.md 2.10, 2.7a).
+
+- Any member on a unit's roll registers a new faction (name, short name, colour) and is its first
+  member; any member joins one. Both are logged acts of the member (`faction.register`,
+  `faction.join`), naming them by number.
+- A faction with no seat may publish its platform by any of its members (winning the majority by
+  explanation matters most to those without seats); a faction with seats, by its deputies
+  (services/discussion.py `publish_platform`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy.exc import IntegrityError
+
+from dualpower.domain import errors
+from dualpower.domain.roll import text_problem
+from dualpower.store.uow import UnitOfWork
+
+COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+
+
+def _field(value: str, what: str, most: int) -> str:
+    value = value.strip()
+    if not value:
+        raise errors.InvalidRequest(f"the {what} is empty")
+    problem = text_problem(value, what, most)
+    if problem is not None:
+        raise errors.InvalidRequest(problem)
+    return value
+
+
+def _on_a_roll(uow: UnitOfWork, member_id: int) -> None:
+    if uow.members.current_unit_id(member_id) is None:
+        raise errors.NotAllowed("only a member on a unit's roll registers or joins a faction")
+
+
+def register_faction(uow: UnitOfWork, member_id: int, name: str, short: str, colour: str) -> int:
+    """A member registers a faction and is its first member; returns the faction."""
+    name, short = _field(name, "name", 200), _field(short, "short name", 20)
+    if not COLOUR.match(colour):
+        raise errors.InvalidRequest("the colour is #rgb or #rrggbb")
+    with uow:
+        _on_a_roll(uow, member_id)
+        federation = uow.federations.only()
+        assert federation is not None
+        try:
+            with uow.conn.begin_nested():  # two registering one name at once: one wins
+                faction_id = uow.factions.add(
+                    federation_id=federation.id, name=name, short=short, colour=colour, platform=""
+                )
+        except IntegrityError:
+            raise errors.Conflict(f"there is a faction {name!r} already") from None
+        uow.faction_members.add(faction_id, member_id, uow.now())
+        uow.record(
+            "faction.register",
+            {"faction": faction_id, "name": name, "short": short, "member": member_id},
+            actor=str(member_id),
+        )
+        uow.commit()
+    return faction_id
+
+
+def join_faction(uow: UnitOfWork, member_id: int, faction_id: int) -> None:
+    with uow:
+        if uow.factions.get(faction_id) is None:
+            raise errors.NotFound(f"there is no faction {faction_id}")
+        _on_a_roll(uow, member_id)
+        try:
+            with uow.conn.begin_nested():
+                uow.faction_members.add(faction_id, member_id, uow.now())
+        except IntegrityError:
+            raise errors.Conflict("you are a member of this faction already") from None
+        uow.record(
+            "faction.join", {"faction": faction_id, "member": member_id}, actor=str(member_id)
+        )
+        uow.commit()

@@ -1,0 +1,48 @@
+"""A faction registers by its members' act (DESIGN.md 2.10): register one, join one (API)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from dualpower.services import factions
+from dualpower.web.deps import ApiMember, SystemDep
+from dualpower.web.schemas_factions import FactionCreate, FactionCreated, FactionJoined
+
+api = APIRouter(tags=["councils"])
+REFUSED: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not logged in."},
+    403: {"description": "The caller is on no unit's roll."},
+    409: {"description": "The name is taken, or the caller has joined already."},
+    422: {"description": "An empty or too long field, or a bad colour."},
+}
+
+
+@api.post(
+    "/factions",
+    status_code=201,
+    response_model=FactionCreated,
+    responses=REFUSED,
+    summary="Register a faction",
+)
+def api_register(body: FactionCreate, member: ApiMember, system: SystemDep) -> FactionCreated:
+    """Register a new faction; the caller is its first member. A faction with no seat may
+    publish its platform by any of its members."""
+    faction_id = factions.register_faction(
+        system.uow(), member.id, body.name, body.short, body.colour
+    )
+    return FactionCreated(id=faction_id)
+
+
+@api.post(
+    "/factions/{faction_id}/members",
+    status_code=201,
+    response_model=FactionJoined,
+    responses=REFUSED | {404: {"description": "No such faction."}},
+    summary="Join a faction",
+)
+def api_join(faction_id: int, member: ApiMember, system: SystemDep) -> FactionJoined:
+    """Join a faction (once)."""
+    factions.join_faction(system.uow(), member.id, faction_id)
+    return FactionJoined(faction_id=faction_id, member_id=member.id)

@@ -55,9 +55,28 @@ def system(default_url: str | None = None, *, create: bool = False):  # type: ig
     from dualpower.bootstrap import open_existing
     from dualpower.store.db import DEFAULT_URL
 
+    if not create:
+        _refuse_a_missing_default(default_url or DEFAULT_URL)
     sys_ = open_existing(default=default_url or DEFAULT_URL, create=create)
     clock.resume_demo(sys_)  # the demo's world keeps its own time, from 1917 on
     return sys_
+
+
+def _refuse_a_missing_default(default_url: str) -> None:
+    """With no DUALPOWER_DATABASE_URL, a command on the default SQLite file that is not there
+    creates no empty one: it says what there is to open (issue 25: `serve` after `demo`)."""
+    from sqlalchemy.engine import make_url
+
+    from dualpower.store.db import DEMO_URL, database_url
+
+    url = make_url(database_url(default_url))
+    if url.get_backend_name() != "sqlite" or not url.database or Path(url.database).exists():
+        return
+    hint = "run `dualpower init` to found a federation, or `dualpower demo` for the demo"
+    demo = make_url(DEMO_URL).database
+    if demo and Path(demo).exists():
+        hint += f"; to serve the demo built here: DUALPOWER_DATABASE_URL={DEMO_URL} dualpower serve"
+    raise ValueError(f"there is no database at {url.database} (DUALPOWER_DATABASE_URL): {hint}")
 
 
 @app.command()

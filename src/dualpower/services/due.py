@@ -56,8 +56,10 @@ class Done:
         return f"{self.act} {self.subject_id}{': ' + self.detail if self.detail else ''}"
 
 
-def run_due(new_uow: Callable[[], UnitOfWork]) -> list[Done]:
-    """Do once whatever is due now; returns what was done."""
+def run_due(new_uow: Callable[[], UnitOfWork], *, early: bool = True) -> list[Done]:
+    """Do once whatever is due now; returns what was done. With early=False the votes every
+    elector has cast are not looked for this run (the serving clock looks less often: the
+    scan reads every open vote's participations)."""
     done: list[Done] = []
     while True:  # first what is past its time; every vote claimed is closed, so this ends
         closed, claimed = close_due_batch(new_uow(), BATCH)
@@ -66,9 +68,10 @@ def run_due(new_uow: Callable[[], UnitOfWork]) -> list[Done]:
             break
     # Then, once a run, votes every elector has cast whatever their time (a scan of every open
     # vote's participation: after the backlog, not before it).
-    with new_uow() as uow:
-        early = uow.elections.fully_voted()
-    done += [d for d in (close_due(new_uow(), e) for e in early) if d]
+    if early:
+        with new_uow() as uow:
+            voted = uow.elections.fully_voted()
+        done += [d for d in (close_due(new_uow(), e) for e in voted) if d]
     with new_uow() as uow:
         voting = uow.motions.voting_ids()
     done += [d for d in (close_due_motion(new_uow(), m) for m in voting) if d]

@@ -398,6 +398,7 @@ def main() -> None:
             target=lambda: asyncio.run(_load(ports, world, args.connections, tally)), daemon=True
         )
         loader.start()
+        load_start = time.monotonic()
         primary, standby = a, b
         outages, promotes, verified = [], [], []
         for n in range(1, args.rounds + 1):
@@ -432,6 +433,7 @@ def main() -> None:
             )
         time.sleep(args.interval)
         tally.stop = True
+        load_seconds = time.monotonic() - load_start
         loader.join(60)
         for server in servers:
             stop(server)
@@ -444,7 +446,8 @@ def main() -> None:
         print(
             f"acknowledged writes: {len(tally.ballots) + signatures} "
             f"({len(tally.ballots)} ballots, {signatures} signatures and withdrawals) "
-            f"in {args.rounds} failovers"
+            f"in {args.rounds} failovers and {load_seconds:.0f} s of load "
+            f"({(len(tally.ballots) + signatures) / load_seconds:.0f}/s)"
         )
         print(f"missing: {lost_ballots + lost_sig} (ballots {lost_ballots}, signatures {lost_sig})")
         print(

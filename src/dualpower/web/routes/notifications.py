@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from dualpower.services import notify
 from dualpower.web.deps import CSRF_FIELD, ApiMember, LoggedIn, SystemDep, check_csrf, render
 from dualpower.web.schemas import MarkedPublic, MarkRead, NotificationPublic
+from dualpower.web.texts_notifications import subject
 
 api = APIRouter(tags=["notifications"])
 pages = APIRouter(include_in_schema=False)
@@ -39,7 +40,8 @@ def api_mark_read(body: MarkRead, member: ApiMember, system: SystemDep) -> dict[
 @pages.get("/notifications")
 def notifications_page(request: Request, session: LoggedIn, system: SystemDep) -> Response:
     items = notify.inbox(system.reader(), session.member.id)
-    return render(request, "notifications/page.html", {"items": items})
+    said = {n["id"]: subject(n["subject"]) for n in items}  # in the page's language
+    return render(request, "notifications/page.html", {"items": items, "said": said})
 
 
 @pages.post("/notifications/read")

@@ -298,3 +298,18 @@ def test_a_sheet_and_an_online_signature_of_one_member_at_once_one_wins(o: Offic
     assert len(refused) == 1, outcomes
     expected = 1 if refused == ["paper"] else 2
     assert recall.petition_state(o.fed.system.reader(), petition).signatures == expected
+
+
+def test_the_command_line_takes_the_commissioners_own_password_only(o: Offices) -> None:
+    """`dualpower paper --as` checks the member's password (services/accounts.check_password):
+    a wrong one is refused, and so is one the operator set until they set their own."""
+    from dualpower.services import accounts, credentials
+
+    name = next(u for u, i in o.fed.members.items() if i == commission(o))
+    uow = o.fed.system.uow
+    with pytest.raises(errors.BadCredentials):
+        accounts.check_password(uow(), name, "not it")
+    assert accounts.check_password(uow(), name, "password1").id == commission(o)
+    credentials.operator_set_password(uow(), name, "the operator's choice", actor="operator")
+    with pytest.raises(errors.NotAllowed, match="set by the operator"):
+        accounts.check_password(uow(), name, "the operator's choice")

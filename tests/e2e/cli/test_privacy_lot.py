@@ -141,6 +141,21 @@ def test_the_draws_repeat_from_the_export_alone(federation: Small, tmp_path: Pat
     log = exported(fed, tmp_path / "public")
     done = run_tool(tmp_path / "public")
     assert done.returncode == 0, done.stdout + done.stderr
+    verified = subprocess.run(  # the waits and draws are acts the verifier accepts too
+        [
+            sys.executable,
+            "-I",
+            "-S",
+            str(TOOL.parent / "verify_export.py"),
+            str(tmp_path / "public"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd="/",
+    )
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert any(e["act"] == "report.wait" for e in log)
     lines = done.stdout.splitlines()
     assert len(lines) == 3 and all(line.startswith("ok report") for line in lines), lines
     assert f"panel {first.panel}" in lines[0]

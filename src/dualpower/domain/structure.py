@@ -5,7 +5,8 @@ founding (before the chief council first sits). Seats are re-apportioned at the 
 each electorate (services/apportion.py `seats_now`), and mandates stand until then:
 
 - `add_unit`: a new base unit under a council, with an empty roll and an electorate of the
-  council with no seat until its next election.
+  council; electorates no deputy holds a seat of (this one, an emptied one, all while founding)
+  take their seats from the rolls at once, the others at their next election.
 - `split_unit`: a new unit beside an existing one (same council, kind and section), and the
   members named move to it with their history kept (end reason `split`); a deputy among them
   keeps their mandate until the old unit's next election.

@@ -10,7 +10,9 @@ while founding (before the chief council first sits).
 - By the operator (`apply_as_operator`, the `dualpower structure` commands): only while founding;
   once the chief council has sat, the operator is refused and says which council decides.
 - Seats are re-apportioned at each electorate's next election; mandates stand until then (a
-  deputy moved by a split or a merge keeps their seat: no cascade, no by-election).
+  deputy moved by a split or a merge keeps their seat: no cascade, no by-election). The
+  council's electorates with no seat held (a new unit, an emptied one, all while founding) get
+  their seats from the rolls at once, so their first election has seats to fill.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dualpower.domain import structure as rules
 from dualpower.domain.model import BaseUnit, Council
 from dualpower.domain.motions import MAJORITIES, Motion
 from dualpower.services import limits, motions, office_terms
+from dualpower.services.apportion import apportion_council
 from dualpower.services.roll import _find_unit
 from dualpower.store.uow import UnitOfWork
 
@@ -181,6 +184,7 @@ def _apply(
         council = _council(uow, change["council"])
         unit_id = _add_unit(uow, council, change["name"], change["unit_kind"], change["section"])
         done: dict[str, Any] = {"unit": unit_id, "council": council.id}
+        _reapportion_unseated(uow, council.id)
         uow.record("structure.add_unit", done | by, actor=actor, is_operator=is_operator)
         return done
     unit = _unit(uow, change["unit"])
@@ -195,13 +199,31 @@ def _apply(
         new_id = _add_unit(uow, council, change["name"], unit.kind, unit.section)
         moved = uow.structure_motions.move_members(wanted, unit.id, new_id, now, "split")
         done = {"unit": unit.id, "new_unit": new_id, "members": moved}
+        _reapportion_unseated(uow, council.id)
         uow.record("structure.split_unit", done | by, actor=actor, is_operator=is_operator)
         return done
     into = _unit(uow, change["into"])
     moved = uow.structure_motions.move_members(None, unit.id, into.id, now, "merged")
     done = {"unit": unit.id, "into": into.id, "members": moved}
+    _reapportion_unseated(uow, unit.council_id)
     uow.record("structure.merge_units", done | by, actor=actor, is_operator=is_operator)
     return done
+
+
+def _reapportion_unseated(uow: UnitOfWork, council_id: int) -> None:
+    """The council's electorates that no deputy holds a seat of (a new unit, an emptied one,
+    every one while founding) get their seats from the rolls now, so their first election has
+    seats to fill; an electorate with mandates keeps its seats until its next election."""
+    council = uow.councils.get(council_id)
+    assert council is not None
+    now = apportion_council(uow, council)
+    table = uow.mandates.table
+    for electorate in uow.electorates.of_council(council_id):
+        if uow.mandates.active(table.c.electorate_id == electorate.id):
+            continue
+        seats = now.get((electorate.kind, electorate.source_id), 0)
+        if seats != electorate.seats:
+            uow.electorates.set(electorate.id, seats=seats)
 
 
 def _add_unit(uow: UnitOfWork, council: Council, name: str, kind: str, section: str) -> int:

@@ -8,10 +8,12 @@ from __future__ import annotations
 import pytest
 
 from dualpower.bootstrap import System, build
+from dualpower.domain import capabilities as caps
 from dualpower.domain import events
 from dualpower.domain.events import DeputyRecalled, OfficialRecalled
-from dualpower.services import outbox, recall
+from dualpower.services import offices, outbox, recall
 from dualpower.services.outbox import Delivery
+from offices_support import report_all_wages
 
 
 def _recall_a_deputy(system: System, federation) -> tuple[int, int]:  # type: ignore[no-untyped-def]
@@ -128,3 +130,24 @@ def test_the_log_states_an_officials_recall() -> None:
     assert events.from_entry("recall.decide", deputy) == [DeputyRecalled(4, 9, (4, 5))]
     assert events.from_entry("recall.decide", {"petition": 1, "mandate": 4}) == []  # older entries
     assert events.from_entry("ballot.cast", {}) == []
+
+
+def test_an_officials_recall_reaches_its_handler(system, federation) -> None:
+    report_all_wages(federation)
+    north = federation.councils["North Council"]
+    office = offices.create_office(system.uow(), north, "chair", (caps.CONVENE_SESSION,), 0)
+    with system.uow() as uow:
+        deputies = sorted(m.holder_id for m in uow.mandates.active_in_council(north))
+    offices.found_office_holder(
+        system.uow(),
+        offices.FoundingOfficeVote(office, [deputies[0]], [(d, [0]) for d in deputies]),
+    )
+    with system.uow() as uow:
+        term = uow.office_terms.active_of_office(office)
+    got: list[Delivery[OfficialRecalled]] = []
+    system.handle("test-webhook", OfficialRecalled, got.append)
+    petition = recall.open_office_recall(system.uow(), term.id, deputies[1])
+    recall.sign_many(system.uow(), petition.id, deputies[: petition.threshold])
+    assert [(d.event.office_term_id, d.event.office_id, d.event.holder_id) for d in got] == [
+        (term.id, office, deputies[0])
+    ]

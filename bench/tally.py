@@ -206,8 +206,10 @@ CHILDREN = {"pyrankvote": child_pyrankvote, "votekit": child_votekit, "dualpower
 # ---------------------------------------------------------------- measuring
 
 
-def measure(argv: list[str]) -> tuple[float, float, str]:
-    """Run `argv` as a fresh process: (wall seconds, peak RSS in MiB, stdout)."""
+def measure(argv: list[str]) -> tuple[float, float, str, float]:
+    """Run `argv` as a fresh process: (wall seconds, peak RSS in MiB, stdout, CPU seconds).
+    The CPU time (user + system, of that child alone, from `os.wait4`) is the figure a shared,
+    loaded machine does not stretch: the wall clock counts the time spent waiting for a core."""
     with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
         proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.PIPE)
@@ -218,12 +220,18 @@ def measure(argv: list[str]) -> tuple[float, float, str]:
         if proc.returncode != 0:
             raise RuntimeError(f"{argv[:4]} failed ({proc.returncode}): {err[-2000:]}")
         out.seek(0)
-        return wall, usage.ru_maxrss / 1024, out.read().decode()
+        cpu = usage.ru_utime + usage.ru_stime
+        return wall, usage.ru_maxrss / 1024, out.read().decode(), cpu
 
 
-def best(argv: list[str], repeat: int) -> tuple[float, float, str]:
+def best(argv: list[str], repeat: int) -> tuple[float, float, str, float]:
     runs = [measure(argv) for _ in range(repeat)]
-    return min(r[0] for r in runs), min(r[1] for r in runs), runs[0][2]
+    return (
+        min(r[0] for r in runs),
+        min(r[1] for r in runs),
+        runs[0][2],
+        min(r[3] for r in runs),
+    )
 
 
 def bench_file(path: Path, repeat: int, baselines: bool) -> list[dict]:
@@ -231,13 +239,14 @@ def bench_file(path: Path, repeat: int, baselines: bool) -> list[dict]:
     for method, ours in (("irv", "irv"), ("stv3", "stv-scottish"), ("stv3-meek", "stv-meek")):
         cli = [DUALPOWER, "tally", str(path), "--method", ours, "--json"]
         cli += ["--seats", "1" if method == "irv" else "3"]
-        wall, rss, out = best(cli, repeat)
+        wall, rss, out, cpu = best(cli, repeat)
         inner = json.loads(best(_child("dualpower", path, ours), repeat)[2])
         rows.append(
             {
                 "method": method,
                 "who": f"dualpower tally ({ours})",
                 "wall": wall,
+                "cpu": cpu,
                 "rss": rss,
                 "read": inner["read"],
                 "count": inner["count"],
@@ -248,9 +257,11 @@ def bench_file(path: Path, repeat: int, baselines: bool) -> list[dict]:
         if not baselines or method == "stv3-meek":
             continue
         for lib in ("pyrankvote", "votekit"):
-            wall, rss, out = best(_child(lib, path, method), repeat)
+            wall, rss, out, cpu = best(_child(lib, path, method), repeat)
             inner = json.loads(out)
-            rows.append({"method": method, "who": lib, "wall": wall, "rss": rss, **inner})
+            rows.append(
+                {"method": method, "who": lib, "wall": wall, "cpu": cpu, "rss": rss, **inner}
+            )
     return rows
 
 
@@ -280,8 +291,9 @@ def scottish() -> tuple[int, float, int]:
 
 
 def report(rows: list[dict]) -> None:
-    head = f"{'method':<10} {'contender':<32} {'whole s':>8} {'read s':>8} {'count s':>8} "
-    head += f"{'peak MiB':>9} {'x whole':>8} {'x count':>8} {'x mem':>7}  winners"
+    head = f"{'method':<10} {'contender':<32} {'whole s':>8} {'cpu s':>7} {'read s':>8} "
+    head += f"{'count s':>8} {'peak MiB':>9} {'x whole':>8} {'x cpu':>6} {'x count':>8} "
+    head += f"{'x mem':>7}  winners"
     print(head)
     print("-" * len(head))
     for row in rows:
@@ -289,14 +301,15 @@ def report(rows: list[dict]) -> None:
         ratios = ""
         if row is not ours:
             ratios = (
-                f"{row['wall'] / ours['wall']:>8.1f} {row['count'] / ours['count']:>8.1f} "
-                f"{row['rss'] / ours['rss']:>7.2f}"
+                f"{row['wall'] / ours['wall']:>8.1f} {row['cpu'] / ours['cpu']:>6.1f} "
+                f"{row['count'] / ours['count']:>8.1f} {row['rss'] / ours['rss']:>7.2f}"
             )
         else:
-            ratios = f"{'':>8} {'':>8} {'':>7}"
+            ratios = f"{'':>8} {'':>6} {'':>8} {'':>7}"
         print(
-            f"{row['method']:<10} {row['who']:<32} {row['wall']:>8.3f} {row['read']:>8.3f} "
-            f"{row['count']:>8.3f} {row['rss']:>9.1f} {ratios}  {', '.join(row['winners'])}"
+            f"{row['method']:<10} {row['who']:<32} {row['wall']:>8.3f} {row['cpu']:>7.3f} "
+            f"{row['read']:>8.3f} {row['count']:>8.3f} {row['rss']:>9.1f} {ratios}  "
+            f"{', '.join(row['winners'])}"
         )
 
 

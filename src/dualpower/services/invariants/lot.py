@@ -1,5 +1,6 @@
 """A lot nobody can steer (DESIGN.md 2.11): the seed of a report's first panel is the hash of
-the report's own `report.open` entry (services/panels.py `seed_entry`); a redraw's follows from
+the log's entry `seed_after` places after the report's own `report.open` entry (0 for reports
+filed before that delay; services/panels.py `seed_entry`); a redraw's follows from
 the previous seed (`next_seed`). A draw of a report opened before this rule (its `report.open`
 entry carried its seed itself) is left as it was drawn."""
 

@@ -25,15 +25,20 @@ class Clock:
         return self.at
 
 
-def _founding(system) -> list[int]:  # type: ignore[no-untyped-def]
+def _founding(system, *, secret: bool = False) -> list[int]:  # type: ignore[no-untyped-def]
     """The four base units' founding elections, each with its seats' candidates and a ballot
-    from every elector but one (none closes early), all past their time."""
+    from every elector but one (none closes early), all past their time; secret ballots if
+    `secret`."""
     from factories import small_federation
 
     system.clock = Clock()
     small_federation(system, elect=False)
     opened = cycle.open_founding(system.uow())
     assert len(opened) == 4
+    with system.uow() as uow:
+        for election_id in opened:
+            uow.elections.set(election_id, is_secret=secret)
+        uow.commit()
     latest = START
     for election_id in opened:
         with system.uow() as uow:
@@ -80,8 +85,9 @@ def _seats(system, election_id: int) -> tuple[list[tuple[int, int]], dict]:  # t
     return seated, result
 
 
-def test_the_bulk_close_does_what_the_one_by_one_close_does(system, monkeypatch):
-    opened = _founding(system)
+@pytest.mark.parametrize("secret", [False, True], ids=["open", "secret"])
+def test_the_bulk_close_does_what_the_one_by_one_close_does(system, monkeypatch, secret):
+    opened = _founding(system, secret=secret)
     with monkeypatch.context() as m:  # the first two closed one by one
         m.setattr(due, "close_simple_in", lambda uow, claimed: ({}, list(claimed)))
         done, claimed = due.close_due_batch(system.uow(), 2)
@@ -108,6 +114,11 @@ def test_the_bulk_close_does_what_the_one_by_one_close_does(system, monkeypatch)
         assert acts == [("mandate.start", None)] * len(seated) + [("election.close", CLOCK)]
         shapes[election_id] = ([keys for _, _, keys in entries][-2:], sorted(result))
     assert shapes[bulk_closed[0]] == shapes[one_by_one[0]]
+    if secret:  # the ballots unlinked from their order and published in the close's entry
+        with system.uow() as uow:
+            for election_id in opened:
+                assert {b["voter_id"] for b in uow.elections.open_ballots(election_id)} == {None}
+        assert all("ballots" in shape[0][-1] for shape in shapes.values())
     assert check(system.uow()) == []
 
 

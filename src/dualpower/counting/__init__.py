@@ -60,6 +60,8 @@ __all__ = [
     "PartyVotes",
     "Profile",
     "Round",
+    "candidate_limit",
+    "check_candidates",
     "count",
     "default_seats",
 ]
@@ -124,13 +126,25 @@ def count(
         raise CountError("a threshold applies only to the party-list methods")
     if as_fraction(first_divisor, "first divisor") != 1:
         raise CountError("a first divisor applies only to sainte-lague")
-    limit = {"irv": MAX_CANDIDATES, "stv-scottish": MAX_CANDIDATES}.get(method)
-    limit = MAX_MEEK_CANDIDATES if method == "stv-meek" else limit or MAX_ONE_ROUND_CANDIDATES
-    if len(profile.candidates) > limit:
-        raise CountError(
-            f"{method} counts at most {limit:,} candidates, not {len(profile.candidates):,}"
-        )
+    check_candidates(method, len(profile.candidates))
     return _count_ranked(profile, method, n, seed, ties, precision)
+
+
+def candidate_limit(method: str) -> int:
+    """The most candidates a ranked `method` counts (see the module docstring)."""
+    if method == "stv-meek":
+        return MAX_MEEK_CANDIDATES
+    if method in ("irv", "stv-scottish"):
+        return MAX_CANDIDATES
+    return MAX_ONE_ROUND_CANDIDATES
+
+
+def check_candidates(method: str, candidates: int) -> None:
+    """Refuse `candidates` beyond `method`'s limit: called by `count`, and by `dualpower tally`
+    on a BLT file's header, before its ballots are read (a refusal then costs no read)."""
+    limit = candidate_limit(method)
+    if candidates > limit:
+        raise CountError(f"{method} counts at most {limit:,} candidates, not {candidates:,}")
 
 
 def _check_party_size(votes: PartyVotes, method: str, seats: int) -> None:

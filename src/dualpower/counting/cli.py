@@ -23,6 +23,7 @@ from dualpower.counting import (
     PartyVotes,
     Profile,
     Round,
+    check_candidates,
     count,
     default_seats,
 )
@@ -90,10 +91,13 @@ def _check(args: argparse.Namespace) -> None:
 
 
 def _read(args: argparse.Namespace) -> Profile | PartyVotes:
-    from dualpower.counting.readers import read_party_votes, read_profile
+    from dualpower.counting.readers import blt_candidates, read_party_votes, read_profile
 
     if args.method in PARTY_LIST_METHODS:
         return read_party_votes(args.file)
+    candidates = blt_candidates(args.file, args.format)
+    if candidates is not None:  # too many: refused before a million ballots are read
+        check_candidates(args.method, candidates)
     return read_profile(args.file, args.format)
 
 

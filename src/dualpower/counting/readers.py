@@ -117,6 +117,25 @@ def read_profile(path: str | Path, format: str | None = None) -> Profile:
         raise
 
 
+def blt_candidates(path: str | Path, format: str | None = None) -> int | None:
+    """The number of candidates in a BLT file's header, read from its first 64 KiB alone; None
+    when the file is not BLT, cannot be read, or has no good header there (`read_profile` then
+    says what is wrong)."""
+    path = Path(path)
+    if (format or path.suffix.lstrip(".")).lower() != "blt":
+        return None
+    try:
+        with path.open("rb") as f:
+            head = f.read(1 << 16)
+    except OSError:
+        return None
+    for line in head.removeprefix(b"\xef\xbb\xbf").split(b"\n")[:-1]:
+        if line.strip() and not line.lstrip().startswith(b"#"):
+            header = _HEADER.match(line)
+            return None if header is None else int(header[1])
+    return None
+
+
 def read_party_votes(path: str | Path) -> PartyVotes:
     """Read a CSV of `party,votes` rows (header optional)."""
     path = Path(path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,7 +21,7 @@ from dualpower.counting import (
     count,
 )
 from dualpower.counting.model import weights_array
-from dualpower.counting.readers import parse_blt, parse_csv, parse_json
+from dualpower.counting.readers import blt_candidates, parse_blt, parse_csv, parse_json
 from dualpower.counting.stv_meek import meek_with_margin
 
 HUGE = [2**63 - 1, 2**63, 10**30]
@@ -248,3 +249,27 @@ def test_precision_is_for_stv_meek_only() -> None:
         count(p, "irv", precision="exact")
     with pytest.raises(CountError, match="unknown precision"):
         count(p, "stv-meek", 1, precision="double")
+
+
+def test_a_blt_header_beyond_the_limit_is_refused_before_the_ballots_are_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dualpower.counting.cli import main as tally_main
+
+    # The ballots are malformed: a refusal from the header alone never reaches them.
+    wide = tmp_path / "wide.blt"
+    wide.write_text("# a comment\n\n100000 1\n1 1 x 0\n0\n")
+    assert blt_candidates(wide) == 100_000
+    assert blt_candidates(wide, "csv") is None
+    assert blt_candidates(tmp_path / "absent.blt") is None
+    for method, limit in (("irv", MAX_CANDIDATES), ("stv-meek", MAX_MEEK_CANDIDATES)):
+        assert tally_main([str(wide), "--method", method, "--seats", "1"]) == 2
+        err = capsys.readouterr().err
+        assert err == (
+            f"dualpower tally: error: {method} counts at most {limit:,} candidates, not 100,000\n"
+        )
+    # Within the limit the file is read as before, and its bad line named.
+    small = tmp_path / "small.blt"
+    small.write_text("2 1\n1 1 x 0\n0\nA\nB\n")
+    assert tally_main([str(small), "--method", "irv"]) == 2
+    assert "line 2" in capsys.readouterr().err

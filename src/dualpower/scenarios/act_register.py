@@ -11,8 +11,9 @@
   earlier stance), and the coalition government of 5 May gets the Petrograd Soviet's conditional
   support and Kronstadt's countermand.
 
-Stances are recorded by the council's secretary when the demo has one (an office carrying
-`record_directive`); otherwise as operator acts, marked so in the audit log.
+Directives are recorded by the Petrograd Soviet's secretary (`record_directive`), who also takes
+its stances (the Soviet gave that office `record_stance`). The Vyborg and Kronstadt soviets have
+no such office: each takes its stance by its own vote on a stance motion, in a session.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from dualpower.domain.capabilities import RECORD_DIRECTIVE
+from dualpower.domain.capabilities import RECORD_DIRECTIVE, RECORD_STANCE
+from dualpower.scenarios.act_sessions import _decide, _deputies, _sit
 from dualpower.scenarios.petrograd import PETROGRAD
 from dualpower.scenarios.replay import World, old_style
 from dualpower.services import register as reg
+from dualpower.services import sessions, stance_motions
 from dualpower.store import tables as t
 
 GOVERNMENT = "Provisional Government"
@@ -39,8 +42,8 @@ def _council(w: World, name: str) -> int:
         return next(c.id for c in uow.councils.list() if c.name == name)
 
 
-def _actor(w: World, council_id: int) -> reg.Actor:
-    """The council's secretary (any holder of record_directive there), else the operator."""
+def _actor(w: World, council_id: int, capability: str = RECORD_DIRECTIVE) -> reg.Actor | None:
+    """The holder of an office of the council carrying `capability` (its secretary), if any."""
     ot, of = t.office_terms, t.offices
     query = (
         select(ot.c.holder_id, of.c.capabilities)
@@ -49,11 +52,17 @@ def _actor(w: World, council_id: int) -> reg.Actor:
     )
     with w.sys.reader() as uow:
         for holder, capabilities in uow.conn.execute(query):
-            if RECORD_DIRECTIVE in (capabilities or []) and RECORD_DIRECTIVE in (
+            if capability in (capabilities or []) and capability in (
                 uow.offices.capabilities_held(holder, council_id)
             ):
                 return reg.Actor(holder)
-    return reg.Actor(is_operator=True)
+    return None
+
+
+def _secretary(w: World, council_id: int) -> reg.Actor:
+    actor = _actor(w, council_id)
+    assert actor is not None, "the council records its directives through its secretary"
+    return actor
 
 
 def _at(w: World, month: int, day: int) -> None:
@@ -62,12 +71,26 @@ def _at(w: World, month: int, day: int) -> None:
 
 def _directive(w: World, authority: str, council: int, title: str, day: date, **kw: Any) -> int:
     cmd = reg.RecordDirective(IDS[authority], council, title, day, is_old_style=True, **kw)
-    return reg.record_directive(w.sys.uow(), cmd, _actor(w, council))
+    return reg.record_directive(w.sys.uow(), cmd, _secretary(w, council))
 
 
 def _stance(w: World, directive: int, council: int, kind: str, **kw: str) -> None:
+    """The council's stance: taken by its secretary where the council gave that office
+    `record_stance`, else by the council's own vote on a stance motion in session (DESIGN.md
+    2.6, 2.9), the deputies voting it through."""
     cmd = reg.TakeStance(directive, council, kind, **kw)
-    reg.take_stance(w.sys.uow(), cmd, _actor(w, council))
+    secretary = _actor(w, council, RECORD_STANCE)
+    if secretary is not None:
+        reg.take_stance(w.sys.uow(), cmd, secretary)
+        return
+    mover = _deputies(w, council)[0]
+    motion = stance_motions.propose_stance(w.sys.uow(), mover, cmd)
+    session, chair = _sit(w, council, "A stance on the government's order", [motion])
+    _decide(w, motion, chair, ALL_FOR)
+    sessions.close_session(w.sys.uow(), chair, session)
+
+
+ALL_FOR = {"SR": "yes", "Men": "yes", "Bol": "yes", "NP": "yes"}
 
 
 def march(w: World) -> list[str]:
@@ -78,7 +101,7 @@ def march(w: World) -> list[str]:
         reg.RecordAuthority(
             PETROGRAD, petrograd, "The Soviet's own orders.", date(1917, 2, 27), True, petrograd
         ),
-        _actor(w, petrograd),
+        _secretary(w, petrograd),
     )
     IDS["order1"] = _directive(
         w,
@@ -106,7 +129,7 @@ def march(w: World) -> list[str]:
             date(1917, 3, 2),
             True,
         ),
-        _actor(w, petrograd),
+        _secretary(w, petrograd),
     )
     _at(w, 3, 27)
     IDS["war_aims"] = _directive(

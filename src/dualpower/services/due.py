@@ -27,7 +27,7 @@ from dualpower.domain import errors
 from dualpower.domain.cycle import CLOCK, is_due
 from dualpower.domain.events import CompositionChanged
 from dualpower.domain.model import Candidate, Election
-from dualpower.services import chance, cycle, motions
+from dualpower.services import chance, cycle, motions, panels
 from dualpower.services.elections import (
     close_in,
     count_election,
@@ -76,6 +76,8 @@ def run_due(new_uow: Callable[[], UnitOfWork], *, early: bool = True) -> list[Do
         voting = uow.motions.voting_ids()
     done += [d for d in (close_due_motion(new_uow(), m) for m in voting) if d]
     done += open_next_levels(new_uow())
+    done += [Done("report.draw", r) for r in panels.draw_pending(new_uow())]  # DESIGN.md 2.11
+    done += [Done("report.redraw", r) for r in panels.redraw_expired(new_uow())]
     return done
 
 

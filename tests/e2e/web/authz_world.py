@@ -343,7 +343,7 @@ def _motions_and_sessions(system: System, w: World, say: Say) -> None:
 
 def _speakers(system: System, w: World) -> None:
     """The open session's speakers' list: forge1 (the chair) holds the floor, forge2 waits on
-    the current item; a steward election is open (forge2 stands, forge1 voted)."""
+    the current item; a steward election is open (forge2 stands; both present voted)."""
     m, ids, uow = w.members, w.ids, system.uow
     session = ids["session_open"]
     speakers.request_floor(uow(), session, m["forge1"])
@@ -351,7 +351,8 @@ def _speakers(system: System, w: World) -> None:
     speakers.give_floor(uow(), session, m["forge1"])
     [election] = stewards.open_steward_elections(uow(), m["forge1"], session, 1)
     candidate = offices.stand(uow(), election, m["forge2"])
-    elections.cast_ballot(uow(), election, m["forge1"], [candidate])
+    for deputy in ("forge1", "forge2"):  # every deputy present: the chair may close it now
+        elections.cast_ballot(uow(), election, m[deputy], [candidate])
     ids["steward_election"] = election
 
 

@@ -9,6 +9,7 @@ mocked: initdb, pg_basebackup, pg_ctl promote, pg_rewind and SIGKILL are the rea
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import signal
 import socket
@@ -47,7 +48,9 @@ def _run(args: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
 
 
 def free_port(taken: set[int] = frozenset()) -> int:  # type: ignore[assignment]
-    for port in PORTS:
+    """A port of PORTS nobody listens on, drawn at random: two test workers starting clusters
+    at the same moment rarely draw the same one (and `start` retries on another)."""
+    for port in random.sample(PORTS, len(PORTS)):
         if port in taken:
             continue
         with socket.socket() as s:

@@ -55,13 +55,13 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
     if url.startswith("postgresql"):
-        engine = create_engine(url, pool_size=10, max_overflow=20, connect_args=_pg_connect_args())
+        engine = create_engine(url, pool_size=10, max_overflow=20, connect_args=pg_connect_args())
         ping_idle_connections(engine)
         return engine
     raise ValueError(f"unsupported database URL {url!r}: use sqlite:/// or postgresql+psycopg://")
 
 
-def _pg_connect_args() -> dict[str, Any]:
+def pg_connect_args() -> dict[str, Any]:
     """With DUALPOWER_DATABASE_POOLER=pgbouncer (transaction pooling, docs/scale.md) no
     statement is prepared on the server (a prepared statement lives on one server connection,
     the next transaction may run on another) and no startup option is sent (pgbouncer refuses

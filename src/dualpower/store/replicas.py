@@ -45,6 +45,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from dualpower.store.db import pg_connect_args
+
 log = logging.getLogger(__name__)
 
 URLS_ENV = "DUALPOWER_DATABASE_REPLICA_URLS"
@@ -339,7 +341,7 @@ def _probe_engine(url: Any) -> Engine:
         pool_size=1,
         max_overflow=0,
         pool_pre_ping=True,
-        connect_args={"connect_timeout": 2},
+        connect_args={"connect_timeout": 2, **pg_connect_args()},
         isolation_level="AUTOCOMMIT",
     )
 

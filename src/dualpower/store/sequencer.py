@@ -43,7 +43,7 @@ from dualpower.audit.chain import GENESIS, Draft, Entry, seal
 from dualpower.audit.merkle import MerkleAccumulator, TreeHead, from_frontier, frontier
 from dualpower.store import tables as t
 from dualpower.store.bulk import update_by_id
-from dualpower.store.db import checkpoint, is_sqlite, make_engine, write_turns
+from dualpower.store.db import checkpoint, is_sqlite, make_engine, pg_connect_args, write_turns
 
 LOCK_KEY = 0x6475616C  # "dual"
 BATCH = 5000
@@ -97,7 +97,12 @@ class Sealer:
             self._engine = make_engine(engine.url.render_as_string(hide_password=False))
         else:
             self._engine = create_engine(
-                engine.url, pool_size=1, max_overflow=0, pool_pre_ping=True, pool_recycle=3600
+                engine.url,
+                pool_size=1,
+                max_overflow=0,
+                pool_pre_ping=True,
+                pool_recycle=3600,
+                connect_args=pg_connect_args(),  # as the server's (pgbouncer: nothing prepared)
             )
         self._checkpointed_at = time.monotonic()
         self._changed = threading.Condition()

@@ -7,6 +7,7 @@ threads at once, then the audit log verified."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
@@ -90,7 +91,9 @@ def bounced(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def test_recall_and_ballots_through_transaction_pooling(bounced: str) -> None:
+def test_recall_and_ballots_through_transaction_pooling(
+    bounced: str, caplog: pytest.LogCaptureFixture
+) -> None:
     system = build(bounced)
     fed = small_federation(system)
     try:
@@ -133,5 +136,8 @@ def test_recall_and_ballots_through_transaction_pooling(bounced: str) -> None:
         with system.reader() as uow:
             prepared = uow.conn.execute(text("SELECT count(*) FROM pg_prepared_statements"))
             assert prepared.scalar() == 0
+        # Nothing failed behind the answers either (the audit sealer's own connection, say).
+        errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+        assert errors == []
     finally:
         system.engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +17,7 @@ from dualpower.store.replicas import ROUTE, ReadReplicas, Route, see_latest
 from dualpower.store.uow import UnitOfWork, utcnow
 
 Subscriber = Callable[[Any], None]
+_delivering = threading.local()  # System.deliver running on this thread
 E = TypeVar("E")
 __all__ = [
     "ROUTE",
@@ -68,11 +70,23 @@ class System:
         """From the sealed log, after commit, at least once: the events of `event_type`
         (services/outbox.py). `name` keeps the handler's place in the log across restarts."""
         self.handlers.register(name, event_type, handler)
-        start(self.uow, name)
+        start(self._outbox_uow, name)
 
     def deliver(self) -> int:
-        """Give the handlers what the log holds for them (also what a crash left undelivered)."""
-        return deliver(self.uow, self.handlers)
+        """Give the handlers what the log holds for them (also what a crash left undelivered).
+        Not again inside itself on this thread (a handler's own act): the running delivery
+        goes on to what that act wrote."""
+        if getattr(_delivering, "now", False):
+            return 0
+        _delivering.now = True
+        try:
+            return deliver(self._outbox_uow, self.handlers)
+        finally:
+            _delivering.now = False
+
+    def _outbox_uow(self) -> UnitOfWork:
+        """The outbox's own units of work: their commits (cursors) publish nothing."""
+        return UnitOfWork(self.engine, clock=self.clock)
 
     def _publish(self, events: list[Any]) -> None:
         for event in events:

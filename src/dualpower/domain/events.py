@@ -108,3 +108,49 @@ def _recall_decided(payload: Mapping[str, Any]) -> list[object]:
         ]
     ended = tuple(int(m) for m in payload.get("ended", []))
     return [DeputyRecalled(int(payload["mandate"]), int(payload["holder"]), ended)]
+
+
+@dataclass(frozen=True)
+class ElectionClosed:
+    """An election was counted: `winners` are its candidates' ids in order elected (empty for a
+    recall vote, whose `yes` and `no` say how it went)."""
+
+    election_id: int
+    winners: tuple[int, ...]
+    yes: int | None = None
+    no: int | None = None
+
+
+@dataclass(frozen=True)
+class MotionDecided:
+    motion_id: int
+    adopted: bool
+    yes: int
+    no: int
+    abstain: int
+
+
+@reads("election.close")
+def _election_closed(payload: Mapping[str, Any]) -> list[object]:
+    winners = tuple(int(w) for w in payload.get("winners", []))
+    yes, no = payload.get("yes"), payload.get("no")
+    return [
+        ElectionClosed(
+            int(payload["election"]),
+            winners,
+            None if yes is None else int(yes),
+            None if no is None else int(no),
+        )
+    ]
+
+
+def _motion_decided(adopted: bool) -> LogReader:
+    def read(payload: Mapping[str, Any]) -> list[object]:
+        counts = (int(payload.get(k, 0)) for k in ("yes", "no", "abstain"))
+        return [MotionDecided(int(payload["motion"]), adopted, *counts)]
+
+    return read
+
+
+reads("motion.adopt")(_motion_decided(True))
+reads("motion.reject")(_motion_decided(False))

@@ -151,3 +151,41 @@ def test_an_officials_recall_reaches_its_handler(system, federation) -> None:
     assert [(d.event.office_term_id, d.event.office_id, d.event.holder_id) for d in got] == [
         (term.id, office, deputies[0])
     ]
+
+
+def test_the_log_states_closes_and_decisions() -> None:
+    closed = {"election": 5, "winners": [8, 9], "ballots": []}
+    assert events.from_entry("election.close", closed) == [events.ElectionClosed(5, (8, 9))]
+    vote = {"election": 6, "yes": 3, "no": 1, "ballots": []}
+    assert events.from_entry("election.close", vote) == [events.ElectionClosed(6, (), 3, 1)]
+    decided = {"motion": 2, "yes": 4, "no": 1, "abstain": 0, "seats": 5, "majority": "simple"}
+    assert events.from_entry("motion.adopt", decided) == [events.MotionDecided(2, True, 4, 1, 0)]
+    assert events.from_entry("motion.reject", decided) == [events.MotionDecided(2, False, 4, 1, 0)]
+
+
+def test_an_election_closed_by_the_clock_reaches_its_handler(system, federation) -> None:
+    """A close by the clock emits no event of its own for an office, say: the outbox delivers
+    after every commit once a handler is registered."""
+    got: list[Delivery[events.ElectionClosed]] = []
+    system.handle("closes", events.ElectionClosed, got.append)
+    _, holder = _recall_a_deputy(system, federation)  # its seat's by-election opens
+    with system.reader() as uow:
+        by = uow.elections.list(uow.elections.table.c.kind == "by")[0]
+        electors = sorted(recall.electors(uow, uow.electorates.get(by.electorate_id)))
+    assert got == []
+    from dualpower.services import elections
+    from dualpower.services.due import run_due
+    from factories import to_close, to_voting
+
+    elections.nominate(system.uow(), by.id, electors[0], None, str(electors[0]))
+    to_voting(system, by.id)
+    elections.cast_ballot(system.uow(), by.id, electors[0], [_candidate(system, by.id)])
+    to_close(system, by.id)
+    run_due(system.uow)
+    assert [d.event.election_id for d in got] == [by.id]
+    assert len(got[0].event.winners) == 1
+
+
+def _candidate(system: System, election_id: int) -> int:
+    with system.reader() as uow:
+        return int(uow.elections.candidates(election_id)[0].id)

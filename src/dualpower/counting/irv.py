@@ -117,12 +117,13 @@ def count_irv(profile: Profile, *, seed: int = 0, ties: str = DEFAULT_TIE_RULE) 
     prev: list[int] | None = None
     while True:
         now: list[int] = totals.tolist()  # Python ints (from int64 or object): fast, exact
-        active = sum(now[c] for c in hopeful)
+        vals = [now[c] for c in hopeful]
+        active = sum(vals)
         exhausted = ballots - active
         transfers = {} if prev is None else _changes(prev, now, hopeful, rounds, names)
-        most = max(now[c] for c in hopeful)
-        best = next(c for c in hopeful if now[c] == most)  # the first listed of the most
-        shown: dict[str, float | int] = {names[c]: now[c] for c in hopeful}
+        most = max(vals)
+        best = hopeful[vals.index(most)]  # the first listed of the most
+        shown: dict[str, float | int] = dict(zip([names[c] for c in hopeful], vals, strict=True))
         if 2 * now[best] > active or len(hopeful) == 1:
             why = "the last continuing candidate" if len(hopeful) == 1 else "a majority"
             note = f"{names[best]} elected: {why} ({now[best]} of {active} continuing votes)"
@@ -164,10 +165,12 @@ def _move(
     totals = totals + tally(new_top, weights[rows], nc)
     totals[out] = 0
     order = np.argsort(new_top, kind="stable")
-    bounds = np.searchsorted(new_top[order], np.arange(-1, nc + 1))
-    for c in hopeful:
-        if bounds[c + 2] > bounds[c + 1]:
-            members[c].append(rows[order[bounds[c + 1] : bounds[c + 2]]])
+    ranked, moved = new_top[order], rows[order]
+    starts = np.flatnonzero(np.diff(ranked, prepend=-2))  # one run per receiving candidate
+    ends = np.append(starts[1:], len(ranked))[: len(starts)]
+    for c, a, b in zip(ranked[starts].tolist(), starts.tolist(), ends.tolist(), strict=True):
+        if c >= 0:  # -1: exhausted
+            members[c].append(moved[a:b])
     return totals
 
 
@@ -179,11 +182,12 @@ def _losers(
     ties: list[str],
 ) -> tuple[list[int], str]:
     names = breaker.names
-    zero = [c for c in hopeful if totals[c] == 0]
+    vals = [totals[c] for c in hopeful]
+    low = min(vals)
+    zero = [c for c, v in zip(hopeful, vals, strict=True) if v == 0] if low == 0 else []
     if zero and len(zero) < len(hopeful):
         return zero, f"{', '.join(names[c] for c in zero)} excluded: no votes"
-    low = min(totals[c] for c in hopeful)
-    tied = [c for c in hopeful if totals[c] == low]
+    tied = [c for c, v in zip(hopeful, vals, strict=True) if v == low]
     if len(tied) == 1:
         return tied, f"{names[tied[0]]} excluded: fewest votes ({low})"
     loser, lot = breaker.pick(tied, history, lowest=True)

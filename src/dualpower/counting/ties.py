@@ -80,7 +80,10 @@ class TieBreaker:
                 if len(group) == 1:
                     break
                 vals = [totals[c] for c in group]
-                target = min(vals) if lowest else max(vals)
+                low, high = min(vals), max(vals)
+                if high - low <= tol:  # equal in that round too: look further back
+                    continue
+                target = low if lowest else high
                 group = [c for c, v in zip(group, vals, strict=True) if abs(v - target) <= tol]
         if len(group) == 1:
             return group[0], None

@@ -149,7 +149,8 @@ class _Count:
         return stage
 
     def _elect_reaching_quota(self, stage: _Stage) -> None:
-        reached = [c for c in np.flatnonzero(self.continuing) if self.totals[c] >= self.quota]
+        hopeful = np.flatnonzero(self.continuing)
+        reached: list[int] = hopeful[self.totals[hopeful] >= self.quota].tolist()
         for c in sorted(reached, key=lambda c: (-int(self.totals[c]), int(c))):
             if len(self.elected) == self.seats:
                 break
@@ -169,9 +170,9 @@ class _Count:
         return c
 
     def lowest(self) -> tuple[int, str]:
-        hopeful = [int(c) for c in np.flatnonzero(self.continuing)]
-        least = min(int(self.totals[c]) for c in hopeful)
-        tied = [c for c in hopeful if self.totals[c] == least]
+        hopeful = np.flatnonzero(self.continuing)
+        totals = self.totals[hopeful]
+        tied: list[int] = hopeful[totals == totals.min()].tolist()
         c = self._break_tie(tied, highest=False, what="excluded")
         return c, "lowest total" if len(tied) == 1 else "lowest total, tie broken"
 
@@ -221,12 +222,12 @@ class _Count:
     def _round(self, stage: _Stage) -> Round:
         transfers: dict[str, float | int] = {}
         if stage.transfers is not None:
-            transfers = {
-                self.names[c]: _votes(int(v)) for c, v in enumerate(stage.transfers) if v != 0
-            }
+            moved = np.flatnonzero(stage.transfers != 0)
+            values = _votes_list(stage.transfers[moved])
+            transfers = {self.names[c]: v for c, v in zip(moved.tolist(), values, strict=True)}
         return Round(
             number=stage.number,
-            totals={name: _votes(int(v)) for name, v in zip(self.names, stage.totals, strict=True)},
+            totals=dict(zip(self.names, _votes_list(stage.totals), strict=True)),
             elected=tuple(self.names[c] for c in stage.elected),
             excluded=tuple(self.names[c] for c in stage.excluded),
             transfers=transfers,
@@ -239,6 +240,17 @@ def _votes(fixed: int) -> float | int:
     """A fixed-point total as a number: an int when whole, else a float to 5 places."""
     whole, frac = divmod(fixed, SCALE)
     return whole if frac == 0 else round(fixed / SCALE, 5)
+
+
+def _votes_list(fixed: np.ndarray) -> list[float | int]:
+    """`_votes` of each of `fixed`, vectorised where float64 holds them exactly: below 2^40 the
+    quotient by 10^5 is the correctly rounded double, the same as `round(fixed / SCALE, 5)`."""
+    if fixed.dtype == object or not len(fixed) or int(np.abs(fixed).max()) >= 2**40:
+        return [_votes(int(v)) for v in fixed]
+    whole: list[int] = (fixed // SCALE).tolist()
+    part: list[float] = (fixed / SCALE).tolist()
+    exact: list[bool] = (fixed % SCALE == 0).tolist()
+    return [w if e else f for w, f, e in zip(whole, part, exact, strict=True)]
 
 
 def count_stv_scottish(

@@ -93,7 +93,8 @@ def limits(work: Path, ballots: int) -> None:
         ("irv", 100_000, 1),
     )
     print(
-        f"{'method':<13} {'candidates':>10} {'ballots':>9} {'whole s':>8} {'peak MiB':>9}  result"
+        f"{'method':<13} {'candidates':>10} {'ballots':>9} {'whole s':>8} {'cpu s':>7} "
+        f"{'peak MiB':>9}  result"
     )
     for method, candidates, seats in runs:
         path = work / f"wide-{candidates}-{ballots}.blt"
@@ -112,7 +113,7 @@ def limits(work: Path, ballots: int) -> None:
         result = "counted" if code == 0 else f"exit {code}: {message}"
         print(
             f"{method:<13} {candidates:>10,} {ballots:>9,} {wall:>8.2f} "
-            f"{usage.ru_maxrss / 1024:>9.1f}  {result}"
+            f"{usage.ru_utime + usage.ru_stime:>7.2f} {usage.ru_maxrss / 1024:>9.1f}  {result}"
         )
 
 

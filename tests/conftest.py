@@ -16,6 +16,13 @@ from backends import copy_sqlite
 from dualpower.bootstrap import System, build
 
 PG_URL = os.environ.get("DUALPOWER_TEST_PG_URL")
+# The password gate (web/guards.py) paces logins to a share of a process's time, so that a flood
+# cannot starve ballots. Tests log members in one after another, often on a loaded machine, and
+# are not a flood: they check passwords at full pace and wait long for their turn. The gate's
+# own tests (test_ops_web.py) set its share and wait themselves; so do the serve processes a
+# test starts, which inherit these.
+os.environ.setdefault("DUALPOWER_PASSWORD_CHECK_SHARE", "1")
+os.environ.setdefault("DUALPOWER_PASSWORD_CHECK_WAIT", "120")
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 

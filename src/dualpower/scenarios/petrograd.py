@@ -441,15 +441,66 @@ def build_demo(url: str, progress: Callable[[str], None] = lambda _: None) -> tu
         progress("founding the federation: the roll and the founding elections")
         figures, roll = found(sys_, clock, rng)
         events = replay(sys_, clock, rng, roll, progress)
-    with sys_.uow() as uow:
-        sample = [m.username for m in uow.members.list()[:: max(1, figures["members"] // 4)]][:4]
-        deputies = uow.mandates.active_in_council(uow.councils.chief(1).id)  # type: ignore[union-attr]
-        deputy = uow.members.get(deputies[0].holder_id) if deputies else None
-    tries = ", ".join(sample + ([deputy.username] if deputy else []))
     summary = (
         f"Built the Petrograd 1917 demo: {figures['councils']} councils, {figures['units']} base "
         f"units, {figures['members']} synthetic members (fixed seed {SEED}).\n"
         + "".join(f"  {line}\n" for line in events)
-        + f"Log in as any member with the password '{DEMO_PASSWORD}', for example: {tries}"
+        + f"Log in with the password '{DEMO_PASSWORD}' as, for each act of the tour:\n"
+        + "".join(f"  {act}: {username}\n" for act, username in tour_users(sys_))
     )
-    return sys_, summary
+    return sys_, summary.rstrip("\n")
+
+
+def tour_users(sys_: System) -> list[tuple[str, str]]:
+    """For each act of the README's tour, a member who can do it (issue 25, defect 3): one of
+    the Putilov Works who has not voted in its open election, one of Kolpino who has not signed
+    its open petition, a deputy of the Petrograd Soviet, and a Nobel Works member."""
+    from sqlalchemy import select
+
+    from dualpower.store import tables as t
+
+    with sys_.reader() as uow:
+        units = {u.name: u.id for u in uow.units.list()}
+        petrograd = next(c for c in uow.councils.list() if c.name == PETROGRAD)
+        election = next(
+            e
+            for e in uow.elections.list()
+            if e.status == "open"
+            and e.electorate_id == _unit_electorate_id(uow, units, "Putilov Works")
+        )
+        voted = set(
+            uow.conn.scalars(
+                select(t.participations.c.member_id).where(
+                    t.participations.c.election_id == election.id
+                )
+            )
+        )
+        petition = next(p for p in uow.recalls.list() if p.status == "open")
+        signed = set(
+            uow.conn.scalars(
+                select(t.recall_signatures.c.member_id).where(
+                    t.recall_signatures.c.petition_id == petition.id
+                )
+            )
+        )
+        holder = uow.mandates.get(petition.mandate_id).holder_id  # type: ignore[union-attr]
+        voter = min(uow.members.ids_of_unit(units["Putilov Works"]) - voted)
+        signer = min(uow.members.ids_of_unit(units["Kolpino village"]) - signed - {holder})
+        deputy = min(m.holder_id for m in uow.mandates.active_in_council(petrograd.id))
+        nobel = min(uow.members.ids_of_unit(units["Nobel Works"]))
+        name = {i: uow.members.get(i).username for i in (voter, signer, deputy, nobel)}  # type: ignore[union-attr]
+    return [
+        (
+            f"vote in the secret election open in the Putilov Works (/elections/{election.id})",
+            name[voter],
+        ),
+        (f"sign the recall petition open in Kolpino (/recalls/{petition.id})", name[signer]),
+        ("a deputy of the Petrograd Soviet (sessions, motions, /me)", name[deputy]),
+        ("a Nobel Works member (the Milyukov note does not bind them: /directives)", name[nobel]),
+    ]
+
+
+def _unit_electorate_id(uow, units: dict[str, int], unit: str) -> int:  # type: ignore[no-untyped-def]
+    electorate = uow.electorates.for_unit(units[unit])
+    assert electorate is not None
+    return int(electorate.id)

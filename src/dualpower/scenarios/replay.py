@@ -2,9 +2,12 @@
 
 - March-April: electors recall deputies who supported the war; the by-elections that follow go
   to the Bolsheviks. In Zamoskvorechye (recall by vote) one recall vote passes, one fails.
-- June: general elections in the factories of three Petrograd districts.
-- 31 August (Old Style): the districts elect their delegations to the Petrograd Soviet anew and
-  its majority changes hands; the Congress seats that rested on replaced delegates are refilled.
+- June: general elections in the factories of three Petrograd districts, by the single
+  transferable vote: the Bolsheviks gain, the old majority holds the Petrograd Soviet.
+- 31 August (Old Style): after the Kornilov days the Petrograd factories elect their deputies
+  anew (block vote), the seats above that rested on replaced deputies are refilled that day, the
+  districts elect their delegations to the Petrograd Soviet anew and its majority changes hands;
+  the Congress seats that rested on replaced delegates are refilled.
 - October: it ends with a secret general election open in the Putilov Works and a recall petition
   open in Kolpino, so a visitor can try both (served, the demo's clock runs on from its last act).
 
@@ -33,9 +36,9 @@ from dualpower.services import elections as el
 from dualpower.services.due import run_due
 
 
-def old_style(year: int, month: int, day: int) -> datetime:
+def old_style(year: int, month: int, day: int, hour: int = 12) -> datetime:
     """A Julian date of 1917 as the UTC moment (New Style: 13 days later), at noon."""
-    return datetime(year, month, day, 12, tzinfo=UTC) + _JULIAN_OFFSET
+    return datetime(year, month, day, hour, tzinfo=UTC) + _JULIAN_OFFSET
 
 
 _JULIAN_OFFSET = datetime(1917, 3, 14) - datetime(1917, 3, 1)
@@ -48,6 +51,12 @@ RECALLS_DIRECT = (
     "Cable Works",
 )
 RECALLS_BY_VOTE = (("Michelson Works", True), ("Dynamo Works", False))
+AUGUST_DISTRICTS = (
+    "Vyborg District Soviet",
+    "Vasilievsky Island District Soviet",
+    "Narva District Soviet",
+    "Petrograd Side District Soviet",
+)
 JUNE_DISTRICTS = (
     "Vasilievsky Island District Soviet",
     "Narva District Soviet",
@@ -104,26 +113,46 @@ def _plurality_ballots(w: World, voters: list[int], candidates: list[tuple[int, 
     return ballots
 
 
-def by_election(w: World, election_id: int, voters: list[int]) -> None:
-    """Two stand (a Bolshevik and one of the old majority); the electors vote their leaning."""
+def _stand(w: World, election_id: int, voters: list[int], taken: set[int]) -> list[tuple[int, str]]:
+    """Two stand: a Bolshevik, and one of the old majority (of the faction that held the seat,
+    when it was the SR's or the Mensheviks'); the electors vote their leaning."""
     with w.sys.uow() as uow:
         election = uow.elections.get(election_id)
         assert election is not None
-        seated = uow.mandates.active(uow.mandates.table.c.electorate_id == election.electorate_id)
+        table = uow.mandates.table
+        seated = uow.mandates.active(table.c.electorate_id == election.electorate_id)
+        ended = uow.mandates.list(
+            table.c.electorate_id == election.electorate_id,
+            table.c.seat_no == election.seat_no,
+            table.c.end_at.is_not(None),
+        )
     held = {m.holder_id for m in seated}
-    pool = [v for v in voters if v not in held]
+    pool = [v for v in voters if v not in held and v not in taken]
+    last = max(ended, key=lambda m: (m.end_at, m.id), default=None)
+    was = next((f for f, i in w.faction_ids.items() if last and i == last.faction_id), None)
+    old_majority = (was, "SR", "Men") if was in ("SR", "Men") else ("SR", "Men")
     standing = [
-        next((v for v in pool if w.leaning[v] in group), None)
-        for group in (("Bol",), ("SR", "Men"))
+        next((v for v in pool if w.leaning[v] == "Bol"), None),
+        next((v for f in old_majority for v in pool if w.leaning[v] == f), None),
     ]
     cands = []
     for member in [m for m in standing if m is not None]:
         faction = w.leaning[member]
         cid = el.nominate(w.sys.uow(), election_id, member, w.faction_ids[faction], None)
         cands.append((cid, faction))
-    to_voting(w, election_id)
-    paper_ballots(w, election_id, _plurality_ballots(w, voters, cands))
-    through_the_clock(w, election_id)
+        taken.add(member)
+    return cands
+
+
+def by_elections(w: World, contested: list[tuple[int, list[int]]]) -> None:
+    """By-elections open at the same time run side by side (the same windows): in each two
+    stand, nobody in two of them; then the electors vote, and the clock closes them."""
+    taken: set[int] = set()
+    standing = [(eid, voters, _stand(w, eid, voters, taken)) for eid, voters in contested]
+    for election_id, voters, cands in standing:
+        to_voting(w, election_id)
+        paper_ballots(w, election_id, _plurality_ballots(w, voters, cands))
+    through_the_clock(w, *(election_id for election_id, _, _ in standing))
 
 
 def to_voting(w: World, election_id: int) -> None:
@@ -285,8 +314,17 @@ def open_general(w: World, electorate: Electorate, method: str, is_secret: bool 
     return cycle.open_general(w.sys.uow(), general, opener(w, electorate.council_id))
 
 
+def _ranked(slots: dict[str, list[int]], faction: str) -> list[int]:
+    return [c for f in (faction, *ALLIES[faction]) for c in slots.get(f, [])]
+
+
 def general_in_units(
-    w: World, units: list[str], *, is_secret: bool = False, close: bool = True
+    w: World,
+    units: list[str],
+    *,
+    is_secret: bool = False,
+    close: bool = True,
+    method: str = "block",
 ) -> list[int]:
     """General elections in base units: opened by the commission, a slate per faction stands,
     the members vote their leaning (in full, or a third of them when the vote stays open), and
@@ -294,7 +332,7 @@ def general_in_units(
     opened = []
     for unit in units:
         electorate = _unit_electorate(w, unit)
-        election_id = open_general(w, electorate, "block", is_secret)
+        election_id = open_general(w, electorate, method, is_secret)
         with w.sys.uow() as uow:
             seats = uow.elections.get(election_id).seats  # type: ignore[union-attr]
         voters = w.by_unit[unit]
@@ -304,7 +342,11 @@ def general_in_units(
             for member in w.rng.sample(supporters, min(seats, len(supporters))):
                 cid = el.nominate(w.sys.uow(), election_id, member, w.faction_ids[faction], None)
                 slots.setdefault(faction, []).append(cid)
-        ballots = [(v, slots[w.leaning[v]]) for v in voters if slots.get(w.leaning[v])]
+        if method == "block":  # a slate: the voter's faction's candidates
+            ballots = [(v, slots[w.leaning[v]]) for v in voters if slots.get(w.leaning[v])]
+        else:  # ranked: the voter's faction's candidates first, then its allies'
+            ballots = [(v, _ranked(slots, w.leaning[v])) for v in voters]
+            ballots = [(v, ranking) for v, ranking in ballots if ranking]
         opened.append((election_id, ballots if close else ballots[: len(ballots) // 3]))
     for election_id, ballots in opened:
         to_voting(w, election_id)
@@ -359,11 +401,13 @@ def refill_vacancies(w: World) -> None:
             if e.nominations_close_at is None or w.clock.at < e.nominations_close_at
         ]
         if fresh:
+            contested = []
             with w.sys.uow() as uow:
-                electorate = uow.electorates.get(fresh[0].electorate_id or 0)
-                assert electorate is not None
-                elig = sorted(el.electors(uow, electorate))
-            by_election(w, fresh[0].id, elig)
+                for election in fresh:
+                    electorate = uow.electorates.get(election.electorate_id or 0)
+                    assert electorate is not None
+                    contested.append((election.id, sorted(el.electors(uow, electorate))))
+            by_elections(w, contested)
         elif opened:
             w.clock.at = max(w.clock.at, *(e.closes_at for e in opened if e.closes_at))
             run_due(w.sys.uow)
@@ -434,16 +478,31 @@ def replay(
             if councils[u.council_id] in JUNE_DISTRICTS and u.kind == "factory"
         ]
     w.drift(0.30, set(june_units))
-    general_in_units(w, june_units)
+    general_in_units(w, june_units, method="stv-scottish")
     clock.advance(days=7)
     refill_vacancies(w)
     _play(w, "june", hooks)
     w.log.append(f"June: general elections in {len(june_units)} factories")
 
-    clock.at = old_style(1917, 8, 31)  # the Petrograd Soviet adopts a Bolshevik resolution
+    # 31 August: after the Kornilov days the Petrograd factories elect their
+    # deputies anew, the districts their delegations, and the Petrograd Soviet adopts a
+    # Bolshevik resolution: its majority passes on this day, not before (issue 25, defect 8).
+    clock.at = old_style(1917, 8, 31, hour=0)
+    with sys_.uow() as uow:
+        august_units = [
+            u.name
+            for u in uow.units.list()
+            if councils[u.council_id] in AUGUST_DISTRICTS and u.kind == "factory"
+        ]
+    w.drift(0.35, set(august_units))
+    general_in_units(w, august_units)
+    refill_vacancies(w)  # the seats above that rested on replaced deputies, the same day
     delegations(w, PETROGRAD)
     refill_vacancies(w)
-    w.log.append("31 August: the Petrograd districts elect their delegations anew")
+    w.log.append(
+        "31 August: the Petrograd factories elect their deputies anew and the districts their "
+        "delegations: the Petrograd Soviet's majority passes to the Bolsheviks"
+    )
     _play(w, "august", hooks)
 
     clock.at = old_style(1917, 10, 10)

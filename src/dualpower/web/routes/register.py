@@ -3,6 +3,7 @@ whether a directive binds them (the Order No. 1 rule)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -156,17 +157,16 @@ def stance_form(
     counter_order: Annotated[str, Form()] = "",
     csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
 ) -> Response:
+    """An office the council gave `record_stance` takes its stance on this directive."""
     check_csrf(session.csrf_token, csrf_token)
-    try:
-        if not council_id.isdigit():
-            raise InvalidRequest("choose the council whose stance this is")
-        cmd = reg.TakeStance(directive_id, int(council_id), kind, conditions, counter_order)
+
+    def take(cmd: reg.TakeStance) -> str:
         reg.take_stance(system.uow(), cmd, reg.Actor(session.member.id))
-    except DomainError as error:
-        if isinstance(error, NotFound):
-            raise
-        return _page(request, system, directive_id, error=error.message, status=status_of(error))
-    return RedirectResponse(f"/directives/{directive_id}#stances", status_code=303)
+        return f"/directives/{directive_id}#stances"
+
+    return _stance(
+        request, system, directive_id, (council_id, kind, conditions, counter_order), take
+    )
 
 
 @pages.post("/directives/{directive_id}/stance-motions")
@@ -183,13 +183,31 @@ def stance_motion_form(
 ) -> Response:
     """A deputy puts a stance on this directive to their council's vote (a motion)."""
     check_csrf(session.csrf_token, csrf_token)
+
+    def propose(cmd: reg.TakeStance) -> str:
+        return f"/motions/{stance_motions.propose_stance(system.uow(), session.member.id, cmd)}"
+
+    return _stance(
+        request, system, directive_id, (council_id, kind, conditions, counter_order), propose
+    )
+
+
+def _stance(
+    request: Request,
+    system: SystemDep,
+    directive_id: int,
+    form: tuple[str, str, str, str],
+    act: Callable[[reg.TakeStance], str],
+) -> Response:
+    """Both stance forms: the stance the form names, the act, then where to go (or the page
+    again with the refusal)."""
+    council_id, kind, conditions, counter_order = form
     try:
         if not council_id.isdigit():
             raise InvalidRequest("choose the council whose stance this is")
-        cmd = reg.TakeStance(directive_id, int(council_id), kind, conditions, counter_order)
-        motion = stance_motions.propose_stance(system.uow(), session.member.id, cmd)
+        to = act(reg.TakeStance(directive_id, int(council_id), kind, conditions, counter_order))
     except DomainError as error:
         if isinstance(error, NotFound):
             raise
         return _page(request, system, directive_id, error=error.message, status=status_of(error))
-    return RedirectResponse(f"/motions/{motion}", status_code=303)
+    return RedirectResponse(to, status_code=303)

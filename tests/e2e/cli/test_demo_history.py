@@ -7,7 +7,9 @@ Works or Kolpino)."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -118,3 +120,19 @@ def test_the_demo_prints_a_member_for_each_act_of_the_tour(demo: Engine) -> None
             {"u": signer},
         ).one()
         assert tuple(two) == ("Kolpino village", 0)
+
+
+def test_the_public_verifier_passes_on_the_demos_export(demo: Engine, tmp_path: Path) -> None:
+    """Issue 25, defect 2 and "Done when": `tools/verify_export.py` on the demo's export."""
+    from test_audit_verify_export import run_tool
+    from test_cli import DUALPOWER
+
+    assert DUALPOWER
+    out = tmp_path / "public"
+    env = os.environ | {"DUALPOWER_DATABASE_URL": str(demo.url)}
+    done = subprocess.run(
+        [DUALPOWER, "export", str(out)], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+    verified = run_tool(out)
+    assert verified.returncode == 0, verified.stdout + verified.stderr

@@ -41,12 +41,14 @@ def _lab(rgb: list[float]) -> tuple[float, float, float]:
 
 def _seen(hex_colour: str, how: str) -> tuple[float, float, float]:
     rgb = _linear(hex_colour)
-    seen = [min(1.0, max(0.0, sum(m * c for m, c in zip(row, rgb)))) for row in SEEING[how]]
+    seen = [
+        min(1.0, max(0.0, sum(m * c for m, c in zip(row, rgb, strict=True)))) for row in SEEING[how]
+    ]
     return _lab(seen)
 
 
 def difference(a: str, b: str, how: str) -> float:
-    return sum((p - q) ** 2 for p, q in zip(_seen(a, how), _seen(b, how))) ** 0.5
+    return sum((p - q) ** 2 for p, q in zip(_seen(a, how), _seen(b, how), strict=True)) ** 0.5
 
 
 def test_red_and_green_are_told_apart_only_by_those_who_see_both() -> None:

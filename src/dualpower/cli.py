@@ -72,6 +72,8 @@ def _refuse_a_missing_default(default_url: str) -> None:
     url = make_url(database_url(default_url))
     if url.get_backend_name() != "sqlite" or not url.database or Path(url.database).exists():
         return
+    if url.database.startswith((":memory:", "file::memory:")):
+        return  # refused as such when the engine is made (store/db.py)
     hint = "run `dualpower init` to found a federation, or `dualpower demo` for the demo"
     demo = make_url(DEMO_URL).database
     if demo and Path(demo).exists():

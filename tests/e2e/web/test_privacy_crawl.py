@@ -12,52 +12,26 @@ Rendering does not depend on the database, so this runs on SQLite only.
 
 from __future__ import annotations
 
-import itertools
-import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-from authz_world import Template, World, app_routes, copy_of, drop_template, make_template
+from authz_world import Template, World, copy_of, drop_template, make_template
+from privacy_support import found, private_words, urls
 
 from dualpower.store import tables as t
 from dualpower.web.app import create_app
 from dualpower.web.deps import SESSION_COOKIE
 from dualpower.web.live import Broadcaster
 
-SOURCES = {
-    "council_id": "councils",
-    "unit_id": "base_units",
-    "comment_id": "comments",
-    "report_id": "reports",
-    "faction_id": "factions",
-    "election_id": "elections",
-    "petition_id": "recall_petitions",
-    "directive_id": "directives",
-    "motion_id": "motions",
-    "session_id": "sessions",
-    "breach_id": "breaches",
-    "initiative_id": "initiatives",
-    "mandate_id": "mandates",
-    "office_id": "offices",
-    "term_id": "office_terms",
-    "member_id": "members",
-    "kind": None,
-}
-SUBJECTS = {
-    "motion": "motions",
-    "initiative": "initiatives",
-    "directive": "directives",
-    "recall": "recall_petitions",
-}
+
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Template]:
     built = make_template("sqlite", tmp_path_factory.mktemp("privacy"), None)
@@ -68,73 +42,6 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Template]:
 @pytest.fixture
 def world(template: Template, tmp_path: Path) -> Iterator[World]:
     yield from copy_of(template, tmp_path)
-
-
-def _ids(world: World, table: str) -> list[int]:
-    tab = t.metadata.tables.get(table)
-    if tab is None:
-        return []
-    with world.system.engine.connect() as conn:
-        return [int(i) for i in conn.execute(select(tab.c.id).order_by(tab.c.id)).scalars()]
-
-
-def urls(world: World, app: Any) -> list[str]:
-    """Every GET route, page or API, with every id of each of its parameters."""
-    out: list[str] = []
-    for method, path, _ in app_routes(app):
-        if method != "GET":
-            continue
-        names = [p.split("}")[0] for p in path.split("{")[1:]]
-        choices: list[list[dict[str, Any]]] = []
-        if "kind" in names:
-            choices.append(
-                [
-                    {"kind": kind, "subject_id": i}
-                    for kind, table in SUBJECTS.items()
-                    for i in _ids(world, table)
-                ]
-            )
-            names = [n for n in names if n not in ("kind", "subject_id")]
-        for name in names:
-            table = SOURCES.get(name, name.removesuffix("_id") + "s")
-            choices.append([{name: i} for i in _ids(world, table or "")] or [{name: 1}])
-        for combo in itertools.product(*choices):
-            url = path
-            for part in combo:
-                for name, value in part.items():
-                    url = url.replace(f"{{{name}}}", str(value))
-            out.append(url)
-    for kind, table in SUBJECTS.items():
-        out += [f"/api/v1/comments?kind={kind}&id={i}" for i in _ids(world, table)]
-    out += ["/api/v1/audit/entries", "/api/v1/recalls", "/api/v1/elections"]
-    return out
-
-
-def holders(world: World) -> set[int]:
-    with world.system.engine.connect() as conn:
-        held = set(conn.execute(select(t.mandates.c.holder_id)).scalars())
-        held |= set(conn.execute(select(t.candidates.c.member_id)).scalars())
-        return held | set(conn.execute(select(t.office_terms.c.holder_id)).scalars())
-
-
-def private_words(world: World) -> dict[str, str]:
-    """word -> username, for the username, name and e-mail of each member who never held a
-    mandate or office."""
-    public = holders(world)
-    words: dict[str, str] = {}
-    with world.system.engine.connect() as conn:
-        for row in conn.execute(select(t.members)):
-            if row.id not in public:
-                for word in (row.username, row.display_name, row.email):
-                    if word:
-                        words[word] = row.username
-    return words
-
-
-def found(text: str, words: dict[str, str]) -> set[str]:
-    return {
-        who for word, who in words.items() if re.search(rf"(?<![\w.]){re.escape(word)}(?!\w)", text)
-    }
 
 
 def test_the_finder_finds_whole_words_only() -> None:

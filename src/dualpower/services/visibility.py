@@ -121,8 +121,9 @@ def councils_above(uow: UnitOfWork, concerned: Concerned) -> set[int]:
         if council in found or council not in parents:
             continue
         found.add(council)
-        if parents[council] is not None:
-            start.add(parents[council])
+        parent = parents[council]
+        if parent is not None:
+            start.add(parent)
     return found
 
 

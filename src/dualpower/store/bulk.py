@@ -51,8 +51,8 @@ def insert_new_rows(
     if not rows:
         return set()
     if conn.dialect.name == "postgresql":
-        statement = _unnest_insert(conn, table, tuple(rows[0]), key)
-        written = conn.execute(statement, _arrays(conn, table, rows))
+        unnest = _unnest_insert(conn, table, tuple(rows[0]), key)
+        written = conn.execute(unnest, _arrays(conn, table, rows))
     else:
         columns = [table.c[c] for c in key]
         statement = (

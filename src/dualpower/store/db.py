@@ -145,7 +145,9 @@ def checkpoint(engine: Engine) -> None:
     with engine.connect() as conn:
         # On the driver's connection: SQLAlchemy would begin a transaction first (BEGIN
         # IMMEDIATE, see _on_begin), and SQLite checkpoints only outside a transaction.
-        conn.connection.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
+        driver = conn.connection.driver_connection
+        if driver is not None:  # None only once the connection is closed
+            driver.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
 
 
 def writers_lock_path(database: str) -> str:

@@ -16,7 +16,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, MetaData, inspect, text
+from sqlalchemy import Engine, MetaData, ScalarResult, inspect, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -51,7 +51,7 @@ def wipe(engine: Engine) -> None:
     with engine.begin() as conn:
         present.drop_all(conn)  # children first; dropping a table drops its triggers
         if conn.dialect.name == "postgresql":
-            functions = conn.execute(
+            functions: ScalarResult[str] = conn.execute(
                 text(
                     "SELECT p.oid::regprocedure::text FROM pg_proc p "
                     "JOIN pg_namespace n ON n.oid = p.pronamespace "

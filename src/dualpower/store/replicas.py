@@ -286,7 +286,7 @@ class ReadReplicas:
                 log.warning("replica %s is no longer a standby: skipped", replica.name)
             replica.up, replica.error = False, "not in recovery"
             return
-        replica.replayed = parse_lsn(replayed)
+        replica.replayed = parse_lsn(str(replayed) if replayed is not None else None)
         replica.lag = self._lag_of(replica.replayed, now)
         replica.up, replica.error = True, ""
 

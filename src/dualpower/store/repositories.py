@@ -6,17 +6,23 @@ import builtins
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 from sqlalchemy import Connection, Table, and_, bindparam, delete, func, insert, select, update
 
 from dualpower.domain import model as m
 from dualpower.store import tables as t
 from dualpower.store.bulk import insert_rows
+from dualpower.store.typed import tuples
 
 T = TypeVar("T")
+M = TypeVar("M")
 
 
+@overload
+def as_utc(value: datetime) -> datetime: ...
+@overload
+def as_utc(value: T) -> T: ...
 def as_utc(value: Any) -> Any:
     # SQLite returns naive datetimes; every datetime in the domain is aware UTC.
     if isinstance(value, datetime) and value.tzinfo is None:
@@ -30,9 +36,11 @@ def to_domain(cls: type[T], row: Any) -> T:
     return cls(**kwargs)
 
 
-class _Repo:
+class _Repo(Generic[M]):
+    """Rows of one table as one domain dataclass `M`: `get` and `list` return `M`s."""
+
     table: Table
-    model: type
+    model: type[M]
 
     def __init__(self, conn: Connection):
         self.conn = conn
@@ -45,11 +53,11 @@ class _Repo:
         if rows:
             self.conn.execute(insert(self.table), list(rows))
 
-    def get(self, id_: int) -> Any | None:
+    def get(self, id_: int) -> M | None:
         row = self.conn.execute(select(self.table).where(self.table.c.id == id_)).first()
         return to_domain(self.model, row) if row else None
 
-    def list(self, *where: Any, order_by: Any = None) -> list[Any]:
+    def list(self, *where: Any, order_by: Any = None) -> builtins.list[M]:
         query = (
             select(self.table)
             .where(*where)
@@ -61,14 +69,14 @@ class _Repo:
         self.conn.execute(update(self.table).where(self.table.c.id == id_).values(**values))
 
 
-class FederationRepo(_Repo):
+class FederationRepo(_Repo[m.Federation]):
     table, model = t.federations, m.Federation
 
     def only(self) -> m.Federation | None:
         found = self.list()
         return found[0] if found else None
 
-    def list(self, *where: Any, order_by: Any = None) -> list[Any]:
+    def list(self, *where: Any, order_by: Any = None) -> builtins.list[m.Federation]:
         feds = super().list(*where, order_by=order_by)
         for fed in feds:
             fed.sections = tuple(fed.sections)  # JSON gives a list; the domain holds a tuple
@@ -81,11 +89,11 @@ class FederationRepo(_Repo):
         return fed
 
 
-class FactionRepo(_Repo):
+class FactionRepo(_Repo[m.Faction]):
     table, model = t.factions, m.Faction
 
 
-class CouncilRepo(_Repo):
+class CouncilRepo(_Repo[m.Council]):
     table, model = t.councils, m.Council
 
     def children(self, council_id: int) -> list[m.Council]:
@@ -98,7 +106,7 @@ class CouncilRepo(_Repo):
         return found[0] if found else None
 
 
-class UnitRepo(_Repo):
+class UnitRepo(_Repo[m.BaseUnit]):
     table, model = t.base_units, m.BaseUnit
 
     def by_name(self, federation_id: int, name: str) -> m.BaseUnit | None:
@@ -112,10 +120,10 @@ class UnitRepo(_Repo):
         query = (
             select(mm.c.unit_id, func.count()).where(mm.c.end_at.is_(None)).group_by(mm.c.unit_id)
         )
-        return {unit_id: n for unit_id, n in self.conn.execute(query)}
+        return {unit_id: n for unit_id, n in tuples(self.conn.execute(query))}
 
 
-class MemberRepo(_Repo):
+class MemberRepo(_Repo[m.Member]):
     table, model = t.members, m.Member
 
     def by_username(self, username: str) -> m.Member | None:
@@ -151,14 +159,14 @@ class MemberRepo(_Repo):
         return self.conn.execute(query).scalar()
 
 
-class MembershipRepo(_Repo):
+class MembershipRepo(_Repo[m.Membership]):
     table, model = t.memberships, m.Membership
 
     def history(self, member_id: int) -> list[m.Membership]:
         return self.list(t.memberships.c.member_id == member_id, order_by=t.memberships.c.start_at)
 
 
-class ElectorateRepo(_Repo):
+class ElectorateRepo(_Repo[m.Electorate]):
     table, model = t.electorates, m.Electorate
 
     def of_council(self, council_id: int) -> list[m.Electorate]:
@@ -179,7 +187,7 @@ class ElectorateRepo(_Repo):
         self.conn.execute(select(e.c.id).where(e.c.id == electorate_id).with_for_update())
 
 
-class MandateRepo(_Repo):
+class MandateRepo(_Repo[m.Mandate]):
     table, model = t.mandates, m.Mandate
 
     def seated_by_electorate(self) -> dict[int, int]:
@@ -190,7 +198,7 @@ class MandateRepo(_Repo):
             .where(md.c.end_at.is_(None))
             .group_by(md.c.electorate_id)
         )
-        return {int(e): int(n) for e, n in self.conn.execute(query)}
+        return {int(e): int(n) for e, n in tuples(self.conn.execute(query))}
 
     def ever_seated(self) -> set[int]:
         """Electorates that have had a mandate."""
@@ -273,7 +281,7 @@ _BALLOT_CONTEXT = (
 )
 
 
-class ElectionRepo(_Repo):
+class ElectionRepo(_Repo[m.Election]):
     table, model = t.elections, m.Election
 
     def get_for_update(self, election_id: int) -> m.Election | None:
@@ -391,7 +399,7 @@ class ElectionRepo(_Repo):
         ).all()
         if not rows:
             return []
-        roll = dict(
+        roll: dict[int, int] = dict(
             self.conn.execute(
                 select(ms.c.unit_id, func.count())
                 .where(ms.c.end_at.is_(None))
@@ -400,7 +408,7 @@ class ElectionRepo(_Repo):
             ).all()
         )
         councils = {r.source_council_id or r.council_id for r in rows} - {None}
-        seats = dict(
+        seats: dict[int, int] = dict(
             self.conn.execute(
                 select(md.c.council_id, func.count(func.distinct(md.c.holder_id)))
                 .where(md.c.end_at.is_(None), md.c.council_id.in_(councils))
@@ -477,7 +485,7 @@ class ElectionRepo(_Repo):
             .where(t.ballots.c.election_id == election_id)
             .order_by(t.ballots.c.receipt)
         )
-        return [{"receipt": r, "choices": list(c)} for r, c in self.conn.execute(query)]
+        return [{"receipt": r, "choices": list(c)} for r, c in tuples(self.conn.execute(query))]
 
     def open_ballots(self, election_id: int) -> list[dict[str, Any]]:
         """An open ballot's voter and choices (how each elector voted is public)."""
@@ -486,15 +494,16 @@ class ElectionRepo(_Repo):
             .where(t.ballots.c.election_id == election_id)
             .order_by(t.ballots.c.voter_id)
         )
-        rows = self.conn.execute(query)
+        rows = tuples(self.conn.execute(query))
         return [{"voter_id": v, "receipt": r, "choices": list(c)} for v, r, c in rows]
 
     def ballot_choices(self, election_id: int) -> list[list[int]]:
         query = select(t.ballots.c.choices).where(t.ballots.c.election_id == election_id)
-        return [list(c) for c in self.conn.execute(query).scalars()]
+        choices: Sequence[list[int]] = self.conn.execute(query).scalars().all()
+        return [list(c) for c in choices]
 
 
-class OfficeRepo(_Repo):
+class OfficeRepo(_Repo[m.Office]):
     table, model = t.offices, m.Office
 
     def get(self, id_: int) -> m.Office | None:
@@ -503,7 +512,7 @@ class OfficeRepo(_Repo):
             office.capabilities = tuple(office.capabilities)
         return office
 
-    def list(self, *where: Any, order_by: Any = None) -> list[Any]:
+    def list(self, *where: Any, order_by: Any = None) -> builtins.list[m.Office]:
         offices = super().list(*where, order_by=order_by)
         for office in offices:
             office.capabilities = tuple(office.capabilities)  # JSON list -> the domain's tuple
@@ -525,11 +534,12 @@ class OfficeRepo(_Repo):
             )
         )
         held: set[str] = set()
-        for capabilities in self.conn.execute(query).scalars():
+        rows: Sequence[builtins.list[str] | None] = self.conn.execute(query).scalars().all()
+        for capabilities in rows:
             held.update(capabilities or [])
         return held
 
-    def active_terms_on(self, mandate_id: int) -> list[int]:
+    def active_terms_on(self, mandate_id: int) -> builtins.list[int]:
         ot = t.office_terms
         query = select(ot.c.id).where(ot.c.mandate_id == mandate_id, ot.c.end_at.is_(None))
         return list(self.conn.execute(query).scalars())
@@ -541,7 +551,7 @@ class OfficeRepo(_Repo):
             .join(md, md.c.id == ot.c.mandate_id)
             .where(ot.c.end_at.is_(None), md.c.end_at.is_not(None))
         )
-        return [(term, mandate) for term, mandate in self.conn.execute(query)]
+        return [(term, mandate) for term, mandate in tuples(self.conn.execute(query))]
 
     def move_terms(self, old_mandate_id: int, new_mandate_id: int) -> None:
         ot = t.office_terms
@@ -607,7 +617,7 @@ class TokenRepo:
         self.conn.execute(delete(t.auth_tokens).where(t.auth_tokens.c.token_hash == token_hash))
 
 
-class RecallRepo(_Repo):
+class RecallRepo(_Repo[m.RecallPetition]):
     table, model = t.recall_petitions, m.RecallPetition
 
     def get_for_update(self, petition_id: int) -> m.RecallPetition | None:
@@ -656,7 +666,7 @@ class RecallRepo(_Repo):
         return result.rowcount == 1
 
 
-class NotificationRepo(_Repo):
+class NotificationRepo(_Repo[m.Notification]):
     table, model = t.notifications, m.Notification
 
     def of_member(self, member_id: int, limit: int = 100) -> list[m.Notification]:
@@ -682,7 +692,7 @@ class NotificationRepo(_Repo):
         query = select(t.members.c.id, t.members.c.email).where(
             t.members.c.id.in_(list(member_ids)), t.members.c.email.is_not(None)
         )
-        return {member_id: email for member_id, email in self.conn.execute(query)}
+        return {member_id: email for member_id, email in tuples(self.conn.execute(query))}
 
 
 # The unit of work gives each of these a name: `uow.<name>`. Topic modules add theirs.

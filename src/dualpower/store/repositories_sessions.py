@@ -19,6 +19,7 @@ from dualpower.domain.motions import Breach, Instruction, Motion, Tally
 from dualpower.domain.sessions import DEFAULT_ASSEMBLY_QUORUM_BP, Session
 from dualpower.store import repositories as r
 from dualpower.store import tables_sessions as ts
+from dualpower.store.typed import tuples
 
 
 class StandingOrdersRepo:
@@ -68,7 +69,7 @@ class StandingOrdersRepo:
             self.conn.execute(update(so).where(so.c.id == row.id).values(**values))
 
 
-class SessionRepo(r._Repo):
+class SessionRepo(r._Repo[Session]):
     table, model = ts.sessions, Session
 
     def get_for_update(self, session_id: int) -> Session | None:
@@ -117,7 +118,7 @@ class SessionRepo(r._Repo):
         return list(self.conn.execute(query).scalars())
 
 
-class MotionRepo(r._Repo):
+class MotionRepo(r._Repo[Motion]):
     table, model = ts.motions, Motion
 
     def get_for_update(self, motion_id: int) -> Motion | None:
@@ -177,7 +178,7 @@ class MotionRepo(r._Repo):
     def votes(self, motion_id: int) -> dict[int, str]:
         mv = ts.motion_votes
         query = select(mv.c.member_id, mv.c.position).where(mv.c.motion_id == motion_id)
-        return {member: position for member, position in self.conn.execute(query)}
+        return {member: position for member, position in tuples(self.conn.execute(query))}
 
     # Secret votes
     def add_secret(self, motion_id: int, member_id: int, receipt: str, position: str) -> None:
@@ -203,7 +204,7 @@ class MotionRepo(r._Repo):
             .where(mb.c.motion_id == motion_id)
             .order_by(mb.c.receipt)
         )
-        return [{"receipt": rc, "position": p} for rc, p in self.conn.execute(query)]
+        return [{"receipt": rc, "position": p} for rc, p in tuples(self.conn.execute(query))]
 
     def tally(self, motion: Motion) -> Tally:
         if motion.is_secret:
@@ -214,14 +215,14 @@ class MotionRepo(r._Repo):
         return Tally(counts["yes"], counts["no"], counts["abstain"])
 
 
-class InstructionRepo(r._Repo):
+class InstructionRepo(r._Repo[Instruction]):
     table, model = ts.instructions, Instruction
 
     def on_motion(self, motion_id: int) -> list[Instruction]:
         return self.list(self.table.c.motion_id == motion_id)
 
 
-class BreachRepo(r._Repo):
+class BreachRepo(r._Repo[Breach]):
     table, model = ts.breaches, Breach
 
     def of_instruction(self, instruction_id: int) -> list[Breach]:
@@ -233,7 +234,7 @@ class BreachRepo(r._Repo):
         return self.list(self.table.c.instruction_id.in_(ids))
 
 
-class InitiativeRepo(r._Repo):
+class InitiativeRepo(r._Repo[Initiative]):
     table, model = ts.initiatives, Initiative
 
     def get_for_update(self, initiative_id: int) -> Initiative | None:

@@ -44,6 +44,7 @@ from dualpower.audit.merkle import MerkleAccumulator, TreeHead, from_frontier, f
 from dualpower.store import tables as t
 from dualpower.store.bulk import update_by_id
 from dualpower.store.db import checkpoint, is_sqlite, make_engine, pg_connect_args, write_turns
+from dualpower.store.typed import tuples
 
 LOCK_KEY = 0x6475616C  # "dual"
 BATCH = 5000
@@ -342,5 +343,5 @@ def sealed_entries(
 
 def recorded_heads(conn: Connection) -> list[TreeHead]:
     heads = t.audit_heads
-    rows = conn.execute(select(heads.c.size, heads.c.root).order_by(heads.c.size))
+    rows = tuples(conn.execute(select(heads.c.size, heads.c.root).order_by(heads.c.size)))
     return [TreeHead(size, root) for size, root in rows]

@@ -7,6 +7,9 @@ one vote per member and question, one chief council per federation.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -38,15 +41,15 @@ metadata = MetaData(naming_convention=NAMING)
 Id = Integer().with_variant(BigInteger(), "postgresql")
 
 
-def _pk() -> Column:
+def _pk() -> Column[int]:
     return Column("id", Id, primary_key=True, autoincrement=True)
 
 
-def _fk(name: str, target: str, nullable: bool = False, **kw: object) -> Column:
+def _fk(name: str, target: str, nullable: bool = False, **kw: Any) -> Column[int]:
     return Column(name, Id, ForeignKey(target), nullable=nullable, **kw)
 
 
-def _at(name: str, nullable: bool = False) -> Column:
+def _at(name: str, nullable: bool = False) -> Column[datetime]:
     return Column(name, DateTime(timezone=True), nullable=nullable)
 
 
@@ -66,6 +69,8 @@ federations = Table(
     Column("is_demo", Boolean, nullable=False, default=False),
     # ISO 4217; every amount is in its minor unit (XXX: no currency named)
     Column("currency", String(3), nullable=False, default="XXX", server_default="XXX"),
+    # its members' language (en, ru) unless a member has their own (migration 0030_h21)
+    Column("language", String(8), nullable=False, default="en", server_default="en"),
 )
 
 factions = Table(
@@ -137,6 +142,7 @@ members = Table(
     Column("email", String(254), nullable=True),
     Column("is_verified", Boolean, nullable=False, default=False),
     _at("joined_at"),
+    Column("language", String(8), nullable=True),  # None: the federation's
 )
 
 memberships = Table(

@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection
 
 from dualpower.store import repositories
 from dualpower.store.tables import Id, metadata
+from dualpower.store.typed import tuples
 
 NO_FACTION_ID = 0  # the faction_id of a seat held by a deputy of no faction
 
@@ -100,22 +101,24 @@ class AlignmentRepo:
         """(council_id, faction_id or 0, is_unit, seats) for every non-zero count."""
         a = alignment_counts
         query = select(a.c.council_id, a.c.faction_id, a.c.is_unit, a.c.seats).where(a.c.seats != 0)
-        return [(int(c), int(f), bool(u), int(n)) for c, f, u, n in self.conn.execute(query)]
+        return [
+            (int(c), int(f), bool(u), int(n)) for c, f, u, n in tuples(self.conn.execute(query))
+        ]
 
     def aggregate(self) -> list[Row]:
         """The same, aggregated from the active mandates: what the counts must equal."""
-        rows = self.conn.execute(text(AGGREGATE))
+        rows = tuples(self.conn.execute(text(AGGREGATE)))
         return [(int(c), int(f), bool(u), int(n)) for c, f, u, n in rows]
 
     def stored(self) -> dict[int, tuple[int, str]]:
         """{council_id: (seats, stored composition)} as kept."""
         a = alignment_councils
         query = select(a.c.council_id, a.c.seats, a.c.composition)
-        return {int(c): (int(s), str(comp)) for c, s, comp in self.conn.execute(query)}
+        return {int(c): (int(s), str(comp)) for c, s, comp in tuples(self.conn.execute(query))}
 
     def expected(self) -> dict[int, tuple[int, str]]:
         """{council_id: (seats, counts as text)} as the electorates and the counts say."""
-        seats = {int(c): int(n or 0) for c, n in self.conn.execute(text(CAPACITY))}
+        seats = {int(c): int(n or 0) for c, n in tuples(self.conn.execute(text(CAPACITY)))}
         by_council: dict[int, dict[tuple[int, bool], int]] = {}
         for c, f, u, n in self.counts():
             by_council.setdefault(c, {})[(f, u)] = n

@@ -30,6 +30,7 @@ from dualpower.store import repositories
 from dualpower.store import tables as t
 from dualpower.store.bulk import among, update_by_id
 from dualpower.store.repositories import to_domain
+from dualpower.store.typed import tuples
 
 
 class DueRepo:
@@ -65,7 +66,7 @@ class DueRepo:
             .order_by(c.c.id)
         )
         found: dict[int, list[m.Candidate]] = {}
-        for id_, election_id, member_id, faction_id in self.conn.execute(query):
+        for id_, election_id, member_id, faction_id in tuples(self.conn.execute(query)):
             found.setdefault(election_id, []).append(
                 m.Candidate(id_, election_id, member_id, faction_id)
             )
@@ -77,7 +78,7 @@ class DueRepo:
         query = select(ms.c.member_id, ms.c.unit_id).where(
             among(self.conn, ms.c.member_id, member_ids), ms.c.end_at.is_(None)
         )
-        return {(int(member), int(unit)) for member, unit in self.conn.execute(query)}
+        return {(int(member), int(unit)) for member, unit in tuples(self.conn.execute(query))}
 
     def seats_taken(self, electorate_ids: Iterable[int]) -> tuple[set[tuple[int, int]], set[int]]:
         """The (electorate, seat) pairs held by a mandate in force, and the electorates with an
@@ -86,18 +87,24 @@ class DueRepo:
         if not ids:
             return set(), set()
         md, e = t.mandates, t.elections
-        held = self.conn.execute(
-            select(md.c.electorate_id, md.c.seat_no).where(
-                among(self.conn, md.c.electorate_id, ids), md.c.end_at.is_(None)
+        held = tuples(
+            self.conn.execute(
+                select(md.c.electorate_id, md.c.seat_no).where(
+                    among(self.conn, md.c.electorate_id, ids), md.c.end_at.is_(None)
+                )
             )
         )
-        by = self.conn.execute(
-            select(e.c.electorate_id)
-            .where(among(self.conn, e.c.electorate_id, ids))
-            .where(e.c.kind == "by", e.c.status == "open", e.c.office_id.is_(None))
-            .distinct()
+        by: Sequence[int] = (
+            self.conn.execute(
+                select(e.c.electorate_id)
+                .where(among(self.conn, e.c.electorate_id, ids))
+                .where(e.c.kind == "by", e.c.status == "open", e.c.office_id.is_(None))
+                .distinct()
+            )
+            .scalars()
+            .all()
         )
-        return {(int(a), int(b)) for a, b in held}, {int(a) for (a,) in by}
+        return {(int(a), int(b)) for a, b in held}, {int(a) for a in by}
 
     def ballot_choices(self, election_ids: Iterable[int]) -> dict[int, list[list[int]]]:
         """Each election's ballots' choices (candidate ids), in their ballots' order: the
@@ -114,8 +121,30 @@ class DueRepo:
         )
         return {
             int(election_id): json.loads(f"[{texts}]")
-            for election_id, texts in self.conn.execute(query)
+            for election_id, texts in tuples(self.conn.execute(query))
         }
+
+    def grouped_choices(
+        self, election_ids: Iterable[int]
+    ) -> dict[int, list[tuple[list[int], int]]]:
+        """Each election's distinct ballots (their choices, candidate ids) with how many cast
+        each: the database groups the ballots (a plurality election of 50 ballots and 3
+        candidates is 3 rows), each distinct text is parsed once."""
+        b = t.ballots
+        if self.conn.dialect.name == "postgresql":
+            text = cast(b.c.choices, Text)
+        else:
+            text = type_coerce(b.c.choices, Text)
+        query = (
+            select(b.c.election_id, text, func.count())
+            .where(among(self.conn, b.c.election_id, election_ids))
+            .group_by(b.c.election_id, text)
+            .order_by(b.c.election_id, text)
+        )
+        found: dict[int, list[tuple[list[int], int]]] = {}
+        for election_id, choices, n in self.conn.execute(query):
+            found.setdefault(int(election_id), []).append((json.loads(choices), int(n)))
+        return found
 
     def close(self, closes: Sequence[tuple[int, datetime, dict[str, Any]]]) -> None:
         """Mark elections closed, each with its time and result: one statement."""
@@ -140,7 +169,7 @@ class DueRepo:
             return []
         md = t.mandates
         statement = insert(md).returning(md.c.id, md.c.electorate_id, md.c.seat_no)
-        written = self.conn.execute(statement, list(rows))
+        written = tuples(self.conn.execute(statement, list(rows)))
         ids = {(int(e), int(s)): int(i) for i, e, s in written}
         return [ids[(row["electorate_id"], row["seat_no"])] for row in rows]
 

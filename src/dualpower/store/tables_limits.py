@@ -12,7 +12,7 @@ its session (ON DELETE CASCADE).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import (
@@ -141,7 +141,8 @@ class RateHitRepo:
         query = select(t.c.at).where(
             t.c.name == name, t.c.subject == subject_digest(subject), t.c.at > after
         )
-        return [as_utc(at) for at in self.conn.execute(query).scalars()]
+        found: Sequence[datetime] = self.conn.execute(query).scalars().all()
+        return [as_utc(at) for at in found]
 
     def add(self, name: str, subject: str, at: datetime) -> None:
         self.conn.execute(

@@ -33,6 +33,7 @@ from dualpower.store import repositories
 from dualpower.store import tables as t
 from dualpower.store.repositories import as_utc
 from dualpower.store.tables import Id, _at, _fk, _pk, metadata
+from dualpower.store.typed import tuples
 
 invitations = Table(
     "invitations",
@@ -203,7 +204,7 @@ class RollRepo:
     def ids_of(self, usernames: builtins.list[str]) -> dict[str, int]:
         m = t.members
         query = select(m.c.username, m.c.id).where(m.c.username.in_(usernames))
-        return {name: int(i) for name, i in self.conn.execute(query)}
+        return {name: int(i) for name, i in tuples(self.conn.execute(query))}
 
 
 repositories.REPOSITORIES["roll"] = RollRepo

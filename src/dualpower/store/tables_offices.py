@@ -57,7 +57,7 @@ stipend_motions = Table(
 )
 
 
-class OfficeTermRepo(_Repo):
+class OfficeTermRepo(_Repo[OfficeTerm]):
     table, model = office_terms, OfficeTerm
 
     def active(self, *where: Any) -> list[OfficeTerm]:

@@ -117,7 +117,8 @@ class PaperRepo:
         query = select(pv.c.entered_by).where(
             pv.c.election_id == election_id, pv.c.member_id == member_id
         )
-        return self.conn.execute(query).scalar()
+        entered_by: int | None = self.conn.execute(query).scalar()
+        return entered_by
 
     def signatures_count(self, petition_id: int) -> int:
         query = select(func.count()).where(paper_signatures.c.petition_id == petition_id)
@@ -128,7 +129,8 @@ class PaperRepo:
         query = select(ps.c.entered_by).where(
             ps.c.petition_id == petition_id, ps.c.member_id == member_id
         )
-        return self.conn.execute(query).scalar()
+        entered_by: int | None = self.conn.execute(query).scalar()
+        return entered_by
 
 
 repositories.REPOSITORIES["paper"] = PaperRepo

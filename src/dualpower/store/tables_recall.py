@@ -39,6 +39,7 @@ from dualpower.domain import model as m
 from dualpower.store import repositories
 from dualpower.store import tables as t
 from dualpower.store.repositories import as_utc
+from dualpower.store.typed import tuples
 
 Roll = tuple[str, int]  # ("unit", unit id): its members; ("council", council id): its deputies
 
@@ -108,7 +109,9 @@ def roll_query(
     """Member ids on a roll (one column, `member_id`), optionally only among `members`; under
     `rule` (bind its `values()`)."""
     kind, source_id = roll
-    member = None if members is None else bindparam("members", list(members), expanding=True)
+    member: BindParameter[Any] | None = None
+    if members is not None:
+        member = bindparam("members", list(members), expanding=True)
     return _roll(kind, source_id, member, frozen=rule.frozen, verified=rule.verified)
 
 
@@ -135,7 +138,8 @@ def _petition_statement(lock: bool) -> Select[Any]:
 
 @cache
 def _tally_statement(kind: str, one: bool, frozen: bool, verified: bool) -> Select[Any]:
-    sig, source = t.recall_signatures, bindparam("source_id")
+    sig = t.recall_signatures
+    source: BindParameter[Any] = bindparam("source_id")
     rule = {"frozen": frozen, "verified": verified}
     size = select(func.count()).select_from(_roll(kind, source, **rule).subquery())
     valid = (
@@ -149,7 +153,7 @@ def _tally_statement(kind: str, one: bool, frozen: bool, verified: bool) -> Sele
     )
     columns = [size.scalar_subquery().label("roll"), valid.label("signatures")]
     if one:
-        member = bindparam("member_id")
+        member: BindParameter[Any] = bindparam("member_id")
         signed = select(sig.c.member_id).where(
             sig.c.petition_id == bindparam("petition_id"), sig.c.member_id == member
         )
@@ -394,7 +398,7 @@ class RecallPathRepo:
     ) -> list[tuple[int, int]]:
         """End the active office terms held on these mandates; (term id, mandate id) of each."""
         values = {"mandate_ids": list(mandate_ids), "b_at": at, "b_reason": reason}
-        rows = self.conn.execute(_end_terms_statement(), values)
+        rows = tuples(self.conn.execute(_end_terms_statement(), values))
         return sorted((term, mandate) for term, mandate in rows)
 
     def seats(self, electorate_ids: Iterable[int]) -> dict[int, tuple[m.Electorate, m.Council]]:
@@ -409,7 +413,7 @@ class RecallPathRepo:
     def add_seat_elections(self, rows: Sequence[dict[str, Any]]) -> list[int]:
         """Insert elections of one seat each, distinct (electorate, seat): one statement on both
         databases; their ids, in the order of `rows`."""
-        ids = {(e, s): int(i) for i, e, s in self.conn.execute(_SEAT_ELECTIONS, list(rows))}
+        ids = {(e, s): int(i) for i, e, s in tuples(self.conn.execute(_SEAT_ELECTIONS, list(rows)))}
         return [ids[(row["electorate_id"], row["seat_no"])] for row in rows]
 
     def notify_rolls(
@@ -428,7 +432,7 @@ class RecallPathRepo:
         statement = _notify_statement(tuple(notice.roll[0] for notice in notices))
         return [
             (int(i), kind, subject, link)
-            for i, kind, subject, link in self.conn.execute(statement, values)
+            for i, kind, subject, link in tuples(self.conn.execute(statement, values))
         ]
 
 

@@ -187,7 +187,8 @@ class RegisterRepo:
         return new_id
 
     def last_decided_at(self) -> datetime | None:
-        return as_utc(self.conn.execute(select(func.max(stances.c.decided_at))).scalar())
+        found: datetime | None = self.conn.execute(select(func.max(stances.c.decided_at))).scalar()
+        return as_utc(found)
 
 
 repositories.REPOSITORIES["register"] = RegisterRepo

@@ -83,14 +83,14 @@ steward_posts = Table(
 )
 
 
-class SpeechRepo(r._Repo):
+class SpeechRepo(r._Repo[Speech]):
     table, model = speeches, Speech
 
     def of_session(self, session_id: int) -> list[Speech]:
         c = speeches.c
         return self.list(c.session_id == session_id, order_by=(c.requested_at, c.id))
 
-    def list(self, *where: Any, order_by: Any = None) -> list[Any]:
+    def list(self, *where: Any, order_by: Any = None) -> builtins.list[Speech]:
         query = select(speeches).where(*where)
         if isinstance(order_by, tuple):
             query = query.order_by(*order_by)
@@ -170,9 +170,10 @@ class StewardPostRepo:
 
     def session_of(self, office_id: int) -> int | None:
         sp = steward_posts
-        return self.conn.execute(
+        found: int | None = self.conn.execute(
             select(sp.c.session_id).where(sp.c.office_id == office_id)
         ).scalar()
+        return found
 
     def all(self) -> dict[int, int]:
         """Office id -> session id, for every steward post."""

@@ -152,7 +152,7 @@ def council_acts(uow: UnitOfWork, council_id: int, member_id: int) -> dict[str, 
             for e in uow.elections.list(
                 table.c.office_id.in_(list(offices)), table.c.status == "open"
             )
-            if e.kind != "recall"
+            if e.kind != "recall" and e.office_id is not None
         ]
         terms = [
             {"id": t.id, "office_name": offices[t.office_id].name, "holder_id": t.holder_id}

@@ -57,13 +57,9 @@ from typing import TypeVar
 
 import numpy as np
 
-from dualpower.counting.model import (
-    INT64_MAX,
-    BallotFileError,
-    PartyVotes,
-    Profile,
-    weights_array,
-)
+from dualpower.counting.blt_scan import scan_ballots
+from dualpower.counting.grouping import dedupe, group_rankings
+from dualpower.counting.model import BallotFileError, PartyVotes, Profile, weights_array
 
 FORMATS = ("blt", "csv", "json")
 
@@ -71,7 +67,6 @@ _HEADER = re.compile(rb"^\s*(\d+)\s+(\d+)\s*$")
 _END_LINE = re.compile(rb"^[ \t]*0[ \t]*\r?$", re.MULTILINE)
 _ALT_NAME = re.compile(r"^#\s*ALTERNATIVE NAME\s+(\d+)\s*:\s*(.*?)\s*$", re.IGNORECASE)
 _PARTY_SUFFIX = re.compile(r"^(.*?)\s*\(([^()]*)\)$")
-_POW10 = np.array([10**k for k in range(19)], dtype=np.int64)
 
 _In = TypeVar("_In", str, bytes)
 _Out = TypeVar("_Out")
@@ -206,24 +201,47 @@ def parse_blt(data: bytes) -> Profile:
         pos, first_line = nl + 1, first_line + 1
         nl = data.find(b"\n", pos)
         nl = len(data) if nl < 0 else nl
-    end = _end_line(data, pos)
-    if end is None:
-        last = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-        raise BallotFileError("truncated file: no end-of-ballots line '0'", max(last, 1))
-    section = data[pos : end[0]]
-    parsed = _ballots_fast(section, n_cands)
-    grouped = parsed is not None
-    if parsed is None:
-        parsed = _ballots_exact(section, n_cands, first_line)
-    rows, weights = parsed
+    end, (rows, weights, grouped, repeats) = _ballots(data, pos, n_cands, first_line)
     try:
         names, parties, title = _names(_decode(data[end[1] :]), n_cands)
     except BallotFileError as exc:  # its line counts from the end line: make it absolute
-        end_line = first_line + section.count(b"\n")
+        end_line = first_line + data.count(b"\n", pos, end[0])
         raise BallotFileError(_bare(exc), end_line + (exc.line or 0)) from None
     return _profile(
-        names, rows, weights, seats, title, withdrawn, parties, grouped=grouped, tie_order=tie_order
+        names,
+        rows,
+        weights,
+        seats,
+        title,
+        withdrawn,
+        parties,
+        grouped=grouped,
+        repeats=repeats,
+        tie_order=tie_order,
     )
+
+
+def _ballots(
+    data: bytes, pos: int, n_cands: int, first_line: int
+) -> tuple[tuple[int, int], tuple[np.ndarray, np.ndarray, bool, bool]]:
+    """The end line, and the ballots before it: rows, weights, whether grouped already and
+    whether a row may name a candidate twice. The fast path first (`blt_scan`), on the section
+    up to the file's last lone-0 line; else the first end line and the exact path."""
+    end = _last_end_line(data, pos)  # a big file's names are short: look from its end
+    fast = None if end is None else scan_ballots(data, pos, end[0], n_cands)
+    if fast is None:
+        first_end = _end_line(data, pos)
+        if first_end is None:
+            last = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+            raise BallotFileError("truncated file: no end-of-ballots line '0'", max(last, 1))
+        if first_end != end:
+            end = first_end
+            fast = scan_ballots(data, pos, end[0], n_cands)
+    assert end is not None
+    if fast is None:
+        rows, weights = _ballots_exact(data[pos : end[0]], n_cands, first_line)
+        return end, (rows, weights, False, True)
+    return end, (fast[0], fast[1], True, fast[2])
 
 
 def _option(
@@ -270,6 +288,21 @@ def _end_line(data: bytes, pos: int) -> tuple[int, int] | None:
         at += 1
 
 
+def _last_end_line(data: bytes, pos: int) -> tuple[int, int] | None:
+    """Like `_end_line`, but the last lone-0 line of the file (not padded): where the fast
+    path looks first, since it refuses a section holding another such line."""
+    at = len(data)
+    while True:
+        at = data.rfind(b"\n0", pos - 1, at)
+        if at < 0:
+            return None
+        stop = at + 2
+        while stop < len(data) and data[stop] in b" \t\r":
+            stop += 1
+        if stop == len(data) or data[stop] == 10:
+            return at + 1, stop
+
+
 def _withdrawn(line: bytes, n_cands: int, line_no: int) -> set[int]:
     out: set[int] = set()
     for tok in line.split():
@@ -282,138 +315,6 @@ def _withdrawn(line: bytes, n_cands: int, line_no: int) -> set[int]:
             raise BallotFileError(f"bad withdrawn candidate {shown!r}", line_no)
         out.add(-value - 1)
     return out
-
-
-_CHUNK = 1 << 20  # parse in pieces of about a megabyte: small arrays stay in cache
-
-
-def _ballots_fast(section: bytes, n_cands: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """Vectorised parse of a clean ballot section, already grouped; None when anything is
-    unusual (the exact path then parses it, or says what is wrong on which line)."""
-    if b"\r" in section or b"\t" in section:
-        section = section.replace(b"\r", b"").replace(b"\t", b" ")
-    if section.translate(None, b"0123456789 \n") or section.startswith(b" "):
-        return None
-    if b"\n " in section:
-        return None
-    if not section or section.isspace():
-        return np.full((0, 1), -1, dtype=np.int32), np.zeros(0, dtype=np.int64)
-    if not section.endswith(b"\n"):
-        section += b"\n"
-    bits = _bits(n_cands)
-    max_width = 62 // bits
-    keys: list[np.ndarray] = []
-    weights: list[np.ndarray] = []
-    width = 1
-    start = 0
-    wide = False  # rankings too long for one int64 key: parse into rows instead
-    while start < len(section):
-        stop = section.find(b"\n", min(start + _CHUNK, len(section) - 1)) + 1
-        buf = np.frombuffer(section, np.uint8, stop - start, start)
-        parsed = _parse_chunk(buf, n_cands, wide)
-        if parsed is None:
-            return None
-        if not wide and parsed[2] > max_width:
-            wide, start, keys, weights, width = True, 0, [], [], 1
-            continue
-        keys.append(parsed[0])
-        weights.append(parsed[1])
-        width = max(width, parsed[2])
-        start = stop
-    if wide:
-        rows = np.zeros((sum(len(k) for k in keys), width), dtype=np.int32)
-        at = 0
-        for part in keys:
-            rows[at : at + len(part), : part.shape[1]] = part
-            at += len(part)
-        return group_rankings(rows - 1, np.concatenate(weights))
-    uniq, sums = _sum_by_key(np.concatenate(keys), np.concatenate(weights))
-    return _decode_keys(uniq, bits, width), sums
-
-
-def _bits(n_cands: int) -> int:
-    """Bits for one candidate number (1..n, 0 for padding) in a ranking's key."""
-    return max(int(n_cands).bit_length(), 1)
-
-
-def _parse_chunk(
-    buf: np.ndarray, n_cands: int, wide: bool = False
-) -> tuple[np.ndarray, np.ndarray, int] | None:
-    """Lines `weight c1 .. ck 0` (whole lines, ending in a newline): each ranking's key (c_j in
-    slot j of `_bits` bits; or, when `wide`, each ranking as a row of c_j padded with 0), each
-    weight, and the longest ranking; None if a line is odd."""
-    is_digit = buf >= 48
-    ends = np.flatnonzero(is_digit[:-1] & ~is_digit[1:])  # the last digit of each token
-    values = _token_values(buf, is_digit, ends)
-    if values is None or len(ends) == 0:
-        return None
-    last = np.flatnonzero(buf[ends + 1] == 10)  # tokens that end their line
-    counts = np.diff(last, prepend=-1)
-    first = last - counts + 1
-    if counts.min() < 2 or values[last].any() or np.count_nonzero(values == 0) != len(last):
-        return None
-    if values.max() > n_cands:
-        candidates = values.copy()
-        candidates[first] = 0
-        if candidates.max() > n_cands:
-            return None
-    if wide:
-        rows = np.zeros((len(first), max(int(counts.max()) - 2, 1)), dtype=np.int32)
-        for j in range(int(counts.max()) - 2):
-            has = np.flatnonzero(counts > j + 2)
-            rows[has, j] = values[first[has] + 1 + j]
-        return rows, values[first].astype(np.int64), int(counts.max()) - 2
-    bits = _bits(n_cands)
-    keys = np.zeros(len(first), dtype=np.int64)
-    for j in range(int(counts.max()) - 2):
-        has = np.flatnonzero(counts > j + 2)
-        keys[has] |= values[first[has] + 1 + j].astype(np.int64) << (bits * j)
-    return keys, values[first].astype(np.int64), int(counts.max()) - 2
-
-
-def _token_values(buf: np.ndarray, is_digit: np.ndarray, ends: np.ndarray) -> np.ndarray | None:
-    """The number each token spells, from its last digit backwards (None beyond 9 digits)."""
-    digits = buf - np.uint8(48)
-    values = digits[ends].astype(np.int32)
-    at = np.flatnonzero(is_digit[ends - 1])  # tokens with another digit before the last
-    pos = ends[at] - 1
-    for place in range(1, 9):  # a tenth digit could pass int32: the exact path reads it
-        if len(at) == 0:
-            return values  # type: ignore[no-any-return]
-        values[at] += digits[pos].astype(np.int32) * 10**place
-        more = np.flatnonzero(is_digit[pos - 1])
-        at, pos = at[more], pos[more] - 1
-    return None if len(at) else values
-
-
-def _decode_keys(keys: np.ndarray, bits: int, width: int) -> np.ndarray:
-    """Rows of candidate indices (padded with -1) from keys holding c_j + 1 in slot j."""
-    rows = np.empty((len(keys), width), dtype=np.int32)
-    mask = (1 << bits) - 1
-    for j in range(width):
-        rows[:, j] = (keys >> (bits * j)) & mask
-    rows -= 1
-    return rows
-
-
-def _sum_by_key(keys: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct keys (sorted) with the summed weights of each."""
-    if len(keys) == 0:
-        return keys, weights
-    if weights.dtype == object or int(weights.max()) * len(weights) > INT64_MAX:
-        order = np.argsort(keys, kind="stable")  # sums that may not fit in int64: Python ints
-        keys, wide = keys[order], weights.astype(object)[order]
-        starts = np.flatnonzero(np.diff(keys, prepend=keys[0] - 1))
-        return keys[starts], weights_array(np.add.reduceat(wide, starts))
-    top = int(weights.max()) + 1
-    if int(keys.max()) < 2**62 // top:
-        packed = np.sort(keys * top + weights)  # one sort of plain integers: fast
-        keys, weights = np.divmod(packed, top)
-    else:
-        order = np.argsort(keys, kind="stable")
-        keys, weights = keys[order], weights[order]
-    starts = np.flatnonzero(np.diff(keys, prepend=keys[0] - 1))
-    return keys[starts], np.add.reduceat(weights, starts)
 
 
 def _ballots_exact(section: bytes, n_cands: int, first_line: int) -> tuple[np.ndarray, np.ndarray]:
@@ -556,76 +457,6 @@ def _strings(line: str, line_no: int) -> list[str]:
     return out
 
 
-# --- grouping --------------------------------------------------------------------------------
-
-
-def group_rankings(rows: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Merge identical rows of `rows` (padded with -1), summing their weights."""
-    keep = weights > 0
-    if not keep.all():
-        rows, weights = rows[keep], weights[keep]
-    width = max(rows.shape[1], 1)
-    weights = weights_array(weights)
-    if len(rows) == 0:
-        return rows.reshape(0, width).astype(np.int32), weights
-    bits = _bits(int(rows.max()) + 1)
-    if bits * width > 62:
-        return _group_wide(rows, weights, bits)
-    keys = np.zeros(len(rows), dtype=np.int64)
-    for j in range(width):
-        keys |= (rows[:, j].astype(np.int64) + 1) << (bits * j)
-    keys, sums = _sum_by_key(keys, weights)
-    return _decode_keys(keys, bits, width), sums
-
-
-def _group_wide(rows: np.ndarray, weights: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """`group_rankings` for rows too long for one int64 key: several keys, sorted together."""
-    per = 62 // bits
-    words = []
-    for lo in range(0, rows.shape[1], per):
-        key = np.zeros(len(rows), dtype=np.int64)
-        for j in range(lo, min(lo + per, rows.shape[1])):
-            key |= (rows[:, j].astype(np.int64) + 1) << (bits * (j - lo))
-        words.append(key)
-    order = np.lexsort(words[::-1])
-    new = np.zeros(len(rows), dtype=bool)
-    new[0] = True
-    for key in words:
-        ranked = key[order]
-        new[1:] |= ranked[1:] != ranked[:-1]
-    starts = np.flatnonzero(new)
-    narrow = weights.dtype != object and int(weights.max()) * len(weights) <= INT64_MAX
-    sums = np.add.reduceat(weights[order] if narrow else weights.astype(object)[order], starts)
-    return np.ascontiguousarray(rows[order[starts]], dtype=np.int32), weights_array(sums)
-
-
-def _dedupe(rows: np.ndarray) -> np.ndarray:
-    """Keep the first occurrence of a candidate repeated within one ranking."""
-    if rows.shape[1] < 2 or len(rows) == 0:
-        return rows
-    if int(rows.max()) < 62:
-        seen = np.zeros(len(rows), dtype=np.int64)
-        dup = np.zeros(len(rows), dtype=bool)
-        for j in range(rows.shape[1]):
-            bit = np.left_shift(np.int64(2), rows[:, j])  # -1 (padding) -> bit 0, ignored
-            dup |= (seen & bit) > 1
-            seen |= bit
-    else:
-        srt = np.sort(rows, axis=1)
-        dup = ((srt[:, 1:] == srt[:, :-1]) & (srt[:, 1:] >= 0)).any(axis=1)
-    if not dup.any():
-        return rows
-    rows = rows.copy()
-    for i in np.flatnonzero(dup):
-        kept: list[int] = []
-        for c in rows[i]:
-            if c >= 0 and int(c) not in kept:
-                kept.append(int(c))
-        rows[i] = -1
-        rows[i, : len(kept)] = kept
-    return rows
-
-
 def _profile(
     names: Sequence[str],
     rows: np.ndarray,
@@ -636,15 +467,16 @@ def _profile(
     parties: Sequence[str | None] | None,
     *,
     grouped: bool = False,
+    repeats: bool = True,
     tie_order: tuple[int, ...] | None = None,
 ) -> Profile:
     if not grouped:
         rows, weights = group_rankings(rows, weights)
-    deduped = _dedupe(rows)
-    if deduped is not rows:
+    deduped = dedupe(rows) if repeats else rows
+    if deduped is not rows:  # rankings may be shorter now: trim the padding
         rows, weights = group_rankings(deduped, weights)
-    used = int((rows >= 0).sum(axis=1).max()) if len(rows) else 0
-    rows = np.ascontiguousarray(rows[:, : max(used, 1)])
+        used = int((rows >= 0).sum(axis=1).max()) if len(rows) else 0
+        rows = np.ascontiguousarray(rows[:, : max(used, 1)])
     has_party = parties is not None and any(p is not None for p in parties)
     return Profile(
         candidates=tuple(names),

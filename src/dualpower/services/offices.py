@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from sqlalchemy.exc import IntegrityError
 
@@ -45,7 +45,7 @@ from dualpower.services.elections import (
 )
 from dualpower.store.uow import UnitOfWork
 
-OPERATOR = "operator"
+OPERATOR: Final = "operator"
 FOUNDER = "founding"
 Creator = Literal["operator", "founding"]
 

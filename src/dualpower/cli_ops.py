@@ -11,20 +11,23 @@ format for PostgreSQL. `restore` loads one into an empty database only, then che
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:  # imported when a command runs: the CLI starts without SQLAlchemy
+    from sqlalchemy import Engine
 
 BackupFile = Annotated[Path, typer.Argument(help="The backup file.")]
 
 
-def _engine():  # type: ignore[no-untyped-def]
+def _engine() -> Engine:
     from dualpower.store.db import DEFAULT_URL, database_url, make_engine
 
     return make_engine(database_url(DEFAULT_URL))
 
 
-def _where(engine) -> str:  # type: ignore[no-untyped-def]
+def _where(engine: Engine) -> str:
     return str(engine.url.render_as_string(hide_password=True))
 
 

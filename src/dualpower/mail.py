@@ -13,6 +13,7 @@ import os
 import queue
 import smtplib
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 
@@ -72,7 +73,8 @@ class Mailer:
             members.c.id.in_(event.member_ids), members.c.email.is_not(None)
         )
         with self.engine.connect() as conn:
-            addresses = [a for a in conn.execute(query).scalars() if a]
+            found: Sequence[str | None] = conn.execute(query).scalars().all()
+        addresses = [a for a in found if a]
         for address in addresses:
             message = EmailMessage()
             message["From"] = self.settings.sender

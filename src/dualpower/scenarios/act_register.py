@@ -30,6 +30,7 @@ from dualpower.scenarios.replay import World, old_style
 from dualpower.services import register as reg
 from dualpower.services import sessions, stance_motions
 from dualpower.store import tables as t
+from dualpower.store.typed import tuples
 
 GOVERNMENT = "Provisional Government"
 VYBORG = "Vyborg District Soviet"
@@ -51,7 +52,7 @@ def _actor(w: World, council_id: int, capability: str = RECORD_DIRECTIVE) -> reg
         .where(of.c.council_id == council_id, ot.c.end_at.is_(None))
     )
     with w.sys.reader() as uow:
-        for holder, capabilities in uow.conn.execute(query):
+        for holder, capabilities in tuples(uow.conn.execute(query)):
             if capability in (capabilities or []) and capability in (
                 uow.offices.capabilities_held(holder, council_id)
             ):

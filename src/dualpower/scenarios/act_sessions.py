@@ -222,7 +222,9 @@ def _vyborg_breach(w: World, ids: dict[str, int]) -> list[str]:
     target = next((m for m in from_units if w.leaning.get(m.holder_id) != "Bol"), from_units[0])
     cast = CONFIDENCE.get(w.leaning.get(target.holder_id, "NP"), "abstain")
     required = "no" if cast != "no" else "yes"
-    factory = names[unit_of[target.electorate_id]]
+    unit_id = unit_of[target.electorate_id]
+    assert unit_id is not None  # from_units holds the seats of units only
+    factory = names[unit_id]
     confidence = motions.draft_motion(
         w.sys.uow(),
         target.holder_id,

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path
+from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]  # ships no hints
 
 DOCS_URL = "/api/docs"
 ASSETS = f"{DOCS_URL}/assets"
@@ -146,7 +146,7 @@ def write_summaries(app: FastAPI, prefix: str) -> None:
         if route.summary or not route.include_in_schema:
             continue
         path = route.path.removeprefix(prefix)
-        for method in sorted(route.methods):
+        for method in sorted(route.methods or ()):
             written = SUMMARIES.get((method, path))
             if written:
                 route.summary = written

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
@@ -124,7 +124,9 @@ def login_url(request: Request) -> str:
     return f"/login?next={quote(target, safe='/')}"
 
 
-def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Any:
+def render(
+    request: Request, name: str, context: dict[str, Any], status_code: int = 200
+) -> Response:
     """Render a page in the request's language with the federation, the logged-in member and
     their CSRF token."""
     system: System = request.app.state.system

@@ -220,7 +220,7 @@ def strength(
             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} 40" role="img">'
             f"<title>{_xml(empty)}</title></svg>"
         )
-    times = [s.at.timestamp() for s in steps]
+    times: list[float] = [s.at.timestamp() for s in steps]
     t0, t1 = times[0], max(times[-1], times[0] + 1)
     t1 += (t1 - t0) * 0.05
     top = max((max(s.composition.values(), default=0) for s in steps), default=1) or 1

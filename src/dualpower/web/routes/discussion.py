@@ -14,7 +14,8 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from dualpower.domain.discussion import CommentPosted, RateLimited
+from dualpower.domain.discussion import CommentPosted
+from dualpower.domain.limits import RateLimited
 from dualpower.services import discussion, discussion_views, panels
 from dualpower.services.panels import FileReport
 from dualpower.web.deps import ApiMember, SystemDep

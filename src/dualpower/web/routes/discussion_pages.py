@@ -10,8 +10,9 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dualpower.domain import lot
-from dualpower.domain.discussion import DECISIONS, RateLimited
+from dualpower.domain.discussion import DECISIONS
 from dualpower.domain.errors import DomainError, InvalidRequest, NotFound
+from dualpower.domain.limits import RateLimited
 from dualpower.services import discussion, discussion_views, panels
 from dualpower.services.panels import FileReport
 from dualpower.web.deps import CSRF_FIELD, LoggedIn, Session, SystemDep, check_csrf, render

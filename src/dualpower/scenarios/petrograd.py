@@ -404,11 +404,11 @@ def found(
             else:
                 vote = _council_vote(rng, sys_, electorate, faction_of, faction_ids)
             votes.append((election, _stand(sys_, election.id, vote)))
-        clock.at = max(e.nominations_close_at for e, _ in votes)  # type: ignore[type-var]
+        clock.at = max(e.nominations_close_at or clock.at for e, _ in votes)
         for election, ballots in votes:  # each member votes online, as `POST .../ballots`
             for voter, choices in ballots:
                 cast_ballot(sys_.uow(), election.id, voter, choices)
-        clock.at = max(e.closes_at for e, _ in votes)  # type: ignore[type-var]
+        clock.at = max(e.closes_at or clock.at for e, _ in votes)
         run_due(sys_.uow)  # closes them, seats the deputies, opens the level above
         with sys_.uow() as uow:
             opened = [e.id for e in uow.elections.list() if e.status == "open"]
@@ -468,7 +468,7 @@ def tour_users(sys_: System) -> list[tuple[str, str]]:
             if e.status == "open"
             and e.electorate_id == _unit_electorate_id(uow, units, "Putilov Works")
         )
-        voted = set(
+        voted: set[int] = set(
             uow.conn.scalars(
                 select(t.participations.c.member_id).where(
                     t.participations.c.election_id == election.id
@@ -476,14 +476,16 @@ def tour_users(sys_: System) -> list[tuple[str, str]]:
             )
         )
         petition = next(p for p in uow.recalls.list() if p.status == "open")
-        signed = set(
+        signed: set[int] = set(
             uow.conn.scalars(
                 select(t.recall_signatures.c.member_id).where(
                     t.recall_signatures.c.petition_id == petition.id
                 )
             )
         )
-        holder = uow.mandates.get(petition.mandate_id).holder_id  # type: ignore[union-attr]
+        mandate = uow.mandates.get(petition.mandate_id) if petition.mandate_id else None
+        assert mandate is not None  # the open petition recalls a seat
+        holder = mandate.holder_id
         voter = min(uow.members.ids_of_unit(units["Putilov Works"]) - voted)
         signer = min(uow.members.ids_of_unit(units["Kolpino village"]) - signed - {holder})
         deputy = min(m.holder_id for m in uow.mandates.active_in_council(petrograd.id))

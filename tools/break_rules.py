@@ -198,6 +198,17 @@ MUTATIONS = [
         ("tests/e2e/web/test_visibility_matrix.py::test_names_by_role",),
     ),
     Mutation(
+        "route_roles",
+        "22 privacy",
+        "a member of another unit reads the unit's reporters and signers: every read route crawled",
+        "src/dualpower/services/visibility.py",
+        "    if concerning is None:  # members of the federation\n",
+        "    if True:\n",
+        (
+            "tests/e2e/web/test_visibility_by_route.py::test_no_read_route_shows_a_role_what_is_not_for_it",
+        ),
+    ),
+    Mutation(
         "names",
         "22 privacy",
         "every reader is taken for a member: names of signers, authors, voters shown to anyone",
@@ -240,9 +251,18 @@ MUTATIONS = [
         "22 privacy",
         "the seed is the report entry's own hash, not the entry SEED_AFTER places later",
         "src/dualpower/services/panels.py",
-        "    return None if seq is None else seq + after\n",
-        "    return seq\n",
+        '    return seq + int(payload.get("seed_after", 0))',
+        "    return seq",
         ("tests/e2e/cli/test_privacy_lot.py",),
+    ),
+    Mutation(
+        "lot_pool",
+        "22 privacy",
+        "the panel is drawn from the rolls at the draw, not from the pool published at the filing",
+        "src/dualpower/services/panels.py",
+        '    if payload is not None and "pool" in payload:\n',
+        "    if False:\n",
+        ("tests/e2e/cli/test_privacy_lot.py::test_the_pool_is_fixed_when_the_report_is_filed",),
     ),
     Mutation(
         "suspension",

@@ -13,7 +13,11 @@ entries come from GET /api/v1/audit/entries). For each `report.draw` and `report
    the canonical JSON of seq, act, payload, actor, is_operator, recorded_at, prev_hash): the
    seed did not exist when the report was filed, and the acts logged after it fixed it. A
    redraw's seed must be SHA-256 hex of "{previous seed}:{round}";
-2. the panel must be the draw of `domain/lot.py` ("sha256-fisher-yates-v1"), repeated here:
+2. the inputs are who could be drawn, fixed at the filing, before the seed existed: the `pool`
+   the report's `report.open` entry published (members of the report's earlier panels left out
+   while at least the panel's size of others remain; a `report.open` entry without a pool, from
+   logs written before pools were published, is not checked here);
+3. the panel must be the draw of `domain/lot.py` ("sha256-fisher-yates-v1"), repeated here:
    the k-th number is the first 8 bytes (big-endian) of SHA-256 of "{seed}:{k}"; uniform(n) skips
    a number x >= 2**64 - 2**64 % n, else gives x % n; Fisher-Yates from the end over the sorted
    inputs; the panel is the first `size` of the shuffle.
@@ -81,11 +85,7 @@ def check_seed(
         if seed != next_seed(before, round_):
             return "the redraw's seed does not follow from the previous one"
         return None
-    opened = [
-        e
-        for e in log.values()
-        if e.get("act") == "report.open" and (e.get("payload") or {}).get("report") == report
-    ]
+    opened = opened_entry(log, report)
     if len(opened) != 1:
         return f"report {report} has {len(opened)} report.open entries, not one"
     after = (opened[0].get("payload") or {}).get("seed_after", 0)
@@ -106,10 +106,44 @@ def check_seed(
     return None
 
 
+def opened_entry(log: dict[int, dict[str, Any]], report: Any) -> list[dict[str, Any]]:
+    return [
+        e
+        for e in log.values()
+        if e.get("act") == "report.open" and (e.get("payload") or {}).get("report") == report
+    ]
+
+
+def check_inputs(
+    p: dict[str, Any], log: dict[int, dict[str, Any]], panels: dict[Any, list[int]]
+) -> str | None:
+    """Why the draw's inputs are not the pool published at the filing, or None."""
+    report, round_ = p.get("report"), p.get("round")
+    opened = opened_entry(log, report)
+    if len(opened) != 1 or "pool" not in (opened[0].get("payload") or {}):
+        return None  # no pool published (an older log): the seed's check names a missing entry
+    pool = opened[0]["payload"]["pool"]
+    if not isinstance(pool, list) or pool != sorted(set(pool)):
+        return f"the pool of report {report} is not a sorted list of distinct ids"
+    earlier = {
+        m
+        for (r, n), panel in panels.items()
+        if r == report and isinstance(n, int) and isinstance(round_, int) and n < round_
+        for m in panel
+    }
+    fresh = [m for m in pool if m not in earlier]
+    size = len(p.get("panel") or [])
+    expected = fresh if len(fresh) >= size else pool
+    if list(p.get("inputs") or []) != expected:
+        return f"the inputs are not the pool published when report {report} was filed"
+    return None
+
+
 def repeat(entries: list[dict[str, Any]], only: int | None = None) -> tuple[list[str], int]:
     """(lines to print, number of draws that do not repeat)."""
     log = {e.get("seq"): e for e in entries}
     seeds: dict[Any, str] = {}
+    panels: dict[Any, list[int]] = {}
     lines, bad = [], 0
     for e in sorted(entries, key=lambda e: e.get("seq", 0)):
         act = e.get("act")
@@ -117,6 +151,7 @@ def repeat(entries: list[dict[str, Any]], only: int | None = None) -> tuple[list
             continue
         p = e.get("payload") or {}
         seeds[(p.get("report"), p.get("round"))] = p.get("seed", "")
+        panels[(p.get("report"), p.get("round"))] = list(p.get("panel") or [])
         if only is not None and p.get("report") != only:
             continue
         where = f"report {p.get('report')} round {p.get('round')} (entry {e.get('seq')})"
@@ -129,6 +164,9 @@ def repeat(entries: list[dict[str, Any]], only: int | None = None) -> tuple[list
             problems.append(why)
         if inputs != sorted(set(inputs)):
             problems.append("the inputs are not sorted and distinct")
+        why = check_inputs(p, log, panels)
+        if why:
+            problems.append(why)
         if not panel or draw(p.get("seed", ""), inputs, len(panel)) != panel:
             problems.append("the panel is not the draw of its seed and inputs")
         if problems:

@@ -9,16 +9,22 @@ names that number, `seed_after`), an entry that did not exist when the report wa
 commits, through the chain, to every act logged up to it (`seed_entry`); a redraw's follows
 from it (`next_seed`).
 
+Who can be drawn is fixed when the report is filed, before the seed exists: the members on those
+rolls then, but the parties, published as the `pool` of the `report.open` entry. Every draw of the
+report, redraws included, is made from that pool (members of earlier panels left out while enough
+remain), never from the rolls at the draw: knowing the seed, the server cannot add or remove
+members to steer the panel (`recorded_pool`).
+
 So the panel is drawn later, once the log holds those entries: the filing answers `panel: []`,
 `seed: None`, `draw_status: "waiting"` and the position of the seed's entry; the clock draws
 every waiting panel whose seed entry is sealed (`draw_pending`), and, for a report that has
 waited `NUDGE_AFTER` on a quiet log, logs one `report.wait` entry a run so the log reaches it.
 Seed, its entry, inputs and panel are stored and logged (`report.draw`), so anyone can repeat
-the draw (domain/lot.py, tools/repeat_draw.py). What remains in the server's hands: it writes
-every entry's time, so it could try times for the entries it writes itself; only an outside
-beacon would close that (SECURITY.md). A
-decision is the only path to hiding a text or suspending a member. Each panel seat votes once (a
-primary key); the report row is locked while a vote is counted, so the majority is crossed
+the draw from the published pool and seed (domain/lot.py, tools/repeat_draw.py). What remains
+in the server's hands: it writes every entry's time, so it could try times for the entries it
+writes itself; only an outside beacon would close that (SECURITY.md). A decision is the only
+path to hiding a text or suspending a member. Each panel seat votes once (a primary key); the
+report row is locked while a vote is counted, so the majority is crossed
 exactly once.
 """
 
@@ -131,8 +137,7 @@ def _draw(
 ) -> dict[str, Any]:
     """Draw a panel for this round; members of earlier panels are left out while enough remain."""
     parties = {report["reporter_id"], report["reported_id"]} - {None}
-    everyone = eligible(uow, Scope(report["scope_kind"], report["scope_id"]))
-    inputs = lot.panel_inputs(everyone, parties, avoid, report["panel_size"])
+    inputs = lot.panel_inputs(recorded_pool(uow, report), parties, avoid, report["panel_size"])
     if not inputs:
         raise errors.Conflict("nobody is left to sit on a panel for this report")
     panel = lot.draw(seed, inputs, report["panel_size"])
@@ -173,26 +178,6 @@ def _opened(uow: UnitOfWork, report_id: int, draw: dict[str, Any] | None) -> Ope
     return Opened(report_id, [], None, "waiting", place)
 
 
-def file_and_draw(uow: UnitOfWork, cmd: FileReport) -> Opened:
-    """File the report and draw its panel at once (`wait_for_seed`). For scripted worlds where
-    no other act would come (the demo, tests): there the server wrote every entry up to the
-    seed, so it is no outside value."""
-    report_id = _open(uow, cmd)
-    return _opened(uow, report_id, wait_for_seed(uow, report_id))
-
-
-def wait_for_seed(uow: UnitOfWork, report_id: int) -> dict[str, Any]:
-    """Log `report.wait` entries until the log holds the report's seed entry, then draw its
-    first panel (what the clock does on a quiet log, a run at a time, without the wait)."""
-    for _ in range(lot.SEED_AFTER + 2):
-        sequence(uow.engine)
-        draw = draw_first(uow, report_id)
-        if draw is not None:
-            return draw
-        _wait(uow, [report_id])
-    raise AssertionError("the seed's entry was never sealed")  # the sequencer runs inline
-
-
 def _wait(uow: UnitOfWork, report_ids: list[int]) -> None:
     with uow:
         uow.record("report.wait", {"reports": sorted(report_ids)}, actor=CLOCK)
@@ -212,6 +197,9 @@ def _open(uow: UnitOfWork, cmd: FileReport) -> int:
         recent = uow.discussion.count(r, r.c.reporter_id == cmd.reporter_id, r.c.opened_at > since)
         rules.check_rate("report", recent, rules.REPORT_LIMIT)
         kind, subject_id, reported, scope = _subject(uow, cmd)
+        pool = lot.inputs_of(eligible(uow, scope) - {cmd.reporter_id, reported})
+        if not pool:
+            raise errors.Conflict("nobody is on the rolls concerned to sit on a panel")
         opened_at = uow.now()
         values: dict[str, Any] = {
             "subject_kind": kind,
@@ -232,6 +220,7 @@ def _open(uow: UnitOfWork, cmd: FileReport) -> int:
                 "report": report_id,
                 "subject": {"kind": kind, "id": subject_id},
                 "seed_after": lot.SEED_AFTER,
+                "pool": pool,
             },
             actor=str(cmd.reporter_id),
         )
@@ -239,26 +228,41 @@ def _open(uow: UnitOfWork, cmd: FileReport) -> int:
     return report_id
 
 
-def _open_entry(uow: UnitOfWork, report_id: int) -> tuple[int | None, int]:
-    """(seq or None while unsealed, seed_after) of the report's `report.open` entry. The payload
-    is canonical JSON with sorted keys, so it begins with the report's number."""
+def open_entry(uow: UnitOfWork, report_id: int) -> tuple[int | None, dict[str, Any] | None]:
+    """(seq or None while unsealed, payload) of the report's `report.open` entry; (None, None)
+    when the log has none. The payload is canonical JSON with sorted keys: it begins with the
+    report's number, or with the pool and then the number."""
     log = t.audit_log
     row = uow.conn.execute(
         select(log.c.seq, log.c.payload).where(
-            log.c.act == "report.open", log.c.payload.like(f'{{"report":{report_id},%')
+            log.c.act == "report.open",
+            log.c.payload.like(f'{{"report":{report_id},%')
+            | log.c.payload.like(f'{{"pool":[%],"report":{report_id},%'),
         )
     ).first()
     if row is None:
-        return None, lot.SEED_AFTER
-    after = json.loads(row.payload).get("seed_after", 0)  # 0: a report filed before 2.11's delay
-    return (None if row.seq is None else int(row.seq)), int(after)
+        return None, None
+    payload: dict[str, Any] = json.loads(row.payload)
+    return (None if row.seq is None else int(row.seq)), payload
+
+
+def recorded_pool(uow: UnitOfWork, report: dict[str, Any]) -> set[int]:
+    """Who may be drawn for the report: the pool its `report.open` entry published at the filing
+    (a report filed before pools were published: the rolls concerned now, but the parties)."""
+    _, payload = open_entry(uow, report["id"])
+    if payload is not None and "pool" in payload:
+        return {int(i) for i in payload["pool"]}
+    parties = {report["reporter_id"], report["reported_id"]} - {None}
+    return eligible(uow, Scope(report["scope_kind"], report["scope_id"])) - parties
 
 
 def seed_position(uow: UnitOfWork, report_id: int) -> int | None:
     """The place in the log of the entry whose hash seeds the report's first panel: `seed_after`
     places after its `report.open` entry (None while that entry is unsealed)."""
-    seq, after = _open_entry(uow, report_id)
-    return None if seq is None else seq + after
+    seq, payload = open_entry(uow, report_id)
+    if seq is None or payload is None:
+        return None
+    return seq + int(payload.get("seed_after", 0))  # 0: a report filed before 2.11's delay
 
 
 def seed_entry(uow: UnitOfWork, report_id: int) -> tuple[int, str] | None:

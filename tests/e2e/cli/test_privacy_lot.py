@@ -6,6 +6,8 @@
   clock draws it, and moves a quiet log on). tools/repeat_draw.py (standard library alone)
   repeats every draw from an export, the seed's source included, and rejects a forged seed,
   panel or redraw.
+- Who can be drawn (the pool) is published when the report is filed, before the seed exists; a
+  member who joins afterwards is not drawn, and a draw over another pool is refused.
 - A member a panel suspended from posting drafts no motion and files no report.
 """
 
@@ -25,9 +27,12 @@ from dualpower.domain import errors, lot
 from dualpower.domain.discussion import PANEL_TIME
 from dualpower.services import discussion_views, motions, panels
 from dualpower.services.check import check
+from dualpower.services.discussion import Scope
 from dualpower.services.due import run_due
 from dualpower.services.export import export
+from dualpower.services.offices import OPERATOR_CALLER as OP
 from dualpower.services.panels import FileReport
+from dualpower.services.roll_changes import add_member
 from dualpower.store import tables as t
 from dualpower.store import tables_discussion as d
 from dualpower.store.sequencer import settle
@@ -214,4 +219,52 @@ def test_the_check_finds_a_seed_the_server_chose(federation: Small) -> None:
     assert check(fed.system.uow()) == [
         f"report {opened.id}, draw 1: its seed is not the hash of the report's entry {seq} "
         "(a seed the server chose)"
+    ]
+
+
+def mill_roll(fed: Small) -> set[int]:
+    with fed.system.reader() as uow:
+        return panels.eligible(uow, Scope("unit", fed.units["Mill"]))
+
+
+def test_the_pool_is_fixed_when_the_report_is_filed(federation: Small, tmp_path: Path) -> None:
+    """Who can be drawn is published in the report's own entry, before the seed exists: a member
+    who joins the roll after the filing is not drawn, the draw's inputs are that pool, and the
+    export's pool and seed alone give the panel (tools/repeat_draw.py). A draw over another pool,
+    however well it repeats from its own inputs, is refused by the tool and by the check."""
+    fed = federation
+    petition = mill_petition(fed)
+    comment = post(fed, mill(fed, 1), petition, "Traitors!")
+    opened = panels.file_report(fed.system.uow(), FileReport(mill(fed, 2), "r", comment_id=comment))
+    filed = _log_entry(fed, opened.seed_entry - lot.SEED_AFTER)  # type: ignore[operator]
+    pool = json.loads(filed.payload)["pool"]
+    on_roll = mill_roll(fed)
+    assert pool == sorted(on_roll - {mill(fed, 1), mill(fed, 2)}) and len(pool) > 5
+    newcomer = add_member(fed.system.uow(), "mill-newcomer", "A Newcomer", fed.units["Mill"], OP)
+    for i in range(lot.SEED_AFTER):  # the log moves on to the seed's entry
+        post(fed, mill(fed, 3 + i), petition, f"Comment {i}")
+    assert panels.draw_pending(fed.system.uow()) == [opened.id]
+    view = discussion_views.report(fed.system.reader(), opened.id)
+    assert newcomer not in view["inputs"] and view["inputs"] == pool
+    assert newcomer in mill_roll(fed)
+    assert view["panel"] == lot.draw(view["seed"], pool, 5) and check(fed.system.uow()) == []
+    log = exported(fed, tmp_path / "public")
+    done = run_tool(tmp_path / "public")
+    assert done.returncode == 0 and f"panel {view['panel']}" in done.stdout, done.stdout
+    # the server, knowing the seed, slips the newcomer into the pool: a panel that repeats from
+    # its own inputs, but not from the pool published at the filing
+    steered = sorted([*pool, newcomer])
+    panel = lot.draw(view["seed"], steered, 5)
+    changed = json.loads(json.dumps(log))
+    payload = next(e for e in changed if e["act"] == "report.draw")["payload"]
+    payload.update(inputs=steered, panel=panel)
+    (tmp_path / "steered.json").write_text(json.dumps(changed))
+    refused = run_tool(tmp_path / "steered.json")
+    assert refused.returncode == 1 and "not the pool published" in refused.stdout, refused.stdout
+    with fed.system.uow() as uow:
+        rd = d.report_draws
+        uow.discussion.set(rd, rd.c.report_id == opened.id, inputs=steered, panel=panel)
+        uow.commit()
+    assert check(fed.system.uow()) == [
+        f"report {opened.id}, draw 1: its inputs are not the pool published at the filing"
     ]

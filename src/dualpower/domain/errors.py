@@ -42,6 +42,15 @@ class AlreadyVoted(Conflict):
     """One vote per member and question."""
 
 
+class Duplicate(Conflict):
+    """A write the store's constraints refuse: a unique key taken, most often by a concurrent
+    act that committed first. The unit of work raises it in place of the driver's error (inside
+    `uow.savepoint()` or `uow.constrained()`); a service turns it into its own sentence."""
+
+    def __init__(self, message: str = "this exists already (another act wrote it first)") -> None:
+        super().__init__(message)
+
+
 class BadCredentials(DomainError):
     """Wrong username or password (HTTP 401)."""
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, select
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 
 from dualpower.domain import discussion as rules
 from dualpower.domain import errors
@@ -235,11 +235,11 @@ def edit_comment(uow: UnitOfWork, comment_id: int, member_id: int, text: str) ->
         number = uow.discussion.count(r, r.c.comment_id == comment_id) + 1
         now = uow.now()
         try:
-            with uow.conn.begin_nested():
+            with uow.savepoint():
                 uow.discussion.add(
                     r, comment_id=comment_id, revision_no=number, text=text, written_at=now
                 )
-        except IntegrityError:
+        except errors.Duplicate:
             raise errors.Conflict("the comment was edited at the same time; reload it") from None
         uow.discussion.set(c, c.c.id == comment_id, text=text, edited_at=now)
         uow.record(
@@ -277,7 +277,7 @@ def publish_platform(
         p = d.platforms
         version = uow.discussion.count(p, p.c.faction_id == faction_id) + 1
         try:
-            with uow.conn.begin_nested():
+            with uow.savepoint():
                 uow.discussion.add(
                     p,
                     faction_id=faction_id,
@@ -288,7 +288,7 @@ def publish_platform(
                     published_at=uow.now(),
                     is_demo=is_demo,
                 )
-        except IntegrityError:
+        except errors.Duplicate:
             raise errors.Conflict("another version was published at the same time") from None
         uow.record(
             "platform.publish",

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from dualpower.counting.model import CountError
 from dualpower.domain import errors, vote_methods
 from dualpower.domain.cycle import Schedule, Windows, check_nominations, check_voting, schedule
@@ -249,9 +247,9 @@ def nominate_in(
         raise errors.NotAllowed(NOT_ELECTOR_TO_STAND)
     check_nominations(uow.now(), election.nominations_close_at)  # who may, then when
     try:
-        with uow.conn.begin_nested():
+        with uow.savepoint():
             candidate_id = uow.elections.add_candidate(election.id, member_id, faction_id)
-    except IntegrityError:
+    except errors.Duplicate:
         raise errors.Conflict("already a candidate in this election") from None
     uow.record(
         "election.nominate",
@@ -339,10 +337,10 @@ def cast_in(
         candidate_ids = {c.id for c in uow.elections.candidates(election.id)}
     took_part, ballot = ballot_rows(election, voter_id, choices, eligible, candidate_ids)
     try:
-        with uow.conn.begin_nested():
+        with uow.savepoint():
             uow.elections.add_participations([took_part])
             uow.elections.add_ballots([ballot])
-    except IntegrityError:
+    except errors.Duplicate:
         raise errors.AlreadyVoted("you have already voted in this election") from None
     record_casts(uow, election, [(voter_id, ballot)])
     uow.emit(BallotCast(election.id))
@@ -360,10 +358,10 @@ def cast_many_in(
         raise errors.AlreadyVoted("a voter appears twice among these ballots")
     rows = [ballot_rows(election, v, c, eligible, allowed) for v, c in ballots]
     try:
-        with uow.conn.begin_nested():
+        with uow.savepoint():
             uow.elections.add_participations([p for p, _ in rows])
             uow.elections.add_ballots([b for _, b in rows])
-    except IntegrityError:
+    except errors.Duplicate:
         raise errors.AlreadyVoted("one of these voters has already voted") from None
     record_casts(
         uow, election, [(voter, b) for (voter, _), (_, b) in zip(ballots, rows, strict=True)]

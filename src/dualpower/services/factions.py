@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy.exc import IntegrityError
-
 from dualpower.domain import errors
 from dualpower.domain.roll import text_problem
 from dualpower.store.uow import UnitOfWork
@@ -46,11 +44,11 @@ def register_faction(uow: UnitOfWork, member_id: int, name: str, short: str, col
         federation = uow.federations.only()
         assert federation is not None
         try:
-            with uow.conn.begin_nested():  # two registering one name at once: one wins
+            with uow.savepoint():  # two registering one name at once: one wins
                 faction_id = uow.factions.add(
                     federation_id=federation.id, name=name, short=short, colour=colour, platform=""
                 )
-        except IntegrityError:
+        except errors.Duplicate:
             raise errors.Conflict(f"there is a faction {name!r} already") from None
         uow.faction_members.add(faction_id, member_id, uow.now())
         uow.record(
@@ -68,9 +66,9 @@ def join_faction(uow: UnitOfWork, member_id: int, faction_id: int) -> None:
             raise errors.NotFound(f"there is no faction {faction_id}")
         _on_a_roll(uow, member_id)
         try:
-            with uow.conn.begin_nested():
+            with uow.savepoint():
                 uow.faction_members.add(faction_id, member_id, uow.now())
-        except IntegrityError:
+        except errors.Duplicate:
             raise errors.Conflict("you are a member of this faction already") from None
         uow.record(
             "faction.join", {"faction": faction_id, "member": member_id}, actor=str(member_id)

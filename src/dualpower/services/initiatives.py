@@ -15,8 +15,6 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from dualpower.domain import errors
 from dualpower.domain import initiatives as rules
 from dualpower.domain.initiatives import Initiative
@@ -134,7 +132,7 @@ def on_adopted(uow: UnitOfWork, motion: Motion) -> None:
         return
     initiative = _initiative(uow, motion.initiative_id, lock=True)
     try:
-        with uow.conn.begin_nested():
+        with uow.savepoint():
             uow.initiatives.add_support(
                 initiative_id=initiative.id,
                 unit_id=motion.unit_id,
@@ -142,7 +140,7 @@ def on_adopted(uow: UnitOfWork, motion: Motion) -> None:
                 motion_id=motion.id,
                 adopted_at=uow.now(),
             )
-    except IntegrityError:
+    except errors.Duplicate:
         return  # this place supports it already
     uow.record(
         "initiative.support",
@@ -170,7 +168,7 @@ def _evaluate(uow: UnitOfWork, initiative: Initiative, council_id: int) -> None:
     draft = motions.DraftMotion(None, council_id, initiative.title, initiative.text)
     motion = motions.draft_in(uow, None, draft, initiative_id=initiative.id)
     try:
-        with uow.conn.begin_nested():
+        with uow.savepoint():
             uow.initiatives.add_step(
                 initiative_id=initiative.id,
                 council_id=council_id,
@@ -179,7 +177,7 @@ def _evaluate(uow: UnitOfWork, initiative: Initiative, council_id: int) -> None:
                 members=members,
                 reached_at=uow.now(),
             )
-    except IntegrityError:  # crossed by another transaction: only one motion is put
+    except errors.Duplicate:  # crossed by another transaction: only one motion is put
         raise errors.Conflict("the initiative reached this council concurrently; retry") from None
     session = uow.sessions.upcoming(council_id)
     if session is not None:

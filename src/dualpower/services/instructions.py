@@ -14,8 +14,6 @@ standing orders that allow secret votes weaken this rule, openly.
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
-
 from dualpower.domain import errors
 from dualpower.domain import motions as rules
 from dualpower.domain.model import Electorate
@@ -132,7 +130,7 @@ def check_vote(uow: UnitOfWork, motion: Motion, member_id: int, position: str) -
         if not seats:
             continue
         try:
-            with uow.conn.begin_nested():
+            with uow.savepoint():
                 breach_id = uow.breaches.add(
                     instruction_id=instruction.id,
                     mandate_id=seats[0].id,
@@ -140,7 +138,7 @@ def check_vote(uow: UnitOfWork, motion: Motion, member_id: int, position: str) -
                     position_cast=position,
                     recorded_at=uow.now(),
                 )
-        except IntegrityError:
+        except errors.Duplicate:
             continue  # recorded already
         uow.record(
             "instruction.breach",

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
-
 from dualpower.domain import errors
 from dualpower.domain.model import Election, Mandate, Office
 from dualpower.domain.offices import OfficeTerm
@@ -77,7 +75,7 @@ def seat_holder(uow: UnitOfWork, election: Election, member_id: int, at: datetim
         end_term(uow, previous, "replaced", at)
     pay.check_holder(uow, member_id, taking=office)
     try:
-        with uow.conn.begin_nested():
+        with uow.savepoint():
             term_id = uow.office_terms.add(
                 office_id=office.id,
                 holder_id=member_id,
@@ -85,7 +83,7 @@ def seat_holder(uow: UnitOfWork, election: Election, member_id: int, at: datetim
                 election_id=election.id,
                 start_at=at,
             )
-    except IntegrityError:
+    except errors.Duplicate:
         raise errors.Conflict(
             f"the office {office.name!r} was filled by another election at the same time"
         ) from None

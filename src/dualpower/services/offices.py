@@ -26,8 +26,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Literal
 
-from sqlalchemy.exc import IntegrityError
-
 from dualpower.domain import capabilities as caps
 from dualpower.domain import errors
 from dualpower.domain import offices as rules
@@ -115,14 +113,14 @@ def create_office(
             )
         rules.check_stipend(stipend, pay.caps(uow)[council_id], clean)
         try:
-            with uow.conn.begin_nested():
+            with uow.savepoint():
                 office_id = uow.offices.add(
                     council_id=council_id,
                     name=clean,
                     capabilities=list(capabilities_),
                     stipend=stipend,
                 )
-        except IntegrityError:
+        except errors.Duplicate:
             raise errors.Conflict(f"this council already has an office named {clean!r}") from None
         uow.record(
             "office.create",
@@ -181,9 +179,9 @@ def _report_in(uow: UnitOfWork, unit_id: int, wages: dict[int, int], caller: Cal
             "only its own members' wages"
         )
     try:
-        with uow.conn.begin_nested():
+        with uow.savepoint():
             uow.wages.replace_unit(unit_id, wages, uow.now())
-    except IntegrityError:
+    except errors.Duplicate:
         raise errors.Conflict("another wage report was saved at the same time; retry") from None
     uow.record(
         "wages.report",

@@ -37,7 +37,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from dualpower.domain import discussion as rules
 from dualpower.domain import errors, lot
@@ -370,7 +369,7 @@ def vote(uow: UnitOfWork, report_id: int, member_id: int, decision: str) -> str 
             raise errors.Conflict("this panel's time ran out; a new panel is being drawn")
         pv = d.panel_votes
         try:
-            with uow.conn.begin_nested():
+            with uow.savepoint():
                 uow.discussion.add(
                     pv,
                     report_id=report_id,
@@ -379,7 +378,7 @@ def vote(uow: UnitOfWork, report_id: int, member_id: int, decision: str) -> str 
                     decision=decision,
                     voted_at=uow.now(),
                 )
-        except IntegrityError:
+        except errors.Duplicate:
             raise errors.Conflict("you have already voted on this report") from None
         uow.record(
             "report.vote",

@@ -20,8 +20,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from dualpower.domain import errors
 from dualpower.domain.events import BallotCast
 from dualpower.domain.model import Election
@@ -133,11 +131,11 @@ def enter_ballots_in(uow: UnitOfWork, cmd: PaperBallots, by: Enterer) -> PaperEn
     ]
     took_part = sorted((p for p, _ in rows), key=lambda p: p["member_id"])  # not the sheet's
     try:
-        with uow.conn.begin_nested():
+        with uow.savepoint():
             uow.elections.add_participations(took_part)
             uow.elections.add_ballots([b for _, b in rows])
             uow.paper.add_votes(election.id, sorted(voters), by.member_id, uow.now())
-    except IntegrityError:  # a voter's online ballot committed meanwhile
+    except errors.Duplicate:  # a voter's online ballot committed meanwhile
         raise errors.AlreadyVoted(
             "one of these voters has voted meanwhile: nobody votes both ways"
         ) from None

@@ -15,8 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
-
 from dualpower.domain import errors
 from dualpower.domain import recall as rules
 from dualpower.domain.events import DeputyRecalled, OfficialRecalled, PetitionChanged
@@ -136,11 +134,11 @@ def open_recall(uow: UnitOfWork, mandate_id: int, opener_id: int) -> PetitionSta
             raise errors.NotAllowed("only electors of this seat's electorate may open a recall")
         _check_verified(uow, council, roll, opener_id, "open")
         try:
-            with uow.conn.begin_nested():
+            with uow.savepoint():
                 petition_id = uow.recalls.add(
                     mandate_id=mandate.id, opened_by=opener_id, opened_at=uow.now(), status="open"
                 )
-        except IntegrityError:
+        except errors.Duplicate:
             existing = uow.recalls.undecided_for(mandate.id)
             which = f" (petition {existing.id})" if existing else ""
             raise errors.Conflict(
@@ -186,7 +184,7 @@ def open_office_recall(uow: UnitOfWork, term_id: int, opener_id: int) -> Petitio
             )
         _check_verified(uow, council, roll, opener_id, "open")
         try:
-            with uow.conn.begin_nested():
+            with uow.savepoint():
                 petition_id = uow.recalls.add(
                     mandate_id=None,
                     office_term_id=term.id,
@@ -194,7 +192,7 @@ def open_office_recall(uow: UnitOfWork, term_id: int, opener_id: int) -> Petitio
                     opened_at=uow.now(),
                     status="open",
                 )
-        except IntegrityError:
+        except errors.Duplicate:
             raise errors.Conflict("a recall petition against this official is open") from None
         uow.record(
             "recall.open", {"petition": petition_id, "office_term": term.id}, actor=str(opener_id)
@@ -331,8 +329,9 @@ def _add_signatures(uow: UnitOfWork, petition_id: int, member_ids: list[int]) ->
     if not member_ids:
         return
     try:
-        uow.recall_paths.add_signatures(petition_id, member_ids, uow.now())
-    except IntegrityError:  # only if the petition's lock were bypassed; the act is rolled back
+        with uow.constrained():
+            uow.recall_paths.add_signatures(petition_id, member_ids, uow.now())
+    except errors.Duplicate:  # only if the petition's lock were bypassed; the act is rolled back
         raise errors.Conflict("you have already signed this petition") from None
 
 

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from dualpower.domain import errors
 from dualpower.domain import register as rule
 from dualpower.domain.capabilities import RECORD_DIRECTIVE, RECORD_STANCE
@@ -180,7 +178,7 @@ def _write_stance(
         "reload and decide again"
     )
     try:
-        with uow.conn.begin_nested():
+        with uow.savepoint():
             stance_id = uow.register.add_stance(
                 previous,
                 directive_id=cmd.directive_id,
@@ -193,7 +191,7 @@ def _write_stance(
                 decided_by=decided_by,
                 is_operator=is_operator,
             )
-    except IntegrityError:
+    except errors.Duplicate:
         raise conflict from None
     if not stance_id:
         raise conflict

@@ -11,8 +11,6 @@ ends the session's stewards' terms and its speakers' list (services/stewards.py)
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
-
 from dualpower.domain import errors
 from dualpower.domain.capabilities import CONVENE_SESSION
 from dualpower.domain.sessions import Session
@@ -78,9 +76,9 @@ def add_to_agenda(uow: UnitOfWork, member_id: int, session_id: int, motion_id: i
             raise errors.Conflict("the session is closed")
         _agenda_motion(uow, session.council_id, motion_id)
         try:
-            with uow.conn.begin_nested():
+            with uow.savepoint():
                 uow.sessions.add_item(session.id, motion_id)
-        except IntegrityError:
+        except errors.Duplicate:
             raise errors.Conflict("the motion is on this agenda already") from None
         uow.record(
             "session.agenda", {"session": session.id, "motion": motion_id}, actor=str(member_id)
@@ -131,9 +129,9 @@ def register_attendance(uow: UnitOfWork, session_id: int, member_id: int) -> Non
         if member_id not in deputies:
             raise errors.NotAllowed("only the council's deputies register at its sessions")
         try:
-            with uow.conn.begin_nested():
+            with uow.savepoint():
                 uow.sessions.attend(session.id, member_id, uow.now())
-        except IntegrityError:
+        except errors.Duplicate:
             raise errors.Conflict("your attendance is registered already") from None
         uow.record("session.attend", {"session": session.id, "member": member_id})
         uow.commit()

@@ -9,8 +9,6 @@ the floor once; a deputy's second request for the same item meets the unique ind
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
-
 from dualpower.domain import errors
 from dualpower.domain import speakers as rules
 from dualpower.domain.capabilities import KEEP_ORDER
@@ -70,7 +68,7 @@ def request_floor(
             raise errors.NotAllowed("register your attendance at the session first")
         item = item_of(uow, session, motion_id)
         try:
-            with uow.conn.begin_nested():
+            with uow.savepoint():
                 speech_id = uow.speeches.add(
                     session_id=session.id,
                     motion_id=item,
@@ -79,7 +77,7 @@ def request_floor(
                     status=rules.WAITING,
                     is_overrun=False,
                 )
-        except IntegrityError:
+        except errors.Duplicate:
             raise errors.Conflict("you are on the speakers' list for this item already") from None
         uow.record(
             "speakers.request",

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from dualpower.domain import errors
 from dualpower.domain import structure as rules
 from dualpower.domain.model import BaseUnit, Council
@@ -230,7 +228,7 @@ def _add_unit(uow: UnitOfWork, council: Council, name: str, kind: str, section: 
     """A base unit with an empty roll and its electorate in the council, with no seat until its
     next election apportions them."""
     try:
-        with uow.conn.begin_nested():  # a concurrent act adding the same name: one of them wins
+        with uow.savepoint():  # a concurrent act adding the same name: one of them wins
             unit_id = uow.units.add(
                 federation_id=council.federation_id,
                 council_id=council.id,
@@ -238,7 +236,7 @@ def _add_unit(uow: UnitOfWork, council: Council, name: str, kind: str, section: 
                 kind=kind,
                 section=section,
             )
-    except IntegrityError:
+    except errors.Duplicate:
         raise errors.Conflict(f"there is a unit {name!r} already") from None
     uow.electorates.add(
         council_id=council.id, kind="unit", unit_id=unit_id, source_council_id=None, seats=0

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from dualpower.audit.canonical import canonical_json
+from dualpower.domain import errors
 from dualpower.store import repositories as r
 from dualpower.store import schema  # noqa: F401  (registers every topic's tables and repositories)
 from dualpower.store.db import READ_ONLY
@@ -191,6 +194,23 @@ class UnitOfWork:
     def rollback(self) -> None:
         self._pending_acts = []
         self.conn.rollback()
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A savepoint: what fails inside is undone alone and the act may go on. A constraint
+        broken inside (a unique key taken, most often by a concurrent act) raises
+        `errors.Duplicate`: services never see the driver's error."""
+        with self.constrained(), self.conn.begin_nested():
+            yield
+
+    @contextmanager
+    def constrained(self) -> Iterator[None]:
+        """Writes whose broken constraint raises `errors.Duplicate` (no savepoint: the act
+        fails as a whole, the transaction being spoilt on PostgreSQL)."""
+        try:
+            yield
+        except IntegrityError as error:
+            raise errors.Duplicate() from error
 
     def __exit__(
         self,

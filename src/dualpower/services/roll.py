@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
-
-from dualpower.domain.errors import RollError
+from dualpower.domain.errors import Duplicate, RollError
 from dualpower.domain.model import BaseUnit
 from dualpower.domain.roll import RollEntry, parse_roll
 from dualpower.store.uow import UnitOfWork
@@ -42,8 +40,9 @@ def import_roll(
             chunk = entries[start : start + CHUNK]
             units = unit_ids[start : start + CHUNK]
             try:
-                ids = _add_members(uow, federation.id, chunk, units, uow.now())
-            except IntegrityError:  # another import added one of these usernames meanwhile
+                with uow.constrained():
+                    ids = _add_members(uow, federation.id, chunk, units, uow.now())
+            except Duplicate:  # another import added one of these usernames meanwhile
                 uow.rollback()
                 entry = _taken_meanwhile(uow, chunk)
                 raise RollError(

@@ -71,6 +71,31 @@ FRAMEWORKS = {
     "uvicorn",
 }
 PURE = ("counting", "audit", "domain")
+# Services reach the database through the store's repositories and query functions and catch
+# `errors.Duplicate`, not SQLAlchemy's errors (issue 27). Modules that still build statements,
+# each a debt to move into store/: this list only shrinks (a module that no longer imports
+# SQLAlchemy must leave it, `test_the_services_sql_debt_list_is_current`).
+SERVICES_STILL_SPEAKING_SQL = {
+    "dualpower.services.alignment",
+    "dualpower.services.audit",
+    "dualpower.services.ballot_batch",
+    "dualpower.services.cycle_views",
+    "dualpower.services.demo",
+    "dualpower.services.discussion",
+    "dualpower.services.elections_views",
+    "dualpower.services.exporters.roll_calls",
+    "dualpower.services.forget",
+    "dualpower.services.health",
+    "dualpower.services.invariants.privacy",
+    "dualpower.services.invitations",
+    "dualpower.services.listings",
+    "dualpower.services.panels",
+    "dualpower.services.pay",
+    "dualpower.services.secrecy",
+    "dualpower.services.tour",
+    "dualpower.services.views",
+    "dualpower.services.visibility",
+}
 
 
 def module_names(root: Path) -> dict[str, Path]:
@@ -150,6 +175,17 @@ def frameworks_imported(root: Path) -> list[str]:
     ]
 
 
+def sqlalchemy_importers(root: Path, floor: str = "services") -> set[str]:
+    """The modules of `floor` that import SQLAlchemy (any of it: statements, exceptions)."""
+    known = module_names(root)
+    return {
+        module
+        for module, path in known.items()
+        if floor_of(module) == floor
+        and any(target.split(".")[0] == "sqlalchemy" for target in imports_of(module, path, known))
+    }
+
+
 def test_every_module_has_a_floor() -> None:
     unplaced = [m for m in module_names(SRC) if floor_of(m) is None]
     assert unplaced == [], f"name the floor of {unplaced} in tests/unit/test_layering.py"
@@ -161,6 +197,21 @@ def test_imports_run_down_the_floors_only() -> None:
 
 def test_counting_domain_and_audit_import_no_framework() -> None:
     assert frameworks_imported(SRC) == []
+
+
+def test_no_new_service_imports_sqlalchemy() -> None:
+    speaking = sqlalchemy_importers(SRC)
+    assert speaking - SERVICES_STILL_SPEAKING_SQL == set(), (
+        "services speak to the store through repositories and query functions (store/) and "
+        "catch errors.Duplicate (uow.savepoint, uow.constrained), not SQLAlchemy"
+    )
+
+
+def test_the_services_sql_debt_list_is_current() -> None:
+    speaking = sqlalchemy_importers(SRC)
+    assert SERVICES_STILL_SPEAKING_SQL - speaking == set(), (
+        "these no longer import SQLAlchemy: take them off SERVICES_STILL_SPEAKING_SQL"
+    )
 
 
 def _package(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -203,6 +254,22 @@ def test_a_lower_floor_importing_a_higher_one_is_caught(tmp_path: Path) -> None:
         "dualpower.web.app (web) -> dualpower.store.tables (store)",
     ]
     assert frameworks_imported(root) == ["dualpower.audit.chain -> fastapi"]
+
+
+def test_a_service_importing_sqlalchemy_is_caught(tmp_path: Path) -> None:
+    root = _package(
+        tmp_path,
+        {
+            "services/recall.py": "from sqlalchemy.exc import IntegrityError\n",
+            "services/exporters/csv.py": "def f():\n    from sqlalchemy import select\n",
+            "services/clean.py": "from dualpower.domain import errors\n",
+            "store/tables.py": "import sqlalchemy\n",
+        },
+    )
+    assert sqlalchemy_importers(root) == {
+        "dualpower.services.recall",
+        "dualpower.services.exporters.csv",
+    }
 
 
 def test_a_module_of_no_floor_is_named(tmp_path: Path) -> None:

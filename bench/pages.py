@@ -1,7 +1,9 @@
 """Pages at scale, on the primary and on a replica (issue 24): a script, not a test.
 
     .venv/bin/python bench/pages.py [--members 100000] [--councils 1000] [--requests 200]
-        [--clients 4] [--root /tmp/rep-pages]
+        [--clients 4] [--root /tmp/rep-pages] [--skip ROUTE ...]
+    .venv/bin/python bench/pages.py --url postgresql+psycopg://.../db  # a federation generated
+        already (bench/_federation.py), migrated: the primary only, no replica
 
 1. Starts a primary and a hot standby (tests/pg_cluster.py, ports 56000+; fsync off: the
    generation is bulk inserts, the timed part only reads) and generates a federation on the
@@ -12,7 +14,9 @@
    there).
 3. For each route, --clients concurrent clients send --requests GETs in all (councils and
    elections drawn at random, the same draw for both runs); prints p50 and p99 (nearest rank)
-   per route, the trivial route's (`/api/v1/health`) in the same run, and the ratio.
+   per route, the trivial route's (`/api/v1/health`) in the same run, and the ratio. `/me` is
+   read by a member of a base unit logged in (a page session); `/recalls/{id}` is one of ten
+   petitions opened against base deputies (by the services, before the timed part).
 
 Targets (issue 24, on 1,000,000 members and 10,000 councils): every page's p99 under 100 ms and
 within 20x the trivial route's. The default size runs in minutes on a small machine; say which
@@ -29,6 +33,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -37,7 +42,7 @@ ROOT = HERE.parent
 sys.path[:0] = [str(ROOT / "tests"), str(HERE)]
 
 from _federation import Shape, generate  # noqa: E402
-from sqlalchemy import select  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
 import pg_cluster  # noqa: E402
 from dualpower.store import tables as t  # noqa: E402
@@ -72,12 +77,17 @@ def serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
     raise SystemExit("the server did not answer")
 
 
-async def _timed(port: int, paths: list[str], clients: int) -> list[float]:
+Route = tuple[list[str], dict[str, str]]  # paths, cookies
+
+
+async def _timed(port: int, route: Route, clients: int) -> list[float]:
     times: list[float] = []
+    paths, cookies = route
     queue = list(paths)
 
     async def worker() -> None:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as c:
+        base = f"http://127.0.0.1:{port}"
+        async with httpx.AsyncClient(base_url=base, timeout=60, cookies=cookies) as c:
             while queue:
                 path = queue.pop()
                 start = time.perf_counter()
@@ -90,15 +100,104 @@ async def _timed(port: int, paths: list[str], clients: int) -> list[float]:
     return times
 
 
-def run(port: int, routes: dict[str, list[str]], clients: int) -> dict[str, list[float]]:
-    for paths in routes.values():  # warm up: templates, plans, caches
-        asyncio.run(_timed(port, paths[:10], clients))
+def run(port: int, routes: dict[str, Route], clients: int) -> dict[str, list[float]]:
+    for paths, cookies in routes.values():  # warm up: templates, plans, caches
+        asyncio.run(_timed(port, (paths[:10], cookies), clients))
     found: dict[str, list[float]] = {name: [] for name in routes}
     for _ in range(2):  # interleaved halves, so a noisy moment falls on every route
-        for name, paths in routes.items():
+        for name, (paths, cookies) in routes.items():
             half = len(paths) // 2
-            found[name] += asyncio.run(_timed(port, paths[:half], clients))
+            found[name] += asyncio.run(_timed(port, (paths[:half], cookies), clients))
     return found
+
+
+def actors(url: str, petitions: int = 10) -> tuple[str, list[int]]:
+    """A page session for a member of a base unit (for `/me`), and `petitions` recall petitions
+    opened by members of ten base units against their first deputy (for `/recalls/{id}`), by
+    the services as a member would."""
+    from dualpower.services import accounts, recall
+    from dualpower.store.uow import UnitOfWork
+
+    engine = make_engine(url)
+    e, md, ms = t.electorates.c, t.mandates.c, t.memberships.c
+    with engine.connect() as conn:
+        units = list(conn.execute(select(t.base_units.c.id).order_by(t.base_units.c.id)).scalars())
+        picked = [units[(i * len(units)) // petitions] for i in range(petitions)]
+        ids = []
+        for unit in picked:
+            mandate = conn.execute(
+                select(md.id)
+                .join(t.electorates, e.id == md.electorate_id)
+                .where(e.unit_id == unit, md.end_at.is_(None))
+                .order_by(md.seat_no)
+            ).scalar()
+            last = conn.execute(
+                select(ms.member_id).where(ms.unit_id == unit, ms.end_at.is_(None))
+                .order_by(ms.member_id.desc())
+            ).scalar()  # fmt: skip
+            ids.append((int(mandate), int(last)))
+        username = conn.execute(
+            select(t.members.c.username).where(t.members.c.id == ids[0][1])
+        ).scalar_one()
+    petition_ids = []
+    for mandate, opener in ids:
+        petition_ids.append(recall.open_recall(UnitOfWork(engine), mandate, opener).id)
+    password = "bench-pages-" + username
+    accounts.set_password(UnitOfWork(engine), username, password, actor="bench")
+    session = accounts.login(UnitOfWork(engine), username, password, kind="session")
+    engine.dispose()
+    return session.token, petition_ids
+
+
+def routes_of(
+    url: str, councils: int, elections: list[int], n: int, skip: list[str]
+) -> dict[str, Route]:
+    token, petitions = actors(url)
+    rng = random.Random(1917)
+    found: dict[str, Route] = {
+        "/api/v1/health": (["/api/v1/health"] * n, {}),
+        "/": (["/"] * n, {}),
+        "/me": (["/me"] * n, {"dp_session": token}),
+        "/councils/{id}": ([f"/councils/{rng.randint(1, councils)}" for _ in range(n)], {}),
+        "/alignment": (["/alignment"] * n, {}),
+        "/elections/{id}": ([f"/elections/{rng.choice(elections)}" for _ in range(n)], {}),
+        "/recalls/{id}": ([f"/recalls/{rng.choice(petitions)}" for _ in range(n)], {}),
+    }
+    return {k: v for k, v in found.items() if k not in skip}
+
+
+def report(results: dict[str, dict[str, list[float]]], routes: dict[str, Route], args: Any) -> None:
+    print(f"\n{args.clients} clients, {args.requests} GETs per route and run; ms (p50 / p99)")
+    print(f"{'route':<18}" + "".join(f"{w:>28}" for w in results))
+    for name in routes:
+        cells = []
+        for found in results.values():
+            p50, p99 = pct(found[name], 0.5) * 1000, pct(found[name], 0.99) * 1000
+            trivial = pct(found["/api/v1/health"], 0.99) * 1000
+            cells.append(f"{p50:7.1f} / {p99:7.1f} ({p99 / trivial:4.1f}x)")
+        print(f"{name:<18}" + "".join(f"{c:>28}" for c in cells))
+    print(f"load average {os.getloadavg()[0]:.1f} (1 min) after the run", flush=True)
+
+
+def existing(args: Any) -> None:
+    """Time the pages of a federation generated already (`--url`), on that database alone."""
+    engine = make_engine(args.url)
+    upgrade(engine)
+    with engine.connect() as conn:
+        elections = list(conn.execute(select(t.elections.c.id)).scalars())
+        councils = conn.execute(select(func.count()).select_from(t.councils)).scalar_one()
+        members = conn.execute(select(func.count()).select_from(t.members)).scalar_one()
+    engine.dispose()
+    print(f"federation: {members:,} members, {councils:,} councils, {len(elections):,} elections")
+    routes = routes_of(args.url, councils, elections, args.requests, args.skip)
+    port = pg_cluster.free_port()
+    server = serve({"DUALPOWER_DATABASE_URL": args.url}, port, Path(f"/tmp/pages-{port}.log"))
+    try:
+        results = {"primary": run(port, routes, args.clients)}
+    finally:
+        server.terminate()
+        server.wait(30)
+    report(results, routes, args)
 
 
 def main() -> None:
@@ -108,7 +207,11 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--root", default="/tmp/rep-pages")
+    ap.add_argument("--url", help="time this database's federation (generated already) alone")
+    ap.add_argument("--skip", nargs="*", default=[], help="routes not to time, e.g. /alignment")
     args = ap.parse_args()
+    if args.url:
+        return existing(args)
 
     root = pg_cluster.make_dir(Path(args.root))
     a = pg_cluster.primary(root, "pages_a", pg_cluster.free_port(), fsync=False)
@@ -132,15 +235,8 @@ def main() -> None:
         b = pg_cluster.standby(root, "pages_b", pg_cluster.free_port({a.port}), a)
         pg_cluster.wait_streaming(a, "pages_b", 600, standby_=b)
 
-        rng = random.Random(1917)
-        n = args.requests
-        routes = {
-            "/api/v1/health": ["/api/v1/health"] * n,
-            "/": ["/"] * n,
-            "/councils/{id}": [f"/councils/{rng.randint(1, args.councils)}" for _ in range(n)],
-            "/alignment": ["/alignment"] * n,
-            "/elections/{id}": [f"/elections/{rng.choice(elections)}" for _ in range(n)],
-        }
+        routes = routes_of(a.url(DB), args.councils, elections, args.requests, args.skip)
+        pg_cluster.wait_streaming(a, "pages_b", 600, standby_=b)  # the petitions replayed
         port = pg_cluster.free_port({a.port, b.port})
         results = {}
         for where, env in (
@@ -153,15 +249,7 @@ def main() -> None:
             server.terminate()
             server.wait(30)
             server = None
-        print(f"\n{args.clients} clients, {n} GETs per route and run; ms (p50 / p99)")
-        print(f"{'route':<18}" + "".join(f"{w:>28}" for w in results))
-        for name in routes:
-            cells = []
-            for found in results.values():
-                p50, p99 = pct(found[name], 0.5) * 1000, pct(found[name], 0.99) * 1000
-                trivial = pct(found["/api/v1/health"], 0.99) * 1000
-                cells.append(f"{p50:7.1f} / {p99:7.1f} ({p99 / trivial:4.1f}x)")
-            print(f"{name:<18}" + "".join(f"{c:>28}" for c in cells))
+        report(results, routes, args)
     finally:
         if server is not None:
             server.kill()

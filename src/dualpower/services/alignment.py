@@ -23,7 +23,7 @@ from dualpower.domain import errors
 from dualpower.domain import road as rd
 from dualpower.store import tables as t
 from dualpower.store.repositories import as_utc
-from dualpower.store.tables_alignment import parse_composition
+from dualpower.store.tables_alignment import alignment_councils, parse_composition
 from dualpower.store.uow import UnitOfWork
 
 NEUTRAL = "#6b7280"
@@ -41,6 +41,27 @@ def snapshot(uow: UnitOfWork) -> dict[str, Any]:
             names, colours = _faction_names(uow)
             councils = uow.alignment.councils()
         return _snapshot(councils, names, colours)
+
+
+def council(uow: UnitOfWork, council_id: int) -> dict[str, Any]:
+    """One council's name, seats, composition, majority and colours from the row the triggers
+    keep (one short row): what its hemicycle draws, without counting its mandates again."""
+    c, a = t.councils.c, alignment_councils.c
+    query = (
+        select(c.id, c.name, c.parent_id, a.seats, a.composition)
+        .select_from(t.councils.outerjoin(alignment_councils, a.council_id == c.id))
+        .where(c.id == council_id)
+    )
+    with uow:
+        names, colours = _faction_names(uow)
+        row: Any = uow.conn.execute(query).first()
+    if row is None:
+        raise errors.NotFound(f"there is no council {council_id}")
+    id_, name, parent_id, seats, stored = row
+    snap = _snapshot([(id_, name, parent_id, seats or 0, stored or "")], names, colours)
+    out: dict[str, Any] = snap["councils"][0]
+    out["colours"] = {f: snap["colours"].get(f, NEUTRAL) for f in out["composition"]}
+    return out
 
 
 @contextmanager

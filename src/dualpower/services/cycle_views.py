@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from dualpower.domain import errors, vote_methods
 from dualpower.services.cycle import may_run_elections
+from dualpower.store import tables
 from dualpower.store.uow import UnitOfWork
 
 
@@ -31,30 +34,42 @@ class Opening:
 
 def opening(uow: UnitOfWork, council_id: int, viewer_id: int | None) -> Opening:
     with uow:
-        council = uow.councils.get(council_id)
-        if council is None:
-            raise errors.NotFound(f"no council {council_id}")
-        may = False
-        if viewer_id is not None:
-            try:
-                may_run_elections(uow, viewer_id, council.id)
-                may = True
-            except errors.NotAllowed:
-                may = False
-        units = {u.id: u.name for u in uow.units.list()}
-        councils = {c.id: c.name for c in uow.councils.list()}
-        seats = []
-        for e in uow.electorates.list():
-            if e.council_id != council.id:
-                continue
-            name = units.get(e.source_id) if e.kind == "unit" else councils.get(e.source_id)
-            has_open = uow.elections.has_open(e.id)
-            seats.append(Seats(e.kind, e.source_id, name or "", e.seats, has_open))
-        orders = uow.standing_orders.of(council_id=council.id)
-        return Opening(
-            may,
-            council.seat_method,
-            bool(orders["secret_elections"]),
-            tuple(sorted(seats, key=lambda s: (s.kind != "unit", s.name))),
-            vote_methods.all_methods(),
-        )
+        return opening_in(uow, council_id, viewer_id)
+
+
+def opening_in(uow: UnitOfWork, council_id: int, viewer_id: int | None) -> Opening:
+    council = uow.councils.get(council_id)
+    if council is None:
+        raise errors.NotFound(f"no council {council_id}")
+    may = False
+    if viewer_id is not None:
+        try:
+            may_run_elections(uow, viewer_id, council.id)
+            may = True
+        except errors.NotAllowed:
+            may = False
+    electorates = uow.electorates.of_council(council.id)  # its seats, not the federation's
+    unit_ids = [e.source_id for e in electorates if e.kind == "unit"]
+    council_ids = [e.source_id for e in electorates if e.kind != "unit"]
+    units = {u.id: u.name for u in uow.units.list(uow.units.table.c.id.in_(unit_ids))}
+    councils = {c.id: c.name for c in uow.councils.list(uow.councils.table.c.id.in_(council_ids))}
+    e_ = tables.elections.c
+    open_: set[int] = set(
+        uow.conn.execute(
+            select(e_.electorate_id).where(
+                e_.electorate_id.in_([e.id for e in electorates]), e_.status == "open"
+            )
+        ).scalars()
+    )
+    seats = []
+    for e in electorates:
+        name = units.get(e.source_id) if e.kind == "unit" else councils.get(e.source_id)
+        seats.append(Seats(e.kind, e.source_id, name or "", e.seats, e.id in open_))
+    orders = uow.standing_orders.of(council_id=council.id)
+    return Opening(
+        may,
+        council.seat_method,
+        bool(orders["secret_elections"]),
+        tuple(sorted(seats, key=lambda s: (s.kind != "unit", s.name))),
+        vote_methods.all_methods(),
+    )

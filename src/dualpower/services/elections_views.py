@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from dualpower.domain import errors
 from dualpower.domain.model import Election
 from dualpower.services import views
 from dualpower.services.elections import is_elector_of
 from dualpower.services.motions import voters
+from dualpower.store import tables
 from dualpower.store import tables_discussion as d
 from dualpower.store.uow import UnitOfWork
 
@@ -107,12 +109,27 @@ class CanDoNow:
 
 
 class _Names:
+    """The councils, units, electorates and offices the lines name, read when first needed
+    (`load`: a list's in four queries), not every one of the federation's."""
+
     def __init__(self, uow: UnitOfWork):
         self.uow = uow
-        self.councils = {c.id: c for c in uow.councils.list()}
-        self.units = {u.id: u for u in uow.units.list()}
-        self.electorates = {e.id: e for e in uow.electorates.list()}
-        self.offices = {o.id: o for o in uow.offices.list()}
+        self.councils = views.RowsById(uow.councils)
+        self.units = views.RowsById(uow.units)
+        self.electorates = views.RowsById(uow.electorates)
+        self.offices = views.RowsById(uow.offices)
+
+    def load(self, elections: list[Election]) -> list[Election]:
+        self.offices.load(e.office_id for e in elections if e.office_id is not None)
+        self.electorates.load(e.electorate_id for e in elections if e.electorate_id is not None)
+        found = [e for e in self.electorates.found.values() if e is not None]
+        self.units.load(e.source_id for e in found if e.kind == "unit")
+        self.councils.load(
+            [e.council_id for e in found]
+            + [e.source_id for e in found if e.kind != "unit"]
+            + [o.council_id for o in self.offices.found.values() if o is not None]
+        )
+        return elections
 
     def line(self, e: Election) -> ElectionLine:
         council_id = unit_id = None
@@ -154,8 +171,8 @@ def _by_closing(lines: list[ElectionLine]) -> list[ElectionLine]:
     return sorted(lines, key=lambda e: (e.closes_at is None, e.closes_at or e.opened_at, -e.id))
 
 
-def _all(uow: UnitOfWork) -> list[Election]:
-    return uow.elections.list(order_by=uow.elections.table.c.id.desc())
+def _all(uow: UnitOfWork, *where: Any) -> list[Election]:
+    return uow.elections.list(*where, order_by=uow.elections.table.c.id.desc())
 
 
 def open_elections(uow: UnitOfWork) -> list[ElectionLine]:
@@ -164,7 +181,7 @@ def open_elections(uow: UnitOfWork) -> list[ElectionLine]:
         names = _Names(uow)
         table = uow.elections.table
         found = uow.elections.list(table.c.status == "open", order_by=table.c.id.desc())
-        return _by_closing([names.line(e) for e in found])
+        return _by_closing([names.line(e) for e in names.load(found)])
 
 
 def _index(title: str, place: Place, lines: list[ElectionLine]) -> ElectionIndex:
@@ -183,7 +200,17 @@ def council_elections(uow: UnitOfWork, council_id: int) -> ElectionIndex:
         council = names.councils.get(council_id)
         if council is None:
             raise errors.NotFound(f"no council {council_id}")
-        lines = [line for e in _all(uow) if (line := names.line(e)).council_id == council_id]
+        e, el, o = uow.elections.table.c, tables.electorates.c, tables.offices.c
+        found = _all(
+            uow,
+            or_(
+                e.electorate_id.in_(select(el.id).where(el.council_id == council_id)),
+                e.office_id.in_(select(o.id).where(o.council_id == council_id)),
+            ),
+        )  # the council's, not every election of the federation
+        lines = [
+            line for e in names.load(found) if (line := names.line(e)).council_id == council_id
+        ]
         return _index(council.name, Place("council", council.id, council.name), lines)
 
 
@@ -194,7 +221,9 @@ def unit_elections(uow: UnitOfWork, unit_id: int) -> ElectionIndex:
         unit = names.units.get(unit_id)
         if unit is None:
             raise errors.NotFound(f"no unit {unit_id}")
-        lines = [line for e in _all(uow) if (line := names.line(e)).unit_id == unit_id]
+        e, el = uow.elections.table.c, tables.electorates.c
+        found = _all(uow, e.electorate_id.in_(select(el.id).where(el.unit_id == unit_id)))
+        lines = [line for e in names.load(found) if (line := names.line(e)).unit_id == unit_id]
         return _index(unit.name, Place("unit", unit.id, unit.name), lines)
 
 
@@ -269,27 +298,55 @@ def _reports(uow: UnitOfWork, member_id: int) -> list[ReportToDecide]:
     return out
 
 
+def _electorates_maybe_of(member_id: int) -> Any:
+    """The electorates the member may be an elector of (a query): their units' (any unit they
+    were ever on the roll of: a roll freezes when a vote opens) and the delegations of the
+    councils they ever sat in. A superset: each election and petition found through it is
+    then checked as its service checks it. Not every open election and petition of the
+    federation, which a national vote would make thousands."""
+    ms, md, e = tables.memberships.c, tables.mandates.c, tables.electorates.c
+    units = select(ms.unit_id).where(ms.member_id == member_id)
+    sat_in = select(md.council_id).where(md.holder_id == member_id)
+    return select(e.id).where(or_(e.unit_id.in_(units), e.source_council_id.in_(sat_in)))
+
+
 def can_do_now(uow: UnitOfWork, member_id: int) -> CanDoNow:
+    with uow:
+        return can_do_now_in(uow, member_id)
+
+
+def can_do_now_in(uow: UnitOfWork, member_id: int) -> CanDoNow:
     """What the member can do now: open elections they may vote in and have not, votes in
     session or assembly they may cast, recall petitions they may sign, sessions they sit in."""
-    with uow:
-        names = _Names(uow)
-        table = uow.elections.table
-        found = uow.elections.list(table.c.status == "open", order_by=table.c.id.desc())
-        elections = [
-            names.line(e)
-            for e in found
-            if is_elector_of(uow, e, member_id)
-            and not uow.elections.has_participated(e.id, member_id)
-        ]
-        motions = _motions_to_vote(uow, names, member_id)
-        sessions = _sessions(uow, names, member_id)
-        reports = _reports(uow, member_id)
-        recalls = uow.recalls.table
-        open_ids = [p.id for p in uow.recalls.list(recalls.c.status == "open")]
+    names = _Names(uow)
+    table = uow.elections.table
+    mine = _electorates_maybe_of(member_id)
+    found = uow.elections.list(
+        table.c.status == "open",
+        or_(table.c.electorate_id.is_(None), table.c.electorate_id.in_(mine)),
+        order_by=table.c.id.desc(),
+    )
+    elections = [
+        names.line(e)
+        for e in names.load(found)
+        if is_elector_of(uow, e, member_id) and not uow.elections.has_participated(e.id, member_id)
+    ]
+    motions = _motions_to_vote(uow, names, member_id)
+    sessions = _sessions(uow, names, member_id)
+    reports = _reports(uow, member_id)
+    recalls = uow.recalls.table
+    against = tables.mandates.c
+    maybe = select(against.id).where(against.electorate_id.in_(mine))
+    open_ids = [
+        p.id
+        for p in uow.recalls.list(
+            recalls.c.status == "open",
+            or_(recalls.c.office_term_id.is_not(None), recalls.c.mandate_id.in_(maybe)),
+        )
+    ]
     petitions = []
     for petition_id in open_ids:  # counted as the recall service counts, one read each
-        view = views.petition(uow, petition_id, member_id)
+        view = views.petition_in(uow, petition_id, member_id)
         if view["is_elector"] and not view["has_signed"]:
             petitions.append(
                 PetitionToSign(

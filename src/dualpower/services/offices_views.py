@@ -26,7 +26,10 @@ def _rows(uow: UnitOfWork, council_id: int | None = None) -> list[dict[str, Any]
     table = uow.offices.table
     where = [table.c.council_id == council_id] if council_id is not None else []
     offices = uow.offices.list(*where)
-    terms = {t.office_id: t for t in uow.office_terms.active()}
+    where_terms = []
+    if council_id is not None:  # the council's offices' terms, not every council's
+        where_terms = [uow.office_terms.table.c.office_id.in_([o.id for o in offices])]
+    terms = {t.office_id: t for t in uow.office_terms.active(*where_terms)}
     names = _names(uow, {t.holder_id for t in terms.values()})
     rows = []
     for office in offices:
@@ -57,17 +60,21 @@ def council_offices(uow: UnitOfWork, council_id: int) -> list[dict[str, Any]]:
 
 
 def council_pay(uow: UnitOfWork, council_id: int) -> dict[str, Any]:
-    """The council's offices, its cap and whose median gives it."""
     with uow:
-        council = uow.councils.get(council_id)
-        if council is None:
-            raise errors.NotFound(f"there is no council {council_id}")
-        return {
-            "council_id": council.id,
-            "scope": council.pay_cap_scope if not council.is_chief else "federation",
-            "cap": pay.caps(uow)[council.id],
-            "offices": _rows(uow, council_id),
-        }
+        return council_pay_in(uow, council_id)
+
+
+def council_pay_in(uow: UnitOfWork, council_id: int) -> dict[str, Any]:
+    """The council's offices, its cap and whose median gives it."""
+    council = uow.councils.get(council_id)
+    if council is None:
+        raise errors.NotFound(f"there is no council {council_id}")
+    return {
+        "council_id": council.id,
+        "scope": council.pay_cap_scope if not council.is_chief else "federation",
+        "cap": pay.cap_of(uow, council),
+        "offices": _rows(uow, council_id),
+    }
 
 
 def pay_listing(uow: UnitOfWork) -> dict[str, Any]:

@@ -348,7 +348,12 @@ def withdraw_signature(uow: UnitOfWork, petition_id: int, member_id: int) -> Pet
 
 def petition_state(uow: UnitOfWork, petition_id: int) -> PetitionState:
     with uow:
-        return _counted(uow, _load(uow, petition_id, lock=False))
+        return petition_state_in(uow, petition_id)
+
+
+def petition_state_in(uow: UnitOfWork, petition_id: int) -> PetitionState:
+    """The petition's count now, inside an entered unit of work (a page's read)."""
+    return _counted(uow, _load(uow, petition_id, lock=False))
 
 
 def may_sign_in(uow: UnitOfWork, petition_id: int, member_id: int) -> tuple[bool, str | None]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from sqlalchemy import func, select
@@ -20,7 +21,7 @@ from dualpower.domain.model import Council, Election, Electorate, Mandate, Recal
 from dualpower.domain.recall import UNDECIDED
 from dualpower.services import roll_rules, visibility
 from dualpower.services.elections import REFERENDUM, ballot_shape, electors_of
-from dualpower.services.recall import may_sign_in, petition_state
+from dualpower.services.recall import may_sign_in, petition_state_in
 from dualpower.store import tables
 from dualpower.store.uow import UnitOfWork
 
@@ -30,15 +31,53 @@ _COLOUR = re.compile(r"^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$")
 _CHUNK = 10_000  # ids looked up in one query
 
 
+class RowsById:
+    """Rows of one table by id, read when first asked for and kept for the query: a page reads
+    the councils, units and electorates it shows, not every one of the federation's (issue
+    24). `load` reads many in one query (a list's, before its loop)."""
+
+    def __init__(self, repository: Any):
+        self.repository = repository
+        self.found: dict[int, Any] = {}
+
+    def load(self, ids: Iterable[int]) -> None:
+        missing = sorted({i for i in ids if i not in self.found})
+        column = self.repository.table.c.id
+        for start in range(0, len(missing), _CHUNK):  # SQLite takes 32,766 parameters at most
+            chunk = missing[start : start + _CHUNK]
+            for row in self.repository.list(column.in_(chunk)):
+                self.found[row.id] = row
+            for i in chunk:
+                self.found.setdefault(i, None)
+
+    def get(self, id_: int | None) -> Any | None:
+        if id_ is None:
+            return None
+        if id_ not in self.found:
+            self.load([id_])
+        return self.found[id_]
+
+    def __getitem__(self, id_: int | None) -> Any:
+        row = self.get(id_)
+        if row is None:
+            raise KeyError(id_)
+        return row
+
+    def __contains__(self, id_: object) -> bool:
+        return isinstance(id_, int) and self.get(id_) is not None
+
+
 class _Lookup:
-    """Names of factions, members, councils, units and electorates, fetched once per query."""
+    """Names of factions, members, councils, units and electorates, fetched once per query,
+    each when first needed (the factions, a handful, at once)."""
 
     def __init__(self, uow: UnitOfWork):
         self.uow = uow
         self.factions = {f.id: f for f in uow.factions.list()}
-        self.councils = {c.id: c for c in uow.councils.list()}
-        self.units = {u.id: u for u in uow.units.list()}
-        self.electorates = {e.id: e for e in uow.electorates.list()}
+        self.councils = RowsById(uow.councils)
+        self.units = RowsById(uow.units)
+        self.electorates = RowsById(uow.electorates)
+        self._seats: dict[int, int] = {}
         self._members: dict[int, Any] = {}
 
     def members(self, ids: set[int]) -> dict[int, Any]:
@@ -78,6 +117,14 @@ class _Lookup:
                 return str(faction.colour)
         return NEUTRAL_COLOUR
 
+    def load_electorates(self, ids: Iterable[int | None]) -> None:
+        """These electorates and the units and councils that elect them, in three queries."""
+        self.electorates.load(i for i in ids if i is not None)
+        found = [e for e in self.electorates.found.values() if e is not None]
+        self.units.load(e.source_id for e in found if e.kind == "unit")
+        self.councils.load(e.source_id for e in found if e.kind != "unit")
+        self.councils.load(e.council_id for e in found)
+
     def electorate_ref(self, electorate: Electorate | None) -> dict[str, Any] | None:
         if electorate is None:
             return None
@@ -85,8 +132,23 @@ class _Lookup:
         name = self.units[source].name if electorate.kind == "unit" else self.councils[source].name
         return {"kind": electorate.kind, "id": source, "name": name}
 
+    def load_seats(self, council_ids: Iterable[int] | None = None) -> None:
+        """The seats of these councils (of every council when None), in one query."""
+        table = self.uow.electorates.table
+        query = select(table.c.council_id, func.sum(table.c.seats)).group_by(table.c.council_id)
+        ids = None if council_ids is None else sorted(set(council_ids))
+        if ids is not None:
+            query = query.where(table.c.council_id.in_(ids))
+        rows: Any = self.uow.conn.execute(query)
+        for council_id, seats in rows:
+            self._seats[int(council_id)] = int(seats or 0)
+        for council_id in ids or ():
+            self._seats.setdefault(council_id, 0)
+
     def council_seats(self, council_id: int) -> int:
-        return sum(e.seats for e in self.electorates.values() if e.council_id == council_id)
+        if council_id not in self._seats:
+            self.load_seats([council_id])
+        return self._seats.get(council_id, 0)
 
     def path_up(self, council_id: int) -> list[Council]:
         """The council and every council above it, up to the chief."""
@@ -121,6 +183,8 @@ def _mandate(look: _Lookup, md: Mandate, *, detail: bool = False) -> dict[str, A
 
 def _mandates(look: _Lookup, mandates: list[Mandate]) -> list[dict[str, Any]]:
     look.members({md.holder_id for md in mandates})
+    look.councils.load(md.council_id for md in mandates)
+    look.load_electorates(md.electorate_id for md in mandates)
     return [_mandate(look, md) for md in mandates]
 
 
@@ -153,13 +217,53 @@ def federation(uow: UnitOfWork) -> dict[str, Any] | None:
 
 
 def councils(uow: UnitOfWork) -> list[dict[str, Any]]:
-    """Every council with its seats, composition and majority, parents before children."""
     with uow:
-        look = _Lookup(uow)
-        by_council: dict[int, list[Mandate]] = {c: [] for c in look.councils}
-        for md in uow.mandates.active():
+        return councils_in(uow)
+
+
+def councils_in(uow: UnitOfWork) -> list[dict[str, Any]]:
+    """Every council with its seats, composition and majority, parents before children."""
+    look = _Lookup(uow)
+    every = uow.councils.list()
+    look.councils.found.update((c.id, c) for c in every)
+    look.load_seats()
+    by_council: dict[int, list[Mandate]] = {c.id: [] for c in every}
+    for md in uow.mandates.active():
+        by_council[md.council_id].append(md)
+    return [_council(look, c, by_council[c.id]) for c in every]
+
+
+def councils_of(uow: UnitOfWork, found: list[Council]) -> list[dict[str, Any]]:
+    """These councils with their seats, composition and majority (in an entered unit of work):
+    their mandates only, not the federation's."""
+    look = _Lookup(uow)
+    look.councils.found.update((c.id, c) for c in found)
+    ids = [c.id for c in found]
+    look.load_seats(ids)
+    by_council: dict[int, list[Mandate]] = {i: [] for i in ids}
+    table = uow.mandates.table
+    for start in range(0, len(ids), _CHUNK):
+        for md in uow.mandates.active(table.c.council_id.in_(ids[start : start + _CHUNK])):
             by_council[md.council_id].append(md)
-        return [_council(look, c, by_council[c.id]) for c in look.councils.values()]
+    return [_council(look, c, by_council[c.id]) for c in found]
+
+
+def children_counts(uow: UnitOfWork, council_ids: list[int]) -> dict[int, int]:
+    """How many councils sit directly below each of these (in an entered unit of work)."""
+    c = tables.councils.c
+    counts: dict[int, int] = {}
+    for start in range(0, len(council_ids), _CHUNK):
+        chunk = council_ids[start : start + _CHUNK]
+        query = (
+            select(c.parent_id, func.count()).where(c.parent_id.in_(chunk)).group_by(c.parent_id)
+        )
+        rows: Any = uow.conn.execute(query)
+        counts.update((int(p), int(n)) for p, n in rows)
+    return counts
+
+
+def council_count(uow: UnitOfWork) -> int:
+    return int(uow.conn.execute(select(func.count()).select_from(tables.councils)).scalar_one())
 
 
 def council_tree(uow: UnitOfWork) -> list[dict[str, Any]]:
@@ -174,35 +278,34 @@ def council_tree(uow: UnitOfWork) -> list[dict[str, Any]]:
 
 
 def council(uow: UnitOfWork, council_id: int) -> dict[str, Any]:
-    """A council, its composition, its deputies (by faction), where they come from."""
     with uow:
-        look = _Lookup(uow)
-        found = look.councils.get(council_id)
-        if found is None:
-            raise errors.NotFound(f"there is no council {council_id}")
-        active = uow.mandates.active_in_council(council_id)
-        out = _council(look, found, active)
-        mandates = _mandates(look, active)
-        by_faction: dict[str, list[dict[str, Any]]] = {name: [] for name in out["composition"]}
-        for md in sorted(mandates, key=lambda md: md["holder_name"]):
-            by_faction[md["faction"] or NO_FACTION].append(md)
-        parent = look.councils.get(found.parent_id) if found.parent_id else None
-        out |= {
-            "mandates": mandates,
-            "by_faction": by_faction,
-            "parent": {"id": parent.id, "name": parent.name} if parent else None,
-            "children": [
-                {"id": c.id, "name": c.name}
-                for c in look.councils.values()
-                if c.parent_id == council_id
-            ],
-            "units": [
-                {"id": u.id, "name": u.name, "kind": u.kind, "section": u.section}
-                for u in look.units.values()
-                if u.council_id == council_id
-            ],
-        }
-        return out
+        return council_in(uow, council_id)
+
+
+def council_in(uow: UnitOfWork, council_id: int) -> dict[str, Any]:
+    """A council, its composition, its deputies (by faction), where they come from."""
+    look = _Lookup(uow)
+    found = look.councils.get(council_id)
+    if found is None:
+        raise errors.NotFound(f"there is no council {council_id}")
+    active = uow.mandates.active_in_council(council_id)
+    out = _council(look, found, active)
+    mandates = _mandates(look, active)
+    by_faction: dict[str, list[dict[str, Any]]] = {name: [] for name in out["composition"]}
+    for md in sorted(mandates, key=lambda md: md["holder_name"]):
+        by_faction[md["faction"] or NO_FACTION].append(md)
+    parent = look.councils.get(found.parent_id) if found.parent_id else None
+    out |= {
+        "mandates": mandates,
+        "by_faction": by_faction,
+        "parent": {"id": parent.id, "name": parent.name} if parent else None,
+        "children": [{"id": c.id, "name": c.name} for c in uow.councils.children(council_id)],
+        "units": [
+            {"id": u.id, "name": u.name, "kind": u.kind, "section": u.section}
+            for u in uow.units.list(uow.units.table.c.council_id == council_id)
+        ],
+    }
+    return out
 
 
 def council_mandates(uow: UnitOfWork, council_id: int) -> list[dict[str, Any]]:
@@ -277,45 +380,49 @@ def unit_members(uow: UnitOfWork, unit_id: int, viewer_id: int) -> list[dict[str
 
 
 def me(uow: UnitOfWork, member_id: int) -> dict[str, Any]:
+    with uow:
+        return me_in(uow, member_id)
+
+
+def me_in(uow: UnitOfWork, member_id: int) -> dict[str, Any]:
     """The member, their unit, their deputies level by level up to the chief, their mandates.
 
     Level one is the deputies elected by the member's unit; each level above is the delegates
     the council below sends up to its parent.
     """
-    with uow:
-        look = _Lookup(uow)
-        member = uow.members.get(member_id)
-        if member is None:
-            raise errors.NotFound(f"there is no member {member_id}")
-        unit_id = uow.members.current_unit_id(member_id)
-        out = _member(member) | {"unit_id": unit_id, "unit": None, "deputies": []}
-        out["mandates"] = _mandates(look, uow.mandates.active_of_holder(member_id))
-        if unit_id is None:
-            return out
-        found = look.units[unit_id]
-        out["unit"] = {"id": found.id, "name": found.name, "kind": found.kind}
-        levels = [
-            {
-                "council": {"id": found.council_id, "name": look.councils[found.council_id].name},
-                "from": found.name,
-                "is_elector": True,
-                "mandates": _deputies_of(look, uow.electorates.for_unit(unit_id)),
-            }
-        ]
-        sits_in = {md.council_id for md in uow.mandates.active_of_holder(member_id)}
-        for council in look.path_up(found.council_id)[:-1]:
-            parent = look.councils[council.parent_id or 0]
-            levels.append(
-                {
-                    "council": {"id": parent.id, "name": parent.name},
-                    "from": council.name,
-                    "is_elector": council.id in sits_in,
-                    "mandates": _deputies_of(look, uow.electorates.for_source_council(council.id)),
-                }
-            )
-        _with_petitions(uow, [md for level in levels for md in level["mandates"]])
-        out["deputies"] = levels
+    look = _Lookup(uow)
+    member = uow.members.get(member_id)
+    if member is None:
+        raise errors.NotFound(f"there is no member {member_id}")
+    unit_id = uow.members.current_unit_id(member_id)
+    out = _member(member) | {"unit_id": unit_id, "unit": None, "deputies": []}
+    out["mandates"] = _mandates(look, uow.mandates.active_of_holder(member_id))
+    if unit_id is None:
         return out
+    found = look.units[unit_id]
+    out["unit"] = {"id": found.id, "name": found.name, "kind": found.kind}
+    levels = [
+        {
+            "council": {"id": found.council_id, "name": look.councils[found.council_id].name},
+            "from": found.name,
+            "is_elector": True,
+            "mandates": _deputies_of(look, uow.electorates.for_unit(unit_id)),
+        }
+    ]
+    sits_in = {md.council_id for md in uow.mandates.active_of_holder(member_id)}
+    for council in look.path_up(found.council_id)[:-1]:
+        parent = look.councils[council.parent_id or 0]
+        levels.append(
+            {
+                "council": {"id": parent.id, "name": parent.name},
+                "from": council.name,
+                "is_elector": council.id in sits_in,
+                "mandates": _deputies_of(look, uow.electorates.for_source_council(council.id)),
+            }
+        )
+    _with_petitions(uow, [md for level in levels for md in level["mandates"]])
+    out["deputies"] = levels
+    return out
 
 
 def _with_petitions(uow: UnitOfWork, mandates: list[dict[str, Any]]) -> None:
@@ -366,6 +473,7 @@ def elections(uow: UnitOfWork, status: str | None = None) -> list[dict[str, Any]
     with uow:
         look = _Lookup(uow)
         found = uow.elections.list(order_by=uow.elections.table.c.id.desc())
+        look.load_electorates(e.electorate_id for e in found)
         return [_election(look, e) for e in found if wanted is None or e.status in wanted]
 
 
@@ -397,36 +505,40 @@ def election_method(uow: UnitOfWork, election_id: int) -> str:
 
 
 def election(uow: UnitOfWork, election_id: int, viewer_id: int | None = None) -> dict[str, Any]:
+    with uow:
+        return election_in(uow, election_id, viewer_id)
+
+
+def election_in(uow: UnitOfWork, election_id: int, viewer_id: int | None = None) -> dict[str, Any]:
     """An election with its candidates, turnout so far and, for a recall vote, whose mandate
     it decides; with a viewer, whether they may vote, have voted, may stand."""
-    with uow:
-        look = _Lookup(uow)
-        found = _get_election(uow, election_id)
-        out = _election(look, found) | {"candidates": _candidates(look, election_id)}
-        eligible = electors_of(uow, found)
-        is_elector = viewer_id is not None and viewer_id in eligible
-        because = (
-            roll_rules.why_not_elector(uow, found, viewer_id)
-            if viewer_id is not None and not is_elector and found.status == "open"
-            else None
-        )
-        is_candidate = any(c["member_id"] == viewer_id for c in out["candidates"])
-        out |= _turnout(uow, election_id, len(eligible))
-        out |= {
-            "is_elector": is_elector,
-            "not_elector_because": because,  # "joined_late", "unverified" or None
-            "has_voted": bool(
-                viewer_id is not None and uow.elections.has_participated(election_id, viewer_id)
-            ),
-            "is_candidate": is_candidate,
-            "may_stand": found.status == "open"
-            and found.kind != "recall"
-            and is_elector
-            and not is_candidate,
-            "factions": [{"id": f.id, "name": f.name} for f in look.factions.values()],
-            "recall": _recall_of(look, found),
-        }
-        return out
+    look = _Lookup(uow)
+    found = _get_election(uow, election_id)
+    out = _election(look, found) | {"candidates": _candidates(look, election_id)}
+    eligible = electors_of(uow, found)
+    is_elector = viewer_id is not None and viewer_id in eligible
+    because = (
+        roll_rules.why_not_elector(uow, found, viewer_id)
+        if viewer_id is not None and not is_elector and found.status == "open"
+        else None
+    )
+    is_candidate = any(c["member_id"] == viewer_id for c in out["candidates"])
+    out |= _turnout(uow, election_id, len(eligible))
+    out |= {
+        "is_elector": is_elector,
+        "not_elector_because": because,  # "joined_late", "unverified" or None
+        "has_voted": bool(
+            viewer_id is not None and uow.elections.has_participated(election_id, viewer_id)
+        ),
+        "is_candidate": is_candidate,
+        "may_stand": found.status == "open"
+        and found.kind != "recall"
+        and is_elector
+        and not is_candidate,
+        "factions": [{"id": f.id, "name": f.name} for f in look.factions.values()],
+        "recall": _recall_of(look, found),
+    }
+    return out
 
 
 def _turnout(uow: UnitOfWork, election_id: int, electorate_size: int) -> dict[str, Any]:
@@ -489,30 +601,35 @@ def _petition_target(look: _Lookup, petition: RecallPetition) -> dict[str, Any]:
 def published_ballots(
     uow: UnitOfWork, election_id: int, *, while_open: Literal["empty", "refuse"] = "empty"
 ) -> list[dict[str, Any]]:
+    with uow:
+        return published_ballots_in(uow, election_id, while_open=while_open)
+
+
+def published_ballots_in(
+    uow: UnitOfWork, election_id: int, *, while_open: Literal["empty", "refuse"] = "empty"
+) -> list[dict[str, Any]]:
     """After the close: every ballot with its receipt and its choices (ids, and `named`),
     in receipt order (random, so no cast order). A secret ballot never names its voter
     (`voter_id`, `voter_name` None); an open ballot names them, since how each elector voted is
     public (DESIGN.md 2.8). While the election is open nothing is published: an empty list, or
     with `while_open="refuse"` a Conflict."""
-    with uow:
-        look = _Lookup(uow)
-        found = _get_election(uow, election_id)
-        if found.status == "open":
-            if while_open == "refuse":
-                raise errors.Conflict(
-                    f"election {election_id} is still open; its ballots are published "
-                    "when it closes"
-                )
-            return []
-        names = {c["id"]: c["name"] for c in _candidates(look, election_id)}
-        if found.is_secret:
-            ballots = uow.elections.published_ballots(election_id)
-            voters: dict[int, Any] = {}
-        else:
-            ballots = sorted(uow.elections.open_ballots(election_id), key=lambda b: b["receipt"])
-            office = uow.offices.get(found.office_id) if found.office_id else None
-            concerning = look.concerned(found.electorate_id, office.council_id if office else None)
-            voters = look.members_concerned({b["voter_id"] for b in ballots}, concerning)
+    look = _Lookup(uow)
+    found = _get_election(uow, election_id)
+    if found.status == "open":
+        if while_open == "refuse":
+            raise errors.Conflict(
+                f"election {election_id} is still open; its ballots are published when it closes"
+            )
+        return []
+    names = {c["id"]: c["name"] for c in _candidates(look, election_id)}
+    if found.is_secret:
+        ballots = uow.elections.published_ballots(election_id)
+        voters: dict[int, Any] = {}
+    else:
+        ballots = sorted(uow.elections.open_ballots(election_id), key=lambda b: b["receipt"])
+        office = uow.offices.get(found.office_id) if found.office_id else None
+        concerning = look.concerned(found.electorate_id, office.council_id if office else None)
+        voters = look.members_concerned({b["voter_id"] for b in ballots}, concerning)
     referendum = {1: "recall", 0: "keep"}
     for ballot in ballots:
         labels = referendum if found.method == REFERENDUM else names
@@ -547,15 +664,19 @@ def _named_note(note: str, names: dict[str, str]) -> str:
 
 
 def election_result(uow: UnitOfWork, election_id: int) -> dict[str, Any]:
+    with uow:
+        return election_result_in(uow, election_id)
+
+
+def election_result_in(uow: UnitOfWork, election_id: int) -> dict[str, Any]:
     """The count of a closed election, round by round. Rounds name candidates by their id (as
     text, the counting engine's keys); `candidates` maps those ids to names and factions."""
-    with uow:
-        look = _Lookup(uow)
-        found = _get_election(uow, election_id)
-        if found.status == "open":
-            raise errors.Conflict(f"election {election_id} is still open; it has no result yet")
-        result = uow.elections.result(election_id) or {}
-        candidates = _candidates(look, election_id)
+    look = _Lookup(uow)
+    found = _get_election(uow, election_id)
+    if found.status == "open":
+        raise errors.Conflict(f"election {election_id} is still open; it has no result yet")
+    result = uow.elections.result(election_id) or {}
+    candidates = _candidates(look, election_id)
     by_id = {str(c["id"]): c for c in candidates}
     names = {key: c["name"] for key, c in by_id.items()}
     rounds = [
@@ -581,50 +702,54 @@ def election_result(uow: UnitOfWork, election_id: int) -> dict[str, Any]:
 
 
 def petition(uow: UnitOfWork, petition_id: int, viewer_id: int | None = None) -> dict[str, Any]:
+    with uow:
+        return petition_in(uow, petition_id, viewer_id)
+
+
+def petition_in(uow: UnitOfWork, petition_id: int, viewer_id: int | None = None) -> dict[str, Any]:
     """A recall petition: its count against its threshold (as the recall service counts them),
     whose mandate it is against, and, with a viewer, whether they may sign and have signed."""
-    state = petition_state(uow, petition_id)
-    with uow:
-        look = _Lookup(uow)
-        found = uow.recalls.get(petition_id)
-        assert found is not None
-        target = _petition_target(look, found)
-        mandate: Mandate | None = None
-        if target["office_term"] is None:
-            mandate = uow.mandates.get(state.mandate_id or 0)
-            assert mandate is not None
-            council = look.councils[mandate.council_id]
-        else:
-            council = look.councils[target["office_term"]["council_id"]]
-        # the petition's electorate: the roll when it opened, verified members where asked
-        is_elector, because = (
-            may_sign_in(uow, petition_id, viewer_id) if viewer_id is not None else (False, None)
-        )
-        has_signed = viewer_id is not None and viewer_id in uow.recalls.signers(petition_id)
-        concerning = (
-            look.concerned(mandate.electorate_id)
-            if mandate is not None
-            else visibility.of_council(council.id)
-        )  # who opened it: a signer, named to the electorate concerned only (DESIGN.md 2.11)
-        opener = look.members_concerned({found.opened_by}, concerning).get(found.opened_by)
-        return target | {
-            "id": state.id,
-            "mandate_id": state.mandate_id,
-            "status": state.status,
-            "signatures": state.signatures,
-            "threshold": state.threshold,
-            "vote_election_id": state.vote_election_id,
-            "by_election_id": state.by_election_id,
-            "opened_at": found.opened_at,
-            "decided_at": found.decided_at,
-            "opened_by": opener.display_name if opener else "",
-            "office_term_id": state.office_term_id,
-            "recall_rule": council.recall_rule,
-            "trigger_percent": council.recall_trigger_bp / 100,
-            "is_elector": is_elector,
-            "not_elector_because": because,  # "joined_late", "unverified" or None
-            "has_signed": has_signed,
-        }
+    state = petition_state_in(uow, petition_id)
+    look = _Lookup(uow)
+    found = uow.recalls.get(petition_id)
+    assert found is not None
+    target = _petition_target(look, found)
+    mandate: Mandate | None = None
+    if target["office_term"] is None:
+        mandate = uow.mandates.get(state.mandate_id or 0)
+        assert mandate is not None
+        council = look.councils[mandate.council_id]
+    else:
+        council = look.councils[target["office_term"]["council_id"]]
+    # the petition's electorate: the roll when it opened, verified members where asked
+    is_elector, because = (
+        may_sign_in(uow, petition_id, viewer_id) if viewer_id is not None else (False, None)
+    )
+    has_signed = viewer_id is not None and viewer_id in uow.recalls.signers(petition_id)
+    concerning = (
+        look.concerned(mandate.electorate_id)
+        if mandate is not None
+        else visibility.of_council(council.id)
+    )  # who opened it: a signer, named to the electorate concerned only (DESIGN.md 2.11)
+    opener = look.members_concerned({found.opened_by}, concerning).get(found.opened_by)
+    return target | {
+        "id": state.id,
+        "mandate_id": state.mandate_id,
+        "status": state.status,
+        "signatures": state.signatures,
+        "threshold": state.threshold,
+        "vote_election_id": state.vote_election_id,
+        "by_election_id": state.by_election_id,
+        "opened_at": found.opened_at,
+        "decided_at": found.decided_at,
+        "opened_by": opener.display_name if opener else "",
+        "office_term_id": state.office_term_id,
+        "recall_rule": council.recall_rule,
+        "trigger_percent": council.recall_trigger_bp / 100,
+        "is_elector": is_elector,
+        "not_elector_because": because,  # "joined_late", "unverified" or None
+        "has_signed": has_signed,
+    }
 
 
 def petitions(uow: UnitOfWork, status: str | None = None) -> list[dict[str, Any]]:

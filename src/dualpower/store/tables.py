@@ -91,7 +91,7 @@ councils = Table(
     _pk(),
     _fk("federation_id", "federations.id"),
     Column("name", String(200), nullable=False),
-    _fk("parent_id", "councils.id", nullable=True),
+    _fk("parent_id", "councils.id", nullable=True, index=True),  # a council's children
     Column("recall_rule", String(10), nullable=False, default="direct"),
     Column("recall_trigger_bp", Integer, nullable=False, default=2000),
     Column("seat_method", String(20), nullable=False, default="block"),
@@ -124,7 +124,7 @@ base_units = Table(
     metadata,
     _pk(),
     _fk("federation_id", "federations.id"),
-    _fk("council_id", "councils.id"),
+    _fk("council_id", "councils.id", index=True),  # a council's units
     Column("name", String(200), nullable=False),
     Column("kind", String(40), nullable=False),
     Column("section", String(60), nullable=False),

@@ -134,7 +134,14 @@ class UnitOfWork:
         self.conn = self.engine.connect()
         try:
             if self.read_only:
-                self.conn = self.conn.execution_options(**{READ_ONLY: True})
+                # One snapshot for the whole read (issue 24): PostgreSQL's default, READ
+                # COMMITTED, gives each statement its own. A read-only REPEATABLE READ
+                # transaction never fails to serialise, and a hot standby runs it too. SQLite's
+                # read transaction has one snapshot already.
+                options: dict[str, Any] = {READ_ONLY: True}
+                if self.engine.dialect.name == "postgresql":
+                    options["isolation_level"] = "REPEATABLE READ"
+                self.conn = self.conn.execution_options(**options)
             self.conn.begin()
         except BaseException:
             self.conn.close()

@@ -164,7 +164,8 @@ def test_result_of_a_closed_election(client, federation) -> None:
 
 
 def test_result_of_an_open_election_is_409(client, federation, system) -> None:
-    from dualpower.services.elections import OpenElection, open_election
+    from dualpower.services.elections import OpenElection
+    from fixtures_services import open_election
 
     with system.uow() as uow:
         electorate = uow.electorates.for_unit(federation.units["Farm"])
@@ -222,6 +223,7 @@ def test_unexpected_error_is_500_without_a_traceback(client, monkeypatch) -> Non
         raise RuntimeError("secret internals /etc/passwd")
 
     monkeypatch.setattr(views, "councils", broken)
+    monkeypatch.setattr(views, "councils_of", broken)  # the home page's
     r = client.get(f"{API}/councils")
     assert r.status_code == 500 and r.json()["detail"] == "internal error"
     assert r.json()["request_id"] == r.headers["x-request-id"]  # to quote to the operator

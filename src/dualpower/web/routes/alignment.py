@@ -54,7 +54,7 @@ def api_road(system: SystemDep, faction: Annotated[str, Query(min_length=1)]) ->
 )
 def api_hemicycle(council_id: int, system: SystemDep) -> Response:
     """The council's seats, one circle per seat, coloured by faction (vacant: outline)."""
-    c = views.council(system.reader(), council_id)
+    c = alignment.council(system.reader(), council_id)  # its stored seats: no recount
     svg = pictures.hemicycle(c["name"], c["seats"], c["composition"], c["colours"])
     return Response(svg, media_type=SVG)
 

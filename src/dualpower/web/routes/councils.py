@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from dualpower.services import cycle_views, offices_views, views
+from dualpower.services import page_views, views
 from dualpower.web.deps import Session, SystemDep, render
 from dualpower.web.live import broadcaster, event_stream
 from dualpower.web.pagination import Paged
@@ -73,24 +73,18 @@ def api_composition_events(council_id: int, request: Request, system: SystemDep)
 
 @pages.get("/")
 def home(request: Request, session: Session, system: SystemDep) -> Response:
-    return render(request, "home/page.html", {"tree": views.council_tree(system.reader())})
+    page = page_views.home(system.reader())  # the top levels of the tree, one snapshot
+    return render(request, "home/page.html", {"tree": page.tree, "home": page})
 
 
 @pages.get("/councils/{council_id}")
 def council_page(
     request: Request, council_id: int, session: Session, system: SystemDep
 ) -> Response:
-    council = views.council(system.reader(), council_id)
     viewer = session.member.id if session else None
-    return render(
-        request,
-        "councils/page.html",
-        {
-            "council": council,
-            "pay": offices_views.council_pay(system.reader(), council_id),
-            "opening": cycle_views.opening(system.reader(), council_id, viewer),
-        },
-    )
+    page = page_views.council(system.reader(), council_id, viewer)  # one snapshot
+    context = {"council": page.council, "pay": page.pay, "opening": page.opening}
+    return render(request, "councils/page.html", context)
 
 
 @pages.get("/councils/{council_id}/composition")

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from dualpower.domain.errors import BadCredentials, DomainError, InvalidRequest, NotFound
-from dualpower.services import ballot_batch, cycle, elections, views
+from dualpower.services import ballot_batch, cycle, elections, page_views, views
 from dualpower.web.deps import (
     CSRF_FIELD,
     ApiMember,
@@ -187,16 +187,12 @@ def api_events(election_id: int, request: Request, system: SystemDep) -> Respons
 def _page(request: Request, system: SystemDep, election_id: int, **extra: Any) -> Response:
     session = getattr(request.state, "session", None)
     viewer = session.member.id if session else None
-    view = views.election(system.reader(), election_id, viewer)
-    result = (
-        None if view["status"] == "open" else views.election_result(system.reader(), election_id)
-    )
-    ballots = [] if result is None else views.published_ballots(system.reader(), election_id)
+    page = page_views.election(system.reader(), election_id, viewer)  # one snapshot
     status = extra.pop("status", 200)
     context = {
-        "election": view,
-        "result": result,
-        "ballots": ballots,
+        "election": page.election,
+        "result": page.result,
+        "ballots": page.ballots,
         "receipt": None,
         "checked": None,
         "error": None,

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from dualpower.services import elections_views, views
+from dualpower.services import elections_views, page_views, views
 from dualpower.web.deps import ApiMember, LoggedIn, SystemDep, render
 from dualpower.web.schemas_listings import MeDetailPublic
 
@@ -27,7 +27,5 @@ def api_me(member: ApiMember, system: SystemDep) -> dict[str, Any]:
 
 @pages.get("/me")
 def me_page(request: Request, session: LoggedIn, system: SystemDep) -> Response:
-    member_id = session.member.id
-    view = views.me(system.reader(), member_id)
-    now = elections_views.can_do_now(system.reader(), member_id)
-    return render(request, "me/page.html", {"view": view, "now": now})
+    page = page_views.me(system.reader(), session.member.id)
+    return render(request, "me/page.html", {"view": page.view, "now": page.now})

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from dualpower.domain.errors import DomainError, NotFound
 from dualpower.domain.recall import UNDECIDED
-from dualpower.services import recall, views
+from dualpower.services import page_views, recall, views
 from dualpower.web.deps import (
     CSRF_FIELD,
     ApiMember,
@@ -113,9 +113,9 @@ def _viewer(request: Request) -> int | None:
 
 
 def _page(request: Request, system: SystemDep, petition_id: int, **extra: Any) -> Response:
-    view = views.petition(system.reader(), petition_id, _viewer(request))
+    page = page_views.recall(system.reader(), petition_id, _viewer(request))  # one snapshot
     status = extra.pop("status", 200)
-    context = {"petition": view, "error": None} | extra
+    context = {"petition": page.petition, "error": None} | extra
     return render(request, "recalls/page.html", context, status_code=status)
 
 

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from dualpower.cli import OPERATOR, fail, system, user_errors
+from dualpower.domain.roll import LANGUAGES
 
 invitations_app = typer.Typer(help="Invitations: one-time codes to set a password.")
 roll_app = typer.Typer(help="The roll: members join, leave and move between units.")
@@ -48,7 +49,13 @@ def invitations_issue(
     sheet: Annotated[
         Path | None, typer.Option("--sheet", help="Write a printable HTML sheet of slips here.")
     ] = None,
-    language: Annotated[str, typer.Option(help="The sheet's language: en or ru.")] = "en",
+    language: Annotated[
+        str | None,
+        typer.Option(
+            help="The sheet's headings: en or ru (default the federation's); each slip is in its "
+            "member's language."
+        ),
+    ] = None,
 ) -> None:
     """One-time codes for the members without a password (a new code replaces an unused one).
     With --mail the members with an address are mailed; the others' codes go to --csv/--sheet."""
@@ -56,8 +63,8 @@ def invitations_issue(
 
     if not (mail or csv_file or sheet):
         fail("say where the codes go: --mail, --csv FILE and/or --sheet FILE")
-    if language not in ("en", "ru"):
-        fail(f"no language {language!r}: en or ru")
+    if language is not None and language not in LANGUAGES:
+        fail(f"no language {language!r}: {' or '.join(LANGUAGES)}")
     for target in (csv_file, sheet):
         if target is not None and str(target) != "-" and target.exists():
             fail(f"{target} exists already; codes are written to a new file")
@@ -80,11 +87,13 @@ def invitations_issue(
     )
 
 
-def _sheet(sys_, codes: list, path: Path, language: str) -> None:  # type: ignore[no-untyped-def, type-arg]
+def _sheet(sys_, codes: list, path: Path, language: str | None) -> None:  # type: ignore[no-untyped-def, type-arg]
     from dualpower.web.invitation_sheet import sheet
 
     with sys_.reader() as reader:
         federation = reader.federations.only()
+    if language is None:
+        language = federation.language if federation else "en"
     base = os.environ.get("DUALPOWER_BASE_URL") or "http://127.0.0.1:8000"
     html = sheet(
         codes, federation=federation.name if federation else "", base_url=base, language=language

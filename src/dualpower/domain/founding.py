@@ -10,7 +10,7 @@ from typing import Any
 from dualpower.domain.cycle import Windows
 from dualpower.domain.errors import DomainError, FoundingError
 from dualpower.domain.model import DEFAULT_SECTIONS
-from dualpower.domain.roll import NAME_MAX, text_problem
+from dualpower.domain.roll import LANGUAGES, NAME_MAX, text_problem
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class CouncilPlan:
     apportionment: dict[str, Any] = field(default_factory=dict)
     windows: dict[str, Any] | None = None  # {"nominations_seconds", "voting_seconds"} (2.9)
     secret_elections: bool = False  # its seats' elections (and so their by-elections) are secret
+    verified_only: bool = False  # only verified members vote, stand and sign (DESIGN.md 2.10)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class MemberPlan:
     unit: str
     password_hash: str | None = None
     email: str | None = None
+    language: str | None = None  # of their invitation slip; None: the federation's
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class FoundingPlan:
     sections: tuple[str, ...] = DEFAULT_SECTIONS
     is_demo: bool = False
     currency: str = "XXX"  # ISO 4217 (issue 25): stipends and wages are in its minor unit
+    language: str = "en"  # its members' language unless a member has their own (LANGUAGES)
 
 
 def _unique(names: list[str], what: str) -> None:
@@ -102,6 +105,8 @@ def check_plan(plan: FoundingPlan) -> list[CouncilPlan]:
             raise FoundingError(f"council {council.name!r}: no parent council {council.parent!r}")
         if council.recall_rule not in ("direct", "vote"):
             raise FoundingError(f"council {council.name!r}: recall rule is direct or vote")
+        if not isinstance(council.verified_only, bool):
+            raise FoundingError(f"council {council.name!r}: verified_only is true or false")
         council_windows(council)
     ordered = _top_down(chiefs[0], plan.councils)
     if len(ordered) != len(plan.councils):
@@ -111,10 +116,16 @@ def check_plan(plan: FoundingPlan) -> list[CouncilPlan]:
             raise FoundingError(f"unit {unit.name!r}: no council {unit.council!r}")
         if unit.section not in plan.sections:
             raise FoundingError(f"unit {unit.name!r}: no section {unit.section!r}")
+    if plan.language not in LANGUAGES:
+        raise FoundingError(f"plan: language is one of {', '.join(LANGUAGES)}")
     unit_names = {u.name for u in plan.units}
     for member in plan.members:
         if member.unit not in unit_names:
             raise FoundingError(f"member {member.username!r}: no base unit {member.unit!r}")
+        if member.language is not None and member.language not in LANGUAGES:
+            raise FoundingError(
+                f"member {member.username!r}: language is one of {', '.join(LANGUAGES)}"
+            )
     return ordered
 
 

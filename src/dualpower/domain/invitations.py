@@ -58,6 +58,7 @@ class IssuedCode:
     code: str
     expires_at: datetime
     purpose: str = "join"
+    language: str = "en"  # the member's, else the federation's: their slip is printed in it
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ class Federation:
     sections: tuple[str, ...] = DEFAULT_SECTIONS
     is_demo: bool = False
     currency: str = "XXX"  # ISO 4217; amounts are in its minor unit (XXX: none named)
+    language: str = "en"  # its members' language, unless a member has their own
 
 
 @dataclass
@@ -73,6 +74,7 @@ class Member:
     username: str
     display_name: str
     is_verified: bool = False
+    language: str | None = None  # their own language (invitation slips); None: the federation's
 
 
 @dataclass

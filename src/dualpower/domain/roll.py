@@ -2,8 +2,9 @@
 exactly one base unit at a time).
 
 CSV with a header row. Required columns: `username`, `name`. Optional: `unit` (the unit's name or
-id; when absent, every row goes to the unit named on the command line) and `email` (where
-notifications are mailed, when SMTP is configured). Usernames are 2-80
+id; when absent, every row goes to the unit named on the command line), `email` (where
+notifications are mailed, when SMTP is configured) and `language` (`en` or `ru`: the language of
+the member's invitation slip; empty or absent, the federation's). Usernames are 2-80
 characters of letters, digits, `.`, `_` and `-`. Any bad row refuses the whole file, naming its
 line: nothing is imported from a file with an error.
 
@@ -27,6 +28,8 @@ USERNAME = re.compile(r"^[A-Za-z0-9._-]{2,80}$")
 EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 REQUIRED = ("username", "name")
 NAME_MAX, EMAIL_MAX, UNIT_MAX = 200, 254, 200
+# The languages a member's invitation slip is printed in (the pages' languages, web/i18n.py).
+LANGUAGES = ("en", "ru")
 # Invisible characters that are not part of any name: the byte-order mark (U+FEFF) inside text,
 # zero-width space and word joiner, and the bidirectional overrides and isolates.
 _INVISIBLE = frozenset("\ufeff\u200b\u2060\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -75,6 +78,7 @@ class RollEntry:
     name: str
     unit: str | None
     email: str | None = None
+    language: str | None = None  # None: the federation's
 
 
 def _csv_lines(text: str) -> tuple[list[tuple[int, list[str]]], int]:
@@ -120,10 +124,17 @@ def parse_roll(text: str) -> list[RollEntry]:
         problem = text_problem(unit, "unit", UNIT_MAX) if unit else None
         if problem:
             raise RollError(problem, line=line)
+        language = row[index["language"]].strip().lower() if "language" in index else ""
+        if language and language not in LANGUAGES:
+            raise RollError(
+                f"the language {show(language)} is not one of {', '.join(LANGUAGES)}", line=line
+            )
         if username in seen:
             raise RollError(f"username {username!r} is already on line {seen[username]}", line=line)
         seen[username] = line
-        entries.append(RollEntry(line, username, name, unit or None, email or None))
+        entries.append(
+            RollEntry(line, username, name, unit or None, email or None, language or None)
+        )
     if not entries:
         raise RollError("the roll file has no members", line=last_line or 1)
     return entries

@@ -40,6 +40,7 @@ def found_federation(uow: UnitOfWork, plan: FoundingPlan) -> int:
             sections=list(plan.sections),
             is_demo=plan.is_demo,
             currency=plan.currency,
+            language=plan.language,
         )
         for f in plan.factions:
             uow.factions.add(
@@ -59,6 +60,7 @@ def found_federation(uow: UnitOfWork, plan: FoundingPlan) -> int:
                 recall_trigger_bp=c.recall_trigger_bp,
                 seat_method=c.seat_method,
                 apportionment=c.apportionment,
+                verified_only=c.verified_only,
             )
             windows = council_windows(c)
             uow.standing_orders.put(
@@ -106,6 +108,7 @@ def _add_roll(
                 "display_name": m.name,
                 "password_hash": m.password_hash,
                 "email": m.email,
+                "language": m.language,
                 "is_verified": True,  # the founding roll is the one verified by the founders
                 "joined_at": now,
             }

@@ -35,11 +35,11 @@ class Redeemed:
 
 
 def _candidates(uow: UnitOfWork, unit_id: int | None, *, all_: bool) -> list[tuple]:  # type: ignore[type-arg]
-    """(id, username, display_name, email, unit name) of members on a roll now, without a
-    password unless `all_`."""
+    """(id, username, display_name, email, unit name, language or None) of members on a roll
+    now, without a password unless `all_`."""
     m, mm, u = t.members, t.memberships, t.base_units
     query = (
-        select(m.c.id, m.c.username, m.c.display_name, m.c.email, u.c.name)
+        select(m.c.id, m.c.username, m.c.display_name, m.c.email, u.c.name, m.c.language)
         .join(mm, (mm.c.member_id == m.c.id) & mm.c.end_at.is_(None))
         .join(u, u.c.id == mm.c.unit_id)
         .order_by(u.c.name, m.c.display_name, m.c.id)
@@ -61,11 +61,12 @@ def issue_invitations(
 ) -> list[IssuedCode]:
     """Codes for the members without a password (of `unit_ref`, or everyone; or the members
     named). With `mail`, every member with an address is mailed after commit (the others' codes
-    are returned to print). Returns the codes, shown once."""
+    are returned to print). Returns the codes, shown once, each in its member's language (the
+    federation's when they have none)."""
     with uow:
         unit_id = None
+        federation = uow.federations.only()
         if unit_ref is not None:
-            federation = uow.federations.only()
             unit = _find_unit(uow, federation.id, unit_ref) if federation else None
             if unit is None:
                 raise NotFound(f"no base unit {unit_ref!r}")
@@ -79,8 +80,9 @@ def issue_invitations(
                 raise NotFound(f"no member on a roll named {sorted(missing)[0]!r}")
         now = uow.now()
         expires_at = now + codes.lifetime("join")
+        spoken = federation.language if federation else "en"
         issued = [
-            IssuedCode(r[0], r[1], r[2], r[3], r[4], codes.new_code(), expires_at) for r in rows
+            IssuedCode(*r[:5], codes.new_code(), expires_at, language=r[5] or spoken) for r in rows
         ]
         uow.invitations.withdraw_unused([c.member_id for c in issued], "join")
         uow.invitations.add_many(

@@ -28,6 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
+
 from dualpower.domain import errors
 from dualpower.domain import motions as rules
 from dualpower.domain.capabilities import CONVENE_SESSION
@@ -93,11 +95,35 @@ def _locked(uow: UnitOfWork, motion_id: int) -> Motion:
 
 
 def voters(uow: UnitOfWork, motion: Motion) -> set[int]:
-    """Who votes on it: the unit's roll, or the council's deputies in office now."""
+    """Who votes on it: the unit's roll (its verified members only, where its council's standing
+    orders ask for it: DESIGN.md 2.10), or the council's deputies in office now."""
     if motion.unit_id is not None:
-        return {m.id for m in uow.members.of_unit(motion.unit_id)}
+        on_roll = uow.members.of_unit(motion.unit_id)
+        if _verified_only(uow, motion.unit_id):
+            return {m.id for m in on_roll if m.is_verified}
+        return {m.id for m in on_roll}
     assert motion.council_id is not None
     return {md.holder_id for md in uow.mandates.active_in_council(motion.council_id)}
+
+
+def _verified_only(uow: UnitOfWork, unit_id: int) -> bool:
+    unit = uow.units.get(unit_id)
+    council = uow.councils.get(unit.council_id) if unit is not None else None
+    return council is not None and bool(council.verified_only)
+
+
+def _not_a_voter(uow: UnitOfWork, motion: Motion, member_id: int, *, calls: bool = False) -> str:
+    """Why a member is refused a vote on the motion (or calling an assembly's vote)."""
+    if motion.council_id is not None:
+        return "only the council's deputies vote here"
+    assert motion.unit_id is not None
+    if uow.members.current_unit_id(member_id) == motion.unit_id:
+        return "the standing orders ask for verification: only verified members " + (
+            "call the assembly's vote" if calls else "vote in the assembly"
+        )
+    if calls:
+        return "only members of the unit call its assembly's vote"
+    return "only members of the unit vote in its assembly"
 
 
 def filled_seats(uow: UnitOfWork, council_id: int) -> int:
@@ -254,7 +280,7 @@ def _open_checks(uow: UnitOfWork, motion: Motion, member_id: int) -> int | None:
             kind.check(uow, motion)
         return session_id
     if member_id not in voters(uow, motion):
-        raise errors.NotAllowed("only members of the unit call its assembly's vote")
+        raise errors.NotAllowed(_not_a_voter(uow, motion, member_id, calls=True))
     return None
 
 
@@ -283,11 +309,7 @@ def _cast_checks(uow: UnitOfWork, motion: Motion, member_id: int, position: str)
     if motion.status != "voting":
         raise errors.Conflict("the vote on this motion is not open")
     if member_id not in voters(uow, motion):
-        raise errors.NotAllowed(
-            "only the council's deputies vote here"
-            if motion.council_id
-            else "only members of the unit vote in its assembly"
-        )
+        raise errors.NotAllowed(_not_a_voter(uow, motion, member_id))
     if motion.council_id is not None:
         assert motion.session_id is not None
         session = uow.sessions.get(motion.session_id)
@@ -303,12 +325,12 @@ def cast_in(uow: UnitOfWork, motion: Motion, member_id: int, position: str) -> s
     _cast_checks(uow, motion, member_id, position)
     receipt = chance.token_hex(10) if motion.is_secret else None
     try:
-        with uow.savepoint():
+        with uow.conn.begin_nested():
             if receipt is not None:
                 uow.motions.add_secret(motion.id, member_id, receipt, position)
             else:
                 uow.motions.add_vote(motion.id, member_id, position, uow.now())
-    except errors.Duplicate:
+    except IntegrityError:
         raise errors.AlreadyVoted("you have already voted on this motion") from None
     if receipt is not None:  # the log names no voter while the vote is open (see close_in)
         uow.record("motion.ballot", {"motion": motion.id})

@@ -1,12 +1,14 @@
 """Reading a founding plan from JSON (for `dualpower init --plan FILE`).
 
     {"name": "...", "sections": [...]?, "currency"?: ISO 4217 code such as "EUR" or "RUB",
+     "language"?: "en" or "ru",
      "factions": [{"name", "short", "colour", "platform"?}],
      "councils": [{"name", "parent": name or null, "recall_rule"?, "recall_trigger_bp"?,
                    "seat_method"?, "apportionment": {...},
-                   "windows"?: {"nominations_seconds", "voting_seconds"}, "secret_elections"?}],
+                   "windows"?: {"nominations_seconds", "voting_seconds"}, "secret_elections"?,
+                   "verified_only"?}],
      "units": [{"name", "kind", "section", "council"}],
-     "members": [{"username", "name", "unit", "email"?}]}
+     "members": [{"username", "name", "unit", "email"?, "language"?}]}
 
 The format is documented in docs/plan.md, with an example.
 
@@ -30,6 +32,7 @@ from dualpower.domain.founding import (
     UnitPlan,
 )
 from dualpower.domain.model import DEFAULT_SECTIONS
+from dualpower.domain.roll import LANGUAGES
 
 
 def _items(data: dict[str, Any], key: str, cls: type, fields: tuple[str, ...]) -> tuple:  # type: ignore[type-arg]
@@ -72,10 +75,14 @@ def plan_from_json(text: str) -> FoundingPlan:
         raise FoundingError(
             f"plan: 'currency' must be an ISO 4217 code such as EUR, not {currency!r}"
         )
+    language = data.get("language", "en")
+    if language not in LANGUAGES:
+        raise FoundingError(f"plan: 'language' is one of {', '.join(LANGUAGES)}, not {language!r}")
     return FoundingPlan(
         name=data["name"],
         sections=tuple(sections),
         currency=currency,
+        language=language,
         factions=_items(data, "factions", FactionPlan, ("name", "short", "colour", "platform")),
         councils=_items(
             data,
@@ -90,8 +97,11 @@ def plan_from_json(text: str) -> FoundingPlan:
                 "apportionment",
                 "windows",
                 "secret_elections",
+                "verified_only",
             ),
         ),
         units=_items(data, "units", UnitPlan, ("name", "kind", "section", "council")),
-        members=_items(data, "members", MemberPlan, ("username", "name", "unit", "email")),
+        members=_items(
+            data, "members", MemberPlan, ("username", "name", "unit", "email", "language")
+        ),
     )

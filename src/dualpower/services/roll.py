@@ -102,6 +102,7 @@ def _add_members(
                 "display_name": e.name,
                 "password_hash": None,
                 "email": e.email,
+                "language": e.language,
                 "is_verified": False,
                 "joined_at": now,
             }

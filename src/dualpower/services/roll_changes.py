@@ -234,6 +234,7 @@ def _apply(
                 display_name=entry.name,
                 password_hash=None,
                 email=entry.email,
+                language=entry.language,
                 is_verified=False,
                 joined_at=now,
             )

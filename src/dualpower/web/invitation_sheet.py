@@ -1,9 +1,10 @@
 """The printable sheet of invitations (DESIGN.md 2.10): one slip a member, to cut and hand out at
-a meeting, in the member's language (the sheet's, when the member's is not known)."""
+a meeting, each in its member's language (`IssuedCode.language`: theirs, else the federation's);
+the sheet's own headings are in the sheet's language."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader
@@ -25,14 +26,11 @@ def sheet(
     federation: str,
     base_url: str,
     language: str = "en",
-    languages: Mapping[str, str] | None = None,
 ) -> str:
-    """The HTML of the sheet; `languages` gives a member's language by username when known."""
-    known = languages or {}
+    """The HTML of the sheet."""
 
     def lang_of(code: IssuedCode) -> str:
-        found = known.get(code.username, language)
-        return found if found in TEXTS else "en"
+        return code.language if code.language in TEXTS else "en"
 
     return _env.get_template("sheet.html").render(
         codes=codes,

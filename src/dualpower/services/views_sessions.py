@@ -19,7 +19,8 @@ from dualpower.domain.sessions import has_quorum, holders_at, quorum_needed, ses
 from dualpower.services import visibility
 from dualpower.services.elections import electors
 from dualpower.services.initiatives import Territory
-from dualpower.services.motions import vote_closes_at, voters
+from dualpower.services.motions import DraftMotion, allows_secret, vote_closes_at, voters
+from dualpower.services.motions import _check_place as check_place
 from dualpower.store.uow import UnitOfWork
 
 
@@ -128,10 +129,10 @@ def _instructions(uow: UnitOfWork, motion_id: int) -> list[dict[str, Any]]:
 
 
 def motion_summary(uow: UnitOfWork, motion: Motion) -> dict[str, Any]:
-    """A motion's heading; a secret vote shows no running tally while it is open (DESIGN.md
-    2.11): `tally` is None until the close."""
+    """A motion's heading; a secret vote shows no running tally (DESIGN.md 2.11): `tally` is
+    None until the close (a draft's too, so its page never reads as a count in progress)."""
     tally = None
-    if not (motion.is_secret and motion.status == "voting"):
+    if not motion.is_secret or motion.is_decided:
         counted = uow.motions.tally(motion)
         tally = {"yes": counted.yes, "no": counted.no, "abstain": counted.abstain}
     return {
@@ -403,4 +404,29 @@ def breach(uow: UnitOfWork, breach_id: int, viewer: int | None = None) -> dict[s
             "recorded_at": moment_text(found.recorded_at),
             "open_petition_id": petition.id if petition else None,
             "viewer_is_elector": viewer in eligible if viewer is not None else False,
+        }
+
+
+def draft_form(
+    uow: UnitOfWork,
+    viewer: int | None,
+    *,
+    unit_id: int | None = None,
+    council_id: int | None = None,
+) -> dict[str, Any] | None:
+    """The motion form of a unit's assembly or a council, for the viewer: None when they may not
+    put a motion there (the rule of services/motions.py: a member in their own unit, a deputy in
+    their council); else where it goes and whether its standing orders allow a secret vote."""
+    if viewer is None:
+        return None
+    with uow:
+        place = DraftMotion(unit_id, council_id, "form", "form")
+        try:
+            check_place(uow, viewer, place)
+        except (errors.NotAllowed, errors.NotFound):
+            return None
+        return {
+            "unit_id": unit_id,
+            "council_id": council_id,
+            "allows_secret": allows_secret(uow, unit_id, council_id),
         }

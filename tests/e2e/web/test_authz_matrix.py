@@ -580,6 +580,13 @@ case(
     body={"position": "no"},
 )
 case("POST", "/motions/{motion_id}/call", forge_members(303, api=False))
+# The page form that puts a motion in the Forge's assembly: its members only.
+case(
+    "POST",
+    "/motions",
+    forge_members(303, api=False),
+    body={"unit_id": "{forge}", "title": "Eight hours", "text": "The 8-hour day."},
+)
 # Closed by the member who called the vote, once every member has voted (or its time came).
 case(
     "POST",

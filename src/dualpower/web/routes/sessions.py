@@ -285,6 +285,9 @@ def council_sessions_page(
             "motions": found,
             "is_chair": is_chair,
             "drafts": drafts if is_chair else [],
+            "draft": views_sessions.draft_form(
+                system.reader(), _viewer(session), council_id=council_id
+            ),
         },
     )
 

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from dualpower.services import views
+from dualpower.services import views, views_sessions
 from dualpower.web.deps import ApiMember, Session, SystemDep, render
 from dualpower.web.schemas import MemberPublic
 
@@ -34,6 +34,6 @@ def api_unit_members(unit_id: int, member: ApiMember, system: SystemDep) -> list
 @pages.get("/units/{unit_id}")
 def unit_page(request: Request, unit_id: int, session: Session, system: SystemDep) -> Response:
     viewer = session.member.id if session else None
-    return render(
-        request, "units/page.html", {"unit": views.unit(system.reader(), unit_id, viewer)}
-    )
+    unit = views.unit(system.reader(), unit_id, viewer)
+    draft = views_sessions.draft_form(system.reader(), viewer, unit_id=unit_id)
+    return render(request, "units/page.html", {"unit": unit, "draft": draft})

@@ -1,6 +1,6 @@
 """The API's documentation (issue 25): a written summary for every operation, and `/api/docs`,
 an interactive page served from local assets only (Swagger UI as shipped in the PyPI package
-`swagger-ui-bundle`, and a small start script in /static; no CDN).
+`fastapi-offline`, and a small start script in /static; no CDN).
 
 A route may give its own `summary=`; the others take theirs from SUMMARIES, by method and path
 (under /api/v1). `tests/unit/web/test_api_docs.py` fails on an operation with neither, so a new
@@ -9,14 +9,19 @@ route cannot ship with a generated summary such as "Api Cast".
 
 from __future__ import annotations
 
+import importlib.resources
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]  # ships no hints
+
+# Swagger UI 5 (OpenAPI 3.1, the version FastAPI writes; Swagger UI 4 refuses to render it), as
+# the fastapi-offline package ships it: only its static files are used.
+SWAGGER_UI = Path(str(importlib.resources.files("fastapi_offline") / "static"))
 
 DOCS_URL = "/api/docs"
 ASSETS = f"{DOCS_URL}/assets"
@@ -175,7 +180,7 @@ PAGE = """<!doctype html>
 
 def install(app: FastAPI, openapi_url: str) -> None:
     """Serve `/api/docs` and Swagger UI's files from the installed package."""
-    app.mount(ASSETS, StaticFiles(directory=str(swagger_ui_path)), name="api-docs-assets")
+    app.mount(ASSETS, StaticFiles(directory=str(SWAGGER_UI)), name="api-docs-assets")
     page = PAGE.format(assets=ASSETS, spec=openapi_url)
 
     @app.get(DOCS_URL, include_in_schema=False)

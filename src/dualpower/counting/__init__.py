@@ -27,7 +27,6 @@ from dualpower.counting.model import (
     Profile,
     Round,
 )
-from dualpower.counting.party_list import as_fraction
 from dualpower.counting.ties import DEFAULT_TIE_RULE, TIE_RULES, check_rule
 
 RANKED_METHODS = ("plurality", "block", "approval", "irv", "stv-scottish", "stv-meek")
@@ -124,8 +123,11 @@ def count(
         raise CountError(f"{method} counts ballots, not list votes")
     if threshold != 0:
         raise CountError("a threshold applies only to the party-list methods")
-    if as_fraction(first_divisor, "first divisor") != 1:
-        raise CountError("a first divisor applies only to sainte-lague")
+    if first_divisor not in (1, "1"):  # (1.0 == 1) the common case, without `fractions`
+        from dualpower.counting.party_list import as_fraction
+
+        if as_fraction(first_divisor, "first divisor") != 1:
+            raise CountError("a first divisor applies only to sainte-lague")
     check_candidates(method, len(profile.candidates))
     return _count_ranked(profile, method, n, seed, ties, precision)
 

@@ -18,8 +18,10 @@ from __future__ import annotations
 import numpy as np
 
 from dualpower.counting.grouping import group_rankings, sum_by_key
+from dualpower.counting.model import INT64_MAX
 
 _CHUNK = 1 << 18  # bytes parsed at a time: the arrays of one piece stay in the CPU's cache
+_BLOCK = 1 << 16  # distinct keys unpacked at a time
 _NIBBLES = 15  # n <= 15: a ranking of up to 14 candidates packs into 4-bit slots of one key
 _BYTES = 255  # n <= 255: a ranking of up to 7 candidates packs into the bytes of one key
 _LO4 = np.uint64(0x0F0F0F0F0F0F0F0F)
@@ -60,15 +62,41 @@ def scan_ballots(
         for part in keys:
             rows[at : at + len(part), : part.shape[1]] = part
             at += len(part)
-        grouped, sums = group_rankings(rows, np.concatenate(weights))
+        grouped, sums = group_rankings(rows, np.concatenate(weights).astype(np.int64))
         return grouped, sums, True
-    uniq, sums = sum_by_key(np.concatenate(keys), np.concatenate(weights))
+    uniq, sums = _sum(np.concatenate(keys), weights)
     rows, repeats = _unpack(uniq, mode, width)
     return rows, sums, repeats
 
 
+def _sum(keys: np.ndarray, weights: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct keys, sorted, with their summed weights: by run lengths when every line has
+    the same weight (as in a file of one line per ballot), without a weight array."""
+    one = int(weights[0][0])
+    if all(int(w.min()) == one == int(w.max()) for w in weights) and one * len(keys) <= INT64_MAX:
+        keys.sort()
+        starts = np.flatnonzero(np.diff(keys, prepend=keys[0] - 1))
+        runs = np.diff(starts, append=len(keys))
+        return keys[starts], runs * one
+    return sum_by_key(keys, np.concatenate(weights).astype(np.int64))
+
+
 class _TooLong(Exception):
     """A ranking longer than the key layout of `mode` holds."""
+
+
+class _Work:
+    """Scratch arrays reused from piece to piece: fresh ones would cost the process a page
+    fault for every 4 KiB they span, each time."""
+
+    def __init__(self) -> None:
+        self.arrays: dict[str, np.ndarray] = {}
+
+    def __call__(self, name: str, size: int, dtype: type) -> np.ndarray:
+        have = self.arrays.get(name)
+        if have is None or len(have) < size or have.dtype != dtype:
+            have = self.arrays[name] = np.empty(size + size // 4 + 64, dtype=dtype)
+        return have[:size]
 
 
 def _scan(
@@ -78,9 +106,10 @@ def _scan(
     weights: list[np.ndarray] = []
     width = 0
     whole = np.frombuffer(data, np.uint8)
+    work = _Work()
     while start < stop:
         end = data.find(b"\n", min(start + _CHUNK, stop - 1), stop) + 1
-        lines = _lines(whole[start:end], n_cands)
+        lines = _lines(whole[start:end], n_cands, work)
         if lines is None:
             return None
         tokens, first, count = lines
@@ -88,39 +117,48 @@ def _scan(
         limit = 14 if mode == "nibble" else 7 if mode == "byte" else w
         if w > limit:
             raise _TooLong
-        keys.append(_pack(tokens, first, count, mode, max(w, 1)))
-        weights.append(tokens.take(first).astype(np.int64))
+        keys.append(_pack(tokens, first, count, mode, max(w, 1), work))
+        weights.append(tokens.take(first))
         width = max(width, w)
         start = end
     return keys, weights, width
 
 
-def _lines(buf: np.ndarray, n_cands: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+def _lines(
+    buf: np.ndarray, n_cands: int, work: _Work
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Lines `weight c1 .. ck 0\\n` (whole lines): every token's value, the index of each
     line's first token and each line's number of tokens; None if anything is unusual."""
-    if len(buf) < 4 or buf.max() > 57:  # 57: '9'
+    size = len(buf)
+    if size < 4 or buf.max() > 57:  # 57: '9'
         return None
-    sep = buf < 48  # with the check below: a space or a newline
-    newline = buf == 10
+    sep = np.less(buf, 48, out=work("sep", size, np.bool_))  # (checked next) space, newline
+    newline = np.equal(buf, 10, out=work("newline", size, np.bool_))
+    scratch = work("scratch", size, np.bool_)
     n_lines = np.count_nonzero(newline)
-    if n_lines + np.count_nonzero(buf == 32) != np.count_nonzero(sep):
+    spaces = np.count_nonzero(np.equal(buf, 32, out=scratch))
+    if n_lines + spaces != np.count_nonzero(sep):
         return None
-    if sep[0] or (sep[1:] & sep[:-1]).any():  # a blank line, padding, or two spaces
-        return None
-    zero = buf == 48
+    if sep[0] or np.logical_and(sep[1:], sep[:-1], out=scratch[1:]).any():
+        return None  # a blank line, padding, or two spaces
+    zero = np.equal(buf, 48, out=work("zero", size, np.bool_))
     if zero[0] and sep[1]:  # a weight of 0 (first line of the piece)
         return None
-    ends_well = zero[1:-1] & (buf[:-2] == 32)  # '... 0\n': the terminator, after a token
-    if newline[1] or (newline[2:] & ~ends_well).any():
+    odd = np.equal(buf[:-2], 32, out=scratch[2:])
+    odd &= zero[1:-1]  # '... 0\n': the terminator, after a token
+    np.greater(newline[2:], odd, out=odd)  # a newline not so preceded
+    if newline[1] or odd.any():
         return None
-    if np.count_nonzero(zero[1:-1] & sep[:-2] & sep[2:]) != n_lines:
+    alone = np.logical_and(zero[1:-1], sep[:-2], out=scratch[2:])
+    alone &= sep[2:]
+    if np.count_nonzero(alone) != n_lines:
         return None  # a 0 that is not a terminator: a weight of 0 or candidate 0
-    values = _values(buf, sep)
+    values = _values(buf, sep, work)
     if values is None:
         return None
     at = np.flatnonzero(sep)
-    tokens = values.take(at)
-    last = np.flatnonzero(tokens == 0)
+    tokens = values.take(at, out=work("tokens", len(at), values.dtype.type))
+    last = np.flatnonzero(np.equal(tokens, 0, out=work("ends", len(at), np.bool_)))
     first = np.empty_like(last)
     first[0] = 0
     first[1:] = last[:-1] + 1
@@ -133,21 +171,23 @@ def _lines(buf: np.ndarray, n_cands: int) -> tuple[np.ndarray, np.ndarray, np.nd
     return tokens, first, count
 
 
-def _values(buf: np.ndarray, sep: np.ndarray) -> np.ndarray | None:
+def _values(buf: np.ndarray, sep: np.ndarray, work: _Work) -> np.ndarray | None:
     """At index i + 1, the value of the number whose last digit is at i (elsewhere: junk)."""
-    digit = ~sep
+    size = len(buf)
+    digit = np.logical_not(sep, out=work("digit", size, np.bool_))
     runs = [digit]  # runs[k][j]: bytes j .. j + k are all digits
-    while True:
-        longer = runs[-1][:-1] & digit[len(runs) :]
-        if not longer.any():
-            break
+    longer = np.logical_and(digit[:-1], digit[1:], out=work("run", size - 1, np.bool_))
+    while longer.any():
         if len(runs) == 9:  # ten digits or more: the exact path reads it (int64 is enough)
             return None
         runs.append(longer)
+        longer = runs[-1][:-1] & digit[len(runs) :]
     places = len(runs)
     dtype = np.uint8 if places <= 2 else np.uint16 if places <= 4 else np.uint32
-    digits = (buf - np.uint8(48)) * digit
-    out = np.zeros(len(buf) + 1, dtype=dtype)
+    digits = np.subtract(buf, np.uint8(48), out=work("digits", size, np.uint8))
+    digits *= digit
+    out = work(f"values{places}", size + 1, dtype)
+    out[0] = 0
     out[1:] = digits
     for k in range(1, places):
         term = (digits[:-k] * runs[k]).astype(dtype) * dtype(10**k)
@@ -156,7 +196,7 @@ def _values(buf: np.ndarray, sep: np.ndarray) -> np.ndarray | None:
 
 
 def _pack(
-    tokens: np.ndarray, first: np.ndarray, count: np.ndarray, mode: str, width: int
+    tokens: np.ndarray, first: np.ndarray, count: np.ndarray, mode: str, width: int, work: _Work
 ) -> np.ndarray:
     """Each line's ranking as one int64 key (slot j holds its candidate j, 1-based, 0 empty),
     or in `rows` mode as a row of 0-based candidates padded with -1."""
@@ -165,11 +205,13 @@ def _pack(
     # Line i's candidates go to row i + 1 from column 0, its terminator (0) after them, and its
     # weight to the last column of row i (cleared below): one scatter places every token.
     # (a running sum: one more each token, and a jump at each line's first token)
-    step = np.ones(len(tokens), dtype=np.int64)
-    step[0] = slots - 1
-    step[first[1:]] = slots + 1 - count[:-1]
-    where = np.cumsum(step)
-    grid = np.zeros((n_lines + 1) * slots, dtype=np.uint8 if mode != "rows" else np.int32)
+    where = work("where", len(tokens), np.int64)
+    where.fill(1)
+    where[0] = slots - 1
+    where[first[1:]] = slots + 1 - count[:-1]
+    np.cumsum(where, out=where)
+    grid = work(f"grid-{mode}", (n_lines + 1) * slots, np.uint8 if mode != "rows" else np.int32)
+    grid.fill(0)
     grid[where] = tokens
     table = grid.reshape(n_lines + 1, slots)[1:]
     if mode == "rows":
@@ -177,7 +219,7 @@ def _pack(
         return rows
     words = table.view(np.uint64)
     if mode == "byte":
-        return words[:, 0].view(np.int64)
+        return words[:, 0].view(np.int64).copy()
     low = _squeeze(words[:, 0])
     high = _squeeze(words[:, 1] & _HIGH7)
     keys: np.ndarray = (low | (high << np.uint64(32))).view(np.int64)
@@ -202,21 +244,23 @@ def _spread(x: np.ndarray) -> np.ndarray:
 
 def _unpack(keys: np.ndarray, mode: str, width: int) -> tuple[np.ndarray, bool]:
     """Rows of 0-based candidates (padded with -1) from distinct keys, and whether any row
-    names a candidate twice."""
-    width = max(width, 1)
-    if mode == "byte":
-        table = keys.view(np.uint8).reshape(len(keys), 8)
-        rows = table[:, :width].astype(np.int32)
-        rows -= 1
-        return rows, True
-    words = np.empty((len(keys), 2), dtype=np.uint64)
-    unsigned = keys.view(np.uint64)
-    words[:, 0] = _spread(unsigned & _LO32)
-    words[:, 1] = _spread(unsigned >> np.uint64(32))
-    table = words.view(np.uint8)
-    rows = table[:, :width].astype(np.int32)
+    names a candidate twice; a block of keys at a time (small temporary arrays)."""
+    rows = np.empty((len(keys), max(width, 1)), dtype=np.int32)
+    repeats = mode == "byte"  # (only 4-bit slots are checked here)
+    for at in range(0, len(keys), _BLOCK):
+        part = keys[at : at + _BLOCK]
+        if mode == "byte":
+            table = part.view(np.uint8).reshape(len(part), 8)
+        else:
+            words = np.empty((len(part), 2), dtype=np.uint64)
+            unsigned = part.view(np.uint64)
+            words[:, 0] = _spread(unsigned & _LO32)
+            words[:, 1] = _spread(unsigned >> np.uint64(32))
+            table = words.view(np.uint8)
+            repeats = repeats or _repeats(table)
+        rows[at : at + len(part)] = table[:, : rows.shape[1]]
     rows -= 1
-    return rows, _repeats(table)
+    return rows, repeats
 
 
 def _repeats(table: np.ndarray) -> bool:

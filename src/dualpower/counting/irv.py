@@ -49,6 +49,37 @@ def first_continuing(rankings: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return np.where(ok[rows, pos], rankings[rows, pos], -1).astype(np.int32)
 
 
+def next_continuing(
+    rankings: np.ndarray, rows: np.ndarray, cols: np.ndarray, lookup: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each of `rows`, its first candidate at column `cols` or later with `lookup` True
+    (a bool array of n + 1: index -1, the padding, is False), and that column; -1 and junk
+    when none. Every candidate before the current one of a ballot has stopped continuing for
+    good (elected, excluded or withdrawn), so a ballot moves on from where it stands instead
+    of being read again from its top: only the few columns that are passed are read."""
+    width = rankings.shape[1]
+    flat = rankings.reshape(-1)
+    pos = rows * width + cols  # where each one reads next, in the flat array
+    stop = pos - cols + width  # the end of its row
+    found = np.full(len(rows), -1, dtype=np.int32)
+    at = np.zeros(len(rows), dtype=np.int64)
+    todo = np.arange(len(rows))
+    while len(todo):
+        inside = pos < stop
+        if not inside.all():
+            todo, pos, stop = todo[inside], pos[inside], stop[inside]
+        here = flat.take(pos)
+        hit = lookup.take(here)
+        if hit.any():
+            done = todo[hit]
+            found[done] = here[hit]
+            at[done] = pos[hit]
+        more = here >= 0  # the padding (-1) ends a ranking
+        more &= ~hit
+        todo, pos, stop = todo[more], pos[more] + 1, stop[more]
+    return found, at - rows * width
+
+
 def exact_weights(profile: Profile) -> np.ndarray:
     """The weights to count with: float64 when every sum is exact in it, else Python ints."""
     if profile.ballots < FLOAT_EXACT:
@@ -88,8 +119,12 @@ def check_profile(profile: Profile) -> None:
         raise CountError("every candidate has withdrawn")
     if profile.ballots <= 0:
         raise CountError("there are no ballots to count")
-    valid = first_continuing(profile.rankings, continuing_mask(len(profile.candidates), standing))
-    if not (weights[valid >= 0] > 0).any():
+    if profile.withdrawn or profile.rankings.shape[1] == 0:
+        mask = continuing_mask(len(profile.candidates), standing)
+        valid = first_continuing(profile.rankings, mask) >= 0
+    else:  # rankings are packed to the left: a valid one has a first preference
+        valid = profile.rankings[:, 0] >= 0
+    if not (weights[valid] > 0).any():
         raise CountError("no valid ballot: none ranks a standing candidate")
 
 
@@ -103,14 +138,12 @@ def count_irv(profile: Profile, *, seed: int = 0, ties: str = DEFAULT_TIE_RULE) 
     breaker = TieBreaker(ties, seed, names, profile.tie_order)
     lots: list[str] = []
     ballots = profile.ballots
+    everyone = np.arange(len(weights))
+    lookup = continuing_mask(nc, hopeful)
     if profile.withdrawn or rankings.shape[1] == 0:
-        top = first_continuing(rankings, continuing_mask(nc, hopeful))
+        top, col = next_continuing(rankings, everyone, np.zeros(len(weights), np.int64), lookup)
     else:
-        top = rankings[:, 0].astype(np.int32)
-    # Rows grouped by their current candidate: an exclusion touches only the excluded's rows.
-    order = np.argsort(top, kind="stable")
-    bounds = np.searchsorted(top[order], np.arange(-1, nc + 1))
-    members = {c: [order[bounds[c + 1] : bounds[c + 2]]] for c in range(nc)}
+        top, col = rankings[:, 0].astype(np.int32), np.zeros(len(weights), dtype=np.int64)
     totals = tally(top, weights, nc)
     history: list[list[int]] = []
     rounds: list[Round] = []
@@ -147,30 +180,29 @@ def count_irv(profile: Profile, *, seed: int = 0, ties: str = DEFAULT_TIE_RULE) 
         rounds.append(Round(len(rounds) + 1, shown, (), excluded, transfers, exhausted, note))
         gone = set(out)
         hopeful = [c for c in hopeful if c not in gone]
-        prev, totals = now, _move(rankings, weights, members, out, hopeful, totals)
+        lookup[out] = False
+        prev, totals = now, _move(rankings, weights, top, col, out, lookup, totals)
 
 
 def _move(
     rankings: np.ndarray,
     weights: np.ndarray,
-    members: dict[int, list[np.ndarray]],
+    top: np.ndarray,
+    col: np.ndarray,
     out: list[int],
-    hopeful: list[int],
+    lookup: np.ndarray,
     totals: np.ndarray,
 ) -> np.ndarray:
-    """Pass the ballots of the excluded candidates `out` on; return the new totals."""
+    """Pass the ballots of the excluded candidates `out` on (updating each ballot's current
+    candidate `top` and its column `col` in place); return the new totals."""
     nc = totals.shape[0]
-    rows = np.concatenate([part for c in out for part in members.pop(c)])
-    new_top = first_continuing(rankings[rows], continuing_mask(nc, hopeful))
+    held = top == out[0] if len(out) == 1 else np.isin(top, out)
+    rows = np.flatnonzero(held)
+    new_top, new_col = next_continuing(rankings, rows, col[rows] + 1, lookup)
+    top[rows] = new_top
+    col[rows] = new_col
     totals = totals + tally(new_top, weights[rows], nc)
     totals[out] = 0
-    order = np.argsort(new_top, kind="stable")
-    ranked, moved = new_top[order], rows[order]
-    starts = np.flatnonzero(np.diff(ranked, prepend=-2))  # one run per receiving candidate
-    ends = np.append(starts[1:], len(ranked))[: len(starts)]
-    for c, a, b in zip(ranked[starts].tolist(), starts.tolist(), ends.tolist(), strict=True):
-        if c >= 0:  # -1: exhausted
-            members[c].append(moved[a:b])
     return totals
 
 

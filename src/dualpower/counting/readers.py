@@ -46,10 +46,7 @@ number is a header.
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
-import json
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -531,6 +528,9 @@ def parse_csv(text: str) -> Profile:
 
 
 def _csv_rows(text: str) -> list[tuple[int, list[str]]]:
+    import csv  # here: a BLT count need not import it
+    import io
+
     out: list[tuple[int, list[str]]] = []
     reader = csv.reader(io.StringIO(text))
     try:
@@ -546,6 +546,8 @@ def _csv_rows(text: str) -> list[tuple[int, list[str]]]:
 @_refusing_oversize
 def parse_json(text: str) -> Profile:
     """Parse JSON rankings (see the module docstring)."""
+    import json
+
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from dualpower.counting.irv import check_profile
+from dualpower.counting.irv import check_profile, next_continuing
 from dualpower.counting.model import INT64_MAX, CountError, CountResult, Profile, Round, exact_total
 from dualpower.counting.ties import DEFAULT_TIE_RULE, TieBreaker
 
@@ -71,7 +71,13 @@ class _Count:
         self.continuing[list(profile.withdrawn)] = False
         self.elected: list[int] = []
         self.pending: list[int] = []
-        self.holder = self._next_holder(np.arange(len(profile.weights)))
+        everyone = np.arange(len(profile.weights))
+        self.col = np.zeros(len(everyone), dtype=np.int64)  # the column of each one's holder
+        if profile.withdrawn or self.rankings.shape[1] == 0:
+            self.holder = np.full(len(everyone), -1, dtype=np.int64)  # none yet: from column 0
+            self.holder = self._next_holder(everyone)
+        else:  # rankings are packed to the left: the first preference holds each
+            self.holder = self.rankings[:, 0].astype(np.int64)
         self.valid = exact_total(profile.weights[self.holder >= 0])
         # int64 while surplus x value (at most valid x SCALE x SCALE) fits; else Python ints
         self.dtype: type = np.int64 if self.valid * SCALE * SCALE < INT64_MAX else object
@@ -85,19 +91,17 @@ class _Count:
     # --- moving papers ------------------------------------------------------------------
 
     def _next_holder(self, rows: np.ndarray) -> np.ndarray:
-        """Each row's highest-ranked continuing candidate, or -1.
+        """Each row's highest-ranked continuing candidate after its current one, or -1.
 
         Candidates ranked above the current holder are all elected, excluded or withdrawn
-        (none of which ever continues again), so scanning from the top equals scanning on.
+        (none of which ever continues again), so moving on from the holder's column equals
+        scanning from the top.
         """
-        if len(rows) == 0 or self.rankings.shape[1] == 0:
-            return np.full(len(rows), -1, dtype=np.int64)
         lookup = np.append(self.continuing, False)  # index -1 (padding) is never continuing
-        sub = self.rankings[rows]
-        ok = lookup[sub]
-        col = ok.argmax(axis=1)
-        picked = sub[np.arange(len(rows)), col].astype(np.int64)
-        return np.where(ok[np.arange(len(rows)), col], picked, -1)
+        start = np.where(self.holder[rows] >= 0, self.col[rows] + 1, self.col[rows])
+        found, cols = next_continuing(self.rankings, rows, start, lookup)
+        self.col[rows] = cols
+        return found.astype(np.int64)
 
     def _credit(self, dest: np.ndarray, amounts: np.ndarray, into: np.ndarray) -> None:
         has = dest >= 0

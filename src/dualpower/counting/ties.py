@@ -19,11 +19,13 @@ seed, and every tie that no earlier round settled is written to `CountResult.tie
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dualpower.counting.model import CountError
+
+if TYPE_CHECKING:
+    import random
 
 TIE_RULES = ("backward-then-lot", "lot", "order")
 DEFAULT_TIE_RULE = "backward-then-lot"
@@ -56,6 +58,8 @@ class TieBreaker:
     @property
     def rng(self) -> random.Random:
         if self._rng is None:
+            import random  # here: most counts draw no lot
+
             self._rng = random.Random(self.seed)
         return self._rng
 

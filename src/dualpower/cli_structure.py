@@ -1,6 +1,7 @@
-"""`dualpower structure` (DESIGN.md 2.10): units added, split and merged by the operator while
-founding (before the chief council first sits), each a logged operator act. Afterwards the
-council concerned decides by motion (services/structure.py) and these commands are refused.
+"""`dualpower structure` (DESIGN.md 2.10): units added, split, merged and moved, councils added,
+by the operator while founding (before the chief council first sits), each a logged operator
+act. Afterwards the council concerned decides by motion (services/structure.py) and these
+commands are refused.
 Thin commands over services/structure.py; any error a user can cause: exit 2 and one line."""
 
 from __future__ import annotations
@@ -12,7 +13,13 @@ import typer
 
 from dualpower.cli import OPERATOR, fail, system, user_errors
 
-structure_app = typer.Typer(help="Units added, split and merged while founding.")
+structure_app = typer.Typer(
+    help="Units added, split, merged and moved, councils added, while founding."
+)
+
+
+def _ref(value: str) -> str | int:
+    return int(value) if value.isdigit() else value
 
 
 def _apply(change: dict[str, Any]) -> dict[str, Any]:
@@ -67,3 +74,27 @@ def merge_units(
     kept; the emptied unit gets no seat at its next election, mandates stand until then."""
     done = _apply({"kind": "merge_units", "unit": unit, "into": into})
     typer.echo(f"{len(done['members'])} members moved from unit {done['unit']} to {done['into']}")
+
+
+@structure_app.command("move-unit")
+def move_unit(
+    unit: str,
+    council: Annotated[str, typer.Option(help="The council it moves to (name or id).")],
+) -> None:
+    """Move a unit, its roll and its electorate to another council; its seats and mandates stand
+    until its next election, held in the new council."""
+    done = _apply({"kind": "move_unit", "unit": _ref(unit), "council": _ref(council)})
+    typer.echo(
+        f"unit {done['unit']} moved from council {done['from']} to council {done['council']}"
+    )
+
+
+@structure_app.command("add-council")
+def add_council(
+    name: str,
+    parent: Annotated[str, typer.Option(help="The council it elects to (name or id).")],
+) -> None:
+    """A new council under a parent, with the parent's rules and standing orders and no unit yet
+    (add units to it, or move units into it)."""
+    done = _apply({"kind": "add_council", "name": name, "parent": _ref(parent)})
+    typer.echo(f"council {done['council']} {name!r} added under council {done['parent']}")

@@ -1,4 +1,4 @@
-"""Structure changes (DESIGN.md 2.10): a unit is added, split or merged.
+"""Structure changes (DESIGN.md 2.10): a unit is added, split, merged or moved; a council is added.
 
 A change is an act of the council concerned, by adopted motion, or a logged operator act while
 founding (before the chief council first sits). Seats are re-apportioned at the next election of
@@ -13,6 +13,15 @@ each electorate (services/apportion.py `seats_now`), and mandates stand until th
 - `merge_units`: every member of one unit moves to another of the same council (end reason
   `merged`); the emptied unit stays in the record with no roll, so it gets no seat at its next
   election, and its deputies keep their mandates until then.
+- `move_unit`: a unit moves to another council with its roll and its electorate (whose seats stay
+  as they are until its next election, now in the new council). Its deputies keep their seats in
+  the old council until that election; at it, their seats in the old council are replaced (a
+  re-elected deputy's higher seats and offices, won in the old council, do not follow them).
+  The council concerned is the lowest council over both; refused while the unit's election is
+  open.
+- `add_council`: a new council under a parent, taking its parent's rules and standing orders (its
+  seat method, apportionment, recall rule, verification, windows), with no unit until units are
+  added to it or moved into it; its electorate in the parent has no seat until it has members.
 
 This module checks a change's shape; the acts are services/structure.py's.
 """
@@ -23,9 +32,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from dualpower.domain import errors
-from dualpower.domain.roll import UNIT_MAX, USERNAME, text_problem
+from dualpower.domain.roll import NAME_MAX, UNIT_MAX, USERNAME, text_problem
 
-KINDS = ("add_unit", "split_unit", "merge_units")
+KINDS = ("add_unit", "split_unit", "merge_units", "move_unit", "add_council")
 KIND_MAX, SECTION_MAX = 40, 60
 MOST_MOVED = 100_000
 
@@ -62,6 +71,8 @@ def check_change(change: Mapping[str, Any]) -> dict[str, Any]:
         "add_unit": {"kind", "name", "unit_kind", "section", "council"},
         "split_unit": {"kind", "unit", "name", "members"},
         "merge_units": {"kind", "unit", "into"},
+        "move_unit": {"kind", "unit", "council"},
+        "add_council": {"kind", "name", "parent"},
     }[kind]
     unknown = sorted(set(change) - allowed)
     if unknown:
@@ -89,6 +100,14 @@ def check_change(change: Mapping[str, Any]) -> dict[str, Any]:
             "name": _text(change, "name", UNIT_MAX),
             "members": list(members),
         }
+    if kind == "move_unit":
+        return {"kind": kind, "unit": _ref(change, "unit"), "council": _ref(change, "council")}
+    if kind == "add_council":
+        return {
+            "kind": kind,
+            "name": _text(change, "name", NAME_MAX),
+            "parent": _ref(change, "parent"),
+        }
     unit, into = _ref(change, "unit"), _ref(change, "into")
     if unit == into:
         raise errors.InvalidRequest("a unit is not merged into itself")
@@ -103,4 +122,8 @@ def describe(change: Mapping[str, Any]) -> str:
         return (
             f"split {n} member{'s' if n != 1 else ''} of {change['unit']!r} into {change['name']!r}"
         )
+    if change["kind"] == "move_unit":
+        return f"move the unit {change['unit']!r} to the council {change['council']!r}"
+    if change["kind"] == "add_council":
+        return f"add the council {change['name']!r} under {change['parent']!r}"
     return f"merge {change['unit']!r} into {change['into']!r}"

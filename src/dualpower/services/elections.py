@@ -478,7 +478,8 @@ def _seat_winners(
     ]
     successor = {md.holder_id: md for md in created}
     for old in replaced:
-        if old.holder_id in successor:
+        # a unit moved to another council: the old council's seat does not follow its holder
+        if old.holder_id in successor and successor[old.holder_id].council_id == old.council_id:
             hand_over(uow, old, successor[old.holder_id])
         else:
             for emptied in release(uow, old, now, actor=None):

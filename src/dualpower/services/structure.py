@@ -1,12 +1,13 @@
-"""Structure changes (DESIGN.md 2.10; the rules in domain/structure.py): a unit is added, split
-or merged, as an act of the council concerned by adopted motion, or as a logged operator act
-while founding (before the chief council first sits).
+"""Structure changes (DESIGN.md 2.10; the rules in domain/structure.py): a unit is added, split,
+merged or moved to another council, a council is added, as an act of the council concerned by
+adopted motion, or as a logged operator act while founding (before the chief council first sits).
 
 - By motion: a deputy of the council concerned proposes the change (`propose_change`); it is
   checked again before the vote opens and applied in the adoption's own transaction (a
   `motions.KINDS` entry), so no adopted change is left unapplied and none is made without one.
   The council concerned: the council the new unit joins, or the council of the unit split or
-  merged (a merge joins two units of the same council).
+  merged (a merge joins two units of the same council); for a move, the lowest council over
+  both the unit's council and the one it joins; for a new council, its parent.
 - By the operator (`apply_as_operator`, the `dualpower structure` commands): only while founding;
   once the chief council has sat, the operator is refused and says which council decides.
 - Seats are re-apportioned at each electorate's next election; mandates stand until then (a
@@ -21,6 +22,9 @@ from typing import Any
 
 from dualpower.domain import errors
 from dualpower.domain import structure as rules
+from dualpower.domain.apportionment import ApportionmentSettings
+from dualpower.domain.apportionment_json import settings_from_json
+from dualpower.domain.errors import ApportionmentError
 from dualpower.domain.model import BaseUnit, Council
 from dualpower.domain.motions import MAJORITIES, Motion
 from dualpower.services import limits, motions, office_terms
@@ -59,17 +63,67 @@ def council_concerned(uow: UnitOfWork, change: dict[str, Any]) -> Council:
         council = _council(uow, change["council"])
         _name_free(uow, change["name"])
         return council
+    if change["kind"] == "add_council":
+        if any(c.name == change["name"] for c in uow.councils.list()):
+            raise errors.Conflict(f"there is a council {change['name']!r} already")
+        parent = _council(uow, change["parent"])
+        _has_rule(parent, None)
+        return parent
     unit = _unit(uow, change["unit"])
     council = _council(uow, unit.council_id)
     if change["kind"] == "split_unit":
         _name_free(uow, change["name"])
         return council
+    if change["kind"] == "move_unit":
+        return _move_concerns(uow, unit, _council(uow, change["council"]))
     into = _unit(uow, change["into"])
     if into.council_id != unit.council_id:
         raise errors.Conflict(
             f"{unit.name} and {into.name} are units of different councils: move one first"
         )
     return council
+
+
+def _move_concerns(uow: UnitOfWork, unit: BaseUnit, to: Council) -> Council:
+    """The lowest council over both the unit's council and `to`; refused when the unit is there
+    already or its election is open (its candidates stood for the council it leaves)."""
+    if to.id == unit.council_id:
+        raise errors.Conflict(f"{unit.name} elects to {to.name} already")
+    _has_rule(to, unit.kind)
+    electorate = uow.electorates.for_unit(unit.id)
+    table = uow.elections.table
+    if electorate is not None and uow.elections.list(
+        table.c.electorate_id == electorate.id, table.c.status == "open"
+    ):
+        raise errors.Conflict(f"{unit.name} has an open election: move it once that has closed")
+    parent = {c.id: c.parent_id for c in uow.councils.list()}
+    above_unit = _line_up(parent, unit.council_id)
+    lowest = next(c for c in _line_up(parent, to.id) if c in above_unit)
+    return _council(uow, lowest)
+
+
+def _has_rule(council: Council, kind: str | None) -> None:
+    """The council's apportionment gives seats to such an electorate (a unit of this kind, or a
+    lower council: None); else the change waits for its apportionment to say how."""
+    try:
+        settings = settings_from_json(council.apportionment)
+        if isinstance(settings, ApportionmentSettings):  # a fixed house shares among any kind
+            settings.rule_for(kind)
+    except ApportionmentError:
+        what = f"units of kind {kind!r}" if kind is not None else "lower councils"
+        raise errors.Conflict(
+            f"the apportionment of {council.name} has no rule for {what}: add one first"
+        ) from None
+
+
+def _line_up(parent: dict[int, int | None], council_id: int) -> list[int]:
+    """The council and every council above it, up to the chief."""
+    line: list[int] = []
+    at: int | None = council_id
+    while at is not None:
+        line.append(at)
+        at = parent[at]
+    return line
 
 
 def _name_free(uow: UnitOfWork, name: str) -> None:
@@ -178,10 +232,16 @@ def _apply(
 ) -> dict[str, Any]:
     now = uow.now()
     by = {"motion": motion_id} if motion_id is not None else {}
+    done: dict[str, Any]
+    if change["kind"] == "add_council":
+        parent = _council(uow, change["parent"])
+        done = {"council": _add_council(uow, parent, change["name"]), "parent": parent.id}
+        uow.record("structure.add_council", done | by, actor=actor, is_operator=is_operator)
+        return done
     if change["kind"] == "add_unit":
         council = _council(uow, change["council"])
         unit_id = _add_unit(uow, council, change["name"], change["unit_kind"], change["section"])
-        done: dict[str, Any] = {"unit": unit_id, "council": council.id}
+        done = {"unit": unit_id, "council": council.id}
         _reapportion_unseated(uow, council.id)
         uow.record("structure.add_unit", done | by, actor=actor, is_operator=is_operator)
         return done
@@ -199,6 +259,12 @@ def _apply(
         done = {"unit": unit.id, "new_unit": new_id, "members": moved}
         _reapportion_unseated(uow, council.id)
         uow.record("structure.split_unit", done | by, actor=actor, is_operator=is_operator)
+        return done
+    if change["kind"] == "move_unit":
+        to = _council(uow, change["council"])
+        done = {"unit": unit.id, "from": unit.council_id, "council": to.id}
+        _move_unit(uow, unit, to)
+        uow.record("structure.move_unit", done | by, actor=actor, is_operator=is_operator)
         return done
     into = _unit(uow, change["into"])
     moved = uow.structure_motions.move_members(None, unit.id, into.id, now, "merged")
@@ -222,6 +288,40 @@ def _reapportion_unseated(uow: UnitOfWork, council_id: int) -> None:
         seats = now.get((electorate.kind, electorate.source_id), 0)
         if seats != electorate.seats:
             uow.electorates.set(electorate.id, seats=seats)
+
+
+def _move_unit(uow: UnitOfWork, unit: BaseUnit, to: Council) -> None:
+    """The unit and its electorate join `to`; its seats and mandates stand until its next
+    election. The councils whose territory changed (both, and every council above them) give
+    seats from the rolls at once to their electorates that no deputy holds a seat of."""
+    electorate = uow.electorates.for_unit(unit.id)
+    assert electorate is not None
+    uow.units.set(unit.id, council_id=to.id)
+    uow.electorates.set(electorate.id, council_id=to.id)
+    parent = {c.id: c.parent_id for c in uow.councils.list()}
+    for council_id in dict.fromkeys(_line_up(parent, unit.council_id) + _line_up(parent, to.id)):
+        _reapportion_unseated(uow, council_id)
+
+
+def _add_council(uow: UnitOfWork, parent: Council, name: str) -> int:
+    """A council under `parent` with its parent's rules and standing orders, no unit yet, and an
+    electorate in the parent with no seat until it has members."""
+    council_id = uow.councils.add(
+        federation_id=parent.federation_id,
+        name=name,
+        parent_id=parent.id,
+        recall_rule=parent.recall_rule,
+        recall_trigger_bp=parent.recall_trigger_bp,
+        seat_method=parent.seat_method,
+        apportionment=parent.apportionment,
+        pay_cap_scope=parent.pay_cap_scope,
+        verified_only=parent.verified_only,
+    )
+    uow.standing_orders.put(council_id=council_id, **uow.standing_orders.of(council_id=parent.id))
+    uow.electorates.add(
+        council_id=parent.id, kind="council", unit_id=None, source_council_id=council_id, seats=0
+    )
+    return council_id
 
 
 def _add_unit(uow: UnitOfWork, council: Council, name: str, kind: str, section: str) -> int:

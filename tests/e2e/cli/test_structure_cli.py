@@ -1,6 +1,7 @@
-"""`dualpower structure add-unit/split-unit/merge-units` as whole processes (DESIGN.md 2.10) on
-SQLite and PostgreSQL: the operator's acts while founding, logged; bad input exits 2 with one
-line and changes nothing; once the chief council sits, the operator is refused (exit 2)."""
+"""`dualpower structure` (add-unit, split-unit, merge-units, move-unit, add-council) as whole
+processes (DESIGN.md 2.10) on SQLite and PostgreSQL: the operator's acts while founding, logged;
+bad input exits 2 with one line and changes nothing; once the chief council sits, the operator
+is refused (exit 2)."""
 
 from __future__ import annotations
 
@@ -76,6 +77,19 @@ def test_the_operator_changes_the_structure_while_founding(founding: str, tmp_pa
     assert run(founding, "check").returncode == 0
 
 
+def test_the_operator_adds_a_council_and_moves_a_unit_while_founding(founding: str) -> None:
+    done = run(founding, "structure", "add-council", "East Council", "--parent", "Chief Council")
+    assert done.returncode == 0, done.stderr
+    assert "'East Council' added under council" in done.stdout
+    done = run(founding, "structure", "move-unit", "Forge", "--council", "East Council")
+    assert done.returncode == 0, done.stderr
+    assert "moved from council" in done.stdout
+    moved = select(t.base_units.c.council_id).where(t.base_units.c.name == "Forge")
+    east = select(t.councils.c.id).where(t.councils.c.name == "East Council")
+    assert scalar(founding, moved) == scalar(founding, east)
+    assert run(founding, "check").returncode == 0
+
+
 @pytest.mark.parametrize(
     ("args", "says"),
     [
@@ -88,6 +102,10 @@ def test_the_operator_changes_the_structure_while_founding(founding: str, tmp_pa
             "U+0001",
         ),
         (["add-unit", "Y", "--council", "Nowhere", "--kind", "k", "--section", "s"], "no council"),
+        (["move-unit", "Forge", "--council", "North Council"], "already"),
+        (["move-unit", "Forge", "--council", "Nowhere"], "no council"),
+        (["add-council", "South Council", "--parent", "Chief Council"], "already"),
+        (["add-council", "Z" * 201, "--parent", "Chief Council"], "at most 200"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(founding: str, tmp_path: Path, args, says) -> None:  # type: ignore[no-untyped-def]
@@ -105,4 +123,7 @@ def test_once_the_chief_council_sits_the_operator_is_refused(founded: str) -> No
     done = run(founded, "structure", "merge-units", "Barracks", "--into", "Forge")
     assert done.returncode == 2
     assert "by adopted motion" in one_clear_line(done.stderr)
+    done = run(founded, "structure", "move-unit", "Forge", "--council", "South Council")
+    assert done.returncode == 2
+    assert "(Chief Council), by adopted motion" in one_clear_line(done.stderr)
     assert _units(founded) == 4

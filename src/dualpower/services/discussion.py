@@ -252,6 +252,17 @@ def edit_comment(uow: UnitOfWork, comment_id: int, member_id: int, text: str) ->
 # -- platforms -----------------------------------------------------------------------------------
 
 
+def publish_refusal(uow: UnitOfWork, faction_id: int, member_id: int) -> str | None:
+    """Why this member may not publish the faction's platform, or None: a faction with seats
+    publishes by its deputies; one with no seat, by any of its members (DESIGN.md 2.7a, 2.10)."""
+    deputies = deputies_of_faction(uow, faction_id)
+    if deputies and member_id not in deputies:
+        return "only a deputy of the faction may publish its platform"
+    if not deputies and not uow.faction_members.is_member(faction_id, member_id):
+        return "only a member of the faction may publish its platform"
+    return None
+
+
 def publish_platform(
     uow: UnitOfWork,
     faction_id: int,
@@ -268,12 +279,9 @@ def publish_platform(
             raise errors.NotFound(f"there is no faction {faction_id}")
         text, title = _text(text), _text(title, 200)
         may_speak(uow, member_id)
-        deputies = deputies_of_faction(uow, faction_id)
-        if deputies and member_id not in deputies:
-            raise errors.NotAllowed("only a deputy of the faction may publish its platform")
-        if not deputies and not uow.faction_members.is_member(faction_id, member_id):
-            # a faction with no seat: any of its members (DESIGN.md 2.7a, 2.10)
-            raise errors.NotAllowed("only a member of the faction may publish its platform")
+        refused = publish_refusal(uow, faction_id, member_id)
+        if refused is not None:
+            raise errors.NotAllowed(refused)
         p = d.platforms
         version = uow.discussion.count(p, p.c.faction_id == faction_id) + 1
         try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Table, func, insert, select, update
+from sqlalchemy import JSON, Column, Table, delete, func, insert, select, update
 
 from dualpower.store import repositories
 from dualpower.store import tables as t
@@ -39,6 +39,14 @@ class FactionMemberRepo:
         self.conn.execute(
             insert(faction_members).values(faction_id=faction_id, member_id=member_id, joined_at=at)
         )
+
+    def remove(self, faction_id: int, member_id: int) -> bool:
+        """False when the member was not in the faction."""
+        fm = faction_members
+        done = self.conn.execute(
+            delete(fm).where(fm.c.faction_id == faction_id, fm.c.member_id == member_id)
+        )
+        return bool(done.rowcount == 1)
 
     def is_member(self, faction_id: int, member_id: int) -> bool:
         fm = faction_members

@@ -27,7 +27,7 @@ import test_authz_matrix as matrix
 from authz_world import ROLES, Template, World, app_routes, copy_of, drop_template, is_api
 from authz_world import make_template as make_world_template
 
-from dualpower.services import cycle
+from dualpower.services import cycle, factions
 from dualpower.store import sequencer
 from dualpower.store import tables as t
 from dualpower.web.app import create_app
@@ -87,9 +87,20 @@ def _forge_election(world: World) -> tuple[str, dict[str, Any], int]:
     return "member", {"election_id": election}, 303
 
 
+def _joined_reds(world: World) -> tuple[str, dict[str, Any], int]:
+    """Nobody has joined a faction by their act in the built world: a member joins the Reds, so
+    that leaving them goes through."""
+    factions.join_faction(world.system.uow(), world.member("member"), world.ids["reds"])
+    sequencer.settle(world.system.engine)
+    return "member", {"faction_id": world.ids["reds"]}, 303
+
+
 # Routes no role of the matrix may use in the built world: (role, path ids, the status with the
 # right token) on a copy made so.
-SETUP = {("POST", "/elections/{election_id}/candidates"): _forge_election}
+SETUP = {
+    ("POST", "/elections/{election_id}/candidates"): _forge_election,
+    ("POST", "/factions/{faction_id}/leave"): _joined_reds,
+}
 
 
 def _allowed_role(route: tuple[str, str]) -> str:

@@ -5,15 +5,18 @@ registering one name at once: one wins."""
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
+from sqlalchemy import select
 
 from dualpower.domain import errors
 from dualpower.services import discussion, factions
 from dualpower.services.check import check
 from dualpower.services.offices import OPERATOR_CALLER
 from dualpower.services.roll_changes import end_membership
+from dualpower.store import tables as t
 from factories import Small
 
 
@@ -94,3 +97,44 @@ def test_two_registering_one_name_at_once_one_wins(federation: Small) -> None:
     with federation.system.uow() as uow:
         (winner,) = [o for o in outcomes if isinstance(o, int)]
         assert uow.faction_members.count(winner) == 1
+
+
+def test_a_member_leaves_a_faction_logged_and_its_page_standing_follows(federation: Small) -> None:
+    fed = federation
+    founder, joiner = fed.members["forge5"], fed.members["mill6"]
+    faction = factions.register_faction(fed.system.uow(), founder, "Syndicalists", "S", "#222")
+    assert factions.standing(fed.system.uow(), joiner, faction) == {
+        "is_member": False,
+        "may_join": True,
+        "may_publish": False,
+    }
+    factions.join_faction(fed.system.uow(), joiner, faction)
+    assert factions.standing(fed.system.uow(), joiner, faction) == {
+        "is_member": True,
+        "may_join": False,
+        "may_publish": True,  # no seat: any of its members
+    }
+    factions.leave_faction(fed.system.uow(), joiner, faction)
+    with pytest.raises(errors.Conflict, match="not a member"):
+        factions.leave_faction(fed.system.uow(), joiner, faction)
+    with pytest.raises(errors.NotFound):
+        factions.leave_faction(fed.system.uow(), joiner, 999_999)
+    with fed.system.uow() as uow:
+        assert uow.faction_members.count(faction) == 1
+    with fed.system.engine.connect() as conn:
+        query = select(t.audit_log.c.actor, t.audit_log.c.payload).where(
+            t.audit_log.c.act == "faction.leave"
+        )
+        ((actor, payload),) = conn.execute(query).all()
+    assert actor == str(joiner) and json.loads(payload) == {"faction": faction, "member": joiner}
+    assert factions.standing(fed.system.uow(), None, faction)["may_join"] is False
+    # a faction with seats: its deputies publish, its other members do not
+    reds = fed.factions["R"]
+    with fed.system.uow() as uow:
+        deputy = next(
+            md.holder_id for md in uow.mandates.active(uow.mandates.table.c.faction_id == reds)
+        )
+    assert factions.standing(fed.system.uow(), deputy, reds)["may_publish"] is True
+    factions.join_faction(fed.system.uow(), founder, reds)
+    assert factions.standing(fed.system.uow(), founder, reds)["may_publish"] is False
+    assert check(fed.system.uow()) == []

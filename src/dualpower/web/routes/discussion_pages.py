@@ -13,7 +13,7 @@ from dualpower.domain import lot
 from dualpower.domain.discussion import DECISIONS
 from dualpower.domain.errors import DomainError, InvalidRequest, NotFound
 from dualpower.domain.limits import RateLimited
-from dualpower.services import discussion, discussion_views, panels
+from dualpower.services import discussion, discussion_views, factions, panels
 from dualpower.services.panels import FileReport
 from dualpower.web.deps import CSRF_FIELD, LoggedIn, Session, SystemDep, check_csrf, render
 from dualpower.web.errors import status_of
@@ -232,13 +232,39 @@ def factions_page(
     b: Annotated[int | None, Query()] = None,
 ) -> Response:
     """Every faction's current platform side by side; `?a=&b=` compares two."""
+    return _factions(request, system, a, b)
+
+
+def _factions(
+    request: Request, system: SystemDep, a: int | None, b: int | None, **extra: Any
+) -> Response:
     everyone = discussion_views.current_platforms(system.reader())
     chosen = [f for f in everyone if f["id"] in (a, b)] if a or b else everyone
     for faction in chosen:
         if faction["platform"]:
             faction["platform"]["html"] = to_html(faction["platform"]["text"])
-    context = {"factions": everyone, "shown": chosen, "a": a, "b": b}
-    return render(request, "discussion/factions.html", context)
+    context = {"factions": everyone, "shown": chosen, "a": a, "b": b, "error": None} | extra
+    status = context.pop("status", 200)
+    return render(request, "discussion/factions.html", context, status_code=status)
+
+
+@pages.post("/factions")
+def faction_register(
+    request: Request,
+    session: LoggedIn,
+    system: SystemDep,
+    name: Annotated[str, Form()] = "",
+    short: Annotated[str, Form()] = "",
+    colour: Annotated[str, Form()] = "",
+    csrf_token: Csrf = "",
+) -> Response:
+    """A member registers a faction and is its first member (DESIGN.md 2.10)."""
+    check_csrf(session.csrf_token, csrf_token)
+    try:
+        faction_id = factions.register_faction(system.uow(), session.member.id, name, short, colour)
+    except DomainError as error:
+        return _factions(request, system, None, None, error=error.message, status=_status(error))
+    return RedirectResponse(f"/factions/{faction_id}", 303)
 
 
 def _faction(
@@ -247,7 +273,7 @@ def _faction(
     versions = discussion_views.platforms(system.reader(), faction_id)
     for version in versions:
         version["html"] = to_html(version["text"])
-    mine = discussion_views.signable_factions(system.reader(), _viewer(session))
+    standing = factions.standing(system.reader(), _viewer(session), faction_id)
     name = next(
         (
             f["name"]
@@ -260,8 +286,8 @@ def _faction(
         "faction_id": faction_id,
         "name": name,
         "versions": versions,
-        "may_publish": any(f["id"] == faction_id for f in mine),
         "error": None,
+        **standing,
     } | extra
     status = context.pop("status", 200)
     return render(request, "discussion/faction.html", context, status_code=status)
@@ -287,6 +313,36 @@ def faction_publish(
     check_csrf(session.csrf_token, csrf_token)
     try:
         discussion.publish_platform(system.uow(), faction_id, session.member.id, title, text)
+    except DomainError as error:
+        if isinstance(error, NotFound):
+            raise
+        return _faction(
+            request, system, session, faction_id, error=error.message, status=_status(error)
+        )
+    return RedirectResponse(f"/factions/{faction_id}", 303)
+
+
+@pages.post("/factions/{faction_id}/join")
+def faction_join(
+    request: Request, faction_id: int, session: LoggedIn, system: SystemDep, csrf_token: Csrf = ""
+) -> Response:
+    check_csrf(session.csrf_token, csrf_token)
+    return _member_act(request, system, session, faction_id, factions.join_faction)
+
+
+@pages.post("/factions/{faction_id}/leave")
+def faction_leave(
+    request: Request, faction_id: int, session: LoggedIn, system: SystemDep, csrf_token: Csrf = ""
+) -> Response:
+    check_csrf(session.csrf_token, csrf_token)
+    return _member_act(request, system, session, faction_id, factions.leave_faction)
+
+
+def _member_act(
+    request: Request, system: SystemDep, session: Any, faction_id: int, act: Any
+) -> Response:
+    try:
+        act(system.uow(), session.member.id, faction_id)
     except DomainError as error:
         if isinstance(error, NotFound):
             raise

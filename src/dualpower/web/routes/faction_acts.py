@@ -1,10 +1,11 @@
-"""A faction registers by its members' act (DESIGN.md 2.10): register one, join one (API)."""
+"""A faction registers by its members' act (DESIGN.md 2.10): register one, join one, leave it
+(API; the page forms are in discussion_pages.py beside the factions' pages)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from dualpower.services import factions
 from dualpower.web.deps import ApiMember, SystemDep
@@ -46,3 +47,19 @@ def api_join(faction_id: int, member: ApiMember, system: SystemDep) -> FactionJo
     """Join a faction (once)."""
     factions.join_faction(system.uow(), member.id, faction_id)
     return FactionJoined(faction_id=faction_id, member_id=member.id)
+
+
+@api.delete(
+    "/factions/{faction_id}/members",
+    status_code=204,
+    responses={
+        401: {"description": "Not logged in."},
+        404: {"description": "No such faction."},
+        409: {"description": "The caller is not a member of it."},
+    },
+    summary="Leave a faction",
+)
+def api_leave(faction_id: int, member: ApiMember, system: SystemDep) -> Response:
+    """Leave a faction; a deputy's mandate keeps the faction it was won for."""
+    factions.leave_faction(system.uow(), member.id, faction_id)
+    return Response(status_code=204)

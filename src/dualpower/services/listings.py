@@ -7,9 +7,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-
-from dualpower.store import tables
 from dualpower.store.uow import UnitOfWork
 
 
@@ -35,12 +32,8 @@ class FactionListed:
 def units(uow: UnitOfWork) -> list[UnitListed]:
     """Every base unit, by id, with the number of members on its roll now."""
     with uow:
-        mm = tables.memberships
-        query = (
-            select(mm.c.unit_id, func.count()).where(mm.c.end_at.is_(None)).group_by(mm.c.unit_id)
-        )
-        sizes: dict[int, int] = {row[0]: row[1] for row in uow.conn.execute(query)}
-        found = uow.units.list(order_by=uow.units.table.c.id)
+        sizes = uow.units.roll_sizes()
+        found = uow.units.list()
         return [
             UnitListed(u.id, u.name, u.kind, u.section, u.council_id, sizes.get(u.id, 0))
             for u in found
@@ -51,5 +44,5 @@ def factions(uow: UnitOfWork) -> list[FactionListed]:
     """Every faction, by id, with the seats its deputies hold now in all councils."""
     with uow:
         seats = Counter(md.faction_id for md in uow.mandates.active())
-        found = uow.factions.list(order_by=uow.factions.table.c.id)
+        found = uow.factions.list()
         return [FactionListed(f.id, f.name, f.short, f.colour, seats[f.id]) for f in found]

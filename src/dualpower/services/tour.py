@@ -14,15 +14,10 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from dualpower.domain import alignment as al
 from dualpower.domain import register as rule
 from dualpower.services import alignment, offices_views, views
 from dualpower.services import register as reg
-from dualpower.store import tables as t
-from dualpower.store import tables_register as tr
-from dualpower.store import tables_sessions as ts
 from dualpower.store.uow import UnitOfWork
 
 Reader = Callable[[], UnitOfWork]
@@ -59,90 +54,67 @@ def _council(reader: Reader) -> dict[str, Any] | None:
 
 
 def _recall(reader: Reader) -> dict[str, Any] | None:
-    rp, md = t.recall_petitions, t.mandates
-    query = (
-        select(rp.c.id, rp.c.opened_at, rp.c.decided_at, rp.c.by_election_id, md.c.holder_id)
-        .join(md, md.c.id == rp.c.mandate_id)
-        .where(rp.c.status == "recalled", rp.c.by_election_id.is_not(None))
-        .order_by(rp.c.id)
-        .limit(1)
-    )
     with reader() as uow:
-        row = uow.conn.execute(query).first()
-        if row is None:
+        found = uow.recalls.first_recalled_with_by_election()
+        if found is None:
             return None
-        holder = uow.members.get(row.holder_id)
+        petition, recalled_id = found
+        holder = uow.members.get(recalled_id)
     return {
-        "petition_id": row.id,
+        "petition_id": petition.id,
         "deputy": holder.display_name if holder else "",
-        "opened": both_styles(row.opened_at),
-        "decided": both_styles(row.decided_at),
-        "by_election_id": row.by_election_id,
+        "opened": both_styles(petition.opened_at),
+        "decided": both_styles(petition.decided_at) if petition.decided_at else None,
+        "by_election_id": petition.by_election_id,
     }
 
 
 def _breach(reader: Reader) -> dict[str, Any] | None:
-    br, ins, mo = ts.breaches, ts.instructions, ts.motions
-    query = (
-        select(
-            br.c.id,
-            br.c.member_id,
-            br.c.position_cast,
-            br.c.recorded_at,
-            ins.c.position,
-            mo.c.id.label("motion_id"),
-            mo.c.title,
-        )
-        .join(ins, ins.c.id == br.c.instruction_id)
-        .join(mo, mo.c.id == ins.c.motion_id)
-        .order_by(br.c.id)
-        .limit(1)
-    )
     with reader() as uow:
-        row = uow.conn.execute(query).first()
-        if row is None:
+        breach = uow.breaches.first()
+        if breach is None:
             return None
-        member = uow.members.get(row.member_id)
+        instruction = uow.instructions.get(breach.instruction_id)
+        motion = uow.motions.get(instruction.motion_id) if instruction else None
+        member = uow.members.get(breach.member_id)
+    if instruction is None or motion is None:
+        return None
     return {
-        "breach_id": row.id,
-        "motion_id": row.motion_id,
-        "motion": row.title,
+        "breach_id": breach.id,
+        "motion_id": motion.id,
+        "motion": motion.title,
         "deputy": member.display_name if member else "",
-        "told": row.position,
-        "cast": row.position_cast,
-        "on": both_styles(row.recorded_at),
+        "told": instruction.position,
+        "cast": breach.position_cast,
+        "on": both_styles(breach.recorded_at),
     }
 
 
 def _register(reader: Reader) -> dict[str, Any] | None:
-    d, s = tr.directives, tr.stances
     with reader() as uow:
-        rows = list(uow.conn.execute(select(d.c.id, d.c.title).order_by(d.c.id)))
+        rows = sorted(uow.register.directives(), key=lambda d: int(d["id"]))
         countermands = [
-            r.directive_id
-            for r in uow.conn.execute(
-                select(s.c.directive_id).where(
-                    s.c.kind == rule.COUNTERMAND, s.c.superseded_by.is_(None)
-                )
-            )
+            s.directive_id
+            for s in uow.register.stances()
+            if s.kind == rule.COUNTERMAND and s.is_current
         ]
     if not rows:
         return None
-    order = next((r for r in rows if r.title.lower().startswith("order no. 1")), rows[0])
+    order = next((r for r in rows if r["title"].lower().startswith("order no. 1")), rows[0])
     # The directive most councils countermand (the Milyukov note in the demo).
     disputed = max(
-        (r for r in rows if r.id in countermands),
-        key=lambda r: countermands.count(r.id),
+        (r for r in rows if r["id"] in countermands),
+        key=lambda r: countermands.count(r["id"]),
         default=None,
     )
     out: dict[str, Any] = {
-        "order": reg.directive(reader(), order.id),
-        "disputed": reg.directive(reader(), disputed.id) if disputed else None,
+        "order": reg.directive(reader(), order["id"]),
+        "disputed": reg.directive(reader(), disputed["id"]) if disputed else None,
         "bound": None,
         "free": None,
     }
     if disputed is not None:
-        out["bound"], out["free"] = _two_members(reader, disputed.id)
+        out["bound"], out["free"] = _two_members(reader, disputed["id"])
     return out
 
 

@@ -6,7 +6,7 @@ import builtins
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, NamedTuple, TypeVar, overload
 
 from sqlalchemy import Connection, Table, and_, bindparam, delete, func, insert, select, update
 
@@ -65,6 +65,17 @@ class _Repo(Generic[M]):
         )
         return [to_domain(self.model, row) for row in self.conn.execute(query)]
 
+    def first(self, *where: Any, order_by: Any = None) -> M | None:
+        """The first of `list(*where, order_by=...)`, reading one row only."""
+        query = (
+            select(self.table)
+            .where(*where)
+            .order_by(order_by if order_by is not None else self.table.c.id)
+            .limit(1)
+        )
+        row = self.conn.execute(query).first()
+        return to_domain(self.model, row) if row else None
+
     def set(self, id_: int, **values: Any) -> None:
         self.conn.execute(update(self.table).where(self.table.c.id == id_).values(**values))
 
@@ -87,6 +98,14 @@ class FederationRepo(_Repo[m.Federation]):
         if fed is not None:
             fed.sections = tuple(fed.sections)
         return fed
+
+    def public_names(self) -> set[str]:
+        """The names of the federation, its councils, base units and factions: public, the log
+        may name them."""
+        found: set[str] = set()
+        for table in (t.councils, t.base_units, t.factions, t.federations):
+            found.update(self.conn.execute(select(table.c.name)).scalars())
+        return found
 
 
 class FactionRepo(_Repo[m.Faction]):
@@ -152,6 +171,12 @@ class MemberRepo(_Repo[m.Member]):
         mm = t.memberships
         query = select(mm.c.member_id).where(mm.c.unit_id == unit_id, mm.c.end_at.is_(None))
         return set(self.conn.execute(query).scalars())
+
+    def identities(self) -> builtins.list[tuple[int, str, str, str | None]]:
+        """(id, username, display name, e-mail) of every member: what identifies a person."""
+        mb = t.members
+        query = select(mb.c.id, mb.c.username, mb.c.display_name, mb.c.email)
+        return [(int(i), u, d, e) for i, u, d, e in tuples(self.conn.execute(query))]
 
     def current_unit_id(self, member_id: int) -> int | None:
         mm = t.memberships
@@ -570,6 +595,16 @@ class OfficeRepo(_Repo[m.Office]):
         )
 
 
+class LoggedAct(NamedTuple):
+    """An entry of the audit log as written (`seq` None until the sealer chains it)."""
+
+    id: int
+    seq: int | None
+    act: str
+    payload: str
+    actor: str | None
+
+
 class AuditRepo:
     """Appends acts; the sequencer (store/sequencer.py) chains them after commit."""
 
@@ -591,6 +626,18 @@ class AuditRepo:
 
     def append_many(self, rows: Sequence[dict[str, Any]]) -> None:
         insert_rows(self.conn, t.audit_log, rows)
+
+    def entries_after(self, last_id: int, limit: int) -> list[LoggedAct]:
+        """Up to `limit` entries of the log after the one numbered `last_id`, in order; their
+        `seq` is None until sealed."""
+        log = t.audit_log
+        query = (
+            select(log.c.id, log.c.seq, log.c.act, log.c.payload, log.c.actor)
+            .where(log.c.id > last_id)
+            .order_by(log.c.id)
+            .limit(limit)
+        )
+        return [LoggedAct(*row) for row in tuples(self.conn.execute(query))]
 
 
 class TokenRepo:
@@ -632,6 +679,20 @@ class RecallRepo(_Repo[m.RecallPetition]):
             self.table.c.mandate_id == mandate_id, self.table.c.status.in_(("open", "vote_open"))
         )
         return found[0] if found else None
+
+    def first_recalled_with_by_election(self) -> tuple[m.RecallPetition, int] | None:
+        """The first petition against a deputy that recalled them and led to a by-election,
+        with the recalled deputy's member id."""
+        rp, md = self.table, t.mandates
+        query = (
+            select(rp, md.c.holder_id.label("recalled_id"))
+            .join(md, md.c.id == rp.c.mandate_id)
+            .where(rp.c.status == "recalled", rp.c.by_election_id.is_not(None))
+            .order_by(rp.c.id)
+            .limit(1)
+        )
+        row = self.conn.execute(query).first()
+        return (to_domain(m.RecallPetition, row), int(row.recalled_id)) if row else None
 
     def by_vote_election(self, election_id: int) -> m.RecallPetition | None:
         found = self.list(self.table.c.vote_election_id == election_id)

@@ -18,6 +18,7 @@ from dualpower.domain.initiatives import DEFAULT_THRESHOLD_BP, Initiative
 from dualpower.domain.motions import Breach, Instruction, Motion, Tally
 from dualpower.domain.sessions import DEFAULT_ASSEMBLY_QUORUM_BP, Session
 from dualpower.store import repositories as r
+from dualpower.store import tables as t
 from dualpower.store import tables_sessions as ts
 from dualpower.store.typed import tuples
 
@@ -179,6 +180,23 @@ class MotionRepo(r._Repo[Motion]):
         mv = ts.motion_votes
         query = select(mv.c.member_id, mv.c.position).where(mv.c.motion_id == motion_id)
         return {member: position for member, position in tuples(self.conn.execute(query))}
+
+    def roll_call(self, motion_id: int) -> list[tuple[int, str, str]]:
+        """(member id, display name, position) of each roll-call vote, by member id."""
+        mv, me = ts.motion_votes, t.members
+        query = (
+            select(mv.c.member_id, me.c.display_name, mv.c.position)
+            .join(me, me.c.id == mv.c.member_id)
+            .where(mv.c.motion_id == motion_id)
+            .order_by(mv.c.member_id)
+        )
+        return [(int(m), name, p) for m, name, p in tuples(self.conn.execute(query))]
+
+    def decided_rows(self) -> list[dict[str, Any]]:
+        """Every adopted or rejected motion's row, by id (the roll-call export)."""
+        mo = self.table
+        query = select(mo).where(mo.c.status.in_(("adopted", "rejected"))).order_by(mo.c.id)
+        return [dict(row) for row in self.conn.execute(query).mappings()]
 
     # Secret votes
     def add_secret(self, motion_id: int, member_id: int, receipt: str, position: str) -> None:

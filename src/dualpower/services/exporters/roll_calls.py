@@ -10,23 +10,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
-
-from dualpower.store import tables as t
-from dualpower.store import tables_sessions as s
-
 
 def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date | datetime) else value
 
 
 def export(uow: Any) -> dict[str, list[dict[str, Any]]]:
-    mo, mv, me = s.motions, s.motion_votes, t.members
-    decided = uow.conn.execute(
-        select(mo).where(mo.c.status.in_(("adopted", "rejected"))).order_by(mo.c.id)
-    ).mappings()
     rows = []
-    for motion in decided:
+    for motion in uow.motions.decided_rows():
         row = {
             "motion_id": motion["id"],
             "council_id": motion["council_id"],
@@ -44,12 +35,7 @@ def export(uow: Any) -> dict[str, list[dict[str, Any]]]:
             "votes": [],
         }
         if motion["council_id"] is not None and not motion["is_secret"]:
-            votes = uow.conn.execute(
-                select(mv.c.member_id, me.c.display_name, mv.c.position)
-                .join(me, me.c.id == mv.c.member_id)
-                .where(mv.c.motion_id == motion["id"])
-                .order_by(mv.c.member_id)
-            )
+            votes = uow.motions.roll_call(motion["id"])
             row["votes"] = [{"member_id": m, "name": name, "position": p} for m, name, p in votes]
         rows.append(row)
     return {"roll_calls": rows}

@@ -9,9 +9,6 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import select
-
-from dualpower.store import tables as t
 from dualpower.store.uow import UnitOfWork
 
 _CHUNK = 5000
@@ -32,16 +29,13 @@ def _strings(value: Any) -> Iterator[str]:
 def _personal(uow: UnitOfWork) -> dict[str, int]:
     """Each member's username, name and e-mail -> their number (but names that are also the
     name of a council, unit or faction, which the log names publicly)."""
-    m = t.members
     found: dict[str, int] = {}
-    for row in uow.conn.execute(select(m.c.id, m.c.username, m.c.display_name, m.c.email)):
-        for word in (row.username, row.display_name, row.email):
+    for member_id, *words in uow.members.identities():
+        for word in words:
             if word:
-                found[str(word)] = int(row.id)
-    for table in (t.councils, t.base_units, t.factions, t.federations):
-        names: list[str] = list(uow.conn.execute(select(table.c.name)).scalars())
-        for name in names:
-            found.pop(name, None)
+                found[str(word)] = member_id
+    for name in uow.federations.public_names():
+        found.pop(name, None)
     return found
 
 
@@ -49,16 +43,10 @@ def check(uow: UnitOfWork) -> list[str]:
     personal = _personal(uow)
     if not personal:
         return []
-    log = t.audit_log
     problems: list[str] = []
     last = -1
     while True:
-        rows = uow.conn.execute(
-            select(log.c.id, log.c.seq, log.c.act, log.c.payload, log.c.actor)
-            .where(log.c.id > last)
-            .order_by(log.c.id)
-            .limit(_CHUNK)
-        ).all()
+        rows = uow.audit.entries_after(last, _CHUNK)
         if not rows:
             return problems
         for row in rows:

@@ -404,6 +404,8 @@ case(
     body={"name": "Left SRs", "short": "LSR", "colour": "#0a0"},
 )
 case("POST", f"{A}/factions/{{faction_id}}/members", logged_in_api(201))
+# Leaving: nobody in the built world has joined the Reds by their act, so every member is told so.
+case("DELETE", f"{A}/factions/{{faction_id}}/members", row(409, anonymous=401))
 
 # -- elections (API) ------------------------------------------------------------------------------
 # The Barracks by-election after the recall: its electors are the Barracks' members.
@@ -538,6 +540,16 @@ case(
     row(403, anonymous=303, deputy=303, official=303, other_official=303),
     body={"title": "Programme", "text": "All power to the councils."},
 )
+# The faction forms (DESIGN.md 2.10): any member on a roll registers one or joins one; leaving
+# is refused to each here (none has joined the Reds; the CSRF test joins one first).
+case(
+    "POST",
+    "/factions",
+    logged_in_page(303),
+    body={"name": "Left SRs", "short": "LSR", "colour": "#00aa00"},
+)
+case("POST", "/factions/{faction_id}/join", logged_in_page(303))
+case("POST", "/factions/{faction_id}/leave", row(409, anonymous=303))
 case(
     "POST",
     "/elections/{election_id}/ballot",

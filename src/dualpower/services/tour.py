@@ -16,7 +16,7 @@ from typing import Any
 
 from dualpower.domain import alignment as al
 from dualpower.domain import register as rule
-from dualpower.services import alignment, offices_views, views
+from dualpower.services import alignment, offices_views, views, visibility
 from dualpower.services import register as reg
 from dualpower.store.uow import UnitOfWork
 
@@ -119,13 +119,18 @@ def _register(reader: Reader) -> dict[str, Any] | None:
 
 
 def _two_members(reader: Reader, directive_id: int) -> tuple[Any, Any]:
-    """A member the directive binds and one it does not (each the first of their council)."""
+    """A member the directive binds and one it does not (each the first of their council, a
+    public person where the council has one: DESIGN.md 2.11 keeps the others' names private)."""
     with reader() as uow:
         first_of_unit: dict[int, int] = {}
         for unit in uow.units.list():
             members = sorted(uow.members.ids_of_unit(unit.id))
-            if members:
-                first_of_unit[unit.council_id] = first_of_unit.get(unit.council_id, members[0])
+            public = sorted(visibility.public_people(uow, members))
+            chosen = first_of_unit.get(unit.council_id)
+            if public and (chosen is None or chosen not in visibility.public_people(uow, [chosen])):
+                first_of_unit[unit.council_id] = public[0]
+            elif members and chosen is None:
+                first_of_unit[unit.council_id] = members[0]
     bound = free = None
     for member_id in first_of_unit.values():
         answer = reg.binding_for(reader(), directive_id, member_id)
@@ -134,8 +139,9 @@ def _two_members(reader: Reader, directive_id: int) -> tuple[Any, Any]:
         with reader() as uow:
             member = uow.members.get(member_id)
             council = uow.councils.get(answer["council_id"] or 0)
+            name = visibility.masked_name(uow, member_id, member.display_name) if member else ""
         found = {
-            "member": member.display_name if member else "",
+            "member": name,
             "council": council.name if council else "",
             "council_id": answer["council_id"],
             "because": [b | {"on_both": both_styles(b["on"])} for b in answer["because"]],

@@ -40,16 +40,21 @@ SUBJECTS = {
 }
 
 
-def ids_of(world: World, table: str) -> list[int]:
+def ids_of(world: World, table: str, sample: int | None = None) -> list[int]:
+    """The table's ids; with `sample`, only its first and last `sample` of them."""
     tab = t.metadata.tables.get(table)
     if tab is None:
         return []
     with world.system.engine.connect() as conn:
-        return [int(i) for i in conn.execute(select(tab.c.id).order_by(tab.c.id)).scalars()]
+        found = [int(i) for i in conn.execute(select(tab.c.id).order_by(tab.c.id)).scalars()]
+    if sample is not None and len(found) > 2 * sample:
+        return found[:sample] + found[-sample:]
+    return found
 
 
-def urls(world: World, app: Any) -> list[str]:
-    """Every GET route, page or API, with every id of each of its parameters."""
+def urls(world: World, app: Any, sample: int | None = None) -> list[str]:
+    """Every GET route, page or API, with every id of each of its parameters (with `sample`,
+    the first and last `sample` ids of each kind)."""
     out: list[str] = []
     for method, path, _ in app_routes(app):
         if method != "GET":
@@ -61,13 +66,14 @@ def urls(world: World, app: Any) -> list[str]:
                 [
                     {"kind": kind, "subject_id": i}
                     for kind, table in SUBJECTS.items()
-                    for i in ids_of(world, table)
+                    for i in ids_of(world, table, sample)
                 ]
             )
             names = [n for n in names if n not in ("kind", "subject_id")]
         for name in names:
             table = SOURCES.get(name, name.removesuffix("_id") + "s")
-            choices.append([{name: i} for i in ids_of(world, table or "")] or [{name: 1}])
+            ids = ids_of(world, table or "", sample)
+            choices.append([{name: i} for i in ids] or [{name: 1}])
         for combo in itertools.product(*choices):
             url = path
             for part in combo:
@@ -75,7 +81,7 @@ def urls(world: World, app: Any) -> list[str]:
                     url = url.replace(f"{{{name}}}", str(value))
             out.append(url)
     for kind, table in SUBJECTS.items():
-        out += [f"/api/v1/comments?kind={kind}&id={i}" for i in ids_of(world, table)]
+        out += [f"/api/v1/comments?kind={kind}&id={i}" for i in ids_of(world, table, sample)]
     out += ["/api/v1/audit/entries", "/api/v1/recalls", "/api/v1/elections"]
     return out
 

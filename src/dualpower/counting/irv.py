@@ -60,14 +60,12 @@ def next_continuing(
     width = rankings.shape[1]
     flat = rankings.reshape(-1)
     pos = rows * width + cols  # where each one reads next, in the flat array
-    stop = pos - cols + width  # the end of its row
+    last = pos - cols + (width - 1)  # the last column of its row
     found = np.full(len(rows), -1, dtype=np.int32)
     at = np.zeros(len(rows), dtype=np.int64)
-    todo = np.arange(len(rows))
+    todo = np.flatnonzero(pos <= last)  # (not those already past their last column)
+    pos, last = pos.take(todo), last.take(todo)
     while len(todo):
-        inside = pos < stop
-        if not inside.all():
-            todo, pos, stop = todo[inside], pos[inside], stop[inside]
         here = flat.take(pos)
         hit = lookup.take(here)
         if hit.any():
@@ -75,8 +73,11 @@ def next_continuing(
             found[done] = here[hit]
             at[done] = pos[hit]
         more = here >= 0  # the padding (-1) ends a ranking
-        more &= ~hit
-        todo, pos, stop = todo[more], pos[more] + 1, stop[more]
+        more ^= hit
+        more &= pos < last
+        keep = np.flatnonzero(more)
+        todo, pos, last = todo.take(keep), pos.take(keep), last.take(keep)
+        pos += 1
     return found, at - rows * width
 
 

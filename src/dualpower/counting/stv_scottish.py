@@ -73,11 +73,12 @@ class _Count:
         self.pending: list[int] = []
         everyone = np.arange(len(profile.weights))
         self.col = np.zeros(len(everyone), dtype=np.int64)  # the column of each one's holder
+        self.started = False
         if profile.withdrawn or self.rankings.shape[1] == 0:
-            self.holder = np.full(len(everyone), -1, dtype=np.int64)  # none yet: from column 0
             self.holder = self._next_holder(everyone)
         else:  # rankings are packed to the left: the first preference holds each
             self.holder = self.rankings[:, 0].astype(np.int64)
+        self.started = True
         self.valid = exact_total(profile.weights[self.holder >= 0])
         # int64 while surplus x value (at most valid x SCALE x SCALE) fits; else Python ints
         self.dtype: type = np.int64 if self.valid * SCALE * SCALE < INT64_MAX else object
@@ -98,7 +99,9 @@ class _Count:
         scanning from the top.
         """
         lookup = np.append(self.continuing, False)  # index -1 (padding) is never continuing
-        start = np.where(self.holder[rows] >= 0, self.col[rows] + 1, self.col[rows])
+        start = self.col[rows]
+        if self.started:  # (the first time, from the first column)
+            start += 1
         found, cols = next_continuing(self.rankings, rows, start, lookup)
         self.col[rows] = cols
         return found.astype(np.int64)

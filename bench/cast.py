@@ -75,7 +75,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]  # the tests' fixtures_services
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:55432/bench_cast"
 TARGET_SHARE = 0.5
@@ -279,8 +279,9 @@ def setup(kind: str, args: argparse.Namespace):
 
     from dualpower.bootstrap import System
     from dualpower.services.accounts import hash_password
-    from dualpower.services.elections import OpenElection, nominate, open_election
+    from dualpower.services.elections import OpenElection, nominate
     from dualpower.store import tables as t
+    from fixtures_services import open_election
 
     name = args.pg_url.rsplit("/", 1)[-1]
     engine = fresh_database(kind, name, args.pg_url, args.sqlite_path)

@@ -44,8 +44,11 @@ from dualpower.bootstrap import System, build
 from dualpower.domain.founding import CouncilPlan, FactionPlan, FoundingPlan, MemberPlan, UnitPlan
 from dualpower.services import accounts, elections, recall
 from dualpower.services.elections import OpenElection
-from dualpower.services.founding import FoundingVote, found_federation, founding_election
+from dualpower.services.founding import found_federation
 from dualpower.store import tables as t
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from fixtures_services import FoundingVote, founding_election, open_election  # noqa: E402
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:55432/postgres"
 API = "/api/v1"
@@ -114,9 +117,7 @@ def prepare(url: str, members: int, n_elections: int) -> Target:
             mandate = uow.mandates.active(uow.mandates.table.c.electorate_id == works.id)[0]
         opened, candidate = [], {}
         for _ in range(n_elections):
-            eid = elections.open_election(
-                system.uow(), OpenElection(works.id, "plurality", is_secret=True)
-            )
+            eid = open_election(system.uow(), OpenElection(works.id, "plurality", is_secret=True))
             candidate[eid] = elections.nominate(system.uow(), eid, ids[1], None, None)
             opened.append(eid)
         petition = recall.open_recall(system.uow(), mandate.id, ids[0]).id

@@ -65,13 +65,10 @@ from dualpower.domain.founding import (  # noqa: E402
 from dualpower.services import accounts, elections, recall  # noqa: E402
 from dualpower.services.audit import verify_log  # noqa: E402
 from dualpower.services.elections import OpenElection  # noqa: E402
-from dualpower.services.founding import (  # noqa: E402
-    FoundingVote,
-    found_federation,
-    founding_election,
-)
+from dualpower.services.founding import found_federation  # noqa: E402
 from dualpower.store import tables as t  # noqa: E402
 from dualpower.store.db import make_engine  # noqa: E402
+from fixtures_services import FoundingVote, founding_election, open_election  # noqa: E402
 
 UNITS = 8
 ONE_SEAT = {"rule": "fixed", "seats": 1}
@@ -149,7 +146,7 @@ def found(url: str, members: int, n_elections: int) -> World:
     for k in range(n_elections):
         u = k % UNITS
         e = electorates[units[f"Shop {u}"]]
-        election_id = elections.open_election(system.uow(), OpenElection(e.id, "plurality"))
+        election_id = open_election(system.uow(), OpenElection(e.id, "plurality"))
         first = elections.nominate(system.uow(), election_id, by_unit[u][3], None, None)
         elections.nominate(system.uow(), election_id, by_unit[u][4], None, None)
         opened.append((election_id, first, u))

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dualpower.services.elections import OpenElection, cast_ballot, close_election, nominate
-from dualpower.services.elections import open_election as open_
+from dualpower.services.elections import OpenElection, cast_ballot, nominate
 from dualpower.services.recall import close_recall_vote, open_recall, sign_recall
 from factories import Small, username
+from fixtures_services import close_election
+from fixtures_services import open_election as open_
 
 
 @dataclass

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dualpower.services import discussion, panels, recall
 from dualpower.services.panels import FileReport
 from factories import username
+from fixtures_services import file_and_draw
 
 
 def mill(fed, i: int) -> int:  # type: ignore[no-untyped-def]
@@ -26,9 +27,7 @@ def post(fed, author: int, petition: int, text: str = "Recall him!", **kw) -> in
 
 
 def report(fed, reporter: int, comment_id: int, reason: str = "abusive") -> panels.Opened:  # type: ignore[no-untyped-def]
-    return panels.file_and_draw(
-        fed.system.uow(), FileReport(reporter, reason, comment_id=comment_id)
-    )
+    return file_and_draw(fed.system.uow(), FileReport(reporter, reason, comment_id=comment_id))
 
 
 def decide(fed, report_id: int, panel: list[int], decision: str) -> None:  # type: ignore[no-untyped-def]

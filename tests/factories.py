@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 from dualpower.bootstrap import System
 from dualpower.domain.founding import CouncilPlan, FactionPlan, FoundingPlan, MemberPlan, UnitPlan
 from dualpower.services.accounts import hash_password
-from dualpower.services.founding import FoundingVote, found_federation, founding_election
+from dualpower.services.founding import found_federation
 from dualpower.store.uow import utcnow
+from fixtures_services import FoundingVote, founding_election
 
 PASSWORD = "password1"
 BASE = {

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from dualpower.domain import capabilities as caps
 from dualpower.domain.offices import median
 from dualpower.services import offices
-from dualpower.services.offices import OPERATOR_CALLER, FoundingOfficeVote
+from dualpower.services.offices import OPERATOR_CALLER
 from factories import UNITS, Small, close_vote_in_time, username
+from fixtures_services import FoundingOfficeVote, found_office_holder, show_of_hands
 
 STEPS = {"Forge": 100, "Barracks": 50, "Mill": 200, "Farm": 80}
 ALL_WAGES = [STEPS[n] * i for n, _, _, _, size in UNITS for i in range(1, size + 1)]
@@ -64,9 +65,7 @@ def setup_offices(fed: Small, *, stipend: int | None = None) -> Offices:
         office_id = out.office[name]
         holder = out.deputies[who]
         ballots = [(d, [0]) for d in out.deputies]
-        offices.found_office_holder(
-            fed.system.uow(), FoundingOfficeVote(office_id, [holder], ballots)
-        )
+        found_office_holder(fed.system.uow(), FoundingOfficeVote(office_id, [holder], ballots))
         out.holder[name] = holder
     return out
 
@@ -96,7 +95,7 @@ def put_to_vote(o: Offices, session: int, office_id: int, amount: int) -> int:
     motion = stipends.propose_stipend(uow(), o.deputies[-1], office_id, amount)
     sessions.add_to_agenda(uow(), chair, session, motion)
     motions.open_vote(uow(), motion, chair)
-    motions.cast_many(uow(), motion, [(d, "yes") for d in o.deputies])
+    show_of_hands(uow(), motion, [(d, "yes") for d in o.deputies])
     return motion
 
 

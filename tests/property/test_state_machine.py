@@ -45,9 +45,17 @@ from dualpower.services.audit import verify_log
 from dualpower.services.check import check
 from dualpower.services.due import run_due
 from dualpower.services.elections import OpenElection
-from dualpower.services.founding import FoundingVote, found_federation, founding_election
+from dualpower.services.founding import found_federation
 from dualpower.store import tables as t
 from factories import ShiftedClock, close_vote_in_time
+from fixtures_services import (
+    FoundingVote,
+    cast_many,
+    close_election,
+    founding_election,
+    open_election,
+    show_of_hands,
+)
 
 PG_URL = os.environ.get("DUALPOWER_TEST_PG_URL")
 PASSWORD_HASH = accounts.hash_password("machine")  # once: argon2 is slow on purpose
@@ -256,7 +264,7 @@ class FederationMachine(RuleBasedStateMachine):
         with self.system.reader() as uow:
             ids = sorted(e.id for e in uow.electorates.list())
         cmd = OpenElection(self._pick(ids, electorate), method, is_secret=secret)
-        self._do("election.open", lambda: elections.open_election(self.system.uow(), cmd))
+        self._do("election.open", lambda: open_election(self.system.uow(), cmd))
 
     @rule(election=PICK, member=PICK)
     def nominate(self, election: int, member: int) -> None:
@@ -290,7 +298,7 @@ class FederationMachine(RuleBasedStateMachine):
         if e.kind == "recall":
             self._do("recall.close_vote", lambda: recall.close_recall_vote(self.system.uow(), e.id))
         else:
-            self._do("election.close", lambda: elections.close_election(self.system.uow(), e.id))
+            self._do("election.close", lambda: close_election(self.system.uow(), e.id))
 
     def _electors(self, electorate_id: int) -> list[int]:
         with self.system.reader() as uow:
@@ -303,9 +311,7 @@ class FederationMachine(RuleBasedStateMachine):
         with self.system.reader() as uow:
             eid = self._pick(sorted(e.id for e in uow.electorates.list()), electorate)
         cmd = OpenElection(eid, "plurality", is_secret=secret)
-        election = self._do(
-            "election.open", lambda: elections.open_election(self.system.uow(), cmd)
-        )
+        election = self._do("election.open", lambda: open_election(self.system.uow(), cmd))
         if election is None:
             return
         electors = self._electors(eid)
@@ -321,9 +327,9 @@ class FederationMachine(RuleBasedStateMachine):
             ballots = [(m, [cands[(votes >> i) % len(cands)]]) for i, m in enumerate(electors)]
             self._do(
                 "ballot.cast_many",
-                lambda: elections.cast_many(self.system.uow(), election, ballots),
+                lambda: cast_many(self.system.uow(), election, ballots),
             )
-        self._do("election.close", lambda: elections.close_election(self.system.uow(), election))
+        self._do("election.close", lambda: close_election(self.system.uow(), election))
 
     @rule(mandate=PICK, share=st.integers(0, 100), votes=PICK)
     def recall_cycle(self, mandate: int, share: int, votes: int) -> None:
@@ -349,7 +355,7 @@ class FederationMachine(RuleBasedStateMachine):
         with self.system.reader() as uow:
             vote = uow.recalls.get(opened.id).vote_election_id
         ballots = [(m, [(votes >> i) & 1]) for i, m in enumerate(electors)]
-        self._do("ballot.cast_many", lambda: elections.cast_many(self.system.uow(), vote, ballots))
+        self._do("ballot.cast_many", lambda: cast_many(self.system.uow(), vote, ballots))
         self._do("recall.close_vote", lambda: recall.close_recall_vote(self.system.uow(), vote))
 
     @rule(mandate=PICK, member=PICK)
@@ -427,10 +433,8 @@ class FederationMachine(RuleBasedStateMachine):
             return
         self._do("motion.open_vote", lambda: motions.open_vote(self.system.uow(), proposed, caller))
         votes = [(m, "yes" if (voters >> i) & 1 else "no") for i, m in enumerate(electors)]
-        self._do("motion.cast_many", lambda: motions.cast_many(self.system.uow(), proposed, votes))
-        self._do(
-            "motion.close_vote", lambda: close_vote_in_time(self.system, proposed, caller)
-        )
+        self._do("motion.cast_many", lambda: show_of_hands(self.system.uow(), proposed, votes))
+        self._do("motion.close_vote", lambda: close_vote_in_time(self.system, proposed, caller))
 
     def _unit_of(self, md: Any) -> int | None:
         with self.system.reader() as uow:

@@ -31,6 +31,11 @@ ALL = (
     KEEP_ORDER,
 )
 
+# What a council may give one of its offices, or take back, by a motion it adopts (DESIGN.md
+# 2.9; services/capability_motions.py): every capability but keep_order, which is held through
+# one session's steward post alone.
+GRANTABLE = tuple(c for c in ALL if c != KEEP_ORDER)
+
 # What the usual offices carry; a council may give an office any of ALL.
 DEFAULTS: dict[str, tuple[str, ...]] = {
     "chair": (CONVENE_SESSION,),

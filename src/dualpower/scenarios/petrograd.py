@@ -28,7 +28,7 @@ from dualpower.services.accounts import hash_password
 from dualpower.services.cycle import open_founding
 from dualpower.services.due import run_due
 from dualpower.services.elections import cast_ballot, electors, nominate
-from dualpower.services.founding import FoundingVote, found_federation
+from dualpower.services.founding import found_federation
 
 SEED = 1917
 DEMO_PASSWORD = "demo"
@@ -273,6 +273,15 @@ class ScenarioClock:
 
 
 @dataclass(frozen=True)
+class FoundingVote:
+    """Who stands in a founding election (member, faction) and how each elector votes (voter,
+    indices into the candidates): each stands and votes online, as a member does."""
+
+    candidates: list[tuple[int, int | None]]
+    ballots: list[tuple[int, list[int]]]
+
+
+@dataclass(frozen=True)
 class Person:
     username: str
     name: str
@@ -346,9 +355,7 @@ def _unit_vote(
             slots.setdefault(faction, []).append(len(candidates))
             candidates.append((ids[person.username], faction_ids[faction]))
     ballots = [(ids[p.username], slots.get(p.faction, [])[:seats]) for p in voters]
-    return FoundingVote(
-        electorate.id, candidates, [(v, c) for v, c in ballots if c], method="block"
-    )
+    return FoundingVote(candidates, [(v, c) for v, c in ballots if c])
 
 
 def _council_vote(
@@ -360,16 +367,9 @@ def _council_vote(
 ) -> FoundingVote:
     with sys_.uow() as uow:
         deputies = sorted(electors(uow, electorate))
-        council = uow.councils.get(electorate.council_id)
-        assert council is not None
     pairs = [(d, faction_of[d]) for d in deputies]
     ballots = [(d, _ranking(rng, faction_of[d], pairs)) for d in deputies]
-    return FoundingVote(
-        electorate.id,
-        [(d, faction_ids[f]) for d, f in pairs],
-        ballots,
-        method=council.seat_method,
-    )
+    return FoundingVote([(d, faction_ids[f]) for d, f in pairs], ballots)
 
 
 def found(

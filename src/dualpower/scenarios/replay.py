@@ -276,28 +276,28 @@ def opener(w: World, council_id: int, besides: tuple[int, ...] = ()) -> int:
 
 
 def paper_ballots(w: World, election_id: int, ballots: list[tuple[int, list[int]]]) -> None:
-    """The electors vote at a meeting; the commission of the vote's council enters the paper
-    ballots, as `POST /elections/{id}/paper-ballots` does (services/paper.py)."""
+    """The electors vote at a meeting; one of those who may enter the election's paper ballots
+    (its council's electoral commission, as its paper page and `GET
+    /elections/{id}/paper-ballots` name them) enters them, as `POST
+    /elections/{id}/paper-ballots` does (services/paper.py)."""
     if not ballots:
         return
-    with w.sys.uow() as uow:
-        election = uow.elections.get(election_id)
-        assert election is not None
-        council = paper.election_council(uow, election)
+    desk = paper.election_view(w.sys.reader(), election_id, None)
     sheet = paper.PaperBallots(election_id, [v for v, _ in ballots], [b for _, b in ballots])
-    paper.enter_ballots(w.sys.uow(), sheet, paper.Enterer(opener(w, council)))
+    paper.enter_ballots(w.sys.uow(), sheet, paper.Enterer(desk.enterers[0][0]))
 
 
 def paper_signatures(
     w: World, petition_id: int, members: list[int], besides: tuple[int, ...] = ()
 ) -> recall.PetitionState:
-    """The electors sign at a meeting; the commission of the council whose recall rule decides
-    the petition (not the deputy it is against) enters the sheet, as `POST
-    /recalls/{id}/paper-signatures` does."""
-    with w.sys.uow() as uow:
-        council = paper.petition_council(uow, petition_id)
+    """The electors sign at a meeting; one of those who may enter the petition's sheets (the
+    commission of the council whose recall rule decides it, as `GET
+    /recalls/{id}/paper-signatures` names them), not the deputy it is against, enters the
+    sheet, as `POST /recalls/{id}/paper-signatures` does."""
+    desk = paper.petition_view(w.sys.reader(), petition_id, None)
+    enterer = next(m for m, _ in desk.enterers if m not in besides)
     sheet = paper.PaperSignatures(petition_id, members)
-    return paper.enter_signatures(w.sys.uow(), sheet, paper.Enterer(opener(w, council, besides)))
+    return paper.enter_signatures(w.sys.uow(), sheet, paper.Enterer(enterer))
 
 
 def cast_votes(w: World, motion_id: int, votes: list[tuple[int, str]]) -> None:

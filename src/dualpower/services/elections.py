@@ -347,29 +347,6 @@ def cast_in(
     return str(ballot["receipt"])
 
 
-def cast_many_in(
-    uow: UnitOfWork, election: Election, ballots: list[tuple[int, list[int]]]
-) -> list[str]:
-    """Ballots handed in together: each checked as if cast alone, written in one go."""
-    check_window(uow, election)
-    eligible = electors_of(uow, election)
-    allowed = {c.id for c in uow.elections.candidates(election.id)}
-    if len({voter for voter, _ in ballots}) != len(ballots):
-        raise errors.AlreadyVoted("a voter appears twice among these ballots")
-    rows = [ballot_rows(election, v, c, eligible, allowed) for v, c in ballots]
-    try:
-        with uow.savepoint():
-            uow.elections.add_participations([p for p, _ in rows])
-            uow.elections.add_ballots([b for _, b in rows])
-    except errors.Duplicate:
-        raise errors.AlreadyVoted("one of these voters has already voted") from None
-    record_casts(
-        uow, election, [(voter, b) for (voter, _), (_, b) in zip(ballots, rows, strict=True)]
-    )
-    uow.emit(BallotCast(election.id))
-    return [str(b["receipt"]) for _, b in rows]
-
-
 def standing(uow: UnitOfWork, election: Election, nominated: list[Candidate]) -> list[Candidate]:
     """The candidates who may still take the seat at the close: those who are still electors
     (nominate_in's rule). A deputy of the council below (or, for an office, of its council) who
@@ -684,13 +661,6 @@ def _open_seat_election(uow: UnitOfWork, electorate: Electorate, seat_no: int) -
 # One transaction each, for the web and the CLI.
 
 
-def open_election(uow: UnitOfWork, cmd: OpenElection, actor: str | None = None) -> int:
-    with uow:
-        election = open_in(uow, cmd, actor)
-        uow.commit()
-    return election.id
-
-
 def _get_open(uow: UnitOfWork, election_id: int, *, lock: str | None = None) -> Election:
     """The election; with lock="share" (casting) or "update" (closing) its row locked until
     commit, so a ballot and a close of the same election are never interleaved (`close_in`)."""
@@ -720,24 +690,3 @@ def cast_ballot(uow: UnitOfWork, election_id: int, voter_id: int, choices: list[
         receipt = cast_in(uow, _get_open(uow, election_id, lock="share"), voter_id, choices)
         uow.commit()
     return receipt
-
-
-def cast_many(uow: UnitOfWork, election_id: int, ballots: list[tuple[int, list[int]]]) -> list[str]:
-    """Ballots handed in together (an assembly's paper ballots entered by its commission):
-    each checked as one cast alone; all or none are recorded."""
-    with uow:
-        receipts = cast_many_in(uow, _get_open(uow, election_id, lock="share"), ballots)
-        uow.commit()
-    return receipts
-
-
-def close_election(uow: UnitOfWork, election_id: int, actor: str | None = None) -> list[Mandate]:
-    with uow:
-        election = _get_open(uow, election_id, lock="update")
-        if election.office_id is not None:
-            raise errors.NotAllowed(
-                "an office election is closed by whoever may run it (services.offices)"
-            )
-        mandates = close_in(uow, election, actor)
-        uow.commit()
-    return mandates

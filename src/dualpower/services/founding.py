@@ -1,28 +1,17 @@
 """Founding a federation: the one bootstrap act (DESIGN.md 2.4).
 
 `found_federation` writes the structure, the factions and the founding roll, and apportions the
-seats, in one transaction logged as `federation.found`. The first deputies are then elected by
-`founding_election`s, bottom-up, through the same election machinery as every later election:
-the only thing the bootstrap is spared is a capability, and only for an electorate that never
-had a mandate.
+seats, in one transaction logged as `federation.found`. The first deputies are then elected
+bottom-up in founding elections with the windows of the standing orders, like every later
+election: the operator opens the base units' (`dualpower elections open-founding`,
+services/cycle.py), the clock the next level's once a level is seated (services/due.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-
 from dualpower.domain.errors import FoundingError
 from dualpower.domain.founding import FoundingPlan, check_plan, council_windows
-from dualpower.domain.model import Mandate
 from dualpower.services.apportion import create_electorates
-from dualpower.services.elections import (
-    OpenElection,
-    cast_many_in,
-    close_in,
-    nominate_in,
-    open_in,
-)
 from dualpower.store.uow import UnitOfWork
 
 FOUNDER = "founding"
@@ -123,36 +112,3 @@ def _add_roll(
         ]
     )
     return [[ids[m.username], m.unit] for m in plan.members]
-
-
-@dataclass(frozen=True)
-class FoundingVote:
-    """A founding election's candidates (member, faction) and ballots (voter, choices)."""
-
-    electorate_id: int
-    candidates: Sequence[tuple[int, int | None]]
-    ballots: Sequence[tuple[int, Sequence[int]]]  # choices are indices into candidates
-    method: str = "block"
-    is_secret: bool = False
-
-
-def founding_election(uow: UnitOfWork, vote: FoundingVote) -> list[Mandate]:
-    """Elect an electorate's first deputies in one transaction; returns their mandates."""
-    with uow:
-        election = open_in(
-            uow,
-            OpenElection(vote.electorate_id, vote.method, vote.is_secret, kind="founding"),
-            FOUNDER,
-        )
-        candidate_ids = [
-            nominate_in(uow, election, member_id, faction_id, FOUNDER)
-            for member_id, faction_id in vote.candidates
-        ]
-        cast_many_in(
-            uow,
-            election,
-            [(voter, [candidate_ids[i] for i in picks]) for voter, picks in vote.ballots],
-        )
-        mandates = close_in(uow, election, FOUNDER)
-        uow.commit()
-    return mandates

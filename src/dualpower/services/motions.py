@@ -16,8 +16,8 @@ domain/sessions.py).
   (DESIGN.md 2.8, 2.11): no running tally while it is open (views), one `motion.ballot` entry
   naming nobody per ballot, then at the close one `motion.participate` entry naming the voters
   in ascending order and the ballots, rewritten in random order (services/secrecy.py), in the
-  decision's entry. It is neither instructed (services/instructions.py) nor taken by a show of
-  hands (`cast_many`): nobody's vote is recorded.
+  decision's entry. It is not instructed (services/instructions.py): nobody's vote is
+  recorded.
 - The motion's row is locked while a vote is cast or the vote is closed, so no vote is cast
   after the count and every decided motion's record adds up.
 """
@@ -348,17 +348,6 @@ def cast_vote(uow: UnitOfWork, motion_id: int, member_id: int, position: str) ->
     return receipt
 
 
-def cast_many(uow: UnitOfWork, motion_id: int, votes: list[tuple[int, str]]) -> None:
-    """Votes taken together (a show of hands entered by the secretary), each checked alone."""
-    with uow:
-        motion = _locked(uow, motion_id)
-        if motion.is_secret:
-            raise errors.Conflict("a secret vote is not taken by a show of hands")
-        for member_id, position in votes:
-            cast_in(uow, motion, member_id, position)
-        uow.commit()
-
-
 # -- the decision ------------------------------------------------------------------------------
 
 
@@ -457,6 +446,7 @@ def close_vote(uow: UnitOfWork, motion_id: int, member_id: int) -> Decision:
 
 
 # The kinds of motion that act on adoption register themselves in KINDS.
+from dualpower.services import capability_motions as _capability_motions  # noqa: E402,F401
 from dualpower.services import stance_motions as _stance_motions  # noqa: E402,F401
 from dualpower.services import standing_orders as _standing_orders  # noqa: E402,F401
 from dualpower.services import stipends as _stipends  # noqa: E402,F401

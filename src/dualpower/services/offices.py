@@ -5,11 +5,10 @@ Who may do what (every check is here, through services.authority.require):
   (logged as an operator act) until councils decide it by motion; the founding bootstrap may
   create the offices of a council none of whose offices was ever held.
 - elect an office's holder: the council's deputies vote; opening and closing the election needs
-  `run_election` of the council (its electoral commission). Three exceptions keep a council from
-  being stuck: the founding bootstrap elects the first holder of an office never held while
-  nobody in the council holds `run_election`; while nobody holds it, any deputy may open and
-  close the election of an office that carries it (the council re-elects its commission); and
-  once an office election's closing time has passed, any deputy may close it.
+  `run_election` of the council (its electoral commission). Two exceptions keep a council from
+  being stuck: while nobody holds it, any deputy may open and close the election of an office
+  that carries it (the council elects or re-elects its commission); and once an office
+  election's closing time has passed, any deputy may close it.
 - set a stipend: the council itself, by adopting a stipend motion (services/stipends.py); no
   official and not the operator. The founding bootstrap gives the first offices of a new
   council their stipends; an office the operator creates starts at 0. Never above the cap
@@ -35,7 +34,6 @@ from dualpower.domain.offices import OfficeTerm
 from dualpower.services import office_terms, pay
 from dualpower.services.authority import capabilities_of, require
 from dualpower.services.elections import (
-    cast_many_in,
     close_in,
     nominate_in,
     open_office_in,
@@ -290,41 +288,6 @@ def close_office_election(uow: UnitOfWork, election_id: int, closer_id: int) -> 
             electors = len(office_terms.deputies(uow, office.council_id))
             refuse_early_close(uow.now(), election.closes_at, voted, electors)
         close_in(uow, election, str(closer_id))
-        term = uow.office_terms.active_of_office(office.id)
-        assert term is not None
-        uow.commit()
-    return term
-
-
-@dataclass(frozen=True)
-class FoundingOfficeVote:
-    """The bootstrap election of an office's first holder: candidates (member ids) and ballots
-    (voter, indices into candidates), counted by `method`."""
-
-    office_id: int
-    candidates: Sequence[int]
-    ballots: Sequence[tuple[int, Sequence[int]]]
-    method: str = "plurality"
-
-
-def found_office_holder(uow: UnitOfWork, vote: FoundingOfficeVote) -> OfficeTerm:
-    """Elect an office's first holder in one transaction, without a capability: only for an
-    office never held, while nobody in its council holds `run_election`."""
-    with uow:
-        office = office_terms.get_office(uow, vote.office_id)
-        if uow.office_terms.ever_held(office.id):
-            raise errors.NotAllowed("a founding election is only for an office never held")
-        if _holds_run_election(uow, office.council_id):
-            raise errors.NotAllowed(
-                "this council has an electoral commission: it runs the election"
-            )
-        election = open_office_in(uow, office.id, vote.method, kind="founding", actor=FOUNDER)
-        ids = [
-            nominate_in(uow, election, m, _faction(uow, m, office), FOUNDER)
-            for m in vote.candidates
-        ]
-        cast_many_in(uow, election, [(v, [ids[i] for i in picks]) for v, picks in vote.ballots])
-        close_in(uow, election, FOUNDER)
         term = uow.office_terms.active_of_office(office.id)
         assert term is not None
         uow.commit()

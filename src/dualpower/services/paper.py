@@ -21,9 +21,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from dualpower.domain import errors
+from dualpower.domain.capabilities import RUN_ELECTION
 from dualpower.domain.events import BallotCast
 from dualpower.domain.model import Election
 from dualpower.services import chance, elections, office_terms, recall
+from dualpower.services.authority import capabilities_of
 from dualpower.services.cycle import may_run_elections
 from dualpower.services.recall import PetitionState
 from dualpower.store.uow import UnitOfWork
@@ -78,7 +80,7 @@ def _name(uow: UnitOfWork, member_id: int) -> str:
     )
 
 
-def election_council(uow: UnitOfWork, election: Election) -> int:
+def _election_council(uow: UnitOfWork, election: Election) -> int:
     """The council a vote belongs to: an office's council, or the council its seats are in."""
     if election.office_id is not None:
         return office_terms.get_office(uow, election.office_id).council_id
@@ -110,7 +112,7 @@ def enter_ballots_in(uow: UnitOfWork, cmd: PaperBallots, by: Enterer) -> PaperEn
     election = uow.elections.get_for_share(cmd.election_id)  # a close waits for this sheet
     if election is None:
         raise errors.NotFound(f"no election {cmd.election_id}")
-    may_run_elections(uow, by.member_id, election_council(uow, election))
+    may_run_elections(uow, by.member_id, _election_council(uow, election))
     elections.check_window(uow, election)
     voters = member_ids(uow, cmd.voters)
     _sheet_size(len(voters), len(cmd.ballots))
@@ -189,7 +191,7 @@ class PaperSignatures:
     members: Sequence[int | str]  # ids or usernames of the members who signed on paper
 
 
-def petition_council(uow: UnitOfWork, petition_id: int) -> int:
+def _petition_council(uow: UnitOfWork, petition_id: int) -> int:
     """The council whose recall rule decides the petition: the seat's, or the official's."""
     found = uow.recall_paths.petition(petition_id, lock=False)
     if found is None:
@@ -204,7 +206,7 @@ def petition_council(uow: UnitOfWork, petition_id: int) -> int:
 
 
 def enter_signatures_in(uow: UnitOfWork, cmd: PaperSignatures, by: Enterer) -> PetitionState:
-    may_run_elections(uow, by.member_id, petition_council(uow, cmd.petition_id))
+    may_run_elections(uow, by.member_id, _petition_council(uow, cmd.petition_id))
     members = member_ids(uow, cmd.members)
     if not members:
         raise errors.InvalidRequest("the sheet names no member")
@@ -233,25 +235,48 @@ def enter_signatures(uow: UnitOfWork, cmd: PaperSignatures, by: Enterer) -> Peti
     return state
 
 
-# Reading, for the commission's pages.
+# Reading, for the commission's pages and the API.
 
 
 @dataclass(frozen=True)
 class PaperView:
-    """What the commission's paper page shows beside the election or petition."""
+    """Who enters a vote's paper sheets, and how many were entered: beside the election or
+    petition on its paper page, and at `GET .../paper-ballots` / `.../paper-signatures`."""
 
-    may_enter: bool  # the viewer may enter sheets now (their council's commission)
+    council_id: int  # the council whose electoral commission enters them
+    council_name: str
+    enterers: list[tuple[int, str]]  # (member id, name) of who may enter them now, by id
+    may_enter: bool  # the viewer is one of them, and the vote is open
     on_paper: int  # votes or signatures entered on paper so far
 
 
-def _may(uow: UnitOfWork, member_id: int | None, council_id: int) -> bool:
-    if member_id is None:
-        return False
-    try:
-        may_run_elections(uow, member_id, council_id)
-    except errors.NotAllowed:
-        return False
-    return True
+def enterers(uow: UnitOfWork, council_id: int) -> list[int]:
+    """Who may enter the council's paper sheets now (`may_run_elections`): the deputies holding
+    an office of the council with `run_election` (its electoral commission); while none holds
+    it, every deputy of the council. Ascending ids."""
+    deputies = sorted(office_terms.deputies(uow, council_id))
+    commission = [d for d in deputies if RUN_ELECTION in capabilities_of(uow, d, council_id)]
+    return commission or deputies
+
+
+def _display(uow: UnitOfWork, member_id: int) -> str:
+    member = uow.members.get(member_id)
+    return str(member.display_name) if member and member.display_name else f"member {member_id}"
+
+
+def _view(
+    uow: UnitOfWork, council_id: int, is_open: bool, viewer_id: int | None, on_paper: int
+) -> PaperView:
+    council = uow.councils.get(council_id)
+    assert council is not None
+    who = enterers(uow, council_id)
+    return PaperView(
+        council_id,
+        str(council.name),
+        [(m, _display(uow, m)) for m in who],
+        is_open and viewer_id in who,
+        on_paper,
+    )
 
 
 def election_view(uow: UnitOfWork, election_id: int, viewer_id: int | None) -> PaperView:
@@ -259,15 +284,15 @@ def election_view(uow: UnitOfWork, election_id: int, viewer_id: int | None) -> P
         election = uow.elections.get(election_id)
         if election is None:
             raise errors.NotFound(f"no election {election_id}")
-        may = election.status == "open" and _may(uow, viewer_id, election_council(uow, election))
-        return PaperView(may, uow.paper.votes_count(election_id))
+        council_id = _election_council(uow, election)
+        count = uow.paper.votes_count(election_id)
+        return _view(uow, council_id, election.status == "open", viewer_id, count)
 
 
 def petition_view(uow: UnitOfWork, petition_id: int, viewer_id: int | None) -> PaperView:
     with uow:
-        council_id = petition_council(uow, petition_id)
+        council_id = _petition_council(uow, petition_id)
         petition = uow.recalls.get(petition_id)
-        may = petition is not None and petition.status == "open"
-        return PaperView(
-            may and _may(uow, viewer_id, council_id), uow.paper.signatures_count(petition_id)
-        )
+        is_open = petition is not None and petition.status == "open"
+        count = uow.paper.signatures_count(petition_id)
+        return _view(uow, council_id, is_open, viewer_id, count)

@@ -52,3 +52,19 @@ class PaperSignaturesCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     members: list[MemberRef] = Field(min_length=1, max_length=MAX_SHEET)
+
+
+class PaperEnterer(BaseModel):
+    id: int
+    name: str
+
+
+class PaperDeskPublic(BaseModel):
+    """Who enters a vote's paper sheets now (the electoral commission of `council_id`: the
+    deputies holding an office with `run_election` there; while none holds it, every deputy of
+    the council), and how many votes or signatures were entered on paper so far."""
+
+    council_id: int
+    council_name: str
+    enterers: list[PaperEnterer]
+    on_paper: int

@@ -8,9 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dualpower.services.elections import OpenElection, cast_ballot, close_election, nominate
-from dualpower.services.elections import open_election as open_
+from dualpower.services.elections import OpenElection, cast_ballot, nominate
 from factories import username
+from fixtures_services import close_election
+from fixtures_services import open_election as open_
 
 DUALPOWER = str(Path(sys.executable).with_name("dualpower"))
 

@@ -30,13 +30,14 @@ from dualpower.services.accounts import _issue
 from dualpower.services.audit import verify_log
 from dualpower.services.check import check
 from dualpower.services.discussion import PostComment, post_comment
-from dualpower.services.elections import OpenElection, close_election, nominate, open_election
+from dualpower.services.elections import OpenElection, nominate
 from dualpower.services.export import export
 from dualpower.services.forget import forget_member, forgotten_username
 from dualpower.services.recall import open_recall, sign_recall
 from dualpower.store import tables as t
 from dualpower.store.sequencer import settle
 from factories import Small
+from fixtures_services import close_election, open_election
 from sessions_helpers import deputies, open_session
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -49,10 +49,18 @@ from dualpower.services import (
     views,
 )
 from dualpower.services import register as reg
-from dualpower.services.founding import FoundingVote, found_federation, founding_election
-from dualpower.services.offices import OPERATOR_CALLER, FoundingOfficeVote
+from dualpower.services.founding import found_federation
+from dualpower.services.offices import OPERATOR_CALLER
 from dualpower.store import tables as t
 from factories import close_nominations
+from fixtures_services import (
+    FoundingOfficeVote,
+    FoundingVote,
+    file_and_draw,
+    found_office_holder,
+    founding_election,
+    show_of_hands,
+)
 
 PG_URL = os.environ.get("DUALPOWER_TEST_PG_URL")
 PASSWORD = "password1"
@@ -237,7 +245,7 @@ def _offices(system: System, w: World, say: Say) -> None:
         with system.uow() as uow:
             deputies = sorted(md.holder_id for md in uow.mandates.active_in_council(ids[council]))
         vote = FoundingOfficeVote(office, [m[holder]], [(d, [0]) for d in deputies])
-        term = offices.found_office_holder(system.uow(), vote)
+        term = found_office_holder(system.uow(), vote)
         ids[f"office_{council}"], ids[f"term_{council}"] = office, term.id
     vacant = offices.create_office(system.uow(), ids["north"], say("commissioner"), (), 0)
     ids["office_vacant"] = vacant
@@ -273,9 +281,9 @@ def _council_motion(system: System, w: World, say: Say, label: str) -> int:
 def _adopt_in_forge(system: System, w: World, motion: int) -> None:
     m = w.members
     motions.open_vote(system.uow(), motion, m["forge4"])
-    motions.cast_many(system.uow(), motion, [(m[f"forge{i}"], "yes") for i in range(4, 10)])
+    show_of_hands(system.uow(), motion, [(m[f"forge{i}"], "yes") for i in range(4, 10)])
     # Every member has voted (the rest abstain), so the vote may close before its time (2.9).
-    motions.cast_many(system.uow(), motion, [(m[f"forge{i}"], "abstain") for i in range(1, 4)])
+    show_of_hands(system.uow(), motion, [(m[f"forge{i}"], "abstain") for i in range(1, 4)])
     motions.close_vote(system.uow(), motion, m["forge4"])
 
 
@@ -285,13 +293,11 @@ def _motions_and_sessions(system: System, w: World, say: Say) -> None:
     ids["motion_unit"] = _unit_motion(system, w, say, "Unit motion", "forge4")
     ids["motion_unit_voting"] = _unit_motion(system, w, say, "Unit vote", "forge4")
     motions.open_vote(uow(), ids["motion_unit_voting"], m["forge4"])
-    motions.cast_many(
-        uow(), ids["motion_unit_voting"], [(m[f"forge{i}"], "yes") for i in range(5, 10)]
-    )
+    show_of_hands(uow(), ids["motion_unit_voting"], [(m[f"forge{i}"], "yes") for i in range(5, 10)])
     # An assembly vote every member of the Forge has cast: its caller may close it now.
     ids["motion_unit_closable"] = _unit_motion(system, w, say, "Unit vote, all cast", "forge4")
     motions.open_vote(uow(), ids["motion_unit_closable"], m["forge4"])
-    motions.cast_many(
+    show_of_hands(
         uow(), ids["motion_unit_closable"], [(m[f"forge{i}"], "yes") for i in range(1, 10)]
     )
     ids["motion_adopted"] = _unit_motion(system, w, say, "Adopted motion", "forge4")
@@ -407,7 +413,7 @@ def _discussion(system: System, w: World, say: Say) -> None:
     report = panels.FileReport(
         m["forge7"], say("Report reason"), comment_id=ids["comment_reported"], panel_size=25
     )
-    ids["report"] = panels.file_and_draw(system.uow(), report).id
+    ids["report"] = file_and_draw(system.uow(), report).id
     discussion.publish_platform(
         system.uow(), ids["reds"], m["forge1"], say("Platform title"), say("Platform text")
     )

@@ -25,8 +25,9 @@ from sqlalchemy.engine import make_url
 from dualpower.bootstrap import System, build
 from dualpower.domain.founding import CouncilPlan, FactionPlan, FoundingPlan, MemberPlan, UnitPlan
 from dualpower.services import accounts
-from dualpower.services.founding import FoundingVote, found_federation, founding_election
+from dualpower.services.founding import found_federation
 from factories import PASSWORD, Small, small_federation
+from fixtures_services import FoundingVote, founding_election
 
 PG_URL = os.environ.get("DUALPOWER_TEST_PG_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])

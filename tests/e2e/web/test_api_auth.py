@@ -93,7 +93,8 @@ def test_unit_members_visibility(client, federation) -> None:
 @pytest.fixture
 def open_elections(system, federation) -> dict[str, tuple[int, list[int]]]:  # type: ignore[no-untyped-def]
     """A block and an STV election for Forge, each with three candidates."""
-    from dualpower.services.elections import OpenElection, nominate, open_election
+    from dualpower.services.elections import OpenElection, nominate
+    from fixtures_services import open_election
 
     with system.uow() as uow:
         electorate = uow.electorates.for_unit(federation.units["Forge"])

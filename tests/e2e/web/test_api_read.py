@@ -164,7 +164,8 @@ def test_result_of_a_closed_election(client, federation) -> None:
 
 
 def test_result_of_an_open_election_is_409(client, federation, system) -> None:
-    from dualpower.services.elections import OpenElection, open_election
+    from dualpower.services.elections import OpenElection
+    from fixtures_services import open_election
 
     with system.uow() as uow:
         electorate = uow.electorates.for_unit(federation.units["Farm"])

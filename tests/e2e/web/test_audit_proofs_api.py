@@ -18,9 +18,9 @@ from sqlalchemy import text, update
 
 from dualpower.audit.proofs import verify_consistency, verify_inclusion
 from dualpower.services.elections import OpenElection, nominate
-from dualpower.services.elections import open_election as open_
 from dualpower.store import tables as t
 from factories import PASSWORD, username
+from fixtures_services import open_election as open_
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

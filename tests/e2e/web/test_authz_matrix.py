@@ -433,6 +433,14 @@ case(
     row(403, anonymous=401, deputy=201, official=201),
     body={"amount": 50},
 )
+# A deputy of the office's council proposes giving it a capability; the council's vote gives it.
+case(
+    "POST",
+    f"{A}/offices/{{office_id}}/capability-motions",
+    row(403, anonymous=401, deputy=201, official=201),
+    ids={"office_id": "office_vacant"},
+    body={"capability": "record_stance"},
+)
 case(
     "POST",
     f"{A}/units/{{unit_id}}/wages",
@@ -619,6 +627,12 @@ case(
     "/councils/{council_id}/stipend-motions",
     row(403, anonymous=303, deputy=303, official=303),
     body={"office_id": "{office_north}", "amount": "50"},
+)
+case(
+    "POST",
+    "/councils/{council_id}/capability-motions",
+    row(403, anonymous=303, deputy=303, official=303),
+    body={"office_id": "{office_vacant}", "capability": "record_stance"},
 )
 case(
     "POST",
@@ -816,6 +830,22 @@ case(
     f"{A}/councils/{{council_id}}/standing-orders-motions",
     row(403, anonymous=401, deputy=201, official=201),
     body={"changes": {"secret_elections": True}},
+)
+# A structure change is proposed to the council concerned (here the North, the new unit's) by
+# one of its deputies (DESIGN.md 2.10).
+case(
+    "POST",
+    f"{A}/structure-motions",
+    row(403, anonymous=401, deputy=201, official=201),
+    body={
+        "change": {
+            "kind": "add_unit",
+            "name": "Dockyard",
+            "unit_kind": "factory",
+            "section": "workers",
+            "council": "{north}",
+        }
+    },
 )
 
 

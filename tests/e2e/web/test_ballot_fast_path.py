@@ -19,6 +19,7 @@ from dualpower.store import tables as t
 from dualpower.web import ballot_fast_path
 from dualpower.web.app import create_app
 from dualpower.web.ballot_fast_path import BallotFastPath
+from fixtures_services import open_election
 
 API = "/api/v1"
 small_template, fed = support.small_template, support.fed  # fixtures
@@ -27,7 +28,7 @@ small_template, fed = support.small_template, support.fed  # fixtures
 def _election(fed: Any) -> tuple[int, int]:
     with fed.system.reader() as uow:
         forge = uow.electorates.for_unit(fed.units["Forge"])
-    election = elections.open_election(fed.system.uow(), OpenElection(forge.id, "plurality"))
+    election = open_election(fed.system.uow(), OpenElection(forge.id, "plurality"))
     cand = elections.nominate(fed.system.uow(), election, fed.members["forge12"], None, None)
     return election, cand
 

@@ -18,6 +18,7 @@ from dualpower.services import elections
 from dualpower.services.elections import OpenElection
 from dualpower.store import tables as t
 from dualpower.web.app import create_app
+from fixtures_services import open_election
 
 API = "/api/v1"
 small_template, fed = support.small_template, support.fed  # fixtures
@@ -59,7 +60,7 @@ def test_concurrent_ballots_good_and_bad_each_get_their_answer(fed, served) -> N
     app, base = served
     with fed.system.reader() as uow:
         forge = uow.electorates.for_unit(fed.units["Forge"])
-    election = elections.open_election(fed.system.uow(), OpenElection(forge.id, "plurality"))
+    election = open_election(fed.system.uow(), OpenElection(forge.id, "plurality"))
     cand = elections.nominate(fed.system.uow(), election, fed.members["forge12"], None, None)
     url = f"{base}{API}/elections/{election}/ballots"
     good = [support.bearer(fed.system, fed.members[f"forge{i}"]) for i in range(1, 10)]

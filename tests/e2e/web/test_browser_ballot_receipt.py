@@ -13,6 +13,7 @@ from test_browser_me import live_url  # noqa: F401  (the fixture)
 
 from dualpower.services import elections
 from factories import PASSWORD
+from fixtures_services import open_election
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +26,7 @@ def barracks_election(system, federation) -> int:  # type: ignore[no-untyped-def
         closes_at = uow.now() + timedelta(days=2)
     assert electorate.seats == 1
     cmd = elections.OpenElection(electorate.id, "block", is_secret=True, closes_at=closes_at)
-    election_id = elections.open_election(system.uow(), cmd)
+    election_id = open_election(system.uow(), cmd)
     for name in ("barracks3", "barracks4"):
         member = federation.members[name]
         elections.nominate(system.uow(), election_id, member, None, None)

@@ -16,9 +16,10 @@ with warnings.catch_warnings():
 
 from discussion_support import mill, mill_petition
 from dualpower.domain import lot
-from dualpower.services import discussion, panels
+from dualpower.services import discussion
 from dualpower.web.app import create_app
 from factories import PASSWORD
+from fixtures_services import wait_for_seed
 
 XSS = (
     '<script>alert("x")</script> <img src=x onerror="alert(1)"> '
@@ -64,7 +65,7 @@ def test_the_contract_comments_reports_and_decisions(client, federation) -> None
     assert waiting["seed_entry"] == opened["seed_entry"]
     page = client.get(f"/reports/{opened['id']}")
     assert page.status_code == 200 and f"entry {opened['seed_entry']}" in page.text
-    panels.wait_for_seed(fed.system.uow(), opened["id"])
+    wait_for_seed(fed.system.uow(), opened["id"])
     view = client.get(f"/api/v1/reports/{opened['id']}").json()
     assert view["draw_status"] == "drawn" and len(view["panel"]) == 5
     opened = {"id": opened["id"], "panel": view["panel"], "seed": view["seed"]}
@@ -233,7 +234,7 @@ def test_pages_post_reply_and_decide_without_javascript(client, federation) -> N
     )
     report_url = r.headers["location"]
     assert "Waiting for the lot" in client.get(report_url).text  # the seed's entry is to come
-    panels.wait_for_seed(fed.system.uow(), int(report_url.rsplit("/", 1)[1]))
+    wait_for_seed(fed.system.uow(), int(report_url.rsplit("/", 1)[1]))
     view = client.get("/api/v1" + report_url).json()
     html = client.get(report_url).text
     assert view["seed"] in html and "Repeat the draw yourself" in html

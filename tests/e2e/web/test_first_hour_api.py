@@ -21,6 +21,7 @@ from test_api_auth import token
 
 from dualpower.services import elections, motions, sessions
 from dualpower.web.app import create_app
+from fixtures_services import open_election
 from sessions_helpers import deputies, open_session
 
 API = "/api/v1"
@@ -40,7 +41,7 @@ def forge_election(system, federation) -> int:  # type: ignore[no-untyped-def]
         electorate = uow.electorates.for_unit(federation.units["Forge"])
         closes_at = uow.now() + timedelta(days=2)
     cmd = elections.OpenElection(electorate.id, "block", closes_at=closes_at)
-    return elections.open_election(system.uow(), cmd)
+    return open_election(system.uow(), cmd)
 
 
 def test_a_body_that_is_not_json_is_400(client, forge_election) -> None:

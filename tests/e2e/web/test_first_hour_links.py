@@ -21,6 +21,7 @@ from test_pages_web import log_in
 from dualpower.services import elections, recall, sessions
 from dualpower.web.app import create_app
 from factories import PASSWORD
+from fixtures_services import file_and_draw, open_election
 from sessions_helpers import deputies, give_chair
 
 
@@ -36,7 +37,7 @@ def forge_election(system, federation) -> int:  # type: ignore[no-untyped-def]
         electorate = uow.electorates.for_unit(federation.units["Forge"])
         closes_at = uow.now() + timedelta(days=2)
     cmd = elections.OpenElection(electorate.id, "block", closes_at=closes_at)
-    election_id = elections.open_election(system.uow(), cmd)
+    election_id = open_election(system.uow(), cmd)
     for i in (6, 7):
         elections.nominate(system.uow(), election_id, federation.members[f"forge{i}"], None, "t")
     return election_id
@@ -114,7 +115,7 @@ def test_me_lists_the_reports_whose_panel_seats_the_member(client, system, feder
 
     members = federation.members
     filed = panels.FileReport(members["mill2"], "not a worker here", member_id=members["mill5"])
-    opened = panels.file_and_draw(system.uow(), filed)
+    opened = file_and_draw(system.uow(), filed)
     with system.uow() as uow:
         sitting = uow.members.get(opened.panel[0]).username
         others = [m for m in uow.members.list() if m.id not in opened.panel]

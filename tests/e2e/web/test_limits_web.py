@@ -17,10 +17,11 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from dualpower.services import limits
-from dualpower.services.elections import OpenElection, nominate, open_election
+from dualpower.services.elections import OpenElection, nominate
 from dualpower.web.app import create_app
 from dualpower.web.deps import LOGIN_CSRF_COOKIE, SESSION_COOKIE
 from factories import PASSWORD
+from fixtures_services import open_election
 
 API = "/api/v1"
 

@@ -24,6 +24,7 @@ from dualpower.services.elections import OpenElection
 from dualpower.store.uow import utcnow
 from dualpower.web.app import create_app
 from factories import PASSWORD, Small, small_federation
+from fixtures_services import open_election
 
 API = "/api/v1"
 
@@ -127,7 +128,7 @@ def test_health_readiness_and_metrics(local: TestClient, fed: Small) -> None:
 
     with fed.system.reader() as uow:
         forge = uow.electorates.for_unit(fed.units["Forge"])
-    election = elections.open_election(fed.system.uow(), OpenElection(forge.id, "plurality"))
+    election = open_election(fed.system.uow(), OpenElection(forge.id, "plurality"))
     cand = elections.nominate(fed.system.uow(), election, fed.members["forge12"], None, None)
     headers = support.bearer(fed.system, fed.members["forge1"])
     r = client.post(

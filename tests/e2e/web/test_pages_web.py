@@ -225,7 +225,8 @@ def test_closed_election_page_shows_every_round(client, federation) -> None:
 
 @pytest.fixture
 def open_block(system, federation) -> tuple[int, list[int]]:  # type: ignore[no-untyped-def]
-    from dualpower.services.elections import OpenElection, nominate, open_election
+    from dualpower.services.elections import OpenElection, nominate
+    from fixtures_services import open_election
 
     with system.uow() as uow:
         electorate = uow.electorates.for_unit(federation.units["Forge"])

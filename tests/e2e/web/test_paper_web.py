@@ -107,6 +107,31 @@ def test_paper_ballots_by_api(client: TestClient, o: Offices) -> None:
     assert online.status_code == 409  # forge5 voted on paper
 
 
+def test_who_enters_paper_sheets_is_public(client: TestClient, o: Offices) -> None:
+    election, cand = _election(o)
+    commission = o.holder["electoral commission"]
+    got = client.get(f"/api/v1/elections/{election}/paper-ballots")
+    assert got.status_code == 200, got.text
+    desk = got.json()
+    assert desk["council_id"] == o.fed.councils["North Council"]
+    assert [e["id"] for e in desk["enterers"]] == [commission] and desk["on_paper"] == 0
+    body = {"voters": ["forge5"], "ballots": [{"choices": [cand]}]}
+    headers = _token(client, o, desk["enterers"][0]["id"])
+    entered = client.post(f"/api/v1/elections/{election}/paper-ballots", json=body, headers=headers)
+    assert entered.status_code == 201
+    assert client.get(f"/api/v1/elections/{election}/paper-ballots").json()["on_paper"] == 1
+    signing = client.get(f"/api/v1/recalls/{_petition(o)}/paper-signatures")
+    assert signing.status_code == 200 and [e["id"] for e in signing.json()["enterers"]] == [
+        commission
+    ]
+    assert client.get("/api/v1/elections/99999/paper-ballots").status_code == 404
+    assert client.get("/api/v1/recalls/99999/paper-signatures").status_code == 404
+    _log_in(client, o, forge(o, 4))
+    page = client.get(f"/elections/{election}/paper")
+    name = desk["enterers"][0]["name"]
+    assert page.status_code == 200 and "Who may enter them now" in page.text and name in page.text
+
+
 def test_paper_ballots_by_the_page_form(client: TestClient, o: Offices) -> None:
     election, cand = _election(o, is_secret=True)
     elections.cast_ballot(o.fed.system.uow(), election, forge(o, 9), [cand])

@@ -35,6 +35,7 @@ from dualpower.services.audit import verify_log
 from dualpower.services.elections import OpenElection
 from dualpower.web.app import create_app
 from factories import small_federation, username
+from fixtures_services import close_election, open_election
 
 PG_URL = os.environ.get("DUALPOWER_TEST_PG_URL")
 PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
@@ -100,7 +101,7 @@ def test_recall_and_ballots_through_transaction_pooling(
         with system.reader() as uow:  # more clients than the pool's two server connections
             electorate = uow.electorates.for_unit(fed.units["Forge"])
             mandate = uow.mandates.active(uow.mandates.table.c.electorate_id == electorate.id)[0]
-        election_id = elections.open_election(
+        election_id = open_election(
             system.uow(), OpenElection(electorate.id, "plurality", is_secret=True)
         )
         candidate = elections.nominate(
@@ -131,7 +132,7 @@ def test_recall_and_ballots_through_transaction_pooling(
             assert answers == [(200, 201)] * len(members)
             state = client.get(f"/api/v1/recalls/{petition}").json()
             assert (state["signatures"], state["status"]) == (5, "open")
-        elections.close_election(system.uow(), election_id)
+        close_election(system.uow(), election_id)
         assert verify_log(system.engine).ok
         with system.reader() as uow:
             prepared = uow.conn.execute(text("SELECT count(*) FROM pg_prepared_statements"))

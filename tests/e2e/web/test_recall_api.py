@@ -22,6 +22,7 @@ from dualpower.services.elections import OpenElection
 from dualpower.store.tables import audit_log
 from dualpower.web.app import create_app
 from factories import username
+from fixtures_services import close_election, open_election
 
 API = "/api/v1"
 bearer = support.bearer
@@ -234,7 +235,7 @@ def test_a_recalled_deputy_loses_its_powers_on_its_next_request(client, fed) -> 
     assert recall.petition_state(fed.system.reader(), upper.id).signatures == 0
     assert client.get(f"{API}/me", headers=headers).json()["mandates"] == []
     # Nor may it stand or vote in the by-election the chief council may hold for North's seats.
-    by = elections.open_election(
+    by = open_election(
         fed.system.uow(), OpenElection(target.electorate_id, "plurality", kind="by", seat_no=9)
     )
     _refused(
@@ -250,7 +251,7 @@ def _open_stv(
     with fed.system.reader() as uow:
         electorate = uow.electorates.for_unit(fed.units["Forge"])
     closes_at = fed.system.clock() + closes_in if closes_in is not None else None
-    election_id = elections.open_election(
+    election_id = open_election(
         fed.system.uow(),
         OpenElection(electorate.id, "stv-scottish", is_secret=is_secret, closes_at=closes_at),
     )
@@ -303,7 +304,7 @@ def test_the_ballots_are_published_at_the_close(client, fed, is_secret: bool) ->
         for i, ranking in ((7, candidates), (8, candidates[::-1]), (9, candidates[:1]))
     }
     _refused(client.get(url), 409, "published when it closes")
-    elections.close_election(fed.system.uow(), election_id)
+    close_election(fed.system.uow(), election_id)
 
     published = client.get(url, headers=_as(fed, "Forge", 3))  # voters' names: the unit's (2.11)
     assert published.status_code == 200

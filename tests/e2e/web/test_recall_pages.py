@@ -20,6 +20,7 @@ from dualpower.services import elections, recall
 from dualpower.services.elections import OpenElection
 from dualpower.web.app import create_app
 from factories import PASSWORD
+from fixtures_services import cast_many, close_election, open_election
 
 small_template, fed = support.small_template, support.fed  # fixtures
 
@@ -58,7 +59,7 @@ def _forge_election(fed, method: str, *, is_secret: bool, nominees: tuple[int, .
     """An election of the Forge seat with forge{i} of `nominees` standing: its id, candidates."""
     with fed.system.reader() as uow:
         forge = uow.electorates.for_unit(fed.units["Forge"])
-    election_id = elections.open_election(
+    election_id = open_election(
         fed.system.uow(), OpenElection(forge.id, method, is_secret=is_secret)
     )
     ids = [
@@ -156,12 +157,12 @@ def test_ranked_ballot_has_one_labelled_select_per_candidate(client, fed) -> Non
 
 def test_closed_secret_election_publishes_ballots_and_finds_a_receipt(client, fed) -> None:
     election_id, ids = _forge_election(fed, "stv-scottish", is_secret=True, nominees=(4, 5, 6))
-    receipts = elections.cast_many(
+    receipts = cast_many(
         fed.system.uow(),
         election_id,
         [(fed.members[f"forge{i}"], [ids[i % 3], ids[(i + 1) % 3]]) for i in range(1, 10)],
     )
-    elections.close_election(fed.system.uow(), election_id)
+    close_election(fed.system.uow(), election_id)
     page = client.get(f"/elections/{election_id}").text
     assert "Round 1" in page and "Every ballot" in page
     assert '<th scope="col">Voter</th>' not in page  # a secret ballot names no voter
@@ -181,12 +182,12 @@ def test_closed_secret_election_publishes_ballots_and_finds_a_receipt(client, fe
 
 def test_closed_open_ballot_election_names_each_voter(client, fed) -> None:
     election_id, ids = _forge_election(fed, "block", is_secret=False, nominees=(4, 5))
-    receipts = elections.cast_many(
+    receipts = cast_many(
         fed.system.uow(),
         election_id,
         [(fed.members["forge7"], [ids[0]]), (fed.members["forge8"], [ids[1]])],
     )
-    elections.close_election(fed.system.uow(), election_id)
+    close_election(fed.system.uow(), election_id)
     log_in(client, "forge3")  # the voters' names are for the unit concerned (DESIGN.md 2.11)
     page = client.get(f"/elections/{election_id}").text
     assert "each with its voter" in page

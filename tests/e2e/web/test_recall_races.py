@@ -24,6 +24,7 @@ from dualpower.services.check import check
 from dualpower.services.elections import OpenElection
 from dualpower.store.tables import audit_log
 from dualpower.web.app import create_app
+from fixtures_services import cast_many, open_election
 
 API = "/api/v1"
 small_template, fed = support.small_template, support.fed  # fixtures
@@ -103,7 +104,7 @@ def test_64_concurrent_signatures_cross_the_threshold_once(big, big_url) -> None
 def test_16_concurrent_ballots_by_one_voter_count_once(big, big_url) -> None:
     with big.system.reader() as uow:
         works = uow.electorates.for_unit(big.units["Works"])
-    election_id = elections.open_election(
+    election_id = open_election(
         big.system.uow(), OpenElection(works.id, "plurality", is_secret=True)
     )
     candidate = elections.nominate(big.system.uow(), election_id, _works(big, 2), None, None)
@@ -169,7 +170,7 @@ def test_petition_count_streams_live(fed, small_url) -> None:
 def test_election_turnout_streams_live_and_unknown_streams_are_404(fed, small_url) -> None:
     with fed.system.reader() as uow:
         forge = uow.electorates.for_unit(fed.units["Forge"])
-    election_id = elections.open_election(
+    election_id = open_election(
         fed.system.uow(), OpenElection(forge.id, "approval", is_secret=True)
     )
     candidate = elections.nominate(fed.system.uow(), election_id, fed.members["forge2"], None, None)
@@ -181,7 +182,7 @@ def test_election_turnout_streams_live_and_unknown_streams_are_404(fed, small_ur
         )
         elections.cast_ballot(fed.system.uow(), election_id, fed.members["forge3"], [candidate])
         assert next(events)[1]["voted"] == 1
-        elections.cast_many(
+        cast_many(
             fed.system.uow(),
             election_id,
             [(fed.members[f"forge{i}"], [candidate]) for i in (4, 5, 6)],

@@ -38,6 +38,7 @@ from dualpower.web.app import create_app
 from dualpower.web.live import Broadcaster
 from dualpower.web.read_routing import COOKIE
 from factories import Small, small_federation, username
+from fixtures_services import close_election, open_election
 
 pytestmark = pytest.mark.slow
 API = "/api/v1"
@@ -203,7 +204,7 @@ def test_ballots_read_their_own_write_on_the_page(fed: Small, client, paused, st
     standby.sql("SELECT pg_wal_replay_resume()")
     with fed.system.reader() as uow:
         electorate = uow.electorates.for_unit(fed.units["Mill"])
-    election_id = elections.open_election(
+    election_id = open_election(
         fed.system.uow(), OpenElection(electorate.id, "stv-scottish", is_secret=True)
     )
     candidates = [
@@ -238,7 +239,7 @@ def test_ballots_read_their_own_write_on_the_page(fed: Small, client, paused, st
         standby.sql("SELECT pg_wal_replay_resume()")
         _caught_up(fed)
         assert 'data-field="voted">1<' in stranger.get(f"/elections/{election_id}").text
-        elections.close_election(fed.system.uow(), election_id)
+        close_election(fed.system.uow(), election_id)
         _caught_up(fed)
         published = stranger.get(f"{API}/elections/{election_id}/ballots")
         assert published.status_code == 200
@@ -272,7 +273,7 @@ def test_a_live_stream_woken_by_a_ballot_reads_it(fed: Small, paused, standby) -
     standby.sql("SELECT pg_wal_replay_resume()")
     with fed.system.reader() as uow:
         electorate = uow.electorates.for_unit(fed.units["Farm"])
-    election_id = elections.open_election(
+    election_id = open_election(
         fed.system.uow(), OpenElection(electorate.id, "plurality", is_secret=True)
     )
     candidate = elections.nominate(

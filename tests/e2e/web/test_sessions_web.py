@@ -16,6 +16,7 @@ with warnings.catch_warnings():
 from dualpower.services import instructions, motions
 from dualpower.web.app import create_app
 from factories import PASSWORD, close_vote_in_time
+from fixtures_services import show_of_hands
 from sessions_helpers import deputies, member, open_session
 
 API = "/api/v1"
@@ -107,9 +108,7 @@ def test_roll_call_api_and_pages_escape_stored_text(client, federation) -> None:
     )
     caller = member(fed, "Forge", 5)
     motions.open_vote(fed.system.uow(), order, caller)
-    motions.cast_many(
-        fed.system.uow(), order, [(member(fed, "Forge", i), "yes") for i in range(5, 9)]
-    )
+    show_of_hands(fed.system.uow(), order, [(member(fed, "Forge", i), "yes") for i in range(5, 9)])
     close_vote_in_time(fed.system, order, caller)
     session_id, chair = open_session(fed, "North Council", [motion_id], present=north)
     assert chair == member(fed, "Forge", 1)  # the lowest id among North's deputies
@@ -164,9 +163,7 @@ def test_initiative_page_shows_its_path(client, federation) -> None:
     draft = motions.DraftMotion(fed.units["Mill"], None, f"Bread {EVIL}", "Bread for all.")
     motion = motions.draft_motion(fed.system.uow(), member(fed, "Mill", 1), draft)
     motions.open_vote(fed.system.uow(), motion, member(fed, "Mill", 1))
-    motions.cast_many(
-        fed.system.uow(), motion, [(member(fed, "Mill", i), "yes") for i in range(1, 4)]
-    )
+    show_of_hands(fed.system.uow(), motion, [(member(fed, "Mill", i), "yes") for i in range(1, 4)])
     close_vote_in_time(fed.system, motion, member(fed, "Mill", 1))
     initiative = initiatives.send_up(fed.system.uow(), motion, member(fed, "Mill", 1))
     page = client.get(f"/initiatives/{initiative}")

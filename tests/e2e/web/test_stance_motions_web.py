@@ -18,6 +18,7 @@ with warnings.catch_warnings():
 from dualpower.services import motions, register, sessions
 from dualpower.web.app import create_app
 from factories import PASSWORD
+from fixtures_services import show_of_hands
 from offices_support import Offices, setup_offices, sit
 
 OPERATOR = register.Actor(is_operator=True)
@@ -86,7 +87,7 @@ def test_a_stance_put_to_the_vote_by_api_is_taken_when_adopted(client, o) -> Non
     session = sit(o)
     sessions.add_to_agenda(uow(), o.holder["chair"], session, motion)
     motions.open_vote(uow(), motion, o.holder["chair"])
-    motions.cast_many(uow(), motion, [(d, "yes") for d in o.deputies])
+    show_of_hands(uow(), motion, [(d, "yes") for d in o.deputies])
     assert motions.close_vote(uow(), motion, o.holder["chair"]).status == "adopted"
     stances = client.get(f"/api/v1/directives/{directive}").json()["stances"]
     assert [(s["council_id"], s["current"]["kind"]) for s in stances] == [(north, "countermand")]

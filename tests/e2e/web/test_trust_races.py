@@ -41,6 +41,7 @@ from dualpower.store import tables_register as tr
 from dualpower.store import tables_sessions as ts
 from dualpower.web.app import create_app
 from factories import username
+from fixtures_services import file_and_draw, open_election
 from register_helpers import secretary
 
 API = "/api/v1"
@@ -112,7 +113,7 @@ def duplicates(system, table, *columns) -> int:  # type: ignore[no-untyped-def]
 def test_ballots_count_once(big, big_url, client) -> None:
     with big.system.reader() as uow:
         works = uow.electorates.for_unit(big.units["Works"])
-    election_id = elections.open_election(
+    election_id = open_election(
         big.system.uow(), OpenElection(works.id, "plurality", is_secret=False)
     )
     candidate = elections.nominate(big.system.uow(), election_id, big.members["works2"], None, None)
@@ -200,7 +201,7 @@ def test_panel_votes_count_once(fed, small_url, client) -> None:
         post = discussion.PostComment(authors[r % 4], "recall", petition, f"Comment {r}")
         comment = discussion.post_comment(fed.system.uow(), post)
         filed = panels.FileReport(reporters[r % 8], "abusive", comment_id=comment)
-        opened = panels.file_and_draw(fed.system.uow(), filed)
+        opened = file_and_draw(fed.system.uow(), filed)
         headers = support.bearer(fed.system, opened.panel[0])
         url = f"{small_url}{API}/reports/{opened.id}/decision"
         answers = at_once(partial(client.post, url, json={"decision": "dismiss"}, headers=headers))

@@ -143,6 +143,7 @@ VISIBILITY: dict[str, str] = {
     f"{A}/elections/{{election_id}}": PUBLIC,
     f"{A}/elections/{{election_id}}/ballots": PUBLIC,  # an open vote's voters: to those concerned
     f"{A}/elections/{{election_id}}/events": PUBLIC,
+    f"{A}/elections/{{election_id}}/paper-ballots": PUBLIC,  # the commission: office holders
     f"{A}/elections/{{election_id}}/result": PUBLIC,
     f"{A}/factions": PUBLIC,
     f"{A}/factions/{{faction_id}}/platforms": PUBLIC,
@@ -154,6 +155,7 @@ VISIBILITY: dict[str, str] = {
     f"{A}/recalls": PUBLIC,
     f"{A}/recalls/{{petition_id}}": PUBLIC,
     f"{A}/recalls/{{petition_id}}/events": PUBLIC,
+    f"{A}/recalls/{{petition_id}}/paper-signatures": PUBLIC,  # the commission: office holders
     f"{A}/reports/{{report_id}}": PUBLIC,
     f"{A}/sessions/{{session_id}}": PUBLIC,
     f"{A}/sessions/{{session_id}}/speakers": PUBLIC,

@@ -28,6 +28,7 @@ from dualpower.services.accounts import _issue
 from dualpower.web.app import create_app
 from dualpower.web.deps import SESSION_COOKIE
 from factories import Small, close_vote_in_time, username
+from fixtures_services import close_election, open_election
 from sessions_helpers import deputies, give_chair
 
 NAME = "Forge Member 12"
@@ -51,13 +52,13 @@ def _world(fed: Small) -> World:
     with uow() as u:
         electorate = u.electorates.for_unit(forge)
         assert electorate is not None
-    election = elections.open_election(uow(), elections.OpenElection(electorate.id, "plurality"))
+    election = open_election(uow(), elections.OpenElection(electorate.id, "plurality"))
     cands = [
         elections.nominate(uow(), election, m[username("Forge", i)], None, None) for i in (9, 10)
     ]
     for i in (11, 12):
         elections.cast_ballot(uow(), election, m[username("Forge", i)], [cands[0]])
-    elections.close_election(uow(), election)
+    close_election(uow(), election)
     records["election"] = election
     # Forge's assembly votes openly: the subject votes
     cmd = motions.DraftMotion(forge, None, "Strike fund", "Levy 1 %.")

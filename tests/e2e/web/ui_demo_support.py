@@ -17,6 +17,7 @@ import recall_web_support as support
 from dualpower.bootstrap import System
 from dualpower.services import elections as el
 from dualpower.services import recall
+from fixtures_services import open_election
 
 SERIOUS = {"serious", "critical"}
 
@@ -49,7 +50,7 @@ def _open_ranked(system: System) -> tuple[int, int, int]:
         electorate = uow.electorates.for_unit(unit.id)
         assert electorate is not None
         members = sorted(uow.members.ids_of_unit(unit.id))
-    election_id = el.open_election(system.uow(), el.OpenElection(electorate.id, "stv-scottish"))
+    election_id = open_election(system.uow(), el.OpenElection(electorate.id, "stv-scottish"))
     for member in members[:3]:
         el.nominate(system.uow(), election_id, member, None, None)
     return members[5], members[6], election_id

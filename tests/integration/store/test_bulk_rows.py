@@ -15,11 +15,12 @@ from sqlalchemy import Connection, event, select, text
 
 from backends import only_postgresql
 from dualpower.bootstrap import System
-from dualpower.services.elections import OpenElection, open_election
+from dualpower.services.elections import OpenElection
 from dualpower.store import tables as t
 from dualpower.store.bulk import among, insert_new_rows, insert_rows, update_by_id
 from dualpower.store.tables_limits import rate_hits
 from factories import Small
+from fixtures_services import open_election
 
 LOG = t.audit_log
 

@@ -12,9 +12,10 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from dualpower.domain.errors import AlreadyVoted
-from dualpower.services.elections import OpenElection, cast_ballot, nominate, open_election
+from dualpower.services.elections import OpenElection, cast_ballot, nominate
 from dualpower.store import tables as t
 from factories import Small
+from fixtures_services import open_election
 
 AT = datetime(2030, 1, 1, tzinfo=UTC)
 

@@ -12,10 +12,11 @@ import pytest
 from sqlalchemy import select
 
 from dualpower.bootstrap import System
-from dualpower.services.elections import OpenElection, open_election, open_in
+from dualpower.services.elections import OpenElection, open_in
 from dualpower.store import tables as t
 from dualpower.store.sequencer import settle
 from factories import small_federation
+from fixtures_services import open_election
 
 ENTERED = "entered already"
 

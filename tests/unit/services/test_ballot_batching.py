@@ -22,17 +22,12 @@ from dualpower.domain import errors
 from dualpower.domain.limits import RateLimited
 from dualpower.services import ballot_batch as bb
 from dualpower.services.accounts import _issue
-from dualpower.services.elections import (
-    OpenElection,
-    cast_ballot,
-    close_election,
-    nominate,
-    open_election,
-)
+from dualpower.services.elections import OpenElection, cast_ballot, nominate
 from dualpower.store import tables as t
 from dualpower.store.tables_limits import rate_hits, subject_digest
 from dualpower.store.uow import utcnow
 from factories import Small
+from fixtures_services import close_election, open_election
 
 T = TypeVar("T")
 

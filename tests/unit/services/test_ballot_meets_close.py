@@ -16,15 +16,9 @@ from dualpower.domain import errors
 from dualpower.services import ballot_batch as bb
 from dualpower.services import recall
 from dualpower.services.accounts import _issue
-from dualpower.services.elections import (
-    OpenElection,
-    cast_ballot,
-    cast_in,
-    close_in,
-    nominate,
-    open_election,
-)
+from dualpower.services.elections import OpenElection, cast_ballot, cast_in, close_in, nominate
 from factories import Small
+from fixtures_services import open_election
 
 HOLD = 0.5  # seconds the first transaction holds its lock after the second has started
 

@@ -21,18 +21,12 @@ from dualpower.domain import errors
 from dualpower.services import recall
 from dualpower.services.audit import verify_log
 from dualpower.services.check import check
-from dualpower.services.elections import (
-    OpenElection,
-    cast_ballot,
-    cast_many,
-    close_election,
-    nominate,
-    open_election,
-)
+from dualpower.services.elections import OpenElection, cast_ballot, nominate
 from dualpower.services.export import export
 from dualpower.store import tables as t
 from dualpower.web.app import create_app
 from factories import Small, to_voting
+from fixtures_services import cast_many, close_election, open_election
 
 TOOL = Path(__file__).resolve().parents[3] / "tools" / "verify_export.py"
 

@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 from sqlalchemy import insert
 
 from dualpower.services.check import check
-from dualpower.services.elections import OpenElection, open_election
+from dualpower.services.elections import OpenElection
 from dualpower.store import tables as t
 from factories import Small
+from fixtures_services import open_election
 
 AT = datetime(2030, 1, 1, tzinfo=UTC)
 

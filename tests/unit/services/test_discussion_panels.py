@@ -16,6 +16,7 @@ from dualpower.services.check import check
 from dualpower.services.elections import cast_ballot
 from dualpower.services.panels import FileReport
 from dualpower.store import tables_discussion as d
+from fixtures_services import file_and_draw
 from sessions_helpers import member, open_session
 
 
@@ -190,7 +191,7 @@ def test_a_panel_that_does_not_decide_in_time_is_replaced(federation):
 
 def test_decisions_that_do_not_fit_the_report_are_refused(federation):
     fed = federation
-    roll = panels.file_and_draw(
+    roll = file_and_draw(
         fed.system.uow(), FileReport(mill(fed, 2), "not a worker here", member_id=mill(fed, 5))
     )
     assert mill(fed, 5) not in roll.panel and mill(fed, 2) not in roll.panel
@@ -243,5 +244,5 @@ def test_every_id_a_report_names_is_checked_and_nothing_is_filed(federation):
         assert uow.discussion.count(d.reports) == 0
     disrupter = member(fed, "Forge", 3)
     filed = FileReport(reporter, "x", session_id=session, member_id=disrupter)
-    opened = panels.file_and_draw(fed.system.uow(), filed)
+    opened = file_and_draw(fed.system.uow(), filed)
     assert {reporter, disrupter}.isdisjoint(opened.panel)

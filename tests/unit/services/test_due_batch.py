@@ -13,6 +13,7 @@ import pytest
 from dualpower.domain.cycle import CLOCK
 from dualpower.services import cycle, due, elections
 from dualpower.services.check import check
+from fixtures_services import open_election
 
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -124,7 +125,7 @@ def test_the_bulk_close_does_what_the_one_by_one_close_does(system, monkeypatch,
 
 def test_a_crash_in_a_batch_leaves_the_whole_batch_undone(system, monkeypatch):
     opened = _founding(system)
-    empty = elections.open_election(  # a by-election with nothing to count: it closes void
+    empty = open_election(  # a by-election with nothing to count: it closes void
         system.uow(),
         elections.OpenElection(
             _electorate_of(system, opened[0]),

@@ -11,15 +11,10 @@ from sqlalchemy import inspect, select
 from dualpower.domain import errors
 from dualpower.services.audit import verify_log
 from dualpower.services.check import check
-from dualpower.services.elections import (
-    OpenElection,
-    cast_ballot,
-    close_election,
-    nominate,
-    open_election,
-)
+from dualpower.services.elections import OpenElection, cast_ballot, nominate
 from dualpower.store import tables as t
 from factories import Small
+from fixtures_services import close_election, open_election
 
 
 def unit_electorate(federation: Small, unit: str) -> int:

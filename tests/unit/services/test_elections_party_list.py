@@ -6,14 +6,9 @@ from __future__ import annotations
 import pytest
 
 from dualpower.domain import errors
-from dualpower.services.elections import (
-    OpenElection,
-    cast_many,
-    close_election,
-    nominate,
-    open_election,
-)
+from dualpower.services.elections import OpenElection, nominate
 from factories import username
+from fixtures_services import cast_many, close_election, open_election
 
 
 def test_party_list_election_shares_seats_by_faction(federation):  # type: ignore[no-untyped-def]

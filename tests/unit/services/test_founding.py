@@ -13,10 +13,11 @@ from dualpower.domain.errors import FoundingError, NotAllowed
 from dualpower.domain.founding import CouncilPlan
 from dualpower.services.audit import verify_log
 from dualpower.services.check import check
-from dualpower.services.founding import FoundingVote, found_federation, founding_election
+from dualpower.services.founding import found_federation
 from dualpower.store import tables as t
 from dualpower.store.sequencer import settle
 from factories import Small, small_federation, small_plan
+from fixtures_services import FoundingVote, founding_election
 
 
 def log(system: System) -> list[tuple[str, str | None, dict]]:  # type: ignore[type-arg]

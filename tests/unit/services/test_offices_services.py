@@ -14,11 +14,12 @@ from dualpower.domain.offices import StipendAboveCap
 from dualpower.services import offices, offices_views, recall, stipends
 from dualpower.services.authority import require
 from dualpower.services.check import check
-from dualpower.services.elections import cast_ballot, close_election, open_office_in
+from dualpower.services.elections import cast_ballot, open_office_in
 from dualpower.services.offices import OPERATOR_CALLER, Caller
 from dualpower.store.tables import audit_log, office_terms
 from dualpower.store.tables import offices as offices_table
 from factories import close_office_election_in_time, to_voting, username
+from fixtures_services import FoundingOfficeVote, found_office_holder, show_of_hands
 from offices_support import (
     NORTH_MEDIAN,
     WAGE_MEDIAN,
@@ -121,8 +122,7 @@ def test_one_persons_stipends_together_may_not_exceed_the_cap(federation):
     # holder above the cap together, and is refused.
     adopt_stipend(o, committee, WAGE_MEDIAN, session)
     with pytest.raises(StipendAboveCap):
-        close_office_election_in_time(federation.system, election, o.holder["electoral commission"]
-        )
+        close_office_election_in_time(federation.system, election, o.holder["electoral commission"])
     with federation.system.uow() as uow:
         assert uow.office_terms.active_of_office(extra) is None
         assert uow.elections.get(election).status == "open"
@@ -163,7 +163,7 @@ def test_territory_scope_uses_the_councils_own_units(federation):
     session = sit(o)
     sessions.add_to_agenda(federation.system.uow(), o.holder["chair"], session, motion)
     motions.open_vote(federation.system.uow(), motion, o.holder["chair"])
-    motions.cast_many(federation.system.uow(), motion, [(d, "yes") for d in o.deputies])
+    show_of_hands(federation.system.uow(), motion, [(d, "yes") for d in o.deputies])
     motions.close_vote(federation.system.uow(), motion, o.holder["chair"])
     listing = offices_views.pay_listing(federation.system.uow())
     caps_by_council = {c["id"]: c["cap"] for c in listing["councils"]}
@@ -287,9 +287,9 @@ def test_an_official_recall_by_vote_in_a_vote_rule_council(federation):
     )
     with federation.system.uow() as uow:
         deputies = sorted(m.holder_id for m in uow.mandates.active_in_council(south))
-    offices.found_office_holder(
+    found_office_holder(
         federation.system.uow(),
-        offices.FoundingOfficeVote(office, [deputies[0]], [(d, [0]) for d in deputies]),
+        FoundingOfficeVote(office, [deputies[0]], [(d, [0]) for d in deputies]),
     )
     with federation.system.uow() as uow:
         term = uow.office_terms.active_of_office(office)
@@ -303,33 +303,14 @@ def test_an_official_recall_by_vote_in_a_vote_rule_council(federation):
         assert uow.office_terms.get(term.id).end_reason == "recalled"
 
 
-def test_office_elections_are_closed_through_the_office_service(federation):
-    o = setup_offices(federation)
-    election = offices.open_office_election(
-        federation.system.uow(), o.office["chair"], o.holder["electoral commission"]
-    )
-    with pytest.raises(errors.NotAllowed):
-        close_election(federation.system.uow(), election)
-
-
-def test_founding_is_only_for_offices_never_held_and_before_a_commission(federation):
-    o = setup_offices(federation)
-    with pytest.raises(errors.NotAllowed):
-        offices.found_office_holder(
-            federation.system.uow(),
-            offices.FoundingOfficeVote(o.office["chair"], [o.deputies[0]], [(o.deputies[0], [0])]),
-        )
+def test_the_founding_creates_only_a_new_councils_offices(federation):
+    setup_offices(federation)
     north = federation.councils["North Council"]
     with pytest.raises(errors.NotAllowed):
         offices.create_office(
             federation.system.uow(), north, "stewards", (caps.MODERATE,), by="founding"
         )
-    new = offices.create_office(federation.system.uow(), north, "stewards", (caps.MODERATE,))
-    with pytest.raises(errors.NotAllowed, match="electoral commission"):
-        offices.found_office_holder(
-            federation.system.uow(),
-            offices.FoundingOfficeVote(new, [o.deputies[0]], [(o.deputies[0], [0])]),
-        )
+    offices.create_office(federation.system.uow(), north, "stewards", (caps.MODERATE,))
     assert [r.is_operator for r in _acts(federation.system, "office.create")][-1] is True
 
 

@@ -13,6 +13,7 @@ from dualpower.domain import events
 from dualpower.domain.events import DeputyRecalled, OfficialRecalled
 from dualpower.services import offices, outbox, recall
 from dualpower.services.outbox import Delivery
+from fixtures_services import FoundingOfficeVote, found_office_holder
 from offices_support import report_all_wages
 
 
@@ -138,9 +139,9 @@ def test_an_officials_recall_reaches_its_handler(system, federation) -> None:
     office = offices.create_office(system.uow(), north, "chair", (caps.CONVENE_SESSION,), 0)
     with system.uow() as uow:
         deputies = sorted(m.holder_id for m in uow.mandates.active_in_council(north))
-    offices.found_office_holder(
+    found_office_holder(
         system.uow(),
-        offices.FoundingOfficeVote(office, [deputies[0]], [(d, [0]) for d in deputies]),
+        FoundingOfficeVote(office, [deputies[0]], [(d, [0]) for d in deputies]),
     )
     with system.uow() as uow:
         term = uow.office_terms.active_of_office(office)

@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from dualpower.domain import errors
-from dualpower.services import cycle, elections, paper, recall
+from dualpower.services import cycle, elections, offices, paper, recall
 from dualpower.store import tables as t
 from factories import to_close, to_voting, username
+from fixtures_services import close_election
 from offices_support import Offices, setup_offices
 
 
@@ -131,6 +132,32 @@ def test_only_the_commission_of_the_council_enters_paper_ballots(o: Offices) -> 
     assert not participants(o, election)
 
 
+def test_the_paper_desk_names_who_may_enter_and_only_they_may(o: Offices) -> None:
+    election, (a, _) = open_forge(o)
+    desk = paper.election_view(o.fed.system.reader(), election, None)
+    north = o.fed.councils["North Council"]
+    assert (desk.council_id, desk.may_enter, desk.on_paper) == (north, False, 0)
+    assert [m for m, _ in desk.enterers] == [commission(o)]  # the commission, not every deputy
+    assert paper.election_view(o.fed.system.reader(), election, commission(o)).may_enter
+    for who, _ in desk.enterers:
+        enter(o, election, [forge(o, 5)], [[a]], by=who)
+    assert paper.election_view(o.fed.system.reader(), election, None).on_paper == 1
+    petition = petition_against_forge(o)
+    signing = paper.petition_view(o.fed.system.reader(), petition, None)
+    assert [m for m, _ in signing.enterers] == [commission(o)]
+
+
+def test_while_nobody_holds_run_election_every_deputy_may_enter(o: Offices) -> None:
+    election, (a, _) = open_forge(o)
+    with o.fed.system.uow() as uow:
+        term = uow.office_terms.active_of_office(o.office["electoral commission"])
+    offices.resign_office(o.fed.system.uow(), term.id, commission(o))
+    desk = paper.election_view(o.fed.system.reader(), election, None)
+    assert [m for m, _ in desk.enterers] == sorted(o.deputies)
+    enter(o, election, [forge(o, 5)], [[a]], by=desk.enterers[-1][0])
+    assert participants(o, election) == {forge(o, 5)}
+
+
 def test_paper_ballots_only_in_the_voting_window(o: Offices) -> None:
     fed = o.fed
     cmd = cycle.GeneralElection(fed.councils["North Council"], "unit", fed.units["Forge"])
@@ -158,7 +185,7 @@ def test_secret_paper_ballots_carry_no_voter_and_mark_only_participation(o: Offi
     assert {r.voter_id for r in rows} == {None}
     assert sorted(map(tuple, (r.choices for r in rows))) == [(a,), (a,), (a, b), (b,)]
     to_close(o.fed.system, election)
-    elections.close_election(o.fed.system.uow(), election)
+    close_election(o.fed.system.uow(), election)
     [(_, _, closed)] = [x for x in acts(o, "election.close") if x[2]["election"] == election]
     assert sorted(tuple(x["choices"]) for x in closed["ballots"]) == [(a,), (a,), (a, b), (b,)]
 

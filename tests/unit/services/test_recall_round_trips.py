@@ -17,6 +17,7 @@ from dualpower.services.check import check
 from dualpower.services.elections import cast_ballot
 from dualpower.store import tables as t
 from factories import username
+from fixtures_services import FoundingOfficeVote, found_office_holder
 from offices_support import report_all_wages
 
 # Statements of the recall path itself in a deciding signature, whatever the electorate's size
@@ -50,9 +51,9 @@ def _office_held_by(fed, council: str, holder: int) -> int:  # type: ignore[no-u
     )
     with fed.system.uow() as uow:
         deputies = sorted(md.holder_id for md in uow.mandates.active_in_council(council_id))
-    offices.found_office_holder(
+    found_office_holder(
         fed.system.uow(),
-        offices.FoundingOfficeVote(office, [holder], [(d, [0]) for d in deputies]),
+        FoundingOfficeVote(office, [holder], [(d, [0]) for d in deputies]),
     )
     with fed.system.uow() as uow:
         return uow.office_terms.active_of_office(office).id

@@ -22,6 +22,7 @@ from dualpower.services.cycle import GeneralElection, open_general
 from dualpower.services.offices import OPERATOR_CALLER, verify_member
 from dualpower.services.roll_changes import add_member, end_membership
 from factories import close_nominations, username
+from fixtures_services import show_of_hands
 from offices_support import setup_offices, sit
 
 
@@ -229,7 +230,7 @@ def test_verification_is_a_standing_order_set_by_motion(federation):
     session = sit(o)
     sessions.add_to_agenda(federation.system.uow(), o.holder["chair"], session, motion)
     motions.open_vote(federation.system.uow(), motion, o.holder["chair"])
-    motions.cast_many(federation.system.uow(), motion, [(d, "yes") for d in o.deputies])
+    show_of_hands(federation.system.uow(), motion, [(d, "yes") for d in o.deputies])
     assert motions.close_vote(federation.system.uow(), motion, o.holder["chair"]).status == (
         "adopted"
     )

@@ -26,6 +26,7 @@ from dualpower.store import tables as t
 from dualpower.store import tables_sessions as ts
 from dualpower.store.sequencer import sequence, settle
 from factories import close_vote_in_time, username
+from fixtures_services import show_of_hands
 from sessions_helpers import adopt_orders, deputies, give_chair
 
 NORTH = "North Council"
@@ -229,7 +230,7 @@ def test_a_secret_vote_cannot_be_instructed_nor_taken_by_show_of_hands(federatio
     motions.open_vote(fed.system.uow(), motion, chair)
     north = deputies(fed, NORTH)
     with pytest.raises(errors.Conflict, match="show of hands"):
-        motions.cast_many(fed.system.uow(), motion, [(north[1], "yes")])
+        show_of_hands(fed.system.uow(), motion, [(north[1], "yes")])
     assert _count(fed, ts.motion_ballots) == 0 and _count(fed, ts.motion_participations) == 0
 
 

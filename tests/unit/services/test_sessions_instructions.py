@@ -10,6 +10,7 @@ from dualpower.domain import errors
 from dualpower.services import initiatives, instructions, motions, sessions, views_sessions
 from dualpower.services.invariants import sessions as invariants
 from factories import close_vote_in_time
+from fixtures_services import show_of_hands
 from sessions_helpers import adopt_orders, deputies, give_chair, member, open_session
 
 NORTH, SOUTH, CHIEF = "North Council", "South Council", "Chief Council"
@@ -23,7 +24,7 @@ def _invariants(fed) -> list[str]:  # type: ignore[no-untyped-def]
 def _assembly_adopts(fed, motion_id: int, unit: str, voters: range) -> None:  # type: ignore[no-untyped-def]
     caller = member(fed, unit, voters[0])
     motions.open_vote(fed.system.uow(), motion_id, caller)
-    motions.cast_many(fed.system.uow(), motion_id, [(member(fed, unit, i), "yes") for i in voters])
+    show_of_hands(fed.system.uow(), motion_id, [(member(fed, unit, i), "yes") for i in voters])
     assert close_vote_in_time(fed.system, motion_id, caller).status == "adopted"
 
 
@@ -49,7 +50,7 @@ def test_a_broken_instruction_is_recorded_and_the_electors_told(federation):
     motions.open_vote(fed.system.uow(), war, chair)
     votes = [(member(fed, "Forge", 1), "yes"), (member(fed, "Forge", 3), "no")]
     votes.append((member(fed, "Barracks", 1), "yes"))  # no instruction from the Barracks
-    motions.cast_many(fed.system.uow(), war, votes)
+    show_of_hands(fed.system.uow(), war, votes)
     view = views_sessions.motion(fed.system.uow(), war)
     assert [(b["member"]["id"], b["required"], b["cast"]) for b in view["breaches"]] == [
         (member(fed, "Forge", 1), "no", "yes")
@@ -109,7 +110,7 @@ def test_an_initiative_rises_level_by_level(federation):
     with pytest.raises(errors.Conflict, match="must vote"):
         sessions.close_session(fed.system.uow(), chair, session)
     motions.open_vote(fed.system.uow(), council_motion, chair)
-    motions.cast_many(fed.system.uow(), council_motion, [(d, "yes") for d in south_deputies])
+    show_of_hands(fed.system.uow(), council_motion, [(d, "yes") for d in south_deputies])
     close_vote_in_time(fed.system, council_motion, chair)
     sessions.close_session(fed.system.uow(), chair, session)
     chief = views_sessions.initiative(fed.system.uow(), initiative)["levels"][1]
@@ -157,7 +158,7 @@ def test_the_threshold_is_crossed_exactly_once_under_concurrency(federation, sha
             fed.system.uow(), initiative, fed.units[unit], member(fed, unit, 1)
         )
         motions.open_vote(fed.system.uow(), carried[unit], member(fed, unit, 1))
-        motions.cast_many(
+        show_of_hands(
             fed.system.uow(), carried[unit], [(member(fed, unit, i), "yes") for i in range(1, 5)]
         )
     barrier = threading.Barrier(2)

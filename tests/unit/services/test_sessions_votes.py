@@ -15,6 +15,7 @@ from dualpower.services import motions, sessions, views_sessions
 from dualpower.services.invariants import sessions as invariants
 from dualpower.store import tables_sessions as ts
 from factories import close_vote_in_time
+from fixtures_services import show_of_hands
 from sessions_helpers import adopt_orders, deputies, give_chair, member, open_session
 
 NORTH = "North Council"
@@ -107,14 +108,12 @@ def test_amendments_are_voted_before_their_motion(federation):
     motions.open_vote(fed.system.uow(), amendment, chair)
     with pytest.raises(errors.InvalidRequest, match="not to an amendment"):
         motions.draft_motion(fed.system.uow(), north[1], replace(amend, parent_id=amendment))
-    motions.cast_many(fed.system.uow(), amendment, [(n, "yes") for n in north])
+    show_of_hands(fed.system.uow(), amendment, [(n, "yes") for n in north])
     assert close_vote_in_time(fed.system, amendment, chair).status == "adopted"
     motions.open_vote(fed.system.uow(), motion, chair)
     with pytest.raises(errors.Conflict, match="can no longer be amended"):
         motions.draft_motion(fed.system.uow(), north[1], amend)
-    motions.cast_many(
-        fed.system.uow(), motion, [(north[0], "yes"), (north[1], "no"), (north[2], "no")]
-    )
+    show_of_hands(fed.system.uow(), motion, [(north[0], "yes"), (north[1], "no"), (north[2], "no")])
     assert close_vote_in_time(fed.system, motion, chair).status == "rejected"
     view = views_sessions.motion(fed.system.uow(), motion)
     assert [a["status"] for a in view["amendments"]] == ["adopted"]
@@ -142,7 +141,7 @@ def test_majorities_per_motion_type(federation, majority, votes, outcome):
     north = deputies(fed, NORTH)
     session, chair = open_session(fed, NORTH, [motion], present=north)
     motions.open_vote(fed.system.uow(), motion, chair)
-    motions.cast_many(fed.system.uow(), motion, list(zip(north, votes, strict=True)))
+    show_of_hands(fed.system.uow(), motion, list(zip(north, votes, strict=True)))
     assert close_vote_in_time(fed.system, motion, chair).status == outcome
     sessions.close_session(fed.system.uow(), chair, session)
     minutes = views_sessions.session(fed.system.uow(), session)["minutes"]

@@ -16,6 +16,7 @@ from dualpower.domain import capabilities as caps
 from dualpower.domain import errors
 from dualpower.services import motions, register, sessions, stance_motions
 from dualpower.store import tables as t
+from fixtures_services import show_of_hands
 from offices_support import Offices, setup_offices, sit
 from register_helpers import secretary
 
@@ -42,7 +43,7 @@ def _decide(o: Offices, motion: int, position: str) -> str:
     session = sit(o)
     sessions.add_to_agenda(uow(), o.holder["chair"], session, motion)
     motions.open_vote(uow(), motion, o.holder["chair"])
-    motions.cast_many(uow(), motion, [(d, position) for d in o.deputies])
+    show_of_hands(uow(), motion, [(d, position) for d in o.deputies])
     return motions.close_vote(uow(), motion, o.holder["chair"]).status
 
 

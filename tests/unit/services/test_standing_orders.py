@@ -8,6 +8,7 @@ import pytest
 from dualpower.domain import errors
 from dualpower.services import motions, sessions, standing_orders
 from dualpower.services.cycle import GeneralElection, open_general
+from fixtures_services import show_of_hands
 from offices_support import setup_offices, sit
 
 
@@ -36,7 +37,7 @@ def test_an_adopted_motion_changes_the_standing_orders_and_the_next_vote_follows
     session = sit(o)
     sessions.add_to_agenda(federation.system.uow(), o.holder["chair"], session, motion)
     motions.open_vote(federation.system.uow(), motion, o.holder["chair"])
-    motions.cast_many(federation.system.uow(), motion, [(d, "yes") for d in o.deputies])
+    show_of_hands(federation.system.uow(), motion, [(d, "yes") for d in o.deputies])
     decision = motions.close_vote(federation.system.uow(), motion, o.holder["chair"])
     assert decision.status == "adopted"
     council, orders = _orders(federation)
@@ -91,7 +92,7 @@ def test_a_base_assembly_quorum_is_set_by_its_councils_motion_and_nobody_else(fe
     session = sit(o)
     sessions.add_to_agenda(federation.system.uow(), o.holder["chair"], session, motion)
     motions.open_vote(federation.system.uow(), motion, o.holder["chair"])
-    motions.cast_many(federation.system.uow(), motion, [(d, "yes") for d in o.deputies])
+    show_of_hands(federation.system.uow(), motion, [(d, "yes") for d in o.deputies])
     motions.close_vote(federation.system.uow(), motion, o.holder["chair"])
     with federation.system.uow() as uow:
         quorum = {

@@ -20,6 +20,7 @@ from dualpower.store.tables import audit_log
 from dualpower.store.tables import offices as offices_table
 from dualpower.store.tables_offices import stipend_motions
 from factories import close_office_election_in_time, close_vote_in_time, to_voting, username
+from fixtures_services import show_of_hands
 from offices_support import (
     WAGE_MEDIAN,
     Offices,
@@ -78,7 +79,7 @@ def test_a_rejected_stipend_motion_changes_no_stipend(federation):
     motion = stipends.propose_stipend(federation.system.uow(), o.deputies[1], chair, 100)
     sessions.add_to_agenda(federation.system.uow(), o.holder["chair"], session, motion)
     motions.open_vote(federation.system.uow(), motion, o.holder["chair"])
-    motions.cast_many(federation.system.uow(), motion, [(d, "no") for d in o.deputies])
+    show_of_hands(federation.system.uow(), motion, [(d, "no") for d in o.deputies])
     decision = close_vote_in_time(federation.system, motion, o.holder["chair"])
     assert decision.status == "rejected"
     assert _stipend(federation.system, chair) == 0

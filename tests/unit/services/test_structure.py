@@ -18,6 +18,7 @@ from dualpower.services.apportion import seats_now
 from dualpower.services.check import check
 from dualpower.store import tables as t
 from factories import Small, small_federation, username
+from fixtures_services import show_of_hands
 from offices_support import setup_offices, sit
 
 OP = "operator"
@@ -178,7 +179,7 @@ def test_once_the_chief_council_sits_the_council_decides_by_motion(federation: S
     session = sit(o)
     sessions.add_to_agenda(fed.system.uow(), o.holder["chair"], session, motion)
     motions.open_vote(fed.system.uow(), motion, o.holder["chair"])
-    motions.cast_many(fed.system.uow(), motion, [(d, "yes") for d in o.deputies])
+    show_of_hands(fed.system.uow(), motion, [(d, "yes") for d in o.deputies])
     assert motions.close_vote(fed.system.uow(), motion, o.holder["chair"]).status == "adopted"
     with fed.system.uow() as uow:
         east = uow.units.by_name(fed.federation_id, "Forge East")

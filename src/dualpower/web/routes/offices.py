@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from dualpower.domain.capabilities import GRANTABLE
 from dualpower.domain.errors import DomainError, InvalidRequest
 from dualpower.domain.offices import parse_wages
 from dualpower.services import offices, offices_views, recall, stipends, views
@@ -239,6 +240,7 @@ def _offices_page(
         "pay": offices_views.council_pay(system.reader(), council_id),
         "motions": offices_views.stipend_motions(system.reader(), council_id),
         "acts": acts,
+        "grantable": GRANTABLE,  # what a capability motion may give or take (2.9)
         "done": DONE.get(done),
         "done_key": done if done in DONE else None,
         "ref": ref,

@@ -18,6 +18,8 @@ from dualpower.web.schemas import PetitionPublic
 from dualpower.web.schemas_paper import (
     PaperBallotsCreate,
     PaperBallotsEntered,
+    PaperDeskPublic,
+    PaperEnterer,
     PaperSignaturesCreate,
 )
 
@@ -85,6 +87,41 @@ def api_paper_signatures(
     cmd = paper.PaperSignatures(petition_id, body.members)
     state = paper.enter_signatures(system.uow(), cmd, paper.Enterer(member.id))
     return PetitionPublic.model_validate(state, from_attributes=True)
+
+
+def _desk(view: paper.PaperView) -> PaperDeskPublic:
+    return PaperDeskPublic(
+        council_id=view.council_id,
+        council_name=view.council_name,
+        enterers=[PaperEnterer(id=m, name=name) for m, name in view.enterers],
+        on_paper=view.on_paper,
+    )
+
+
+@api.get(
+    "/elections/{election_id}/paper-ballots",
+    response_model=PaperDeskPublic,
+    summary="Who enters an election's paper ballots",
+    responses={404: {"description": "No such election."}},
+)
+def api_paper_ballots_desk(election_id: int, system: SystemDep) -> PaperDeskPublic:
+    """The members who may enter this election's paper ballots now (the electoral commission
+    of its council; while none holds `run_election`, its deputies), and how many ballots were
+    entered on paper so far."""
+    return _desk(paper.election_view(system.reader(), election_id, None))
+
+
+@api.get(
+    "/recalls/{petition_id}/paper-signatures",
+    response_model=PaperDeskPublic,
+    summary="Who enters a recall petition's paper signatures",
+    responses={404: {"description": "No such petition."}},
+)
+def api_paper_signatures_desk(petition_id: int, system: SystemDep) -> PaperDeskPublic:
+    """The members who may enter this petition's paper signature sheets now (the electoral
+    commission of the council whose recall rule decides it; while none holds `run_election`,
+    its deputies), and how many signatures were entered on paper so far."""
+    return _desk(paper.petition_view(system.reader(), petition_id, None))
 
 
 # Pages

@@ -1,0 +1,87 @@
+"""A council gives one of its offices a capability, or takes it back, by a motion it adopts
+(DESIGN.md 2.9; services/capability_motions.py): the proposal, by the API or by the form of the
+council's offices page; the council then decides it by roll-call in a session like any motion
+(`/motions/{id}`), and its adoption changes the office's capabilities."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from dualpower.domain.errors import DomainError, InvalidRequest
+from dualpower.services import capability_motions, offices_views
+from dualpower.web.deps import CSRF_FIELD, ApiMember, LoggedIn, SystemDep, check_csrf
+from dualpower.web.routes.offices import _page_refusal
+
+api = APIRouter(tags=["offices"])
+pages = APIRouter(include_in_schema=False)
+Csrf = Annotated[str, Form(alias=CSRF_FIELD)]
+
+
+class CapabilityMotionCreate(BaseModel):
+    """Give the office `capability` (`gives` true, the default) or take it from the office
+    (`gives` false). Any capability but keep_order (a session's stewards hold it), for example
+    record_stance: its holder takes the council's stances on directives for it."""
+
+    model_config = ConfigDict(extra="forbid")
+    capability: str = Field(min_length=1, max_length=40)
+    gives: bool = True
+    majority: Literal["simple", "absolute", "two_thirds"] = "simple"
+
+
+class CapabilityMotionCreated(BaseModel):
+    id: int
+
+
+@api.post(
+    "/offices/{office_id}/capability-motions",
+    response_model=CapabilityMotionCreated,
+    status_code=201,
+    summary="Propose giving an office a capability, or taking it back",
+    responses={
+        401: {"description": "Not logged in."},
+        403: {"description": "Not a deputy of the office's council."},
+        404: {"description": "No such office."},
+        409: {"description": "The office has the capability already (or has it not)."},
+        422: {"description": "An unknown capability, or keep_order."},
+        429: {"description": "Too many motions drafted: see Retry-After."},
+    },
+)
+def api_propose_capability(
+    office_id: int, body: CapabilityMotionCreate, member: ApiMember, system: SystemDep
+) -> CapabilityMotionCreated:
+    """A deputy of the office's council puts the change to it (a motion); the council decides it
+    by roll-call in a session, and its adoption changes the office's capabilities at once."""
+    motion = capability_motions.propose_capability(
+        system.uow(), member.id, office_id, body.capability, body.gives, body.majority
+    )
+    return CapabilityMotionCreated(id=motion)
+
+
+@pages.post("/councils/{council_id}/capability-motions")
+def capability_motion_form(
+    request: Request,
+    council_id: int,
+    session: LoggedIn,
+    system: SystemDep,
+    office_id: Annotated[str, Form(max_length=20)] = "",
+    capability: Annotated[str, Form(max_length=40)] = "",
+    gives: Annotated[str, Form(max_length=5)] = "1",
+    csrf_token: Csrf = "",
+) -> Response:
+    check_csrf(session.csrf_token, csrf_token)
+    try:
+        if not office_id.strip().isdigit():
+            raise InvalidRequest("choose an office of this council")
+        office = int(office_id.strip())
+        if offices_views.council_of(system.reader(), office_id=office) != council_id:
+            raise InvalidRequest("choose an office of this council")
+        motion = capability_motions.propose_capability(
+            system.uow(), session.member.id, office, capability.strip(), gives != "0"
+        )
+    except DomainError as error:
+        return _page_refusal(request, system, council_id, error)
+    return RedirectResponse(f"/motions/{motion}", status_code=303)

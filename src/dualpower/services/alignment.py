@@ -16,14 +16,18 @@ from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from dualpower.domain import alignment as al
 from dualpower.domain import errors
 from dualpower.domain import road as rd
 from dualpower.store import tables as t
 from dualpower.store.repositories import as_utc
-from dualpower.store.tables_alignment import alignment_councils, parse_composition
+from dualpower.store.tables_alignment import (
+    alignment_councils,
+    alignment_counts,
+    parse_composition,
+)
 from dualpower.store.uow import UnitOfWork
 
 NEUTRAL = "#6b7280"
@@ -46,21 +50,32 @@ def snapshot(uow: UnitOfWork) -> dict[str, Any]:
 def council(uow: UnitOfWork, council_id: int) -> dict[str, Any]:
     """One council's name, seats, composition, majority and colours from the row the triggers
     keep (one short row): what its hemicycle draws, without counting its mandates again."""
-    c, a = t.councils.c, alignment_councils.c
-    query = (
-        select(c.id, c.name, c.parent_id, a.seats, a.composition)
-        .select_from(t.councils.outerjoin(alignment_councils, a.council_id == c.id))
-        .where(c.id == council_id)
-    )
     with uow:
-        names, colours = _faction_names(uow)
-        row: Any = uow.conn.execute(query).first()
-    if row is None:
+        found = councils_in(uow, [council_id])
+    if not found:
         raise errors.NotFound(f"there is no council {council_id}")
-    id_, name, parent_id, seats, stored = row
-    snap = _snapshot([(id_, name, parent_id, seats or 0, stored or "")], names, colours)
-    out: dict[str, Any] = snap["councils"][0]
-    out["colours"] = {f: snap["colours"].get(f, NEUTRAL) for f in out["composition"]}
+    return found[0]
+
+
+def councils_in(uow: UnitOfWork, council_ids: list[int]) -> list[dict[str, Any]]:
+    """These councils' seats, composition, majority and colours from their stored rows (in an
+    entered unit of work), by id: a page showing a hundred councils reads a hundred short rows,
+    not their ten thousand mandates."""
+    c, a = t.councils.c, alignment_councils.c
+    names, colours = _faction_names(uow)
+    rows: list[Any] = []
+    for start in range(0, len(council_ids), 10_000):  # SQLite: 32,766 parameters at most
+        query = (
+            select(c.id, c.name, c.parent_id, a.seats, a.composition)
+            .select_from(t.councils.outerjoin(alignment_councils, a.council_id == c.id))
+            .where(c.id.in_(council_ids[start : start + 10_000]))
+            .order_by(c.id)
+        )
+        rows += [(i, n, p, s or 0, k or "") for i, n, p, s, k in uow.conn.execute(query)]
+    snap = _snapshot(rows, names, colours)
+    out: list[dict[str, Any]] = snap["councils"]
+    for found in out:
+        found["colours"] = {f: snap["colours"].get(f, NEUTRAL) for f in found["composition"]}
     return out
 
 
@@ -133,31 +148,69 @@ def _snapshot(
 
 def history(uow: UnitOfWork, council_id: int | None = None) -> dict[int, list[al.Step]]:
     """Every council's steps of composition (or one council's), from mandate history."""
+    with uow:
+        return history_in(uow, None if council_id is None else [council_id])
+
+
+def history_in(uow: UnitOfWork, council_ids: list[int] | None) -> dict[int, list[al.Step]]:
+    """These councils' steps (every council's when None), in an entered unit of work."""
     md = t.mandates
     query = select(md.c.council_id, md.c.faction_id, md.c.start_at, md.c.end_at)
-    if council_id is not None:
-        query = query.where(md.c.council_id == council_id)
-    with uow:
-        names, _ = _faction_names(uow)
-        rows: list[Any] = list(uow.conn.execute(query))
+    if council_ids is not None:
+        query = query.where(md.c.council_id.in_(council_ids))
+    names, _ = _faction_names(uow)
+    rows: list[Any] = list(uow.conn.execute(query))
     return al.history(
         al.Tenure(c, names.get(f, al.NO_FACTION), as_utc(s), as_utc(e)) for c, f, s, e in rows
     )
 
 
+def top_in(uow: UnitOfWork, council_ids: list[int]) -> dict[str, Any]:
+    """What the alignment page shows of a large federation, in an entered unit of work: the
+    federation's base seats by faction (summed from the stored counts) and its popular base,
+    and only these councils (the top levels of the tree) with their seats, popular base,
+    history and changes of majority. `overview` is every council's (the API)."""
+    names, colours = _faction_names(uow)
+    a = alignment_counts.c
+    totals: Any = uow.conn.execute(
+        select(a.faction_id, func.sum(a.seats)).where(a.is_unit).group_by(a.faction_id)
+    )
+    whole = al.federation((names.get(int(f), al.NO_FACTION), int(n)) for f, n in totals)
+    bases, base = popular_base_in(uow)
+    steps = history_in(uow, council_ids)
+    councils = councils_in(uow, council_ids)
+    for council in councils:
+        council["popular_base"] = _rounded(bases.get(council["id"], {}))
+        council["history"] = steps.get(council["id"], [])
+        council["changes"] = al.majority_changes(council["history"])
+    return {
+        "councils": councils,
+        "federation": {
+            "filled": whole.filled,
+            "base_seats_filled": whole.filled,
+            "composition": whole.composition,
+            "majority": whole.majority,
+            "popular_base": _rounded(base),
+        },
+        "colours": {n: colours.get(n, NEUTRAL) for n in [*names.values(), al.NO_FACTION]},
+    }
+
+
 def popular_base(uow: UnitOfWork) -> tuple[dict[int, dict[str, float]], dict[str, float]]:
     with uow:
-        names, _ = _faction_names(uow)
-        parent_of = {c.id: c.parent_id for c in uow.councils.list()}
-        unit_council = {u.id: u.council_id for u in uow.units.list()}
-        rolls = uow.units.roll_sizes()
-        sources = {
-            e.id: al.Source(e.id, e.kind, e.source_id, e.seats) for e in uow.electorates.list()
-        }
-        seats = [
-            al.SeatOf(md.council_id, names.get(md.faction_id or 0, al.NO_FACTION), md.electorate_id)
-            for md in uow.mandates.active()
-        ]
+        return popular_base_in(uow)
+
+
+def popular_base_in(uow: UnitOfWork) -> tuple[dict[int, dict[str, float]], dict[str, float]]:
+    names, _ = _faction_names(uow)
+    parent_of = {c.id: c.parent_id for c in uow.councils.list()}
+    unit_council = {u.id: u.council_id for u in uow.units.list()}
+    rolls = uow.units.roll_sizes()
+    sources = {e.id: al.Source(e.id, e.kind, e.source_id, e.seats) for e in uow.electorates.list()}
+    seats = [
+        al.SeatOf(md.council_id, names.get(md.faction_id or 0, al.NO_FACTION), md.electorate_id)
+        for md in uow.mandates.active()
+    ]
     return al.popular_base(seats, sources, parent_of, unit_council, rolls)
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dualpower.domain.model import Council
-from dualpower.services import cycle_views, elections_views, offices_views, views
+from dualpower.services import alignment, cycle_views, elections_views, offices_views, views
 from dualpower.store.uow import UnitOfWork
 
 HOME_COUNCILS = 120  # the home page shows the tree's levels down to the last that fits
@@ -30,7 +30,16 @@ class HomePage:
     (its own page lists them)."""
 
     tree: list[dict[str, Any]]
-    councils: int  # in the whole federation
+    shown: int  # councils shown
+
+
+@dataclass(frozen=True)
+class AlignmentPage:
+    """The federation's seats and popular base, and the top levels of the tree (as the home
+    page shows them) with each council's seats, popular base and history."""
+
+    view: dict[str, Any]  # alignment.top_in: federation, councils, colours
+    tree: list[dict[str, Any]]  # the same councils as a tree, for the picture
     shown: int
 
 
@@ -59,26 +68,44 @@ class RecallPage:
     petition: dict[str, Any]  # views.petition, for this viewer
 
 
-def home(uow: UnitOfWork) -> HomePage:
-    with uow:
-        levels: list[list[Council]] = []
-        table = uow.councils.table
-        level = uow.councils.list(table.c.parent_id.is_(None))
-        shown = 0
-        while level and shown + len(level) <= HOME_COUNCILS:
-            levels.append(level)
-            shown += len(level)
-            level = uow.councils.list(table.c.parent_id.in_([c.id for c in level]))
-        every = views.council_count(uow)
-        nodes = views.councils_of(uow, [c for found in levels for c in found])
-        below = views.children_counts(uow, [c.id for c in levels[-1]] if levels else [])
-    by_id = {c["id"]: c | {"children": [], "below": 0} for c in nodes}
+def _top_levels(uow: UnitOfWork) -> tuple[list[Council], dict[int, int]]:
+    """The councils of the tree's top levels, from the chief council down, as many levels as
+    fit in HOME_COUNCILS; and how many councils sit below each of the last level's (counted,
+    not read)."""
+    levels: list[Council] = []
+    table = uow.councils.table
+    level = uow.councils.list(table.c.parent_id.is_(None))
+    below: dict[int, int] = {}
+    while level and len(levels) + len(level) <= HOME_COUNCILS:
+        levels += level
+        below = views.children_counts(uow, [c.id for c in level])
+        if len(levels) + sum(below.values()) > HOME_COUNCILS:
+            break  # the next level does not fit
+        level = uow.councils.list(table.c.parent_id.in_([c.id for c in level]))
+    return levels, below
+
+
+def _tree(nodes: list[dict[str, Any]], below: dict[int, int]) -> list[dict[str, Any]]:
+    by_id = {c["id"]: c | {"children": [], "below": below.get(c["id"], 0)} for c in nodes}
     roots: list[dict[str, Any]] = []
     for node in by_id.values():
         parent = by_id.get(node["parent_id"])
         (parent["children"] if parent else roots).append(node)
-        node["below"] = below.get(node["id"], 0)
-    return HomePage(roots, every, shown)
+    return roots
+
+
+def home(uow: UnitOfWork) -> HomePage:
+    with uow:
+        levels, below = _top_levels(uow)
+        nodes = alignment.councils_in(uow, [c.id for c in levels])  # stored seats, no recount
+    return HomePage(_tree(nodes, below), len(levels))
+
+
+def alignment_page(uow: UnitOfWork) -> AlignmentPage:
+    with uow:
+        levels, below = _top_levels(uow)
+        view = alignment.top_in(uow, [c.id for c in levels])
+    return AlignmentPage(view, _tree(view["councils"], below), len(levels))
 
 
 def council(uow: UnitOfWork, council_id: int, viewer_id: int | None) -> CouncilPage:

@@ -262,10 +262,6 @@ def children_counts(uow: UnitOfWork, council_ids: list[int]) -> dict[int, int]:
     return counts
 
 
-def council_count(uow: UnitOfWork) -> int:
-    return int(uow.conn.execute(select(func.count()).select_from(tables.councils)).scalar_one())
-
-
 def council_tree(uow: UnitOfWork) -> list[dict[str, Any]]:
     """The councils as a tree: each has "children"; the list holds the chief council(s)."""
     flat = councils(uow)

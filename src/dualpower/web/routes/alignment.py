@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from dualpower.domain.alignment import Step
 from dualpower.domain.errors import NotFound
-from dualpower.services import alignment, views
+from dualpower.services import alignment, page_views, views
 from dualpower.web import i18n, pictures
 from dualpower.web.deps import Session, SystemDep, render
 from dualpower.web.schemas_register import AlignmentPublic, RoadPublic
@@ -92,7 +92,8 @@ def alignment_page(
     system: SystemDep,
     faction: Annotated[str | None, Query()] = None,
 ) -> Response:
-    view = alignment.overview(system.reader)
+    page = page_views.alignment_page(system.reader())  # the top levels, one snapshot
+    view = page.view
     colours = view["colours"]
     road = error = None
     if faction:
@@ -100,7 +101,7 @@ def alignment_page(
             road = alignment.road(system.reader(), faction)
         except NotFound as missing:
             error = missing.message
-    tree_svg = pictures.tree(views.council_tree(system.reader()), colours)
+    tree_svg = pictures.tree(page.tree, colours)
     chief = next((c for c in view["councils"] if c["parent_id"] is None), None)
     context = {
         "view": view,

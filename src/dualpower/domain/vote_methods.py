@@ -53,10 +53,13 @@ class VoteMethod:
             raise errors.InvalidRequest("a candidate appears twice on the ballot")
         if not choices:
             raise errors.InvalidRequest("the ballot is empty")
-        if self.marks == "one" and len(choices) != 1:
-            raise errors.InvalidRequest(f"a {self.name} ballot has exactly one choice")
+        # One seat is one choice, whatever the method allows for more (issue 25); the pages
+        # say these in the reader's language (web/i18n.py `translated`).
+        one = self.marks == "one" or (self.marks == "seats" and seats == 1)
+        if one and len(choices) != 1:
+            raise errors.InvalidRequest("choose one candidate")
         if self.marks == "seats" and len(choices) > seats:
-            raise errors.InvalidRequest(f"a {self.name} ballot has at most {seats} choices")
+            raise errors.InvalidRequest(f"choose at most {seats} candidates")
 
     def body(self, choices: list[int] | None, ranking: list[int] | None) -> list[int]:
         """The list an API ballot body gives for this method: `ranking` or `choices`, not both."""

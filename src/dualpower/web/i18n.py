@@ -152,6 +152,9 @@ def npgettext(context: str, singular: str, plural: str, n: int) -> str:
 
 
 _MISSING = re.compile(r"(?:there is )?no ([a-z ]+) (\d+)")
+# A ballot's refusal by its method (domain/vote_methods.py), said with the number's plural.
+N_("choose one candidate")
+_AT_MOST = re.compile(r"choose at most (\d+) candidates")
 
 
 def translated(message: Any) -> str:
@@ -162,6 +165,11 @@ def translated(message: Any) -> str:
         return ""
     text = str(message)
     found = gettext(text)
+    if found == text and (at_most := _AT_MOST.fullmatch(text)) is not None:
+        n = int(at_most.group(1))
+        return ngettext(
+            "choose at most %(num)s candidate", "choose at most %(num)s candidates", n
+        ) % {"num": n}
     if found == text and (missing := _MISSING.fullmatch(text)) is not None:
         msgid = f"no {missing.group(1)} %(id)s"
         pattern = gettext(msgid)
@@ -298,6 +306,8 @@ def _one_stop(translate: Any) -> Any:
 
 
 def install(env: Environment) -> None:
+    from dualpower.web.round_notes import round_note  # it reads this module's gettext
+
     env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext, ngettext, newstyle=True, pgettext=pgettext, npgettext=npgettext
     )
@@ -313,6 +323,7 @@ def install(env: Environment) -> None:
             "ordinal": ordinal,
             "day": day,
             "moment": moment,
+            "round_note": round_note,
         }
     )
     env.globals.update({"languages": LANGUAGES, "N_": N_})

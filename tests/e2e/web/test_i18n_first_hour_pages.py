@@ -87,3 +87,50 @@ def test_the_first_pages_in_russian_hold_no_english(client, system, federation) 
         if left or runs:
             failures.append(f"{path}: {left[:3]} {runs[:5]}")
     assert not failures, "\n".join(failures)
+
+
+def _english_runs(html: str, names: list[str]) -> list[str]:
+    page = parse(html)
+    assert page.lang == "ru"
+    text = " ".join(" ".join(page.text).split())
+    left = [f for f in english_fragments() if f in text]
+    for name in names:
+        text = text.replace(name, " ")
+    runs = [r for r in ENGLISH_RUN.findall(text) if set(re.findall(r"\w+", r)) - ALLOWED]
+    return left + runs
+
+
+def test_counts_lots_and_petition_discussions_in_russian(client, system, federation) -> None:
+    """What was left English on Russian pages: a count's round notes (written by the counting
+    engine), the lot's recipe ("big-endian", the comment in its code), the discussion of a
+    recall petition ("Recall petition 1"). The lot's own code (Python) and the log's entry names
+    stay as they are."""
+    from sqlalchemy import text
+
+    from discussion_support import mill, mill_petition, post, report
+
+    with system.engine.connect() as conn:
+        counted = conn.execute(
+            text("SELECT id FROM elections WHERE status = 'closed' AND result IS NOT NULL")
+        ).scalars()
+        elections = sorted(counted)[:6]
+    assert elections, "the federation has no counted election"
+    petition = mill_petition(federation)
+    comment = post(federation, mill(federation, 1), petition, "Recall him!")
+    filed = report(federation, mill(federation, 2), comment)
+    code = {"Python", "import", "hashlib", "def", "draw", "seed", "inputs", "size", "uniform"}
+    code |= {"while", "True", "limit", "return", "in", "range", "items", "print", "for", "fisher"}
+    code |= {"yates", "report", "open", "redraw", "sha", "sha256", "v1", "else", "min", "max"}
+    names = _data_names(system) + ["Recall him!"]
+    failures = []
+    paths = [f"/elections/{e}" for e in elections]
+    paths += [f"/discussions/recall/{petition}", f"/reports/{filed.id}"]
+    for path in paths:
+        got = client.get(path, headers=RU)
+        assert got.status_code == 200, (path, got.status_code)
+        runs = _english_runs(got.text, names)
+        if path.startswith("/reports/"):
+            runs = [r for r in runs if set(re.findall(r"[A-Za-z]\w*", r)) - code - ALLOWED]
+        if runs:
+            failures.append(f"{path}: {runs[:5]}")
+    assert not failures, "\n".join(failures)

@@ -1,0 +1,56 @@
+"""Structure changes by a council's motion (DESIGN.md 2.10): the proposal of a unit added, split,
+merged or moved, or a council added. The council concerned (services/structure.py) then decides
+it by its roll-call vote in a session, like any motion (`/motions/{id}`), and its adoption applies
+the change. While founding the operator makes these changes (`dualpower structure ...`)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from dualpower.services import structure
+from dualpower.web.deps import ApiMember, SystemDep
+
+api = APIRouter(tags=["sessions"])
+
+
+class StructureMotionCreate(BaseModel):
+    """The change, as `dualpower structure` makes it: {"kind": "add_unit", "name", "unit_kind",
+    "section", "council"}, {"kind": "split_unit", "unit", "name", "members": [usernames]},
+    {"kind": "merge_units", "unit", "into"}, {"kind": "move_unit", "unit", "council"} or
+    {"kind": "add_council", "name", "parent"}; units and councils by name or id."""
+
+    model_config = ConfigDict(extra="forbid")
+    change: dict[str, Any] = Field(min_length=1, max_length=6)
+    majority: Literal["simple", "absolute", "two_thirds"] = "simple"
+
+
+class StructureMotionCreated(BaseModel):
+    id: int
+
+
+@api.post(
+    "/structure-motions",
+    response_model=StructureMotionCreated,
+    status_code=201,
+    summary="Propose a change of the federation's structure to the council concerned",
+    responses={
+        401: {"description": "Not logged in."},
+        403: {"description": "Not a deputy of the council concerned."},
+        404: {"description": "No such unit, council or member."},
+        409: {"description": "The change cannot be made now (a name taken, an open election)."},
+        422: {"description": "A malformed change."},
+        429: {"description": "Too many motions drafted: see Retry-After."},
+    },
+)
+def api_propose_structure(
+    body: StructureMotionCreate, member: ApiMember, system: SystemDep
+) -> StructureMotionCreated:
+    """A deputy of the council concerned (the new unit's council, the council of the unit split
+    or merged, the lowest council over both for a move, the parent of a new council) puts the
+    change to it; its adoption applies it. Seats are re-apportioned at each electorate's next
+    election, and mandates stand until then."""
+    motion_id = structure.propose_change(system.uow(), member.id, body.change, body.majority)
+    return StructureMotionCreated(id=motion_id)

@@ -847,22 +847,6 @@ case(
         }
     },
 )
-# A structure change is proposed to the council concerned (here the North, the new unit's) by
-# one of its deputies (DESIGN.md 2.10).
-case(
-    "POST",
-    f"{A}/structure-motions",
-    row(403, anonymous=401, deputy=201, official=201),
-    body={
-        "change": {
-            "kind": "add_unit",
-            "name": "Dockyard",
-            "unit_kind": "factory",
-            "section": "workers",
-            "council": "{north}",
-        }
-    },
-)
 
 
 # -- votes on paper (web/routes/paper.py): the electoral commission of the vote's council ------

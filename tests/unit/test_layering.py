@@ -88,9 +88,7 @@ SERVICES_STILL_SPEAKING_SQL = {
     "dualpower.services.invitations",
     "dualpower.services.panels",
     "dualpower.services.pay",
-    "dualpower.services.secrecy",
     "dualpower.services.views",
-    "dualpower.services.visibility",
 }
 
 

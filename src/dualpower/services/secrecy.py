@@ -14,39 +14,23 @@ disk: SECURITY.md.)
 
 from __future__ import annotations
 
-from sqlalchemy import delete, insert, select
-
 from dualpower.services import chance
-from dualpower.store import tables as t
-from dualpower.store import tables_sessions as ts
 from dualpower.store.uow import UnitOfWork
 
 
 def unlink_ballots(uow: UnitOfWork, election_id: int) -> None:
     """Rewrite a secret election's ballots in random order (within the caller's transaction)."""
-    ballots = t.ballots
-    rows = [
-        dict(row)
-        for row in uow.conn.execute(
-            select(ballots).where(ballots.c.election_id == election_id)
-        ).mappings()
-    ]
+    rows = uow.elections.ballot_rows(election_id)
     if any(row["voter_id"] is not None for row in rows):
         raise ValueError("an open ballot carries its voter: only secret ballots are rewritten")
     chance.shuffle(rows)
-    uow.conn.execute(delete(ballots).where(ballots.c.election_id == election_id))
-    for row in rows:  # one at a time: the order of the statements is the order of the rows
-        uow.conn.execute(insert(ballots).values(**row))
+    uow.elections.rewrite_ballots(election_id, rows)  # one row a statement, in this order
 
 
 def unlink_motion_ballots(uow: UnitOfWork, motion_id: int) -> list[dict[str, str]]:
     """Rewrite a secret vote's ballots on a motion in random order, as `unlink_ballots` does an
     election's (within the closing transaction); returns them in that order, for the log."""
-    ballots = ts.motion_ballots
-    where = ballots.c.motion_id == motion_id
-    rows = [dict(row) for row in uow.conn.execute(select(ballots).where(where)).mappings()]
+    rows = uow.motions.secret_ballot_rows(motion_id)
     chance.shuffle(rows)
-    uow.conn.execute(delete(ballots).where(where))
-    for row in rows:  # one at a time: the order of the statements is the order of the rows
-        uow.conn.execute(insert(ballots).values(**row))
+    uow.motions.rewrite_secret_ballots(motion_id, rows)  # one row a statement, in this order
     return [{"receipt": row["receipt"], "position": row["position"]} for row in rows]

@@ -28,9 +28,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import select, union
-
-from dualpower.store import tables as t
 from dualpower.store.uow import UnitOfWork
 
 # A callable answering "who is reading?", asked at most once: the reader's member id; True for a
@@ -94,26 +91,14 @@ def pseudonym(member_id: int) -> str:
 
 def public_people(uow: UnitOfWork, ids: Iterable[int]) -> set[int]:
     """Those of `ids` who hold or once held a mandate or an office, or stood as candidates."""
-    wanted = sorted(set(ids))
-    if not wanted:
-        return set()
-    md, ot, ca = t.mandates, t.office_terms, t.candidates
-    query = union(
-        select(md.c.holder_id.label("id")).where(md.c.holder_id.in_(wanted)),
-        select(ot.c.holder_id.label("id")).where(ot.c.holder_id.in_(wanted)),
-        select(ca.c.member_id.label("id")).where(ca.c.member_id.in_(wanted)),
-    )
-    found: list[int] = list(uow.conn.execute(query).scalars())
-    return set(found)
+    return uow.members.ever_public(ids)
 
 
 def councils_above(uow: UnitOfWork, concerned: Concerned) -> set[int]:
     """The councils concerned, those of the units concerned, and every council above them."""
     start = set(concerned.council_ids)
     if concerned.unit_ids:
-        un = t.base_units
-        query = select(un.c.council_id).where(un.c.id.in_(sorted(concerned.unit_ids)))
-        start |= set(uow.conn.execute(query).scalars())
+        start |= uow.units.councils_of(concerned.unit_ids)
     parents = {c.id: c.parent_id for c in uow.councils.list()}
     found: set[int] = set()
     while start:
@@ -135,16 +120,7 @@ def is_concerned(uow: UnitOfWork, member_id: int, concerned: Concerned) -> bool:
     councils = sorted(councils_above(uow, concerned))
     if not councils:
         return False
-    md, ot, of = t.mandates, t.office_terms, t.offices
-    query = union(
-        select(md.c.council_id.label("c")).where(
-            md.c.holder_id == member_id, md.c.end_at.is_(None), md.c.council_id.in_(councils)
-        ),
-        select(of.c.council_id.label("c"))
-        .join(ot, ot.c.office_id == of.c.id)
-        .where(ot.c.holder_id == member_id, ot.c.end_at.is_(None), of.c.council_id.in_(councils)),
-    )
-    return uow.conn.execute(query).first() is not None
+    return uow.members.sits_in_any(member_id, councils)
 
 
 def hidden(

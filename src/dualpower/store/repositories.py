@@ -8,7 +8,18 @@ from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any, Generic, NamedTuple, TypeVar, overload
 
-from sqlalchemy import Connection, Table, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    union,
+    update,
+)
 
 from dualpower.domain import model as m
 from dualpower.store import tables as t
@@ -34,6 +45,21 @@ def to_domain(cls: type[T], row: Any) -> T:
     data = row._mapping
     kwargs = {f.name: as_utc(data[f.name]) for f in fields(cls) if f.name in data}  # type: ignore[arg-type]
     return cls(**kwargs)
+
+
+def rows_where(conn: Connection, table: Table, where: Any) -> list[dict[str, Any]]:
+    """The rows of `table` matching `where`, whole, as dicts."""
+    return [dict(row) for row in conn.execute(select(table).where(where)).mappings()]
+
+
+def rewrite_rows(
+    conn: Connection, table: Table, where: Any, rows: Sequence[dict[str, Any]]
+) -> None:
+    """Delete the rows matching `where` and write `rows` anew, one statement each: the order of
+    the statements is the order the database keeps them in (rowid, ctid, xmin)."""
+    conn.execute(delete(table).where(where))
+    for row in rows:
+        conn.execute(insert(table).values(**row))
 
 
 class _Repo(Generic[M]):
@@ -134,6 +160,13 @@ class UnitRepo(_Repo[m.BaseUnit]):
         )
         return found[0] if found else None
 
+    def councils_of(self, unit_ids: Iterable[int]) -> set[int]:
+        """The councils these base units belong to."""
+        un = self.table
+        query = select(un.c.council_id).where(un.c.id.in_(sorted(set(unit_ids))))
+        found: Sequence[int] = self.conn.execute(query).scalars().all()
+        return set(found)
+
     def roll_sizes(self) -> dict[int, int]:
         mm = t.memberships
         query = (
@@ -171,6 +204,36 @@ class MemberRepo(_Repo[m.Member]):
         mm = t.memberships
         query = select(mm.c.member_id).where(mm.c.unit_id == unit_id, mm.c.end_at.is_(None))
         return set(self.conn.execute(query).scalars())
+
+    def ever_public(self, member_ids: Iterable[int]) -> set[int]:
+        """Those of `member_ids` who hold or once held a mandate or an office, or stood."""
+        wanted = sorted(set(member_ids))
+        if not wanted:
+            return set()
+        md, ot, ca = t.mandates, t.office_terms, t.candidates
+        query = union(
+            select(md.c.holder_id.label("id")).where(md.c.holder_id.in_(wanted)),
+            select(ot.c.holder_id.label("id")).where(ot.c.holder_id.in_(wanted)),
+            select(ca.c.member_id.label("id")).where(ca.c.member_id.in_(wanted)),
+        )
+        found: Sequence[int] = self.conn.execute(query).scalars().all()
+        return set(found)
+
+    def sits_in_any(self, member_id: int, council_ids: Iterable[int]) -> bool:
+        """Whether the member holds a mandate or an office now in one of these councils."""
+        councils = sorted(set(council_ids))
+        md, ot, of = t.mandates, t.office_terms, t.offices
+        query = union(
+            select(md.c.council_id.label("c")).where(
+                md.c.holder_id == member_id, md.c.end_at.is_(None), md.c.council_id.in_(councils)
+            ),
+            select(of.c.council_id.label("c"))
+            .join(ot, ot.c.office_id == of.c.id)
+            .where(
+                ot.c.holder_id == member_id, ot.c.end_at.is_(None), of.c.council_id.in_(councils)
+            ),
+        )
+        return self.conn.execute(query).first() is not None
 
     def identities(self) -> builtins.list[tuple[int, str, str, str | None]]:
         """(id, username, display name, e-mail) of every member: what identifies a person."""
@@ -526,6 +589,14 @@ class ElectionRepo(_Repo[m.Election]):
         query = select(t.ballots.c.choices).where(t.ballots.c.election_id == election_id)
         choices: Sequence[list[int]] = self.conn.execute(query).scalars().all()
         return [list(c) for c in choices]
+
+    def ballot_rows(self, election_id: int) -> list[dict[str, Any]]:
+        """The election's ballot rows, whole."""
+        return rows_where(self.conn, t.ballots, t.ballots.c.election_id == election_id)
+
+    def rewrite_ballots(self, election_id: int, rows: Sequence[dict[str, Any]]) -> None:
+        """Write the election's ballots anew as `rows`, in their order."""
+        rewrite_rows(self.conn, t.ballots, t.ballots.c.election_id == election_id, rows)
 
 
 class OfficeRepo(_Repo[m.Office]):

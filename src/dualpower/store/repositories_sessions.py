@@ -215,6 +215,17 @@ class MotionRepo(r._Repo[Motion]):
             self.conn.execute(select(mp.c.member_id).where(mp.c.motion_id == motion_id)).scalars()
         )
 
+    def secret_ballot_rows(self, motion_id: int) -> list[dict[str, Any]]:
+        """The secret vote's ballot rows, whole."""
+        return r.rows_where(
+            self.conn, ts.motion_ballots, ts.motion_ballots.c.motion_id == motion_id
+        )
+
+    def rewrite_secret_ballots(self, motion_id: int, rows: list[dict[str, Any]]) -> None:
+        """Write the secret vote's ballots anew as `rows`, in their order."""
+        mb = ts.motion_ballots
+        r.rewrite_rows(self.conn, mb, mb.c.motion_id == motion_id, rows)
+
     def secret_ballots(self, motion_id: int) -> list[dict[str, str]]:
         mb = ts.motion_ballots
         query = (

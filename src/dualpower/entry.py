@@ -12,9 +12,9 @@ import sys
 def main() -> None:
     argv = sys.argv[1:]
     if argv and argv[0] == "tally":
-        from dualpower.counting.cli import main as tally_main
+        from dualpower.counting.cli import run_and_exit
 
-        sys.exit(tally_main(argv[1:]))
+        run_and_exit(argv[1:])
     from dualpower.cli import app
 
     app(prog_name="dualpower")

@@ -12,9 +12,11 @@ stays under a minute and 2 GB on a 2-core machine at an ordinary load, for 1,000
 to one round per candidate, and each round shows every candidate), `MAX_ONE_ROUND_CANDIDATES`
 for plurality, block and approval, and `MAX_PARTIES`, `MAX_SEATS` and `MAX_QUOTIENTS` (seats x
 lists: the divisor methods explain every seat with every list's quotient) for the party lists.
-Measured on 2026-12-07 with 1,000,000 ballots of 1-6 preferences under a load of 13 to 60 on
-2 cores (README.md, bench/README.md): irv with 2,000 candidates 12.9 s and 408 MB,
-stv-scottish 22.0 s and 413 MB, stv-meek with 200 candidates 23.4 s and 212 MB.
+Measured on 2026-12-07 by `python bench/tally.py --limits` (1,000,000 ballots of 1-6
+preferences, one BLT line each) under a load of about 20 on the 2 cores, so the wall clock ran
+to ten times the CPU time: irv with 2,000 candidates 3.3 s of CPU (41.6 s wall) and 380 MiB,
+stv-scottish with 2,000 3.5 s (45.5 s) and 417 MiB, stv-meek with 500 9.0 s (111.6 s) and
+241 MiB; irv with 100,000 candidates is refused from the file's header in 0.13 s (30 MiB).
 """
 
 from __future__ import annotations

@@ -26,7 +26,9 @@ the order that `--ties order` breaks ties by (every candidate once; earlier ones
 Weights may be any whole number: they are kept as int64 while they and their sum fit, else as
 Python integers (never wrapped around). When the file has no name lines, the names come from
 comment lines `# ALTERNATIVE NAME i: Name (Party)` (as in Glasgow's 2007 files); the
-parenthesised suffix is the party. Refused: a bad header, a weight that is not a whole number
+parenthesised suffix is the party. Clean ballot lines (digits and single spaces, the common
+case of large files) are read by the vectorised `blt_scan`; anything else line by line, with
+the same result. Refused: a bad header, a weight that is not a whole number
 (weights count ballots), equal rankings (`=`), a candidate number out of range, a candidate name
 given twice, a ballot without its terminating `0`, anything else on a ballot line (such as a
 trailing comma), a missing end line, missing names.

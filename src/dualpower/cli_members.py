@@ -52,8 +52,8 @@ def invitations_issue(
     language: Annotated[
         str | None,
         typer.Option(
-            help="The sheet's headings: en or ru (default the federation's); each slip is in its "
-            "member's language."
+            help="The sheet's language: en or ru (default the federation's); a member with a "
+            "language of their own gets their slip in it."
         ),
     ] = None,
 ) -> None:

@@ -1,7 +1,7 @@
 """Issue 21's end-to-end test (DESIGN.md 2.10), on SQLite and PostgreSQL: a tenants' federation
 of 30 buildings and 4,000 members is founded from a plan; invitations go out by mail (a real
 SMTP server, aiosmtpd) and as a printable sheet; 50 members join with their codes; one resets a
-forgotten password by mail (their old token then fails); one moves to another building with
+forgotten password by mail (their old token and page session then fail); one moves to another building with
 history kept; a building's roll file is synced (dry run first, then applied); a building splits
 in two and the next (founding) election apportions seats to both. The operator never sees a
 password a member keeps: none is in the log, and every password was set by its member."""
@@ -90,13 +90,16 @@ def test_a_federation_of_4000_lets_members_in_and_changes(smtp, database_url) ->
     with pytest.raises(errors.DomainError):  # a code works once
         invitations.redeem(system.uow(), mailed["t0"], "another secret 0")
     assert accounts.login(system.uow(), "t1", "my own secret 1").member.username == "t1"
-    # One forgets their password: a reset by mail; the old token then fails.
+    # One forgets their password: a reset by mail; their old token and page session then fail.
+    page = accounts.login(system.uow(), "t2", "my own secret 2", kind="session").token
+    assert accounts.authenticate(system.uow(), page, kind="session") is not None
     invitations.request_reset(system.uow(), "t2")
     system.mailer.drain()
     reset = CODE.search(_text(smtp.messages[-1][1]))
     assert reset is not None
     invitations.redeem(system.uow(), reset.group(1), "my second secret 2")
     assert accounts.authenticate(system.uow(), tokens[2]) is None
+    assert accounts.authenticate(system.uow(), page, kind="session") is None
     # One moves to another building, history kept.
     transfer(system.uow(), "t3", "Building 20", OPERATOR_CALLER)
     with system.uow() as uow:

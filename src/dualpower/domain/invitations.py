@@ -58,7 +58,7 @@ class IssuedCode:
     code: str
     expires_at: datetime
     purpose: str = "join"
-    language: str = "en"  # the member's, else the federation's: their slip is printed in it
+    language: str | None = None  # the member's own (their slip is printed in it), if they have one
 
 
 @dataclass(frozen=True)

@@ -61,8 +61,8 @@ def issue_invitations(
 ) -> list[IssuedCode]:
     """Codes for the members without a password (of `unit_ref`, or everyone; or the members
     named). With `mail`, every member with an address is mailed after commit (the others' codes
-    are returned to print). Returns the codes, shown once, each in its member's language (the
-    federation's when they have none)."""
+    are returned to print). Returns the codes, shown once, each with its member's own language
+    (None: they have none, and their slip takes the sheet's)."""
     with uow:
         unit_id = None
         federation = uow.federations.only()
@@ -80,10 +80,7 @@ def issue_invitations(
                 raise NotFound(f"no member on a roll named {sorted(missing)[0]!r}")
         now = uow.now()
         expires_at = now + codes.lifetime("join")
-        spoken = federation.language if federation else "en"
-        issued = [
-            IssuedCode(*r[:5], codes.new_code(), expires_at, language=r[5] or spoken) for r in rows
-        ]
+        issued = [IssuedCode(*r[:5], codes.new_code(), expires_at, language=r[5]) for r in rows]
         uow.invitations.withdraw_unused([c.member_id for c in issued], "join")
         uow.invitations.add_many(
             [

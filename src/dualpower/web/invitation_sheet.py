@@ -1,6 +1,6 @@
 """The printable sheet of invitations (DESIGN.md 2.10): one slip a member, to cut and hand out at
-a meeting, each in its member's language (`IssuedCode.language`: theirs, else the federation's);
-the sheet's own headings are in the sheet's language."""
+a meeting, each in its member's own language (`IssuedCode.language`), else in the sheet's (the
+CLI's --language, by default the federation's)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ def sheet(
     """The HTML of the sheet."""
 
     def lang_of(code: IssuedCode) -> str:
-        return code.language if code.language in TEXTS else "en"
+        chosen = code.language or language
+        return chosen if chosen in TEXTS else "en"
 
     return _env.get_template("sheet.html").render(
         codes=codes,

@@ -31,6 +31,7 @@ HOSTILE = [
     (HEAD + "an\x00na,Anna,\n", 2, "bad username"),
     (HEAD + "anna,Anna,\nivan,Ivan,\nanna,Anna Again,\n", 4, "already on line 2"),
     ("username,name,name\nanna,Anna,Anna\n", 1, "twice"),
+    ("username,name,language\nanna,Anna,ru\nivan,Ivan,fr\n", 3, "not one of en, ru"),
 ]
 
 

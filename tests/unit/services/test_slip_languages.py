@@ -1,6 +1,7 @@
 """Each invitation slip in its member's language (DESIGN.md 2.10, issue 21): a member's language
-comes from the plan or the roll file (`language`, optional), else the federation's; the printable
-sheet prints each slip in it. On both databases."""
+comes from the plan or the roll file (`language`, optional); the printable sheet prints each slip
+in it, and a member without one in the sheet's (by default the federation's). On both
+databases."""
 
 from __future__ import annotations
 
@@ -39,8 +40,8 @@ def test_each_slip_in_its_members_language(system: System) -> None:
     small_federation(system, elect=False)
     assert import_roll(system.uow(), ROLL, "Forge", actor="operator", is_operator=True) == 3
     codes = issue_invitations(system.uow(), "Forge", actor="operator")
-    assert {c.username: c.language for c in codes} == {"olga": "ru", "john": "en", "max": "en"}
-    html = sheet(codes, federation="Test", base_url="https://example.org")
+    assert {c.username: c.language for c in codes} == {"olga": "ru", "john": "en", "max": None}
+    html = sheet(codes, federation="Test", base_url="https://example.org", language="en")
     assert slips(html) == {
         "olga": ("ru", "Приглашение"),
         "john": ("en", "Invitation"),
@@ -56,8 +57,11 @@ def test_a_member_without_a_language_gets_the_federations(system: System) -> Non
     import_roll(system.uow(), ROLL, "Forge", actor="operator", is_operator=True)
     codes = issue_invitations(system.uow(), None, actor="operator")
     by_user = {c.username: c.language for c in codes}
-    assert by_user == {first.username: "en", "olga": "ru", "john": "en", "max": "ru"}
-    html = sheet(codes, federation="Test", base_url="https://example.org", language="ru")
+    assert by_user == {first.username: "en", "olga": "ru", "john": "en", "max": None}
+    with system.uow() as uow:
+        spoken = uow.federations.only().language  # the CLI's default for the sheet
+    assert spoken == "ru"
+    html = sheet(codes, federation="Test", base_url="https://example.org", language=spoken)
     assert slips(html)["max"] == ("ru", "Приглашение")
     assert slips(html)[first.username] == ("en", "Invitation")
     assert '<html lang="ru">' in html

@@ -80,7 +80,10 @@ def issue_invitations(
                 raise NotFound(f"no member on a roll named {sorted(missing)[0]!r}")
         now = uow.now()
         expires_at = now + codes.lifetime("join")
-        issued = [IssuedCode(*r[:5], codes.new_code(), expires_at, language=r[5]) for r in rows]
+        issued = [
+            IssuedCode(r[0], r[1], r[2], r[3], r[4], codes.new_code(), expires_at, language=r[5])
+            for r in rows
+        ]
         uow.invitations.withdraw_unused([c.member_id for c in issued], "join")
         uow.invitations.add_many(
             [

@@ -1,10 +1,11 @@
 """Issue 21's end-to-end test (DESIGN.md 2.10), on SQLite and PostgreSQL: a tenants' federation
 of 30 buildings and 4,000 members is founded from a plan; invitations go out by mail (a real
 SMTP server, aiosmtpd) and as a printable sheet; 50 members join with their codes; one resets a
-forgotten password by mail (their old token and page session then fail); one moves to another building with
-history kept; a building's roll file is synced (dry run first, then applied); a building splits
-in two and the next (founding) election apportions seats to both. The operator never sees a
-password a member keeps: none is in the log, and every password was set by its member."""
+forgotten password by mail (their old token and page session then fail); one moves to another
+building with history kept; a building's roll file is synced (dry run first, then applied); a
+building splits in two and the next (founding) election apportions seats to both. The operator
+never sees a password a member keeps: none is in the log, and every password was set by its
+member."""
 
 from __future__ import annotations
 

@@ -166,3 +166,31 @@ def test_errors() -> None:
         count(p, "irv", 2)
     with pytest.raises(CountError):
         count(profile("AB", [[0]], [0]), "irv")
+
+
+def test_next_continuing_moves_on_from_the_given_column() -> None:
+    """Issue 26: a ballot moves on from its current column; the first continuing candidate at
+    or after it, and its column, as a plain scan finds them (padding -1 ends a ranking, and a
+    start past the last column finds none)."""
+    from dualpower.counting.irv import next_continuing
+
+    rng = np.random.default_rng(26)
+    for _ in range(200):
+        n, width = int(rng.integers(1, 9)), int(rng.integers(1, 7))
+        rankings = np.full((40, width), -1, dtype=np.int32)
+        for row in rankings:
+            k = int(rng.integers(0, min(n, width) + 1))
+            row[:k] = rng.permutation(n)[:k]
+        lookup = np.append(rng.random(n) < 0.5, False)
+        rows = np.flatnonzero(rng.random(40) < 0.6)
+        cols = rng.integers(0, width + 2, len(rows))
+        found, at = next_continuing(rankings, rows, cols, lookup)
+        for i, (r, c) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):
+            want = next(
+                ((j, int(x)) for j, x in enumerate(rankings[r]) if j >= c and x >= 0 and lookup[x]),
+                None,
+            )
+            if want is None:
+                assert found[i] == -1
+            else:
+                assert (int(at[i]), int(found[i])) == want

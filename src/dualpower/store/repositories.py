@@ -83,6 +83,13 @@ class _Repo(Generic[M]):
         row = self.conn.execute(select(self.table).where(self.table.c.id == id_)).first()
         return to_domain(self.model, row) if row else None
 
+    def get_for_update(self, id_: int) -> M | None:
+        """The row, locked until commit: acts on it queue up (SELECT ... FOR UPDATE on
+        PostgreSQL; SQLite's write transactions are serial already)."""
+        query = select(self.table).where(self.table.c.id == id_).with_for_update()
+        row = self.conn.execute(query).first()
+        return to_domain(self.model, row) if row else None
+
     def list(self, *where: Any, order_by: Any = None) -> builtins.list[M]:
         query = (
             select(self.table)
@@ -372,13 +379,8 @@ _BALLOT_CONTEXT = (
 class ElectionRepo(_Repo[m.Election]):
     table, model = t.elections, m.Election
 
-    def get_for_update(self, election_id: int) -> m.Election | None:
-        """The election, its row locked until commit: two closes of it queue up, and a general
-        election superseding it waits for (or is waited for by) its own close (PostgreSQL;
-        SQLite's write transactions are serial already)."""
-        query = select(self.table).where(self.table.c.id == election_id).with_for_update()
-        row = self.conn.execute(query).first()
-        return to_domain(m.Election, row) if row else None
+    # get_for_update (_Repo's): two closes of an election queue up, and a general election
+    # superseding it waits for (or is waited for by) its own close.
 
     def claim_due(self, election_id: int) -> m.Election | None:
         """The election, its row locked for update, or None when another process holds it
@@ -738,12 +740,7 @@ class TokenRepo:
 class RecallRepo(_Repo[m.RecallPetition]):
     table, model = t.recall_petitions, m.RecallPetition
 
-    def get_for_update(self, petition_id: int) -> m.RecallPetition | None:
-        """The petition, its row locked until commit: signatures on it queue up (PostgreSQL;
-        SQLite's write transactions are serial already)."""
-        query = select(self.table).where(self.table.c.id == petition_id).with_for_update()
-        row = self.conn.execute(query).first()
-        return to_domain(m.RecallPetition, row) if row else None
+    # get_for_update (_Repo's): signatures on a petition queue up.
 
     def undecided_for(self, mandate_id: int) -> m.RecallPetition | None:
         found = self.list(

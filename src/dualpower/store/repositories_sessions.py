@@ -73,11 +73,6 @@ class StandingOrdersRepo:
 class SessionRepo(r._Repo[Session]):
     table, model = ts.sessions, Session
 
-    def get_for_update(self, session_id: int) -> Session | None:
-        query = select(self.table).where(self.table.c.id == session_id).with_for_update()
-        row = self.conn.execute(query).first()
-        return r.to_domain(Session, row) if row else None
-
     def of_council(self, council_id: int) -> list[Session]:
         return self.list(self.table.c.council_id == council_id, order_by=self.table.c.id.desc())
 
@@ -121,11 +116,6 @@ class SessionRepo(r._Repo[Session]):
 
 class MotionRepo(r._Repo[Motion]):
     table, model = ts.motions, Motion
-
-    def get_for_update(self, motion_id: int) -> Motion | None:
-        query = select(self.table).where(self.table.c.id == motion_id).with_for_update()
-        row = self.conn.execute(query).first()
-        return r.to_domain(Motion, row) if row else None
 
     def claim_voting(self, motion_id: int) -> Motion | None:
         """The motion, its row locked, or None when another process holds it (SKIP LOCKED)."""
@@ -265,11 +255,6 @@ class BreachRepo(r._Repo[Breach]):
 
 class InitiativeRepo(r._Repo[Initiative]):
     table, model = ts.initiatives, Initiative
-
-    def get_for_update(self, initiative_id: int) -> Initiative | None:
-        query = select(self.table).where(self.table.c.id == initiative_id).with_for_update()
-        row = self.conn.execute(query).first()
-        return r.to_domain(Initiative, row) if row else None
 
     def add_support(self, **values: Any) -> None:
         self.conn.execute(insert(ts.initiative_supports).values(**values))

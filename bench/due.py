@@ -24,7 +24,8 @@ For each database:
    `clock`), exactly one mandate from it whose holder is the member of the winning candidate
    its result names, and no `election.void`. Reports elections closed per second (N over the
    span from `closes_at` to the last `closed_at`), and the p50/p99/max delay past `closes_at`
-   (`closed_at - closes_at`), and each server process's CPU seconds over the wait.
+   (`closed_at - closes_at`), and each server process's CPU seconds over the wait and from
+   `closes_at` until the poll that finds none open (the backlog's cost, also per close).
 4. Baseline, in the same run: the cost of counting the same ballots with `dualpower tally`.
    For `--tally-sample` elections, their ballots are written as BLT files and each is counted
    by `dualpower tally FILE --method M --json` as a fresh process (the whole process's wall
@@ -349,6 +350,9 @@ def run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         )
         deadline = time.time() + args.lead_seconds + args.timeout
         left, locked, next_note = n, 0, time.time() + args.lead_seconds + 30
+        pause = (due_at - datetime.now(UTC)).total_seconds()
+        time.sleep(max(0.0, pause))
+        cpu_due = [cpu_seconds(s.pid) for s in servers]  # what the backlog costs from here
         while time.time() < deadline:
             time.sleep(1.0)
             try:  # on SQLite this read waits for the writers' turn like any transaction
@@ -374,6 +378,7 @@ def run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             stop(s)
     figures = check(engine, n, left)
     figures["server_cpu"] = cpu
+    figures["backlog_cpu"] = [c1 - c0 + c00 for c1, c0, c00 in zip(cpu, cpu_due, cpu0, strict=True)]
     figures["waited"] = (stopped_at - due_at).total_seconds()
     figures["locked_polls"] = locked
     figures["load"] = (load_before, load_after)
@@ -544,7 +549,9 @@ def report(kind: str, f: dict[str, Any], args: argparse.Namespace) -> None:
         f"clock: {f['rate']:,.0f} elections closed/s ({f['span']:.1f} s from closes_at to the "
         f"last close); delay past closes_at p50 {f['p50']:.2f} s, p99 {f['p99']:.2f} s, "
         f"max {f['max']:.2f} s (min {f['min']:.2f} s); servers' CPU "
-        f"{', '.join(f'{c:.1f}' for c in f['server_cpu'])} s"
+        f"{', '.join(f'{c:.1f}' for c in f['server_cpu'])} s in all, "
+        f"{', '.join(f'{c:.1f}' for c in f['backlog_cpu'])} s from closes_at "
+        f"({sum(f['backlog_cpu']) / max(1, f['closed']) * 1000:.2f} ms a close)"
     )
     per_close = f["span"] / max(1, f["closed"])
     print(

@@ -51,23 +51,45 @@ def count_plurality(
         raise CountError(f"seats must be between 1 and {len(standing)} candidates, not {seats}")
     valid = continuing_mask(nc, standing)
     weights = exact_weights(profile)
-    breaker = TieBreaker(ties, seed, names, profile.tie_order)
+    first = tally(first_continuing(profile.rankings, valid), weights, nc)
     if method == "plurality":
-        totals = tally(first_continuing(profile.rankings, valid), weights, nc)
-        per_ballot = "its first choice"
+        totals = first
     else:
         totals = _marks(profile.rankings, weights, valid, seats if method == "block" else None)
+    return decide(profile, method, seats, totals, int(first.sum()), seed=seed, ties=ties)
+
+
+def decide(
+    profile: Profile,
+    method: str,
+    seats: int,
+    totals: np.ndarray | list[int],
+    counted: int,
+    *,
+    seed: int = 0,
+    ties: str = DEFAULT_TIE_RULE,
+) -> CountResult:
+    """The count's one round from each candidate's votes (`totals`, by candidate index) and the
+    ballots that counted for a candidate (`counted`): the winners, a tie settled by the tie rule,
+    the note. `count_plurality` tallies one profile's totals; the batch count
+    (`counting/batch.py`) tallies many profiles' at once, and each is decided here."""
+    names = profile.candidates
+    ballots = profile.ballots
+    standing = [c for c in range(len(names)) if c not in profile.withdrawn]
+    breaker = TieBreaker(ties, seed, names, profile.tie_order)
+    if method == "plurality":
+        per_ballot = "its first choice"
+    else:
         per_ballot = f"each of its first {seats} choices" if method == "block" else "every mark"
     winners, tie = _top(totals, standing, seats, breaker)
     note = f"one vote for {per_ballot}; {', '.join(names[c] for c in winners)} elected"
     if tie:
         note += f" ({tie})"
-    counted = int(tally(first_continuing(profile.rankings, valid), weights, nc).sum())
     rnd = Round(
         number=1,
         totals={names[c]: int(totals[c]) for c in standing},
         elected=tuple(names[c] for c in winners),
-        non_transferable=profile.ballots - counted,
+        non_transferable=ballots - counted,
         note=note,
     )
     return CountResult(
@@ -75,7 +97,7 @@ def count_plurality(
         seats=seats,
         winners=tuple(names[c] for c in winners),
         rounds=(rnd,),
-        ballots=profile.ballots,
+        ballots=ballots,
         seed=seed,
         ties=(tie,) if tie else (),
         tie_rule=breaker.rule,
@@ -105,7 +127,7 @@ def _marks(
 
 
 def _top(
-    totals: np.ndarray, standing: list[int], seats: int, breaker: TieBreaker
+    totals: np.ndarray | list[int], standing: list[int], seats: int, breaker: TieBreaker
 ) -> tuple[list[int], str | None]:
     names = breaker.names
     order = sorted(standing, key=lambda c: (-totals[c], c))

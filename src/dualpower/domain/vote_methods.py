@@ -20,7 +20,8 @@ from typing import Any, Literal
 import numpy as np
 
 from dualpower.counting import count as engine_count
-from dualpower.counting.model import PartyVotes, Profile
+from dualpower.counting.batch import count_many as engine_count_many
+from dualpower.counting.model import CountError, PartyVotes, Profile
 from dualpower.counting.party_list import count_party_list
 from dualpower.domain import errors
 from dualpower.domain.model import Candidate
@@ -32,6 +33,13 @@ Marks = Literal["one", "seats", "any"]
 # the log and the result page show it: at least "winners" (candidate ids as text, in order
 # elected), "rounds", "ballots" (the engine's CountResult.to_json() shape).
 Count = Callable[[Sequence[Candidate], Sequence[Sequence[int]], int, int], dict[str, Any]]
+# Ballots grouped: each distinct ballot (candidate ids) with how many cast it.
+Grouped = Sequence[tuple[Sequence[int], int]]
+# count_many([(candidates, grouped ballots, seats, seed), ...]) -> for each, what `count` gives
+# for those ballots, or the CountError it raises (the clock counts a batch of elections at once).
+CountMany = Callable[
+    [Sequence[tuple[Sequence[Candidate], Grouped, int, int]]], list[dict[str, Any] | CountError]
+]
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,7 @@ class VoteMethod:
     road: str = "block"  # the upward rule of its seats (domain/road.py): block or a list rule
     fills_offices: bool = False  # may elect an official (one seat)
     one_seat: str | None = None  # the method of a one-seat by-election, if not this one
+    count_many: CountMany | None = None  # many counts in one pass, the same results as `count`
 
     def check_ballot(self, choices: Sequence[int], candidate_ids: set[int], seats: int) -> None:
         """InvalidRequest unless `choices` is a ballot of this method among these candidates."""
@@ -140,6 +149,32 @@ def count_with_engine(
     return engine_count(profile, method, seats, seed=seed).to_json()
 
 
+def count_many_with_engine(
+    items: Sequence[tuple[Sequence[Candidate], Grouped, int, int]], *, method: str
+) -> list[dict[str, Any] | CountError]:
+    """`count_with_engine` for many elections at once (counting/batch.py): each election's
+    distinct ballots weighted by how many cast them, as the engine's profile holds them."""
+    profiles = []
+    for candidates, grouped, _, _ in items:
+        ids = [c.id for c in candidates]
+        position = {cid: i for i, cid in enumerate(ids)}
+        width = max((len(b) for b, _ in grouped), default=1) or 1
+        rankings = np.full((len(grouped), width), -1, dtype=np.int32)
+        for row, (ballot, _) in enumerate(grouped):
+            rankings[row, : len(ballot)] = [position[c] for c in ballot]
+        profiles.append(
+            Profile(
+                candidates=tuple(str(c) for c in ids),
+                rankings=rankings,
+                weights=np.array([n for _, n in grouped], dtype=np.int64),
+            )
+        )
+    counted = engine_count_many(
+        profiles, method, [seats for _, _, seats, _ in items], [seed for *_, seed in items]
+    )
+    return [r if isinstance(r, CountError) else r.to_json() for r in counted]
+
+
 def count_open_lists(
     candidates: Sequence[Candidate],
     ballots: Sequence[Sequence[int]],
@@ -178,6 +213,15 @@ def _engine(name: str) -> Count:
     return counted
 
 
+def _engine_many(name: str) -> CountMany:
+    def counted(
+        items: Sequence[tuple[Sequence[Candidate], Grouped, int, int]],
+    ) -> list[dict[str, Any] | CountError]:
+        return count_many_with_engine(items, method=name)
+
+    return counted
+
+
 def _lists(name: str) -> Count:
     def counted(
         candidates: Sequence[Candidate], ballots: Sequence[Sequence[int]], seats: int, seed: int
@@ -190,7 +234,15 @@ def _lists(name: str) -> Count:
 # ---------------------------------------------------------------- the methods of DESIGN.md 3
 
 register(
-    VoteMethod("plurality", "plurality", "choices", "one", _engine("plurality"), fills_offices=True)
+    VoteMethod(
+        "plurality",
+        "plurality",
+        "choices",
+        "one",
+        _engine("plurality"),
+        fills_offices=True,
+        count_many=_engine_many("plurality"),
+    )
 )
 register(
     VoteMethod("block", "block vote", "choices", "seats", _engine("block"), one_seat="plurality")

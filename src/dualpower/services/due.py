@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dualpower.counting.model import CountError
-from dualpower.domain import errors
+from dualpower.domain import errors, vote_methods
 from dualpower.domain.cycle import CLOCK, is_due
 from dualpower.domain.events import CompositionChanged
 from dualpower.domain.model import Candidate, Election
@@ -59,7 +59,9 @@ class Done:
 def run_due(new_uow: Callable[[], UnitOfWork], *, early: bool = True) -> list[Done]:
     """Do once whatever is due now; returns what was done. With early=False the votes every
     elector has cast are not looked for this run (the serving clock looks less often: the
-    scan reads every open vote's participations)."""
+    scan reads every open vote's participations), nor the levels whose seats are all filled
+    unless this run closed a vote (that reads every unit and council: a close after a crash
+    between its commit and this step is followed by the next early run)."""
     done: list[Done] = []
     while True:  # first what is past its time; every vote claimed is closed, so this ends
         closed, claimed = close_due_batch(new_uow(), BATCH)
@@ -75,7 +77,8 @@ def run_due(new_uow: Callable[[], UnitOfWork], *, early: bool = True) -> list[Do
     with new_uow() as uow:
         voting = uow.motions.voting_ids()
     done += [d for d in (close_due_motion(new_uow(), m) for m in voting) if d]
-    done += open_next_levels(new_uow())
+    if early or any(d.act == "election.close" for d in done):
+        done += open_next_levels(new_uow())
     done += [Done("report.draw", r) for r in panels.draw_pending(new_uow())]  # DESIGN.md 2.11
     done += [Done("report.redraw", r) for r in panels.redraw_expired(new_uow())]
     return done
@@ -129,24 +132,25 @@ def close_simple_in(
 
     maybe = [e for e in maybe if free(e)]
     nominated = uow.due.candidates(e.id for e in maybe)
-    rolls = uow.due.on_rolls(c.member_id for e in maybe for c in nominated.get(e.id, []))
-    maybe = [  # every candidate still an elector (standing()'s rule): none withdrawn
-        e
-        for e in maybe
-        if nominated.get(e.id)
-        and all(
-            (c.member_id, electorates[e.electorate_id or 0].unit_id) in rolls
-            for c in nominated[e.id]
-        )
-    ]
-    ballots = uow.due.ballot_choices(e.id for e in maybe)
+    off_roll = uow.due.off_rolls(e.id for e in maybe)
+    # every candidate still an elector (standing()'s rule): none withdrawn
+    maybe = [e for e in maybe if nominated.get(e.id) and e.id not in off_roll]
+    one_pass = {e.id for e in maybe if (m := vote_methods.find(e.method)) and m.count_many}
+    grouped = uow.due.grouped_choices(e.id for e in maybe if e.id in one_pass)
+    listed = uow.due.ballot_choices(e.id for e in maybe if e.id not in one_pass)
+    maybe = [e for e in maybe if grouped.get(e.id) or listed.get(e.id)]
+    seeds = {e.id: chance.randbits(31) for e in maybe}  # drawn in the order claimed
+    results = count_many([e for e in maybe if e.id in one_pass], nominated, grouped, seeds)
     counted: list[tuple[Election, dict[str, Any], list[Candidate]]] = []
     for e in maybe:
-        if not ballots.get(e.id):
-            continue
-        try:
-            result = count_election(e, nominated[e.id], ballots[e.id], seed=chance.randbits(31))
-        except CountError:
+        if e.id in one_pass:
+            result = results[e.id]
+        else:
+            try:
+                result = count_election(e, nominated[e.id], listed[e.id], seed=seeds[e.id])
+            except CountError:
+                result = None
+        if result is None:
             continue
         by_id = {c.id: c for c in nominated[e.id]}
         winners = [by_id[int(w)] for w in result["winners"]]
@@ -202,6 +206,34 @@ def close_simple_in(
         holders = ", ".join(str(c.member_id) for c in winners)
         done[e.id] = Done("election.close", e.id, f"seated {holders}")
     return done, [e for e in claimed if e.id not in done]
+
+
+def count_many(
+    elections: list[Election],
+    nominated: dict[int, list[Candidate]],
+    grouped: dict[int, list[tuple[list[int], int]]],
+    seeds: dict[int, int],
+) -> dict[int, dict[str, Any] | None]:
+    """What `elections.count_election` gives for each of these elections (None where the
+    count is refused), counted by their methods' `count_many` (one pass for the batch, not a
+    count each): its candidates all standing, its ballots grouped, its seed drawn."""
+    by_method: dict[str, list[Election]] = {}
+    for e in elections:
+        by_method.setdefault(e.method, []).append(e)
+    out: dict[int, dict[str, Any] | None] = {}
+    for name, group in by_method.items():
+        many = vote_methods.get(name).count_many
+        assert many is not None
+        items = [
+            (nominated[e.id], grouped[e.id], min(e.seats, len(nominated[e.id])), seeds[e.id])
+            for e in group
+        ]
+        for e, result in zip(group, many(items), strict=True):
+            if isinstance(result, CountError):
+                out[e.id] = None
+            else:
+                out[e.id] = result | {"seed": seeds[e.id]}
+    return out
 
 
 def close_due_motion(uow: UnitOfWork, motion_id: int) -> Done | None:

@@ -147,7 +147,7 @@ def _with_adapters(system: System) -> System:
 
 def build_for_demo(url: str | None, clock: Callable[[], datetime]) -> System:
     """A fresh database for the demo: refuses one that holds anything but an earlier demo."""
-    from dualpower.services.demo import ensure_only_demo
+    from dualpower.store.demo import ensure_only_demo
     from dualpower.store.migrate import wipe
 
     engine = make_engine(url or database_url(DEMO_URL))

@@ -76,7 +76,7 @@ class RunningFrom:
 
 def resume_demo(system: Any) -> None:
     """On the demo's database, give the system the demo's clock, running from its last act."""
-    from dualpower.services.demo import demo_time
+    from dualpower.store.demo import demo_time
 
     at = demo_time(system.engine)
     if at is not None:

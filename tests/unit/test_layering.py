@@ -80,7 +80,6 @@ SERVICES_STILL_SPEAKING_SQL = {
     "dualpower.services.audit",
     "dualpower.services.ballot_batch",
     "dualpower.services.cycle_views",
-    "dualpower.services.demo",
     "dualpower.services.discussion",
     "dualpower.services.elections_views",
     "dualpower.services.forget",

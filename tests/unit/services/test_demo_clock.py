@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 from dualpower import clock
 from dualpower.bootstrap import System
-from dualpower.services.demo import demo_time
 from dualpower.services.due import run_due
 from dualpower.store import tables as t
+from dualpower.store.demo import demo_time
 from dualpower.store.uow import utcnow
 
 NINETEEN_17 = datetime(1917, 10, 23, 13, 0, tzinfo=UTC)

@@ -1,4 +1,5 @@
-"""The demo may only replace an earlier demo (DESIGN.md 4.1)."""
+"""The demo may only replace an earlier demo (DESIGN.md 4.1): what the database holds, read
+before any unit of work can run on it (its schema may be absent or another's)."""
 
 from __future__ import annotations
 

@@ -865,6 +865,11 @@ case(
     official_only(200),
     body={"members": ["forge6"]},
 )
+# Who enters a vote's paper sheets (the commission's members by name) is public, as offices are.
+case(
+    "GET", f"{A}/elections/{{election_id}}/paper-ballots", public(), ids={"election_id": "election"}
+)
+case("GET", f"{A}/recalls/{{petition_id}}/paper-signatures", public())
 # The pages show anyone logged in the counts; the form only to the commission.
 case("GET", "/elections/{election_id}/paper", logged_in_page(), ids={"election_id": "election"})
 case("GET", "/recalls/{petition_id}/paper", logged_in_page())

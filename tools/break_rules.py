@@ -270,7 +270,7 @@ MUTATIONS = [
         "a suspended member still drafts motions",
         "src/dualpower/services/motions.py",
         "        may_speak(uow, author_id)  # a suspension from posting holds for motions too\n",
-        "",
+        "        pass\n",
         ("tests/e2e/cli/test_privacy_lot.py::test_a_suspension_holds_for_motions_and_reports",),
     ),
 ]

@@ -43,6 +43,7 @@ def register_faction(uow: UnitOfWork, member_id: int, name: str, short: str, col
         raise errors.InvalidRequest("the colour is #rgb or #rrggbb")
     with uow:
         _on_a_roll(uow, member_id)
+        discussion.may_speak(uow, member_id)  # a name is a text: a suspension holds for it
         federation = uow.federations.only()
         assert federation is not None
         try:

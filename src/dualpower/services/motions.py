@@ -195,7 +195,11 @@ def draft_in(
     initiative_id: int | None = None,
     instructs: tuple[int, str] | None = None,
 ) -> Motion:
-    """Check and add a motion; `author_id` None is the initiative rule putting it itself."""
+    """Check and add a motion; `author_id` None is the initiative rule putting it itself. Every
+    kind of motion a member writes (instructions, stances, stipends, standing orders...) is a
+    text: a suspension from posting holds for it (DESIGN.md 2.4a)."""
+    if author_id is not None:
+        may_speak(uow, author_id)  # a suspension from posting holds for motions too
     title, text = _check_text(cmd)
     _check_place(uow, author_id, cmd)
     _check_parent(uow, cmd)
@@ -233,7 +237,6 @@ def draft_in(
 def draft_motion(uow: UnitOfWork, author_id: int, cmd: DraftMotion) -> int:
     with uow:
         limits.hit(uow, limits.POSTS, author_id)
-        may_speak(uow, author_id)  # a suspension from posting holds for motions too
         motion = draft_in(uow, author_id, cmd)
         uow.commit()
     return motion.id

@@ -8,7 +8,8 @@
   panel or redraw.
 - Who can be drawn (the pool) is published when the report is filed, before the seed exists; a
   member who joins afterwards is not drawn, and a draw over another pool is refused.
-- A member a panel suspended from posting drafts no motion and files no report.
+- A member a panel suspended from posting drafts no motion (an instruction included), files no
+  report and registers no faction.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from sqlalchemy import func, select
 from discussion_support import decide, mill, mill_petition, post, report
 from dualpower.domain import errors, lot
 from dualpower.domain.discussion import PANEL_TIME
-from dualpower.services import discussion_views, motions, panels
+from dualpower.services import discussion_views, factions, instructions, motions, panels
 from dualpower.services.check import check
 from dualpower.services.discussion import Scope
 from dualpower.services.due import run_due
@@ -37,6 +38,7 @@ from dualpower.store import tables as t
 from dualpower.store import tables_discussion as d
 from dualpower.store.sequencer import settle
 from factories import ShiftedClock, Small
+from sessions_helpers import deputies
 
 TOOL = Path(__file__).resolve().parents[3] / "tools" / "repeat_draw.py"
 
@@ -196,9 +198,21 @@ def test_a_suspension_holds_for_motions_and_reports(federation: Small) -> None:
     other = post(fed, mill(fed, 5), petition, "Calm down.")
     with pytest.raises(errors.NotAllowed, match="suspended"):
         panels.file_report(fed.system.uow(), FileReport(offender, "a reason", comment_id=other))
+    south = fed.councils["South Council"]
+    deputy = deputies(fed, "South Council")[0]
+    council_motion = motions.draft_motion(
+        fed.system.uow(), deputy, motions.DraftMotion(None, south, "War credits", "Vote them.")
+    )
+    with pytest.raises(errors.NotAllowed, match="suspended"):  # an instruction is a motion
+        instructions.propose_instruction(
+            fed.system.uow(), offender, mill_unit, None, council_motion, "no"
+        )
+    with pytest.raises(errors.NotAllowed, match="suspended"):  # a faction's name is a text
+        factions.register_faction(fed.system.uow(), offender, "Black Hundreds", "BH", "#000")
     with fed.system.reader() as uow:
         assert uow.discussion.count(d.reports, d.reports.c.reporter_id == offender) == 0
         assert not uow.motions.list(uow.motions.table.c.author_id == offender)
+        assert all(f.name != "Black Hundreds" for f in uow.factions.list())
     assert motions.draft_motion(fed.system.uow(), mill(fed, 5), cmd) > 0  # others still can
 
 

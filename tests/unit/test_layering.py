@@ -82,7 +82,6 @@ SERVICES_STILL_SPEAKING_SQL = {
     "dualpower.services.cycle_views",
     "dualpower.services.discussion",
     "dualpower.services.elections_views",
-    "dualpower.services.forget",
     "dualpower.services.health",
     "dualpower.services.invitations",
     "dualpower.services.panels",

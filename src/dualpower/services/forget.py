@@ -16,11 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Table, delete, exists, select, update
-
 from dualpower.domain import errors
-from dualpower.store import tables as t
-from dualpower.store.tables_limits import subject_digest
 from dualpower.store.uow import UnitOfWork
 
 FORGOTTEN_NAME = "Forgotten member"
@@ -38,17 +34,6 @@ def forgotten_username(member_id: int) -> str:
     return f"forgotten-{member_id}"
 
 
-def _table(name: str) -> Table | None:
-    return t.metadata.tables.get(name)
-
-
-def _ever_held(uow: UnitOfWork, member_id: int) -> bool:
-    md, ot = t.mandates, t.office_terms
-    held = select(exists().where(md.c.holder_id == member_id)).scalar_subquery()
-    termed = select(exists().where(ot.c.holder_id == member_id)).scalar_subquery()
-    return bool(uow.conn.execute(select(held | termed)).scalar())
-
-
 def forget_member(uow: UnitOfWork, username: str, *, actor: str) -> Forgotten:
     """Erase the personal data of the member `username` (see the module docstring)."""
     with uow:
@@ -63,17 +48,10 @@ def forget_member(uow: UnitOfWork, username: str, *, actor: str) -> Forgotten:
             raise errors.Conflict(
                 f"{username} holds an office: they resign or are recalled before being forgotten"
             )
-        kept_name = _ever_held(uow, member.id)
-        for name in PERSONAL_TABLES:
-            table = _table(name)
-            if table is not None:
-                uow.conn.execute(delete(table).where(table.c.member_id == member.id))
-        hits = _table("rate_hits")
-        if hits is not None:  # failed logins are counted under a digest of the name typed
-            typed = {username, username.strip().casefold(), str(member.id)}
-            uow.conn.execute(
-                delete(hits).where(hits.c.subject.in_([subject_digest(s) for s in typed]))
-            )
+        kept_name = uow.members.ever_held(member.id)
+        uow.members.delete_rows_of(member.id, PERSONAL_TABLES)
+        # failed logins are counted under a digest of the name typed
+        uow.rate_hits.forget_subjects({username, username.strip().casefold(), str(member.id)})
         values: dict[str, object] = {
             "username": forgotten_username(member.id),
             "email": None,
@@ -81,13 +59,8 @@ def forget_member(uow: UnitOfWork, username: str, *, actor: str) -> Forgotten:
         }
         if not kept_name:
             values["display_name"] = FORGOTTEN_NAME
-        uow.conn.execute(update(t.members).where(t.members.c.id == member.id).values(**values))
-        mm = t.memberships
-        uow.conn.execute(
-            update(mm)
-            .where(mm.c.member_id == member.id, mm.c.end_at.is_(None))
-            .values(end_at=uow.now(), end_reason="forgotten")
-        )
+        uow.members.set(member.id, **values)
+        uow.memberships.end_active_of(member.id, uow.now(), "forgotten")
         uow.record("member.forget", {"member": member.id}, actor=actor, is_operator=True)
         uow.commit()
     return Forgotten(member.id, kept_name)

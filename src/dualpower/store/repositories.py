@@ -14,6 +14,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
+    exists,
     func,
     insert,
     select,
@@ -242,6 +243,20 @@ class MemberRepo(_Repo[m.Member]):
         )
         return self.conn.execute(query).first() is not None
 
+    def ever_held(self, member_id: int) -> bool:
+        """Whether the member holds or once held a mandate or an office."""
+        md, ot = t.mandates, t.office_terms
+        held = select(exists().where(md.c.holder_id == member_id)).scalar_subquery()
+        termed = select(exists().where(ot.c.holder_id == member_id)).scalar_subquery()
+        return bool(self.conn.execute(select(held | termed)).scalar())
+
+    def delete_rows_of(self, member_id: int, table_names: Iterable[str]) -> None:
+        """Delete the member's rows (by `member_id`) from each of these tables there is."""
+        for name in table_names:
+            table = t.metadata.tables.get(name)
+            if table is not None:
+                self.conn.execute(delete(table).where(table.c.member_id == member_id))
+
     def identities(self) -> builtins.list[tuple[int, str, str, str | None]]:
         """(id, username, display name, e-mail) of every member: what identifies a person."""
         mb = t.members
@@ -259,6 +274,15 @@ class MembershipRepo(_Repo[m.Membership]):
 
     def history(self, member_id: int) -> list[m.Membership]:
         return self.list(t.memberships.c.member_id == member_id, order_by=t.memberships.c.start_at)
+
+    def end_active_of(self, member_id: int, at: datetime, reason: str) -> None:
+        """End the member's membership in force, if any."""
+        mm = self.table
+        self.conn.execute(
+            update(mm)
+            .where(mm.c.member_id == member_id, mm.c.end_at.is_(None))
+            .values(end_at=at, end_reason=reason)
+        )
 
 
 class ElectorateRepo(_Repo[m.Electorate]):

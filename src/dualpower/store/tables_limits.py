@@ -12,7 +12,7 @@ its session (ON DELETE CASCADE).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import (
@@ -156,6 +156,11 @@ class RateHitRepo:
                 t.c.name == name, t.c.subject == subject_digest(subject), t.c.at <= before
             )
         )
+
+    def forget_subjects(self, subjects: Iterable[str]) -> None:
+        """Forget every count of these subjects, under any name."""
+        digests = [subject_digest(s) for s in subjects]
+        self.conn.execute(delete(rate_hits).where(rate_hits.c.subject.in_(digests)))
 
     def forget(self, name: str, subject: str) -> None:
         t = rate_hits

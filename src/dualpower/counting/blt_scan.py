@@ -15,10 +15,15 @@ line (the exact path): the same profile, or an error naming the line.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from dualpower.counting.grouping import group_rankings, sum_by_key
 from dualpower.counting.model import INT64_MAX
+
+if TYPE_CHECKING:
+    import mmap
 
 _CHUNK = 1 << 18  # bytes parsed at a time: the arrays of one piece stay in the CPU's cache
 _BLOCK = 1 << 16  # distinct keys unpacked at a time
@@ -32,7 +37,7 @@ _HIGH7 = np.uint64(0x00FFFFFFFFFFFFFF)
 
 
 def scan_ballots(
-    data: bytes, start: int, stop: int, n_cands: int
+    data: bytes | mmap.mmap, start: int, stop: int, n_cands: int
 ) -> tuple[np.ndarray, np.ndarray, bool] | None:
     """The ballot lines `data[start:stop]` (whole lines) read and grouped: distinct rankings
     (int32 rows of 0-based candidates, padded with -1, sorted by key), their summed weights
@@ -100,7 +105,7 @@ class _Work:
 
 
 def _scan(
-    data: bytes, start: int, stop: int, n_cands: int, mode: str
+    data: bytes | mmap.mmap, start: int, stop: int, n_cands: int, mode: str
 ) -> tuple[list[np.ndarray], list[np.ndarray], int] | None:
     keys: list[np.ndarray] = []
     weights: list[np.ndarray] = []

@@ -49,6 +49,7 @@ number is a header.
 from __future__ import annotations
 
 import functools
+import mmap
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -67,7 +68,7 @@ _END_LINE = re.compile(rb"^[ \t]*0[ \t]*\r?$", re.MULTILINE)
 _ALT_NAME = re.compile(r"^#\s*ALTERNATIVE NAME\s+(\d+)\s*:\s*(.*?)\s*$", re.IGNORECASE)
 _PARTY_SUFFIX = re.compile(r"^(.*?)\s*\(([^()]*)\)$")
 
-_In = TypeVar("_In", str, bytes)
+_In = TypeVar("_In")
 _Out = TypeVar("_Out")
 
 
@@ -98,17 +99,33 @@ def read_profile(path: str | Path, format: str | None = None) -> Profile:
     if fmt not in FORMATS:
         raise BallotFileError(f"unknown ballot format {fmt!r} (use one of {', '.join(FORMATS)})")
     try:
-        data = path.read_bytes()
+        data = _mapped(path) if fmt == "blt" else path.read_bytes()
     except OSError as exc:
         raise BallotFileError(f"cannot read {path}: {exc.strerror or exc}") from None
     try:
-        if fmt == "blt":
+        if fmt == "blt" or isinstance(data, mmap.mmap):
             return parse_blt(data)
         return parse_csv(_decode(data)) if fmt == "csv" else parse_json(_decode(data))
     except BallotFileError as exc:
         if exc.path is None:
             raise BallotFileError(_bare(exc), exc.line, str(path)) from None
         raise
+    finally:
+        if isinstance(data, mmap.mmap):
+            try:
+                data.close()
+            except BufferError:  # a view still held (by a traceback): the collector closes it
+                pass
+
+
+def _mapped(path: Path) -> bytes | mmap.mmap:
+    """The file's bytes, mapped into memory when it is a regular file: reading a large file
+    into a fresh bytes object would cost a page fault and a copy every 4 KiB."""
+    with path.open("rb") as f:
+        try:
+            return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):  # empty, a pipe, a device: read it
+            return f.read()
 
 
 def blt_candidates(path: str | Path, format: str | None = None) -> int | None:
@@ -160,9 +177,10 @@ def _decode(data: bytes) -> str:
 
 
 @_refusing_oversize
-def parse_blt(data: bytes) -> Profile:
+def parse_blt(data: bytes | mmap.mmap) -> Profile:
     """Parse the bytes of a BLT file (see the module docstring)."""
-    data = data.removeprefix(b"\xef\xbb\xbf")
+    if data[:3] == b"\xef\xbb\xbf":
+        data = data[3:]
     lines_before = 0
     pos = 0
     header: re.Match[bytes] | None = None
@@ -204,7 +222,7 @@ def parse_blt(data: bytes) -> Profile:
     try:
         names, parties, title = _names(_decode(data[end[1] :]), n_cands)
     except BallotFileError as exc:  # its line counts from the end line: make it absolute
-        end_line = first_line + data.count(b"\n", pos, end[0])
+        end_line = first_line + data[pos : end[0]].count(b"\n")
         raise BallotFileError(_bare(exc), end_line + (exc.line or 0)) from None
     return _profile(
         names,
@@ -221,7 +239,7 @@ def parse_blt(data: bytes) -> Profile:
 
 
 def _ballots(
-    data: bytes, pos: int, n_cands: int, first_line: int
+    data: bytes | mmap.mmap, pos: int, n_cands: int, first_line: int
 ) -> tuple[tuple[int, int], tuple[np.ndarray, np.ndarray, bool, bool]]:
     """The end line, and the ballots before it: rows, weights, whether grouped already and
     whether a row may name a candidate twice. The fast path first (`blt_scan`), on the section
@@ -231,7 +249,7 @@ def _ballots(
     if fast is None:
         first_end = _end_line(data, pos)
         if first_end is None:
-            last = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+            last = data[:].count(b"\n") + (0 if data[-1:] == b"\n" else 1)
             raise BallotFileError("truncated file: no end-of-ballots line '0'", max(last, 1))
         if first_end != end:
             end = first_end
@@ -271,7 +289,7 @@ def _option(
     return tuple(order)
 
 
-def _end_line(data: bytes, pos: int) -> tuple[int, int] | None:
+def _end_line(data: bytes | mmap.mmap, pos: int) -> tuple[int, int] | None:
     """Where the end-of-ballots line (a lone 0) starts and ends, searching from `pos`."""
     at = pos - 1  # the newline that ends the line before `pos` (a header at least)
     while True:
@@ -287,7 +305,7 @@ def _end_line(data: bytes, pos: int) -> tuple[int, int] | None:
         at += 1
 
 
-def _last_end_line(data: bytes, pos: int) -> tuple[int, int] | None:
+def _last_end_line(data: bytes | mmap.mmap, pos: int) -> tuple[int, int] | None:
     """Like `_end_line`, but the last lone-0 line of the file (not padded): where the fast
     path looks first, since it refuses a section holding another such line."""
     at = len(data)

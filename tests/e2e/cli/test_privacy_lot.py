@@ -282,3 +282,28 @@ def test_the_pool_is_fixed_when_the_report_is_filed(federation: Small, tmp_path:
     assert check(fed.system.uow()) == [
         f"report {opened.id}, draw 1: its inputs are not the pool published at the filing"
     ]
+
+
+def test_the_check_holds_no_draw_from_before_pools_to_a_pool(
+    federation: Small, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report filed before pools were published (its entry names none) was drawn from the
+    rolls at the draw: `check` does not hold its inputs to today's rolls."""
+    from dualpower.services.invariants import lot as lot_check
+
+    fed = federation
+    opened = report(fed, mill(fed, 2), post(fed, mill(fed, 1), mill_petition(fed), "Traitors!"))
+    later = add_member(fed.system.uow(), "mill-later", "A Later Member", fed.units["Mill"], OP)
+    assert check(fed.system.uow()) == []
+    entry = panels.open_entry
+
+    def without_pool(uow, report_id):  # type: ignore[no-untyped-def]
+        seq, payload = entry(uow, report_id)  # the entry as a server before pools wrote it
+        return seq, {k: v for k, v in (payload or {}).items() if k != "pool"}
+
+    monkeypatch.setattr(panels, "open_entry", without_pool)
+    monkeypatch.setattr(lot_check, "open_entry", without_pool)
+    with fed.system.reader() as uow:
+        filed = uow.discussion.one(d.reports, d.reports.c.id == opened.id)
+        assert later in panels.recorded_pool(uow, filed)  # the rolls now, not at the filing
+    assert check(fed.system.uow()) == []

@@ -20,6 +20,13 @@ def _legacy(uow: Any, report_id: int) -> bool:
     return payload is not None and "seed" in payload
 
 
+def _has_pool(uow: Any, report_id: int) -> bool:
+    """Whether the report's entry published its pool (reports filed before pools were
+    published drew from the rolls at the draw: nothing to hold their inputs to)."""
+    _, payload = open_entry(uow, report_id)
+    return payload is not None and "pool" in payload
+
+
 def _inputs(
     uow: Any, reports: dict[int, dict[str, Any]], draw: dict[str, Any], draws: list[Any]
 ) -> list[int]:
@@ -44,7 +51,7 @@ def check(uow: Any) -> list[str]:
     for dr in sorted(draws, key=lambda dr: (dr["report_id"], dr["round"])):
         report_id, round_ = dr["report_id"], dr["round"]
         where = f"report {report_id}, draw {round_}"
-        if not _legacy(uow, report_id) and list(dr["inputs"]) != _inputs(uow, reports, dr, draws):
+        if _has_pool(uow, report_id) and list(dr["inputs"]) != _inputs(uow, reports, dr, draws):
             problems.append(f"{where}: its inputs are not the pool published at the filing")
         if round_ > 1:
             before = seeds.get((report_id, round_ - 1))

@@ -22,10 +22,20 @@ def _names(uow: UnitOfWork, ids: set[int]) -> dict[int, str]:
     return {m.id: m.display_name for m in uow.members.list(table.c.id.in_(list(ids)))}
 
 
+def _ended_posts(uow: UnitOfWork) -> set[int]:
+    """The steward posts of closed sessions: their term ended with the session (issue 25), so
+    they are no offices of the council any more, vacant or paid; the session's page keeps them."""
+    posts = uow.steward_posts.all()
+    closed = {s: uow.sessions.get(s) for s in set(posts.values())}
+    return {
+        o for o, s in posts.items() if (found := closed[s]) is not None and found.status == "closed"
+    }
+
+
 def _rows(uow: UnitOfWork, council_id: int | None = None) -> list[dict[str, Any]]:
     table = uow.offices.table
     where = [table.c.council_id == council_id] if council_id is not None else []
-    offices = uow.offices.list(*where)
+    offices = [o for o in uow.offices.list(*where) if o.id not in _ended_posts(uow)]
     where_terms = []
     if council_id is not None:  # the council's offices' terms, not every council's
         where_terms = [uow.office_terms.table.c.office_id.in_([o.id for o in offices])]

@@ -18,6 +18,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from babel.numbers import get_currency_precision
+
 from dualpower.domain import errors
 from dualpower.domain import offices as rules
 from dualpower.domain.model import Office
@@ -28,8 +32,15 @@ from dualpower.store.uow import UnitOfWork
 KIND = "stipend"
 
 
-def _money(amount: int) -> str:
-    return f"{amount:,}"
+def _money(uow: UnitOfWork, amount: int) -> str:
+    """An amount kept in minor units, in the federation's currency: "120.50 RUB" (issue 25,
+    defect 5: was "12,050", kopecks with no unit). A motion's title and text are stored as
+    written, so they name the currency rather than follow a reader's language."""
+    fed = uow.federations.only()
+    code = (fed.currency if fed else "XXX").upper()
+    places = 2 if code == "XXX" else get_currency_precision(code)
+    value = f"{Decimal(amount).scaleb(-places):,.{places}f}"
+    return value if code == "XXX" else f"{value} {code}"
 
 
 def check_amount(uow: UnitOfWork, office: Office, amount: int) -> None:
@@ -54,11 +65,11 @@ def propose_stipend(
         if member_id not in office_terms.deputies(uow, office.council_id):
             raise errors.NotAllowed("only the council's deputies propose the stipends it pays")
         check_amount(uow, office, amount)
-        title = f"Set the stipend of the {office.name} to {_money(amount)}"
+        title = f"Set the stipend of the {office.name} to {_money(uow, amount)}"
         text = (
             f"The council sets the monthly stipend of its office {office.name!r} at "
-            f"{_money(amount)} (now {_money(office.stipend)}), no more than the ordinary pay of "
-            "a worker. Adopted, it takes effect at once."
+            f"{_money(uow, amount)} (now {_money(uow, office.stipend)}), no more than the "
+            "ordinary pay of a worker. Adopted, it takes effect at once."
         )
         draft = motions.DraftMotion(None, office.council_id, title, text, majority)
         motion = motions.draft_in(uow, member_id, draft)

@@ -79,13 +79,11 @@ SERVICES_STILL_SPEAKING_SQL = {
     "dualpower.services.alignment",
     "dualpower.services.audit",
     "dualpower.services.ballot_batch",
-    "dualpower.services.cycle_views",
     "dualpower.services.discussion",
     "dualpower.services.elections_views",
     "dualpower.services.health",
     "dualpower.services.invitations",
     "dualpower.services.panels",
-    "dualpower.services.pay",
     "dualpower.services.views",
 }
 

@@ -6,11 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from dualpower.domain import errors, vote_methods
 from dualpower.services.cycle import may_run_elections
-from dualpower.store import tables
 from dualpower.store.uow import UnitOfWork
 
 
@@ -53,14 +50,7 @@ def opening_in(uow: UnitOfWork, council_id: int, viewer_id: int | None) -> Openi
     council_ids = [e.source_id for e in electorates if e.kind != "unit"]
     units = {u.id: u.name for u in uow.units.list(uow.units.table.c.id.in_(unit_ids))}
     councils = {c.id: c.name for c in uow.councils.list(uow.councils.table.c.id.in_(council_ids))}
-    e_ = tables.elections.c
-    open_: set[int] = set(
-        uow.conn.execute(
-            select(e_.electorate_id).where(
-                e_.electorate_id.in_([e.id for e in electorates]), e_.status == "open"
-            )
-        ).scalars()
-    )
+    open_ = uow.elections.electorates_voting(e.id for e in electorates)
     seats = []
     for e in electorates:
         name = units.get(e.source_id) if e.kind == "unit" else councils.get(e.source_id)

@@ -6,11 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from dualpower.domain import offices as rules
 from dualpower.domain.model import Council, Office
-from dualpower.store import tables as t
 from dualpower.store.uow import UnitOfWork
 
 
@@ -36,12 +33,8 @@ def cap_of(uow: UnitOfWork, council: Council) -> int | None:
     page: not every council's territory of the federation)."""
     if council.pay_cap_scope != "territory" or council.is_chief:
         return federation_cap(uow)
-    rows: Any = uow.conn.execute(select(t.councils.c.id, t.councils.c.parent_id))
-    parents: dict[int, int | None] = {c: p for c, p in rows}
-    under = rules.territory_councils(parents, council.id)
-    units = t.base_units
-    found = uow.conn.execute(select(units.c.id).where(units.c.council_id.in_(sorted(under))))
-    return rules.median(uow.wages.amounts(list(found.scalars())))
+    under = rules.territory_councils(uow.councils.parents(), council.id)
+    return rules.median(uow.wages.amounts(uow.units.ids_in_councils(under)))
 
 
 def federation_cap(uow: UnitOfWork) -> int | None:

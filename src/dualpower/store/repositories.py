@@ -149,6 +149,11 @@ class FactionRepo(_Repo[m.Faction]):
 class CouncilRepo(_Repo[m.Council]):
     table, model = t.councils, m.Council
 
+    def parents(self) -> dict[int, int | None]:
+        """Each council's parent (None for the chief council), read in one slim statement."""
+        c = self.table
+        return {int(i): p for i, p in tuples(self.conn.execute(select(c.c.id, c.c.parent_id)))}
+
     def children(self, council_id: int) -> list[m.Council]:
         return self.list(t.councils.c.parent_id == council_id)
 
@@ -167,6 +172,13 @@ class UnitRepo(_Repo[m.BaseUnit]):
             t.base_units.c.federation_id == federation_id, t.base_units.c.name == name
         )
         return found[0] if found else None
+
+    def ids_in_councils(self, council_ids: Iterable[int]) -> list[int]:
+        """The base units of these councils."""
+        un = self.table
+        query = select(un.c.id).where(un.c.council_id.in_(sorted(set(council_ids))))
+        found: Sequence[int] = self.conn.execute(query).scalars().all()
+        return list(found)
 
     def councils_of(self, unit_ids: Iterable[int]) -> set[int]:
         """The councils these base units belong to."""
@@ -412,6 +424,15 @@ class ElectionRepo(_Repo[m.Election]):
         query = select(self.table).where(self.table.c.id == election_id)
         row = self.conn.execute(query.with_for_update(skip_locked=True)).first()
         return to_domain(m.Election, row) if row else None
+
+    def electorates_voting(self, electorate_ids: Iterable[int]) -> set[int]:
+        """Those of these electorates with an election open now."""
+        e = self.table
+        query = select(e.c.electorate_id).where(
+            e.c.electorate_id.in_(sorted(set(electorate_ids))), e.c.status == "open"
+        )
+        found: Sequence[int] = self.conn.execute(query).scalars().all()
+        return set(found)
 
     def has_open(self, electorate_id: int) -> bool:
         e = self.table

@@ -1,13 +1,12 @@
 """In Chromium, over the Petrograd demo: a newcomer walks the guided tour and follows its links;
 a council page's seats change live (server-sent events) when a petition recalls one of its
-deputies, while the petition's count climbs live on another tab; and the screenshots of the
-hemicycle and the tree that the README shows are saved under docs/."""
+deputies, while the petition's count climbs live on another tab. The README's tour and its
+pictures: test_browser_readme_tour.py."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import ui_demo_support as ui
@@ -18,7 +17,6 @@ from dualpower.web.app import create_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 demo = ui.demo  # fixture
-DOCS = Path(__file__).resolve().parents[3] / "docs"
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +24,7 @@ def live_url(demo: ui.Demo) -> Iterator[str]:
     yield from serve(create_app(demo.system))
 
 
-def test_tour_walks_the_demo_and_saves_screenshots(page, live_url, demo: ui.Demo) -> None:  # type: ignore[no-untyped-def]
+def test_tour_walks_the_demo(page, live_url, demo: ui.Demo) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
@@ -66,24 +64,6 @@ def test_tour_walks_the_demo_and_saves_screenshots(page, live_url, demo: ui.Demo
     page.go_back()
     page.get_by_role("link", name="Every stipend and the cap").click()
     expect(page).to_have_url(f"{live_url}/pay")
-
-    # The pictures, for the README.
-    DOCS.mkdir(exist_ok=True)
-    page.set_viewport_size({"width": 1100, "height": 900})
-    page.goto(live_url + demo.pages["council"])
-    seats = page.locator(".seats-live .side")
-    expect(seats.locator("img.hemicycle")).to_be_visible()
-    page.wait_for_function("document.querySelector('.seats-live img.hemicycle').naturalWidth > 0")
-    seats.screenshot(path=str(DOCS / "screenshot-hemicycle.png"))
-    page.set_viewport_size({"width": 1366, "height": 900})  # the README's first picture
-    page.screenshot(path=str(DOCS / "screenshot-council.png"))
-    page.set_viewport_size({"width": 1900, "height": 900})
-    page.goto(live_url + "/alignment")
-    tree = page.locator(".picture svg.tree")
-    expect(tree).to_be_visible()
-    tree.screenshot(path=str(DOCS / "screenshot-tree.png"))
-    for name in ("screenshot-hemicycle.png", "screenshot-tree.png", "screenshot-council.png"):
-        assert (DOCS / name).stat().st_size > 5_000
 
 
 def _seat_in(demo: ui.Demo, council_name: str) -> tuple[int, int, list[int]]:

@@ -48,6 +48,40 @@ class Watcher:
         return True
 
 
+@dataclass(eq=False)
+class _Shared:
+    """The state of a topic whose read is the same for every watcher (no viewer in it), read
+    once per wake for all its watchers in one event loop: a thousand watchers of an election's
+    turnout cost one read per burst of ballots, not a thousand (issue 24)."""
+
+    wakes: int = 0  # wakes of the topic seen in this loop
+    state: dict[str, Any] | None = None
+    read_at: int = -1  # the wake count when the read that gave `state` started
+    task: asyncio.Future[dict[str, Any]] | None = None
+    task_at: int = -1
+
+    async def read(self, read: Callable[[], dict[str, Any]], seen: int) -> dict[str, Any]:
+        """The state as read after wake `seen`: one read started at or after it, shared."""
+        if self.state is not None and self.read_at >= seen:
+            return self.state
+        if self.task is None or self.task_at < seen:
+            start = self.wakes
+
+            async def once() -> dict[str, Any]:
+                try:
+                    await see_latest()  # on a replica: one that has replayed the waking commit
+                    state = await run_in_threadpool(read)
+                except BaseException:
+                    self.task = None  # the next wake tries again
+                    raise
+                if start >= self.read_at:
+                    self.state, self.read_at = state, start
+                return state
+
+            self.task, self.task_at = asyncio.ensure_future(once()), start
+        return await asyncio.shield(self.task)
+
+
 class Broadcaster:
     """Subscribed to the system's events; wakes the streams of the topic an event concerns."""
 
@@ -56,6 +90,7 @@ class Broadcaster:
         self.lifetime = lifetime  # a stream ends after this; the browser reconnects by itself
         self._lock = threading.Lock()
         self._watchers: dict[Topic, set[Watcher]] = {}
+        self._shared: dict[tuple[asyncio.AbstractEventLoop, Topic, str], _Shared] = {}
 
     def __call__(self, event: Any) -> None:
         if isinstance(event, PetitionChanged):
@@ -76,6 +111,12 @@ class Broadcaster:
     def wake(self, topic: Topic) -> None:
         with self._lock:
             watchers = list(self._watchers.get(topic, ()))
+            shared = [(loop, f) for (loop, t, _), f in self._shared.items() if t == topic]
+        for loop, feed in shared:  # counted before its watchers wake
+            try:
+                loop.call_soon_threadsafe(_bump, feed)
+            except RuntimeError:
+                pass
         for watcher in watchers:
             try:
                 watcher.loop.call_soon_threadsafe(watcher.woken.set)
@@ -106,25 +147,48 @@ class Broadcaster:
         event: str,
         read: Callable[[], dict[str, Any]],
         is_final: Callable[[dict[str, Any]], bool],
+        *,
+        shared: bool = False,
     ) -> AsyncIterator[str]:
         """The state now, then each change, until it is final, the client leaves or the
-        stream's lifetime is over."""
+        stream's lifetime is over. `shared`: `read` is the same for every viewer (no name, no
+        visibility rule in it), so the watchers of the topic share one read per wake."""
         watcher = self._watch(topic)
+        feed = self._feed(watcher.loop, topic, event) if shared else None
         try:
-            state = await run_in_threadpool(read)
+            seen = feed.wakes if feed is not None else 0
+            state = await (feed.read(read, seen) if feed else run_in_threadpool(read))
             yield "retry: 3000\n" + _message(event, state)
             deadline = watcher.loop.time() + self.lifetime
             while not is_final(state) and watcher.loop.time() < deadline:
                 if not await watcher.wait(self.heartbeat):
                     yield ": keep-alive\n\n"  # also finds out when the client has gone
                     continue
-                await see_latest()  # on a replica: one that has replayed the waking commit
-                new = await run_in_threadpool(read)
+                if feed is not None:
+                    new = await feed.read(read, feed.wakes)
+                else:
+                    await see_latest()  # on a replica: one that has replayed the waking commit
+                    new = await run_in_threadpool(read)
                 if new != state:
                     state = new
                     yield _message(event, state)
         finally:
             self._forget(topic, watcher)
+            if feed is not None:
+                self._drop_feed(watcher.loop, topic, event)
+
+    def _feed(self, loop: asyncio.AbstractEventLoop, topic: Topic, event: str) -> _Shared:
+        with self._lock:
+            return self._shared.setdefault((loop, topic, event), _Shared())
+
+    def _drop_feed(self, loop: asyncio.AbstractEventLoop, topic: Topic, event: str) -> None:
+        with self._lock:
+            if not self._watchers.get(topic):
+                self._shared.pop((loop, topic, event), None)
+
+
+def _bump(feed: _Shared) -> None:
+    feed.wakes += 1
 
 
 def _message(event: str, data: dict[str, Any]) -> str:

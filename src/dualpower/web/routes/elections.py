@@ -179,7 +179,11 @@ def api_events(election_id: int, request: Request, system: SystemDep) -> Respons
 
     read()  # 404 before the stream starts
     stream = broadcaster(request).stream(
-        ("election", election_id), "turnout", read, lambda s: s["status"] != "open"
+        ("election", election_id),
+        "turnout",
+        read,
+        lambda s: s["status"] != "open",
+        shared=True,  # counts only: the same for every viewer
     )
     return event_stream(stream)
 

@@ -1,0 +1,79 @@
+"""Live streams fanned out (issue 24): the watchers of a topic whose read is the same for every
+viewer share one read per wake; a stream whose read depends on its viewer still reads alone."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from dualpower.web.live import Broadcaster
+
+TOPIC = ("election", 1)
+WATCHERS = 50
+
+
+def _data(message: str) -> dict[str, Any]:
+    line = next(x for x in message.splitlines() if x.startswith("data: "))
+    found: dict[str, Any] = json.loads(line.removeprefix("data: "))
+    return found
+
+
+async def _watch(shared: bool) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]]]:
+    live = Broadcaster(heartbeat=5.0, lifetime=30.0)
+    value = {"voted": 0, "status": "open"}
+    reads = 0
+
+    def read() -> dict[str, Any]:
+        nonlocal reads
+        reads += 1
+        return dict(value)
+
+    streams = [
+        live.stream(TOPIC, "turnout", read, lambda s: s["status"] != "open", shared=shared)
+        for _ in range(WATCHERS)
+    ]
+    first = [_data(m) for m in await asyncio.gather(*(s.__anext__() for s in streams))]
+    value["voted"] = 7  # a ballot commits, then its event wakes the topic
+    live.wake(TOPIC)
+    second = [_data(m) for m in await asyncio.gather(*(s.__anext__() for s in streams))]
+    for s in streams:
+        await s.aclose()
+    return reads, first, second
+
+
+def test_shared_watchers_read_once_per_wake() -> None:
+    reads, first, second = asyncio.run(_watch(shared=True))
+    assert reads == 2  # the state at connection, and once after the wake: for all 50
+    assert {f["voted"] for f in first} == {0} and {s["voted"] for s in second} == {7}
+
+
+def test_unshared_watchers_read_each_their_own() -> None:
+    reads, first, second = asyncio.run(_watch(shared=False))
+    assert reads == 2 * WATCHERS
+    assert {f["voted"] for f in first} == {0} and {s["voted"] for s in second} == {7}
+
+
+def test_a_wake_after_a_shared_read_started_reads_again() -> None:
+    """A read that began before a commit's wake may have missed that commit: the watchers woken
+    by it get a read that began after it."""
+
+    async def run() -> list[int]:
+        live = Broadcaster(heartbeat=5.0, lifetime=30.0)
+        value = {"voted": 0, "status": "open"}
+        seen: list[int] = []
+
+        def read() -> dict[str, Any]:
+            seen.append(value["voted"])
+            return dict(value)
+
+        stream = live.stream(TOPIC, "turnout", read, lambda s: False, shared=True)
+        await stream.__anext__()
+        for n in (1, 2, 3):
+            value["voted"] = n
+            live.wake(TOPIC)
+            assert _data(await stream.__anext__())["voted"] == n
+        await stream.aclose()
+        return seen
+
+    assert asyncio.run(run()) == [0, 1, 2, 3]

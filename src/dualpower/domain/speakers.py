@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -92,3 +93,13 @@ def current_item(agenda: list[tuple[int, bool]]) -> int | None:
 
 def steward_post_name(session_id: int, number: int) -> str:
     return f"steward {number} of session {session_id}"
+
+
+_STEWARD_POST = re.compile(r"steward (\d+) of session (\d+)")
+
+
+def steward_post_of(name: str) -> tuple[int, int] | None:
+    """The (session id, number) of a steward's post by its name (`steward_post_name`), so a page
+    can say it in its reader's language; None for any other office's name."""
+    found = _STEWARD_POST.fullmatch(name)
+    return (int(found.group(2)), int(found.group(1))) if found else None

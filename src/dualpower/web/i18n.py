@@ -29,6 +29,7 @@ from markupsafe import Markup
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dualpower.domain import calendar_styles as cal
+from dualpower.domain.speakers import steward_post_of
 
 LANGUAGES = {"en": "English", "ru": "Русский"}
 DEFAULT = "en"
@@ -188,6 +189,21 @@ def faction(name: Any) -> str:
     return str(name)
 
 
+def office(name: Any) -> str:
+    """An office's name in the page's language where the product made the name: a session's
+    steward ("steward 1 of session 10", domain/speakers.py) and the standard offices of
+    web/i18n_messages.py OFFICES; a name a federation typed itself shows as typed."""
+    text = str(name or "")
+    post = steward_post_of(text)
+    if post is not None:
+        session, number = post
+        return gettext("steward %(num)s of session %(session)s") % {
+            "num": number,
+            "session": session,
+        }
+    return pgettext("office", text) if text else ""
+
+
 # Formatting for the language.
 
 
@@ -317,6 +333,7 @@ def install(env: Environment) -> None:
         {
             "translated": translated,
             "faction": faction,
+            "office": office,
             "num": number,
             "money": money,
             "status": status,

@@ -189,3 +189,14 @@ CAPABILITIES = (
     N_("report wages"),
     N_("keep order"),
 )
+
+# The offices the product names itself (the demo's standard offices, scenarios/act_offices.py
+# and act_sessions.py): the `office` filter (web/i18n.py) shows them in the page's language, as
+# it does a session's stewards ("steward 1 of session 10"). A name a federation typed stays.
+OFFICES = (
+    pgettext("office", "chair"),
+    pgettext("office", "secretary"),
+    pgettext("office", "credentials committee"),
+    pgettext("office", "electoral commission"),
+    N_("steward %(num)s of session %(session)s"),
+)

@@ -62,18 +62,15 @@ def run_due(new_uow: Callable[[], UnitOfWork], *, early: bool = True) -> list[Do
     scan reads every open vote's participations), nor the levels whose seats are all filled
     unless this run closed a vote (that reads every unit and council: a close after a crash
     between its commit and this step is followed by the next early run)."""
-    done: list[Done] = []
-    while True:  # first what is past its time; every vote claimed is closed, so this ends
-        closed, claimed = close_due_batch(new_uow(), BATCH)
-        done += closed
-        if claimed < BATCH:
-            break
-    # Then, once a run, votes every elector has cast whatever their time (a scan of every open
-    # vote's participation: after the backlog, not before it).
+    done = close_past_time(new_uow)  # first what is past its time
+    # Then votes every elector has cast whatever their time (a scan of every open vote's
+    # participation: after the backlog, not before it), and what came due during that scan
+    # (under load it takes seconds: votes due meanwhile would wait for the next run).
     if early:
         with new_uow() as uow:
             voted = uow.elections.fully_voted()
         done += [d for d in (close_due(new_uow(), e) for e in voted) if d]
+        done += close_past_time(new_uow)
     with new_uow() as uow:
         voting = uow.motions.voting_ids()
     done += [d for d in (close_due_motion(new_uow(), m) for m in voting) if d]
@@ -82,6 +79,17 @@ def run_due(new_uow: Callable[[], UnitOfWork], *, early: bool = True) -> list[Do
     done += [Done("report.draw", r) for r in panels.draw_pending(new_uow())]  # DESIGN.md 2.11
     done += [Done("report.redraw", r) for r in panels.redraw_expired(new_uow())]
     return done
+
+
+def close_past_time(new_uow: Callable[[], UnitOfWork]) -> list[Done]:
+    """Close every vote past its time, a batch per transaction, until a batch is not full
+    (every vote claimed is closed, so this ends)."""
+    done: list[Done] = []
+    while True:
+        closed, claimed = close_due_batch(new_uow(), BATCH)
+        done += closed
+        if claimed < BATCH:
+            return done
 
 
 def close_due_batch(uow: UnitOfWork, limit: int = BATCH) -> tuple[list[Done], int]:

@@ -256,6 +256,13 @@ def session(uow: UnitOfWork, session_id: int) -> dict[str, Any]:
     return out
 
 
+def council_name(uow: UnitOfWork, council_id: int) -> str | None:
+    """The council's name, for the crumbs of its sessions' page; None for no such council."""
+    with uow:
+        council = uow.councils.get(council_id)
+        return council.name if council is not None else None
+
+
 def sessions_of(uow: UnitOfWork, council_id: int) -> list[dict[str, Any]]:
     with uow:
         return [

@@ -172,3 +172,13 @@ def test_initiative_page_shows_its_path(client, federation) -> None:
     assert EVIL not in page.text
     api = client.get(f"{API}/initiatives/{initiative}").json()
     assert [lv["council"]["name"] for lv in api["levels"]] == ["South Council", "Chief Council"]
+
+
+def test_the_sessions_page_names_its_council_in_the_crumbs(client, federation) -> None:
+    """Issue 25: the crumbs of a council's sessions page read the council's name, not 'Council'."""
+    council = federation.councils["North Council"]
+    page = client.get(f"/councils/{council}/sessions")
+    assert page.status_code == 200
+    crumbs = re.search(r'<nav aria-label="Breadcrumb" class="crumbs">(.*?)</nav>', page.text, re.S)
+    assert crumbs is not None
+    assert f'<a href="/councils/{council}">North Council</a>' in crumbs.group(1)

@@ -281,6 +281,7 @@ def council_sessions_page(
         "sessions/council.html",
         {
             "council_id": council_id,
+            "council_name": views_sessions.council_name(system.reader(), council_id),
             "sessions": listed,
             "motions": found,
             "is_chair": is_chair,

@@ -73,6 +73,7 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]  # the tests' fixtures_services
@@ -498,6 +499,32 @@ def cpu_per_request(r: dict) -> float:
     return r["server_cpu"] / r["served"] if r["served"] else float("nan")
 
 
+async def _listen_all(port: int, path: str, n: int, opened: Any) -> None:
+    """`n` server-sent-event streams of `path` held open, read and thrown away (a thousand
+    voters watching the turnout while voting: issue 24)."""
+
+    async def one() -> None:
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            head = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+            writer.write((head + "\r\n").encode())
+            await writer.drain()
+            await reader.readline()
+            with opened.get_lock():
+                opened.value += 1
+            while await reader.read(65536):
+                pass
+        except OSError:
+            pass
+
+    await asyncio.gather(*(one() for _ in range(n)))
+
+
+def listen(port: int, path: str, n: int, opened: Any) -> None:
+    """A process holding the listeners (killed when the run ends)."""
+    asyncio.run(_listen_all(port, path, n, opened))
+
+
 def run(kind: str, args: argparse.Namespace, pool: ProcessPoolExecutor) -> dict:
     from sqlalchemy.engine import make_url
 
@@ -509,7 +536,19 @@ def run(kind: str, args: argparse.Namespace, pool: ProcessPoolExecutor) -> dict:
         else make_url(args.pg_url).render_as_string(False)
     )
     server = serve(url, args)
+    listeners = None
     try:
+        if args.listeners:
+            opened = get_context("spawn").Value("i", 0)
+            path = f"/api/v1/elections/{election_id}/events"
+            listeners = get_context("spawn").Process(
+                target=listen, args=(args.port, path, args.listeners, opened), daemon=True
+            )
+            listeners.start()
+            deadline = time.monotonic() + 120
+            while opened.value < args.listeners and time.monotonic() < deadline:
+                time.sleep(0.5)
+            print(f"listeners: {opened.value} server-sent-event streams of {path} open")
         body = json.dumps({"username": f"m{login_member}", "password": LOGIN_PASSWORD}).encode()
         status, data = asyncio.run(_once("POST", "/api/v1/auth/login", body, port=args.port))
         print(
@@ -570,6 +609,8 @@ def run(kind: str, args: argparse.Namespace, pool: ProcessPoolExecutor) -> dict:
             )
             print(describe_phase(f"all {args.rounds} rounds: ballots", ballots))
     finally:
+        if listeners is not None:
+            listeners.kill()
         stop(server)
     errors = (
         Path(args.server_log).read_text(errors="replace").count("Exception in ASGI application")
@@ -636,6 +677,12 @@ def main() -> None:
         "seconds, ballots of a share of the voters each time); the ratio is over all rounds",
     )
     parser.add_argument("--open-ballot", action="store_true", help="an open (not secret) ballot")
+    parser.add_argument(
+        "--listeners",
+        type=int,
+        default=0,
+        help="server-sent-event streams of the election's turnout held open during the run",
+    )
     parser.add_argument("--log-entries", type=int, default=10_000)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--app", default="_serve:app", help="the app factory uvicorn serves")

@@ -85,9 +85,14 @@ class _Shared:
 class Broadcaster:
     """Subscribed to the system's events; wakes the streams of the topic an event concerns."""
 
-    def __init__(self, *, heartbeat: float = 15.0, lifetime: float = 300.0) -> None:
+    def __init__(
+        self, *, heartbeat: float = 15.0, lifetime: float = 300.0, every: float = 1.0
+    ) -> None:
         self.heartbeat = heartbeat  # seconds between keep-alive comments
         self.lifetime = lifetime  # a stream ends after this; the browser reconnects by itself
+        # A shared stream (a turnout) sends at most one message every `every` seconds: during a
+        # vote a thousand watchers would otherwise be sent a message per batch of ballots each.
+        self.every = every
         self._lock = threading.Lock()
         self._watchers: dict[Topic, set[Watcher]] = {}
         self._shared: dict[tuple[asyncio.AbstractEventLoop, Topic, str], _Shared] = {}
@@ -159,12 +164,17 @@ class Broadcaster:
             seen = feed.wakes if feed is not None else 0
             state = await (feed.read(read, seen) if feed else run_in_threadpool(read))
             yield "retry: 3000\n" + _message(event, state)
+            sent = watcher.loop.time()
             deadline = watcher.loop.time() + self.lifetime
             while not is_final(state) and watcher.loop.time() < deadline:
                 if not await watcher.wait(self.heartbeat):
                     yield ": keep-alive\n\n"  # also finds out when the client has gone
                     continue
                 if feed is not None:
+                    wait = sent + self.every - watcher.loop.time()
+                    if wait > 0:  # wakes meanwhile are taken up by the read after it
+                        await asyncio.sleep(wait)
+                        watcher.woken.clear()
                     new = await feed.read(read, feed.wakes)
                 else:
                     await see_latest()  # on a replica: one that has replayed the waking commit
@@ -172,6 +182,7 @@ class Broadcaster:
                 if new != state:
                     state = new
                     yield _message(event, state)
+                    sent = watcher.loop.time()
         finally:
             self._forget(topic, watcher)
             if feed is not None:

@@ -20,7 +20,7 @@ def _data(message: str) -> dict[str, Any]:
 
 
 async def _watch(shared: bool) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]]]:
-    live = Broadcaster(heartbeat=5.0, lifetime=30.0)
+    live = Broadcaster(heartbeat=5.0, lifetime=30.0, every=0.0)
     value = {"voted": 0, "status": "open"}
     reads = 0
 
@@ -59,7 +59,7 @@ def test_a_wake_after_a_shared_read_started_reads_again() -> None:
     by it get a read that began after it."""
 
     async def run() -> list[int]:
-        live = Broadcaster(heartbeat=5.0, lifetime=30.0)
+        live = Broadcaster(heartbeat=5.0, lifetime=30.0, every=0.0)
         value = {"voted": 0, "status": "open"}
         seen: list[int] = []
 
@@ -77,3 +77,32 @@ def test_a_wake_after_a_shared_read_started_reads_again() -> None:
         return seen
 
     assert asyncio.run(run()) == [0, 1, 2, 3]
+
+
+def test_a_shared_stream_sends_at_most_one_message_a_period() -> None:
+    """During a vote the turnout changes with every batch of ballots: a shared stream sends
+    the latest at most once every `every` seconds, not once per batch."""
+
+    async def run() -> tuple[list[int], float]:
+        live = Broadcaster(heartbeat=5.0, lifetime=30.0, every=0.3)
+        value = {"voted": 0, "status": "open"}
+        stream = live.stream(TOPIC, "turnout", lambda: dict(value), lambda s: False, shared=True)
+        await stream.__anext__()
+        start = asyncio.get_running_loop().time()
+        sent = []
+        for n in (1, 2):
+            value["voted"] = n
+            live.wake(TOPIC)
+        sent.append(_data(await stream.__anext__())["voted"])
+        for n in (3, 4, 5):
+            value["voted"] = n
+            live.wake(TOPIC)
+            await asyncio.sleep(0.01)
+        sent.append(_data(await stream.__anext__())["voted"])
+        elapsed = asyncio.get_running_loop().time() - start
+        await stream.aclose()
+        return sent, elapsed
+
+    sent, elapsed = asyncio.run(run())
+    assert sent == [2, 5]  # the latest each time, the bursts taken up
+    assert elapsed >= 0.55  # two periods

@@ -18,6 +18,7 @@ adopted motion, or as a logged operator act while founding (before the chief cou
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from dualpower.domain import errors
@@ -186,6 +187,57 @@ def propose_change(
         )
         uow.commit()
     return motion.id
+
+
+@dataclass(frozen=True)
+class FormView:
+    """What the structure page's forms offer: the council, its units, and every unit and
+    council (for a merge, a move or a new unit's council), with whether the viewer may propose."""
+
+    council: Council
+    units: list[BaseUnit]
+    all_units: list[BaseUnit]
+    councils: list[Council]
+    is_deputy: bool
+    kinds: tuple[str, ...] = rules.KINDS
+
+
+def form_view(uow: UnitOfWork, council_id: int, member_id: int) -> FormView:
+    """The structure page of a council for a logged-in member (404 for no such council)."""
+    with uow:
+        council = _council(uow, council_id)
+        all_units = uow.units.list(order_by=uow.units.table.c.name)
+        return FormView(
+            council=council,
+            units=[u for u in all_units if u.council_id == council.id],
+            all_units=all_units,
+            councils=uow.councils.list(),
+            is_deputy=member_id in office_terms.deputies(uow, council.id),
+        )
+
+
+def change_from_form(kind: str, fields: dict[str, str]) -> dict[str, Any]:
+    """A page form's fields as the change the API takes: only the kind's own fields, a unit or
+    council chosen by id, the members of a split as usernames separated by commas or spaces."""
+    wanted = {
+        "add_unit": ("name", "unit_kind", "section", "council"),
+        "split_unit": ("unit", "name", "members"),
+        "merge_units": ("unit", "into"),
+        "move_unit": ("unit", "council"),
+        "add_council": ("name", "parent"),
+    }.get(kind)
+    if wanted is None:
+        raise errors.InvalidRequest(f"kind is one of {', '.join(rules.KINDS)}")
+    change: dict[str, Any] = {"kind": kind}
+    for key in wanted:
+        value = fields.get(key, "").strip()
+        if key == "members":
+            change[key] = [m for m in value.replace(",", " ").split() if m]
+        elif key in ("unit", "into", "council", "parent") and value.isdigit():
+            change[key] = int(value)
+        else:
+            change[key] = value
+    return change
 
 
 def _by_number(uow: UnitOfWork, change: dict[str, Any]) -> dict[str, Any]:

@@ -54,7 +54,13 @@ BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 A = "/api/v1"
 LOGIN_CSRF = "matrix-login-csrf-token"
 # pages that send the anonymous to /login
-LOGIN_PAGES = ("/me", "/notifications", "/me/credentials", "/units/{unit_id}/roll")
+LOGIN_PAGES = (
+    "/me",
+    "/notifications",
+    "/me/credentials",
+    "/units/{unit_id}/roll",
+    "/councils/{council_id}/structure",
+)
 # Forms posted before any session exists: their CSRF token is a double-submit cookie.
 DOUBLE_SUBMIT = {
     "/login": LOGIN_CSRF_COOKIE,
@@ -845,6 +851,21 @@ case(
             "section": "workers",
             "council": "{north}",
         }
+    },
+)
+# The structure page's forms (web/routes/structure_forms.py): any member sees them; the change
+# goes through the same service, so only a deputy of the council concerned proposes it.
+case("GET", "/councils/{council_id}/structure", logged_in_page())
+case(
+    "POST",
+    "/councils/{council_id}/structure",
+    row(403, anonymous=303, deputy=303, official=303),
+    body={
+        "kind": "add_unit",
+        "name": "Dockyard",
+        "unit_kind": "factory",
+        "section": "workers",
+        "council": "{north}",
     },
 )
 

@@ -104,6 +104,7 @@ VISIBILITY: dict[str, str] = {
     "/factions/{faction_id}": PUBLIC,
     "/pay": PUBLIC,
     "/mandates/{mandate_id}/recall": FEDERATION,
+    "/councils/{council_id}/structure": FEDERATION,  # the structure forms, to any member
     "/elections/{election_id}/paper": FEDERATION,
     "/recalls/{petition_id}/paper": FEDERATION,
     "/units/{unit_id}/roll": CONCERNED,  # the council's credentials office

@@ -17,7 +17,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from dualpower.domain.model import Council
-from dualpower.services import alignment, cycle_views, elections_views, offices_views, views
+from dualpower.services import (
+    alignment,
+    cycle_views,
+    elections_views,
+    offices_views,
+    paper,
+    views,
+)
 from dualpower.store.uow import UnitOfWork
 
 HOME_COUNCILS = 120  # the home page shows the tree's levels down to the last that fits
@@ -55,6 +62,7 @@ class ElectionPage:
     election: dict[str, Any]  # views.election, for this viewer
     result: dict[str, Any] | None  # after the close
     ballots: list[dict[str, Any]]  # published after the close
+    may_enter_paper: bool = False  # the viewer may enter its paper ballots now (services/paper)
 
 
 @dataclass(frozen=True)
@@ -121,7 +129,9 @@ def election(uow: UnitOfWork, election_id: int, viewer_id: int | None) -> Electi
     with uow:
         found = views.election_in(uow, election_id, viewer_id)
         if found["status"] == "open":
-            return ElectionPage(found, None, [])
+            return ElectionPage(
+                found, None, [], paper.may_enter_ballots_in(uow, election_id, viewer_id)
+            )
         result = views.election_result_in(uow, election_id)
         ballots = views.published_ballots_in(uow, election_id)
     return ElectionPage(found, result, ballots)

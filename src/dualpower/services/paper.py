@@ -259,6 +259,15 @@ def enterers(uow: UnitOfWork, council_id: int) -> list[int]:
     return commission or deputies
 
 
+def may_enter_ballots_in(uow: UnitOfWork, election_id: int, viewer_id: int | None) -> bool:
+    """Whether the viewer may enter the election's paper ballots now (one of `enterers`, the
+    vote open): the election page links the paper form only for them."""
+    election = uow.elections.get(election_id)
+    if viewer_id is None or election is None or election.status != "open":
+        return False
+    return viewer_id in enterers(uow, _election_council(uow, election))
+
+
 def _display(uow: UnitOfWork, member_id: int) -> str:
     member = uow.members.get(member_id)
     return str(member.display_name) if member and member.display_name else f"member {member_id}"

@@ -237,3 +237,17 @@ def test_the_commission_opens_a_general_election_from_the_council_page(
     bad = client.post(f"/councils/{north}/elections", data={**form, "electorate": "Forge"})
     assert bad.status_code == 422
     assert "an election is open" in client.get(f"/councils/{north}").text
+
+
+def test_the_election_page_links_paper_ballots_only_for_who_may_enter_them(
+    client: TestClient, o: Offices
+) -> None:
+    """Issue 25: an ordinary member is not shown the commission's "Paper ballots" link; a member
+    of the electoral commission is (the route's own check, services/paper.enterers)."""
+    election, _ = _election(o)
+    link = f'href="/elections/{election}/paper"'
+    _log_in(client, o, forge(o, 4))
+    assert link not in client.get(f"/elections/{election}").text
+    assert client.get(f"/elections/{election}/paper").text.count('action="/elections/') == 0
+    _log_in(client, o, o.holder["electoral commission"])
+    assert link in client.get(f"/elections/{election}").text

@@ -197,6 +197,7 @@ def _page(request: Request, system: SystemDep, election_id: int, **extra: Any) -
         "election": page.election,
         "result": page.result,
         "ballots": page.ballots,
+        "may_enter_paper": page.may_enter_paper,
         "receipt": None,
         "checked": None,
         "error": None,

@@ -358,17 +358,21 @@ def _move_unit(uow: UnitOfWork, unit: BaseUnit, to: Council) -> None:
 def _add_council(uow: UnitOfWork, parent: Council, name: str) -> int:
     """A council under `parent` with its parent's rules and standing orders, no unit yet, and an
     electorate in the parent with no seat until it has members."""
-    council_id = uow.councils.add(
-        federation_id=parent.federation_id,
-        name=name,
-        parent_id=parent.id,
-        recall_rule=parent.recall_rule,
-        recall_trigger_bp=parent.recall_trigger_bp,
-        seat_method=parent.seat_method,
-        apportionment=parent.apportionment,
-        pay_cap_scope=parent.pay_cap_scope,
-        verified_only=parent.verified_only,
-    )
+    try:
+        with uow.savepoint():  # a concurrent act adding the same name: one of them wins
+            council_id = uow.councils.add(
+                federation_id=parent.federation_id,
+                name=name,
+                parent_id=parent.id,
+                recall_rule=parent.recall_rule,
+                recall_trigger_bp=parent.recall_trigger_bp,
+                seat_method=parent.seat_method,
+                apportionment=parent.apportionment,
+                pay_cap_scope=parent.pay_cap_scope,
+                verified_only=parent.verified_only,
+            )
+    except errors.Duplicate:
+        raise errors.Conflict(f"there is a council {name!r} already") from None
     uow.standing_orders.put(council_id=council_id, **uow.standing_orders.of(council_id=parent.id))
     uow.electorates.add(
         council_id=parent.id, kind="council", unit_id=None, source_council_id=council_id, seats=0

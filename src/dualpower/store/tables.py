@@ -117,6 +117,9 @@ councils = Table(
         sqlite_where=text("parent_id IS NULL"),
         postgresql_where=text("parent_id IS NULL"),
     ),
+    # A council's name is its own in the federation (DESIGN.md 2.10): two acts adding the same
+    # name at once cannot both commit (services/structure.py).
+    Index("uq_councils_name", "federation_id", "name", unique=True),
 )
 
 base_units = Table(

@@ -116,13 +116,12 @@ class Broadcaster:
     def wake(self, topic: Topic) -> None:
         with self._lock:
             watchers = list(self._watchers.get(topic, ()))
-            shared = [(loop, f) for (loop, t, _), f in self._shared.items() if t == topic]
-        for loop, feed in shared:  # counted before its watchers wake
-            try:
-                loop.call_soon_threadsafe(_bump, feed)
-            except RuntimeError:
-                pass
+            for (_, t, _), feed in self._shared.items():
+                if t == topic:  # counted before any watcher wakes: its next read is after it
+                    feed.wakes += 1
         for watcher in watchers:
+            if watcher.woken.is_set():
+                continue  # woken already and not yet read: its read comes after this commit
             try:
                 watcher.loop.call_soon_threadsafe(watcher.woken.set)
             except RuntimeError:  # its event loop has closed
@@ -196,10 +195,6 @@ class Broadcaster:
         with self._lock:
             if not self._watchers.get(topic):
                 self._shared.pop((loop, topic, event), None)
-
-
-def _bump(feed: _Shared) -> None:
-    feed.wakes += 1
 
 
 def _message(event: str, data: dict[str, Any]) -> str:

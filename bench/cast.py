@@ -4,6 +4,7 @@
         [--federation-members 100000] [--councils 1000]
         [--concurrency 64] [--clients 2] [--server-workers 2] [--trivial-seconds 10]
         [--ballot-seconds 60] [--rounds 1] [--trivial PATH ...] [--open-ballot]
+        [--listeners 0]  # server-sent-event streams of the turnout held open meanwhile
         [--pg-url postgresql+psycopg://postgres@127.0.0.1:55432/bench_cast]
         [--sqlite-path /tmp/dualpower-bench/cast.db] [--port 8765]
 

@@ -3,7 +3,9 @@ of 30 buildings and 4,000 members is founded from a plan; invitations go out by 
 SMTP server, aiosmtpd) and as a printable sheet; 50 members join with their codes; one resets a
 forgotten password by mail (their old token and page session then fail); one moves to another
 building with history kept; a building's roll file is synced (dry run first, then applied); a
-building splits in two and the next (founding) election apportions seats to both. The operator
+building splits in two and the next (founding) election apportions seats to both (after the
+founding, by the council's adopted motion and its next general election:
+test_federation_split_elects.py). The operator
 never sees a password a member keeps: none is in the log, and every password was set by its
 member."""
 

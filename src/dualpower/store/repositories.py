@@ -24,7 +24,7 @@ from sqlalchemy import (
 
 from dualpower.domain import model as m
 from dualpower.store import tables as t
-from dualpower.store.bulk import insert_rows
+from dualpower.store.bulk import insert_json_rows
 from dualpower.store.typed import tuples
 
 T = TypeVar("T")
@@ -743,7 +743,7 @@ class AuditRepo:
         )
 
     def append_many(self, rows: Sequence[dict[str, Any]]) -> None:
-        insert_rows(self.conn, t.audit_log, rows)
+        insert_json_rows(self.conn, t.audit_log, rows)
 
     def entries_after(self, last_id: int, limit: int) -> list[LoggedAct]:
         """Up to `limit` entries of the log after the one numbered `last_id`, in order; their

@@ -19,7 +19,6 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Result,
-    Table,
     Text,
     cast,
     func,
@@ -33,7 +32,7 @@ from sqlalchemy import (
 from dualpower.domain import model as m
 from dualpower.store import repositories
 from dualpower.store import tables as t
-from dualpower.store.bulk import among, update_by_id
+from dualpower.store.bulk import among, json_rows, recordset, update_by_id
 from dualpower.store.repositories import as_utc
 from dualpower.store.typed import tuples
 
@@ -181,10 +180,10 @@ class DueRepo:
             self.conn.execute(
                 text(
                     "UPDATE elections SET status = 'closed', closed_at = u.closed_at, "
-                    f"result = u.result FROM {_recordset(self.conn, t.elections, rows)} "
+                    f"result = u.result FROM {recordset(self.conn, t.elections, tuple(rows[0]))} "
                     "WHERE elections.id = u.id"
                 ),
-                {"rows": _json_rows(rows)},
+                {"rows": json_rows(rows)},
             )
             return
         rows = [
@@ -203,36 +202,15 @@ class DueRepo:
             names = ", ".join(rows[0])
             statement: Any = text(
                 f"INSERT INTO mandates ({names}) SELECT {names} "
-                f"FROM {_recordset(self.conn, md, rows)} "
+                f"FROM {recordset(self.conn, md, tuple(rows[0]))} "
                 "RETURNING id, electorate_id, seat_no"
             )
-            written = tuples(self.conn.execute(statement, {"rows": _json_rows(rows)}))
+            written = tuples(self.conn.execute(statement, {"rows": json_rows(rows)}))
         else:
             statement = insert(md).returning(md.c.id, md.c.electorate_id, md.c.seat_no)
             written = tuples(self.conn.execute(statement, list(rows)))
         ids = {(int(e), int(s)): int(i) for i, e, s in written}
         return [ids[(row["electorate_id"], row["seat_no"])] for row in rows]
-
-
-def _recordset(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> str:
-    """PostgreSQL: the rows as a relation `u` read from the one JSON parameter `rows`, each
-    column typed as the table's. One text parameter, not one array a column: psycopg writes
-    an array of texts (JSON results) escaping each quote with a regular expression, which
-    cost a quarter of the clock's time on PostgreSQL (bench/due.py, profiled)."""
-    columns = ", ".join(f"{c} {table.c[c].type.compile(dialect=conn.dialect)}" for c in rows[0])
-    return f"json_to_recordset(CAST(:rows AS json)) AS u({columns})"
-
-
-def _json_rows(rows: Sequence[dict[str, Any]]) -> str:
-    """The rows as one JSON text: times in ISO 8601 with their offset, a JSON column's value
-    as the JSON it is (json_to_recordset keeps its text)."""
-    return json.dumps(list(rows), default=_iso)
-
-
-def _iso(value: Any) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"not JSON: {type(value).__name__}")
 
 
 def as_domain(cls: type[T], rows: Result[Any]) -> list[T]:

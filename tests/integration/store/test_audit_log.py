@@ -169,6 +169,28 @@ def test_every_act_lands_in_the_log(federation: Small) -> None:
     assert verify_log(engine).ok
 
 
+def test_acts_of_one_commit_land_in_order_with_their_text_intact(system: System) -> None:
+    """The acts of a commit are written in one statement (on PostgreSQL one JSON parameter):
+    in the order recorded, each payload and actor exactly as given, the chain whole."""
+    odd = 'quote " backslash \\ newline \n tab \t {"x": "q\\"r"} Ж é 😀'
+    with system.uow() as uow:
+        for i in range(5):
+            uow.record("test.batch", {"n": i, "text": f"{odd} {i}"}, actor=f"{odd} actor")
+        uow.commit()
+    settle(system.engine)
+    with system.engine.connect() as conn:
+        rows = conn.execute(
+            select(LOG.c.payload, LOG.c.actor, LOG.c.is_operator)
+            .where(LOG.c.act == "test.batch")
+            .order_by(LOG.c.id)
+        ).all()
+    assert [json.loads(p)["n"] for p, _, _ in rows] == list(range(5))
+    assert [json.loads(p)["text"] for p, _, _ in rows] == [f"{odd} {i}" for i in range(5)]
+    assert {(actor, operator) for _, actor, operator in rows} == {(f"{odd} actor", False)}
+    assert seqs(system.engine) == sorted(seqs(system.engine))
+    assert verify_log(system.engine).ok
+
+
 def test_a_refused_act_leaves_no_entry(federation: Small) -> None:
     engine = federation.system.engine
     before = seqs(engine)

@@ -203,14 +203,15 @@ def popular_base(uow: UnitOfWork) -> tuple[dict[int, dict[str, float]], dict[str
 
 def popular_base_in(uow: UnitOfWork) -> tuple[dict[int, dict[str, float]], dict[str, float]]:
     """Plain columns, not domain objects: a national federation has 100,000 seats and 30,000
-    electorates, and building a dataclass per row took most of the time (issue 24)."""
+    electorates, and building a dataclass per row took most of the time (issue 24). The rolls
+    are the kept figures (`unit_rolls`), not a count of every membership on each view."""
     names, _ = _faction_names(uow)
     c, u, e, md = t.councils.c, t.base_units.c, t.electorates.c, t.mandates.c
     rows: Any = uow.conn.execute(select(c.id, c.parent_id)).all()  # fetchall: not row by row
     parent_of = {i: p for i, p in rows}
     rows = uow.conn.execute(select(u.id, u.council_id)).all()
     unit_council = {i: k for i, k in rows}
-    rolls = uow.units.roll_sizes()
+    rolls = uow.alignment.rolls()  # kept by triggers: not a count of every membership
     rows = uow.conn.execute(select(e.id, e.kind, e.unit_id, e.source_council_id, e.seats)).all()
     sources = {i: al.Source(i, kind, unit or council, n) for i, kind, unit, council, n in rows}
     rows = uow.conn.execute(

@@ -18,16 +18,26 @@ committed value), and a council's text is rebuilt from its counts after the chan
 PostgreSQL the trigger first takes a transaction-level advisory lock on the council, so two
 transactions changing one council queue there rather than deadlock on its rows in opposite
 orders. SQLite's writers are serial.
+
+- `unit_rolls` (migration 0030_h24b): per base unit, the members on its roll (its active
+  memberships), kept by triggers on `memberships` (INSERT, DELETE, UPDATE of unit_id or end_at)
+  in the same transaction as every roll change, whichever code makes it: on SQLite one row a
+  unit, updated; on PostgreSQL a row of change appended per unit and statement (no row lock
+  for two transfers in opposite directions to deadlock on), summed on read and folded by
+  `compact_rolls`. The popular base
+  (services/alignment.popular_base_in) reads these rows instead of counting every membership;
+  services/invariants/rolls.py checks them against the count.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, Table, Text, select, text
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, Table, Text, func, select, text
 from sqlalchemy.engine import Connection
 
 from dualpower.store import repositories
+from dualpower.store import tables as t
 from dualpower.store.tables import Id, metadata
 from dualpower.store.typed import tuples
 
@@ -48,6 +58,14 @@ alignment_councils = Table(
     Column("council_id", Id, ForeignKey("councils.id"), primary_key=True),
     Column("seats", Integer, nullable=False),
     Column("composition", Text, nullable=False),  # "faction_id:is_unit:seats,..."
+)
+
+unit_rolls = Table(
+    "unit_rolls",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("unit_id", Id, ForeignKey("base_units.id"), nullable=False, index=True),
+    Column("members", Integer, nullable=False),  # a unit's roll: the sum of its rows
 )
 
 # What the counts must equal: the active mandates, by council, faction and kind of seat.
@@ -127,8 +145,40 @@ class AlignmentRepo:
             for c in seats.keys() | by_council.keys()
         }
 
+    def rolls(self) -> dict[int, int]:
+        """{unit_id: members on its roll} as kept (the sum of its rows; units of none left out)."""
+        r = unit_rolls.c
+        total = func.sum(r.members)
+        query = select(r.unit_id, total).group_by(r.unit_id).having(total != 0)
+        return {int(u): int(n) for u, n in tuples(self.conn.execute(query))}
+
+    def compact_rolls(self) -> None:
+        """Fold each unit's rows of change into one. Rows appended by transactions not
+        committed yet are not seen, so not deleted: they add to the folded row when they
+        commit."""
+        r = unit_rolls.c
+        if self.conn.dialect.name == "sqlite":  # serial writers; no DELETE in a WITH
+            rows = [{"unit_id": u, "members": n} for u, n in self.rolls().items()]
+            self.conn.execute(unit_rolls.delete())
+            for k in range(0, len(rows), 50_000):
+                self.conn.execute(unit_rolls.insert(), rows[k : k + 50_000])
+            return
+        gone = unit_rolls.delete().returning(r.unit_id, r.members).cte("gone")
+        folded = select(gone.c.unit_id, func.sum(gone.c.members)).group_by(gone.c.unit_id)
+        self.conn.execute(unit_rolls.insert().from_select(["unit_id", "members"], folded))
+
+    def rolls_counted(self) -> dict[int, int]:
+        """{unit_id: its active memberships}, counted: what the kept rolls must equal."""
+        mm = t.memberships.c
+        query = select(mm.unit_id, func.count()).where(mm.end_at.is_(None)).group_by(mm.unit_id)
+        return {int(u): int(n) for u, n in tuples(self.conn.execute(query))}
+
     def rebuild(self) -> None:
-        """Recount from the mandates and the electorates."""
+        """Recount from the mandates, the electorates and the memberships."""
+        self.conn.execute(unit_rolls.delete())
+        rolls = [{"unit_id": u, "members": n} for u, n in self.rolls_counted().items()]
+        for k in range(0, len(rolls), 50_000):
+            self.conn.execute(unit_rolls.insert(), rolls[k : k + 50_000])
         self.conn.execute(alignment_councils.delete())
         self.conn.execute(alignment_counts.delete())
         self.conn.execute(

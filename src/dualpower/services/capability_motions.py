@@ -17,7 +17,7 @@ from dualpower.domain import capabilities as caps
 from dualpower.domain import errors
 from dualpower.domain.model import Office
 from dualpower.domain.motions import MAJORITIES, Motion
-from dualpower.services import limits, motions, office_terms
+from dualpower.services import limits, motion_titles, motions, office_terms
 from dualpower.store.uow import UnitOfWork
 
 KIND = "capability"
@@ -65,18 +65,18 @@ def propose_capability(
                 f"the {office.name} does not have the capability {_words(capability)!r}"
             )
         if gives:
-            title = f"Give the {office.name} the capability {_words(capability)!r}"
             text = (
                 f"The council gives its office {office.name!r} the capability "
                 f"{_words(capability)!r}: its holder may then act for the council in this. "
                 "Adopted, it takes effect at once."
             )
         else:
-            title = f"Take the capability {_words(capability)!r} from the {office.name}"
             text = (
                 f"The council takes the capability {_words(capability)!r} from its office "
                 f"{office.name!r}. Adopted, it takes effect at once."
             )
+        key = "capability_give" if gives else "capability_take"
+        title = motion_titles.render({"key": key, "office": office.name, "capability": capability})
         draft = motions.DraftMotion(
             None, office.council_id, title[: motions.TITLE_MAX], text, majority
         )

@@ -18,7 +18,7 @@ from dualpower.domain import errors
 from dualpower.domain import motions as rules
 from dualpower.domain.model import Electorate
 from dualpower.domain.motions import Motion
-from dualpower.services import motions, recall
+from dualpower.services import motion_titles, motions, recall
 from dualpower.services.elections import electors
 from dualpower.services.notify import notify
 from dualpower.services.recall import PetitionState
@@ -69,7 +69,9 @@ def propose_instruction(
         draft = motions.DraftMotion(
             unit_id=unit_id,
             council_id=None if unit_id is not None else council_id,
-            title=f"Instruction to our deputies: vote {position} on “{target.title}”"[:300],
+            title=motion_titles.render(
+                {"key": "instruction", "position": position, "target": target.title}
+            )[:300],
             text=(
                 f"Our deputies in the council are instructed to vote {position} on motion "
                 f"{target.id}, “{target.title}”."

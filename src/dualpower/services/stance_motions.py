@@ -13,7 +13,7 @@ from __future__ import annotations
 from dualpower.domain import errors
 from dualpower.domain import register as rule
 from dualpower.domain.motions import MAJORITIES, Motion
-from dualpower.services import limits, motions, office_terms
+from dualpower.services import limits, motion_titles, motions, office_terms
 from dualpower.services.register import TakeStance, stance_by_vote_in
 from dualpower.store.uow import UnitOfWork
 
@@ -42,7 +42,9 @@ def propose_stance(
             raise errors.NotFound(f"there is no directive {cmd.directive_id}")
         if member_id not in office_terms.deputies(uow, council.id):
             raise errors.NotAllowed("only the council's deputies put its stances to it")
-        title = f"{council.name} {KIND_NAMES[cmd.kind]} {directive['title']!r}"
+        title = motion_titles.render(
+            {"key": f"stance_{cmd.kind}", "council": council.name, "directive": directive["title"]}
+        )
         text = _text(cmd, council.name, directive["title"])
         draft = motions.DraftMotion(None, council.id, title[: motions.TITLE_MAX], text, majority)
         motion = motions.draft_in(uow, member_id, draft)

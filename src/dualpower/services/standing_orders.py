@@ -14,7 +14,7 @@ from typing import Any
 from dualpower.domain import errors
 from dualpower.domain import standing_orders as rules
 from dualpower.domain.motions import MAJORITIES, Motion
-from dualpower.services import limits, motions, office_terms, pay
+from dualpower.services import limits, motion_titles, motions, office_terms, pay
 from dualpower.store.uow import UnitOfWork
 
 KIND = "standing_orders"
@@ -38,7 +38,9 @@ def propose_standing_orders(
             raise errors.NotFound(f"no council {council_id}")
         if member_id not in office_terms.deputies(uow, council.id):
             raise errors.NotAllowed("only the council's deputies propose its standing orders")
-        title = f"Standing orders of {council.name}: {rules.describe(checked)}"
+        title = motion_titles.render(
+            {"key": "standing_orders", "council": council.name, "changes": rules.describe(checked)}
+        )
         text = (
             f"The council sets its standing orders: {rules.describe(checked)}. Adopted, the "
             "change takes effect at once, for the votes opened after it."

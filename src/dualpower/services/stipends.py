@@ -18,15 +18,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from babel.numbers import get_currency_precision
-
 from dualpower.domain import errors
 from dualpower.domain import offices as rules
 from dualpower.domain.model import Office
 from dualpower.domain.motions import MAJORITIES, Motion
-from dualpower.services import limits, motions, office_terms, pay
+from dualpower.services import limits, motion_titles, motions, office_terms, pay
 from dualpower.store.uow import UnitOfWork
 
 KIND = "stipend"
@@ -34,13 +30,10 @@ KIND = "stipend"
 
 def _money(uow: UnitOfWork, amount: int) -> str:
     """An amount kept in minor units, in the federation's currency: "120.50 RUB" (issue 25,
-    defect 5: was "12,050", kopecks with no unit). A motion's title and text are stored as
-    written, so they name the currency rather than follow a reader's language."""
+    defect 5: was "12,050", kopecks with no unit). A motion's text is stored as written, so it
+    names the currency; its title a page says again in the reader's language (motion_titles)."""
     fed = uow.federations.only()
-    code = (fed.currency if fed else "XXX").upper()
-    places = 2 if code == "XXX" else get_currency_precision(code)
-    value = f"{Decimal(amount).scaleb(-places):,.{places}f}"
-    return value if code == "XXX" else f"{value} {code}"
+    return motion_titles.money_text(amount, fed.currency if fed else None)
 
 
 def check_amount(uow: UnitOfWork, office: Office, amount: int) -> None:
@@ -65,7 +58,15 @@ def propose_stipend(
         if member_id not in office_terms.deputies(uow, office.council_id):
             raise errors.NotAllowed("only the council's deputies propose the stipends it pays")
         check_amount(uow, office, amount)
-        title = f"Set the stipend of the {office.name} to {_money(uow, amount)}"
+        fed = uow.federations.only()
+        title = motion_titles.render(
+            {
+                "key": "stipend",
+                "office": office.name,
+                "amount": amount,
+                "currency": fed.currency if fed else None,
+            }
+        )
         text = (
             f"The council sets the monthly stipend of its office {office.name!r} at "
             f"{_money(uow, amount)} (now {_money(uow, office.stipend)}), no more than the "

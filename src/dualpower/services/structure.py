@@ -28,7 +28,7 @@ from dualpower.domain.apportionment_json import settings_from_json
 from dualpower.domain.errors import ApportionmentError
 from dualpower.domain.model import BaseUnit, Council
 from dualpower.domain.motions import MAJORITIES, Motion
-from dualpower.services import limits, motions, office_terms
+from dualpower.services import limits, motion_titles, motions, office_terms
 from dualpower.services.apportion import apportion_council
 from dualpower.services.roll import _find_unit
 from dualpower.store.uow import UnitOfWork
@@ -177,7 +177,8 @@ def propose_change(
             f"The council decides to {what}. Adopted, the change takes effect at once; seats "
             "are re-apportioned at each electorate's next election, and mandates stand until then."
         )
-        draft = motions.DraftMotion(None, council.id, f"Structure: {what}"[:300], text, majority)
+        title = motion_titles.render({"key": "structure", "change": checked})
+        draft = motions.DraftMotion(None, council.id, title[:300], text, majority)
         motion = motions.draft_in(uow, member_id, draft)
         uow.structure_motions.add(motion.id, checked)
         uow.record(

@@ -16,7 +16,7 @@ from dualpower.domain import initiatives as irules
 from dualpower.domain import motions as rules
 from dualpower.domain.motions import Motion
 from dualpower.domain.sessions import has_quorum, holders_at, quorum_needed, session_moment
-from dualpower.services import visibility
+from dualpower.services import motion_titles, visibility
 from dualpower.services.elections import electors
 from dualpower.services.initiatives import Territory
 from dualpower.services.motions import DraftMotion, allows_secret, vote_closes_at, voters
@@ -138,6 +138,9 @@ def motion_summary(uow: UnitOfWork, motion: Motion) -> dict[str, Any]:
     return {
         "id": motion.id,
         "title": motion.title,
+        # the product's title as a kind and parameters, for a page in the reader's language
+        # (services/motion_titles.py); None for a title a member typed
+        "title_as": motion_titles.title_as(uow, motion),
         "status": motion.status,
         "majority": motion.majority,
         "is_secret": motion.is_secret,

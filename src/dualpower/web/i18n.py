@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dualpower.domain import calendar_styles as cal
 from dualpower.domain.speakers import steward_post_of
+from dualpower.services import motion_titles
 
 LANGUAGES = {"en": "English", "ru": "Русский"}
 DEFAULT = "en"
@@ -204,6 +205,25 @@ def office(name: Any) -> str:
     return pgettext("office", text) if text else ""
 
 
+def motion_title(motion: Any) -> str:
+    """A motion's title (a view's dict with `title` and `title_as`) in the page's language: the
+    product's title built again from its kind and parameters (services/motion_titles.py), a title
+    a member typed as typed. An English page shows the title as stored, as the API does."""
+    spec = motion.get("title_as") if isinstance(motion, dict) else None
+    if not spec or current() == DEFAULT:
+        return str(motion.get("title", "") if isinstance(motion, dict) else motion)
+    words = motion_titles.Words(
+        gettext=gettext,
+        ngettext=lambda singular, plural, n: ngettext(singular, plural, n),
+        office=office,
+        capability=gettext,
+        position=status,
+        money=money,
+        quote=lambda text: f"«{text}»",
+    )
+    return motion_titles.render(spec, words)
+
+
 # Formatting for the language.
 
 
@@ -334,6 +354,7 @@ def install(env: Environment) -> None:
             "translated": translated,
             "faction": faction,
             "office": office,
+            "motion_title": motion_title,
             "num": number,
             "money": money,
             "status": status,

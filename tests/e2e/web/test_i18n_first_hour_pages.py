@@ -13,7 +13,15 @@ import pytest
 from test_i18n_pages import english_fragments, parse
 from test_pages_web import log_in
 
-from dualpower.services import motions, offices, sessions, stewards
+from dualpower.services import (
+    capability_motions,
+    motion_titles,
+    motions,
+    offices,
+    sessions,
+    stewards,
+    stipends,
+)
 from dualpower.web.app import create_app
 from sessions_helpers import deputies, open_session
 
@@ -41,7 +49,9 @@ def _data_names(system) -> list[str]:  # type: ignore[no-untyped-def]
     with system.uow() as uow:
         names = [m.display_name for m in uow.members.list()]
         names += [c.name for c in uow.councils.list()] + [u.name for u in uow.units.list()]
-        names += [f.name for f in uow.factions.list()] + [m.title for m in uow.motions.list()]
+        names += [f.name for f in uow.factions.list()]
+        # a title a member typed is data; a title the product wrote is page text (defect 7)
+        names += [m.title for m in uow.motions.list() if motion_titles.title_as(uow, m) is None]
         names += [m.text for m in uow.motions.list()] + [s.title for s in uow.sessions.list()]
         names += [uow.federations.only().name]
         # An office a federation named itself ("chair 5" here) is data; a generated name is not.
@@ -146,3 +156,61 @@ def test_counts_lots_and_petition_discussions_in_russian(client, system, federat
         if runs:
             failures.append(f"{path}: {runs[:5]}")
     assert not failures, "\n".join(failures)
+
+
+def test_the_titles_the_product_writes_read_in_russian(client, system, federation) -> None:
+    """Defect 7: the title of a stipend or capability motion is written by the product ("Set the
+    stipend of the chair to 120.50 RUB"); on a Russian page it reads in Russian, on the motion's
+    page, its session's and its council's sessions, with the amount as Russian writes money. A
+    title a member typed shows as typed; the API keeps the English title."""
+    from offices_support import setup_offices, sit
+
+    o = setup_offices(federation, stipend=0)
+    session = sit(o)
+    stipend = stipends.propose_stipend(system.uow(), o.deputies[1], o.office["chair"], 450)
+    given = capability_motions.propose_capability(
+        system.uow(), o.deputies[1], o.office["electoral commission"], "report_wages"
+    )
+    typed = motions.draft_motion(
+        system.uow(),
+        o.deputies[1],
+        motions.DraftMotion(None, federation.councils["North Council"], "Eight hours", "Eight."),
+    )
+    for motion in (stipend, given, typed):
+        sessions.add_to_agenda(system.uow(), o.holder["chair"], session, motion)
+    with system.uow() as uow:
+        deputy = uow.members.get(o.deputies[1]).username
+        currency = uow.federations.only().currency
+    log_in(client, deputy)
+    council = federation.councils["North Council"]
+    names = _data_names(system)
+    assert "Eight hours" in names  # typed: data, shown as typed
+    failures = []
+    for path in (
+        f"/motions/{stipend}",
+        f"/motions/{given}",
+        f"/sessions/{session}",
+        f"/councils/{council}/sessions",
+    ):
+        got = client.get(path, headers=RU)
+        assert got.status_code == 200, (path, got.status_code)
+        # a template's fragment that is also a typed name ("Pay of officials") is the name
+        runs = [r for r in _english_runs(got.text, names) if r not in names]
+        text = " ".join(" ".join(parse(got.text).text).split())
+        for name in names:
+            text = text.replace(name, " ")
+        runs += GENERATED_OFFICE.findall(text)
+        if runs:
+            failures.append(f"{path}: {runs[:5]}")
+    assert not failures, "\n".join(failures)
+    page = " ".join(parse(client.get(f"/motions/{stipend}", headers=RU).text).text)
+    assert "Установить стипендию должности «председатель»" in page
+    if currency and currency.upper() == "RUB":
+        assert "4,50" in page
+    page = " ".join(parse(client.get(f"/motions/{given}", headers=RU).text).text)
+    assert "полномочие «сообщать заработки»" in page
+    assert "Eight hours" in " ".join(
+        parse(client.get(f"/sessions/{session}", headers=RU).text).text
+    )
+    api = client.get(f"/api/v1/motions/{stipend}").json()
+    assert api["title"].startswith("Set the stipend of the chair to ")

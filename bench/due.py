@@ -45,6 +45,7 @@ import os
 import random
 import secrets
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -278,14 +279,32 @@ def wait_ready(servers: list[subprocess.Popen], ports: list[int]) -> None:
         while True:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=2):
+                    pass
+                time.sleep(1.0)  # a process of someone else's on the port answers too: ours,
+                if server.poll() is None:  # failing to bind it, exits
                     break
             except OSError:
                 pass
             if server.poll() is not None:
-                raise SystemExit(f"server on port {port} exited with {server.returncode}")
+                raise SystemExit(
+                    f"server on port {port} exited with {server.returncode} (port taken?)"
+                )
             if time.time() > deadline:
                 raise SystemExit(f"server on port {port} did not answer within 120 s")
             time.sleep(0.3)
+
+
+def free_ports(n: int) -> list[int]:
+    """n ports nothing listens on now, chosen by the system: a fixed port may be another
+    program's, whose health check would answer for a server that failed to start."""
+    sockets = [socket.socket() for _ in range(n)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 def stop(server: subprocess.Popen) -> None:
@@ -334,7 +353,7 @@ def run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     logs = [
         Path(args.sqlite_path).with_name(f"due-server-{kind}-{i}.log") for i in range(args.servers)
     ]
-    ports = [args.port + i for i in range(args.servers)]
+    ports = [args.port + i for i in range(args.servers)] if args.port else free_ports(args.servers)
     servers = [serve(url, p, log, args) for p, log in zip(ports, logs, strict=True)]
     engine = make_engine(url)
     try:
@@ -373,6 +392,9 @@ def run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         stopped_at = datetime.now(UTC)
         load_after = os.getloadavg()[0]
         cpu = [cpu_seconds(s.pid) - c0 for s, c0 in zip(servers, cpu0, strict=True)]
+        for i, s in enumerate(servers):
+            if s.poll() is not None:
+                print(f"  server {i + 1} exited during the run with {s.returncode}")
     finally:
         for s in servers:
             stop(s)
@@ -596,7 +618,9 @@ def main() -> None:
     parser.add_argument("--tally-sample", type=int, default=20)
     parser.add_argument("--pg-url", default=PG_URL, help="its database is dropped and recreated")
     parser.add_argument("--sqlite-path", default="/tmp/dualpower-bench/due.db")
-    parser.add_argument("--port", type=int, default=8790)
+    parser.add_argument(
+        "--port", type=int, default=0, help="the first server's port (default: free ports)"
+    )
     parser.add_argument(
         "--profile", action="store_true", help="instead: run_due once in-process under cProfile"
     )

@@ -581,6 +581,8 @@ def _petition_target(look: _Lookup, petition: RecallPetition) -> dict[str, Any]:
             "mandate": {
                 "holder_id": term.holder_id,
                 "holder_name": f"{name} ({office.name})",
+                # the name alone: a page says the office in its language (web/i18n.py holder)
+                "holder_person": name,
                 "faction": None,
                 "council_id": council.id,
                 "council_name": council.name,

@@ -224,6 +224,16 @@ def motion_title(motion: Any) -> str:
     return motion_titles.render(spec, words)
 
 
+def holder(mandate: Any) -> str:
+    """Whom a recall petition is against: a deputy's name, or an official's "Name (office)"
+    with the office in the page's language (a view's `holder_person` and `office`)."""
+    if not isinstance(mandate, dict):
+        return str(mandate or "")
+    if mandate.get("holder_person") is not None and mandate.get("office"):
+        return f"{mandate['holder_person']} ({office(mandate['office'])})"
+    return str(mandate.get("holder_name") or "")
+
+
 # Formatting for the language.
 
 
@@ -355,6 +365,7 @@ def install(env: Environment) -> None:
             "faction": faction,
             "office": office,
             "motion_title": motion_title,
+            "holder": holder,
             "num": number,
             "money": money,
             "status": status,

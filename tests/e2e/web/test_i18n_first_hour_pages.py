@@ -214,3 +214,27 @@ def test_the_titles_the_product_writes_read_in_russian(client, system, federatio
     )
     api = client.get(f"/api/v1/motions/{stipend}").json()
     assert api["title"].startswith("Set the stipend of the chair to ")
+
+
+def test_a_petition_against_an_official_names_the_office_in_russian(
+    client, system, federation
+) -> None:
+    """Defect 7: a recall petition against an official reads "Name (office)"; on a Russian page
+    the office is said in Russian ("председатель", not "chair"), on the petitions' list and the
+    petition's page."""
+    from dualpower.services import recall
+    from offices_support import setup_offices
+
+    o = setup_offices(federation)
+    with system.uow() as uow:
+        term = uow.office_terms.active_of_office(o.office["chair"])
+        holder = uow.members.get(o.holder["chair"]).display_name
+        deputy = uow.members.get(o.deputies[1]).username
+    petition = recall.open_office_recall(system.uow(), term.id, o.deputies[1])
+    log_in(client, deputy)
+    for path in ("/recalls", f"/recalls/{petition.id}"):
+        got = client.get(path, headers=RU)
+        assert got.status_code == 200, (path, got.status_code)
+        text = " ".join(" ".join(parse(got.text).text).split())
+        assert f"{holder} (председатель)" in text, path
+        assert f"{holder} (chair)" not in text, path

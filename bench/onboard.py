@@ -143,7 +143,9 @@ async def _phase(
     path: str, bodies: list[dict[str, str]], args: argparse.Namespace
 ) -> tuple[list[float], dict[int, int], float]:
     limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=0)
-    timeout = httpx.Timeout(600.0)
+    # Longer than the gate's longest wait (600 s): a request it turns away is counted as its 429,
+    # not lost to the client's own timeout.
+    timeout = httpx.Timeout(900.0)
     async with httpx.AsyncClient(
         base_url=f"http://127.0.0.1:{args.port}", limits=limits, timeout=timeout
     ) as client:

@@ -59,6 +59,9 @@ def import_roll(
             actor=actor,
             is_operator=is_operator,
         )
+        # On PostgreSQL the import appended a row of change to unit_rolls per member (psycopg
+        # runs executemany a statement a row): fold them, so the rolls stay a row a unit.
+        uow.alignment.compact_rolls()
         uow.commit()
     return len(entries)
 

@@ -58,6 +58,9 @@ def test_every_service_that_changes_a_roll_is_kept(federation: Small) -> None:
         is_operator=True,
     )
     assert assert_in_step(federation)[forge] == before[forge] + 2
+    with federation.system.engine.connect() as conn:  # the import folded its rows of change
+        rows = conn.execute(text("SELECT unit_id, count(*) FROM unit_rolls GROUP BY unit_id"))
+        assert {n for _, n in rows} == {1}
     add_member(federation.system.uow(), "newcomer", "New Comer", "Mill", OPERATOR_CALLER)
     assert assert_in_step(federation)[mill] == before[mill] + 1
     end_membership(federation.system.uow(), "newcomer", OPERATOR_CALLER)

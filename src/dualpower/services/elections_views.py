@@ -14,7 +14,7 @@ from sqlalchemy import or_, select
 
 from dualpower.domain import errors
 from dualpower.domain.model import Election
-from dualpower.services import views
+from dualpower.services import motion_titles, views
 from dualpower.services.elections import is_elector_of
 from dualpower.services.motions import voters
 from dualpower.store import tables
@@ -66,6 +66,7 @@ class MotionToVote:
     place: Place
     session_id: int | None
     must_register: bool  # a council vote: register your attendance at the session first
+    title_as: dict[str, Any] | None = None  # the product's title (services/motion_titles.py)
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ class PetitionToSign:
     council_name: str
     signatures: int
     threshold: int
+    holder_person: str | None = None  # an official's name alone, and their office: a page says
+    office: str | None = None  # "Name (office)" in its language (web/i18n.py holder)
 
 
 @dataclass(frozen=True)
@@ -238,15 +241,16 @@ def _motions_to_vote(uow: UnitOfWork, names: _Names, member_id: int) -> list[Mot
             continue
         if motion.unit_id is not None:
             place = Place("unit", motion.unit_id, names.units[motion.unit_id].name)
-            out.append(MotionToVote(motion.id, motion.title, place, None, False))
+            titled = motion_titles.title_as(uow, motion)
+            out.append(MotionToVote(motion.id, motion.title, place, None, False, titled))
             continue
         council = names.councils[motion.council_id or 0]
         session_id = motion.session_id
         present = set(uow.sessions.present(session_id)) if session_id else set()
         place = Place("council", council.id, council.name)
-        out.append(
-            MotionToVote(motion.id, motion.title, place, session_id, member_id not in present)
-        )
+        must = member_id not in present
+        titled = motion_titles.title_as(uow, motion)
+        out.append(MotionToVote(motion.id, motion.title, place, session_id, must, titled))
     return out
 
 
@@ -355,6 +359,8 @@ def can_do_now_in(uow: UnitOfWork, member_id: int) -> CanDoNow:
                     view["mandate"]["council_name"],
                     view["signatures"],
                     view["threshold"],
+                    view["mandate"].get("holder_person"),
+                    view["mandate"].get("office"),
                 )
             )
     return CanDoNow(_by_closing(elections), motions, petitions, sessions, reports)

@@ -205,13 +205,18 @@ def office(name: Any) -> str:
     return pgettext("office", text) if text else ""
 
 
+def _field(view: Any, name: str) -> Any:
+    """A view's field, of a dict or a dataclass."""
+    return view.get(name) if isinstance(view, dict) else getattr(view, name, None)
+
+
 def motion_title(motion: Any) -> str:
     """A motion's title (a view's dict with `title` and `title_as`) in the page's language: the
     product's title built again from its kind and parameters (services/motion_titles.py), a title
     a member typed as typed. An English page shows the title as stored, as the API does."""
-    spec = motion.get("title_as") if isinstance(motion, dict) else None
+    spec = _field(motion, "title_as")
     if not spec or current() == DEFAULT:
-        return str(motion.get("title", "") if isinstance(motion, dict) else motion)
+        return str(_field(motion, "title") or "")
     words = motion_titles.Words(
         gettext=gettext,
         ngettext=lambda singular, plural, n: ngettext(singular, plural, n),
@@ -227,11 +232,10 @@ def motion_title(motion: Any) -> str:
 def holder(mandate: Any) -> str:
     """Whom a recall petition is against: a deputy's name, or an official's "Name (office)"
     with the office in the page's language (a view's `holder_person` and `office`)."""
-    if not isinstance(mandate, dict):
-        return str(mandate or "")
-    if mandate.get("holder_person") is not None and mandate.get("office"):
-        return f"{mandate['holder_person']} ({office(mandate['office'])})"
-    return str(mandate.get("holder_name") or "")
+    person, post = _field(mandate, "holder_person"), _field(mandate, "office")
+    if person is not None and post:
+        return f"{person} ({office(post)})"
+    return str(_field(mandate, "holder_name") or "")
 
 
 # Formatting for the language.

@@ -178,6 +178,7 @@ def test_the_titles_the_product_writes_read_in_russian(client, system, federatio
     )
     for motion in (stipend, given, typed):
         sessions.add_to_agenda(system.uow(), o.holder["chair"], session, motion)
+    motions.open_vote(system.uow(), stipend, o.holder["chair"])  # on /me: a motion to vote on
     with system.uow() as uow:
         deputy = uow.members.get(o.deputies[1]).username
         currency = uow.federations.only().currency
@@ -191,6 +192,7 @@ def test_the_titles_the_product_writes_read_in_russian(client, system, federatio
         f"/motions/{given}",
         f"/sessions/{session}",
         f"/councils/{council}/sessions",
+        "/me",
     ):
         got = client.get(path, headers=RU)
         assert got.status_code == 200, (path, got.status_code)
@@ -229,10 +231,10 @@ def test_a_petition_against_an_official_names_the_office_in_russian(
     with system.uow() as uow:
         term = uow.office_terms.active_of_office(o.office["chair"])
         holder = uow.members.get(o.holder["chair"]).display_name
-        deputy = uow.members.get(o.deputies[1]).username
+        deputy = uow.members.get(o.deputies[2]).username  # an elector yet to sign: on /me
     petition = recall.open_office_recall(system.uow(), term.id, o.deputies[1])
     log_in(client, deputy)
-    for path in ("/recalls", f"/recalls/{petition.id}"):
+    for path in ("/recalls", f"/recalls/{petition.id}", "/me"):
         got = client.get(path, headers=RU)
         assert got.status_code == 200, (path, got.status_code)
         text = " ".join(" ".join(parse(got.text).text).split())

@@ -28,8 +28,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
-
 from dualpower.domain import errors
 from dualpower.domain import motions as rules
 from dualpower.domain.capabilities import CONVENE_SESSION
@@ -328,12 +326,12 @@ def cast_in(uow: UnitOfWork, motion: Motion, member_id: int, position: str) -> s
     _cast_checks(uow, motion, member_id, position)
     receipt = chance.token_hex(10) if motion.is_secret else None
     try:
-        with uow.conn.begin_nested():
+        with uow.savepoint():
             if receipt is not None:
                 uow.motions.add_secret(motion.id, member_id, receipt, position)
             else:
                 uow.motions.add_vote(motion.id, member_id, position, uow.now())
-    except IntegrityError:
+    except errors.Duplicate:
         raise errors.AlreadyVoted("you have already voted on this motion") from None
     if receipt is not None:  # the log names no voter while the vote is open (see close_in)
         uow.record("motion.ballot", {"motion": motion.id})

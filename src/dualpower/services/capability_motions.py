@@ -64,19 +64,10 @@ def propose_capability(
             raise errors.Conflict(
                 f"the {office.name} does not have the capability {_words(capability)!r}"
             )
-        if gives:
-            text = (
-                f"The council gives its office {office.name!r} the capability "
-                f"{_words(capability)!r}: its holder may then act for the council in this. "
-                "Adopted, it takes effect at once."
-            )
-        else:
-            text = (
-                f"The council takes the capability {_words(capability)!r} from its office "
-                f"{office.name!r}. Adopted, it takes effect at once."
-            )
         key = "capability_give" if gives else "capability_take"
-        title = motion_titles.render({"key": key, "office": office.name, "capability": capability})
+        spec = {"key": key, "office": office.name, "capability": capability}
+        title = motion_titles.render(spec)
+        text = motion_titles.render_body(spec)
         draft = motions.DraftMotion(
             None, office.council_id, title[: motions.TITLE_MAX], text, majority
         )

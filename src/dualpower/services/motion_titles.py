@@ -40,6 +40,18 @@ STRUCTURE = {
     "add_council": "add the council %(name)s under %(parent)s",
     "merge_units": "merge %(unit)s into %(into)s",
 }
+# The product's texts (bodies) of the motions whose words follow from the title's spec alone;
+# msgids of the web catalogue. The stored text is `render_body(spec)`, word for word as before.
+BODIES = {
+    "capability_give": "The council gives its office %(office)s the capability %(capability)s: "
+    "its holder may then act for the council in this. Adopted, it takes effect at once.",
+    "capability_take": "The council takes the capability %(capability)s from its office "
+    "%(office)s. Adopted, it takes effect at once.",
+    "standing_orders": "The council sets its standing orders: %(changes)s. Adopted, the change "
+    "takes effect at once, for the votes opened after it.",
+    "structure": "The council decides to %(what)s. Adopted, the change takes effect at once; "
+    "seats are re-apportioned at each electorate's next election, and mandates stand until then.",
+}
 SPLIT = (
     "split %(num)s member of %(unit)s into %(name)s",
     "split %(num)s members of %(unit)s into %(name)s",
@@ -104,6 +116,25 @@ def render(spec: dict[str, Any], words: Words = Words()) -> str:
     else:
         raise ValueError(f"no motion title {key!r}")
     return words.gettext(PATTERNS[key]) % values
+
+
+def render_body(spec: dict[str, Any], words: Words = Words()) -> str:
+    """The text of the motion `spec` names, in `words`' language (by default the English
+    stored), for a kind in BODIES; the others' texts (stipend, stance, instruction) are shown
+    as written."""
+    key = spec["key"]
+    if key in ("capability_give", "capability_take"):
+        values = {
+            "office": words.quote(words.office(spec["office"])),
+            "capability": words.quote(words.capability(spec["capability"].replace("_", " "))),
+        }
+    elif key == "standing_orders":
+        values = {"changes": spec["changes"]}
+    elif key == "structure":
+        values = {"what": _structure(spec["change"], words)}
+    else:
+        raise ValueError(f"no motion text {key!r}")
+    return words.gettext(BODIES[key]) % values
 
 
 def _structure(change: dict[str, Any], words: Words) -> str:

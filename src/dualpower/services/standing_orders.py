@@ -38,13 +38,13 @@ def propose_standing_orders(
             raise errors.NotFound(f"no council {council_id}")
         if member_id not in office_terms.deputies(uow, council.id):
             raise errors.NotAllowed("only the council's deputies propose its standing orders")
-        title = motion_titles.render(
-            {"key": "standing_orders", "council": council.name, "changes": rules.describe(checked)}
-        )
-        text = (
-            f"The council sets its standing orders: {rules.describe(checked)}. Adopted, the "
-            "change takes effect at once, for the votes opened after it."
-        )
+        spec = {
+            "key": "standing_orders",
+            "council": council.name,
+            "changes": rules.describe(checked),
+        }
+        title = motion_titles.render(spec)
+        text = motion_titles.render_body(spec)
         draft = motions.DraftMotion(None, council.id, title[:300], text, majority)
         motion = motions.draft_in(uow, member_id, draft)
         uow.standing_motions.add(motion.id, checked)

@@ -172,12 +172,9 @@ def propose_change(
             raise errors.NotAllowed(
                 f"only the deputies of {council.name} propose a change of its structure"
             )
-        what = rules.describe(checked)
-        text = (
-            f"The council decides to {what}. Adopted, the change takes effect at once; seats "
-            "are re-apportioned at each electorate's next election, and mandates stand until then."
-        )
-        title = motion_titles.render({"key": "structure", "change": checked})
+        spec = {"key": "structure", "change": checked}
+        title = motion_titles.render(spec)
+        text = motion_titles.render_body(spec)
         draft = motions.DraftMotion(None, council.id, title[:300], text, majority)
         motion = motions.draft_in(uow, member_id, draft)
         uow.structure_motions.add(motion.id, checked)

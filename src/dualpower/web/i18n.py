@@ -217,7 +217,22 @@ def motion_title(motion: Any) -> str:
     spec = _field(motion, "title_as")
     if not spec or current() == DEFAULT:
         return str(_field(motion, "title") or "")
-    words = motion_titles.Words(
+    return motion_titles.render(spec, _words())
+
+
+def motion_text(motion: Any) -> str:
+    """A motion's text (a view's dict with `text` and `title_as`) in the page's language: the
+    product's text of a kind in motion_titles.BODIES built again from the same spec as its
+    title, any other text as written. An English page shows the text as stored."""
+    spec = _field(motion, "title_as")
+    if not spec or spec.get("key") not in motion_titles.BODIES or current() == DEFAULT:
+        return str(_field(motion, "text") or "")
+    return motion_titles.render_body(spec, _words())
+
+
+def _words() -> motion_titles.Words:
+    """How the page's language says the product's titles and texts (motion_titles.Words)."""
+    return motion_titles.Words(
         gettext=gettext,
         ngettext=lambda singular, plural, n: ngettext(singular, plural, n),
         office=office,
@@ -226,7 +241,6 @@ def motion_title(motion: Any) -> str:
         money=money,
         quote=lambda text: f"«{text}»",
     )
-    return motion_titles.render(spec, words)
 
 
 def holder(mandate: Any) -> str:
@@ -369,6 +383,7 @@ def install(env: Environment) -> None:
             "faction": faction,
             "office": office,
             "motion_title": motion_title,
+            "motion_text": motion_text,
             "holder": holder,
             "num": number,
             "money": money,

@@ -4,8 +4,10 @@ so the stored titles and the API do not change; a reader's words replace each pa
 
 from __future__ import annotations
 
+import pytest
+
 from dualpower.domain import standing_orders, structure
-from dualpower.services.motion_titles import Words, money_text, render
+from dualpower.services.motion_titles import BODIES, Words, money_text, render, render_body
 
 
 def test_the_english_titles_are_the_ones_written_before() -> None:
@@ -69,3 +71,54 @@ def test_a_reader_s_words_replace_each_part() -> None:
         render(spec, said)
         == "Instruction to our deputies: vote no on “Give the CHAIR the capability «moderate»”"
     )
+
+
+def test_the_english_texts_are_the_ones_written_before() -> None:
+    """The texts the services wrote before they were built from the title's spec (capability,
+    standing orders, structure), word for word: the stored text and the API do not change."""
+    office, capability = "electoral commission", "report_wages"
+    words = capability.replace("_", " ")
+    spec = {"key": "capability_give", "office": office, "capability": capability}
+    assert render_body(spec) == (
+        f"The council gives its office {office!r} the capability "
+        f"{words!r}: its holder may then act for the council in this. "
+        "Adopted, it takes effect at once."
+    )
+    spec = {"key": "capability_take", "office": office, "capability": capability}
+    assert render_body(spec) == (
+        f"The council takes the capability {words!r} from its office "
+        f"{office!r}. Adopted, it takes effect at once."
+    )
+    changes = standing_orders.describe({"recall_rule": "majority_of_votes", "quorum": 3})
+    spec = {"key": "standing_orders", "council": "North Council", "changes": changes}
+    assert render_body(spec) == (
+        f"The council sets its standing orders: {changes}. Adopted, the "
+        "change takes effect at once, for the votes opened after it."
+    )
+    for change in (
+        {"kind": "add_unit", "name": "Dock", "unit_kind": "workplace", "section": "transport"},
+        {"kind": "split_unit", "unit": "Forge", "name": "Forge 2", "members": ["a1"]},
+        {"kind": "split_unit", "unit": 5, "name": "Forge 2", "members": ["a1", "b2"]},
+        {"kind": "merge_units", "unit": "Forge", "into": 7},
+        {"kind": "move_unit", "unit": "Forge", "council": "South Council"},
+        {"kind": "add_council", "name": "East Council", "parent": 1},
+    ):
+        assert render_body({"key": "structure", "change": change}) == (
+            f"The council decides to {structure.describe(change)}. Adopted, the change takes "
+            "effect at once; seats are re-apportioned at each electorate's next election, and "
+            "mandates stand until then."
+        )
+    assert sorted(BODIES) == ["capability_give", "capability_take", "standing_orders", "structure"]
+    with pytest.raises(ValueError):
+        render_body({"key": "stipend", "office": office, "amount": 1, "currency": None})
+
+
+def test_a_reader_s_words_replace_each_part_of_a_text() -> None:
+    said = Words(
+        gettext=lambda text: text.replace("The council gives its office", "GIVE"),
+        office=str.upper,
+        capability=str.upper,
+        quote=lambda text: f"«{text}»",
+    )
+    spec = {"key": "capability_give", "office": "chair", "capability": "moderate"}
+    assert render_body(spec, said).startswith("GIVE «CHAIR» the capability «MODERATE»: its ")

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import warnings
 
+from dualpower.services import due, motions, sessions
 from dualpower.services import elections as elections_service
-from dualpower.services import motions, sessions
 from dualpower.services.check import check
 from factories import PASSWORD, Small, close_nominations, username
 from fixtures_services import cast_many, close_election, show_of_hands
@@ -92,6 +92,10 @@ def test_a_building_split_by_motion_gets_seats_for_both_halves_at_the_next_elect
             elections[unit] = r.json()["id"]
     # Six members each: one seat each, where Forge's twelve had two.
     assert seats == {forge: 1, east.id: 1}
+    # While the elections are open the sitting deputies hold Forge's two seats in force.
+    with fed.system.uow() as uow:
+        assert uow.electorates.for_unit(forge).seats == 2
+    assert check(fed.system.uow()) == []
     # Each half elects its deputy; the two sitting mandates give way to them.
     standing = {forge: username("Forge", 1), east.id: movers[0]}
     for unit, election in elections.items():
@@ -110,4 +114,50 @@ def test_a_building_split_by_motion_gets_seats_for_both_halves_at_the_next_elect
             assert electorate.seats == 1
             assert [md.holder_id for md in held] == [fed.members[standing[unit]]]
         assert not any(uow.mandates.get(md).is_active for md in sitting)
+    assert check(fed.system.uow()) == []
+
+
+def test_a_void_general_election_leaves_the_sitting_deputies_their_seats(
+    federation: Small,
+) -> None:
+    """Where the general election that would lower the seats seats nobody (the clock voids it),
+    the sitting deputies keep their seats and the seats in force stay theirs: `check` holds."""
+    fed = federation
+    north, forge = fed.councils["North Council"], fed.units["Forge"]
+    o = setup_offices(fed, stipend=0)
+    movers = [username("Forge", i) for i in range(7, 13)]
+    with TestClient(create_app(fed.system)) as client:
+        r = client.post(
+            "/api/v1/structure-motions",
+            json={
+                "change": {
+                    "kind": "split_unit",
+                    "unit": "Forge",
+                    "name": "Forge East",
+                    "members": movers,
+                }
+            },
+            headers=_login(client, fed, o.deputies[0]),
+        )
+        assert r.status_code == 201, r.text
+        motion = r.json()["id"]
+        session = sit(o)
+        sessions.add_to_agenda(fed.system.uow(), o.holder["chair"], session, motion)
+        motions.open_vote(fed.system.uow(), motion, o.holder["chair"])
+        show_of_hands(fed.system.uow(), motion, [(d, "yes") for d in o.deputies])
+        assert motions.close_vote(fed.system.uow(), motion, o.holder["chair"]).status == "adopted"
+        r = client.post(
+            f"/api/v1/councils/{north}/elections",
+            json={"electorate": {"kind": "unit", "id": forge}},
+            headers=_login(client, fed, o.holder["electoral commission"]),
+        )
+        assert r.status_code == 201, r.text
+        election = r.json()["id"]
+    with fed.system.uow() as uow:
+        due.void_in(uow, uow.elections.get(election), "no candidates")
+        uow.commit()
+    with fed.system.uow() as uow:
+        electorate = uow.electorates.for_unit(forge)
+        held = uow.mandates.active(uow.mandates.table.c.electorate_id == electorate.id)
+        assert (electorate.seats, len(held)) == (2, 2)
     assert check(fed.system.uow()) == []

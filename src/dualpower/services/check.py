@@ -27,7 +27,7 @@ def check(uow: UnitOfWork) -> list[str]:
         for md in mandates.values():
             if md.is_active:
                 problems += _trace(md, mandates, elections, winners, electorates)
-        problems += _seats(uow, mandates, elections)
+        problems += _seats(uow, mandates, elections, winners)
         problems += [
             f"office term {term} rests on ended mandate {mandate}"
             for term, mandate in uow.offices.terms_on_ended_mandates()
@@ -65,8 +65,14 @@ def _trace(md, mandates, elections, winners, electorates) -> list[str]:  # type:
 
 
 def _seats(
-    uow: UnitOfWork, mandates: dict[int, Mandate], elections: dict[int, Election]
+    uow: UnitOfWork,
+    mandates: dict[int, Mandate],
+    elections: dict[int, Election],
+    winners: dict[int, set[int]],
 ) -> list[str]:
+    """Seats in force: those of the latest general election that seated anyone, or of a later
+    one that seated nobody (void) where no deputy held a seat when it opened (its apportionment
+    is in force at once there; where deputies sat, theirs stands until winners replace them)."""
     problems = []
     for electorate in uow.electorates.list():
         active = [
@@ -77,15 +83,20 @@ def _seats(
                 f"electorate {electorate.id} has {len(active)} deputies "
                 f"for {electorate.seats} seats"
             )
-        general = [
-            e
-            for e in elections.values()
-            if e.electorate_id == electorate.id
-            and e.kind in ("founding", "general")
-            and e.status != "open"
-        ]
-        latest = max(general, key=lambda e: e.id) if general else None
-        if latest is not None and latest.seats != electorate.seats:
+        general = sorted(
+            (
+                e
+                for e in elections.values()
+                if e.electorate_id == electorate.id
+                and e.kind in ("founding", "general")
+                and e.status != "open"
+            ),
+            key=lambda e: e.id,
+        )
+        seated = [e for e in general if winners.get(e.id)]
+        since = [e for e in general if not seated or e.id >= seated[-1].id]
+        latest = seated[-1] if seated else (general[-1] if general else None)
+        if latest is not None and electorate.seats not in {e.seats for e in since}:
             problems.append(
                 f"electorate {electorate.id} has {electorate.seats} seats in force but its "
                 f"latest election filled {latest.seats}"

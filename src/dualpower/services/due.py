@@ -167,6 +167,9 @@ def close_simple_in(
         counted.append((e, result, winners[:1] if e.kind == "by" else winners))
     now = uow.now()
     uow.due.close([(e.id, now, result) for e, result, _ in counted])
+    for e, _, _ in counted:  # as _seat_winners: the seats it was opened with are in force
+        if e.kind != "by" and electorates[e.electorate_id or 0].seats != e.seats:
+            uow.electorates.set(e.electorate_id or 0, seats=e.seats)
     rows = [
         {
             "council_id": electorates[e.electorate_id or 0].council_id,

@@ -172,7 +172,10 @@ def open_in(
         seats = 1
     else:  # a new apportionment applies at the electorate's next election
         seats = seats_now(uow, electorate)
-        if seats != electorate.seats:
+        # in force at once where no deputy holds a seat; else when the winners replace them
+        if seats != electorate.seats and not uow.mandates.active(
+            uow.mandates.table.c.electorate_id == electorate.id
+        ):
             uow.electorates.set(electorate.id, seats=seats)
     if seats < 1:
         raise errors.InvalidRequest("this electorate has no seats to fill")
@@ -449,6 +452,8 @@ def _seat_winners(
         for old in replaced:
             end_row(uow, old, "replaced", now, actor=None)
         seat_numbers = list(range(1, len(winners) + 1))
+        if electorate.seats != election.seats:  # the apportionment it was opened with
+            uow.electorates.set(electorate.id, seats=election.seats)
     created = [
         _start_mandate(uow, election, electorate, seat_no, winner, now)
         for seat_no, winner in zip(seat_numbers, winners, strict=False)

@@ -217,13 +217,13 @@ def test_openapi_document_and_no_cdn_docs(client) -> None:
 
 
 def test_unexpected_error_is_500_without_a_traceback(client, monkeypatch) -> None:
-    from dualpower.services import views
+    from dualpower.services import page_views, views
 
     def broken(*_args, **_kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("secret internals /etc/passwd")
 
     monkeypatch.setattr(views, "councils", broken)
-    monkeypatch.setattr(views, "councils_of", broken)  # the home page's
+    monkeypatch.setattr(page_views, "home", broken)  # the home page's read model
     r = client.get(f"{API}/councils")
     assert r.status_code == 500 and r.json()["detail"] == "internal error"
     assert r.json()["request_id"] == r.headers["x-request-id"]  # to quote to the operator

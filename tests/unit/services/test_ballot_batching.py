@@ -12,11 +12,11 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from datetime import timedelta
-from typing import TypeVar
 
 import pytest
 from sqlalchemy import Engine, func, select
 
+from async_support import in_a_thread, run_in_a_loop
 from backends import only_postgresql, only_sqlite
 from dualpower.domain import errors
 from dualpower.domain.limits import RateLimited
@@ -28,8 +28,6 @@ from dualpower.store.tables_limits import rate_hits, subject_digest
 from dualpower.store.uow import utcnow
 from factories import Small
 from fixtures_services import close_election, open_election
-
-T = TypeVar("T")
 
 
 def _token(federation: Small, name: str) -> str:
@@ -265,14 +263,6 @@ def test_the_writer_batches_requests_that_queue_while_it_writes(federation: Smal
     assert _stored(federation, e["id"]) == (9, 9)
 
 
-def _in_a_thread(work: Callable[[], T]) -> T:
-    """Run an event loop's work in a thread of its own: the test session's browser (a sync
-    Playwright, tests/e2e/conftest.py) keeps an event loop running in the main thread of any
-    pytest-xdist worker that has run a browser test."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(work).result(60)
-
-
 def test_requests_of_an_event_loop_are_answered_together(federation: Small) -> None:
     e = _election(federation)
     writer = bb.BallotWriter(federation.system.uow, engine=federation.system.engine)
@@ -284,7 +274,7 @@ def test_requests_of_an_event_loop_are_answered_together(federation: Small) -> N
         ]
         return list(await asyncio.gather(*casts))
 
-    receipts = _in_a_thread(lambda: asyncio.run(cast_all()))
+    receipts = run_in_a_loop(cast_all)
     assert len(set(receipts)) == 5
     assert _stored(federation, e["id"]) == (5, 5)
 
@@ -308,7 +298,7 @@ def test_a_requester_gone_before_the_commit_fails_no_other(federation: Small) ->
             loop.run_until_complete(asyncio.gather(task, return_exceptions=True))
             loop.close()
 
-        _in_a_thread(go_before_the_answer)
+        in_a_thread(go_before_the_answer)
         second = pool.submit(
             writer.cast_waiting, bb.BallotRequest(kept, e["id"], [e["candidates"][0]])
         )

@@ -7,6 +7,7 @@ import asyncio
 import json
 from typing import Any
 
+from async_support import run_in_a_loop
 from dualpower.web.live import Broadcaster
 
 TOPIC = ("election", 1)
@@ -43,13 +44,13 @@ async def _watch(shared: bool) -> tuple[int, list[dict[str, Any]], list[dict[str
 
 
 def test_shared_watchers_read_once_per_wake() -> None:
-    reads, first, second = asyncio.run(_watch(shared=True))
+    reads, first, second = run_in_a_loop(lambda: _watch(shared=True))
     assert reads == 2  # the state at connection, and once after the wake: for all 50
     assert {f["voted"] for f in first} == {0} and {s["voted"] for s in second} == {7}
 
 
 def test_unshared_watchers_read_each_their_own() -> None:
-    reads, first, second = asyncio.run(_watch(shared=False))
+    reads, first, second = run_in_a_loop(lambda: _watch(shared=False))
     assert reads == 2 * WATCHERS
     assert {f["voted"] for f in first} == {0} and {s["voted"] for s in second} == {7}
 
@@ -76,7 +77,7 @@ def test_a_wake_after_a_shared_read_started_reads_again() -> None:
         await stream.aclose()
         return seen
 
-    assert asyncio.run(run()) == [0, 1, 2, 3]
+    assert run_in_a_loop(run) == [0, 1, 2, 3]
 
 
 def test_a_shared_stream_sends_at_most_one_message_a_period() -> None:
@@ -103,6 +104,6 @@ def test_a_shared_stream_sends_at_most_one_message_a_period() -> None:
         await stream.aclose()
         return sent, elapsed
 
-    sent, elapsed = asyncio.run(run())
+    sent, elapsed = run_in_a_loop(run)
     assert sent == [2, 5]  # the latest each time, the bursts taken up
     assert elapsed >= 0.55  # two periods

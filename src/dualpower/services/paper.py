@@ -12,6 +12,10 @@ of an election, and the paper signature sheets of a recall petition.
   an operator act): an open ballot's `ballot.cast` names its voter, a secret election's
   `election.participate` only who took part on paper. A secret election's paper ballots are
   stored unlinked (shuffled, no voter), as online ones; its ballots enter the log at the close.
+- The founding elections are the bootstrap (DESIGN.md 2.4): no commission exists to enter their
+  paper ballots, so the operator enters them from the command line (`Enterer.operator()`),
+  logged with the actor `operator` as an operator act, in a founding election only; never a
+  signature sheet.
 """
 
 from __future__ import annotations
@@ -26,8 +30,9 @@ from dualpower.domain.events import BallotCast
 from dualpower.domain.model import Election
 from dualpower.services import chance, elections, office_terms, recall
 from dualpower.services.authority import capabilities_of
-from dualpower.services.cycle import may_run_elections
+from dualpower.services.cycle import OPERATOR, may_run_elections
 from dualpower.services.recall import PetitionState
+from dualpower.store.tables_paper import BY_OPERATOR as BY_OPERATOR  # took_part's operator
 from dualpower.store.uow import UnitOfWork
 
 MAX_SHEET = 20_000  # lines of one sheet: a big meeting, not a bulk import
@@ -36,10 +41,15 @@ MAX_SHEET = 20_000  # lines of one sheet: a big meeting, not a bulk import
 @dataclass(frozen=True)
 class Enterer:
     """Who enters the sheet: a member of the commission; `by_command_line` marks the act as
-    the operator's (`dualpower paper ...`, the commissioner's own credentials checked)."""
+    the operator's (`dualpower paper ...`, the commissioner's own credentials checked). No
+    member (`operator()`): the operator themself, for a founding election's ballots only."""
 
-    member_id: int
+    member_id: int | None
     by_command_line: bool = False
+
+    @classmethod
+    def operator(cls) -> Enterer:
+        return cls(None, by_command_line=True)
 
 
 @dataclass(frozen=True)
@@ -108,11 +118,22 @@ def _refuse_voted(uow: UnitOfWork, election: Election, voters: list[int]) -> Non
         raise errors.Conflict(f"{_name(uow, member)} has voted {way}: nobody votes both ways")
 
 
+def _may_enter(uow: UnitOfWork, election: Election, by: Enterer) -> None:
+    """The commission of the vote's council; the operator in a founding election only."""
+    if by.member_id is not None:
+        may_run_elections(uow, by.member_id, _election_council(uow, election))
+    elif election.kind != "founding":
+        raise errors.NotAllowed(
+            f"the operator enters the paper ballots of founding elections only; election "
+            f"{election.id}'s are entered by the electoral commission of its council"
+        )
+
+
 def enter_ballots_in(uow: UnitOfWork, cmd: PaperBallots, by: Enterer) -> PaperEntered:
     election = uow.elections.get_for_share(cmd.election_id)  # a close waits for this sheet
     if election is None:
         raise errors.NotFound(f"no election {cmd.election_id}")
-    may_run_elections(uow, by.member_id, _election_council(uow, election))
+    _may_enter(uow, election, by)
     elections.check_window(uow, election)
     voters = member_ids(uow, cmd.voters)
     _sheet_size(len(voters), len(cmd.ballots))
@@ -154,7 +175,8 @@ def _record(
     ballots: list[dict[str, Any]],
     by: Enterer,
 ) -> None:
-    actor, operator = str(by.member_id), by.by_command_line
+    actor = OPERATOR if by.member_id is None else str(by.member_id)
+    operator = by.by_command_line
     if election.is_secret:
         uow.record(
             "election.participate",
@@ -206,6 +228,11 @@ def _petition_council(uow: UnitOfWork, petition_id: int) -> int:
 
 
 def enter_signatures_in(uow: UnitOfWork, cmd: PaperSignatures, by: Enterer) -> PetitionState:
+    if by.member_id is None:
+        raise errors.NotAllowed(
+            "the operator enters the paper ballots of founding elections only; a petition's "
+            "signature sheets are entered by the electoral commission"
+        )
     may_run_elections(uow, by.member_id, _petition_council(uow, cmd.petition_id))
     members = member_ids(uow, cmd.members)
     if not members:

@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from fractions import Fraction
 
 NO_FACTION = "no faction"
 
@@ -127,57 +128,35 @@ def majority_changes(steps: list[Step]) -> list[Step]:
 
 
 @dataclass(frozen=True)
-class SeatOf:
-    """An active mandate: its council, faction and the electorate it came from."""
+class Represented:
+    """Deputies of one faction in one council, all elected by electorates that fill `seats`
+    seats (a unit's, `is_unit`, or a lower council's): `members` is the sum, over these
+    deputies, of the members their electorate represents (the unit's roll; every member on the
+    rolls of the units under the lower council). Vacant seats and electorates of no seat are
+    not in it."""
 
     council_id: int
     faction: str
-    electorate_id: int
-
-
-@dataclass(frozen=True)
-class Source:
-    """An electorate: a unit (roll size) or a lower council; `seats` it fills."""
-
-    electorate_id: int
-    kind: str  # "unit" | "council"
-    source_id: int
+    is_unit: bool
     seats: int
+    members: int
 
 
-def members_under(
-    parent_of: Mapping[int, int | None], unit_council: Mapping[int, int], rolls: Mapping[int, int]
-) -> dict[int, int]:
-    """Per council, the members on the rolls of every unit in its subtree."""
-    under: dict[int, int] = defaultdict(int)
-    for unit_id, council_id in unit_council.items():
-        size = rolls.get(unit_id, 0)
-        current: int | None = council_id
-        while current is not None:
-            under[current] += size
-            current = parent_of[current]
-    return dict(under)
+def popular_base(rows: Iterable[Represented]) -> dict[int, dict[str, float]]:
+    """Per council, {faction: members its deputies there represent}: each deputy weighs its
+    electorate's members divided by the electorate's seats. Summed exactly (fractions), so the
+    figure does not depend on the order the rows come in."""
+    per_council: dict[int, dict[str, Fraction]] = defaultdict(lambda: defaultdict(Fraction))
+    for row in rows:
+        per_council[row.council_id][row.faction] += Fraction(row.members, row.seats)
+    return {c: {f: float(v) for f, v in by.items()} for c, by in per_council.items()}
 
 
-def popular_base(
-    seats: Iterable[SeatOf],
-    sources: Mapping[int, Source],
-    parent_of: Mapping[int, int | None],
-    unit_council: Mapping[int, int],
-    rolls: Mapping[int, int],
-) -> tuple[dict[int, dict[str, float]], dict[str, float]]:
-    """(per council {faction: members represented}, the federation's {faction: members})."""
-    under = members_under(parent_of, unit_council, rolls)
-    per_council: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    whole: dict[str, float] = defaultdict(float)
-    for seat in seats:
-        src = sources[seat.electorate_id]
-        if src.seats <= 0:
-            continue
-        if src.kind == "unit":
-            weight = rolls.get(src.source_id, 0) / src.seats
-            whole[seat.faction] += weight
-        else:
-            weight = under.get(src.source_id, 0) / src.seats
-        per_council[seat.council_id][seat.faction] += weight
-    return {c: dict(v) for c, v in per_council.items()}, dict(whole)
+def federation_base(rows: Iterable[Represented]) -> dict[str, float]:
+    """{faction: members} of the federation: its share of the unit seats (delegates left out,
+    so that no member counts twice); the bases add up to the members whose seats are filled."""
+    whole: dict[str, Fraction] = defaultdict(Fraction)
+    for row in rows:
+        if row.is_unit:
+            whole[row.faction] += Fraction(row.members, row.seats)
+    return {f: float(v) for f, v in whole.items()}

@@ -1,33 +1,27 @@
 """The alignment of forces and the road to majority (DESIGN.md 2.7), read-only.
 
 The rules are in domain/alignment.py and domain/road.py; this module reads what they need in as
-few queries as it can. The current seats come from the alignment that triggers keep in the same
-transaction as every mandate change (store/tables_alignment.py): the snapshot of every council
-reads one short row per council, not the mandates (bench/alignment.py). History, popular base
-and the road to majority read the mandates, on demand.
+few queries as it can, all of them the store's (store/tables_alignment.py). The current seats
+come from the alignment that triggers keep in the same transaction as every mandate change: the
+snapshot of every council reads one short row per council, not the mandates
+(bench/alignment.py). The popular base is counted in SQL, by council, faction and electorate's
+seats (a few hundred rows, not a row a seat). History and the road to majority read the
+mandates, on demand.
 """
 
 from __future__ import annotations
 
 import gc
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import func, select
-
 from dualpower.domain import alignment as al
 from dualpower.domain import errors
 from dualpower.domain import road as rd
-from dualpower.store import tables as t
-from dualpower.store.repositories import as_utc
-from dualpower.store.tables_alignment import (
-    alignment_councils,
-    alignment_counts,
-    parse_composition,
-)
+from dualpower.store.tables_alignment import Represented, parse_composition
 from dualpower.store.uow import UnitOfWork
 
 NEUTRAL = "#6b7280"
@@ -61,18 +55,8 @@ def councils_in(uow: UnitOfWork, council_ids: list[int]) -> list[dict[str, Any]]
     """These councils' seats, composition, majority and colours from their stored rows (in an
     entered unit of work), by id: a page showing a hundred councils reads a hundred short rows,
     not their ten thousand mandates."""
-    c, a = t.councils.c, alignment_councils.c
     names, colours = _faction_names(uow)
-    rows: list[Any] = []
-    for start in range(0, len(council_ids), 10_000):  # SQLite: 32,766 parameters at most
-        query = (
-            select(c.id, c.name, c.parent_id, a.seats, a.composition)
-            .select_from(t.councils.outerjoin(alignment_councils, a.council_id == c.id))
-            .where(c.id.in_(council_ids[start : start + 10_000]))
-            .order_by(c.id)
-        )
-        rows += [(i, n, p, s or 0, k or "") for i, n, p, s, k in uow.conn.execute(query)]
-    snap = _snapshot(rows, names, colours)
+    snap = _snapshot(uow.alignment.councils_in(council_ids), names, colours)
     out: list[dict[str, Any]] = snap["councils"]
     for found in out:
         found["colours"] = {f: snap["colours"].get(f, NEUTRAL) for f in found["composition"]}
@@ -98,7 +82,7 @@ Summary = tuple[int, dict[str, int], str | None]  # filled, composition, majorit
 
 
 def _snapshot(
-    councils: list[tuple[int, str, int | None, int, str]],
+    councils: Sequence[tuple[int, str, int | None, int, str]],
     names: dict[int, str],
     colours: dict[str, str],
 ) -> dict[str, Any]:
@@ -154,14 +138,10 @@ def history(uow: UnitOfWork, council_id: int | None = None) -> dict[int, list[al
 
 def history_in(uow: UnitOfWork, council_ids: list[int] | None) -> dict[int, list[al.Step]]:
     """These councils' steps (every council's when None), in an entered unit of work."""
-    md = t.mandates
-    query = select(md.c.council_id, md.c.faction_id, md.c.start_at, md.c.end_at)
-    if council_ids is not None:
-        query = query.where(md.c.council_id.in_(council_ids))
     names, _ = _faction_names(uow)
-    rows: list[Any] = list(uow.conn.execute(query))
     return al.history(
-        al.Tenure(c, names.get(f, al.NO_FACTION), as_utc(s), as_utc(e)) for c, f, s, e in rows
+        al.Tenure(c, names.get(f or 0, al.NO_FACTION), s, e)
+        for c, f, s, e in uow.alignment.spans(council_ids)
     )
 
 
@@ -171,12 +151,10 @@ def top_in(uow: UnitOfWork, council_ids: list[int]) -> dict[str, Any]:
     and only these councils (the top levels of the tree) with their seats, popular base,
     history and changes of majority. `overview` is every council's (the API)."""
     names, colours = _faction_names(uow)
-    a = alignment_counts.c
-    totals: Any = uow.conn.execute(
-        select(a.faction_id, func.sum(a.seats)).where(a.is_unit).group_by(a.faction_id)
-    )
-    whole = al.federation((names.get(int(f), al.NO_FACTION), int(n)) for f, n in totals)
-    bases, base = popular_base_in(uow)
+    totals = uow.alignment.unit_seats()
+    whole = al.federation((names.get(f, al.NO_FACTION), n) for f, n in totals.items())
+    bases = al.popular_base(_named(uow.alignment.represented(council_ids), names))
+    base = al.federation_base(_named(uow.alignment.represented_by_units(), names))
     steps = history_in(uow, council_ids)
     councils = councils_in(uow, council_ids)
     for council in councils:
@@ -202,23 +180,19 @@ def popular_base(uow: UnitOfWork) -> tuple[dict[int, dict[str, float]], dict[str
 
 
 def popular_base_in(uow: UnitOfWork) -> tuple[dict[int, dict[str, float]], dict[str, float]]:
-    """Plain columns, not domain objects: a national federation has 100,000 seats and 30,000
-    electorates, and building a dataclass per row took most of the time (issue 24). The rolls
-    are the kept figures (`unit_rolls`), not a count of every membership on each view."""
+    """(per council {faction: members represented}, the federation's), in an entered unit of
+    work: the store counts the seats by council, faction and electorate's seats and sums the
+    members their electorates represent (the kept rolls, `unit_rolls`); the domain divides."""
     names, _ = _faction_names(uow)
-    c, u, e, md = t.councils.c, t.base_units.c, t.electorates.c, t.mandates.c
-    rows: Any = uow.conn.execute(select(c.id, c.parent_id)).all()  # fetchall: not row by row
-    parent_of = {i: p for i, p in rows}
-    rows = uow.conn.execute(select(u.id, u.council_id)).all()
-    unit_council = {i: k for i, k in rows}
-    rolls = uow.alignment.rolls()  # kept by triggers: not a count of every membership
-    rows = uow.conn.execute(select(e.id, e.kind, e.unit_id, e.source_council_id, e.seats)).all()
-    sources = {i: al.Source(i, kind, unit or council, n) for i, kind, unit, council, n in rows}
-    rows = uow.conn.execute(
-        select(md.council_id, md.faction_id, md.electorate_id).where(md.end_at.is_(None))
-    ).all()
-    seats = [al.SeatOf(k, names.get(f or 0, al.NO_FACTION), el) for k, f, el in rows]
-    return al.popular_base(seats, sources, parent_of, unit_council, rolls)
+    rows = _named(uow.alignment.represented(), names)
+    return al.popular_base(rows), al.federation_base(rows)
+
+
+def _named(rows: list[Represented], names: dict[int, str]) -> list[al.Represented]:
+    return [
+        al.Represented(c, names.get(f or 0, al.NO_FACTION), is_unit, seats, members)
+        for c, f, is_unit, seats, members in rows
+    ]
 
 
 def overview(uow_factory: Any) -> dict[str, Any]:
@@ -252,7 +226,7 @@ def road(uow: UnitOfWork, faction: str) -> dict[str, Any]:
         active = uow.mandates.active()
         units = {u.id: u.name for u in uow.units.list()}
         wanted = list({md.holder_id for md in active})
-        holders = {m.id: m.display_name for m in uow.members.list(t.members.c.id.in_(wanted))}
+        holders = {m.id: m.display_name for m in uow.members.by_ids(wanted)}
         names, _ = _faction_names(uow)
     plan = [_road_council(c, electorates, active, found.id, councils) for c in councils.values()]
     result = rd.road(plan)

@@ -24,20 +24,28 @@ orders. SQLite's writers are serial.
   in the same transaction as every roll change, whichever code makes it: on SQLite one row a
   unit, updated; on PostgreSQL a row of change appended per unit and statement (no row lock
   for two transfers in opposite directions to deadlock on), summed on read and folded by
-  `compact_rolls`. The popular base
-  (services/alignment.popular_base_in) reads these rows instead of counting every membership;
+  `compact_rolls`. The popular base reads these rows instead of counting every membership;
   services/invariants/rolls.py checks them against the count.
+
+The reads of services/alignment.py are here too, as typed rows: the stored councils, the
+federation's unit seats, mandate spans for the history, and the popular base counted in SQL
+(`represented`: the active mandates grouped by council, faction and their electorate's seats,
+each weighing its electorate's members; a few hundred rows, not a row a seat, issue 24).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, Table, Text, func, select, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.expression import CTE, Select
 
 from dualpower.store import repositories
 from dualpower.store import tables as t
+from dualpower.store.repositories import as_utc
 from dualpower.store.tables import Id, metadata
 from dualpower.store.typed import tuples
 
@@ -82,6 +90,38 @@ SNAPSHOT = (
 )
 
 Row = tuple[int, int, bool, int]
+IDS_AT_ONCE = 10_000  # SQLite: 32,766 parameters at most
+
+
+class StoredCouncil(NamedTuple):
+    """A council and the row the triggers keep of it (0 and '' when it has none)."""
+
+    id: int
+    name: str
+    parent_id: int | None
+    seats: int
+    composition: str  # "faction_id:is_unit:seats,...", parse_composition
+
+
+class Span(NamedTuple):
+    """A mandate's council, faction (None: no faction) and time, for the history."""
+
+    council_id: int
+    faction_id: int | None
+    start_at: datetime
+    end_at: datetime | None
+
+
+class Represented(NamedTuple):
+    """Active mandates of one council and faction (None: no faction) whose electorates fill
+    `seats` seats each (a unit's, `is_unit`, or a lower council's), and `members`: the sum of
+    the members their electorates represent (DESIGN.md 2.7, domain/alignment.popular_base)."""
+
+    council_id: int
+    faction_id: int | None
+    is_unit: bool
+    seats: int
+    members: int
 
 
 def composition_text(counts: dict[tuple[int, bool], int]) -> str:
@@ -192,6 +232,126 @@ class AlignmentRepo:
         ]
         for k in range(0, len(rows), 50_000):
             self.conn.execute(alignment_councils.insert(), rows[k : k + 50_000])
+
+    def councils_in(self, council_ids: Sequence[int]) -> list[StoredCouncil]:
+        """These councils (those that exist) with their kept rows, by id."""
+        c, a = t.councils.c, alignment_councils.c
+        found: list[StoredCouncil] = []
+        for start in range(0, len(council_ids), IDS_AT_ONCE):
+            query = (
+                select(c.id, c.name, c.parent_id, a.seats, a.composition)
+                .select_from(t.councils.outerjoin(alignment_councils, a.council_id == c.id))
+                .where(c.id.in_(council_ids[start : start + IDS_AT_ONCE]))
+                .order_by(c.id)
+            )
+            found += [
+                StoredCouncil(int(i), str(n), p, int(s or 0), str(k or ""))
+                for i, n, p, s, k in tuples(self.conn.execute(query))
+            ]
+        return found
+
+    def unit_seats(self) -> dict[int, int]:
+        """{faction_id (0: none): active mandates of unit electorates}, the federation's."""
+        a = alignment_counts.c
+        query = select(a.faction_id, func.sum(a.seats)).where(a.is_unit).group_by(a.faction_id)
+        return {int(f): int(n) for f, n in tuples(self.conn.execute(query))}
+
+    def spans(self, council_ids: Sequence[int] | None = None) -> list[Span]:
+        """Every mandate's span (these councils' only, when given), active or ended."""
+        md = t.mandates.c
+        query = select(md.council_id, md.faction_id, md.start_at, md.end_at)
+        if council_ids is None:
+            return self._spans(query)
+        found: list[Span] = []
+        for start in range(0, len(council_ids), IDS_AT_ONCE):
+            found += self._spans(
+                query.where(md.council_id.in_(council_ids[start : start + IDS_AT_ONCE]))
+            )
+        return found
+
+    def _spans(self, query: Select[Any]) -> list[Span]:
+        return [
+            Span(int(c), _id(f), as_utc(s), as_utc(e))
+            for c, f, s, e in tuples(self.conn.execute(query))
+        ]
+
+    def represented(self, council_ids: Sequence[int] | None = None) -> list[Represented]:
+        """The popular base's figures of every council (these only, when given): the active
+        mandates grouped by council, faction and their electorate's seats, with the members
+        their electorates represent summed; electorates of no seat left out."""
+        if council_ids is None:
+            return self._represented(self._represented_query())
+        found: list[Represented] = []
+        md = t.mandates.c
+        for start in range(0, len(council_ids), IDS_AT_ONCE):
+            wanted = md.council_id.in_(council_ids[start : start + IDS_AT_ONCE])
+            found += self._represented(self._represented_query().where(wanted))
+        return found
+
+    def represented_by_units(self) -> list[Represented]:
+        """The same over the unit seats of the whole federation, by faction and seats alone
+        (council_id 0): what the federation's popular base sums."""
+        md, e = t.mandates.c, t.electorates.c
+        rolls = _rolls()
+        query = (
+            select(md.faction_id, e.seats, func.sum(func.coalesce(rolls.c.members, 0)))
+            .select_from(
+                t.mandates.join(t.electorates, e.id == md.electorate_id).outerjoin(
+                    rolls, rolls.c.unit_id == e.unit_id
+                )
+            )
+            .where(md.end_at.is_(None), e.seats > 0, e.kind == "unit")
+            .group_by(md.faction_id, e.seats)
+        )
+        rows = tuples(self.conn.execute(query))
+        return [Represented(0, _id(f), True, int(s), int(n)) for f, s, n in rows]
+
+    def _represented_query(self) -> Select[Any]:
+        md, e = t.mandates.c, t.electorates.c
+        rolls = _rolls()
+        under = _members_under(rolls)
+        members = func.coalesce(rolls.c.members, under.c.members, 0)  # one of the two joins
+        return (
+            select(md.council_id, md.faction_id, e.kind, e.seats, func.sum(members))
+            .select_from(
+                t.mandates.join(t.electorates, e.id == md.electorate_id)
+                .outerjoin(rolls, rolls.c.unit_id == e.unit_id)
+                .outerjoin(under, under.c.council_id == e.source_council_id)
+            )
+            .where(md.end_at.is_(None), e.seats > 0)
+            .group_by(md.council_id, md.faction_id, e.kind, e.seats)
+        )
+
+    def _represented(self, query: Select[Any]) -> list[Represented]:
+        return [
+            Represented(int(c), _id(f), k == "unit", int(s), int(n))
+            for c, f, k, s, n in tuples(self.conn.execute(query))
+        ]
+
+
+def _id(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _rolls() -> CTE:
+    """Each unit's roll, as kept (the sum of its rows)."""
+    r = unit_rolls.c
+    return select(r.unit_id, func.sum(r.members).label("members")).group_by(r.unit_id).cte("rolls")
+
+
+def _members_under(rolls: CTE) -> CTE:
+    """Each council's members: those on the rolls of every unit under it (its own included),
+    each unit's roll carried up the tree to the chief council."""
+    u, c = t.base_units.c, t.councils.c
+    up = (
+        select(u.council_id.label("council_id"), rolls.c.members.label("members"))
+        .join_from(rolls, t.base_units, u.id == rolls.c.unit_id)
+        .cte("up", recursive=True)
+    )
+    parent = select(c.parent_id, up.c.members).join_from(up, t.councils, c.id == up.c.council_id)
+    up = up.union_all(parent.where(c.parent_id.is_not(None)))
+    total = func.sum(up.c.members).label("members")
+    return select(up.c.council_id, total).group_by(up.c.council_id).cte("under")
 
 
 repositories.REPOSITORIES["alignment"] = AlignmentRepo

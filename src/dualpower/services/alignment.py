@@ -226,7 +226,7 @@ def road(uow: UnitOfWork, faction: str) -> dict[str, Any]:
         active = uow.mandates.active()
         units = {u.id: u.name for u in uow.units.list()}
         wanted = list({md.holder_id for md in active})
-        holders = {m.id: m.display_name for m in uow.members.by_ids(wanted)}
+        holders = uow.alignment.display_names(wanted)
         names, _ = _faction_names(uow)
     plan = [_road_council(c, electorates, active, found.id, councils) for c in councils.values()]
     result = rd.road(plan)

@@ -250,6 +250,17 @@ class AlignmentRepo:
             ]
         return found
 
+    def display_names(self, member_ids: Sequence[int]) -> dict[int, str]:
+        """{member_id: display name} of these members (the holders on the road to majority)."""
+        mb = t.members.c
+        found: dict[int, str] = {}
+        for start in range(0, len(member_ids), IDS_AT_ONCE):
+            query = select(mb.id, mb.display_name).where(
+                mb.id.in_(member_ids[start : start + IDS_AT_ONCE])
+            )
+            found |= {int(i): str(n) for i, n in tuples(self.conn.execute(query))}
+        return found
+
     def unit_seats(self) -> dict[int, int]:
         """{faction_id (0: none): active mandates of unit electorates}, the federation's."""
         a = alignment_counts.c

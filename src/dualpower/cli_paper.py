@@ -7,6 +7,10 @@ from standard input with `--password-stdin`); the commission's capability is che
 act's transaction as on the pages. The entries are logged with that member as actor and marked
 as operator acts (they came through the server's command line). A bad file: exit 2 with one
 line on stderr, nothing entered.
+
+The founding elections are the one exception (the bootstrap, DESIGN.md 2.4): no commission
+exists yet, so `--operator` enters a founding election's ballots as the operator's own act,
+logged with the actor `operator`; in any other election it is refused.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Annotated
 
 import typer
 
-from dualpower.cli import system, user_errors
+from dualpower.cli import fail, system, user_errors
 
 paper_app = typer.Typer(
     help="Votes on paper: the electoral commission's ballots and signature sheets.",
@@ -25,6 +29,16 @@ paper_app = typer.Typer(
 )
 As = Annotated[
     str, typer.Option("--as", help="Your username: a member of the electoral commission.")
+]
+AsOrOperator = Annotated[
+    str | None, typer.Option("--as", help="Your username: a member of the electoral commission.")
+]
+Operator = Annotated[
+    bool,
+    typer.Option(
+        "--operator",
+        help="Enter a founding election's ballots as the operator (no commission exists yet).",
+    ),
 ]
 PasswordStdin = Annotated[
     bool, typer.Option("--password-stdin", help="Read your password from standard input.")
@@ -48,17 +62,20 @@ def _commissioner(sys_, username: str, password_stdin: bool):  # type: ignore[no
 def ballots(
     election: Annotated[int, typer.Argument(help="The election's id.")],
     file: File,
-    as_: As,
+    as_: AsOrOperator = None,
+    operator: Operator = False,
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Enter a meeting's paper ballots and the members who voted on paper: all or none."""
     from dualpower.domain.paper import ballot_sheet
     from dualpower.services import paper
 
+    if operator == (as_ is not None):
+        fail("name the commissioner with --as USERNAME, or --operator in a founding election")
     with user_errors():
         sheet = ballot_sheet(file.read_text(encoding="utf-8-sig"))
         sys_ = system()
-        by = _commissioner(sys_, as_, password_stdin)
+        by = paper.Enterer.operator() if as_ is None else _commissioner(sys_, as_, password_stdin)
         cmd = paper.PaperBallots(election, sheet.voters, sheet.ballots)
         entered = paper.enter_ballots(sys_.uow(), cmd, by)
     typer.echo(f"entered {entered.ballots} paper ballot(s) in election {election}; receipts:")

@@ -275,6 +275,7 @@ class PaperView:
     enterers: list[tuple[int, str]]  # (member id, name) of who may enter them now, by id
     may_enter: bool  # the viewer is one of them, and the vote is open
     on_paper: int  # votes or signatures entered on paper so far
+    by_operator: bool = False  # a founding election: the operator enters them (nobody sits yet)
 
 
 def enterers(uow: UnitOfWork, council_id: int) -> list[int]:
@@ -301,7 +302,12 @@ def _display(uow: UnitOfWork, member_id: int) -> str:
 
 
 def _view(
-    uow: UnitOfWork, council_id: int, is_open: bool, viewer_id: int | None, on_paper: int
+    uow: UnitOfWork,
+    council_id: int,
+    is_open: bool,
+    viewer_id: int | None,
+    on_paper: int,
+    by_operator: bool = False,
 ) -> PaperView:
     council = uow.councils.get(council_id)
     assert council is not None
@@ -312,6 +318,7 @@ def _view(
         [(m, _display(uow, m)) for m in who],
         is_open and viewer_id in who,
         on_paper,
+        by_operator,
     )
 
 
@@ -322,7 +329,8 @@ def election_view(uow: UnitOfWork, election_id: int, viewer_id: int | None) -> P
             raise errors.NotFound(f"no election {election_id}")
         council_id = _election_council(uow, election)
         count = uow.paper.votes_count(election_id)
-        return _view(uow, council_id, election.status == "open", viewer_id, count)
+        is_open, founding = election.status == "open", election.kind == "founding"
+        return _view(uow, council_id, is_open, viewer_id, count, founding)
 
 
 def petition_view(uow: UnitOfWork, petition_id: int, viewer_id: int | None) -> PaperView:

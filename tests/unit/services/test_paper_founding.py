@@ -104,7 +104,8 @@ def test_the_operator_enters_a_founding_elections_paper_ballots(founding) -> Non
     with fed.system.uow() as uow:
         took = uow.paper.took_part(election, [forge(fed, i) for i in range(1, 13)])
     assert took == {forge(fed, i): paper.BY_OPERATOR for i in (5, 6, 7)}
-    assert paper.election_view(fed.system.reader(), election, None).on_paper == 3
+    desk = paper.election_view(fed.system.reader(), election, forge(fed, 1))
+    assert (desk.on_paper, desk.by_operator, desk.may_enter, desk.enterers) == (3, True, False, [])
 
 
 def test_a_secret_founding_elections_paper_ballots_carry_no_voter(system) -> None:  # type: ignore[no-untyped-def]
@@ -204,6 +205,7 @@ def test_the_operator_is_refused_in_any_other_election(federation) -> None:  # t
     with pytest.raises(errors.NotAllowed, match="founding"):
         enter(fed, election, [forge(fed, 5)], [[a]])
     assert footprint(fed) == before
+    assert not paper.election_view(fed.system.reader(), election, None).by_operator
     enter(fed, election, [forge(fed, 5)], [[a]], by=paper.Enterer(deputy, by_command_line=True))
     assert marks(fed, election) == [(forge(fed, 5), deputy, False)]
 

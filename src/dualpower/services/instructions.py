@@ -66,16 +66,12 @@ def propose_instruction(
         electorate = electorate_of_place(uow, unit_id, council_id)
         if electorate.council_id != target.council_id:
             raise errors.InvalidRequest("this body elects no deputies to that motion's council")
+        spec = {"key": "instruction", "position": position, "target": target.title}
         draft = motions.DraftMotion(
             unit_id=unit_id,
             council_id=None if unit_id is not None else council_id,
-            title=motion_titles.render(
-                {"key": "instruction", "position": position, "target": target.title}
-            )[:300],
-            text=(
-                f"Our deputies in the council are instructed to vote {position} on motion "
-                f"{target.id}, “{target.title}”."
-            ),
+            title=motion_titles.render(spec)[:300],
+            text=motion_titles.render_body(spec | {"motion": target.id}),
         )
         motion = motions.draft_in(uow, member_id, draft, instructs=(target.id, position))
         uow.commit()

@@ -6,10 +6,14 @@ log read it), and a page builds it again in the reader's language from the motio
 parameters (`title_as`, kept in the kind's own table), by `render` with the page's gettext.
 A title a member typed shows as typed. The English words live here alone: the services store
 `render(spec)`, and web/i18n.py's `motion_title` filter renders the same spec translated.
+So with the motion's text: the services store `render_body(spec)`, word for word the English
+they wrote before, and the `motion_text` filter renders it translated (a stance's conditions and
+counter-order, typed by a deputy, follow as typed).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -51,7 +55,23 @@ BODIES = {
     "takes effect at once, for the votes opened after it.",
     "structure": "The council decides to %(what)s. Adopted, the change takes effect at once; "
     "seats are re-apportioned at each electorate's next election, and mandates stand until then.",
+    # `now`: the stipend before, kept with the motion (stipend_motions.previous)
+    "stipend": "The council sets the monthly stipend of its office %(office)s at %(amount)s "
+    "(now %(now)s), no more than the ordinary pay of a worker. Adopted, it takes effect at once.",
+    "stance_endorse": "%(council)s endorses the directive %(directive)s.",
+    "stance_support_conditionally": "%(council)s supports conditionally the directive "
+    "%(directive)s.",
+    "stance_countermand": "%(council)s countermands the directive %(directive)s.",
+    "instruction": "Our deputies in the council are instructed to vote %(position)s on motion "
+    "%(motion)s, “%(target)s”.",
 }
+# What a stance's text adds after its first sentence, when the deputy wrote it (as written).
+STANCE_PARTS = {
+    "conditions": "In so far as: %(conditions)s",
+    "counter_order": "Its counter-order: %(counter_order)s",
+}
+# What a spec must hold beyond its title's parts for its text to be built again.
+_BODY_NEEDS = {"stipend": "now", "instruction": "motion"}
 SPLIT = (
     "split %(num)s member of %(unit)s into %(name)s",
     "split %(num)s members of %(unit)s into %(name)s",
@@ -86,6 +106,8 @@ class Words:
     position: Callable[[str], str] = _same
     money: Callable[[int, str | None], str] = money_text
     quote: Callable[[str], str] = repr
+    # a standing order's name or value ("recall_rule", "vote", "True")
+    standing_order: Callable[[str], str] = _same
 
 
 def render(spec: dict[str, Any], words: Words = Words()) -> str:
@@ -102,15 +124,11 @@ def render(spec: dict[str, Any], words: Words = Words()) -> str:
             "capability": words.quote(words.capability(spec["capability"].replace("_", " "))),
         }
     elif key == "standing_orders":
-        values = {"council": spec["council"], "changes": spec["changes"]}
+        values = {"council": spec["council"], "changes": _changes(spec, words)}
     elif key.startswith("stance_"):
         values = {"council": spec["council"], "directive": words.quote(spec["directive"])}
     elif key == "instruction":
-        target = spec["target"]
-        values = {
-            "position": words.position(spec["position"]),
-            "target": render(target, words) if isinstance(target, dict) else str(target),
-        }
+        values = {"position": words.position(spec["position"]), "target": _target(spec, words)}
     elif key == "structure":
         values = {"what": _structure(spec["change"], words)}
     else:
@@ -118,10 +136,36 @@ def render(spec: dict[str, Any], words: Words = Words()) -> str:
     return words.gettext(PATTERNS[key]) % values
 
 
+def _target(spec: dict[str, Any], words: Words) -> str:
+    """An instruction's motion: its product's title in `words`, a typed title as typed."""
+    target = spec["target"]
+    return render(target, words) if isinstance(target, dict) else str(target)
+
+
+def _changes(spec: dict[str, Any], words: Words) -> str:
+    """A standing-orders motion's changes, "name = value; ..." (domain/standing_orders.describe
+    in English), each name and value in `words`; as stored when the spec lacks the changes."""
+    orders = spec.get("orders")
+    if not orders:
+        return str(spec["changes"])
+    said = words.standing_order
+    return "; ".join(f"{said(name)} = {said(str(orders[name]))}" for name in sorted(orders))
+
+
+def has_body(spec: dict[str, Any] | None) -> bool:
+    """Whether the text of the motion `spec` names can be built again (render_body): a kind in
+    BODIES whose spec holds what its text needs; any other text is shown as written."""
+    if not spec or spec.get("key") not in BODIES:
+        return False
+    need = _BODY_NEEDS.get(spec["key"])
+    return need is None or spec.get(need) is not None
+
+
 def render_body(spec: dict[str, Any], words: Words = Words()) -> str:
     """The text of the motion `spec` names, in `words`' language (by default the English
-    stored), for a kind in BODIES; the others' texts (stipend, stance, instruction) are shown
-    as written."""
+    stored), for a spec that `has_body`; a text a member typed is shown as written."""
+    if not has_body(spec):
+        raise ValueError(f"no motion text {spec.get('key')!r}")
     key = spec["key"]
     if key in ("capability_give", "capability_take"):
         values = {
@@ -129,11 +173,29 @@ def render_body(spec: dict[str, Any], words: Words = Words()) -> str:
             "capability": words.quote(words.capability(spec["capability"].replace("_", " "))),
         }
     elif key == "standing_orders":
-        values = {"changes": spec["changes"]}
+        values = {"changes": _changes(spec, words)}
     elif key == "structure":
         values = {"what": _structure(spec["change"], words)}
-    else:
-        raise ValueError(f"no motion text {key!r}")
+    elif key == "stipend":
+        currency = spec.get("currency")
+        values = {
+            "office": words.quote(words.office(spec["office"])),
+            "amount": words.money(spec["amount"], currency),
+            "now": words.money(spec["now"], currency),
+        }
+    elif key == "instruction":
+        values = {
+            "position": words.position(spec["position"]),
+            "motion": spec["motion"],
+            "target": _target(spec, words),
+        }
+    else:  # a stance: the deputy's conditions and counter-order follow as written
+        values = {"council": spec["council"], "directive": words.quote(spec["directive"])}
+        text = words.gettext(BODIES[key]) % values
+        for part, pattern in STANCE_PARTS.items():
+            if spec.get(part):
+                text += " " + words.gettext(pattern) % {part: spec[part]}
+        return text
     return words.gettext(BODIES[key]) % values
 
 
@@ -159,6 +221,7 @@ def title_as(uow: UnitOfWork, motion: Motion) -> dict[str, Any] | None:
             "key": "instruction",
             "position": motion.instructs_position,
             "target": title_as(uow, target) or target.title,
+            "motion": target.id,
         }
     if motion.council_id is None or motion.parent_id is not None:
         return None
@@ -173,6 +236,7 @@ def title_as(uow: UnitOfWork, motion: Motion) -> dict[str, Any] | None:
             "office": office.name,
             "amount": stipend[1],
             "currency": fed.currency if fed else None,
+            "now": uow.stipend_motions.previous(motion.id),
         }
     capability = uow.capability_motions.of_motion(motion.id)
     if capability is not None:
@@ -193,6 +257,7 @@ def title_as(uow: UnitOfWork, motion: Motion) -> dict[str, Any] | None:
             "key": "standing_orders",
             "council": council.name,
             "changes": standing_orders.describe(changes),
+            "orders": changes,
         }
     change = uow.structure_motions.of_motion(motion.id)
     if change is not None:
@@ -206,5 +271,28 @@ def title_as(uow: UnitOfWork, motion: Motion) -> dict[str, Any] | None:
             "key": f"stance_{stance['kind']}",
             "council": council.name,
             "directive": directive["title"],
+            "conditions": (stance["detail"] or {}).get("conditions", ""),
+            "counter_order": (stance["detail"] or {}).get("counter_order", ""),
         }
     return None
+
+
+# A notification's link to a motion, or to a breach of an instruction on one (services/notify.py).
+_LINK = re.compile(r"/(breaches|motions|discussions/motion)/(\d+)")
+
+
+def about(uow: UnitOfWork, link: str) -> dict[str, Any] | None:
+    """The motion a notification's `link` is about, when the product wrote its title: its stored
+    `title` (as the notification's subject quotes it) and `title_as`, for a page to say the
+    title in the reader's language; None otherwise."""
+    found = _LINK.match(link or "")
+    if found is None:
+        return None
+    motion_id: int | None = int(found.group(2))
+    if found.group(1) == "breaches":
+        breach = uow.breaches.get(int(found.group(2)))
+        instruction = uow.instructions.get(breach.instruction_id) if breach else None
+        motion_id = instruction.motion_id if instruction else None
+    motion = uow.motions.get(motion_id) if motion_id is not None else None
+    spec = title_as(uow, motion) if motion is not None else None
+    return {"title": motion.title, "title_as": spec} if motion is not None and spec else None

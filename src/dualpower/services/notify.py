@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from dualpower.domain.events import Notified
+from dualpower.services import motion_titles
 from dualpower.store.tables_recall import Notice
 from dualpower.store.uow import UnitOfWork
 
@@ -57,9 +58,12 @@ def notify_rolls(uow: UnitOfWork, notices: Sequence[Notice]) -> None:
 
 
 def inbox(uow: UnitOfWork, member_id: int) -> list[dict[str, object]]:
-    """A member's latest notifications, newest first. Reading changes nothing: `mark_read` does."""
+    """A member's latest notifications, newest first. Reading changes nothing: `mark_read` does.
+    `about`: the motion a notification quotes, when the product wrote its title, for a page to
+    say it in the reader's language (motion_titles.about; the API gives the subject as stored)."""
     with uow:
         items = uow.notifications.of_member(member_id)
+        about = {n.link: motion_titles.about(uow, n.link) for n in items}
     return [
         {
             "id": n.id,
@@ -68,6 +72,7 @@ def inbox(uow: UnitOfWork, member_id: int) -> list[dict[str, object]]:
             "link": n.link,
             "created_at": n.created_at.isoformat(),
             "is_read": n.read_at is not None,
+            "about": about[n.link],
         }
         for n in items
     ]

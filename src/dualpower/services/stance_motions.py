@@ -18,11 +18,6 @@ from dualpower.services.register import TakeStance, stance_by_vote_in
 from dualpower.store.uow import UnitOfWork
 
 KIND = "stance"
-KIND_NAMES = {
-    rule.ENDORSE: "endorses",
-    rule.SUPPORT_CONDITIONALLY: "supports conditionally",
-    rule.COUNTERMAND: "countermands",
-}
 
 
 def propose_stance(
@@ -42,13 +37,16 @@ def propose_stance(
             raise errors.NotFound(f"there is no directive {cmd.directive_id}")
         if member_id not in office_terms.deputies(uow, council.id):
             raise errors.NotAllowed("only the council's deputies put its stances to it")
-        title = motion_titles.render(
-            {"key": f"stance_{cmd.kind}", "council": council.name, "directive": directive["title"]}
-        )
-        text = _text(cmd, council.name, directive["title"])
-        draft = motions.DraftMotion(None, council.id, title[: motions.TITLE_MAX], text, majority)
-        motion = motions.draft_in(uow, member_id, draft)
         detail = {"conditions": cmd.conditions.strip(), "counter_order": cmd.counter_order.strip()}
+        spec = {
+            "key": f"stance_{cmd.kind}",
+            "council": council.name,
+            "directive": directive["title"],
+        } | detail
+        title = motion_titles.render(spec)[: motions.TITLE_MAX]
+        text = motion_titles.render_body(spec)[: motions.TEXT_MAX]
+        draft = motions.DraftMotion(None, council.id, title, text, majority)
+        motion = motions.draft_in(uow, member_id, draft)
         uow.stance_motions.add(motion.id, cmd.directive_id, cmd.kind, detail)
         uow.record(
             "stance.propose",
@@ -62,15 +60,6 @@ def propose_stance(
         )
         uow.commit()
     return motion.id
-
-
-def _text(cmd: TakeStance, council: str, title: str) -> str:
-    text = f"{council} {KIND_NAMES[cmd.kind]} the directive {title!r}."
-    if cmd.conditions.strip():
-        text += f" In so far as: {cmd.conditions.strip()}"
-    if cmd.counter_order.strip():
-        text += f" Its counter-order: {cmd.counter_order.strip()}"
-    return text[: motions.TEXT_MAX]
 
 
 def check_before_vote(uow: UnitOfWork, motion: Motion) -> None:

@@ -28,14 +28,6 @@ from dualpower.store.uow import UnitOfWork
 KIND = "stipend"
 
 
-def _money(uow: UnitOfWork, amount: int) -> str:
-    """An amount kept in minor units, in the federation's currency: "120.50 RUB" (issue 25,
-    defect 5: was "12,050", kopecks with no unit). A motion's text is stored as written, so it
-    names the currency; its title a page says again in the reader's language (motion_titles)."""
-    fed = uow.federations.only()
-    return motion_titles.money_text(amount, fed.currency if fed else None)
-
-
 def check_amount(uow: UnitOfWork, office: Office, amount: int) -> None:
     """Refuse `amount` for `office` above its council's cap, or above its holder's cap together
     with the holder's other stipends."""
@@ -59,22 +51,17 @@ def propose_stipend(
             raise errors.NotAllowed("only the council's deputies propose the stipends it pays")
         check_amount(uow, office, amount)
         fed = uow.federations.only()
-        title = motion_titles.render(
-            {
-                "key": "stipend",
-                "office": office.name,
-                "amount": amount,
-                "currency": fed.currency if fed else None,
-            }
-        )
-        text = (
-            f"The council sets the monthly stipend of its office {office.name!r} at "
-            f"{_money(uow, amount)} (now {_money(uow, office.stipend)}), no more than the "
-            "ordinary pay of a worker. Adopted, it takes effect at once."
-        )
+        spec = {
+            "key": "stipend",
+            "office": office.name,
+            "amount": amount,
+            "currency": fed.currency if fed else None,
+            "now": office.stipend,
+        }
+        title, text = motion_titles.render(spec), motion_titles.render_body(spec)
         draft = motions.DraftMotion(None, office.council_id, title, text, majority)
         motion = motions.draft_in(uow, member_id, draft)
-        uow.stipend_motions.add(motion.id, office.id, amount)
+        uow.stipend_motions.add(motion.id, office.id, amount, office.stipend)
         uow.record(
             "stipend.propose",
             {"motion": motion.id, "office": office.id, "amount": amount, "from": office.stipend},

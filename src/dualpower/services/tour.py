@@ -16,7 +16,7 @@ from typing import Any
 
 from dualpower.domain import alignment as al
 from dualpower.domain import register as rule
-from dualpower.services import alignment, offices_views, views, visibility
+from dualpower.services import alignment, motion_titles, offices_views, views, visibility
 from dualpower.services import register as reg
 from dualpower.store.uow import UnitOfWork
 
@@ -77,12 +77,15 @@ def _breach(reader: Reader) -> dict[str, Any] | None:
         instruction = uow.instructions.get(breach.instruction_id)
         motion = uow.motions.get(instruction.motion_id) if instruction else None
         member = uow.members.get(breach.member_id)
+        # the product's title, said in the reader's language (services/motion_titles.py)
+        motion_as = motion_titles.title_as(uow, motion) if motion else None
     if instruction is None or motion is None:
         return None
     return {
         "breach_id": breach.id,
         "motion_id": motion.id,
         "motion": motion.title,
+        "motion_as": motion_as,
         "deputy": member.display_name if member else "",
         "told": instruction.position,
         "cast": breach.position_cast,

@@ -403,7 +403,11 @@ def breach(uow: UnitOfWork, breach_id: int, viewer: int | None = None) -> dict[s
             "id": found.id,
             "member": _names(uow, {found.member_id}).get(found.member_id),
             "mandate": {"id": mandate.id, "is_active": mandate.is_active},
-            "motion": {"id": target.id, "title": target.title},
+            "motion": {
+                "id": target.id,
+                "title": target.title,
+                "title_as": motion_titles.title_as(uow, target),
+            },
             "required": instruction.position,
             "cast": found.position_cast,
             "instruction": {

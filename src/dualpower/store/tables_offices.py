@@ -53,6 +53,8 @@ stipend_motions = Table(
     _at("applied_at", nullable=True),
     # Adopted when the cap had fallen below it: the vote stands, the stipend is not paid.
     Column("lapsed_reason", String(300), nullable=True),
+    # The office's stipend when the motion was put (its text says "now ..."; migration 0032_h25)
+    Column("previous", Integer, nullable=True),
     CheckConstraint("amount >= 0", name="amount"),
 )
 
@@ -147,10 +149,19 @@ class StipendMotionRepo:
     def __init__(self, conn: Any):
         self.conn = conn
 
-    def add(self, motion_id: int, office_id: int, amount: int) -> None:
+    def add(self, motion_id: int, office_id: int, amount: int, previous: int | None) -> None:
         self.conn.execute(
-            stipend_motions.insert().values(motion_id=motion_id, office_id=office_id, amount=amount)
+            stipend_motions.insert().values(
+                motion_id=motion_id, office_id=office_id, amount=amount, previous=previous
+            )
         )
+
+    def previous(self, motion_id: int) -> int | None:
+        """The office's stipend when the stipend motion was put; None if not known."""
+        sm = stipend_motions
+        found = self.conn.execute(select(sm.c.previous).where(sm.c.motion_id == motion_id))
+        previous = found.scalar_one_or_none()
+        return None if previous is None else int(previous)
 
     def of_motion(self, motion_id: int) -> tuple[int, int, datetime | None] | None:
         """(office id, amount, applied at) of a stipend motion; None for any other motion."""

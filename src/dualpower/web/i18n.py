@@ -222,10 +222,10 @@ def motion_title(motion: Any) -> str:
 
 def motion_text(motion: Any) -> str:
     """A motion's text (a view's dict with `text` and `title_as`) in the page's language: the
-    product's text of a kind in motion_titles.BODIES built again from the same spec as its
-    title, any other text as written. An English page shows the text as stored."""
+    product's text built again from the same spec as its title (motion_titles.has_body), any
+    other text as written. An English page shows the text as stored."""
     spec = _field(motion, "title_as")
-    if not spec or spec.get("key") not in motion_titles.BODIES or current() == DEFAULT:
+    if not motion_titles.has_body(spec) or current() == DEFAULT:
         return str(_field(motion, "text") or "")
     return motion_titles.render_body(spec, _words())
 
@@ -240,6 +240,7 @@ def _words() -> motion_titles.Words:
         position=status,
         money=money,
         quote=lambda text: f"«{text}»",
+        standing_order=lambda word: pgettext("standing order", word),
     )
 
 

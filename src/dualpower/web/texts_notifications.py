@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import Any
 
 from markupsafe import Markup, escape
 
-from dualpower.web.i18n import N_, gettext, moment, pgettext
+from dualpower.web.i18n import N_, gettext, moment, motion_title, pgettext
 
 SENTENCES = (
     N_("An election of deputies to %(council)s is open: nominations until %(at)s"),
@@ -62,11 +63,14 @@ def _value(name: str, value: str) -> Markup:
     return escape(value)
 
 
-def subject(stored: str) -> Markup:
-    """The stored subject in the page's language, names and dates kept."""
+def subject(stored: str, about: Any = None) -> Markup:
+    """The stored subject in the page's language, names and dates kept; the title of the motion
+    it is `about` (notify.inbox), when the product wrote it, said in the page's language too."""
     for pattern, sentence in _patterns():
         found = pattern.fullmatch(stored)
         if found is not None:
             values = {k: _value(k, v) for k, v in found.groupdict().items()}
+            if about and found.groupdict().get("title") == about["title"]:
+                values["title"] = escape(motion_title(about))
             return Markup(escape(gettext(sentence)) % values)
     return escape(stored)

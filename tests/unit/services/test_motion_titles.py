@@ -7,7 +7,13 @@ from __future__ import annotations
 import pytest
 
 from dualpower.domain import standing_orders, structure
-from dualpower.services.motion_titles import BODIES, Words, money_text, render, render_body
+from dualpower.services.motion_titles import (
+    Words,
+    has_body,
+    money_text,
+    render,
+    render_body,
+)
 
 
 def test_the_english_titles_are_the_ones_written_before() -> None:
@@ -108,9 +114,79 @@ def test_the_english_texts_are_the_ones_written_before() -> None:
             "effect at once; seats are re-apportioned at each electorate's next election, and "
             "mandates stand until then."
         )
-    assert sorted(BODIES) == ["capability_give", "capability_take", "standing_orders", "structure"]
     with pytest.raises(ValueError):
-        render_body({"key": "stipend", "office": office, "amount": 1, "currency": None})
+        render_body({"key": "no such kind"})
+
+
+def _stance_text_before(council: str, said: str, title: str, conditions: str, counter: str) -> str:
+    """services/stance_motions.py's text before it was built from the title's spec."""
+    text = f"{council} {said} the directive {title!r}."
+    if conditions.strip():
+        text += f" In so far as: {conditions.strip()}"
+    if counter.strip():
+        text += f" Its counter-order: {counter.strip()}"
+    return text
+
+
+def test_the_english_texts_of_stipends_stances_and_instructions_are_the_ones_written_before() -> (
+    None
+):
+    """Stipend, stance and instruction texts (issue 25, defect 7, left over by 7c12c08): built
+    from the spec, word for word what the services wrote, so the log and the API are unchanged."""
+    spec = {"key": "stipend", "office": "chair", "amount": 12050, "currency": "rub", "now": 900}
+    assert has_body(spec)
+    assert render_body(spec) == (
+        "The council sets the monthly stipend of its office 'chair' at 120.50 RUB (now 9.00 RUB), "
+        "no more than the ordinary pay of a worker. Adopted, it takes effect at once."
+    )
+    # a stipend motion whose amount before is not known has no text to build: shown as written
+    unknown = {"key": "stipend", "office": "chair", "amount": 1, "currency": None}
+    assert not has_body(unknown)
+    with pytest.raises(ValueError):
+        render_body(unknown)
+    council, directive = "North Council", "Don't strike"
+    for kind, said in (
+        ("endorse", "endorses"),
+        ("support_conditionally", "supports conditionally"),
+        ("countermand", "countermands"),
+    ):
+        for conditions, counter in (("", ""), (" no lock-out ", ""), ("", "Strike"), ("a", "b")):
+            spec = {
+                "key": f"stance_{kind}",
+                "council": council,
+                "directive": directive,
+                "conditions": conditions.strip(),
+                "counter_order": counter.strip(),
+            }
+            assert has_body(spec)
+            assert render_body(spec) == _stance_text_before(
+                council, said, directive, conditions, counter
+            )
+    for target in ("Eight hours", {"key": "stipend", "office": "chair", "amount": 5}):
+        spec = {"key": "instruction", "position": "no", "target": target, "motion": 7}
+        title = target if isinstance(target, str) else render(target)
+        assert render_body(spec) == (
+            f"Our deputies in the council are instructed to vote no on motion 7, “{title}”."
+        )
+    # a spec written before the motion's id was kept in it has no text to build
+    assert not has_body({"key": "instruction", "position": "no", "target": "Eight hours"})
+
+
+def test_standing_orders_changes_are_said_in_the_reader_s_words() -> None:
+    """The list of changes of a standing-orders motion: in English the stored "name = value"
+    (domain/standing_orders.describe), in a reader's words each name and value said again."""
+    orders = {"voting_seconds": 3600, "recall_rule": "vote", "secret_elections": True}
+    described = standing_orders.describe(orders)
+    spec = {"key": "standing_orders", "council": "North", "changes": described, "orders": orders}
+    assert render(spec) == f"Standing orders of North: {described}"
+    assert described in render_body(spec)
+    said = Words(standing_order=lambda word: {"recall_rule": "RR", "vote": "VOTE"}.get(word, word))
+    assert render(spec, said) == (
+        "Standing orders of North: RR = VOTE; secret_elections = True; voting_seconds = 3600"
+    )
+    # a spec without the changes themselves (a title built before) keeps the stored list
+    del spec["orders"]
+    assert render(spec, said) == f"Standing orders of North: {described}"
 
 
 def test_a_reader_s_words_replace_each_part_of_a_text() -> None:

@@ -40,7 +40,7 @@ def api_mark_read(body: MarkRead, member: ApiMember, system: SystemDep) -> dict[
 @pages.get("/notifications")
 def notifications_page(request: Request, session: LoggedIn, system: SystemDep) -> Response:
     items = notify.inbox(system.reader(), session.member.id)
-    said = {n["id"]: subject(str(n["subject"])) for n in items}  # in the page's language
+    said = {n["id"]: subject(str(n["subject"]), n["about"]) for n in items}  # page's language
     return render(request, "notifications/page.html", {"items": items, "said": said})
 
 

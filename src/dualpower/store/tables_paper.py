@@ -23,13 +23,21 @@ from sqlalchemy import (
     Column,
     ForeignKeyConstraint,
     Table,
+    exists,
     false,
     func,
     select,
 )
 
 from dualpower.store import repositories
-from dualpower.store.tables import _at, _fk, metadata, participations, recall_signatures
+from dualpower.store.tables import (
+    _at,
+    _fk,
+    elections,
+    metadata,
+    participations,
+    recall_signatures,
+)
 
 paper_votes = Table(
     "paper_votes",
@@ -142,6 +150,20 @@ class PaperRepo:
         if row is None:
             return None
         return BY_OPERATOR if row.is_operator else int(row.entered_by)
+
+    def operator_votes_outside_founding(self) -> list[tuple[int, str]]:
+        """(election, kind) of every election not a founding one with paper votes the operator
+        entered (`dualpower check`), by id."""
+        pv, e = paper_votes, elections
+        query = (
+            select(e.c.id, e.c.kind)
+            .where(
+                e.c.kind != "founding",
+                exists().where(pv.c.election_id == e.c.id, pv.c.is_operator),
+            )
+            .order_by(e.c.id)
+        )
+        return [(int(i), str(k)) for i, k in self.conn.execute(query)]
 
     def signatures_count(self, petition_id: int) -> int:
         query = select(func.count()).where(paper_signatures.c.petition_id == petition_id)

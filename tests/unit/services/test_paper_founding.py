@@ -208,6 +208,13 @@ def test_the_operator_is_refused_in_any_other_election(federation) -> None:  # t
     assert not paper.election_view(fed.system.reader(), election, None).by_operator
     enter(fed, election, [forge(fed, 5)], [[a]], by=paper.Enterer(deputy, by_command_line=True))
     assert marks(fed, election) == [(forge(fed, 5), deputy, False)]
+    assert check(fed.system.uow()) == []
+    with fed.system.engine.begin() as conn:  # written behind the service's back
+        conn.execute(paper_votes.update().values(entered_by=None, is_operator=True))
+    assert check(fed.system.uow()) == [
+        f"election {election} (general): paper votes entered by the operator, who enters "
+        "those of founding elections only"
+    ]
 
 
 def test_the_operator_enters_no_signature_sheet(federation) -> None:  # type: ignore[no-untyped-def]

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
+from typing import NamedTuple
 
 NO_FACTION = "no faction"
 
@@ -127,15 +128,14 @@ def majority_changes(steps: list[Step]) -> list[Step]:
     return changes
 
 
-@dataclass(frozen=True)
-class Represented:
-    """Deputies of one faction in one council, all elected by electorates that fill `seats`
-    seats (a unit's, `is_unit`, or a lower council's): `members` is the sum, over these
-    deputies, of the members their electorate represents (the unit's roll; every member on the
-    rolls of the units under the lower council). Vacant seats and electorates of no seat are
-    not in it."""
+class Represented(NamedTuple):
+    """Deputies of one faction in one council (None: in every council), all elected by
+    electorates that fill `seats` seats (a unit's, `is_unit`, or a lower council's):
+    `members` is the sum, over these deputies, of the members their electorate represents (the
+    unit's roll; every member on the rolls of the units under the lower council). Vacant seats
+    and electorates of no seat are not in it."""
 
-    council_id: int
+    council_id: int | None
     faction: str
     is_unit: bool
     seats: int
@@ -144,19 +144,32 @@ class Represented:
 
 def popular_base(rows: Iterable[Represented]) -> dict[int, dict[str, float]]:
     """Per council, {faction: members its deputies there represent}: each deputy weighs its
-    electorate's members divided by the electorate's seats. Summed exactly (fractions), so the
-    figure does not depend on the order the rows come in."""
-    per_council: dict[int, dict[str, Fraction]] = defaultdict(lambda: defaultdict(Fraction))
+    electorate's members divided by the electorate's seats. Summed exactly, so the figure does
+    not depend on the order the rows come in. Rows of no council are left out."""
+    sums: dict[int, dict[str, dict[int, int]]] = {}
     for row in rows:
-        per_council[row.council_id][row.faction] += Fraction(row.members, row.seats)
-    return {c: {f: float(v) for f, v in by.items()} for c, by in per_council.items()}
+        if row.council_id is not None:
+            by_seats = sums.setdefault(row.council_id, {}).setdefault(row.faction, {})
+            by_seats[row.seats] = by_seats.get(row.seats, 0) + row.members
+    return {c: {f: _exact(by_seats) for f, by_seats in by.items()} for c, by in sums.items()}
 
 
 def federation_base(rows: Iterable[Represented]) -> dict[str, float]:
-    """{faction: members} of the federation: its share of the unit seats (delegates left out,
-    so that no member counts twice); the bases add up to the members whose seats are filled."""
-    whole: dict[str, Fraction] = defaultdict(Fraction)
+    """{faction: members} of the federation from rows over its unit seats: its share of them
+    (delegates left out, so that no member counts twice); the bases add up to the members whose
+    seats are filled."""
+    sums: dict[str, dict[int, int]] = {}
     for row in rows:
         if row.is_unit:
-            whole[row.faction] += Fraction(row.members, row.seats)
-    return {f: float(v) for f, v in whole.items()}
+            by_seats = sums.setdefault(row.faction, {})
+            by_seats[row.seats] = by_seats.get(row.seats, 0) + row.members
+    return {f: _exact(by_seats) for f, by_seats in sums.items()}
+
+
+def _exact(by_seats: dict[int, int]) -> float:
+    """The sum of members / seats, {seats: members}, rounded once (a float's division of two
+    integers is rounded once too)."""
+    if len(by_seats) == 1:
+        [(seats, members)] = by_seats.items()
+        return members / seats
+    return float(sum(Fraction(members, seats) for seats, members in by_seats.items()))

@@ -153,8 +153,9 @@ def top_in(uow: UnitOfWork, council_ids: list[int]) -> dict[str, Any]:
     names, colours = _faction_names(uow)
     totals = uow.alignment.unit_seats()
     whole = al.federation((names.get(f, al.NO_FACTION), n) for f, n in totals.items())
-    bases = al.popular_base(_named(uow.alignment.represented(council_ids), names))
-    base = al.federation_base(_named(uow.alignment.represented_by_units(), names))
+    rows = _named(uow.alignment.represented(council_ids, federation=True), names)
+    bases = al.popular_base(rows)  # these councils'
+    base = al.federation_base(row for row in rows if row.council_id is None)
     steps = history_in(uow, council_ids)
     councils = councils_in(uow, council_ids)
     for council in councils:

@@ -39,7 +39,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, Table, Text, func, select, text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Integer,
+    Table,
+    Text,
+    cast,
+    func,
+    null,
+    select,
+    text,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import CTE, Select
 
@@ -113,11 +125,12 @@ class Span(NamedTuple):
 
 
 class Represented(NamedTuple):
-    """Active mandates of one council and faction (None: no faction) whose electorates fill
-    `seats` seats each (a unit's, `is_unit`, or a lower council's), and `members`: the sum of
-    the members their electorates represent (DESIGN.md 2.7, domain/alignment.popular_base)."""
+    """Active mandates of one council (None: of every council) and faction (None: no faction)
+    whose electorates fill `seats` seats each (a unit's, `is_unit`, or a lower council's), and
+    `members`: the sum of the members their electorates represent (DESIGN.md 2.7,
+    domain/alignment.popular_base)."""
 
-    council_id: int
+    council_id: int | None
     faction_id: int | None
     is_unit: bool
     seats: int
@@ -286,58 +299,62 @@ class AlignmentRepo:
             for c, f, s, e in tuples(self.conn.execute(query))
         ]
 
-    def represented(self, council_ids: Sequence[int] | None = None) -> list[Represented]:
-        """The popular base's figures of every council (these only, when given): the active
-        mandates grouped by council, faction and their electorate's seats, with the members
-        their electorates represent summed; electorates of no seat left out."""
-        if council_ids is None:
-            return self._represented(self._represented_query())
+    def represented(
+        self, council_ids: Sequence[int] | None = None, *, federation: bool = False
+    ) -> list[Represented]:
+        """The popular base's figures of every council (these councils' only, when given): the
+        active mandates grouped by council, faction and their electorate's kind and seats, with
+        the members their electorates represent summed; electorates of no seat left out. With
+        `federation`, also the unit seats of the whole federation by faction and seats alone
+        (council_id None), in the same statement: the kept rolls are summed once."""
+        wanted: list[Sequence[int] | None] = [None]
+        if council_ids is not None:
+            wanted = [
+                council_ids[k : k + IDS_AT_ONCE] for k in range(0, len(council_ids), IDS_AT_ONCE)
+            ]
         found: list[Represented] = []
-        md = t.mandates.c
-        for start in range(0, len(council_ids), IDS_AT_ONCE):
-            wanted = md.council_id.in_(council_ids[start : start + IDS_AT_ONCE])
-            found += self._represented(self._represented_query().where(wanted))
+        for k, chunk in enumerate(wanted or [[]]):
+            rolls = _rolls()
+            query: Any = _by_council(rolls, _members_under(rolls), chunk)
+            if federation and k == 0:
+                query = query.union_all(_by_faction(rolls))
+            found += [
+                Represented(_id(c), _id(f), kind == "unit", int(n), int(m))
+                for c, f, kind, n, m in tuples(self.conn.execute(query))
+            ]
         return found
 
-    def represented_by_units(self) -> list[Represented]:
-        """The same over the unit seats of the whole federation, by faction and seats alone
-        (council_id 0): what the federation's popular base sums."""
-        md, e = t.mandates.c, t.electorates.c
-        rolls = _rolls()
-        query = (
-            select(md.faction_id, e.seats, func.sum(func.coalesce(rolls.c.members, 0)))
-            .select_from(
-                t.mandates.join(t.electorates, e.id == md.electorate_id).outerjoin(
-                    rolls, rolls.c.unit_id == e.unit_id
-                )
-            )
-            .where(md.end_at.is_(None), e.seats > 0, e.kind == "unit")
-            .group_by(md.faction_id, e.seats)
-        )
-        rows = tuples(self.conn.execute(query))
-        return [Represented(0, _id(f), True, int(s), int(n)) for f, s, n in rows]
 
-    def _represented_query(self) -> Select[Any]:
-        md, e = t.mandates.c, t.electorates.c
-        rolls = _rolls()
-        under = _members_under(rolls)
-        members = func.coalesce(rolls.c.members, under.c.members, 0)  # one of the two joins
-        return (
-            select(md.council_id, md.faction_id, e.kind, e.seats, func.sum(members))
-            .select_from(
-                t.mandates.join(t.electorates, e.id == md.electorate_id)
-                .outerjoin(rolls, rolls.c.unit_id == e.unit_id)
-                .outerjoin(under, under.c.council_id == e.source_council_id)
-            )
-            .where(md.end_at.is_(None), e.seats > 0)
-            .group_by(md.council_id, md.faction_id, e.kind, e.seats)
+def _by_council(rolls: CTE, under: CTE, council_ids: Sequence[int] | None) -> Select[Any]:
+    md, e = t.mandates.c, t.electorates.c
+    members = func.coalesce(rolls.c.members, under.c.members, 0)  # one of the two joins
+    query = (
+        select(md.council_id, md.faction_id, e.kind, e.seats, func.sum(members))
+        .select_from(
+            t.mandates.join(t.electorates, e.id == md.electorate_id)
+            .outerjoin(rolls, rolls.c.unit_id == e.unit_id)
+            .outerjoin(under, under.c.council_id == e.source_council_id)
         )
+        .where(md.end_at.is_(None), e.seats > 0)
+        .group_by(md.council_id, md.faction_id, e.kind, e.seats)
+    )
+    return query if council_ids is None else query.where(md.council_id.in_(council_ids))
 
-    def _represented(self, query: Select[Any]) -> list[Represented]:
-        return [
-            Represented(int(c), _id(f), k == "unit", int(s), int(n))
-            for c, f, k, s, n in tuples(self.conn.execute(query))
-        ]
+
+def _by_faction(rolls: CTE) -> Select[Any]:
+    """The unit seats of every council by faction and seats (the federation's popular base)."""
+    md, e = t.mandates.c, t.electorates.c
+    members = func.sum(func.coalesce(rolls.c.members, 0))
+    return (
+        select(cast(null(), Integer), md.faction_id, e.kind, e.seats, members)
+        .select_from(
+            t.mandates.join(t.electorates, e.id == md.electorate_id).outerjoin(
+                rolls, rolls.c.unit_id == e.unit_id
+            )
+        )
+        .where(md.end_at.is_(None), e.seats > 0, e.kind == "unit")
+        .group_by(md.faction_id, e.kind, e.seats)
+    )
 
 
 def _id(value: Any) -> int | None:
@@ -351,14 +368,16 @@ def _rolls() -> CTE:
 
 
 def _members_under(rolls: CTE) -> CTE:
-    """Each council's members: those on the rolls of every unit under it (its own included),
-    each unit's roll carried up the tree to the chief council."""
+    """Each council's members: those on the rolls of every unit under it (its own included):
+    each council's own units' rolls, carried up the tree to the chief council."""
     u, c = t.base_units.c, t.councils.c
-    up = (
-        select(u.council_id.label("council_id"), rolls.c.members.label("members"))
+    own = (
+        select(u.council_id, func.sum(rolls.c.members).label("members"))
         .join_from(rolls, t.base_units, u.id == rolls.c.unit_id)
-        .cte("up", recursive=True)
+        .group_by(u.council_id)
+        .cte("own")
     )
+    up = select(own.c.council_id, own.c.members).cte("up", recursive=True)
     parent = select(c.parent_id, up.c.members).join_from(up, t.councils, c.id == up.c.council_id)
     up = up.union_all(parent.where(c.parent_id.is_not(None)))
     total = func.sum(up.c.members).label("members")

@@ -177,7 +177,48 @@ def translated(message: Any) -> str:
         pattern = gettext(msgid)
         if pattern != msgid:
             return pattern % {"id": missing.group(2)}
+    if found == text and current() != DEFAULT:
+        return _naming(text)
     return found
+
+
+_QUOTED = re.compile(r"'(.*)'")
+
+
+@cache
+def _naming_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """web/i18n_messages.py NAMING as patterns over the English raised: "no council %(name)s"
+    matches "no council 'East'" (read late: that module marks its messages with this one's N_)."""
+    from dualpower.web.i18n_messages import NAMING
+
+    compiled = []
+    for sentence in NAMING:
+        parts = re.split(r"%\((\w+)\)s", sentence)  # text, name, text, name, ..., text
+        regex = "".join(
+            re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)
+        )
+        compiled.append((re.compile(regex, re.DOTALL), sentence))
+    return tuple(compiled)
+
+
+def _naming(text: str) -> str:
+    """A refusal that quotes what it refuses, in the page's language with the names kept."""
+    for pattern, sentence in _naming_patterns():
+        found = pattern.fullmatch(text)
+        if found is None:
+            continue
+        values = {}
+        for name, value in found.groupdict().items():
+            if name == "field":
+                values[name] = pgettext("field", value)
+            elif name == "what":
+                values[name] = translated(value)
+            elif (quoted := _QUOTED.fullmatch(value)) is not None:
+                values[name] = f"«{quoted.group(1)}»"
+            else:
+                values[name] = value
+        return gettext(sentence) % values
+    return text
 
 
 NO_FACTION = "no faction"  # the name views give the seats of deputies without a faction

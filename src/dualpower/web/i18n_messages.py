@@ -96,6 +96,47 @@ REFUSALS = (
     N_("no federation has been founded yet"),
 )
 
+# Refusals of structure changes (domain/structure.py, services/structure.py) that quote what
+# they refuse: i18n.translated matches the English raised against these and keeps the names (a
+# name quoted 'so' is quoted «so»; a `field` said by FIELDS; `what` translated in turn).
+NAMING = (
+    N_("%(unit)s and %(into)s are units of different councils: move one first"),
+    N_("%(unit)s elects to %(council)s already"),
+    N_("%(unit)s has an open election: move it once that has closed"),
+    N_("%(field)s is a name or an id"),
+    N_("%(field)s is a non-empty text"),
+    N_("%(username)s is not on the roll of %(unit)s"),
+    N_("a %(kind)s change has no %(fields)s"),
+    N_("kind is one of %(kinds)s"),
+    N_("majority is one of %(majorities)s"),
+    N_("no base unit %(name)s"),
+    N_("no council %(name)s"),
+    N_("no member %(name)s"),
+    N_("not a username: %(name)s"),
+    N_("only the deputies of %(council)s propose a change of its structure"),
+    N_("the apportionment of %(council)s has no rule for %(what)s: add one first"),
+    N_("units of kind %(kind)s"),
+    N_(
+        "the chief council sits: a structure change is an act of the council concerned "
+        "(%(council)s), by adopted motion"
+    ),
+    N_("there is a council %(name)s already"),
+    N_("there is a unit %(name)s already"),
+    N_("this change is now for %(council)s to decide"),
+    # domain/roll.py text_problem, for a field of a change
+    N_("the %(field)s has %(length)s characters, at most %(most)s"),
+    N_("the %(field)s %(value)s contains the character %(char)s"),
+)
+STRUCTURE_REFUSALS = (
+    N_("a structure change is an object with a 'kind'"),
+    N_("a unit is not merged into itself"),
+    N_("a username appears twice among the members"),
+    N_("members is a non-empty list of usernames"),
+    N_("there is no federation yet: run `dualpower init` first"),
+    N_("this structure motion was applied already"),
+    N_("lower councils"),
+)
+
 # "no council 5", "there is no comment 7": translated with the number kept (i18n.translated).
 MISSING = (
     N_("no council %(id)s"),
@@ -177,6 +218,18 @@ METHOD_LABELS = (
     pgettext("method", "party lists, D'Hondt"),
     pgettext("method", "party lists, Sainte-Laguë"),
     pgettext("method", "party lists, Hare quota"),
+)
+
+# The fields of a structure change (domain/structure.py), as its refusals name them (NAMING).
+FIELDS = (
+    pgettext("field", "name"),
+    pgettext("field", "unit_kind"),
+    pgettext("field", "section"),
+    pgettext("field", "unit"),
+    pgettext("field", "into"),
+    pgettext("field", "parent"),
+    pgettext("field", "council"),
+    pgettext("field", "members"),
 )
 
 # Capabilities of offices (domain/capabilities.py), as the office lists show them.

@@ -165,3 +165,11 @@ def test_a_breach_on_a_stipend_motion_names_it_in_russian(client, system, federa
     page = _text(client, "/notifications", RU)
     assert russian in page and english not in page
     assert english in _text(client, "/notifications", EN)
+    # the session's page and its minutes: the motion, its outcome and the breach in Russian
+    close_vote_in_time(system, made["stipend"], o.holder["chair"])
+    got = client.get(f"/sessions/{session}", headers=RU)
+    assert russian in _text(client, f"/sessions/{session}", RU)
+    names = _data_names(system)
+    # a template's fragment that is also a typed name ("Pay of officials", the session) is data
+    runs = [r for r in _english_runs(got.text, names) if not any(r in n for n in names)]
+    assert not runs, runs

@@ -10,7 +10,7 @@ from typing import Any
 
 from dualpower.domain import discussion as rules
 from dualpower.domain import errors, lot
-from dualpower.services import panels, visibility
+from dualpower.services import motion_titles, panels, visibility
 from dualpower.services.discussion import subject_title, suspended_until
 from dualpower.store import tables_discussion as d
 from dualpower.store.uow import UnitOfWork
@@ -283,9 +283,13 @@ SUBJECT_PAGES = {
 def subject(uow: UnitOfWork, kind: str, subject_id: int) -> dict[str, Any]:
     with uow:
         title = subject_title(uow, kind, subject_id)
+        motion = uow.motions.get(subject_id) if kind == "motion" else None
+        # a motion's title the product wrote, for the page's language (services/motion_titles)
+        title_as = motion_titles.title_as(uow, motion) if motion is not None else None
     return {
         "kind": kind,
         "id": subject_id,
         "title": title,
+        "title_as": title_as,
         "link": SUBJECT_PAGES[kind].format(subject_id),
     }

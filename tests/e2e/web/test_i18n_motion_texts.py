@@ -128,6 +128,10 @@ def test_stipend_stance_instruction_and_standing_orders_texts_read_in_russian(
         runs = [r for r in _english_runs(got.text, names) if r not in ("Provisional Government",)]
         assert not runs, (kind, runs)
         assert stored[kind] not in said[kind], kind
+    # the motion's discussion is headed by its title in the page's language too
+    heading = _text(client, f"/discussions/motion/{made['stipend']}", RU)
+    assert "Обсуждение: Установить стипендию должности «председатель»" in heading
+    assert stipend_title in _text(client, f"/discussions/motion/{made['stipend']}", EN)
     assert verify_log(system.engine).ok
 
 

@@ -95,8 +95,11 @@ def comment(uow: UnitOfWork, comment_id: int) -> dict[str, Any]:
         hidden_by = _hiding_reports(uow, [comment_id]) if row["is_hidden"] else {}
         revisions = uow.discussion.all(r, r.c.comment_id == comment_id, order_by=r.c.revision_no)
         title = subject_title(uow, row["subject_kind"], row["subject_id"])
+        motion = uow.motions.get(row["subject_id"]) if row["subject_kind"] == "motion" else None
+        title_as = motion_titles.title_as(uow, motion) if motion is not None else None
     view = _comment(row, 0, names, factions, hidden_by)
     view["subject_title"] = title
+    view["subject_title_as"] = title_as  # the product's title, for the page's language
     view["revisions"] = [
         {
             "revision": rev["revision_no"],

@@ -17,6 +17,7 @@ from test_i18n_pages import parse
 from test_pages_web import log_in
 
 from dualpower.services import (
+    discussion,
     instructions,
     motions,
     register,
@@ -132,6 +133,12 @@ def test_stipend_stance_instruction_and_standing_orders_texts_read_in_russian(
     heading = _text(client, f"/discussions/motion/{made['stipend']}", RU)
     assert "Обсуждение: Установить стипендию должности «председатель»" in heading
     assert stipend_title in _text(client, f"/discussions/motion/{made['stipend']}", EN)
+    comment = discussion.post_comment(
+        system.uow(), discussion.PostComment(o.deputies[2], "motion", made["stipend"], "Too much")
+    )
+    crumbs = _text(client, f"/comments/{comment}", RU)
+    assert "Обсуждение: Установить стипендию должности «председатель»" in crumbs
+    assert stipend_title in _text(client, f"/comments/{comment}", EN)
     assert verify_log(system.engine).ok
 
 

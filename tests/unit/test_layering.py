@@ -78,7 +78,6 @@ PURE = ("counting", "audit", "domain")
 SERVICES_STILL_SPEAKING_SQL = {
     "dualpower.services.audit",
     "dualpower.services.ballot_batch",
-    "dualpower.services.discussion",
     "dualpower.services.elections_views",
     "dualpower.services.health",
     "dualpower.services.invitations",

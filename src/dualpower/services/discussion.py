@@ -10,9 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, select
-from sqlalchemy.exc import DBAPIError
-
 from dualpower.domain import discussion as rules
 from dualpower.domain import errors
 from dualpower.services.notify import notify
@@ -39,26 +36,21 @@ class Scope:
 # -- subjects and scopes ------------------------------------------------------------------------
 
 
-def _topic_table(kind: str) -> Table:
+def subject_row(uow: UnitOfWork, kind: str, subject_id: int) -> dict[str, Any]:
     name = SUBJECT_TABLES.get(kind)
     if name is None:
         raise errors.InvalidRequest(f"a subject is one of {', '.join(rules.SUBJECT_KINDS)}")
-    table = t.metadata.tables.get(name)
-    if table is None:
-        raise errors.NotFound(f"{kind}s are not available on this server yet (no {name} table)")
-    return table
-
-
-def subject_row(uow: UnitOfWork, kind: str, subject_id: int) -> dict[str, Any]:
-    table = _topic_table(kind)
     try:
-        with uow.conn.begin_nested():
-            row = uow.conn.execute(select(table).where(table.c.id == subject_id)).first()
-    except DBAPIError:  # the topic's code is here but its migration is not applied yet
-        raise errors.NotFound(f"{kind}s are not available on this server yet") from None
+        row = uow.discussion.subject(name, subject_id)
+    except d.TopicMissing as missing:
+        if missing.declared:  # the topic's code is here but its migration is not applied yet
+            raise errors.NotFound(f"{kind}s are not available on this server yet") from None
+        raise errors.NotFound(
+            f"{kind}s are not available on this server yet (no {name} table)"
+        ) from None
     if row is None:
         raise errors.NotFound(f"there is no {kind} {subject_id}")
-    return dict(row._mapping)
+    return row
 
 
 def chief_scope(uow: UnitOfWork) -> Scope:

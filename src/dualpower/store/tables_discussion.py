@@ -25,6 +25,7 @@ from sqlalchemy import (
     func,
     select,
 )
+from sqlalchemy.exc import DBAPIError
 
 from dualpower.store import repositories
 from dualpower.store.repositories import as_utc
@@ -174,6 +175,30 @@ class DiscussionRepo:
 
     def set(self, table: Table, *where: Any, **values: Any) -> int:
         return int(self.conn.execute(table.update().where(*where).values(**values)).rowcount)
+
+    def subject(self, table_name: str, subject_id: int) -> dict[str, Any] | None:
+        """The row of a discussion's subject in another topic's table (its values as stored),
+        or None. `TopicMissing` when that table is not in this code's schema, or not yet in
+        the database (the topic's migration is not applied): read in a savepoint, so the
+        failed read spoils nothing."""
+        table = metadata.tables.get(table_name)
+        if table is None:
+            raise TopicMissing(table_name, declared=False)
+        try:
+            with self.conn.begin_nested():
+                row = self.conn.execute(select(table).where(table.c.id == subject_id)).first()
+        except DBAPIError:
+            raise TopicMissing(table_name, declared=True) from None
+        return dict(row._mapping) if row is not None else None
+
+
+class TopicMissing(LookupError):
+    """A topic's table is not in the schema (`declared` False: its code is not installed) or
+    not in the database (`declared` True: its migration is not applied)."""
+
+    def __init__(self, table_name: str, *, declared: bool):
+        super().__init__(table_name)
+        self.table_name, self.declared = table_name, declared
 
 
 repositories.REPOSITORIES["discussion"] = DiscussionRepo

@@ -132,3 +132,24 @@ def test_unknown_subjects_and_empty_texts_are_refused(federation):
         )
     with fed.system.uow() as uow:
         assert uow.discussion.count(d.comments) == 0
+
+
+def test_a_subject_whose_topic_is_missing_is_not_found_and_spoils_nothing(federation, monkeypatch):
+    """A topic whose code is not installed, or whose migration is not applied, answers 404 with
+    a sentence; the failed read is undone alone and the transaction goes on."""
+    fed = federation
+    monkeypatch.setitem(discussion.SUBJECT_TABLES, "directive", "no_such_table")
+    with pytest.raises(errors.NotFound, match=r"yet \(no no_such_table table\)"):
+        discussion.post_comment(
+            fed.system.uow(), discussion.PostComment(mill(fed, 1), "directive", 1, "x")
+        )
+    monkeypatch.setitem(discussion.SUBJECT_TABLES, "directive", "directives")
+    with fed.system.uow() as uow:
+        cascade = " CASCADE" if uow.conn.dialect.name == "postgresql" else ""
+        uow.conn.exec_driver_sql(f"DROP TABLE directives{cascade}")
+        uow.conn.commit()
+    with fed.system.uow() as uow:
+        with pytest.raises(errors.NotFound, match="directives are not available on this server"):
+            discussion.subject_row(uow, "directive", 1)
+        assert uow.members.get(mill(fed, 1)) is not None
+        assert uow.discussion.count(d.comments) == 0

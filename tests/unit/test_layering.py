@@ -79,7 +79,6 @@ SERVICES_STILL_SPEAKING_SQL = {
     "dualpower.services.audit",
     "dualpower.services.ballot_batch",
     "dualpower.services.elections_views",
-    "dualpower.services.health",
     "dualpower.services.invitations",
     "dualpower.services.panels",
     "dualpower.services.views",

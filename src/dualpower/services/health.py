@@ -11,33 +11,21 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select, text
-from sqlalchemy.exc import SQLAlchemyError
-
-from dualpower.store import tables as t
-from dualpower.store.db import READ_ONLY
+from dualpower.store import health as probe
+from dualpower.store.db import Database
 from dualpower.store.migrate import schema_status
 from dualpower.store.uow import utcnow
 
 SEALER_LAG_MAX = timedelta(seconds=60)  # as services/audit.py's SEALED_WITHIN
 BACKGROUND_STALE = timedelta(minutes=5)
 
-_OLDEST_UNSEALED = (
-    select(t.audit_log.c.recorded_at)
-    .where(t.audit_log.c.seq.is_(None))
-    .order_by(t.audit_log.c.id)
-    .limit(1)
-)
 
-
-def sealer_lag(engine: Engine, now: datetime | None = None) -> float | None:
+def sealer_lag(engine: Database, now: datetime | None = None) -> float | None:
     """Seconds the oldest unsealed audit entry has waited (0.0 when none); None when the
     database cannot be read."""
     try:
-        with engine.connect() as conn:
-            conn.execution_options(**{READ_ONLY: True})
-            oldest = conn.execute(_OLDEST_UNSEALED).scalar()
-    except SQLAlchemyError:
+        oldest = probe.oldest_unsealed_at(engine)
+    except probe.Unreadable:
         return None
     if oldest is None:
         return 0.0
@@ -48,13 +36,8 @@ def sealer_lag(engine: Engine, now: datetime | None = None) -> float | None:
     return max(waited.total_seconds(), 0.0)
 
 
-def pool_use(engine: Engine) -> dict[str, int]:
-    pool: Any = engine.pool
-    use: dict[str, int] = {}
-    for state, method in (("in_use", "checkedout"), ("idle", "checkedin"), ("size", "size")):
-        if hasattr(pool, method):
-            use[state] = int(getattr(pool, method)())
-    return use
+def pool_use(engine: Database) -> dict[str, int]:
+    return probe.pool_use(engine)
 
 
 def background_ages(system: Any, now: datetime | None = None) -> dict[str, float]:
@@ -70,15 +53,13 @@ def background_ages(system: Any, now: datetime | None = None) -> dict[str, float
 
 def readiness(system: Any) -> dict[str, Any]:
     """Each check with `ok` and what it found; `ready` when all hold."""
-    engine: Engine = system.engine
+    engine: Database = system.engine
     checks: dict[str, dict[str, Any]] = {}
     try:
-        with engine.connect() as conn:
-            conn.execution_options(**{READ_ONLY: True})
-            conn.execute(text("SELECT 1"))
+        probe.answers(engine)
         checks["database"] = {"ok": True}
-    except SQLAlchemyError as error:
-        checks["database"] = {"ok": False, "error": str(getattr(error, "orig", error))}
+    except probe.Unreadable as error:
+        checks["database"] = {"ok": False, "error": str(error)}
     if checks["database"]["ok"]:
         status = schema_status(engine)
         checks["schema"] = {"ok": status.is_current, "state": status.state, **status.revisions()}

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import Engine, create_engine, event, exc
 
@@ -27,6 +27,10 @@ except ImportError:  # not on Windows: SQLite's busy handler alone serialises th
     fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
+
+# A database as services hold it: they pass it on to the store's functions and run no statement
+# on it themselves (issue 27: services speak no SQL).
+Database: TypeAlias = Engine
 
 READ_ONLY = "dualpower_read_only"
 DEFAULT_URL = "sqlite:///dualpower.db"

@@ -551,10 +551,11 @@ def baseline(ballots: dict[int, list[list[int]]], args: argparse.Namespace) -> d
         )
         count(profile, args.method, 1)
     in_process = time.perf_counter() - begin
+    each = statistics.mean(times) if times else float("nan")  # --tally-sample 0: none run
     return {
         "tally_sample": len(times),
-        "tally_each": statistics.mean(times),
-        "tally_all": statistics.mean(times) * len(ballots),
+        "tally_each": each,
+        "tally_all": each * len(ballots),
         "count_all": in_process,
     }
 
@@ -576,16 +577,24 @@ def report(kind: str, f: dict[str, Any], args: argparse.Namespace) -> None:
         f"({sum(f['backlog_cpu']) / max(1, f['closed']) * 1000:.2f} ms a close)"
     )
     per_close = f["span"] / max(1, f["closed"])
-    print(
-        f"baseline: `dualpower tally` {f['tally_each'] * 1000:.0f} ms per election as a process "
+    tally = (
+        f"`dualpower tally` {f['tally_each'] * 1000:.0f} ms per election as a process "
         f"(mean of {f['tally_sample']}), {f['tally_all']:.1f} s for all {n:,}; "
-        f"counting.count in-process {f['count_all']:.2f} s for all "
+        if f["tally_sample"]
+        else "`dualpower tally` not run (--tally-sample 0); "
+    )
+    print(
+        f"baseline: {tally}counting.count in-process {f['count_all']:.2f} s for all "
         f"({f['count_all'] / n * 1e6:.0f} us each)"
+    )
+    against_tally = (
+        f"{per_close / f['tally_each']:.3f} x a `dualpower tally` process, "
+        if f["tally_sample"]
+        else ""
     )
     print(
         f"ratio: the clock's wall time per election {per_close * 1000:.2f} ms = "
-        f"{per_close / f['tally_each']:.3f} x a `dualpower tally` process, "
-        f"{per_close / (f['count_all'] / n):.1f} x the in-process count"
+        f"{against_tally}{per_close / (f['count_all'] / n):.1f} x the in-process count"
     )
     if f["left_open"]:
         waited = f["waited"]

@@ -11,15 +11,13 @@ from contextlib import closing
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
-
 from dualpower.audit.merkle import TreeHead, leaf_hash
 from dualpower.audit.proofs import consistency_proof, inclusion_proof, subtree_root
 from dualpower.audit.verify import VerifyReport, verify
 from dualpower.domain.errors import InvalidRequest
-from dualpower.store import tables as t
-from dualpower.store.db import READ_ONLY
-from dualpower.store.sequencer import recorded_heads, sealed_entries, sequence, settle
+from dualpower.store.audit import LogRead, Unsealed, reading
+from dualpower.store.db import Database
+from dualpower.store.sequencer import sequence, settle
 from dualpower.store.uow import utcnow
 
 # An act's entry is sealed by the sequencer within a second of its commit while a server runs
@@ -28,17 +26,16 @@ from dualpower.store.uow import utcnow
 SEALED_WITHIN = timedelta(seconds=60)
 
 
-def verify_log(engine: Engine, *, now: datetime | None = None) -> VerifyReport:
+def verify_log(engine: Database, *, now: datetime | None = None) -> VerifyReport:
     """Check every sealed entry against its hash, its predecessor and the published heads, and
     that no entry waits unsealed longer than SEALED_WITHIN. It only reads: sealing is the
     sequencer's alone (it waits for this process's own sealer to finish, nothing more)."""
     settle(engine)
-    with engine.connect() as conn:
-        _read_only(conn)
-        heads = recorded_heads(conn)
-        with closing(sealed_entries(conn)) as entries:  # verify may stop at the first bad one
+    with reading(engine, read_only=True) as log:  # one snapshot of both tables
+        heads = log.heads()
+        with closing(log.entries()) as entries:  # verify may stop at the first bad one
             report = verify(entries, heads)
-        waiting = conn.execute(_OLDEST_UNSEALED).first()
+        waiting = log.oldest_unsealed()
     covered = heads[-1].size if heads else 0
     if report.ok and report.size > covered:
         # The sequencer publishes a head in the transaction that seals a batch, so a sealed
@@ -60,23 +57,7 @@ def verify_log(engine: Engine, *, now: datetime | None = None) -> VerifyReport:
     return report
 
 
-def _read_only(conn: Connection) -> None:
-    """SQLite: a plain BEGIN, no write lock; PostgreSQL: a read-only snapshot of both tables."""
-    if conn.dialect.name == "postgresql":
-        conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
-    else:
-        conn.execution_options(**{READ_ONLY: True})
-
-
-_OLDEST_UNSEALED = (
-    select(t.audit_log.c.id, t.audit_log.c.act, t.audit_log.c.recorded_at)
-    .where(t.audit_log.c.seq.is_(None))
-    .order_by(t.audit_log.c.id)
-    .limit(1)
-)
-
-
-def _unsealed(report: VerifyReport, waiting: Any, now: datetime) -> VerifyReport | None:
+def _unsealed(report: VerifyReport, waiting: Unsealed, now: datetime) -> VerifyReport | None:
     try:
         age = now - datetime.fromisoformat(waiting.recorded_at)
     except (TypeError, ValueError):
@@ -95,46 +76,29 @@ def _unsealed(report: VerifyReport, waiting: Any, now: datetime) -> VerifyReport
     )
 
 
-def head(engine: Engine) -> TreeHead:
+def head(engine: Database) -> TreeHead:
     sequence(engine)
-    with engine.connect() as conn:
-        heads = recorded_heads(conn)
+    with reading(engine) as log:
+        heads = log.heads()
     return heads[-1] if heads else TreeHead(0, verify([]).root)
 
 
-def entries(engine: Engine, start: int = 0, end: int | None = None) -> list[dict[str, Any]]:
+def entries(engine: Database, start: int = 0, end: int | None = None) -> list[dict[str, Any]]:
     sequence(engine)
-    with engine.connect() as conn:
-        return [e.to_dict() for e in sealed_entries(conn, start, end)]
+    with reading(engine) as log:
+        return [e.to_dict() for e in log.entries(start, end)]
 
 
-def heads(engine: Engine, start: int = 0, end: int | None = None) -> list[dict[str, Any]]:
+def heads(engine: Database, start: int = 0, end: int | None = None) -> list[dict[str, Any]]:
     """Published tree heads (checkpoints) with start <= size < end, smallest first."""
     sequence(engine)
-    h = t.audit_heads
-    query = select(h.c.size, h.c.root, h.c.recorded_at).where(h.c.size >= start)
-    if end is not None:
-        query = query.where(h.c.size < end)
-    with engine.connect() as conn:
-        rows = conn.execute(query.order_by(h.c.size))
-        return [{"size": s, "root": r, "recorded_at": at} for s, r, at in rows]
+    with reading(engine) as log:
+        published = log.published(start, end)
+    return [{"size": h.size, "root": h.root, "recorded_at": h.recorded_at} for h in published]
 
 
-def _snapshot(engine: Engine) -> Connection:
-    conn = engine.connect()
-    if conn.dialect.name == "postgresql":  # the size and the entries from one snapshot
-        conn.execution_options(isolation_level="REPEATABLE READ")
-    return conn
-
-
-def _latest(conn: Connection) -> int:
-    h = t.audit_heads
-    size = conn.execute(select(h.c.size).order_by(h.c.size.desc()).limit(1)).scalar()
-    return int(size or 0)
-
-
-def _size(conn: Connection, size: int | None) -> int:
-    latest = _latest(conn)
+def _size(log: LogRead, size: int | None) -> int:
+    latest = log.latest_size()
     if size is None:
         return latest
     if size > latest:
@@ -142,20 +106,20 @@ def _size(conn: Connection, size: int | None) -> int:
     return size
 
 
-def _leaf_hashes(conn: Connection, size: int) -> list[bytes]:
-    return [leaf_hash(e.leaf()) for e in sealed_entries(conn, 0, size)]
+def _leaf_hashes(log: LogRead, size: int) -> list[bytes]:
+    return [leaf_hash(e.leaf()) for e in log.entries(0, size)]
 
 
-def inclusion(engine: Engine, seq: int, size: int | None = None) -> dict[str, Any]:
+def inclusion(engine: Database, seq: int, size: int | None = None) -> dict[str, Any]:
     """Entry `seq`, its leaf hash and its audit path to the root of the tree of `size` entries
     (default: the latest head)."""
     sequence(engine)
-    with _snapshot(engine) as conn:
-        size = _size(conn, size)
+    with reading(engine, snapshot=True) as log:  # the size and the entries from one snapshot
+        size = _size(log, size)
         if not 0 <= seq < size:
             raise InvalidRequest(f"entry {seq} is not in a tree of {size} entries")
-        hashes = _leaf_hashes(conn, size)
-        entry = next(sealed_entries(conn, seq, seq + 1))
+        hashes = _leaf_hashes(log, size)
+        entry = next(log.entries(seq, seq + 1))
     return {
         "seq": seq,
         "size": size,
@@ -166,15 +130,15 @@ def inclusion(engine: Engine, seq: int, size: int | None = None) -> dict[str, An
     }
 
 
-def consistency(engine: Engine, first: int, second: int | None = None) -> dict[str, Any]:
+def consistency(engine: Database, first: int, second: int | None = None) -> dict[str, Any]:
     """The proof that the tree of `second` entries (default: the latest head) extends the tree
     of its first `first` entries."""
     sequence(engine)
-    with _snapshot(engine) as conn:
-        second = _size(conn, second)
+    with reading(engine, snapshot=True) as log:
+        second = _size(log, second)
         if not 0 <= first <= second:
             raise InvalidRequest(f"first ({first}) must be between 0 and second ({second})")
-        hashes = _leaf_hashes(conn, second)
+        hashes = _leaf_hashes(log, second)
     return {
         "first": first,
         "second": second,

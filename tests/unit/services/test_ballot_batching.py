@@ -23,6 +23,7 @@ from dualpower.domain.limits import RateLimited
 from dualpower.services import ballot_batch as bb
 from dualpower.services.accounts import _issue
 from dualpower.services.elections import OpenElection, cast_ballot, nominate
+from dualpower.store import group_commit as gc
 from dualpower.store import tables as t
 from dualpower.store.tables_limits import rate_hits, subject_digest
 from dualpower.store.uow import utcnow
@@ -406,7 +407,7 @@ def test_a_batch_is_answered_after_the_write_turn_is_handed_on(
     e = _election(federation)
     turn_free: list[bool] = []
     inside = [False]
-    answer_all, write_turns = bb._answer_all, bb.write_turns
+    answer_all, write_turns = gc._answer_all, gc.write_turns
 
     @contextmanager
     def watched_turns(engine: Engine) -> Iterator[Callable[[], AbstractContextManager[None]]]:
@@ -423,12 +424,12 @@ def test_a_batch_is_answered_after_the_write_turn_is_handed_on(
 
             yield turn
 
-    def answering(answers: list[tuple[bb._Answer, bb.Outcome]]) -> None:
+    def answering(answers: list[tuple[gc._Answer, bb.Outcome]]) -> None:
         turn_free.append(not inside[0])
         answer_all(answers)
 
-    monkeypatch.setattr(bb, "write_turns", watched_turns)
-    monkeypatch.setattr(bb, "_answer_all", answering)
+    monkeypatch.setattr(gc, "write_turns", watched_turns)
+    monkeypatch.setattr(gc, "_answer_all", answering)
     writer = bb.BallotWriter(federation.system.uow, engine=federation.system.engine)
     request = bb.BallotRequest(_token(federation, "forge1"), e["id"], [e["candidates"][0]])
     receipt = writer.cast_waiting(request)

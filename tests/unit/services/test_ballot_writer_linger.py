@@ -10,6 +10,7 @@ import pytest
 
 from backends import only_postgresql, only_sqlite
 from dualpower.services import ballot_batch as bb
+from dualpower.store import group_commit as gc
 from factories import Small
 
 
@@ -34,30 +35,30 @@ def test_linger_takes_what_arrives_and_stops_at_the_batch_size(federation: Small
     writer, _ = _watched(federation)
     writer._max_batch = 4
     for i in range(6):
-        writer._queue.put((_request(i), bb._Answer(None, None)))
+        writer._queue.put((_request(i), gc._Answer(None, None)))
     batch = [writer._queue.get()]
     begun = time.monotonic()
     writer._linger(batch)
     assert len(batch) == 4 and writer._queue.qsize() == 2
-    assert time.monotonic() - begun < bb.LINGER_MAX
+    assert time.monotonic() - begun < gc.LINGER_MAX
 
 
 def test_linger_ends_a_gap_after_the_last_arrival(federation: Small) -> None:
     writer, _ = _watched(federation)
-    batch = [(_request(0), bb._Answer(None, None))]
+    batch = [(_request(0), gc._Answer(None, None))]
     begun = time.monotonic()
     writer._linger(batch)  # nothing arrives
     waited = time.monotonic() - begun
-    assert len(batch) == 1 and bb.LINGER_GAP <= waited + 0.001
-    assert waited < bb.LINGER_MAX + 0.5  # generous: a shared machine may stall a thread
+    assert len(batch) == 1 and gc.LINGER_GAP <= waited + 0.001
+    assert waited < gc.LINGER_MAX + 0.5  # generous: a shared machine may stall a thread
 
 
 @only_postgresql
 def test_under_load_requests_arriving_meanwhile_join_the_batch(
     federation: Small, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bb, "LINGER_GAP", 2.0)  # wide, so a stalled test thread cannot miss it
-    monkeypatch.setattr(bb, "LINGER_MAX", 4.0)
+    monkeypatch.setattr(gc, "LINGER_GAP", 2.0)  # wide, so a stalled test thread cannot miss it
+    monkeypatch.setattr(gc, "LINGER_MAX", 4.0)
     writer, sizes = _watched(federation)
     writer._last = 8  # the last batch was a full one: the writer is under load
     lingering = threading.Event()
@@ -68,7 +69,7 @@ def test_under_load_requests_arriving_meanwhile_join_the_batch(
         linger(batch)
 
     writer._linger = watched  # type: ignore[method-assign]
-    answers = [bb._Answer(None, None) for _ in range(3)]
+    answers = [gc._Answer(None, None) for _ in range(3)]
     writer._submit(_request(0), answers[0])
     assert lingering.wait(10)
     for i in (1, 2):  # they arrive while the first request's batch lingers

@@ -10,15 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
-
 from dualpower.domain import errors
 from dualpower.domain.model import Election
 from dualpower.services import motion_titles, views
 from dualpower.services.elections import is_elector_of
 from dualpower.services.motions import voters
-from dualpower.store import tables
-from dualpower.store import tables_discussion as d
 from dualpower.store.uow import UnitOfWork
 
 
@@ -174,16 +170,11 @@ def _by_closing(lines: list[ElectionLine]) -> list[ElectionLine]:
     return sorted(lines, key=lambda e: (e.closes_at is None, e.closes_at or e.opened_at, -e.id))
 
 
-def _all(uow: UnitOfWork, *where: Any) -> list[Election]:
-    return uow.elections.list(*where, order_by=uow.elections.table.c.id.desc())
-
-
 def open_elections(uow: UnitOfWork) -> list[ElectionLine]:
     """Every open election, soonest closing first."""
     with uow:
         names = _Names(uow)
-        table = uow.elections.table
-        found = uow.elections.list(table.c.status == "open", order_by=table.c.id.desc())
+        found = uow.elections.newest_first(status="open")
         return _by_closing([names.line(e) for e in names.load(found)])
 
 
@@ -203,14 +194,7 @@ def council_elections(uow: UnitOfWork, council_id: int) -> ElectionIndex:
         council = names.councils.get(council_id)
         if council is None:
             raise errors.NotFound(f"no council {council_id}")
-        e, el, o = uow.elections.table.c, tables.electorates.c, tables.offices.c
-        found = _all(
-            uow,
-            or_(
-                e.electorate_id.in_(select(el.id).where(el.council_id == council_id)),
-                e.office_id.in_(select(o.id).where(o.council_id == council_id)),
-            ),
-        )  # the council's, not every election of the federation
+        found = uow.elections.of_council(council_id)  # not every one of the federation
         lines = [
             line for e in names.load(found) if (line := names.line(e)).council_id == council_id
         ]
@@ -224,15 +208,14 @@ def unit_elections(uow: UnitOfWork, unit_id: int) -> ElectionIndex:
         unit = names.units.get(unit_id)
         if unit is None:
             raise errors.NotFound(f"no unit {unit_id}")
-        e, el = uow.elections.table.c, tables.electorates.c
-        found = _all(uow, e.electorate_id.in_(select(el.id).where(el.unit_id == unit_id)))
+        found = uow.elections.of_unit(unit_id)
         lines = [line for e in names.load(found) if (line := names.line(e)).unit_id == unit_id]
         return _index(unit.name, Place("unit", unit.id, unit.name), lines)
 
 
 def _motions_to_vote(uow: UnitOfWork, names: _Names, member_id: int) -> list[MotionToVote]:
     out = []
-    for motion in uow.motions.list(uow.motions.table.c.status == "voting"):
+    for motion in uow.motions.voting():
         if member_id not in voters(uow, motion):
             continue
         if member_id in uow.motions.votes(motion.id) or member_id in uow.motions.participants(
@@ -277,41 +260,12 @@ def _reports(uow: UnitOfWork, member_id: int) -> list[ReportToDecide]:
     """Open reports whose current panel (the latest draw) seats the member, not yet decided by
     them in that round."""
     out = []
-    for report in uow.conn.execute(
-        select(d.reports.c.id, d.reports.c.subject_kind)
-        .where(d.reports.c.status == "open")
-        .order_by(d.reports.c.id)
-    ):
-        draw = uow.conn.execute(
-            select(d.report_draws.c.round, d.report_draws.c.panel)
-            .where(d.report_draws.c.report_id == report.id)
-            .order_by(d.report_draws.c.round.desc())
-            .limit(1)
-        ).first()
+    for report_id, subject_kind, draw in uow.panels.open_with_latest_draw():
         if draw is None or member_id not in draw.panel:
             continue
-        voted = uow.conn.execute(
-            select(d.panel_votes.c.member_id).where(
-                d.panel_votes.c.report_id == report.id,
-                d.panel_votes.c.round == draw.round,
-                d.panel_votes.c.member_id == member_id,
-            )
-        ).first()
-        if voted is None:
-            out.append(ReportToDecide(int(report.id), str(report.subject_kind)))
+        if not uow.panels.has_voted(report_id, draw.round, member_id):
+            out.append(ReportToDecide(report_id, subject_kind))
     return out
-
-
-def _electorates_maybe_of(member_id: int) -> Any:
-    """The electorates the member may be an elector of (a query): their units' (any unit they
-    were ever on the roll of: a roll freezes when a vote opens) and the delegations of the
-    councils they ever sat in. A superset: each election and petition found through it is
-    then checked as its service checks it. Not every open election and petition of the
-    federation, which a national vote would make thousands."""
-    ms, md, e = tables.memberships.c, tables.mandates.c, tables.electorates.c
-    units = select(ms.unit_id).where(ms.member_id == member_id)
-    sat_in = select(md.council_id).where(md.holder_id == member_id)
-    return select(e.id).where(or_(e.unit_id.in_(units), e.source_council_id.in_(sat_in)))
 
 
 def can_do_now(uow: UnitOfWork, member_id: int) -> CanDoNow:
@@ -323,13 +277,10 @@ def can_do_now_in(uow: UnitOfWork, member_id: int) -> CanDoNow:
     """What the member can do now: open elections they may vote in and have not, votes in
     session or assembly they may cast, recall petitions they may sign, sessions they sit in."""
     names = _Names(uow)
-    table = uow.elections.table
-    mine = _electorates_maybe_of(member_id)
-    found = uow.elections.list(
-        table.c.status == "open",
-        or_(table.c.electorate_id.is_(None), table.c.electorate_id.in_(mine)),
-        order_by=table.c.id.desc(),
-    )
+    # Those of the electorates the member may be an elector of (store/repositories.py
+    # electorates_maybe_of), each then checked as its service checks it: not every open
+    # election and petition of the federation, which a national vote would make thousands.
+    found = uow.elections.open_maybe_for(member_id)
     elections = [
         names.line(e)
         for e in names.load(found)
@@ -338,16 +289,7 @@ def can_do_now_in(uow: UnitOfWork, member_id: int) -> CanDoNow:
     motions = _motions_to_vote(uow, names, member_id)
     sessions = _sessions(uow, names, member_id)
     reports = _reports(uow, member_id)
-    recalls = uow.recalls.table
-    against = tables.mandates.c
-    maybe = select(against.id).where(against.electorate_id.in_(mine))
-    open_ids = [
-        p.id
-        for p in uow.recalls.list(
-            recalls.c.status == "open",
-            or_(recalls.c.office_term_id.is_not(None), recalls.c.mandate_id.in_(maybe)),
-        )
-    ]
+    open_ids = uow.recalls.open_maybe_for(member_id)
     petitions = []
     for petition_id in open_ids:  # counted as the recall service counts, one read each
         view = views.petition_in(uow, petition_id, member_id)

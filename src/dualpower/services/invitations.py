@@ -15,14 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from dualpower.domain import invitations as codes
 from dualpower.domain.errors import BadCredentials, NotFound
 from dualpower.domain.invitations import CodeMailed, IssuedCode
 from dualpower.services import accounts, credentials, limits
 from dualpower.services.roll import _find_unit
-from dualpower.store import tables as t
 from dualpower.store.uow import UnitOfWork
 
 BAD_CODE = "the code is unknown, used or expired"
@@ -32,23 +29,6 @@ BAD_CODE = "the code is unknown, used or expired"
 class Redeemed:
     issued: accounts.Issued
     purpose: str
-
-
-def _candidates(uow: UnitOfWork, unit_id: int | None, *, all_: bool) -> list[tuple]:  # type: ignore[type-arg]
-    """(id, username, display_name, email, unit name, language or None) of members on a roll
-    now, without a password unless `all_`."""
-    m, mm, u = t.members, t.memberships, t.base_units
-    query = (
-        select(m.c.id, m.c.username, m.c.display_name, m.c.email, u.c.name, m.c.language)
-        .join(mm, (mm.c.member_id == m.c.id) & mm.c.end_at.is_(None))
-        .join(u, u.c.id == mm.c.unit_id)
-        .order_by(u.c.name, m.c.display_name, m.c.id)
-    )
-    if unit_id is not None:
-        query = query.where(mm.c.unit_id == unit_id)
-    if not all_:
-        query = query.where(m.c.password_hash.is_(None))
-    return [tuple(row) for row in uow.conn.execute(query)]
 
 
 def issue_invitations(
@@ -71,17 +51,26 @@ def issue_invitations(
             if unit is None:
                 raise NotFound(f"no base unit {unit_ref!r}")
             unit_id = unit.id
-        rows = _candidates(uow, unit_id, all_=usernames is not None)
+        rows = uow.invitations.invitees(unit_id, all_=usernames is not None)
         if usernames is not None:
             wanted = set(usernames)
-            rows = [r for r in rows if r[1] in wanted]
-            missing = wanted - {r[1] for r in rows}
+            rows = [r for r in rows if r.username in wanted]
+            missing = wanted - {r.username for r in rows}
             if missing:
                 raise NotFound(f"no member on a roll named {sorted(missing)[0]!r}")
         now = uow.now()
         expires_at = now + codes.lifetime("join")
         issued = [
-            IssuedCode(r[0], r[1], r[2], r[3], r[4], codes.new_code(), expires_at, language=r[5])
+            IssuedCode(
+                r.id,
+                r.username,
+                r.display_name,
+                r.email,
+                r.unit_name,
+                codes.new_code(),
+                expires_at,
+                language=r.language,
+            )
             for r in rows
         ]
         uow.invitations.withdraw_unused([c.member_id for c in issued], "join")
@@ -116,30 +105,28 @@ def request_reset(uow: UnitOfWork, who: str) -> None:
     who = who.strip()
     if not who or len(who) > 254:
         return
-    m = t.members
     with uow:
-        column = m.c.email if "@" in who else m.c.username
-        row = uow.conn.execute(
-            select(m.c.id, m.c.username, m.c.display_name, m.c.email).where(column == who)
-        ).first()
-        if row is None or not row.email:
+        members = uow.members
+        found = members.identity_of(email=who) if "@" in who else members.identity_of(username=who)
+        if found is None or not found[3]:
             return
+        member_id, username, display_name, email = found
         now = uow.now()
         code = IssuedCode(
-            row.id,
-            row.username,
-            row.display_name,
-            row.email,
+            member_id,
+            username,
+            display_name,
+            email,
             "",
             codes.new_code(),
             now + codes.lifetime("reset"),
             purpose="reset",
         )
-        uow.invitations.withdraw_unused([row.id], "reset")
+        uow.invitations.withdraw_unused([member_id], "reset")
         uow.invitations.add_many(
             [
                 {
-                    "member_id": row.id,
+                    "member_id": member_id,
                     "code_hash": codes.digest(code.code),
                     "purpose": "reset",
                     "created_at": now,
@@ -147,7 +134,7 @@ def request_reset(uow: UnitOfWork, who: str) -> None:
                 }
             ]
         )
-        uow.record("invitation.reset", {"member": row.id}, actor=str(row.id))
+        uow.record("invitation.reset", {"member": member_id}, actor=str(member_id))
         uow.emit(CodeMailed((code,)))
         uow.commit()
 

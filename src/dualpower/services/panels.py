@@ -36,15 +36,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from dualpower.domain import discussion as rules
 from dualpower.domain import errors, lot
 from dualpower.domain.capabilities import VERIFY_MEMBERS
 from dualpower.domain.cycle import CLOCK
 from dualpower.services.discussion import Scope, may_speak, subject_scope, tell
-from dualpower.store import tables as t
-from dualpower.store import tables_discussion as d
 from dualpower.store.sequencer import sequence
 from dualpower.store.uow import UnitOfWork
 
@@ -88,9 +84,7 @@ def eligible(uow: UnitOfWork, scope: Scope) -> set[int]:
             below |= more
             grew = bool(more)
         unit_ids = {u.id for u in uow.units.list() if u.council_id in below}
-    mm = t.memberships
-    query = select(mm.c.member_id).where(mm.c.unit_id.in_(unit_ids), mm.c.end_at.is_(None))
-    return set(uow.conn.execute(query).scalars())
+    return uow.memberships.members_of_units(unit_ids)
 
 
 def _subject(uow: UnitOfWork, cmd: FileReport) -> tuple[str, int, int | None, Scope]:
@@ -104,19 +98,16 @@ def _subject(uow: UnitOfWork, cmd: FileReport) -> tuple[str, int, int | None, Sc
     if cmd.member_id is not None and uow.members.get(cmd.member_id) is None:
         raise errors.NotFound(f"there is no member {cmd.member_id}")
     if cmd.comment_id is not None:
-        comment = uow.discussion.one(d.comments, d.comments.c.id == cmd.comment_id)
+        comment = uow.panels.comment(cmd.comment_id)
         if comment is None:
             raise errors.NotFound(f"there is no comment {cmd.comment_id}")
         scope = subject_scope(uow, comment["subject_kind"], comment["subject_id"])
         return "comment", comment["id"], comment["author_id"], scope
     if cmd.session_id is not None:
-        sessions = t.metadata.tables.get("sessions")
-        if sessions is None:
-            raise errors.NotFound("sessions are not available on this server yet")
-        row = uow.conn.execute(select(sessions).where(sessions.c.id == cmd.session_id)).first()
-        if row is None:
+        session = uow.sessions.get(cmd.session_id)
+        if session is None:
             raise errors.NotFound(f"there is no session {cmd.session_id}")
-        scope = Scope("council", int(row._mapping["council_id"]))
+        scope = Scope("council", session.council_id)
         return "session", cmd.session_id, cmd.member_id, scope
     if cmd.member_id is not None:
         unit_id = uow.members.current_unit_id(cmd.member_id)
@@ -150,7 +141,7 @@ def _draw(
         "drawn_at": now,
         "deadline_at": now + rules.PANEL_TIME,
     }
-    uow.discussion.add(d.report_draws, **draw)
+    uow.panels.add_draw(**draw)
     tell(
         uow,
         panel,
@@ -191,9 +182,8 @@ def _open(uow: UnitOfWork, cmd: FileReport) -> int:
             raise errors.InvalidRequest(f"give a reason of 1 to {rules.MAX_REASON} characters")
         if not 1 <= cmd.panel_size <= 25:
             raise errors.InvalidRequest("a panel has 1 to 25 members")
-        r = d.reports
         since = uow.now() - rules.REPORT_LIMIT[1]
-        recent = uow.discussion.count(r, r.c.reporter_id == cmd.reporter_id, r.c.opened_at > since)
+        recent = uow.panels.reported_since(cmd.reporter_id, since)
         rules.check_rate("report", recent, rules.REPORT_LIMIT)
         kind, subject_id, reported, scope = _subject(uow, cmd)
         pool = lot.inputs_of(eligible(uow, scope) - {cmd.reporter_id, reported})
@@ -212,7 +202,7 @@ def _open(uow: UnitOfWork, cmd: FileReport) -> int:
             "opened_at": opened_at,
             "status": "open",
         }
-        report_id = uow.discussion.add(r, **values)
+        report_id = uow.panels.add_report(**values)
         uow.record(
             "report.open",
             {
@@ -231,18 +221,12 @@ def open_entry(uow: UnitOfWork, report_id: int) -> tuple[int | None, dict[str, A
     """(seq or None while unsealed, payload) of the report's `report.open` entry; (None, None)
     when the log has none. The payload is canonical JSON with sorted keys: it begins with the
     report's number, or with the pool and then the number."""
-    log = t.audit_log
-    row = uow.conn.execute(
-        select(log.c.seq, log.c.payload).where(
-            log.c.act == "report.open",
-            log.c.payload.like(f'{{"report":{report_id},%')
-            | log.c.payload.like(f'{{"pool":[%],"report":{report_id},%'),
-        )
-    ).first()
-    if row is None:
+    found = uow.panels.open_entry(report_id)
+    if found is None:
         return None, None
-    payload: dict[str, Any] = json.loads(row.payload)
-    return (None if row.seq is None else int(row.seq)), payload
+    seq, text = found
+    payload: dict[str, Any] = json.loads(text)
+    return seq, payload
 
 
 def recorded_pool(uow: UnitOfWork, report: dict[str, Any]) -> set[int]:
@@ -274,22 +258,18 @@ def seed_entry(uow: UnitOfWork, report_id: int) -> tuple[int, str] | None:
     place = seed_position(uow, report_id)
     if place is None:
         return None
-    log = t.audit_log
-    row = uow.conn.execute(select(log.c.seq, log.c.entry_hash).where(log.c.seq == place)).first()
-    if row is None or row.entry_hash is None:
-        return None
-    return int(row.seq), str(row.entry_hash)
+    entry_hash = uow.panels.sealed_hash(place)
+    return None if entry_hash is None else (place, entry_hash)
 
 
 def draw_first(uow: UnitOfWork, report_id: int) -> dict[str, Any] | None:
     """Draw the first panel of a report whose entry is sealed (once: a second call returns the
     draw made); None while the entry waits for the sequencer."""
     with uow:
-        r, rd = d.reports, d.report_draws
-        report = uow.discussion.one(r, r.c.id == report_id, lock=True)
+        report = uow.panels.report(report_id, lock=True)
         if report is None:
             raise errors.NotFound(f"there is no report {report_id}")
-        done = uow.discussion.all(rd, rd.c.report_id == report_id, order_by=rd.c.round)
+        done = uow.panels.draws(report_id)
         if done:
             return done[0]
         sealed = seed_entry(uow, report_id)
@@ -307,10 +287,8 @@ def draw_pending(uow: UnitOfWork, now: datetime | None = None) -> list[int]:
     """For the clock: draw the first panel of every report whose seed entry is sealed; if a
     report still waiting was filed `NUDGE_AFTER` ago or more, log one `report.wait` entry, so a
     quiet log reaches its seed entry a run at a time. Returns the reports drawn."""
-    r, rd = d.reports, d.report_draws
     with uow:
-        drawn = select(rd.c.report_id)
-        waiting = uow.discussion.all(r, r.c.status == "open", r.c.id.not_in(drawn))
+        waiting = uow.panels.waiting()
         at = now or uow.now()
     if not waiting:
         return []
@@ -341,8 +319,7 @@ def _logged(report_id: int, kind: str, subject_id: int, draw: dict[str, Any]) ->
 
 
 def current_draw(uow: UnitOfWork, report_id: int) -> dict[str, Any]:
-    rd = d.report_draws
-    draws = uow.discussion.all(rd, rd.c.report_id == report_id, order_by=rd.c.round)
+    draws = uow.panels.draws(report_id)
     if not draws:
         raise errors.Conflict(f"the panel of report {report_id} is not drawn yet")
     return draws[-1]
@@ -351,8 +328,7 @@ def current_draw(uow: UnitOfWork, report_id: int) -> dict[str, Any]:
 def vote(uow: UnitOfWork, report_id: int, member_id: int, decision: str) -> str | None:
     """A panel member's vote; returns the panel's decision once a majority has it, else None."""
     with uow:
-        r = d.reports
-        report = uow.discussion.one(r, r.c.id == report_id, lock=True)
+        report = uow.panels.report(report_id, lock=True)
         if report is None:
             raise errors.NotFound(f"there is no report {report_id}")
         draw = current_draw(uow, report_id)
@@ -367,11 +343,9 @@ def vote(uow: UnitOfWork, report_id: int, member_id: int, decision: str) -> str 
             raise errors.Conflict(f"this report is decided already ({report['decision']})")
         if uow.now() >= draw["deadline_at"]:
             raise errors.Conflict("this panel's time ran out; a new panel is being drawn")
-        pv = d.panel_votes
         try:
             with uow.savepoint():
-                uow.discussion.add(
-                    pv,
+                uow.panels.add_vote(
                     report_id=report_id,
                     round=draw["round"],
                     member_id=member_id,
@@ -385,7 +359,7 @@ def vote(uow: UnitOfWork, report_id: int, member_id: int, decision: str) -> str 
             {"report": report_id, "round": draw["round"], "decision": decision},
             actor=str(member_id),
         )
-        votes = uow.discussion.all(pv, pv.c.report_id == report_id, pv.c.round == draw["round"])
+        votes = uow.panels.votes(report_id, draw["round"])
         outcome = rules.decided([v["decision"] for v in votes], len(draw["panel"]))
         if outcome is not None:
             _apply(uow, report, draw, outcome)
@@ -395,11 +369,8 @@ def vote(uow: UnitOfWork, report_id: int, member_id: int, decision: str) -> str 
 
 def _apply(uow: UnitOfWork, report: dict[str, Any], draw: dict[str, Any], decision: str) -> None:
     now = uow.now()
-    r = d.reports
-    changed = uow.discussion.set(
-        r,
-        r.c.id == report["id"],
-        r.c.status == "open",
+    changed = uow.panels.decide(
+        report["id"],
         status="decided",
         decision=decision,
         decided_round=draw["round"],
@@ -408,12 +379,11 @@ def _apply(uow: UnitOfWork, report: dict[str, Any], draw: dict[str, Any], decisi
     assert changed == 1, "the report row is locked: nobody else decides it meanwhile"
     effect: dict[str, Any] = {}
     if decision == "hide":
-        uow.discussion.set(d.comments, d.comments.c.id == report["subject_id"], is_hidden=True)
+        uow.panels.hide_comment(report["subject_id"])
         effect = {"hidden_comment": report["subject_id"]}
     elif decision == "suspend":
         until = now + rules.SUSPENSION
-        uow.discussion.add(
-            d.suspensions,
+        uow.panels.add_suspension(
             member_id=report["reported_id"],
             start_at=now,
             until_at=until,
@@ -452,17 +422,8 @@ def credentials_committee(uow: UnitOfWork, scope: Scope) -> set[int]:
     if scope.kind == "unit":
         unit = uow.units.get(scope.id)
         council_id = unit.council_id if unit else scope.id
-    of, ot = t.offices, t.office_terms
-    query = (
-        select(ot.c.holder_id, of.c.capabilities)
-        .join(of, of.c.id == ot.c.office_id)
-        .where(of.c.council_id == council_id, ot.c.end_at.is_(None))
-    )
-    held: set[int] = set()
-    for row in uow.conn.execute(query):
-        if VERIFY_MEMBERS in (row.capabilities or []):
-            held.add(row.holder_id)
-    return held
+    held = uow.offices.holders_capabilities(council_id)
+    return {holder for holder, capabilities in held if VERIFY_MEMBERS in capabilities}
 
 
 def redraw_expired(uow: UnitOfWork, now: datetime | None = None) -> list[int]:
@@ -471,17 +432,13 @@ def redraw_expired(uow: UnitOfWork, now: datetime | None = None) -> list[int]:
     redrawn: list[int] = []
     with uow:
         at = now or uow.now()
-        r = d.reports
-        for report in uow.discussion.all(r, r.c.status == "open"):
-            locked = uow.discussion.one(r, r.c.id == report["id"], r.c.status == "open", lock=True)
-            rd = d.report_draws
-            draws = uow.discussion.all(rd, rd.c.report_id == report["id"], order_by=rd.c.round)
+        for report in uow.panels.open_reports():
+            locked = uow.panels.lock_open(report["id"])
+            draws = uow.panels.draws(report["id"])
             if locked is None or not draws or draws[-1]["deadline_at"] > at:
                 continue  # decided meanwhile, not drawn yet (draw_pending), or still in time
             old = draws[-1]
-            rd = d.report_draws
-            earlier = uow.discussion.all(rd, rd.c.report_id == report["id"])
-            avoid = {m for dr in earlier for m in dr["panel"]}
+            avoid = {m for dr in draws for m in dr["panel"]}
             seed = next_seed(old["seed"], old["round"] + 1)
             draw = _draw(uow, locked, old["round"] + 1, avoid, at, seed)
             uow.record(

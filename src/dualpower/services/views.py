@@ -14,21 +14,17 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from sqlalchemy import func, select
-
 from dualpower.domain import alignment, errors
 from dualpower.domain.model import Council, Election, Electorate, Mandate, RecallPetition
-from dualpower.domain.recall import UNDECIDED
 from dualpower.services import roll_rules, visibility
 from dualpower.services.elections import REFERENDUM, ballot_shape, electors_of
 from dualpower.services.recall import may_sign_in, petition_state_in
-from dualpower.store import tables
 from dualpower.store.uow import UnitOfWork
 
 NO_FACTION = alignment.NO_FACTION
 NEUTRAL_COLOUR = "#6b7280"
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$")
-_CHUNK = 10_000  # ids looked up in one query
+_CHUNK = 10_000  # members masked at once
 
 
 class RowsById:
@@ -42,13 +38,10 @@ class RowsById:
 
     def load(self, ids: Iterable[int]) -> None:
         missing = sorted({i for i in ids if i not in self.found})
-        column = self.repository.table.c.id
-        for start in range(0, len(missing), _CHUNK):  # SQLite takes 32,766 parameters at most
-            chunk = missing[start : start + _CHUNK]
-            for row in self.repository.list(column.in_(chunk)):
-                self.found[row.id] = row
-            for i in chunk:
-                self.found.setdefault(i, None)
+        for row in self.repository.by_ids(missing):
+            self.found[row.id] = row
+        for i in missing:
+            self.found.setdefault(i, None)
 
     def get(self, id_: int | None) -> Any | None:
         if id_ is None:
@@ -82,10 +75,8 @@ class _Lookup:
 
     def members(self, ids: set[int]) -> dict[int, Any]:
         missing = sorted(i for i in ids if i not in self._members)
-        table = self.uow.members.table
-        for start in range(0, len(missing), _CHUNK):  # SQLite takes 32,766 parameters at most
-            chunk = missing[start : start + _CHUNK]
-            found = self.uow.members.list(table.c.id.in_(chunk))
+        for start in range(0, len(missing), _CHUNK):
+            found = self.uow.members.by_ids(missing[start : start + _CHUNK])
             for member in visibility.masked_members(self.uow, found):  # 2.11
                 self._members[member.id] = member
         return {i: self._members[i] for i in ids if i in self._members}
@@ -93,8 +84,7 @@ class _Lookup:
     def members_concerned(self, ids: set[int], concerning: Any) -> dict[int, Any]:
         """Members whose names belong to the unit or council concerned (DESIGN.md 2.11): not
         cached, as the same person may be shown by name elsewhere on the page."""
-        table = self.uow.members.table
-        found = self.uow.members.list(table.c.id.in_(sorted(ids))) if ids else []
+        found = self.uow.members.by_ids(ids)
         return {m.id: m for m in visibility.masked_members(self.uow, found, concerning)}
 
     def concerned(self, electorate_id: int | None, council_id: int | None = None) -> Any:
@@ -134,16 +124,7 @@ class _Lookup:
 
     def load_seats(self, council_ids: Iterable[int] | None = None) -> None:
         """The seats of these councils (of every council when None), in one query."""
-        table = self.uow.electorates.table
-        query = select(table.c.council_id, func.sum(table.c.seats)).group_by(table.c.council_id)
-        ids = None if council_ids is None else sorted(set(council_ids))
-        if ids is not None:
-            query = query.where(table.c.council_id.in_(ids))
-        rows: Any = self.uow.conn.execute(query)
-        for council_id, seats in rows:
-            self._seats[int(council_id)] = int(seats or 0)
-        for council_id in ids or ():
-            self._seats.setdefault(council_id, 0)
+        self._seats.update(self.uow.electorates.seats_by_council(council_ids))
 
     def council_seats(self, council_id: int) -> int:
         if council_id not in self._seats:
@@ -241,25 +222,14 @@ def councils_of(uow: UnitOfWork, found: list[Council]) -> list[dict[str, Any]]:
     ids = [c.id for c in found]
     look.load_seats(ids)
     by_council: dict[int, list[Mandate]] = {i: [] for i in ids}
-    table = uow.mandates.table
-    for start in range(0, len(ids), _CHUNK):
-        for md in uow.mandates.active(table.c.council_id.in_(ids[start : start + _CHUNK])):
-            by_council[md.council_id].append(md)
+    for md in uow.mandates.active_in_councils(ids):
+        by_council[md.council_id].append(md)
     return [_council(look, c, by_council[c.id]) for c in found]
 
 
 def children_counts(uow: UnitOfWork, council_ids: list[int]) -> dict[int, int]:
     """How many councils sit directly below each of these (in an entered unit of work)."""
-    c = tables.councils.c
-    counts: dict[int, int] = {}
-    for start in range(0, len(council_ids), _CHUNK):
-        chunk = council_ids[start : start + _CHUNK]
-        query = (
-            select(c.parent_id, func.count()).where(c.parent_id.in_(chunk)).group_by(c.parent_id)
-        )
-        rows: Any = uow.conn.execute(query)
-        counts.update((int(p), int(n)) for p, n in rows)
-    return counts
+    return uow.councils.children_counts(council_ids)
 
 
 def council_tree(uow: UnitOfWork) -> list[dict[str, Any]]:
@@ -298,7 +268,7 @@ def council_in(uow: UnitOfWork, council_id: int) -> dict[str, Any]:
         "children": [{"id": c.id, "name": c.name} for c in uow.councils.children(council_id)],
         "units": [
             {"id": u.id, "name": u.name, "kind": u.kind, "section": u.section}
-            for u in uow.units.list(uow.units.table.c.council_id == council_id)
+            for u in uow.units.of_council(council_id)
         ],
     }
     return out
@@ -323,8 +293,7 @@ def mandate(uow: UnitOfWork, mandate_id: int) -> dict[str, Any]:
 def _deputies_of(look: _Lookup, electorate: Electorate | None) -> list[dict[str, Any]]:
     if electorate is None:
         return []
-    table = look.uow.mandates.table
-    active = look.uow.mandates.active(table.c.electorate_id == electorate.id)
+    active = look.uow.mandates.active_of_electorate(electorate.id)
     return sorted(_mandates(look, active), key=lambda md: md["seat_no"])
 
 
@@ -423,9 +392,7 @@ def me_in(uow: UnitOfWork, member_id: int) -> dict[str, Any]:
 
 def _with_petitions(uow: UnitOfWork, mandates: list[dict[str, Any]]) -> None:
     """Mark each mandate with the id of the petition against it still undecided, if any."""
-    table = uow.recalls.table
-    ids = [md["id"] for md in mandates]
-    undecided = uow.recalls.list(table.c.mandate_id.in_(ids), table.c.status.in_(UNDECIDED))
+    undecided = uow.recalls.undecided_against(md["id"] for md in mandates)
     against = {p.mandate_id: p.id for p in undecided}
     for md in mandates:
         md["petition_id"] = against.get(md["id"])
@@ -468,7 +435,7 @@ def elections(uow: UnitOfWork, status: str | None = None) -> list[dict[str, Any]
     wanted = {"open": {"open"}, "closed": {"closed", "published"}}.get(status or "")
     with uow:
         look = _Lookup(uow)
-        found = uow.elections.list(order_by=uow.elections.table.c.id.desc())
+        found = uow.elections.newest_first()
         look.load_electorates(e.electorate_id for e in found)
         return [_election(look, e) for e in found if wanted is None or e.status in wanted]
 
@@ -538,12 +505,8 @@ def election_in(uow: UnitOfWork, election_id: int, viewer_id: int | None = None)
 
 
 def _turnout(uow: UnitOfWork, election_id: int, electorate_size: int) -> dict[str, Any]:
-    voted = uow.conn.execute(
-        select(func.count())
-        .select_from(tables.participations)
-        .where(tables.participations.c.election_id == election_id)
-    ).scalar_one()
-    return {"voted": int(voted), "electorate_size": electorate_size}
+    voted = uow.elections.participation_count(election_id)
+    return {"voted": voted, "electorate_size": electorate_size}
 
 
 def turnout(uow: UnitOfWork, election_id: int) -> dict[str, Any]:
@@ -754,9 +717,7 @@ def petitions(uow: UnitOfWork, status: str | None = None) -> list[dict[str, Any]
     """Recall petitions, newest first (those with this `status` only, when one is given), each
     with what it is against and who holds it."""
     with uow:
-        table = uow.recalls.table
-        where = [table.c.status == status] if status is not None else []
-        found: list[RecallPetition] = uow.recalls.list(*where)
+        found: list[RecallPetition] = uow.recalls.with_status(status)
         found.sort(key=lambda p: (p.opened_at, p.id), reverse=True)  # newest opened first
         look = _Lookup(uow)
         listed = []

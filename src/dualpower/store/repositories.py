@@ -23,12 +23,14 @@ from sqlalchemy import (
 )
 
 from dualpower.domain import model as m
+from dualpower.domain.recall import UNDECIDED
 from dualpower.store import tables as t
 from dualpower.store.bulk import insert_json_rows
 from dualpower.store.typed import tuples
 
 T = TypeVar("T")
 M = TypeVar("M")
+IDS_AT_ONCE = 10_000  # ids in one IN list: SQLite takes 32,766 parameters at most
 
 
 @overload
@@ -61,6 +63,17 @@ def rewrite_rows(
     conn.execute(delete(table).where(where))
     for row in rows:
         conn.execute(insert(table).values(**row))
+
+
+def electorates_maybe_of(member_id: int) -> Any:
+    """The electorates the member may be an elector of (a subquery): their units' (any unit
+    they were ever on the roll of: a roll freezes when a vote opens) and the delegations of the
+    councils they ever sat in. A superset: each election and petition found through it is then
+    checked as its service checks it."""
+    ms, md, e = t.memberships.c, t.mandates.c, t.electorates.c
+    units = select(ms.unit_id).where(ms.member_id == member_id)
+    sat_in = select(md.council_id).where(md.holder_id == member_id)
+    return select(e.id).where(e.unit_id.in_(units) | e.source_council_id.in_(sat_in))
 
 
 class _Repo(Generic[M]):
@@ -113,6 +126,14 @@ class _Repo(Generic[M]):
     def set(self, id_: int, **values: Any) -> None:
         self.conn.execute(update(self.table).where(self.table.c.id == id_).values(**values))
 
+    def by_ids(self, ids: Iterable[int]) -> builtins.list[M]:
+        """The rows of these ids (those that exist), by id, a query per `IDS_AT_ONCE` ids."""
+        wanted = sorted(set(ids))
+        found: builtins.list[M] = []
+        for start in range(0, len(wanted), IDS_AT_ONCE):
+            found += self.list(self.table.c.id.in_(wanted[start : start + IDS_AT_ONCE]))
+        return found
+
 
 class FederationRepo(_Repo[m.Federation]):
     table, model = t.federations, m.Federation
@@ -157,6 +178,17 @@ class CouncilRepo(_Repo[m.Council]):
     def children(self, council_id: int) -> list[m.Council]:
         return self.list(t.councils.c.parent_id == council_id)
 
+    def children_counts(self, council_ids: Sequence[int]) -> dict[int, int]:
+        """How many councils sit directly below each of these that has any."""
+        c = self.table.c
+        counts: dict[int, int] = {}
+        for start in range(0, len(council_ids), IDS_AT_ONCE):
+            chunk = council_ids[start : start + IDS_AT_ONCE]
+            query = select(c.parent_id, func.count()).where(c.parent_id.in_(chunk))
+            rows = tuples(self.conn.execute(query.group_by(c.parent_id)))
+            counts.update((int(p), int(n)) for p, n in rows)
+        return counts
+
     def chief(self, federation_id: int) -> m.Council | None:
         found = self.list(
             t.councils.c.federation_id == federation_id, t.councils.c.parent_id.is_(None)
@@ -172,6 +204,9 @@ class UnitRepo(_Repo[m.BaseUnit]):
             t.base_units.c.federation_id == federation_id, t.base_units.c.name == name
         )
         return found[0] if found else None
+
+    def of_council(self, council_id: int) -> list[m.BaseUnit]:
+        return self.list(self.table.c.council_id == council_id)
 
     def ids_in_councils(self, council_ids: Iterable[int]) -> list[int]:
         """The base units of these councils."""
@@ -275,6 +310,17 @@ class MemberRepo(_Repo[m.Member]):
         query = select(mb.c.id, mb.c.username, mb.c.display_name, mb.c.email)
         return [(int(i), u, d, e) for i, u, d, e in tuples(self.conn.execute(query))]
 
+    def identity_of(
+        self, *, username: str | None = None, email: str | None = None
+    ) -> tuple[int, str, str, str | None] | None:
+        """(id, username, display name, e-mail) of the member of this username or address."""
+        mb = t.members
+        column, value = (mb.c.email, email) if username is None else (mb.c.username, username)
+        query = select(mb.c.id, mb.c.username, mb.c.display_name, mb.c.email)
+        for i, u, d, e in tuples(self.conn.execute(query.where(column == value))):
+            return int(i), u, d, e
+        return None
+
     def current_unit_id(self, member_id: int) -> int | None:
         mm = t.memberships
         query = select(mm.c.unit_id).where(mm.c.member_id == member_id, mm.c.end_at.is_(None))
@@ -286,6 +332,13 @@ class MembershipRepo(_Repo[m.Membership]):
 
     def history(self, member_id: int) -> list[m.Membership]:
         return self.list(t.memberships.c.member_id == member_id, order_by=t.memberships.c.start_at)
+
+    def members_of_units(self, unit_ids: Iterable[int]) -> set[int]:
+        """The members on the rolls of these units now."""
+        mm = self.table.c
+        query = select(mm.member_id).where(mm.unit_id.in_(sorted(set(unit_ids))))
+        found: Sequence[int] = self.conn.execute(query.where(mm.end_at.is_(None))).scalars().all()
+        return set(found)
 
     def end_active_of(self, member_id: int, at: datetime, reason: str) -> None:
         """End the member's membership in force, if any."""
@@ -310,6 +363,16 @@ class ElectorateRepo(_Repo[m.Electorate]):
     def for_source_council(self, council_id: int) -> m.Electorate | None:
         found = self.list(t.electorates.c.source_council_id == council_id)
         return found[0] if found else None
+
+    def seats_by_council(self, council_ids: Iterable[int] | None = None) -> dict[int, int]:
+        """The seats of each of these councils (of every council when None), in one query."""
+        e = self.table.c
+        query = select(e.council_id, func.sum(e.seats)).group_by(e.council_id)
+        ids = None if council_ids is None else sorted(set(council_ids))
+        if ids is not None:
+            query = query.where(e.council_id.in_(ids))
+        seats = {int(c): int(n or 0) for c, n in tuples(self.conn.execute(query))}
+        return {c: 0 for c in ids or ()} | seats
 
     def lock(self, electorate_id: int) -> None:
         """Lock the electorate's row until commit (PostgreSQL; SQLite's writes are serial):
@@ -341,6 +404,16 @@ class MandateRepo(_Repo[m.Mandate]):
 
     def active_in_council(self, council_id: int) -> list[m.Mandate]:
         return self.active(t.mandates.c.council_id == council_id)
+
+    def active_in_councils(self, council_ids: Sequence[int]) -> list[m.Mandate]:
+        found: list[m.Mandate] = []
+        for start in range(0, len(council_ids), IDS_AT_ONCE):
+            chunk = council_ids[start : start + IDS_AT_ONCE]
+            found += self.active(t.mandates.c.council_id.in_(chunk))
+        return found
+
+    def active_of_electorate(self, electorate_id: int) -> list[m.Mandate]:
+        return self.active(t.mandates.c.electorate_id == electorate_id)
 
     def holders_in_council(self, council_id: int) -> set[int]:
         md = t.mandates
@@ -414,6 +487,30 @@ _BALLOT_CONTEXT = (
 
 class ElectionRepo(_Repo[m.Election]):
     table, model = t.elections, m.Election
+
+    def newest_first(self, *, status: str | None = None) -> list[m.Election]:
+        where = [] if status is None else [self.table.c.status == status]
+        return self.list(*where, order_by=self.table.c.id.desc())
+
+    def of_council(self, council_id: int) -> list[m.Election]:
+        """The elections of the council's seats and offices, newest first."""
+        e, el, o = self.table.c, t.electorates.c, t.offices.c
+        seats = e.electorate_id.in_(select(el.id).where(el.council_id == council_id))
+        offices = e.office_id.in_(select(o.id).where(o.council_id == council_id))
+        return self.list(seats | offices, order_by=e.id.desc())
+
+    def of_unit(self, unit_id: int) -> list[m.Election]:
+        """The elections of the unit's electorate, newest first."""
+        e, el = self.table.c, t.electorates.c
+        mine = e.electorate_id.in_(select(el.id).where(el.unit_id == unit_id))
+        return self.list(mine, order_by=e.id.desc())
+
+    def open_maybe_for(self, member_id: int) -> list[m.Election]:
+        """The open elections the member may be an elector of, newest first: an office's (no
+        electorate), or of an electorate `electorates_maybe_of` the member."""
+        e = self.table.c
+        mine = e.electorate_id.is_(None) | e.electorate_id.in_(electorates_maybe_of(member_id))
+        return self.list(e.status == "open", mine, order_by=e.id.desc())
 
     # get_for_update (_Repo's): two closes of an election queue up, and a general election
     # superseding it waits for (or is waited for by) its own close.
@@ -682,6 +779,17 @@ class OfficeRepo(_Repo[m.Office]):
             held.update(capabilities or [])
         return held
 
+    def holders_capabilities(self, council_id: int) -> builtins.list[tuple[int, tuple[str, ...]]]:
+        """(holder, the office's capabilities) of every office term of the council in force."""
+        of, ot = t.offices, t.office_terms
+        query = (
+            select(ot.c.holder_id, of.c.capabilities)
+            .join(of, of.c.id == ot.c.office_id)
+            .where(of.c.council_id == council_id, ot.c.end_at.is_(None))
+        )
+        rows = tuples(self.conn.execute(query))
+        return [(int(holder), tuple(capabilities or ())) for holder, capabilities in rows]
+
     def active_terms_on(self, mandate_id: int) -> builtins.list[int]:
         ot = t.office_terms
         query = select(ot.c.id).where(ot.c.mandate_id == mandate_id, ot.c.end_at.is_(None))
@@ -810,6 +918,26 @@ class RecallRepo(_Repo[m.RecallPetition]):
     def by_vote_election(self, election_id: int) -> m.RecallPetition | None:
         found = self.list(self.table.c.vote_election_id == election_id)
         return found[0] if found else None
+
+    def with_status(self, status: str | None = None) -> list[m.RecallPetition]:
+        """The petitions (of this status when given), by id."""
+        return self.list(*([] if status is None else [self.table.c.status == status]))
+
+    def undecided_against(self, mandate_ids: Iterable[int]) -> list[m.RecallPetition]:
+        """The petitions still undecided against these mandates."""
+        rp = self.table.c
+        against = rp.mandate_id.in_(list(mandate_ids))
+        return self.list(against, rp.status.in_(UNDECIDED))
+
+    def open_maybe_for(self, member_id: int) -> list[int]:
+        """The open petitions the member may be an elector of, by id: against an official, or
+        against a mandate of an electorate `electorates_maybe_of` the member."""
+        rp, md = self.table.c, t.mandates.c
+        maybe = select(md.id).where(md.electorate_id.in_(electorates_maybe_of(member_id)))
+        found = self.list(
+            rp.status == "open", rp.office_term_id.is_not(None) | rp.mandate_id.in_(maybe)
+        )
+        return [p.id for p in found]
 
     def add_signature(self, petition_id: int, member_id: int, at: datetime) -> None:
         self.conn.execute(

@@ -123,6 +123,10 @@ class MotionRepo(r._Repo[Motion]):
         row = self.conn.execute(query.with_for_update(skip_locked=True)).first()
         return r.to_domain(Motion, row) if row else None
 
+    def voting(self) -> list[Motion]:
+        """Motions whose vote is open, by id."""
+        return self.list(self.table.c.status == "voting")
+
     def voting_ids(self) -> list[int]:
         """Motions whose vote is open, oldest vote first."""
         m = self.table

@@ -2,7 +2,8 @@
 
 A topic module `store/tables_<topic>.py` adds its tables to `tables.metadata` and its
 repositories to `repositories.REPOSITORIES` when imported; this module imports them all, so
-Alembic and the unit of work see everything.
+Alembic and the unit of work see everything (and the repository modules without tables,
+named below).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import importlib
 import pkgutil
 
 import dualpower.store as _store
+from dualpower.store import panels as _panels  # noqa: F401
 from dualpower.store import repositories as _core_repositories  # noqa: F401
 from dualpower.store.tables import metadata
 

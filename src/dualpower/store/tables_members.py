@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import builtins
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     CheckConstraint,
@@ -67,11 +67,38 @@ operator_sessions = Table(
 )
 
 
+class Invitee(NamedTuple):
+    """A member on a roll now, as an invitation slip names them."""
+
+    id: int
+    username: str
+    display_name: str
+    email: str | None
+    unit_name: str
+    language: str | None  # their own; None: the federation's
+
+
 class InvitationRepo:
     """Invitation and reset codes, looked up by the SHA-256 of the code."""
 
     def __init__(self, conn: Connection):
         self.conn = conn
+
+    def invitees(self, unit_id: int | None, *, all_: bool) -> builtins.list[Invitee]:
+        """The members on a roll now (of the unit when given), without a password unless
+        `all_`, by unit name, display name and id."""
+        m, mm, u = t.members, t.memberships, t.base_units
+        query = (
+            select(m.c.id, m.c.username, m.c.display_name, m.c.email, u.c.name, m.c.language)
+            .join(mm, (mm.c.member_id == m.c.id) & mm.c.end_at.is_(None))
+            .join(u, u.c.id == mm.c.unit_id)
+            .order_by(u.c.name, m.c.display_name, m.c.id)
+        )
+        if unit_id is not None:
+            query = query.where(mm.c.unit_id == unit_id)
+        if not all_:
+            query = query.where(m.c.password_hash.is_(None))
+        return [Invitee(*row) for row in tuples(self.conn.execute(query))]
 
     def add_many(self, rows: builtins.list[dict[str, Any]]) -> None:
         if rows:

@@ -28,6 +28,7 @@ from dualpower.store.db import READ_ONLY
 from dualpower.store.sequencer import wake
 
 if TYPE_CHECKING:  # the topic modules register their repositories when `schema` imports them
+    from dualpower.store.panels import PanelRepo
     from dualpower.store.repositories_sessions import (
         BreachRepo,
         InitiativeRepo,
@@ -98,6 +99,7 @@ class UnitOfWork:
     speeches: SpeechRepo
     steward_posts: StewardPostRepo
     discussion: DiscussionRepo
+    panels: PanelRepo
     alignment: AlignmentRepo
     register: RegisterRepo
 

@@ -139,6 +139,15 @@ def test_stipend_stance_instruction_and_standing_orders_texts_read_in_russian(
     crumbs = _text(client, f"/comments/{comment}", RU)
     assert "Обсуждение: Установить стипендию должности «председатель»" in crumbs
     assert stipend_title in _text(client, f"/comments/{comment}", EN)
+    # a reply tells the comment's author, naming the motion in the reader's language
+    reply = discussion.PostComment(o.deputies[1], "motion", made["stipend"], "No", comment)
+    discussion.post_comment(system.uow(), reply)
+    with system.uow() as uow:
+        author = uow.members.get(o.deputies[2]).username
+    log_in(client, author)
+    told = _text(client, "/notifications", RU)
+    assert "Вам ответили в обсуждении: Установить стипендию должности «председатель»" in told
+    assert f"A reply to you on {stipend_title}" in _text(client, "/notifications", EN)
     assert verify_log(system.engine).ok
 
 

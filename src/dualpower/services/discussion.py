@@ -110,8 +110,7 @@ def may_sign_for(uow: UnitOfWork, member_id: int, faction_id: int) -> bool:
 def suspended_until(uow: UnitOfWork, member_id: int) -> Any:
     """The end of the member's suspension in force now, or None."""
     now = uow.now()
-    s = d.suspensions
-    rows = uow.discussion.all(s, s.c.member_id == member_id, s.c.until_at > now)
+    rows = uow.discussion.suspensions_ending_after(member_id, now)
     ends = [r["until_at"] for r in rows if r["start_at"] <= now]
     return max(ends) if ends else None
 
@@ -156,16 +155,15 @@ def post_comment(uow: UnitOfWork, cmd: PostComment) -> int:
         text = _text(cmd.text)
         title = subject_title(uow, cmd.kind, cmd.subject_id)
         may_speak(uow, cmd.author_id)
-        c = d.comments
         since = uow.now() - rules.POST_LIMIT[1]
-        recent = uow.discussion.count(c, c.c.author_id == cmd.author_id, c.c.created_at > since)
+        recent = uow.discussion.comments_since(cmd.author_id, since)
         rules.check_rate("post", recent, rules.POST_LIMIT)
         parent = _parent(uow, cmd)
         if cmd.faction_id is not None and not may_sign_for(uow, cmd.author_id, cmd.faction_id):
             raise errors.NotAllowed("only a deputy of the faction may sign a statement for it")
         now = uow.now()
         comment_id = uow.discussion.add(
-            c,
+            d.comments,
             subject_kind=cmd.kind,
             subject_id=cmd.subject_id,
             author_id=cmd.author_id,
@@ -202,7 +200,7 @@ def post_comment(uow: UnitOfWork, cmd: PostComment) -> int:
 def _parent(uow: UnitOfWork, cmd: PostComment) -> dict[str, Any] | None:
     if cmd.parent_id is None:
         return None
-    parent = uow.discussion.one(d.comments, d.comments.c.id == cmd.parent_id)
+    parent = uow.discussion.comment(cmd.parent_id)
     if parent is None:
         raise errors.NotFound(f"there is no comment {cmd.parent_id}")
     if (parent["subject_kind"], parent["subject_id"]) != (cmd.kind, cmd.subject_id):
@@ -214,8 +212,7 @@ def edit_comment(uow: UnitOfWork, comment_id: int, member_id: int, text: str) ->
     """The author edits; every earlier text stays as a revision. Returns the revision number."""
     with uow:
         text = _text(text)
-        c = d.comments
-        comment = uow.discussion.one(c, c.c.id == comment_id, lock=True)
+        comment = uow.discussion.comment(comment_id, lock=True)
         if comment is None:
             raise errors.NotFound(f"there is no comment {comment_id}")
         if comment["author_id"] != member_id:
@@ -223,17 +220,20 @@ def edit_comment(uow: UnitOfWork, comment_id: int, member_id: int, text: str) ->
         if comment["is_hidden"]:
             raise errors.Conflict("a panel hid this comment; it cannot be edited")
         may_speak(uow, member_id)
-        r = d.comment_revisions
-        number = uow.discussion.count(r, r.c.comment_id == comment_id) + 1
+        number = uow.discussion.revisions_of(comment_id) + 1
         now = uow.now()
         try:
             with uow.savepoint():
                 uow.discussion.add(
-                    r, comment_id=comment_id, revision_no=number, text=text, written_at=now
+                    d.comment_revisions,
+                    comment_id=comment_id,
+                    revision_no=number,
+                    text=text,
+                    written_at=now,
                 )
         except errors.Duplicate:
             raise errors.Conflict("the comment was edited at the same time; reload it") from None
-        uow.discussion.set(c, c.c.id == comment_id, text=text, edited_at=now)
+        uow.discussion.set_comment_text(comment_id, text, now)
         uow.record(
             "comment.edit", {"comment": comment_id, "revision": number}, actor=str(member_id)
         )
@@ -274,12 +274,11 @@ def publish_platform(
         refused = publish_refusal(uow, faction_id, member_id)
         if refused is not None:
             raise errors.NotAllowed(refused)
-        p = d.platforms
-        version = uow.discussion.count(p, p.c.faction_id == faction_id) + 1
+        version = uow.discussion.platform_versions(faction_id) + 1
         try:
             with uow.savepoint():
                 uow.discussion.add(
-                    p,
+                    d.platforms,
                     faction_id=faction_id,
                     version=version,
                     title=title,

@@ -9,6 +9,7 @@ per decision.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -190,6 +191,29 @@ class DiscussionRepo:
         except DBAPIError:
             raise TopicMissing(table_name, declared=True) from None
         return dict(row._mapping) if row is not None else None
+
+    def comment(self, comment_id: int, *, lock: bool = False) -> dict[str, Any] | None:
+        """A comment's row; `lock`: held until commit (an edit against a concurrent one)."""
+        return self.one(comments, comments.c.id == comment_id, lock=lock)
+
+    def comments_since(self, author_id: int, since: datetime) -> int:
+        """How many comments the author posted after `since` (the posting rate limit)."""
+        c = comments.c
+        return self.count(comments, c.author_id == author_id, c.created_at > since)
+
+    def revisions_of(self, comment_id: int) -> int:
+        return self.count(comment_revisions, comment_revisions.c.comment_id == comment_id)
+
+    def set_comment_text(self, comment_id: int, text: str, edited_at: datetime) -> None:
+        self.set(comments, comments.c.id == comment_id, text=text, edited_at=edited_at)
+
+    def platform_versions(self, faction_id: int) -> int:
+        return self.count(platforms, platforms.c.faction_id == faction_id)
+
+    def suspensions_ending_after(self, member_id: int, at: datetime) -> list[dict[str, Any]]:
+        """The member's suspensions that end after `at` (those begun and not yet begun)."""
+        s = suspensions.c
+        return self.all(suspensions, s.member_id == member_id, s.until_at > at)
 
 
 class TopicMissing(LookupError):

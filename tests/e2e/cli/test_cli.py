@@ -79,7 +79,9 @@ def founded(url: str, request: pytest.FixtureRequest) -> str:
     """The small federation of tests/factories.py, founded and elected in that database."""
     copied = url.startswith("sqlite")  # a copy of the session's migrated file, not a migration
     if copied:
-        copy_sqlite(request.getfixturevalue("sqlite_template"), Path(url.removeprefix("sqlite:///")))
+        copy_sqlite(
+            request.getfixturevalue("sqlite_template"), Path(url.removeprefix("sqlite:///"))
+        )
     system = build(url, migrate=not copied)
     small_federation(system)
     system.engine.dispose()

@@ -202,19 +202,27 @@ def _naming_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
 
 
 def _naming(text: str) -> str:
-    """A refusal that quotes what it refuses, in the page's language with the names kept."""
+    """A refusal that quotes what it refuses, in the page's language with the names kept (an
+    office, a capability and a standing order said in it too)."""
     for pattern, sentence in _naming_patterns():
         found = pattern.fullmatch(text)
         if found is None:
             continue
         values = {}
         for name, value in found.groupdict().items():
+            unquoted = value[1:-1] if _QUOTED.fullmatch(value) else value
             if name == "field":
                 values[name] = pgettext("field", value)
+            elif name == "order":
+                values[name] = pgettext("standing order", value)
+            elif name == "office":
+                values[name] = f"«{office(unquoted)}»"
+            elif name == "capability":
+                values[name] = f"«{gettext(unquoted)}»"
             elif name == "what":
                 values[name] = translated(value)
-            elif (quoted := _QUOTED.fullmatch(value)) is not None:
-                values[name] = f"«{quoted.group(1)}»"
+            elif unquoted != value:
+                values[name] = f"«{unquoted}»"
             else:
                 values[name] = value
         return gettext(sentence) % values

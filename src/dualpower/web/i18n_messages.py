@@ -96,9 +96,10 @@ REFUSALS = (
     N_("no federation has been founded yet"),
 )
 
-# Refusals of structure changes (domain/structure.py, services/structure.py) that quote what
-# they refuse: i18n.translated matches the English raised against these and keeps the names (a
-# name quoted 'so' is quoted «so»; a `field` said by FIELDS; `what` translated in turn).
+# Refusals of structure changes (domain/structure.py, services/structure.py) and of the motions
+# the product drafts that quote what they refuse: i18n.translated matches the English raised
+# against these and keeps the names (a name quoted 'so' is quoted «so»; a `field` said by FIELDS,
+# an `order` as the standing orders are, an `office` and a `capability` too; `what` in turn).
 NAMING = (
     N_("%(unit)s and %(into)s are units of different councils: move one first"),
     N_("%(unit)s elects to %(council)s already"),
@@ -126,6 +127,17 @@ NAMING = (
     # domain/roll.py text_problem, for a field of a change
     N_("the %(field)s has %(length)s characters, at most %(most)s"),
     N_("the %(field)s %(value)s contains the character %(char)s"),
+    # the motions the product drafts (services/capability_motions.py, instructions.py,
+    # domain/standing_orders.py): an `office`, a `capability` and an `order` said in Russian
+    N_("a required position is one of %(positions)s"),
+    N_("capability is one of %(capabilities)s"),
+    N_("the %(office)s does not have the capability %(capability)s"),
+    N_("the %(office)s has the capability %(capability)s"),
+    N_("no standing order %(names)s: one of %(orders)s"),
+    N_("%(order)s is a whole number of at least %(low)s"),
+    N_("%(order)s is at most %(high)s"),
+    N_("%(order)s is true or false"),
+    N_("%(order)s is one of %(choices)s"),  # last: "kind is one of" and the like come first
 )
 STRUCTURE_REFUSALS = (
     N_("a structure change is an object with a 'kind'"),
@@ -135,6 +147,32 @@ STRUCTURE_REFUSALS = (
     N_("there is no federation yet: run `dualpower init` first"),
     N_("this structure motion was applied already"),
     N_("lower councils"),
+    # the motions the product drafts
+    N_("only the council's deputies propose the stipends it pays"),
+    N_("this stipend motion was applied already"),
+    N_("this stipend motion was decided already"),
+    N_("only the council's deputies put its stances to it"),
+    N_("the directive of this stance is no longer on the register"),
+    N_("this stance motion was applied already"),
+    N_("an instruction comes from a unit_id or a council_id"),
+    N_("instructions are given on motions of a council"),
+    N_("that motion is decided already"),
+    N_(
+        "that motion is put to a secret vote: no deputy's vote is recorded, so it cannot be "
+        "instructed"
+    ),
+    N_("this body elects no deputies to a council above it"),
+    N_("this body elects no deputies to that motion's council"),
+    N_("only the council's deputies propose its standing orders"),
+    N_("this standing-orders motion was applied already"),
+    N_("a standing-orders motion changes at least one rule"),
+    N_(
+        "keep_order is held through a session's steward post alone: a council elects its "
+        "stewards, it does not give the capability to an office"
+    ),
+    N_("only the council's deputies put its offices' powers to it"),
+    N_("the office of this motion is not this council's"),
+    N_("this capability motion was applied already"),
 )
 
 # "no council 5", "there is no comment 7": translated with the number kept (i18n.translated).

@@ -135,18 +135,22 @@ def count_with_engine(
 ) -> dict[str, Any]:
     """Count by a method of the counting engine (counting/__init__.py `count`); the result
     names candidates by their ids as text."""
+    profile = _profile(candidates, ballots, np.ones(len(ballots), dtype=np.int64))
+    return engine_count(profile, method, seats, seed=seed).to_json()
+
+
+def _profile(
+    candidates: Sequence[Candidate], ballots: Sequence[Sequence[int]], weights: np.ndarray
+) -> Profile:
+    """The engine's profile: the candidates by their ids as text, a ballot a row of the
+    candidates' positions (padded with -1), each with its weight."""
     ids = [c.id for c in candidates]
     position = {cid: i for i, cid in enumerate(ids)}
     width = max((len(b) for b in ballots), default=1) or 1
     rankings = np.full((len(ballots), width), -1, dtype=np.int32)
     for row, ballot in enumerate(ballots):
         rankings[row, : len(ballot)] = [position[c] for c in ballot]
-    profile = Profile(
-        candidates=tuple(str(c) for c in ids),
-        rankings=rankings,
-        weights=np.ones(len(ballots), dtype=np.int64),
-    )
-    return engine_count(profile, method, seats, seed=seed).to_json()
+    return Profile(candidates=tuple(str(c) for c in ids), rankings=rankings, weights=weights)
 
 
 def count_many_with_engine(
@@ -154,21 +158,14 @@ def count_many_with_engine(
 ) -> list[dict[str, Any] | CountError]:
     """`count_with_engine` for many elections at once (counting/batch.py): each election's
     distinct ballots weighted by how many cast them, as the engine's profile holds them."""
-    profiles = []
-    for candidates, grouped, _, _ in items:
-        ids = [c.id for c in candidates]
-        position = {cid: i for i, cid in enumerate(ids)}
-        width = max((len(b) for b, _ in grouped), default=1) or 1
-        rankings = np.full((len(grouped), width), -1, dtype=np.int32)
-        for row, (ballot, _) in enumerate(grouped):
-            rankings[row, : len(ballot)] = [position[c] for c in ballot]
-        profiles.append(
-            Profile(
-                candidates=tuple(str(c) for c in ids),
-                rankings=rankings,
-                weights=np.array([n for _, n in grouped], dtype=np.int64),
-            )
+    profiles = [
+        _profile(
+            candidates,
+            [ballot for ballot, _ in grouped],
+            np.array([n for _, n in grouped], dtype=np.int64),
         )
+        for candidates, grouped, _, _ in items
+    ]
     counted = engine_count_many(
         profiles, method, [seats for _, _, seats, _ in items], [seed for *_, seed in items]
     )

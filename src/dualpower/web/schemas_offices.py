@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from dualpower.domain import vote_methods
+from dualpower.domain.motions import Majority
 
 MAX_MONEY = 10**12
 
@@ -65,7 +66,7 @@ class StipendMotionCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     amount: int = Field(ge=0, le=MAX_MONEY)
-    majority: Literal["simple", "absolute", "two_thirds"] = "simple"
+    majority: Majority = "simple"
 
 
 class WageLine(BaseModel):

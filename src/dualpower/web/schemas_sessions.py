@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from dualpower.domain.motions import Majority
+
 Position = Literal["yes", "no", "abstain"]
 
 
@@ -18,7 +20,7 @@ class MotionCreate(BaseModel):
     council_id: int | None = None
     title: str = Field(min_length=1, max_length=300)
     text: str = Field(min_length=1, max_length=20000)
-    majority: Literal["simple", "absolute", "two_thirds"] = "simple"
+    majority: Majority = "simple"
     parent_id: int | None = None
     is_secret: bool = False
 

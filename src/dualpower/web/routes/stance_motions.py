@@ -9,6 +9,7 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from dualpower.domain.motions import Majority
 from dualpower.services import register as reg
 from dualpower.services import stance_motions
 from dualpower.web.deps import ApiMember, SystemDep
@@ -25,7 +26,7 @@ class StanceMotionCreate(BaseModel):
     kind: Literal["endorse", "support_conditionally", "countermand"]
     conditions: str = Field(default="", max_length=5000)
     counter_order: str = Field(default="", max_length=5000)
-    majority: Literal["simple", "absolute", "two_thirds"] = "simple"
+    majority: Majority = "simple"
 
 
 class StanceMotionCreated(BaseModel):

@@ -3,11 +3,12 @@ then decides it by its roll-call vote in a session, like any motion (`/motions/{
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from dualpower.domain.motions import Majority
 from dualpower.services import standing_orders
 from dualpower.web.deps import ApiMember, SystemDep
 
@@ -22,7 +23,7 @@ class StandingOrdersMotionCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     changes: dict[str, Any] = Field(min_length=1, max_length=20)
-    majority: Literal["simple", "absolute", "two_thirds"] = "simple"
+    majority: Majority = "simple"
 
 
 class MotionCreated(BaseModel):

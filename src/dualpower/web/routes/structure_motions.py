@@ -5,11 +5,12 @@ the change. While founding the operator makes these changes (`dualpower structur
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from dualpower.domain.motions import Majority
 from dualpower.services import structure
 from dualpower.web.deps import ApiMember, SystemDep
 
@@ -24,7 +25,7 @@ class StructureMotionCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     change: dict[str, Any] = Field(min_length=1, max_length=6)
-    majority: Literal["simple", "absolute", "two_thirds"] = "simple"
+    majority: Majority = "simple"
 
 
 class StructureMotionCreated(BaseModel):

@@ -9,7 +9,6 @@ answer is 429 with Retry-After (services/limits.py).
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -17,16 +16,21 @@ from fastapi.responses import RedirectResponse, Response
 
 from dualpower.domain.errors import BadCredentials
 from dualpower.domain.limits import RateLimited
-from dualpower.services import accounts, limits
+from dualpower.services import accounts
 from dualpower.web.deps import (
-    CSRF_FIELD,
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
-    LoggedIn,
     Session,
     SystemDep,
     check_csrf,
     render,
+)
+from dualpower.web.forms import (
+    Csrf,
+    Posted,
+    keep_pre_login_token,
+    pre_login_token,
+    start_session,
 )
 from dualpower.web.routes.join import client_address
 from dualpower.web.schemas import TokenCreate, TokenPublic
@@ -63,31 +67,18 @@ def _safe_next(target: str | None) -> str:
     return "/me"
 
 
-def _is_https(request: Request) -> bool:
-    return request.url.scheme == "https"
-
-
 def _login_page(
     request: Request, next_: str, error: str | None = None, status_code: int = 200
 ) -> Response:
-    token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
+    token = pre_login_token(request, LOGIN_CSRF_COOKIE)
     context = {
         "login_csrf": token,
         "next": _safe_next(next_),
         "error": error,
         "t": texts(language(request)),
     }
-    response: Response = render(request, "auth/page.html", context, status_code=status_code)
-    response.set_cookie(
-        LOGIN_CSRF_COOKIE,
-        token,
-        max_age=3600,
-        httponly=True,
-        samesite="strict",
-        secure=_is_https(request),
-        path="/login",
-    )
-    return response
+    response = render(request, "auth/page.html", context, status_code=status_code)
+    return keep_pre_login_token(request, response, LOGIN_CSRF_COOKIE, token, path="/login")
 
 
 @pages.get("/login")
@@ -103,7 +94,7 @@ def login_submit(
     system: SystemDep,
     username: Annotated[str, Form(max_length=80)] = "",
     password: Annotated[str, Form(max_length=1000)] = "",
-    csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
+    csrf_token: Csrf = "",
     next: Annotated[str, Form()] = "/me",
 ) -> Response:
     check_csrf(request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token)
@@ -124,27 +115,11 @@ def login_submit(
         response.headers["Retry-After"] = str(error.retry_after)
         return response
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        issued.token,
-        max_age=int(limits.session_lifetime().total_seconds()),
-        httponly=True,
-        samesite="lax",
-        secure=_is_https(request),
-        path="/",
-    )
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
-    return response
+    return start_session(request, response, issued.token, cookie=LOGIN_CSRF_COOKIE, path="/login")
 
 
 @pages.post("/logout")
-def logout(
-    request: Request,
-    system: SystemDep,
-    session: LoggedIn,
-    csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
-) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
+def logout(request: Request, system: SystemDep, session: Posted) -> Response:
     accounts.logout(system.uow(), session.token)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")

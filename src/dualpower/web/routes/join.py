@@ -7,7 +7,6 @@ double-submit cookie, as the login form's. Wrong codes get one answer, whatever 
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -15,9 +14,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from dualpower.domain.errors import BadCredentials, InvalidRequest
 from dualpower.domain.limits import RateLimited
-from dualpower.services import accounts, invitations, limits
+from dualpower.services import accounts, invitations
 from dualpower.web.deps import (
-    CSRF_FIELD,
     SESSION_COOKIE,
     ApiToken,
     Session,
@@ -25,6 +23,7 @@ from dualpower.web.deps import (
     check_csrf,
     render,
 )
+from dualpower.web.forms import Csrf, keep_pre_login_token, pre_login_token, start_session
 from dualpower.web.schemas import TokenPublic
 from dualpower.web.schemas_members import JoinCreate, ResetCreate
 from dualpower.web.texts_members import language, texts
@@ -74,26 +73,13 @@ def api_logout(token: ApiToken, system: SystemDep) -> Response:
     return Response(status_code=204)
 
 
-def _is_https(request: Request) -> bool:
-    return request.url.scheme == "https"
-
-
 def _page(
     request: Request, name: str, context: dict[str, object], status_code: int = 200
 ) -> Response:
-    token = request.cookies.get(CODE_CSRF_COOKIE) or secrets.token_urlsafe(32)
+    token = pre_login_token(request, CODE_CSRF_COOKIE)
     base = {"code_csrf": token, "t": texts(language(request))}
-    response: Response = render(request, name, base | context, status_code=status_code)
-    response.set_cookie(
-        CODE_CSRF_COOKIE,
-        token,
-        max_age=3600,
-        httponly=True,
-        samesite="strict",
-        secure=_is_https(request),
-        path="/",
-    )
-    return response
+    response = render(request, name, base | context, status_code=status_code)
+    return keep_pre_login_token(request, response, CODE_CSRF_COOKIE, token, path="/")
 
 
 @pages.get("/join")
@@ -108,7 +94,7 @@ def join_submit(
     code: Annotated[str, Form(max_length=100)] = "",
     password: Annotated[str, Form(max_length=1000)] = "",
     confirm: Annotated[str, Form(max_length=1000)] = "",
-    csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
+    csrf_token: Csrf = "",
 ) -> Response:
     check_csrf(request.cookies.get(CODE_CSRF_COOKIE), csrf_token)
     t = texts(language(request))
@@ -133,17 +119,7 @@ def join_submit(
         response.headers["Retry-After"] = str(error.retry_after)
         return response
     response = RedirectResponse("/me", status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        done.issued.token,
-        max_age=int(limits.session_lifetime().total_seconds()),
-        httponly=True,
-        samesite="lax",
-        secure=_is_https(request),
-        path="/",
-    )
-    response.delete_cookie(CODE_CSRF_COOKIE, path="/")
-    return response
+    return start_session(request, response, done.issued.token, cookie=CODE_CSRF_COOKIE, path="/")
 
 
 @pages.get("/reset")
@@ -156,7 +132,7 @@ def reset_submit(
     request: Request,
     system: SystemDep,
     who: Annotated[str, Form(max_length=254)] = "",
-    csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
+    csrf_token: Csrf = "",
 ) -> Response:
     check_csrf(request.cookies.get(CODE_CSRF_COOKIE), csrf_token)
     invitations.request_reset(system.uow(), who)

@@ -5,20 +5,21 @@ council's offices page; the council then decides it by roll-call in a session li
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from dualpower.domain.errors import DomainError, InvalidRequest
-from dualpower.services import capability_motions, offices_views
-from dualpower.web.deps import CSRF_FIELD, ApiMember, LoggedIn, SystemDep, check_csrf
-from dualpower.web.routes.offices import _page_refusal
+from dualpower.domain.motions import Majority
+from dualpower.services import capability_motions
+from dualpower.web.deps import ApiMember, SystemDep
+from dualpower.web.forms import Posted
+from dualpower.web.routes.offices import _office_in, _page_refusal
 
 api = APIRouter(tags=["offices"])
 pages = APIRouter(include_in_schema=False)
-Csrf = Annotated[str, Form(alias=CSRF_FIELD)]
 
 
 class CapabilityMotionCreate(BaseModel):
@@ -29,7 +30,7 @@ class CapabilityMotionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     capability: str = Field(min_length=1, max_length=40)
     gives: bool = True
-    majority: Literal["simple", "absolute", "two_thirds"] = "simple"
+    majority: Majority = "simple"
 
 
 class CapabilityMotionCreated(BaseModel):
@@ -65,20 +66,16 @@ def api_propose_capability(
 def capability_motion_form(
     request: Request,
     council_id: int,
-    session: LoggedIn,
+    session: Posted,
     system: SystemDep,
     office_id: Annotated[str, Form(max_length=20)] = "",
     capability: Annotated[str, Form(max_length=40)] = "",
     gives: Annotated[str, Form(max_length=5)] = "1",
-    csrf_token: Csrf = "",
 ) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
     try:
         if not office_id.strip().isdigit():
             raise InvalidRequest("choose an office of this council")
-        office = int(office_id.strip())
-        if offices_views.council_of(system.reader(), office_id=office) != council_id:
-            raise InvalidRequest("choose an office of this council")
+        office = _office_in(system, council_id, int(office_id.strip()))
         motion = capability_motions.propose_capability(
             system.uow(), session.member.id, office, capability.strip(), gives != "0"
         )

@@ -11,14 +11,13 @@ from fastapi.responses import RedirectResponse, Response
 from dualpower.domain.errors import BadCredentials, InvalidRequest
 from dualpower.services import credentials
 from dualpower.web.deps import (
-    CSRF_FIELD,
     ApiMember,
     ApiToken,
     LoggedIn,
     SystemDep,
-    check_csrf,
     render,
 )
+from dualpower.web.forms import Posted
 from dualpower.web.schemas_members import CredentialPublic, Ended, PasswordChange
 from dualpower.web.texts_members import language, texts
 
@@ -90,26 +89,13 @@ def credentials_page(request: Request, session: LoggedIn, system: SystemDep) -> 
 
 
 @pages.post("/me/credentials/{credential_id}/end")
-def end_one(
-    credential_id: int,
-    request: Request,
-    session: LoggedIn,
-    system: SystemDep,
-    csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
-) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
+def end_one(credential_id: int, request: Request, session: Posted, system: SystemDep) -> Response:
     credentials.end_credential(system.uow(), session.member.id, credential_id)
     return RedirectResponse("/me/credentials", status_code=303)
 
 
 @pages.post("/me/credentials/end-others")
-def end_others(
-    request: Request,
-    session: LoggedIn,
-    system: SystemDep,
-    csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
-) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
+def end_others(request: Request, session: Posted, system: SystemDep) -> Response:
     credentials.end_others(system.uow(), session.member.id, current=session.token)
     return RedirectResponse("/me/credentials", status_code=303)
 
@@ -117,14 +103,12 @@ def end_others(
 @pages.post("/me/password")
 def change_password(
     request: Request,
-    session: LoggedIn,
+    session: Posted,
     system: SystemDep,
     current: Annotated[str, Form(max_length=1000)] = "",
     new: Annotated[str, Form(max_length=1000)] = "",
     confirm: Annotated[str, Form(max_length=1000)] = "",
-    csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
 ) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
     t = texts(language(request))
     if new != confirm:
         return _page(request, system, session, error=t["mismatch"], status_code=422)

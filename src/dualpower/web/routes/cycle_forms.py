@@ -11,7 +11,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from dualpower.domain.errors import InvalidRequest
 from dualpower.services import cycle
-from dualpower.web.deps import CSRF_FIELD, LoggedIn, SystemDep, check_csrf
+from dualpower.web.deps import SystemDep
+from dualpower.web.forms import Posted
 
 pages = APIRouter(include_in_schema=False)
 SECRECY = {"": None, "secret": True, "open": False}
@@ -20,16 +21,14 @@ SECRECY = {"": None, "secret": True, "open": False}
 @pages.post("/councils/{council_id}/elections")
 def open_general_form(
     council_id: int,
-    session: LoggedIn,
+    session: Posted,
     system: SystemDep,
     electorate: Annotated[str, Form(max_length=40)] = "",
     method: Annotated[str, Form(max_length=20)] = "",
     secrecy: Annotated[str, Form(max_length=10)] = "",
-    csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
 ) -> Response:
     """`electorate` is `unit:ID` or `council:ID`; `method` empty for the council's seat
     method; `secrecy` empty for the standing orders', or `secret` / `open`."""
-    check_csrf(session.csrf_token, csrf_token)
     kind, _, source = electorate.partition(":")
     if kind not in ("unit", "council") or not source.isdigit() or secrecy not in SECRECY:
         raise InvalidRequest("choose whose seats the election fills")

@@ -12,24 +12,19 @@ from fastapi.responses import RedirectResponse, Response
 from dualpower.domain import lot
 from dualpower.domain.discussion import DECISIONS
 from dualpower.domain.errors import DomainError, InvalidRequest, NotFound
-from dualpower.domain.limits import RateLimited
 from dualpower.services import discussion, discussion_views, factions, panels
 from dualpower.services.panels import FileReport
-from dualpower.web.deps import CSRF_FIELD, LoggedIn, Session, SystemDep, check_csrf, render
+from dualpower.web.deps import Session, SystemDep
 from dualpower.web.errors import status_of
+from dualpower.web.forms import Posted, form_page, refusal
 from dualpower.web.markup import to_html
 from dualpower.web.routes.discussion import watch_comments
 
 pages = APIRouter(include_in_schema=False)
-Csrf = Annotated[str, Form(alias=CSRF_FIELD)]
 
 
 def _viewer(session: Any) -> int | None:
     return session.member.id if session else None
-
-
-def _status(error: DomainError) -> int:
-    return 429 if isinstance(error, RateLimited) else status_of(error)
 
 
 def _optional_int(value: str) -> int | None:
@@ -62,8 +57,7 @@ def _discussion(
         "error": None,
         "text": "",
     } | extra
-    status = context.pop("status", 200)
-    return render(request, "discussion/page.html", context, status_code=status)
+    return form_page(request, "discussion/page.html", context)
 
 
 @pages.get("/discussions/{kind}/{subject_id}")
@@ -78,14 +72,12 @@ def discussion_post(
     request: Request,
     kind: str,
     subject_id: int,
-    session: LoggedIn,
+    session: Posted,
     system: SystemDep,
     text: Annotated[str, Form()] = "",
     parent_id: Annotated[str, Form()] = "",
     faction_id: Annotated[str, Form()] = "",
-    csrf_token: Csrf = "",
 ) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
     try:
         cmd = discussion.PostComment(
             session.member.id,
@@ -97,18 +89,7 @@ def discussion_post(
         )
         comment_id = discussion.post_comment(system.uow(), cmd)
     except DomainError as error:
-        if isinstance(error, NotFound):
-            raise
-        return _discussion(
-            request,
-            system,
-            session,
-            kind,
-            subject_id,
-            error=error.message,
-            text=text,
-            status=_status(error),
-        )
+        return _discussion(request, system, session, kind, subject_id, **refusal(error), text=text)
     return RedirectResponse(f"/discussions/{kind}/{subject_id}#comment-{comment_id}", 303)
 
 
@@ -123,8 +104,7 @@ def _comment(
     for revision in view["revisions"]:
         revision["html"] = to_html(revision["text"])
     context = {"comment": view, "error": None, "viewer": _viewer(session)} | extra
-    status = context.pop("status", 200)
-    return render(request, "discussion/comment.html", context, status_code=status)
+    return form_page(request, "discussion/comment.html", context)
 
 
 @pages.get("/comments/{comment_id}")
@@ -138,20 +118,14 @@ def comment_page(
 def comment_edit(
     request: Request,
     comment_id: int,
-    session: LoggedIn,
+    session: Posted,
     system: SystemDep,
     text: Annotated[str, Form()] = "",
-    csrf_token: Csrf = "",
 ) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
     try:
         discussion.edit_comment(system.uow(), comment_id, session.member.id, text)
     except DomainError as error:
-        if isinstance(error, NotFound):
-            raise
-        return _comment(
-            request, system, session, comment_id, error=error.message, status=_status(error)
-        )
+        return _comment(request, system, session, comment_id, **refusal(error))
     return RedirectResponse(f"/comments/{comment_id}", 303)
 
 
@@ -159,21 +133,15 @@ def comment_edit(
 def comment_report(
     request: Request,
     comment_id: int,
-    session: LoggedIn,
+    session: Posted,
     system: SystemDep,
     reason: Annotated[str, Form()] = "",
-    csrf_token: Csrf = "",
 ) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
     try:
         cmd = FileReport(session.member.id, reason, comment_id=comment_id)
         opened = panels.file_report(system.uow(), cmd)
     except DomainError as error:
-        if isinstance(error, NotFound):
-            raise
-        return _comment(
-            request, system, session, comment_id, error=error.message, status=_status(error)
-        )
+        return _comment(request, system, session, comment_id, **refusal(error))
     return RedirectResponse(f"/reports/{opened.id}", 303)
 
 
@@ -190,8 +158,7 @@ def _report(
         "recipe": lot.HOW_TO_REPEAT,
         "error": None,
     } | extra
-    status = context.pop("status", 200)
-    return render(request, "discussion/report.html", context, status_code=status)
+    return form_page(request, "discussion/report.html", context)
 
 
 @pages.get("/reports/{report_id}")
@@ -203,20 +170,14 @@ def report_page(request: Request, report_id: int, session: Session, system: Syst
 def report_vote(
     request: Request,
     report_id: int,
-    session: LoggedIn,
+    session: Posted,
     system: SystemDep,
     decision: Annotated[str, Form()] = "",
-    csrf_token: Csrf = "",
 ) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
     try:
         panels.vote(system.uow(), report_id, session.member.id, decision)
     except DomainError as error:
-        if isinstance(error, NotFound):
-            raise
-        return _report(
-            request, system, session, report_id, error=error.message, status=_status(error)
-        )
+        return _report(request, system, session, report_id, **refusal(error))
     return RedirectResponse(f"/reports/{report_id}", 303)
 
 
@@ -244,26 +205,23 @@ def _factions(
         if faction["platform"]:
             faction["platform"]["html"] = to_html(faction["platform"]["text"])
     context = {"factions": everyone, "shown": chosen, "a": a, "b": b, "error": None} | extra
-    status = context.pop("status", 200)
-    return render(request, "discussion/factions.html", context, status_code=status)
+    return form_page(request, "discussion/factions.html", context)
 
 
 @pages.post("/factions")
 def faction_register(
     request: Request,
-    session: LoggedIn,
+    session: Posted,
     system: SystemDep,
     name: Annotated[str, Form()] = "",
     short: Annotated[str, Form()] = "",
     colour: Annotated[str, Form()] = "",
-    csrf_token: Csrf = "",
 ) -> Response:
     """A member registers a faction and is its first member (DESIGN.md 2.10)."""
-    check_csrf(session.csrf_token, csrf_token)
     try:
         faction_id = factions.register_faction(system.uow(), session.member.id, name, short, colour)
     except DomainError as error:
-        return _factions(request, system, None, None, error=error.message, status=_status(error))
+        return _factions(request, system, None, None, error=error.message, status=status_of(error))
     return RedirectResponse(f"/factions/{faction_id}", 303)
 
 
@@ -289,8 +247,7 @@ def _faction(
         "error": None,
         **standing,
     } | extra
-    status = context.pop("status", 200)
-    return render(request, "discussion/faction.html", context, status_code=status)
+    return form_page(request, "discussion/faction.html", context)
 
 
 @pages.get("/factions/{faction_id}")
@@ -304,37 +261,27 @@ def faction_page(
 def faction_publish(
     request: Request,
     faction_id: int,
-    session: LoggedIn,
+    session: Posted,
     system: SystemDep,
     title: Annotated[str, Form()] = "",
     text: Annotated[str, Form()] = "",
-    csrf_token: Csrf = "",
 ) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
     try:
         discussion.publish_platform(system.uow(), faction_id, session.member.id, title, text)
     except DomainError as error:
-        if isinstance(error, NotFound):
-            raise
-        return _faction(
-            request, system, session, faction_id, error=error.message, status=_status(error)
-        )
+        return _faction(request, system, session, faction_id, **refusal(error))
     return RedirectResponse(f"/factions/{faction_id}", 303)
 
 
 @pages.post("/factions/{faction_id}/join")
-def faction_join(
-    request: Request, faction_id: int, session: LoggedIn, system: SystemDep, csrf_token: Csrf = ""
-) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
+def faction_join(request: Request, faction_id: int, session: Posted, system: SystemDep) -> Response:
     return _member_act(request, system, session, faction_id, factions.join_faction)
 
 
 @pages.post("/factions/{faction_id}/leave")
 def faction_leave(
-    request: Request, faction_id: int, session: LoggedIn, system: SystemDep, csrf_token: Csrf = ""
+    request: Request, faction_id: int, session: Posted, system: SystemDep
 ) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
     return _member_act(request, system, session, faction_id, factions.leave_faction)
 
 
@@ -344,9 +291,5 @@ def _member_act(
     try:
         act(system.uow(), session.member.id, faction_id)
     except DomainError as error:
-        if isinstance(error, NotFound):
-            raise
-        return _faction(
-            request, system, session, faction_id, error=error.message, status=_status(error)
-        )
+        return _faction(request, system, session, faction_id, **refusal(error))
     return RedirectResponse(f"/factions/{faction_id}", 303)

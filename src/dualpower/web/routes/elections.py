@@ -18,10 +18,9 @@ from dualpower.web.deps import (
     Session,
     SystemDep,
     check_csrf,
-    render,
     unauthenticated,
 )
-from dualpower.web.errors import status_of
+from dualpower.web.forms import Posted, form_page, refusal
 from dualpower.web.guards import MAX_ID, TOO_LARGE_AN_ID
 from dualpower.web.live import broadcaster, event_stream
 from dualpower.web.pagination import Paged
@@ -192,7 +191,6 @@ def _page(request: Request, system: SystemDep, election_id: int, **extra: Any) -
     session = getattr(request.state, "session", None)
     viewer = session.member.id if session else None
     page = page_views.election(system.reader(), election_id, viewer)  # one snapshot
-    status = extra.pop("status", 200)
     context = {
         "election": page.election,
         "result": page.result,
@@ -202,7 +200,7 @@ def _page(request: Request, system: SystemDep, election_id: int, **extra: Any) -
         "checked": None,
         "error": None,
     } | extra
-    return render(request, "elections/page.html", context, status_code=status)
+    return form_page(request, "elections/page.html", context)
 
 
 @pages.get("/elections/{election_id}")
@@ -257,11 +255,7 @@ async def election_vote(
             _page, request, system, election_id, error=error.message, status=422
         )
     except DomainError as error:
-        if isinstance(error, NotFound):
-            raise
-        return await run_in_threadpool(
-            _page, request, system, election_id, error=error.message, status=status_of(error)
-        )
+        return await run_in_threadpool(_page, request, system, election_id, **refusal(error))
     # The receipt is shown in this answer, never put in a URL (access logs would link it to the
     # voter's address).
     return await run_in_threadpool(_page, request, system, election_id, receipt=receipt)
@@ -271,22 +265,18 @@ async def election_vote(
 def election_stand(
     request: Request,
     election_id: int,
-    session: LoggedIn,
+    session: Posted,
     system: SystemDep,
     faction_id: Annotated[str, Form()] = "",
-    csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
 ) -> Response:
     """Stand in this election (the by-election for a recalled deputy's seat, say)."""
-    check_csrf(session.csrf_token, csrf_token)
     try:
         faction = int(faction_id) if faction_id.strip() else None
         _stand(system, election_id, session.member.id, faction)
     except ValueError:
         return _page(request, system, election_id, error="choose a faction or none", status=422)
     except DomainError as error:
-        if isinstance(error, NotFound):
-            raise
-        return _page(request, system, election_id, error=error.message, status=status_of(error))
+        return _page(request, system, election_id, **refusal(error))
     return RedirectResponse(f"/elections/{election_id}#candidates", status_code=303)
 
 

@@ -11,16 +11,16 @@ from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
 
 from dualpower.services import motions
-from dualpower.web.deps import CSRF_FIELD, LoggedIn, SystemDep, check_csrf
+from dualpower.web.deps import SystemDep
+from dualpower.web.forms import Posted
 
 pages = APIRouter(include_in_schema=False)
 
 
 @pages.post("/motions")
 def draft_motion_form(
-    session: LoggedIn,
+    session: Posted,
     system: SystemDep,
-    csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
     unit_id: Annotated[int | None, Form()] = None,
     council_id: Annotated[int | None, Form()] = None,
     title: Annotated[str, Form()] = "",
@@ -28,7 +28,6 @@ def draft_motion_form(
     majority: Annotated[str, Form()] = "simple",
     is_secret: Annotated[bool, Form()] = False,
 ) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
     cmd = motions.DraftMotion(unit_id, council_id, title, text, majority, is_secret=is_secret)
     motion_id = motions.draft_motion(system.uow(), session.member.id, cmd)
     return RedirectResponse(f"/motions/{motion_id}", status_code=303)

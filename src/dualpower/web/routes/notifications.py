@@ -9,7 +9,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dualpower.services import notify
-from dualpower.web.deps import CSRF_FIELD, ApiMember, LoggedIn, SystemDep, check_csrf, render
+from dualpower.web.deps import ApiMember, LoggedIn, SystemDep, render
+from dualpower.web.forms import Posted
 from dualpower.web.schemas import MarkedPublic, MarkRead, NotificationPublic
 from dualpower.web.texts_notifications import subject
 
@@ -46,11 +47,7 @@ def notifications_page(request: Request, session: LoggedIn, system: SystemDep) -
 
 @pages.post("/notifications/read")
 def mark_read_form(
-    session: LoggedIn,
-    system: SystemDep,
-    csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
-    up_to: Annotated[int | None, Form(ge=1)] = None,
+    session: Posted, system: SystemDep, up_to: Annotated[int | None, Form(ge=1)] = None
 ) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
     notify.mark_read(system.uow(), session.member.id, up_to)
     return RedirectResponse("/notifications", status_code=303)

@@ -16,15 +16,13 @@ from dualpower.domain.offices import parse_wages
 from dualpower.services import offices, offices_views, recall, stipends, views
 from dualpower.services.offices import Caller
 from dualpower.web.deps import (
-    CSRF_FIELD,
     ApiMember,
-    LoggedIn,
     Session,
     SystemDep,
-    check_csrf,
     render,
 )
 from dualpower.web.errors import status_of
+from dualpower.web.forms import Posted
 from dualpower.web.schemas_offices import (
     CreatedPublic,
     OfficeElectionCreate,
@@ -217,7 +215,6 @@ DONE = {
     "unverified": "The member's verification is withdrawn.",
     "resigned": "You have resigned the office.",
 }
-Csrf = Annotated[str, Form(alias=CSRF_FIELD)]
 
 
 def _offices_page(
@@ -267,6 +264,13 @@ def _number(value: str, what: str) -> int:
     return int(value.strip())
 
 
+def _office_in(system: SystemDep, council_id: int, office_id: int) -> int:
+    """The office a form names, if it is one of the page's council (422 otherwise)."""
+    if offices_views.council_of(system.reader(), office_id=office_id) != council_id:
+        raise InvalidRequest("choose an office of this council")
+    return office_id
+
+
 @pages.get("/councils/{council_id}/offices")
 def offices_page(
     request: Request,
@@ -283,17 +287,13 @@ def offices_page(
 def stipend_motion_form(
     request: Request,
     council_id: int,
-    session: LoggedIn,
+    session: Posted,
     system: SystemDep,
     office_id: Annotated[str, Form()] = "",
     amount: Annotated[str, Form()] = "",
-    csrf_token: Csrf = "",
 ) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
     try:
-        office = _number(office_id, "the office")
-        if offices_views.council_of(system.reader(), office_id=office) != council_id:
-            raise InvalidRequest("choose an office of this council")
+        office = _office_in(system, council_id, _number(office_id, "the office"))
         motion = stipends.propose_stipend(
             system.uow(), session.member.id, office, _number(amount, "the stipend")
         )
@@ -306,18 +306,14 @@ def stipend_motion_form(
 def open_election_form(
     request: Request,
     council_id: int,
-    session: LoggedIn,
+    session: Posted,
     system: SystemDep,
     office_id: Annotated[str, Form()] = "",
     method: Annotated[str, Form()] = "plurality",
     is_secret: Annotated[str, Form()] = "",
-    csrf_token: Csrf = "",
 ) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
     try:
-        office = _number(office_id, "the office")
-        if offices_views.council_of(system.reader(), office_id=office) != council_id:
-            raise InvalidRequest("choose an office of this council")
+        office = _office_in(system, council_id, _number(office_id, "the office"))
         election = offices.open_office_election(
             system.uow(), office, session.member.id, method, is_secret=is_secret == "1"
         )
@@ -342,17 +338,15 @@ def _election_act(
 
 @pages.post("/office-elections/{election_id}/candidacy")
 def candidacy_form(
-    request: Request, election_id: int, session: LoggedIn, system: SystemDep, csrf_token: Csrf = ""
+    request: Request, election_id: int, session: Posted, system: SystemDep
 ) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
     return _election_act(request, system, election_id, session, "candidacy")
 
 
 @pages.post("/office-elections/{election_id}/close")
 def close_election_form(
-    request: Request, election_id: int, session: LoggedIn, system: SystemDep, csrf_token: Csrf = ""
+    request: Request, election_id: int, session: Posted, system: SystemDep
 ) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
     return _election_act(request, system, election_id, session, "closed")
 
 
@@ -360,13 +354,11 @@ def close_election_form(
 def wages_form(
     request: Request,
     council_id: int,
-    session: LoggedIn,
+    session: Posted,
     system: SystemDep,
     unit_id: Annotated[str, Form()] = "",
     wages: Annotated[str, Form()] = "",
-    csrf_token: Csrf = "",
 ) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
     try:
         unit = _number(unit_id, "the unit")
         named = parse_wages(wages)
@@ -380,13 +372,11 @@ def wages_form(
 def verification_form(
     request: Request,
     council_id: int,
-    session: LoggedIn,
+    session: Posted,
     system: SystemDep,
     username: Annotated[str, Form()] = "",
     verified: Annotated[str, Form()] = "yes",
-    csrf_token: Csrf = "",
 ) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
     try:
         member = offices_views.member_id_by_username(system.reader(), username)
         is_verified = verified != "no"
@@ -400,9 +390,8 @@ def verification_form(
 
 @pages.post("/office-terms/{term_id}/recall")
 def office_recall_form(
-    request: Request, term_id: int, session: LoggedIn, system: SystemDep, csrf_token: Csrf = ""
+    request: Request, term_id: int, session: Posted, system: SystemDep
 ) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
     council_id = offices_views.council_of(system.reader(), term_id=term_id)
     try:
         petition = recall.open_office_recall(system.uow(), term_id, session.member.id)
@@ -412,10 +401,7 @@ def office_recall_form(
 
 
 @pages.post("/office-terms/{term_id}/resign")
-def resign_form(
-    request: Request, term_id: int, session: LoggedIn, system: SystemDep, csrf_token: Csrf = ""
-) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
+def resign_form(request: Request, term_id: int, session: Posted, system: SystemDep) -> Response:
     council_id = offices_views.council_of(system.reader(), term_id=term_id)
     try:
         offices.resign_office(system.uow(), term_id, session.member.id)

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from dualpower.domain import paper as sheets
-from dualpower.domain.errors import DomainError, NotFound
+from dualpower.domain.errors import DomainError
 from dualpower.services import paper, views
-from dualpower.web.deps import CSRF_FIELD, ApiMember, LoggedIn, SystemDep, check_csrf, render
-from dualpower.web.errors import status_of
+from dualpower.web.deps import ApiMember, LoggedIn, SystemDep
+from dualpower.web.forms import Posted, form_page, refusal
 from dualpower.web.schemas import PetitionPublic
 from dualpower.web.schemas_paper import (
     PaperBallotsCreate,
@@ -25,7 +25,6 @@ from dualpower.web.schemas_paper import (
 
 api = APIRouter(tags=["elections"])
 pages = APIRouter(include_in_schema=False)
-Csrf = Annotated[str, Form(alias=CSRF_FIELD)]
 SHEET = 400_000  # characters of one text box
 
 
@@ -130,7 +129,6 @@ def api_paper_signatures_desk(petition_id: int, system: SystemDep) -> PaperDeskP
 def _election_page(
     request: Request, system: SystemDep, election_id: int, viewer: int, **extra: Any
 ) -> Response:
-    status = extra.pop("status", 200)
     context = {
         "election": views.election(system.reader(), election_id, viewer),
         "paper": paper.election_view(system.reader(), election_id, viewer),
@@ -139,7 +137,7 @@ def _election_page(
         "voters": "",
         "ballots": "",
     } | extra
-    return render(request, "elections/paper.html", context, status_code=status)
+    return form_page(request, "elections/paper.html", context)
 
 
 @pages.get("/elections/{election_id}/paper")
@@ -154,15 +152,13 @@ def paper_ballots_page(
 def paper_ballots_form(
     request: Request,
     election_id: int,
-    session: LoggedIn,
+    session: Posted,
     system: SystemDep,
     voters: Annotated[str, Form(max_length=SHEET)] = "",
     ballots: Annotated[str, Form(max_length=SHEET)] = "",
-    csrf_token: Csrf = "",
 ) -> Response:
     """Voters one per line (usernames or ids); ballots one per line (candidate numbers, first
     choice first)."""
-    check_csrf(session.csrf_token, csrf_token)
     me = session.member.id
     try:
         lines = [line for line in ballots.splitlines() if line.strip()]
@@ -170,15 +166,12 @@ def paper_ballots_form(
         cmd = paper.PaperBallots(election_id, sheets.member_lines(voters), given)
         entered = paper.enter_ballots(system.uow(), cmd, paper.Enterer(me))
     except DomainError as error:
-        if isinstance(error, NotFound):
-            raise
         return _election_page(
             request,
             system,
             election_id,
             me,
-            error=error.message,
-            status=status_of(error),
+            **refusal(error),
             voters=voters,
             ballots=ballots,
         )
@@ -188,7 +181,6 @@ def paper_ballots_form(
 def _petition_page(
     request: Request, system: SystemDep, petition_id: int, viewer: int, **extra: Any
 ) -> Response:
-    status = extra.pop("status", 200)
     context = {
         "petition": views.petition(system.reader(), petition_id, viewer),
         "paper": paper.petition_view(system.reader(), petition_id, viewer),
@@ -196,7 +188,7 @@ def _petition_page(
         "entered": None,
         "members": "",
     } | extra
-    return render(request, "recalls/paper.html", context, status_code=status)
+    return form_page(request, "recalls/paper.html", context)
 
 
 @pages.get("/recalls/{petition_id}/paper")
@@ -211,27 +203,22 @@ def paper_signatures_page(
 def paper_signatures_form(
     request: Request,
     petition_id: int,
-    session: LoggedIn,
+    session: Posted,
     system: SystemDep,
     members: Annotated[str, Form(max_length=SHEET)] = "",
-    csrf_token: Csrf = "",
 ) -> Response:
     """Members who signed on paper, one per line (usernames or ids)."""
-    check_csrf(session.csrf_token, csrf_token)
     me = session.member.id
     try:
         cmd = paper.PaperSignatures(petition_id, sheets.member_lines(members))
         state = paper.enter_signatures(system.uow(), cmd, paper.Enterer(me))
     except DomainError as error:
-        if isinstance(error, NotFound):
-            raise
         return _petition_page(
             request,
             system,
             petition_id,
             me,
-            error=error.message,
-            status=status_of(error),
+            **refusal(error),
             members=members,
         )
     return _petition_page(request, system, petition_id, me, entered=state)

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from dualpower.domain.errors import DomainError, NotFound
+from dualpower.domain.errors import DomainError
 from dualpower.domain.recall import UNDECIDED
 from dualpower.services import page_views, recall, views
 from dualpower.web.deps import (
-    CSRF_FIELD,
     ApiMember,
     LoggedIn,
     Session,
     SystemDep,
-    check_csrf,
     render,
 )
-from dualpower.web.errors import status_of
+from dualpower.web.forms import Posted, form_page, refusal
 from dualpower.web.live import broadcaster, event_stream
 from dualpower.web.pagination import Paged
 from dualpower.web.schemas import PetitionListed, PetitionPublic, PetitionStatus, RecallCreate
@@ -114,9 +113,8 @@ def _viewer(request: Request) -> int | None:
 
 def _page(request: Request, system: SystemDep, petition_id: int, **extra: Any) -> Response:
     page = page_views.recall(system.reader(), petition_id, _viewer(request))  # one snapshot
-    status = extra.pop("status", 200)
     context = {"petition": page.petition, "error": None} | extra
-    return render(request, "recalls/page.html", context, status_code=status)
+    return form_page(request, "recalls/page.html", context)
 
 
 @pages.get("/recalls")
@@ -146,56 +144,37 @@ def petition_confirm(
 
 @pages.post("/recalls")
 def petition_open(
-    request: Request,
-    session: LoggedIn,
-    system: SystemDep,
-    mandate_id: Annotated[int, Form()],
-    csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
+    request: Request, session: Posted, system: SystemDep, mandate_id: Annotated[int, Form()]
 ) -> Response:
     """The "recall" button beside a deputy: opens the petition and shows it."""
-    check_csrf(session.csrf_token, csrf_token)
     state = recall.open_recall(system.uow(), mandate_id, session.member.id)
     return RedirectResponse(f"/recalls/{state.id}", status_code=303)
 
 
-def _act(request: Request, system: SystemDep, petition_id: int, act: Any) -> Response:
+def _act(
+    request: Request,
+    system: SystemDep,
+    petition_id: int,
+    member_id: int,
+    act: Callable[[Any, int, int], object],
+) -> Response:
+    """Sign or withdraw, then back to the petition (or its page again with the refusal)."""
     try:
-        act()
+        act(system.uow(), petition_id, member_id)
     except DomainError as error:
-        if isinstance(error, NotFound):
-            raise
-        return _page(request, system, petition_id, error=error.message, status=status_of(error))
+        return _page(request, system, petition_id, **refusal(error))
     return RedirectResponse(f"/recalls/{petition_id}", status_code=303)
 
 
 @pages.post("/recalls/{petition_id}/sign")
 def petition_sign(
-    request: Request,
-    petition_id: int,
-    session: LoggedIn,
-    system: SystemDep,
-    csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
+    request: Request, petition_id: int, session: Posted, system: SystemDep
 ) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
-    member = session.member.id
-    return _act(
-        request, system, petition_id, lambda: recall.sign_recall(system.uow(), petition_id, member)
-    )
+    return _act(request, system, petition_id, session.member.id, recall.sign_recall)
 
 
 @pages.post("/recalls/{petition_id}/withdraw")
 def petition_withdraw(
-    request: Request,
-    petition_id: int,
-    session: LoggedIn,
-    system: SystemDep,
-    csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
+    request: Request, petition_id: int, session: Posted, system: SystemDep
 ) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
-    member = session.member.id
-    return _act(
-        request,
-        system,
-        petition_id,
-        lambda: recall.withdraw_signature(system.uow(), petition_id, member),
-    )
+    return _act(request, system, petition_id, session.member.id, recall.withdraw_signature)

@@ -6,22 +6,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from dualpower.domain.errors import DomainError, InvalidRequest, NotFound
+from dualpower.domain.errors import DomainError, InvalidRequest
 from dualpower.services import register as reg
 from dualpower.services import stance_motions
 from dualpower.web.deps import (
-    CSRF_FIELD,
     ApiMember,
-    LoggedIn,
     Session,
     SystemDep,
-    check_csrf,
     render,
 )
-from dualpower.web.errors import status_of
+from dualpower.web.forms import Posted, form_page, refusal
 from dualpower.web.pagination import Paged
 from dualpower.web.schemas_register import (
     AuthorityCreate,
@@ -119,7 +116,6 @@ def _page(request: Request, system: SystemDep, directive_id: int, **extra: Any) 
         binding = reg.binding_for(system.reader(), directive_id, session.member.id)
         recording = reg.recording_councils(system.reader(), session.member.id)
         proposing = stance_motions.proposing_councils(system.reader(), session.member.id)
-    status = extra.pop("status", 200)
     context = {
         "directive": view,
         "binding": binding,
@@ -128,7 +124,7 @@ def _page(request: Request, system: SystemDep, directive_id: int, **extra: Any) 
         "error": None,
         "kinds": KIND_LABELS,
     } | extra
-    return render(request, "register/page.html", context, status_code=status)
+    return form_page(request, "register/page.html", context)
 
 
 KIND_LABELS = {
@@ -145,51 +141,50 @@ def directive_page(
     return _page(request, system, directive_id)
 
 
-@pages.post("/directives/{directive_id}/stances")
-def stance_form(
-    request: Request,
-    directive_id: int,
-    session: LoggedIn,
-    system: SystemDep,
+def _stance_fields(
     council_id: Annotated[str, Form()] = "",
     kind: Annotated[str, Form()] = "",
     conditions: Annotated[str, Form()] = "",
     counter_order: Annotated[str, Form()] = "",
-    csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
+) -> tuple[str, str, str, str]:
+    """The fields both stance forms send."""
+    return council_id, kind, conditions, counter_order
+
+
+StanceFields = Annotated[tuple[str, str, str, str], Depends(_stance_fields)]
+
+
+@pages.post("/directives/{directive_id}/stances")
+def stance_form(
+    request: Request,
+    directive_id: int,
+    session: Posted,
+    system: SystemDep,
+    form: StanceFields,
 ) -> Response:
     """An office the council gave `record_stance` takes its stance on this directive."""
-    check_csrf(session.csrf_token, csrf_token)
 
     def take(cmd: reg.TakeStance) -> str:
         reg.take_stance(system.uow(), cmd, reg.Actor(session.member.id))
         return f"/directives/{directive_id}#stances"
 
-    return _stance(
-        request, system, directive_id, (council_id, kind, conditions, counter_order), take
-    )
+    return _stance(request, system, directive_id, form, take)
 
 
 @pages.post("/directives/{directive_id}/stance-motions")
 def stance_motion_form(
     request: Request,
     directive_id: int,
-    session: LoggedIn,
+    session: Posted,
     system: SystemDep,
-    council_id: Annotated[str, Form()] = "",
-    kind: Annotated[str, Form()] = "",
-    conditions: Annotated[str, Form()] = "",
-    counter_order: Annotated[str, Form()] = "",
-    csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
+    form: StanceFields,
 ) -> Response:
     """A deputy puts a stance on this directive to their council's vote (a motion)."""
-    check_csrf(session.csrf_token, csrf_token)
 
     def propose(cmd: reg.TakeStance) -> str:
         return f"/motions/{stance_motions.propose_stance(system.uow(), session.member.id, cmd)}"
 
-    return _stance(
-        request, system, directive_id, (council_id, kind, conditions, counter_order), propose
-    )
+    return _stance(request, system, directive_id, form, propose)
 
 
 def _stance(
@@ -207,7 +202,5 @@ def _stance(
             raise InvalidRequest("choose the council whose stance this is")
         to = act(reg.TakeStance(directive_id, int(council_id), kind, conditions, counter_order))
     except DomainError as error:
-        if isinstance(error, NotFound):
-            raise
-        return _page(request, system, directive_id, error=error.message, status=status_of(error))
+        return _page(request, system, directive_id, **refusal(error))
     return RedirectResponse(to, status_code=303)

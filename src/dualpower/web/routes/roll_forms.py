@@ -12,11 +12,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from dualpower.services import roll_changes
 from dualpower.services.offices import Caller
-from dualpower.web.deps import CSRF_FIELD, LoggedIn, SystemDep, check_csrf, render
+from dualpower.web.deps import LoggedIn, SystemDep, render
+from dualpower.web.forms import Posted
 from dualpower.web.texts_members import language, texts
 
 pages = APIRouter(include_in_schema=False)
-Csrf = Annotated[str, Form(alias=CSRF_FIELD)]
 
 
 def _back(unit_id: int) -> RedirectResponse:
@@ -32,37 +32,26 @@ def roll_page(unit_id: int, request: Request, session: LoggedIn, system: SystemD
 @pages.post("/units/{unit_id}/roll/add")
 def roll_add(
     unit_id: int,
-    session: LoggedIn,
+    session: Posted,
     system: SystemDep,
     username: Annotated[str, Form(max_length=80)] = "",
     name: Annotated[str, Form(max_length=200)] = "",
     email: Annotated[str, Form(max_length=254)] = "",
-    csrf_token: Csrf = "",
 ) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
     caller = Caller(member_id=session.member.id)
     roll_changes.add_member(system.uow(), username, name, unit_id, caller, email=email or None)
     return _back(unit_id)
 
 
 @pages.post("/units/{unit_id}/roll/{member_id}/leave")
-def roll_leave(
-    unit_id: int, member_id: int, session: LoggedIn, system: SystemDep, csrf_token: Csrf = ""
-) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
+def roll_leave(unit_id: int, member_id: int, session: Posted, system: SystemDep) -> Response:
     roll_changes.end_membership(system.uow(), member_id, Caller(member_id=session.member.id))
     return _back(unit_id)
 
 
 @pages.post("/units/{unit_id}/roll/{member_id}/move")
 def roll_move(
-    unit_id: int,
-    member_id: int,
-    session: LoggedIn,
-    system: SystemDep,
-    to: Annotated[int, Form()] = 0,
-    csrf_token: Csrf = "",
+    unit_id: int, member_id: int, session: Posted, system: SystemDep, to: Annotated[int, Form()] = 0
 ) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
     roll_changes.transfer(system.uow(), member_id, to, Caller(member_id=session.member.id))
     return _back(unit_id)

@@ -17,14 +17,12 @@ from dualpower.services import (
     views_sessions,
 )
 from dualpower.web.deps import (
-    CSRF_FIELD,
     ApiMember,
-    LoggedIn,
     Session,
     SystemDep,
-    check_csrf,
     render,
 )
+from dualpower.web.forms import Posted
 from dualpower.web.schemas import PetitionPublic
 from dualpower.web.schemas_sessions import (
     AgendaItemCreate,
@@ -46,7 +44,6 @@ AUTH: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such thing."},
     409: {"description": "The act clashes with the current state."},
 }
-Csrf = Annotated[str, Form(alias=CSRF_FIELD)]
 
 
 # -- API: motions and votes --------------------------------------------------------------------
@@ -205,31 +202,20 @@ def motion_page(request: Request, motion_id: int, session: Session, system: Syst
 
 @pages.post("/motions/{motion_id}/vote")
 def motion_vote(
-    motion_id: int,
-    session: LoggedIn,
-    system: SystemDep,
-    csrf_token: Csrf = "",
-    position: Annotated[str, Form()] = "",
+    motion_id: int, session: Posted, system: SystemDep, position: Annotated[str, Form()] = ""
 ) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
     motions.cast_vote(system.uow(), motion_id, session.member.id, position)
     return _back(f"/motions/{motion_id}")
 
 
 @pages.post("/motions/{motion_id}/call")
-def motion_call(
-    motion_id: int, session: LoggedIn, system: SystemDep, csrf_token: Csrf = ""
-) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
+def motion_call(motion_id: int, session: Posted, system: SystemDep) -> Response:
     motions.open_vote(system.uow(), motion_id, session.member.id)
     return _back(f"/motions/{motion_id}")
 
 
 @pages.post("/motions/{motion_id}/close")
-def motion_close(
-    motion_id: int, session: LoggedIn, system: SystemDep, csrf_token: Csrf = ""
-) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
+def motion_close(motion_id: int, session: Posted, system: SystemDep) -> Response:
     motions.close_vote(system.uow(), motion_id, session.member.id)
     return _back(f"/motions/{motion_id}")
 
@@ -260,10 +246,7 @@ def session_page(
 
 
 @pages.post("/sessions/{session_id}/attendance")
-def session_attend(
-    session_id: int, session: LoggedIn, system: SystemDep, csrf_token: Csrf = ""
-) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
+def session_attend(session_id: int, session: Posted, system: SystemDep) -> Response:
     sessions.register_attendance(system.uow(), session_id, session.member.id)
     return _back(f"/sessions/{session_id}")
 
@@ -308,11 +291,8 @@ def breach_page(request: Request, breach_id: int, session: Session, system: Syst
 
 
 @pages.post("/breaches/{breach_id}/recall")
-def breach_recall(
-    request: Request, breach_id: int, session: LoggedIn, system: SystemDep, csrf_token: Csrf = ""
-) -> Response:
+def breach_recall(request: Request, breach_id: int, session: Posted, system: SystemDep) -> Response:
     """The one step from a breach to a recall petition (opened, or signed if open already)."""
-    check_csrf(session.csrf_token, csrf_token)
     petition = instructions.recall_for_breach(system.uow(), breach_id, session.member.id)
     view = views_sessions.breach(system.reader(), breach_id, session.member.id)
     return render(request, "sessions/breach.html", {"breach": view, "petition": petition})
@@ -324,71 +304,48 @@ def breach_recall(
 @pages.post("/councils/{council_id}/sessions")
 def council_convene(
     council_id: int,
-    session: LoggedIn,
+    session: Posted,
     system: SystemDep,
-    csrf_token: Csrf = "",
     title: Annotated[str, Form()] = "",
     agenda: Annotated[list[int] | None, Form()] = None,
 ) -> Response:
     """Convene a session (the chair), with the motions ticked as its agenda."""
-    check_csrf(session.csrf_token, csrf_token)
     sid = sessions.convene_session(system.uow(), session.member.id, council_id, title, agenda or [])
     return _back(f"/sessions/{sid}")
 
 
 @pages.post("/sessions/{session_id}/open")
-def session_open(
-    session_id: int, session: LoggedIn, system: SystemDep, csrf_token: Csrf = ""
-) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
+def session_open(session_id: int, session: Posted, system: SystemDep) -> Response:
     sessions.open_session(system.uow(), session.member.id, session_id)
     return _back(f"/sessions/{session_id}")
 
 
 @pages.post("/sessions/{session_id}/close")
-def session_close(
-    session_id: int, session: LoggedIn, system: SystemDep, csrf_token: Csrf = ""
-) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
+def session_close(session_id: int, session: Posted, system: SystemDep) -> Response:
     sessions.close_session(system.uow(), session.member.id, session_id)
     return _back(f"/sessions/{session_id}")
 
 
 @pages.post("/sessions/{session_id}/agenda")
 def session_agenda(
-    session_id: int,
-    session: LoggedIn,
-    system: SystemDep,
-    csrf_token: Csrf = "",
-    motion_id: Annotated[int, Form()] = 0,
+    session_id: int, session: Posted, system: SystemDep, motion_id: Annotated[int, Form()] = 0
 ) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
     sessions.add_to_agenda(system.uow(), session.member.id, session_id, motion_id)
     return _back(f"/sessions/{session_id}")
 
 
 @pages.post("/sessions/{session_id}/vote/open")
 def session_open_vote(
-    session_id: int,
-    session: LoggedIn,
-    system: SystemDep,
-    csrf_token: Csrf = "",
-    motion_id: Annotated[int, Form()] = 0,
+    session_id: int, session: Posted, system: SystemDep, motion_id: Annotated[int, Form()] = 0
 ) -> Response:
     """Put an agenda item (or an amendment of one) to the vote."""
-    check_csrf(session.csrf_token, csrf_token)
     motions.open_vote(system.uow(), motion_id, session.member.id)
     return _back(f"/sessions/{session_id}")
 
 
 @pages.post("/sessions/{session_id}/vote/close")
 def session_close_vote(
-    session_id: int,
-    session: LoggedIn,
-    system: SystemDep,
-    csrf_token: Csrf = "",
-    motion_id: Annotated[int, Form()] = 0,
+    session_id: int, session: Posted, system: SystemDep, motion_id: Annotated[int, Form()] = 0
 ) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
     motions.close_vote(system.uow(), motion_id, session.member.id)
     return _back(f"/sessions/{session_id}")

@@ -9,7 +9,9 @@ from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
 
 from dualpower.services import speakers, speakers_views, stewards
-from dualpower.web.deps import CSRF_FIELD, ApiMember, LoggedIn, SystemDep, check_csrf
+from dualpower.web.deps import ApiMember, SystemDep
+from dualpower.web.forms import Posted
+from dualpower.web.routes.sessions import AUTH as SESSION_ACTS
 from dualpower.web.schemas_speakers import (
     FloorGive,
     FloorRequest,
@@ -22,14 +24,7 @@ from dualpower.web.schemas_speakers import (
 
 api = APIRouter(tags=["sessions"])
 pages = APIRouter(include_in_schema=False)
-AUTH: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Not logged in."},
-    403: {"description": "Not allowed for the caller."},
-    404: {"description": "No such thing."},
-    409: {"description": "The act clashes with the current state."},
-    422: {"description": "Invalid input."},
-}
-Csrf = Annotated[str, Form(alias=CSRF_FIELD)]
+AUTH: dict[int | str, dict[str, Any]] = {**SESSION_ACTS, 422: {"description": "Invalid input."}}
 
 
 # -- API ---------------------------------------------------------------------------------------
@@ -131,86 +126,53 @@ def _item(value: str) -> int | None:
 
 @pages.post("/sessions/{session_id}/speakers")
 def page_request_floor(
-    session_id: int,
-    session: LoggedIn,
-    system: SystemDep,
-    csrf_token: Csrf = "",
-    motion_id: Annotated[str, Form()] = "",
+    session_id: int, session: Posted, system: SystemDep, motion_id: Annotated[str, Form()] = ""
 ) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
     speakers.request_floor(system.uow(), session_id, session.member.id, _item(motion_id))
     return _back(session_id)
 
 
 @pages.post("/sessions/{session_id}/speakers/withdraw")
 def page_withdraw(
-    session_id: int,
-    session: LoggedIn,
-    system: SystemDep,
-    csrf_token: Csrf = "",
-    motion_id: Annotated[str, Form()] = "",
+    session_id: int, session: Posted, system: SystemDep, motion_id: Annotated[str, Form()] = ""
 ) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
     speakers.withdraw(system.uow(), session_id, session.member.id, _item(motion_id))
     return _back(session_id)
 
 
 @pages.post("/sessions/{session_id}/speakers/next")
 def page_next(
-    session_id: int,
-    session: LoggedIn,
-    system: SystemDep,
-    csrf_token: Csrf = "",
-    motion_id: Annotated[str, Form()] = "",
+    session_id: int, session: Posted, system: SystemDep, motion_id: Annotated[str, Form()] = ""
 ) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
     speakers.give_floor(system.uow(), session_id, session.member.id, _item(motion_id))
     return _back(session_id)
 
 
 @pages.post("/sessions/{session_id}/speakers/end")
-def page_end(
-    session_id: int, session: LoggedIn, system: SystemDep, csrf_token: Csrf = ""
-) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
+def page_end(session_id: int, session: Posted, system: SystemDep) -> Response:
     speakers.end_speech(system.uow(), session_id, session.member.id)
     return _back(session_id)
 
 
 @pages.post("/sessions/{session_id}/speakers/limit")
 def page_limit(
-    session_id: int,
-    session: LoggedIn,
-    system: SystemDep,
-    csrf_token: Csrf = "",
-    seconds: Annotated[int, Form(ge=0)] = 0,
+    session_id: int, session: Posted, system: SystemDep, seconds: Annotated[int, Form(ge=0)] = 0
 ) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
     speakers.set_limit(system.uow(), session_id, session.member.id, seconds)
     return _back(session_id)
 
 
 @pages.post("/sessions/{session_id}/stewards")
 def page_open_stewards(
-    session_id: int,
-    session: LoggedIn,
-    system: SystemDep,
-    csrf_token: Csrf = "",
-    posts: Annotated[int, Form(ge=1)] = 1,
+    session_id: int, session: Posted, system: SystemDep, posts: Annotated[int, Form(ge=1)] = 1
 ) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
     stewards.open_steward_elections(system.uow(), session.member.id, session_id, posts)
     return _back(session_id)
 
 
 @pages.post("/sessions/{session_id}/stewards/close")
 def page_close_steward_election(
-    session_id: int,
-    session: LoggedIn,
-    system: SystemDep,
-    csrf_token: Csrf = "",
-    election_id: Annotated[int, Form()] = 0,
+    session_id: int, session: Posted, system: SystemDep, election_id: Annotated[int, Form()] = 0
 ) -> Response:
-    check_csrf(session.csrf_token, csrf_token)
     stewards.close_steward_election(system.uow(), session.member.id, session_id, election_id)
     return _back(session_id)

@@ -12,7 +12,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dualpower.services import structure
-from dualpower.web.deps import CSRF_FIELD, LoggedIn, SystemDep, check_csrf, render
+from dualpower.web.deps import LoggedIn, SystemDep, render
+from dualpower.web.forms import Posted
 
 pages = APIRouter(include_in_schema=False)
 Field = Annotated[str, Form(max_length=4000)]
@@ -29,7 +30,7 @@ def structure_page(
 @pages.post("/councils/{council_id}/structure")
 def structure_propose(
     council_id: int,
-    session: LoggedIn,
+    session: Posted,
     system: SystemDep,
     kind: Annotated[str, Form(max_length=40)] = "",
     name: Field = "",
@@ -41,11 +42,9 @@ def structure_propose(
     parent: Field = "",
     members: Field = "",
     majority: Annotated[str, Form(max_length=40)] = "simple",
-    csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
 ) -> Response:
     """The change goes to the council concerned, which may be another than this page's (a move
     between two councils is decided by the lowest council over both)."""
-    check_csrf(session.csrf_token, csrf_token)
     fields = {
         "name": name,
         "unit_kind": unit_kind,

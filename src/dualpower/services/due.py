@@ -42,6 +42,7 @@ from dualpower.services.secrecy import unlink_ballots
 from dualpower.store.uow import UnitOfWork
 
 BATCH = 200  # due votes claimed and closed per transaction
+FOLD_AT = 10_000  # rows of roll change past one a unit that the clock folds (issue 24)
 
 
 @dataclass(frozen=True)
@@ -76,9 +77,26 @@ def run_due(new_uow: Callable[[], UnitOfWork], *, early: bool = True) -> list[Do
     done += [d for d in (close_due_motion(new_uow(), m) for m in voting) if d]
     if early or any(d.act == "election.close" for d in done):
         done += open_next_levels(new_uow())
+    if early:
+        done += fold_rolls(new_uow())
     done += [Done("report.draw", r) for r in panels.draw_pending(new_uow())]  # DESIGN.md 2.11
     done += [Done("report.redraw", r) for r in panels.redraw_expired(new_uow())]
     return done
+
+
+def fold_rolls(uow: UnitOfWork, at_least: int = FOLD_AT) -> list[Done]:
+    """Fold the rows of roll change (PostgreSQL appends one per unit and statement, so that
+    two transfers never wait on each other's row) into one a unit, once `at_least` of them
+    have gathered: the popular base sums every row on each view of the alignment page. It
+    changes no roll, so it is not an act of the audit log; concurrent folds and roll changes
+    add up (see AlignmentRepo.compact_rolls)."""
+    with uow:
+        rows = uow.alignment.unfolded_rows()
+        if rows < at_least:
+            return []
+        uow.alignment.compact_rolls()
+        uow.commit()
+    return [Done("rolls.fold", rows, "rows of roll change folded into one a unit")]
 
 
 def close_past_time(new_uow: Callable[[], UnitOfWork]) -> list[Done]:

@@ -205,6 +205,13 @@ class AlignmentRepo:
         query = select(r.unit_id, total).group_by(r.unit_id).having(total != 0)
         return {int(u): int(n) for u, n in tuples(self.conn.execute(query))}
 
+    def unfolded_rows(self) -> int:
+        """How many rows of change `compact_rolls` would fold away: the rows beyond one a unit
+        (always 0 on SQLite, where a unit's row is updated in place)."""
+        r = unit_rolls.c
+        query = select(func.count() - func.count(r.unit_id.distinct()))
+        return int(self.conn.execute(query).scalar_one() or 0)
+
     def compact_rolls(self) -> None:
         """Fold each unit's rows of change into one. Rows appended by transactions not
         committed yet are not seen, so not deleted: they add to the folded row when they

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, text, update
 
-from dualpower.services import alignment, structure
+from dualpower.services import alignment, due, structure
 from dualpower.services.check import check
 from dualpower.services.forget import forget_member
 from dualpower.services.invariants import rolls as invariant
@@ -164,6 +164,66 @@ def test_rows_of_change_fold_into_one_a_unit(federation: Small) -> None:
     with federation.system.engine.connect() as conn:
         rows = conn.execute(text("SELECT unit_id, count(*) FROM unit_rolls GROUP BY unit_id"))
         assert {n for _, n in rows} == {1}
+
+
+def unfolded(federation: Small) -> int:
+    """Rows of unit_rolls beyond one a unit, counted in the test's own SQL."""
+    with federation.system.engine.connect() as conn:
+        rows = conn.execute(text("SELECT count(*), count(DISTINCT unit_id) FROM unit_rolls"))
+        total, units = rows.one()
+    return int(total) - int(units)
+
+
+def test_the_clock_folds_the_rows_of_change_once_enough_gathered(federation: Small) -> None:
+    for name in ("one", "two", "three"):
+        add_member(federation.system.uow(), name, name.title(), "Mill", OPERATOR_CALLER)
+    before = assert_in_step(federation)
+    rows = unfolded(federation)
+    with federation.system.uow() as uow:
+        assert uow.alignment.unfolded_rows() == rows
+    if federation.system.engine.dialect.name == "sqlite":
+        assert rows == 0  # a unit's row is updated in place: nothing to fold
+        assert due.fold_rolls(federation.system.uow(), at_least=1) == []
+        return
+    assert rows >= 3  # a row of change appended per member added
+    assert due.fold_rolls(federation.system.uow(), at_least=rows + 1) == []  # not yet
+    assert unfolded(federation) == rows
+    [done] = due.fold_rolls(federation.system.uow(), at_least=rows)
+    assert (done.act, done.subject_id) == ("rolls.fold", rows)
+    assert unfolded(federation) == 0
+    assert assert_in_step(federation) == before
+
+
+def test_folds_beside_roll_changes_keep_the_rolls(federation: Small) -> None:
+    """Two clocks folding while members join and leave: the rolls stay in step."""
+    errors: list[BaseException] = []
+
+    def joiner(k: int) -> None:
+        try:
+            for i in range(6):
+                name = f"fold{k}x{i}"
+                add_member(federation.system.uow(), name, name, "Mill", OPERATOR_CALLER)
+        except BaseException as error:  # noqa: BLE001 -- reported by the test's thread
+            errors.append(error)
+
+    def folder() -> None:
+        try:
+            for _ in range(8):
+                due.fold_rolls(federation.system.uow(), at_least=1)
+        except BaseException as error:  # noqa: BLE001 -- reported by the test's thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=joiner, args=(k,)) for k in range(2)]
+    threads += [threading.Thread(target=folder) for _ in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(120)
+    assert errors == []
+    assert assert_in_step(federation)[federation.units["Mill"]] >= 12
+    due.fold_rolls(federation.system.uow(), at_least=1)
+    assert unfolded(federation) == 0
+    assert_in_step(federation)
 
 
 def test_drift_is_found_by_check_and_rebuilt(federation: Small) -> None:

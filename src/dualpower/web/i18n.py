@@ -219,14 +219,34 @@ def _naming(text: str) -> str:
                 values[name] = f"«{office(unquoted)}»"
             elif name == "capability":
                 values[name] = f"«{gettext(unquoted)}»"
-            elif name == "what":
-                values[name] = translated(value)
+            elif name in ("what", "when"):  # " when every elector has voted": the space kept
+                said = value.lstrip()
+                values[name] = value[: len(value) - len(said)] + translated(said)
+            elif name == "status":
+                values[name] = status(value)
+            elif name in ("span", "delay"):
+                values[name] = _duration(value)
+            elif name in ("amount", "cap", "total") and value.replace(",", "").isdigit():
+                values[name] = number(int(value.replace(",", "")))  # "12,050": 12 050
             elif unquoted != value:
                 values[name] = f"«{unquoted}»"
             else:
                 values[name] = value
         return gettext(sentence) % values
     return text
+
+
+_SPAN = re.compile(r"(\d+) (second|minute|hour)s?")
+
+
+def _duration(text: str) -> str:
+    """A rate limit's span or wait ("10 minutes", "hour", "1 second"; domain/limits.py) in the
+    page's language, with the number's plural."""
+    found = _SPAN.fullmatch(text)
+    if found is None:
+        return gettext(text)
+    n, unit = int(found.group(1)), found.group(2)
+    return ngettext(f"%(num)s {unit}", f"%(num)s {unit}s", n) % {"num": n}
 
 
 NO_FACTION = "no faction"  # the name views give the seats of deputies without a faction

@@ -5,7 +5,9 @@ few queries as it can, all of them the store's (store/tables_alignment.py). The 
 come from the alignment that triggers keep in the same transaction as every mandate change: the
 snapshot of every council reads one short row per council, not the mandates
 (bench/alignment.py). The popular base is counted in SQL, by council, faction and electorate's
-seats (a few hundred rows, not a row a seat). History and the road to majority read the
+seats (a few hundred rows, not a row a seat); the alignment page reads it kept
+(`popular_bases`, refreshed by the clock's early runs when something it depends on changed,
+`refresh_bases`) and says the time it is as of. History and the road to majority read the
 mandates, on demand.
 """
 
@@ -149,11 +151,19 @@ def top_in(uow: UnitOfWork, council_ids: list[int]) -> dict[str, Any]:
     """What the alignment page shows of a large federation, in an entered unit of work: the
     federation's base seats by faction (summed from the stored counts) and its popular base,
     and only these councils (the top levels of the tree) with their seats, popular base,
-    history and changes of majority. `overview` is every council's (the API)."""
+    history and changes of majority. `overview` is every council's (the API). The popular
+    bases are the kept ones (`refresh_bases`), as of `popular_base_as_of`; counted
+    for the view only before the clock's first refresh."""
     names, colours = _faction_names(uow)
     totals = uow.alignment.unit_seats()
     whole = al.federation((names.get(f, al.NO_FACTION), n) for f, n in totals.items())
-    rows = _named(uow.alignment.represented(council_ids, federation=True), names)
+    as_of = uow.alignment.bases_as_of()
+    kept = (
+        uow.alignment.represented(council_ids, federation=True)
+        if as_of is None  # never refreshed: counted now
+        else uow.alignment.bases_kept(council_ids)
+    )
+    rows = _named(kept, names)
     bases = al.popular_base(rows)  # these councils'
     base = al.federation_base(row for row in rows if row.council_id is None)
     steps = history_in(uow, council_ids)
@@ -171,8 +181,20 @@ def top_in(uow: UnitOfWork, council_ids: list[int]) -> dict[str, Any]:
             "majority": whole.majority,
             "popular_base": _rounded(base),
         },
+        "popular_base_as_of": as_of,  # None: counted for this view
         "colours": {n: colours.get(n, NEUTRAL) for n in [*names.values(), al.NO_FACTION]},
     }
+
+
+def refresh_bases(uow: UnitOfWork, *, always: bool = False) -> bool | None:
+    """Count the popular bases the alignment page reads again, when a roll, a mandate, an
+    electorate or the tree changed since the last count (the clock's early runs, issue 24: at
+    1,000,000 members the count takes 0.3-0.9 s, too long for every view); else only say they
+    are still current now. True: counted; False: unchanged; None: another clock counts."""
+    with uow:
+        counted = uow.alignment.refresh_bases(uow.now(), always=always)
+        uow.commit()
+    return counted
 
 
 def popular_base(uow: UnitOfWork) -> tuple[dict[int, dict[str, float]], dict[str, float]]:

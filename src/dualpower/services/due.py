@@ -27,7 +27,7 @@ from dualpower.domain import errors, vote_methods
 from dualpower.domain.cycle import CLOCK, is_due
 from dualpower.domain.events import CompositionChanged
 from dualpower.domain.model import Candidate, Election
-from dualpower.services import chance, cycle, motions, panels
+from dualpower.services import alignment, chance, cycle, motions, panels
 from dualpower.services.elections import (
     close_in,
     count_election,
@@ -79,6 +79,7 @@ def run_due(new_uow: Callable[[], UnitOfWork], *, early: bool = True) -> list[Do
         done += open_next_levels(new_uow())
     if early:
         done += fold_rolls(new_uow())
+        alignment.refresh_bases(new_uow())  # the page's popular bases, if changed: no act
     done += [Done("report.draw", r) for r in panels.draw_pending(new_uow())]  # DESIGN.md 2.11
     done += [Done("report.redraw", r) for r in panels.redraw_expired(new_uow())]
     return done

@@ -27,6 +27,19 @@ orders. SQLite's writers are serial.
   `compact_rolls`. The popular base reads these rows instead of counting every membership;
   services/invariants/rolls.py checks them against the count.
 
+- `popular_bases` (migration 0034_h24b): the popular base's figures as `represented` counts
+  them (council_id 0: the federation's unit seats), kept for the alignment page and refreshed
+  by the clock's early runs (`refresh_bases`), as of the time in `popular_base_state`. A
+  refresh counts only when something it depends on changed: statement triggers on
+  memberships, mandates, electorates, councils and base units mark it in
+  `popular_base_changes` (PostgreSQL appends a row: no lock a writer waits on; SQLite keeps one
+  row). The refresh deletes the marks before counting, so a change that commits while it counts
+  keeps its mark for the next; the figures hold every change committed before their time.
+  Not kept by triggers in each write: a roll change would have to read the mandates of every
+  electorate above its unit and a mandate change the rolls under its electorate, each missing
+  the other's uncommitted change (or locking the chief council's rows in every join).
+  services/invariants/popular_bases.py checks them against the count when nothing is marked.
+
 The reads of services/alignment.py are here too, as typed rows: the stored councils, the
 federation's unit seats, mandate spans for the history, and the popular base counted in SQL
 (`represented`: the active mandates grouped by council, faction and their electorate's seats,
@@ -40,8 +53,10 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
+    DateTime,
     ForeignKey,
     Integer,
     Table,
@@ -87,6 +102,32 @@ unit_rolls = Table(
     Column("unit_id", Id, ForeignKey("base_units.id"), nullable=False, index=True),
     Column("members", Integer, nullable=False),  # a unit's roll: the sum of its rows
 )
+
+popular_bases = Table(
+    "popular_bases",
+    metadata,
+    Column("council_id", Id, primary_key=True),  # FEDERATION_ID: the federation's unit seats
+    Column("faction_id", Id, primary_key=True),  # 0: no faction
+    Column("is_unit", Boolean, primary_key=True),
+    Column("seats", Integer, primary_key=True),
+    Column("members", BigInteger, nullable=False),
+)
+
+popular_base_state = Table(
+    "popular_base_state",
+    metadata,
+    Column("id", Integer, primary_key=True),  # 1: one row
+    Column("as_of", DateTime(timezone=True), nullable=False),
+)
+
+popular_base_changes = Table(
+    "popular_base_changes",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+)
+
+FEDERATION_ID = 0  # popular_bases.council_id of the federation's rows
+REFRESH_LOCK = (1917, 24)  # the advisory lock one refresh at a time holds (PostgreSQL)
 
 # What the counts must equal: the active mandates, by council, faction and kind of seat.
 AGGREGATE = (
@@ -330,6 +371,76 @@ class AlignmentRepo:
                 for c, f, kind, n, m in tuples(self.conn.execute(query))
             ]
         return found
+
+    def bases_as_of(self) -> datetime | None:
+        """The time the kept popular bases are as of (None: never refreshed)."""
+        st = popular_base_state.c
+        found = self.conn.execute(select(st.as_of).where(st.id == 1)).scalar_one_or_none()
+        return None if found is None else as_utc(found)
+
+    def bases_kept(self, council_ids: Sequence[int] | None = None) -> list[Represented]:
+        """The popular base's figures as last refreshed (`refresh_bases`), in the rows of
+        `represented(council_ids, federation=True)`: these councils' (every council's when
+        None) and the federation's (council_id None)."""
+        p = popular_bases.c
+        query = select(p.council_id, p.faction_id, p.is_unit, p.seats, p.members)
+        wanted: list[Sequence[int] | None] = [None]
+        if council_ids is not None:
+            ids = [FEDERATION_ID, *council_ids]
+            wanted = [ids[k : k + IDS_AT_ONCE] for k in range(0, len(ids), IDS_AT_ONCE)]
+        found: list[Represented] = []
+        for chunk in wanted:
+            chosen = query if chunk is None else query.where(p.council_id.in_(chunk))
+            found += [
+                Represented(
+                    None if c == FEDERATION_ID else int(c),
+                    None if f == NO_FACTION_ID else int(f),
+                    bool(u),
+                    int(n),
+                    int(m),
+                )
+                for c, f, u, n, m in tuples(self.conn.execute(chosen))
+            ]
+        return found
+
+    def bases_pending(self) -> int:
+        """The marks of change (a roll, a mandate, an electorate, the tree) since the last
+        refresh took them."""
+        return int(
+            self.conn.execute(select(func.count()).select_from(popular_base_changes)).scalar_one()
+        )
+
+    def refresh_bases(self, now: datetime, *, always: bool = False) -> bool | None:
+        """Count the popular base again (`represented`) into `popular_bases`, as of `now`, when
+        something it depends on changed since the last refresh (or `always`, or never
+        refreshed); else only move its time to `now`. The marks of change are deleted before
+        the count, so whatever committed before that statement is counted, and a change that
+        commits while it counts leaves its mark for the next refresh: the figures include at
+        least every change committed before `now`. True: counted; False: nothing changed;
+        None: another refresh holds the lock (PostgreSQL; SQLite's writers are serial)."""
+        if self.conn.dialect.name == "postgresql":
+            lock = func.pg_try_advisory_xact_lock(*REFRESH_LOCK)
+            if not self.conn.execute(select(lock)).scalar_one():
+                return None
+        marks = self.conn.execute(popular_base_changes.delete()).rowcount
+        counted = bool(marks) or always or self.bases_as_of() is None
+        if counted:
+            rows: list[dict[str, Any]] = [
+                {
+                    "council_id": FEDERATION_ID if r.council_id is None else r.council_id,
+                    "faction_id": NO_FACTION_ID if r.faction_id is None else r.faction_id,
+                    "is_unit": r.is_unit,
+                    "seats": r.seats,
+                    "members": r.members,
+                }
+                for r in self.represented(federation=True)
+            ]
+            self.conn.execute(popular_bases.delete())
+            for k in range(0, len(rows), 50_000):
+                self.conn.execute(popular_bases.insert(), rows[k : k + 50_000])
+        self.conn.execute(popular_base_state.delete())
+        self.conn.execute(popular_base_state.insert(), [{"id": 1, "as_of": now}])
+        return counted
 
 
 def _by_council(rolls: CTE, under: CTE, council_ids: Sequence[int] | None) -> Select[Any]:

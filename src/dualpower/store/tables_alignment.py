@@ -424,20 +424,27 @@ class AlignmentRepo:
                 return None
         marks = self.conn.execute(popular_base_changes.delete()).rowcount
         counted = bool(marks) or always or self.bases_as_of() is None
-        if counted:
-            rows: list[dict[str, Any]] = [
-                {
-                    "council_id": FEDERATION_ID if r.council_id is None else r.council_id,
-                    "faction_id": NO_FACTION_ID if r.faction_id is None else r.faction_id,
-                    "is_unit": r.is_unit,
-                    "seats": r.seats,
-                    "members": r.members,
-                }
-                for r in self.represented(federation=True)
-            ]
+        if counted:  # counted and written on the server: no row comes to Python
+            rolls = _rolls()
+            found = (
+                _by_council(rolls, _members_under(rolls), None)
+                .union_all(_by_faction(rolls))
+                .subquery("found")
+            )
+            c, f, kind, n, m = found.c
+            kept = select(
+                func.coalesce(c, FEDERATION_ID),
+                func.coalesce(f, NO_FACTION_ID),
+                kind == "unit",
+                n,
+                m,
+            )
             self.conn.execute(popular_bases.delete())
-            for k in range(0, len(rows), 50_000):
-                self.conn.execute(popular_bases.insert(), rows[k : k + 50_000])
+            self.conn.execute(
+                popular_bases.insert().from_select(
+                    ["council_id", "faction_id", "is_unit", "seats", "members"], kept
+                )
+            )
         self.conn.execute(popular_base_state.delete())
         self.conn.execute(popular_base_state.insert(), [{"id": 1, "as_of": now}])
         return counted

@@ -4,8 +4,10 @@ set (scripts/test sets it), on PostgreSQL too; a small founded federation on it.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,8 @@ from sqlalchemy.engine import make_url
 
 from backends import copy_sqlite
 from dualpower.bootstrap import System, build
+from dualpower.store.uow import utcnow
+from factories import Small, small_federation
 
 PG_URL = os.environ.get("DUALPOWER_TEST_PG_URL")
 # The password gate (web/guards.py) paces logins to a share of a process's time, so that a flood
@@ -62,18 +66,18 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _fresh_url(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterator[str]:
+def _copy_url(backend: str, source: str, tmp_path: Path) -> Iterator[str]:
+    """A URL of a new database copied from `source` (a SQLite file, or a PostgreSQL template)."""
     if backend == "sqlite":
         target = tmp_path / "test.db"
-        copy_sqlite(request.getfixturevalue("sqlite_template"), target)
+        copy_sqlite(Path(source), target)
         yield f"sqlite:///{target}"
         return
-    template = request.getfixturevalue("pg_template")
-    assert PG_URL and template
+    assert PG_URL
     name = f"dp_{uuid.uuid4().hex[:12]}"
     admin = _admin_engine()
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
     try:
         yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
     finally:
@@ -82,11 +86,101 @@ def _fresh_url(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> 
         admin.dispose()
 
 
+def _fresh_url(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterator[str]:
+    fixture = "sqlite_template" if backend == "sqlite" else "pg_template"
+    source = request.getfixturevalue(fixture)
+    assert source
+    yield from _copy_url(backend, str(source), tmp_path)
+
+
+@dataclass
+class _World:
+    """A small federation founded once in a template database (see `federation_templates`)."""
+
+    source: str  # a SQLite file, or a PostgreSQL database to copy
+    small: Small  # its ids (its `system` is closed)
+    built_at: float
+
+
+class FederationTemplates:
+    """The small federation (tests/factories.py) founded in a template database, which each test
+    that asks for `federation` copies instead of founding it again (its founding elections cost
+    half a second a test). The copy is the world `small_federation` builds, rows, log and ids
+    alike; only its moment differs, by at most MAX_AGE seconds: an older template is founded
+    again, so a test never meets a world founded long before it started."""
+
+    MAX_AGE = 60.0
+
+    def __init__(self, request: pytest.FixtureRequest, tmp: Path) -> None:
+        self._request = request
+        self._tmp = tmp
+        self._latest: dict[str, _World] = {}
+        self._pg_names: list[str] = []
+        self.copies: dict[str, Small] = {}  # a test database's URL -> the world copied in it
+
+    def latest(self, backend: str) -> _World:
+        world = self._latest.get(backend)
+        if world is None or time.monotonic() - world.built_at > self.MAX_AGE:
+            world = self._latest[backend] = self._found(backend)
+        return world
+
+    def _found(self, backend: str) -> _World:
+        if backend == "sqlite":
+            path = self._tmp / f"federation_{uuid.uuid4().hex[:8]}.db"
+            copy_sqlite(self._request.getfixturevalue("sqlite_template"), path)
+            source, url = str(path), f"sqlite:///{path}"
+        else:
+            assert PG_URL
+            source = f"dp_fed_{uuid.uuid4().hex[:8]}"
+            template = self._request.getfixturevalue("pg_template")
+            admin = _admin_engine()
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{source}" TEMPLATE "{template}"'))
+            admin.dispose()
+            self._pg_names.append(source)
+            url = make_url(PG_URL).set(database=source).render_as_string(hide_password=False)
+        built = build(url, migrate=False)
+        try:
+            small = small_federation(built)
+        finally:
+            built.engine.dispose()
+        return _World(source, small, time.monotonic())
+
+    def drop(self) -> None:
+        if not self._pg_names:
+            return
+        admin = _admin_engine()
+        with admin.connect() as conn:
+            for name in self._pg_names:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def federation_templates(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[FederationTemplates]:
+    templates = FederationTemplates(request, tmp_path_factory.mktemp("federation_templates"))
+    yield templates
+    templates.drop()
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A URL of an empty, migrated database (a copy of the session's migrated template):
-    SQLite, and PostgreSQL when available."""
-    yield from _fresh_url(request, request.param, tmp_path)
+    SQLite, and PostgreSQL when available. A test that asks for `federation` gets a copy of
+    the federation's template instead (the same database `small_federation` would leave)."""
+    if "federation_templates" not in request.fixturenames:
+        yield from _fresh_url(request, request.param, tmp_path)
+        return
+    templates: FederationTemplates = request.getfixturevalue("federation_templates")
+    world = templates.latest(request.param)
+    for url in _copy_url(request.param, world.source, tmp_path):
+        templates.copies[url] = world.small
+        try:
+            yield url
+        finally:
+            del templates.copies[url]
 
 
 @pytest.fixture
@@ -104,8 +198,24 @@ def system(database_url: str) -> Iterator[System]:
 
 
 @pytest.fixture
-def federation(system: System):  # type: ignore[no-untyped-def]
-    """A small founded federation (see tests/factories.py)."""
-    from factories import small_federation
-
-    return small_federation(system)
+def federation(system: System, federation_templates: FederationTemplates) -> Small:
+    """A small founded federation (see tests/factories.py); copied from a template when the
+    system's database came from `database_url`, founded on it otherwise."""
+    url = system.engine.url.render_as_string(hide_password=False)
+    world = federation_templates.copies.get(url)
+    if world is None:
+        return small_federation(system)
+    if system.clock is not utcnow or system.subscribers or system.handlers:
+        pytest.fail(
+            "the federation's template was founded by the real clock with nobody listening: "
+            "call factories.small_federation(system) for a world founded otherwise",
+            pytrace=False,
+        )
+    return replace(
+        world,
+        system=system,
+        members=dict(world.members),
+        factions=dict(world.factions),
+        councils=dict(world.councils),
+        units=dict(world.units),
+    )

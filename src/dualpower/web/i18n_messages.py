@@ -284,6 +284,13 @@ NAMING = (
     N_("a stance is one of %(choices)s, not %(value)s"),
     N_("a subject is one of %(kinds)s"),
     N_("a vote is one of %(choices)s"),
+    N_("this %(kind)s motion was applied already"),  # each kind's own said above
+    # the pages' own refusals (web/routes, web/guards.py)
+    N_("%(value)s is not a number"),
+    N_("%(what)s is a whole number"),
+    N_("there are no discussions on %(kind)s"),
+    N_("two candidates share choice %(rank)s: give each its own rank"),
+    N_("the request body is larger than the %(limit)s bytes allowed"),
     N_("%(order)s is one of %(choices)s"),  # last: "kind is one of" and the like come first
 )
 STRUCTURE_REFUSALS = (
@@ -448,6 +455,14 @@ TOPIC_REFUSALS = (
     N_("a suspension needs a reported member"),
     N_("only a reported text can be hidden"),
     N_("only the council's deputies vote here"),
+    # the pages' own (web/routes)
+    N_("a rank is a whole number, 1 for your first choice"),
+    N_("choose an office of this council"),
+    N_("choose the council whose stance this is"),
+    N_("choose whose seats the election fills"),
+    N_("the office"),  # what routes/offices.py asks to be a whole number
+    N_("the stipend"),
+    N_("the unit"),
 )
 
 # What a rate limit counts (services/limits.py, domain/discussion.py check_rate) and the spans it

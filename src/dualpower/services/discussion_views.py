@@ -16,19 +16,6 @@ from dualpower.store import tables_discussion as d
 from dualpower.store.uow import UnitOfWork
 
 
-def _names(
-    uow: UnitOfWork, ids: set[int], concerning: visibility.Concerned | None = None
-) -> dict[int, dict[str, Any]]:
-    if not ids:
-        return {}
-    table = uow.members.table
-    found = uow.members.list(table.c.id.in_(sorted(ids)))
-    return {
-        m.id: {"id": m.id, "name": m.display_name, "username": m.username}
-        for m in visibility.masked_members(uow, found, concerning)  # DESIGN.md 2.11
-    }
-
-
 def _hiding_reports(uow: UnitOfWork, comment_ids: list[int]) -> dict[int, int]:
     r = d.reports
     found = uow.discussion.all(
@@ -46,7 +33,7 @@ def thread(uow: UnitOfWork, kind: str, subject_id: int) -> list[dict[str, Any]]:
         rows = uow.discussion.all(
             c, c.c.subject_kind == kind, c.c.subject_id == subject_id, order_by=c.c.id
         )
-        names = _names(uow, {row["author_id"] for row in rows})
+        names = visibility.member_names(uow, {row["author_id"] for row in rows})
         factions = {f.id: f.name for f in uow.factions.list()}
         hidden_by = _hiding_reports(uow, [row["id"] for row in rows if row["is_hidden"]])
     children: dict[int | None, list[dict[str, Any]]] = {}
@@ -90,7 +77,7 @@ def comment(uow: UnitOfWork, comment_id: int) -> dict[str, Any]:
         row = uow.discussion.one(c, c.c.id == comment_id)
         if row is None:
             raise errors.NotFound(f"there is no comment {comment_id}")
-        names = _names(uow, {row["author_id"]})
+        names = visibility.member_names(uow, {row["author_id"]})
         factions = {f.id: f.name for f in uow.factions.list()}
         hidden_by = _hiding_reports(uow, [comment_id]) if row["is_hidden"] else {}
         revisions = uow.discussion.all(r, r.c.comment_id == comment_id, order_by=r.c.revision_no)
@@ -119,7 +106,7 @@ def platforms(uow: UnitOfWork, faction_id: int) -> list[dict[str, Any]]:
             raise errors.NotFound(f"there is no faction {faction_id}")
         p = d.platforms
         rows = uow.discussion.all(p, p.c.faction_id == faction_id, order_by=p.c.version.desc())
-        names = _names(uow, {row["published_by"] for row in rows})
+        names = visibility.member_names(uow, {row["published_by"] for row in rows})
     return [_platform(row, faction.name, names) for row in rows]
 
 
@@ -142,7 +129,7 @@ def current_platforms(uow: UnitOfWork) -> list[dict[str, Any]]:
     with uow:
         p = d.platforms
         rows = uow.discussion.all(p, order_by=p.c.version)
-        names = _names(uow, {row["published_by"] for row in rows})
+        names = visibility.member_names(uow, {row["published_by"] for row in rows})
         factions = uow.factions.list()
     latest = {row["faction_id"]: row for row in rows}
     return [
@@ -180,7 +167,9 @@ def report(uow: UnitOfWork, report_id: int, viewer: int | None = None) -> dict[s
         people = {row["reporter_id"], row["reported_id"]} - {None}
         # who reported whom, and who judges it: to the unit or council concerned (2.11)
         concerning = visibility.of_scope(row["scope_kind"], row["scope_id"])
-        names = _names(uow, people | {m for dr in draws for m in dr["panel"]}, concerning)
+        names = visibility.member_names(
+            uow, people | {m for dr in draws for m in dr["panel"]}, concerning
+        )
         scope_name = _scope_name(uow, row["scope_kind"], row["scope_id"])
         subject_link = _subject_link(uow, row)
         until = suspended_until(uow, row["reported_id"]) if row["reported_id"] else None

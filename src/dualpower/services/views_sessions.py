@@ -36,19 +36,6 @@ def moment_text(at: datetime | None) -> str | None:
     return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _names(
-    uow: UnitOfWork, ids: set[int], concerning: visibility.Concerned | None = None
-) -> dict[int, dict[str, Any]]:
-    if not ids:
-        return {}
-    table = uow.members.table
-    found = uow.members.list(table.c.id.in_(list(ids)))
-    return {
-        m.id: {"id": m.id, "name": m.display_name, "username": m.username}
-        for m in visibility.masked_members(uow, found, concerning)  # DESIGN.md 2.11
-    }
-
-
 def _concerned(motion: Motion) -> visibility.Concerned:
     """Who took part in a vote and how, by name: to the unit or council concerned (2.11)."""
     if motion.unit_id is not None:
@@ -79,7 +66,7 @@ def _roll_call(uow: UnitOfWork, motion: Motion) -> list[dict[str, Any]]:
     if motion.is_secret:
         return []
     votes = uow.motions.votes(motion.id)
-    people = _names(uow, set(votes), _concerned(motion))
+    people = visibility.member_names(uow, set(votes), _concerned(motion))
     factions = _factions(uow, motion)
     rows = [
         people[member] | {"position": position, "faction": factions.get(member)}
@@ -91,7 +78,7 @@ def _roll_call(uow: UnitOfWork, motion: Motion) -> list[dict[str, Any]]:
 
 def _breaches(uow: UnitOfWork, motion_id: int) -> list[dict[str, Any]]:
     found = uow.breaches.on_motion(motion_id)
-    people = _names(uow, {b.member_id for b in found})
+    people = visibility.member_names(uow, {b.member_id for b in found})
     required = {i.id: i.position for i in uow.instructions.on_motion(motion_id)}
     return [
         {
@@ -151,7 +138,11 @@ def motion_summary(uow: UnitOfWork, motion: Motion) -> dict[str, Any]:
 
 
 def _motion(uow: UnitOfWork, motion: Motion, viewer: int | None) -> dict[str, Any]:
-    author = _names(uow, {motion.author_id}).get(motion.author_id) if motion.author_id else None
+    author = (
+        visibility.member_names(uow, {motion.author_id}).get(motion.author_id)
+        if motion.author_id
+        else None
+    )
     out = motion_summary(uow, motion) | {
         "unit_id": motion.unit_id,
         "council_id": motion.council_id,
@@ -224,7 +215,7 @@ def _session(uow: UnitOfWork, session_id: int) -> dict[str, Any]:
         session_moment(session, uow.now()),
     )
     present = uow.sessions.present(session.id)
-    people = _names(uow, set(present) | {session.convened_by})
+    people = visibility.member_names(uow, set(present) | {session.convened_by})
     agenda = []
     for motion_id in uow.sessions.agenda(session.id):
         item = uow.motions.get(motion_id)
@@ -401,7 +392,7 @@ def breach(uow: UnitOfWork, breach_id: int, viewer: int | None = None) -> dict[s
         petition = uow.recalls.undecided_for(mandate.id)
         return {
             "id": found.id,
-            "member": _names(uow, {found.member_id}).get(found.member_id),
+            "member": visibility.member_names(uow, {found.member_id}).get(found.member_id),
             "mandate": {"id": mandate.id, "is_active": mandate.is_active},
             "motion": {
                 "id": target.id,

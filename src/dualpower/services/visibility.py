@@ -174,3 +174,16 @@ def masked_members(
         replace(m, display_name=pseudonym(m.id), username="") if m.id in secret else m
         for m in found
     ]
+
+
+def member_names(
+    uow: UnitOfWork, ids: set[int], concerning: Concerned | None = None
+) -> dict[int, dict[str, Any]]:
+    """Members by number: their number, name and username as the current reader may see them."""
+    if not ids:
+        return {}
+    found = uow.members.list(uow.members.table.c.id.in_(sorted(ids)))
+    return {
+        m.id: {"id": m.id, "name": m.display_name, "username": m.username}
+        for m in masked_members(uow, found, concerning)  # DESIGN.md 2.11
+    }

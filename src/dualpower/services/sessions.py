@@ -68,10 +68,16 @@ def convene_session(
     return int(session_id)
 
 
+def _chaired(uow: UnitOfWork, member_id: int, session_id: int) -> Session:
+    """The session, locked, once the member is found to hold its council's convening right."""
+    session = get(uow, session_id, lock=True)
+    authority.require(uow, member_id, CONVENE_SESSION, session.council_id)
+    return session
+
+
 def add_to_agenda(uow: UnitOfWork, member_id: int, session_id: int, motion_id: int) -> None:
     with uow:
-        session = get(uow, session_id, lock=True)
-        authority.require(uow, member_id, CONVENE_SESSION, session.council_id)
+        session = _chaired(uow, member_id, session_id)
         if session.status == "closed":
             raise errors.Conflict("the session is closed")
         _agenda_motion(uow, session.council_id, motion_id)
@@ -88,8 +94,7 @@ def add_to_agenda(uow: UnitOfWork, member_id: int, session_id: int, motion_id: i
 
 def open_session(uow: UnitOfWork, member_id: int, session_id: int) -> None:
     with uow:
-        session = get(uow, session_id, lock=True)
-        authority.require(uow, member_id, CONVENE_SESSION, session.council_id)
+        session = _chaired(uow, member_id, session_id)
         if session.status != "convened":
             raise errors.Conflict(f"the session is {session.status}")
         uow.sessions.set(session.id, status="open", opened_at=uow.now())
@@ -99,8 +104,7 @@ def open_session(uow: UnitOfWork, member_id: int, session_id: int) -> None:
 
 def close_session(uow: UnitOfWork, member_id: int, session_id: int) -> None:
     with uow:
-        session = get(uow, session_id, lock=True)
-        authority.require(uow, member_id, CONVENE_SESSION, session.council_id)
+        session = _chaired(uow, member_id, session_id)
         if session.status != "open":
             raise errors.Conflict(f"the session is {session.status}, not open")
         for motion_id in uow.sessions.agenda(session.id):

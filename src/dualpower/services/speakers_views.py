@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from dualpower.domain import errors
 from dualpower.domain import speakers as rules
 from dualpower.domain.capabilities import CONVENE_SESSION
 from dualpower.domain.speakers import Speech
-from dualpower.services import authority, visibility
+from dualpower.services import authority, sessions, visibility
 from dualpower.services.speakers import is_decided
 from dualpower.store.uow import UnitOfWork
 
@@ -84,9 +83,7 @@ def _viewer(uow: UnitOfWork, session: Any, viewer: int, mine: list[Speech]) -> d
 def order(uow: UnitOfWork, session_id: int, viewer: int | None = None) -> dict[str, Any]:
     """The session's speakers' list and stewards (and, for a viewer, their part)."""
     with uow:
-        session = uow.sessions.get(session_id)
-        if session is None:
-            raise errors.NotFound(f"no session {session_id}")
+        session = sessions.get(uow, session_id)
         speeches = uow.speeches.of_session(session.id)
         names = _names(uow, {s.member_id for s in speeches})
         agenda = uow.sessions.agenda(session.id)

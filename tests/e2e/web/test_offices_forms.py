@@ -158,6 +158,21 @@ def test_refused_forms_answer_the_page_with_the_reason_and_change_nothing(client
         data={"unit_id": str(o.fed.units["Forge"]), "wages": "forge1 ten", "csrf_token": csrf},
     )
     assert r.status_code == 422 and "Line 1" in r.text
+
+
+def test_a_stipend_above_the_cap_is_refused_in_the_page_s_language(client, o) -> None:
+    """Issue 25, defect 7: the pay cap's refusal on a Russian page reads in Russian."""
+    north = o.fed.councils["North Council"]
+    before = _log_size(o)
+    csrf = log_in(client, o, o.holder["chair"])
+    data = {"office_id": str(o.office["chair"]), "amount": str(WAGE_MEDIAN + 1), "csrf_token": csrf}
+    r = client.post(
+        f"/councils/{north}/stipend-motions", data=data, headers={"Accept-Language": "ru"}
+    )
+    assert r.status_code == 422 and 'role="alert"' in r.text
+    alert = r.text.split('role="alert">', 1)[1].split("</p>", 1)[0]
+    assert "жалованье" in alert.lower() and "above the cap" not in alert, alert
+    assert _log_size(o) == before
     r = client.post(
         f"/councils/{north}/verifications",
         data={"username": "nobody-at-all", "csrf_token": csrf},

@@ -27,6 +27,15 @@ def get_office(uow: UnitOfWork, office_id: int) -> Office:
     return office
 
 
+def get_office_election(uow: UnitOfWork, election_id: int) -> tuple[Election, Office]:
+    """An election for an office, and its office (404 when there is none, or it elects a seat's
+    deputy)."""
+    election = uow.elections.get(election_id)
+    if election is None or election.office_id is None:
+        raise errors.NotFound(f"there is no office election {election_id}")
+    return election, get_office(uow, election.office_id)
+
+
 def deputies(uow: UnitOfWork, council_id: int) -> set[int]:
     """Who elects and may stand for, and may recall, the council's officials: its deputies."""
     return {md.holder_id for md in uow.mandates.active_in_council(council_id)}

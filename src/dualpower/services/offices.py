@@ -278,10 +278,7 @@ def open_office_election(
 def close_office_election(uow: UnitOfWork, election_id: int, closer_id: int) -> OfficeTerm:
     """Count an office election; its winner takes office in the same transaction."""
     with uow:
-        election = uow.elections.get(election_id)
-        if election is None or election.office_id is None:
-            raise errors.NotFound(f"there is no office election {election_id}")
-        office = office_terms.get_office(uow, election.office_id)
+        election, office = office_terms.get_office_election(uow, election_id)
         _may_run(uow, office, closer_id, election)
         if election.status == "open":  # nobody chooses the moment a vote closes (2.9)
             voted = uow.elections.participation_count(election.id)
@@ -302,10 +299,7 @@ def _faction(uow: UnitOfWork, member_id: int, office: Office) -> int | None:
 def stand(uow: UnitOfWork, election_id: int, member_id: int) -> int:
     """A deputy stands for an office (under their seat's faction)."""
     with uow:
-        election = uow.elections.get(election_id)
-        if election is None or election.office_id is None:
-            raise errors.NotFound(f"there is no office election {election_id}")
-        office = office_terms.get_office(uow, election.office_id)
+        election, office = office_terms.get_office_election(uow, election_id)
         candidate = nominate_in(
             uow, election, member_id, _faction(uow, member_id, office), str(member_id)
         )

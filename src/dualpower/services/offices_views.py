@@ -205,10 +205,7 @@ def council_of(
     """The council of an office, an office election or an office term (404 when none)."""
     with uow:
         if election_id is not None:
-            election = uow.elections.get(election_id)
-            if election is None or election.office_id is None:
-                raise errors.NotFound(f"there is no office election {election_id}")
-            office_id = election.office_id
+            office_id = office_terms.get_office_election(uow, election_id)[1].id
         if term_id is not None:
             term = uow.office_terms.get(term_id)
             if term is None:

@@ -213,27 +213,13 @@ class PaperSignatures:
     members: Sequence[int | str]  # ids or usernames of the members who signed on paper
 
 
-def _petition_council(uow: UnitOfWork, petition_id: int) -> int:
-    """The council whose recall rule decides the petition: the seat's, or the official's."""
-    found = uow.recall_paths.petition(petition_id, lock=False)
-    if found is None:
-        raise errors.NotFound(f"no recall petition {petition_id}")
-    petition, _, _, council = found
-    if petition.office_term_id is not None:
-        term = uow.office_terms.get(petition.office_term_id)
-        assert term is not None
-        return office_terms.get_office(uow, term.office_id).council_id
-    assert council is not None
-    return int(council.id)
-
-
 def enter_signatures_in(uow: UnitOfWork, cmd: PaperSignatures, by: Enterer) -> PetitionState:
     if by.member_id is None:
         raise errors.NotAllowed(
             "the operator enters the paper ballots of founding elections only; a petition's "
             "signature sheets are entered by the electoral commission"
         )
-    may_run_elections(uow, by.member_id, _petition_council(uow, cmd.petition_id))
+    may_run_elections(uow, by.member_id, recall.petition_council(uow, cmd.petition_id))
     members = member_ids(uow, cmd.members)
     if not members:
         raise errors.InvalidRequest("the sheet names no member")
@@ -335,7 +321,7 @@ def election_view(uow: UnitOfWork, election_id: int, viewer_id: int | None) -> P
 
 def petition_view(uow: UnitOfWork, petition_id: int, viewer_id: int | None) -> PaperView:
     with uow:
-        council_id = _petition_council(uow, petition_id)
+        council_id = recall.petition_council(uow, petition_id)
         petition = uow.recalls.get(petition_id)
         is_open = petition is not None and petition.status == "open"
         count = uow.paper.signatures_count(petition_id)

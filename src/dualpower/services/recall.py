@@ -86,6 +86,11 @@ def _load(uow: UnitOfWork, petition_id: int, *, lock: bool) -> _Target:
     return _Target(petition, council, roll_of(electorate), mandate, electorate)
 
 
+def petition_council(uow: UnitOfWork, petition_id: int) -> int:
+    """The council whose recall rule decides the petition: the seat's, or the official's."""
+    return int(_load(uow, petition_id, lock=False).council.id)
+
+
 def _answer(
     target: _Target,
     roll: int,
@@ -119,6 +124,16 @@ def _changed(uow: UnitOfWork, state: PetitionState) -> PetitionState:
     return state
 
 
+def _opened(
+    uow: UnitOfWork, target: _Target, against: dict[str, int], notice: str
+) -> PetitionState:
+    """A petition just opened: logged, its electorate told, and its state (none signed yet)."""
+    petition = target.petition
+    uow.record("recall.open", {"petition": petition.id} | against, actor=str(petition.opened_by))
+    notify_rolls(uow, [Notice(target.roll, "recall_opened", notice, f"/recalls/{petition.id}")])
+    return _changed(uow, _counted(uow, target))
+
+
 def open_recall(uow: UnitOfWork, mandate_id: int, opener_id: int) -> PetitionState:
     """Any elector of the seat's electorate opens a petition; no reason is asked."""
     with uow:
@@ -144,23 +159,13 @@ def open_recall(uow: UnitOfWork, mandate_id: int, opener_id: int) -> PetitionSta
             raise errors.Conflict(
                 f"a recall petition against this mandate is open{which}"
             ) from None
-        uow.record(
-            "recall.open", {"petition": petition_id, "mandate": mandate.id}, actor=str(opener_id)
-        )
-        notify_rolls(
-            uow,
-            [
-                Notice(
-                    roll,
-                    "recall_opened",
-                    "A recall petition against your deputy was opened",
-                    f"/recalls/{petition_id}",
-                )
-            ],
-        )
         petition = RecallPetition(petition_id, mandate.id, opener_id, uow.now(), "open")
-        target = _Target(petition, council, roll, mandate, electorate)
-        state = _changed(uow, _counted(uow, target))
+        state = _opened(
+            uow,
+            _Target(petition, council, roll, mandate, electorate),
+            {"mandate": mandate.id},
+            "A recall petition against your deputy was opened",
+        )
         uow.commit()
     return state
 
@@ -194,24 +199,15 @@ def open_office_recall(uow: UnitOfWork, term_id: int, opener_id: int) -> Petitio
                 )
         except errors.Duplicate:
             raise errors.Conflict("a recall petition against this official is open") from None
-        uow.record(
-            "recall.open", {"petition": petition_id, "office_term": term.id}, actor=str(opener_id)
-        )
-        notify_rolls(
-            uow,
-            [
-                Notice(
-                    roll,
-                    "recall_opened",
-                    f"A recall petition against an official of {council.name} was opened",
-                    f"/recalls/{petition_id}",
-                )
-            ],
-        )
         petition = RecallPetition(
             petition_id, None, opener_id, uow.now(), "open", office_term_id=term.id
         )
-        state = _changed(uow, _counted(uow, _Target(petition, council, roll, term=term)))
+        state = _opened(
+            uow,
+            _Target(petition, council, roll, term=term),
+            {"office_term": term.id},
+            f"A recall petition against an official of {council.name} was opened",
+        )
         uow.commit()
     return state
 

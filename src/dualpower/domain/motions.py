@@ -19,11 +19,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from dualpower.domain import errors
+
 Majority = Literal["simple", "absolute", "two_thirds"]
 Position = Literal["yes", "no", "abstain"]
 MAJORITIES: tuple[str, ...] = ("simple", "absolute", "two_thirds")
 POSITIONS: tuple[str, ...] = ("yes", "no", "abstain")
 UNDECIDED = ("draft", "voting")
+
+
+def check_majority(majority: str) -> None:
+    """Refuse a majority type that is not one of the three."""
+    if majority not in MAJORITIES:
+        raise errors.InvalidRequest(f"majority is one of {', '.join(MAJORITIES)}")
 
 
 @dataclass

@@ -16,8 +16,8 @@ from __future__ import annotations
 from dualpower.domain import capabilities as caps
 from dualpower.domain import errors
 from dualpower.domain.model import Office
-from dualpower.domain.motions import MAJORITIES, Motion
-from dualpower.services import limits, motion_titles, motions, office_terms
+from dualpower.domain.motions import Motion, check_majority
+from dualpower.services import limits, motions, office_terms
 from dualpower.store.uow import UnitOfWork
 
 KIND = "capability"
@@ -49,8 +49,7 @@ def propose_capability(
 ) -> int:
     """A deputy of the office's council puts the change to it (a motion); returns the motion.
     Refused when the office has the capability already (giving) or has it not (taking)."""
-    if majority not in MAJORITIES:
-        raise errors.InvalidRequest(f"majority is one of {', '.join(MAJORITIES)}")
+    check_majority(majority)
     check_capability(capability)
     with uow:
         limits.hit(uow, limits.POSTS, member_id)
@@ -66,12 +65,7 @@ def propose_capability(
             )
         key = "capability_give" if gives else "capability_take"
         spec = {"key": key, "office": office.name, "capability": capability}
-        title = motion_titles.render(spec)
-        text = motion_titles.render_body(spec)
-        draft = motions.DraftMotion(
-            None, office.council_id, title[: motions.TITLE_MAX], text, majority
-        )
-        motion = motions.draft_in(uow, member_id, draft)
+        motion = motions.draft_written_in(uow, member_id, office.council_id, spec, majority)
         uow.capability_motions.add(motion.id, office.id, capability, gives)
         uow.record(
             "capability.propose",
@@ -100,11 +94,9 @@ def check_before_vote(uow: UnitOfWork, motion: Motion) -> None:
 
 def on_adopted(uow: UnitOfWork, motion: Motion) -> None:
     """Give or take the capability the adopted motion names, in the adoption's transaction."""
-    found = uow.capability_motions.of_motion(motion.id)
+    found = motions.to_apply(uow, uow.capability_motions, motion, "capability")
     if found is None:
         return
-    if not uow.capability_motions.applied(motion.id, uow.now()):
-        raise errors.Conflict("this capability motion was applied already")
     uow.pay_locks.office(found["office_id"])  # the office's row, until the adoption commits
     office = office_terms.get_office(uow, found["office_id"])
     set_capability(uow, office, found["capability"], bool(found["gives"]), motion.id)

@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from dualpower.domain import errors
 from dualpower.domain import motions as rules
@@ -34,7 +35,14 @@ from dualpower.domain.capabilities import CONVENE_SESSION
 from dualpower.domain.cycle import CLOCK, refuse_early_close
 from dualpower.domain.motions import Motion, Tally
 from dualpower.domain.sessions import NoQuorum, assembly_quorum_needed, has_quorum, quorum_needed
-from dualpower.services import authority, chance, initiatives, instructions, limits
+from dualpower.services import (
+    authority,
+    chance,
+    initiatives,
+    instructions,
+    limits,
+    motion_titles,
+)
 from dualpower.services.discussion import may_speak
 from dualpower.services.secrecy import unlink_motion_ballots
 from dualpower.store.uow import UnitOfWork
@@ -54,6 +62,22 @@ class MotionKind:
 
 
 KINDS: dict[str, MotionKind] = {}  # filled by the kinds' modules, imported at the end
+
+
+class KindRows(Protocol):
+    """A kind's rows, one per motion of the kind: what the motion changes, and when applied."""
+
+    def of_motion(self, motion_id: int) -> dict[str, Any] | None: ...
+    def applied(self, motion_id: int, at: datetime) -> bool: ...
+
+
+def to_apply(uow: UnitOfWork, rows: KindRows, motion: Motion, kind: str) -> dict[str, Any] | None:
+    """What the adopted motion changes, marked applied now; None for a motion not of the kind.
+    A change is applied once: a second adoption of the same motion is refused."""
+    found = rows.of_motion(motion.id)
+    if found is not None and not rows.applied(motion.id, uow.now()):
+        raise errors.Conflict(f"this {kind} motion was applied already")
+    return found
 
 
 @dataclass(frozen=True)
@@ -168,8 +192,7 @@ def _check_text(cmd: DraftMotion) -> tuple[str, str]:
         raise errors.InvalidRequest(
             f"title at most {TITLE_MAX}, text at most {TEXT_MAX} characters"
         )
-    if cmd.majority not in rules.MAJORITIES:
-        raise errors.InvalidRequest(f"majority is one of {', '.join(rules.MAJORITIES)}")
+    rules.check_majority(cmd.majority)
     return title, text
 
 
@@ -230,6 +253,16 @@ def draft_in(
         actor=str(author_id) if author_id else None,
     )
     return get(uow, motion_id)
+
+
+def draft_written_in(
+    uow: UnitOfWork, author_id: int, council_id: int, spec: dict[str, Any], majority: str
+) -> Motion:
+    """Add a council motion of a kind whose title and text follow from its spec (motion_titles
+    writes them; the title is cut to TITLE_MAX)."""
+    title = motion_titles.render(spec)[:TITLE_MAX]
+    draft = DraftMotion(None, council_id, title, motion_titles.render_body(spec), majority)
+    return draft_in(uow, author_id, draft)
 
 
 def draft_motion(uow: UnitOfWork, author_id: int, cmd: DraftMotion) -> int:

@@ -13,8 +13,8 @@ from typing import Any
 
 from dualpower.domain import errors
 from dualpower.domain import standing_orders as rules
-from dualpower.domain.motions import MAJORITIES, Motion
-from dualpower.services import limits, motion_titles, motions, office_terms, pay
+from dualpower.domain.motions import Motion, check_majority
+from dualpower.services import limits, motions, office_terms, pay
 from dualpower.store.uow import UnitOfWork
 
 KIND = "standing_orders"
@@ -28,8 +28,7 @@ def propose_standing_orders(
     majority: str = "simple",
 ) -> int:
     """A deputy of the council proposes changes to its standing orders; returns the motion."""
-    if majority not in MAJORITIES:
-        raise errors.InvalidRequest(f"majority is one of {', '.join(MAJORITIES)}")
+    check_majority(majority)
     checked = rules.check_changes(changes)
     with uow:
         limits.hit(uow, limits.POSTS, member_id)
@@ -43,10 +42,7 @@ def propose_standing_orders(
             "council": council.name,
             "changes": rules.describe(checked),
         }
-        title = motion_titles.render(spec)
-        text = motion_titles.render_body(spec)
-        draft = motions.DraftMotion(None, council.id, title[:300], text, majority)
-        motion = motions.draft_in(uow, member_id, draft)
+        motion = motions.draft_written_in(uow, member_id, council.id, spec, majority)
         uow.standing_motions.add(motion.id, checked)
         uow.record(
             "standing_orders.propose",
@@ -63,11 +59,9 @@ def check_before_vote(uow: UnitOfWork, motion: Motion) -> None:
 
 def on_adopted(uow: UnitOfWork, motion: Motion) -> None:
     """Apply the changes the adopted motion names, in the adoption's transaction."""
-    changes = uow.standing_motions.of_motion(motion.id)
+    changes = motions.to_apply(uow, uow.standing_motions, motion, "standing-orders")
     if changes is None:
         return
-    if not uow.standing_motions.applied(motion.id, uow.now()):
-        raise errors.Conflict("this standing-orders motion was applied already")
     assert motion.council_id is not None
     apply_changes(uow, motion.council_id, changes, motion.id)
 

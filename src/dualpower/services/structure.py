@@ -27,8 +27,8 @@ from dualpower.domain.apportionment import ApportionmentSettings
 from dualpower.domain.apportionment_json import settings_from_json
 from dualpower.domain.errors import ApportionmentError
 from dualpower.domain.model import BaseUnit, Council
-from dualpower.domain.motions import MAJORITIES, Motion
-from dualpower.services import limits, motion_titles, motions, office_terms
+from dualpower.domain.motions import Motion, check_majority
+from dualpower.services import limits, motions, office_terms
 from dualpower.services.apportion import apportion_council
 from dualpower.services.roll import _find_unit
 from dualpower.store.uow import UnitOfWork
@@ -162,8 +162,7 @@ def propose_change(
     uow: UnitOfWork, member_id: int, change: dict[str, Any], majority: str = "simple"
 ) -> int:
     """A deputy of the council concerned proposes a structure change; returns the motion."""
-    if majority not in MAJORITIES:
-        raise errors.InvalidRequest(f"majority is one of {', '.join(MAJORITIES)}")
+    check_majority(majority)
     checked = rules.check_change(change)
     with uow:
         limits.hit(uow, limits.POSTS, member_id)
@@ -173,10 +172,7 @@ def propose_change(
                 f"only the deputies of {council.name} propose a change of its structure"
             )
         spec = {"key": "structure", "change": checked}
-        title = motion_titles.render(spec)
-        text = motion_titles.render_body(spec)
-        draft = motions.DraftMotion(None, council.id, title[:300], text, majority)
-        motion = motions.draft_in(uow, member_id, draft)
+        motion = motions.draft_written_in(uow, member_id, council.id, spec, majority)
         uow.structure_motions.add(motion.id, checked)
         uow.record(
             "structure.propose",
@@ -261,11 +257,9 @@ def check_before_vote(uow: UnitOfWork, motion: Motion) -> None:
 
 def on_adopted(uow: UnitOfWork, motion: Motion) -> None:
     """Apply the change the adopted motion names, in the adoption's transaction."""
-    change = uow.structure_motions.of_motion(motion.id)
+    change = motions.to_apply(uow, uow.structure_motions, motion, "structure")
     if change is None:
         return
-    if not uow.structure_motions.applied(motion.id, uow.now()):
-        raise errors.Conflict("this structure motion was applied already")
     council = council_concerned(uow, change)
     if council.id != motion.council_id:  # the unit moved to another council meanwhile
         raise errors.Conflict(f"this change is now for {council.name} to decide")

@@ -89,6 +89,20 @@ def test_given_record_stance_the_holder_takes_stances_and_taken_back_is_refused(
     assert [p["gives"] for p in _logged(o, "office.capabilities")] == [True, False]
 
 
+def test_an_adopted_change_is_applied_once(o) -> None:  # type: ignore[no-untyped-def]
+    office = o.office["credentials committee"]
+    motion = capability_motions.propose_capability(
+        o.fed.system.uow(), o.deputies[0], office, caps.RECORD_STANCE
+    )
+    assert _decide(o, motion) == "adopted"
+    with o.fed.system.uow() as uow:
+        adopted = motions.get(uow, motion)
+        with pytest.raises(errors.Conflict, match="this capability motion was applied already"):
+            capability_motions.on_adopted(uow, adopted)
+    assert _capabilities(o, office) == (caps.VERIFY_MEMBERS, caps.RECORD_STANCE, caps.REPORT_WAGES)
+    assert len(_logged(o, "office.capabilities")) == 1
+
+
 def test_a_rejected_capability_motion_changes_nothing(o) -> None:  # type: ignore[no-untyped-def]
     office = o.office["chair"]
     motion = capability_motions.propose_capability(

@@ -79,12 +79,14 @@ def federation(rows: Iterable[tuple[str, int]]) -> Snapshot:
 
 @dataclass(frozen=True)
 class Tenure:
-    """A mandate reduced to what its history needs."""
+    """A mandate reduced to what its history needs (or `seats` mandates of one council and
+    faction that began and ended at the same times)."""
 
     council_id: int
     faction: str
     start_at: datetime
     end_at: datetime | None
+    seats: int = 1
 
 
 @dataclass(frozen=True)
@@ -100,10 +102,10 @@ def history(tenures: Iterable[Tenure]) -> dict[int, list[Step]]:
     events: dict[int, dict[datetime, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
     for t in tenures:
         at_start = events[t.council_id][t.start_at]
-        at_start[t.faction] = at_start.get(t.faction, 0) + 1
+        at_start[t.faction] = at_start.get(t.faction, 0) + t.seats
         if t.end_at is not None:
             at_end = events[t.council_id][t.end_at]
-            at_end[t.faction] = at_end.get(t.faction, 0) - 1
+            at_end[t.faction] = at_end.get(t.faction, 0) - t.seats
     out: dict[int, list[Step]] = {}
     for council_id, moments in events.items():
         counts: dict[str, int] = defaultdict(int)

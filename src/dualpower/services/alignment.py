@@ -142,8 +142,8 @@ def history_in(uow: UnitOfWork, council_ids: list[int] | None) -> dict[int, list
     """These councils' steps (every council's when None), in an entered unit of work."""
     names, _ = _faction_names(uow)
     return al.history(
-        al.Tenure(c, names.get(f or 0, al.NO_FACTION), s, e)
-        for c, f, s, e in uow.alignment.spans(council_ids)
+        al.Tenure(c, names.get(f or 0, al.NO_FACTION), s, e, n)
+        for c, f, s, e, n in uow.alignment.spans(council_ids)
     )
 
 

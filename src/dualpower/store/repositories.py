@@ -44,6 +44,17 @@ def as_utc(value: Any) -> Any:
     return value
 
 
+def applied_once(conn: Any, table: Table, motion_id: int, at: datetime, **also: Any) -> bool:
+    """Mark the change an adopted motion makes (its row in `table`) applied at `at`; False when
+    it was applied already: the update's own condition makes it once, not a read before it."""
+    result = conn.execute(
+        update(table)
+        .where(table.c.motion_id == motion_id, table.c.applied_at.is_(None))
+        .values(applied_at=at, **also)
+    )
+    return bool(result.rowcount == 1)
+
+
 def to_domain(cls: type[T], row: Any) -> T:
     data = row._mapping
     kwargs = {f.name: as_utc(data[f.name]) for f in fields(cls) if f.name in data}  # type: ignore[arg-type]

@@ -53,10 +53,21 @@ def _at(name: str, nullable: bool = False) -> Column[datetime]:
     return Column(name, DateTime(timezone=True), nullable=nullable)
 
 
+def _token_key() -> Column[str]:
+    """The key of a row that belongs to one login token, and goes when the token goes."""
+    token = ForeignKey("auth_tokens.token_hash", ondelete="CASCADE")
+    return Column("token_hash", String(64), token, primary_key=True)
+
+
+def _unique_where(name: str, *cols: str, where: str) -> Index:
+    """A unique index over the rows that meet `where`: a partial index, the same on both."""
+    condition = text(where)
+    return Index(name, *cols, unique=True, sqlite_where=condition, postgresql_where=condition)
+
+
 def _active_unique(name: str, table: str, *cols: str) -> Index:
-    """A unique index over rows still in force (end_at IS NULL): a partial index on both."""
-    where = text("end_at IS NULL")
-    return Index(name, *cols, unique=True, sqlite_where=where, postgresql_where=where)
+    """A unique index over rows still in force (end_at IS NULL)."""
+    return _unique_where(name, *cols, where="end_at IS NULL")
 
 
 federations = Table(
@@ -110,13 +121,7 @@ councils = Table(
     CheckConstraint("recall_rule IN ('direct', 'vote')", name="recall_rule"),
     CheckConstraint("pay_cap_scope IN ('federation', 'territory')", name="pay_cap_scope"),
     CheckConstraint("recall_trigger_bp > 0 AND recall_trigger_bp <= 10000", name="trigger"),
-    Index(
-        "uq_councils_one_chief",
-        "federation_id",
-        unique=True,
-        sqlite_where=text("parent_id IS NULL"),
-        postgresql_where=text("parent_id IS NULL"),
-    ),
+    _unique_where("uq_councils_one_chief", "federation_id", where="parent_id IS NULL"),
     # A council's name is its own in the federation (DESIGN.md 2.10): two acts adding the same
     # name at once cannot both commit (services/structure.py).
     Index("uq_councils_name", "federation_id", "name", unique=True),
@@ -294,19 +299,13 @@ recall_petitions = Table(
         "(mandate_id IS NULL AND office_term_id IS NOT NULL)",
         name="target",
     ),
-    Index(
-        "uq_recall_petitions_one_undecided",
-        "mandate_id",
-        unique=True,
-        sqlite_where=text("status IN ('open', 'vote_open')"),
-        postgresql_where=text("status IN ('open', 'vote_open')"),
+    _unique_where(
+        "uq_recall_petitions_one_undecided", "mandate_id", where="status IN ('open', 'vote_open')"
     ),
-    Index(
+    _unique_where(
         "uq_recall_petitions_one_undecided_term",
         "office_term_id",
-        unique=True,
-        sqlite_where=text("status IN ('open', 'vote_open')"),
-        postgresql_where=text("status IN ('open', 'vote_open')"),
+        where="status IN ('open', 'vote_open')",
     ),
 )
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Column, String, Table, select, update
+from sqlalchemy import Boolean, Column, String, Table, select
 
 from dualpower.store import repositories
 from dualpower.store.tables import _at, _fk, metadata
@@ -42,13 +42,7 @@ class CapabilityMotionRepo:
 
     def applied(self, motion_id: int, at: datetime) -> bool:
         """Mark it applied; False when it was applied already."""
-        cm = capability_motions
-        result = self.conn.execute(
-            update(cm)
-            .where(cm.c.motion_id == motion_id, cm.c.applied_at.is_(None))
-            .values(applied_at=at)
-        )
-        return bool(result.rowcount == 1)
+        return repositories.applied_once(self.conn, capability_motions, motion_id, at)
 
 
 repositories.REPOSITORIES["capability_motions"] = CapabilityMotionRepo

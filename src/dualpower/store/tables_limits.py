@@ -17,7 +17,6 @@ from datetime import datetime
 
 from sqlalchemy import (
     Column,
-    ForeignKey,
     Index,
     String,
     Table,
@@ -31,7 +30,7 @@ from sqlalchemy.engine import Connection
 
 from dualpower.store import repositories
 from dualpower.store.repositories import as_utc
-from dualpower.store.tables import _at, _pk, metadata
+from dualpower.store.tables import _at, _pk, _token_key, metadata
 
 rate_hits = Table(
     "rate_hits",
@@ -46,12 +45,7 @@ rate_hits = Table(
 session_activity = Table(
     "session_activity",
     metadata,
-    Column(
-        "token_hash",
-        String(64),
-        ForeignKey("auth_tokens.token_hash", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _token_key(),
     _at("last_seen"),
 )
 

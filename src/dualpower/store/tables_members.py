@@ -32,7 +32,7 @@ from sqlalchemy.engine import Connection
 from dualpower.store import repositories
 from dualpower.store import tables as t
 from dualpower.store.repositories import as_utc
-from dualpower.store.tables import Id, _at, _fk, _pk, metadata
+from dualpower.store.tables import Id, _at, _fk, _pk, _token_key, metadata
 from dualpower.store.typed import tuples
 
 invitations = Table(
@@ -58,12 +58,7 @@ operator_passwords = Table(
 operator_sessions = Table(
     "operator_sessions",
     metadata,
-    Column(
-        "token_hash",
-        String(64),
-        ForeignKey("auth_tokens.token_hash", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _token_key(),
 )
 
 

@@ -173,13 +173,7 @@ class StipendMotionRepo:
 
     def applied(self, motion_id: int, at: datetime) -> bool:
         """Mark it applied; False when it was applied already."""
-        sm = stipend_motions
-        result = self.conn.execute(
-            update(sm)
-            .where(sm.c.motion_id == motion_id, sm.c.applied_at.is_(None))
-            .values(applied_at=at)
-        )
-        return bool(result.rowcount == 1)
+        return repositories.applied_once(self.conn, stipend_motions, motion_id, at)
 
     def lapsed(self, motion_id: int, reason: str) -> bool:
         """Record that the adopted motion could not be applied (above the cap at adoption)."""

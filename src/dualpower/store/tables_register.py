@@ -17,7 +17,6 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
-    Index,
     Integer,
     String,
     Table,
@@ -25,14 +24,13 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     select,
-    text,
     update,
 )
 
 from dualpower.domain.register import Stance
 from dualpower.store import repositories
 from dualpower.store.repositories import as_utc
-from dualpower.store.tables import _at, _fk, _pk, metadata
+from dualpower.store.tables import _at, _fk, _pk, _unique_where, metadata
 
 authorities = Table(
     "authorities",
@@ -80,13 +78,8 @@ stances = Table(
     CheckConstraint("kind IN ('endorse', 'support_conditionally', 'countermand')", name="kind"),
     CheckConstraint("version >= 1", name="version"),
     UniqueConstraint("directive_id", "council_id", "version", name="uq_stances_version"),
-    Index(
-        "uq_stances_one_current",
-        "directive_id",
-        "council_id",
-        unique=True,
-        sqlite_where=text("superseded_by IS NULL"),
-        postgresql_where=text("superseded_by IS NULL"),
+    _unique_where(
+        "uq_stances_one_current", "directive_id", "council_id", where="superseded_by IS NULL"
     ),
 )
 

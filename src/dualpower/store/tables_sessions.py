@@ -12,16 +12,14 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
-    Index,
     Integer,
     String,
     Table,
     Text,
     UniqueConstraint,
-    text,
 )
 
-from dualpower.store.tables import _at, _fk, _pk, metadata
+from dualpower.store.tables import _at, _fk, _pk, _unique_where, metadata
 
 POSITIONS = "('yes', 'no', 'abstain')"
 
@@ -193,21 +191,14 @@ initiative_supports = Table(
     _fk("motion_id", "motions.id"),
     _at("adopted_at"),
     CheckConstraint("(unit_id IS NULL) <> (council_id IS NULL)", name="supporter"),
-    Index(
-        "uq_initiative_supports_unit",
-        "initiative_id",
-        "unit_id",
-        unique=True,
-        sqlite_where=text("unit_id IS NOT NULL"),
-        postgresql_where=text("unit_id IS NOT NULL"),
+    _unique_where(
+        "uq_initiative_supports_unit", "initiative_id", "unit_id", where="unit_id IS NOT NULL"
     ),
-    Index(
+    _unique_where(
         "uq_initiative_supports_council",
         "initiative_id",
         "council_id",
-        unique=True,
-        sqlite_where=text("council_id IS NOT NULL"),
-        postgresql_where=text("council_id IS NOT NULL"),
+        where="council_id IS NOT NULL",
     ),
 )
 

@@ -15,20 +15,18 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
-    Index,
     Integer,
     String,
     Table,
     insert,
     select,
-    text,
     update,
 )
 
 from dualpower.domain.speakers import LAPSED, SPEAKING, WAITING, Speech
 from dualpower.store import repositories as r
 from dualpower.store import tables as t
-from dualpower.store.tables import _at, _fk, _pk, metadata
+from dualpower.store.tables import _at, _fk, _pk, _unique_where, metadata
 
 speeches = Table(
     "speeches",
@@ -46,22 +44,10 @@ speeches = Table(
     CheckConstraint(
         "status IN ('waiting', 'speaking', 'spoken', 'withdrawn', 'lapsed')", name="status"
     ),
-    Index(
-        "uq_speeches_one_open",
-        "session_id",
-        "motion_id",
-        "member_id",
-        unique=True,
-        sqlite_where=text("ended_at IS NULL"),
-        postgresql_where=text("ended_at IS NULL"),
+    _unique_where(
+        "uq_speeches_one_open", "session_id", "motion_id", "member_id", where="ended_at IS NULL"
     ),
-    Index(
-        "uq_speeches_one_floor",
-        "session_id",
-        unique=True,
-        sqlite_where=text("status = 'speaking'"),
-        postgresql_where=text("status = 'speaking'"),
-    ),
+    _unique_where("uq_speeches_one_floor", "session_id", where="status = 'speaking'"),
 )
 
 # A session's order: the time limit per speech (none when no row or NULL).

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, String, Table, select, update
+from sqlalchemy import JSON, Column, String, Table, select
 
 from dualpower.store import repositories
 from dualpower.store.tables import _at, _fk, metadata
@@ -42,13 +42,9 @@ class StanceMotionRepo:
 
     def applied(self, motion_id: int, stance_id: int, at: datetime) -> bool:
         """Mark it applied; False when it was applied already."""
-        sm = stance_motions
-        result = self.conn.execute(
-            update(sm)
-            .where(sm.c.motion_id == motion_id, sm.c.applied_at.is_(None))
-            .values(applied_at=at, stance_id=stance_id)
+        return repositories.applied_once(
+            self.conn, stance_motions, motion_id, at, stance_id=stance_id
         )
-        return bool(result.rowcount == 1)
 
     def of_directive(self, directive_id: int) -> list[dict[str, Any]]:
         sm = stance_motions

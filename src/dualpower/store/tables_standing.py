@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Table, select, update
+from sqlalchemy import JSON, Column, Table, select
 
 from dualpower.store import repositories
 from dualpower.store.tables import _at, _fk, metadata
@@ -36,13 +36,7 @@ class StandingMotionRepo:
 
     def applied(self, motion_id: int, at: datetime) -> bool:
         """Mark it applied; False when it was applied already."""
-        som = standing_order_motions
-        result = self.conn.execute(
-            update(som)
-            .where(som.c.motion_id == motion_id, som.c.applied_at.is_(None))
-            .values(applied_at=at)
-        )
-        return bool(result.rowcount == 1)
+        return repositories.applied_once(self.conn, standing_order_motions, motion_id, at)
 
 
 repositories.REPOSITORIES["standing_motions"] = StandingMotionRepo

@@ -76,13 +76,7 @@ class StructureMotionRepo:
 
     def applied(self, motion_id: int, at: datetime) -> bool:
         """Mark it applied; False when it was applied already."""
-        sm = structure_motions
-        result = self.conn.execute(
-            update(sm)
-            .where(sm.c.motion_id == motion_id, sm.c.applied_at.is_(None))
-            .values(applied_at=at)
-        )
-        return bool(result.rowcount == 1)
+        return repositories.applied_once(self.conn, structure_motions, motion_id, at)
 
     def move_members(
         self, member_ids: list[int] | None, from_unit: int, to_unit: int, at: datetime, reason: str

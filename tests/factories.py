@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 
 from dualpower.bootstrap import System
 from dualpower.domain.founding import CouncilPlan, FactionPlan, FoundingPlan, MemberPlan, UnitPlan
@@ -49,8 +50,15 @@ def username(unit: str, i: int) -> str:
     return f"{unit.lower()}{i}"
 
 
+@cache
+def password_hash() -> str:
+    """PASSWORD's hash, made once a process (argon2 is slow on purpose): every world's members
+    share it, as the 40 members of one world always have."""
+    return hash_password(PASSWORD)
+
+
 def small_plan() -> FoundingPlan:
-    pw = hash_password(PASSWORD)
+    pw = password_hash()
     return FoundingPlan(
         name="Test Federation",
         factions=(

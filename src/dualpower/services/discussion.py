@@ -222,17 +222,14 @@ def edit_comment(uow: UnitOfWork, comment_id: int, member_id: int, text: str) ->
         may_speak(uow, member_id)
         number = uow.discussion.revisions_of(comment_id) + 1
         now = uow.now()
-        try:
-            with uow.savepoint():
-                uow.discussion.add(
-                    d.comment_revisions,
-                    comment_id=comment_id,
-                    revision_no=number,
-                    text=text,
-                    written_at=now,
-                )
-        except errors.Duplicate:
-            raise errors.Conflict("the comment was edited at the same time; reload it") from None
+        with uow.unique_or(errors.Conflict("the comment was edited at the same time; reload it")):
+            uow.discussion.add(
+                d.comment_revisions,
+                comment_id=comment_id,
+                revision_no=number,
+                text=text,
+                written_at=now,
+            )
         uow.discussion.set_comment_text(comment_id, text, now)
         uow.record(
             "comment.edit", {"comment": comment_id, "revision": number}, actor=str(member_id)
@@ -275,20 +272,17 @@ def publish_platform(
         if refused is not None:
             raise errors.NotAllowed(refused)
         version = uow.discussion.platform_versions(faction_id) + 1
-        try:
-            with uow.savepoint():
-                uow.discussion.add(
-                    d.platforms,
-                    faction_id=faction_id,
-                    version=version,
-                    title=title,
-                    text=text,
-                    published_by=member_id,
-                    published_at=uow.now(),
-                    is_demo=is_demo,
-                )
-        except errors.Duplicate:
-            raise errors.Conflict("another version was published at the same time") from None
+        with uow.unique_or(errors.Conflict("another version was published at the same time")):
+            uow.discussion.add(
+                d.platforms,
+                faction_id=faction_id,
+                version=version,
+                title=title,
+                text=text,
+                published_by=member_id,
+                published_at=uow.now(),
+                is_demo=is_demo,
+            )
         uow.record(
             "platform.publish",
             {"faction": faction_id, "version": version},

@@ -249,11 +249,8 @@ def nominate_in(
     elif member_id not in electors_of(uow, election):
         raise errors.NotAllowed(NOT_ELECTOR_TO_STAND)
     check_nominations(uow.now(), election.nominations_close_at)  # who may, then when
-    try:
-        with uow.savepoint():
-            candidate_id = uow.elections.add_candidate(election.id, member_id, faction_id)
-    except errors.Duplicate:
-        raise errors.Conflict("already a candidate in this election") from None
+    with uow.unique_or(errors.Conflict("already a candidate in this election")):
+        candidate_id = uow.elections.add_candidate(election.id, member_id, faction_id)
     uow.record(
         "election.nominate",
         {"election": election.id, "member": member_id, "faction": faction_id},
@@ -339,12 +336,9 @@ def cast_in(
     if candidate_ids is None:
         candidate_ids = {c.id for c in uow.elections.candidates(election.id)}
     took_part, ballot = ballot_rows(election, voter_id, choices, eligible, candidate_ids)
-    try:
-        with uow.savepoint():
-            uow.elections.add_participations([took_part])
-            uow.elections.add_ballots([ballot])
-    except errors.Duplicate:
-        raise errors.AlreadyVoted("you have already voted in this election") from None
+    with uow.unique_or(errors.AlreadyVoted("you have already voted in this election")):
+        uow.elections.add_participations([took_part])
+        uow.elections.add_ballots([ballot])
     record_casts(uow, election, [(voter_id, ballot)])
     uow.emit(BallotCast(election.id))
     return str(ballot["receipt"])

@@ -46,13 +46,11 @@ def register_faction(uow: UnitOfWork, member_id: int, name: str, short: str, col
         discussion.may_speak(uow, member_id)  # a name is a text: a suspension holds for it
         federation = uow.federations.only()
         assert federation is not None
-        try:
-            with uow.savepoint():  # two registering one name at once: one wins
-                faction_id = uow.factions.add(
-                    federation_id=federation.id, name=name, short=short, colour=colour, platform=""
-                )
-        except errors.Duplicate:
-            raise errors.Conflict(f"there is a faction {name!r} already") from None
+        # two registering one name at once: one wins
+        with uow.unique_or(errors.Conflict(f"there is a faction {name!r} already")):
+            faction_id = uow.factions.add(
+                federation_id=federation.id, name=name, short=short, colour=colour, platform=""
+            )
         uow.faction_members.add(faction_id, member_id, uow.now())
         uow.record(
             "faction.register",
@@ -68,11 +66,8 @@ def join_faction(uow: UnitOfWork, member_id: int, faction_id: int) -> None:
         if uow.factions.get(faction_id) is None:
             raise errors.NotFound(f"there is no faction {faction_id}")
         _on_a_roll(uow, member_id)
-        try:
-            with uow.savepoint():
-                uow.faction_members.add(faction_id, member_id, uow.now())
-        except errors.Duplicate:
-            raise errors.Conflict("you are a member of this faction already") from None
+        with uow.unique_or(errors.Conflict("you are a member of this faction already")):
+            uow.faction_members.add(faction_id, member_id, uow.now())
         uow.record(
             "faction.join", {"faction": faction_id, "member": member_id}, actor=str(member_id)
         )

@@ -167,18 +167,16 @@ def _evaluate(uow: UnitOfWork, initiative: Initiative, council_id: int) -> None:
         return
     draft = motions.DraftMotion(None, council_id, initiative.title, initiative.text)
     motion = motions.draft_in(uow, None, draft, initiative_id=initiative.id)
-    try:
-        with uow.savepoint():
-            uow.initiatives.add_step(
-                initiative_id=initiative.id,
-                council_id=council_id,
-                motion_id=motion.id,
-                support=support,
-                members=members,
-                reached_at=uow.now(),
-            )
-    except errors.Duplicate:  # crossed by another transaction: only one motion is put
-        raise errors.Conflict("the initiative reached this council concurrently; retry") from None
+    # crossed by another transaction: only one motion is put
+    with uow.unique_or(errors.Conflict("the initiative reached this council concurrently; retry")):
+        uow.initiatives.add_step(
+            initiative_id=initiative.id,
+            council_id=council_id,
+            motion_id=motion.id,
+            support=support,
+            members=members,
+            reached_at=uow.now(),
+        )
     session = uow.sessions.upcoming(council_id)
     if session is not None:
         uow.sessions.add_item(session.id, motion.id)

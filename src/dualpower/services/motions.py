@@ -358,14 +358,11 @@ def cast_in(uow: UnitOfWork, motion: Motion, member_id: int, position: str) -> s
     """Record one vote; a secret vote returns its receipt."""
     _cast_checks(uow, motion, member_id, position)
     receipt = chance.token_hex(10) if motion.is_secret else None
-    try:
-        with uow.savepoint():
-            if receipt is not None:
-                uow.motions.add_secret(motion.id, member_id, receipt, position)
-            else:
-                uow.motions.add_vote(motion.id, member_id, position, uow.now())
-    except errors.Duplicate:
-        raise errors.AlreadyVoted("you have already voted on this motion") from None
+    with uow.unique_or(errors.AlreadyVoted("you have already voted on this motion")):
+        if receipt is not None:
+            uow.motions.add_secret(motion.id, member_id, receipt, position)
+        else:
+            uow.motions.add_vote(motion.id, member_id, position, uow.now())
     if receipt is not None:  # the log names no voter while the vote is open (see close_in)
         uow.record("motion.ballot", {"motion": motion.id})
         return receipt

@@ -83,19 +83,18 @@ def seat_holder(uow: UnitOfWork, election: Election, member_id: int, at: datetim
     if previous is not None:  # also when re-elected: the old term ends, a new one starts
         end_term(uow, previous, "replaced", at)
     pay.check_holder(uow, member_id, taking=office)
-    try:
-        with uow.savepoint():
-            term_id = uow.office_terms.add(
-                office_id=office.id,
-                holder_id=member_id,
-                mandate_id=mandate.id,
-                election_id=election.id,
-                start_at=at,
-            )
-    except errors.Duplicate:
-        raise errors.Conflict(
+    with uow.unique_or(
+        errors.Conflict(
             f"the office {office.name!r} was filled by another election at the same time"
-        ) from None
+        )
+    ):
+        term_id = uow.office_terms.add(
+            office_id=office.id,
+            holder_id=member_id,
+            mandate_id=mandate.id,
+            election_id=election.id,
+            start_at=at,
+        )
     uow.record(
         "office.start",
         {

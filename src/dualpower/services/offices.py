@@ -110,16 +110,13 @@ def create_office(
                 "stipend by a stipend motion"
             )
         rules.check_stipend(stipend, pay.caps(uow)[council_id], clean)
-        try:
-            with uow.savepoint():
-                office_id = uow.offices.add(
-                    council_id=council_id,
-                    name=clean,
-                    capabilities=list(capabilities_),
-                    stipend=stipend,
-                )
-        except errors.Duplicate:
-            raise errors.Conflict(f"this council already has an office named {clean!r}") from None
+        with uow.unique_or(errors.Conflict(f"this council already has an office named {clean!r}")):
+            office_id = uow.offices.add(
+                council_id=council_id,
+                name=clean,
+                capabilities=list(capabilities_),
+                stipend=stipend,
+            )
         uow.record(
             "office.create",
             {
@@ -176,11 +173,8 @@ def _report_in(uow: UnitOfWork, unit_id: int, wages: dict[int, int], caller: Cal
             f"member {strangers[0]} is not on the roll of {unit.name}; a unit reports "
             "only its own members' wages"
         )
-    try:
-        with uow.savepoint():
-            uow.wages.replace_unit(unit_id, wages, uow.now())
-    except errors.Duplicate:
-        raise errors.Conflict("another wage report was saved at the same time; retry") from None
+    with uow.unique_or(errors.Conflict("another wage report was saved at the same time; retry")):
+        uow.wages.replace_unit(unit_id, wages, uow.now())
     uow.record(
         "wages.report",
         {"unit": unit_id, "count": len(wages), "wages": sorted(wages.values())},

@@ -343,17 +343,14 @@ def vote(uow: UnitOfWork, report_id: int, member_id: int, decision: str) -> str 
             raise errors.Conflict(f"this report is decided already ({report['decision']})")
         if uow.now() >= draw["deadline_at"]:
             raise errors.Conflict("this panel's time ran out; a new panel is being drawn")
-        try:
-            with uow.savepoint():
-                uow.panels.add_vote(
-                    report_id=report_id,
-                    round=draw["round"],
-                    member_id=member_id,
-                    decision=decision,
-                    voted_at=uow.now(),
-                )
-        except errors.Duplicate:
-            raise errors.Conflict("you have already voted on this report") from None
+        with uow.unique_or(errors.Conflict("you have already voted on this report")):
+            uow.panels.add_vote(
+                report_id=report_id,
+                round=draw["round"],
+                member_id=member_id,
+                decision=decision,
+                voted_at=uow.now(),
+            )
         uow.record(
             "report.vote",
             {"report": report_id, "round": draw["round"], "decision": decision},

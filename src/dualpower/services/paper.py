@@ -153,15 +153,13 @@ def enter_ballots_in(uow: UnitOfWork, cmd: PaperBallots, by: Enterer) -> PaperEn
         elections.ballot_rows(election, voters[i], ballots[i], eligible, candidates) for i in order
     ]
     took_part = sorted((p for p, _ in rows), key=lambda p: p["member_id"])  # not the sheet's
-    try:
-        with uow.savepoint():
-            uow.elections.add_participations(took_part)
-            uow.elections.add_ballots([b for _, b in rows])
-            uow.paper.add_votes(election.id, sorted(voters), by.member_id, uow.now())
-    except errors.Duplicate:  # a voter's online ballot committed meanwhile
-        raise errors.AlreadyVoted(
-            "one of these voters has voted meanwhile: nobody votes both ways"
-        ) from None
+    # a voter's online ballot committed meanwhile
+    with uow.unique_or(
+        errors.AlreadyVoted("one of these voters has voted meanwhile: nobody votes both ways")
+    ):
+        uow.elections.add_participations(took_part)
+        uow.elections.add_ballots([b for _, b in rows])
+        uow.paper.add_votes(election.id, sorted(voters), by.member_id, uow.now())
     _record(uow, election, voters, [b for _, b in rows], by)
     uow.emit(BallotCast(election.id))
     receipts = {i: str(rows[k][1]["receipt"]) for k, i in enumerate(order)}

@@ -213,6 +213,16 @@ class UnitOfWork:
             yield
 
     @contextmanager
+    def unique_or(self, refusal: errors.DomainError) -> Iterator[None]:
+        """A savepoint around a write that a unique key may refuse (most often a concurrent act
+        won): the act's own refusal is raised instead of `errors.Duplicate`."""
+        try:
+            with self.savepoint():
+                yield
+        except errors.Duplicate:
+            raise refusal from None
+
+    @contextmanager
     def constrained(self) -> Iterator[None]:
         """Writes whose broken constraint raises `errors.Duplicate` (no savepoint: the act
         fails as a whole, the transaction being spoilt on PostgreSQL)."""

@@ -70,3 +70,17 @@ def test_other_errors_pass_through_a_savepoint(system: System) -> None:
                 _faction(uow, small.federation_id, "Anarchists")
                 raise errors.NotAllowed("a rule refused it")
         assert uow.factions.list(t.factions.c.name == "Anarchists") == []  # undone alone
+
+
+def test_unique_or_raises_the_acts_own_refusal_when_the_key_is_taken(system: System) -> None:
+    small = small_federation(system, elect=False)
+    before = _names(system)
+    with system.uow() as uow:
+        _faction(uow, small.federation_id, "Anarchists")
+        with pytest.raises(errors.Conflict, match="there is a faction 'Anarchists' already"):
+            with uow.unique_or(errors.Conflict("there is a faction 'Anarchists' already")):
+                _faction(uow, small.federation_id, "Anarchists")
+        with uow.unique_or(errors.Conflict("never raised")):
+            _faction(uow, small.federation_id, "Syndicalists")
+        uow.commit()
+    assert _names(system) == [*before, "Anarchists", "Syndicalists"]

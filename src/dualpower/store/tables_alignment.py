@@ -417,20 +417,28 @@ class AlignmentRepo:
             self.conn.execute(select(func.count()).select_from(popular_base_changes)).scalar_one()
         )
 
-    def refresh_bases(self, now: datetime, *, always: bool = False) -> bool | None:
+    def refresh_bases(
+        self, now: datetime, *, always: bool = False, not_before: datetime | None = None
+    ) -> bool | None:
         """Count the popular base again (`represented`) into `popular_bases`, as of `now`, when
         something it depends on changed since the last refresh (or `always`, or never
         refreshed); else only move its time to `now`. The marks of change are deleted before
         the count, so whatever committed before that statement is counted, and a change that
         commits while it counts leaves its mark for the next refresh: the figures include at
         least every change committed before `now`. True: counted; False: nothing changed;
-        None: another refresh holds the lock (PostgreSQL; SQLite's writers are serial)."""
+        None: another refresh holds the lock (PostgreSQL; SQLite's writers are serial), or the
+        last refresh was after `not_before` (and not after `now`: a clock set back refreshes),
+        so that several serving processes' clocks refresh once, not once each."""
         if self.conn.dialect.name == "postgresql":
             lock = func.pg_try_advisory_xact_lock(*REFRESH_LOCK)
             if not self.conn.execute(select(lock)).scalar_one():
                 return None
+        as_of = self.bases_as_of()
+        if not always and not_before is not None and as_of is not None:
+            if not_before < as_of <= now:
+                return None
         marks = self.conn.execute(popular_base_changes.delete()).rowcount
-        counted = bool(marks) or always or self.bases_as_of() is None
+        counted = bool(marks) or always or as_of is None
         if counted:  # counted and written on the server: no row comes to Python
             rolls = _rolls()
             found = (

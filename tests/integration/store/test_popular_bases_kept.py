@@ -22,9 +22,11 @@ from dualpower.services.due import run_due
 from dualpower.services.invariants import popular_bases
 from dualpower.services.mandates import end_mandate
 from dualpower.store import tables as t
+from dualpower.store.tables_alignment import popular_base_state
 from dualpower.store.tables_alignment import popular_bases as kept_table
 
 AT = datetime(2030, 5, 1, 12, 0, tzinfo=UTC)
+NOW = timedelta(0)  # refresh now, whenever the last was
 
 
 def _key(row: Any) -> tuple[Any, ...]:
@@ -43,7 +45,8 @@ def test_a_refresh_keeps_the_counted_bases_and_the_page_shows_their_time(federat
     assert alignment.refresh_bases(system.uow()) is True  # never refreshed: counted
     kept, counted = kept_and_counted(system)
     assert kept == counted and any(r[0] is None for r in kept)  # the federation's rows too
-    assert alignment.refresh_bases(system.uow()) is False  # nothing changed since
+    assert alignment.refresh_bases(system.uow()) is None  # within REFRESH_EVERY: not again
+    assert alignment.refresh_bases(system.uow(), every=NOW) is False  # nothing changed since
     chief = federation.councils["Chief Council"]
     with system.reader() as uow:
         page = alignment.top_in(uow, [chief])
@@ -57,7 +60,7 @@ def test_a_refresh_keeps_the_counted_bases_and_the_page_shows_their_time(federat
 
 def test_a_change_is_counted_at_the_next_refresh_and_check_compares(federation: Any) -> None:
     system = federation.system
-    alignment.refresh_bases(system.uow())
+    alignment.refresh_bases(system.uow(), every=NOW)
     before, _ = kept_and_counted(system)
     with system.uow() as uow:
         uow.memberships.end_active_of(
@@ -69,6 +72,13 @@ def test_a_change_is_counted_at_the_next_refresh_and_check_compares(federation: 
     with system.reader() as uow:
         assert uow.alignment.bases_pending() > 0
         assert popular_bases.check(uow) == []  # marked stale: nothing to compare
+    run_due(system.uow)  # an early run of the clock, within REFRESH_EVERY: not yet
+    assert kept_and_counted(system)[0] == before
+    with system.reader() as uow:
+        as_of = uow.alignment.bases_as_of()
+    assert as_of is not None
+    with system.engine.begin() as conn:  # REFRESH_EVERY later
+        conn.execute(update(popular_base_state).values(as_of=as_of - timedelta(minutes=1)))
     run_due(system.uow)  # an early run of the clock refreshes
     kept, counted = kept_and_counted(system)
     assert kept == counted
@@ -83,7 +93,7 @@ def test_a_change_is_counted_at_the_next_refresh_and_check_compares(federation: 
 
 def test_roll_changes_and_recalls_in_parallel_with_refreshes(federation: Any) -> None:
     system = federation.system
-    alignment.refresh_bases(system.uow())
+    alignment.refresh_bases(system.uow(), every=NOW)
     units = list(federation.units.values())
     with system.reader() as uow:
         movers = [
@@ -125,7 +135,7 @@ def test_roll_changes_and_recalls_in_parallel_with_refreshes(federation: Any) ->
 
     def refreshes() -> None:
         while not stop.is_set():
-            alignment.refresh_bases(system.uow())
+            alignment.refresh_bases(system.uow(), every=NOW)
 
     writers = [
         threading.Thread(target=guarded(lambda: transfers(6, False))),
@@ -141,7 +151,7 @@ def test_roll_changes_and_recalls_in_parallel_with_refreshes(federation: Any) ->
     stop.set()
     refresher.join(120)
     assert not errors, errors
-    alignment.refresh_bases(system.uow())  # counts only if a change is still marked
+    alignment.refresh_bases(system.uow(), every=NOW)  # counts only if a change is marked
     kept, counted = kept_and_counted(system)
     assert kept == counted
     with system.reader() as uow:

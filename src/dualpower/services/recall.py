@@ -188,17 +188,14 @@ def open_office_recall(uow: UnitOfWork, term_id: int, opener_id: int) -> Petitio
                 "only deputies of the council that elected this official may open a recall"
             )
         _check_verified(uow, council, roll, opener_id, "open")
-        try:
-            with uow.savepoint():
-                petition_id = uow.recalls.add(
-                    mandate_id=None,
-                    office_term_id=term.id,
-                    opened_by=opener_id,
-                    opened_at=uow.now(),
-                    status="open",
-                )
-        except errors.Duplicate:
-            raise errors.Conflict("a recall petition against this official is open") from None
+        with uow.unique_or(errors.Conflict("a recall petition against this official is open")):
+            petition_id = uow.recalls.add(
+                mandate_id=None,
+                office_term_id=term.id,
+                opened_by=opener_id,
+                opened_at=uow.now(),
+                status="open",
+            )
         petition = RecallPetition(
             petition_id, None, opener_id, uow.now(), "open", office_term_id=term.id
         )

@@ -303,6 +303,18 @@ def test_an_official_recall_by_vote_in_a_vote_rule_council(federation):
         assert uow.office_terms.get(term.id).end_reason == "recalled"
 
 
+def test_a_second_petition_against_an_official_is_refused_while_one_is_open(federation):
+    o = setup_offices(federation)
+    with federation.system.uow() as uow:
+        term = uow.office_terms.active_of_office(o.office["chair"])
+    first = recall.open_office_recall(federation.system.uow(), term.id, o.deputies[1])
+    with pytest.raises(errors.Conflict, match="a recall petition against this official is open"):
+        recall.open_office_recall(federation.system.uow(), term.id, o.deputies[2])
+    with federation.system.uow() as uow:
+        petitions = uow.recalls.list(uow.recalls.table.c.office_term_id == term.id)
+    assert [p.id for p in petitions] == [first.id]
+
+
 def test_the_founding_creates_only_a_new_councils_offices(federation):
     setup_offices(federation)
     north = federation.councils["North Council"]

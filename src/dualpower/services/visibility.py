@@ -182,7 +182,7 @@ def member_names(
     """Members by number: their number, name and username as the current reader may see them."""
     if not ids:
         return {}
-    found = uow.members.list(uow.members.table.c.id.in_(sorted(ids)))
+    found = uow.members.by_ids(ids)
     return {
         m.id: {"id": m.id, "name": m.display_name, "username": m.username}
         for m in masked_members(uow, found, concerning)  # DESIGN.md 2.11

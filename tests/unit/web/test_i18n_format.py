@@ -7,6 +7,7 @@ import threading
 from datetime import UTC, date, datetime
 
 import pytest
+from babel.numbers import format_decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -88,6 +89,17 @@ def test_numbers_group_digits_as_each_language_does() -> None:
     with i18n.using("ru"):
         assert i18n.number(3000) == "3\xa0000"
         assert i18n.ordinal(2) == "2-й"
+
+
+@given(st.integers(min_value=-(10**15), max_value=10**15), st.sampled_from(["en", "ru"]))
+def test_whole_numbers_remembered_read_as_babel_writes_them(value: int, language: str) -> None:
+    """i18n.number remembers whole numbers per language: the same text as babel's, in each
+    language, whichever language asked first."""
+    with i18n.using("ru" if language == "en" else "en"):
+        i18n.number(value)
+    with i18n.using(language):
+        assert i18n.number(value) == format_decimal(value, locale=language)
+        assert i18n.number(value + 0.5) == format_decimal(value + 0.5, locale=language)
 
 
 def test_run_time_messages_are_translated_as_plain_text() -> None:

@@ -26,16 +26,9 @@ ACT_NAME = re.compile(r"^[a-z_]+\.[a-z_]+$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
-def check_fields(
-    seq: int,
-    act: str,
-    payload: dict[str, Any],
-    actor: str | None,
-    is_operator: bool,
-    recorded_at: str,
-    prev_hash: str,
-) -> None:
+def _check_fields(body: dict[str, Any]) -> None:
     """Raise ValueError (or TypeError) naming the first field an entry may not hold."""
+    seq, act, payload, actor = body["seq"], body["act"], body["payload"], body["actor"]
     if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
         raise ValueError(f"seq must be a whole number >= 0, not {seq!r}")
     if not isinstance(act, str) or not ACT_NAME.match(act):
@@ -44,9 +37,10 @@ def check_fields(
         raise TypeError(f"payload must be a dict, not {type(payload).__name__}")
     if actor is not None and not isinstance(actor, str):
         raise TypeError(f"actor must be a string or None, not {actor!r}")
-    if not isinstance(is_operator, bool):
-        raise TypeError(f"is_operator must be a bool, not {is_operator!r}")
-    _check_utc(recorded_at)
+    if not isinstance(body["is_operator"], bool):
+        raise TypeError(f"is_operator must be a bool, not {body['is_operator']!r}")
+    _check_utc(body["recorded_at"])
+    prev_hash = body["prev_hash"]
     if not isinstance(prev_hash, str) or not _HEX64.match(prev_hash):
         raise ValueError(f"prev_hash must be 64 lowercase hex digits, not {prev_hash!r}")
 
@@ -72,7 +66,6 @@ def entry_hash(
     prev_hash: str,
 ) -> str:
     """SHA-256 hex over the canonical JSON of the entry's fields (all but its own hash)."""
-    check_fields(seq, act, payload, actor, is_operator, recorded_at, prev_hash)
     body = {
         "seq": seq,
         "act": act,
@@ -82,6 +75,7 @@ def entry_hash(
         "recorded_at": recorded_at,
         "prev_hash": prev_hash,
     }
+    _check_fields(body)
     return hashlib.sha256(canonical_json(body)).hexdigest()
 
 
@@ -111,15 +105,9 @@ class Entry:
 
     def computed_hash(self) -> str:
         """The hash its content calls for (equal to `entry_hash` unless it was rewritten)."""
-        return entry_hash(
-            self.seq,
-            self.act,
-            self.payload,
-            self.actor,
-            self.is_operator,
-            self.recorded_at,
-            self.prev_hash,
-        )
+        body = self.to_dict()
+        del body["entry_hash"]
+        return entry_hash(**body)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -156,25 +144,8 @@ ENTRY_FIELDS = (
 
 def seal(draft: Draft, seq: int, prev_hash: str) -> Entry:
     """Give `draft` its place: entry `seq`, following the entry whose hash is `prev_hash`."""
-    digest = entry_hash(
-        seq,
-        draft.act,
-        draft.payload,
-        draft.actor,
-        draft.is_operator,
-        draft.recorded_at,
-        prev_hash,
-    )
-    return Entry(
-        seq,
-        draft.act,
-        draft.payload,
-        draft.actor,
-        draft.is_operator,
-        draft.recorded_at,
-        prev_hash,
-        digest,
-    )
+    body = {"seq": seq, **vars(draft), "prev_hash": prev_hash}
+    return Entry(**body, entry_hash=entry_hash(**body))
 
 
 def iter_chain(

@@ -175,9 +175,9 @@ def _count_ranked(
 
         return count_irv(profile, seed=seed, ties=ties)
     if method == "stv-meek":
-        from dualpower.counting.stv_meek import count_stv_meek
+        from dualpower.counting.stv_meek import meek_with_margin
 
-        return count_stv_meek(profile, seats, seed=seed, ties=ties, precision=precision)
+        return meek_with_margin(profile, seats, seed=seed, ties=ties, precision=precision)[0]
     if method == "stv-scottish":
         from dualpower.counting.stv_scottish import count_stv_scottish
 

@@ -237,18 +237,6 @@ class MeekExact(MeekCount):
         return votes, excess, quota
 
 
-def count_stv_meek(
-    profile: Profile,
-    seats: int,
-    *,
-    seed: int = 0,
-    ties: str = DEFAULT_TIE_RULE,
-    precision: str = "float",
-) -> CountResult:
-    """Count `profile` for `seats` winners by Meek's method; see the module docstring."""
-    return meek_with_margin(profile, seats, seed=seed, ties=ties, precision=precision)[0]
-
-
 def meek_with_margin(
     profile: Profile,
     seats: int,

@@ -125,20 +125,6 @@ def for_offices() -> tuple[VoteMethod, ...]:
 # ---------------------------------------------------------------- the counts
 
 
-def count_with_engine(
-    candidates: Sequence[Candidate],
-    ballots: Sequence[Sequence[int]],
-    seats: int,
-    seed: int,
-    *,
-    method: str,
-) -> dict[str, Any]:
-    """Count by a method of the counting engine (counting/__init__.py `count`); the result
-    names candidates by their ids as text."""
-    profile = _profile(candidates, ballots, np.ones(len(ballots), dtype=np.int64))
-    return engine_count(profile, method, seats, seed=seed).to_json()
-
-
 def _profile(
     candidates: Sequence[Candidate], ballots: Sequence[Sequence[int]], weights: np.ndarray
 ) -> Profile:
@@ -156,7 +142,7 @@ def _profile(
 def count_many_with_engine(
     items: Sequence[tuple[Sequence[Candidate], Grouped, int, int]], *, method: str
 ) -> list[dict[str, Any] | CountError]:
-    """`count_with_engine` for many elections at once (counting/batch.py): each election's
+    """`_engine`'s count for many elections at once (counting/batch.py): each election's
     distinct ballots weighted by how many cast them, as the engine's profile holds them."""
     profiles = [
         _profile(
@@ -172,42 +158,17 @@ def count_many_with_engine(
     return [r if isinstance(r, CountError) else r.to_json() for r in counted]
 
 
-def count_open_lists(
-    candidates: Sequence[Candidate],
-    ballots: Sequence[Sequence[int]],
-    seats: int,
-    seed: int,
-    *,
-    method: str,
-) -> dict[str, Any]:
-    """Party lists, open: a ballot names one candidate; it counts for the candidate's faction
-    (a candidate of no faction is a list alone); seats go to the lists by the method, and
-    within a list to its candidates with the most votes (ties: the one nominated first)."""
-    personal = Counter(ballot[0] for ballot in ballots if ballot)
-    lists: dict[str, list[Candidate]] = {}
-    for c in candidates:  # nomination order
-        key = f"faction {c.faction_id}" if c.faction_id is not None else f"candidate {c.id}"
-        lists.setdefault(key, []).append(c)
-    names_ = tuple(lists)
-    votes = tuple(sum(personal[c.id] for c in lists[name]) for name in names_)
-    counted = count_party_list(PartyVotes(names_, votes), seats, method)
-    taken: Counter[str] = Counter()
-    winners = []
-    for name in counted.winners:  # lists in the order their seats were awarded
-        ranked = sorted(lists[name], key=lambda c: -personal[c.id])  # stable: nomination order
-        if taken[name] < len(ranked):
-            winners.append(str(ranked[taken[name]].id))
-            taken[name] += 1
-    return counted.to_json() | {"winners": winners, "lists": counted.allocation}
+def _engine(method: str) -> Count:
+    """Count by a method of the counting engine (counting/__init__.py `count`); the result
+    names candidates by their ids as text."""
 
-
-def _engine(name: str) -> Count:
-    def counted(
+    def count_by_engine(
         candidates: Sequence[Candidate], ballots: Sequence[Sequence[int]], seats: int, seed: int
     ) -> dict[str, Any]:
-        return count_with_engine(candidates, ballots, seats, seed, method=name)
+        profile = _profile(candidates, ballots, np.ones(len(ballots), dtype=np.int64))
+        return engine_count(profile, method, seats, seed=seed).to_json()
 
-    return counted
+    return count_by_engine
 
 
 def _engine_many(name: str) -> CountMany:
@@ -219,13 +180,32 @@ def _engine_many(name: str) -> CountMany:
     return counted
 
 
-def _lists(name: str) -> Count:
-    def counted(
+def _lists(method: str) -> Count:
+    """Party lists, open: a ballot names one candidate; it counts for the candidate's faction
+    (a candidate of no faction is a list alone); seats go to the lists by the method, and
+    within a list to its candidates with the most votes (ties: the one nominated first)."""
+
+    def count_lists(
         candidates: Sequence[Candidate], ballots: Sequence[Sequence[int]], seats: int, seed: int
     ) -> dict[str, Any]:
-        return count_open_lists(candidates, ballots, seats, seed, method=name)
+        personal = Counter(ballot[0] for ballot in ballots if ballot)
+        lists: dict[str, list[Candidate]] = {}
+        for c in candidates:  # nomination order
+            key = f"faction {c.faction_id}" if c.faction_id is not None else f"candidate {c.id}"
+            lists.setdefault(key, []).append(c)
+        names_ = tuple(lists)
+        votes = tuple(sum(personal[c.id] for c in lists[name]) for name in names_)
+        counted = count_party_list(PartyVotes(names_, votes), seats, method)
+        taken: Counter[str] = Counter()
+        winners = []
+        for name in counted.winners:  # lists in the order their seats were awarded
+            ranked = sorted(lists[name], key=lambda c: -personal[c.id])  # stable: nomination order
+            if taken[name] < len(ranked):
+                winners.append(str(ranked[taken[name]].id))
+                taken[name] += 1
+        return counted.to_json() | {"winners": winners, "lists": counted.allocation}
 
-    return counted
+    return count_lists
 
 
 # ---------------------------------------------------------------- the methods of DESIGN.md 3

@@ -15,9 +15,8 @@ from typing import Any
 from sqlalchemy import select
 
 from dualpower.domain import lot
-from dualpower.domain.errors import Conflict
 from dualpower.scenarios.replay import World
-from dualpower.services import discussion, panels
+from dualpower.services import discussion, discussion_views, panels
 from dualpower.services.discussion import PostComment
 from dualpower.services.due import run_due
 from dualpower.services.panels import FileReport
@@ -83,11 +82,9 @@ def _drawn_by_the_clock(w: World, report_id: int) -> dict[str, Any]:
     for _ in range(lot.SEED_AFTER + 2):
         w.clock.advance(seconds=panels.NUDGE_AFTER.total_seconds())
         run_due(w.sys.uow)
-        with w.sys.uow() as uow:
-            try:
-                return panels.current_draw(uow, report_id)
-            except Conflict:  # not drawn yet
-                continue
+        seen = discussion_views.report(w.sys.reader(), report_id)  # as `GET /reports/{id}`
+        if seen["draw_status"] == "drawn":
+            return seen
     raise AssertionError(f"the clock never drew the panel of report {report_id}")
 
 

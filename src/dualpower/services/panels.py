@@ -318,7 +318,9 @@ def _logged(report_id: int, kind: str, subject_id: int, draw: dict[str, Any]) ->
     }
 
 
-def current_draw(uow: UnitOfWork, report_id: int) -> dict[str, Any]:
+def _current_draw(uow: UnitOfWork, report_id: int) -> dict[str, Any]:
+    """The report's latest draw, for a vote on it; its readers see it in the report's view
+    (`discussion_views.report`, the page and `GET /reports/{id}`)."""
     draws = uow.panels.draws(report_id)
     if not draws:
         raise errors.Conflict(f"the panel of report {report_id} is not drawn yet")
@@ -331,7 +333,7 @@ def vote(uow: UnitOfWork, report_id: int, member_id: int, decision: str) -> str 
         report = uow.panels.report(report_id, lock=True)
         if report is None:
             raise errors.NotFound(f"there is no report {report_id}")
-        draw = current_draw(uow, report_id)
+        draw = _current_draw(uow, report_id)
         if member_id not in draw["panel"]:
             raise errors.NotAllowed("only the members drawn for this report's panel may decide it")
         why_not = rules.applicable(

@@ -6,6 +6,8 @@ import importlib
 import pkgutil
 from types import ModuleType
 
+from fastapi import APIRouter
+
 
 def topics() -> list[ModuleType]:
     """Every module of this package, in name order."""
@@ -13,3 +15,9 @@ def topics() -> list[ModuleType]:
         importlib.import_module(f"{__name__}.{info.name}")
         for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name)
     ]
+
+
+def routers(tag: str) -> tuple[APIRouter, APIRouter]:
+    """A topic's two routers: `api`, its operations under `tag` in the OpenAPI document, and
+    `pages`, which that document leaves out."""
+    return APIRouter(tags=[tag]), APIRouter(include_in_schema=False)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dualpower.domain.errors import BadCredentials
@@ -32,25 +32,19 @@ from dualpower.web.forms import (
     pre_login_token,
     start_session,
 )
+from dualpower.web.openapi_answers import LOGINS_LIMITED, WRONG_PASSWORD, refusals
+from dualpower.web.routes import routers
 from dualpower.web.routes.join import client_address
 from dualpower.web.schemas import TokenCreate, TokenPublic
 from dualpower.web.texts_members import language, texts
 
-api = APIRouter(tags=["auth"])
-pages = APIRouter(include_in_schema=False)
+api, pages = routers("auth")
 
 
 @api.post(
     "/auth/login",
     response_model=TokenPublic,
-    responses={
-        401: {"description": "Wrong username or password."},
-        429: {
-            "description": "Too many failed logins for this username from this address (they "
-            "are slowed, then limited per hour); the Retry-After header says how many seconds "
-            "to wait.",
-        },
-    },
+    responses=refusals(WRONG_PASSWORD, LOGINS_LIMITED),
 )
 def api_login(body: TokenCreate, request: Request, system: SystemDep) -> TokenPublic:
     """Exchange a username and password for a bearer token (valid 30 days)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,10 +16,17 @@ from dualpower.domain.motions import Majority
 from dualpower.services import capability_motions
 from dualpower.web.deps import ApiMember, SystemDep
 from dualpower.web.forms import Posted
+from dualpower.web.openapi_answers import (
+    BAD_CAPABILITY,
+    HAS_CAPABILITY,
+    NO_OFFICE,
+    NOT_OFFICE_DEPUTY,
+    motion_refusals,
+)
+from dualpower.web.routes import routers
 from dualpower.web.routes.offices import _office_in, _page_refusal
 
-api = APIRouter(tags=["offices"])
-pages = APIRouter(include_in_schema=False)
+api, pages = routers("offices")
 
 
 class CapabilityMotionCreate(BaseModel):
@@ -42,14 +49,7 @@ class CapabilityMotionCreated(BaseModel):
     response_model=CapabilityMotionCreated,
     status_code=201,
     summary="Propose giving an office a capability, or taking it back",
-    responses={
-        401: {"description": "Not logged in."},
-        403: {"description": "Not a deputy of the office's council."},
-        404: {"description": "No such office."},
-        409: {"description": "The office has the capability already (or has it not)."},
-        422: {"description": "An unknown capability, or keep_order."},
-        429: {"description": "Too many motions drafted: see Retry-After."},
-    },
+    responses=motion_refusals(NOT_OFFICE_DEPUTY, NO_OFFICE, HAS_CAPABILITY, BAD_CAPABILITY),
 )
 def api_propose_capability(
     office_id: int, body: CapabilityMotionCreate, member: ApiMember, system: SystemDep

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from dualpower.services import page_views, views
 from dualpower.web.deps import Session, SystemDep, render
 from dualpower.web.live import broadcaster, event_stream
+from dualpower.web.openapi_answers import EVENT_STREAM, NO_COUNCIL, NO_MANDATE, refusals
 from dualpower.web.pagination import Paged
+from dualpower.web.routes import routers
 from dualpower.web.schemas import (
     CouncilDetailPublic,
     CouncilPublic,
@@ -18,9 +20,8 @@ from dualpower.web.schemas import (
     MandatePublic,
 )
 
-api = APIRouter(tags=["councils"])
-pages = APIRouter(include_in_schema=False)
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such council."}}
+api, pages = routers("councils")
+NOT_FOUND = refusals(NO_COUNCIL)
 
 
 @api.get("/councils", response_model=list[CouncilPublic])
@@ -44,7 +45,7 @@ def api_council_mandates(council_id: int, system: SystemDep) -> list[dict[str, A
 @api.get(
     "/mandates/{mandate_id}",
     response_model=MandateDetailPublic,
-    responses={404: {"description": "No such mandate."}},
+    responses=refusals(NO_MANDATE),
 )
 def api_mandate(mandate_id: int, system: SystemDep) -> dict[str, Any]:
     """A mandate, active or ended (with when and why)."""
@@ -54,7 +55,7 @@ def api_mandate(mandate_id: int, system: SystemDep) -> dict[str, Any]:
 @api.get(
     "/councils/{council_id}/events",
     response_class=Response,
-    responses={200: {"content": {"text/event-stream": {}}}, **NOT_FOUND},
+    responses=EVENT_STREAM | NOT_FOUND,
 )
 def api_composition_events(council_id: int, request: Request, system: SystemDep) -> Response:
     """Server-sent events: `composition` with the council's seats by faction and majority now,

@@ -3,9 +3,9 @@ and their password changed (every other session and token then ends)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dualpower.domain.errors import BadCredentials, InvalidRequest
@@ -18,12 +18,13 @@ from dualpower.web.deps import (
     render,
 )
 from dualpower.web.forms import Posted
+from dualpower.web.openapi_answers import LOGIN, NO_CREDENTIAL, WRONG_CURRENT_PASSWORD, refusals
+from dualpower.web.routes import routers
 from dualpower.web.schemas_members import CredentialPublic, Ended, PasswordChange
 from dualpower.web.texts_members import language, texts
 
-api = APIRouter(tags=["members"])
-pages = APIRouter(include_in_schema=False)
-NOT_LOGGED_IN: dict[int | str, dict[str, Any]] = {401: {"description": "Not logged in."}}
+api, pages = routers("members")
+NOT_LOGGED_IN = refusals(LOGIN)
 
 
 @api.get("/me/credentials", response_model=list[CredentialPublic], responses=NOT_LOGGED_IN)
@@ -37,7 +38,7 @@ def api_credentials(
 @api.delete(
     "/me/credentials/{credential_id}",
     status_code=204,
-    responses={**NOT_LOGGED_IN, 404: {"description": "No such session or token of yours."}},
+    responses=refusals(LOGIN, NO_CREDENTIAL),
 )
 def api_end_credential(credential_id: int, member: ApiMember, system: SystemDep) -> Response:
     """End one of the caller's sessions or tokens."""
@@ -48,10 +49,7 @@ def api_end_credential(credential_id: int, member: ApiMember, system: SystemDep)
 @api.post(
     "/auth/password",
     response_model=Ended,
-    responses={
-        **NOT_LOGGED_IN,
-        422: {"description": "The current password is wrong, or the new one too short."},
-    },
+    responses=refusals(LOGIN, WRONG_CURRENT_PASSWORD),
 )
 def api_change_password(
     body: PasswordChange, member: ApiMember, token: ApiToken, system: SystemDep

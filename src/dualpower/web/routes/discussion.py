@@ -20,6 +20,17 @@ from dualpower.services import discussion, discussion_views, panels
 from dualpower.services.panels import FileReport
 from dualpower.web.deps import ApiMember, SystemDep
 from dualpower.web.live import broadcaster, event_stream
+from dualpower.web.openapi_answers import (
+    CLASHES,
+    EVENT_STREAM,
+    LOGIN,
+    NO_DISCUSSION,
+    NO_FACTION,
+    NOT_A_DISCUSSANT,
+    POSTS_LIMITED,
+    Answers,
+    refusals,
+)
 from dualpower.web.schemas_discussion import (
     CommentCreate,
     CommentDetailPublic,
@@ -37,13 +48,7 @@ from dualpower.web.schemas_discussion import (
 
 api = APIRouter(tags=["discussion"])
 T = TypeVar("T")
-REFUSED: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Not logged in."},
-    403: {"description": "Not allowed (not the author, not on the panel, suspended)."},
-    404: {"description": "No such subject, comment or report."},
-    409: {"description": "Clashes with the current state."},
-    429: {"description": "Too many in a short time; see Retry-After."},
-}
+REFUSED: Answers = refusals(LOGIN, NOT_A_DISCUSSANT, NO_DISCUSSION, CLASHES, POSTS_LIMITED)
 
 
 def limited(call: Callable[[], T]) -> T:
@@ -108,7 +113,7 @@ def api_edit_comment(
 @api.get(
     "/discussions/{kind}/{subject_id}/events",
     response_class=Response,
-    responses={200: {"content": {"text/event-stream": {}}}},
+    responses=EVENT_STREAM,
 )
 def api_events(kind: str, subject_id: int, request: Request, system: SystemDep) -> Response:
     """Server-sent events: `comments` with the count and the newest id, at each new comment."""
@@ -160,7 +165,7 @@ def api_decide(
 @api.get(
     "/factions/{faction_id}/platforms",
     response_model=list[PlatformPublic],
-    responses={404: {"description": "No such faction."}},
+    responses=refusals(NO_FACTION),
 )
 def api_platforms(faction_id: int, system: SystemDep) -> list[dict[str, Any]]:
     """Every version of the faction's platform, newest first."""

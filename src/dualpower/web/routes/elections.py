@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -23,7 +23,23 @@ from dualpower.web.deps import (
 from dualpower.web.forms import Posted, form_page, refusal
 from dualpower.web.guards import MAX_ID, TOO_LARGE_AN_ID
 from dualpower.web.live import broadcaster, event_stream
+from dualpower.web.openapi_answers import (
+    CANDIDATE_ALREADY,
+    ELECTION_OPEN,
+    ELECTION_STILL_OPEN,
+    EVENT_STREAM,
+    LOGIN,
+    NO_ELECTION,
+    NO_ELECTORATE,
+    NOT_AN_ELECTOR,
+    NOT_THE_COMMISSION,
+    UNKNOWN_METHOD,
+    VOTED_ALREADY,
+    WRITES_LIMITED,
+    refusals,
+)
 from dualpower.web.pagination import Paged
+from dualpower.web.routes import routers
 from dualpower.web.schemas import (
     BallotCreate,
     CandidateCreate,
@@ -37,9 +53,9 @@ from dualpower.web.schemas import (
     ResultPublic,
 )
 
-api = APIRouter(tags=["elections"])
-pages = APIRouter(include_in_schema=False)
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such election."}}
+api, pages = routers("elections")
+NOT_FOUND = refusals(NO_ELECTION)
+STILL_OPEN = NOT_FOUND | refusals(ELECTION_STILL_OPEN)
 
 
 @api.get("/elections", response_model=list[ElectionPublic])
@@ -58,13 +74,7 @@ def api_elections(
     response_model=ElectionCreated,
     status_code=201,
     summary="Open a general election of a council's seats",
-    responses={
-        401: {"description": "Not logged in."},
-        403: {"description": "Not of the council's electoral commission."},
-        404: {"description": "No such council, or no such electorate in it."},
-        409: {"description": "An election of these seats is open already."},
-        422: {"description": "An unknown method."},
-    },
+    responses=refusals(LOGIN, NOT_THE_COMMISSION, NO_ELECTORATE, ELECTION_OPEN, UNKNOWN_METHOD),
 )
 def api_open_election(
     council_id: int, body: GeneralElectionCreate, member: ApiMember, system: SystemDep
@@ -87,13 +97,7 @@ def api_election(election_id: int, system: SystemDep) -> dict[str, Any]:
     "/elections/{election_id}/ballots",
     response_model=ReceiptPublic,
     status_code=201,
-    responses={
-        401: {"description": "Not logged in."},
-        403: {"description": "Not an elector of this election."},
-        409: {"description": "Already voted, or the election is closed."},
-        429: {"description": "Too many API writes or ballots: see Retry-After."},
-        **NOT_FOUND,
-    },
+    responses=refusals(LOGIN, NOT_AN_ELECTOR, NO_ELECTION, VOTED_ALREADY, WRITES_LIMITED),
 )
 async def api_cast(
     election_id: int, ballot: BallotCreate, token: ApiToken, request: Request
@@ -120,7 +124,7 @@ async def api_cast(
 @api.get(
     "/elections/{election_id}/ballots",
     response_model=list[PublishedBallot],
-    responses={409: {"description": "The election is still open."}, **NOT_FOUND},
+    responses=STILL_OPEN,
 )
 def api_ballots(election_id: int, system: SystemDep) -> list[dict[str, Any]]:
     """Every ballot, published at the close: find yours by its receipt to check it was counted
@@ -131,7 +135,7 @@ def api_ballots(election_id: int, system: SystemDep) -> list[dict[str, Any]]:
 @api.get(
     "/elections/{election_id}/result",
     response_model=ResultPublic,
-    responses={409: {"description": "The election is still open."}, **NOT_FOUND},
+    responses=STILL_OPEN,
 )
 def api_result(election_id: int, system: SystemDep) -> dict[str, Any]:
     """The count round by round; rounds name candidates by their id (as text)."""
@@ -149,12 +153,7 @@ def _stand(system: SystemDep, election_id: int, member_id: int, faction_id: int 
     "/elections/{election_id}/candidates",
     response_model=CandidateCreated,
     status_code=201,
-    responses={
-        401: {"description": "Not logged in."},
-        403: {"description": "Not an elector of this election."},
-        409: {"description": "Already a candidate, or the election is closed."},
-        **NOT_FOUND,
-    },
+    responses=refusals(LOGIN, NOT_AN_ELECTOR, NO_ELECTION, CANDIDATE_ALREADY),
 )
 def api_stand(
     election_id: int, body: CandidateCreate, member: ApiMember, system: SystemDep
@@ -167,7 +166,7 @@ def api_stand(
 @api.get(
     "/elections/{election_id}/events",
     response_class=Response,
-    responses={200: {"content": {"text/event-stream": {}}}, **NOT_FOUND},
+    responses=EVENT_STREAM | NOT_FOUND,
 )
 def api_events(election_id: int, request: Request, system: SystemDep) -> Response:
     """Server-sent events: `turnout` with how many have voted of how many electors, then at

@@ -3,21 +3,24 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Response
 
 from dualpower.services import factions
 from dualpower.web.deps import ApiMember, SystemDep
+from dualpower.web.openapi_answers import (
+    BAD_FACTION_FIELD,
+    FACTION_NAME_TAKEN,
+    LOGIN,
+    NO_FACTION,
+    NOT_A_FACTION_MEMBER,
+    ON_NO_ROLL,
+    Answers,
+    refusals,
+)
 from dualpower.web.schemas_factions import FactionCreate, FactionCreated, FactionJoined
 
 api = APIRouter(tags=["councils"])
-REFUSED: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Not logged in."},
-    403: {"description": "The caller is on no unit's roll."},
-    409: {"description": "The name is taken, or the caller has joined already."},
-    422: {"description": "An empty or too long field, or a bad colour."},
-}
+REFUSED: Answers = refusals(LOGIN, ON_NO_ROLL, FACTION_NAME_TAKEN, BAD_FACTION_FIELD)
 
 
 @api.post(
@@ -40,7 +43,7 @@ def api_register(body: FactionCreate, member: ApiMember, system: SystemDep) -> F
     "/factions/{faction_id}/members",
     status_code=201,
     response_model=FactionJoined,
-    responses=REFUSED | {404: {"description": "No such faction."}},
+    responses=REFUSED | refusals(LOGIN, NO_FACTION),
     summary="Join a faction",
 )
 def api_join(faction_id: int, member: ApiMember, system: SystemDep) -> FactionJoined:
@@ -52,11 +55,7 @@ def api_join(faction_id: int, member: ApiMember, system: SystemDep) -> FactionJo
 @api.delete(
     "/factions/{faction_id}/members",
     status_code=204,
-    responses={
-        401: {"description": "Not logged in."},
-        404: {"description": "No such faction."},
-        409: {"description": "The caller is not a member of it."},
-    },
+    responses=refusals(LOGIN, NO_FACTION, NOT_A_FACTION_MEMBER),
     summary="Leave a faction",
 )
 def api_leave(faction_id: int, member: ApiMember, system: SystemDep) -> Response:

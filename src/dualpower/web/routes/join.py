@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dualpower.domain.errors import BadCredentials, InvalidRequest
@@ -24,6 +24,8 @@ from dualpower.web.deps import (
     render,
 )
 from dualpower.web.forms import Csrf, keep_pre_login_token, pre_login_token, start_session
+from dualpower.web.openapi_answers import BAD_PASSWORD, CODES_LIMITED, UNKNOWN_CODE, refusals
+from dualpower.web.routes import routers
 from dualpower.web.schemas import TokenPublic
 from dualpower.web.schemas_members import JoinCreate, ResetCreate
 from dualpower.web.texts_members import language, texts
@@ -33,8 +35,7 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-api = APIRouter(tags=["auth"])
-pages = APIRouter(include_in_schema=False)
+api, pages = routers("auth")
 CODE_CSRF_COOKIE = "dp_code_csrf"
 RESET_SENT = "if that member has an e-mail address, a code was sent to it"
 
@@ -43,11 +44,7 @@ RESET_SENT = "if that member has an e-mail address, a code was sent to it"
     "/auth/join",
     response_model=TokenPublic,
     status_code=201,
-    responses={
-        401: {"description": "The code is unknown, used or expired."},
-        422: {"description": "The password is too short or too long."},
-        429: {"description": "Too many wrong codes from this address; see Retry-After."},
-    },
+    responses=refusals(UNKNOWN_CODE, BAD_PASSWORD, CODES_LIMITED),
 )
 def api_join(body: JoinCreate, request: Request, system: SystemDep) -> TokenPublic:
     """Set one's own password with an invitation or reset code (it works once); every other

@@ -5,18 +5,19 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from dualpower.services import elections_views, page_views, views
 from dualpower.web.deps import ApiMember, LoggedIn, SystemDep, render
+from dualpower.web.openapi_answers import LOGIN, refusals
+from dualpower.web.routes import routers
 from dualpower.web.schemas_listings import MeDetailPublic
 
-api = APIRouter(tags=["members"])
-pages = APIRouter(include_in_schema=False)
+api, pages = routers("members")
 
 
-@api.get("/me", response_model=MeDetailPublic, responses={401: {"description": "Not logged in."}})
+@api.get("/me", response_model=MeDetailPublic, responses=refusals(LOGIN))
 def api_me(member: ApiMember, system: SystemDep) -> dict[str, Any]:
     """The logged-in member, their unit and their active mandates, and what they can do now:
     open elections they may vote in (soonest closing first), votes on motions they may cast,

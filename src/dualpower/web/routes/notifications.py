@@ -5,23 +5,24 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dualpower.services import notify
 from dualpower.web.deps import ApiMember, LoggedIn, SystemDep, render
 from dualpower.web.forms import Posted
+from dualpower.web.openapi_answers import LOGIN, refusals
+from dualpower.web.routes import routers
 from dualpower.web.schemas import MarkedPublic, MarkRead, NotificationPublic
 from dualpower.web.texts_notifications import subject
 
-api = APIRouter(tags=["notifications"])
-pages = APIRouter(include_in_schema=False)
+api, pages = routers("notifications")
 
 
 @api.get(
     "/notifications",
     response_model=list[NotificationPublic],
-    responses={401: {"description": "Not logged in."}},
+    responses=refusals(LOGIN),
 )
 def api_notifications(member: ApiMember, system: SystemDep) -> list[dict[str, Any]]:
     """Your latest notifications, newest first. Reading them does not mark them read."""
@@ -31,7 +32,7 @@ def api_notifications(member: ApiMember, system: SystemDep) -> list[dict[str, An
 @api.post(
     "/notifications/read",
     response_model=MarkedPublic,
-    responses={401: {"description": "Not logged in."}},
+    responses=refusals(LOGIN),
 )
 def api_mark_read(body: MarkRead, member: ApiMember, system: SystemDep) -> dict[str, int]:
     """Mark your notifications read, up to `up_to` (the newest you have seen) when given."""

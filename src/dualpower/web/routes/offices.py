@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dualpower.domain.capabilities import GRANTABLE
@@ -23,6 +23,30 @@ from dualpower.web.deps import (
 )
 from dualpower.web.errors import status_of
 from dualpower.web.forms import Posted
+from dualpower.web.openapi_answers import (
+    ABOVE_CAP,
+    ABOVE_CAP_TOGETHER,
+    BAD_WAGES,
+    COUNTED_ALREADY,
+    ENDED_ALREADY,
+    LOGIN,
+    NO_COUNCIL,
+    NO_OFFICE,
+    NO_OFFICE_ELECTION,
+    NO_OFFICE_TERM,
+    NOT_ELECTION_RUNNER,
+    NOT_FOUND,
+    NOT_OFFICE_DEPUTY,
+    NOT_THE_ELECTING_DEPUTY,
+    NOT_THE_HOLDER,
+    NOT_VERIFIER,
+    NOT_WAGE_REPORTER,
+    OFFICE_ELECTION_OPEN,
+    STANDS_ALREADY,
+    TERM_RECALLED,
+    refusals,
+)
+from dualpower.web.routes import routers
 from dualpower.web.schemas_offices import (
     CreatedPublic,
     OfficeElectionCreate,
@@ -37,22 +61,13 @@ from dualpower.web.schemas_offices import (
     WageReportPublic,
 )
 
-api = APIRouter(tags=["offices"])
-pages = APIRouter(include_in_schema=False)
-
-
-def _refused(what: str) -> dict[int | str, dict[str, Any]]:
-    return {
-        401: {"description": "Not logged in."},
-        403: {"description": f"The caller holds no office with {what}."},
-        404: {"description": "Not found."},
-    }
+api, pages = routers("offices")
 
 
 @api.get(
     "/councils/{council_id}/offices",
     response_model=list[OfficePublic],
-    responses={404: {"description": "No such council."}},
+    responses=refusals(NO_COUNCIL),
 )
 def api_council_offices(council_id: int, system: SystemDep) -> list[dict[str, Any]]:
     """The council's offices: holder now (null when vacant), stipend, capabilities."""
@@ -69,12 +84,7 @@ def api_pay(system: SystemDep) -> dict[str, Any]:
     "/offices/{office_id}/stipend-motions",
     response_model=CreatedPublic,
     status_code=201,
-    responses={
-        401: {"description": "Not logged in."},
-        403: {"description": "Not a deputy of the office's council."},
-        404: {"description": "No such office."},
-        422: {"description": "Above the cap (alone, or with its holder's other stipends)."},
-    },
+    responses=refusals(LOGIN, NOT_OFFICE_DEPUTY, NO_OFFICE, ABOVE_CAP),
 )
 def api_propose_stipend(
     office_id: int, body: StipendMotionCreate, member: ApiMember, system: SystemDep
@@ -90,10 +100,7 @@ def api_propose_stipend(
 @api.post(
     "/units/{unit_id}/wages",
     response_model=WageReportPublic,
-    responses={
-        **_refused("'report wages' in the unit's council"),
-        422: {"description": "A member not on the unit's roll, or a bad amount."},
-    },
+    responses=refusals(LOGIN, NOT_WAGE_REPORTER, NOT_FOUND, BAD_WAGES),
 )
 def api_report_wages(
     unit_id: int, body: WageReport, member: ApiMember, system: SystemDep
@@ -107,7 +114,7 @@ def api_report_wages(
 @api.post(
     "/members/{member_id}/verification",
     response_model=VerificationPublic,
-    responses=_refused("'verify members' in the member's unit's council"),
+    responses=refusals(LOGIN, NOT_VERIFIER, NOT_FOUND),
 )
 def api_verify(
     member_id: int, body: VerificationSet, member: ApiMember, system: SystemDep
@@ -121,7 +128,7 @@ def api_verify(
     "/offices/{office_id}/elections",
     response_model=CreatedPublic,
     status_code=201,
-    responses={**_refused("'run election'"), 409: {"description": "One is open already."}},
+    responses=refusals(LOGIN, NOT_ELECTION_RUNNER, NOT_FOUND, OFFICE_ELECTION_OPEN),
 )
 def api_open_office_election(
     office_id: int, body: OfficeElectionCreate, member: ApiMember, system: SystemDep
@@ -143,12 +150,7 @@ def api_open_office_election(
     "/office-elections/{election_id}/candidacy",
     response_model=CreatedPublic,
     status_code=201,
-    responses={
-        403: {"description": "Not a deputy of the office's council."},
-        404: {"description": "No such office election."},
-        409: {"description": "Closed, or a candidate already."},
-        422: {"description": "Would be paid above the cap together."},
-    },
+    responses=refusals(NOT_OFFICE_DEPUTY, NO_OFFICE_ELECTION, STANDS_ALREADY, ABOVE_CAP_TOGETHER),
 )
 def api_stand(election_id: int, member: ApiMember, system: SystemDep) -> CreatedPublic:
     """Stand for the office (deputies of its council only)."""
@@ -158,10 +160,7 @@ def api_stand(election_id: int, member: ApiMember, system: SystemDep) -> Created
 @api.post(
     "/office-elections/{election_id}/close",
     response_model=TermPublic,
-    responses={
-        **_refused("'run election'"),
-        409: {"description": "Closed already, or nothing to count."},
-    },
+    responses=refusals(LOGIN, NOT_ELECTION_RUNNER, NOT_FOUND, COUNTED_ALREADY),
 )
 def api_close_office_election(election_id: int, member: ApiMember, system: SystemDep) -> Any:
     """Count the election; its winner takes office at once."""
@@ -172,11 +171,7 @@ def api_close_office_election(election_id: int, member: ApiMember, system: Syste
     "/office-terms/{term_id}/recalls",
     response_model=OfficePetitionPublic,
     status_code=201,
-    responses={
-        403: {"description": "Not a deputy of the council that elected the official."},
-        404: {"description": "No such office term."},
-        409: {"description": "The term has ended, or a petition against it is undecided."},
-    },
+    responses=refusals(NOT_THE_ELECTING_DEPUTY, NO_OFFICE_TERM, TERM_RECALLED),
 )
 def api_open_office_recall(term_id: int, member: ApiMember, system: SystemDep) -> Any:
     """Open a recall petition against an official; sign it at `/recalls/{id}/signatures`."""
@@ -186,11 +181,7 @@ def api_open_office_recall(term_id: int, member: ApiMember, system: SystemDep) -
 @api.post(
     "/office-terms/{term_id}/resignation",
     status_code=204,
-    responses={
-        403: {"description": "Not the holder."},
-        404: {"description": "No such office term."},
-        409: {"description": "Ended already."},
-    },
+    responses=refusals(NOT_THE_HOLDER, NO_OFFICE_TERM, ENDED_ALREADY),
 )
 def api_resign(term_id: int, member: ApiMember, system: SystemDep) -> Response:
     offices.resign_office(system.uow(), term_id, member.id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import Response
 
 from dualpower.domain import paper as sheets
@@ -14,6 +14,18 @@ from dualpower.domain.errors import DomainError
 from dualpower.services import paper, views
 from dualpower.web.deps import ApiMember, LoggedIn, SystemDep
 from dualpower.web.forms import Posted, form_page, refusal
+from dualpower.web.openapi_answers import (
+    BAD_SHEET,
+    LOGIN,
+    NO_ELECTION,
+    NO_PETITION,
+    NOT_ITS_COMMISSION,
+    NOT_RECALL_COMMISSION,
+    SIGNED_ONLINE,
+    VOTED_ONLINE,
+    refusals,
+)
+from dualpower.web.routes import routers
 from dualpower.web.schemas import PetitionPublic
 from dualpower.web.schemas_paper import (
     PaperBallotsCreate,
@@ -23,8 +35,7 @@ from dualpower.web.schemas_paper import (
     PaperSignaturesCreate,
 )
 
-api = APIRouter(tags=["elections"])
-pages = APIRouter(include_in_schema=False)
+api, pages = routers("elections")
 SHEET = 400_000  # characters of one text box
 
 
@@ -33,16 +44,7 @@ SHEET = 400_000  # characters of one text box
     response_model=PaperBallotsEntered,
     status_code=201,
     summary="Enter a meeting's paper ballots",
-    responses={
-        401: {"description": "Not logged in."},
-        403: {"description": "Not of the electoral commission of the election's council."},
-        404: {"description": "No such election."},
-        409: {
-            "description": "The election takes no ballots now, or a voter has voted already "
-            "(online or on paper): nobody votes both ways."
-        },
-        422: {"description": "A bad sheet (nothing is entered)."},
-    },
+    responses=refusals(LOGIN, NOT_ITS_COMMISSION, NO_ELECTION, VOTED_ONLINE, BAD_SHEET),
 )
 def api_paper_ballots(
     election_id: int, body: PaperBallotsCreate, member: ApiMember, system: SystemDep
@@ -63,19 +65,7 @@ def api_paper_ballots(
     "/recalls/{petition_id}/paper-signatures",
     response_model=PetitionPublic,
     summary="Enter a recall petition's paper signature sheet",
-    responses={
-        401: {"description": "Not logged in."},
-        403: {
-            "description": "Not of the electoral commission of the council whose recall rule "
-            "decides it, or a member on the sheet may not sign."
-        },
-        404: {"description": "No such petition."},
-        409: {
-            "description": "The petition is decided, or a member has signed already (online or "
-            "on paper): nobody signs both ways."
-        },
-        422: {"description": "A bad sheet (nothing is entered)."},
-    },
+    responses=refusals(LOGIN, NOT_RECALL_COMMISSION, NO_PETITION, SIGNED_ONLINE, BAD_SHEET),
 )
 def api_paper_signatures(
     petition_id: int, body: PaperSignaturesCreate, member: ApiMember, system: SystemDep
@@ -101,7 +91,7 @@ def _desk(view: paper.PaperView) -> PaperDeskPublic:
     "/elections/{election_id}/paper-ballots",
     response_model=PaperDeskPublic,
     summary="Who enters an election's paper ballots",
-    responses={404: {"description": "No such election."}},
+    responses=refusals(NO_ELECTION),
 )
 def api_paper_ballots_desk(election_id: int, system: SystemDep) -> PaperDeskPublic:
     """The members who may enter this election's paper ballots now (the electoral commission
@@ -114,7 +104,7 @@ def api_paper_ballots_desk(election_id: int, system: SystemDep) -> PaperDeskPubl
     "/recalls/{petition_id}/paper-signatures",
     response_model=PaperDeskPublic,
     summary="Who enters a recall petition's paper signatures",
-    responses={404: {"description": "No such petition."}},
+    responses=refusals(NO_PETITION),
 )
 def api_paper_signatures_desk(petition_id: int, system: SystemDep) -> PaperDeskPublic:
     """The members who may enter this petition's paper signature sheets now (the electoral

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dualpower.domain.errors import DomainError
@@ -20,18 +20,23 @@ from dualpower.web.deps import (
 )
 from dualpower.web.forms import Posted, form_page, refusal
 from dualpower.web.live import broadcaster, event_stream
+from dualpower.web.openapi_answers import (
+    EVENT_STREAM,
+    LOGIN,
+    MANDATE_RECALLED,
+    NO_MANDATE,
+    NO_PETITION,
+    NOT_THE_SEATS_ELECTOR,
+    SIGNED_ALREADY,
+    refusals,
+)
 from dualpower.web.pagination import Paged
+from dualpower.web.routes import routers
 from dualpower.web.schemas import PetitionListed, PetitionPublic, PetitionStatus, RecallCreate
 
-api = APIRouter(tags=["recalls"])
-pages = APIRouter(include_in_schema=False)
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such petition."}}
-REFUSED: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Not logged in."},
-    403: {"description": "Not an elector of this seat's electorate."},
-    409: {"description": "Already signed (or not signed), or the petition is decided."},
-    **NOT_FOUND,
-}
+api, pages = routers("recalls")
+NOT_FOUND = refusals(NO_PETITION)
+REFUSED = refusals(LOGIN, NOT_THE_SEATS_ELECTOR, NO_PETITION, SIGNED_ALREADY)
 
 
 def _public(state: recall.PetitionState) -> PetitionPublic:
@@ -42,12 +47,7 @@ def _public(state: recall.PetitionState) -> PetitionPublic:
     "/recalls",
     response_model=PetitionPublic,
     status_code=201,
-    responses={
-        401: {"description": "Not logged in."},
-        403: {"description": "Not an elector of this seat's electorate."},
-        404: {"description": "No such mandate."},
-        409: {"description": "The mandate has ended, or a petition against it is undecided."},
-    },
+    responses=refusals(LOGIN, NOT_THE_SEATS_ELECTOR, NO_MANDATE, MANDATE_RECALLED),
 )
 def api_open(body: RecallCreate, member: ApiMember, system: SystemDep) -> PetitionPublic:
     """Open a recall petition against a mandate of your electorate; no reason is asked."""
@@ -83,7 +83,7 @@ def api_withdraw(petition_id: int, member: ApiMember, system: SystemDep) -> Peti
 @api.get(
     "/recalls/{petition_id}/events",
     response_class=Response,
-    responses={200: {"content": {"text/event-stream": {}}}, **NOT_FOUND},
+    responses=EVENT_STREAM | NOT_FOUND,
 )
 def api_events(petition_id: int, request: Request, system: SystemDep) -> Response:
     """Server-sent events: `petition` with the current count and status, then at each change,

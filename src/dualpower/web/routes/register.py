@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dualpower.domain.errors import DomainError, InvalidRequest
@@ -19,7 +19,19 @@ from dualpower.web.deps import (
     render,
 )
 from dualpower.web.forms import Posted, form_page, refusal
+from dualpower.web.openapi_answers import (
+    AUTHORITY_EXISTS,
+    INVALID_REQUEST,
+    LOGIN,
+    NO_COUNCIL_OR_AUTHORITY,
+    NO_DIRECTIVE,
+    NOT_A_RECORDER,
+    STANCE_RACED,
+    Answers,
+    refusals,
+)
 from dualpower.web.pagination import Paged
+from dualpower.web.routes import routers
 from dualpower.web.schemas_register import (
     AuthorityCreate,
     AuthorityPublic,
@@ -31,15 +43,9 @@ from dualpower.web.schemas_register import (
     StanceCreate,
 )
 
-api = APIRouter(tags=["register"])
-pages = APIRouter(include_in_schema=False)
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such directive."}}
-REFUSED: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Not logged in."},
-    403: {"description": "No office of that council carrying record_directive."},
-    404: {"description": "No such council or authority."},
-    422: {"description": "Invalid request."},
-}
+api, pages = routers("register")
+NOT_FOUND = refusals(NO_DIRECTIVE)
+REFUSED: Answers = refusals(LOGIN, NOT_A_RECORDER, NO_COUNCIL_OR_AUTHORITY, INVALID_REQUEST)
 
 
 @api.get("/directives", response_model=list[DirectivePublic])
@@ -57,7 +63,7 @@ def api_directive(directive_id: int, system: SystemDep) -> dict[str, Any]:
 @api.get(
     "/directives/{directive_id}/binding",
     response_model=BindingPublic,
-    responses={401: {"description": "Not logged in."}, **NOT_FOUND},
+    responses=refusals(LOGIN, NO_DIRECTIVE),
 )
 def api_binding(directive_id: int, member: ApiMember, system: SystemDep) -> dict[str, Any]:
     """Does the directive bind the caller? Not when a council on the path from their unit's
@@ -74,7 +80,7 @@ def api_authorities(system: SystemDep) -> list[dict[str, Any]]:
     "/authorities",
     response_model=Created,
     status_code=201,
-    responses={**REFUSED, 409: {"description": "An authority of that name is recorded already."}},
+    responses=REFUSED | refusals(LOGIN, AUTHORITY_EXISTS),
 )
 def api_record_authority(body: AuthorityCreate, member: ApiMember, system: SystemDep) -> Created:
     """Record an authority (the caller needs record_directive in `council_id`)."""
@@ -93,7 +99,7 @@ def api_record_directive(body: DirectiveCreate, member: ApiMember, system: Syste
     "/directives/{directive_id}/stances",
     response_model=Created,
     status_code=201,
-    responses={**REFUSED, **NOT_FOUND, 409: {"description": "A concurrent stance won."}},
+    responses=REFUSED | NOT_FOUND | refusals(LOGIN, STANCE_RACED),
 )
 def api_take_stance(
     directive_id: int, body: StanceCreate, member: ApiMember, system: SystemDep

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dualpower.services import (
@@ -23,6 +23,15 @@ from dualpower.web.deps import (
     render,
 )
 from dualpower.web.forms import Posted
+from dualpower.web.openapi_answers import (
+    ACT_CLASHES,
+    LOGIN,
+    NO_SUCH_THING,
+    NOT_ALLOWED,
+    Answers,
+    refusals,
+)
+from dualpower.web.routes import routers
 from dualpower.web.schemas import PetitionPublic
 from dualpower.web.schemas_sessions import (
     AgendaItemCreate,
@@ -36,14 +45,8 @@ from dualpower.web.schemas_sessions import (
     VoteCreate,
 )
 
-api = APIRouter(tags=["sessions"])
-pages = APIRouter(include_in_schema=False)
-AUTH: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Not logged in."},
-    403: {"description": "Not allowed for the caller."},
-    404: {"description": "No such thing."},
-    409: {"description": "The act clashes with the current state."},
-}
+api, pages = routers("sessions")
+AUTH: Answers = refusals(LOGIN, NOT_ALLOWED, NO_SUCH_THING, ACT_CLASHES)
 
 
 # -- API: motions and votes --------------------------------------------------------------------

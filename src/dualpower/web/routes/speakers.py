@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form
+from fastapi import Form
 from fastapi.responses import RedirectResponse, Response
 
 from dualpower.services import speakers, speakers_views, stewards
 from dualpower.web.deps import ApiMember, SystemDep
 from dualpower.web.forms import Posted
+from dualpower.web.openapi_answers import INVALID_INPUT, LOGIN, refusals
+from dualpower.web.routes import routers
 from dualpower.web.routes.sessions import AUTH as SESSION_ACTS
 from dualpower.web.schemas_speakers import (
     FloorGive,
@@ -22,9 +24,8 @@ from dualpower.web.schemas_speakers import (
     StewardTerm,
 )
 
-api = APIRouter(tags=["sessions"])
-pages = APIRouter(include_in_schema=False)
-AUTH: dict[int | str, dict[str, Any]] = {**SESSION_ACTS, 422: {"description": "Invalid input."}}
+api, pages = routers("sessions")
+AUTH = SESSION_ACTS | refusals(LOGIN, INVALID_INPUT)
 
 
 # -- API ---------------------------------------------------------------------------------------

@@ -13,6 +13,12 @@ from dualpower.domain.motions import Majority
 from dualpower.services import register as reg
 from dualpower.services import stance_motions
 from dualpower.web.deps import ApiMember, SystemDep
+from dualpower.web.openapi_answers import (
+    NO_CONDITIONS,
+    NO_COUNCIL_OR_DIRECTIVE,
+    NOT_A_DEPUTY,
+    motion_refusals,
+)
 
 api = APIRouter(tags=["register"])
 
@@ -38,13 +44,7 @@ class StanceMotionCreated(BaseModel):
     response_model=StanceMotionCreated,
     status_code=201,
     summary="Put a stance on a directive to the council's vote",
-    responses={
-        401: {"description": "Not logged in."},
-        403: {"description": "Not a deputy of the council."},
-        404: {"description": "No such council or directive."},
-        422: {"description": "Conditional support without its conditions, say."},
-        429: {"description": "Too many motions drafted: see Retry-After."},
-    },
+    responses=motion_refusals(NOT_A_DEPUTY, NO_COUNCIL_OR_DIRECTIVE, NO_CONDITIONS),
 )
 def api_propose_stance(
     council_id: int, body: StanceMotionCreate, member: ApiMember, system: SystemDep

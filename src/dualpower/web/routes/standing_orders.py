@@ -11,6 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from dualpower.domain.motions import Majority
 from dualpower.services import standing_orders
 from dualpower.web.deps import ApiMember, SystemDep
+from dualpower.web.openapi_answers import (
+    BAD_STANDING_ORDER,
+    NO_COUNCIL,
+    NOT_A_DEPUTY,
+    motion_refusals,
+)
 
 api = APIRouter(tags=["sessions"])
 
@@ -35,13 +41,7 @@ class MotionCreated(BaseModel):
     response_model=MotionCreated,
     status_code=201,
     summary="Propose a change of the council's standing orders",
-    responses={
-        401: {"description": "Not logged in."},
-        403: {"description": "Not a deputy of the council."},
-        404: {"description": "No such council."},
-        422: {"description": "An unknown rule, or a value out of its range."},
-        429: {"description": "Too many motions drafted: see Retry-After."},
-    },
+    responses=motion_refusals(NOT_A_DEPUTY, NO_COUNCIL, BAD_STANDING_ORDER),
 )
 def api_propose_standing_orders(
     council_id: int, body: StandingOrdersMotionCreate, member: ApiMember, system: SystemDep

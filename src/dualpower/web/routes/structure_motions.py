@@ -13,6 +13,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from dualpower.domain.motions import Majority
 from dualpower.services import structure
 from dualpower.web.deps import ApiMember, SystemDep
+from dualpower.web.openapi_answers import (
+    BAD_CHANGE,
+    BLOCKED,
+    NO_PART,
+    NOT_CONCERNED,
+    motion_refusals,
+)
 
 api = APIRouter(tags=["sessions"])
 
@@ -37,14 +44,7 @@ class StructureMotionCreated(BaseModel):
     response_model=StructureMotionCreated,
     status_code=201,
     summary="Propose a change of the federation's structure to the council concerned",
-    responses={
-        401: {"description": "Not logged in."},
-        403: {"description": "Not a deputy of the council concerned."},
-        404: {"description": "No such unit, council or member."},
-        409: {"description": "The change cannot be made now (a name taken, an open election)."},
-        422: {"description": "A malformed change."},
-        429: {"description": "Too many motions drafted: see Retry-After."},
-    },
+    responses=motion_refusals(NOT_CONCERNED, NO_PART, BLOCKED, BAD_CHANGE),
 )
 def api_propose_structure(
     body: StructureMotionCreate, member: ApiMember, system: SystemDep

@@ -5,25 +5,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from dualpower.services import views, views_sessions
 from dualpower.web.deps import ApiMember, Session, SystemDep, render
+from dualpower.web.openapi_answers import LOGIN, NO_UNIT, NOT_OF_THE_UNIT, refusals
+from dualpower.web.routes import routers
 from dualpower.web.schemas import MemberPublic
 
-api = APIRouter(tags=["units"])
-pages = APIRouter(include_in_schema=False)
+api, pages = routers("units")
 
 
 @api.get(
     "/units/{unit_id}/members",
     response_model=list[MemberPublic],
-    responses={
-        401: {"description": "Not logged in."},
-        403: {"description": "Neither a member of the unit nor a deputy of its councils."},
-        404: {"description": "No such unit."},
-    },
+    responses=refusals(LOGIN, NOT_OF_THE_UNIT, NO_UNIT),
 )
 def api_unit_members(unit_id: int, member: ApiMember, system: SystemDep) -> list[dict[str, Any]]:
     """The unit's roll, to its members and to the deputies of the councils on the path from its

@@ -28,6 +28,7 @@ from sqlalchemy import (
     false,
     text,
 )
+from sqlalchemy.sql.schema import SchemaItem
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -43,6 +44,16 @@ Id = Integer().with_variant(BigInteger(), "postgresql")
 
 def _pk() -> Column[int]:
     return Column("id", Id, primary_key=True, autoincrement=True)
+
+
+def table(name: str, *items: SchemaItem) -> Table:
+    """A table of the one schema: `metadata`, whose convention names its constraints."""
+    return Table(name, metadata, *items)
+
+
+def entity(name: str, *items: SchemaItem) -> Table:
+    """A table of things with an identity of their own: a surrogate `id` is its key, first."""
+    return table(name, _pk(), *items)
 
 
 def _fk(name: str, target: str, nullable: bool = False, **kw: Any) -> Column[int]:
@@ -70,10 +81,8 @@ def _active_unique(name: str, table: str, *cols: str) -> Index:
     return _unique_where(name, *cols, where="end_at IS NULL")
 
 
-federations = Table(
+federations = entity(
     "federations",
-    metadata,
-    _pk(),
     Column("name", String(200), nullable=False),
     _at("founded_at"),
     Column("sections", JSON, nullable=False),
@@ -84,10 +93,8 @@ federations = Table(
     Column("language", String(8), nullable=False, default="en", server_default="en"),
 )
 
-factions = Table(
+factions = entity(
     "factions",
-    metadata,
-    _pk(),
     _fk("federation_id", "federations.id"),
     Column("name", String(200), nullable=False),
     Column("short", String(20), nullable=False),
@@ -96,10 +103,8 @@ factions = Table(
     UniqueConstraint("federation_id", "name"),
 )
 
-councils = Table(
+councils = entity(
     "councils",
-    metadata,
-    _pk(),
     _fk("federation_id", "federations.id"),
     Column("name", String(200), nullable=False),
     _fk("parent_id", "councils.id", nullable=True, index=True),  # a council's children
@@ -127,10 +132,8 @@ councils = Table(
     Index("uq_councils_name", "federation_id", "name", unique=True),
 )
 
-base_units = Table(
+base_units = entity(
     "base_units",
-    metadata,
-    _pk(),
     _fk("federation_id", "federations.id"),
     _fk("council_id", "councils.id", index=True),  # a council's units
     Column("name", String(200), nullable=False),
@@ -139,10 +142,8 @@ base_units = Table(
     UniqueConstraint("federation_id", "name"),
 )
 
-members = Table(
+members = entity(
     "members",
-    metadata,
-    _pk(),
     _fk("federation_id", "federations.id"),
     Column("username", String(80), nullable=False, unique=True),
     Column("display_name", String(200), nullable=False),
@@ -153,10 +154,8 @@ members = Table(
     Column("language", String(8), nullable=True),  # None: the federation's
 )
 
-memberships = Table(
+memberships = entity(
     "memberships",
-    metadata,
-    _pk(),
     _fk("member_id", "members.id", index=True),
     _fk("unit_id", "base_units.id", index=True),
     _at("start_at"),
@@ -165,10 +164,8 @@ memberships = Table(
     _active_unique("uq_memberships_one_unit", "memberships", "member_id"),
 )
 
-electorates = Table(
+electorates = entity(
     "electorates",
-    metadata,
-    _pk(),
     _fk("council_id", "councils.id", index=True),
     Column("kind", String(10), nullable=False),
     _fk("unit_id", "base_units.id", nullable=True, unique=True),
@@ -182,10 +179,8 @@ electorates = Table(
     CheckConstraint("seats >= 0", name="seats"),
 )
 
-elections = Table(
+elections = entity(
     "elections",
-    metadata,
-    _pk(),
     _fk("federation_id", "federations.id"),
     _fk("electorate_id", "electorates.id", nullable=True, index=True),
     _fk("office_id", "offices.id", nullable=True),
@@ -206,10 +201,8 @@ elections = Table(
     CheckConstraint("seats >= 1", name="seats"),
 )
 
-candidates = Table(
+candidates = entity(
     "candidates",
-    metadata,
-    _pk(),
     _fk("election_id", "elections.id", index=True),
     _fk("member_id", "members.id"),
     _fk("faction_id", "factions.id", nullable=True),
@@ -217,18 +210,16 @@ candidates = Table(
 )
 
 # Who took part: one row per member and election; the unique constraint stops double voting.
-participations = Table(
+participations = table(
     "participations",
-    metadata,
     _fk("election_id", "elections.id", primary_key=True),
     _fk("member_id", "members.id", primary_key=True),
 )
 
 # A ballot row carries no time and no sequential id: its key is the random receipt code.
 # voter_id is set only for open ballots.
-ballots = Table(
+ballots = table(
     "ballots",
-    metadata,
     Column("receipt", String(40), primary_key=True),
     _fk("election_id", "elections.id"),  # looked up by uq_ballots_election_id
     Column("choices", JSON, nullable=False),
@@ -236,10 +227,8 @@ ballots = Table(
     UniqueConstraint("election_id", "voter_id"),
 )
 
-mandates = Table(
+mandates = entity(
     "mandates",
-    metadata,
-    _pk(),
     _fk("council_id", "councils.id", index=True),
     _fk("electorate_id", "electorates.id", index=True),
     Column("seat_no", Integer, nullable=False),
@@ -253,10 +242,8 @@ mandates = Table(
     _active_unique("uq_mandates_one_per_seat", "mandates", "electorate_id", "seat_no"),
 )
 
-offices = Table(
+offices = entity(
     "offices",
-    metadata,
-    _pk(),
     _fk("council_id", "councils.id", index=True),
     Column("name", String(100), nullable=False),
     Column("capabilities", JSON, nullable=False),
@@ -265,10 +252,8 @@ offices = Table(
     CheckConstraint("stipend >= 0", name="stipend"),
 )
 
-office_terms = Table(
+office_terms = entity(
     "office_terms",
-    metadata,
-    _pk(),
     _fk("office_id", "offices.id", index=True),
     _fk("holder_id", "members.id", index=True),
     _fk("mandate_id", "mandates.id", nullable=True, index=True),
@@ -281,10 +266,8 @@ office_terms = Table(
 
 # A recall petition against a mandate or an office term (exactly one of them). At most one is
 # undecided per target; signatures are rows keyed by (petition, member), so nobody signs twice.
-recall_petitions = Table(
+recall_petitions = entity(
     "recall_petitions",
-    metadata,
-    _pk(),
     _fk("mandate_id", "mandates.id", nullable=True, index=True),
     _fk("office_term_id", "office_terms.id", nullable=True, index=True),
     _fk("opened_by", "members.id"),
@@ -309,18 +292,15 @@ recall_petitions = Table(
     ),
 )
 
-recall_signatures = Table(
+recall_signatures = table(
     "recall_signatures",
-    metadata,
     _fk("petition_id", "recall_petitions.id", primary_key=True),
     _fk("member_id", "members.id", primary_key=True),
     _at("signed_at"),
 )
 
-notifications = Table(
+notifications = entity(
     "notifications",
-    metadata,
-    _pk(),
     _fk("member_id", "members.id", index=True),
     Column("kind", String(40), nullable=False),
     Column("subject", String(300), nullable=False),
@@ -330,10 +310,8 @@ notifications = Table(
 )
 
 # Bearer tokens and page sessions: only a SHA-256 of the token is stored.
-auth_tokens = Table(
+auth_tokens = entity(
     "auth_tokens",
-    metadata,
-    _pk(),
     _fk("member_id", "members.id", index=True),
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("kind", String(10), nullable=False),
@@ -345,10 +323,8 @@ auth_tokens = Table(
 
 # The audit log: written in the act's transaction with seq/prev_hash/entry_hash NULL; the
 # sequencer sets those once, just after commit. Triggers refuse every other UPDATE and DELETE.
-audit_log = Table(
+audit_log = entity(
     "audit_log",
-    metadata,
-    _pk(),
     Column("seq", BigInteger, nullable=True, unique=True),
     Column("act", String(60), nullable=False),
     Column("payload", Text, nullable=False),
@@ -359,10 +335,8 @@ audit_log = Table(
     Column("entry_hash", String(64), nullable=True),
 )
 
-audit_heads = Table(
+audit_heads = entity(
     "audit_heads",
-    metadata,
-    _pk(),
     Column("size", BigInteger, nullable=False, unique=True),
     Column("root", String(64), nullable=False),
     Column("frontier", JSON, nullable=False),

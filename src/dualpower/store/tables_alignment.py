@@ -59,7 +59,6 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
-    Table,
     Text,
     cast,
     func,
@@ -73,39 +72,35 @@ from sqlalchemy.sql.expression import CTE, Select
 from dualpower.store import repositories
 from dualpower.store import tables as t
 from dualpower.store.repositories import as_utc
-from dualpower.store.tables import Id, metadata
+from dualpower.store.tables import Id, table
 from dualpower.store.typed import tuples
 
 NO_FACTION_ID = 0  # the faction_id of a seat held by a deputy of no faction
 
-alignment_counts = Table(
+alignment_counts = table(
     "alignment_counts",
-    metadata,
     Column("council_id", Id, ForeignKey("councils.id"), primary_key=True),
     Column("faction_id", Id, primary_key=True),  # 0: no faction (so that it can be in the key)
     Column("is_unit", Boolean, primary_key=True),
     Column("seats", Integer, nullable=False),
 )
 
-alignment_councils = Table(
+alignment_councils = table(
     "alignment_councils",
-    metadata,
     Column("council_id", Id, ForeignKey("councils.id"), primary_key=True),
     Column("seats", Integer, nullable=False),
     Column("composition", Text, nullable=False),  # "faction_id:is_unit:seats,..."
 )
 
-unit_rolls = Table(
+unit_rolls = table(
     "unit_rolls",
-    metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("unit_id", Id, ForeignKey("base_units.id"), nullable=False, index=True),
     Column("members", Integer, nullable=False),  # a unit's roll: the sum of its rows
 )
 
-popular_bases = Table(
+popular_bases = table(
     "popular_bases",
-    metadata,
     Column("council_id", Id, primary_key=True),  # FEDERATION_ID: the federation's unit seats
     Column("faction_id", Id, primary_key=True),  # 0: no faction
     Column("is_unit", Boolean, primary_key=True),
@@ -113,16 +108,14 @@ popular_bases = Table(
     Column("members", BigInteger, nullable=False),
 )
 
-popular_base_state = Table(
+popular_base_state = table(
     "popular_base_state",
-    metadata,
     Column("id", Integer, primary_key=True),  # 1: one row
     Column("as_of", DateTime(timezone=True), nullable=False),
 )
 
-popular_base_changes = Table(
+popular_base_changes = table(
     "popular_base_changes",
-    metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
 )
 

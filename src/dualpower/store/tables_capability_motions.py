@@ -7,14 +7,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Column, String, Table, select
+from sqlalchemy import Boolean, Column, String, select
 
 from dualpower.store import repositories
-from dualpower.store.tables import _at, _fk, metadata
+from dualpower.store.tables import _at, _fk, table
 
-capability_motions = Table(
+capability_motions = table(
     "capability_motions",
-    metadata,
     _fk("motion_id", "motions.id", primary_key=True),
     _fk("office_id", "offices.id", index=True),
     Column("capability", String(40), nullable=False),

@@ -30,12 +30,10 @@ from sqlalchemy.exc import DBAPIError
 
 from dualpower.store import repositories
 from dualpower.store.repositories import as_utc
-from dualpower.store.tables import Id, _at, _fk, _pk, metadata
+from dualpower.store.tables import Id, _at, _fk, entity, metadata, table
 
-comments = Table(
+comments = entity(
     "comments",
-    metadata,
-    _pk(),
     Column("subject_kind", String(20), nullable=False),
     Column("subject_id", Id, nullable=False),
     _fk("author_id", "members.id", index=True),
@@ -51,10 +49,8 @@ comments = Table(
     Index("ix_comments_subject", "subject_kind", "subject_id"),
 )
 
-comment_revisions = Table(
+comment_revisions = entity(
     "comment_revisions",
-    metadata,
-    _pk(),
     _fk("comment_id", "comments.id", index=True),
     Column("revision_no", Integer, nullable=False),
     Column("text", Text, nullable=False),
@@ -62,10 +58,8 @@ comment_revisions = Table(
     UniqueConstraint("comment_id", "revision_no"),
 )
 
-platforms = Table(
+platforms = entity(
     "platforms",
-    metadata,
-    _pk(),
     _fk("faction_id", "factions.id", index=True),
     Column("version", Integer, nullable=False),
     Column("title", String(200), nullable=False),
@@ -76,10 +70,8 @@ platforms = Table(
     UniqueConstraint("faction_id", "version"),
 )
 
-reports = Table(
+reports = entity(
     "reports",
-    metadata,
-    _pk(),
     Column("subject_kind", String(10), nullable=False),
     Column("subject_id", Id, nullable=False),
     _fk("reporter_id", "members.id", index=True),
@@ -105,10 +97,8 @@ reports = Table(
 
 # Every draw of a report's panel: the first at the report, one more each time a panel runs out
 # of time. `inputs` are the sorted eligible ids, `panel` the drawn ids (domain/lot.py).
-report_draws = Table(
+report_draws = entity(
     "report_draws",
-    metadata,
-    _pk(),
     _fk("report_id", "reports.id", index=True),
     Column("round", Integer, nullable=False),
     Column("seed", String(64), nullable=False),
@@ -120,9 +110,8 @@ report_draws = Table(
     UniqueConstraint("report_id", "round"),
 )
 
-panel_votes = Table(
+panel_votes = table(
     "panel_votes",
-    metadata,
     _fk("report_id", "reports.id", primary_key=True),
     Column("round", Integer, primary_key=True),
     _fk("member_id", "members.id", primary_key=True),
@@ -131,10 +120,8 @@ panel_votes = Table(
     CheckConstraint("decision IN ('hide', 'suspend', 'refer', 'dismiss')", name="decision"),
 )
 
-suspensions = Table(
+suspensions = entity(
     "suspensions",
-    metadata,
-    _pk(),
     _fk("member_id", "members.id", index=True),
     _at("start_at"),
     _at("until_at"),

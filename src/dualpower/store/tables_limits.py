@@ -19,7 +19,6 @@ from sqlalchemy import (
     Column,
     Index,
     String,
-    Table,
     delete,
     insert,
     select,
@@ -30,21 +29,18 @@ from sqlalchemy.engine import Connection
 
 from dualpower.store import repositories
 from dualpower.store.repositories import as_utc
-from dualpower.store.tables import _at, _pk, _token_key, metadata
+from dualpower.store.tables import _at, _token_key, entity, table
 
-rate_hits = Table(
+rate_hits = entity(
     "rate_hits",
-    metadata,
-    _pk(),
     Column("name", String(40), nullable=False),
     Column("subject", String(64), nullable=False),
     _at("at"),
     Index("ix_rate_hits_subject_name_at", "subject", "name", "at"),
 )
 
-session_activity = Table(
+session_activity = table(
     "session_activity",
-    metadata,
     _token_key(),
     _at("last_seen"),
 )

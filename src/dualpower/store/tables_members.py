@@ -20,7 +20,6 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     String,
-    Table,
     delete,
     exists,
     insert,
@@ -32,13 +31,11 @@ from sqlalchemy.engine import Connection
 from dualpower.store import repositories
 from dualpower.store import tables as t
 from dualpower.store.repositories import as_utc
-from dualpower.store.tables import Id, _at, _fk, _pk, _token_key, metadata
+from dualpower.store.tables import Id, _at, _fk, _token_key, entity, table
 from dualpower.store.typed import tuples
 
-invitations = Table(
+invitations = entity(
     "invitations",
-    metadata,
-    _pk(),
     _fk("member_id", "members.id", index=True),
     Column("code_hash", String(64), nullable=False, unique=True),
     Column("purpose", String(10), nullable=False),
@@ -48,16 +45,14 @@ invitations = Table(
     CheckConstraint("purpose IN ('join', 'reset')", name="purpose"),
 )
 
-operator_passwords = Table(
+operator_passwords = table(
     "operator_passwords",
-    metadata,
     Column("member_id", Id, ForeignKey("members.id"), primary_key=True),
     _at("set_at"),
 )
 
-operator_sessions = Table(
+operator_sessions = table(
     "operator_sessions",
-    metadata,
     _token_key(),
 )
 

@@ -21,7 +21,6 @@ from sqlalchemy import (
     Column,
     Integer,
     String,
-    Table,
     delete,
     func,
     or_,
@@ -32,11 +31,18 @@ from sqlalchemy import (
 from dualpower.domain.offices import OfficeTerm
 from dualpower.store import repositories
 from dualpower.store.repositories import _Repo, to_domain
-from dualpower.store.tables import _at, _fk, audit_log, members, metadata, office_terms, offices
+from dualpower.store.tables import (
+    _at,
+    _fk,
+    audit_log,
+    members,
+    office_terms,
+    offices,
+    table,
+)
 
-wages = Table(
+wages = table(
     "wages",
-    metadata,
     _fk("member_id", "members.id", primary_key=True),
     _fk("unit_id", "base_units.id", index=True),
     Column("amount", Integer, nullable=False),
@@ -44,9 +50,8 @@ wages = Table(
     CheckConstraint("amount >= 0", name="amount"),
 )
 
-stipend_motions = Table(
+stipend_motions = table(
     "stipend_motions",
-    metadata,
     _fk("motion_id", "motions.id", primary_key=True),
     _fk("office_id", "offices.id", index=True),
     Column("amount", Integer, nullable=False),

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import BigInteger, Column, Connection, String, Table, func, insert, select, update
+from sqlalchemy import BigInteger, Column, Connection, String, func, insert, select, update
 
 from dualpower.store import repositories
 from dualpower.store import tables as t
-from dualpower.store.tables import metadata
+from dualpower.store.tables import table
 
-outbox_cursors = Table(
+outbox_cursors = table(
     "outbox_cursors",
-    metadata,
     Column("handler", String(80), primary_key=True),
     Column("seq", BigInteger, nullable=False),  # the last sealed entry delivered (0: none)
 )

@@ -22,7 +22,6 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     ForeignKeyConstraint,
-    Table,
     exists,
     false,
     func,
@@ -34,14 +33,13 @@ from dualpower.store.tables import (
     _at,
     _fk,
     elections,
-    metadata,
     participations,
     recall_signatures,
+    table,
 )
 
-paper_votes = Table(
+paper_votes = table(
     "paper_votes",
-    metadata,
     _fk("election_id", "elections.id", primary_key=True),
     _fk("member_id", "members.id", primary_key=True),
     _fk("entered_by", "members.id", nullable=True),  # none: the operator's (founding only)
@@ -58,9 +56,8 @@ paper_votes = Table(
     ),
 )
 
-paper_signatures = Table(
+paper_signatures = table(
     "paper_signatures",
-    metadata,
     _fk("petition_id", "recall_petitions.id", primary_key=True),
     _fk("member_id", "members.id", primary_key=True),
     _fk("entered_by", "members.id"),

@@ -19,7 +19,6 @@ from sqlalchemy import (
     Date,
     Integer,
     String,
-    Table,
     Text,
     UniqueConstraint,
     func,
@@ -30,12 +29,10 @@ from sqlalchemy import (
 from dualpower.domain.register import Stance
 from dualpower.store import repositories
 from dualpower.store.repositories import as_utc
-from dualpower.store.tables import _at, _fk, _pk, _unique_where, metadata
+from dualpower.store.tables import _at, _fk, _unique_where, entity
 
-authorities = Table(
+authorities = entity(
     "authorities",
-    metadata,
-    _pk(),
     _fk("federation_id", "federations.id"),
     Column("name", String(200), nullable=False),
     Column("description", Text, nullable=False, default=""),
@@ -47,10 +44,8 @@ authorities = Table(
     UniqueConstraint("federation_id", "name"),
 )
 
-directives = Table(
+directives = entity(
     "directives",
-    metadata,
-    _pk(),
     _fk("authority_id", "authorities.id", index=True),
     Column("title", String(300), nullable=False),
     Column("text", Text, nullable=False, default=""),
@@ -61,10 +56,8 @@ directives = Table(
     _at("recorded_at"),
 )
 
-stances = Table(
+stances = entity(
     "stances",
-    metadata,
-    _pk(),
     _fk("directive_id", "directives.id"),
     _fk("council_id", "councils.id"),
     Column("version", Integer, nullable=False),

@@ -14,20 +14,17 @@ from sqlalchemy import (
     Column,
     Integer,
     String,
-    Table,
     Text,
     UniqueConstraint,
 )
 
-from dualpower.store.tables import _at, _fk, _pk, _unique_where, metadata
+from dualpower.store.tables import _at, _fk, _unique_where, entity, table
 
 POSITIONS = "('yes', 'no', 'abstain')"
 
 # A council's or a unit's standing orders for this topic (defaults apply when no row exists).
-standing_orders = Table(
+standing_orders = entity(
     "standing_orders",
-    metadata,
-    _pk(),
     _fk("council_id", "councils.id", nullable=True, unique=True),
     _fk("unit_id", "base_units.id", nullable=True, unique=True),
     Column("allows_secret_votes", Boolean, nullable=False, default=False),
@@ -49,10 +46,8 @@ standing_orders = Table(
     CheckConstraint("assembly_quorum_bp > 0 AND assembly_quorum_bp <= 10000", name="quorum"),
 )
 
-sessions = Table(
+sessions = entity(
     "sessions",
-    metadata,
-    _pk(),
     _fk("council_id", "councils.id", index=True),
     Column("title", String(300), nullable=False),
     _fk("convened_by", "members.id"),
@@ -64,10 +59,8 @@ sessions = Table(
 )
 
 # Initiatives come before motions: a motion may name the initiative it carries.
-initiatives = Table(
+initiatives = entity(
     "initiatives",
-    metadata,
-    _pk(),
     Column("title", String(300), nullable=False),
     Column("text", Text, nullable=False),
     _fk("origin_unit_id", "base_units.id"),
@@ -75,10 +68,8 @@ initiatives = Table(
     _at("started_at"),
 )
 
-motions = Table(
+motions = entity(
     "motions",
-    metadata,
-    _pk(),
     _fk("unit_id", "base_units.id", nullable=True, index=True),
     _fk("council_id", "councils.id", nullable=True, index=True),
     _fk("author_id", "members.id", nullable=True),  # NULL: put by the initiative rule itself
@@ -109,27 +100,23 @@ motions = Table(
     ),
 )
 
-agenda_items = Table(
+agenda_items = entity(
     "agenda_items",
-    metadata,
-    _pk(),
     _fk("session_id", "sessions.id", index=True),
     _fk("motion_id", "motions.id", index=True),
     UniqueConstraint("session_id", "motion_id"),
 )
 
-attendance = Table(
+attendance = table(
     "attendance",
-    metadata,
     _fk("session_id", "sessions.id", primary_key=True),
     _fk("member_id", "members.id", primary_key=True),
     _at("registered_at"),
 )
 
 # Roll-call votes: public, one per voter and motion.
-motion_votes = Table(
+motion_votes = table(
     "motion_votes",
-    metadata,
     _fk("motion_id", "motions.id", primary_key=True),
     _fk("member_id", "members.id", primary_key=True),
     Column("position", String(8), nullable=False),
@@ -139,26 +126,22 @@ motion_votes = Table(
 
 # Secret votes (only where standing orders allow): who took part, and ballots with no voter,
 # no time and no sequential id (the key is a random receipt), as for secret elections.
-motion_participations = Table(
+motion_participations = table(
     "motion_participations",
-    metadata,
     _fk("motion_id", "motions.id", primary_key=True),
     _fk("member_id", "members.id", primary_key=True),
 )
 
-motion_ballots = Table(
+motion_ballots = table(
     "motion_ballots",
-    metadata,
     Column("receipt", String(40), primary_key=True),
     _fk("motion_id", "motions.id", index=True),
     Column("position", String(8), nullable=False),
     CheckConstraint(f"position IN {POSITIONS}", name="position"),
 )
 
-instructions = Table(
+instructions = entity(
     "instructions",
-    metadata,
-    _pk(),
     _fk("electorate_id", "electorates.id", index=True),
     _fk("motion_id", "motions.id", index=True),  # the motion the deputies are told about
     Column("position", String(8), nullable=False),
@@ -168,10 +151,8 @@ instructions = Table(
     CheckConstraint(f"position IN {POSITIONS}", name="position"),
 )
 
-breaches = Table(
+breaches = entity(
     "breaches",
-    metadata,
-    _pk(),
     _fk("instruction_id", "instructions.id", index=True),
     _fk("mandate_id", "mandates.id", index=True),
     _fk("member_id", "members.id", index=True),
@@ -181,10 +162,8 @@ breaches = Table(
 )
 
 # Who has adopted an initiative: a base unit (its assembly) or a council (its session).
-initiative_supports = Table(
+initiative_supports = entity(
     "initiative_supports",
-    metadata,
-    _pk(),
     _fk("initiative_id", "initiatives.id", index=True),
     _fk("unit_id", "base_units.id", nullable=True),
     _fk("council_id", "councils.id", nullable=True),
@@ -203,10 +182,8 @@ initiative_supports = Table(
 )
 
 # The path: the councils whose threshold the initiative crossed, each once.
-initiative_steps = Table(
+initiative_steps = entity(
     "initiative_steps",
-    metadata,
-    _pk(),
     _fk("initiative_id", "initiatives.id", index=True),
     _fk("council_id", "councils.id"),
     _fk("motion_id", "motions.id"),  # the motion put on that council's agenda

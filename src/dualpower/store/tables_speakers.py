@@ -17,7 +17,6 @@ from sqlalchemy import (
     Column,
     Integer,
     String,
-    Table,
     insert,
     select,
     update,
@@ -26,12 +25,10 @@ from sqlalchemy import (
 from dualpower.domain.speakers import LAPSED, SPEAKING, WAITING, Speech
 from dualpower.store import repositories as r
 from dualpower.store import tables as t
-from dualpower.store.tables import _at, _fk, _pk, _unique_where, metadata
+from dualpower.store.tables import _at, _fk, _unique_where, entity, table
 
-speeches = Table(
+speeches = entity(
     "speeches",
-    metadata,
-    _pk(),
     _fk("session_id", "sessions.id", index=True),
     _fk("motion_id", "motions.id"),
     _fk("member_id", "members.id"),
@@ -51,18 +48,16 @@ speeches = Table(
 )
 
 # A session's order: the time limit per speech (none when no row or NULL).
-session_order = Table(
+session_order = table(
     "session_order",
-    metadata,
     _fk("session_id", "sessions.id", primary_key=True),
     Column("limit_seconds", Integer, nullable=True),
     CheckConstraint("limit_seconds IS NULL OR limit_seconds > 0", name="limit"),
 )
 
 # Steward posts: offices of the session's council, each bound to this one session.
-steward_posts = Table(
+steward_posts = table(
     "steward_posts",
-    metadata,
     _fk("office_id", "offices.id", primary_key=True),
     _fk("session_id", "sessions.id", index=True),
     Column("number", Integer, nullable=False),

@@ -6,14 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, String, Table, select
+from sqlalchemy import JSON, Column, String, select
 
 from dualpower.store import repositories
-from dualpower.store.tables import _at, _fk, metadata
+from dualpower.store.tables import _at, _fk, table
 
-stance_motions = Table(
+stance_motions = table(
     "stance_motions",
-    metadata,
     _fk("motion_id", "motions.id", primary_key=True),
     _fk("directive_id", "directives.id", index=True),
     Column("kind", String(30), nullable=False),

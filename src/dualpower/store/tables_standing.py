@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Table, select
+from sqlalchemy import JSON, Column, select
 
 from dualpower.store import repositories
-from dualpower.store.tables import _at, _fk, metadata
+from dualpower.store.tables import _at, _fk, table
 
-standing_order_motions = Table(
+standing_order_motions = table(
     "standing_order_motions",
-    metadata,
     _fk("motion_id", "motions.id", primary_key=True),
     Column("changes", JSON, nullable=False),  # {rule: value}
     _at("applied_at", nullable=True),

@@ -6,24 +6,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Table, delete, func, insert, select, update
+from sqlalchemy import JSON, Column, delete, func, insert, select, update
 
 from dualpower.store import repositories
 from dualpower.store import tables as t
-from dualpower.store.tables import _at, _fk, metadata
+from dualpower.store.tables import _at, _fk, table
 
-structure_motions = Table(
+structure_motions = table(
     "structure_motions",
-    metadata,
     _fk("motion_id", "motions.id", primary_key=True),
     Column("change", JSON, nullable=False),  # domain/structure.py check_change's shape
     _at("applied_at", nullable=True),
 )
 
 
-faction_members = Table(
+faction_members = table(
     "faction_members",
-    metadata,
     _fk("faction_id", "factions.id", primary_key=True),
     _fk("member_id", "members.id", primary_key=True, index=True),
     _at("joined_at"),

@@ -8,9 +8,26 @@ began takes the power away at once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Final
+
 from dualpower.domain.capabilities import ALL, CONVENE_SESSION, KEEP_ORDER
 from dualpower.domain.errors import NotAllowed, NotFound
 from dualpower.store.uow import UnitOfWork
+
+OPERATOR: Final = "operator"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who asks: a member (checked for a capability) or the operator at the command line."""
+
+    member_id: int | None = None
+    is_operator: bool = False
+
+    @property
+    def actor(self) -> str:
+        return OPERATOR if self.is_operator else str(self.member_id)
 
 
 def capabilities_of(uow: UnitOfWork, member_id: int, council_id: int) -> set[str]:
@@ -55,3 +72,12 @@ def require(
             f"this needs the capability {capability.replace('_', ' ')!r} of an office of "
             "this council, held now"
         )
+
+
+def require_of(uow: UnitOfWork, caller: Caller, capability: str, council_id: int) -> None:
+    """`require` for a caller: the operator passes; a member must hold the capability."""
+    if caller.is_operator:
+        return
+    if caller.member_id is None:
+        raise NotAllowed("log in first")
+    require(uow, caller.member_id, capability, council_id)

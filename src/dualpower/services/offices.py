@@ -21,9 +21,8 @@ Who may do what (every check is here, through services.authority.require):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final, Literal
+from typing import Any, Literal
 
 from dualpower.domain import capabilities as caps
 from dualpower.domain import errors
@@ -32,7 +31,9 @@ from dualpower.domain.cycle import refuse_early_close
 from dualpower.domain.model import Election, Office
 from dualpower.domain.offices import OfficeTerm
 from dualpower.services import office_terms, pay
-from dualpower.services.authority import capabilities_of, require
+from dualpower.services.authority import OPERATOR as OPERATOR  # re-exported: routes and CLI
+from dualpower.services.authority import Caller as Caller
+from dualpower.services.authority import capabilities_of, require, require_of
 from dualpower.services.elections import (
     close_in,
     nominate_in,
@@ -41,32 +42,9 @@ from dualpower.services.elections import (
 )
 from dualpower.store.uow import UnitOfWork
 
-OPERATOR: Final = "operator"
 FOUNDER = "founding"
 Creator = Literal["operator", "founding"]
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who asks: a member (checked for a capability) or the operator at the command line."""
-
-    member_id: int | None = None
-    is_operator: bool = False
-
-    @property
-    def actor(self) -> str:
-        return OPERATOR if self.is_operator else str(self.member_id)
-
-
 OPERATOR_CALLER = Caller(is_operator=True)
-
-
-def _require(uow: UnitOfWork, caller: Caller, capability: str, council_id: int) -> None:
-    if caller.is_operator:
-        return
-    if caller.member_id is None:
-        raise errors.NotAllowed("log in first")
-    require(uow, caller.member_id, capability, council_id)
 
 
 def _council(uow: UnitOfWork, council_id: int) -> Any:
@@ -165,7 +143,7 @@ def _report_in(uow: UnitOfWork, unit_id: int, wages: dict[int, int], caller: Cal
     unit = uow.units.get(unit_id)
     if unit is None:
         raise errors.NotFound(f"there is no base unit {unit_id}")
-    _require(uow, caller, caps.REPORT_WAGES, unit.council_id)
+    require_of(uow, caller, caps.REPORT_WAGES, unit.council_id)
     roll = {m.id for m in uow.members.of_unit(unit_id)}
     strangers = sorted(set(wages) - roll)
     if strangers:
@@ -199,7 +177,7 @@ def verify_member(
             raise errors.Conflict("this member is on no unit's roll")
         unit = uow.units.get(unit_id)
         assert unit is not None
-        _require(uow, caller, caps.VERIFY_MEMBERS, unit.council_id)
+        require_of(uow, caller, caps.VERIFY_MEMBERS, unit.council_id)
         uow.members.set(member_id, is_verified=is_verified)
         uow.record(
             "member.verify" if is_verified else "member.unverify",

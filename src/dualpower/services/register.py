@@ -19,18 +19,14 @@ from typing import Any
 from dualpower.domain import errors
 from dualpower.domain import register as rule
 from dualpower.domain.capabilities import RECORD_DIRECTIVE, RECORD_STANCE
-from dualpower.services.authority import require
+from dualpower.services.authority import OPERATOR, Caller, require_of
 from dualpower.store.uow import UnitOfWork
-
-OPERATOR = "operator"
 
 
 @dataclass(frozen=True)
-class Actor:
-    """Who records: a member acting for a council (through its office), or the operator."""
-
-    member_id: int | None = None
-    is_operator: bool = False
+class Actor(Caller):
+    """Who records: a member acting for a council (through its office), or the operator. The
+    register's acts name a member `member:<id>` in the log."""
 
     @property
     def name(self) -> str:
@@ -72,11 +68,7 @@ def _allow(
 ) -> None:
     if uow.councils.get(council_id) is None:
         raise errors.NotFound(f"there is no council {council_id}")
-    if actor.is_operator:
-        return
-    if actor.member_id is None:
-        raise errors.NotAllowed("log in first")
-    require(uow, actor.member_id, capability, council_id)
+    require_of(uow, actor, capability, council_id)
 
 
 def record_authority(uow: UnitOfWork, cmd: RecordAuthority, actor: Actor) -> int:

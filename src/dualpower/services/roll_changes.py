@@ -23,9 +23,9 @@ from dualpower.domain import capabilities as caps
 from dualpower.domain.errors import Conflict, NotFound, RollError
 from dualpower.domain.model import BaseUnit, Member
 from dualpower.domain.roll import RollEntry, check_member_fields, parse_roll
+from dualpower.services.authority import Caller, require_of
 from dualpower.services.elections import open_by_elections
 from dualpower.services.mandates import end_mandate
-from dualpower.services.offices import Caller, _require
 from dualpower.services.roll import _find_unit
 from dualpower.store.uow import UnitOfWork
 
@@ -110,7 +110,7 @@ def add_member(
     check_member_fields(username, name, email)
     with uow:
         unit = _unit(uow, unit_ref)
-        _require(uow, caller, caps.VERIFY_MEMBERS, unit.council_id)
+        require_of(uow, caller, caps.VERIFY_MEMBERS, unit.council_id)
         if uow.members.by_username(username) is not None:
             raise Conflict(f"username {username!r} is taken")
         now = uow.now()
@@ -142,7 +142,7 @@ def end_membership(uow: UnitOfWork, who: str | int, caller: Caller) -> list[int]
         if unit_id is None:
             raise Conflict(f"{member.username} is on no unit's roll")
         unit = _unit(uow, unit_id)
-        _require(uow, caller, caps.VERIFY_MEMBERS, unit.council_id)
+        require_of(uow, caller, caps.VERIFY_MEMBERS, unit.council_id)
         ended, by_elections = _end_stretch(uow, member, unit.id, "left", uow.now(), caller.actor)
         uow.record(
             "roll.leave",
@@ -165,7 +165,7 @@ def transfer(uow: UnitOfWork, who: str | int, to_unit: str | int, caller: Caller
         old, new = _unit(uow, old_id), _unit(uow, to_unit)
         if old.id == new.id:
             raise Conflict(f"{member.username} is on the roll of {new.name} already")
-        _require(uow, caller, caps.VERIFY_MEMBERS, old.council_id)
+        require_of(uow, caller, caps.VERIFY_MEMBERS, old.council_id)
         now = uow.now()
         ended, by_elections = _end_stretch(uow, member, old.id, "transferred", now, caller.actor)
         uow.memberships.add(member_id=member.id, unit_id=new.id, start_at=now)
@@ -190,7 +190,7 @@ def sync(uow: UnitOfWork, text: str, unit_ref: str, caller: Caller, *, dry_run: 
                 raise RollError(
                     f"the row is for unit {entry.unit!r}, not {unit.name!r}", entry.line
                 )
-        _require(uow, caller, caps.VERIFY_MEMBERS, unit.council_id)
+        require_of(uow, caller, caps.VERIFY_MEMBERS, unit.council_id)
         plan = SyncPlan(unit.name)
         _apply(uow, unit, entries, plan, caller)
         if dry_run:
@@ -244,7 +244,7 @@ def _apply(
         if entry.username not in on_roll:
             old_id = uow.members.current_unit_id(member.id)
             if old_id is not None:
-                _require(uow, caller, caps.VERIFY_MEMBERS, _unit(uow, old_id).council_id)
+                require_of(uow, caller, caps.VERIFY_MEMBERS, _unit(uow, old_id).council_id)
                 ended, by = _end_stretch(uow, member, old_id, "transferred", now, actor)
                 plan.mandates_ended += ended
                 plan.by_elections.extend(by)
@@ -272,7 +272,7 @@ def roll_view(uow: UnitOfWork, unit_id: int, caller: Caller) -> RollView:
     """The roll of a unit, for the holder of `verify_members` of its council (or the operator)."""
     with uow:
         unit = _unit(uow, unit_id)
-        _require(uow, caller, caps.VERIFY_MEMBERS, unit.council_id)
+        require_of(uow, caller, caps.VERIFY_MEMBERS, unit.council_id)
         members = uow.members.of_unit(unit.id)
         units = sorted(uow.units.list(), key=lambda u: u.name)
     return RollView(unit, members, [u for u in units if u.id != unit.id])

@@ -44,15 +44,51 @@ def as_utc(value: Any) -> Any:
     return value
 
 
-def applied_once(conn: Any, table: Table, motion_id: int, at: datetime, **also: Any) -> bool:
-    """Mark the change an adopted motion makes (its row in `table`) applied at `at`; False when
-    it was applied already: the update's own condition makes it once, not a read before it."""
-    result = conn.execute(
-        update(table)
-        .where(table.c.motion_id == motion_id, table.c.applied_at.is_(None))
-        .values(applied_at=at, **also)
-    )
-    return bool(result.rowcount == 1)
+class MotionKindRows:
+    """The rows of one kind of motion (`tables.motion_kind`): what an adopted motion of the kind
+    changes, keyed by its motion, on the unit of work's connection."""
+
+    table: Table
+
+    def __init__(self, conn: Any):
+        self.conn = conn
+
+    def _add(self, motion_id: int, **values: Any) -> None:
+        self.conn.execute(insert(self.table).values(motion_id=motion_id, **values))
+
+    def _row(self, motion_id: int) -> dict[str, Any] | None:
+        """The motion's row; None for a motion of any other kind."""
+        query = select(self.table).where(self.table.c.motion_id == motion_id)
+        row = self.conn.execute(query).mappings().first()
+        return dict(row) if row else None
+
+    def _applied(self, motion_id: int, at: datetime, **also: Any) -> bool:
+        """Mark the motion's change applied at `at`; False when it was applied already: the
+        update's own condition makes it once, not a read before it."""
+        c = self.table.c
+        result = self.conn.execute(
+            update(self.table)
+            .where(c.motion_id == motion_id, c.applied_at.is_(None))
+            .values(applied_at=at, **also)
+        )
+        return bool(result.rowcount == 1)
+
+
+class MotionKindRepo(MotionKindRows):
+    """A kind of motion whose change is its row, or (`what`) one column of it."""
+
+    what: str | None = None
+
+    def of_motion(self, motion_id: int) -> dict[str, Any] | None:
+        """What the motion changes; None for a motion of any other kind."""
+        row = self._row(motion_id)
+        if row is None or self.what is None:
+            return row
+        return dict(row[self.what])
+
+    def applied(self, motion_id: int, at: datetime) -> bool:
+        """Mark it applied; False when it was applied already."""
+        return self._applied(motion_id, at)
 
 
 def to_domain(cls: type[T], row: Any) -> T:

@@ -64,6 +64,24 @@ def _at(name: str, nullable: bool = False) -> Column[datetime]:
     return Column(name, DateTime(timezone=True), nullable=nullable)
 
 
+def per_member(name: str, of: str, target: str, *items: SchemaItem, **member: Any) -> Table:
+    """A table of one row per member and `of` (an election, a petition, a motion ...): the two
+    are its key, so nobody is in it twice for the same thing. `member`: more of member_id's."""
+    return table(
+        name,
+        _fk(of, target, primary_key=True),
+        _fk("member_id", "members.id", primary_key=True, **member),
+        *items,
+    )
+
+
+def motion_kind(name: str, *items: SchemaItem) -> Table:
+    """A kind of motion: what an adopted motion of this kind changes, keyed by the motion, and
+    when the adoption applied it (`repositories.MotionKindRows`; None until then)."""
+    motion = _fk("motion_id", "motions.id", primary_key=True)
+    return table(name, motion, *items, _at("applied_at", nullable=True))
+
+
 def _token_key() -> Column[str]:
     """The key of a row that belongs to one login token, and goes when the token goes."""
     token = ForeignKey("auth_tokens.token_hash", ondelete="CASCADE")
@@ -210,11 +228,7 @@ candidates = entity(
 )
 
 # Who took part: one row per member and election; the unique constraint stops double voting.
-participations = table(
-    "participations",
-    _fk("election_id", "elections.id", primary_key=True),
-    _fk("member_id", "members.id", primary_key=True),
-)
+participations = per_member("participations", "election_id", "elections.id")
 
 # A ballot row carries no time and no sequential id: its key is the random receipt code.
 # voter_id is set only for open ballots.
@@ -292,11 +306,8 @@ recall_petitions = entity(
     ),
 )
 
-recall_signatures = table(
-    "recall_signatures",
-    _fk("petition_id", "recall_petitions.id", primary_key=True),
-    _fk("member_id", "members.id", primary_key=True),
-    _at("signed_at"),
+recall_signatures = per_member(
+    "recall_signatures", "petition_id", "recall_petitions.id", _at("signed_at")
 )
 
 notifications = entity(

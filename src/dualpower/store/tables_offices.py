@@ -148,18 +148,13 @@ class WageRepo:
         return {u: (n, repositories.as_utc(at)) for u, n, at in self.conn.execute(query)}
 
 
-class StipendMotionRepo:
+class StipendMotionRepo(repositories.MotionKindRows):
     """What a stipend motion would set, and when its adoption set it."""
 
-    def __init__(self, conn: Any):
-        self.conn = conn
+    table = stipend_motions
 
     def add(self, motion_id: int, office_id: int, amount: int, previous: int | None) -> None:
-        self.conn.execute(
-            stipend_motions.insert().values(
-                motion_id=motion_id, office_id=office_id, amount=amount, previous=previous
-            )
-        )
+        self._add(motion_id, office_id=office_id, amount=amount, previous=previous)
 
     def previous(self, motion_id: int) -> int | None:
         """The office's stipend when the stipend motion was put; None if not known."""
@@ -170,15 +165,14 @@ class StipendMotionRepo:
 
     def of_motion(self, motion_id: int) -> tuple[int, int, datetime | None] | None:
         """(office id, amount, applied at) of a stipend motion; None for any other motion."""
-        sm = stipend_motions
-        row = self.conn.execute(
-            select(sm.c.office_id, sm.c.amount, sm.c.applied_at).where(sm.c.motion_id == motion_id)
-        ).first()
-        return (row[0], row[1], repositories.as_utc(row[2])) if row else None
+        row = self._row(motion_id)
+        if row is None:
+            return None
+        return row["office_id"], row["amount"], repositories.as_utc(row["applied_at"])
 
     def applied(self, motion_id: int, at: datetime) -> bool:
         """Mark it applied; False when it was applied already."""
-        return repositories.applied_once(self.conn, stipend_motions, motion_id, at)
+        return self._applied(motion_id, at)
 
     def lapsed(self, motion_id: int, reason: str) -> bool:
         """Record that the adopted motion could not be applied (above the cap at adoption)."""

@@ -34,14 +34,14 @@ from dualpower.store.tables import (
     _fk,
     elections,
     participations,
+    per_member,
     recall_signatures,
-    table,
 )
 
-paper_votes = table(
+paper_votes = per_member(
     "paper_votes",
-    _fk("election_id", "elections.id", primary_key=True),
-    _fk("member_id", "members.id", primary_key=True),
+    "election_id",
+    "elections.id",
     _fk("entered_by", "members.id", nullable=True),  # none: the operator's (founding only)
     _at("entered_at"),
     Column("is_operator", Boolean, nullable=False, default=False, server_default=false()),
@@ -56,10 +56,10 @@ paper_votes = table(
     ),
 )
 
-paper_signatures = table(
+paper_signatures = per_member(
     "paper_signatures",
-    _fk("petition_id", "recall_petitions.id", primary_key=True),
-    _fk("member_id", "members.id", primary_key=True),
+    "petition_id",
+    "recall_petitions.id",
     _fk("entered_by", "members.id"),
     _at("entered_at"),
     # A signature withdrawn takes its paper mark with it.

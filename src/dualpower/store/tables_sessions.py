@@ -18,7 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from dualpower.store.tables import _at, _fk, _unique_where, entity, table
+from dualpower.store.tables import _at, _fk, _unique_where, entity, per_member, table
 
 POSITIONS = "('yes', 'no', 'abstain')"
 
@@ -107,18 +107,13 @@ agenda_items = entity(
     UniqueConstraint("session_id", "motion_id"),
 )
 
-attendance = table(
-    "attendance",
-    _fk("session_id", "sessions.id", primary_key=True),
-    _fk("member_id", "members.id", primary_key=True),
-    _at("registered_at"),
-)
+attendance = per_member("attendance", "session_id", "sessions.id", _at("registered_at"))
 
 # Roll-call votes: public, one per voter and motion.
-motion_votes = table(
+motion_votes = per_member(
     "motion_votes",
-    _fk("motion_id", "motions.id", primary_key=True),
-    _fk("member_id", "members.id", primary_key=True),
+    "motion_id",
+    "motions.id",
     Column("position", String(8), nullable=False),
     _at("cast_at"),
     CheckConstraint(f"position IN {POSITIONS}", name="position"),
@@ -126,11 +121,7 @@ motion_votes = table(
 
 # Secret votes (only where standing orders allow): who took part, and ballots with no voter,
 # no time and no sequential id (the key is a random receipt), as for secret elections.
-motion_participations = table(
-    "motion_participations",
-    _fk("motion_id", "motions.id", primary_key=True),
-    _fk("member_id", "members.id", primary_key=True),
-)
+motion_participations = per_member("motion_participations", "motion_id", "motions.id")
 
 motion_ballots = table(
     "motion_ballots",

@@ -9,41 +9,30 @@ from typing import Any
 from sqlalchemy import JSON, Column, String, select
 
 from dualpower.store import repositories
-from dualpower.store.tables import _at, _fk, table
+from dualpower.store.tables import _fk, motion_kind
 
-stance_motions = table(
+stance_motions = motion_kind(
     "stance_motions",
-    _fk("motion_id", "motions.id", primary_key=True),
     _fk("directive_id", "directives.id", index=True),
     Column("kind", String(30), nullable=False),
     Column("detail", JSON, nullable=False),  # {"conditions": ..., "counter_order": ...}
     _fk("stance_id", "stances.id", nullable=True),
-    _at("applied_at", nullable=True),
 )
 
 
-class StanceMotionRepo:
-    def __init__(self, conn: Any):
-        self.conn = conn
+class StanceMotionRepo(repositories.MotionKindRows):
+    table = stance_motions
 
     def add(self, motion_id: int, directive_id: int, kind: str, detail: dict[str, str]) -> None:
-        self.conn.execute(
-            stance_motions.insert().values(
-                motion_id=motion_id, directive_id=directive_id, kind=kind, detail=detail
-            )
-        )
+        self._add(motion_id, directive_id=directive_id, kind=kind, detail=detail)
 
     def of_motion(self, motion_id: int) -> dict[str, Any] | None:
         """The stance a stance motion takes; None for any other motion."""
-        sm = stance_motions
-        row = self.conn.execute(select(sm).where(sm.c.motion_id == motion_id)).mappings().first()
-        return dict(row) if row else None
+        return self._row(motion_id)
 
     def applied(self, motion_id: int, stance_id: int, at: datetime) -> bool:
-        """Mark it applied; False when it was applied already."""
-        return repositories.applied_once(
-            self.conn, stance_motions, motion_id, at, stance_id=stance_id
-        )
+        """Mark it applied, with the stance it took; False when it was applied already."""
+        return self._applied(motion_id, at, stance_id=stance_id)
 
     def of_directive(self, directive_id: int) -> list[dict[str, Any]]:
         sm = stance_motions

@@ -10,21 +10,16 @@ from sqlalchemy import JSON, Column, delete, func, insert, select, update
 
 from dualpower.store import repositories
 from dualpower.store import tables as t
-from dualpower.store.tables import _at, _fk, table
+from dualpower.store.tables import _at, motion_kind, per_member
 
-structure_motions = table(
+structure_motions = motion_kind(
     "structure_motions",
-    _fk("motion_id", "motions.id", primary_key=True),
     Column("change", JSON, nullable=False),  # domain/structure.py check_change's shape
-    _at("applied_at", nullable=True),
 )
 
 
-faction_members = table(
-    "faction_members",
-    _fk("faction_id", "factions.id", primary_key=True),
-    _fk("member_id", "members.id", primary_key=True, index=True),
-    _at("joined_at"),
+faction_members = per_member(
+    "faction_members", "faction_id", "factions.id", _at("joined_at"), index=True
 )
 
 
@@ -59,22 +54,13 @@ class FactionMemberRepo:
         return int(self.conn.execute(query).scalar_one())
 
 
-class StructureMotionRepo:
-    def __init__(self, conn: Any):
-        self.conn = conn
+class StructureMotionRepo(repositories.MotionKindRepo):
+    """A structure motion's change is its `change` (domain/structure.py check_change's shape)."""
+
+    table, what = structure_motions, "change"
 
     def add(self, motion_id: int, change: dict[str, Any]) -> None:
-        self.conn.execute(structure_motions.insert().values(motion_id=motion_id, change=change))
-
-    def of_motion(self, motion_id: int) -> dict[str, Any] | None:
-        """The change a structure motion makes; None for any other motion."""
-        sm = structure_motions
-        row = self.conn.execute(select(sm.c.change).where(sm.c.motion_id == motion_id)).first()
-        return dict(row[0]) if row else None
-
-    def applied(self, motion_id: int, at: datetime) -> bool:
-        """Mark it applied; False when it was applied already."""
-        return repositories.applied_once(self.conn, structure_motions, motion_id, at)
+        self._add(motion_id, change=change)
 
     def move_members(
         self, member_ids: list[int] | None, from_unit: int, to_unit: int, at: datetime, reason: str

@@ -6,6 +6,10 @@ status and the CLI to exit status 2, both showing that sentence.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+T = TypeVar("T")
+
 
 class DomainError(Exception):
     """A rule of DESIGN.md refused an act; `message` says which rule and why."""
@@ -24,6 +28,13 @@ class ApportionmentError(DomainError):
 
 class NotFound(DomainError):
     """Something named by id does not exist (HTTP 404)."""
+
+
+def must_exist(thing: T | None, message: str) -> T:
+    """`thing`, looked up by id; NotFound(message) when there is none."""
+    if thing is None:
+        raise NotFound(message)
+    return thing
 
 
 class InvalidRequest(DomainError):

@@ -101,9 +101,9 @@ def comment(uow: UnitOfWork, comment_id: int) -> dict[str, Any]:
 def platforms(uow: UnitOfWork, faction_id: int) -> list[dict[str, Any]]:
     """Every version of a faction's platform, newest first."""
     with uow:
-        faction = uow.factions.get(faction_id)
-        if faction is None:
-            raise errors.NotFound(f"there is no faction {faction_id}")
+        faction = errors.must_exist(
+            uow.factions.get(faction_id), f"there is no faction {faction_id}"
+        )
         p = d.platforms
         rows = uow.discussion.all(p, p.c.faction_id == faction_id, order_by=p.c.version.desc())
         names = visibility.member_names(uow, {row["published_by"] for row in rows})

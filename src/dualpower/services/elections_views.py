@@ -191,9 +191,7 @@ def council_elections(uow: UnitOfWork, council_id: int) -> ElectionIndex:
     """The elections of a council's seats and offices (by-elections and recall votes too)."""
     with uow:
         names = _Names(uow)
-        council = names.councils.get(council_id)
-        if council is None:
-            raise errors.NotFound(f"no council {council_id}")
+        council = errors.must_exist(names.councils.get(council_id), f"no council {council_id}")
         found = uow.elections.of_council(council_id)  # not every one of the federation
         lines = [
             line for e in names.load(found) if (line := names.line(e)).council_id == council_id
@@ -205,9 +203,7 @@ def unit_elections(uow: UnitOfWork, unit_id: int) -> ElectionIndex:
     """The elections a base unit's members vote in for their deputies (and recall votes)."""
     with uow:
         names = _Names(uow)
-        unit = names.units.get(unit_id)
-        if unit is None:
-            raise errors.NotFound(f"no unit {unit_id}")
+        unit = errors.must_exist(names.units.get(unit_id), f"no unit {unit_id}")
         found = uow.elections.of_unit(unit_id)
         lines = [line for e in names.load(found) if (line := names.line(e)).unit_id == unit_id]
         return _index(unit.name, Place("unit", unit.id, unit.name), lines)

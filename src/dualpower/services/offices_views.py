@@ -63,9 +63,7 @@ def _rows(uow: UnitOfWork, council_id: int | None = None) -> list[dict[str, Any]
 def council_offices(uow: UnitOfWork, council_id: int) -> list[dict[str, Any]]:
     """A council's offices with their holders now, stipends and capabilities."""
     with uow:
-        council = uow.councils.get(council_id)
-        if council is None:
-            raise errors.NotFound(f"there is no council {council_id}")
+        errors.must_exist(uow.councils.get(council_id), f"there is no council {council_id}")
         return _rows(uow, council_id)
 
 

@@ -31,6 +31,7 @@ from dualpower.domain.model import Election
 from dualpower.services import chance, elections, office_terms, recall
 from dualpower.services.authority import capabilities_of
 from dualpower.services.cycle import OPERATOR, may_run_elections
+from dualpower.services.durable import durably
 from dualpower.services.recall import PetitionState
 from dualpower.store.tables_paper import BY_OPERATOR as BY_OPERATOR  # took_part's operator
 from dualpower.store.uow import UnitOfWork
@@ -199,10 +200,7 @@ def _record(
 
 
 def enter_ballots(uow: UnitOfWork, cmd: PaperBallots, by: Enterer) -> PaperEntered:
-    with uow:
-        entered = enter_ballots_in(uow, cmd, by)
-        uow.commit()
-    return entered
+    return durably(uow, enter_ballots_in, cmd, by)
 
 
 @dataclass(frozen=True)
@@ -240,10 +238,7 @@ def enter_signatures(uow: UnitOfWork, cmd: PaperSignatures, by: Enterer) -> Peti
     whose recall rule decides it: all or none, each signature counted as if given alone (the
     one that reaches the threshold decides; a sheet with more than the petition then needs is
     refused whole, 409)."""
-    with uow:
-        state = enter_signatures_in(uow, cmd, by)
-        uow.commit()
-    return state
+    return durably(uow, enter_signatures_in, cmd, by)
 
 
 # Reading, for the commission's pages and the API.

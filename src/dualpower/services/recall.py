@@ -21,6 +21,7 @@ from dualpower.domain.events import DeputyRecalled, OfficialRecalled, PetitionCh
 from dualpower.domain.model import Council, Electorate, Mandate, RecallPetition
 from dualpower.domain.offices import OfficeTerm
 from dualpower.services import limits, office_terms, roll_rules
+from dualpower.services.durable import durably
 from dualpower.services.elections import (
     OpenElection,
     electors,  # noqa: F401  (re-exported: who may sign a petition against a seat)
@@ -231,10 +232,7 @@ def sign_many(
 ) -> PetitionState:
     """Signatures in one transaction (one online, or a sheet collected on paper), each counted
     as if given alone: the one that crosses the threshold decides, later ones are refused."""
-    with uow:
-        state = sign_many_in(uow, petition_id, member_ids, online=online)
-        uow.commit()
-    return state
+    return durably(uow, sign_many_in, petition_id, member_ids, online=online)
 
 
 def sign_many_in(
@@ -510,10 +508,7 @@ def _decided(
 
 def close_recall_vote(uow: UnitOfWork, election_id: int, actor: str | None = None) -> str:
     """Count a recall vote: more yes than no recalls. Returns the petition's new status."""
-    with uow:
-        status = close_recall_vote_in(uow, election_id, actor)
-        uow.commit()
-    return status
+    return durably(uow, close_recall_vote_in, election_id, actor)
 
 
 def close_recall_vote_in(uow: UnitOfWork, election_id: int, actor: str | None = None) -> str:

@@ -20,6 +20,7 @@ from dualpower.domain import errors
 from dualpower.domain import register as rule
 from dualpower.domain.capabilities import RECORD_DIRECTIVE, RECORD_STANCE
 from dualpower.services.authority import OPERATOR, Caller, require_of
+from dualpower.services.durable import durably
 from dualpower.store.uow import UnitOfWork
 
 
@@ -205,10 +206,7 @@ def _write_stance(
 
 
 def take_stance(uow: UnitOfWork, cmd: TakeStance, actor: Actor) -> int:
-    with uow:
-        stance_id = take_stance_in(uow, cmd, actor)
-        uow.commit()
-    return stance_id
+    return durably(uow, take_stance_in, cmd, actor)
 
 
 # Reading: one read-only unit of work each.

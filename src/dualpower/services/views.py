@@ -309,9 +309,7 @@ def unit(uow: UnitOfWork, unit_id: int, viewer_id: int | None = None) -> dict[st
     """A base unit, its deputies, and its members when `viewer_id` may see them (else None)."""
     with uow:
         look = _Lookup(uow)
-        found = look.units.get(unit_id)
-        if found is None:
-            raise errors.NotFound(f"there is no base unit {unit_id}")
+        found = errors.must_exist(look.units.get(unit_id), f"there is no base unit {unit_id}")
         roll = uow.members.of_unit(unit_id)
         may_see = _may_see_roll(look, found.council_id, unit_id, viewer_id)
         return {
@@ -334,9 +332,7 @@ def unit_members(uow: UnitOfWork, unit_id: int, viewer_id: int) -> list[dict[str
     """The unit's roll, for its members and the deputies of its councils; NotAllowed else."""
     with uow:
         look = _Lookup(uow)
-        found = look.units.get(unit_id)
-        if found is None:
-            raise errors.NotFound(f"there is no base unit {unit_id}")
+        found = errors.must_exist(look.units.get(unit_id), f"there is no base unit {unit_id}")
         if not _may_see_roll(look, found.council_id, unit_id, viewer_id):
             raise errors.NotAllowed(
                 "only the members of this unit and the deputies of its councils may see its roll"

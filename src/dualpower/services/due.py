@@ -25,7 +25,6 @@ from typing import Any
 from dualpower.counting.model import CountError
 from dualpower.domain import errors, vote_methods
 from dualpower.domain.cycle import CLOCK, is_due
-from dualpower.domain.events import CompositionChanged
 from dualpower.domain.model import Candidate, Election
 from dualpower.services import alignment, chance, cycle, motions, panels
 from dualpower.services.elections import (
@@ -34,11 +33,12 @@ from dualpower.services.elections import (
     electors_of,
     open_in_windows,
     open_office_in,
+    record_close,
+    record_mandate_start,
     seat_schedule,
 )
 from dualpower.services.office_terms import get_office
 from dualpower.services.recall import close_recall_vote_in
-from dualpower.services.secrecy import unlink_ballots
 from dualpower.store.uow import UnitOfWork
 
 BATCH = 200  # due votes claimed and closed per transaction
@@ -212,27 +212,9 @@ def close_simple_in(
     done: dict[int, Done] = {}
     for e, result, winners in counted:
         for _ in winners:  # as _start_mandate logs each
-            row, mandate_id = next(row_of), next(mandate_ids)
-            uow.record(
-                "mandate.start",
-                {
-                    "mandate": mandate_id,
-                    "council": row["council_id"],
-                    "seat": row["seat_no"],
-                    "holder": row["holder_id"],
-                    "faction": row["faction_id"],
-                    "election": e.id,
-                },
-            )
-            uow.emit(CompositionChanged(row["council_id"]))
+            record_mandate_start(uow, next(mandate_ids), next(row_of))
         winner_ids = [int(w) for w in result["winners"]]
-        published: dict[str, Any] = {"election": e.id, "winners": winner_ids}
-        if e.is_secret:
-            unlink_ballots(uow, e.id)
-            shuffled = uow.elections.published_ballots(e.id)
-            chance.shuffle(shuffled)
-            published["ballots"] = shuffled
-        uow.record("election.close", published, actor=CLOCK)
+        record_close(uow, e, {"election": e.id, "winners": winner_ids}, CLOCK)
         holders = ", ".join(str(c.member_id) for c in winners)
         done[e.id] = Done("election.close", e.id, f"seated {holders}")
     return done, [e for e in claimed if e.id not in done]

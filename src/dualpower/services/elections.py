@@ -419,13 +419,21 @@ def close_in(uow: UnitOfWork, election: Election, actor: str | None) -> list[Man
     published: dict[str, Any] = {"election": election.id, "winners": winners}
     if withdrawn:
         published["withdrawn"] = withdrawn
+    record_close(uow, election, published, actor)
+    return mandates
+
+
+def record_close(
+    uow: UnitOfWork, election: Election, published: dict[str, Any], actor: str | None
+) -> None:
+    """Log the election's close; a secret one's ballots are first cut from their voters
+    (services/secrecy.py) and published with it, shuffled."""
     if election.is_secret:
         unlink_ballots(uow, election.id)
         shuffled = uow.elections.published_ballots(election.id)
         chance.shuffle(shuffled)
         published["ballots"] = shuffled
     uow.record("election.close", published, actor=actor)
-    return mandates
 
 
 def _seat_winners(
@@ -516,31 +524,38 @@ def _start_mandate(
             if md.council_id == electorate.source_id
         ]
         depends_on = held[0].id if held else None
-    mandate_id = uow.mandates.add(
-        council_id=electorate.council_id,
-        electorate_id=electorate.id,
-        seat_no=seat_no,
-        holder_id=winner.member_id,
-        faction_id=winner.faction_id,
-        election_id=election.id,
-        start_at=now,
-        depends_on_id=depends_on,
-    )
+    row = {
+        "council_id": electorate.council_id,
+        "electorate_id": electorate.id,
+        "seat_no": seat_no,
+        "holder_id": winner.member_id,
+        "faction_id": winner.faction_id,
+        "election_id": election.id,
+        "start_at": now,
+        "depends_on_id": depends_on,
+    }
+    mandate_id = uow.mandates.add(**row)
+    record_mandate_start(uow, mandate_id, row)
+    mandate: Mandate | None = uow.mandates.get(mandate_id)
+    assert mandate is not None
+    return mandate
+
+
+def record_mandate_start(uow: UnitOfWork, mandate_id: int, row: Mapping[str, Any]) -> None:
+    """Log a mandate's start (`row`: its fields as the mandates table holds them) and tell the
+    council's live pages that its composition changed."""
     uow.record(
         "mandate.start",
         {
             "mandate": mandate_id,
-            "council": electorate.council_id,
-            "seat": seat_no,
-            "holder": winner.member_id,
-            "faction": winner.faction_id,
-            "election": election.id,
+            "council": row["council_id"],
+            "seat": row["seat_no"],
+            "holder": row["holder_id"],
+            "faction": row["faction_id"],
+            "election": row["election_id"],
         },
     )
-    uow.emit(CompositionChanged(electorate.council_id))
-    mandate: Mandate | None = uow.mandates.get(mandate_id)
-    assert mandate is not None
-    return mandate
+    uow.emit(CompositionChanged(row["council_id"]))
 
 
 def open_by_election(uow: UnitOfWork, vacated: Mandate) -> int:

@@ -35,7 +35,7 @@ from dualpower.services import (
     offices,
     sessions,
 )
-from dualpower.services.offices import OPERATOR
+from dualpower.services.authority import OPERATOR
 
 VYBORG = "Vyborg District Soviet"
 EIGHT_HOURS = (
@@ -156,43 +156,49 @@ def _session_agenda(w: World, session_id: int) -> list[int]:
         return uow.sessions.agenda(session_id)
 
 
+def _council_motion(
+    w: World,
+    author: int,
+    council: int,
+    title: str,
+    text: str,
+    *,
+    majority: str = "simple",
+    parent_id: int | None = None,
+) -> int:
+    """A motion of a council, drafted by one of its deputies."""
+    cmd = motions.DraftMotion(None, council, title, text, majority, parent_id)
+    return motions.draft_motion(w.sys.uow(), author, cmd)
+
+
 def _petrograd_april(w: World, ids: dict[str, int]) -> list[str]:
     council = ids[PETROGRAD]
     author = _deputies(w, council)[0]
-    support = motions.draft_motion(
-        w.sys.uow(),
+    support = _council_motion(
+        w,
         author,
-        motions.DraftMotion(
-            None,
-            council,
-            "Support the Provisional Government in so far as",
-            "The Soviet supports the Provisional Government in so far as it carries out the "
-            "programme of the revolution and renounces conquest.",
-        ),
+        council,
+        "Support the Provisional Government in so far as",
+        "The Soviet supports the Provisional Government in so far as it carries out the "
+        "programme of the revolution and renounces conquest.",
     )
     bolshevik = next(d for d in _deputies(w, council) if w.leaning.get(d) == "Bol")
-    motions.draft_motion(
-        w.sys.uow(),
+    _council_motion(
+        w,
         bolshevik,
-        motions.DraftMotion(
-            None,
-            council,
-            "No support to the Provisional Government",
-            "Strike \u201cin so far as\u201d: no support to a government of war and capital.",
-            parent_id=support,
-        ),
+        council,
+        "No support to the Provisional Government",
+        "Strike \u201cin so far as\u201d: no support to a government of war and capital.",
+        parent_id=support,
     )
-    note = motions.draft_motion(
-        w.sys.uow(),
+    note = _council_motion(
+        w,
         author,
-        motions.DraftMotion(
-            None,
-            council,
-            "On the note of Minister Milyukov",
-            "The note of 18 April contradicts the declaration of 27 March. The Soviet demands "
-            "that the government disavow it.",
-            majority="absolute",
-        ),
+        council,
+        "On the note of Minister Milyukov",
+        "The note of 18 April contradicts the declaration of 27 March. The Soviet demands "
+        "that the government disavow it.",
+        majority="absolute",
     )
     on_the_day(w, 4, 20)
     session_id, chair_id = _sit(w, council, "Session of 20 April", [support, note])
@@ -225,16 +231,13 @@ def _vyborg_breach(w: World, ids: dict[str, int]) -> list[str]:
     unit_id = unit_of[target.electorate_id]
     assert unit_id is not None  # from_units holds the seats of units only
     factory = names[unit_id]
-    confidence = motions.draft_motion(
-        w.sys.uow(),
+    confidence = _council_motion(
+        w,
         target.holder_id,
-        motions.DraftMotion(
-            None,
-            council,
-            "Confidence in the Provisional Government",
-            "After the note of 18 April the district soviet keeps its confidence in the "
-            "Provisional Government.",
-        ),
+        council,
+        "Confidence in the Provisional Government",
+        "After the note of 18 April the district soviet keeps its confidence in the "
+        "Provisional Government.",
     )
     workers = w.by_unit[factory]
     instruction = instructions.propose_instruction(

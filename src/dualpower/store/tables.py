@@ -82,6 +82,13 @@ def motion_kind(name: str, *items: SchemaItem) -> Table:
     return table(name, motion, *items, _at("applied_at", nullable=True))
 
 
+def _numbered(of: str, target: str, number: str) -> tuple[SchemaItem, ...]:
+    """The `number`-th row of its `of` (a comment's revision, a faction's platform version, a
+    report's draw): at most one row for each `of` and `number`."""
+    parent = _fk(of, target, index=True)
+    return parent, Column(number, Integer, nullable=False), UniqueConstraint(of, number)
+
+
 def _token_key() -> Column[str]:
     """The key of a row that belongs to one login token, and goes when the token goes."""
     token = ForeignKey("auth_tokens.token_hash", ondelete="CASCADE")
@@ -94,9 +101,15 @@ def _unique_where(name: str, *cols: str, where: str) -> Index:
     return Index(name, *cols, unique=True, sqlite_where=condition, postgresql_where=condition)
 
 
-def _active_unique(name: str, table: str, *cols: str) -> Index:
-    """A unique index over rows still in force (end_at IS NULL)."""
-    return _unique_where(name, *cols, where="end_at IS NULL")
+def _in_force(unique: str, *cols: str, reason: int) -> tuple[SchemaItem, ...]:
+    """A term: in force from start_at until end_at (None: still in force), why it ended (at
+    most `reason` characters), and the index `unique`: one row in force for each `cols`."""
+    return (
+        _at("start_at"),
+        _at("end_at", nullable=True),
+        Column("end_reason", String(reason), nullable=True),
+        _unique_where(unique, *cols, where="end_at IS NULL"),
+    )
 
 
 federations = entity(
@@ -176,10 +189,7 @@ memberships = entity(
     "memberships",
     _fk("member_id", "members.id", index=True),
     _fk("unit_id", "base_units.id", index=True),
-    _at("start_at"),
-    _at("end_at", nullable=True),
-    Column("end_reason", String(40), nullable=True),
-    _active_unique("uq_memberships_one_unit", "memberships", "member_id"),
+    *_in_force("uq_memberships_one_unit", "member_id", reason=40),
 )
 
 electorates = entity(
@@ -249,11 +259,8 @@ mandates = entity(
     _fk("holder_id", "members.id", index=True),
     _fk("faction_id", "factions.id", nullable=True),
     _fk("election_id", "elections.id"),
-    _at("start_at"),
-    _at("end_at", nullable=True),
-    Column("end_reason", String(20), nullable=True),
+    *_in_force("uq_mandates_one_per_seat", "electorate_id", "seat_no", reason=20),
     _fk("depends_on_id", "mandates.id", nullable=True, index=True),
-    _active_unique("uq_mandates_one_per_seat", "mandates", "electorate_id", "seat_no"),
 )
 
 offices = entity(
@@ -272,10 +279,7 @@ office_terms = entity(
     _fk("holder_id", "members.id", index=True),
     _fk("mandate_id", "mandates.id", nullable=True, index=True),
     _fk("election_id", "elections.id"),
-    _at("start_at"),
-    _at("end_at", nullable=True),
-    Column("end_reason", String(20), nullable=True),
-    _active_unique("uq_office_terms_one_holder", "office_terms", "office_id"),
+    *_in_force("uq_office_terms_one_holder", "office_id", reason=20),
 )
 
 # A recall petition against a mandate or an office term (exactly one of them). At most one is

@@ -22,20 +22,35 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    UniqueConstraint,
     func,
     select,
 )
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.schema import SchemaItem
 
 from dualpower.store import repositories
 from dualpower.store.repositories import as_utc
-from dualpower.store.tables import Id, _at, _fk, entity, metadata, table
+from dualpower.store.tables import Id, _at, _fk, _numbered, entity, metadata, table
+
+
+def _kind_and_id(name: str, length: int, *kinds: str, index: str = "") -> tuple[SchemaItem, ...]:
+    """What a row points at in one of several tables: `<name>_kind` (one of `kinds`) and
+    `<name>_id`, with no foreign key; `index`: the name of an index over the two."""
+    kind, key = f"{name}_kind", f"{name}_id"
+    named = ", ".join(f"'{k}'" for k in kinds)
+    items: tuple[SchemaItem, ...] = (
+        Column(kind, String(length), nullable=False),
+        Column(key, Id, nullable=False),
+        CheckConstraint(f"{kind} IN ({named})", name=kind),
+    )
+    return items + ((Index(index, kind, key),) if index else ())
+
 
 comments = entity(
     "comments",
-    Column("subject_kind", String(20), nullable=False),
-    Column("subject_id", Id, nullable=False),
+    *_kind_and_id(
+        "subject", 20, "motion", "initiative", "directive", "recall", index="ix_comments_subject"
+    ),
     _fk("author_id", "members.id", index=True),
     _fk("faction_id", "factions.id", nullable=True),
     _fk("parent_id", "comments.id", nullable=True),
@@ -43,71 +58,56 @@ comments = entity(
     _at("created_at"),
     _at("edited_at", nullable=True),
     Column("is_hidden", Boolean, nullable=False, default=False),
-    CheckConstraint(
-        "subject_kind IN ('motion', 'initiative', 'directive', 'recall')", name="subject_kind"
-    ),
-    Index("ix_comments_subject", "subject_kind", "subject_id"),
 )
 
 comment_revisions = entity(
     "comment_revisions",
-    _fk("comment_id", "comments.id", index=True),
-    Column("revision_no", Integer, nullable=False),
+    *_numbered("comment_id", "comments.id", "revision_no"),
     Column("text", Text, nullable=False),
     _at("written_at"),
-    UniqueConstraint("comment_id", "revision_no"),
 )
 
 platforms = entity(
     "platforms",
-    _fk("faction_id", "factions.id", index=True),
-    Column("version", Integer, nullable=False),
+    *_numbered("faction_id", "factions.id", "version"),
     Column("title", String(200), nullable=False),
     Column("text", Text, nullable=False),
     _fk("published_by", "members.id"),
     _at("published_at"),
     Column("is_demo", Boolean, nullable=False, default=False),
-    UniqueConstraint("faction_id", "version"),
 )
 
 reports = entity(
     "reports",
-    Column("subject_kind", String(10), nullable=False),
-    Column("subject_id", Id, nullable=False),
+    *_kind_and_id("subject", 10, "comment", "roll", "session", index="ix_reports_subject"),
     _fk("reporter_id", "members.id", index=True),
     _fk("reported_id", "members.id", nullable=True),
     Column("reason", Text, nullable=False),
-    Column("scope_kind", String(10), nullable=False),
-    Column("scope_id", Id, nullable=False),
+    *_kind_and_id("scope", 10, "unit", "council"),
     Column("panel_size", Integer, nullable=False),
     _at("opened_at"),
     Column("status", String(10), nullable=False, default="open"),
     Column("decision", String(10), nullable=True),
     Column("decided_round", Integer, nullable=True),
     _at("decided_at", nullable=True),
-    CheckConstraint("subject_kind IN ('comment', 'roll', 'session')", name="subject_kind"),
-    CheckConstraint("scope_kind IN ('unit', 'council')", name="scope_kind"),
     CheckConstraint("status IN ('open', 'decided')", name="status"),
     CheckConstraint(
         "decision IS NULL OR decision IN ('hide', 'suspend', 'refer', 'dismiss')", name="decision"
     ),
     CheckConstraint("panel_size >= 1", name="panel_size"),
-    Index("ix_reports_subject", "subject_kind", "subject_id"),
 )
 
 # Every draw of a report's panel: the first at the report, one more each time a panel runs out
 # of time. `inputs` are the sorted eligible ids, `panel` the drawn ids (domain/lot.py).
 report_draws = entity(
     "report_draws",
-    _fk("report_id", "reports.id", index=True),
-    Column("round", Integer, nullable=False),
+    *_numbered("report_id", "reports.id", "round"),
     Column("seed", String(64), nullable=False),
     Column("algorithm", String(40), nullable=False),
     Column("inputs", JSON, nullable=False),
     Column("panel", JSON, nullable=False),
     _at("drawn_at"),
     _at("deadline_at"),
-    UniqueConstraint("report_id", "round"),
 )
 
 panel_votes = table(

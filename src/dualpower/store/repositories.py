@@ -11,7 +11,6 @@ from typing import Any, Generic, NamedTuple, TypeVar, overload
 from sqlalchemy import (
     Connection,
     Table,
-    and_,
     bindparam,
     delete,
     exists,
@@ -42,6 +41,13 @@ def as_utc(value: Any) -> Any:
     if isinstance(value, datetime) and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value
+
+
+def in_force(conn: Any, table: Table, *where: Any, **values: Any) -> int:
+    """Set `values` on the rows of a table of terms (`tables._in_force`) that meet `where` and
+    are in force; how many. A row ended meanwhile is left as it is (a concurrent end won)."""
+    query = update(table).where(*where, table.c.end_at.is_(None)).values(**values)
+    return int(conn.execute(query).rowcount)
 
 
 class MotionKindRows:
@@ -499,20 +505,12 @@ class MandateRepo(_Repo[m.Mandate]):
 
     def move_dependants(self, old_id: int, new_id: int) -> None:
         md = t.mandates
-        self.conn.execute(
-            update(md)
-            .where(md.c.depends_on_id == old_id, md.c.end_at.is_(None))
-            .values(depends_on_id=new_id)
-        )
+        in_force(self.conn, md, md.c.depends_on_id == old_id, depends_on_id=new_id)
 
     def end(self, mandate_id: int, at: datetime, reason: str) -> bool:
         """End an active mandate; False when it had already ended (a concurrent end won)."""
-        result = self.conn.execute(
-            update(t.mandates)
-            .where(and_(t.mandates.c.id == mandate_id, t.mandates.c.end_at.is_(None)))
-            .values(end_at=at, end_reason=reason)
-        )
-        return result.rowcount == 1
+        md = t.mandates
+        return in_force(self.conn, md, md.c.id == mandate_id, end_at=at, end_reason=reason) == 1
 
 
 _BALLOT_CONTEXT = (
@@ -853,19 +851,11 @@ class OfficeRepo(_Repo[m.Office]):
 
     def move_terms(self, old_mandate_id: int, new_mandate_id: int) -> None:
         ot = t.office_terms
-        self.conn.execute(
-            update(ot)
-            .where(ot.c.mandate_id == old_mandate_id, ot.c.end_at.is_(None))
-            .values(mandate_id=new_mandate_id)
-        )
+        in_force(self.conn, ot, ot.c.mandate_id == old_mandate_id, mandate_id=new_mandate_id)
 
     def end_term(self, term_id: int, at: datetime, reason: str) -> None:
         ot = t.office_terms
-        self.conn.execute(
-            update(ot)
-            .where(ot.c.id == term_id, ot.c.end_at.is_(None))
-            .values(end_at=at, end_reason=reason)
-        )
+        in_force(self.conn, ot, ot.c.id == term_id, end_at=at, end_reason=reason)
 
 
 class LoggedAct(NamedTuple):

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 
 from dualpower.domain.cycle import (
     DEFAULT_NOMINATIONS_SECONDS,
@@ -264,19 +264,18 @@ class InitiativeRepo(r._Repo[Initiative]):
         self.conn.execute(insert(ts.initiative_supports).values(**values))
 
     def supports(self, initiative_id: int) -> list[Any]:
-        s = ts.initiative_supports
-        return list(
-            self.conn.execute(select(s).where(s.c.initiative_id == initiative_id).order_by(s.c.id))
-        )
+        return self._of(ts.initiative_supports, initiative_id)
 
     def add_step(self, **values: Any) -> None:
         self.conn.execute(insert(ts.initiative_steps).values(**values))
 
     def steps(self, initiative_id: int) -> list[Any]:
-        s = ts.initiative_steps
-        return list(
-            self.conn.execute(select(s).where(s.c.initiative_id == initiative_id).order_by(s.c.id))
-        )
+        return self._of(ts.initiative_steps, initiative_id)
+
+    def _of(self, table: Table, initiative_id: int) -> list[Any]:
+        """The initiative's rows in `table` (its supports, its steps), in the order written."""
+        query = select(table).where(table.c.initiative_id == initiative_id)
+        return list(self.conn.execute(query.order_by(table.c.id)))
 
     def all_steps(self) -> list[Any]:
         return list(self.conn.execute(select(ts.initiative_steps)))

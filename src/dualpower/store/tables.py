@@ -7,6 +7,7 @@ one vote per member and question, one chief council per federation.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -75,11 +76,12 @@ def per_member(name: str, of: str, target: str, *items: SchemaItem, **member: An
     )
 
 
-def motion_kind(name: str, *items: SchemaItem) -> Table:
+def motion_kind(name: str, *items: SchemaItem, later: Sequence[SchemaItem] = ()) -> Table:
     """A kind of motion: what an adopted motion of this kind changes, keyed by the motion, and
-    when the adoption applied it (`repositories.MotionKindRows`; None until then)."""
+    when the adoption applied it (`repositories.MotionKindRows`; None until then). `later`:
+    columns a later migration added, after applied_at as in the database."""
     motion = _fk("motion_id", "motions.id", primary_key=True)
-    return table(name, motion, *items, _at("applied_at", nullable=True))
+    return table(name, motion, *items, _at("applied_at", nullable=True), *later)
 
 
 def _numbered(of: str, target: str, number: str) -> tuple[SchemaItem, ...]:

@@ -36,6 +36,7 @@ from dualpower.store.tables import (
     _fk,
     audit_log,
     members,
+    motion_kind,
     office_terms,
     offices,
     table,
@@ -50,17 +51,17 @@ wages = table(
     CheckConstraint("amount >= 0", name="amount"),
 )
 
-stipend_motions = table(
+stipend_motions = motion_kind(
     "stipend_motions",
-    _fk("motion_id", "motions.id", primary_key=True),
     _fk("office_id", "offices.id", index=True),
     Column("amount", Integer, nullable=False),
-    _at("applied_at", nullable=True),
-    # Adopted when the cap had fallen below it: the vote stands, the stipend is not paid.
-    Column("lapsed_reason", String(300), nullable=True),
-    # The office's stipend when the motion was put (its text says "now ..."; migration 0032_h25)
-    Column("previous", Integer, nullable=True),
     CheckConstraint("amount >= 0", name="amount"),
+    later=(
+        # Adopted when the cap had fallen below it: the vote stands, the stipend is not paid.
+        Column("lapsed_reason", String(300), nullable=True),
+        # The office's stipend when the motion was put (its text says "now ..."; 0032_h25)
+        Column("previous", Integer, nullable=True),
+    ),
 )
 
 
@@ -83,12 +84,10 @@ class OfficeTermRepo(_Repo[OfficeTerm]):
 
     def end(self, term_id: int, at: datetime, reason: str) -> bool:
         """End an active term; False when it had already ended (a concurrent end won)."""
-        result = self.conn.execute(
-            update(office_terms)
-            .where(office_terms.c.id == term_id, office_terms.c.end_at.is_(None))
-            .values(end_at=at, end_reason=reason)
+        this = office_terms.c.id == term_id
+        return (
+            repositories.in_force(self.conn, office_terms, this, end_at=at, end_reason=reason) == 1
         )
-        return result.rowcount == 1
 
     def vacated(self) -> list[int]:
         """Offices that had a holder and have none now."""

@@ -8,29 +8,22 @@ from __future__ import annotations
 import hashlib
 
 from starlette.requests import HTTPConnection
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from dualpower.store.uow import REQUEST_TOKENS
-from dualpower.web.deps import SESSION_COOKIE
+from dualpower.web.middleware import HttpMiddleware, credentials
 
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class ActorMarkMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+class ActorMarkMiddleware(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        conn = HTTPConnection(scope)
-        bearer = conn.headers.get("authorization", "")
-        token = bearer[7:].strip() if bearer[:7].lower() == "bearer " else ""
-        cookie = conn.cookies.get(SESSION_COOKIE, "")
-        digests = tuple(_digest(x) for x in (token, cookie) if x)
+        digests = tuple(_digest(x) for x in credentials(HTTPConnection(scope)) if x)
         if not digests:
             await self.app(scope, receive, send)
             return

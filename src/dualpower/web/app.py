@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from dualpower.bootstrap import System
 from dualpower.web import api_docs, errors, i18n, routes
@@ -15,6 +15,7 @@ from dualpower.web.actor_marks import ActorMarkMiddleware
 from dualpower.web.ballot_fast_path import BallotFastPath
 from dualpower.web.guards import BodyLimitMiddleware, PasswordGate
 from dualpower.web.live import Broadcaster
+from dualpower.web.middleware import HttpMiddleware
 from dualpower.web.observability import Metrics, ObservedMiddleware
 from dualpower.web.observability import routes as health_routes
 from dualpower.web.read_routing import ReadRoutingMiddleware
@@ -77,19 +78,13 @@ _SECURITY = [(name.lower().encode(), value.encode()) for name, value in SECURITY
 _NO_STORE = (b"cache-control", b"no-store")
 
 
-class SecurityHeadersMiddleware:
+class SecurityHeadersMiddleware(HttpMiddleware):
     """Adds SECURITY_HEADERS, and `Cache-Control: no-store` outside /static/, to every answer
     that does not set them itself. A plain ASGI middleware: it only edits the headers of the
     response's start message (Starlette's `@app.middleware("http")` re-streams every body
     through a task and a queue, measured at a third of a trivial request's cost)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         wanted = _SECURITY if scope["path"].startswith("/static/") else [*_SECURITY, _NO_STORE]
 
         async def send_with_headers(message: Message) -> None:

@@ -16,24 +16,37 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from dualpower.web.middleware import HttpMiddleware
+
+T = TypeVar("T")
 MAX_ID = 2**63 - 1  # the largest id a 64-bit integer column holds: beyond it no row exists
 TOO_LARGE_AN_ID = "there is no election with an id that large"
 MAX_BODY_BYTES = "DUALPOWER_MAX_BODY_BYTES"
 DEFAULT_MAX_BODY = 1 << 20
 
 
-def max_body_bytes() -> int:
-    raw = os.environ.get(MAX_BODY_BYTES, "").strip()
+def _setting(name: str, parse: Callable[[str], T], what: str) -> tuple[T, str] | None:
+    """The environment's setting `name`, parsed, with its text; None when it is not set."""
+    raw = os.environ.get(name, "").strip()
     if not raw:
-        return DEFAULT_MAX_BODY
+        return None
     try:
-        value = int(raw)
+        return parse(raw), raw
     except ValueError:
-        raise ValueError(f"{MAX_BODY_BYTES} must be a number of bytes, not {raw!r}") from None
+        raise ValueError(f"{name} must be {what}, not {raw!r}") from None
+
+
+def max_body_bytes() -> int:
+    found = _setting(MAX_BODY_BYTES, int, "a number of bytes")
+    if found is None:
+        return DEFAULT_MAX_BODY
+    value = found[0]
     if value < 1024:
         raise ValueError(f"{MAX_BODY_BYTES} must be at least 1024 bytes, not {value}")
     return value
@@ -43,17 +56,14 @@ def too_large(limit: int) -> HTTPException:
     return HTTPException(413, f"the request body is larger than the {limit:,} bytes allowed")
 
 
-class BodyLimitMiddleware:
+class BodyLimitMiddleware(HttpMiddleware):
     """Refuses bodies above the limit with 413 and a sentence (answered by web/errors.py)."""
 
     def __init__(self, app: ASGIApp, limit: int | None = None) -> None:
-        self.app = app
+        super().__init__(app)
         self.limit = max_body_bytes() if limit is None else limit
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         declared = _content_length(scope)
         if declared is not None and declared > self.limit:
             await self.app(scope, _refused(self.limit), send)
@@ -113,13 +123,10 @@ TOO_MANY_LOGINS = (
 
 
 def _number(name: str, default: float, low: float, high: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
+    found = _setting(name, float, "a number")
+    if found is None:
         return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a number, not {raw!r}") from None
+    value, raw = found
     if not low < value <= high:
         raise ValueError(f"{name} must be above {low:g} and at most {high:g}, not {raw}")
     return value

@@ -6,25 +6,17 @@ lookup (services/visibility.py)."""
 from __future__ import annotations
 
 from starlette.requests import HTTPConnection
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from dualpower.services import accounts
 from dualpower.services.visibility import reading_as
-from dualpower.web.deps import SESSION_COOKIE
+from dualpower.web.middleware import HttpMiddleware, credentials
 
 
-class VisibilityMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class VisibilityMiddleware(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         conn = HTTPConnection(scope)
-        bearer = conn.headers.get("authorization", "")
-        token = bearer[7:].strip() if bearer[:7].lower() == "bearer " else ""
-        cookie = conn.cookies.get(SESSION_COOKIE, "")
+        token, cookie = credentials(conn)
 
         def reader() -> int | None:
             system = conn.app.state.system

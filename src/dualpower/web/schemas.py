@@ -6,15 +6,20 @@ The shapes of DESIGN.md 4.1 are a stable contract: fields may be added, never re
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from dualpower.audit.chain import Entry
+
+# A password as a member types it: argon2 hashes any length, the limit keeps the work bounded.
+Password = Annotated[str, Field(min_length=1, max_length=1000)]
 
 
 class TokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     username: str = Field(min_length=1, max_length=80)
-    password: str = Field(min_length=1, max_length=1000)
+    password: Password
 
 
 class TokenPublic(BaseModel):
@@ -166,15 +171,10 @@ class AuditHeadPublic(BaseModel):
     root: str
 
 
-class AuditEntryPublic(BaseModel):
-    seq: int
-    act: str
-    payload: dict[str, Any]
-    actor: str | None
-    is_operator: bool
-    recorded_at: str
-    prev_hash: str
-    entry_hash: str
+class AuditEntryPublic(Entry):
+    # An entry as the chain holds it (audit/chain.py): the API shows every field its hash
+    # covers, so that a client can check it; the fields are listed once, there.
+    pass
 
 
 class CandidateCreate(BaseModel):

@@ -7,11 +7,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dualpower.web.schemas import Password
+
 
 class JoinCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     code: str = Field(min_length=1, max_length=100)
-    password: str = Field(min_length=1, max_length=1000)
+    password: Password
 
 
 class ResetCreate(BaseModel):
@@ -21,8 +23,8 @@ class ResetCreate(BaseModel):
 
 class PasswordChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    current: str = Field(min_length=1, max_length=1000)
-    new: str = Field(min_length=1, max_length=1000)
+    current: Password
+    new: Password
 
 
 class CredentialPublic(BaseModel):

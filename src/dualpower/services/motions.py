@@ -42,6 +42,7 @@ from dualpower.services import (
     instructions,
     limits,
     motion_titles,
+    office_terms,
 )
 from dualpower.services.discussion import may_speak
 from dualpower.services.secrecy import unlink_motion_ballots
@@ -164,9 +165,7 @@ def _check_place(uow: UnitOfWork, author_id: int | None, cmd: DraftMotion) -> No
         assert cmd.council_id is not None
         if uow.councils.get(cmd.council_id) is None:
             raise errors.NotFound(f"no council {cmd.council_id}")
-        if author_id is not None and author_id not in {
-            md.holder_id for md in uow.mandates.active_in_council(cmd.council_id)
-        }:
+        if author_id is not None and author_id not in office_terms.deputies(uow, cmd.council_id):
             raise errors.NotAllowed("only the council's deputies put motions to it")
     if cmd.is_secret and not allows_secret(uow, cmd.unit_id, cmd.council_id):
         raise errors.NotAllowed("the standing orders here do not allow secret votes")
@@ -259,9 +258,11 @@ def draft_written_in(
     uow: UnitOfWork, author_id: int, council_id: int, spec: dict[str, Any], majority: str
 ) -> Motion:
     """Add a council motion of a kind whose title and text follow from its spec (motion_titles
-    writes them; the title is cut to TITLE_MAX)."""
+    writes them, cut to TITLE_MAX and TEXT_MAX: a stance's text carries its counter-order, as
+    long as a motion's text may be; what the motion does is the kind's own row)."""
     title = motion_titles.render(spec)[:TITLE_MAX]
-    draft = DraftMotion(None, council_id, title, motion_titles.render_body(spec), majority)
+    text = motion_titles.render_body(spec)[:TEXT_MAX]
+    draft = DraftMotion(None, council_id, title, text, majority)
     return draft_in(uow, author_id, draft)
 
 

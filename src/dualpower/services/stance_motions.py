@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dualpower.domain import errors
 from dualpower.domain import register as rule
-from dualpower.domain.motions import MAJORITIES, Motion
-from dualpower.services import limits, motion_titles, motions, office_terms
+from dualpower.domain.motions import Motion, check_majority
+from dualpower.services import limits, motions, office_terms
 from dualpower.services.register import TakeStance, stance_by_vote_in
 from dualpower.store.uow import UnitOfWork
 
@@ -24,8 +24,7 @@ def propose_stance(
     uow: UnitOfWork, member_id: int, cmd: TakeStance, majority: str = "simple"
 ) -> int:
     """A deputy of the council proposes its stance on a directive; returns the motion."""
-    if majority not in MAJORITIES:
-        raise errors.InvalidRequest(f"majority is one of {', '.join(MAJORITIES)}")
+    check_majority(majority)
     rule.check_stance(cmd.kind, cmd.conditions, cmd.counter_order)
     with uow:
         limits.hit(uow, limits.POSTS, member_id)
@@ -43,10 +42,7 @@ def propose_stance(
             "council": council.name,
             "directive": directive["title"],
         } | detail
-        title = motion_titles.render(spec)[: motions.TITLE_MAX]
-        text = motion_titles.render_body(spec)[: motions.TEXT_MAX]
-        draft = motions.DraftMotion(None, council.id, title, text, majority)
-        motion = motions.draft_in(uow, member_id, draft)
+        motion = motions.draft_written_in(uow, member_id, council.id, spec, majority)
         uow.stance_motions.add(motion.id, cmd.directive_id, cmd.kind, detail)
         uow.record(
             "stance.propose",

@@ -21,8 +21,8 @@ from __future__ import annotations
 from dualpower.domain import errors
 from dualpower.domain import offices as rules
 from dualpower.domain.model import Office
-from dualpower.domain.motions import MAJORITIES, Motion
-from dualpower.services import limits, motion_titles, motions, office_terms, pay
+from dualpower.domain.motions import Motion, check_majority
+from dualpower.services import limits, motions, office_terms, pay
 from dualpower.store.uow import UnitOfWork
 
 KIND = "stipend"
@@ -42,8 +42,7 @@ def propose_stipend(
     uow: UnitOfWork, member_id: int, office_id: int, amount: int, majority: str = "simple"
 ) -> int:
     """A deputy of the office's council puts a stipend motion to it; returns the motion's id."""
-    if majority not in MAJORITIES:
-        raise errors.InvalidRequest(f"majority is one of {', '.join(MAJORITIES)}")
+    check_majority(majority)
     with uow:
         limits.hit(uow, limits.POSTS, member_id)
         office = office_terms.get_office(uow, office_id)
@@ -58,9 +57,7 @@ def propose_stipend(
             "currency": fed.currency if fed else None,
             "now": office.stipend,
         }
-        title, text = motion_titles.render(spec), motion_titles.render_body(spec)
-        draft = motions.DraftMotion(None, office.council_id, title, text, majority)
-        motion = motions.draft_in(uow, member_id, draft)
+        motion = motions.draft_written_in(uow, member_id, office.council_id, spec, majority)
         uow.stipend_motions.add(motion.id, office.id, amount, office.stipend)
         uow.record(
             "stipend.propose",

@@ -106,6 +106,27 @@ def test_who_may_propose_and_what(o: Offices) -> None:
         )
 
 
+def test_a_stance_motion_is_drafted_by_the_motions_rules(o: Offices) -> None:
+    """An unknown majority is refused as any motion's is, drafting nothing; the text is the one
+    motion_titles writes, cut to a motion's longest (a counter-order may be that long itself)."""
+    directive = _directive(o)
+    north = o.fed.councils["North Council"]
+    uow = o.fed.system.uow
+    endorse = register.TakeStance(directive, north, "endorse")
+    with pytest.raises(errors.InvalidRequest, match="majority is one of"):
+        stance_motions.propose_stance(uow(), o.deputies[0], endorse, "most")
+    with uow() as seen:
+        assert seen.motions.list() == []
+    order = "Stay in Petrograd. " * 1100  # 20,900 characters
+    cmd = register.TakeStance(directive, north, "countermand", counter_order=order)
+    motion_id = stance_motions.propose_stance(uow(), o.deputies[0], cmd, "two_thirds")
+    with uow() as seen:
+        motion = motions.get(seen, motion_id)
+    assert motion.majority == "two_thirds" and len(motion.text) == motions.TEXT_MAX
+    assert motion.text.startswith("North Council countermands the directive")
+    assert "Stay in Petrograd. Stay in Petrograd." in motion.text
+
+
 def test_the_direct_route_needs_record_stance_the_council_gave(o: Offices) -> None:
     directive = _directive(o)
     north = o.fed.councils["North Council"]

@@ -86,11 +86,14 @@ def test_a_rejected_stipend_motion_changes_no_stipend(federation):
     assert check(federation.system.uow()) == []
 
 
-@pytest.mark.parametrize("how", ["alone", "together", "not a deputy", "another council"])
+@pytest.mark.parametrize(
+    "how", ["alone", "together", "not a deputy", "another council", "unknown majority"]
+)
 def test_a_refused_proposal_changes_nothing(federation, how):
     o = setup_offices(federation, stipend=WAGE_MEDIAN // 2)
     north = federation.councils["North Council"]
     office, amount, proposer = o.office["chair"], WAGE_MEDIAN + 1, o.deputies[1]
+    majority = "simple"
     if how == "together":  # paid half the cap as chair, the chair holds a second office
         office = offices.create_office(federation.system.uow(), north, "commissioner", ())
         _hold(o, office, o.holder["chair"])
@@ -102,10 +105,16 @@ def test_a_refused_proposal_changes_nothing(federation, how):
             south = federation.councils["South Council"]
             proposer = uow.mandates.active_in_council(south)[0].holder_id
         amount = 10
+    elif how == "unknown majority":  # the motions' own rule (domain/motions.check_majority)
+        amount, majority = 10, "most"
     before = _log(federation.system)
-    error = StipendAboveCap if how in ("alone", "together") else errors.NotAllowed
-    with pytest.raises(error):
-        stipends.propose_stipend(federation.system.uow(), proposer, office, amount)
+    refusals = {
+        "alone": StipendAboveCap,
+        "together": StipendAboveCap,
+        "unknown majority": errors.InvalidRequest,
+    }
+    with pytest.raises(refusals.get(how, errors.NotAllowed)):
+        stipends.propose_stipend(federation.system.uow(), proposer, office, amount, majority)
     assert _log(federation.system) == before
     with federation.system.uow() as uow:
         assert uow.stipend_motions.all() == []

@@ -75,6 +75,16 @@ def _chaired(uow: UnitOfWork, member_id: int, session_id: int) -> Session:
     return session
 
 
+# A session's status as the chair moves it on: the column that stamps the moment, and the act.
+_MOVES = {"open": ("opened_at", "session.open"), "closed": ("closed_at", "session.close")}
+
+
+def _set_status(uow: UnitOfWork, session: Session, member_id: int, status: str) -> None:
+    at, act = _MOVES[status]
+    uow.sessions.set(session.id, **{"status": status, at: uow.now()})
+    uow.record(act, {"session": session.id}, actor=str(member_id))
+
+
 def add_to_agenda(uow: UnitOfWork, member_id: int, session_id: int, motion_id: int) -> None:
     with uow:
         session = _chaired(uow, member_id, session_id)
@@ -97,8 +107,7 @@ def open_session(uow: UnitOfWork, member_id: int, session_id: int) -> None:
         session = _chaired(uow, member_id, session_id)
         if session.status != "convened":
             raise errors.Conflict(f"the session is {session.status}")
-        uow.sessions.set(session.id, status="open", opened_at=uow.now())
-        uow.record("session.open", {"session": session.id}, actor=str(member_id))
+        _set_status(uow, session, member_id, "open")
         uow.commit()
 
 
@@ -117,8 +126,7 @@ def close_session(uow: UnitOfWork, member_id: int, session_id: int) -> None:
                 raise errors.Conflict(
                     f"the council must vote on the initiative on its agenda (motion {motion.id})"
                 )
-        uow.sessions.set(session.id, status="closed", closed_at=uow.now())
-        uow.record("session.close", {"session": session.id}, actor=str(member_id))
+        _set_status(uow, session, member_id, "closed")
         stewards.close_in_session(uow, session)
         uow.commit()
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from dualpower.store import repositories
 from dualpower.store import tables as t
 from dualpower.store import tables_discussion as d
-from dualpower.store.repositories import as_utc
+from dualpower.store.repositories import OnConnection, as_utc
 from dualpower.store.typed import tuples
 
 
@@ -25,15 +25,11 @@ class LatestDraw(NamedTuple):
     panel: list[int]
 
 
-class PanelRepo:
+class PanelRepo(OnConnection):
     """Reports, draws and panel votes, on the unit of work's connection."""
 
-    def __init__(self, conn: Connection):
-        self.conn = conn
-
     def add_report(self, **values: Any) -> int:
-        result = self.conn.execute(insert(d.reports).values(**values))
-        return int(result.inserted_primary_key[0])  # type: ignore[index]
+        return self._insert(d.reports, **values)
 
     def report(self, report_id: int, *, lock: bool = False) -> dict[str, Any] | None:
         """The report (its row locked until commit with `lock`), or None."""

@@ -50,14 +50,23 @@ def in_force(conn: Any, table: Table, *where: Any, **values: Any) -> int:
     return int(conn.execute(query).rowcount)
 
 
-class MotionKindRows:
+class OnConnection:
+    """A repository: it reads and writes on the unit of work's connection (`REPOSITORIES`)."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def _insert(self, table: Table, **values: Any) -> int:
+        """Insert one row; the first column of its key (a new id), 0 if it has none."""
+        key = self.conn.execute(insert(table).values(**values)).inserted_primary_key
+        return int(key[0]) if key and key[0] is not None else 0
+
+
+class MotionKindRows(OnConnection):
     """The rows of one kind of motion (`tables.motion_kind`): what an adopted motion of the kind
     changes, keyed by its motion, on the unit of work's connection."""
 
     table: Table
-
-    def __init__(self, conn: Any):
-        self.conn = conn
 
     def _add(self, motion_id: int, **values: Any) -> None:
         self.conn.execute(insert(self.table).values(motion_id=motion_id, **values))
@@ -129,18 +138,14 @@ def electorates_maybe_of(member_id: int) -> Any:
     return select(e.id).where(e.unit_id.in_(units) | e.source_council_id.in_(sat_in))
 
 
-class _Repo(Generic[M]):
+class _Repo(OnConnection, Generic[M]):
     """Rows of one table as one domain dataclass `M`: `get` and `list` return `M`s."""
 
     table: Table
     model: type[M]
 
-    def __init__(self, conn: Connection):
-        self.conn = conn
-
     def add(self, **values: Any) -> int:
-        result = self.conn.execute(insert(self.table), values)
-        return int(result.inserted_primary_key[0])  # type: ignore[index]
+        return self._insert(self.table, **values)
 
     def add_many(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
@@ -713,12 +718,8 @@ class ElectionRepo(_Repo[m.Election]):
         ]
 
     def add_candidate(self, election_id: int, member_id: int, faction_id: int | None) -> int:
-        result = self.conn.execute(
-            insert(t.candidates).values(
-                election_id=election_id, member_id=member_id, faction_id=faction_id
-            )
-        )
-        return int(result.inserted_primary_key[0])  # type: ignore[index]
+        values = {"election_id": election_id, "member_id": member_id, "faction_id": faction_id}
+        return self._insert(t.candidates, **values)
 
     def add_participation(self, election_id: int, member_id: int) -> None:
         self.add_participations([{"election_id": election_id, "member_id": member_id}])
@@ -868,11 +869,8 @@ class LoggedAct(NamedTuple):
     actor: str | None
 
 
-class AuditRepo:
+class AuditRepo(OnConnection):
     """Appends acts; the sequencer (store/sequencer.py) chains them after commit."""
-
-    def __init__(self, conn: Connection):
-        self.conn = conn
 
     def append(
         self, act: str, payload: str, actor: str | None, is_operator: bool, recorded_at: str
@@ -903,11 +901,8 @@ class AuditRepo:
         return [LoggedAct(*row) for row in tuples(self.conn.execute(query))]
 
 
-class TokenRepo:
+class TokenRepo(OnConnection):
     """API tokens and page sessions, looked up by the SHA-256 of the token."""
-
-    def __init__(self, conn: Connection):
-        self.conn = conn
 
     def add(self, **values: Any) -> None:
         self.conn.execute(insert(t.auth_tokens).values(**values))

@@ -20,13 +20,11 @@ from dualpower.domain.sessions import DEFAULT_ASSEMBLY_QUORUM_BP, Session
 from dualpower.store import repositories as r
 from dualpower.store import tables as t
 from dualpower.store import tables_sessions as ts
+from dualpower.store.repositories import OnConnection
 from dualpower.store.typed import tuples
 
 
-class StandingOrdersRepo:
-    def __init__(self, conn: Any):
-        self.conn = conn
-
+class StandingOrdersRepo(OnConnection):
     def _row(self, council_id: int | None, unit_id: int | None) -> Any:
         so = ts.standing_orders
         where = so.c.council_id == council_id if council_id else so.c.unit_id == unit_id

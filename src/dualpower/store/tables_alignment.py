@@ -66,12 +66,11 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import CTE, Select
 
 from dualpower.store import repositories
 from dualpower.store import tables as t
-from dualpower.store.repositories import as_utc
+from dualpower.store.repositories import OnConnection, as_utc
 from dualpower.store.tables import Id, table
 from dualpower.store.typed import tuples
 
@@ -186,12 +185,9 @@ def parse_composition(stored: str) -> list[tuple[int, bool, int]]:
     return [(int(f), u == "1", int(n)) for f, u, n in triples]
 
 
-class AlignmentRepo:
+class AlignmentRepo(OnConnection):
     """Reads of the maintained alignment, the aggregates it must equal, and its rebuild (after
     a bulk load that bypassed the triggers, or to repair drift that `dualpower check` found)."""
-
-    def __init__(self, conn: Connection):
-        self.conn = conn
 
     def councils(self) -> list[tuple[int, str, int | None, int, str]]:
         """(council_id, name, parent_id, seats, stored counts) of every council, by id.

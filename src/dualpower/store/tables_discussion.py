@@ -29,7 +29,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.schema import SchemaItem
 
 from dualpower.store import repositories
-from dualpower.store.repositories import as_utc
+from dualpower.store.repositories import OnConnection, as_utc
 from dualpower.store.tables import Id, _at, _fk, _numbered, entity, metadata, table
 
 
@@ -133,16 +133,11 @@ def _row(row: Any) -> dict[str, Any]:
     return {k: as_utc(v) for k, v in row._mapping.items()}
 
 
-class DiscussionRepo:
+class DiscussionRepo(OnConnection):
     """Plain dict rows for the discussion tables, on the unit of work's connection."""
 
-    def __init__(self, conn: Any):
-        self.conn = conn
-
     def add(self, table: Table, **values: Any) -> int:
-        result = self.conn.execute(table.insert().values(**values))
-        key = result.inserted_primary_key
-        return int(key[0]) if key and key[0] is not None else 0
+        return self._insert(table, **values)
 
     def one(self, table: Table, *where: Any, lock: bool = False) -> dict[str, Any] | None:
         query = select(table).where(*where)
@@ -157,9 +152,8 @@ class DiscussionRepo:
         return [_row(r) for r in self.conn.execute(query)]
 
     def count(self, table: Table, *where: Any) -> int:
-        return int(
-            self.conn.execute(select(func.count()).select_from(table).where(*where)).scalar()
-        )
+        query = select(func.count()).select_from(table).where(*where)
+        return int(self.conn.execute(query).scalar_one())
 
     def set(self, table: Table, *where: Any, **values: Any) -> int:
         return int(self.conn.execute(table.update().where(*where).values(**values)).rowcount)

@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
-    Connection,
     Result,
     Text,
     cast,
@@ -33,16 +32,13 @@ from dualpower.domain import model as m
 from dualpower.store import repositories
 from dualpower.store import tables as t
 from dualpower.store.bulk import among, json_rows, recordset, update_by_id
-from dualpower.store.repositories import as_utc
+from dualpower.store.repositories import OnConnection, as_utc
 from dualpower.store.typed import tuples
 
 T = TypeVar("T")
 
 
-class DueRepo:
-    def __init__(self, conn: Connection):
-        self.conn = conn
-
+class DueRepo(OnConnection):
     def claim(self, now: datetime, limit: int) -> list[m.Election]:
         """Up to `limit` open votes whose time has come, oldest first, their rows locked until
         commit; rows another transaction holds are skipped (PostgreSQL), so a second clock takes

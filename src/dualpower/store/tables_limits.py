@@ -25,10 +25,9 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.engine import Connection
 
 from dualpower.store import repositories
-from dualpower.store.repositories import as_utc
+from dualpower.store.repositories import OnConnection, as_utc
 from dualpower.store.tables import _at, _token_key, entity, table
 
 rate_hits = entity(
@@ -67,11 +66,8 @@ _COUNT_HIT_PG = text(
 )
 
 
-class RateHitRepo:
+class RateHitRepo(OnConnection):
     """Hits counted against rate limits."""
-
-    def __init__(self, conn: Connection):
-        self.conn = conn
 
     def lock(self, name: str, subject: str) -> None:
         """Serialise the counting of one subject until commit. SQLite's write transactions are
@@ -169,11 +165,8 @@ class RateHitRepo:
         self.conn.execute(delete(t).where(t.c.id == latest))
 
 
-class SessionActivityRepo:
+class SessionActivityRepo(OnConnection):
     """When each page session was last used."""
-
-    def __init__(self, conn: Connection):
-        self.conn = conn
 
     def add(self, token_hash: str, at: datetime) -> None:
         self.conn.execute(insert(session_activity).values(token_hash=token_hash, last_seen=at))

@@ -26,11 +26,10 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import Connection
 
 from dualpower.store import repositories
 from dualpower.store import tables as t
-from dualpower.store.repositories import as_utc
+from dualpower.store.repositories import OnConnection, as_utc
 from dualpower.store.tables import Id, _at, _fk, _token_key, entity, table
 from dualpower.store.typed import tuples
 
@@ -68,11 +67,8 @@ class Invitee(NamedTuple):
     language: str | None  # their own; None: the federation's
 
 
-class InvitationRepo:
+class InvitationRepo(OnConnection):
     """Invitation and reset codes, looked up by the SHA-256 of the code."""
-
-    def __init__(self, conn: Connection):
-        self.conn = conn
 
     def invitees(self, unit_id: int | None, *, all_: bool) -> builtins.list[Invitee]:
         """The members on a roll now (of the unit when given), without a password unless
@@ -130,11 +126,8 @@ class InvitationRepo:
         return done.rowcount == 1
 
 
-class CredentialRepo:
+class CredentialRepo(OnConnection):
     """A member's sessions and tokens, and the marks of operator-set passwords."""
-
-    def __init__(self, conn: Connection):
-        self.conn = conn
 
     def of_member(self, member_id: int) -> builtins.list[dict[str, Any]]:
         a = t.auth_tokens
@@ -212,11 +205,8 @@ class CredentialRepo:
         return found.first() is not None
 
 
-class RollRepo:
+class RollRepo(OnConnection):
     """Lookups of the roll in bulk."""
-
-    def __init__(self, conn: Connection):
-        self.conn = conn
 
     def ids_of(self, usernames: builtins.list[str]) -> dict[str, int]:
         m = t.members

@@ -30,7 +30,7 @@ from sqlalchemy import (
 
 from dualpower.domain.offices import OfficeTerm
 from dualpower.store import repositories
-from dualpower.store.repositories import _Repo, to_domain
+from dualpower.store.repositories import OnConnection, _Repo, to_domain
 from dualpower.store.tables import (
     _at,
     _fk,
@@ -41,6 +41,7 @@ from dualpower.store.tables import (
     offices,
     table,
 )
+from dualpower.store.typed import tuples
 
 wages = table(
     "wages",
@@ -111,11 +112,8 @@ class OfficeTermRepo(_Repo[OfficeTerm]):
         return [to_domain(OfficeTerm, row) for row in self.conn.execute(query)]
 
 
-class WageRepo:
+class WageRepo(OnConnection):
     """Current wages, one a member."""
-
-    def __init__(self, conn: Any):
-        self.conn = conn
 
     def replace_unit(self, unit_id: int, amounts: dict[int, int], at: datetime) -> None:
         """The unit's report replaces its previous one; a member it names moves to it."""
@@ -144,7 +142,7 @@ class WageRepo:
         query = select(wages.c.unit_id, func.count(), func.max(wages.c.reported_at)).group_by(
             wages.c.unit_id
         )
-        return {u: (n, repositories.as_utc(at)) for u, n, at in self.conn.execute(query)}
+        return {u: (n, repositories.as_utc(at)) for u, n, at in tuples(self.conn.execute(query))}
 
 
 class StipendMotionRepo(repositories.MotionKindRows):
@@ -192,7 +190,8 @@ class StipendMotionRepo(repositories.MotionKindRows):
             .where(sm.c.applied_at.is_not(None))
             .order_by(sm.c.applied_at, sm.c.motion_id)
         )
-        return {office: (motion, amount) for office, motion, amount in self.conn.execute(query)}
+        rows = tuples(self.conn.execute(query))
+        return {office: (motion, amount) for office, motion, amount in rows}
 
     def founding_stipends(self) -> dict[int, int]:
         """Office id -> the stipend the founding bootstrap gave it (from the audit log)."""
@@ -200,7 +199,7 @@ class StipendMotionRepo(repositories.MotionKindRows):
             audit_log.c.act == "office.create", audit_log.c.actor == "founding"
         )
         out = {}
-        for (payload,) in self.conn.execute(query):
+        for (payload,) in tuples(self.conn.execute(query)):
             entry = json.loads(payload)
             out[int(entry["office"])] = int(entry["stipend"])
         return out
@@ -211,12 +210,9 @@ class StipendMotionRepo(repositories.MotionKindRows):
         return [dict(row._mapping) for row in self.conn.execute(query)]
 
 
-class PayLockRepo:
+class PayLockRepo(OnConnection):
     """Row locks (SELECT ... FOR UPDATE on PostgreSQL; SQLite's writers are serial already):
     an office before its holder, offices in id order, so two acts never wait on each other."""
-
-    def __init__(self, conn: Any):
-        self.conn = conn
 
     def office(self, office_id: int) -> None:
         self.conn.execute(select(offices.c.id).where(offices.c.id == office_id).with_for_update())

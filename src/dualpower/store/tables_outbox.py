@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import BigInteger, Column, Connection, String, func, insert, select, update
+from sqlalchemy import BigInteger, Column, String, func, insert, select, update
 
 from dualpower.store import repositories
 from dualpower.store import tables as t
+from dualpower.store.repositories import OnConnection
 from dualpower.store.tables import table
 
 outbox_cursors = table(
@@ -23,10 +24,7 @@ outbox_cursors = table(
 )
 
 
-class OutboxRepo:
-    def __init__(self, conn: Connection):
-        self.conn = conn
-
+class OutboxRepo(OnConnection):
     def head(self) -> int:
         """The seq of the last sealed entry (0 for an empty log)."""
         return int(self.conn.execute(select(func.max(t.audit_log.c.seq))).scalar() or 0)

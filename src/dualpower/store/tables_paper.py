@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 
 from dualpower.store import repositories
+from dualpower.store.repositories import OnConnection
 from dualpower.store.tables import (
     _at,
     _fk,
@@ -37,6 +38,7 @@ from dualpower.store.tables import (
     per_member,
     recall_signatures,
 )
+from dualpower.store.typed import tuples
 
 paper_votes = per_member(
     "paper_votes",
@@ -74,10 +76,7 @@ paper_signatures = per_member(
 BY_OPERATOR: Final = "operator"  # who entered a paper vote, when no member did
 
 
-class PaperRepo:
-    def __init__(self, conn: Any):
-        self.conn = conn
-
+class PaperRepo(OnConnection):
     def add_votes(
         self, election_id: int, member_ids: Sequence[int], entered_by: int | None, at: datetime
     ) -> None:
@@ -115,7 +114,7 @@ class PaperRepo:
             )
             .where(p.c.election_id == election_id, p.c.member_id.in_(list(member_ids)))
         )
-        return {int(m): BY_OPERATOR if op else e for m, e, op in self.conn.execute(query)}
+        return {int(m): BY_OPERATOR if op else e for m, e, op in tuples(self.conn.execute(query))}
 
     def signed(self, petition_id: int, member_ids: Sequence[int]) -> dict[int, int | None]:
         """Of these members, those who have signed the petition: member -> who entered their
@@ -130,7 +129,7 @@ class PaperRepo:
             )
             .where(s.c.petition_id == petition_id, s.c.member_id.in_(list(member_ids)))
         )
-        return {int(m): e for m, e in self.conn.execute(query)}
+        return {int(m): e for m, e in tuples(self.conn.execute(query))}
 
     def votes_count(self, election_id: int) -> int:
         query = select(func.count()).where(paper_votes.c.election_id == election_id)
@@ -160,7 +159,7 @@ class PaperRepo:
             )
             .order_by(e.c.id)
         )
-        return [(int(i), str(k)) for i, k in self.conn.execute(query)]
+        return [(int(i), str(k)) for i, k in tuples(self.conn.execute(query))]
 
     def signatures_count(self, petition_id: int) -> int:
         query = select(func.count()).where(paper_signatures.c.petition_id == petition_id)

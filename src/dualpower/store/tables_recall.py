@@ -23,7 +23,6 @@ from typing import Any
 
 from sqlalchemy import (
     BindParameter,
-    Connection,
     Select,
     Table,
     bindparam,
@@ -38,7 +37,7 @@ from sqlalchemy import update as sql_update
 from dualpower.domain import model as m
 from dualpower.store import repositories
 from dualpower.store import tables as t
-from dualpower.store.repositories import as_utc
+from dualpower.store.repositories import OnConnection, as_utc
 from dualpower.store.typed import tuples
 
 Roll = tuple[str, int]  # ("unit", unit id): its members; ("council", council id): its deputies
@@ -274,10 +273,7 @@ def _pick(cls: type, row: Any, prefix: str) -> Any:
     return cls(**{f.name: as_utc(data[f"{prefix}{f.name}"]) for f in fields(cls)})
 
 
-class RecallPathRepo:
-    def __init__(self, conn: Connection):
-        self.conn = conn
-
+class RecallPathRepo(OnConnection):
     def petition(
         self, petition_id: int, *, lock: bool
     ) -> tuple[m.RecallPetition, m.Mandate | None, m.Electorate | None, m.Council | None] | None:

@@ -28,7 +28,7 @@ from sqlalchemy import (
 
 from dualpower.domain.register import Stance
 from dualpower.store import repositories
-from dualpower.store.repositories import as_utc
+from dualpower.store.repositories import OnConnection, as_utc
 from dualpower.store.tables import _at, _fk, _unique_where, entity
 
 authorities = entity(
@@ -90,15 +90,11 @@ def _stance(row: Any) -> Stance:
     )
 
 
-class RegisterRepo:
+class RegisterRepo(OnConnection):
     """Authorities, directives and stances, as plain dicts (directives) and Stance objects."""
 
-    def __init__(self, conn: Any):
-        self.conn = conn
-
     def add_authority(self, **values: Any) -> int:
-        result = self.conn.execute(authorities.insert().values(**values))
-        return int(result.inserted_primary_key[0])
+        return self._insert(authorities, **values)
 
     def authorities(self) -> list[dict[str, Any]]:
         rows = self.conn.execute(select(authorities).order_by(authorities.c.id))
@@ -109,8 +105,7 @@ class RegisterRepo:
         return dict(row._mapping) if row else None
 
     def add_directive(self, **values: Any) -> int:
-        result = self.conn.execute(directives.insert().values(**values))
-        return int(result.inserted_primary_key[0])
+        return self._insert(directives, **values)
 
     def directives(self) -> list[dict[str, Any]]:
         query = (
@@ -165,7 +160,7 @@ class RegisterRepo:
             )
             if marked.rowcount != 1:
                 return 0
-        new_id = int(self.conn.execute(stances.insert().values(**values)).inserted_primary_key[0])
+        new_id = self._insert(stances, **values)
         if previous is not None:
             self.conn.execute(
                 update(stances).where(stances.c.id == previous.id).values(superseded_by=new_id)

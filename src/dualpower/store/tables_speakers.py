@@ -25,7 +25,9 @@ from sqlalchemy import (
 from dualpower.domain.speakers import LAPSED, SPEAKING, WAITING, Speech
 from dualpower.store import repositories as r
 from dualpower.store import tables as t
+from dualpower.store.repositories import OnConnection
 from dualpower.store.tables import _at, _fk, _unique_where, entity, table
+from dualpower.store.typed import tuples
 
 speeches = entity(
     "speeches",
@@ -133,11 +135,8 @@ class SpeechRepo(r._Repo[Speech]):
             )
 
 
-class StewardPostRepo:
+class StewardPostRepo(OnConnection):
     """Steward posts: which offices belong to which session."""
-
-    def __init__(self, conn: Any):
-        self.conn = conn
 
     def add(self, office_id: int, session_id: int, number: int) -> None:
         self.conn.execute(
@@ -159,7 +158,7 @@ class StewardPostRepo:
     def all(self) -> dict[int, int]:
         """Office id -> session id, for every steward post."""
         rows = self.conn.execute(select(steward_posts.c.office_id, steward_posts.c.session_id))
-        return {office: session for office, session in rows}
+        return {office: session for office, session in tuples(rows)}
 
     def keepers(self, session_id: int) -> set[int]:
         """Who holds, now, a steward post of this session carrying `keep_order`, through a
@@ -175,7 +174,7 @@ class StewardPostRepo:
         )
         return {
             holder
-            for holder, capabilities in self.conn.execute(query)
+            for holder, capabilities in tuples(self.conn.execute(query))
             if "keep_order" in (capabilities or [])
         }
 

@@ -10,7 +10,9 @@ from sqlalchemy import JSON, Column, delete, func, insert, select, update
 
 from dualpower.store import repositories
 from dualpower.store import tables as t
+from dualpower.store.repositories import OnConnection
 from dualpower.store.tables import _at, motion_kind, per_member
+from dualpower.store.typed import tuples
 
 structure_motions = motion_kind(
     "structure_motions",
@@ -23,10 +25,7 @@ faction_members = per_member(
 )
 
 
-class FactionMemberRepo:
-    def __init__(self, conn: Any):
-        self.conn = conn
-
+class FactionMemberRepo(OnConnection):
     def add(self, faction_id: int, member_id: int, at: datetime) -> None:
         """Raises IntegrityError when the member has joined already."""
         self.conn.execute(
@@ -72,14 +71,9 @@ class StructureMotionRepo(repositories.MotionKindRepo):
         where = [mm.c.unit_id == from_unit, mm.c.end_at.is_(None)]
         if member_ids is not None:
             where.append(mm.c.member_id.in_(sorted(set(member_ids))))
+        ended = update(mm).where(*where).values(end_at=at, end_reason=reason)
         moved = sorted(
-            int(i)
-            for i in self.conn.execute(
-                update(mm)
-                .where(*where)
-                .values(end_at=at, end_reason=reason)
-                .returning(mm.c.member_id)
-            ).scalars()
+            int(i) for (i,) in tuples(self.conn.execute(ended.returning(mm.c.member_id)))
         )
         if moved:
             self.conn.execute(

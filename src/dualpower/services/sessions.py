@@ -75,12 +75,22 @@ def _chaired(uow: UnitOfWork, member_id: int, session_id: int) -> Session:
     return session
 
 
-# A session's status as the chair moves it on: the column that stamps the moment, and the act.
-_MOVES = {"open": ("opened_at", "session.open"), "closed": ("closed_at", "session.close")}
+# How the chair moves a session on: to a status, from the one it must have (else the refusal),
+# stamping the moment in a column, logged as an act.
+_MOVES = {
+    "open": ("convened", "the session is {}", "opened_at", "session.open"),
+    "closed": ("open", "the session is {}, not open", "closed_at", "session.close"),
+}
+
+
+def _check_move(session: Session, status: str) -> None:
+    before, refusal, _, _ = _MOVES[status]
+    if session.status != before:
+        raise errors.Conflict(refusal.format(session.status))
 
 
 def _set_status(uow: UnitOfWork, session: Session, member_id: int, status: str) -> None:
-    at, act = _MOVES[status]
+    _, _, at, act = _MOVES[status]
     uow.sessions.set(session.id, **{"status": status, at: uow.now()})
     uow.record(act, {"session": session.id}, actor=str(member_id))
 
@@ -105,8 +115,7 @@ def add_to_agenda(uow: UnitOfWork, member_id: int, session_id: int, motion_id: i
 def open_session(uow: UnitOfWork, member_id: int, session_id: int) -> None:
     with uow:
         session = _chaired(uow, member_id, session_id)
-        if session.status != "convened":
-            raise errors.Conflict(f"the session is {session.status}")
+        _check_move(session, "open")
         _set_status(uow, session, member_id, "open")
         uow.commit()
 
@@ -114,8 +123,7 @@ def open_session(uow: UnitOfWork, member_id: int, session_id: int) -> None:
 def close_session(uow: UnitOfWork, member_id: int, session_id: int) -> None:
     with uow:
         session = _chaired(uow, member_id, session_id)
-        if session.status != "open":
-            raise errors.Conflict(f"the session is {session.status}, not open")
+        _check_move(session, "closed")
         for motion_id in uow.sessions.agenda(session.id):
             motion = motions.get(uow, motion_id)
             if motion.status == "voting" or any(

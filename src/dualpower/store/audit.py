@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, select
 
@@ -27,8 +26,7 @@ _OLDEST_UNSEALED = (
 )
 
 
-@dataclass(frozen=True)
-class Unsealed:
+class Unsealed(NamedTuple):
     """An entry the sequencer has not sealed: its row, act and time as stored."""
 
     id: int
@@ -36,9 +34,8 @@ class Unsealed:
     recorded_at: Any
 
 
-@dataclass(frozen=True)
-class PublishedHead:
-    """A published tree head (checkpoint) with the time it was recorded."""
+class PublishedHead(NamedTuple):
+    """A published tree head (checkpoint, as `TreeHead`) with the time it was recorded."""
 
     size: int
     root: str

@@ -91,10 +91,15 @@ def _numbered(of: str, target: str, number: str) -> tuple[SchemaItem, ...]:
     return parent, Column(number, Integer, nullable=False), UniqueConstraint(of, number)
 
 
+def _sha256(name: str, *args: Any, nullable: bool = False, **kw: Any) -> Column[str]:
+    """A SHA-256 in hex: of a token or a code (never stored in clear), an entry, a tree."""
+    return Column(name, String(64), *args, nullable=nullable, **kw)
+
+
 def _token_key() -> Column[str]:
     """The key of a row that belongs to one login token, and goes when the token goes."""
     token = ForeignKey("auth_tokens.token_hash", ondelete="CASCADE")
-    return Column("token_hash", String(64), token, primary_key=True)
+    return _sha256("token_hash", token, primary_key=True)
 
 
 def _unique_where(name: str, *cols: str, where: str) -> Index:
@@ -330,7 +335,7 @@ notifications = entity(
 auth_tokens = entity(
     "auth_tokens",
     _fk("member_id", "members.id", index=True),
-    Column("token_hash", String(64), nullable=False, unique=True),
+    _sha256("token_hash", unique=True),
     Column("kind", String(10), nullable=False),
     Column("csrf_token", String(64), nullable=True),
     _at("created_at"),
@@ -348,14 +353,14 @@ audit_log = entity(
     Column("actor", String(80), nullable=True),
     Column("is_operator", Boolean, nullable=False, default=False),
     Column("recorded_at", String(40), nullable=False),
-    Column("prev_hash", String(64), nullable=True),
-    Column("entry_hash", String(64), nullable=True),
+    _sha256("prev_hash", nullable=True),
+    _sha256("entry_hash", nullable=True),
 )
 
 audit_heads = entity(
     "audit_heads",
     Column("size", BigInteger, nullable=False, unique=True),
-    Column("root", String(64), nullable=False),
+    _sha256("root"),
     Column("frontier", JSON, nullable=False),
     Column("recorded_at", String(40), nullable=False),
 )

@@ -28,12 +28,12 @@ from sqlalchemy import (
 
 from dualpower.store import repositories
 from dualpower.store.repositories import OnConnection, as_utc
-from dualpower.store.tables import _at, _token_key, entity, table
+from dualpower.store.tables import _at, _sha256, _token_key, entity, table
 
 rate_hits = entity(
     "rate_hits",
     Column("name", String(40), nullable=False),
-    Column("subject", String(64), nullable=False),
+    _sha256("subject"),  # of a member id, or a username as typed
     _at("at"),
     Index("ix_rate_hits_subject_name_at", "subject", "name", "at"),
 )

@@ -30,13 +30,13 @@ from sqlalchemy import (
 from dualpower.store import repositories
 from dualpower.store import tables as t
 from dualpower.store.repositories import OnConnection, as_utc
-from dualpower.store.tables import Id, _at, _fk, _token_key, entity, table
+from dualpower.store.tables import Id, _at, _fk, _sha256, _token_key, entity, table
 from dualpower.store.typed import tuples
 
 invitations = entity(
     "invitations",
     _fk("member_id", "members.id", index=True),
-    Column("code_hash", String(64), nullable=False, unique=True),
+    _sha256("code_hash", unique=True),
     Column("purpose", String(10), nullable=False),
     _at("created_at"),
     _at("expires_at"),

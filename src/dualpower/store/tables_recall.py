@@ -273,6 +273,12 @@ def _pick(cls: type, row: Any, prefix: str) -> Any:
     return cls(**{f.name: as_utc(data[f"{prefix}{f.name}"]) for f in fields(cls)})
 
 
+def _seat(row: Any) -> tuple[Any, Any, Any]:
+    """The mandate, its electorate and its council from a row of `_labelled` columns ("m_",
+    "e_", "c_"); None each where the row has none."""
+    return _pick(m.Mandate, row, "m_"), _pick(m.Electorate, row, "e_"), _pick(m.Council, row, "c_")
+
+
 class RecallPathRepo(OnConnection):
     def petition(
         self, petition_id: int, *, lock: bool
@@ -282,12 +288,7 @@ class RecallPathRepo(OnConnection):
         row = self.conn.execute(_petition_statement(lock), {"petition_id": petition_id}).first()
         if row is None:
             return None
-        return (
-            _pick(m.RecallPetition, row, "p_"),
-            _pick(m.Mandate, row, "m_"),
-            _pick(m.Electorate, row, "e_"),
-            _pick(m.Council, row, "c_"),
-        )
+        return (_pick(m.RecallPetition, row, "p_"), *_seat(row))
 
     def mandate_seat(self, mandate_id: int) -> tuple[m.Mandate, m.Electorate, m.Council] | None:
         """A mandate with its electorate and council, in one query."""
@@ -299,13 +300,7 @@ class RecallPathRepo(OnConnection):
             .where(md.c.id == mandate_id)
         )
         row = self.conn.execute(query).first()
-        if row is None:
-            return None
-        return (
-            _pick(m.Mandate, row, "m_"),
-            _pick(m.Electorate, row, "e_"),
-            _pick(m.Council, row, "c_"),
-        )
+        return None if row is None else _seat(row)
 
     def tally(
         self,

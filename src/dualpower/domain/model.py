@@ -77,16 +77,27 @@ class Member:
     language: str | None = None  # their own language (invitation slips); None: the federation's
 
 
+@dataclass(kw_only=True)
+class Stretch:
+    """A stretch of time someone holds a place (on a roll, in a seat, in an office): it starts,
+    and may end for a reason (recalled, transferred, ...); active while it has not ended."""
+
+    start_at: datetime
+    end_at: datetime | None = None
+    end_reason: str | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.end_at is None
+
+
 @dataclass
-class Membership:
+class Membership(Stretch):
     """One stretch of a member on one unit's roll; a transfer ends one and starts the next."""
 
     id: int
     member_id: int
     unit_id: int
-    start_at: datetime
-    end_at: datetime | None = None
-    end_reason: str | None = None
 
 
 @dataclass
@@ -108,7 +119,7 @@ class Electorate:
 
 
 @dataclass
-class Mandate:
+class Mandate(Stretch):
     id: int
     council_id: int
     electorate_id: int
@@ -116,14 +127,7 @@ class Mandate:
     holder_id: int
     faction_id: int | None
     election_id: int
-    start_at: datetime
-    end_at: datetime | None = None
-    end_reason: str | None = None
     depends_on_id: int | None = None  # the lower-council mandate a delegate holds
-
-    @property
-    def is_active(self) -> bool:
-        return self.end_at is None
 
 
 @dataclass

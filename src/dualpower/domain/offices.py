@@ -20,11 +20,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Literal
 
 from dualpower.domain.capabilities import ALL
 from dualpower.domain.errors import InvalidRequest
+from dualpower.domain.model import Stretch
 
 Scope = Literal["federation", "territory"]
 SCOPES: tuple[Scope, ...] = ("federation", "territory")
@@ -36,7 +36,7 @@ class StipendAboveCap(InvalidRequest):
 
 
 @dataclass
-class OfficeTerm:
+class OfficeTerm(Stretch):
     """One holder's term in one office, resting on their mandate in the office's council."""
 
     id: int
@@ -44,13 +44,6 @@ class OfficeTerm:
     holder_id: int
     mandate_id: int | None
     election_id: int
-    start_at: datetime
-    end_at: datetime | None = None
-    end_reason: str | None = None
-
-    @property
-    def is_active(self) -> bool:
-        return self.end_at is None
 
 
 def median(wages: Iterable[int]) -> int | None:

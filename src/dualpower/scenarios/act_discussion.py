@@ -12,11 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from dualpower.domain import lot
 from dualpower.scenarios.replay import World
-from dualpower.services import discussion, discussion_views, panels
+from dualpower.services import discussion, discussion_views, panels, register, views, views_sessions
 from dualpower.services.discussion import PostComment
 from dualpower.services.due import run_due
 from dualpower.services.panels import FileReport
@@ -55,15 +53,10 @@ def _deputy(w: World, short: str) -> int | None:
     return found[0].holder_id if found else None
 
 
-def _find(w: World, table_name: str, title: str | None = None) -> int | None:
-    table = t.metadata.tables.get(table_name)
-    if table is None:
-        return None
-    query = select(table.c.id).order_by(table.c.id)
-    if title is not None:
-        query = query.where(table.c.title == title)
-    with w.sys.uow() as uow:
-        return uow.conn.execute(query.limit(1)).scalar()
+def _first(listed: list[dict[str, Any]], title: str | None = None) -> int | None:
+    """The oldest of a listing's items (with this title, when one is given)."""
+    ids = [item["id"] for item in listed if title is None or item["title"] == title]
+    return min(ids, default=None)
 
 
 def _say(w: World, author: int, kind: str, subject: int, text: str, **kw: Any) -> int:
@@ -99,7 +92,7 @@ def april(w: World) -> list[str]:
             )
             published.append(short)
     lines = [f"Platforms published (written for the demo): {', '.join(published)}"]
-    initiative = _find(w, "initiatives")
+    initiative = _first(views_sessions.initiatives(w.sys.reader()))  # GET /initiatives
     if initiative is not None:
         bol, men = _people(w, "Bol", 2), _people(w, "Men", 1)
         first = _say(
@@ -133,9 +126,10 @@ def april(w: World) -> list[str]:
 
 def may(w: World) -> list[str]:
     start = w.clock.at
-    kind, subject = "directive", _find(w, "directives", "Milyukov's note to the Allies")
+    directives = register.directives(w.sys.reader())  # GET /register
+    kind, subject = "directive", _first(directives, "Milyukov's note to the Allies")
     if subject is None:
-        kind, subject = "recall", _find(w, "recall_petitions")
+        kind, subject = "recall", _first(views.petitions(w.sys.reader()))  # GET /recalls
     if subject is None:
         return ["No Milyukov note and no recall petition to discuss"]
     lines = [

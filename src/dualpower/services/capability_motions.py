@@ -53,9 +53,9 @@ def propose_capability(
     check_capability(capability)
     with uow:
         limits.hit(uow, limits.POSTS, member_id)
-        office = office_terms.get_office(uow, office_id)
-        if member_id not in office_terms.deputies(uow, office.council_id):
-            raise errors.NotAllowed("only the council's deputies put its offices' powers to it")
+        office = office_terms.office_moved_by(
+            uow, member_id, office_id, "only the council's deputies put its offices' powers to it"
+        )
         has = capability in office.capabilities
         if gives and has:
             raise errors.Conflict(f"the {office.name} has the capability {_words(capability)!r}")

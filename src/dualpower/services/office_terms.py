@@ -41,6 +41,15 @@ def deputies(uow: UnitOfWork, council_id: int) -> set[int]:
     return {md.holder_id for md in uow.mandates.active_in_council(council_id)}
 
 
+def office_moved_by(uow: UnitOfWork, member_id: int, office_id: int, refusal: str) -> Office:
+    """The office a member puts a motion about (its stipend, its powers) to its council: only the
+    council's deputies may; anyone else is refused with `refusal`."""
+    office = get_office(uow, office_id)
+    if member_id not in deputies(uow, office.council_id):
+        raise errors.NotAllowed(refusal)
+    return office
+
+
 def seat_of(uow: UnitOfWork, member_id: int, council_id: int) -> Mandate | None:
     held = [md for md in uow.mandates.active_of_holder(member_id) if md.council_id == council_id]
     return held[0] if held else None

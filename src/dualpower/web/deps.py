@@ -4,6 +4,7 @@ and page rendering with the context every page needs."""
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -142,3 +143,47 @@ def render(
     }
     with i18n.using(language):  # the template renders here, in this thread
         return templates.TemplateResponse(request, name, base | context, status_code=status_code)
+
+
+@dataclass(frozen=True)
+class Visit:
+    """What a page's handler works with: the request, the system and the page session (None
+    when nobody is logged in)."""
+
+    request: Request
+    system: System
+    session: Issued | None
+
+    @property
+    def viewer(self) -> int | None:
+        """The logged-in member's id, or None."""
+        return self.session.member.id if self.session else None
+
+    def render(self, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
+        return render(self.request, name, context, status_code)
+
+
+def visit(request: Request, system: SystemDep, session: Session) -> Visit:
+    return Visit(request, system, session)
+
+
+Visiting = Annotated[Visit, Depends(visit)]
+
+
+@dataclass(frozen=True)
+class MemberVisit(Visit):
+    """A visit to a page for logged-in members only."""
+
+    session: Issued
+
+    @property
+    def member_id(self) -> int:
+        return self.session.member.id
+
+
+def member_visit(request: Request, system: SystemDep, session: LoggedIn) -> MemberVisit:
+    """The visit of a logged-in member (anyone else is sent to /login first)."""
+    return MemberVisit(request, system, session)
+
+
+MemberVisiting = Annotated[MemberVisit, Depends(member_visit)]

@@ -12,7 +12,15 @@ from fastapi import Depends, Form, Request, Response
 from dualpower.domain.errors import DomainError, NotFound
 from dualpower.services import limits
 from dualpower.services.accounts import Issued
-from dualpower.web.deps import CSRF_FIELD, SESSION_COOKIE, LoggedIn, check_csrf, render
+from dualpower.web.deps import (
+    CSRF_FIELD,
+    SESSION_COOKIE,
+    LoggedIn,
+    MemberVisit,
+    SystemDep,
+    check_csrf,
+    render,
+)
 from dualpower.web.errors import status_of
 
 Csrf = Annotated[str, Form(alias=CSRF_FIELD)]
@@ -26,6 +34,18 @@ def posting_session(session: LoggedIn, csrf_token: Csrf = "") -> Issued:
 
 
 Posted = Annotated[Issued, Depends(posting_session)]
+
+
+class Post(MemberVisit):
+    """A page form's post: a logged-in member's, with the session's CSRF token
+    (`posting_session`)."""
+
+
+def post(request: Request, system: SystemDep, session: Posted) -> Post:
+    return Post(request, system, session)
+
+
+Posting = Annotated[Post, Depends(post)]
 
 
 def refusal(error: DomainError) -> dict[str, Any]:

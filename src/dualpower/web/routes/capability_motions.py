@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Form, Request
+from fastapi import Form
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,7 +15,7 @@ from dualpower.domain.errors import DomainError, InvalidRequest
 from dualpower.domain.motions import Majority
 from dualpower.services import capability_motions
 from dualpower.web.deps import ApiMember, SystemDep
-from dualpower.web.forms import Posted
+from dualpower.web.forms import Posting
 from dualpower.web.openapi_answers import (
     BAD_CAPABILITY,
     HAS_CAPABILITY,
@@ -64,10 +64,8 @@ def api_propose_capability(
 
 @pages.post("/councils/{council_id}/capability-motions")
 def capability_motion_form(
-    request: Request,
     council_id: int,
-    session: Posted,
-    system: SystemDep,
+    form: Posting,
     office_id: Annotated[str, Form(max_length=20)] = "",
     capability: Annotated[str, Form(max_length=40)] = "",
     gives: Annotated[str, Form(max_length=5)] = "1",
@@ -75,10 +73,10 @@ def capability_motion_form(
     try:
         if not office_id.strip().isdigit():
             raise InvalidRequest("choose an office of this council")
-        office = _office_in(system, council_id, int(office_id.strip()))
+        office = _office_in(form.system, council_id, int(office_id.strip()))
         motion = capability_motions.propose_capability(
-            system.uow(), session.member.id, office, capability.strip(), gives != "0"
+            form.system.uow(), form.member_id, office, capability.strip(), gives != "0"
         )
     except DomainError as error:
-        return _page_refusal(request, system, council_id, error)
+        return _page_refusal(form, council_id, error)
     return RedirectResponse(f"/motions/{motion}", status_code=303)

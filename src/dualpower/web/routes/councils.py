@@ -8,7 +8,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from dualpower.services import page_views, views
-from dualpower.web.deps import Session, SystemDep, render
+from dualpower.web.deps import SystemDep, Visiting
 from dualpower.web.live import broadcaster, event_stream
 from dualpower.web.openapi_answers import EVENT_STREAM, NO_COUNCIL, NO_MANDATE, refusals
 from dualpower.web.pagination import Paged
@@ -73,25 +73,20 @@ def api_composition_events(council_id: int, request: Request, system: SystemDep)
 
 
 @pages.get("/")
-def home(request: Request, session: Session, system: SystemDep) -> Response:
-    page = page_views.home(system.reader())  # the top levels of the tree, one snapshot
-    return render(request, "home/page.html", {"tree": page.tree, "home": page})
+def home(page: Visiting) -> Response:
+    home = page_views.home(page.system.reader())  # the top levels of the tree, one snapshot
+    return page.render("home/page.html", {"tree": home.tree, "home": home})
 
 
 @pages.get("/councils/{council_id}")
-def council_page(
-    request: Request, council_id: int, session: Session, system: SystemDep
-) -> Response:
-    viewer = session.member.id if session else None
-    page = page_views.council(system.reader(), council_id, viewer)  # one snapshot
-    context = {"council": page.council, "pay": page.pay, "opening": page.opening}
-    return render(request, "councils/page.html", context)
+def council_page(council_id: int, page: Visiting) -> Response:
+    found = page_views.council(page.system.reader(), council_id, page.viewer)  # one snapshot
+    context = {"council": found.council, "pay": found.pay, "opening": found.opening}
+    return page.render("councils/page.html", context)
 
 
 @pages.get("/councils/{council_id}/composition")
-def council_composition(
-    request: Request, council_id: int, session: Session, system: SystemDep
-) -> Response:
+def council_composition(council_id: int, page: Visiting) -> Response:
     """The council page's seats (bar, table, hemicycle) alone: what its live script swaps in."""
-    council = views.council(system.reader(), council_id)
-    return render(request, "councils/_seats.html", {"council": council})
+    council = views.council(page.system.reader(), council_id)
+    return page.render("councils/_seats.html", {"council": council})

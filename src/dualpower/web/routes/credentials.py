@@ -5,19 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Form, Request
+from fastapi import Form
 from fastapi.responses import RedirectResponse, Response
 
 from dualpower.domain.errors import BadCredentials, InvalidRequest
 from dualpower.services import credentials
-from dualpower.web.deps import (
-    ApiMember,
-    ApiToken,
-    LoggedIn,
-    SystemDep,
-    render,
-)
-from dualpower.web.forms import Posted
+from dualpower.web.deps import ApiMember, ApiToken, MemberVisit, MemberVisiting, SystemDep
+from dualpower.web.forms import Posting
 from dualpower.web.openapi_answers import LOGIN, NO_CREDENTIAL, WRONG_CURRENT_PASSWORD, refusals
 from dualpower.web.routes import routers
 from dualpower.web.schemas_members import CredentialPublic, Ended, PasswordChange
@@ -66,55 +60,51 @@ def api_change_password(
 
 
 def _page(
-    request: Request,
-    system: SystemDep,
-    session: LoggedIn,
+    page: MemberVisit,
     *,
     message: str | None = None,
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    t = texts(language(request))
-    rows = credentials.list_credentials(system.uow(), session.member.id, current=session.token)
+    t = texts(language(page.request))
+    uow, session = page.system.uow(), page.session
+    rows = credentials.list_credentials(uow, session.member.id, current=session.token)
     context = {"t": t, "credentials": rows, "message": message, "error": error}
-    response: Response = render(request, "credentials/page.html", context, status_code)
-    return response
+    return page.render("credentials/page.html", context, status_code)
 
 
 @pages.get("/me/credentials")
-def credentials_page(request: Request, session: LoggedIn, system: SystemDep) -> Response:
-    return _page(request, system, session)
+def credentials_page(page: MemberVisiting) -> Response:
+    return _page(page)
 
 
 @pages.post("/me/credentials/{credential_id}/end")
-def end_one(credential_id: int, request: Request, session: Posted, system: SystemDep) -> Response:
-    credentials.end_credential(system.uow(), session.member.id, credential_id)
+def end_one(credential_id: int, form: Posting) -> Response:
+    credentials.end_credential(form.system.uow(), form.member_id, credential_id)
     return RedirectResponse("/me/credentials", status_code=303)
 
 
 @pages.post("/me/credentials/end-others")
-def end_others(request: Request, session: Posted, system: SystemDep) -> Response:
-    credentials.end_others(system.uow(), session.member.id, current=session.token)
+def end_others(form: Posting) -> Response:
+    credentials.end_others(form.system.uow(), form.member_id, current=form.session.token)
     return RedirectResponse("/me/credentials", status_code=303)
 
 
 @pages.post("/me/password")
 def change_password(
-    request: Request,
-    session: Posted,
-    system: SystemDep,
+    form: Posting,
     current: Annotated[str, Form(max_length=1000)] = "",
     new: Annotated[str, Form(max_length=1000)] = "",
     confirm: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    t = texts(language(request))
+    t = texts(language(form.request))
     if new != confirm:
-        return _page(request, system, session, error=t["mismatch"], status_code=422)
+        return _page(form, error=t["mismatch"], status_code=422)
     try:
         ended = credentials.change_password(
-            system.uow(), session.member.id, current, new, token=session.token
+            form.system.uow(), form.member_id, current, new, token=form.session.token
         )
     except (BadCredentials, InvalidRequest) as error:
         message = t.get(error.message, error.message)
-        return _page(request, system, session, error=message, status_code=422)
-    return _page(request, system, session, message=t["changed"] % {"n": ended})
+        return _page(form, error=message, status_code=422)
+    return _page(form, message=t["changed"] % {"n": ended})

@@ -11,8 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from dualpower.domain.errors import InvalidRequest
 from dualpower.services import cycle
-from dualpower.web.deps import SystemDep
-from dualpower.web.forms import Posted
+from dualpower.web.forms import Posting
 
 pages = APIRouter(include_in_schema=False)
 SECRECY = {"": None, "secret": True, "open": False}
@@ -21,8 +20,7 @@ SECRECY = {"": None, "secret": True, "open": False}
 @pages.post("/councils/{council_id}/elections")
 def open_general_form(
     council_id: int,
-    session: Posted,
-    system: SystemDep,
+    form: Posting,
     electorate: Annotated[str, Form(max_length=40)] = "",
     method: Annotated[str, Form(max_length=20)] = "",
     secrecy: Annotated[str, Form(max_length=10)] = "",
@@ -33,5 +31,5 @@ def open_general_form(
     if kind not in ("unit", "council") or not source.isdigit() or secrecy not in SECRECY:
         raise InvalidRequest("choose whose seats the election fills")
     cmd = cycle.GeneralElection(council_id, kind, int(source), method or None, SECRECY[secrecy])
-    election_id = cycle.open_general(system.uow(), cmd, session.member.id)
+    election_id = cycle.open_general(form.system.uow(), cmd, form.member_id)
     return RedirectResponse(f"/elections/{election_id}", status_code=303)

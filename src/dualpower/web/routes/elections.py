@@ -14,13 +14,14 @@ from dualpower.web.deps import (
     CSRF_FIELD,
     ApiMember,
     ApiToken,
-    LoggedIn,
-    Session,
+    MemberVisiting,
     SystemDep,
+    Visit,
+    Visiting,
     check_csrf,
     unauthenticated,
 )
-from dualpower.web.forms import Posted, form_page, refusal
+from dualpower.web.forms import Posting, form_page, refusal
 from dualpower.web.guards import MAX_ID, TOO_LARGE_AN_ID
 from dualpower.web.live import broadcaster, event_stream
 from dualpower.web.openapi_answers import (
@@ -186,27 +187,23 @@ def api_events(election_id: int, request: Request, system: SystemDep) -> Respons
     return event_stream(stream)
 
 
-def _page(request: Request, system: SystemDep, election_id: int, **extra: Any) -> Response:
-    session = getattr(request.state, "session", None)
-    viewer = session.member.id if session else None
-    page = page_views.election(system.reader(), election_id, viewer)  # one snapshot
+def _page(page: Visit, election_id: int, **extra: Any) -> Response:
+    found = page_views.election(page.system.reader(), election_id, page.viewer)  # one snapshot
     context = {
-        "election": page.election,
-        "result": page.result,
-        "ballots": page.ballots,
-        "may_enter_paper": page.may_enter_paper,
+        "election": found.election,
+        "result": found.result,
+        "ballots": found.ballots,
+        "may_enter_paper": found.may_enter_paper,
         "receipt": None,
         "checked": None,
         "error": None,
     } | extra
-    return form_page(request, "elections/page.html", context)
+    return form_page(page.request, "elections/page.html", context)
 
 
 @pages.get("/elections/{election_id}")
-def election_page(
-    request: Request, election_id: int, session: Session, system: SystemDep
-) -> Response:
-    return _page(request, system, election_id)
+def election_page(election_id: int, page: Visiting) -> Response:
+    return _page(page, election_id)
 
 
 RANK_FIELD = "rank_"  # rank_<candidate id> = 1, 2, ... (blank: not ranked)
@@ -232,64 +229,52 @@ def ranking_from_form(form: dict[str, str]) -> list[int]:
 
 
 @pages.post("/elections/{election_id}/ballot")
-async def election_vote(
-    request: Request, election_id: int, session: LoggedIn, system: SystemDep
-) -> Response:
+async def election_vote(election_id: int, page: MemberVisiting) -> Response:
     """The ballot form. Ranked methods send one `rank_<candidate>` select per candidate (or,
     without them, `choice` once per rank, first preference first); the others, and recall
     votes (1 recall, 0 keep), send one `choice` per ticked box or the chosen radio."""
-    form = await request.form()
-    check_csrf(session.csrf_token, str(form.get(CSRF_FIELD, "")))
+    form = await page.request.form()
+    check_csrf(page.session.csrf_token, str(form.get(CSRF_FIELD, "")))
     try:
         fields = {k: str(v) for k, v in form.items()}
         picked = ranking_from_form(fields)
         if not picked:
             picked = [int(str(c)) for c in form.getlist("choice") if str(c).strip()]
         receipt = await run_in_threadpool(
-            elections.cast_ballot, system.uow(), election_id, session.member.id, picked
+            elections.cast_ballot, page.system.uow(), election_id, page.member_id, picked
         )
     except ValueError:
         error = InvalidRequest("a choice is not a candidate in this election")
-        return await run_in_threadpool(
-            _page, request, system, election_id, error=error.message, status=422
-        )
+        return await run_in_threadpool(_page, page, election_id, error=error.message, status=422)
     except DomainError as error:
-        return await run_in_threadpool(_page, request, system, election_id, **refusal(error))
+        return await run_in_threadpool(_page, page, election_id, **refusal(error))
     # The receipt is shown in this answer, never put in a URL (access logs would link it to the
     # voter's address).
-    return await run_in_threadpool(_page, request, system, election_id, receipt=receipt)
+    return await run_in_threadpool(_page, page, election_id, receipt=receipt)
 
 
 @pages.post("/elections/{election_id}/candidates")
 def election_stand(
-    request: Request,
-    election_id: int,
-    session: Posted,
-    system: SystemDep,
-    faction_id: Annotated[str, Form()] = "",
+    election_id: int, form: Posting, faction_id: Annotated[str, Form()] = ""
 ) -> Response:
     """Stand in this election (the by-election for a recalled deputy's seat, say)."""
     try:
         faction = int(faction_id) if faction_id.strip() else None
-        _stand(system, election_id, session.member.id, faction)
+        _stand(form.system, election_id, form.member_id, faction)
     except ValueError:
-        return _page(request, system, election_id, error="choose a faction or none", status=422)
+        return _page(form, election_id, error="choose a faction or none", status=422)
     except DomainError as error:
-        return _page(request, system, election_id, **refusal(error))
+        return _page(form, election_id, **refusal(error))
     return RedirectResponse(f"/elections/{election_id}#candidates", status_code=303)
 
 
 @pages.post("/elections/{election_id}/receipt")
 def election_receipt(
-    request: Request,
-    election_id: int,
-    session: Session,
-    system: SystemDep,
-    receipt: Annotated[str, Form(max_length=80)] = "",
+    election_id: int, page: Visiting, receipt: Annotated[str, Form(max_length=80)] = ""
 ) -> Response:
     """Find a ballot in the published list by its receipt code. A form post, not a link: the
     code stays out of URLs and access logs."""
     code = receipt.strip().lower()
-    ballots = views.published_ballots(system.reader(), election_id)
+    ballots = views.published_ballots(page.system.reader(), election_id)
     found = next((b for b in ballots if b["receipt"] == code), None)
-    return _page(request, system, election_id, checked={"receipt": code, "ballot": found})
+    return _page(page, election_id, checked={"receipt": code, "ballot": found})

@@ -4,32 +4,28 @@ council's seats and offices and of a unit's seats, open first."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from dualpower.services import elections_views
-from dualpower.web.deps import Session, SystemDep, render
+from dualpower.web.deps import Visiting
 
 pages = APIRouter(include_in_schema=False)
 
 
 @pages.get("/elections")
-def open_elections_page(request: Request, session: Session, system: SystemDep) -> Response:
-    found = elections_views.open_elections(system.reader())
-    return render(request, "elections/open.html", {"elections": found})
+def open_elections_page(page: Visiting) -> Response:
+    found = elections_views.open_elections(page.system.reader())
+    return page.render("elections/open.html", {"elections": found})
 
 
 @pages.get("/councils/{council_id}/elections")
-def council_elections_page(
-    request: Request, council_id: int, session: Session, system: SystemDep
-) -> Response:
-    index = elections_views.council_elections(system.reader(), council_id)
-    return render(request, "elections/index.html", {"index": index})
+def council_elections_page(council_id: int, page: Visiting) -> Response:
+    index = elections_views.council_elections(page.system.reader(), council_id)
+    return page.render("elections/index.html", {"index": index})
 
 
 @pages.get("/units/{unit_id}/elections")
-def unit_elections_page(
-    request: Request, unit_id: int, session: Session, system: SystemDep
-) -> Response:
-    index = elections_views.unit_elections(system.reader(), unit_id)
-    return render(request, "elections/index.html", {"index": index})
+def unit_elections_page(unit_id: int, page: Visiting) -> Response:
+    index = elections_views.unit_elections(page.system.reader(), unit_id)
+    return page.render("elections/index.html", {"index": index})

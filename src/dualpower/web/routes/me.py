@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import Request
 from fastapi.responses import Response
 
 from dualpower.services import elections_views, page_views, views
-from dualpower.web.deps import ApiMember, LoggedIn, SystemDep, render
+from dualpower.web.deps import ApiMember, MemberVisiting, SystemDep
 from dualpower.web.openapi_answers import LOGIN, refusals
 from dualpower.web.routes import routers
 from dualpower.web.schemas_listings import MeDetailPublic
@@ -27,6 +26,6 @@ def api_me(member: ApiMember, system: SystemDep) -> dict[str, Any]:
 
 
 @pages.get("/me")
-def me_page(request: Request, session: LoggedIn, system: SystemDep) -> Response:
-    page = page_views.me(system.reader(), session.member.id)
-    return render(request, "me/page.html", {"view": page.view, "now": page.now})
+def me_page(page: MemberVisiting) -> Response:
+    found = page_views.me(page.system.reader(), page.member_id)
+    return page.render("me/page.html", {"view": found.view, "now": found.now})

@@ -11,16 +11,14 @@ from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
 
 from dualpower.services import motions
-from dualpower.web.deps import SystemDep
-from dualpower.web.forms import Posted
+from dualpower.web.forms import Posting
 
 pages = APIRouter(include_in_schema=False)
 
 
 @pages.post("/motions")
 def draft_motion_form(
-    session: Posted,
-    system: SystemDep,
+    form: Posting,
     unit_id: Annotated[int | None, Form()] = None,
     council_id: Annotated[int | None, Form()] = None,
     title: Annotated[str, Form()] = "",
@@ -29,5 +27,5 @@ def draft_motion_form(
     is_secret: Annotated[bool, Form()] = False,
 ) -> Response:
     cmd = motions.DraftMotion(unit_id, council_id, title, text, majority, is_secret=is_secret)
-    motion_id = motions.draft_motion(system.uow(), session.member.id, cmd)
+    motion_id = motions.draft_motion(form.system.uow(), form.member_id, cmd)
     return RedirectResponse(f"/motions/{motion_id}", status_code=303)

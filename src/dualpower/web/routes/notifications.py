@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Form, Request
+from fastapi import Form
 from fastapi.responses import RedirectResponse, Response
 
 from dualpower.services import notify
-from dualpower.web.deps import ApiMember, LoggedIn, SystemDep, render
-from dualpower.web.forms import Posted
+from dualpower.web.deps import ApiMember, MemberVisiting, SystemDep
+from dualpower.web.forms import Posting
 from dualpower.web.openapi_answers import LOGIN, refusals
 from dualpower.web.routes import routers
 from dualpower.web.schemas import MarkedPublic, MarkRead, NotificationPublic
@@ -40,15 +40,13 @@ def api_mark_read(body: MarkRead, member: ApiMember, system: SystemDep) -> dict[
 
 
 @pages.get("/notifications")
-def notifications_page(request: Request, session: LoggedIn, system: SystemDep) -> Response:
-    items = notify.inbox(system.reader(), session.member.id)
+def notifications_page(page: MemberVisiting) -> Response:
+    items = notify.inbox(page.system.reader(), page.member_id)
     said = {n["id"]: subject(str(n["subject"]), n["about"]) for n in items}  # page's language
-    return render(request, "notifications/page.html", {"items": items, "said": said})
+    return page.render("notifications/page.html", {"items": items, "said": said})
 
 
 @pages.post("/notifications/read")
-def mark_read_form(
-    session: Posted, system: SystemDep, up_to: Annotated[int | None, Form(ge=1)] = None
-) -> Response:
-    notify.mark_read(system.uow(), session.member.id, up_to)
+def mark_read_form(form: Posting, up_to: Annotated[int | None, Form(ge=1)] = None) -> Response:
+    notify.mark_read(form.system.uow(), form.member_id, up_to)
     return RedirectResponse("/notifications", status_code=303)

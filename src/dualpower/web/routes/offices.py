@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Form, Request
+from fastapi import Form
 from fastapi.responses import RedirectResponse, Response
 
 from dualpower.domain.capabilities import GRANTABLE
@@ -15,14 +15,9 @@ from dualpower.domain.errors import DomainError, InvalidRequest
 from dualpower.domain.offices import parse_wages
 from dualpower.services import offices, offices_views, recall, stipends, views
 from dualpower.services.offices import Caller
-from dualpower.web.deps import (
-    ApiMember,
-    Session,
-    SystemDep,
-    render,
-)
+from dualpower.web.deps import ApiMember, SystemDep, Visit, Visiting
 from dualpower.web.errors import status_of
-from dualpower.web.forms import Posted
+from dualpower.web.forms import Post, Posting
 from dualpower.web.openapi_answers import (
     ABOVE_CAP,
     ABOVE_CAP_TOGETHER,
@@ -189,8 +184,8 @@ def api_resign(term_id: int, member: ApiMember, system: SystemDep) -> Response:
 
 
 @pages.get("/pay")
-def pay_page(request: Request, session: Session, system: SystemDep) -> Response:
-    return render(request, "offices/pay.html", {"pay": offices_views.pay_listing(system.reader())})
+def pay_page(page: Visiting) -> Response:
+    return page.render("offices/pay.html", {"pay": offices_views.pay_listing(page.system.reader())})
 
 
 # -- pages ------------------------------------------------------------------------------------
@@ -209,8 +204,7 @@ DONE = {
 
 
 def _offices_page(
-    request: Request,
-    system: SystemDep,
+    page: Visit,
     council_id: int,
     *,
     done: str = "",
@@ -218,11 +212,11 @@ def _offices_page(
     error: str | None = None,
     status: int = 200,
 ) -> Response:
-    session = getattr(request.state, "session", None)
+    system = page.system
     council = views.council(system.reader(), council_id)
     acts = None
-    if session is not None:
-        acts = offices_views.council_acts(system.reader(), council_id, session.member.id)
+    if page.viewer is not None:
+        acts = offices_views.council_acts(system.reader(), council_id, page.viewer)
     context = {
         "council": council,
         "pay": offices_views.council_pay(system.reader(), council_id),
@@ -234,8 +228,7 @@ def _offices_page(
         "ref": ref,
         "error": error,
     }
-    page: Response = render(request, "offices/page.html", context, status_code=status)
-    return page
+    return page.render("offices/page.html", context, status_code=status)
 
 
 def _back(council_id: int, done: str, ref: int | None = None) -> RedirectResponse:
@@ -243,10 +236,8 @@ def _back(council_id: int, done: str, ref: int | None = None) -> RedirectRespons
     return RedirectResponse(f"/councils/{council_id}/offices{query}#acts", status_code=303)
 
 
-def _page_refusal(
-    request: Request, system: SystemDep, council_id: int, error: DomainError
-) -> Response:
-    return _offices_page(request, system, council_id, error=error.message, status=status_of(error))
+def _page_refusal(page: Visit, council_id: int, error: DomainError) -> Response:
+    return _offices_page(page, council_id, error=error.message, status=status_of(error))
 
 
 def _number(value: str, what: str) -> int:
@@ -264,138 +255,116 @@ def _office_in(system: SystemDep, council_id: int, office_id: int) -> int:
 
 @pages.get("/councils/{council_id}/offices")
 def offices_page(
-    request: Request,
-    council_id: int,
-    session: Session,
-    system: SystemDep,
-    done: str = "",
-    ref: int | None = None,
+    council_id: int, page: Visiting, done: str = "", ref: int | None = None
 ) -> Response:
-    return _offices_page(request, system, council_id, done=done, ref=ref)
+    return _offices_page(page, council_id, done=done, ref=ref)
 
 
 @pages.post("/councils/{council_id}/stipend-motions")
 def stipend_motion_form(
-    request: Request,
     council_id: int,
-    session: Posted,
-    system: SystemDep,
+    form: Posting,
     office_id: Annotated[str, Form()] = "",
     amount: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        office = _office_in(system, council_id, _number(office_id, "the office"))
-        motion = stipends.propose_stipend(
-            system.uow(), session.member.id, office, _number(amount, "the stipend")
-        )
+        office = _office_in(form.system, council_id, _number(office_id, "the office"))
+        stipend = _number(amount, "the stipend")
+        motion = stipends.propose_stipend(form.system.uow(), form.member_id, office, stipend)
     except DomainError as error:
-        return _page_refusal(request, system, council_id, error)
+        return _page_refusal(form, council_id, error)
     return _back(council_id, "stipend", motion)
 
 
 @pages.post("/councils/{council_id}/office-elections")
 def open_election_form(
-    request: Request,
     council_id: int,
-    session: Posted,
-    system: SystemDep,
+    form: Posting,
     office_id: Annotated[str, Form()] = "",
     method: Annotated[str, Form()] = "plurality",
     is_secret: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        office = _office_in(system, council_id, _number(office_id, "the office"))
+        office = _office_in(form.system, council_id, _number(office_id, "the office"))
         election = offices.open_office_election(
-            system.uow(), office, session.member.id, method, is_secret=is_secret == "1"
+            form.system.uow(), office, form.member_id, method, is_secret=is_secret == "1"
         )
     except DomainError as error:
-        return _page_refusal(request, system, council_id, error)
+        return _page_refusal(form, council_id, error)
     return _back(council_id, "election", election)
 
 
-def _election_act(
-    request: Request, system: SystemDep, election_id: int, session: Any, act: str
-) -> Response:
-    council_id = offices_views.council_of(system.reader(), election_id=election_id)
+def _election_act(form: Post, election_id: int, act: str) -> Response:
+    council_id = offices_views.council_of(form.system.reader(), election_id=election_id)
     try:
         if act == "candidacy":
-            offices.stand(system.uow(), election_id, session.member.id)
+            offices.stand(form.system.uow(), election_id, form.member_id)
         else:
-            offices.close_office_election(system.uow(), election_id, session.member.id)
+            offices.close_office_election(form.system.uow(), election_id, form.member_id)
     except DomainError as error:
-        return _page_refusal(request, system, council_id, error)
+        return _page_refusal(form, council_id, error)
     return _back(council_id, act, election_id)
 
 
 @pages.post("/office-elections/{election_id}/candidacy")
-def candidacy_form(
-    request: Request, election_id: int, session: Posted, system: SystemDep
-) -> Response:
-    return _election_act(request, system, election_id, session, "candidacy")
+def candidacy_form(election_id: int, form: Posting) -> Response:
+    return _election_act(form, election_id, "candidacy")
 
 
 @pages.post("/office-elections/{election_id}/close")
-def close_election_form(
-    request: Request, election_id: int, session: Posted, system: SystemDep
-) -> Response:
-    return _election_act(request, system, election_id, session, "closed")
+def close_election_form(election_id: int, form: Posting) -> Response:
+    return _election_act(form, election_id, "closed")
 
 
 @pages.post("/councils/{council_id}/wages")
 def wages_form(
-    request: Request,
     council_id: int,
-    session: Posted,
-    system: SystemDep,
+    form: Posting,
     unit_id: Annotated[str, Form()] = "",
     wages: Annotated[str, Form()] = "",
 ) -> Response:
     try:
         unit = _number(unit_id, "the unit")
         named = parse_wages(wages)
-        offices.report_named_wages(system.uow(), unit, named, Caller(session.member.id))
+        offices.report_named_wages(form.system.uow(), unit, named, Caller(form.member_id))
     except DomainError as error:
-        return _page_refusal(request, system, council_id, error)
+        return _page_refusal(form, council_id, error)
     return _back(council_id, "wages")
 
 
 @pages.post("/councils/{council_id}/verifications")
 def verification_form(
-    request: Request,
     council_id: int,
-    session: Posted,
-    system: SystemDep,
+    form: Posting,
     username: Annotated[str, Form()] = "",
     verified: Annotated[str, Form()] = "yes",
 ) -> Response:
     try:
-        member = offices_views.member_id_by_username(system.reader(), username)
+        member = offices_views.member_id_by_username(form.system.reader(), username)
         is_verified = verified != "no"
         offices.verify_member(
-            system.uow(), member, Caller(session.member.id), is_verified=is_verified
+            form.system.uow(), member, Caller(form.member_id), is_verified=is_verified
         )
     except DomainError as error:
-        return _page_refusal(request, system, council_id, error)
+        return _page_refusal(form, council_id, error)
     return _back(council_id, "verified" if is_verified else "unverified")
 
 
 @pages.post("/office-terms/{term_id}/recall")
-def office_recall_form(
-    request: Request, term_id: int, session: Posted, system: SystemDep
-) -> Response:
-    council_id = offices_views.council_of(system.reader(), term_id=term_id)
+def office_recall_form(term_id: int, form: Posting) -> Response:
+    council_id = offices_views.council_of(form.system.reader(), term_id=term_id)
     try:
-        petition = recall.open_office_recall(system.uow(), term_id, session.member.id)
+        petition = recall.open_office_recall(form.system.uow(), term_id, form.member_id)
     except DomainError as error:
-        return _page_refusal(request, system, council_id, error)
+        return _page_refusal(form, council_id, error)
     return RedirectResponse(f"/recalls/{petition.id}", status_code=303)
 
 
 @pages.post("/office-terms/{term_id}/resign")
-def resign_form(request: Request, term_id: int, session: Posted, system: SystemDep) -> Response:
-    council_id = offices_views.council_of(system.reader(), term_id=term_id)
+def resign_form(term_id: int, form: Posting) -> Response:
+    council_id = offices_views.council_of(form.system.reader(), term_id=term_id)
     try:
-        offices.resign_office(system.uow(), term_id, session.member.id)
+        offices.resign_office(form.system.uow(), term_id, form.member_id)
     except DomainError as error:
-        return _page_refusal(request, system, council_id, error)
+        return _page_refusal(form, council_id, error)
     return _back(council_id, "resigned")

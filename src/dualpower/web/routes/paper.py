@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Form, Request
+from fastapi import Form
 from fastapi.responses import Response
 
 from dualpower.domain import paper as sheets
 from dualpower.domain.errors import DomainError
 from dualpower.services import paper, views
-from dualpower.web.deps import ApiMember, LoggedIn, SystemDep
-from dualpower.web.forms import Posted, form_page, refusal
+from dualpower.web.deps import ApiMember, MemberVisiting, SystemDep, Visit
+from dualpower.web.forms import Posting, form_page, refusal
 from dualpower.web.openapi_answers import (
     BAD_SHEET,
     LOGIN,
@@ -116,99 +116,71 @@ def api_paper_signatures_desk(petition_id: int, system: SystemDep) -> PaperDeskP
 # Pages
 
 
-def _election_page(
-    request: Request, system: SystemDep, election_id: int, viewer: int, **extra: Any
-) -> Response:
+def _election_page(page: Visit, election_id: int, **extra: Any) -> Response:
+    reader, viewer = page.system.reader, page.viewer
     context = {
-        "election": views.election(system.reader(), election_id, viewer),
-        "paper": paper.election_view(system.reader(), election_id, viewer),
+        "election": views.election(reader(), election_id, viewer),
+        "paper": paper.election_view(reader(), election_id, viewer),
         "error": None,
         "entered": None,
         "voters": "",
         "ballots": "",
     } | extra
-    return form_page(request, "elections/paper.html", context)
+    return form_page(page.request, "elections/paper.html", context)
 
 
 @pages.get("/elections/{election_id}/paper")
-def paper_ballots_page(
-    request: Request, election_id: int, session: LoggedIn, system: SystemDep
-) -> Response:
+def paper_ballots_page(election_id: int, page: MemberVisiting) -> Response:
     """The commission's form for a meeting's paper ballots."""
-    return _election_page(request, system, election_id, session.member.id)
+    return _election_page(page, election_id)
 
 
 @pages.post("/elections/{election_id}/paper")
 def paper_ballots_form(
-    request: Request,
     election_id: int,
-    session: Posted,
-    system: SystemDep,
+    form: Posting,
     voters: Annotated[str, Form(max_length=SHEET)] = "",
     ballots: Annotated[str, Form(max_length=SHEET)] = "",
 ) -> Response:
     """Voters one per line (usernames or ids); ballots one per line (candidate numbers, first
     choice first)."""
-    me = session.member.id
     try:
         lines = [line for line in ballots.splitlines() if line.strip()]
         given = [sheets.ballot_line(line, f"ballot {n}") for n, line in enumerate(lines, 1)]
         cmd = paper.PaperBallots(election_id, sheets.member_lines(voters), given)
-        entered = paper.enter_ballots(system.uow(), cmd, paper.Enterer(me))
+        entered = paper.enter_ballots(form.system.uow(), cmd, paper.Enterer(form.member_id))
     except DomainError as error:
-        return _election_page(
-            request,
-            system,
-            election_id,
-            me,
-            **refusal(error),
-            voters=voters,
-            ballots=ballots,
-        )
-    return _election_page(request, system, election_id, me, entered=entered)
+        sheet = {"voters": voters, "ballots": ballots}
+        return _election_page(form, election_id, **refusal(error), **sheet)
+    return _election_page(form, election_id, entered=entered)
 
 
-def _petition_page(
-    request: Request, system: SystemDep, petition_id: int, viewer: int, **extra: Any
-) -> Response:
+def _petition_page(page: Visit, petition_id: int, **extra: Any) -> Response:
+    reader, viewer = page.system.reader, page.viewer
     context = {
-        "petition": views.petition(system.reader(), petition_id, viewer),
-        "paper": paper.petition_view(system.reader(), petition_id, viewer),
+        "petition": views.petition(reader(), petition_id, viewer),
+        "paper": paper.petition_view(reader(), petition_id, viewer),
         "error": None,
         "entered": None,
         "members": "",
     } | extra
-    return form_page(request, "recalls/paper.html", context)
+    return form_page(page.request, "recalls/paper.html", context)
 
 
 @pages.get("/recalls/{petition_id}/paper")
-def paper_signatures_page(
-    request: Request, petition_id: int, session: LoggedIn, system: SystemDep
-) -> Response:
+def paper_signatures_page(petition_id: int, page: MemberVisiting) -> Response:
     """The commission's form for a petition's paper signature sheet."""
-    return _petition_page(request, system, petition_id, session.member.id)
+    return _petition_page(page, petition_id)
 
 
 @pages.post("/recalls/{petition_id}/paper")
 def paper_signatures_form(
-    request: Request,
-    petition_id: int,
-    session: Posted,
-    system: SystemDep,
-    members: Annotated[str, Form(max_length=SHEET)] = "",
+    petition_id: int, form: Posting, members: Annotated[str, Form(max_length=SHEET)] = ""
 ) -> Response:
     """Members who signed on paper, one per line (usernames or ids)."""
-    me = session.member.id
     try:
         cmd = paper.PaperSignatures(petition_id, sheets.member_lines(members))
-        state = paper.enter_signatures(system.uow(), cmd, paper.Enterer(me))
+        state = paper.enter_signatures(form.system.uow(), cmd, paper.Enterer(form.member_id))
     except DomainError as error:
-        return _petition_page(
-            request,
-            system,
-            petition_id,
-            me,
-            **refusal(error),
-            members=members,
-        )
-    return _petition_page(request, system, petition_id, me, entered=state)
+        return _petition_page(form, petition_id, **refusal(error), members=members)
+    return _petition_page(form, petition_id, entered=state)

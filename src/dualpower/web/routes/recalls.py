@@ -11,14 +11,8 @@ from fastapi.responses import RedirectResponse, Response
 from dualpower.domain.errors import DomainError
 from dualpower.domain.recall import UNDECIDED
 from dualpower.services import page_views, recall, views
-from dualpower.web.deps import (
-    ApiMember,
-    LoggedIn,
-    Session,
-    SystemDep,
-    render,
-)
-from dualpower.web.forms import Posted, form_page, refusal
+from dualpower.web.deps import ApiMember, MemberVisiting, SystemDep, Visit, Visiting
+from dualpower.web.forms import Post, Posting, form_page, refusal
 from dualpower.web.live import broadcaster, event_stream
 from dualpower.web.openapi_answers import (
     EVENT_STREAM,
@@ -106,75 +100,51 @@ def _is_final(state: dict[str, Any]) -> bool:
 # Pages
 
 
-def _viewer(request: Request) -> int | None:
-    session = getattr(request.state, "session", None)
-    return session.member.id if session else None
-
-
-def _page(request: Request, system: SystemDep, petition_id: int, **extra: Any) -> Response:
-    page = page_views.recall(system.reader(), petition_id, _viewer(request))  # one snapshot
-    context = {"petition": page.petition, "error": None} | extra
-    return form_page(request, "recalls/page.html", context)
+def _page(page: Visit, petition_id: int, **extra: Any) -> Response:
+    found = page_views.recall(page.system.reader(), petition_id, page.viewer)  # one snapshot
+    context = {"petition": found.petition, "error": None} | extra
+    return form_page(page.request, "recalls/page.html", context)
 
 
 @pages.get("/recalls")
-def petitions_page(request: Request, session: Session, system: SystemDep) -> Response:
-    return render(request, "recalls/list.html", {"petitions": views.petitions(system.reader())})
+def petitions_page(page: Visiting) -> Response:
+    return page.render("recalls/list.html", {"petitions": views.petitions(page.system.reader())})
 
 
 @pages.get("/recalls/{petition_id}")
-def petition_page(
-    request: Request, petition_id: int, session: Session, system: SystemDep
-) -> Response:
-    return _page(request, system, petition_id)
+def petition_page(petition_id: int, page: Visiting) -> Response:
+    return _page(page, petition_id)
 
 
 @pages.get("/mandates/{mandate_id}/recall")
-def petition_confirm(
-    request: Request,
-    session: LoggedIn,
-    system: SystemDep,
-    mandate_id: int,
-) -> Response:
+def petition_confirm(page: MemberVisiting, mandate_id: int) -> Response:
     """The "recall" link beside a deputy: what opening a petition means, and the button that
     opens it (a second step, so that no petition opens by a slip of the finger)."""
-    mandate = views.mandate(system.reader(), mandate_id)
-    return render(request, "recalls/confirm.html", {"md": mandate})
+    mandate = views.mandate(page.system.reader(), mandate_id)
+    return page.render("recalls/confirm.html", {"md": mandate})
 
 
 @pages.post("/recalls")
-def petition_open(
-    request: Request, session: Posted, system: SystemDep, mandate_id: Annotated[int, Form()]
-) -> Response:
+def petition_open(form: Posting, mandate_id: Annotated[int, Form()]) -> Response:
     """The "recall" button beside a deputy: opens the petition and shows it."""
-    state = recall.open_recall(system.uow(), mandate_id, session.member.id)
+    state = recall.open_recall(form.system.uow(), mandate_id, form.member_id)
     return RedirectResponse(f"/recalls/{state.id}", status_code=303)
 
 
-def _act(
-    request: Request,
-    system: SystemDep,
-    petition_id: int,
-    member_id: int,
-    act: Callable[[Any, int, int], object],
-) -> Response:
+def _act(form: Post, petition_id: int, act: Callable[[Any, int, int], object]) -> Response:
     """Sign or withdraw, then back to the petition (or its page again with the refusal)."""
     try:
-        act(system.uow(), petition_id, member_id)
+        act(form.system.uow(), petition_id, form.member_id)
     except DomainError as error:
-        return _page(request, system, petition_id, **refusal(error))
+        return _page(form, petition_id, **refusal(error))
     return RedirectResponse(f"/recalls/{petition_id}", status_code=303)
 
 
 @pages.post("/recalls/{petition_id}/sign")
-def petition_sign(
-    request: Request, petition_id: int, session: Posted, system: SystemDep
-) -> Response:
-    return _act(request, system, petition_id, session.member.id, recall.sign_recall)
+def petition_sign(petition_id: int, form: Posting) -> Response:
+    return _act(form, petition_id, recall.sign_recall)
 
 
 @pages.post("/recalls/{petition_id}/withdraw")
-def petition_withdraw(
-    request: Request, petition_id: int, session: Posted, system: SystemDep
-) -> Response:
-    return _act(request, system, petition_id, session.member.id, recall.withdraw_signature)
+def petition_withdraw(petition_id: int, form: Posting) -> Response:
+    return _act(form, petition_id, recall.withdraw_signature)

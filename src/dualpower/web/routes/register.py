@@ -6,19 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, Form, Request
+from fastapi import Depends, Form
 from fastapi.responses import RedirectResponse, Response
 
 from dualpower.domain.errors import DomainError, InvalidRequest
 from dualpower.services import register as reg
 from dualpower.services import stance_motions
-from dualpower.web.deps import (
-    ApiMember,
-    Session,
-    SystemDep,
-    render,
-)
-from dualpower.web.forms import Posted, form_page, refusal
+from dualpower.web.deps import ApiMember, SystemDep, Visit, Visiting
+from dualpower.web.forms import Post, Posting, form_page, refusal
 from dualpower.web.openapi_answers import (
     AUTHORITY_EXISTS,
     INVALID_REQUEST,
@@ -110,18 +105,18 @@ def api_take_stance(
 
 
 @pages.get("/directives")
-def directives_page(request: Request, session: Session, system: SystemDep) -> Response:
-    return render(request, "register/list.html", {"directives": reg.directives(system.reader())})
+def directives_page(page: Visiting) -> Response:
+    return page.render("register/list.html", {"directives": reg.directives(page.system.reader())})
 
 
-def _page(request: Request, system: SystemDep, directive_id: int, **extra: Any) -> Response:
-    session = getattr(request.state, "session", None)
+def _page(page: Visit, directive_id: int, **extra: Any) -> Response:
+    system, viewer = page.system, page.viewer
     view = reg.directive(system.reader(), directive_id)
     binding = recording = proposing = None
-    if session is not None:
-        binding = reg.binding_for(system.reader(), directive_id, session.member.id)
-        recording = reg.recording_councils(system.reader(), session.member.id)
-        proposing = stance_motions.proposing_councils(system.reader(), session.member.id)
+    if viewer is not None:
+        binding = reg.binding_for(system.reader(), directive_id, viewer)
+        recording = reg.recording_councils(system.reader(), viewer)
+        proposing = stance_motions.proposing_councils(system.reader(), viewer)
     context = {
         "directive": view,
         "binding": binding,
@@ -130,7 +125,7 @@ def _page(request: Request, system: SystemDep, directive_id: int, **extra: Any) 
         "error": None,
         "kinds": KIND_LABELS,
     } | extra
-    return form_page(request, "register/page.html", context)
+    return form_page(page.request, "register/page.html", context)
 
 
 KIND_LABELS = {
@@ -141,10 +136,8 @@ KIND_LABELS = {
 
 
 @pages.get("/directives/{directive_id}")
-def directive_page(
-    request: Request, directive_id: int, session: Session, system: SystemDep
-) -> Response:
-    return _page(request, system, directive_id)
+def directive_page(directive_id: int, page: Visiting) -> Response:
+    return _page(page, directive_id)
 
 
 def _stance_fields(
@@ -161,52 +154,39 @@ StanceFields = Annotated[tuple[str, str, str, str], Depends(_stance_fields)]
 
 
 @pages.post("/directives/{directive_id}/stances")
-def stance_form(
-    request: Request,
-    directive_id: int,
-    session: Posted,
-    system: SystemDep,
-    form: StanceFields,
-) -> Response:
+def stance_form(directive_id: int, form: Posting, fields: StanceFields) -> Response:
     """An office the council gave `record_stance` takes its stance on this directive."""
 
     def take(cmd: reg.TakeStance) -> str:
-        reg.take_stance(system.uow(), cmd, reg.Actor(session.member.id))
+        reg.take_stance(form.system.uow(), cmd, reg.Actor(form.member_id))
         return f"/directives/{directive_id}#stances"
 
-    return _stance(request, system, directive_id, form, take)
+    return _stance(form, directive_id, fields, take)
 
 
 @pages.post("/directives/{directive_id}/stance-motions")
-def stance_motion_form(
-    request: Request,
-    directive_id: int,
-    session: Posted,
-    system: SystemDep,
-    form: StanceFields,
-) -> Response:
+def stance_motion_form(directive_id: int, form: Posting, fields: StanceFields) -> Response:
     """A deputy puts a stance on this directive to their council's vote (a motion)."""
 
     def propose(cmd: reg.TakeStance) -> str:
-        return f"/motions/{stance_motions.propose_stance(system.uow(), session.member.id, cmd)}"
+        return f"/motions/{stance_motions.propose_stance(form.system.uow(), form.member_id, cmd)}"
 
-    return _stance(request, system, directive_id, form, propose)
+    return _stance(form, directive_id, fields, propose)
 
 
 def _stance(
-    request: Request,
-    system: SystemDep,
+    form: Post,
     directive_id: int,
-    form: tuple[str, str, str, str],
+    fields: tuple[str, str, str, str],
     act: Callable[[reg.TakeStance], str],
 ) -> Response:
     """Both stance forms: the stance the form names, the act, then where to go (or the page
     again with the refusal)."""
-    council_id, kind, conditions, counter_order = form
+    council_id, kind, conditions, counter_order = fields
     try:
         if not council_id.isdigit():
             raise InvalidRequest("choose the council whose stance this is")
         to = act(reg.TakeStance(directive_id, int(council_id), kind, conditions, counter_order))
     except DomainError as error:
-        return _page(request, system, directive_id, **refusal(error))
+        return _page(form, directive_id, **refusal(error))
     return RedirectResponse(to, status_code=303)

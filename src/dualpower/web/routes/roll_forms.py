@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
 
 from dualpower.services import roll_changes
 from dualpower.services.offices import Caller
-from dualpower.web.deps import LoggedIn, SystemDep, render
-from dualpower.web.forms import Posted
+from dualpower.web.deps import MemberVisiting
+from dualpower.web.forms import Posting
 from dualpower.web.texts_members import language, texts
 
 pages = APIRouter(include_in_schema=False)
@@ -24,34 +24,33 @@ def _back(unit_id: int) -> RedirectResponse:
 
 
 @pages.get("/units/{unit_id}/roll")
-def roll_page(unit_id: int, request: Request, session: LoggedIn, system: SystemDep) -> Response:
-    view = roll_changes.roll_view(system.uow(), unit_id, Caller(member_id=session.member.id))
-    return render(request, "roll/page.html", {"view": view, "t": texts(language(request))})
+def roll_page(unit_id: int, page: MemberVisiting) -> Response:
+    view = roll_changes.roll_view(page.system.uow(), unit_id, Caller(member_id=page.member_id))
+    return page.render("roll/page.html", {"view": view, "t": texts(language(page.request))})
 
 
 @pages.post("/units/{unit_id}/roll/add")
 def roll_add(
     unit_id: int,
-    session: Posted,
-    system: SystemDep,
+    form: Posting,
     username: Annotated[str, Form(max_length=80)] = "",
     name: Annotated[str, Form(max_length=200)] = "",
     email: Annotated[str, Form(max_length=254)] = "",
 ) -> Response:
-    caller = Caller(member_id=session.member.id)
-    roll_changes.add_member(system.uow(), username, name, unit_id, caller, email=email or None)
+    caller, uow = Caller(member_id=form.member_id), form.system.uow()
+    roll_changes.add_member(uow, username, name, unit_id, caller, email=email or None)
     return _back(unit_id)
 
 
 @pages.post("/units/{unit_id}/roll/{member_id}/leave")
-def roll_leave(unit_id: int, member_id: int, session: Posted, system: SystemDep) -> Response:
-    roll_changes.end_membership(system.uow(), member_id, Caller(member_id=session.member.id))
+def roll_leave(unit_id: int, member_id: int, form: Posting) -> Response:
+    roll_changes.end_membership(form.system.uow(), member_id, Caller(member_id=form.member_id))
     return _back(unit_id)
 
 
 @pages.post("/units/{unit_id}/roll/{member_id}/move")
 def roll_move(
-    unit_id: int, member_id: int, session: Posted, system: SystemDep, to: Annotated[int, Form()] = 0
+    unit_id: int, member_id: int, form: Posting, to: Annotated[int, Form()] = 0
 ) -> Response:
-    roll_changes.transfer(system.uow(), member_id, to, Caller(member_id=session.member.id))
+    roll_changes.transfer(form.system.uow(), member_id, to, Caller(member_id=form.member_id))
     return _back(unit_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Form, Request
+from fastapi import Form
 from fastapi.responses import RedirectResponse, Response
 
 from dualpower.services import (
@@ -16,13 +16,8 @@ from dualpower.services import (
     speakers_views,
     views_sessions,
 )
-from dualpower.web.deps import (
-    ApiMember,
-    Session,
-    SystemDep,
-    render,
-)
-from dualpower.web.forms import Posted
+from dualpower.web.deps import ApiMember, SystemDep, Visiting
+from dualpower.web.forms import Posting
 from dualpower.web.openapi_answers import (
     ACT_CLASHES,
     LOGIN,
@@ -189,46 +184,38 @@ def api_take_up(initiative_id: int, body: TakeUp, member: ApiMember, system: Sys
 # -- pages ---------------------------------------------------------------------------------------
 
 
-def _viewer(session: Any) -> int | None:
-    return session.member.id if session else None
-
-
 def _back(path: str) -> Response:
     return RedirectResponse(path, status_code=303)
 
 
 @pages.get("/motions/{motion_id}")
-def motion_page(request: Request, motion_id: int, session: Session, system: SystemDep) -> Response:
-    view = views_sessions.motion(system.reader(), motion_id, _viewer(session))
-    return render(request, "sessions/motion.html", {"motion": view})
+def motion_page(motion_id: int, page: Visiting) -> Response:
+    view = views_sessions.motion(page.system.reader(), motion_id, page.viewer)
+    return page.render("sessions/motion.html", {"motion": view})
 
 
 @pages.post("/motions/{motion_id}/vote")
-def motion_vote(
-    motion_id: int, session: Posted, system: SystemDep, position: Annotated[str, Form()] = ""
-) -> Response:
-    motions.cast_vote(system.uow(), motion_id, session.member.id, position)
+def motion_vote(motion_id: int, form: Posting, position: Annotated[str, Form()] = "") -> Response:
+    motions.cast_vote(form.system.uow(), motion_id, form.member_id, position)
     return _back(f"/motions/{motion_id}")
 
 
 @pages.post("/motions/{motion_id}/call")
-def motion_call(motion_id: int, session: Posted, system: SystemDep) -> Response:
-    motions.open_vote(system.uow(), motion_id, session.member.id)
+def motion_call(motion_id: int, form: Posting) -> Response:
+    motions.open_vote(form.system.uow(), motion_id, form.member_id)
     return _back(f"/motions/{motion_id}")
 
 
 @pages.post("/motions/{motion_id}/close")
-def motion_close(motion_id: int, session: Posted, system: SystemDep) -> Response:
-    motions.close_vote(system.uow(), motion_id, session.member.id)
+def motion_close(motion_id: int, form: Posting) -> Response:
+    motions.close_vote(form.system.uow(), motion_id, form.member_id)
     return _back(f"/motions/{motion_id}")
 
 
 @pages.get("/sessions/{session_id}")
-def session_page(
-    request: Request, session_id: int, session: Session, system: SystemDep
-) -> Response:
+def session_page(session_id: int, page: Visiting) -> Response:
+    system, viewer = page.system, page.viewer
     view = views_sessions.session(system.reader(), session_id)
-    viewer = _viewer(session)
     order = speakers_views.order(system.reader(), session_id, viewer)
     on_agenda = {item["id"] for item in view["agenda"]}
     context = {
@@ -245,25 +232,23 @@ def session_page(
         if order.get("viewer", {}).get("is_chair")
         else [],
     }
-    return render(request, "sessions/session.html", context)
+    return page.render("sessions/session.html", context)
 
 
 @pages.post("/sessions/{session_id}/attendance")
-def session_attend(session_id: int, session: Posted, system: SystemDep) -> Response:
-    sessions.register_attendance(system.uow(), session_id, session.member.id)
+def session_attend(session_id: int, form: Posting) -> Response:
+    sessions.register_attendance(form.system.uow(), session_id, form.member_id)
     return _back(f"/sessions/{session_id}")
 
 
 @pages.get("/councils/{council_id}/sessions")
-def council_sessions_page(
-    request: Request, council_id: int, session: Session, system: SystemDep
-) -> Response:
+def council_sessions_page(council_id: int, page: Visiting) -> Response:
+    system, viewer = page.system, page.viewer
     listed = views_sessions.sessions_of(system.reader(), council_id)
     found = views_sessions.motions_of(system.reader(), council_id=council_id)
-    is_chair = speakers_views.is_chair(system.reader(), _viewer(session), council_id)
+    is_chair = speakers_views.is_chair(system.reader(), viewer, council_id)
     drafts = [m for m in found if m["status"] == "draft" and not m["parent_id"]]
-    return render(
-        request,
+    return page.render(
         "sessions/council.html",
         {
             "council_id": council_id,
@@ -272,33 +257,29 @@ def council_sessions_page(
             "motions": found,
             "is_chair": is_chair,
             "drafts": drafts if is_chair else [],
-            "draft": views_sessions.draft_form(
-                system.reader(), _viewer(session), council_id=council_id
-            ),
+            "draft": views_sessions.draft_form(system.reader(), viewer, council_id=council_id),
         },
     )
 
 
 @pages.get("/initiatives/{initiative_id}")
-def initiative_page(
-    request: Request, initiative_id: int, session: Session, system: SystemDep
-) -> Response:
-    view = views_sessions.initiative(system.reader(), initiative_id)
-    return render(request, "sessions/initiative.html", {"initiative": view})
+def initiative_page(initiative_id: int, page: Visiting) -> Response:
+    view = views_sessions.initiative(page.system.reader(), initiative_id)
+    return page.render("sessions/initiative.html", {"initiative": view})
 
 
 @pages.get("/breaches/{breach_id}")
-def breach_page(request: Request, breach_id: int, session: Session, system: SystemDep) -> Response:
-    view = views_sessions.breach(system.reader(), breach_id, _viewer(session))
-    return render(request, "sessions/breach.html", {"breach": view, "petition": None})
+def breach_page(breach_id: int, page: Visiting) -> Response:
+    view = views_sessions.breach(page.system.reader(), breach_id, page.viewer)
+    return page.render("sessions/breach.html", {"breach": view, "petition": None})
 
 
 @pages.post("/breaches/{breach_id}/recall")
-def breach_recall(request: Request, breach_id: int, session: Posted, system: SystemDep) -> Response:
+def breach_recall(breach_id: int, form: Posting) -> Response:
     """The one step from a breach to a recall petition (opened, or signed if open already)."""
-    petition = instructions.recall_for_breach(system.uow(), breach_id, session.member.id)
-    view = views_sessions.breach(system.reader(), breach_id, session.member.id)
-    return render(request, "sessions/breach.html", {"breach": view, "petition": petition})
+    petition = instructions.recall_for_breach(form.system.uow(), breach_id, form.member_id)
+    view = views_sessions.breach(form.system.reader(), breach_id, form.member_id)
+    return form.render("sessions/breach.html", {"breach": view, "petition": petition})
 
 
 # -- page forms of the chair's session acts (POST + CSRF token + redirect back) ----------------
@@ -307,48 +288,48 @@ def breach_recall(request: Request, breach_id: int, session: Posted, system: Sys
 @pages.post("/councils/{council_id}/sessions")
 def council_convene(
     council_id: int,
-    session: Posted,
-    system: SystemDep,
+    form: Posting,
     title: Annotated[str, Form()] = "",
     agenda: Annotated[list[int] | None, Form()] = None,
 ) -> Response:
     """Convene a session (the chair), with the motions ticked as its agenda."""
-    sid = sessions.convene_session(system.uow(), session.member.id, council_id, title, agenda or [])
+    uow, chair = form.system.uow(), form.member_id
+    sid = sessions.convene_session(uow, chair, council_id, title, agenda or [])
     return _back(f"/sessions/{sid}")
 
 
 @pages.post("/sessions/{session_id}/open")
-def session_open(session_id: int, session: Posted, system: SystemDep) -> Response:
-    sessions.open_session(system.uow(), session.member.id, session_id)
+def session_open(session_id: int, form: Posting) -> Response:
+    sessions.open_session(form.system.uow(), form.member_id, session_id)
     return _back(f"/sessions/{session_id}")
 
 
 @pages.post("/sessions/{session_id}/close")
-def session_close(session_id: int, session: Posted, system: SystemDep) -> Response:
-    sessions.close_session(system.uow(), session.member.id, session_id)
+def session_close(session_id: int, form: Posting) -> Response:
+    sessions.close_session(form.system.uow(), form.member_id, session_id)
     return _back(f"/sessions/{session_id}")
 
 
 @pages.post("/sessions/{session_id}/agenda")
 def session_agenda(
-    session_id: int, session: Posted, system: SystemDep, motion_id: Annotated[int, Form()] = 0
+    session_id: int, form: Posting, motion_id: Annotated[int, Form()] = 0
 ) -> Response:
-    sessions.add_to_agenda(system.uow(), session.member.id, session_id, motion_id)
+    sessions.add_to_agenda(form.system.uow(), form.member_id, session_id, motion_id)
     return _back(f"/sessions/{session_id}")
 
 
 @pages.post("/sessions/{session_id}/vote/open")
 def session_open_vote(
-    session_id: int, session: Posted, system: SystemDep, motion_id: Annotated[int, Form()] = 0
+    session_id: int, form: Posting, motion_id: Annotated[int, Form()] = 0
 ) -> Response:
     """Put an agenda item (or an amendment of one) to the vote."""
-    motions.open_vote(system.uow(), motion_id, session.member.id)
+    motions.open_vote(form.system.uow(), motion_id, form.member_id)
     return _back(f"/sessions/{session_id}")
 
 
 @pages.post("/sessions/{session_id}/vote/close")
 def session_close_vote(
-    session_id: int, session: Posted, system: SystemDep, motion_id: Annotated[int, Form()] = 0
+    session_id: int, form: Posting, motion_id: Annotated[int, Form()] = 0
 ) -> Response:
-    motions.close_vote(system.uow(), motion_id, session.member.id)
+    motions.close_vote(form.system.uow(), motion_id, form.member_id)
     return _back(f"/sessions/{session_id}")

@@ -3,14 +3,15 @@ forms on the session's page (POST + CSRF token + redirect back; no JavaScript ne
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Form
 from fastapi.responses import RedirectResponse, Response
 
 from dualpower.services import speakers, speakers_views, stewards
 from dualpower.web.deps import ApiMember, SystemDep
-from dualpower.web.forms import Posted
+from dualpower.web.forms import Posting
 from dualpower.web.openapi_answers import INVALID_INPUT, LOGIN, refusals
 from dualpower.web.routes import routers
 from dualpower.web.routes.sessions import AUTH as SESSION_ACTS
@@ -23,6 +24,9 @@ from dualpower.web.schemas_speakers import (
     StewardPostsCreate,
     StewardTerm,
 )
+
+if TYPE_CHECKING:
+    from dualpower.store.uow import UnitOfWork
 
 api, pages = routers("sessions")
 AUTH = SESSION_ACTS | refusals(LOGIN, INVALID_INPUT)
@@ -125,55 +129,49 @@ def _item(value: str) -> int | None:
     return int(value) if value.strip().isdigit() else None
 
 
-@pages.post("/sessions/{session_id}/speakers")
-def page_request_floor(
-    session_id: int, session: Posted, system: SystemDep, motion_id: Annotated[str, Form()] = ""
-) -> Response:
-    speakers.request_floor(system.uow(), session_id, session.member.id, _item(motion_id))
-    return _back(session_id)
+def _floor_form(
+    act: Callable[[UnitOfWork, int, int, int | None], object],
+) -> Callable[..., Response]:
+    """A form of the speakers' list that names the session and, maybe, the agenda item: ask for
+    the floor, withdraw, give the floor to the next."""
+
+    def floor_form(
+        session_id: int, form: Posting, motion_id: Annotated[str, Form()] = ""
+    ) -> Response:
+        act(form.system.uow(), session_id, form.member_id, _item(motion_id))
+        return _back(session_id)
+
+    return floor_form
 
 
-@pages.post("/sessions/{session_id}/speakers/withdraw")
-def page_withdraw(
-    session_id: int, session: Posted, system: SystemDep, motion_id: Annotated[str, Form()] = ""
-) -> Response:
-    speakers.withdraw(system.uow(), session_id, session.member.id, _item(motion_id))
-    return _back(session_id)
-
-
-@pages.post("/sessions/{session_id}/speakers/next")
-def page_next(
-    session_id: int, session: Posted, system: SystemDep, motion_id: Annotated[str, Form()] = ""
-) -> Response:
-    speakers.give_floor(system.uow(), session_id, session.member.id, _item(motion_id))
-    return _back(session_id)
+pages.post("/sessions/{session_id}/speakers")(_floor_form(speakers.request_floor))
+pages.post("/sessions/{session_id}/speakers/withdraw")(_floor_form(speakers.withdraw))
+pages.post("/sessions/{session_id}/speakers/next")(_floor_form(speakers.give_floor))
 
 
 @pages.post("/sessions/{session_id}/speakers/end")
-def page_end(session_id: int, session: Posted, system: SystemDep) -> Response:
-    speakers.end_speech(system.uow(), session_id, session.member.id)
+def page_end(session_id: int, form: Posting) -> Response:
+    speakers.end_speech(form.system.uow(), session_id, form.member_id)
     return _back(session_id)
 
 
 @pages.post("/sessions/{session_id}/speakers/limit")
-def page_limit(
-    session_id: int, session: Posted, system: SystemDep, seconds: Annotated[int, Form(ge=0)] = 0
-) -> Response:
-    speakers.set_limit(system.uow(), session_id, session.member.id, seconds)
+def page_limit(session_id: int, form: Posting, seconds: Annotated[int, Form(ge=0)] = 0) -> Response:
+    speakers.set_limit(form.system.uow(), session_id, form.member_id, seconds)
     return _back(session_id)
 
 
 @pages.post("/sessions/{session_id}/stewards")
 def page_open_stewards(
-    session_id: int, session: Posted, system: SystemDep, posts: Annotated[int, Form(ge=1)] = 1
+    session_id: int, form: Posting, posts: Annotated[int, Form(ge=1)] = 1
 ) -> Response:
-    stewards.open_steward_elections(system.uow(), session.member.id, session_id, posts)
+    stewards.open_steward_elections(form.system.uow(), form.member_id, session_id, posts)
     return _back(session_id)
 
 
 @pages.post("/sessions/{session_id}/stewards/close")
 def page_close_steward_election(
-    session_id: int, session: Posted, system: SystemDep, election_id: Annotated[int, Form()] = 0
+    session_id: int, form: Posting, election_id: Annotated[int, Form()] = 0
 ) -> Response:
-    stewards.close_steward_election(system.uow(), session.member.id, session_id, election_id)
+    stewards.close_steward_election(form.system.uow(), form.member_id, session_id, election_id)
     return _back(session_id)

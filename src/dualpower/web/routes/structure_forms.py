@@ -8,30 +8,27 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
 
 from dualpower.services import structure
-from dualpower.web.deps import LoggedIn, SystemDep, render
-from dualpower.web.forms import Posted
+from dualpower.web.deps import MemberVisiting
+from dualpower.web.forms import Posting
 
 pages = APIRouter(include_in_schema=False)
 Field = Annotated[str, Form(max_length=4000)]
 
 
 @pages.get("/councils/{council_id}/structure")
-def structure_page(
-    council_id: int, request: Request, session: LoggedIn, system: SystemDep
-) -> Response:
-    view = structure.form_view(system.uow(), council_id, session.member.id)
-    return render(request, "councils/structure.html", {"view": view})
+def structure_page(council_id: int, page: MemberVisiting) -> Response:
+    view = structure.form_view(page.system.uow(), council_id, page.member_id)
+    return page.render("councils/structure.html", {"view": view})
 
 
 @pages.post("/councils/{council_id}/structure")
 def structure_propose(
     council_id: int,
-    session: Posted,
-    system: SystemDep,
+    form: Posting,
     kind: Annotated[str, Form(max_length=40)] = "",
     name: Field = "",
     unit_kind: Field = "",
@@ -56,5 +53,5 @@ def structure_propose(
         "members": members,
     }
     change = structure.change_from_form(kind, fields)
-    motion_id = structure.propose_change(system.uow(), session.member.id, change, majority)
+    motion_id = structure.propose_change(form.system.uow(), form.member_id, change, majority)
     return RedirectResponse(f"/motions/{motion_id}", status_code=303)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from dualpower.services import tour
-from dualpower.web.deps import Session, SystemDep, render
+from dualpower.web.deps import Visiting
 
 pages = APIRouter(include_in_schema=False)
 
 
 @pages.get("/tour")
-def tour_page(request: Request, session: Session, system: SystemDep) -> Response:
-    return render(request, "tour/page.html", {"tour": tour.tour(system.reader)})
+def tour_page(page: Visiting) -> Response:
+    return page.render("tour/page.html", {"tour": tour.tour(page.system.reader)})

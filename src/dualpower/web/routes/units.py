@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Request
 from fastapi.responses import Response
 
 from dualpower.services import views, views_sessions
-from dualpower.web.deps import ApiMember, Session, SystemDep, render
+from dualpower.web.deps import ApiMember, SystemDep, Visiting
 from dualpower.web.openapi_answers import LOGIN, NO_UNIT, NOT_OF_THE_UNIT, refusals
 from dualpower.web.routes import routers
 from dualpower.web.schemas import MemberPublic
@@ -29,8 +28,7 @@ def api_unit_members(unit_id: int, member: ApiMember, system: SystemDep) -> list
 
 
 @pages.get("/units/{unit_id}")
-def unit_page(request: Request, unit_id: int, session: Session, system: SystemDep) -> Response:
-    viewer = session.member.id if session else None
-    unit = views.unit(system.reader(), unit_id, viewer)
-    draft = views_sessions.draft_form(system.reader(), viewer, unit_id=unit_id)
-    return render(request, "units/page.html", {"unit": unit, "draft": draft})
+def unit_page(unit_id: int, page: Visiting) -> Response:
+    unit = views.unit(page.system.reader(), unit_id, page.viewer)
+    draft = views_sessions.draft_form(page.system.reader(), page.viewer, unit_id=unit_id)
+    return page.render("units/page.html", {"unit": unit, "draft": draft})

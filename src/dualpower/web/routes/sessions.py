@@ -3,6 +3,7 @@ breaches (with the one-step recall), initiatives and their path."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Form
@@ -200,16 +201,26 @@ def motion_vote(motion_id: int, form: Posting, position: Annotated[str, Form()] 
     return _back(f"/motions/{motion_id}")
 
 
-@pages.post("/motions/{motion_id}/call")
-def motion_call(motion_id: int, form: Posting) -> Response:
-    motions.open_vote(form.system.uow(), motion_id, form.member_id)
-    return _back(f"/motions/{motion_id}")
+def _vote_forms(act: Callable[[Any, int, int], object], on_motion: str, on_session: str) -> None:
+    """Open (call) or close a motion's vote: the form of the motion's page, back to it, and the
+    form of its session's page, which names the agenda item (or an amendment of one), back to
+    the session."""
+
+    @pages.post(f"/motions/{{motion_id}}/{on_motion}")
+    def on_motion_page(motion_id: int, form: Posting) -> Response:
+        act(form.system.uow(), motion_id, form.member_id)
+        return _back(f"/motions/{motion_id}")
+
+    @pages.post(f"/sessions/{{session_id}}/vote/{on_session}")
+    def on_session_page(
+        session_id: int, form: Posting, motion_id: Annotated[int, Form()] = 0
+    ) -> Response:
+        act(form.system.uow(), motion_id, form.member_id)
+        return _back(f"/sessions/{session_id}")
 
 
-@pages.post("/motions/{motion_id}/close")
-def motion_close(motion_id: int, form: Posting) -> Response:
-    motions.close_vote(form.system.uow(), motion_id, form.member_id)
-    return _back(f"/motions/{motion_id}")
+_vote_forms(motions.open_vote, on_motion="call", on_session="open")
+_vote_forms(motions.close_vote, on_motion="close", on_session="close")
 
 
 @pages.get("/sessions/{session_id}")
@@ -315,21 +326,4 @@ def session_agenda(
     session_id: int, form: Posting, motion_id: Annotated[int, Form()] = 0
 ) -> Response:
     sessions.add_to_agenda(form.system.uow(), form.member_id, session_id, motion_id)
-    return _back(f"/sessions/{session_id}")
-
-
-@pages.post("/sessions/{session_id}/vote/open")
-def session_open_vote(
-    session_id: int, form: Posting, motion_id: Annotated[int, Form()] = 0
-) -> Response:
-    """Put an agenda item (or an amendment of one) to the vote."""
-    motions.open_vote(form.system.uow(), motion_id, form.member_id)
-    return _back(f"/sessions/{session_id}")
-
-
-@pages.post("/sessions/{session_id}/vote/close")
-def session_close_vote(
-    session_id: int, form: Posting, motion_id: Annotated[int, Form()] = 0
-) -> Response:
-    motions.close_vote(form.system.uow(), motion_id, form.member_id)
     return _back(f"/sessions/{session_id}")

@@ -4,7 +4,7 @@ forms on the session's page (POST + CSRF token + redirect back; no JavaScript ne
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from fastapi import Form
 from fastapi.responses import RedirectResponse, Response
@@ -24,9 +24,6 @@ from dualpower.web.schemas_speakers import (
     StewardPostsCreate,
     StewardTerm,
 )
-
-if TYPE_CHECKING:
-    from dualpower.store.uow import UnitOfWork
 
 api, pages = routers("sessions")
 AUTH = SESSION_ACTS | refusals(LOGIN, INVALID_INPUT)
@@ -130,7 +127,7 @@ def _item(value: str) -> int | None:
 
 
 def _floor_form(
-    act: Callable[[UnitOfWork, int, int, int | None], object],
+    act: Callable[[Any, int, int, int | None], object],
 ) -> Callable[..., Response]:
     """A form of the speakers' list that names the session and, maybe, the agenda item: ask for
     the floor, withdraw, give the floor to the next."""

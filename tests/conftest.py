@@ -4,8 +4,6 @@ set (scripts/test sets it), on PostgreSQL too; a small founded federation on it.
 from __future__ import annotations
 
 import os
-import queue
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,6 +18,7 @@ from backends import copy_sqlite
 from dualpower.bootstrap import System, build
 from dualpower.store.uow import utcnow
 from factories import Small, small_federation
+from pg_copies import Dropper, Spares
 
 PG_URL = os.environ.get("DUALPOWER_TEST_PG_URL")
 # The password gate (web/guards.py) paces logins to a share of a process's time, so that a flood
@@ -51,8 +50,8 @@ def pg_template() -> Iterator[str | None]:
     template = build(make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
     template.engine.dispose()
     yield name
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    _SPARES.finish()  # no copy of it is being made while it is dropped
+    _DROPPER.drop(name)
     admin.dispose()
 
 
@@ -76,50 +75,20 @@ def _copy_url(backend: str, source: str, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{target}"
         return
     assert PG_URL
-    name = f"dp_{uuid.uuid4().hex[:12]}"
-    admin = _admin_engine()
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
-    admin.dispose()
+    name = _SPARES.take(source)  # made while the previous test ran (tests/pg_copies.py)
     try:
         yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
     finally:
         _DROPPER.drop(name)
 
 
-class _Dropper:
-    """Drops each test's PostgreSQL database on a thread of its own, in the order the tests end:
-    a DROP DATABASE waits for a checkpoint (a second or more on a loaded machine), which the next
-    test need not wait for. The session waits for the last drop (`pytest_sessionfinish`)."""
-
-    def __init__(self) -> None:
-        self._names: queue.Queue[str | None] = queue.Queue()
-        self._thread: threading.Thread | None = None
-
-    def drop(self, name: str) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="drop-databases", daemon=True)
-            self._thread.start()
-        self._names.put(name)
-
-    def _run(self) -> None:
-        while (name := self._names.get()) is not None:
-            admin = _admin_engine()
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-
-    def finish(self) -> None:
-        if self._thread is not None:
-            self._names.put(None)
-            self._thread.join()
-            self._thread = None
-
-
-_DROPPER = _Dropper()
+# Each xdist worker's threads that make (and drop) PostgreSQL test databases off the tests' path.
+_DROPPER = Dropper(PG_URL or "")
+_SPARES = Spares(PG_URL or "", _DROPPER)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _SPARES.finish()
     _DROPPER.finish()
 
 
@@ -158,6 +127,8 @@ class FederationTemplates:
     def latest(self, backend: str) -> _World:
         world = self._latest.get(backend)
         if world is None or time.monotonic() - world.built_at > self.MAX_AGE:
+            if world is not None and backend == "postgresql":
+                _SPARES.retire(world.source)  # its spares were copied from the older world
             world = self._latest[backend] = self._found(backend)
         return world
 
@@ -168,12 +139,7 @@ class FederationTemplates:
             source, url = str(path), f"sqlite:///{path}"
         else:
             assert PG_URL
-            source = f"dp_fed_{uuid.uuid4().hex[:8]}"
-            template = self._request.getfixturevalue("pg_template")
-            admin = _admin_engine()
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{source}" TEMPLATE "{template}"'))
-            admin.dispose()
+            source = _SPARES.take(self._request.getfixturevalue("pg_template"))
             self._pg_names.append(source)
             url = make_url(PG_URL).set(database=source).render_as_string(hide_password=False)
         built = build(url, migrate=False)
@@ -186,11 +152,9 @@ class FederationTemplates:
     def drop(self) -> None:
         if not self._pg_names:
             return
-        admin = _admin_engine()
-        with admin.connect() as conn:
-            for name in self._pg_names:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        _SPARES.finish()  # no copy of them is being made while they are dropped
+        for name in self._pg_names:
+            _DROPPER.drop(name)
 
 
 @pytest.fixture(scope="session")

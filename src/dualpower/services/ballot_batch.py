@@ -49,6 +49,7 @@ from dualpower.domain.events import BallotCast
 from dualpower.domain.limits import Limit, refusal, wait
 from dualpower.domain.model import Election
 from dualpower.services import chance, elections, limits, roll_rules
+from dualpower.services.durable import durably
 from dualpower.store.ballot_batch import BallotBatchStore
 from dualpower.store.db import Database
 from dualpower.store.group_commit import GroupCommit
@@ -88,10 +89,7 @@ def choices_of(method: str, choices: list[int] | None, ranking: list[int] | None
 
 def cast_batch(uow: UnitOfWork, requests: Sequence[BallotRequest]) -> list[Outcome]:
     """Handle ballot requests in one transaction; one outcome per request, in order."""
-    with uow:
-        outcomes = cast_batch_in(uow, requests)
-        uow.commit()
-    return outcomes
+    return durably(uow, cast_batch_in, requests)
 
 
 # ---------------------------------------------------------------- the batch, in one transaction

@@ -34,6 +34,7 @@ from dualpower.services import office_terms, pay
 from dualpower.services.authority import OPERATOR as OPERATOR  # re-exported: routes and CLI
 from dualpower.services.authority import Caller as Caller
 from dualpower.services.authority import capabilities_of, require, require_of
+from dualpower.services.durable import durably
 from dualpower.services.elections import (
     close_in,
     nominate_in,
@@ -117,10 +118,7 @@ def report_wages(uow: UnitOfWork, unit_id: int, wages: dict[int, int], caller: C
     keeps the reported amounts, sorted, without names. Returns the federation's cap."""
     for amount in wages.values():
         rules.check_wage(amount)
-    with uow:
-        cap = _report_in(uow, unit_id, wages, caller)
-        uow.commit()
-    return cap
+    return durably(uow, _report_in, unit_id, wages, caller)
 
 
 def report_named_wages(uow: UnitOfWork, unit_id: int, named: dict[str, int], caller: Caller) -> int:

@@ -40,7 +40,11 @@ MODULES = tuple(
 # The errors of domain/errors.py and their kin elsewhere in the domain, raised by name.
 ERRORS = frozenset(
     {
-        *(name for name, value in vars(errors).items() if isinstance(value, type)),
+        *(
+            name
+            for name, value in vars(errors).items()
+            if isinstance(value, type) and issubclass(value, Exception)
+        ),
         "StipendAboveCap",
         "NoQuorum",
         "RateLimited",

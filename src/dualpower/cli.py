@@ -10,12 +10,13 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Final, NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 from sqlalchemy.exc import OperationalError
 
 from dualpower.domain.errors import DomainError
+from dualpower.services.authority import OPERATOR
 
 app = typer.Typer(
     help="Council democracy: deputies elected from below and recallable at the first demand.",
@@ -26,7 +27,6 @@ app = typer.Typer(
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 
-OPERATOR: Final = "operator"
 Host = Annotated[str, typer.Option(help="Address to listen on.")]
 Port = Annotated[int, typer.Option(help="Port to listen on.")]
 

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from dualpower.cli import OPERATOR, system, user_errors
+from dualpower.cli import system, user_errors
+from dualpower.services.authority import OPERATOR
 
 member_app = typer.Typer(help="A member's record: forgetting their personal data.")
 

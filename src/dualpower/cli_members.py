@@ -12,8 +12,9 @@ from typing import Annotated
 
 import typer
 
-from dualpower.cli import OPERATOR, fail, system, user_errors
+from dualpower.cli import fail, system, user_errors
 from dualpower.domain.roll import LANGUAGES
+from dualpower.services.authority import OPERATOR
 
 invitations_app = typer.Typer(help="Invitations: one-time codes to set a password.")
 roll_app = typer.Typer(help="The roll: members join, leave and move between units.")

@@ -11,7 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
-from dualpower.cli import OPERATOR, fail, system, user_errors
+from dualpower.cli import fail, system, user_errors
+from dualpower.services.authority import OPERATOR
 
 structure_app = typer.Typer(
     help="Units added, split, merged and moved, councils added, while founding."

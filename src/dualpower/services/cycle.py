@@ -19,13 +19,11 @@ from dualpower.domain import capabilities as caps
 from dualpower.domain import errors
 from dualpower.domain.model import Council, Election, Electorate
 from dualpower.services import office_terms
-from dualpower.services.authority import capabilities_of
+from dualpower.services.authority import OPERATOR, capabilities_of
 from dualpower.services.elections import check_method, open_in_windows
 from dualpower.services.notify import notify_rolls
 from dualpower.store.tables_recall import Notice, roll_of
 from dualpower.store.uow import UnitOfWork
-
-OPERATOR = "operator"
 
 
 @dataclass(frozen=True)
@@ -54,15 +52,20 @@ def _electorate_of(uow: UnitOfWork, cmd: GeneralElection) -> Electorate:
     return electorate
 
 
-def may_run_elections(uow: UnitOfWork, member_id: int, council_id: int) -> None:
-    """Pass if the member may open the council's elections now: its electoral commission, or,
+def runs_elections(uow: UnitOfWork, member_id: int, council_id: int) -> bool:
+    """Whether the member may open the council's elections now: its electoral commission, or,
     while nobody in the council holds `run_election`, any of its deputies."""
     if caps.RUN_ELECTION in capabilities_of(uow, member_id, council_id):
-        return
+        return True
     deputies = office_terms.deputies(uow, council_id)
-    if member_id in deputies and not any(
+    return member_id in deputies and not any(
         caps.RUN_ELECTION in capabilities_of(uow, deputy, council_id) for deputy in deputies
-    ):
+    )
+
+
+def may_run_elections(uow: UnitOfWork, member_id: int, council_id: int) -> None:
+    """Pass if the member may open the council's elections now (`runs_elections`)."""
+    if runs_elections(uow, member_id, council_id):
         return
     raise errors.NotAllowed(
         "this needs the capability 'run election' of an office of this council, held now "

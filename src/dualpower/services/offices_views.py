@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from dualpower.domain import capabilities as caps
 from dualpower.domain import errors
 from dualpower.services import office_terms, pay
 from dualpower.services.authority import capabilities_of
+from dualpower.services.cycle import runs_elections
 from dualpower.store.uow import UnitOfWork
 
 
@@ -152,9 +152,6 @@ def council_acts(uow: UnitOfWork, council_id: int, member_id: int) -> dict[str, 
         deputies = office_terms.deputies(uow, council_id)
         is_deputy = member_id in deputies
         offices = {o.id: o for o in uow.offices.list(uow.offices.table.c.council_id == council_id)}
-        nobody_runs = not any(
-            caps.RUN_ELECTION in capabilities_of(uow, d, council_id) for d in deputies
-        )
         table = uow.elections.table
         open_elections = [
             {
@@ -177,7 +174,7 @@ def council_acts(uow: UnitOfWork, council_id: int, member_id: int) -> dict[str, 
         return {
             "capabilities": held,
             "is_deputy": is_deputy,
-            "may_run_elections": caps.RUN_ELECTION in held or (is_deputy and nobody_runs),
+            "may_run_elections": runs_elections(uow, member_id, council_id),
             "open_elections": open_elections,
             "terms": terms,
             "my_terms": [t for t in terms if t["holder_id"] == member_id],

@@ -29,8 +29,8 @@ from dualpower.domain.capabilities import RUN_ELECTION
 from dualpower.domain.events import BallotCast
 from dualpower.domain.model import Election
 from dualpower.services import chance, elections, office_terms, recall
-from dualpower.services.authority import capabilities_of
-from dualpower.services.cycle import OPERATOR, may_run_elections
+from dualpower.services.authority import OPERATOR, capabilities_of
+from dualpower.services.cycle import may_run_elections
 from dualpower.services.durable import durably
 from dualpower.services.recall import PetitionState
 from dualpower.store.tables_paper import BY_OPERATOR as BY_OPERATOR  # took_part's operator

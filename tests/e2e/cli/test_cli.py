@@ -369,6 +369,12 @@ def test_demo_builds_checks_and_verifies(url: str) -> None:
     assert int(scalar(url, select(func.count()).select_from(t.members))) >= 2000  # type: ignore[arg-type]
     assert run(url, "check").returncode == 0
     assert run(url, "audit", "verify").returncode == 0
+    if not url.startswith("sqlite"):
+        # An earlier demo is rebuilt on SQLite only: the rebuild differs from the first build
+        # only by store/demo.py ensure_only_demo and store/migrate.py wipe, and the wipe of a
+        # database with data is tested on both (tests/integration/migrations/test_migrations.py
+        # test_wipe_drops_everything_even_with_data); a second demo here is 60+ s (issue 27).
+        return
     again = run(url, "demo", "--no-serve")  # an earlier demo may be rebuilt
     assert again.returncode == 0, again.stderr
     assert scalar(url, select(func.count()).select_from(t.federations)) == 1

@@ -19,6 +19,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
+import demo_build
+from backends import copy_sqlite
+
 pytestmark = pytest.mark.slow
 
 MONTHS = ["March", "April", "May", "June", "July", "August", "September", "October"]
@@ -30,12 +33,11 @@ SUMMARY: list[str] = []
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    from dualpower.scenarios.petrograd import build_demo
-
+    """A copy of the run's demo (tests/demo_build.py), and what its build printed."""
+    built = demo_build.built(tmp_path_factory)
+    SUMMARY.append(built.summary)
     path: Path = tmp_path_factory.mktemp("demo") / "demo.db"
-    system, summary = build_demo(f"sqlite:///{path}")
-    SUMMARY.append(summary)
-    system.engine.dispose()
+    copy_sqlite(built.path, path)
     engine = create_engine(f"sqlite:///{path}")
     yield engine
     engine.dispose()

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,18 +24,14 @@ from typing import Any
 import pytest
 from recall_web_support import serve
 
+import demo_build
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 DOCS = Path(__file__).resolve().parents[3] / "docs"
 PETROGRAD = "Petrograd Soviet of Workers' and Soldiers' Deputies"
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 JOINED = re.compile(r"[a-zа-яё]{2}[.;:][A-ZА-ЯЁ]|[a-zа-яё]{3}\((?!ла\))[a-zа-яё]{2}")
-
-
-@dataclass(frozen=True)
-class Built:
-    path: Path  # the demo as built, closed: each walk copies it
-    summary: str  # what `dualpower demo` prints
 
 
 @dataclass(frozen=True)
@@ -78,22 +73,13 @@ def acts_of(summary: str) -> Acts:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """The demo built once for the module (SQLite, about 35 s of CPU), then closed."""
-    from dualpower.scenarios.petrograd import build_demo
-
-    where = tmp_path_factory.mktemp("readme-demo")
-    system, summary = build_demo(f"sqlite:///{where / 'built.db'}")
-    try:
-        with sqlite3.connect(where / "built.db") as src, sqlite3.connect(where / "demo.db") as dst:
-            src.backup(dst)  # one file, whatever the WAL still holds
-    finally:
-        system.engine.dispose()
-    return Built(where / "demo.db", summary)
+def built(tmp_path_factory: pytest.TempPathFactory) -> demo_build.Built:
+    """The run's demo as `dualpower demo` builds it, closed (tests/demo_build.py)."""
+    return demo_build.built(tmp_path_factory)
 
 
 @pytest.fixture
-def live_url(built: Built, tmp_path: Path) -> Iterator[str]:
+def live_url(built: demo_build.Built, tmp_path: Path) -> Iterator[str]:
     """A fresh copy of the demo, served as `dualpower serve` serves a demo database: the demo's
     clock runs on from its last act."""
     from dualpower import clock
@@ -238,7 +224,7 @@ CASES = [
 
 @pytest.mark.parametrize(("lang", "viewport"), CASES)
 def test_the_readme_tour_by_links_only(  # type: ignore[no-untyped-def]
-    open_tab, built: Built, live_url: str, lang: str, viewport: dict[str, int]
+    open_tab, built: demo_build.Built, live_url: str, lang: str, viewport: dict[str, int]
 ) -> None:
     from playwright.sync_api import expect
 

@@ -28,6 +28,7 @@ with warnings.catch_warnings():
 
 from privacy_support import urls
 
+import demo_build
 from dualpower.bootstrap import System, build
 from dualpower.services.accounts import _issue
 from dualpower.services.export import export
@@ -43,12 +44,8 @@ WORD = re.compile(r"\w+")
 
 @pytest.fixture(scope="module")
 def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from dualpower.scenarios.petrograd import build_demo
-
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    system, _ = build_demo(f"sqlite:///{path}")
-    system.engine.dispose()
-    return path
+    """The run's demo as built, closed (tests/demo_build.py): each test copies it."""
+    return demo_build.built(tmp_path_factory).path
 
 
 @pytest.fixture

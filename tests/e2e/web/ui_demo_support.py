@@ -1,7 +1,8 @@
-"""Support for the browser tests that walk the Petrograd demo: the demo built once per test
-session (SQLite, ~15 s), topped up with what the replay leaves closed (an open ranked ballot and
-an open recall vote), the pages worth visiting, page sessions without the password check, and
-axe-core (bundled by axe-playwright-python, injected locally: no CDN).
+"""Support for the browser tests that walk the Petrograd demo: a copy of the run's demo
+(tests/demo_build.py) for each module that re-exports `demo` (they change it), topped up with what
+the replay leaves closed (an open ranked ballot and an open recall vote), the pages worth
+visiting, page sessions without the password check, and axe-core (bundled by
+axe-playwright-python, injected locally: no CDN).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 import recall_web_support as support
 
+import demo_build
 from dualpower.bootstrap import System
 from dualpower.services import elections as el
 from dualpower.services import recall
@@ -75,10 +77,8 @@ def _open_recall_vote(system: System) -> tuple[int, int, int]:
     return electors[-1], electors[-2], state.vote_election_id
 
 
-def build(tmp: Path) -> Demo:
-    from dualpower.scenarios.petrograd import build_demo
-
-    system, _ = build_demo(f"sqlite:///{tmp / 'demo.db'}")
+def build(shared: demo_build.Built, tmp: Path) -> Demo:
+    system = demo_build.copy(shared, tmp / "demo.db")
     ranked_voter, ranked_keys, ranked = _open_ranked(system)
     recall_voter, recall_keys, vote = _open_recall_vote(system)
     one = lambda sql: _first(system, sql)  # noqa: E731
@@ -138,7 +138,7 @@ def build(tmp: Path) -> Demo:
 
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    built = build(tmp_path_factory.mktemp("demo"))
+    built = build(demo_build.built(tmp_path_factory), tmp_path_factory.mktemp("demo"))
     try:
         yield built
     finally:

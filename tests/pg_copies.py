@@ -14,6 +14,7 @@ two checkpoints: 1.4 to 2.2 s a copy here against 0.2 to 1.4 s, measured with ps
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 import uuid
@@ -151,3 +152,8 @@ class Spares:
                 else:  # not copied again until a test asks for it
                     self.retire(source)
                 self._cond.notify_all()
+
+
+# The worker's one Dropper: the fixtures of conftest.py and the test modules that copy worlds of
+# their own (authz_world, recall_web_support) drop through it; conftest waits for it at the end.
+DROPPER = Dropper(os.environ.get("DUALPOWER_TEST_PG_URL", ""))

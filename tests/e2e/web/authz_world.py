@@ -61,6 +61,7 @@ from fixtures_services import (
     founding_election,
     show_of_hands,
 )
+from pg_copies import DROPPER
 
 PG_URL = os.environ.get("DUALPOWER_TEST_PG_URL")
 PASSWORD = "password1"
@@ -492,7 +493,7 @@ def make_template(backend: str, tmp: Path, pg_template: str | None, say: Say = p
 
 def drop_template(template: Template) -> None:
     if template.backend == "postgresql":
-        _admin_sql(f'DROP DATABASE IF EXISTS "{template.where}" WITH (FORCE)')
+        DROPPER.drop(template.where)
 
 
 def copy_of(template: Template, tmp: Path) -> Iterator[World]:
@@ -514,7 +515,7 @@ def copy_of(template: Template, tmp: Path) -> Iterator[World]:
     finally:
         system.engine.dispose()
         if name is not None:
-            _admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            DROPPER.drop(name)  # off the test's path (tests/pg_copies.py)
         elif template.backend == "sqlite":
             for suffix in ("", "-wal", "-shm"):
                 Path(str(target) + suffix).unlink(missing_ok=True)

@@ -28,6 +28,7 @@ from dualpower.services import accounts
 from dualpower.services.founding import found_federation
 from factories import PASSWORD, Small, small_federation
 from fixtures_services import FoundingVote, founding_election
+from pg_copies import DROPPER
 
 PG_URL = os.environ.get("DUALPOWER_TEST_PG_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -122,7 +123,7 @@ def make_template(kind: str, backend: str, tmp: Path, pg_template: str | None) -
 
 def drop_template(template: Template) -> None:
     if template.backend == "postgresql":
-        _admin_sql(f'DROP DATABASE IF EXISTS "{template.where}" WITH (FORCE)')
+        DROPPER.drop(template.where)
 
 
 def copy_of(template: Template, tmp: Path) -> Iterator[Small]:
@@ -143,7 +144,7 @@ def copy_of(template: Template, tmp: Path) -> Iterator[Small]:
     finally:
         system.engine.dispose()
         if name is not None:
-            _admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            DROPPER.drop(name)  # off the test's path (tests/pg_copies.py)
 
 
 def token(system: System, member_id: int, kind: str = "api") -> accounts.Issued:

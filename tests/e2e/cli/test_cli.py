@@ -23,7 +23,7 @@ from dualpower.bootstrap import build
 from dualpower.services.accounts import login
 from dualpower.store import tables as t
 from factories import small_federation
-from pg_copies import Dropper, admin_sql
+from pg_copies import DROPPER, admin_sql
 
 EXE = Path(sys.executable).with_name("dualpower")
 DUALPOWER = str(EXE) if EXE.exists() else shutil.which("dualpower")
@@ -52,15 +52,6 @@ def one_clear_line(stderr: str) -> str:
     return lines[0]
 
 
-@pytest.fixture(scope="module")
-def dropper() -> Iterator[Dropper]:
-    """Drops the tests' PostgreSQL databases off the tests' path (a drop waits for a
-    checkpoint: 15-60 s each on a loaded machine); the module's end waits for the last."""
-    dropping = Dropper(PG_URL or "")
-    yield dropping
-    dropping.finish()
-
-
 @pytest.fixture(params=BACKENDS)
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database (no tables) for the command to use."""
@@ -68,13 +59,12 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'cli.db'}"
         return
     assert PG_URL
-    dropping: Dropper = request.getfixturevalue("dropper")
     name = f"dp_cli_{uuid.uuid4().hex[:12]}"
     admin_sql(PG_URL, f'CREATE DATABASE "{name}"')
     try:
         yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
     finally:
-        dropping.drop(name)
+        DROPPER.drop(name)  # off the test's path: a drop waits for a checkpoint (pg_copies.py)
 
 
 @pytest.fixture

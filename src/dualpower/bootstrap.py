@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine
 
 from dualpower.services.outbox import Delivery, Handlers, deliver, start
+from dualpower.store.change_feed import ChangeFeed, listen_url
 from dualpower.store.db import DEFAULT_URL, DEMO_URL, database_url, make_engine
 from dualpower.store.migrate import upgrade
 from dualpower.store.replicas import ROUTE, ReadReplicas, Route, see_latest
@@ -47,10 +48,20 @@ class System:
     # Handlers of events read back from the sealed log after commit, at least once
     # (services/outbox.py); `handle` registers one.
     handlers: Handlers = field(default_factory=Handlers)
+    # Other processes' commits wake this one's live streams (store/change_feed.py; PostgreSQL
+    # only: None on SQLite, served by one process).
+    feed: ChangeFeed | None = None
 
     def uow(self) -> UnitOfWork:
         noted = self.replicas.note_commit if self.replicas else None
-        return UnitOfWork(self.engine, clock=self.clock, publish=self._publish, after_commit=noted)
+        announce = self.feed.announce if self.feed else None
+        return UnitOfWork(
+            self.engine,
+            clock=self.clock,
+            publish=self._publish,
+            after_commit=noted,
+            before_commit=announce,
+        )
 
     def reader(self, *, fresh: bool = False) -> UnitOfWork:
         """A unit of work that only reads (on SQLite it takes no write lock): on a replica when
@@ -137,6 +148,9 @@ def _with_adapters(system: System) -> System:
     from dualpower.store import replicas
 
     system.replicas = replicas.from_env(system.engine, make_engine)
+    if system.engine.dialect.name == "postgresql":
+        primary = system.engine.url.render_as_string(hide_password=False)
+        system.feed = ChangeFeed(listen_url(primary))
 
     settings = SmtpSettings.from_env()
     if settings is not None:

@@ -115,12 +115,17 @@ class UnitOfWork:
         publish: Callable[[list[Any]], None] | None = None,
         read_only: bool = False,
         after_commit: Callable[[Connection], None] | None = None,
+        before_commit: Callable[[Connection, list[Any]], None] | None = None,
     ):
         self.engine = engine
         self.read_only = read_only
         # Called on the connection just after its commit (store/replicas.py notes the WAL
         # position, for read-your-own-write); a failure there is logged, never raised.
         self.after_commit = after_commit
+        # Called on the connection to commit, with the act's events, when it emitted any
+        # (store/change_feed.py sends the notification other processes listen for with the
+        # COMMIT); the commit that follows sends nothing if the transaction has ended.
+        self.before_commit = before_commit
         self.clock = clock
         self.publish = publish
         self.events: list[Any] = []
@@ -184,6 +189,13 @@ class UnitOfWork:
             }
         )
 
+    def take_acts(self) -> list[dict[str, Any]]:
+        """The audit entries recorded and not written yet, as rows of the log, for a caller
+        that writes them itself in this transaction (store/ballot_batch.py: in one round trip
+        with the batch's ballots); the commit writes only those recorded after."""
+        acts, self._pending_acts = self._pending_acts, []
+        return acts
+
     def emit(self, event: Any) -> None:
         self.events.append(event)
 
@@ -192,6 +204,8 @@ class UnitOfWork:
             raise RuntimeError("a read-only unit of work cannot commit")
         self.audit.append_many(self._pending_acts)
         self._pending_acts = []
+        if self.before_commit is not None and self.events:
+            self.before_commit(self.conn, self.events)
         self.conn.commit()
         self._committed = True
         if self.after_commit is not None:

@@ -3,6 +3,8 @@ interactive page at /api/docs from local assets: web/api_docs.py) and the server
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -45,6 +47,7 @@ def create_app(system: System) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
+        lifespan=_live_across_processes,
     )
     app.state.system = system
     app.state.metrics = Metrics(system)
@@ -72,6 +75,20 @@ def create_app(system: System) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware)  # DUALPOWER_MAX_BODY_BYTES (web/guards.py)
     app.add_middleware(ObservedMiddleware, metrics=app.state.metrics)  # outermost: request id
     return app
+
+
+@asynccontextmanager
+async def _live_across_processes(app: FastAPI) -> AsyncIterator[None]:
+    """While serving, other processes' commits wake this one's live streams too (PostgreSQL:
+    one listening connection per process, store/change_feed.py)."""
+    feed, live = app.state.system.feed, app.state.live
+    if feed is not None:
+        feed.listen(live)
+    try:
+        yield
+    finally:
+        if feed is not None:
+            feed.unlisten(live)
 
 
 _SECURITY = [(name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]

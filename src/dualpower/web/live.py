@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,15 +22,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from dualpower.bootstrap import see_latest
-from dualpower.domain.events import (
-    BallotCast,
-    CompositionChanged,
-    DeputyRecalled,
-    PetitionChanged,
-)
-
-# ("recall", petition id), ("election", election id) or ("council", council id)
-Topic = tuple[str, int]
+from dualpower.domain.live import Topic, Wake, topics
 
 
 @dataclass(eq=False)
@@ -83,7 +75,9 @@ class _Shared:
 
 
 class Broadcaster:
-    """Subscribed to the system's events; wakes the streams of the topic an event concerns."""
+    """Subscribed to the system's events; wakes the streams of the topic an event concerns
+    (domain/live.py). On PostgreSQL the system's change feed also wakes it at other processes'
+    commits (store/change_feed.py: `wake_many`, `wake_everything`)."""
 
     def __init__(
         self, *, heartbeat: float = 15.0, lifetime: float = 300.0, every: float = 1.0
@@ -98,19 +92,26 @@ class Broadcaster:
         self._shared: dict[tuple[asyncio.AbstractEventLoop, Topic, str], _Shared] = {}
 
     def __call__(self, event: Any) -> None:
-        if isinstance(event, PetitionChanged):
-            self.wake(("recall", event.petition_id))
-        elif isinstance(event, BallotCast):
-            self.wake(("election", event.election_id))
-        elif isinstance(event, CompositionChanged):
-            self.wake(("council", event.council_id))
-        elif isinstance(event, DeputyRecalled):
-            self.wake_all("council")  # its council is not in the event: each watcher re-reads
+        self.wake_many(topics(event))
+
+    def wake_many(self, wakes: Sequence[Wake]) -> None:
+        for kind, id_ in wakes:
+            if id_ is None:
+                self.wake_all(kind)
+            else:
+                self.wake((kind, id_))
 
     def wake_all(self, kind: str) -> None:
         with self._lock:
-            topics = [topic for topic in self._watchers if topic[0] == kind]
-        for topic in topics:
+            watched = [topic for topic in self._watchers if topic[0] == kind]
+        for topic in watched:
+            self.wake(topic)
+
+    def wake_everything(self) -> None:
+        """Every stream reads again (the change feed may have missed notifications)."""
+        with self._lock:
+            watched = list(self._watchers)
+        for topic in watched:
             self.wake(topic)
 
     def wake(self, topic: Topic) -> None:

@@ -107,3 +107,31 @@ def test_a_shared_stream_sends_at_most_one_message_a_period() -> None:
     sent, elapsed = run_in_a_loop(run)
     assert sent == [2, 5]  # the latest each time, the bursts taken up
     assert elapsed >= 0.55  # two periods
+
+
+def test_the_change_feed_wakes_a_topic_a_kind_or_everything() -> None:
+    """What another process's notification names (store/change_feed.py): one topic, every topic
+    of a kind, or, after the feed reconnected, every stream."""
+
+    async def run() -> list[set[tuple[str, int]]]:
+        live = Broadcaster(heartbeat=5.0, lifetime=30.0, every=0.0)
+        topics = [("election", 1), ("election", 2), ("council", 3)]
+        watchers = {topic: live._watch(topic) for topic in topics}
+        rounds = []
+        for wake in (
+            lambda: live.wake_many([("election", 2)]),
+            lambda: live.wake_many([("election", None)]),
+            live.wake_everything,
+        ):
+            wake()
+            await asyncio.sleep(0)  # the wakes are handed to this loop thread-safely
+            rounds.append({t for t, w in watchers.items() if w.woken.is_set()})
+            for w in watchers.values():
+                w.woken.clear()
+        return rounds
+
+    assert run_in_a_loop(run) == [
+        {("election", 2)},
+        {("election", 1), ("election", 2)},
+        {("election", 1), ("election", 2), ("council", 3)},
+    ]

@@ -14,7 +14,6 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from dualpower.domain.discussion import CommentPosted
 from dualpower.domain.limits import RateLimited
 from dualpower.services import discussion, discussion_views, panels
 from dualpower.services.panels import FileReport
@@ -59,27 +58,9 @@ def limited(call: Callable[[], T]) -> T:
         raise HTTPException(429, error.message, {"Retry-After": str(error.retry_after)}) from None
 
 
-def watch_comments(request: Request) -> None:
-    """Wake a discussion's live streams when a comment is posted (once per application)."""
-    app = request.app
-    if getattr(app.state, "discussion_live", False):
-        return
-    live = broadcaster(request)
-
-    def on_event(event: Any) -> None:
-        if isinstance(event, CommentPosted):
-            live.wake((f"comments:{event.subject_kind}", event.subject_id))
-
-    app.state.system.subscribe(on_event)
-    app.state.discussion_live = True
-
-
 @api.post("/comments", response_model=CreatedPublic, status_code=201, responses=REFUSED)
-def api_post_comment(
-    body: CommentCreate, request: Request, member: ApiMember, system: SystemDep
-) -> CreatedPublic:
+def api_post_comment(body: CommentCreate, member: ApiMember, system: SystemDep) -> CreatedPublic:
     """Post a comment (Markdown subset; raw HTML is shown as text)."""
-    watch_comments(request)
     cmd = discussion.PostComment(
         member.id, body.subject.kind, body.subject.id, body.text, body.parent_id, body.faction_id
     )
@@ -116,8 +97,8 @@ def api_edit_comment(
     responses=EVENT_STREAM,
 )
 def api_events(kind: str, subject_id: int, request: Request, system: SystemDep) -> Response:
-    """Server-sent events: `comments` with the count and the newest id, at each new comment."""
-    watch_comments(request)
+    """Server-sent events: `comments` with the count and the newest id, at each new comment
+    (the Broadcaster wakes it at CommentPosted: domain/live.py)."""
 
     def read() -> dict[str, Any]:
         thread = discussion_views.thread(system.reader(), kind, subject_id)

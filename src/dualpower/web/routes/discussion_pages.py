@@ -18,7 +18,6 @@ from dualpower.web.deps import Visit, Visiting
 from dualpower.web.errors import status_of
 from dualpower.web.forms import Post, Posting, form_page, refusal
 from dualpower.web.markup import to_html
-from dualpower.web.routes.discussion import watch_comments
 
 pages = APIRouter(include_in_schema=False)
 
@@ -38,7 +37,6 @@ def _optional_int(value: str) -> int | None:
 def _discussion(page: Visit, kind: str, subject_id: int, **extra: Any) -> Response:
     if kind not in discussion_views.SUBJECT_PAGES:
         raise NotFound(f"there are no discussions on {kind!r}")
-    watch_comments(page.request)
     system, viewer = page.system, page.viewer
     thread = discussion_views.thread(system.reader(), kind, subject_id)
     for comment in thread:

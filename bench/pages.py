@@ -3,7 +3,8 @@
     .venv/bin/python bench/pages.py [--members 100000] [--councils 1000] [--requests 200]
         [--clients 4] [--root /tmp/rep-pages] [--skip ROUTE ...]
     .venv/bin/python bench/pages.py --url postgresql+psycopg://.../db  # a federation generated
-        already (bench/_federation.py), migrated: the primary only, no replica
+        already (bench/_federation.py), migrated: the primary only, or, with
+        [--replica-url postgresql+psycopg://.../db] (a hot standby of it), then on the replica
 
 1. Starts a primary and a hot standby (tests/pg_cluster.py, ports 56000+; fsync off: the
    generation is bulk inserts, the timed part only reads) and generates a federation on the
@@ -44,7 +45,7 @@ ROOT = HERE.parent
 sys.path[:0] = [str(ROOT / "tests"), str(HERE)]
 
 from _federation import Shape, generate  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
 
 import pg_cluster  # noqa: E402
 from dualpower.store import tables as t  # noqa: E402
@@ -206,7 +207,9 @@ def report(results: dict[str, dict[str, list[float]]], routes: dict[str, Route],
 
 
 def existing(args: Any) -> None:
-    """Time the pages of a federation generated already (`--url`), on that database alone."""
+    """Time the pages of a federation generated already (`--url`), on that database alone; with
+    `--replica-url`, a second time reading on that hot standby of it, as the generating mode
+    does with its own standby."""
     engine = make_engine(args.url)
     upgrade(engine)
     with engine.connect() as conn:
@@ -217,13 +220,38 @@ def existing(args: Any) -> None:
     print(f"federation: {members:,} members, {councils:,} councils, {len(elections):,} elections")
     routes = routes_of(args.url, councils, elections, args.requests, args.skip)
     port = pg_cluster.free_port()
-    server = serve({"DUALPOWER_DATABASE_URL": args.url}, port, Path(f"/tmp/pages-{port}.log"))
-    try:
-        results = {"primary": run(port, routes, args.clients)}
-    finally:
-        server.terminate()
-        server.wait(30)
+    runs = {"primary": {"DUALPOWER_DATABASE_URL": args.url}}
+    if args.replica_url:
+        replayed(args.url, args.replica_url)  # the petitions, the session, the kept bases
+        runs["replica"] = runs["primary"] | {"DUALPOWER_DATABASE_REPLICA_URLS": args.replica_url}
+    results = {}
+    for where, env in runs.items():
+        server = serve(env, port, Path(f"/tmp/pages-{port}-{where}.log"))
+        try:
+            results[where] = run(port, routes, args.clients)
+        finally:
+            server.terminate()
+            server.wait(30)
     report(results, routes, args)
+
+
+def replayed(primary: str, replica: str, timeout: float = 600.0) -> None:
+    """Until the replica (a hot standby) has replayed all the primary wrote until now."""
+    engines = make_engine(primary), make_engine(replica)
+    try:
+        with engines[0].connect() as conn:
+            target = conn.execute(text("SELECT pg_current_wal_lsn()::text")).scalar_one()
+        deadline = time.monotonic() + timeout
+        query = text("SELECT pg_last_wal_replay_lsn() >= CAST(:target AS pg_lsn)")
+        while time.monotonic() < deadline:
+            with engines[1].connect() as conn:
+                if conn.execute(query, {"target": target}).scalar():
+                    return
+            time.sleep(0.2)
+        raise SystemExit(f"the replica has not replayed {target} in {timeout:.0f} s")
+    finally:
+        for engine in engines:
+            engine.dispose()
 
 
 def main() -> None:
@@ -234,6 +262,9 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--root", default="/tmp/rep-pages")
     ap.add_argument("--url", help="time this database's federation (generated already) alone")
+    ap.add_argument(
+        "--replica-url", help="with --url: a hot standby of it, timed a second time (its reads)"
+    )
     ap.add_argument("--skip", nargs="*", default=[], help="routes not to time, e.g. /alignment")
     args = ap.parse_args()
     if args.url:

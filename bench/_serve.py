@@ -7,7 +7,10 @@ from fastapi import FastAPI
 
 from dualpower.bootstrap import build
 from dualpower.web.app import create_app
+from dualpower.web.warm import settle
 
 
 def app() -> FastAPI:
-    return create_app(build(migrate=False))
+    served = create_app(build(migrate=False))
+    settle()  # as `dualpower serve` does before it serves (web/warm.py)
+    return served

@@ -115,13 +115,16 @@ def _serve(sys_, host: str, port: int) -> None:  # type: ignore[no-untyped-def]
     from dualpower.cli_ops import describe, proxies
     from dualpower.web.app import create_app
     from dualpower.web.observability import configure_logging
+    from dualpower.web.warm import settle
 
     clock.start(sys_)
     typer.echo(describe(sys_))
     typer.echo(f"serving on http://{host}:{port}/")
     configure_logging()  # JSON lines on stderr (web/observability.py)
+    served = create_app(sys_)
+    settle()  # templates and languages loaded, the heap frozen: no long pass of the collector
     uvicorn.run(
-        create_app(sys_),
+        served,
         host=host,
         port=port,
         log_config=None,

@@ -50,7 +50,7 @@ from dualpower.domain.limits import Limit, refusal, wait
 from dualpower.domain.model import Election
 from dualpower.services import chance, elections, limits, roll_rules
 from dualpower.services.durable import durably
-from dualpower.store.ballot_batch import BallotBatchStore
+from dualpower.store.ballot_batch import BallotBatchStore, BallotContext
 from dualpower.store.db import Database
 from dualpower.store.group_commit import GroupCommit
 from dualpower.store.uow import UnitOfWork
@@ -144,12 +144,12 @@ def cast_batch_in(uow: UnitOfWork, requests: Sequence[BallotRequest]) -> list[Ou
         _Counter(limits.limit(limits.API_WRITES), now),
         _Counter(limits.limit(limits.BALLOTS), now),
     )
-    stale = _read_hits(uow, [api, ballots], counted)
     wanted: dict[int, list[int]] = defaultdict(list)  # election -> members asking
     for request, member_id in zip(requests, members, strict=True):
         if member_id is not None:
             wanted[request.election_id].append(member_id)
-    found = {e: _election(uow, e, wanted[e], units) for e in sorted(wanted)}
+    stale, contexts = _read(uow, [api, ballots], counted, sorted(wanted))
+    found = {e: _election(uow, contexts[e], wanted[e], units) for e in sorted(wanted)}
 
     accepted: list[tuple[int, Election, int, dict[str, Any], dict[str, Any]]] = []
     for i, (request, member_id) in enumerate(zip(requests, members, strict=True)):
@@ -173,9 +173,10 @@ def cast_batch_in(uow: UnitOfWork, requests: Sequence[BallotRequest]) -> list[Ou
         except errors.DomainError as refused:
             outcomes[i] = refused
 
-    for i, receipt in _write(uow, accepted, ballots).items():
+    written, ballot_rows = _write(uow, accepted, ballots)
+    for i, receipt in written.items():
         outcomes[i] = receipt
-    _write_hits(uow, [api, ballots], stale)
+    _store(uow, ballot_rows, [api, ballots], stale)
     for election_id in sorted({election.id for _, election, *_ in accepted}):
         uow.emit(BallotCast(election_id))
     assert all(o is not None for o in outcomes)
@@ -208,44 +209,49 @@ def _authenticate(
     return [valid.get(d) for d in digests], units
 
 
-def _read_hits(uow: UnitOfWork, counters: list[_Counter], members: list[int]) -> set[int]:
-    """Lock (PostgreSQL) and read the members' hits of every enabled limit: those in the window
-    go to the counters; the members who also have hits left over from before the window are
-    returned (only their hits need forgetting)."""
-    live = [c for c in counters if not c.rule.disabled]
-    if not live or not members:
-        return set()
-    store = BallotBatchStore(uow)
-    store.lock_counting([c.rule.name for c in live], members)
+def _read(
+    uow: UnitOfWork, counters: list[_Counter], members: list[int], election_ids: list[int]
+) -> tuple[set[int], dict[int, BallotContext | None]]:
+    """Lock (PostgreSQL) and read the members' hits of every enabled limit, and read each
+    election's ballot context (its row share-locked), together: the hits in the window go to
+    the counters; the members who also have hits left over from before the window are returned
+    (only their hits need forgetting), with the contexts."""
+    live = [c for c in counters if not c.rule.disabled and members]
     counter_of = {c.rule.name: c for c in live}
+    hits, contexts = BallotBatchStore(uow).counts_and_elections(
+        list(counter_of), members, election_ids
+    )
     stale: set[int] = set()
-    for name, member_id, at in store.hits(list(counter_of), members):
+    for name, member_id, at in hits:
         counter = counter_of[name]
         if at > counter.now - counter.rule.window:
             counter.hits[member_id].append(at)
         else:
             stale.add(member_id)
-    return stale
+    return stale, contexts
 
 
-def _write_hits(uow: UnitOfWork, counters: list[_Counter], stale: set[int]) -> None:
-    """Forget the hits that have left the window (of the `stale` members only: none, most
-    times), then add the batch's (one statement each for every limit together)."""
+def _store(
+    uow: UnitOfWork, ballot_rows: list[dict[str, Any]], counters: list[_Counter], stale: set[int]
+) -> None:
+    """Store the ballots and the audit entries recorded so far (in this transaction, as the
+    commit would); forget the hits that have left the window (of the `stale` members only:
+    none, most times) and add the batch's (one statement each, for every limit together, and
+    one round trip for all of them on PostgreSQL)."""
     live = [c for c in counters if not c.rule.disabled]
-    if not live:
-        return
-    store = BallotBatchStore(uow)
-    if stale:
-        store.forget_hits(sorted(stale), [(c.rule.name, c.now - c.rule.window) for c in live])
-    store.add_hits([(c.rule.name, m, c.now) for c in live for m in c.added])
+    forget = None
+    if live and stale:
+        forget = (sorted(stale), [(c.rule.name, c.now - c.rule.window) for c in live])
+    hits = [(c.rule.name, m, c.now) for c in live for m in c.added]
+    BallotBatchStore(uow).add(ballot_rows, hits, uow.take_acts(), forget)
 
 
 def _election(
-    uow: UnitOfWork, election_id: int, members: list[int], units: dict[int, _OnRoll]
+    uow: UnitOfWork, context: BallotContext | None, members: list[int], units: dict[int, _OnRoll]
 ) -> _Election:
-    """What checking the ballots of one election needs, read once for the batch (the row
-    share-locked until commit: a close waits for these ballots, or they see it closed)."""
-    context = uow.elections.ballot_context(election_id)
+    """What checking the ballots of one election needs, from its context read once for the
+    batch (the row share-locked until commit: a close waits for these ballots, or they see it
+    closed)."""
     if context is None:
         return _Election(None, set(), None, set(), set())
     election, unit_id, candidates, context_verified_only = context
@@ -289,13 +295,14 @@ def _write(
     uow: UnitOfWork,
     accepted: list[tuple[int, Election, int, dict[str, Any], dict[str, Any]]],
     ballots: _Counter,
-) -> dict[int, Outcome]:
-    """Write the accepted ballots and their audit entries; request index -> outcome. The
-    participation rows go first, in one `INSERT ... ON CONFLICT DO NOTHING RETURNING`: a voter
-    written meanwhile by another process (on PostgreSQL the insert waits for that process's
-    transaction) comes back missing and gets 409; only the rows returned get a ballot."""
+) -> tuple[dict[int, Outcome], list[dict[str, Any]]]:
+    """Write the accepted ballots' participation rows and audit entries; request index ->
+    outcome, and the ballot rows to store (in an order drawn by lot). The participation rows go
+    first, in one `INSERT ... ON CONFLICT DO NOTHING RETURNING`: a voter written meanwhile by
+    another process (on PostgreSQL the insert waits for that process's transaction) comes back
+    missing and gets 409; only the rows returned get a ballot."""
     if not accepted:
-        return {}
+        return {}, []
     outcomes: dict[int, Outcome] = {}
     took_part = sorted(
         (p for *_, p, _ in accepted), key=lambda p: (p["election_id"], p["member_id"])
@@ -312,14 +319,13 @@ def _write(
             ballots.give_back(member_id)
     ballot_rows = [b for *_, b in stored]
     chance.shuffle(ballot_rows)  # no order of casting among the batch's ballots
-    store.add_ballots(ballot_rows)
     cast: dict[int, tuple[Election, list[tuple[int, dict[str, Any]]]]] = {}
     for i, election, member_id, _, ballot in stored:
         cast.setdefault(election.id, (election, []))[1].append((member_id, ballot))
         outcomes[i] = str(ballot["receipt"])
     for election, ballots_of in cast.values():
         elections.record_casts(uow, election, ballots_of)
-    return outcomes
+    return outcomes, ballot_rows
 
 
 # ---------------------------------------------------------------- the writer (one per process)

@@ -44,6 +44,13 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
     conn.execute(_unnest_insert(conn, table, tuple(rows[0]), ()), _arrays(conn, table, rows))
 
 
+def unnest_insert(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]]
+) -> tuple[TextClause, dict[str, Any]]:
+    """PostgreSQL: `insert_rows`'s statement and parameters, to run later (store/pipeline.py)."""
+    return _unnest_insert(conn, table, tuple(rows[0]), ()), _arrays(conn, table, rows)
+
+
 def insert_json_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """`insert_rows` for rows of long texts (the audit log's payloads): on PostgreSQL the rows
     go as ONE JSON text parameter read by `json_to_recordset`, in the order given (their
@@ -54,14 +61,23 @@ def insert_json_rows(conn: Connection, table: Table, rows: Sequence[dict[str, An
     if conn.dialect.name != "postgresql":
         conn.execute(insert(table), list(rows))
         return
-    names = ", ".join(rows[0])
-    conn.execute(
-        text(
+    conn.execute(*json_insert(conn, table, rows))
+
+
+def json_insert(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]]
+) -> tuple[TextClause, dict[str, Any]]:
+    """PostgreSQL: `insert_json_rows`'s statement (the same object for the same columns) and
+    parameters, to run later (store/pipeline.py)."""
+    key = (table.name, tuple(rows[0]), ("json",))
+    found = _INSERTS.get(key)
+    if found is None:
+        names = ", ".join(rows[0])
+        found = _INSERTS[key] = text(
             f"INSERT INTO {table.name} ({names}) SELECT {names} "
             f"FROM {recordset(conn, table, tuple(rows[0]), ordered=True)} ORDER BY row_no"
-        ),
-        {"rows": json_rows(rows)},
-    )
+        )
+    return found, {"rows": json_rows(rows)}
 
 
 def recordset(

@@ -11,7 +11,6 @@ from typing import Any, Generic, NamedTuple, TypeVar, overload
 from sqlalchemy import (
     Connection,
     Table,
-    bindparam,
     delete,
     exists,
     func,
@@ -518,23 +517,6 @@ class MandateRepo(_Repo[m.Mandate]):
         return in_force(self.conn, md, md.c.id == mandate_id, end_at=at, end_reason=reason) == 1
 
 
-_BALLOT_CONTEXT = (
-    select(
-        t.elections,
-        t.electorates.c.unit_id.label("electorate_unit"),
-        t.councils.c.verified_only.label("verified_only"),
-        t.candidates.c.id.label("candidate_id"),
-    )
-    .select_from(
-        t.elections.outerjoin(t.electorates, t.electorates.c.id == t.elections.c.electorate_id)
-        .outerjoin(t.councils, t.councils.c.id == t.electorates.c.council_id)
-        .outerjoin(t.candidates, t.candidates.c.election_id == t.elections.c.id)
-    )
-    .where(t.elections.c.id == bindparam("id"))
-    .with_for_update(read=True, of=t.elections)
-)
-
-
 class ElectionRepo(_Repo[m.Election]):
     table, model = t.elections, m.Election
 
@@ -593,21 +575,6 @@ class ElectionRepo(_Repo[m.Election]):
         query = select(self.table).where(self.table.c.id == election_id)
         row = self.conn.execute(query.with_for_update(read=True)).first()
         return to_domain(m.Election, row) if row else None
-
-    def ballot_context(
-        self, election_id: int
-    ) -> tuple[m.Election, int | None, set[int], bool] | None:
-        """What taking ballots needs, in one statement: the election (share-locked as by
-        `get_for_share`), the base unit whose members elect it (None for a council's or an
-        office's electors), its candidates' ids, and whether its council's standing orders ask
-        for verified electors (meaningful with a unit); None when there is no such election."""
-        rows = self.conn.execute(_BALLOT_CONTEXT, {"id": election_id}).all()
-        if not rows:
-            return None
-        unit_id = rows[0].electorate_unit if rows[0].office_id is None else None
-        candidates = {row.candidate_id for row in rows if row.candidate_id is not None}
-        verified = bool(rows[0].verified_only)
-        return to_domain(m.Election, rows[0]), unit_id, candidates, verified
 
     def open_by_elections_for_update(self, electorate_id: int) -> list[m.Election]:
         """The by-elections of an electorate still open, their rows locked, in id order."""

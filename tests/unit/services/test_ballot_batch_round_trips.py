@@ -1,0 +1,121 @@
+"""A batch of API ballots costs the same statements and round trips whatever its size (issue 24:
+bench/cast.py). On PostgreSQL the batch's independent statements go together in psycopg's
+pipeline mode, so a batch costs fewer round trips than statements: counted here from the
+client's side of the wire protocol (libpq's trace: each Sync or simple Query the client sends is
+one round trip)."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+
+from backends import only_postgresql
+from dualpower.services import ballot_batch as bb
+from dualpower.services.accounts import _issue
+from dualpower.services.elections import OpenElection, nominate
+from factories import Small
+from fixtures_services import open_election
+
+# The batch's own statements: the token lookup, the rate limits' locks, their hits, the
+# election, the participation rows, the ballots, the new hits, the audit entries.
+STATEMENTS = 8
+# Sent with another (store/pipeline.py): the hits and the election with the locks; the new hits
+# and the audit entries with the ballots.
+SAVED = 4
+
+
+def _tokens(federation: Small, names: list[str]) -> list[str]:
+    with federation.system.uow() as uow:
+        tokens = []
+        for name in names:
+            member = uow.members.get(federation.members[name])
+            assert member is not None
+            tokens.append(_issue(uow, member, "api").token)
+        uow.commit()
+    return tokens
+
+
+def _election(federation: Small) -> tuple[int, list[int]]:
+    uow = federation.system.uow
+    with uow() as u:
+        electorate = u.electorates.for_unit(federation.units["Forge"])
+    assert electorate is not None
+    election = open_election(uow(), OpenElection(electorate.id, "block", is_secret=True))
+    m = federation.members
+    return election, [nominate(uow(), election, m[f"forge{i}"], None, actor=None) for i in (1, 2)]
+
+
+@contextmanager
+def _wire(federation: Small) -> Iterator[Callable[[], tuple[int, int]]]:
+    """(statements, round trips) sent by the connections checked out meanwhile. SQLite: the
+    statements SQLAlchemy runs (no wire: round trips = statements)."""
+    engine = federation.system.engine
+    if engine.dialect.name != "postgresql":
+        seen: list[str] = []
+
+        def statement(_c: Any, _cur: Any, sql: str, *_: Any) -> None:
+            seen.append(sql)
+
+        event.listen(engine, "before_cursor_execute", statement)
+        try:
+            yield lambda: (len(seen), len(seen))
+        finally:
+            event.remove(engine, "before_cursor_execute", statement)
+        return
+    import psycopg
+
+    trace = tempfile.NamedTemporaryFile("w+", suffix=".trace")  # noqa: SIM115
+    traced: list[Any] = []
+
+    def checkout(dbapi_connection: Any, *_: Any) -> None:
+        dbapi_connection.pgconn.trace(trace.fileno())
+        dbapi_connection.pgconn.set_trace_flags(psycopg.pq.Trace.SUPPRESS_TIMESTAMPS)
+        traced.append(dbapi_connection)
+
+    def counts() -> tuple[int, int]:
+        trace.flush()
+        trace.seek(0)
+        sent = [line.split("\t")[2].split()[0] for line in trace if line.startswith("F\t")]
+        # an extended query's Execute, or a simple Query (BEGIN, COMMIT)
+        statements = sent.count("Execute") + sent.count("Query")
+        return statements, sent.count("Sync") + sent.count("Query")
+
+    event.listen(engine, "checkout", checkout)
+    try:
+        yield counts
+    finally:
+        event.remove(engine, "checkout", checkout)
+        for connection in traced:
+            connection.pgconn.untrace()
+        trace.close()
+
+
+def _batch_costs(federation: Small, voters: list[str]) -> tuple[int, int]:
+    election, candidates = _election(federation)
+    tokens = _tokens(federation, voters)
+    requests = [bb.BallotRequest(t, election, [candidates[i % 2]]) for i, t in enumerate(tokens)]
+    with _wire(federation) as counts:
+        outcomes = bb.cast_batch(federation.system.uow(), requests)
+        costs = counts()
+    assert all(isinstance(o, str) for o in outcomes), outcomes
+    return costs
+
+
+def test_a_batch_of_ten_costs_what_a_batch_of_one_costs(federation: Small) -> None:
+    one = _batch_costs(federation, ["forge3"])
+    ten = _batch_costs(federation, [f"forge{i}" for i in range(3, 13)])
+    assert ten == one
+
+
+@only_postgresql
+def test_on_postgresql_a_batch_takes_fewer_round_trips_than_statements(
+    federation: Small,
+) -> None:
+    statements, round_trips = _batch_costs(federation, [f"forge{i}" for i in range(3, 13)])
+    # with BEGIN and COMMIT, and the change feed's one pg_notify (store/change_feed.py)
+    assert statements <= STATEMENTS + 3
+    assert round_trips <= statements - SAVED

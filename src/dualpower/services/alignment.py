@@ -17,7 +17,7 @@ import gc
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from operator import itemgetter
 from typing import Any
 
@@ -45,6 +45,17 @@ def snapshot(uow: UnitOfWork) -> dict[str, Any]:
         return _snapshot(councils, names, colours)
 
 
+def colours(uow: UnitOfWork) -> dict[str, str]:
+    """{faction name: its colour}, and grey for "no faction" (a picture's colours), from the
+    factions alone."""
+    with uow:
+        return _colours(*_faction_names(uow))
+
+
+def _colours(names: dict[int, str], colours: dict[str, str]) -> dict[str, str]:
+    return {n: colours.get(n, NEUTRAL) for n in [*names.values(), al.NO_FACTION]}
+
+
 def council(uow: UnitOfWork, council_id: int) -> dict[str, Any]:
     """One council's name, seats, composition, majority and colours from the row the triggers
     keep (one short row): what its hemicycle draws, without counting its mandates again."""
@@ -59,7 +70,12 @@ def councils_in(uow: UnitOfWork, council_ids: list[int]) -> list[dict[str, Any]]
     """These councils' seats, composition, majority and colours from their stored rows (in an
     entered unit of work), by id: a page showing a hundred councils reads a hundred short rows,
     not their ten thousand mandates."""
-    names, colours = _faction_names(uow)
+    return _councils(uow, council_ids, *_faction_names(uow))
+
+
+def _councils(
+    uow: UnitOfWork, council_ids: list[int], names: dict[int, str], colours: dict[str, str]
+) -> list[dict[str, Any]]:
     snap = _snapshot(uow.alignment.councils_in(council_ids), names, colours)
     out: list[dict[str, Any]] = snap["councils"]
     for found in out:
@@ -130,7 +146,7 @@ def _snapshot(
             "composition": whole.composition,
             "majority": whole.majority,
         },
-        "colours": {n: colours.get(n, NEUTRAL) for n in [*names.values(), al.NO_FACTION]},
+        "colours": _colours(names, colours),
     }
 
 
@@ -142,7 +158,12 @@ def history(uow: UnitOfWork, council_id: int | None = None) -> dict[int, list[al
 
 def history_in(uow: UnitOfWork, council_ids: list[int] | None) -> dict[int, list[al.Step]]:
     """These councils' steps (every council's when None), in an entered unit of work."""
-    names, _ = _faction_names(uow)
+    return _history(uow, council_ids, _faction_names(uow)[0])
+
+
+def _history(
+    uow: UnitOfWork, council_ids: list[int] | None, names: dict[int, str]
+) -> dict[int, list[al.Step]]:
     return al.history(
         al.Tenure(c, names.get(f or 0, al.NO_FACTION), s, e, n)
         for c, f, s, e, n in uow.alignment.spans(council_ids)
@@ -152,28 +173,17 @@ def history_in(uow: UnitOfWork, council_ids: list[int] | None) -> dict[int, list
 def top_in(uow: UnitOfWork, council_ids: list[int]) -> dict[str, Any]:
     """What the alignment page shows of a large federation, in an entered unit of work: the
     federation's base seats by faction (summed from the stored counts) and its popular base,
-    and only these councils (the top levels of the tree) with their seats, popular base,
-    history and changes of majority. `overview` is every council's (the API). The popular
-    bases are the kept ones (`refresh_bases`), as of `popular_base_as_of`; counted
-    for the view only before the clock's first refresh."""
+    and only these councils (the top levels of the tree) with their seats and popular base;
+    each council's history and pictures are on its own page (`council_detail_in`). `overview` is
+    every council's (the API). The popular bases are the kept ones (`refresh_bases`), as of
+    `popular_base_as_of`; counted for the view only before the clock's first refresh."""
     names, colours = _faction_names(uow)
     totals = uow.alignment.unit_seats()
     whole = al.federation((names.get(f, al.NO_FACTION), n) for f, n in totals.items())
-    as_of = uow.alignment.bases_as_of()
-    kept = (
-        uow.alignment.represented(council_ids, federation=True)
-        if as_of is None  # never refreshed: counted now
-        else uow.alignment.bases_kept(council_ids)
-    )
-    rows = _named(kept, names)
-    bases = al.popular_base(rows)  # these councils'
-    base = al.federation_base(row for row in rows if row.council_id is None)
-    steps = history_in(uow, council_ids)
-    councils = councils_in(uow, council_ids)
+    bases, base, as_of = _bases(uow, council_ids, names)
+    councils = _councils(uow, council_ids, names, colours)
     for council in councils:
         council["popular_base"] = _rounded(bases.get(council["id"], {}))
-        council["history"] = steps.get(council["id"], [])
-        council["changes"] = al.majority_changes(council["history"])
     return {
         "councils": councils,
         "federation": {
@@ -184,8 +194,44 @@ def top_in(uow: UnitOfWork, council_ids: list[int]) -> dict[str, Any]:
             "popular_base": _rounded(base),
         },
         "popular_base_as_of": as_of,  # None: counted for this view
-        "colours": {n: colours.get(n, NEUTRAL) for n in [*names.values(), al.NO_FACTION]},
+        "colours": _colours(names, colours),
     }
+
+
+def council_detail_in(uow: UnitOfWork, council_id: int) -> dict[str, Any]:
+    """One council as its own alignment page shows it, in an entered unit of work: its seats,
+    composition, majority and colours (the stored row), its popular base (kept, as of
+    `popular_base_as_of`), its history and changes of majority (its mandates' spans)."""
+    names, colours = _faction_names(uow)
+    found = _councils(uow, [council_id], names, colours)
+    if not found:
+        raise errors.NotFound(f"there is no council {council_id}")
+    council = found[0]
+    bases, _, as_of = _bases(uow, [council_id], names)
+    council["popular_base"] = _rounded(bases.get(council_id, {}))
+    council["history"] = _history(uow, [council_id], names).get(council_id, [])
+    council["changes"] = al.majority_changes(council["history"])
+    council["popular_base_as_of"] = as_of
+    return council
+
+
+def _bases(
+    uow: UnitOfWork, council_ids: list[int], names: dict[int, str]
+) -> tuple[dict[int, dict[str, float]], dict[str, float], datetime | None]:
+    """These councils' popular bases, the federation's, and the time they are as of: the kept
+    ones, or (never refreshed: None) counted now."""
+    as_of = uow.alignment.bases_as_of()
+    kept = (
+        uow.alignment.represented(council_ids, federation=True)
+        if as_of is None
+        else uow.alignment.bases_kept(council_ids)
+    )
+    rows = _named(kept, names)
+    return (
+        al.popular_base(rows),
+        al.federation_base(row for row in rows if row.council_id is None),
+        as_of,
+    )
 
 
 def refresh_bases(

@@ -43,11 +43,20 @@ class HomePage:
 @dataclass(frozen=True)
 class AlignmentPage:
     """The federation's seats and popular base, and the top levels of the tree (as the home
-    page shows them) with each council's seats, popular base and history."""
+    page shows them) with each council's seats and popular base (its history and pictures:
+    `AlignmentCouncilPage`)."""
 
     view: dict[str, Any]  # alignment.top_in: federation, councils, colours
     tree: list[dict[str, Any]]  # the same councils as a tree, for the picture
     shown: int
+
+
+@dataclass(frozen=True)
+class AlignmentCouncilPage:
+    """One council's seats, popular base, history and changes of majority: what the alignment
+    page drew for every council it showed, for any council (the alignment page links each)."""
+
+    council: dict[str, Any]  # alignment.council_detail_in
 
 
 @dataclass(frozen=True)
@@ -114,6 +123,11 @@ def alignment_page(uow: UnitOfWork) -> AlignmentPage:
         levels, below = _top_levels(uow)
         view = alignment.top_in(uow, [c.id for c in levels])
     return AlignmentPage(view, _tree(view["councils"], below), len(levels))
+
+
+def alignment_council(uow: UnitOfWork, council_id: int) -> AlignmentCouncilPage:
+    with uow:
+        return AlignmentCouncilPage(alignment.council_detail_in(uow, council_id))
 
 
 def council(uow: UnitOfWork, council_id: int, viewer_id: int | None) -> CouncilPage:

@@ -181,6 +181,7 @@ for _path in (
     "/alignment",
     "/councils/{council_id}",
     "/councils/{council_id}/composition",
+    "/councils/{council_id}/alignment",
     "/discussions/{kind}/{subject_id}",
     "/comments/{comment_id}",
     "/reports/{report_id}",

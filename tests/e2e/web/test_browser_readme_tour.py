@@ -394,10 +394,14 @@ def _alignment_and_deliberation(v: Walk) -> None:
     v.nav("/alignment", "Alignment")
     expect(page.locator(".picture svg.tree")).to_be_visible()
     expect(page.locator("h2#road-h")).to_have_text(w("The road to majority"))
-    petrograd = page.locator("article.level", has=page.get_by_role("heading", name=PETROGRAD))
-    changes = petrograd.locator(
-        "table", has=page.locator("caption", has_text=w("Changes of majority"))
+    # Each council's history is on its own alignment page, linked from the table of councils.
+    petrograd = page.locator("table.councils tbody tr").filter(
+        has=page.get_by_role("link", name=PETROGRAD, exact=True)
     )
+    expect(petrograd).to_contain_text("Bolsheviks")
+    v.link(PETROGRAD, where=petrograd)
+    v.arrived(r"/councils/\d+/alignment$")
+    changes = page.locator("table", has=page.locator("caption", has_text=w("Changes of majority")))
     last = changes.locator("tbody tr").last
     august = (
         "31 августа (13 сентября) 1917"
@@ -406,6 +410,7 @@ def _alignment_and_deliberation(v: Walk) -> None:
     )
     expect(last).to_contain_text(august)
     expect(last.locator("td").nth(1)).to_have_text("Bolsheviks")
+    v.nav("/alignment", "Alignment")
     v.link(w("The factions and their platforms"))
     v.arrived(r"/factions$")
     for faction in ("Socialist-Revolutionaries", "Mensheviks", "Bolsheviks"):

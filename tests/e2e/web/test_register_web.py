@@ -100,6 +100,29 @@ def test_binding_differs_by_caller_and_stances_need_the_office(client, federatio
     assert page.status_code == 200 and "countermand" in page.text and "Not one step." in page.text
 
 
+def test_the_alignment_page_links_each_council_to_its_own_alignment(client, federation) -> None:  # type: ignore[no-untyped-def]
+    """The alignment page lists the councils it shows in one table (seats, majority, seats by
+    faction with their popular base), each linking to its own alignment page, which draws its
+    hemicycle and strength over time and lists its changes of majority (issue 24: the page
+    drew all of that for every council it showed, 204 KB at 1,000,000 members)."""
+    page = client.get("/alignment").text
+    rows = re.findall(r'<tr id="council-(\d+)">(.*?)</tr>', page, re.S)
+    assert {int(i) for i, _ in rows} == set(federation.councils.values())
+    north = federation.councils["North Council"]
+    [row] = [r for i, r in rows if int(i) == north]
+    assert f'href="/councils/{north}/alignment"' in row and "Reds" in row and "3" in row
+    assert "Changes of majority" not in page and "hemicycle.svg" not in page
+    own = client.get(f"/councils/{north}/alignment")
+    assert own.status_code == 200
+    assert f'src="/api/v1/councils/{north}/hemicycle.svg"' in own.text
+    assert re.search(r'<th scope="row">Reds</th><td class="num">3</td><td class="num">\d', own.text)
+    assert "<caption>Changes of majority</caption>" in own.text
+    assert 'href="/alignment"' in own.text and f'href="/councils/{north}"' in own.text
+    assert f'href="/councils/{north}/alignment"' in client.get(f"/councils/{north}").text
+    missing = client.get("/councils/999999/alignment")
+    assert missing.status_code == 404 and "there is no council 999999" in missing.text.lower()
+
+
 def test_hemicycle_has_one_circle_per_seat(client, federation) -> None:  # type: ignore[no-untyped-def]
     for name, seats in (("Chief Council", 4), ("North Council", 3)):
         r = client.get(f"{API}/councils/{federation.councils[name]}/hemicycle.svg")

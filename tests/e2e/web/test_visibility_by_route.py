@@ -82,6 +82,7 @@ VISIBILITY: dict[str, str] = {
     "/healthz": PUBLIC,
     "/councils/{council_id}": PUBLIC,
     "/councils/{council_id}/composition": PUBLIC,
+    "/councils/{council_id}/alignment": PUBLIC,
     "/councils/{council_id}/elections": PUBLIC,
     "/councils/{council_id}/offices": PUBLIC,
     "/councils/{council_id}/sessions": PUBLIC,

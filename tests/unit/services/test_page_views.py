@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 
+from dualpower.domain import errors
 from dualpower.services import alignment, page_views, views
 from dualpower.store import tables
 from factories import username
@@ -127,12 +128,50 @@ def test_the_alignment_page_shows_the_top_levels_and_the_whole_federation(  # ty
     page = page_views.alignment_page(system.reader())
     assert page.view["federation"] == every["federation"]
     assert page.view["colours"] == every["colours"]
-    keys = ("id", "seats", "filled", "composition", "majority", "popular_base", "changes")
+    keys = ("id", "seats", "filled", "composition", "majority", "popular_base")
     shown = {c["id"]: {k: c[k] for k in keys} for c in page.view["councils"]}
     assert shown == {c["id"]: {k: c[k] for k in keys} for c in every["councils"]}
+    assert all("changes" not in c for c in page.view["councils"])  # each on its own page
 
     monkeypatch.setattr(page_views, "HOME_COUNCILS", 2)
     page = page_views.alignment_page(system.reader())
     assert [c["id"] for c in page.view["councils"]] == [chief]
     assert [(c["id"], c["below"]) for c in page.tree] == [(chief, 2)]
     assert page.view["federation"] == every["federation"]  # still the whole federation's
+
+
+def test_a_councils_own_alignment_page_shows_its_seats_base_and_history(federation) -> None:  # type: ignore[no-untyped-def]
+    """What the alignment page used to draw for each council (its hemicycle, popular base,
+    strength over time and changes of majority) is on the council's own alignment page, for
+    every council, not only the top levels': the same figures as the API's overview."""
+    system = federation.system
+    every = {c["id"]: c for c in alignment.overview(system.reader)["councils"]}
+    keys = ("id", "name", "seats", "filled", "composition", "majority", "popular_base")
+    for council_id in federation.councils.values():
+        page = page_views.alignment_council(system.reader(), council_id)
+        assert {k: page.council[k] for k in keys} == {k: every[council_id][k] for k in keys}
+        assert page.council["history"] == every[council_id]["history"]
+        assert page.council["changes"] == every[council_id]["changes"]
+        assert set(page.council["colours"]) == set(page.council["composition"])
+    with pytest.raises(errors.NotFound):
+        page_views.alignment_council(system.reader(), 999_999)
+
+
+def test_the_alignment_page_reads_no_mandate(federation) -> None:  # type: ignore[no-untyped-def]
+    """Its seats are the stored rows, its popular bases the kept ones, and its councils' history
+    is on their own pages: the page reads no mandate, however many the federation holds."""
+    system = federation.system
+    alignment.refresh_bases(system.uow(), always=True)
+    with statements(system.engine) as seen:
+        page_views.alignment_page(system.reader())
+    assert seen and not [sql for sql in seen if re.search(r"\bFROM mandates\b", sql)]
+
+
+def test_the_pictures_colours_read_the_factions_alone(federation) -> None:  # type: ignore[no-untyped-def]
+    """The strength picture of one council (each council's alignment page shows one) and the
+    tree take the factions' colours from the factions, not from a snapshot of every council."""
+    system = federation.system
+    with statements(system.engine) as seen:
+        found = alignment.colours(system.reader())
+    assert found == alignment.snapshot(system.reader())["colours"]
+    assert seen and not [sql for sql in seen if re.search(r"\bFROM (councils|alignment_)", sql)]

@@ -66,9 +66,9 @@ def api_hemicycle(council_id: int, system: SystemDep) -> Response:
 )
 def api_strength(council_id: int, system: SystemDep) -> Response:
     """Each faction's seats in the council over time (from mandate history)."""
-    name = views.council(system.reader(), council_id)["name"]
+    name = alignment.council(system.reader(), council_id)["name"]  # its one stored row
     steps = alignment.history(system.reader(), council_id).get(council_id, [])
-    colours = alignment.snapshot(system.reader())["colours"]
+    colours = alignment.colours(system.reader())  # the factions', not every council's
     title = i18n.gettext("{name}: seats by faction over time").format(name=name)
     svg = pictures.strength(title, steps, colours, _label)
     return Response(svg, media_type=SVG)
@@ -77,7 +77,7 @@ def api_strength(council_id: int, system: SystemDep) -> Response:
 @api.get("/alignment/tree.svg", response_class=Response, responses={200: {"content": {SVG: {}}}})
 def api_tree(system: SystemDep) -> Response:
     """The federation's councils as a tree, each coloured by its majority."""
-    colours = alignment.snapshot(system.reader())["colours"]
+    colours = alignment.colours(system.reader())
     return Response(pictures.tree(views.council_tree(system.reader()), colours), media_type=SVG)
 
 
@@ -114,3 +114,13 @@ def alignment_page(
         "label": _label,
     }
     return render(request, "alignment/page.html", context, status_code=404 if error else 200)
+
+
+@pages.get("/councils/{council_id}/alignment")
+def council_alignment_page(
+    council_id: int, request: Request, session: Session, system: SystemDep
+) -> Response:
+    """One council's seats, popular base, hemicycle, strength over time and changes of
+    majority (the alignment page lists the top levels' seats and links each council here)."""
+    page = page_views.alignment_council(system.reader(), council_id)
+    return render(request, "alignment/council.html", {"c": page.council})

@@ -71,6 +71,12 @@ class System:
             engine = self.replicas.engine_for_read()
         return UnitOfWork(engine, clock=self.clock, read_only=True)
 
+    def note_primary(self) -> None:
+        """Another process committed (its notification came): with replicas, the streams it
+        wakes read on one that has replayed that commit (store/replicas.py)."""
+        if self.replicas is not None:
+            self.replicas.note_primary()
+
     def subscribe(self, subscriber: Subscriber) -> None:
         """In process, after commit, at most once: every event an act emitted."""
         self.subscribers.append(subscriber)
@@ -151,6 +157,7 @@ def _with_adapters(system: System) -> System:
     if system.engine.dialect.name == "postgresql":
         primary = system.engine.url.render_as_string(hide_password=False)
         system.feed = ChangeFeed(listen_url(primary))
+        system.feed.before_wake = system.note_primary
 
     settings = SmtpSettings.from_env()
     if settings is not None:

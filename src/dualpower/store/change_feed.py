@@ -103,6 +103,9 @@ class ChangeFeed:
         self.connections = 0  # successful LISTENs (the first, then each reconnection)
         self.backend_pid: int | None = None  # the listening session's (for tests)
         self.connected = threading.Event()
+        # Called on the listening thread before another process's notification wakes the
+        # streams (with replicas: the primary's WAL position is noted, store/replicas.py).
+        self.before_wake: Callable[[], None] | None = None
         self._targets: list[Woken] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -194,6 +197,11 @@ class ChangeFeed:
             self.own += 1  # woken in process already, after the commit
             return
         self.received += 1
+        if self.before_wake is not None:
+            try:
+                self.before_wake()
+            except Exception:  # noqa: BLE001 - the streams are woken all the same
+                log.exception("change feed: before waking the streams")
         self._deliver(lambda target: target.wake_many(wakes))
 
     def _deliver(self, call: Callable[[Woken], None]) -> None:

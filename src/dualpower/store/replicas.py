@@ -192,6 +192,13 @@ class ReadReplicas:
             if lsn > self.written:
                 self.written = lsn
 
+    def note_primary(self) -> None:
+        """The primary's WAL position now, kept as `written`: when another process notified a
+        commit (store/change_feed.py), so that the streams it wakes read on a replica that
+        has replayed that commit too. One round trip on a pooled connection."""
+        with self.primary.connect() as conn:
+            self.note_commit(conn)
+
     def record(self, keys: Iterable[str], lsn: int) -> float:
         """The holders of these tokens read at or past `lsn` until the returned deadline
         (time.time())."""

@@ -318,3 +318,54 @@ def test_a_token_issued_a_moment_ago_is_known_at_once(fed: Small, client, paused
     client.cookies.set("dp_session", token(fed.system, member, kind="session").token)
     page = client.get("/me")
     assert page.status_code == 200 and "Farm Member 3" in page.text
+
+
+def test_a_live_stream_woken_by_another_process_reads_its_ballot(
+    fed: Small, paused, standby
+) -> None:  # type: ignore[no-untyped-def]
+    """The same for a ballot of another process (its own system, on the primary), whose
+    notification wakes the stream (store/change_feed.py): the feed notes the primary's WAL
+    position before the wake, so the read waits for a standby that has replayed it, or goes to
+    the primary; here the standby's replay is paused (without the note it reads the standby)."""
+    standby.sql("SELECT pg_wal_replay_resume()")
+    with fed.system.reader() as uow:
+        electorate = uow.electorates.for_unit(fed.units["Farm"])
+    election_id = open_election(
+        fed.system.uow(), OpenElection(electorate.id, "plurality", is_secret=True)
+    )
+    candidate = elections.nominate(
+        fed.system.uow(), election_id, _member(fed, "Farm", 1), None, None
+    )
+    _caught_up(fed)
+    standby.sql("SELECT pg_wal_replay_pause()")
+    other = build(fed.system.engine.url.render_as_string(hide_password=False), migrate=False)
+    feed = fed.system.feed
+    assert feed is not None
+    live = Broadcaster(heartbeat=30, every=0.0)
+    topic = ("election", election_id)
+
+    def read() -> dict[str, Any]:
+        return views.turnout(fed.system.reader(), election_id)
+
+    async def watch() -> list[str]:
+        ROUTE.set(Route(True, replicas=_replicas(fed)))
+        stream = live.stream(topic, "turnout", read, lambda _: False, shared=True)
+        first = await stream.__anext__()
+        voter = _member(fed, "Farm", 3)
+        await asyncio.to_thread(elections.cast_ballot, other.uow(), election_id, voter, [candidate])
+        second = await asyncio.wait_for(stream.__anext__(), 10)
+        await stream.aclose()
+        return [first, second]
+
+    feed.listen(live)
+    try:
+        assert feed.connected.wait(10)
+        seen: list[Any] = []
+        thread = threading.Thread(target=lambda: seen.append(asyncio.run(watch())))
+        thread.start()
+        thread.join(30)
+    finally:
+        feed.unlisten(live)
+        other.engine.dispose()
+    first, second = seen[0]
+    assert '"voted":0' in first and '"voted":1' in second

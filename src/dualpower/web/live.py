@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
@@ -80,13 +81,23 @@ class Broadcaster:
     commits (store/change_feed.py: `wake_many`, `wake_everything`)."""
 
     def __init__(
-        self, *, heartbeat: float = 15.0, lifetime: float = 300.0, every: float = 1.0
+        self,
+        *,
+        heartbeat: float = 15.0,
+        lifetime: float = 300.0,
+        every: float = 1.0,
+        spread: float | None = None,
     ) -> None:
         self.heartbeat = heartbeat  # seconds between keep-alive comments
         self.lifetime = lifetime  # a stream ends after this; the browser reconnects by itself
         # A shared stream (a turnout) sends at most one message every `every` seconds: during a
         # vote a thousand watchers would otherwise be sent a message per batch of ballots each.
         self.every = every
+        # Its watchers read together (one read) but each sends a fixed delay of its own after
+        # the read, drawn within `spread` seconds (half of `every` by default): sent all at
+        # once, a thousand messages are a burst that the process's other requests (ballots)
+        # queue behind.
+        self.spread = every / 2 if spread is None else spread
         self._lock = threading.Lock()
         self._watchers: dict[Topic, set[Watcher]] = {}
         self._shared: dict[tuple[asyncio.AbstractEventLoop, Topic, str], _Shared] = {}
@@ -162,27 +173,30 @@ class Broadcaster:
         feed = self._feed(watcher.loop, topic, event) if shared else None
         try:
             seen = feed.wakes if feed is not None else 0
+            read_at = watcher.loop.time()
             state = await (feed.read(read, seen) if feed else run_in_threadpool(read))
             yield "retry: 3000\n" + _message(event, state)
-            sent = watcher.loop.time()
+            delay = random.random() * self.spread if feed is not None else 0.0  # noqa: S311
             deadline = watcher.loop.time() + self.lifetime
             while not is_final(state) and watcher.loop.time() < deadline:
                 if not await watcher.wait(self.heartbeat):
                     yield ": keep-alive\n\n"  # also finds out when the client has gone
                     continue
                 if feed is not None:
-                    wait = sent + self.every - watcher.loop.time()
+                    wait = read_at + self.every - watcher.loop.time()
                     if wait > 0:  # wakes meanwhile are taken up by the read after it
                         await asyncio.sleep(wait)
                         watcher.woken.clear()
+                    read_at = watcher.loop.time()
                     new = await feed.read(read, feed.wakes)
                 else:
                     await see_latest()  # on a replica: one that has replayed the waking commit
                     new = await run_in_threadpool(read)
                 if new != state:
                     state = new
+                    if delay:
+                        await asyncio.sleep(delay)
                     yield _message(event, state)
-                    sent = watcher.loop.time()
         finally:
             self._forget(topic, watcher)
             if feed is not None:

@@ -135,3 +135,41 @@ def test_the_change_feed_wakes_a_topic_a_kind_or_everything() -> None:
         {("election", 1), ("election", 2)},
         {("election", 1), ("election", 2), ("council", 3)},
     ]
+
+
+def test_shared_watchers_read_together_and_send_spread_out() -> None:
+    """One read for all after a wake, but each watcher's message leaves at a delay of its own
+    within `spread`: a thousand messages are not one burst that ballots queue behind."""
+
+    async def run() -> tuple[int, list[float]]:
+        live = Broadcaster(heartbeat=5.0, lifetime=30.0, every=0.2, spread=0.3)
+        value = {"voted": 0, "status": "open"}
+        reads = 0
+
+        def read() -> dict[str, Any]:
+            nonlocal reads
+            reads += 1
+            return dict(value)
+
+        streams = [
+            live.stream(TOPIC, "turnout", read, lambda s: False, shared=True) for _ in range(20)
+        ]
+        await asyncio.gather(*(s.__anext__() for s in streams))
+        value["voted"] = 1
+        live.wake(TOPIC)
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+
+        async def arrival(stream: Any) -> float:
+            assert _data(await stream.__anext__())["voted"] == 1
+            return loop.time() - start
+
+        times = await asyncio.gather(*(arrival(s) for s in streams))
+        for s in streams:
+            await s.aclose()
+        return reads, sorted(times)
+
+    reads, times = run_in_a_loop(run)
+    assert reads == 2
+    assert times[-1] - times[0] > 0.05  # 20 delays drawn within 0.3 s, not one instant
+    assert times[-1] < 0.2 + 0.3 + 0.5  # the read after `every`, then at most `spread`

@@ -62,6 +62,7 @@ import asyncio
 import hashlib
 import json
 import os
+import re
 import resource
 import secrets
 import signal
@@ -83,6 +84,7 @@ PG_URL = "postgresql+psycopg://postgres@127.0.0.1:55432/bench_cast"
 TARGET_SHARE = 0.5
 TARGET_RATE = 1000.0
 LOGIN_PASSWORD = "bench-password"
+VOTED = re.compile(rb'"voted":(\d+)')
 
 
 # ---------------------------------------------------------------- the load generator
@@ -500,11 +502,11 @@ def cpu_per_request(r: dict) -> float:
     return r["server_cpu"] / r["served"] if r["served"] else float("nan")
 
 
-async def _listen_all(port: int, path: str, n: int, opened: Any) -> None:
-    """`n` server-sent-event streams of `path` held open, read and thrown away (a thousand
-    voters watching the turnout while voting: issue 24)."""
+async def _listen_all(port: int, path: str, n: int, opened: Any, seen: Any) -> None:
+    """`n` server-sent-event streams of `path` held open (a thousand voters watching the
+    turnout while voting: issue 24); `seen[i]` is the last turnout stream i was sent."""
 
-    async def one() -> None:
+    async def one(i: int) -> None:
         try:
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
             head = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
@@ -513,17 +515,33 @@ async def _listen_all(port: int, path: str, n: int, opened: Any) -> None:
             await reader.readline()
             with opened.get_lock():
                 opened.value += 1
-            while await reader.read(65536):
-                pass
+            tail = b""
+            while chunk := await reader.read(65536):
+                *messages, tail = (tail + chunk).split(b"\n\n")
+                for message in messages:
+                    if found := VOTED.search(message):
+                        seen[i] = int(found.group(1))
         except OSError:
             pass
 
-    await asyncio.gather(*(one() for _ in range(n)))
+    await asyncio.gather(*(one(i) for i in range(n)))
 
 
-def listen(port: int, path: str, n: int, opened: Any) -> None:
+def listen(port: int, path: str, n: int, opened: Any, seen: Any) -> None:
     """A process holding the listeners (killed when the run ends)."""
-    asyncio.run(_listen_all(port, path, n, opened))
+    asyncio.run(_listen_all(port, path, n, opened, seen))
+
+
+def listeners_caught_up(seen: Any, voted: int, timeout: float = 10.0) -> tuple[int, float]:
+    """How many listeners were sent the final turnout `voted`, and how long after the last
+    ballot's answer that took (up to `timeout`): those of every server process see ballots
+    cast through the others only by a change feed across processes (issue 24)."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if all(v == voted for v in seen):
+            break
+        time.sleep(0.1)
+    return sum(v == voted for v in seen), time.monotonic() - start
 
 
 def run(kind: str, args: argparse.Namespace, pool: ProcessPoolExecutor) -> dict:
@@ -541,9 +559,10 @@ def run(kind: str, args: argparse.Namespace, pool: ProcessPoolExecutor) -> dict:
     try:
         if args.listeners:
             opened = get_context("spawn").Value("i", 0)
+            seen = get_context("spawn").Array("i", args.listeners, lock=False)
             path = f"/api/v1/elections/{election_id}/events"
             listeners = get_context("spawn").Process(
-                target=listen, args=(args.port, path, args.listeners, opened), daemon=True
+                target=listen, args=(args.port, path, args.listeners, opened, seen), daemon=True
             )
             listeners.start()
             deadline = time.monotonic() + 120
@@ -604,6 +623,12 @@ def run(kind: str, args: argparse.Namespace, pool: ProcessPoolExecutor) -> dict:
                 print(f"  refused: voter {voter}: {code} {detail}")
         trivial = merge_phases(trivials[args.trivial[0]])
         ballots = merge_phases(rounds)
+        if listeners is not None:
+            caught, waited = listeners_caught_up(seen, len(ballots["acks"]))
+            print(
+                f"listeners: {caught} of {args.listeners} were sent the final turnout "
+                f"({len(ballots['acks']):,} voted) within {waited:.1f} s of the last ballot"
+            )
         if args.rounds > 1:
             print(
                 describe_phase(f"all {args.rounds} rounds: trivial GET {args.trivial[0]}", trivial)

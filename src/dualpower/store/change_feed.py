@@ -96,7 +96,7 @@ class ChangeFeed:
             else None
         )
         self.token = token or secrets.token_hex(8)
-        self.poll = poll  # seconds the listening thread waits before it looks at `_stop`
+        self.poll = poll  # seconds the listening thread waits before it looks whether to stop
         self.backoff = backoff  # first and longest wait between reconnections
         self.received = 0  # notifications of other processes turned into wakes
         self.own = 0  # notifications of this process, skipped
@@ -149,8 +149,10 @@ class ChangeFeed:
         with self._lock:
             self._targets.append(target)
             if self._thread is None:
-                self._stop.clear()
-                self._thread = threading.Thread(target=self._run, name="change-feed", daemon=True)
+                self._stop = threading.Event()  # the thread's own: a stopping one keeps its
+                self._thread = threading.Thread(
+                    target=self._run, args=(self._stop,), name="change-feed", daemon=True
+                )
                 self._thread.start()
 
     def unlisten(self, target: Woken, timeout: float = 5.0) -> None:
@@ -164,12 +166,12 @@ class ChangeFeed:
         if thread is not None:
             thread.join(timeout)
 
-    def _run(self) -> None:
+    def _run(self, stop: threading.Event) -> None:
         import psycopg  # the store's driver; only a serving process needs it here
 
         conninfo = self.conninfo or ""
         delay = self.backoff[0]
-        while not self._stop.is_set():
+        while not stop.is_set():
             try:
                 with psycopg.connect(conninfo, autocommit=True, **_LISTENING) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
@@ -179,15 +181,15 @@ class ChangeFeed:
                     delay = self.backoff[0]
                     # What was notified while no one listened is lost: read everything again.
                     self._deliver(lambda target: target.wake_everything())
-                    while not self._stop.is_set():
+                    while not stop.is_set():
                         for notice in conn.notifies(timeout=self.poll):
                             self._received(notice.payload)
             except Exception as error:  # noqa: BLE001 - a dropped connection, a failover
                 self.connected.clear()
-                if self._stop.is_set():
+                if stop.is_set():
                     break
                 log.warning("change feed: %s; listening again in %.1f s", error, delay)
-                self._stop.wait(delay)
+                stop.wait(delay)
                 delay = min(delay * 2, self.backoff[1])
         self.connected.clear()
 

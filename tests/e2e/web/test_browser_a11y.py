@@ -22,7 +22,7 @@ def live_url(demo: ui.Demo) -> Iterator[str]:
     yield from serve(create_app(demo.system))
 
 
-ANONYMOUS = ("home", "login", "tour", "alignment", "directives", "recalls")
+ANONYMOUS = ("home", "login", "tour", "alignment", "council alignment", "directives", "recalls")
 
 
 def _check(page, url: str) -> list[str]:  # type: ignore[no-untyped-def]

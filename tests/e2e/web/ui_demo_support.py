@@ -118,6 +118,7 @@ def build(shared: demo_build.Built, tmp: Path) -> Demo:
         "directives": "/directives",
         "directive": f"/directives/{milyukov}",
         "alignment": "/alignment",
+        "council alignment": f"/councils/{soviet}/alignment",
         "discussion": f"/discussions/directive/{milyukov}",
         "report": f"/reports/{one('SELECT id FROM reports ORDER BY id')}",
         "factions": "/factions",

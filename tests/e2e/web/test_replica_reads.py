@@ -267,9 +267,9 @@ def test_cluster_fixture_is_a_real_standby(clusters) -> None:  # type: ignore[no
     assert primary.sql("SELECT pg_is_in_recovery()") == [(False,)]
 
 
-def test_a_live_stream_woken_by_a_ballot_reads_it(fed: Small, paused, standby) -> None:  # type: ignore[no-untyped-def]
-    """A stream's read after a wake sees the waking commit: on a standby that has replayed it
-    (waited for, up to a second), else on the primary; here the standby's replay is paused."""
+def _farm_election_replayed(fed: Small, standby: pg_cluster.Cluster) -> tuple[int, int]:
+    """An open election in the Farm with one candidate, replayed by the standby, whose replay
+    is then paused again: (election, candidate)."""
     standby.sql("SELECT pg_wal_replay_resume()")
     with fed.system.reader() as uow:
         electorate = uow.electorates.for_unit(fed.units["Farm"])
@@ -281,6 +281,13 @@ def test_a_live_stream_woken_by_a_ballot_reads_it(fed: Small, paused, standby) -
     )
     _caught_up(fed)
     standby.sql("SELECT pg_wal_replay_pause()")
+    return election_id, candidate
+
+
+def test_a_live_stream_woken_by_a_ballot_reads_it(fed: Small, paused, standby) -> None:  # type: ignore[no-untyped-def]
+    """A stream's read after a wake sees the waking commit: on a standby that has replayed it
+    (waited for, up to a second), else on the primary; here the standby's replay is paused."""
+    election_id, candidate = _farm_election_replayed(fed, standby)
     live = Broadcaster(heartbeat=30)
     topic = ("election", election_id)
 
@@ -327,17 +334,7 @@ def test_a_live_stream_woken_by_another_process_reads_its_ballot(
     notification wakes the stream (store/change_feed.py): the feed notes the primary's WAL
     position before the wake, so the read waits for a standby that has replayed it, or goes to
     the primary; here the standby's replay is paused (without the note it reads the standby)."""
-    standby.sql("SELECT pg_wal_replay_resume()")
-    with fed.system.reader() as uow:
-        electorate = uow.electorates.for_unit(fed.units["Farm"])
-    election_id = open_election(
-        fed.system.uow(), OpenElection(electorate.id, "plurality", is_secret=True)
-    )
-    candidate = elections.nominate(
-        fed.system.uow(), election_id, _member(fed, "Farm", 1), None, None
-    )
-    _caught_up(fed)
-    standby.sql("SELECT pg_wal_replay_pause()")
+    election_id, candidate = _farm_election_replayed(fed, standby)
     other = build(fed.system.engine.url.render_as_string(hide_password=False), migrate=False)
     feed = fed.system.feed
     assert feed is not None

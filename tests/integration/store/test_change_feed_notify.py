@@ -56,6 +56,16 @@ def _traced(system: System) -> Iterator[list[str]]:
             lines.extend(trace)
 
 
+def _forge_election(system: System, federation: Small) -> tuple[int, int]:
+    """An open election in the Forge with one candidate: (election, candidate)."""
+    with system.reader() as uow:
+        forge = uow.electorates.for_unit(federation.units["Forge"])
+    election_id = open_election(system.uow(), OpenElection(forge.id, "approval"))
+    return election_id, nominate(
+        system.uow(), election_id, federation.members["forge2"], None, None
+    )
+
+
 def _notices(conn: psycopg.Connection[Any]) -> list[str]:
     return [n.payload for n in conn.notifies(timeout=0.5)]
 
@@ -63,10 +73,7 @@ def _notices(conn: psycopg.Connection[Any]) -> list[str]:
 def test_a_batch_of_ballots_is_one_notification_sent_with_its_commit(
     system: System, federation: Small, listening: psycopg.Connection[Any]
 ) -> None:
-    with system.reader() as uow:
-        forge = uow.electorates.for_unit(federation.units["Forge"])
-    election_id = open_election(system.uow(), OpenElection(forge.id, "approval"))
-    candidate = nominate(system.uow(), election_id, federation.members["forge2"], None, None)
+    election_id, candidate = _forge_election(system, federation)
     voters = [federation.members[f"forge{i}"] for i in (3, 4, 5)]
     with _traced(system) as lines:
         cast_many(system.uow(), election_id, [(v, [candidate]) for v in voters])
@@ -83,8 +90,5 @@ def test_a_batch_of_ballots_is_one_notification_sent_with_its_commit(
 def test_an_act_that_wakes_no_stream_notifies_nothing(
     system: System, federation: Small, listening: psycopg.Connection[Any]
 ) -> None:
-    with system.reader() as uow:
-        forge = uow.electorates.for_unit(federation.units["Forge"])
-    election_id = open_election(system.uow(), OpenElection(forge.id, "approval"))
-    nominate(system.uow(), election_id, federation.members["forge2"], None, None)
+    _forge_election(system, federation)  # opening and nominating wake no live page
     assert _notices(listening) == []

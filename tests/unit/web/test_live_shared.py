@@ -20,18 +20,24 @@ def _data(message: str) -> dict[str, Any]:
     return found
 
 
+class _Counted:
+    """A turnout to read, counting its reads."""
+
+    def __init__(self) -> None:
+        self.value = {"voted": 0, "status": "open"}
+        self.reads = 0
+
+    def read(self) -> dict[str, Any]:
+        self.reads += 1
+        return dict(self.value)
+
+
 async def _watch(shared: bool) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]]]:
     live = Broadcaster(heartbeat=5.0, lifetime=30.0, every=0.0)
-    value = {"voted": 0, "status": "open"}
-    reads = 0
-
-    def read() -> dict[str, Any]:
-        nonlocal reads
-        reads += 1
-        return dict(value)
-
+    turnout = _Counted()
+    value = turnout.value
     streams = [
-        live.stream(TOPIC, "turnout", read, lambda s: s["status"] != "open", shared=shared)
+        live.stream(TOPIC, "turnout", turnout.read, lambda s: s["status"] != "open", shared=shared)
         for _ in range(WATCHERS)
     ]
     first = [_data(m) for m in await asyncio.gather(*(s.__anext__() for s in streams))]
@@ -40,7 +46,7 @@ async def _watch(shared: bool) -> tuple[int, list[dict[str, Any]], list[dict[str
     second = [_data(m) for m in await asyncio.gather(*(s.__anext__() for s in streams))]
     for s in streams:
         await s.aclose()
-    return reads, first, second
+    return turnout.reads, first, second
 
 
 def test_shared_watchers_read_once_per_wake() -> None:
@@ -143,19 +149,13 @@ def test_shared_watchers_read_together_and_send_spread_out() -> None:
 
     async def run() -> tuple[int, list[float]]:
         live = Broadcaster(heartbeat=5.0, lifetime=30.0, every=0.2, spread=0.3)
-        value = {"voted": 0, "status": "open"}
-        reads = 0
-
-        def read() -> dict[str, Any]:
-            nonlocal reads
-            reads += 1
-            return dict(value)
-
+        turnout = _Counted()
         streams = [
-            live.stream(TOPIC, "turnout", read, lambda s: False, shared=True) for _ in range(20)
+            live.stream(TOPIC, "turnout", turnout.read, lambda s: False, shared=True)
+            for _ in range(20)
         ]
         await asyncio.gather(*(s.__anext__() for s in streams))
-        value["voted"] = 1
+        turnout.value["voted"] = 1
         live.wake(TOPIC)
         loop = asyncio.get_running_loop()
         start = loop.time()
@@ -167,7 +167,7 @@ def test_shared_watchers_read_together_and_send_spread_out() -> None:
         times = await asyncio.gather(*(arrival(s) for s in streams))
         for s in streams:
             await s.aclose()
-        return reads, sorted(times)
+        return turnout.reads, sorted(times)
 
     reads, times = run_in_a_loop(run)
     assert reads == 2

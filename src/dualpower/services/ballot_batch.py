@@ -216,8 +216,7 @@ def _read(
     election's ballot context (its row share-locked), together: the hits in the window go to
     the counters; the members who also have hits left over from before the window are returned
     (only their hits need forgetting), with the contexts."""
-    live = [c for c in counters if not c.rule.disabled and members]
-    counter_of = {c.rule.name: c for c in live}
+    counter_of = {c.rule.name: c for c in counters if not c.rule.disabled} if members else {}
     hits, contexts = BallotBatchStore(uow).counts_and_elections(
         list(counter_of), members, election_ids
     )

@@ -10,10 +10,15 @@ away reaches the streams. SQLite is served by one process and has no feed."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -30,6 +35,8 @@ from factories import Small
 from fixtures_services import open_election
 
 API = "/api/v1"
+EXE = Path(sys.executable).with_name("dualpower")
+DUALPOWER = str(EXE) if EXE.exists() else shutil.which("dualpower")
 SOON = 5.0  # seconds: "within a few seconds" (a shared stream sends at most one a second)
 small_template, fed = support.small_template, support.fed  # fixtures
 
@@ -202,3 +209,66 @@ def test_a_discussion_stream_is_woken_by_a_comment_of_its_own_server(fed: Small)
         stream.sees("the comment", lambda d: d["latest"] == posted)
     finally:
         served.close()
+
+
+def _serve_process(url: str, log: Any) -> tuple[subprocess.Popen[bytes], str]:
+    """`dualpower serve` on the database, a process of its own: (process, base URL)."""
+    port = support._free_port()
+    env = {**os.environ, "DUALPOWER_DATABASE_URL": url}
+    process = subprocess.Popen(
+        [DUALPOWER, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    return process, f"http://127.0.0.1:{port}"
+
+
+def _answers(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}{API}/health", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.mark.slow
+def test_two_serve_processes_wake_each_others_streams(fed: Small, tmp_path: Path) -> None:
+    """Two real `dualpower serve` processes on one database: a turnout and a petition watched
+    on the first see a ballot cast by a third process (this test's) and a signature given
+    through the second."""
+    if fed.system.feed is None:
+        pytest.skip("SQLite is served by one process: no change feed (docs/scale.md)")
+    assert DUALPOWER, "the dualpower console script is not installed"
+    url = fed.system.engine.url.render_as_string(hide_password=False)
+    with (tmp_path / "serve.log").open("wb") as log:
+        servers = [_serve_process(url, log) for _ in range(2)]
+        try:
+            (_, url_a), (_, url_b) = servers
+            for base in (url_a, url_b):
+                _until(f"{base} to answer", lambda base=base: _answers(base), 60)
+            with fed.system.reader() as uow:
+                forge = uow.electorates.for_unit(fed.units["Forge"])
+                mandate = uow.mandates.active(uow.mandates.table.c.electorate_id == forge.id)[0]
+            election_id = open_election(fed.system.uow(), OpenElection(forge.id, "approval"))
+            candidate = elections.nominate(
+                fed.system.uow(), election_id, fed.members["forge2"], None, None
+            )
+            petition = recall.open_recall(fed.system.uow(), mandate.id, fed.members["forge1"])
+            turnout = _Stream(f"{url_a}{API}/elections/{election_id}/events")
+            signatures = _Stream(f"{url_a}{API}/recalls/{petition.id}/events")
+            turnout.sees("the turnout now", lambda d: d["voted"] == 0)
+            _vote(fed.system, election_id, fed.members["forge3"], candidate)
+            turnout.sees("1 voted", lambda d: d["voted"] == 1)
+            signed = httpx.post(
+                f"{url_b}{API}/recalls/{petition.id}/signatures",
+                headers=support.bearer(fed.system, fed.members["forge4"]),
+                timeout=30,
+            )
+            assert signed.status_code == 200, signed.text
+            signatures.sees("a signature", lambda d: d["signatures"] == 1)
+        finally:
+            for process, _ in servers:
+                process.terminate()
+            for process, _ in servers:
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()

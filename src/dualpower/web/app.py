@@ -23,7 +23,7 @@ from dualpower.web.observability import routes as health_routes
 from dualpower.web.read_routing import ReadRoutingMiddleware
 from dualpower.web.visibility import VisibilityMiddleware
 
-API_PREFIX = "/api/v1"
+API_PREFIX = routes.API_PREFIX
 STATIC = Path(__file__).parent / "static"
 
 # Pages load nothing from elsewhere; inline scripts and styles are refused too.
@@ -54,14 +54,13 @@ def create_app(system: System) -> FastAPI:
     app.state.live = Broadcaster()
     system.subscribe(app.state.live)  # events after commit wake the live pages' streams
     errors.install(app)
-    for topic in routes.topics():
-        if hasattr(topic, "api"):
-            app.include_router(topic.api, prefix=API_PREFIX)
-        if hasattr(topic, "pages"):
-            app.include_router(topic.pages)
+    for topic in routes.topics():  # the routes built once a process (web/routes/__init__.py)
+        for router in (getattr(topic, "api", None), getattr(topic, "pages", None)):
+            if router is not None:
+                app.router.routes.extend(router.routes)
     api_docs.write_summaries(app, API_PREFIX)
     api_docs.install(app, "/api/openapi.json")
-    app.include_router(health_routes)  # /healthz, /readyz, /metrics (web/observability.py)
+    app.router.routes.extend(health_routes.routes)  # /healthz, /readyz, /metrics
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # Matched first: well-formed ballots skip FastAPI's routing and dependency solving
     # (web/ballot_fast_path.py); everything else reaches the routes above as before.

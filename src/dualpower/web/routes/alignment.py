@@ -13,9 +13,10 @@ from dualpower.domain.errors import NotFound
 from dualpower.services import alignment, page_views, views
 from dualpower.web import i18n, pictures
 from dualpower.web.deps import Session, SystemDep, render
+from dualpower.web.routes import api_router
 from dualpower.web.schemas_register import AlignmentPublic, RoadPublic
 
-api = APIRouter(tags=["alignment"])
+api = api_router("alignment")
 pages = APIRouter(include_in_schema=False)
 SVG = "image/svg+xml"
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such council."}}

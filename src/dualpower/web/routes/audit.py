@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from dualpower.domain.errors import InvalidRequest
 from dualpower.services import audit
 from dualpower.web.deps import SystemDep
+from dualpower.web.routes import api_router
 from dualpower.web.schemas import AuditEntryPublic, AuditHeadPublic
 from dualpower.web.schemas_audit import (
     AuditCheckpointPublic,
@@ -18,7 +19,7 @@ from dualpower.web.schemas_audit import (
     InclusionProofPublic,
 )
 
-api = APIRouter(tags=["audit"])
+api = api_router("audit")
 PAGE = 10_000
 
 

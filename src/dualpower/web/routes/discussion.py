@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import HTTPException, Query, Request
 from fastapi.responses import Response
 
 from dualpower.domain.limits import RateLimited
@@ -30,6 +30,7 @@ from dualpower.web.openapi_answers import (
     Answers,
     refusals,
 )
+from dualpower.web.routes import api_router
 from dualpower.web.schemas_discussion import (
     CommentCreate,
     CommentDetailPublic,
@@ -45,7 +46,7 @@ from dualpower.web.schemas_discussion import (
     VersionPublic,
 )
 
-api = APIRouter(tags=["discussion"])
+api = api_router("discussion")
 T = TypeVar("T")
 REFUSED: Answers = refusals(LOGIN, NOT_A_DISCUSSANT, NO_DISCUSSION, CLASHES, POSTS_LIMITED)
 

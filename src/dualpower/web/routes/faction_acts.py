@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from dualpower.services import factions
 from dualpower.web.deps import ApiMember, SystemDep
@@ -17,9 +17,10 @@ from dualpower.web.openapi_answers import (
     Answers,
     refusals,
 )
+from dualpower.web.routes import api_router
 from dualpower.web.schemas_factions import FactionCreate, FactionCreated, FactionJoined
 
-api = APIRouter(tags=["councils"])
+api = api_router("councils")
 REFUSED: Answers = refusals(LOGIN, ON_NO_ROLL, FACTION_NAME_TAKEN, BAD_FACTION_FIELD)
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from dualpower.web.routes import api_router
 
-api = APIRouter(tags=["health"])
+api = api_router("health")
 
 
 @api.get("/health")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from dualpower.services import listings
 from dualpower.web.deps import SystemDep
 from dualpower.web.pagination import Paged
+from dualpower.web.routes import api_router
 from dualpower.web.schemas_listings import FactionListedPublic, UnitListedPublic
 
-api = APIRouter(tags=["councils"])
+api = api_router("councils")
 
 
 @api.get("/units", response_model=list[UnitListedPublic], summary="List the base units")

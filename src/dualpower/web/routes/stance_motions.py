@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from dualpower.domain.motions import Majority
@@ -19,8 +18,9 @@ from dualpower.web.openapi_answers import (
     NOT_A_DEPUTY,
     motion_refusals,
 )
+from dualpower.web.routes import api_router
 
-api = APIRouter(tags=["register"])
+api = api_router("register")
 
 
 class StanceMotionCreate(BaseModel):

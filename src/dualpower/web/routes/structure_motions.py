@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from dualpower.domain.motions import Majority
@@ -20,8 +19,9 @@ from dualpower.web.openapi_answers import (
     NOT_CONCERNED,
     motion_refusals,
 )
+from dualpower.web.routes import api_router
 
-api = APIRouter(tags=["sessions"])
+api = api_router("sessions")
 
 
 class StructureMotionCreate(BaseModel):

@@ -141,6 +141,41 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
+@contextmanager
+def rebuildable(engine: Engine) -> Iterator[None]:
+    """Commits that do not wait for the disk, for a database built from scratch that is built
+    again rather than recovered (the demo): SQLite's `synchronous=NORMAL` (in WAL mode a commit
+    is not synced, a checkpoint is) and PostgreSQL's `synchronous_commit=off`. Both keep the
+    database consistent through a power cut; they may lose its last commits, which a crash in
+    the middle of a build loses anyway. Afterwards the pool is emptied, so every connection
+    opened after is durable again. Through pgbouncer (no startup option) nothing changes."""
+    setting = _REBUILDABLE.get(engine.dialect.name)
+    if setting is None or os.environ.get(POOLER_ENV):
+        yield
+        return
+
+    def relax(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(setting)
+        cursor.close()
+        if engine.dialect.name == "postgresql":
+            dbapi_connection.commit()  # psycopg opened a transaction for the SET
+
+    engine.dispose()  # connections opened before are durable: none of them is used
+    event.listen(engine, "connect", relax)
+    try:
+        yield
+    finally:
+        event.remove(engine, "connect", relax)
+        engine.dispose()
+
+
+_REBUILDABLE = {
+    "sqlite": "PRAGMA synchronous=NORMAL",
+    "postgresql": "SET synchronous_commit = off",
+}
+
+
 def checkpoint(engine: Engine) -> None:
     """Copy the WAL of a SQLite database back into the database file (a passive checkpoint:
     it waits for no reader or writer), so the WAL stays small; nothing on PostgreSQL."""

@@ -10,7 +10,7 @@ from contextlib import ExitStack
 from sqlalchemy import Connection, Engine, text
 
 from dualpower.bootstrap import System
-from dualpower.store.db import READ_ONLY
+from dualpower.store.db import READ_ONLY, rebuildable
 
 HELD = 6
 
@@ -69,3 +69,22 @@ def test_the_units_of_work_run_on_durable_connections(system: System) -> None:
             assert settings(uow.conn) == expected(system.engine)
         with system.reader() as uow:
             assert settings(uow.conn) == expected(system.engine)
+
+
+RELAXED = {"sqlite": ("synchronous", 1), "postgresql": ("synchronous_commit", "off")}  # 1: NORMAL
+
+
+def test_a_rebuildable_build_waits_for_no_disk_and_durability_comes_back(system: System) -> None:
+    """The demo's build (store/db.py `rebuildable`): its connections commit without waiting
+    for the disk; every connection after it is durable again, and nothing else was relaxed."""
+    engine = system.engine
+    name, relaxed = RELAXED[engine.dialect.name]
+    check_all_held(engine)  # connections opened before: durable, and not reused inside
+    with rebuildable(engine):
+        with system.uow() as uow:
+            assert settings(uow.conn)[name] == relaxed
+        with system.reader() as uow:
+            assert settings(uow.conn)[name] == relaxed
+    with system.uow() as uow:
+        assert settings(uow.conn) == expected(engine)
+    assert len(check_all_held(engine)) == HELD

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 
+from argon2 import PasswordHasher, Type
+
 from dualpower.bootstrap import System
 from dualpower.domain.founding import CouncilPlan, FactionPlan, FoundingPlan, MemberPlan, UnitPlan
-from dualpower.services.accounts import hash_password
 from dualpower.services.founding import found_federation
 from dualpower.store.uow import utcnow
 from fixtures_services import FoundingVote, founding_election
@@ -50,11 +51,21 @@ def username(unit: str, i: int) -> str:
     return f"{unit.lower()}{i}"
 
 
+# The tests' worlds hash their members' passwords with argon2id's cheapest parameters (one pass
+# over 8 KiB, one lane). argon2 reads the parameters from the hash itself, so a login runs the
+# same code as in production and checks such a hash in microseconds, where the parameters of
+# services/accounts.py take ~120 ms of two cores on purpose: the suite logs members in
+# thousands of times (it was half the time of the web tests). What `hash_password` makes, and
+# that a login checks it, is tested in tests/unit/services/test_accounts.py; the password
+# gate's tests (test_ops_web.py) give their member a hash of production cost.
+_QUICK = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, type=Type.ID)
+
+
 @cache
-def password_hash() -> str:
-    """PASSWORD's hash, made once a process (argon2 is slow on purpose): every world's members
-    share it, as the 40 members of one world always have."""
-    return hash_password(PASSWORD)
+def password_hash(password: str = PASSWORD) -> str:
+    """A hash of `password` (PASSWORD by default) of the lowest cost, made once a process:
+    every world's members share it, as the 40 members of one world always have."""
+    return _QUICK.hash(password)
 
 
 def small_plan() -> FoundingPlan:

@@ -39,7 +39,7 @@ from sqlalchemy.engine import make_url
 from dualpower.bootstrap import System, build
 from dualpower.domain.errors import DomainError
 from dualpower.domain.founding import CouncilPlan, FactionPlan, FoundingPlan, MemberPlan, UnitPlan
-from dualpower.services import accounts, elections, instructions, motions, recall, roll
+from dualpower.services import elections, instructions, motions, recall, roll
 from dualpower.services import register as reg
 from dualpower.services.audit import verify_log
 from dualpower.services.check import check
@@ -47,7 +47,7 @@ from dualpower.services.due import run_due
 from dualpower.services.elections import OpenElection
 from dualpower.services.founding import found_federation
 from dualpower.store import tables as t
-from factories import ShiftedClock, close_vote_in_time
+from factories import ShiftedClock, close_vote_in_time, password_hash
 from fixtures_services import (
     FoundingVote,
     cast_many,
@@ -58,7 +58,7 @@ from fixtures_services import (
 )
 
 PG_URL = os.environ.get("DUALPOWER_TEST_PG_URL")
-PASSWORD_HASH = accounts.hash_password("machine")  # once: argon2 is slow on purpose
+PASSWORD_HASH = password_hash("machine")  # the lowest cost (tests/factories.py)
 OPERATOR = reg.Actor(None, is_operator=True)
 UNITS = (("Forge", "North"), ("Yard", "North"), ("Mill", "South"), ("Farm", "South"))
 PICK = st.integers(0, 10**6)

@@ -52,7 +52,7 @@ from dualpower.services import register as reg
 from dualpower.services.founding import found_federation
 from dualpower.services.offices import OPERATOR_CALLER
 from dualpower.store import tables as t
-from factories import close_nominations
+from factories import close_nominations, password_hash
 from fixtures_services import (
     FoundingOfficeVote,
     FoundingVote,
@@ -186,7 +186,7 @@ def _mandate(system: System, holder: int, council: int) -> int:
 
 def build_world(system: System, say: Say = plain) -> World:
     w = World(system)
-    found_federation(system.uow(), plan(say, accounts.hash_password(PASSWORD)))
+    found_federation(system.uow(), plan(say, password_hash(PASSWORD)))
     with system.uow() as uow:
         w.members = {mb.username: mb.id for mb in uow.members.list()}
         councils = {c.name: c.id for c in uow.councils.list()}

@@ -26,7 +26,7 @@ from dualpower.bootstrap import System, build
 from dualpower.domain.founding import CouncilPlan, FactionPlan, FoundingPlan, MemberPlan, UnitPlan
 from dualpower.services import accounts
 from dualpower.services.founding import found_federation
-from factories import PASSWORD, Small, small_federation
+from factories import PASSWORD, Small, password_hash, small_federation
 from fixtures_services import FoundingVote, founding_election
 from pg_copies import DROPPER
 
@@ -53,7 +53,7 @@ def _pg_url(name: str) -> str:
 def big_plan() -> FoundingPlan:
     """A chief council over the Works Council, elected by one big factory (one seat, direct
     recall) and a small Yard (one seat)."""
-    pw = accounts.hash_password(PASSWORD)
+    pw = password_hash(PASSWORD)
     fixed = {"default": {"rule": "fixed", "seats": 1}}
     return FoundingPlan(
         name="Works Federation",

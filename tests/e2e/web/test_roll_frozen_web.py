@@ -18,11 +18,10 @@ with warnings.catch_warnings():
 from test_recall_pages import log_in
 
 from dualpower.services import recall
-from dualpower.services.accounts import hash_password
 from dualpower.services.offices import OPERATOR_CALLER, verify_member
 from dualpower.services.roll_changes import add_member
 from dualpower.web.app import create_app
-from factories import PASSWORD, username
+from factories import PASSWORD, password_hash, username
 
 API = "/api/v1"
 small_template, fed = support.small_template, support.fed  # fixtures
@@ -45,7 +44,7 @@ def _petition(fed) -> int:  # type: ignore[no-untyped-def]
 def _late_joiner(fed) -> int:  # type: ignore[no-untyped-def]
     member = add_member(fed.system.uow(), "latecomer", "Late Comer", "Forge", OPERATOR_CALLER)
     with fed.system.uow() as uow:
-        uow.members.set(member, password_hash=hash_password(PASSWORD))
+        uow.members.set(member, password_hash=password_hash(PASSWORD))
         uow.commit()
     return member
 

@@ -56,8 +56,8 @@ def username(unit: str, i: int) -> str:
 # same code as in production and checks such a hash in microseconds, where the parameters of
 # services/accounts.py take ~120 ms of two cores on purpose: the suite logs members in
 # thousands of times (it was half the time of the web tests). What `hash_password` makes, and
-# that a login checks it, is tested in tests/unit/services/test_accounts.py; the password
-# gate's tests (test_ops_web.py) give their member a hash of production cost.
+# that a login checks it, is tested in tests/unit/services/test_accounts.py. The password
+# gate (web/guards.py) charges a login's whole time, not argon2's: its tests hold either way.
 _QUICK = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, type=Type.ID)
 
 

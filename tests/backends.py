@@ -23,6 +23,14 @@ only_postgresql = pytest.mark.parametrize(
 )
 
 
+def only_postgresql_world(fixture: str) -> pytest.MarkDecorator:
+    """`only_postgresql` for a test whose world comes from another fixture parametrized by
+    database (the recall worlds' `small_template`, tests/e2e/web/recall_web_support.py)."""
+    return pytest.mark.parametrize(
+        fixture, ["postgresql"] if os.environ.get("DUALPOWER_TEST_PG_URL") else [], indirect=True
+    )
+
+
 def copy_sqlite(template: Path, target: Path) -> None:
     """Copy a SQLite database file closed by its last connection (with its write-ahead log, should
     one be left), so the copy opens as the same migrated database."""

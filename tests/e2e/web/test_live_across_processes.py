@@ -26,6 +26,7 @@ import pytest
 import recall_web_support as support
 from sqlalchemy import text
 
+from backends import only_postgresql_world
 from discussion_support import mill, mill_petition, post
 from dualpower.bootstrap import System, build
 from dualpower.services import discussion, elections, recall
@@ -39,6 +40,9 @@ EXE = Path(sys.executable).with_name("dualpower")
 DUALPOWER = str(EXE) if EXE.exists() else shutil.which("dualpower")
 SOON = 5.0  # seconds: "within a few seconds" (a shared stream sends at most one a second)
 small_template, fed = support.small_template, support.fed  # fixtures
+# SQLite is served by one process and has no change feed (docs/scale.md): these run on
+# PostgreSQL alone, generated only when it is there (always under CI).
+ON_POSTGRESQL = only_postgresql_world("small_template")
 
 
 @dataclass
@@ -52,9 +56,7 @@ class Two:
 
 @pytest.fixture
 def two(fed: Small) -> Iterator[Two]:
-    if fed.system.feed is None:
-        assert fed.system.engine.dialect.name == "sqlite"
-        pytest.skip("SQLite is served by one process: no change feed (docs/scale.md)")
+    assert fed.system.feed is not None  # PostgreSQL only: SQLite has no change feed
     other = build(fed.system.engine.url.render_as_string(hide_password=False), migrate=False)
     try:
         for url_a in support.serve(create_app(fed.system)):
@@ -122,6 +124,7 @@ def _vote(system: System, election_id: int, member: int, candidate: int) -> None
     elections.cast_ballot(system.uow(), election_id, member, [candidate])
 
 
+@ON_POSTGRESQL
 def test_a_turnout_watched_on_one_server_sees_ballots_cast_through_another(two: Two) -> None:
     election_id, candidate = _forge_election(two)
     stream = _Stream(f"{two.url_a}{API}/elections/{election_id}/events")
@@ -132,6 +135,7 @@ def test_a_turnout_watched_on_one_server_sees_ballots_cast_through_another(two: 
     assert two.a.feed and two.a.feed.received >= 3
 
 
+@ON_POSTGRESQL
 def test_a_petition_watched_on_one_server_sees_signatures_given_through_another(
     two: Two,
 ) -> None:
@@ -151,6 +155,7 @@ def test_a_petition_watched_on_one_server_sees_signatures_given_through_another(
         stream.sees(f"{signatures} signatures", lambda d, n=signatures: d["signatures"] == n)  # type: ignore[misc]
 
 
+@ON_POSTGRESQL
 def test_a_server_skips_its_own_notifications(two: Two) -> None:
     """A ballot through A wakes A's streams in process after commit; A's listener skips the
     notification of that commit (no second wake) and B's turns it into a wake."""
@@ -166,6 +171,7 @@ def test_a_server_skips_its_own_notifications(two: Two) -> None:
     assert a.received == received_a
 
 
+@ON_POSTGRESQL
 def test_the_listener_comes_back_after_its_connection_is_killed(two: Two) -> None:
     feed = two.a.feed
     assert feed is not None
@@ -187,6 +193,7 @@ def test_the_listener_comes_back_after_its_connection_is_killed(two: Two) -> Non
     stream.sees("2 voted", lambda d: d["voted"] == 2)
 
 
+@ON_POSTGRESQL
 def test_a_discussion_watched_on_one_server_sees_comments_posted_through_another(
     two: Two,
 ) -> None:
@@ -229,12 +236,12 @@ def _answers(base: str) -> bool:
 
 
 @pytest.mark.slow
+@ON_POSTGRESQL
 def test_two_serve_processes_wake_each_others_streams(fed: Small, tmp_path: Path) -> None:
     """Two real `dualpower serve` processes on one database: a turnout and a petition watched
     on the first see a ballot cast by a third process (this test's) and a signature given
     through the second."""
-    if fed.system.feed is None:
-        pytest.skip("SQLite is served by one process: no change feed (docs/scale.md)")
+    assert fed.system.feed is not None
     assert DUALPOWER, "the dualpower console script is not installed"
     url = fed.system.engine.url.render_as_string(hide_password=False)
     with (tmp_path / "serve.log").open("wb") as log:

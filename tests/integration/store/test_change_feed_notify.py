@@ -13,6 +13,7 @@ import psycopg
 import pytest
 from sqlalchemy import event
 
+from backends import only_postgresql
 from dualpower.bootstrap import System
 from dualpower.services.elections import OpenElection, nominate
 from dualpower.store.change_feed import CHANNEL, decode
@@ -23,10 +24,7 @@ from fixtures_services import cast_many, open_election
 @pytest.fixture
 def listening(system: System) -> Iterator[psycopg.Connection[Any]]:
     """A session of its own listening on the feed's channel, as a serving process's does."""
-    if system.feed is None:
-        assert system.engine.dialect.name == "sqlite"
-        pytest.skip("SQLite is served by one process: no change feed (docs/scale.md)")
-    assert system.feed.conninfo
+    assert system.feed is not None and system.feed.conninfo  # PostgreSQL only: SQLite has none
     with psycopg.connect(system.feed.conninfo, autocommit=True) as conn:
         conn.execute(f"LISTEN {CHANNEL}")
         yield conn
@@ -70,6 +68,7 @@ def _notices(conn: psycopg.Connection[Any]) -> list[str]:
     return [n.payload for n in conn.notifies(timeout=0.5)]
 
 
+@only_postgresql  # SQLite is served by one process: no change feed (docs/scale.md)
 def test_a_batch_of_ballots_is_one_notification_sent_with_its_commit(
     system: System, federation: Small, listening: psycopg.Connection[Any]
 ) -> None:
@@ -87,6 +86,7 @@ def test_a_batch_of_ballots_is_one_notification_sent_with_its_commit(
     assert "pg_notify" in in_last_trip and "COMMIT" in in_last_trip, sent[before:]
 
 
+@only_postgresql  # SQLite is served by one process: no change feed (docs/scale.md)
 def test_an_act_that_wakes_no_stream_notifies_nothing(
     system: System, federation: Small, listening: psycopg.Connection[Any]
 ) -> None:

@@ -17,6 +17,7 @@ from dualpower.web.actor_marks import ActorMarkMiddleware
 from dualpower.web.ballot_fast_path import BallotFastPath
 from dualpower.web.guards import BodyLimitMiddleware, PasswordGate
 from dualpower.web.live import Broadcaster
+from dualpower.web.live_fast_path import TurnoutFastPath
 from dualpower.web.middleware import HttpMiddleware
 from dualpower.web.observability import Metrics, ObservedMiddleware
 from dualpower.web.observability import routes as health_routes
@@ -65,6 +66,7 @@ def create_app(system: System) -> FastAPI:
     # Matched first: well-formed ballots skip FastAPI's routing and dependency solving
     # (web/ballot_fast_path.py); everything else reaches the routes above as before.
     app.router.routes.insert(0, BallotFastPath(API_PREFIX, app.router))
+    app.router.routes.insert(0, TurnoutFastPath(API_PREFIX, app.router))  # web/live_fast_path.py
     app.add_middleware(VisibilityMiddleware)  # whose names the reader sees (DESIGN.md 2.11)
     app.add_middleware(ActorMarkMiddleware)  # acts in operator-set sessions marked (2.10)
     app.add_middleware(ReadRoutingMiddleware, replicas=system.replicas)  # replicas (issue 24)

@@ -14,7 +14,8 @@ import asyncio
 import json
 import random
 import threading
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,13 +33,21 @@ class Watcher:
     woken: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def wait(self, timeout: float) -> bool:
-        """True when woken within `timeout` seconds (and ready to be woken again)."""
-        try:
-            await asyncio.wait_for(self.woken.wait(), timeout)
-        except TimeoutError:
-            return False
+        """True when woken within `timeout` seconds (and ready to be woken again). A timeout
+        scope, not `wait_for`, which makes a task at each wait (Python 3.11)."""
+        if not self.woken.is_set():
+            try:
+                async with asyncio.timeout(timeout):
+                    await self.woken.wait()
+            except TimeoutError:
+                return False
         self.woken.clear()
         return True
+
+
+def _set(watchers: Iterable[Watcher]) -> None:
+    for watcher in watchers:
+        watcher.woken.set()
 
 
 @dataclass(eq=False)
@@ -47,26 +56,31 @@ class _Shared:
     once per wake for all its watchers in one event loop: a thousand watchers of an election's
     turnout cost one read per burst of ballots, not a thousand (issue 24)."""
 
+    event: str
     wakes: int = 0  # wakes of the topic seen in this loop
-    state: dict[str, Any] | None = None
+    state: tuple[dict[str, Any], bytes] | None = None  # and its message, encoded once
     read_at: int = -1  # the wake count when the read that gave `state` started
-    task: asyncio.Future[dict[str, Any]] | None = None
+    task: asyncio.Future[tuple[dict[str, Any], bytes]] | None = None
     task_at: int = -1
 
-    async def read(self, read: Callable[[], dict[str, Any]], seen: int) -> dict[str, Any]:
-        """The state as read after wake `seen`: one read started at or after it, shared."""
+    async def read(
+        self, read: Callable[[], dict[str, Any]], seen: int
+    ) -> tuple[dict[str, Any], bytes]:
+        """The state as read after wake `seen`, and its message: one read started at or after
+        it, shared, its message encoded once for all the watchers."""
         if self.state is not None and self.read_at >= seen:
             return self.state
         if self.task is None or self.task_at < seen:
             start = self.wakes
 
-            async def once() -> dict[str, Any]:
+            async def once() -> tuple[dict[str, Any], bytes]:
                 try:
                     await see_latest()  # on a replica: one that has replayed the waking commit
-                    state = await run_in_threadpool(read)
+                    found = await run_in_threadpool(read)
                 except BaseException:
                     self.task = None  # the next wake tries again
                     raise
+                state = found, _message(self.event, found)
                 if start >= self.read_at:
                     self.state, self.read_at = state, start
                 return state
@@ -131,13 +145,16 @@ class Broadcaster:
             for (_, t, _), feed in self._shared.items():
                 if t == topic:  # counted before any watcher wakes: its next read is after it
                     feed.wakes += 1
+        by_loop: dict[asyncio.AbstractEventLoop, list[Watcher]] = {}
         for watcher in watchers:
-            if watcher.woken.is_set():
-                continue  # woken already and not yet read: its read comes after this commit
+            if not watcher.woken.is_set():  # else its read comes after this commit already
+                by_loop.setdefault(watcher.loop, []).append(watcher)
+        for loop, woken in by_loop.items():  # one call a loop, not one a watcher
             try:
-                watcher.loop.call_soon_threadsafe(watcher.woken.set)
-            except RuntimeError:  # its event loop has closed
-                self._forget(topic, watcher)
+                loop.call_soon_threadsafe(_set, woken)
+            except RuntimeError:  # the event loop has closed
+                for watcher in woken:
+                    self._forget(topic, watcher)
 
     def watching(self, topic: Topic) -> int:
         with self._lock:
@@ -166,21 +183,35 @@ class Broadcaster:
         *,
         shared: bool = False,
     ) -> AsyncIterator[str]:
+        """`frames`, as text (for a StreamingResponse)."""
+        async with aclosing(self.frames(topic, event, read, is_final, shared=shared)) as frames:
+            async for frame in frames:
+                yield frame.decode()
+
+    async def frames(
+        self,
+        topic: Topic,
+        event: str,
+        read: Callable[[], dict[str, Any]],
+        is_final: Callable[[dict[str, Any]], bool],
+        *,
+        shared: bool = False,
+    ) -> AsyncGenerator[bytes, None]:
         """The state now, then each change, until it is final, the client leaves or the
         stream's lifetime is over. `shared`: `read` is the same for every viewer (no name, no
-        visibility rule in it), so the watchers of the topic share one read per wake."""
+        visibility rule in it), so the watchers of the topic share one read per wake, and one
+        message: the same bytes for all (web/live_fast_path.py sends them as they are)."""
         watcher = self._watch(topic)
         feed = self._feed(watcher.loop, topic, event) if shared else None
         try:
-            seen = feed.wakes if feed is not None else 0
             read_at = watcher.loop.time()
-            state = await (feed.read(read, seen) if feed else run_in_threadpool(read))
-            yield "retry: 3000\n" + _message(event, state)
+            state, message = await self._read(feed, feed.wakes if feed else 0, event, read)
+            yield b"retry: 3000\n" + message
             delay = random.random() * self.spread if feed is not None else 0.0  # noqa: S311
             deadline = watcher.loop.time() + self.lifetime
             while not is_final(state) and watcher.loop.time() < deadline:
                 if not await watcher.wait(self.heartbeat):
-                    yield ": keep-alive\n\n"  # also finds out when the client has gone
+                    yield b": keep-alive\n\n"  # also finds out when the client has gone
                     continue
                 if feed is not None:
                     wait = read_at + self.every - watcher.loop.time()
@@ -188,23 +219,30 @@ class Broadcaster:
                         await asyncio.sleep(wait)
                         watcher.woken.clear()
                     read_at = watcher.loop.time()
-                    new = await feed.read(read, feed.wakes)
-                else:
-                    await see_latest()  # on a replica: one that has replayed the waking commit
-                    new = await run_in_threadpool(read)
+                new, message = await self._read(feed, feed.wakes if feed else 0, event, read)
                 if new != state:
                     state = new
                     if delay:
                         await asyncio.sleep(delay)
-                    yield _message(event, state)
+                    yield message
         finally:
             self._forget(topic, watcher)
             if feed is not None:
                 self._drop_feed(watcher.loop, topic, event)
 
+    @staticmethod
+    async def _read(
+        feed: _Shared | None, seen: int, event: str, read: Callable[[], dict[str, Any]]
+    ) -> tuple[dict[str, Any], bytes]:
+        if feed is not None:
+            return await feed.read(read, seen)
+        await see_latest()  # on a replica: one that has replayed the waking commit
+        state = await run_in_threadpool(read)
+        return state, _message(event, state)
+
     def _feed(self, loop: asyncio.AbstractEventLoop, topic: Topic, event: str) -> _Shared:
         with self._lock:
-            return self._shared.setdefault((loop, topic, event), _Shared())
+            return self._shared.setdefault((loop, topic, event), _Shared(event))
 
     def _drop_feed(self, loop: asyncio.AbstractEventLoop, topic: Topic, event: str) -> None:
         with self._lock:
@@ -212,8 +250,9 @@ class Broadcaster:
                 self._shared.pop((loop, topic, event), None)
 
 
-def _message(event: str, data: dict[str, Any]) -> str:
-    return f"event: {event}\ndata: {json.dumps(data, default=str, separators=(',', ':'))}\n\n"
+def _message(event: str, data: dict[str, Any]) -> bytes:
+    text = json.dumps(data, default=str, separators=(",", ":"))
+    return f"event: {event}\ndata: {text}\n\n".encode()
 
 
 def event_stream(body: AsyncIterator[str]) -> StreamingResponse:

@@ -64,6 +64,10 @@ def _plan() -> FoundingPlan:
     )
 
 
+def _subject(raw: str) -> str:
+    return str(message_from_string(raw, policy=policy.default)["Subject"])
+
+
 def _text(raw: str) -> str:
     return str(message_from_string(raw, policy=policy.default).get_content())  # type: ignore[attr-defined]
 
@@ -142,6 +146,10 @@ def test_a_federation_of_4000_lets_members_in_and_changes(smtp, database_url) ->
             seats[electorate.source_id] = election.seats
     assert seats[building.id] >= 1 and seats[split["new_unit"]] >= 1
     assert len(opened) == BUILDINGS + 1
+    # Every mail the acts above sent reached the server before it stops (none left in flight).
+    system.mailer.drain()
+    told = {r[0][0] for r in smtp.messages[JOINS + 11 :] if "nominations until" in _subject(r[1])}
+    assert told == {f"t{i}@example.org" for i in range(JOINS + 10)} | {"new@example.org"}
     # The operator never saw a password a member keeps: none is in the log.
     with system.engine.connect() as conn:
         payloads = conn.execute(select(t.audit_log.c.payload)).scalars().all()

@@ -19,6 +19,7 @@ from email.message import EmailMessage
 
 from sqlalchemy import Engine, select
 
+from dualpower.domain.cycle import plain_moment
 from dualpower.domain.events import Notified
 from dualpower.domain.invitations import CodeMailed, IssuedCode
 from dualpower.store import tables as t
@@ -91,7 +92,7 @@ class Mailer:
         message = EmailMessage()
         message["From"] = self.settings.sender
         message["To"] = code.email
-        expires = code.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+        expires = plain_moment(code.expires_at)
         if code.purpose == "join":
             message["Subject"] = "Your invitation / Ваше приглашение"
             lead_en = f"{code.display_name}, you are invited to set your password"

@@ -149,6 +149,8 @@ def test_a_federation_of_4000_lets_members_in_and_changes(smtp, database_url) ->
     # Every mail the acts above sent reached the server before it stops (none left in flight).
     system.mailer.drain()
     told = {r[0][0] for r in smtp.messages[JOINS + 11 :] if "nominations until" in _subject(r[1])}
+    subject = _subject(smtp.messages[-1][1])  # a moment as people read it, not ISO text
+    assert re.search(r"nominations until \d{4}-\d\d-\d\d \d\d:\d\d UTC$", subject), subject
     assert told == {f"t{i}@example.org" for i in range(JOINS + 10)} | {"new@example.org"}
     # The operator never saw a password a member keeps: none is in the log.
     with system.engine.connect() as conn:

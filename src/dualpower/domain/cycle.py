@@ -11,7 +11,7 @@ Once open, a vote closes at its time, or earlier only when every elector has vot
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from dualpower.domain import errors
 
@@ -19,6 +19,12 @@ DEFAULT_NOMINATIONS_SECONDS = 3 * 24 * 3600
 DEFAULT_VOTING_SECONDS = 7 * 24 * 3600
 DEFAULT_SESSION_VOTE_SECONDS = 15 * 60  # a vote in session, once called
 CLOCK = "clock"  # the actor of every act the clock does
+PLAIN_MOMENT = "%Y-%m-%d %H:%M UTC"  # a moment as people read it in a mail or a notice
+
+
+def plain_moment(at: datetime) -> str:
+    """A moment for people (a mail's subject, a notice): to the minute, in UTC, no ISO "T"."""
+    return at.astimezone(UTC).strftime(PLAIN_MOMENT)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from dualpower.domain import capabilities as caps
 from dualpower.domain import errors
+from dualpower.domain.cycle import plain_moment
 from dualpower.domain.model import Council, Election, Electorate
 from dualpower.services import office_terms
 from dualpower.services.authority import OPERATOR, capabilities_of
@@ -112,7 +113,7 @@ def _open(
                 roll_of(electorate),
                 "election",
                 f"An election of deputies to {council.name} is open: nominations until "
-                f"{election.nominations_close_at.isoformat()}",
+                f"{plain_moment(election.nominations_close_at)}",
                 f"/elections/{election.id}",
             )
         ],

@@ -29,6 +29,7 @@ from markupsafe import Markup
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dualpower.domain import calendar_styles as cal
+from dualpower.domain.cycle import PLAIN_MOMENT
 from dualpower.domain.speakers import steward_post_of
 from dualpower.services import motion_titles
 
@@ -399,8 +400,13 @@ def both_styles(day: date) -> str:
 
 
 def _parsed(value: Any) -> Any:
-    """A read model may give a moment as the API writes it (RFC 3339 text): read it back."""
-    return datetime.fromisoformat(value) if isinstance(value, str) else value
+    """A read model may give a moment as the API writes it (RFC 3339 text), a notice as people
+    read it (domain/cycle.py `plain_moment`): read it back."""
+    if not isinstance(value, str):
+        return value
+    if value.endswith(" UTC"):
+        return datetime.strptime(value, PLAIN_MOMENT).replace(tzinfo=UTC)
+    return datetime.fromisoformat(value)
 
 
 def _as_date(value: date | datetime) -> date:

@@ -9,6 +9,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dualpower.domain.discussion import ReportDecided  # emitted in process; read from the log too
+
 
 @dataclass(frozen=True)
 class Notified:
@@ -154,3 +156,111 @@ def _motion_decided(adopted: bool) -> LogReader:
 
 reads("motion.adopt")(_motion_decided(True))
 reads("motion.reject")(_motion_decided(False))
+
+
+# The register (DESIGN.md 2.6), initiatives (2.5), instructions (2.3) and the panels (2.4a): a
+# directive recorded, a council's stance on it (a countermand frees the members below from it),
+# an initiative put on a council's agenda by its support below, a deputy's vote against an
+# instruction, a panel's decision. Each is read from its entry as the act wrote it.
+
+
+@dataclass(frozen=True)
+class DirectiveRecorded:
+    directive_id: int
+    authority_id: int
+    council_id: int
+    title: str
+
+
+@dataclass(frozen=True)
+class StanceTaken:
+    """`kind` is endorse, support_conditionally or countermand; `supersedes` the council's
+    stance it replaces (None for its first on the directive)."""
+
+    stance_id: int
+    directive_id: int
+    council_id: int
+    kind: str
+    supersedes: int | None
+
+
+@dataclass(frozen=True)
+class InitiativeOnAgenda:
+    """Base units holding `support` of the council's `members` adopted it: the council must
+    vote on `motion_id`."""
+
+    initiative_id: int
+    council_id: int
+    motion_id: int
+    support: int
+    members: int
+
+
+@dataclass(frozen=True)
+class InstructionBroken:
+    """A deputy's recorded vote (`cast`) broke their electorate's instruction (`required`)."""
+
+    breach_id: int
+    instruction_id: int
+    mandate_id: int
+    deputy_id: int
+    required: str
+    cast: str
+
+
+@reads("directive.record")
+def _directive_recorded(payload: Mapping[str, Any]) -> list[object]:
+    return [
+        DirectiveRecorded(
+            int(payload["directive"]),
+            int(payload["authority"]),
+            int(payload["council"]),
+            str(payload["title"]),
+        )
+    ]
+
+
+@reads("stance.take")
+def _stance_taken(payload: Mapping[str, Any]) -> list[object]:
+    supersedes = payload.get("supersedes")
+    return [
+        StanceTaken(
+            int(payload["stance"]),
+            int(payload["directive"]),
+            int(payload["council"]),
+            str(payload["kind"]),
+            None if supersedes is None else int(supersedes),
+        )
+    ]
+
+
+@reads("initiative.reach")
+def _initiative_on_agenda(payload: Mapping[str, Any]) -> list[object]:
+    return [
+        InitiativeOnAgenda(
+            int(payload["initiative"]),
+            int(payload["council"]),
+            int(payload["motion"]),
+            int(payload["support"]),
+            int(payload["members"]),
+        )
+    ]
+
+
+@reads("instruction.breach")
+def _instruction_broken(payload: Mapping[str, Any]) -> list[object]:
+    return [
+        InstructionBroken(
+            int(payload["breach"]),
+            int(payload["instruction"]),
+            int(payload["mandate"]),
+            int(payload["member"]),
+            str(payload["required"]),
+            str(payload["cast"]),
+        )
+    ]
+
+
+@reads("report.decide")
+def _report_decided(payload: Mapping[str, Any]) -> list[object]:
+    return [ReportDecided(int(payload["report"]), str(payload["decision"]))]

@@ -9,6 +9,9 @@ seats (a few hundred rows, not a row a seat); the alignment page reads it kept
 (`popular_bases`, refreshed by the clock's early runs when something it depends on changed,
 `refresh_bases`) and says the time it is as of. History and the road to majority read the
 mandates, on demand.
+
+What it reads is typed (the TypedDicts below): the pages' read models (services/page_views.py)
+and what the API serves as JSON.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypedDict
 
 from dualpower.domain import alignment as al
 from dualpower.domain import errors
@@ -31,12 +34,89 @@ NEUTRAL = "#6b7280"
 REFRESH_EVERY = timedelta(seconds=10)  # the popular bases, counted again at most this often
 
 
+class StoredSeats(TypedDict):
+    """A council's seats as the triggers keep them (one short row): filled, by faction (largest
+    first), and the majority."""
+
+    id: int
+    name: str
+    parent_id: int | None
+    seats: int
+    filled: int
+    composition: dict[str, int]
+    majority: str | None
+
+
+class CouncilColours(StoredSeats):
+    """What a council's hemicycle draws: its stored seats and its factions' colours."""
+
+    colours: dict[str, str]
+
+
+class CouncilBase(CouncilColours):
+    """A council as the alignment page lists it, with its popular base: {faction: members its
+    seats represent}, largest first."""
+
+    popular_base: dict[str, int]
+
+
+class CouncilAlignment(CouncilBase):
+    """A council's own alignment page: its history (its composition after every change) and
+    the changes of majority."""
+
+    history: list[al.Step]
+    changes: list[al.Step]
+    popular_base_as_of: datetime | None  # None: counted for this view
+
+
+class FederationSeats(TypedDict):
+    """The federation's base-unit seats by faction and its majority."""
+
+    filled: int
+    base_seats_filled: int
+    composition: dict[str, int]
+    majority: str | None
+
+
+class FederationBase(FederationSeats):
+    popular_base: dict[str, int]
+
+
+class SeatsSnapshot(TypedDict):
+    councils: list[StoredSeats]
+    federation: FederationSeats
+    colours: dict[str, str]  # every faction's, and grey for "no faction"
+
+
+class TopView(TypedDict):
+    """The alignment page's: the federation, and the councils of the tree's top levels."""
+
+    councils: list[CouncilBase]
+    federation: FederationBase
+    popular_base_as_of: datetime | None  # None: counted for this view
+    colours: dict[str, str]
+
+
+class OverviewCouncil(StoredSeats):
+    popular_base: dict[str, int]
+    history: list[al.Step]
+    changes: list[al.Step]
+
+
+class Overview(TypedDict):
+    """`GET /alignment`: every council's seats, popular base and history."""
+
+    councils: list[OverviewCouncil]
+    federation: FederationBase
+    colours: dict[str, str]
+
+
 def _faction_names(uow: UnitOfWork) -> tuple[dict[int, str], dict[str, str]]:
     factions = uow.factions.list()
     return {f.id: f.name for f in factions}, {f.name: f.colour for f in factions}
 
 
-def snapshot(uow: UnitOfWork) -> dict[str, Any]:
+def snapshot(uow: UnitOfWork) -> SeatsSnapshot:
     """Seats by faction and the majority of every council and of the federation, now."""
     with _collector_paused():
         with uow:
@@ -56,7 +136,7 @@ def _colours(names: dict[int, str], colours: dict[str, str]) -> dict[str, str]:
     return {n: colours.get(n, NEUTRAL) for n in [*names.values(), al.NO_FACTION]}
 
 
-def council(uow: UnitOfWork, council_id: int) -> dict[str, Any]:
+def council(uow: UnitOfWork, council_id: int) -> CouncilColours:
     """One council's name, seats, composition, majority and colours from the row the triggers
     keep (one short row): what its hemicycle draws, without counting its mandates again."""
     with uow:
@@ -66,7 +146,7 @@ def council(uow: UnitOfWork, council_id: int) -> dict[str, Any]:
     return found[0]
 
 
-def councils_in(uow: UnitOfWork, council_ids: list[int]) -> list[dict[str, Any]]:
+def councils_in(uow: UnitOfWork, council_ids: list[int]) -> list[CouncilColours]:
     """These councils' seats, composition, majority and colours from their stored rows (in an
     entered unit of work), by id: a page showing a hundred councils reads a hundred short rows,
     not their ten thousand mandates."""
@@ -75,12 +155,13 @@ def councils_in(uow: UnitOfWork, council_ids: list[int]) -> list[dict[str, Any]]
 
 def _councils(
     uow: UnitOfWork, council_ids: list[int], names: dict[int, str], colours: dict[str, str]
-) -> list[dict[str, Any]]:
+) -> list[CouncilColours]:
     snap = _snapshot(uow.alignment.councils_in(council_ids), names, colours)
-    out: list[dict[str, Any]] = snap["councils"]
-    for found in out:
-        found["colours"] = {f: snap["colours"].get(f, NEUTRAL) for f in found["composition"]}
-    return out
+    every = snap["colours"]
+    return [
+        {**found, "colours": {f: every.get(f, NEUTRAL) for f in found["composition"]}}
+        for found in snap["councils"]
+    ]
 
 
 @contextmanager
@@ -105,7 +186,7 @@ def _snapshot(
     councils: Sequence[tuple[int, str, int | None, int, str]],
     names: dict[int, str],
     colours: dict[str, str],
-) -> dict[str, Any]:
+) -> SeatsSnapshot:
     """Councils of one composition share its summary: a federation of 100,000 councils has a
     few hundred compositions, so the rule runs a few hundred times, not 100,000 (and the
     federation is summed over the compositions, each times the councils that have it)."""
@@ -119,7 +200,7 @@ def _snapshot(
 
     times = Counter(map(itemgetter(4), councils))  # councils by stored counts
     known = {stored: summary(stored) for stored in times}
-    out = [
+    out: list[StoredSeats] = [
         {
             "id": council_id,
             "name": council,
@@ -170,7 +251,7 @@ def _history(
     )
 
 
-def top_in(uow: UnitOfWork, council_ids: list[int]) -> dict[str, Any]:
+def top_in(uow: UnitOfWork, council_ids: list[int]) -> TopView:
     """What the alignment page shows of a large federation, in an entered unit of work: the
     federation's base seats by faction (summed from the stored counts) and its popular base,
     and only these councils (the top levels of the tree) with their seats and popular base;
@@ -181,9 +262,10 @@ def top_in(uow: UnitOfWork, council_ids: list[int]) -> dict[str, Any]:
     totals = uow.alignment.unit_seats()
     whole = al.federation((names.get(f, al.NO_FACTION), n) for f, n in totals.items())
     bases, base, as_of = _bases(uow, council_ids, names)
-    councils = _councils(uow, council_ids, names, colours)
-    for council in councils:
-        council["popular_base"] = _rounded(bases.get(council["id"], {}))
+    councils: list[CouncilBase] = [
+        {**council, "popular_base": _rounded(bases.get(council["id"], {}))}
+        for council in _councils(uow, council_ids, names, colours)
+    ]
     return {
         "councils": councils,
         "federation": {
@@ -198,7 +280,7 @@ def top_in(uow: UnitOfWork, council_ids: list[int]) -> dict[str, Any]:
     }
 
 
-def council_detail_in(uow: UnitOfWork, council_id: int) -> dict[str, Any]:
+def council_detail_in(uow: UnitOfWork, council_id: int) -> CouncilAlignment:
     """One council as its own alignment page shows it, in an entered unit of work: its seats,
     composition, majority and colours (the stored row), its popular base (kept, as of
     `popular_base_as_of`), its history and changes of majority (its mandates' spans)."""
@@ -206,13 +288,15 @@ def council_detail_in(uow: UnitOfWork, council_id: int) -> dict[str, Any]:
     found = _councils(uow, [council_id], names, colours)
     if not found:
         raise errors.NotFound(f"there is no council {council_id}")
-    council = found[0]
     bases, _, as_of = _bases(uow, [council_id], names)
-    council["popular_base"] = _rounded(bases.get(council_id, {}))
-    council["history"] = _history(uow, [council_id], names).get(council_id, [])
-    council["changes"] = al.majority_changes(council["history"])
-    council["popular_base_as_of"] = as_of
-    return council
+    history = _history(uow, [council_id], names).get(council_id, [])
+    return {
+        **found[0],
+        "popular_base": _rounded(bases.get(council_id, {})),
+        "history": history,
+        "changes": al.majority_changes(history),
+        "popular_base_as_of": as_of,
+    }
 
 
 def _bases(
@@ -271,18 +355,28 @@ def _named(rows: list[Represented], names: dict[int, str]) -> list[al.Represente
     ]
 
 
-def overview(uow_factory: Any) -> dict[str, Any]:
+def overview(uow_factory: Any) -> Overview:
     """Everything the alignment page shows: the snapshot, popular bases, every council's history
     and its majority changes. `uow_factory()` gives a fresh read-only unit of work."""
     snap = snapshot(uow_factory())
     bases, whole = popular_base(uow_factory())
     steps = history(uow_factory())
+    councils: list[OverviewCouncil] = []
     for council in snap["councils"]:
-        council["popular_base"] = _rounded(bases.get(council["id"], {}))
-        council["history"] = steps.get(council["id"], [])
-        council["changes"] = al.majority_changes(council["history"])
-    snap["federation"]["popular_base"] = _rounded(whole)
-    return snap
+        found = steps.get(council["id"], [])
+        councils.append(
+            {
+                **council,
+                "popular_base": _rounded(bases.get(council["id"], {})),
+                "history": found,
+                "changes": al.majority_changes(found),
+            }
+        )
+    return {
+        "councils": councils,
+        "federation": {**snap["federation"], "popular_base": _rounded(whole)},
+        "colours": snap["colours"],
+    }
 
 
 def _rounded(values: dict[str, float]) -> dict[str, int]:

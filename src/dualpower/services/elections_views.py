@@ -290,15 +290,21 @@ def can_do_now_in(uow: UnitOfWork, member_id: int) -> CanDoNow:
     for petition_id in open_ids:  # counted as the recall service counts, one read each
         view = views.petition_in(uow, petition_id, member_id)
         if view["is_elector"] and not view["has_signed"]:
+            against = view["mandate"]  # an official's: their name alone, and their office
+            person, office = (
+                (against["holder_person"], against["office"])
+                if "office" in against
+                else (None, None)
+            )
             petitions.append(
                 PetitionToSign(
                     petition_id,
-                    view["mandate"]["holder_name"],
-                    view["mandate"]["council_name"],
+                    against["holder_name"],
+                    against["council_name"],
                     view["signatures"],
                     view["threshold"],
-                    view["mandate"].get("holder_person"),
-                    view["mandate"].get("office"),
+                    person,
+                    office,
                 )
             )
     return CanDoNow(_by_closing(elections), motions, petitions, sessions, reports)

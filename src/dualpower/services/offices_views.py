@@ -2,17 +2,43 @@
 
 `/pay` lists every office's stipend (holder null when vacant) and the cap: the federation's median
 wage (null while no wage is reported); each council's own cap is listed beside it.
+
+What a council's page reads (`council_pay_in`) is typed (the TypedDicts below).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, TypedDict
 
 from dualpower.domain import errors
 from dualpower.services import office_terms, pay
 from dualpower.services.authority import capabilities_of
 from dualpower.services.cycle import runs_elections
 from dualpower.store.uow import UnitOfWork
+
+
+class OfficeRow(TypedDict):
+    """An office with its holder now (None when vacant), stipend and capabilities."""
+
+    id: int
+    council_id: int
+    name: str
+    holder_id: int | None
+    holder_name: str | None
+    term_id: int | None
+    since: datetime | None
+    stipend: int
+    capabilities: list[str]
+
+
+class CouncilPay(TypedDict):
+    """A council's offices, its cap and whose median wage gives it."""
+
+    council_id: int
+    scope: str  # "federation" or "territory"
+    cap: int | None
+    offices: list[OfficeRow]
 
 
 def _names(uow: UnitOfWork, ids: set[int]) -> dict[int, str]:
@@ -32,7 +58,7 @@ def _ended_posts(uow: UnitOfWork) -> set[int]:
     }
 
 
-def _rows(uow: UnitOfWork, council_id: int | None = None) -> list[dict[str, Any]]:
+def _rows(uow: UnitOfWork, council_id: int | None = None) -> list[OfficeRow]:
     table = uow.offices.table
     where = [table.c.council_id == council_id] if council_id is not None else []
     offices = [o for o in uow.offices.list(*where) if o.id not in _ended_posts(uow)]
@@ -41,7 +67,7 @@ def _rows(uow: UnitOfWork, council_id: int | None = None) -> list[dict[str, Any]
         where_terms = [uow.office_terms.table.c.office_id.in_([o.id for o in offices])]
     terms = {t.office_id: t for t in uow.office_terms.active(*where_terms)}
     names = _names(uow, {t.holder_id for t in terms.values()})
-    rows = []
+    rows: list[OfficeRow] = []
     for office in offices:
         term = terms.get(office.id)
         rows.append(
@@ -60,19 +86,19 @@ def _rows(uow: UnitOfWork, council_id: int | None = None) -> list[dict[str, Any]
     return rows
 
 
-def council_offices(uow: UnitOfWork, council_id: int) -> list[dict[str, Any]]:
+def council_offices(uow: UnitOfWork, council_id: int) -> list[OfficeRow]:
     """A council's offices with their holders now, stipends and capabilities."""
     with uow:
         errors.must_exist(uow.councils.get(council_id), f"there is no council {council_id}")
         return _rows(uow, council_id)
 
 
-def council_pay(uow: UnitOfWork, council_id: int) -> dict[str, Any]:
+def council_pay(uow: UnitOfWork, council_id: int) -> CouncilPay:
     with uow:
         return council_pay_in(uow, council_id)
 
 
-def council_pay_in(uow: UnitOfWork, council_id: int) -> dict[str, Any]:
+def council_pay_in(uow: UnitOfWork, council_id: int) -> CouncilPay:
     """The council's offices, its cap and whose median gives it."""
     council = uow.councils.get(council_id)
     if council is None:
@@ -219,11 +245,14 @@ def office_listing(uow: UnitOfWork, council_id: int | None = None) -> list[dict[
         if council_id is not None and council_id not in councils:
             raise errors.NotFound(f"there is no council {council_id}")
         council_caps = pay.caps(uow)
-        rows = _rows(uow, council_id)
-        for row in rows:
-            row["council_name"] = councils[row["council_id"]].name
-            row["cap"] = council_caps[row["council_id"]]
-        return rows
+        return [
+            {
+                **row,
+                "council_name": councils[row["council_id"]].name,
+                "cap": council_caps[row["council_id"]],
+            }
+            for row in _rows(uow, council_id)
+        ]
 
 
 def unit_id(uow: UnitOfWork, ref: str) -> int:

@@ -7,14 +7,24 @@ after). Here a page enters one read-only unit of work (REPEATABLE READ on Postgr
 transaction on SQLite: one snapshot) and reads only what it shows: a council page reads that
 council, its mandates, electorates, units and children, not every council of the federation.
 
-The parts keep the shapes the API serves (services/views.py and the other *_views modules):
-the read model types the page as a whole, and what each part holds is the same as the API's.
+Each page's read model is a frozen dataclass below; its parts are the shapes the API serves
+as JSON, typed by TypedDicts defined beside the view that builds each (services/views.py
+`CouncilDetail`, `ElectionDetail`, `ElectionResultView`, `PublishedBallotView`, `MeView`,
+`PetitionView`; services/alignment.py `CouncilColours`, `TopView`, `CouncilAlignment`;
+services/offices_views.py `CouncilPay`), and dataclasses where only pages read them
+(cycle_views.Opening, elections_views.CanDoNow). mypy checks what the pages read; a test
+(tests/unit/services/test_read_models.py) checks every key and value of each page's model
+against its types at run time, so the types cannot drift from what the code builds.
+
+A new page: a dataclass here, a function that enters one unit of work and calls the `*_in`
+views it needs (each typed where it is built), and a route that renders it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import NotRequired
 
 from dualpower.domain.model import Council
 from dualpower.services import (
@@ -30,13 +40,22 @@ from dualpower.store.uow import UnitOfWork
 HOME_COUNCILS = 120  # the home page shows the tree's levels down to the last that fits
 
 
+class TreeNode(alignment.CouncilColours):
+    """A council of the tree the home and alignment pages draw, with the councils shown below
+    it, and how many councils sit below it when none is shown (its own page lists them)."""
+
+    children: list[TreeNode]
+    below: int
+    popular_base: NotRequired[dict[str, int]]  # the alignment page's (alignment.CouncilBase)
+
+
 @dataclass(frozen=True)
 class HomePage:
     """The council tree from the chief council down, level by level, as deep as fits in
     HOME_COUNCILS councils; a council whose children are not shown says how many there are
     (its own page lists them)."""
 
-    tree: list[dict[str, Any]]
+    tree: list[TreeNode]
     shown: int  # councils shown
 
 
@@ -46,8 +65,8 @@ class AlignmentPage:
     page shows them) with each council's seats and popular base (its history and pictures:
     `AlignmentCouncilPage`)."""
 
-    view: dict[str, Any]  # alignment.top_in: federation, councils, colours
-    tree: list[dict[str, Any]]  # the same councils as a tree, for the picture
+    view: alignment.TopView  # the federation, the councils, the colours
+    tree: list[TreeNode]  # the same councils as a tree, for the picture
     shown: int
 
 
@@ -56,33 +75,33 @@ class AlignmentCouncilPage:
     """One council's seats, popular base, history and changes of majority: what the alignment
     page drew for every council it showed, for any council (the alignment page links each)."""
 
-    council: dict[str, Any]  # alignment.council_detail_in
+    council: alignment.CouncilAlignment
 
 
 @dataclass(frozen=True)
 class CouncilPage:
-    council: dict[str, Any]  # views.council: composition, deputies, units, children
-    pay: dict[str, Any]  # offices_views.council_pay
+    council: views.CouncilDetail  # composition, deputies, units, children
+    pay: offices_views.CouncilPay
     opening: cycle_views.Opening
 
 
 @dataclass(frozen=True)
 class ElectionPage:
-    election: dict[str, Any]  # views.election, for this viewer
-    result: dict[str, Any] | None  # after the close
-    ballots: list[dict[str, Any]]  # published after the close
+    election: views.ElectionDetail  # for this viewer
+    result: views.ElectionResultView | None  # after the close
+    ballots: list[views.PublishedBallotView]  # published after the close
     may_enter_paper: bool = False  # the viewer may enter its paper ballots now (services/paper)
 
 
 @dataclass(frozen=True)
 class MePage:
-    view: dict[str, Any]  # views.me
+    view: views.MeView
     now: elections_views.CanDoNow
 
 
 @dataclass(frozen=True)
 class RecallPage:
-    petition: dict[str, Any]  # views.petition, for this viewer
+    petition: views.PetitionView  # for this viewer
 
 
 def _top_levels(uow: UnitOfWork) -> tuple[list[Council], dict[int, int]]:
@@ -102,11 +121,16 @@ def _top_levels(uow: UnitOfWork) -> tuple[list[Council], dict[int, int]]:
     return levels, below
 
 
-def _tree(nodes: list[dict[str, Any]], below: dict[int, int]) -> list[dict[str, Any]]:
-    by_id = {c["id"]: c | {"children": [], "below": below.get(c["id"], 0)} for c in nodes}
-    roots: list[dict[str, Any]] = []
+def _tree(
+    nodes: Sequence[alignment.CouncilBase | alignment.CouncilColours], below: dict[int, int]
+) -> list[TreeNode]:
+    by_id: dict[int, TreeNode] = {
+        c["id"]: {**c, "children": [], "below": below.get(c["id"], 0)} for c in nodes
+    }
+    roots: list[TreeNode] = []
     for node in by_id.values():
-        parent = by_id.get(node["parent_id"])
+        parent_id = node["parent_id"]
+        parent = by_id.get(parent_id) if parent_id is not None else None
         (parent["children"] if parent else roots).append(node)
     return roots
 

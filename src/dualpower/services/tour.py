@@ -42,7 +42,7 @@ def _tree(reader: Reader) -> dict[str, Any] | None:
     return {"councils": len(councils), "units": units, "chief": chief}
 
 
-def _council(reader: Reader) -> dict[str, Any] | None:
+def _council(reader: Reader) -> views.CouncilDetail | None:
     """The largest council right under the chief council (the Petrograd Soviet in the demo)."""
     councils = views.councils(reader())
     chief = next((c for c in councils if c["parent_id"] is None), None)
@@ -158,7 +158,7 @@ def _two_members(reader: Reader, directive_id: int) -> tuple[Any, Any]:
     return bound, free
 
 
-def _alignment(reader: Reader, council: dict[str, Any] | None) -> dict[str, Any] | None:
+def _alignment(reader: Reader, council: views.CouncilDetail | None) -> dict[str, Any] | None:
     if council is None:
         return None
     steps = alignment.history(reader(), council["id"]).get(council["id"], [])

@@ -1,4 +1,6 @@
-"""Read-only queries for the pages and the API: plain dicts, one transaction each, no writes.
+"""Read-only queries for the pages and the API: dicts typed by the TypedDicts below (the read
+models the pages get, services/page_views.py, and the shapes the API serves as JSON), one
+transaction each, no writes.
 
 "Its councils" (who may see a unit's roll, DESIGN.md 4.1): the councils on the path from the
 unit's base council up to the chief council. The members of the unit and the deputies of those
@@ -12,10 +14,19 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any, Literal
+from datetime import datetime
+from typing import Any, Literal, TypedDict, cast, final
 
 from dualpower.domain import alignment, errors
-from dualpower.domain.model import Council, Election, Electorate, Mandate, RecallPetition
+from dualpower.domain.model import (
+    Council,
+    Election,
+    Electorate,
+    ElectorateKind,
+    Mandate,
+    RecallPetition,
+    RecallRule,
+)
 from dualpower.services import roll_rules, visibility
 from dualpower.services.elections import REFERENDUM, ballot_shape, electors_of
 from dualpower.services.recall import may_sign_in, petition_state_in
@@ -25,6 +36,257 @@ NO_FACTION = alignment.NO_FACTION
 NEUTRAL_COLOUR = "#6b7280"
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$")
 _CHUNK = 10_000  # members masked at once
+
+Status = Literal["open", "closed", "published"]
+
+
+class Ref(TypedDict):
+    """Something named, by its id: a council, a faction."""
+
+    id: int
+    name: str
+
+
+class ElectorateName(TypedDict):
+    """Who elects: a base unit's members (kind "unit") or a lower council's deputies."""
+
+    kind: ElectorateKind
+    id: int  # the unit's or the council's
+    name: str
+
+
+class MandateView(TypedDict):
+    id: int
+    council_id: int
+    council_name: str
+    holder_id: int
+    holder_name: str
+    holder_username: str
+    faction: str | None
+    electorate: ElectorateName | None
+    seat_no: int
+    started_at: datetime
+
+
+@final
+class MandateDetail(MandateView):
+    """A mandate, active or ended (with when and why)."""
+
+    is_active: bool
+    ended_at: datetime | None
+    end_reason: str | None
+
+
+class DeputyView(MandateView):
+    """A deputy as /me lists them, with the petition against their mandate still undecided."""
+
+    petition_id: int | None
+
+
+class CouncilSeats(TypedDict):
+    """A council's seats, composition (filled seats by faction, largest first) and majority."""
+
+    id: int
+    name: str
+    parent_id: int | None
+    seats: int
+    filled: int
+    composition: dict[str, int]
+    majority: str | None
+    colours: dict[str, str]  # of the factions in its composition
+    recall_rule: RecallRule
+
+
+class UnitBrief(TypedDict):
+    id: int
+    name: str
+    kind: str
+
+
+class UnitLine(UnitBrief):
+    section: str
+
+
+class CouncilDetail(CouncilSeats):
+    """The council page's and `GET /councils/{id}`'s: its deputies, by faction, and where
+    they come from."""
+
+    mandates: list[MandateView]
+    by_faction: dict[str, list[MandateView]]
+    parent: Ref | None
+    children: list[Ref]
+    units: list[UnitLine]
+
+
+class MemberRef(TypedDict):
+    id: int
+    username: str
+    name: str
+
+
+# One level of a member's deputies: who the council's seats are elected `from` (a keyword,
+# hence the functional form).
+DeputyLevel = TypedDict(
+    "DeputyLevel",
+    {"council": Ref, "from": str, "is_elector": bool, "mandates": list[DeputyView]},
+)
+
+
+class MeView(MemberRef):
+    """The member, their unit, their deputies level by level up to the chief, their mandates."""
+
+    unit_id: int | None
+    unit: UnitBrief | None
+    deputies: list[DeputyLevel]
+    mandates: list[MandateView]
+
+
+class ElectionView(TypedDict):
+    id: int
+    electorate: ElectorateName | None
+    council_id: int | None
+    council_name: str | None
+    unit_id: int | None
+    unit_name: str | None
+    seats: int
+    method: str
+    is_ranked: bool
+    is_secret: bool
+    status: Status
+    kind: Literal["founding", "general", "by", "office", "recall"]
+    round: Literal["founding", "general", "by", "recall"]
+    office_id: int | None
+    opened_at: datetime
+    nominations_close_at: datetime | None
+    closes_at: datetime | None
+    closed_at: datetime | None
+
+
+class CandidateView(TypedDict):
+    id: int
+    member_id: int
+    name: str
+    faction: str | None
+
+
+class Turnout(TypedDict):
+    voted: int
+    electorate_size: int
+
+
+@final
+class OfficialAsMandate(TypedDict):
+    """An official's term, shaped like a mandate, so that a petition page reads the same for
+    deputies and officials."""
+
+    holder_id: int
+    holder_name: str  # "Name (office)"
+    holder_person: str  # the name alone: a page says the office in its language
+    faction: None
+    council_id: int
+    council_name: str
+    electorate: ElectorateName  # the council's deputies
+    office: str
+
+
+class OfficeTermRef(TypedDict):
+    id: int
+    office: str
+    council_id: int
+
+
+class PetitionTarget(TypedDict):
+    """What a petition is against: a deputy's mandate (`office_term` None), or an official's
+    office term."""
+
+    mandate: MandateDetail | OfficialAsMandate
+    office_term: OfficeTermRef | None
+
+
+class RecallOf(PetitionTarget):
+    """For a recall vote: the petition that triggered it and the mandate it decides."""
+
+    petition_id: int
+
+
+class ElectionDetail(ElectionView, Turnout):
+    """The election page's and `GET /elections/{id}`'s: the election with its candidates and
+    turnout so far, what the viewer may do, and for a recall vote whose mandate it decides."""
+
+    candidates: list[CandidateView]
+    is_elector: bool
+    not_elector_because: str | None  # "joined_late", "unverified" or None
+    has_voted: bool
+    is_candidate: bool
+    may_stand: bool
+    factions: list[Ref]
+    recall: RecallOf | None
+
+
+class PublishedBallotView(TypedDict):
+    """A ballot as published at the close: its receipt, choices (candidate ids; a recall vote's
+    1 to recall, 0 to keep) and `named`, their names; its voter for an open ballot only."""
+
+    receipt: str
+    choices: list[int]
+    named: list[str]
+    voter_id: int | None
+    voter_name: str | None
+
+
+class RoundView(TypedDict):
+    """One round of a count as the engine stores it (counting/model.py `Round.to_json`), its
+    candidates named by id as text, and `note_named`: its note with their names."""
+
+    round: int
+    totals: dict[str, float]
+    elected: list[str]
+    excluded: list[str]
+    transfers: dict[str, float]
+    non_transferable: float
+    note: str
+    note_named: str
+
+
+class ElectionResultView(TypedDict):
+    """The count of a closed election, round by round (`GET /elections/{id}/result`)."""
+
+    election_id: int
+    method: str
+    seats: int
+    ballots: int
+    quota: float | None
+    winners: list[int]
+    elected: list[CandidateView]
+    rounds: list[RoundView]
+    candidates: list[CandidateView]
+    seed: int | None
+    yes: int | None
+    no: int | None
+    superseded_by: int | None
+    withdrawn: list[CandidateView]
+
+
+class PetitionView(PetitionTarget):
+    """A recall petition's page: its count against its threshold, what it is against, and what
+    the viewer may do."""
+
+    id: int
+    mandate_id: int | None
+    status: str
+    signatures: int
+    threshold: int
+    vote_election_id: int | None
+    by_election_id: int | None
+    opened_at: datetime
+    decided_at: datetime | None
+    opened_by: str
+    office_term_id: int | None
+    recall_rule: RecallRule
+    trigger_percent: float
+    is_elector: bool
+    not_elector_because: str | None  # "joined_late", "unverified" or None
+    has_signed: bool
 
 
 class RowsById:
@@ -115,7 +377,7 @@ class _Lookup:
         self.councils.load(e.source_id for e in found if e.kind != "unit")
         self.councils.load(e.council_id for e in found)
 
-    def electorate_ref(self, electorate: Electorate | None) -> dict[str, Any] | None:
+    def electorate_ref(self, electorate: Electorate | None) -> ElectorateName | None:
         if electorate is None:
             return None
         source = electorate.source_id
@@ -142,10 +404,10 @@ class _Lookup:
         return path
 
 
-def _mandate(look: _Lookup, md: Mandate, *, detail: bool = False) -> dict[str, Any]:
+def _mandate(look: _Lookup, md: Mandate) -> MandateView:
     holder = look.members({md.holder_id}).get(md.holder_id)
     council = look.councils[md.council_id]
-    out: dict[str, Any] = {
+    return {
         "id": md.id,
         "council_id": md.council_id,
         "council_name": council.name,
@@ -157,12 +419,15 @@ def _mandate(look: _Lookup, md: Mandate, *, detail: bool = False) -> dict[str, A
         "seat_no": md.seat_no,
         "started_at": md.start_at,
     }
-    if detail:
-        out |= {"is_active": md.is_active, "ended_at": md.end_at, "end_reason": md.end_reason}
-    return out
 
 
-def _mandates(look: _Lookup, mandates: list[Mandate]) -> list[dict[str, Any]]:
+def _mandate_detail(look: _Lookup, md: Mandate) -> MandateDetail:
+    """A mandate with whether it is active, and when and why it ended."""
+    out = _mandate(look, md)
+    return {**out, "is_active": md.is_active, "ended_at": md.end_at, "end_reason": md.end_reason}
+
+
+def _mandates(look: _Lookup, mandates: list[Mandate]) -> list[MandateView]:
     look.members({md.holder_id for md in mandates})
     look.councils.load(md.council_id for md in mandates)
     look.load_electorates(md.electorate_id for md in mandates)
@@ -174,7 +439,7 @@ def _composition(look: _Lookup, mandates: list[Mandate]) -> tuple[dict[str, int]
     return alignment.ordered(counts), alignment.majority(counts)
 
 
-def _council(look: _Lookup, council: Council, active: list[Mandate]) -> dict[str, Any]:
+def _council(look: _Lookup, council: Council, active: list[Mandate]) -> CouncilSeats:
     composition, majority = _composition(look, active)
     return {
         "id": council.id,
@@ -197,12 +462,12 @@ def federation(uow: UnitOfWork) -> dict[str, Any] | None:
     return {"id": fed.id, "name": fed.name, "is_demo": fed.is_demo, "currency": fed.currency}
 
 
-def councils(uow: UnitOfWork) -> list[dict[str, Any]]:
+def councils(uow: UnitOfWork) -> list[CouncilSeats]:
     with uow:
         return councils_in(uow)
 
 
-def councils_in(uow: UnitOfWork) -> list[dict[str, Any]]:
+def councils_in(uow: UnitOfWork) -> list[CouncilSeats]:
     """Every council with its seats, composition and majority, parents before children."""
     look = _Lookup(uow)
     every = uow.councils.list()
@@ -214,7 +479,7 @@ def councils_in(uow: UnitOfWork) -> list[dict[str, Any]]:
     return [_council(look, c, by_council[c.id]) for c in every]
 
 
-def councils_of(uow: UnitOfWork, found: list[Council]) -> list[dict[str, Any]]:
+def councils_of(uow: UnitOfWork, found: list[Council]) -> list[CouncilSeats]:
     """These councils with their seats, composition and majority (in an entered unit of work):
     their mandates only, not the federation's."""
     look = _Lookup(uow)
@@ -235,7 +500,7 @@ def children_counts(uow: UnitOfWork, council_ids: list[int]) -> dict[int, int]:
 def council_tree(uow: UnitOfWork) -> list[dict[str, Any]]:
     """The councils as a tree: each has "children"; the list holds the chief council(s)."""
     flat = councils(uow)
-    by_id = {c["id"]: c | {"children": []} for c in flat}
+    by_id: dict[int, dict[str, Any]] = {c["id"]: {**c, "children": []} for c in flat}
     roots: list[dict[str, Any]] = []
     for council in by_id.values():
         parent = by_id.get(council["parent_id"])
@@ -243,12 +508,12 @@ def council_tree(uow: UnitOfWork) -> list[dict[str, Any]]:
     return roots
 
 
-def council(uow: UnitOfWork, council_id: int) -> dict[str, Any]:
+def council(uow: UnitOfWork, council_id: int) -> CouncilDetail:
     with uow:
         return council_in(uow, council_id)
 
 
-def council_in(uow: UnitOfWork, council_id: int) -> dict[str, Any]:
+def council_in(uow: UnitOfWork, council_id: int) -> CouncilDetail:
     """A council, its composition, its deputies (by faction), where they come from."""
     look = _Lookup(uow)
     found = look.councils.get(council_id)
@@ -257,11 +522,12 @@ def council_in(uow: UnitOfWork, council_id: int) -> dict[str, Any]:
     active = uow.mandates.active_in_council(council_id)
     out = _council(look, found, active)
     mandates = _mandates(look, active)
-    by_faction: dict[str, list[dict[str, Any]]] = {name: [] for name in out["composition"]}
+    by_faction: dict[str, list[MandateView]] = {name: [] for name in out["composition"]}
     for md in sorted(mandates, key=lambda md: md["holder_name"]):
         by_faction[md["faction"] or NO_FACTION].append(md)
     parent = look.councils.get(found.parent_id) if found.parent_id else None
-    out |= {
+    return {
+        **out,
         "mandates": mandates,
         "by_faction": by_faction,
         "parent": {"id": parent.id, "name": parent.name} if parent else None,
@@ -271,10 +537,9 @@ def council_in(uow: UnitOfWork, council_id: int) -> dict[str, Any]:
             for u in uow.units.of_council(council_id)
         ],
     }
-    return out
 
 
-def council_mandates(uow: UnitOfWork, council_id: int) -> list[dict[str, Any]]:
+def council_mandates(uow: UnitOfWork, council_id: int) -> list[MandateView]:
     with uow:
         look = _Lookup(uow)
         if council_id not in look.councils:
@@ -282,15 +547,15 @@ def council_mandates(uow: UnitOfWork, council_id: int) -> list[dict[str, Any]]:
         return _mandates(look, uow.mandates.active_in_council(council_id))
 
 
-def mandate(uow: UnitOfWork, mandate_id: int) -> dict[str, Any]:
+def mandate(uow: UnitOfWork, mandate_id: int) -> MandateDetail:
     with uow:
         found = uow.mandates.get(mandate_id)
         if found is None:
             raise errors.NotFound(f"there is no mandate {mandate_id}")
-        return _mandate(_Lookup(uow), found, detail=True)
+        return _mandate_detail(_Lookup(uow), found)
 
 
-def _deputies_of(look: _Lookup, electorate: Electorate | None) -> list[dict[str, Any]]:
+def _deputies_of(look: _Lookup, electorate: Electorate | None) -> list[MandateView]:
     if electorate is None:
         return []
     active = look.uow.mandates.active_of_electorate(electorate.id)
@@ -324,11 +589,11 @@ def unit(uow: UnitOfWork, unit_id: int, viewer_id: int | None = None) -> dict[st
         }
 
 
-def _member(member: Any) -> dict[str, Any]:
+def _member(member: Any) -> MemberRef:
     return {"id": member.id, "username": member.username, "name": member.display_name}
 
 
-def unit_members(uow: UnitOfWork, unit_id: int, viewer_id: int) -> list[dict[str, Any]]:
+def unit_members(uow: UnitOfWork, unit_id: int, viewer_id: int) -> list[MemberRef]:
     """The unit's roll, for its members and the deputies of its councils; NotAllowed else."""
     with uow:
         look = _Lookup(uow)
@@ -340,12 +605,12 @@ def unit_members(uow: UnitOfWork, unit_id: int, viewer_id: int) -> list[dict[str
         return [_member(m) for m in uow.members.of_unit(unit_id)]
 
 
-def me(uow: UnitOfWork, member_id: int) -> dict[str, Any]:
+def me(uow: UnitOfWork, member_id: int) -> MeView:
     with uow:
         return me_in(uow, member_id)
 
 
-def me_in(uow: UnitOfWork, member_id: int) -> dict[str, Any]:
+def me_in(uow: UnitOfWork, member_id: int) -> MeView:
     """The member, their unit, their deputies level by level up to the chief, their mandates.
 
     Level one is the deputies elected by the member's unit; each level above is the delegates
@@ -356,45 +621,63 @@ def me_in(uow: UnitOfWork, member_id: int) -> dict[str, Any]:
     if member is None:
         raise errors.NotFound(f"there is no member {member_id}")
     unit_id = uow.members.current_unit_id(member_id)
-    out = _member(member) | {"unit_id": unit_id, "unit": None, "deputies": []}
-    out["mandates"] = _mandates(look, uow.mandates.active_of_holder(member_id))
+    mandates = _mandates(look, uow.mandates.active_of_holder(member_id))
     if unit_id is None:
-        return out
-    found = look.units[unit_id]
-    out["unit"] = {"id": found.id, "name": found.name, "kind": found.kind}
-    levels = [
-        {
-            "council": {"id": found.council_id, "name": look.councils[found.council_id].name},
-            "from": found.name,
-            "is_elector": True,
-            "mandates": _deputies_of(look, uow.electorates.for_unit(unit_id)),
+        return {
+            **_member(member),
+            "unit_id": None,
+            "unit": None,
+            "deputies": [],
+            "mandates": mandates,
         }
+    found = look.units[unit_id]
+    # (the council, whom its seats are elected from, whether the member is one of the electors,
+    # the deputies) level by level
+    levels: list[tuple[Ref, str, bool, list[MandateView]]] = [
+        (
+            {"id": found.council_id, "name": look.councils[found.council_id].name},
+            found.name,
+            True,
+            _deputies_of(look, uow.electorates.for_unit(unit_id)),
+        )
     ]
     sits_in = {md.council_id for md in uow.mandates.active_of_holder(member_id)}
     for council in look.path_up(found.council_id)[:-1]:
         parent = look.councils[council.parent_id or 0]
         levels.append(
-            {
-                "council": {"id": parent.id, "name": parent.name},
-                "from": council.name,
-                "is_elector": council.id in sits_in,
-                "mandates": _deputies_of(look, uow.electorates.for_source_council(council.id)),
-            }
+            (
+                {"id": parent.id, "name": parent.name},
+                council.name,
+                council.id in sits_in,
+                _deputies_of(look, uow.electorates.for_source_council(council.id)),
+            )
         )
-    _with_petitions(uow, [md for level in levels for md in level["mandates"]])
-    out["deputies"] = levels
-    return out
+    against = _petitions_against(uow, [md for *_, level in levels for md in level])
+    deputies: list[DeputyLevel] = [
+        {
+            "council": council_ref,
+            "from": source,
+            "is_elector": is_elector,
+            "mandates": [{**md, "petition_id": against.get(md["id"])} for md in level],
+        }
+        for council_ref, source, is_elector, level in levels
+    ]
+    return {
+        **_member(member),
+        "unit_id": unit_id,
+        "unit": {"id": found.id, "name": found.name, "kind": found.kind},
+        "deputies": deputies,
+        "mandates": mandates,
+    }
 
 
-def _with_petitions(uow: UnitOfWork, mandates: list[dict[str, Any]]) -> None:
-    """Mark each mandate with the id of the petition against it still undecided, if any."""
+def _petitions_against(uow: UnitOfWork, mandates: list[MandateView]) -> dict[int, int]:
+    """The id of the petition still undecided against each of these mandates that has one."""
     undecided = uow.recalls.undecided_against(md["id"] for md in mandates)
-    against = {p.mandate_id: p.id for p in undecided}
-    for md in mandates:
-        md["petition_id"] = against.get(md["id"])
+    return {p.mandate_id: p.id for p in undecided if p.mandate_id is not None}
 
 
-def _election(look: _Lookup, election: Election) -> dict[str, Any]:
+def _election(look: _Lookup, election: Election) -> ElectionView:
     electorate = look.electorates.get(election.electorate_id or 0)
     council_id = electorate.council_id if electorate else None
     return {
@@ -426,7 +709,7 @@ def _election(look: _Lookup, election: Election) -> dict[str, Any]:
     }
 
 
-def elections(uow: UnitOfWork, status: str | None = None) -> list[dict[str, Any]]:
+def elections(uow: UnitOfWork, status: str | None = None) -> list[ElectionView]:
     """Elections, newest first; status "closed" includes published ones."""
     wanted = {"open": {"open"}, "closed": {"closed", "published"}}.get(status or "")
     with uow:
@@ -443,7 +726,7 @@ def _get_election(uow: UnitOfWork, election_id: int) -> Election:
     return found
 
 
-def _candidates(look: _Lookup, election_id: int) -> list[dict[str, Any]]:
+def _candidates(look: _Lookup, election_id: int) -> list[CandidateView]:
     found = look.uow.elections.candidates(election_id)
     names = look.members({c.member_id for c in found})
     return [
@@ -463,17 +746,17 @@ def election_method(uow: UnitOfWork, election_id: int) -> str:
         return _get_election(uow, election_id).method
 
 
-def election(uow: UnitOfWork, election_id: int, viewer_id: int | None = None) -> dict[str, Any]:
+def election(uow: UnitOfWork, election_id: int, viewer_id: int | None = None) -> ElectionDetail:
     with uow:
         return election_in(uow, election_id, viewer_id)
 
 
-def election_in(uow: UnitOfWork, election_id: int, viewer_id: int | None = None) -> dict[str, Any]:
+def election_in(uow: UnitOfWork, election_id: int, viewer_id: int | None = None) -> ElectionDetail:
     """An election with its candidates, turnout so far and, for a recall vote, whose mandate
     it decides; with a viewer, whether they may vote, have voted, may stand."""
     look = _Lookup(uow)
     found = _get_election(uow, election_id)
-    out = _election(look, found) | {"candidates": _candidates(look, election_id)}
+    candidates = _candidates(look, election_id)
     eligible = electors_of(uow, found)
     is_elector = viewer_id is not None and viewer_id in eligible
     because = (
@@ -481,9 +764,11 @@ def election_in(uow: UnitOfWork, election_id: int, viewer_id: int | None = None)
         if viewer_id is not None and not is_elector and found.status == "open"
         else None
     )
-    is_candidate = any(c["member_id"] == viewer_id for c in out["candidates"])
-    out |= _turnout(uow, election_id, len(eligible))
-    out |= {
+    is_candidate = any(c["member_id"] == viewer_id for c in candidates)
+    return {
+        **_election(look, found),
+        "candidates": candidates,
+        **_turnout(uow, election_id, len(eligible)),
         "is_elector": is_elector,
         "not_elector_because": because,  # "joined_late", "unverified" or None
         "has_voted": bool(
@@ -497,10 +782,9 @@ def election_in(uow: UnitOfWork, election_id: int, viewer_id: int | None = None)
         "factions": [{"id": f.id, "name": f.name} for f in look.factions.values()],
         "recall": _recall_of(look, found),
     }
-    return out
 
 
-def _turnout(uow: UnitOfWork, election_id: int, electorate_size: int) -> dict[str, Any]:
+def _turnout(uow: UnitOfWork, election_id: int, electorate_size: int) -> Turnout:
     voted = uow.elections.participation_count(election_id)
     return {"voted": voted, "electorate_size": electorate_size}
 
@@ -510,22 +794,24 @@ def turnout(uow: UnitOfWork, election_id: int) -> dict[str, Any]:
     with uow:
         found = _get_election(uow, election_id)
         size = len(electors_of(uow, found))
-        return {"election_id": election_id, "status": found.status} | _turnout(
-            uow, election_id, size
-        )
+        return {
+            "election_id": election_id,
+            "status": found.status,
+            **_turnout(uow, election_id, size),
+        }
 
 
-def _recall_of(look: _Lookup, election: Election) -> dict[str, Any] | None:
+def _recall_of(look: _Lookup, election: Election) -> RecallOf | None:
     """For a recall vote: the petition and the mandate it decides."""
     if election.kind != "recall":
         return None
     petition = look.uow.recalls.by_vote_election(election.id)
     if petition is None:
         return None
-    return {"petition_id": petition.id} | _petition_target(look, petition)
+    return {"petition_id": petition.id, **_petition_target(look, petition)}
 
 
-def _petition_target(look: _Lookup, petition: RecallPetition) -> dict[str, Any]:
+def _petition_target(look: _Lookup, petition: RecallPetition) -> PetitionTarget:
     """What a petition is against: a deputy's mandate, or an official's office term."""
     if petition.office_term_id is not None:
         term = look.uow.office_terms.get(petition.office_term_id)
@@ -552,19 +838,19 @@ def _petition_target(look: _Lookup, petition: RecallPetition) -> dict[str, Any]:
         }
     mandate = look.uow.mandates.get(petition.mandate_id or 0)
     assert mandate is not None
-    return {"mandate": _mandate(look, mandate, detail=True), "office_term": None}
+    return {"mandate": _mandate_detail(look, mandate), "office_term": None}
 
 
 def published_ballots(
     uow: UnitOfWork, election_id: int, *, while_open: Literal["empty", "refuse"] = "empty"
-) -> list[dict[str, Any]]:
+) -> list[PublishedBallotView]:
     with uow:
         return published_ballots_in(uow, election_id, while_open=while_open)
 
 
 def published_ballots_in(
     uow: UnitOfWork, election_id: int, *, while_open: Literal["empty", "refuse"] = "empty"
-) -> list[dict[str, Any]]:
+) -> list[PublishedBallotView]:
     """After the close: every ballot with its receipt and its choices (ids, and `named`),
     in receipt order (random, so no cast order). A secret ballot never names its voter
     (`voter_id`, `voter_name` None); an open ballot names them, since how each elector voted is
@@ -587,14 +873,21 @@ def published_ballots_in(
         office = uow.offices.get(found.office_id) if found.office_id else None
         concerning = look.concerned(found.electorate_id, office.council_id if office else None)
         voters = look.members_concerned({b["voter_id"] for b in ballots}, concerning)
-    referendum = {1: "recall", 0: "keep"}
+    labels = {1: "recall", 0: "keep"} if found.method == REFERENDUM else names
+    published: list[PublishedBallotView] = []
     for ballot in ballots:
-        labels = referendum if found.method == REFERENDUM else names
-        ballot["named"] = [labels.get(c, str(c)) for c in ballot["choices"]]
-        voter_id = ballot.setdefault("voter_id", None)
+        voter_id = ballot.get("voter_id")
         voter = voters.get(voter_id) if voter_id is not None else None
-        ballot["voter_name"] = voter.display_name if voter is not None else None
-    return ballots
+        published.append(
+            {
+                "receipt": ballot["receipt"],
+                "choices": ballot["choices"],
+                "named": [labels.get(c, str(c)) for c in ballot["choices"]],
+                "voter_id": voter_id,
+                "voter_name": voter.display_name if voter is not None else None,
+            }
+        )
+    return published
 
 
 # A candidate's id in a round note (the engine names candidates by id) when it stands where the
@@ -620,12 +913,12 @@ def _named_note(note: str, names: dict[str, str]) -> str:
     return _NAME_IN_NOTE.sub(swap, note)
 
 
-def election_result(uow: UnitOfWork, election_id: int) -> dict[str, Any]:
+def election_result(uow: UnitOfWork, election_id: int) -> ElectionResultView:
     with uow:
         return election_result_in(uow, election_id)
 
 
-def election_result_in(uow: UnitOfWork, election_id: int) -> dict[str, Any]:
+def election_result_in(uow: UnitOfWork, election_id: int) -> ElectionResultView:
     """The count of a closed election, round by round. Rounds name candidates by their id (as
     text, the counting engine's keys); `candidates` maps those ids to names and factions."""
     look = _Lookup(uow)
@@ -636,8 +929,8 @@ def election_result_in(uow: UnitOfWork, election_id: int) -> dict[str, Any]:
     candidates = _candidates(look, election_id)
     by_id = {str(c["id"]): c for c in candidates}
     names = {key: c["name"] for key, c in by_id.items()}
-    rounds = [
-        r | {"note_named": _named_note(str(r.get("note", "")), names)}
+    rounds = [  # as stored (JSON), with their notes named
+        cast(RoundView, r | {"note_named": _named_note(str(r.get("note", "")), names)})
         for r in result.get("rounds", [])
     ]
     return {
@@ -658,12 +951,12 @@ def election_result_in(uow: UnitOfWork, election_id: int) -> dict[str, Any]:
     }
 
 
-def petition(uow: UnitOfWork, petition_id: int, viewer_id: int | None = None) -> dict[str, Any]:
+def petition(uow: UnitOfWork, petition_id: int, viewer_id: int | None = None) -> PetitionView:
     with uow:
         return petition_in(uow, petition_id, viewer_id)
 
 
-def petition_in(uow: UnitOfWork, petition_id: int, viewer_id: int | None = None) -> dict[str, Any]:
+def petition_in(uow: UnitOfWork, petition_id: int, viewer_id: int | None = None) -> PetitionView:
     """A recall petition: its count against its threshold (as the recall service counts them),
     whose mandate it is against, and, with a viewer, whether they may sign and have signed."""
     state = petition_state_in(uow, petition_id)
@@ -689,7 +982,8 @@ def petition_in(uow: UnitOfWork, petition_id: int, viewer_id: int | None = None)
         else visibility.of_council(council.id)
     )  # who opened it: a signer, named to the electorate concerned only (DESIGN.md 2.11)
     opener = look.members_concerned({found.opened_by}, concerning).get(found.opened_by)
-    return target | {
+    return {
+        **target,
         "id": state.id,
         "mandate_id": state.mandate_id,
         "status": state.status,

@@ -31,10 +31,12 @@ def api_alignment(system: SystemDep) -> dict[str, Any]:
     """Every council's seats by faction, majority, popular base and the moments its majority
     changed; the federation's (its base-unit seats) likewise."""
     out = alignment.overview(system.reader)
-    for council in out["councils"]:
-        council["majority_changes"] = [_step(s) for s in council.pop("changes")]
-        council.pop("history")
-    return out
+    councils = [
+        {k: v for k, v in council.items() if k not in ("history", "changes")}
+        | {"majority_changes": [_step(s) for s in council["changes"]]}
+        for council in out["councils"]
+    ]
+    return {**out, "councils": councils}
 
 
 @api.get(

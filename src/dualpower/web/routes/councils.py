@@ -25,19 +25,19 @@ NOT_FOUND = refusals(NO_COUNCIL)
 
 
 @api.get("/councils", response_model=list[CouncilPublic])
-def api_councils(system: SystemDep, page: Paged) -> list[dict[str, Any]]:
+def api_councils(system: SystemDep, page: Paged) -> list[views.CouncilSeats]:
     """Every council, parents before children."""
     return page.of(views.councils(system.reader()))
 
 
 @api.get("/councils/{council_id}", response_model=CouncilDetailPublic, responses=NOT_FOUND)
-def api_council(council_id: int, system: SystemDep) -> dict[str, Any]:
+def api_council(council_id: int, system: SystemDep) -> views.CouncilDetail:
     """A council with its composition (filled seats by faction) and majority."""
     return views.council(system.reader(), council_id)
 
 
 @api.get("/councils/{council_id}/mandates", response_model=list[MandatePublic], responses=NOT_FOUND)
-def api_council_mandates(council_id: int, system: SystemDep) -> list[dict[str, Any]]:
+def api_council_mandates(council_id: int, system: SystemDep) -> list[views.MandateView]:
     """The council's active mandates."""
     return views.council_mandates(system.reader(), council_id)
 
@@ -47,7 +47,7 @@ def api_council_mandates(council_id: int, system: SystemDep) -> list[dict[str, A
     response_model=MandateDetailPublic,
     responses=refusals(NO_MANDATE),
 )
-def api_mandate(mandate_id: int, system: SystemDep) -> dict[str, Any]:
+def api_mandate(mandate_id: int, system: SystemDep) -> views.MandateDetail:
     """A mandate, active or ended (with when and why)."""
     return views.mandate(system.reader(), mandate_id)
 
@@ -64,7 +64,7 @@ def api_composition_events(council_id: int, request: Request, system: SystemDep)
     def read() -> dict[str, Any]:
         c = views.council(system.reader(), council_id)
         keys = ("id", "seats", "filled", "composition", "majority")
-        return {k: c[k] for k in keys}
+        return {k: v for k, v in c.items() if k in keys}
 
     read()  # 404 before the stream starts
     return event_stream(

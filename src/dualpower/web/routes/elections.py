@@ -64,7 +64,7 @@ def api_elections(
     system: SystemDep,
     page: Paged,
     status: Annotated[Literal["open", "closed"] | None, Query()] = None,
-) -> list[dict[str, Any]]:
+) -> list[views.ElectionView]:
     """Elections, newest first; `status=closed` includes published ones. Each names the
     council and the unit it is for, when it opened and when it closes (or closed)."""
     return page.of(views.elections(system.reader(), status))
@@ -90,7 +90,7 @@ def api_open_election(
 
 
 @api.get("/elections/{election_id}", response_model=ElectionDetailPublic, responses=NOT_FOUND)
-def api_election(election_id: int, system: SystemDep) -> dict[str, Any]:
+def api_election(election_id: int, system: SystemDep) -> views.ElectionDetail:
     return views.election(system.reader(), election_id)
 
 
@@ -127,7 +127,7 @@ async def api_cast(
     response_model=list[PublishedBallot],
     responses=STILL_OPEN,
 )
-def api_ballots(election_id: int, system: SystemDep) -> list[dict[str, Any]]:
+def api_ballots(election_id: int, system: SystemDep) -> list[views.PublishedBallotView]:
     """Every ballot, published at the close: find yours by its receipt to check it was counted
     as cast. A secret ballot names no voter; an open ballot names its voter."""
     return views.published_ballots(system.reader(), election_id, while_open="refuse")
@@ -138,7 +138,7 @@ def api_ballots(election_id: int, system: SystemDep) -> list[dict[str, Any]]:
     response_model=ResultPublic,
     responses=STILL_OPEN,
 )
-def api_result(election_id: int, system: SystemDep) -> dict[str, Any]:
+def api_result(election_id: int, system: SystemDep) -> views.ElectionResultView:
     """The count round by round; rounds name candidates by their id (as text)."""
     return views.election_result(system.reader(), election_id)
 

@@ -64,7 +64,7 @@ api, pages = routers("offices")
     response_model=list[OfficePublic],
     responses=refusals(NO_COUNCIL),
 )
-def api_council_offices(council_id: int, system: SystemDep) -> list[dict[str, Any]]:
+def api_council_offices(council_id: int, system: SystemDep) -> list[offices_views.OfficeRow]:
     """The council's offices: holder now (null when vacant), stipend, capabilities."""
     return offices_views.council_offices(system.reader(), council_id)
 

@@ -3,8 +3,6 @@ the councils on the path from the unit's base council up to the chief)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi.responses import Response
 
 from dualpower.services import views, views_sessions
@@ -21,7 +19,7 @@ api, pages = routers("units")
     response_model=list[MemberPublic],
     responses=refusals(LOGIN, NOT_OF_THE_UNIT, NO_UNIT),
 )
-def api_unit_members(unit_id: int, member: ApiMember, system: SystemDep) -> list[dict[str, Any]]:
+def api_unit_members(unit_id: int, member: ApiMember, system: SystemDep) -> list[views.MemberRef]:
     """The unit's roll, to its members and to the deputies of the councils on the path from its
     base council up to the chief council."""
     return views.unit_members(system.reader(), unit_id, member.id)

@@ -28,6 +28,7 @@ from dualpower.domain.model import (
     RecallRule,
 )
 from dualpower.services import roll_rules, visibility
+from dualpower.services.alignment import CouncilColours
 from dualpower.services.elections import REFERENDUM, ballot_shape, electors_of
 from dualpower.services.recall import may_sign_in, petition_state_in
 from dualpower.store.uow import UnitOfWork
@@ -83,17 +84,11 @@ class DeputyView(MandateView):
     petition_id: int | None
 
 
-class CouncilSeats(TypedDict):
-    """A council's seats, composition (filled seats by faction, largest first) and majority."""
+class CouncilSeats(CouncilColours):
+    """A council's seats, composition (filled seats by faction, largest first), majority and
+    colours, as the alignment's stored row has them but counted from its mandates; and its
+    recall rule."""
 
-    id: int
-    name: str
-    parent_id: int | None
-    seats: int
-    filled: int
-    composition: dict[str, int]
-    majority: str | None
-    colours: dict[str, str]  # of the factions in its composition
     recall_rule: RecallRule
 
 

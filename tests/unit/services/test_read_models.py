@@ -11,11 +11,19 @@ import dataclasses
 import types
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal, NotRequired, Required, Union, get_args, get_origin
+from typing import (
+    Any,
+    Literal,
+    NotRequired,
+    Required,
+    Union,
+    get_args,
+    get_origin,
+    is_typeddict,
+)
 from typing import get_type_hints as hints_of
 
 import pytest
-from typing_extensions import is_typeddict
 
 from dualpower.services import alignment, page_views, views
 from read_models_support import Busy, busy_world
@@ -61,7 +69,7 @@ class Check:
             self.problems.append(found)
         return len(self.problems) == before
 
-    def _problem(self, value: Any, hint: Any, at: str) -> str | None:  # noqa: C901, PLR0911, PLR0912
+    def _problem(self, value: Any, hint: Any, at: str) -> str | None:
         origin, args = get_origin(hint), get_args(hint)
         if hint is Any or hint is object:
             return None

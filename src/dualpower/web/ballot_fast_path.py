@@ -18,15 +18,14 @@ describes the FastAPI route.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from dualpower.web.fast_path import FastPath
 from dualpower.web.guards import MAX_ID, TOO_LARGE_AN_ID
 from dualpower.web.routes.elections import api_cast
 from dualpower.web.schemas import BallotCreate
@@ -34,21 +33,9 @@ from dualpower.web.schemas import BallotCreate
 HANDED_ON = "dualpower.ballot_fast_path.handed_on"  # scope key: the FastAPI route answers
 
 
-class BallotFastPath(BaseRoute):
+class BallotFastPath(FastPath):
     def __init__(self, prefix: str, router: ASGIApp):
-        self._path = re.compile(rf"^{re.escape(prefix)}/elections/([0-9]+)/ballots$")
-        self._router = router  # the app's router, where the FastAPI route answers what is handed on
-        self.path = f"{prefix}/elections/{{election_id}}/ballots"  # the route's name in metrics
-
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] != "http" or scope.get("method") != "POST" or HANDED_ON in scope:
-            return Match.NONE, {}
-        found = self._path.match(scope["path"])
-        if found is None:
-            return Match.NONE, {}
-        digits = found[1].lstrip("0") or "0"
-        election_id = int(digits) if len(digits) <= len(str(MAX_ID)) else MAX_ID + 1
-        return Match.FULL, {"path_params": {"election_id": election_id}}
+        super().__init__(prefix, router, method="POST", suffix="ballots", handed_on=HANDED_ON)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["route"] = self  # as FastAPI's routes do: the metrics name requests by route
@@ -62,8 +49,7 @@ class BallotFastPath(BaseRoute):
         token = _bearer(headers.get(b"authorization"))
         ballot = _ballot(headers.get(b"content-type"), body)
         if token is None or ballot is None:
-            scope[HANDED_ON] = True
-            await self._router(scope, _replay(body, receive), send)
+            await self.hand_on(scope, _replay(body, receive), send)
             return
         request = Request(scope, receive)
         response = await api_cast(scope["path_params"]["election_id"], ballot, token, request)

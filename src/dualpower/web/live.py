@@ -12,9 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
+import logging
 import threading
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Sequence,
+)
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +32,8 @@ from starlette.concurrency import run_in_threadpool
 
 from dualpower.bootstrap import see_latest
 from dualpower.domain.live import Topic, Wake, topics
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(eq=False)
@@ -51,32 +60,52 @@ def _set(watchers: Iterable[Watcher]) -> None:
 
 
 @dataclass(eq=False)
+class _Sub:
+    """One watcher of a shared topic: its `send`, the read it was last sent, and, once the
+    topic's task has ended it, how (True: the stream is over; False: its send failed)."""
+
+    send: Callable[[bytes], Awaitable[None]]
+    task: asyncio.Task[Any] | None = None  # its own, waiting for the client to go
+    state: dict[str, Any] | None = None
+    read_at: int = -1
+    sent_at: float = float("-inf")  # when it was last sent a state (loop time)
+    outcome: bool | None = None
+
+
+@dataclass(eq=False)
 class _Shared:
-    """The state of a topic whose read is the same for every watcher (no viewer in it), read
-    once per wake for all its watchers in one event loop: a thousand watchers of an election's
-    turnout cost one read per burst of ballots, not a thousand (issue 24)."""
+    """A topic whose read is the same for every watcher (no viewer in it), in one event loop:
+    ONE task waits for its wakes, reads once, and sends the message, encoded once, to every
+    watcher in small slices spread over `Broadcaster.spread` (a thousand watchers of an
+    election's turnout cost one read per second and no wake of their own: issue 24). The
+    watchers' own coroutines only wait for their client to go; a watcher that goes, or whose
+    send fails, is dropped; the task ends with the last watcher."""
 
     event: str
+    read_state: Callable[[], dict[str, Any]]
+    is_final: Callable[[dict[str, Any]], bool]
+    watcher: Watcher
+    subs: set[_Sub] = field(default_factory=set)  # joining or served
+    ready: dict[_Sub, None] = field(default_factory=dict)  # served by the task, in order
     wakes: int = 0  # wakes of the topic seen in this loop
     state: tuple[dict[str, Any], bytes] | None = None  # and its message, encoded once
     read_at: int = -1  # the wake count when the read that gave `state` started
     task: asyncio.Future[tuple[dict[str, Any], bytes]] | None = None
     task_at: int = -1
+    sender: asyncio.Task[None] | None = None  # the topic's task
+    round_at: float = float("-inf")  # when its last read started (loop time)
 
-    async def read(
-        self, read: Callable[[], dict[str, Any]], seen: int
-    ) -> tuple[dict[str, Any], bytes]:
-        """The state as read after wake `seen`, and its message: one read started at or after
-        it, shared, its message encoded once for all the watchers."""
+    async def read(self, seen: int) -> tuple[dict[str, Any], bytes, int]:
+        """The state as read after wake `seen`, its message and the wake count when its read
+        started: one read started at or after it, shared, its message encoded once."""
         if self.state is not None and self.read_at >= seen:
-            return self.state
+            return (*self.state, self.read_at)
         if self.task is None or self.task_at < seen:
             start = self.wakes
 
             async def once() -> tuple[dict[str, Any], bytes]:
                 try:
-                    await see_latest()  # on a replica: one that has replayed the waking commit
-                    found = await run_in_threadpool(read)
+                    found = await _read(self.read_state)
                 except BaseException:
                     self.task = None  # the next wake tries again
                     raise
@@ -86,7 +115,96 @@ class _Shared:
                 return state
 
             self.task, self.task_at = asyncio.ensure_future(once()), start
-        return await asyncio.shield(self.task)
+        at = self.task_at
+        return (*await asyncio.shield(self.task), at)
+
+    def serve(self, sub: _Sub, live: Broadcaster) -> None:
+        """`sub` has been sent its first state: the task sends it the next ones."""
+        sub.task = asyncio.current_task()
+        self.ready[sub] = None
+        if self.state is not None and self.read_at > sub.read_at and self.state[0] != sub.state:
+            self.watcher.woken.set()  # the task sent a newer state meanwhile: it reads again
+        if self.sender is None or self.sender.done():
+            self.sender = asyncio.ensure_future(self._run(live))
+
+    def end(self, sub: _Sub, outcome: bool) -> None:
+        if sub.outcome is None and sub.task is not None:
+            sub.outcome = outcome
+            sub.task.cancel()  # its coroutine ends the stream (web/live_fast_path.py)
+        self.drop(sub)
+
+    def drop(self, sub: _Sub) -> None:
+        self.subs.discard(sub)
+        self.ready.pop(sub, None)
+
+    async def _run(self, live: Broadcaster) -> None:
+        loop = asyncio.get_running_loop()
+        while self.ready:
+            if not await self.watcher.wait(live.heartbeat):
+                await self._send_all(_KEEP_ALIVE, None, -1, live)
+                continue
+            wait = self.round_at + live.every - loop.time()
+            if wait > 0:  # wakes meanwhile are taken up by the read after it
+                await asyncio.sleep(wait)
+                self.watcher.woken.clear()
+            self.round_at = loop.time()
+            try:
+                state, message, at = await self.read(self.wakes)
+            except Exception:
+                logger.exception("a live stream's read failed: its watchers are ended")
+                for sub in list(self.ready):
+                    self.end(sub, True)
+                return
+            await self._send_all(message, state, at, live)
+            if self.is_final(state):  # the streams sent it are over (the others next round)
+                for sub in list(self.ready):
+                    if sub.read_at >= at:
+                        self.end(sub, True)
+
+    async def _send_all(
+        self, message: bytes, state: dict[str, Any] | None, at: int, live: Broadcaster
+    ) -> None:
+        """`message` to each watcher served that has not been sent this state or a newer one
+        (`state` None: a keep-alive to all), in slices spread over `live.spread` seconds. A
+        watcher sent a state less than `every` seconds ago (it joined meanwhile) gets it at the
+        next round, which this one asks for."""
+        subs = list(self.ready)
+        slices = max(1, min(len(subs), int(live.spread / TICK)))
+        size = -(-len(subs) // slices)
+        loop = asyncio.get_running_loop()
+        for start in range(0, len(subs), size):
+            if start:
+                await asyncio.sleep(TICK)
+            now, to = loop.time(), []
+            for sub in subs[start : start + size]:
+                if sub.outcome is not None or sub not in self.subs:
+                    continue  # gone meanwhile
+                if state is not None:
+                    if at <= sub.read_at or state == sub.state:
+                        sub.read_at = max(sub.read_at, at)
+                        continue
+                    if sub.sent_at + live.every > now:
+                        self.watcher.woken.set()
+                        continue
+                    sub.state, sub.read_at, sub.sent_at = state, at, now
+                to.append(sub)
+            await self._send(to, message)
+
+    async def _send(self, subs: list[_Sub], message: bytes) -> None:
+        """`message` to each of `subs`; one that fails, or blocks for SEND_TIMEOUT seconds (a
+        client that stopped reading), is dropped. One timeout scope for them all."""
+        sent = 0
+        while sent < len(subs):
+            try:
+                async with asyncio.timeout(SEND_TIMEOUT):
+                    while sent < len(subs):
+                        sent += 1
+                        try:
+                            await subs[sent - 1].send(message)
+                        except Exception:  # noqa: BLE001 - it cannot be sent to: dropped
+                            self.end(subs[sent - 1], False)
+            except TimeoutError:
+                self.end(subs[sent - 1], False)
 
 
 class Broadcaster:
@@ -107,13 +225,13 @@ class Broadcaster:
         # A shared stream (a turnout) sends at most one message every `every` seconds: during a
         # vote a thousand watchers would otherwise be sent a message per batch of ballots each.
         self.every = every
-        # Its watchers read together (one read) but each sends a fixed delay of its own after
-        # the read, drawn within `spread` seconds (half of `every` by default): sent all at
-        # once, a thousand messages are a burst that the process's other requests (ballots)
-        # queue behind.
+        # Its task sends a new state to its watchers in small slices over `spread` seconds
+        # (half of `every` by default): sent all at once, a thousand messages are a burst
+        # that the process's other requests (ballots) queue behind.
         self.spread = every / 2 if spread is None else spread
         self._lock = threading.Lock()
         self._watchers: dict[Topic, set[Watcher]] = {}
+        # The topics shared by their watchers, each served by one task per event loop.
         self._shared: dict[tuple[asyncio.AbstractEventLoop, Topic, str], _Shared] = {}
 
     def __call__(self, event: Any) -> None:
@@ -156,10 +274,6 @@ class Broadcaster:
                 for watcher in woken:
                     self._forget(topic, watcher)
 
-    def watching(self, topic: Topic) -> int:
-        with self._lock:
-            return len(self._watchers.get(topic, ()))
-
     def _watch(self, topic: Topic) -> Watcher:
         watcher = Watcher(asyncio.get_running_loop())
         with self._lock:
@@ -174,19 +288,78 @@ class Broadcaster:
                 if not watchers:
                     del self._watchers[topic]
 
-    async def stream(
+    async def watch(
         self,
         topic: Topic,
         event: str,
         read: Callable[[], dict[str, Any]],
         is_final: Callable[[dict[str, Any]], bool],
-        *,
-        shared: bool = False,
-    ) -> AsyncIterator[str]:
-        """`frames`, as text (for a StreamingResponse)."""
-        async with aclosing(self.frames(topic, event, read, is_final, shared=shared)) as frames:
-            async for frame in frames:
-                yield frame.decode()
+        send: Callable[[bytes], Awaitable[None]],
+        gone: Callable[[], Awaitable[Any]],
+    ) -> bool:
+        """One watcher of a topic whose `read` is the same for every viewer (no name, no
+        visibility rule in it): sent the state now (by this coroutine, so a failed first read
+        raises here before anything is sent), then each change by the topic's task (_Shared),
+        at most once every `every` seconds, until the state is final, the stream's lifetime is
+        over, `gone()` returns (the client left) or a send fails. True when the stream ended by
+        itself (the caller ends the response), False when the client went or could not be sent
+        to (nothing more to send)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.lifetime
+        sub = _Sub(send)
+        feed = self._join(loop, topic, event, read, is_final, sub)
+        try:
+            state, message, sub.read_at = await feed.read(feed.wakes)
+            sub.state, sub.sent_at = state, loop.time()
+            await send(b"retry: 3000\n" + message)
+            if is_final(state):
+                return True
+            feed.serve(sub, self)
+            try:
+                async with asyncio.timeout_at(deadline):
+                    await gone()
+                return False
+            except TimeoutError:
+                return True
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if sub.outcome is None or task is None:
+                    raise
+                task.uncancel()  # ended by the topic's task
+                return sub.outcome
+        finally:
+            self._leave(loop, topic, event, feed, sub)
+
+    def _join(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        topic: Topic,
+        event: str,
+        read: Callable[[], dict[str, Any]],
+        is_final: Callable[[dict[str, Any]], bool],
+        sub: _Sub,
+    ) -> _Shared:
+        with self._lock:
+            feed = self._shared.get((loop, topic, event))
+            if feed is None:
+                watcher = Watcher(loop)  # the topic's task's: one wake for all its watchers
+                self._watchers.setdefault(topic, set()).add(watcher)
+                feed = self._shared[(loop, topic, event)] = _Shared(event, read, is_final, watcher)
+            feed.subs.add(sub)
+        return feed
+
+    def _leave(
+        self, loop: asyncio.AbstractEventLoop, topic: Topic, event: str, feed: _Shared, sub: _Sub
+    ) -> None:
+        feed.drop(sub)
+        if feed.subs:
+            return
+        with self._lock:
+            if self._shared.get((loop, topic, event)) is feed:
+                del self._shared[(loop, topic, event)]
+        self._forget(topic, feed.watcher)
+        if feed.sender is not None:
+            feed.sender.cancel()  # the last watcher has gone: so does the topic's task
 
     async def frames(
         self,
@@ -198,56 +371,63 @@ class Broadcaster:
         shared: bool = False,
     ) -> AsyncGenerator[bytes, None]:
         """The state now, then each change, until it is final, the client leaves or the
-        stream's lifetime is over. `shared`: `read` is the same for every viewer (no name, no
-        visibility rule in it), so the watchers of the topic share one read per wake, and one
-        message: the same bytes for all (web/live_fast_path.py sends them as they are)."""
+        stream's lifetime is over. `shared`: `read` is the same for every viewer, so the
+        stream is served by the topic's task (`watch`); else each watcher reads for itself."""
+        if shared:
+            async with aclosing(self._watched(topic, event, read, is_final)) as frames:
+                async for frame in frames:
+                    yield frame
+            return
         watcher = self._watch(topic)
-        feed = self._feed(watcher.loop, topic, event) if shared else None
         try:
-            read_at = watcher.loop.time()
-            state, message = await self._read(feed, feed.wakes if feed else 0, event, read)
-            yield b"retry: 3000\n" + message
-            delay = random.random() * self.spread if feed is not None else 0.0  # noqa: S311
+            state = await _read(read)
+            yield b"retry: 3000\n" + _message(event, state)
             deadline = watcher.loop.time() + self.lifetime
             while not is_final(state) and watcher.loop.time() < deadline:
                 if not await watcher.wait(self.heartbeat):
-                    yield b": keep-alive\n\n"  # also finds out when the client has gone
+                    yield _KEEP_ALIVE  # also finds out when the client has gone
                     continue
-                if feed is not None:
-                    wait = read_at + self.every - watcher.loop.time()
-                    if wait > 0:  # wakes meanwhile are taken up by the read after it
-                        await asyncio.sleep(wait)
-                        watcher.woken.clear()
-                    read_at = watcher.loop.time()
-                new, message = await self._read(feed, feed.wakes if feed else 0, event, read)
+                new = await _read(read)
                 if new != state:
                     state = new
-                    if delay:
-                        await asyncio.sleep(delay)
-                    yield message
+                    yield _message(event, state)
         finally:
             self._forget(topic, watcher)
-            if feed is not None:
-                self._drop_feed(watcher.loop, topic, event)
 
-    @staticmethod
-    async def _read(
-        feed: _Shared | None, seen: int, event: str, read: Callable[[], dict[str, Any]]
-    ) -> tuple[dict[str, Any], bytes]:
-        if feed is not None:
-            return await feed.read(read, seen)
-        await see_latest()  # on a replica: one that has replayed the waking commit
-        state = await run_in_threadpool(read)
-        return state, _message(event, state)
+    async def _watched(
+        self,
+        topic: Topic,
+        event: str,
+        read: Callable[[], dict[str, Any]],
+        is_final: Callable[[dict[str, Any]], bool],
+    ) -> AsyncGenerator[bytes, None]:
+        """`watch`, as frames to iterate (for a StreamingResponse): a task of its own per
+        watcher, which the fast path (web/live_fast_path.py) does without."""
+        frames: asyncio.Queue[bytes | None] = asyncio.Queue()
 
-    def _feed(self, loop: asyncio.AbstractEventLoop, topic: Topic, event: str) -> _Shared:
-        with self._lock:
-            return self._shared.setdefault((loop, topic, event), _Shared(event))
+        async def send(frame: bytes) -> None:
+            frames.put_nowait(frame)
 
-    def _drop_feed(self, loop: asyncio.AbstractEventLoop, topic: Topic, event: str) -> None:
-        with self._lock:
-            if not self._watchers.get(topic):
-                self._shared.pop((loop, topic, event), None)
+        watching = asyncio.ensure_future(
+            self.watch(topic, event, read, is_final, send, asyncio.Event().wait)
+        )
+        watching.add_done_callback(lambda _: frames.put_nowait(None))
+        try:
+            while (frame := await frames.get()) is not None:
+                yield frame
+            watching.result()  # the first read's error, if any
+        finally:
+            watching.cancel()
+
+
+async def _read(read: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    await see_latest()  # on a replica: one that has replayed the waking commit
+    return await run_in_threadpool(read)
+
+
+_KEEP_ALIVE = b": keep-alive\n\n"
+TICK = 0.01  # seconds between two slices of a shared topic's sends
+SEND_TIMEOUT = 10.0  # a send to one watcher blocked longer drops that watcher
 
 
 def _message(event: str, data: dict[str, Any]) -> bytes:
@@ -255,7 +435,7 @@ def _message(event: str, data: dict[str, Any]) -> bytes:
     return f"event: {event}\ndata: {text}\n\n".encode()
 
 
-def event_stream(body: AsyncIterator[str]) -> StreamingResponse:
+def event_stream(body: AsyncIterator[bytes]) -> StreamingResponse:
     return StreamingResponse(
         body,
         media_type="text/event-stream",

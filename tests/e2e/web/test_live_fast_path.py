@@ -13,6 +13,7 @@ from async_support import run_in_a_loop
 from dualpower.services import elections
 from dualpower.services.elections import OpenElection
 from dualpower.web.app import create_app
+from dualpower.web.guards import MAX_ID
 from dualpower.web.live import Broadcaster
 from dualpower.web.live_fast_path import HANDED_ON, TurnoutFastPath
 from fixtures_services import open_election
@@ -127,3 +128,49 @@ def test_an_unknown_election_is_handed_to_the_route(fed) -> None:  # type: ignor
 
     start, body = run_in_a_loop(run)
     assert start["status"] == 404 and b"there is no election 999999" in body["body"]
+
+
+def test_an_id_past_the_database_integers_is_handed_to_the_route(fed) -> None:  # type: ignore[no-untyped-def]
+    app = _app(fed)
+    path = f"/api/v1/elections/{MAX_ID + 1}/events"
+
+    async def run() -> list[list[dict[str, Any]]]:
+        answers = []
+        for scope in (_scope(path), _scope(path, **{HANDED_ON: True})):
+            client = _Client(app, scope)
+            answers.append([await client.next(), await client.next(), client.scope])
+            client.gone.set()
+            await asyncio.wait_for(client.task, 10)
+        return answers
+
+    (start, body, scope), (routed_start, routed_body, _) = run_in_a_loop(run)
+    assert start["status"] == routed_start["status"] == 422 and body == routed_body
+    assert not isinstance(scope["route"], TurnoutFastPath)  # FastAPI's route answered
+
+
+def test_the_watchers_share_the_topic_task_and_one_that_leaves_is_dropped(fed) -> None:  # type: ignore[no-untyped-def]
+    election_id, candidate = _election(fed)
+    app = _app(fed)
+    live: Broadcaster = app.state.live
+    path = f"/api/v1/elections/{election_id}/events"
+
+    async def run() -> tuple[Messages, Messages, int, int]:
+        staying, leaving = _Client(app, _scope(path)), _Client(app, _scope(path))
+        first = [[await c.next(), await c.next()] for c in (staying, leaving)]
+        (feed,) = live._shared.values()
+        served = len(feed.ready)
+        await leaving.leave()
+        left = len(feed.subs)
+        await asyncio.to_thread(
+            elections.cast_ballot, fed.system.uow(), election_id, fed.members["forge3"], [candidate]
+        )
+        after = [await staying.next()]
+        assert leaving.sent.empty()  # nothing more for the client that left
+        await staying.leave()
+        assert not live._shared and not live._watchers  # the topic's task has ended
+        return first[0] + first[1], after, served, left
+
+    first, after, served, left = run_in_a_loop(run)
+    assert (served, left) == (2, 1)
+    assert first[1]["body"] == first[3]["body"]  # the same bytes for both
+    assert b'"voted":1' in after[0]["body"]

@@ -294,9 +294,9 @@ def test_a_live_stream_woken_by_a_ballot_reads_it(fed: Small, paused, standby) -
     def read() -> dict[str, Any]:
         return views.turnout(fed.system.reader(), election_id)
 
-    async def watch() -> list[str]:
+    async def watch() -> list[bytes]:
         ROUTE.set(Route(True, replicas=_replicas(fed)))
-        stream = live.stream(topic, "turnout", read, lambda _: False)
+        stream = live.frames(topic, "turnout", read, lambda _: False)
         first = await stream.__anext__()
         voter = _member(fed, "Farm", 2)
         await asyncio.to_thread(
@@ -312,7 +312,7 @@ def test_a_live_stream_woken_by_a_ballot_reads_it(fed: Small, paused, standby) -
     thread.start()
     thread.join(30)
     first, second = seen[0]
-    assert '"voted":0' in first and '"voted":1' in second
+    assert b'"voted":0' in first and b'"voted":1' in second
 
 
 def test_a_token_issued_a_moment_ago_is_known_at_once(fed: Small, client, paused) -> None:  # type: ignore[no-untyped-def]
@@ -344,9 +344,9 @@ def test_a_live_stream_woken_by_another_process_reads_its_ballot(
     def read() -> dict[str, Any]:
         return views.turnout(fed.system.reader(), election_id)
 
-    async def watch() -> list[str]:
+    async def watch() -> list[bytes]:
         ROUTE.set(Route(True, replicas=_replicas(fed)))
-        stream = live.stream(topic, "turnout", read, lambda _: False, shared=True)
+        stream = live.frames(topic, "turnout", read, lambda _: False, shared=True)
         first = await stream.__anext__()
         voter = _member(fed, "Farm", 3)
         await asyncio.to_thread(elections.cast_ballot, other.uow(), election_id, voter, [candidate])
@@ -365,4 +365,4 @@ def test_a_live_stream_woken_by_another_process_reads_its_ballot(
         feed.unlisten(live)
         other.engine.dispose()
     first, second = seen[0]
-    assert '"voted":0' in first and '"voted":1' in second
+    assert b'"voted":0' in first and b'"voted":1' in second

@@ -14,8 +14,8 @@ TOPIC = ("election", 1)
 WATCHERS = 50
 
 
-def _data(message: str) -> dict[str, Any]:
-    line = next(x for x in message.splitlines() if x.startswith("data: "))
+def _data(message: bytes) -> dict[str, Any]:
+    line = next(x for x in message.decode().splitlines() if x.startswith("data: "))
     found: dict[str, Any] = json.loads(line.removeprefix("data: "))
     return found
 
@@ -37,7 +37,7 @@ async def _watch(shared: bool) -> tuple[int, list[dict[str, Any]], list[dict[str
     turnout = _Counted()
     value = turnout.value
     streams = [
-        live.stream(TOPIC, "turnout", turnout.read, lambda s: s["status"] != "open", shared=shared)
+        live.frames(TOPIC, "turnout", turnout.read, lambda s: s["status"] != "open", shared=shared)
         for _ in range(WATCHERS)
     ]
     first = [_data(m) for m in await asyncio.gather(*(s.__anext__() for s in streams))]
@@ -74,7 +74,7 @@ def test_a_wake_after_a_shared_read_started_reads_again() -> None:
             seen.append(value["voted"])
             return dict(value)
 
-        stream = live.stream(TOPIC, "turnout", read, lambda s: False, shared=True)
+        stream = live.frames(TOPIC, "turnout", read, lambda s: False, shared=True)
         await stream.__anext__()
         for n in (1, 2, 3):
             value["voted"] = n
@@ -93,7 +93,7 @@ def test_a_shared_stream_sends_at_most_one_message_a_period() -> None:
     async def run() -> tuple[list[int], float]:
         live = Broadcaster(heartbeat=5.0, lifetime=30.0, every=0.3)
         value = {"voted": 0, "status": "open"}
-        stream = live.stream(TOPIC, "turnout", lambda: dict(value), lambda s: False, shared=True)
+        stream = live.frames(TOPIC, "turnout", lambda: dict(value), lambda s: False, shared=True)
         await stream.__anext__()
         start = asyncio.get_running_loop().time()
         sent = []
@@ -151,7 +151,7 @@ def test_shared_watchers_read_together_and_send_spread_out() -> None:
         live = Broadcaster(heartbeat=5.0, lifetime=30.0, every=0.2, spread=0.3)
         turnout = _Counted()
         streams = [
-            live.stream(TOPIC, "turnout", turnout.read, lambda s: False, shared=True)
+            live.frames(TOPIC, "turnout", turnout.read, lambda s: False, shared=True)
             for _ in range(20)
         ]
         await asyncio.gather(*(s.__anext__() for s in streams))

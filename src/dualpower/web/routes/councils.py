@@ -68,7 +68,7 @@ def api_composition_events(council_id: int, request: Request, system: SystemDep)
 
     read()  # 404 before the stream starts
     return event_stream(
-        broadcaster(request).stream(("council", council_id), "composition", read, lambda _: False)
+        broadcaster(request).frames(("council", council_id), "composition", read, lambda _: False)
     )
 
 

@@ -106,7 +106,7 @@ def api_events(kind: str, subject_id: int, request: Request, system: SystemDep) 
         return {"count": len(thread), "latest": max((c["id"] for c in thread), default=None)}
 
     read()  # 404 before the stream starts
-    stream = broadcaster(request).stream(
+    stream = broadcaster(request).frames(
         (f"comments:{kind}", subject_id), "comments", read, lambda _: False
     )
     return event_stream(stream)

@@ -177,7 +177,7 @@ def api_events(election_id: int, request: Request, system: SystemDep) -> Respons
         return views.turnout(system.reader(), election_id)
 
     read()  # 404 before the stream starts
-    stream = broadcaster(request).stream(
+    stream = broadcaster(request).frames(
         ("election", election_id),
         "turnout",
         read,

@@ -89,7 +89,7 @@ def api_events(petition_id: int, request: Request, system: SystemDep) -> Respons
     read()  # 404 before the stream starts
     live = broadcaster(request)
     return event_stream(
-        live.stream(("recall", petition_id), "petition", read, _is_final),
+        live.frames(("recall", petition_id), "petition", read, _is_final),
     )
 
 

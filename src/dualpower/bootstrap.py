@@ -138,7 +138,7 @@ def open_existing(
     except BaseException:
         engine.dispose()
         raise
-    return _with_adapters(System(engine=engine))
+    return _with_adapters(System(engine=engine), mail_notices=False)
 
 
 def with_replicas(system: System, urls: list[str], **options: Any) -> System:
@@ -149,7 +149,10 @@ def with_replicas(system: System, urls: list[str], **options: Any) -> System:
     return system
 
 
-def _with_adapters(system: System) -> System:
+def _with_adapters(system: System, *, mail_notices: bool = True) -> System:
+    """The adapters the environment configures. `mail_notices`: this process looks for notices
+    to mail (build: tests, benchmarks, the demo); a command's process does not (open_existing:
+    `serve` starts looking, mail.py `Mailer.watch`)."""
     from dualpower.mail import Mailer, SmtpSettings
     from dualpower.store import replicas
 
@@ -161,7 +164,7 @@ def _with_adapters(system: System) -> System:
 
     settings = SmtpSettings.from_env()
     if settings is not None:
-        system.mailer = Mailer(system.engine, settings)
+        system.mailer = Mailer(system._outbox_uow, settings, notices=mail_notices)
         system.subscribe(system.mailer)
     return system
 

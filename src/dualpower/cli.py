@@ -118,6 +118,8 @@ def _serve(sys_, host: str, port: int) -> None:  # type: ignore[no-untyped-def]
     from dualpower.web.warm import settle
 
     clock.start(sys_)
+    if sys_.mailer is not None:  # notices any process wrote, mailed from here
+        sys_.mailer.watch(clock.interval() * 10)
     typer.echo(describe(sys_))
     typer.echo(f"serving on http://{host}:{port}/")
     configure_logging()  # JSON lines on stderr (web/observability.py)

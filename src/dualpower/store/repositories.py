@@ -15,6 +15,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    or_,
     select,
     union,
     update,
@@ -967,6 +968,15 @@ class RecallRepo(_Repo[m.RecallPetition]):
         return result.rowcount == 1
 
 
+class MailNotice(NamedTuple):
+    """A notification to mail: its row, its member's address, what it says."""
+
+    id: int
+    address: str
+    subject: str
+    link: str
+
+
 class NotificationRepo(_Repo[m.Notification]):
     table, model = t.notifications, m.Notification
 
@@ -988,6 +998,46 @@ class NotificationRepo(_Repo[m.Notification]):
         if up_to_id is not None:
             query = query.where(self.table.c.id <= up_to_id)
         return int(self.conn.execute(query.values(read_at=at)).rowcount or 0)
+
+    def claim_mail(
+        self, now: datetime, *, stale_before: datetime, claims_before: datetime, limit: int
+    ) -> list[MailNotice]:
+        """Claim up to `limit` notifications still to mail, oldest first, each with its member's
+        address. Rows with nothing to send (the member has no address, or the notice is older
+        than `stale_before`) are marked mailed first. A row claimed before `claims_before` whose
+        mailer never marked it (it died) is claimed again; one claimed since is another
+        mailer's, and so is a row another transaction is claiming (skipped, on PostgreSQL)."""
+        nt, mb = self.table, t.members
+        has_address = exists().where(mb.c.id == nt.c.member_id, mb.c.email.is_not(None))
+        self.conn.execute(
+            update(nt)
+            .where(nt.c.mailed_at.is_(None), or_(nt.c.created_at < stale_before, ~has_address))
+            .values(mailed_at=now)
+        )
+        free = (
+            select(nt.c.id)
+            .where(
+                nt.c.mailed_at.is_(None),
+                or_(nt.c.mail_claimed_at.is_(None), nt.c.mail_claimed_at < claims_before),
+            )
+            .order_by(nt.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        ids: list[int] = list(self.conn.execute(free).scalars())
+        if not ids:
+            return []
+        self.conn.execute(update(nt).where(nt.c.id.in_(ids)).values(mail_claimed_at=now))
+        query = (
+            select(nt.c.id, mb.c.email, nt.c.subject, nt.c.link)
+            .join(mb, mb.c.id == nt.c.member_id)
+            .where(nt.c.id.in_(ids))
+            .order_by(nt.c.id)
+        )
+        return [MailNotice(*row) for row in tuples(self.conn.execute(query))]
+
+    def mark_mailed(self, ids: Sequence[int], at: datetime) -> None:
+        self.conn.execute(update(self.table).where(self.table.c.id.in_(ids)).values(mailed_at=at))
 
     def emails(self, member_ids: Iterable[int]) -> dict[int, str]:
         query = select(t.members.c.id, t.members.c.email).where(

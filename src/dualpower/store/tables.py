@@ -329,6 +329,16 @@ notifications = entity(
     Column("link", String(200), nullable=False),
     _at("created_at"),
     _at("read_at", nullable=True),
+    # Mail follows the row (mail.py): claimed by a mailer for a while, then mailed (or found
+    # to have nothing to send). The rows still to mail are the few under the partial index.
+    _at("mail_claimed_at", nullable=True),
+    _at("mailed_at", nullable=True),
+    Index(
+        "ix_notifications_to_mail",
+        "id",
+        sqlite_where=text("mailed_at IS NULL"),
+        postgresql_where=text("mailed_at IS NULL"),
+    ),
 )
 
 # Bearer tokens and page sessions: only a SHA-256 of the token is stored.

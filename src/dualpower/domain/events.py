@@ -208,59 +208,53 @@ class InstructionBroken:
     cast: str
 
 
-@reads("directive.record")
-def _directive_recorded(payload: Mapping[str, Any]) -> list[object]:
-    return [
-        DirectiveRecorded(
-            int(payload["directive"]),
-            int(payload["authority"]),
-            int(payload["council"]),
-            str(payload["title"]),
-        )
-    ]
+def _read_as(event: type[Any], **keys: str) -> LogReader:
+    """A reader stating one `event`, each of its fields the payload's value under `keys`."""
+
+    def read(payload: Mapping[str, Any]) -> list[object]:
+        return [event(**{field: payload.get(key) for field, key in keys.items()})]
+
+    return read
 
 
-@reads("stance.take")
-def _stance_taken(payload: Mapping[str, Any]) -> list[object]:
-    supersedes = payload.get("supersedes")
-    return [
-        StanceTaken(
-            int(payload["stance"]),
-            int(payload["directive"]),
-            int(payload["council"]),
-            str(payload["kind"]),
-            None if supersedes is None else int(supersedes),
-        )
-    ]
-
-
-@reads("initiative.reach")
-def _initiative_on_agenda(payload: Mapping[str, Any]) -> list[object]:
-    return [
-        InitiativeOnAgenda(
-            int(payload["initiative"]),
-            int(payload["council"]),
-            int(payload["motion"]),
-            int(payload["support"]),
-            int(payload["members"]),
-        )
-    ]
-
-
-@reads("instruction.breach")
-def _instruction_broken(payload: Mapping[str, Any]) -> list[object]:
-    return [
-        InstructionBroken(
-            int(payload["breach"]),
-            int(payload["instruction"]),
-            int(payload["mandate"]),
-            int(payload["member"]),
-            str(payload["required"]),
-            str(payload["cast"]),
-        )
-    ]
-
-
-@reads("report.decide")
-def _report_decided(payload: Mapping[str, Any]) -> list[object]:
-    return [ReportDecided(int(payload["report"]), str(payload["decision"]))]
+reads("directive.record")(
+    _read_as(
+        DirectiveRecorded,
+        directive_id="directive",
+        authority_id="authority",
+        council_id="council",
+        title="title",
+    )
+)
+reads("stance.take")(
+    _read_as(
+        StanceTaken,
+        stance_id="stance",
+        directive_id="directive",
+        council_id="council",
+        kind="kind",
+        supersedes="supersedes",
+    )
+)
+reads("initiative.reach")(
+    _read_as(
+        InitiativeOnAgenda,
+        initiative_id="initiative",
+        council_id="council",
+        motion_id="motion",
+        support="support",
+        members="members",
+    )
+)
+reads("instruction.breach")(
+    _read_as(
+        InstructionBroken,
+        breach_id="breach",
+        instruction_id="instruction",
+        mandate_id="mandate",
+        deputy_id="member",
+        required="required",
+        cast="cast",
+    )
+)
+reads("report.decide")(_read_as(ReportDecided, report_id="report", decision="decision"))

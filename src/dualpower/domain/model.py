@@ -189,5 +189,3 @@ class Notification:
     link: str
     created_at: datetime
     read_at: datetime | None = None
-    mail_claimed_at: datetime | None = None
-    mailed_at: datetime | None = None

@@ -16,7 +16,6 @@ from email import message_from_string, policy
 
 import pytest
 from sqlalchemy import func, select
-from test_mail import smtp  # noqa: F401  (the SMTP server fixture)
 
 from dualpower.bootstrap import build
 from dualpower.domain import errors
@@ -28,6 +27,7 @@ from dualpower.services.offices import OPERATOR_CALLER
 from dualpower.services.roll_changes import sync, transfer
 from dualpower.store import tables as t
 from dualpower.web.invitation_sheet import sheet
+from smtp_support import smtp  # noqa: F401  (the SMTP server fixture)
 
 pytestmark = pytest.mark.slow  # 4,000 members, 50 joins hashed by argon2: about a minute
 

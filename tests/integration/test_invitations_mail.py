@@ -8,13 +8,12 @@ from __future__ import annotations
 import re
 from email import message_from_string, policy
 
-from test_mail import smtp  # noqa: F401  (the SMTP server fixture)
-
 from dualpower.bootstrap import build
 from dualpower.services import accounts, invitations
 from dualpower.services.offices import OPERATOR_CALLER
 from dualpower.services.roll_changes import add_member
 from factories import small_federation
+from smtp_support import smtp  # noqa: F401  (the SMTP server fixture)
 
 CODE = re.compile(r"(?:Code|Код): ([0-9A-Z]{4}(?:-[0-9A-Z]{4}){3})")
 

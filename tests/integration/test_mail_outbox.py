@@ -10,13 +10,13 @@ import threading
 from datetime import timedelta
 
 from sqlalchemy import select, update
-from test_mail import smtp  # noqa: F401  (the SMTP server fixture)
 
 from dualpower.bootstrap import System, build
 from dualpower.mail import CLAIM, STALE
 from dualpower.services import recall
 from dualpower.store import tables as t
 from factories import small_federation, username
+from smtp_support import smtp  # noqa: F401  (the SMTP server fixture)
 
 
 def _addresses(system: System) -> set[str]:

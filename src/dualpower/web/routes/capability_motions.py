@@ -62,20 +62,25 @@ def api_propose_capability(
     return CapabilityMotionCreated(id=motion)
 
 
+class CapabilityMotionForm(BaseModel):
+    """The page's form: `gives` is "0" to propose taking the capability away."""
+
+    office_id: str = Field("", max_length=20)
+    capability: str = Field("", max_length=40)
+    gives: str = Field("1", max_length=5)
+
+
 @pages.post("/councils/{council_id}/capability-motions")
 def capability_motion_form(
-    council_id: int,
-    form: Posting,
-    office_id: Annotated[str, Form(max_length=20)] = "",
-    capability: Annotated[str, Form(max_length=40)] = "",
-    gives: Annotated[str, Form(max_length=5)] = "1",
+    council_id: int, form: Posting, asked: Annotated[CapabilityMotionForm, Form()]
 ) -> Response:
     try:
-        if not office_id.strip().isdigit():
+        if not asked.office_id.strip().isdigit():
             raise InvalidRequest("choose an office of this council")
-        office = _office_in(form.system, council_id, int(office_id.strip()))
+        office = _office_in(form.system, council_id, int(asked.office_id.strip()))
+        gives = asked.gives != "0"
         motion = capability_motions.propose_capability(
-            form.system.uow(), form.member_id, office, capability.strip(), gives != "0"
+            form.system.uow(), form.member_id, office, asked.capability.strip(), gives
         )
     except DomainError as error:
         return _page_refusal(form, council_id, error)

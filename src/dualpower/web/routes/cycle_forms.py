@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
 
 from dualpower.domain.errors import InvalidRequest
 from dualpower.services import cycle
@@ -17,19 +18,23 @@ pages = APIRouter(include_in_schema=False)
 SECRECY = {"": None, "secret": True, "open": False}
 
 
-@pages.post("/councils/{council_id}/elections")
-def open_general_form(
-    council_id: int,
-    form: Posting,
-    electorate: Annotated[str, Form(max_length=40)] = "",
-    method: Annotated[str, Form(max_length=20)] = "",
-    secrecy: Annotated[str, Form(max_length=10)] = "",
-) -> Response:
+class GeneralElectionForm(BaseModel):
     """`electorate` is `unit:ID` or `council:ID`; `method` empty for the council's seat
     method; `secrecy` empty for the standing orders', or `secret` / `open`."""
-    kind, _, source = electorate.partition(":")
-    if kind not in ("unit", "council") or not source.isdigit() or secrecy not in SECRECY:
+
+    electorate: str = Field("", max_length=40)
+    method: str = Field("", max_length=20)
+    secrecy: str = Field("", max_length=10)
+
+
+@pages.post("/councils/{council_id}/elections")
+def open_general_form(
+    council_id: int, form: Posting, asked: Annotated[GeneralElectionForm, Form()]
+) -> Response:
+    kind, _, source = asked.electorate.partition(":")
+    if kind not in ("unit", "council") or not source.isdigit() or asked.secrecy not in SECRECY:
         raise InvalidRequest("choose whose seats the election fills")
-    cmd = cycle.GeneralElection(council_id, kind, int(source), method or None, SECRECY[secrecy])
+    secrecy, method = SECRECY[asked.secrecy], asked.method or None
+    cmd = cycle.GeneralElection(council_id, kind, int(source), method, secrecy)
     election_id = cycle.open_general(form.system.uow(), cmd, form.member_id)
     return RedirectResponse(f"/elections/{election_id}", status_code=303)

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
 
 from dualpower.services import roll_changes
 from dualpower.services.offices import Caller
@@ -29,16 +30,19 @@ def roll_page(unit_id: int, page: MemberVisiting) -> Response:
     return page.render("roll/page.html", {"view": view, "t": texts(language(page.request))})
 
 
+class RollAdd(BaseModel):
+    """The fields of the form adding a member to the roll."""
+
+    username: str = Field("", max_length=80)
+    name: str = Field("", max_length=200)
+    email: str = Field("", max_length=254)
+
+
 @pages.post("/units/{unit_id}/roll/add")
-def roll_add(
-    unit_id: int,
-    form: Posting,
-    username: Annotated[str, Form(max_length=80)] = "",
-    name: Annotated[str, Form(max_length=200)] = "",
-    email: Annotated[str, Form(max_length=254)] = "",
-) -> Response:
+def roll_add(unit_id: int, form: Posting, added: Annotated[RollAdd, Form()]) -> Response:
     caller, uow = Caller(member_id=form.member_id), form.system.uow()
-    roll_changes.add_member(uow, username, name, unit_id, caller, email=email or None)
+    email = added.email or None
+    roll_changes.add_member(uow, added.username, added.name, unit_id, caller, email=email)
     return _back(unit_id)
 
 

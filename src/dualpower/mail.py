@@ -158,12 +158,14 @@ class Mailer:
     def _mail_notices(self) -> None:
         """Claim, send and mark notices until none is left, or the server fails (the rest then
         waits for its claim to grow old)."""
+        with self.new_uow() as uow:
+            now = uow.now()
+            uow.notifications.skip_unmailable(now, stale_before=now - STALE)
+            uow.commit()
         while True:
             with self.new_uow() as uow:
                 now = uow.now()
-                claimed = uow.notifications.claim_mail(
-                    now, stale_before=now - STALE, claims_before=now - CLAIM, limit=BATCH
-                )
+                claimed = uow.notifications.claim_mail(now, claims_before=now - CLAIM, limit=BATCH)
                 uow.commit()
             if not claimed:
                 return

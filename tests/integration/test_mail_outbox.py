@@ -90,9 +90,7 @@ def test_a_dead_mailers_claim_is_taken_again_once_old(smtp, database_url) -> Non
     _open_petition(first, fed)
     now = first.clock()
     with first.uow() as uow:  # a mailer claims them, then dies before sending
-        claimed = uow.notifications.claim_mail(
-            now, stale_before=now - STALE, claims_before=now - CLAIM, limit=100
-        )
+        claimed = uow.notifications.claim_mail(now, claims_before=now - CLAIM, limit=100)
         uow.commit()
     assert len(claimed) == _pending(first) > 0
     other = build(database_url, migrate=False)

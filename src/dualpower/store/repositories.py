@@ -999,14 +999,9 @@ class NotificationRepo(_Repo[m.Notification]):
             query = query.where(self.table.c.id <= up_to_id)
         return int(self.conn.execute(query.values(read_at=at)).rowcount or 0)
 
-    def claim_mail(
-        self, now: datetime, *, stale_before: datetime, claims_before: datetime, limit: int
-    ) -> list[MailNotice]:
-        """Claim up to `limit` notifications still to mail, oldest first, each with its member's
-        address. Rows with nothing to send (the member has no address, or the notice is older
-        than `stale_before`) are marked mailed first. A row claimed before `claims_before` whose
-        mailer never marked it (it died) is claimed again; one claimed since is another
-        mailer's, and so is a row another transaction is claiming (skipped, on PostgreSQL)."""
+    def skip_unmailable(self, now: datetime, stale_before: datetime) -> None:
+        """Mark the notifications still to mail that have nothing to send (their member has no
+        address, or they are older than `stale_before`): once a look, not once a batch."""
         nt, mb = self.table, t.members
         has_address = exists().where(mb.c.id == nt.c.member_id, mb.c.email.is_not(None))
         self.conn.execute(
@@ -1014,6 +1009,13 @@ class NotificationRepo(_Repo[m.Notification]):
             .where(nt.c.mailed_at.is_(None), or_(nt.c.created_at < stale_before, ~has_address))
             .values(mailed_at=now)
         )
+
+    def claim_mail(self, now: datetime, *, claims_before: datetime, limit: int) -> list[MailNotice]:
+        """Claim up to `limit` notifications still to mail, oldest first, each with its member's
+        address. A row claimed before `claims_before` whose mailer never marked it (it died) is
+        claimed again; one claimed since is another mailer's, and so is a row another
+        transaction is claiming (skipped, on PostgreSQL)."""
+        nt, mb = self.table, t.members
         free = (
             select(nt.c.id)
             .where(

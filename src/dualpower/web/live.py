@@ -68,7 +68,7 @@ class _Sub:
     task: asyncio.Task[Any] | None = None  # its own, waiting for the client to go
     state: dict[str, Any] | None = None
     read_at: int = -1
-    sent_at: float = float("-inf")  # when it was last sent a state (loop time)
+    sent_at: float = float("-inf")  # when it joined, or the round that last sent it a state
     outcome: bool | None = None
 
 
@@ -165,17 +165,17 @@ class _Shared:
         self, message: bytes, state: dict[str, Any] | None, at: int, live: Broadcaster
     ) -> None:
         """`message` to each watcher served that has not been sent this state or a newer one
-        (`state` None: a keep-alive to all), in slices spread over `live.spread` seconds. A
-        watcher sent a state less than `every` seconds ago (it joined meanwhile) gets it at the
-        next round, which this one asks for."""
+        (`state` None: a keep-alive to all), in slices spread over `live.spread` seconds: one
+        message a round, the rounds `every` seconds apart. A watcher that joined less than
+        `every` seconds before the round began gets it at the next round, which this one asks
+        for."""
         subs = list(self.ready)
         slices = max(1, min(len(subs), int(live.spread / TICK)))
         size = -(-len(subs) // slices)
-        loop = asyncio.get_running_loop()
         for start in range(0, len(subs), size):
             if start:
                 await asyncio.sleep(TICK)
-            now, to = loop.time(), []
+            to = []
             for sub in subs[start : start + size]:
                 if sub.outcome is not None or sub not in self.subs:
                     continue  # gone meanwhile
@@ -183,10 +183,10 @@ class _Shared:
                     if at <= sub.read_at or state == sub.state:
                         sub.read_at = max(sub.read_at, at)
                         continue
-                    if sub.sent_at + live.every > now:
+                    if sub.sent_at + live.every > self.round_at:
                         self.watcher.woken.set()
                         continue
-                    sub.state, sub.read_at, sub.sent_at = state, at, now
+                    sub.state, sub.read_at, sub.sent_at = state, at, self.round_at
                 to.append(sub)
             await self._send(to, message)
 

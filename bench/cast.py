@@ -248,11 +248,14 @@ def load(
     clients: int,
     concurrency: int,
     server: subprocess.Popen | None = None,
+    database: str | None = None,
     **task,
 ) -> dict:
     """Run one phase on every generator process at once; merge their figures (and the CPU
-    the server used meanwhile, warm-up included)."""
+    the server used meanwhile, warm-up included, and with `database` that of the PostgreSQL
+    backends connected to it)."""
     cpu0 = server_cpu(server) if server is not None else 0.0
+    db0 = backend_cpu(database) if database else {}
     start_at = time.time() + 1.0
     conns = [
         concurrency // clients + (1 if i < concurrency % clients else 0) for i in range(clients)
@@ -269,6 +272,9 @@ def load(
     merged["seconds"] = max(r["t1"] for r in results) - min(r["t0"] for r in results)
     merged["rate"] = len(merged["latencies"]) / merged["seconds"]
     merged["server_cpu"] = server_seconds
+    if database:
+        db1 = backend_cpu(database)
+        merged["db_cpu"] = sum(db1[pid] - db0.get(pid, 0.0) for pid in db1)
     merged["served"] = sum(r["served"] for r in results)  # warm-up included, as in the CPU
     return merged
 
@@ -398,6 +404,25 @@ def server_cpu(server: subprocess.Popen) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def backend_cpu(database: str) -> dict[int, float]:
+    """CPU seconds (user + system) used so far by each PostgreSQL backend connected to this
+    database on this machine (by process title, "postgres: user database host(port) state",
+    from /proc): PostgreSQL's own work for the server, without the cluster's shared processes
+    (WAL writer, checkpointer) or other databases' backends. A backend that ends during a phase
+    takes its CPU with it (the server's pool keeps its connections, so few do)."""
+    found = {}
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            title = (proc / "cmdline").read_bytes().replace(b"\0", b" ").split()
+            if len(title) < 3 or title[0] != b"postgres:" or title[2].decode() != database:
+                continue
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, UnicodeDecodeError):
+            continue
+        found[int(proc.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return found
+
+
 def stop(server: subprocess.Popen) -> None:
     os.killpg(server.pid, signal.SIGTERM)  # the uvicorn supervisor and its workers
     try:
@@ -460,7 +485,9 @@ def merge_phases(phases: list[dict]) -> dict:
     """Several runs of one phase as one: requests over the seconds of all of them."""
     if len(phases) == 1:
         return phases[0]
-    merged = gather(phases, sums=("cpu", "seconds", "server_cpu", "served"))
+    sums = ("cpu", "seconds", "server_cpu", "served")
+    sums += ("db_cpu",) if "db_cpu" in phases[0] else ()
+    merged = gather(phases, sums=sums)
     merged["rate"] = len(merged["latencies"]) / merged["seconds"]
     return merged
 
@@ -495,6 +522,11 @@ def describe_phase(label: str, r: dict) -> str:
         f"latency p50 {pct(lat, 0.5) * 1000:.1f} ms, p99 {pct(lat, 0.99) * 1000:.1f} ms; "
         f"status {dict(sorted(r['statuses'].items()))}; generator CPU {r['cpu']:.1f} s; "
         f"server CPU {r['server_cpu']:.1f} s = {cpu_per_request(r) * 1000:.2f} ms a request"
+        + (
+            f"; PostgreSQL CPU {r['db_cpu']:.1f} s = {r['db_cpu'] / r['served'] * 1000:.2f} ms"
+            if "db_cpu" in r and r["served"]
+            else ""
+        )
     )
 
 
@@ -596,6 +628,7 @@ def run(kind: str, args: argparse.Namespace, pool: ProcessPoolExecutor) -> dict:
                     phase="trivial",
                     path=path,
                     seconds=args.trivial_seconds,
+                    database=None if kind == "sqlite" else make_url(args.pg_url).database,
                     **common,
                 )
                 trivials[path].append(phase)
@@ -608,6 +641,7 @@ def run(kind: str, args: argparse.Namespace, pool: ProcessPoolExecutor) -> dict:
                 phase="ballots",
                 election_id=election_id,
                 jobs=voters,
+                database=None if kind == "sqlite" else make_url(args.pg_url).database,
                 seconds=args.ballot_seconds,
                 **common,
             )
@@ -650,6 +684,12 @@ def run(kind: str, args: argparse.Namespace, pool: ProcessPoolExecutor) -> dict:
         f"server CPU: {cpu_per_request(ballots) * 1000:.2f} ms a ballot, "
         f"{cpu_per_request(trivial) * 1000:.2f} ms a trivial request: with the same CPU the "
         f"server answers ballots at {cpu_share:.0%} of the trivial route's rate"
+        + (
+            f"; PostgreSQL's backends {ballots['db_cpu'] / ballots['served'] * 1000:.2f} ms a "
+            "ballot"
+            if "db_cpu" in ballots
+            else ""
+        )
     )
     print(
         f"ballots/s / trivial req/s = {share:.0%} (target >= {TARGET_SHARE:.0%}: "
@@ -663,6 +703,7 @@ def run(kind: str, args: argparse.Namespace, pool: ProcessPoolExecutor) -> dict:
         "cpu_share": cpu_share,
         "ok": ok,
         "p99": pct(ballots["latencies"], 0.99),
+        "db_ms": ballots["db_cpu"] / ballots["served"] * 1000 if "db_cpu" in ballots else None,
     }
 
 
@@ -735,7 +776,8 @@ def main() -> None:
             f"  {kind:10} ballots {r['ballots']:,.0f}/s  trivial {r['trivial']:,.0f}/s  "
             f"share {r['share']:.0%} (by server CPU {r['cpu_share']:.0%})  "
             f"ballot p99 {r['p99'] * 1000:.1f} ms  "
-            f"checks {'OK' if r['ok'] else 'FAILED'}"
+            + (f"PostgreSQL {r['db_ms']:.2f} ms a ballot  " if r["db_ms"] is not None else "")
+            + f"checks {'OK' if r['ok'] else 'FAILED'}"
         )
 
 

@@ -50,7 +50,7 @@ from dualpower.domain.limits import Limit, refusal, wait
 from dualpower.domain.model import Election
 from dualpower.services import chance, elections, limits, roll_rules
 from dualpower.services.durable import durably
-from dualpower.store.ballot_batch import BallotBatchStore, BallotContext
+from dualpower.store.ballot_batch import ApiHolder, BallotBatchStore, BallotContext
 from dualpower.store.db import Database
 from dualpower.store.group_commit import GroupCommit
 from dualpower.store.uow import UnitOfWork
@@ -135,21 +135,23 @@ def cast_batch_in(uow: UnitOfWork, requests: Sequence[BallotRequest]) -> list[Ou
     """The batch inside the caller's unit of work (see the module's docstring)."""
     now = uow.now()
     outcomes: list[Outcome | None] = [None] * len(requests)
-    members, units = _authenticate(uow, [r.token for r in requests], now)
-    for i, member_id in enumerate(members):
-        if member_id is None:
-            outcomes[i] = errors.BadCredentials(UNKNOWN_TOKEN)
-    counted = sorted({m for m in members if m is not None})
     api, ballots = (
         _Counter(limits.limit(limits.API_WRITES), now),
         _Counter(limits.limit(limits.BALLOTS), now),
     )
+    digests = [hashlib.sha256(r.token.encode()).hexdigest() for r in requests]
+    elections_asked = sorted({r.election_id for r in requests})
+    read = BallotBatchStore(uow).read(digests, _enabled([api, ballots]), elections_asked)
+    members, units = _authenticate(read.holders, digests, now)
+    for i, member_id in enumerate(members):
+        if member_id is None:
+            outcomes[i] = errors.BadCredentials(UNKNOWN_TOKEN)
+    stale = _count_earlier(read.hits, [api, ballots], {m for m in members if m is not None})
     wanted: dict[int, list[int]] = defaultdict(list)  # election -> members asking
     for request, member_id in zip(requests, members, strict=True):
         if member_id is not None:
             wanted[request.election_id].append(member_id)
-    stale, contexts = _read(uow, [api, ballots], counted, sorted(wanted))
-    found = {e: _election(uow, contexts[e], wanted[e], units) for e in sorted(wanted)}
+    found = {e: _election(uow, read.contexts[e], wanted[e], units) for e in sorted(wanted)}
 
     accepted: list[tuple[int, Election, int, dict[str, Any], dict[str, Any]]] = []
     for i, (request, member_id) in enumerate(zip(requests, members, strict=True)):
@@ -193,13 +195,11 @@ class _OnRoll:
 
 
 def _authenticate(
-    uow: UnitOfWork, tokens: list[str], now: datetime
+    holders: list[ApiHolder], digests: list[str], now: datetime
 ) -> tuple[list[int | None], dict[int, _OnRoll]]:
-    """The member each API token belongs to, or None (unknown, expired), and the base unit
-    each of them is on the roll of now, since when, and whether verified (for the electorate
-    check: services/roll_rules.py): one query."""
-    digests = [hashlib.sha256(token.encode()).hexdigest() for token in tokens]
-    holders = BallotBatchStore(uow).api_holders(digests)
+    """The member each API token (by its digest) belongs to, or None (unknown, expired), and
+    the base unit each of them is on the roll of now, since when, and whether verified (for
+    the electorate check: services/roll_rules.py)."""
     valid = {h.token_hash: h.member_id for h in holders if h.expires_at > now}
     units = {
         h.member_id: _OnRoll(h.unit_id, h.start_at, h.is_verified)
@@ -209,25 +209,27 @@ def _authenticate(
     return [valid.get(d) for d in digests], units
 
 
-def _read(
-    uow: UnitOfWork, counters: list[_Counter], members: list[int], election_ids: list[int]
-) -> tuple[set[int], dict[int, BallotContext | None]]:
-    """Lock (PostgreSQL) and read the members' hits of every enabled limit, and read each
-    election's ballot context (its row share-locked), together: the hits in the window go to
-    the counters; the members who also have hits left over from before the window are returned
-    (only their hits need forgetting), with the contexts."""
-    counter_of = {c.rule.name: c for c in counters if not c.rule.disabled} if members else {}
-    hits, contexts = BallotBatchStore(uow).counts_and_elections(
-        list(counter_of), members, election_ids
-    )
+def _enabled(counters: list[_Counter]) -> list[str]:
+    return [c.rule.name for c in counters if not c.rule.disabled]
+
+
+def _count_earlier(
+    hits: list[tuple[str, int, datetime]], counters: list[_Counter], counted: set[int]
+) -> set[int]:
+    """Give the counters the stored hits (limit, member, at) of the members counted that are
+    in the window (the read took each member's lock first, on PostgreSQL); the members who
+    also have hits left over from before the window (only their hits need forgetting)."""
+    counter_of = {c.rule.name: c for c in counters if not c.rule.disabled}
     stale: set[int] = set()
     for name, member_id, at in hits:
+        if member_id not in counted:
+            continue
         counter = counter_of[name]
         if at > counter.now - counter.rule.window:
             counter.hits[member_id].append(at)
         else:
             stale.add(member_id)
-    return stale, contexts
+    return stale
 
 
 def _store(
@@ -241,7 +243,7 @@ def _store(
     forget = None
     if live and stale:
         forget = (sorted(stale), [(c.rule.name, c.now - c.rule.window) for c in live])
-    hits = [(c.rule.name, m, c.now) for c in live for m in c.added]
+    hits = [(c.rule.name, c.now, sorted(c.added)) for c in live]
     BallotBatchStore(uow).add(ballot_rows, hits, uow.take_acts(), forget)
 
 

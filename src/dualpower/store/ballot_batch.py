@@ -1,18 +1,21 @@
 """The statements of a batch of API ballots (services/ballot_batch.py), on the unit of work's
 connection: each one statement for the whole batch, built once per database (building one, and
-its cache key, each time cost more than running it). On PostgreSQL a batch costs six round
-trips of its own whatever its size: BEGIN; the tokens; the rate limits' locks, their hits and
+its cache key, each time cost more than running it). On PostgreSQL a batch costs five round
+trips of its own whatever its size: BEGIN; the tokens, the rate limits' locks, their hits and
 the elections (store/pipeline.py); the participation rows; the ballots, new hits and audit
 entries; COMMIT.
 
 Rate-limit hits are the rows `RateHitRepo` reads and writes (store/tables_limits.py): a subject
 is the SHA-256 of the member's id, and on PostgreSQL a member's counting is serialised by the
-same advisory lock as `RateHitRepo.lock`."""
+same advisory lock as `RateHitRepo.lock`. There the database computes both from the member's
+id (`member_subject`, `lock_key`), so the batch reads a member's hits in the round trip that
+finds the member's token, and sends member ids rather than digests."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,7 +34,7 @@ from dualpower.store.bulk import (
 )
 from dualpower.store.pipeline import Step, together
 from dualpower.store.repositories import as_utc, to_domain
-from dualpower.store.tables_limits import rate_hits, subject_digest
+from dualpower.store.tables_limits import lock_key, member_subject, rate_hits, subject_digest
 from dualpower.store.uow import UnitOfWork
 
 # The election, the base unit whose members elect it, its candidates' ids, verified only.
@@ -50,6 +53,15 @@ class ApiHolder:
     is_verified: bool
 
 
+@dataclass(frozen=True)
+class BatchReads:
+    """What a batch reads before checking its ballots."""
+
+    holders: list[ApiHolder]  # of the API tokens found (expired ones too)
+    hits: list[tuple[str, int, datetime]]  # (limit, member, at): the holders' stored hits
+    contexts: dict[int, BallotContext | None]  # each election's; None: there is no such one
+
+
 class BallotBatchStore:
     """The batch's reads and writes, on one unit of work."""
 
@@ -57,77 +69,87 @@ class BallotBatchStore:
         self.conn = uow.conn
         self.dialect = uow.conn.dialect.name
 
-    def api_holders(self, digests: Sequence[str]) -> list[ApiHolder]:
-        """The holders of the API tokens of these digests (expired ones too), with their roll
-        now: one query."""
-        rows = self.conn.execute(_sql(self.dialect).tokens, {"digests": sorted(set(digests))})
-        return [
-            ApiHolder(
-                row.token_hash,
-                row.member_id,
-                as_utc(row.expires_at),
-                row.unit_id,
-                as_utc(row.start_at),
-                bool(row.is_verified),
-            )
-            for row in rows
-        ]
-
-    def counts_and_elections(
-        self, names: Sequence[str], members: Sequence[int], elections: Sequence[int]
-    ) -> tuple[list[tuple[str, int, datetime]], dict[int, BallotContext | None]]:
-        """Every stored hit of these limits and members (limit, member, at), and each election's
-        ballot context (its row share-locked until commit), in one round trip on PostgreSQL
-        (store/pipeline.py). There each (limit, member)'s advisory lock is taken first, until
-        commit, in one order (no deadlock between batches), and the reads follow it (each
-        read's snapshot is taken after the locks are granted). SQLite's write transactions are
-        serial already."""
-        by_digest = {subject_digest(str(m)): m for m in members}
-        steps: list[Step] = []
-        if names and self.dialect == "postgresql":
-            keys = sorted(_lock_key(name, m) for name in names for m in members)
-            steps.append((_LOCK, {"keys": keys}))
-        if names:
-            subjects = sorted(by_digest)
-            steps.append((_sql(self.dialect).hits, {"names": sorted(names), "subjects": subjects}))
-        first_context = len(steps)
-        steps += [(_BALLOT_CONTEXT, {"id": e}) for e in elections]
-        results = together(self.conn, steps)
-        hits, contexts = (results[first_context - 1] if names else []), results[first_context:]
-        return (
-            [(row.name, by_digest[row.subject], as_utc(row.at)) for row in hits],
+    def read(
+        self, digests: Sequence[str], names: Sequence[str], elections: Sequence[int]
+    ) -> BatchReads:
+        """The holders of the API tokens of these digests, with their roll now; every stored
+        hit of these limits (`names`) of the holders; each election's ballot context (its row
+        share-locked until commit). On PostgreSQL in one round trip (store/pipeline.py): the
+        tokens; each (limit, holder)'s advisory lock, taken until commit in one order (no
+        deadlock between batches), its key computed by the database from the token's member
+        as `RateHitRepo.lock` computes it; the hits, read after the locks are granted (each
+        statement's snapshot is taken when the one before it is done); the elections.
+        SQLite's write transactions are serial already: there the statements run one by one."""
+        sql = _sql(self.dialect)
+        tokens = {"digests": sorted(set(digests))}
+        hits: list[tuple[str, int, datetime]] = []
+        if self.dialect != "postgresql":
+            holders = _holders(self.conn.execute(sql.tokens, tokens))
+            by_digest = {subject_digest(str(h.member_id)): h.member_id for h in holders}
+            if names and holders:
+                subjects = {"names": sorted(names), "subjects": sorted(by_digest)}
+                for row in self.conn.execute(sql.hits, subjects):
+                    hits.append((row.name, by_digest[row.subject], as_utc(row.at)))
+            contexts = [list(self.conn.execute(_BALLOT_CONTEXT, {"id": e})) for e in elections]
+        else:
+            steps: list[Step] = [(sql.tokens, tokens)]
+            if names:
+                keyed = dict(tokens, names=sorted(names))
+                steps += [(_LOCK_HOLDERS, keyed), (_HOLDERS_HITS, keyed)]
+            steps += [(_BALLOT_CONTEXT, {"id": e}) for e in elections]
+            results = together(self.conn, steps)
+            holders = _holders(results[0])
+            if names:
+                hits = [(row.name, row.member_id, as_utc(row.at)) for row in results[2]]
+            contexts = results[3:] if names else results[1:]
+        return BatchReads(
+            holders,
+            hits,
             {e: _ballot_context_of(rows) for e, rows in zip(elections, contexts, strict=True)},
         )
 
     def add(
         self,
         ballots: Sequence[dict[str, Any]],
-        hits: Sequence[tuple[str, int, datetime]],
+        hits: Sequence[tuple[str, datetime, Sequence[int]]],
         acts: Sequence[dict[str, Any]],
         forget: tuple[Sequence[int], Sequence[tuple[str, datetime]]] | None = None,
     ) -> None:
-        """Store the ballot rows (in the order given), the hits (limit, member, at) and the
-        audit entries (`UnitOfWork.take_acts`), after deleting, with `forget` (members,
-        [(limit, cutoff)]), these members' hits of each limit at or before its cutoff: one
-        statement each, in one round trip on PostgreSQL."""
+        """Store the ballot rows (in the order given), the hits ((limit, at, members): one
+        hit of that limit at that time for each member) and the audit entries
+        (`UnitOfWork.take_acts`), after deleting, with `forget` (members, [(limit, cutoff)]),
+        these members' hits of each limit at or before its cutoff: one statement each, in one
+        round trip on PostgreSQL."""
+        hits = [(name, at, members) for name, at, members in hits if members]
+        subject = {m: subject_digest(str(m)) for _, _, members in hits for m in members}
         steps: list[Step] = []
         if forget is not None:
             members, cutoffs = forget
-            left: dict[str, Any] = {"subjects": sorted(subject_digest(str(m)) for m in members)}
+            forgotten: dict[str, Any] = {
+                "subjects": sorted(subject_digest(str(m)) for m in members)
+            }
             for i, (name, cutoff) in enumerate(cutoffs):
-                left[f"name{i}"], left[f"cutoff{i}"] = name, cutoff
-            steps.append((_forget_hits(self.dialect, len(cutoffs)), left))
-        digest = {m: subject_digest(str(m)) for m in {m for _, m, _ in hits}}
-        hit_rows = [{"name": name, "subject": digest[m], "at": at} for name, m, at in hits]
+                forgotten[f"name{i}"], forgotten[f"cutoff{i}"] = name, cutoff
+            steps.append((_forget_hits(self.dialect, len(cutoffs)), forgotten))
         if self.dialect != "postgresql":
             together(self.conn, steps)
             insert_rows(self.conn, t.ballots, ballots)
-            insert_rows(self.conn, rate_hits, hit_rows)
+            rows = [
+                {"name": name, "subject": subject[m], "at": at}
+                for name, at, members in hits
+                for m in members
+            ]
+            insert_rows(self.conn, rate_hits, rows)
             insert_json_rows(self.conn, t.audit_log, acts)
             return
-        for table, rows in ((t.ballots, ballots), (rate_hits, hit_rows)):
-            if rows:
-                steps.append(unnest_insert(self.conn, table, rows))
+        if ballots:
+            steps.append(json_insert(self.conn, t.ballots, ballots))
+        if hits:
+            added: dict[str, Any] = {}
+            for i, (name, at, members) in enumerate(hits):
+                added[f"name{i}"], added[f"at{i}"] = name, at
+                added[f"subjects{i}"] = json.dumps([subject[m] for m in members])
+            steps.append((_add_hits(len(hits)), added))
         if acts:
             steps.append(json_insert(self.conn, t.audit_log, acts))
         together(self.conn, steps)
@@ -135,20 +157,64 @@ class BallotBatchStore:
     def take_part(self, rows: Sequence[dict[str, Any]]) -> set[tuple[int, int]]:
         """Insert participation rows (in the order given), skipping those already present (on
         PostgreSQL after waiting for a transaction writing one); the (election, member) keys
-        actually written. One statement on both databases."""
-        return insert_new_rows(self.conn, t.participations, rows, ("election_id", "member_id"))
+        actually written. One statement on both databases (on PostgreSQL sent as psycopg's,
+        store/pipeline.py: a statement through SQLAlchemy cost the batch more client time)."""
+        key = ("election_id", "member_id")
+        if self.dialect != "postgresql" or not rows:
+            return insert_new_rows(self.conn, t.participations, rows, key)
+        (written,) = together(self.conn, [unnest_insert(self.conn, t.participations, rows, key)])
+        return {(row.election_id, row.member_id) for row in written}
 
 
-def _lock_key(name: str, member_id: int) -> int:
-    """The advisory lock key `RateHitRepo.lock` takes for this limit and member."""
-    key = int.from_bytes(bytes.fromhex(subject_digest(f"{name}:{member_id}")[:16]), "big")
-    return key - (1 << 64) if key >= 1 << 63 else key
+def _holders(rows: Iterable[Any]) -> list[ApiHolder]:
+    return [
+        ApiHolder(
+            row.token_hash,
+            row.member_id,
+            as_utc(row.expires_at),
+            row.unit_id,
+            as_utc(row.start_at),
+            bool(row.is_verified),
+        )
+        for row in rows
+    ]
 
 
-_LOCK = text(
-    "SELECT count(pg_advisory_xact_lock(k)) FROM "
-    "(SELECT k FROM unnest(CAST(:keys AS bigint[])) AS u(k) ORDER BY k) AS s"
+# PostgreSQL: the holders of the API tokens (parameter `digests`), each with the subject of
+# its hits (computed once a holder).
+_HOLDERS = (
+    f"(SELECT DISTINCT member_id, {member_subject('member_id')} AS subject FROM auth_tokens"
+    " WHERE token_hash = ANY(CAST(:digests AS varchar[])) AND kind = 'api') AS holder"
 )
+
+# Each (limit, holder)'s advisory lock (the limits `names`), in one order.
+_LOCK_HOLDERS = text(
+    f"SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT DISTINCT "
+    f"{lock_key('n.name', 'holder.subject')} AS k FROM {_HOLDERS}, "
+    "unnest(CAST(:names AS text[])) AS n(name) ORDER BY k) AS s"
+)
+
+# The holders' stored hits of these limits, by member: for each holder its hits by its
+# subject, through the index (OFFSET 0 keeps the subquery a lookup per holder: joined, the
+# prepared statement's generic plan scanned every hit).
+_HOLDERS_HITS = text(
+    f"SELECT h.name, holder.member_id, h.at FROM {_HOLDERS}, LATERAL (SELECT name, at "
+    "FROM rate_hits WHERE subject = holder.subject "
+    "AND name = ANY(CAST(:names AS varchar[])) OFFSET 0) AS h"
+)
+
+
+@functools.cache
+def _add_hits(limits_: int) -> Any:
+    """PostgreSQL: insert a hit of limit `name{i}` at `at{i}` for each subject of
+    `subjects{i}` (a JSON array of texts: psycopg escapes an array of texts with a regular
+    expression, bulk.py), for each of `limits_` limits."""
+    parts = [
+        f"SELECT CAST(:name{i} AS varchar), s, CAST(:at{i} AS timestamptz) "
+        f"FROM json_array_elements_text(CAST(:subjects{i} AS json)) AS u{i}(s)"
+        for i in range(limits_)
+    ]
+    return text(f"INSERT INTO rate_hits (name, subject, at) {' UNION ALL '.join(parts)}")
 
 
 @dataclass(frozen=True)

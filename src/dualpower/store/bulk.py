@@ -45,10 +45,14 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
 
 
 def unnest_insert(
-    conn: Connection, table: Table, rows: Sequence[dict[str, Any]]
+    conn: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    skip_taken: tuple[str, ...] = (),
 ) -> tuple[TextClause, dict[str, Any]]:
-    """PostgreSQL: `insert_rows`'s statement and parameters, to run later (store/pipeline.py)."""
-    return _unnest_insert(conn, table, tuple(rows[0]), ()), _arrays(conn, table, rows)
+    """PostgreSQL: `insert_rows`'s statement and parameters, to run later (store/pipeline.py);
+    with `skip_taken`, `insert_new_rows`'s (its rows are the keys written)."""
+    return _unnest_insert(conn, table, tuple(rows[0]), skip_taken), _arrays(conn, table, rows)
 
 
 def insert_json_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:

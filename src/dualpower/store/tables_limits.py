@@ -49,6 +49,23 @@ def subject_digest(subject: str) -> str:
     return hashlib.sha256(subject.encode()).hexdigest()
 
 
+def member_subject(member_id: str) -> str:
+    """PostgreSQL: SQL computing `subject_digest(str(member_id))` from an SQL expression of a
+    member's id (store/ballot_batch.py reads the hits of the members whose tokens it finds in
+    the same round trip)."""
+    return f"encode(sha256(convert_to(CAST({member_id} AS text), 'UTF8')), 'hex')"
+
+
+def lock_key(name: str, digest: str) -> str:
+    """PostgreSQL: SQL computing the key of the advisory lock that serialises the counting of
+    one subject for one limit, from SQL expressions of the limit's name and the subject's
+    digest (`subject_digest`: the subject itself, a username as typed, is never sent): a 64-bit
+    hash of "name:digest" (`hashtextextended`, the stable hash of PostgreSQL's hash
+    partitioning; two keys colliding only serialise two countings more). A batch of ballots
+    computes it from a member's id (`member_subject`), `RateHitRepo.lock` from the digest."""
+    return f"hashtextextended({name} || ':' || {digest}, 0)"
+
+
 # Forget the subject's old hits, add this one and read the earlier ones still in the window, in
 # one statement: every part sees the snapshot taken at its start (after the subject's lock), so
 # the SELECT returns the hits before this one.
@@ -66,6 +83,11 @@ _COUNT_HIT_PG = text(
 )
 
 
+_LOCK = text(
+    f"SELECT pg_advisory_xact_lock({lock_key('CAST(:name AS text)', 'CAST(:digest AS text)')})"
+)
+
+
 class RateHitRepo(OnConnection):
     """Hits counted against rate limits."""
 
@@ -73,9 +95,7 @@ class RateHitRepo(OnConnection):
         """Serialise the counting of one subject until commit. SQLite's write transactions are
         serial already; PostgreSQL takes a transaction-level advisory lock."""
         if self.conn.dialect.name == "postgresql":
-            key = int.from_bytes(bytes.fromhex(subject_digest(f"{name}:{subject}")[:16]), "big")
-            key -= 1 << 64 if key >= 1 << 63 else 0  # a signed bigint
-            self.conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+            self.conn.execute(_LOCK, {"name": name, "digest": subject_digest(subject)})
 
     def count_hit(
         self,

@@ -21,6 +21,7 @@ from backends import only_postgresql, only_sqlite
 from dualpower.domain import errors
 from dualpower.domain.limits import RateLimited
 from dualpower.services import ballot_batch as bb
+from dualpower.services import limits
 from dualpower.services.accounts import _issue
 from dualpower.services.elections import OpenElection, cast_ballot, nominate
 from dualpower.store import group_commit as gc
@@ -354,6 +355,28 @@ def test_rate_limits_hold_inside_a_batch(
     )
     assert isinstance(later[0], RateLimited)
     assert str(later[0]).startswith("too many write requests to the API")
+
+
+@only_postgresql  # SQLite's write transactions are serial already
+def test_a_batch_waits_for_a_count_of_its_member_in_progress(
+    federation: Small, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A member's hit counted by a single act (`limits.hit`: a motion vote, say) in a
+    transaction not committed yet: a batch counting the same member waits for it (the same
+    advisory lock, its key computed by the database), then sees that hit and refuses (429)."""
+    monkeypatch.setenv("DUALPOWER_LIMIT_BALLOTS", "1")
+    e = _election(federation)
+    token = _token(federation, "forge5")
+    request = bb.BallotRequest(token, e["id"], [e["candidates"][0]])
+    with federation.system.uow() as uow, ThreadPoolExecutor(1) as pool:
+        limits.hit(uow, limits.BALLOTS, federation.members["forge5"])
+        batch = pool.submit(bb.cast_batch, federation.system.uow(), [request])
+        with pytest.raises(TimeoutError):
+            batch.result(0.5)
+        uow.commit()
+        outcome = batch.result(30)
+    assert isinstance(outcome[0], RateLimited), outcome
+    assert _stored(federation, e["id"]) == (0, 0)
 
 
 def test_hits_leave_the_window(federation: Small, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -47,7 +47,7 @@ class TurnoutFastPath(FastPath):
         scope["route"] = self  # as FastAPI's routes do: the metrics name requests by route
         election_id: int = scope["path_params"]["election_id"]
         if election_id > MAX_ID:
-            await self.hand_on(scope, receive, send)  # no such election: the route's 404
+            await self.hand_on(scope, receive, send)  # out of range: the route answers (422)
             return
         system, live = scope["app"].state.system, scope["app"].state.live
 

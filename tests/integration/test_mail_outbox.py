@@ -60,12 +60,21 @@ def _pending(system: System) -> int:
         return len(rows.all())
 
 
-def test_a_notice_committed_before_a_crash_is_mailed_after_it(smtp, database_url) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def _dying(database_url: str, *petitions: tuple[str, int]) -> System:
+    """A process on a federation whose members all have an address: its mailer dies, then the
+    petitions open (committed: their electors' notices are rows, none mailed)."""
     first = build(database_url)
     fed = small_federation(first)
-    addresses = _addresses(first)
+    _addresses(first)
     _dead(first)
-    _open_petition(first, fed)  # committed: the electors' notices are rows
+    for unit, seat in petitions or (("Forge", 0),):
+        _open_petition(first, fed, unit, seat)
+    return first
+
+
+def test_a_notice_committed_before_a_crash_is_mailed_after_it(smtp, database_url) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    first = _dying(database_url)
+    addresses = _addresses(first)
     assert smtp.messages == [] and _pending(first) == len(_told(first)) > 0
     first.engine.dispose()
     restarted = build(database_url, migrate=False)  # `serve` again: it looks at start
@@ -83,11 +92,7 @@ def test_a_notice_committed_before_a_crash_is_mailed_after_it(smtp, database_url
 
 
 def test_a_dead_mailers_claim_is_taken_again_once_old(smtp, database_url) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
-    first = build(database_url)
-    fed = small_federation(first)
-    _addresses(first)
-    _dead(first)
-    _open_petition(first, fed)
+    first = _dying(database_url)
     now = first.clock()
     with first.uow() as uow:  # a mailer claims them, then dies before sending
         claimed = uow.notifications.claim_mail(now, claims_before=now - CLAIM, limit=100)
@@ -104,12 +109,7 @@ def test_a_dead_mailers_claim_is_taken_again_once_old(smtp, database_url) -> Non
 
 
 def test_two_mailers_on_one_database_mail_each_notice_once(smtp, database_url) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
-    first = build(database_url)
-    fed = small_federation(first)
-    _addresses(first)
-    _dead(first)
-    for unit, seat in (("Forge", 0), ("Forge", 1), ("Barracks", 0)):  # notices to 32 electors
-        _open_petition(first, fed, unit, seat)
+    first = _dying(database_url, ("Forge", 0), ("Forge", 1), ("Barracks", 0))  # 32 notices
     pending = _pending(first)
     mailers = [build(database_url, migrate=False) for _ in range(2)]
     start = threading.Barrier(2)

@@ -32,6 +32,7 @@ from starlette.concurrency import run_in_threadpool
 
 from dualpower.bootstrap import see_latest
 from dualpower.domain.live import Topic, Wake, topics
+from dualpower.web.warm import freeze_newcomers
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +95,7 @@ class _Shared:
     task_at: int = -1
     sender: asyncio.Task[None] | None = None  # the topic's task
     round_at: float = float("-inf")  # when its last read started (loop time)
+    joined: bool = False  # watchers joined since the task's last round
 
     async def read(self, seen: int) -> tuple[dict[str, Any], bytes, int]:
         """The state as read after wake `seen`, its message and the wake count when its read
@@ -122,6 +124,7 @@ class _Shared:
         """`sub` has been sent its first state: the task sends it the next ones."""
         sub.task = asyncio.current_task()
         self.ready[sub] = None
+        self.joined = True
         if self.state is not None and self.read_at > sub.read_at and self.state[0] != sub.state:
             self.watcher.woken.set()  # the task sent a newer state meanwhile: it reads again
         if self.sender is None or self.sender.done():
@@ -156,6 +159,9 @@ class _Shared:
                     self.end(sub, True)
                 return
             await self._send_all(message, state, at, live)
+            if self.joined:  # their streams stay open: out of the collector's full passes
+                self.joined = False
+                freeze_newcomers()
             if self.is_final(state):  # the streams sent it are over (the others next round)
                 for sub in list(self.ready):
                     if sub.read_at >= at:

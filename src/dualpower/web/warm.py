@@ -6,11 +6,18 @@ Babel's locale data), and a pass took 110-270 ms on the 2-core machine of issue 
 whichever request happened to set it off: it was most of the alignment page's p99 at 1,000,000
 members. `gc.freeze()` moves them to the permanent generation, which no pass walks; they live
 as long as the process anyway. What is loaded lazily is loaded first, so that it is frozen too.
+
+Live streams are long-lived too (open for the length of a vote): each holds 120-135 tracked
+objects, and with 1,000 listeners on an election every full pass walked ~130,000 more, 45-280 ms
+that the ballots waited (issue 24, docs/scale.md section 5). `freeze_newcomers` freezes again
+when streams have joined. Frozen objects are still freed by reference counting when their
+stream ends; only a reference cycle among them waits for the process's end.
 """
 
 from __future__ import annotations
 
 import gc
+import time
 from datetime import UTC, datetime
 
 from dualpower.web import i18n
@@ -31,4 +38,24 @@ def settle() -> None:
             i18n.money(191700, "RUB")
             i18n.moment(datetime(1917, 3, 12, tzinfo=UTC))
     gc.collect()
+    gc.freeze()
+    global _settled
+    _settled = True
+
+
+REFREEZE_SECONDS = 2.0  # at most one freeze of newcomers this often
+_settled = False  # settle() ran: a serving process, where the freezes are this module's policy
+_frozen_at = float("-inf")
+
+
+def freeze_newcomers() -> None:
+    """Streams joined: after a pass over the young generations, freeze what is left, so no full
+    pass walks the new streams while they are open. In a settled (serving) process only, at most
+    once every REFREEZE_SECONDS (web/live.py calls it after a round that served newcomers)."""
+    global _frozen_at
+    now = time.monotonic()
+    if not _settled or now - _frozen_at < REFREEZE_SECONDS:
+        return
+    _frozen_at = now
+    gc.collect(1)
     gc.freeze()

@@ -183,3 +183,30 @@ def test_watchers_joining_during_a_vote_all_end_on_the_final_turnout() -> None:
         assert c.voted() == sorted(c.voted())  # never an older turnout after a newer
         gaps = [b - a for a, b in zip(c.times, c.times[1:], strict=False)]
         assert all(gap >= every - spread - 0.005 for gap in gaps), gaps
+
+
+def test_a_round_that_served_newcomers_freezes_them_once(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Streams stay open for a vote: after a round that served watchers who joined, the task
+    asks web/warm.py to freeze them (out of the collector's full passes, issue 24), once."""
+    frozen: list[int] = []
+    monkeypatch.setattr(live_module, "freeze_newcomers", lambda: frozen.append(1))
+
+    async def run() -> None:
+        live = Broadcaster(heartbeat=5.0, every=0.01, spread=0.0)
+        turnout = _Turnout()
+        clients = [_Client() for _ in range(20)]
+        tasks = [c.watch(live, turnout) for c in clients]
+        await _until(lambda: all(c.frames for c in clients))
+        turnout.value["voted"] = 1
+        live.wake(TOPIC)
+        await _until(lambda: all(c.voted()[-1] == 1 for c in clients))
+        assert frozen == [1]  # the round after they joined
+        turnout.value["voted"] = 2
+        live.wake(TOPIC)
+        await _until(lambda: all(c.voted()[-1] == 2 for c in clients))
+        assert frozen == [1]  # nobody new since
+        for c in clients:
+            c.gone.set()
+        await asyncio.gather(*tasks)
+
+    run_in_a_loop(run)

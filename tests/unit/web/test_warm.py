@@ -16,8 +16,10 @@ from dualpower.web.deps import templates
 
 
 @pytest.fixture
-def thawed() -> Iterator[None]:
-    """The test process's heap as it was: what `settle` froze is collectable again after."""
+def thawed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The test process's heap as it was: what `settle` froze is collectable again after, and
+    the process is not taken for a settled server by the tests that follow."""
+    monkeypatch.setattr(warm, "_settled", False)
     yield
     gc.unfreeze()
 
@@ -65,3 +67,24 @@ def test_dualpower_serve_settles_after_building_the_app_and_before_serving(
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: done.append("serve"))
     cli._serve(system, "127.0.0.1", 8000)
     assert done == ["clock", "settle", "serve"]
+
+
+def test_newcomers_are_frozen_in_a_settled_process_at_most_every_two_seconds(
+    thawed: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gc.unfreeze()
+    monkeypatch.setattr(warm, "_frozen_at", float("-inf"))
+    monkeypatch.setattr(warm, "_settled", False)
+    streams = [[i] for i in range(1_000)]  # noqa: F841 - long-lived, like open streams
+    warm.freeze_newcomers()
+    assert gc.get_freeze_count() == 0  # not a serving process: the policy is not its own
+    monkeypatch.setattr(warm, "_settled", True)
+    warm.freeze_newcomers()
+    frozen = gc.get_freeze_count()
+    assert frozen > 1_000  # the streams went where no full pass walks them
+    more = [[i] for i in range(1_000)]  # noqa: F841
+    warm.freeze_newcomers()
+    assert gc.get_freeze_count() < frozen + 1_000  # within REFREEZE_SECONDS: not again
+    monkeypatch.setattr(warm, "_frozen_at", float("-inf"))
+    warm.freeze_newcomers()
+    assert gc.get_freeze_count() >= frozen + 1_000  # the next ones, once the time has passed

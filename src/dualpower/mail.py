@@ -195,7 +195,10 @@ class Mailer:
                         log.warning("mail to %s refused: %s", message["To"], refused)
                     done += 1
         except (OSError, smtplib.SMTPException) as error:
-            log.warning("mail to %s not sent: %s", messages[done]["To"], error)
+            if done < len(messages):
+                log.warning("mail to %s not sent: %s", messages[done]["To"], error)
+            else:  # every message went; the server failed to say goodbye
+                log.warning("the mail server closed badly after %d message(s): %s", done, error)
         return done
 
     def close(self) -> None:

@@ -6,6 +6,7 @@ when first looked at, or to a member without an address, is marked and not maile
 
 from __future__ import annotations
 
+import smtplib
 import threading
 from datetime import timedelta
 
@@ -146,4 +147,29 @@ def test_old_notices_and_members_without_an_address_are_not_mailed(smtp, databas
     later.mailer.drain()  # ... is not mailed now
     assert smtp.messages == [] and _pending(later) == 0
     later.engine.dispose()
+    first.engine.dispose()
+
+
+def test_a_server_that_fails_to_say_goodbye_still_had_the_notices(
+    smtp,  # noqa: F811
+    database_url,
+    monkeypatch,
+) -> None:  # type: ignore[no-untyped-def]
+    first = _dying(database_url)
+    pending = _pending(first)
+
+    said = smtplib.SMTP.docmd
+
+    def hang_up(self, cmd, args=""):  # type: ignore[no-untyped-def]
+        if cmd.lower() == "quit":  # after the messages: an answer smtplib takes for an error
+            return 421, b"closing badly"
+        return said(self, cmd, args)
+
+    monkeypatch.setattr(smtplib.SMTP, "docmd", hang_up)
+    other = build(database_url, migrate=False)
+    other.mailer.drain()
+    assert len(smtp.messages) == pending and _pending(other) == 0  # sent: marked, not again
+    other.mailer.drain()
+    assert len(smtp.messages) == pending
+    other.engine.dispose()
     first.engine.dispose()

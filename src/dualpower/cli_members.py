@@ -83,7 +83,8 @@ def invitations_issue(
         if mailed:
             sys_.mailer.drain()
     typer.echo(
-        f"issued {len(codes)} codes: {len(mailed)} mailed, {len(rest)} to print",
+        f"issued {len(codes)} code{'' if len(codes) == 1 else 's'}: {len(mailed)} mailed, "
+        f"{len(rest)} to print",
         err=str(csv_file) == "-",
     )
 

@@ -69,22 +69,26 @@ def test_dualpower_serve_settles_after_building_the_app_and_before_serving(
     assert done == ["clock", "settle", "serve"]
 
 
+def _collectable(thing: object) -> bool:
+    """Whether a full pass would walk `thing` (it is in a generation, not frozen)."""
+    return any(o is thing for o in gc.get_objects())
+
+
 def test_newcomers_are_frozen_in_a_settled_process_at_most_every_two_seconds(
     thawed: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gc.unfreeze()
     monkeypatch.setattr(warm, "_frozen_at", float("-inf"))
     monkeypatch.setattr(warm, "_settled", False)
-    streams = [[i] for i in range(1_000)]  # noqa: F841 - long-lived, like open streams
+    streams = [[i] for i in range(100)]  # long-lived, like open streams
     warm.freeze_newcomers()
-    assert gc.get_freeze_count() == 0  # not a serving process: the policy is not its own
+    assert _collectable(streams)  # not a serving process: the policy is not its own
     monkeypatch.setattr(warm, "_settled", True)
     warm.freeze_newcomers()
-    frozen = gc.get_freeze_count()
-    assert frozen > 1_000  # the streams went where no full pass walks them
-    more = [[i] for i in range(1_000)]  # noqa: F841
+    assert not _collectable(streams)  # where no full pass walks them
+    more = [[i] for i in range(100)]
     warm.freeze_newcomers()
-    assert gc.get_freeze_count() < frozen + 1_000  # within REFREEZE_SECONDS: not again
+    assert _collectable(more)  # within REFREEZE_SECONDS: not again
     monkeypatch.setattr(warm, "_frozen_at", float("-inf"))
     warm.freeze_newcomers()
-    assert gc.get_freeze_count() >= frozen + 1_000  # the next ones, once the time has passed
+    assert not _collectable(more)  # the next ones, once the time has passed

@@ -23,6 +23,8 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import select
+import socket
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
@@ -86,7 +88,6 @@ class ChangeFeed:
         listen_url: str | None,
         *,
         token: str | None = None,
-        poll: float = 1.0,
         backoff: tuple[float, float] = (0.2, 5.0),
     ):
         # None: announce only (no direct connection to listen on: see `listen_url`)
@@ -96,7 +97,6 @@ class ChangeFeed:
             else None
         )
         self.token = token or secrets.token_hex(8)
-        self.poll = poll  # seconds the listening thread waits before it looks whether to stop
         self.backoff = backoff  # first and longest wait between reconnections
         self.received = 0  # notifications of other processes turned into wakes
         self.own = 0  # notifications of this process, skipped
@@ -108,7 +108,7 @@ class ChangeFeed:
         self.before_wake: Callable[[], None] | None = None
         self._targets: list[Woken] = []
         self._lock = threading.Lock()
-        self._stop = threading.Event()
+        self._stop: _Stop | None = None  # the listening thread's, made with it
         self._thread: threading.Thread | None = None
 
     # ---- the sending end, in the act's transaction ----------------------------------------
@@ -149,7 +149,7 @@ class ChangeFeed:
         with self._lock:
             self._targets.append(target)
             if self._thread is None:
-                self._stop = threading.Event()  # the thread's own: a stopping one keeps its
+                self._stop = _Stop()  # the thread's own: a stopping one keeps its
                 self._thread = threading.Thread(
                     target=self._run, args=(self._stop,), name="change-feed", daemon=True
                 )
@@ -160,13 +160,13 @@ class ChangeFeed:
             if target in self._targets:
                 self._targets.remove(target)
             thread = self._thread if not self._targets else None
-            if thread is not None:
+            if thread is not None and self._stop is not None:
                 self._thread = None
                 self._stop.set()
         if thread is not None:
             thread.join(timeout)
 
-    def _run(self, stop: threading.Event) -> None:
+    def _run(self, stop: _Stop) -> None:
         import psycopg  # the store's driver; only a serving process needs it here
 
         conninfo = self.conninfo or ""
@@ -181,8 +181,8 @@ class ChangeFeed:
                     delay = self.backoff[0]
                     # What was notified while no one listened is lost: read everything again.
                     self._deliver(lambda target: target.wake_everything())
-                    while not stop.is_set():
-                        for notice in conn.notifies(timeout=self.poll):
+                    while stop.wait_for(conn.fileno()):
+                        for notice in conn.notifies(timeout=0.0):
                             self._received(notice.payload)
             except Exception as error:  # noqa: BLE001 - a dropped connection, a failover
                 self.connected.clear()
@@ -192,6 +192,7 @@ class ChangeFeed:
                 stop.wait(delay)
                 delay = min(delay * 2, self.backoff[1])
         self.connected.clear()
+        stop.close()
 
     def _received(self, payload: str) -> None:
         token, wakes = decode(payload)
@@ -214,6 +215,37 @@ class ChangeFeed:
                 call(target)
             except Exception:  # noqa: BLE001 - one stream's failure stops no other
                 log.exception("change feed: waking live streams failed")
+
+
+class _Stop:
+    """The listening thread's stop: `set` wakes a thread waiting on its connection at once
+    (a pair of sockets beside the connection's), so `unlisten` does not wait for a poll to end."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._wake, self._waker = socket.socketpair()
+
+    def set(self) -> None:
+        self._event.set()
+        self._waker.send(b"x")
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    def wait(self, seconds: float) -> bool:
+        return self._event.wait(seconds)
+
+    def wait_for(self, fileno: int) -> bool:
+        """Wait until the connection has something to read (True) or the stop is set (False)."""
+        while not self._event.is_set():
+            readable, _, _ = select.select([fileno, self._wake], [], [])
+            if fileno in readable:
+                return True
+        return False
+
+    def close(self) -> None:
+        self._wake.close()
+        self._waker.close()
 
 
 # Keepalives find a primary gone without a word (a failover, a cut cable) within ~25 s.

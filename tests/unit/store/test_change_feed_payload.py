@@ -65,3 +65,30 @@ def test_a_process_skips_its_own_notifications_and_wakes_on_others() -> None:
     feed._received(encode("theirs", [("election", 1), ("council", None)]))
     assert streams.woken == [("council", None), ("election", 1)]
     assert (feed.own, feed.received) == (1, 1)
+
+
+def test_the_stop_wakes_a_listening_thread_blocked_on_a_quiet_connection() -> None:
+    """`unlisten` does not wait for a poll to end: the listening thread waits on its connection
+    and on the stop's socket together, with no timeout, so only the stop can end that wait."""
+    import socket
+    import threading
+
+    from dualpower.store.change_feed import _Stop
+
+    stop, again = _Stop(), _Stop()
+    quiet, other = socket.socketpair()  # nothing is sent on `quiet` until the end
+    answers: list[bool] = []
+    waiter = threading.Thread(target=lambda: answers.append(stop.wait_for(quiet.fileno())))
+    try:
+        waiter.start()
+        assert not answers  # blocked: the connection has nothing to read
+        stop.set()
+        waiter.join(30)
+        assert not waiter.is_alive() and answers == [False]
+        other.send(b"notice")  # a connection with something to read is said so at once
+        assert again.wait_for(quiet.fileno()) is True
+    finally:
+        stop.close()
+        again.close()
+        quiet.close()
+        other.close()

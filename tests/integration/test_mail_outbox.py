@@ -173,3 +173,28 @@ def test_a_server_that_fails_to_say_goodbye_still_had_the_notices(
     assert len(smtp.messages) == pending
     other.engine.dispose()
     first.engine.dispose()
+
+
+def test_an_address_removed_between_the_look_and_the_claim_is_not_claimed_again(
+    smtp,  # noqa: F811
+    database_url,
+) -> None:  # type: ignore[no-untyped-def]
+    """A member's address can go (`member forget`, a roll sync) after the look marked what has no
+    address and before the claim: the claim marks that notice (nothing to send) and hands over
+    the others, so neither a batch nor that notice waits for a claim to grow old."""
+    first = _dying(database_url)
+    told = sorted(_told(first))
+    with first.engine.begin() as conn:
+        conn.execute(update(t.members).where(t.members.c.id == told[0]).values(email=None))
+    now = first.clock()
+    with first.uow() as uow:  # the claim of a look that found every address present
+        claimed = uow.notifications.claim_mail(now, claims_before=now - CLAIM, limit=100)
+        uow.commit()
+    assert len(claimed) == len(told) - 1 and all(n.address for n in claimed)
+    assert _pending(first) == len(claimed)  # the gone address's notice is marked, not claimed
+    other = build(database_url, migrate=False)
+    other.clock = lambda: now + CLAIM + timedelta(seconds=1)  # the claim above died
+    other.mailer.drain()
+    assert len(smtp.messages) == len(claimed) and _pending(other) == 0
+    other.engine.dispose()
+    first.engine.dispose()

@@ -740,7 +740,7 @@ class ElectionRepo(_Repo[m.Election]):
             .where(t.ballots.c.election_id == election_id)
             .order_by(t.ballots.c.voter_id)
         )
-        rows = tuples(self.conn.execute(query))
+        rows = list(tuples(self.conn.execute(query)))
         return [{"voter_id": v, "receipt": r, "choices": list(c)} for v, r, c in rows]
 
     def ballot_choices(self, election_id: int) -> list[list[int]]:
@@ -801,7 +801,7 @@ class OfficeRepo(_Repo[m.Office]):
             .join(of, of.c.id == ot.c.office_id)
             .where(of.c.council_id == council_id, ot.c.end_at.is_(None))
         )
-        rows = tuples(self.conn.execute(query))
+        rows = list(tuples(self.conn.execute(query)))
         return [(int(holder), tuple(capabilities or ())) for holder, capabilities in rows]
 
     def active_terms_on(self, mandate_id: int) -> builtins.list[int]:
@@ -1012,9 +1012,10 @@ class NotificationRepo(_Repo[m.Notification]):
 
     def claim_mail(self, now: datetime, *, claims_before: datetime, limit: int) -> list[MailNotice]:
         """Claim up to `limit` notifications still to mail, oldest first, each with its member's
-        address. A row claimed before `claims_before` whose mailer never marked it (it died) is
-        claimed again; one claimed since is another mailer's, and so is a row another
-        transaction is claiming (skipped, on PostgreSQL)."""
+        address (a claimed row whose member has none is marked instead). A row claimed before
+        `claims_before` whose mailer never marked it (it died) is claimed again; one claimed
+        since is another mailer's, and so is a row another transaction is claiming (skipped, on
+        PostgreSQL)."""
         nt, mb = self.table, t.members
         free = (
             select(nt.c.id)
@@ -1032,11 +1033,15 @@ class NotificationRepo(_Repo[m.Notification]):
         self.conn.execute(update(nt).where(nt.c.id.in_(ids)).values(mail_claimed_at=now))
         query = (
             select(nt.c.id, mb.c.email, nt.c.subject, nt.c.link)
-            .join(mb, mb.c.id == nt.c.member_id)
+            .outerjoin(mb, mb.c.id == nt.c.member_id)
             .where(nt.c.id.in_(ids))
             .order_by(nt.c.id)
         )
-        return [MailNotice(*row) for row in tuples(self.conn.execute(query))]
+        rows = list(tuples(self.conn.execute(query)))
+        # An address gone since the look marked what had none: nothing to send, marked now.
+        if gone := [row[0] for row in rows if row[1] is None]:
+            self.mark_mailed(gone, now)
+        return [MailNotice(*row) for row in rows if row[1] is not None]
 
     def mark_mailed(self, ids: Sequence[int], at: datetime) -> None:
         self.conn.execute(update(self.table).where(self.table.c.id.in_(ids)).values(mailed_at=at))

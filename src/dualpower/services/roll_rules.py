@@ -69,6 +69,12 @@ def electors(uow: UnitOfWork, election: Election) -> set[int]:
     return uow.recall_paths.members(roll, rule)
 
 
+def elector_count(uow: UnitOfWork, election: Election) -> int:
+    """How many `electors` there are, counted by the database (a live turnout's read)."""
+    roll, rule = roll_of(uow, election)
+    return uow.recall_paths.size(roll, rule)
+
+
 def electors_among(uow: UnitOfWork, election: Election, members: Iterable[int]) -> set[int]:
     """Of these members, those on the election's roll (one query)."""
     roll, rule = roll_of(uow, election)

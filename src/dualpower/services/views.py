@@ -788,7 +788,7 @@ def turnout(uow: UnitOfWork, election_id: int) -> dict[str, Any]:
     """How many have voted of how many electors, and the election's status (for live pages)."""
     with uow:
         found = _get_election(uow, election_id)
-        size = len(electors_of(uow, found))
+        size = roll_rules.elector_count(uow, found)
         return {
             "election_id": election_id,
             "status": found.status,

@@ -164,6 +164,12 @@ def _tally_statement(kind: str, one: bool, frozen: bool, verified: bool) -> Sele
 
 
 @cache
+def _size_statement(kind: str, frozen: bool, verified: bool) -> Select[Any]:
+    roll = _roll(kind, bindparam("source_id"), frozen=frozen, verified=verified)
+    return select(func.count()).select_from(roll.subquery())
+
+
+@cache
 def _end_resting_on_statement() -> Any:
     md = t.mandates
     return (
@@ -348,6 +354,17 @@ class RecallPathRepo(OnConnection):
         """Member ids on a roll under `rule` (only among `among`, when given): one query."""
         query = roll_query(roll, None if among is None else sorted(set(among)), rule)
         return set(self.conn.execute(query, rule.values()).scalars())
+
+    def size(self, roll: Roll, rule: RollRule = NOW) -> int:
+        """How many members are on a roll under `rule`, counted by the database (one query;
+        a live turnout asks it once a second per process, so the ids are not fetched)."""
+        kind, source_id = roll
+        values = {"source_id": source_id, **rule.values()}
+        return int(
+            self.conn.execute(
+                _size_statement(kind, rule.frozen, rule.verified), values
+            ).scalar_one()
+        )
 
     def add_signatures(self, petition_id: int, member_ids: Sequence[int], at: datetime) -> None:
         rows = [{"petition_id": petition_id, "member_id": i, "signed_at": at} for i in member_ids]

@@ -16,11 +16,12 @@ import threading
 import pytest
 
 from dualpower.domain import errors
-from dualpower.services import elections, motions, recall, sessions, standing_orders
+from dualpower.services import elections, motions, recall, sessions, standing_orders, views
 from dualpower.services.check import check
 from dualpower.services.cycle import GeneralElection, open_general
 from dualpower.services.offices import OPERATOR_CALLER, verify_member
 from dualpower.services.roll_changes import add_member, end_membership
+from dualpower.store.tables_recall import RecallPathRepo
 from factories import close_nominations, username
 from fixtures_services import show_of_hands
 from offices_support import setup_offices, sit
@@ -193,9 +194,28 @@ def test_an_election_roll_freezes_when_voting_opens(federation):
         assert len(elections.electors_of(uow, election)) == 13  # 12 + the early joiner
     with fed.system.uow() as uow:
         candidates = [c.id for c in uow.elections.candidates(election_id)]
+    assert views.turnout(fed.system.uow(), election_id)["electorate_size"] == 13
     with pytest.raises(errors.NotAllowed, match="roll froze"):
         elections.cast_ballot(fed.system.uow(), election_id, late, candidates[:1])
     elections.cast_ballot(fed.system.uow(), election_id, early, candidates[:1])
+
+
+def test_a_turnout_counts_its_electorate_without_fetching_it(federation, monkeypatch):
+    """A live turnout is read once a second per process during a vote: its electorate is
+    counted by the database, not fetched (16,051 ids were 10 ms of a server's CPU a read,
+    issue 24); the count is the frozen roll's, as `electors_of`'s."""
+    fed = federation
+    o = setup_offices(fed, stipend=0)
+    election_id = _general_in_forge(fed, o)
+    elections.nominate(fed.system.uow(), election_id, _forge(1, fed), None, None)
+    _voting_opens_now(fed, election_id)
+    _join(fed, 2)  # after the roll froze: not counted
+
+    def fetched(*_: object, **__: object) -> set[int]:
+        raise AssertionError("the turnout fetched its electorate")
+
+    monkeypatch.setattr(RecallPathRepo, "members", fetched)
+    assert views.turnout(fed.system.uow(), election_id)["electorate_size"] == 12
 
 
 def test_where_asked_an_unverified_member_neither_votes_nor_stands(federation):
@@ -212,6 +232,7 @@ def test_where_asked_an_unverified_member_neither_votes_nor_stands(federation):
         election = uow.elections.get(election_id)
         assert len(elections.electors_of(uow, election)) == 11
         candidates = [c.id for c in uow.elections.candidates(election_id)]
+    assert views.turnout(fed.system.uow(), election_id)["electorate_size"] == 11
     with pytest.raises(errors.NotAllowed, match="verified"):
         elections.cast_ballot(fed.system.uow(), election_id, _forge(5, fed), candidates)
     elections.cast_ballot(fed.system.uow(), election_id, _forge(6, fed), candidates)

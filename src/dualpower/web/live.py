@@ -95,7 +95,7 @@ class _Shared:
     task_at: int = -1
     sender: asyncio.Task[None] | None = None  # the topic's task
     round_at: float = float("-inf")  # when its last read started (loop time)
-    joined: bool = False  # watchers joined since the task's last round
+    freezing: asyncio.TimerHandle | None = None  # the freeze of watchers who joined, due
 
     async def read(self, seen: int) -> tuple[dict[str, Any], bytes, int]:
         """The state as read after wake `seen`, its message and the wake count when its read
@@ -124,11 +124,28 @@ class _Shared:
         """`sub` has been sent its first state: the task sends it the next ones."""
         sub.task = asyncio.current_task()
         self.ready[sub] = None
-        self.joined = True
+        if self.freezing is None:  # a burst of joins: one freeze, `every` after the first
+            self.freezing = asyncio.get_running_loop().call_later(live.every, self._freeze)
         if self.state is not None and self.read_at > sub.read_at and self.state[0] != sub.state:
             self.watcher.woken.set()  # the task sent a newer state meanwhile: it reads again
         if self.sender is None or self.sender.done():
             self.sender = asyncio.ensure_future(self._run(live))
+
+    def _freeze(self) -> None:
+        """The watchers who joined stay open for the vote: out of the garbage collector's full
+        passes (web/warm.py), whether or not a wake has come since; asked too early, again
+        when it says."""
+        wait = freeze_newcomers()
+        loop = asyncio.get_running_loop()
+        self.freezing = loop.call_later(wait, self._freeze) if wait > 0 else None
+
+    def stop(self) -> None:
+        """The last watcher has gone: so do the topic's task and its freeze."""
+        if self.sender is not None:
+            self.sender.cancel()
+        if self.freezing is not None:
+            self.freezing.cancel()
+            self.freezing = None
 
     def end(self, sub: _Sub, outcome: bool) -> None:
         if sub.outcome is None and sub.task is not None:
@@ -159,9 +176,6 @@ class _Shared:
                     self.end(sub, True)
                 return
             await self._send_all(message, state, at, live)
-            if self.joined:  # their streams stay open: out of the collector's full passes
-                self.joined = False
-                freeze_newcomers()
             if self.is_final(state):  # the streams sent it are over (the others next round)
                 for sub in list(self.ready):
                     if sub.read_at >= at:
@@ -364,8 +378,7 @@ class Broadcaster:
             if self._shared.get((loop, topic, event)) is feed:
                 del self._shared[(loop, topic, event)]
         self._forget(topic, feed.watcher)
-        if feed.sender is not None:
-            feed.sender.cancel()  # the last watcher has gone: so does the topic's task
+        feed.stop()
 
     async def frames(
         self,

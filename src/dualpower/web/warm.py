@@ -48,14 +48,18 @@ _settled = False  # settle() ran: a serving process, where the freezes are this 
 _frozen_at = float("-inf")
 
 
-def freeze_newcomers() -> None:
+def freeze_newcomers() -> float:
     """Streams joined: after a pass over the young generations, freeze what is left, so no full
     pass walks the new streams while they are open. In a settled (serving) process only, at most
-    once every REFREEZE_SECONDS (web/live.py calls it after a round that served newcomers)."""
+    once every REFREEZE_SECONDS (web/live.py calls it soon after watchers join). Returns the
+    seconds to wait before asking again when it was asked too early, else 0.0 (done)."""
     global _frozen_at
     now = time.monotonic()
-    if not _settled or now - _frozen_at < REFREEZE_SECONDS:
-        return
+    if not _settled:
+        return 0.0
+    if now - _frozen_at < REFREEZE_SECONDS:
+        return _frozen_at + REFREEZE_SECONDS - now
     _frozen_at = now
     gc.collect(1)
     gc.freeze()
+    return 0.0

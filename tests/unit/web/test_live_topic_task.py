@@ -185,27 +185,40 @@ def test_watchers_joining_during_a_vote_all_end_on_the_final_turnout() -> None:
         assert all(gap >= every - spread - 0.005 for gap in gaps), gaps
 
 
-def test_a_round_that_served_newcomers_freezes_them_once(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """Streams stay open for a vote: after a round that served watchers who joined, the task
-    asks web/warm.py to freeze them (out of the collector's full passes, issue 24), once."""
-    frozen: list[int] = []
-    monkeypatch.setattr(live_module, "freeze_newcomers", lambda: frozen.append(1))
+def test_watchers_who_join_are_frozen_soon_after_even_when_nothing_wakes_the_topic(
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    """Streams stay open for a vote: once watchers have joined, the topic asks web/warm.py to
+    freeze them (out of the collector's full passes, issue 24) about `every` seconds later,
+    without waiting for a wake (voters open the page before the ballots come), once for a
+    burst of joins; asked too early (within REFREEZE_SECONDS of another freeze), it asks
+    again when told."""
+    frozen: list[float] = []
+    answers = [0.05, 0.0]  # too early first: asked again 0.05 s later
+
+    def freeze() -> float:
+        frozen.append(asyncio.get_running_loop().time())
+        return answers.pop(0) if answers else 0.0
+
+    monkeypatch.setattr(live_module, "freeze_newcomers", freeze)
 
     async def run() -> None:
-        live = Broadcaster(heartbeat=5.0, every=0.01, spread=0.0)
+        live = Broadcaster(heartbeat=5.0, every=0.1, spread=0.0)
         turnout = _Turnout()
         clients = [_Client() for _ in range(20)]
         tasks = [c.watch(live, turnout) for c in clients]
         await _until(lambda: all(c.frames for c in clients))
-        turnout.value["voted"] = 1
-        live.wake(TOPIC)
-        await _until(lambda: all(c.voted()[-1] == 1 for c in clients))
-        assert frozen == [1]  # the round after they joined
-        turnout.value["voted"] = 2
-        live.wake(TOPIC)
-        await _until(lambda: all(c.voted()[-1] == 2 for c in clients))
-        assert frozen == [1]  # nobody new since
-        for c in clients:
+        joined = asyncio.get_running_loop().time()
+        await _until(lambda: len(frozen) == 2)
+        assert frozen[0] - joined < 0.1 + 0.05  # `every` after the first join, no wake needed
+        assert frozen[1] - frozen[0] >= 0.05  # told to wait: asked again after that
+        await asyncio.sleep(0.3)
+        assert len(frozen) == 2  # nobody new since
+        late = _Client()
+        tasks.append(late.watch(live, turnout))
+        await _until(lambda: len(frozen) == 3)  # a newcomer: frozen in turn
+        assert turnout.reads == 1  # no round was needed for it (the joins' shared read only)
+        for c in [*clients, late]:
             c.gone.set()
         await asyncio.gather(*tasks)
 

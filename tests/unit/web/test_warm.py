@@ -81,14 +81,15 @@ def test_newcomers_are_frozen_in_a_settled_process_at_most_every_two_seconds(
     monkeypatch.setattr(warm, "_frozen_at", float("-inf"))
     monkeypatch.setattr(warm, "_settled", False)
     streams = [[i] for i in range(100)]  # long-lived, like open streams
-    warm.freeze_newcomers()
-    assert _collectable(streams)  # not a serving process: the policy is not its own
+    assert warm.freeze_newcomers() == 0.0  # nothing to ask again:
+    assert _collectable(streams)  # not a serving process, the policy is not its own
     monkeypatch.setattr(warm, "_settled", True)
-    warm.freeze_newcomers()
+    assert warm.freeze_newcomers() == 0.0
     assert not _collectable(streams)  # where no full pass walks them
     more = [[i] for i in range(100)]
-    warm.freeze_newcomers()
-    assert _collectable(more)  # within REFREEZE_SECONDS: not again
+    wait = warm.freeze_newcomers()
+    assert 0.0 < wait <= warm.REFREEZE_SECONDS  # within REFREEZE_SECONDS: not again, ask later
+    assert _collectable(more)
     monkeypatch.setattr(warm, "_frozen_at", float("-inf"))
-    warm.freeze_newcomers()
+    assert warm.freeze_newcomers() == 0.0
     assert not _collectable(more)  # the next ones, once the time has passed

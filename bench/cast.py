@@ -5,6 +5,7 @@
         [--concurrency 64] [--clients 2] [--server-workers 2] [--trivial-seconds 10]
         [--ballot-seconds 60] [--rounds 1] [--trivial PATH ...] [--open-ballot]
         [--listeners 0]  # server-sent-event streams of the turnout held open meanwhile
+        [--listener-nice 10]  # their process's CPU priority (they stand for other machines)
         [--pg-url postgresql+psycopg://postgres@127.0.0.1:55432/bench_cast]
         [--sqlite-path /tmp/dualpower-bench/cast.db] [--port 8765]
 
@@ -534,34 +535,78 @@ def cpu_per_request(r: dict) -> float:
     return r["server_cpu"] / r["served"] if r["served"] else float("nan")
 
 
+class _Listener(asyncio.Protocol):
+    """One server-sent-event stream, read and discarded as it comes (a protocol's callback, no
+    coroutine a read): of each chunk only the last whole message's turnout is looked for, which
+    is all the run checks. It stands for a voter's browser, so it must cost the two cores it
+    shares with the server as little as it can."""
+
+    def __init__(self, i: int, request: bytes, opened: Any, seen: Any):
+        self.i, self.request, self.opened, self.seen = i, request, opened, seen
+        self.tail = b""
+        self.started = False
+        self.closed = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        transport.write(self.request)  # type: ignore[attr-defined]
+
+    def data_received(self, data: bytes) -> None:
+        if not self.started:  # the response's start: the stream is open
+            self.started = True
+            with self.opened.get_lock():
+                self.opened.value += 1
+        data = self.tail + data
+        end = data.rfind(b"\n\n")  # the end of the last whole message
+        self.tail = data[end + 2 :] if end >= 0 else data
+        at = data.rfind(b'"voted":', 0, max(end, 0))  # the latest turnout among them
+        if at >= 0 and (found := VOTED.match(data, at)):
+            self.seen[self.i] = int(found.group(1))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+
 async def _listen_all(port: int, path: str, n: int, opened: Any, seen: Any) -> None:
     """`n` server-sent-event streams of `path` held open (a thousand voters watching the
     turnout while voting: issue 24); `seen[i]` is the last turnout stream i was sent."""
+    loop = asyncio.get_running_loop()
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n"
+    ).encode()
 
     async def one(i: int) -> None:
         try:
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            head = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
-            writer.write((head + "\r\n").encode())
-            await writer.drain()
-            await reader.readline()
-            with opened.get_lock():
-                opened.value += 1
-            tail = b""
-            while chunk := await reader.read(65536):
-                *messages, tail = (tail + chunk).split(b"\n\n")
-                for message in messages:
-                    if found := VOTED.search(message):
-                        seen[i] = int(found.group(1))
+            _, stream = await loop.create_connection(
+                lambda: _Listener(i, request, opened, seen), "127.0.0.1", port
+            )
+            await stream.closed
         except OSError:
             pass
 
     await asyncio.gather(*(one(i) for i in range(n)))
 
 
-def listen(port: int, path: str, n: int, opened: Any, seen: Any) -> None:
-    """A process holding the listeners (killed when the run ends)."""
+def listen(port: int, path: str, n: int, opened: Any, seen: Any, nice: int) -> None:
+    """A process holding the listeners (killed when the run ends), at CPU priority `nice`: the
+    browsers it stands for would run on machines of their own, not on the server's cores."""
+    os.nice(nice)
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
     asyncio.run(_listen_all(port, path, n, opened, seen))
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process `pid`, from /proc (0.0 without)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def listeners_caught_up(seen: Any, voted: int, timeout: float = 10.0) -> tuple[int, float]:
@@ -594,13 +639,19 @@ def run(kind: str, args: argparse.Namespace, pool: ProcessPoolExecutor) -> dict:
             seen = get_context("spawn").Array("i", args.listeners, lock=False)
             path = f"/api/v1/elections/{election_id}/events"
             listeners = get_context("spawn").Process(
-                target=listen, args=(args.port, path, args.listeners, opened, seen), daemon=True
+                target=listen,
+                args=(args.port, path, args.listeners, opened, seen, args.listener_nice),
+                daemon=True,
             )
             listeners.start()
             deadline = time.monotonic() + 120
             while opened.value < args.listeners and time.monotonic() < deadline:
                 time.sleep(0.5)
-            print(f"listeners: {opened.value} server-sent-event streams of {path} open")
+            print(
+                f"listeners: {opened.value} server-sent-event streams of {path} open, in one "
+                f"process at nice {args.listener_nice} (standing for browsers on other machines)"
+            )
+            listeners_cpu = process_cpu(listeners.pid)
         body = json.dumps({"username": f"m{login_member}", "password": LOGIN_PASSWORD}).encode()
         status, data = asyncio.run(_once("POST", "/api/v1/auth/login", body, port=args.port))
         print(
@@ -661,7 +712,8 @@ def run(kind: str, args: argparse.Namespace, pool: ProcessPoolExecutor) -> dict:
             caught, waited = listeners_caught_up(seen, len(ballots["acks"]))
             print(
                 f"listeners: {caught} of {args.listeners} were sent the final turnout "
-                f"({len(ballots['acks']):,} voted) within {waited:.1f} s of the last ballot"
+                f"({len(ballots['acks']):,} voted) within {waited:.1f} s of the last ballot; "
+                f"their process used {process_cpu(listeners.pid) - listeners_cpu:.2f} s of CPU"
             )
         if args.rounds > 1:
             print(
@@ -749,6 +801,13 @@ def main() -> None:
         type=int,
         default=0,
         help="server-sent-event streams of the election's turnout held open during the run",
+    )
+    parser.add_argument(
+        "--listener-nice",
+        type=int,
+        default=10,
+        help="CPU priority (nice) of the listeners' process: it stands for browsers on other "
+        "machines, so it yields the cores to the server it measures (0: as the server)",
     )
     parser.add_argument("--log-entries", type=int, default=10_000)
     parser.add_argument("--port", type=int, default=8765)

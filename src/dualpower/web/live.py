@@ -124,8 +124,8 @@ class _Shared:
         """`sub` has been sent its first state: the task sends it the next ones."""
         sub.task = asyncio.current_task()
         self.ready[sub] = None
-        if self.freezing is None:  # a burst of joins: one freeze, `every` after the first
-            self.freezing = asyncio.get_running_loop().call_later(live.every, self._freeze)
+        if self.freezing is None:  # a burst of joins: one freeze, FREEZE_AFTER the first
+            self.freezing = asyncio.get_running_loop().call_later(FREEZE_AFTER, self._freeze)
         if self.state is not None and self.read_at > sub.read_at and self.state[0] != sub.state:
             self.watcher.woken.set()  # the task sent a newer state meanwhile: it reads again
         if self.sender is None or self.sender.done():
@@ -447,6 +447,7 @@ async def _read(read: Callable[[], dict[str, Any]]) -> dict[str, Any]:
 _KEEP_ALIVE = b": keep-alive\n\n"
 TICK = 0.01  # seconds between two slices of a shared topic's sends
 SEND_TIMEOUT = 10.0  # a send to one watcher blocked longer drops that watcher
+FREEZE_AFTER = 1.0  # seconds from a watcher's joining to the freeze of it and those after it
 
 
 def _message(event: str, data: dict[str, Any]) -> bytes:

@@ -20,7 +20,7 @@ from dualpower.domain import errors
 from dualpower.domain.cycle import plain_moment
 from dualpower.domain.model import Council, Election, Electorate
 from dualpower.services import office_terms
-from dualpower.services.authority import OPERATOR, capabilities_of
+from dualpower.services.authority import OPERATOR
 from dualpower.services.elections import check_method, open_in_windows
 from dualpower.services.notify import notify_rolls
 from dualpower.store.tables_recall import Notice, roll_of
@@ -56,12 +56,11 @@ def _electorate_of(uow: UnitOfWork, cmd: GeneralElection) -> Electorate:
 def runs_elections(uow: UnitOfWork, member_id: int, council_id: int) -> bool:
     """Whether the member may open the council's elections now: its electoral commission, or,
     while nobody in the council holds `run_election`, any of its deputies."""
-    if caps.RUN_ELECTION in capabilities_of(uow, member_id, council_id):
+    commission = uow.offices.holders_of(caps.RUN_ELECTION, council_id)
+    if member_id in commission:
         return True
     deputies = office_terms.deputies(uow, council_id)
-    return member_id in deputies and not any(
-        caps.RUN_ELECTION in capabilities_of(uow, deputy, council_id) for deputy in deputies
-    )
+    return member_id in deputies and not commission & deputies
 
 
 def may_run_elections(uow: UnitOfWork, member_id: int, council_id: int) -> None:

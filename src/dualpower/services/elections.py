@@ -329,16 +329,20 @@ def cast_in(
     candidate_ids: set[int] | None = None,
 ) -> str:
     """Record one ballot; returns its receipt code. The participation roll's key refuses a
-    second ballot from the same voter, also when both arrive at once."""
+    second ballot from the same voter, also when both arrive at once: the act fails whole (no
+    savepoint, two statements fewer a ballot; no caller goes on after the refusal)."""
     check_window(uow, election)
     if eligible is None:
         eligible = {voter_id} if is_elector_of(uow, election, voter_id) else set()
     if candidate_ids is None:
         candidate_ids = {c.id for c in uow.elections.candidates(election.id)}
     took_part, ballot = ballot_rows(election, voter_id, choices, eligible, candidate_ids)
-    with uow.unique_or(errors.AlreadyVoted("you have already voted in this election")):
-        uow.elections.add_participations([took_part])
-        uow.elections.add_ballots([ballot])
+    try:
+        with uow.constrained():
+            uow.elections.add_participations([took_part])
+            uow.elections.add_ballots([ballot])
+    except errors.Duplicate:
+        raise errors.AlreadyVoted("you have already voted in this election") from None
     record_casts(uow, election, [(voter_id, ballot)])
     uow.emit(BallotCast(election.id))
     return str(ballot["receipt"])

@@ -56,10 +56,8 @@ def _council(uow: UnitOfWork, council_id: int) -> Any:
 
 
 def _holds_run_election(uow: UnitOfWork, council_id: int) -> bool:
-    return any(
-        caps.RUN_ELECTION in capabilities_of(uow, deputy, council_id)
-        for deputy in office_terms.deputies(uow, council_id)
-    )
+    holders = uow.offices.holders_of(caps.RUN_ELECTION, council_id)
+    return bool(holders & office_terms.deputies(uow, council_id))
 
 
 # Creating offices and setting their pay.

@@ -20,6 +20,7 @@ of an election, and the paper signature sheets of a recall petition.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +30,7 @@ from dualpower.domain.capabilities import RUN_ELECTION
 from dualpower.domain.events import BallotCast
 from dualpower.domain.model import Election
 from dualpower.services import chance, elections, office_terms, recall
-from dualpower.services.authority import OPERATOR, capabilities_of
+from dualpower.services.authority import OPERATOR
 from dualpower.services.cycle import may_run_elections
 from dualpower.services.durable import durably
 from dualpower.services.recall import PetitionState
@@ -69,14 +70,17 @@ class PaperEntered:
 
 def member_ids(uow: UnitOfWork, named: Sequence[int | str]) -> list[int]:
     """Members named by id or username, in order; an unknown one is refused by name."""
-    found = []
-    for who in named:
-        text = str(who).strip()
-        member = uow.members.get(int(text)) if text.isdigit() else uow.members.by_username(text)
-        if member is None:
-            raise errors.InvalidRequest(f"there is no member {text!r}")
-        found.append(member.id)
-    duplicate = next((m for m in found if found.count(m) > 1), None)
+    texts = [str(who).strip() for who in named]
+    keys: list[int | str] = [int(text) if text.isdigit() else text for text in texts]
+    known = uow.members.ids_named(
+        {k for k in keys if isinstance(k, int)}, {k for k in keys if isinstance(k, str)}
+    )
+    unknown = next((text for text, key in zip(texts, keys, strict=True) if key not in known), None)
+    if unknown is not None:
+        raise errors.InvalidRequest(f"there is no member {unknown!r}")
+    found = [known[key] for key in keys]
+    times = Counter(found)
+    duplicate = next((m for m in found if times[m] > 1), None)
     if duplicate is not None:
         raise errors.InvalidRequest(f"member {duplicate} appears twice on the sheet")
     return found
@@ -262,8 +266,8 @@ def enterers(uow: UnitOfWork, council_id: int) -> list[int]:
     an office of the council with `run_election` (its electoral commission); while none holds
     it, every deputy of the council. Ascending ids."""
     deputies = sorted(office_terms.deputies(uow, council_id))
-    commission = [d for d in deputies if RUN_ELECTION in capabilities_of(uow, d, council_id)]
-    return commission or deputies
+    holders = uow.offices.holders_of(RUN_ELECTION, council_id)
+    return [d for d in deputies if d in holders] or deputies
 
 
 def may_enter_ballots_in(uow: UnitOfWork, election_id: int, viewer_id: int | None) -> bool:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from dualpower.domain.model import Council, Election
+from dualpower.domain.model import Council, Election, Electorate
 from dualpower.services import office_terms
 from dualpower.store.tables_recall import Roll, RollRule
 from dualpower.store.uow import UnitOfWork
@@ -37,23 +37,30 @@ def roll_at(uow: UnitOfWork, election: Election) -> datetime:
 def council_of(uow: UnitOfWork, election: Election) -> Council:
     """The council whose seat (or office) the election fills: its standing orders apply."""
     if election.office_id is not None:
-        council_id = office_terms.get_office(uow, election.office_id).council_id
-    else:
-        electorate = uow.electorates.get(election.electorate_id or 0)
-        assert electorate is not None
-        council_id = electorate.council_id
+        return _council(uow, office_terms.get_office(uow, election.office_id).council_id)
+    return _council(uow, _electorate(uow, election).council_id)
+
+
+def _electorate(uow: UnitOfWork, election: Election) -> Electorate:
+    electorate = uow.electorates.get(election.electorate_id or 0)
+    assert electorate is not None
+    return electorate
+
+
+def _council(uow: UnitOfWork, council_id: int) -> Council:
     council: Council | None = uow.councils.get(council_id)
     assert council is not None
     return council
 
 
 def roll_of(uow: UnitOfWork, election: Election) -> tuple[Roll, RollRule]:
-    """The election's roll and the rule that freezes and narrows it."""
-    council = council_of(uow, election)
+    """The election's roll and the rule that freezes and narrows it (each row read once: a
+    ballot cast online asks it)."""
     if election.office_id is not None:
+        council = council_of(uow, election)
         return ("council", council.id), RollRule(verified=council.verified_only)
-    electorate = uow.electorates.get(election.electorate_id or 0)
-    assert electorate is not None
+    electorate = _electorate(uow, election)
+    council = _council(uow, electorate.council_id)
     roll: Roll = (electorate.kind, electorate.source_id)
     as_of = roll_at(uow, election) if electorate.kind == "unit" else None
     return roll, RollRule(as_of, council.verified_only)

@@ -303,6 +303,20 @@ class MemberRepo(_Repo[m.Member]):
         query = select(t.members.c.username).where(t.members.c.username.in_(list(names)))
         return set(self.conn.execute(query).scalars())
 
+    def ids_named(self, ids: Iterable[int], usernames: Iterable[str]) -> dict[int | str, int]:
+        """The members of these ids and usernames that exist, each name -> its id (one query
+        for a whole sheet)."""
+        mb = t.members
+        query = select(mb.c.id, mb.c.username).where(
+            or_(mb.c.id.in_(list(ids)), mb.c.username.in_(list(usernames)))
+        )
+        found: dict[int | str, int] = {}
+        for member_id, username in tuples(self.conn.execute(query)):
+            found[member_id] = member_id
+            if username is not None:
+                found[username] = member_id
+        return found
+
     def of_unit(self, unit_id: int) -> list[m.Member]:
         mm = t.memberships
         query = (
@@ -679,19 +693,6 @@ class ElectionRepo(_Repo[m.Election]):
         query = select(t.elections.c.result).where(t.elections.c.id == election_id)
         return self.conn.execute(query).scalar()
 
-    def winning_members(self) -> dict[int, set[int]]:
-        """The members each election with a result elected (its `winners` are ids of its own
-        candidates; one that is not maps to -1), in two reads for the whole database."""
-        c, e = t.candidates, t.elections
-        query = select(c.c.election_id, c.c.id, c.c.member_id)
-        members = {(eid, cand): member for eid, cand, member in tuples(self.conn.execute(query))}
-        results = select(e.c.id, e.c.result).where(e.c.result.is_not(None))
-        won: dict[int, set[int]] = {}
-        for eid, result in tuples(self.conn.execute(results)):
-            winners = (result or {}).get("winners", [])
-            won[eid] = {members.get((eid, int(w)), -1) for w in winners}
-        return won
-
     def candidates(self, election_id: int) -> list[m.Candidate]:
         query = select(t.candidates).where(t.candidates.c.election_id == election_id)
         return [
@@ -788,23 +789,29 @@ class OfficeRepo(_Repo[m.Office]):
     def capabilities_held(self, member_id: int, council_id: int) -> set[str]:
         """Capabilities of the offices of `council_id` that `member_id` holds now, through a
         term resting on a mandate in force."""
+        held: set[str] = set()
+        for _, capabilities in self._held(council_id, member_id):
+            held.update(capabilities)
+        return held
+
+    def holders_of(self, capability: str, council_id: int) -> set[int]:
+        """Who holds `capability` in `council_id` now (`capabilities_held`'s rule), in one
+        query for the whole council."""
+        return {holder for holder, held in self._held(council_id) if capability in held}
+
+    def _held(
+        self, council_id: int, member_id: int | None = None
+    ) -> builtins.list[tuple[int, builtins.list[str]]]:
         ot, of, md = t.office_terms, t.offices, t.mandates
         query = (
-            select(of.c.capabilities)
+            select(ot.c.holder_id, of.c.capabilities)
             .join(ot, ot.c.office_id == of.c.id)
             .join(md, md.c.id == ot.c.mandate_id)
-            .where(
-                of.c.council_id == council_id,
-                ot.c.holder_id == member_id,
-                ot.c.end_at.is_(None),
-                md.c.end_at.is_(None),
-            )
+            .where(of.c.council_id == council_id, ot.c.end_at.is_(None), md.c.end_at.is_(None))
         )
-        held: set[str] = set()
-        rows: Sequence[builtins.list[str] | None] = self.conn.execute(query).scalars().all()
-        for capabilities in rows:
-            held.update(capabilities or [])
-        return held
+        if member_id is not None:
+            query = query.where(ot.c.holder_id == member_id)
+        return [(int(h), list(c or [])) for h, c in tuples(self.conn.execute(query))]
 
     def holders_capabilities(self, council_id: int) -> builtins.list[tuple[int, tuple[str, ...]]]:
         """(holder, the office's capabilities) of every office term of the council in force."""

@@ -6,13 +6,11 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable
-from functools import cache
 from typing import Any
 
 
-@cache  # the modules of a package do not change while it runs: list them once
-def checkers() -> tuple[Callable[[Any], list[str]], ...]:
-    return tuple(
+def checkers() -> list[Callable[[Any], list[str]]]:
+    return [
         importlib.import_module(f"{__name__}.{info.name}").check
         for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name)
-    )
+    ]

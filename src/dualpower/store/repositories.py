@@ -11,6 +11,7 @@ from typing import Any, Generic, NamedTuple, TypeVar, overload
 from sqlalchemy import (
     Connection,
     Table,
+    bindparam,
     delete,
     exists,
     func,
@@ -106,10 +107,29 @@ class MotionKindRepo(MotionKindRows):
         return self._applied(motion_id, at)
 
 
+_FIELDS: dict[type[Any], tuple[str, ...]] = {}  # a model's field names, read once
+_BY_ID: dict[tuple[Table, str | None], Any] = {}  # a table's row by id, built once (issue 27)
+
+
 def to_domain(cls: type[T], row: Any) -> T:
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
     data = row._mapping
-    kwargs = {f.name: as_utc(data[f.name]) for f in fields(cls) if f.name in data}  # type: ignore[arg-type]
-    return cls(**kwargs)
+    return cls(**{name: as_utc(data[name]) for name in names if name in data})
+
+
+def by_id(table: Table, lock: str | None = None) -> Any:
+    """`SELECT * FROM table WHERE id = :id_` (lock "update" or "share": locked until commit
+    on PostgreSQL), built once per table: a statement built anew costs SQLAlchemy more than
+    the database's answer (the demo's build reads ~35,000 rows by id)."""
+    query = _BY_ID.get((table, lock))
+    if query is None:
+        query = select(table).where(table.c.id == bindparam("id_"))
+        if lock is not None:
+            query = query.with_for_update(read=lock == "share")
+        _BY_ID[(table, lock)] = query
+    return query
 
 
 def rows_where(conn: Connection, table: Table, where: Any) -> list[dict[str, Any]]:
@@ -138,6 +158,13 @@ def electorates_maybe_of(member_id: int) -> Any:
     return select(e.id).where(e.unit_id.in_(units) | e.source_council_id.in_(sat_in))
 
 
+_CANDIDATES = (
+    select(t.candidates)
+    .where(t.candidates.c.election_id == bindparam("election_id"))
+    .order_by(t.candidates.c.id)
+)
+
+
 class _Repo(OnConnection, Generic[M]):
     """Rows of one table as one domain dataclass `M`: `get` and `list` return `M`s."""
 
@@ -152,14 +179,13 @@ class _Repo(OnConnection, Generic[M]):
             self.conn.execute(insert(self.table), list(rows))
 
     def get(self, id_: int) -> M | None:
-        row = self.conn.execute(select(self.table).where(self.table.c.id == id_)).first()
+        row = self.conn.execute(by_id(self.table), {"id_": id_}).first()
         return to_domain(self.model, row) if row else None
 
     def get_for_update(self, id_: int) -> M | None:
         """The row, locked until commit: acts on it queue up (SELECT ... FOR UPDATE on
         PostgreSQL; SQLite's write transactions are serial already)."""
-        query = select(self.table).where(self.table.c.id == id_).with_for_update()
-        row = self.conn.execute(query).first()
+        row = self.conn.execute(by_id(self.table, "update"), {"id_": id_}).first()
         return to_domain(self.model, row) if row else None
 
     def list(self, *where: Any, order_by: Any = None) -> builtins.list[M]:
@@ -587,8 +613,7 @@ class ElectionRepo(_Repo[m.Election]):
         """The election, its row share-locked until commit (PostgreSQL): a ballot holds it while
         it is written, so a close (which locks the row for update before counting) waits for
         the ballot and counts it, or the ballot, waiting for the close, reads it closed."""
-        query = select(self.table).where(self.table.c.id == election_id)
-        row = self.conn.execute(query.with_for_update(read=True)).first()
+        row = self.conn.execute(by_id(self.table, "share"), {"id_": election_id}).first()
         return to_domain(m.Election, row) if row else None
 
     def open_by_elections_for_update(self, electorate_id: int) -> list[m.Election]:
@@ -694,10 +719,8 @@ class ElectionRepo(_Repo[m.Election]):
         return self.conn.execute(query).scalar()
 
     def candidates(self, election_id: int) -> list[m.Candidate]:
-        query = select(t.candidates).where(t.candidates.c.election_id == election_id)
-        return [
-            to_domain(m.Candidate, r) for r in self.conn.execute(query.order_by(t.candidates.c.id))
-        ]
+        rows = self.conn.execute(_CANDIDATES, {"election_id": election_id})
+        return [to_domain(m.Candidate, r) for r in rows]
 
     def add_candidate(self, election_id: int, member_id: int, faction_id: int | None) -> int:
         values = {"election_id": election_id, "member_id": member_id, "faction_id": faction_id}

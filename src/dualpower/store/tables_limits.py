@@ -19,6 +19,7 @@ from sqlalchemy import (
     Column,
     Index,
     String,
+    bindparam,
     delete,
     insert,
     select,
@@ -83,6 +84,11 @@ _COUNT_HIT_PG = text(
 )
 
 
+# SQLite's counting: built once (a ballot, a signature, each API write counts a hit).
+_HITS = select(rate_hits.c.at).where(
+    rate_hits.c.name == bindparam("name"), rate_hits.c.subject == bindparam("subject")
+)
+_ADD_HIT = insert(rate_hits)
 _LOCK = text(
     f"SELECT pg_advisory_xact_lock({lock_key('CAST(:name AS text)', 'CAST(:digest AS text)')})"
 )
@@ -127,9 +133,7 @@ class RateHitRepo(OnConnection):
             return
         t = rate_hits
         stored: list[datetime] = list(
-            self.conn.execute(
-                select(t.c.at).where(t.c.name == name, t.c.subject == digest)
-            ).scalars()
+            self.conn.execute(_HITS, {"name": name, "subject": digest}).scalars()
         )
         times = [as_utc(x) for x in stored]
         earlier = [x for x in times if x > after]
@@ -140,7 +144,7 @@ class RateHitRepo(OnConnection):
             self.conn.execute(
                 delete(t).where(t.c.name == name, t.c.subject == digest, t.c.at <= after)
             )
-        self.conn.execute(insert(t).values(name=name, subject=digest, at=at))
+        self.conn.execute(_ADD_HIT, {"name": name, "subject": digest, "at": at})
 
     def since(self, name: str, subject: str, after: datetime) -> list[datetime]:
         t = rate_hits

@@ -164,6 +164,15 @@ def _tally_statement(kind: str, one: bool, frozen: bool, verified: bool) -> Sele
 
 
 @cache
+def _on_roll_statement(kind: str, frozen: bool, verified: bool) -> Select[Any]:
+    """Whether one member is on a roll (a ballot cast online asks it)."""
+    roll = _roll(
+        kind, bindparam("source_id"), bindparam("member_id"), frozen=frozen, verified=verified
+    )
+    return select(exists(roll))
+
+
+@cache
 def _size_statement(kind: str, frozen: bool, verified: bool) -> Select[Any]:
     roll = _roll(kind, bindparam("source_id"), frozen=frozen, verified=verified)
     return select(func.count()).select_from(roll.subquery())
@@ -345,8 +354,10 @@ class RecallPathRepo(OnConnection):
         return Tally(int(row.roll), int(row.signatures), eligible, signed)
 
     def is_on_roll(self, roll: Roll, member_id: int, rule: RollRule = NOW) -> bool:
-        query = select(exists(roll_query(roll, [member_id], rule)))
-        return self.conn.execute(query, rule.values()).scalar() is True
+        kind, source_id = roll
+        query = _on_roll_statement(kind, rule.frozen, rule.verified)
+        values = {"source_id": source_id, "member_id": member_id, **rule.values()}
+        return self.conn.execute(query, values).scalar() is True
 
     def members(
         self, roll: Roll, rule: RollRule = NOW, among: Iterable[int] | None = None

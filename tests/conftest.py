@@ -18,7 +18,7 @@ from backends import copy_sqlite
 from dualpower.bootstrap import System, build
 from dualpower.store.uow import utcnow
 from factories import Small, small_federation
-from pg_copies import DROPPER, Spares
+from pg_copies import DROPPER, SPARES
 
 PG_URL = os.environ.get("DUALPOWER_TEST_PG_URL")
 # The password gate (web/guards.py) paces logins to a share of a process's time, so that a flood
@@ -84,7 +84,7 @@ def _copy_url(backend: str, source: str, tmp_path: Path) -> Iterator[str]:
 
 # Each xdist worker's threads that make (and drop) PostgreSQL test databases off the tests' path.
 _DROPPER = DROPPER
-_SPARES = Spares(PG_URL or "", _DROPPER)
+_SPARES = SPARES
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

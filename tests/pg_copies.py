@@ -86,8 +86,9 @@ class Spares:
     `take(source)` hands over a spare (or waits for the one being made, or makes one itself when
     there is none) and wakes the thread to make the next. Each spare is handed over once; the
     databases handed over are the caller's to drop. `retire(source)` drops the source's spares,
-    and the one being made when it is done; `finish` stops the thread and drops every spare, and
-    must come before a source is dropped."""
+    and the one being made when it is done; `finish` stops the thread and drops every spare.
+    A source may be dropped once retired: a copy of it under way then either ends before the
+    drop (and is dropped) or fails (and is not retried)."""
 
     DEPTH = 1
 
@@ -154,6 +155,8 @@ class Spares:
                 self._cond.notify_all()
 
 
-# The worker's one Dropper: the fixtures of conftest.py and the test modules that copy worlds of
-# their own (authz_world, recall_web_support) drop through it; conftest waits for it at the end.
+# The worker's one Dropper and one Spares: the fixtures of conftest.py and the test modules that
+# copy worlds of their own (authz_world, recall_web_support) take their copies and drop them
+# through these; conftest waits for both at the end.
 DROPPER = Dropper(os.environ.get("DUALPOWER_TEST_PG_URL", ""))
+SPARES = Spares(os.environ.get("DUALPOWER_TEST_PG_URL", ""), DROPPER)

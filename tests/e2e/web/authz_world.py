@@ -61,7 +61,7 @@ from fixtures_services import (
     founding_election,
     show_of_hands,
 )
-from pg_copies import DROPPER
+from pg_copies import DROPPER, SPARES
 
 PG_URL = os.environ.get("DUALPOWER_TEST_PG_URL")
 PASSWORD = "password1"
@@ -493,6 +493,7 @@ def make_template(backend: str, tmp: Path, pg_template: str | None, say: Say = p
 
 def drop_template(template: Template) -> None:
     if template.backend == "postgresql":
+        SPARES.retire(template.where)  # its spares dropped, and none made any more
         DROPPER.drop(template.where)
 
 
@@ -505,9 +506,8 @@ def copy_of(template: Template, tmp: Path) -> Iterator[World]:
             if Path(template.where + suffix).exists():
                 shutil.copyfile(template.where + suffix, str(target) + suffix)
         url = f"sqlite:///{target}"
-    else:
-        name = f"dp_{uuid.uuid4().hex[:12]}"
-        _admin_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template.where}"')
+    else:  # the built world is never written: a copy made while the previous test ran will do
+        name = SPARES.take(template.where)
         url = _pg_url(name)
     system = build(url, migrate=False)
     try:

@@ -28,7 +28,7 @@ from dualpower.services import accounts
 from dualpower.services.founding import found_federation
 from factories import PASSWORD, Small, password_hash, small_federation
 from fixtures_services import FoundingVote, founding_election
-from pg_copies import DROPPER
+from pg_copies import DROPPER, SPARES
 
 PG_URL = os.environ.get("DUALPOWER_TEST_PG_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -123,6 +123,7 @@ def make_template(kind: str, backend: str, tmp: Path, pg_template: str | None) -
 
 def drop_template(template: Template) -> None:
     if template.backend == "postgresql":
+        SPARES.retire(template.where)  # its spares dropped, and none made any more
         DROPPER.drop(template.where)
 
 
@@ -134,9 +135,8 @@ def copy_of(template: Template, tmp: Path) -> Iterator[Small]:
             if Path(template.where + suffix).exists():
                 shutil.copyfile(template.where + suffix, str(target) + suffix)
         url, name = f"sqlite:///{target}", None
-    else:
-        name = f"dp_{uuid.uuid4().hex[:12]}"
-        _admin_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template.where}"')
+    else:  # the built federation is never written: a copy made while the previous test ran
+        name = SPARES.take(template.where)
         url = _pg_url(name)
     system = build(url, migrate=False)
     try:

@@ -600,15 +600,6 @@ def listen(port: int, path: str, n: int, opened: Any, seen: Any, nice: int) -> N
     asyncio.run(_listen_all(port, path, n, opened, seen))
 
 
-def process_cpu(pid: int) -> float:
-    """CPU seconds (user + system) used so far by process `pid`, from /proc (0.0 without)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def listeners_caught_up(seen: Any, voted: int, timeout: float = 10.0) -> tuple[int, float]:
     """How many listeners were sent the final turnout `voted`, and how long after the last
     ballot's answer that took (up to `timeout`): those of every server process see ballots
@@ -622,6 +613,7 @@ def listeners_caught_up(seen: Any, voted: int, timeout: float = 10.0) -> tuple[i
 
 
 def run(kind: str, args: argparse.Namespace, pool: ProcessPoolExecutor) -> dict:
+    from due import cpu_seconds  # a process's CPU from /proc
     from sqlalchemy.engine import make_url
 
     election_id, jobs, login_member = setup(kind, args)
@@ -651,7 +643,7 @@ def run(kind: str, args: argparse.Namespace, pool: ProcessPoolExecutor) -> dict:
                 f"listeners: {opened.value} server-sent-event streams of {path} open, in one "
                 f"process at nice {args.listener_nice} (standing for browsers on other machines)"
             )
-            listeners_cpu = process_cpu(listeners.pid)
+            listeners_cpu = cpu_seconds(listeners.pid)
         body = json.dumps({"username": f"m{login_member}", "password": LOGIN_PASSWORD}).encode()
         status, data = asyncio.run(_once("POST", "/api/v1/auth/login", body, port=args.port))
         print(
@@ -713,7 +705,7 @@ def run(kind: str, args: argparse.Namespace, pool: ProcessPoolExecutor) -> dict:
             print(
                 f"listeners: {caught} of {args.listeners} were sent the final turnout "
                 f"({len(ballots['acks']):,} voted) within {waited:.1f} s of the last ballot; "
-                f"their process used {process_cpu(listeners.pid) - listeners_cpu:.2f} s of CPU"
+                f"their process used {cpu_seconds(listeners.pid) - listeners_cpu:.2f} s of CPU"
             )
         if args.rounds > 1:
             print(

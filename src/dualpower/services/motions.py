@@ -121,12 +121,11 @@ def voters(uow: UnitOfWork, motion: Motion) -> set[int]:
     """Who votes on it: the unit's roll (its verified members only, where its council's standing
     orders ask for it: DESIGN.md 2.10), or the council's deputies in office now."""
     if motion.unit_id is not None:
-        on_roll = uow.members.of_unit(motion.unit_id)
         if _verified_only(uow, motion.unit_id):
-            return {m.id for m in on_roll if m.is_verified}
-        return {m.id for m in on_roll}
+            return {m.id for m in uow.members.of_unit(motion.unit_id) if m.is_verified}
+        return uow.members.ids_of_unit(motion.unit_id)
     assert motion.council_id is not None
-    return {md.holder_id for md in uow.mandates.active_in_council(motion.council_id)}
+    return uow.mandates.holders_in_council(motion.council_id)  # ids only: each vote asks
 
 
 def _verified_only(uow: UnitOfWork, unit_id: int) -> bool:

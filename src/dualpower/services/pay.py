@@ -16,13 +16,14 @@ def caps(uow: UnitOfWork) -> dict[int, int | None]:
     councils = uow.councils.list()
     parents = {c.id: c.parent_id for c in councils}
     units = uow.units.list()
-    federation = rules.median(uow.wages.amounts())
+    by_unit = uow.wages.amounts_by_unit()  # read once, not once a council
+    federation = rules.median(a for amounts in by_unit.values() for a in amounts)
     out: dict[int, int | None] = {}
     for council in councils:
         if council.pay_cap_scope == "territory" and not council.is_chief:
             under = rules.territory_councils(parents, council.id)
             unit_ids = [u.id for u in units if u.council_id in under]
-            out[council.id] = rules.median(uow.wages.amounts(unit_ids))
+            out[council.id] = rules.median(a for u in unit_ids for a in by_unit.get(u, []))
         else:
             out[council.id] = federation
     return out

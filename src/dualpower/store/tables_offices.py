@@ -137,6 +137,13 @@ class WageRepo(OnConnection):
             query = query.where(wages.c.unit_id.in_(list(unit_ids)))
         return list(self.conn.execute(query).scalars())
 
+    def amounts_by_unit(self) -> dict[int | None, list[int]]:
+        """Every current wage, by the unit that reported it (one read for every median)."""
+        found: dict[int | None, list[int]] = {}
+        for unit_id, amount in tuples(self.conn.execute(select(wages.c.unit_id, wages.c.amount))):
+            found.setdefault(unit_id, []).append(amount)
+        return found
+
     def by_unit(self) -> dict[int, tuple[int, datetime | None]]:
         """Unit id -> (members reported, when last reported)."""
         query = select(wages.c.unit_id, func.count(), func.max(wages.c.reported_at)).group_by(

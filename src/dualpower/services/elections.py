@@ -246,7 +246,7 @@ def nominate_in(
         office_terms.check_candidate(
             uow, office_terms.get_office(uow, election.office_id), member_id
         )
-    elif member_id not in electors_of(uow, election):
+    elif not is_elector_of(uow, election, member_id):  # one row, not the whole roll
         raise errors.NotAllowed(NOT_ELECTOR_TO_STAND)
     check_nominations(uow.now(), election.nominations_close_at)  # who may, then when
     with uow.unique_or(errors.Conflict("already a candidate in this election")):

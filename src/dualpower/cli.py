@@ -2,6 +2,9 @@
 
 Any error a user can cause ends with exit status 2 and one line on stderr. `tally` is dispatched
 before this module is imported (see entry.py); it is listed here for `--help`.
+
+A command imports its services when it runs: the command tree and `--help` load neither the
+database stack nor the services (tests/e2e/cli/test_cli_startup.py).
 """
 
 from __future__ import annotations
@@ -13,10 +16,8 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
-from sqlalchemy.exc import OperationalError
 
 from dualpower.domain.errors import DomainError
-from dualpower.services.authority import OPERATOR
 
 app = typer.Typer(
     help="Council democracy: deputies elected from below and recallable at the first demand.",
@@ -44,8 +45,17 @@ def user_errors() -> Iterator[None]:
         fail(str(error))
     except (OSError, ValueError) as error:
         fail(str(error))
-    except OperationalError as error:
-        fail(f"cannot use the database: {error.orig}")
+    except Exception as error:
+        if not _is_unusable_database(error):
+            raise
+        fail(f"cannot use the database: {error.orig}")  # type: ignore[attr-defined]
+
+
+def _is_unusable_database(error: Exception) -> bool:
+    """SQLAlchemy's OperationalError, looked up only if a command loaded SQLAlchemy (an error
+    raised before it did cannot be one)."""
+    exc = sys.modules.get("sqlalchemy.exc")
+    return exc is not None and isinstance(error, exc.OperationalError)
 
 
 def system(default_url: str | None = None, *, create: bool = False):  # type: ignore[no-untyped-def]
@@ -90,12 +100,18 @@ def init(
     """Create a new database's schema; with --plan, found the federation (the bootstrap act).
     An existing database is upgraded by `dualpower migrate` alone."""
     with user_errors():
-        sys_ = system(create=True)
-        if plan is not None:
-            from dualpower.services.founding import found_federation
+        founding = None
+        if plan is not None:  # a bad plan is refused before the database is touched
+            from dualpower.domain.founding import check_plan
             from dualpower.services.plans import plan_from_json
 
-            found_federation(sys_.uow(), plan_from_json(plan.read_text(encoding="utf-8")))
+            founding = plan_from_json(plan.read_text(encoding="utf-8"))
+            check_plan(founding)
+        sys_ = system(create=True)
+        if founding is not None:
+            from dualpower.services.founding import found_federation
+
+            found_federation(sys_.uow(), founding)
             typer.echo(f"founded the federation of {plan}")
         typer.echo(f"database ready: {sys_.engine.url.render_as_string(hide_password=True)}")
 
@@ -167,6 +183,7 @@ def import_roll(
     unit: Annotated[str | None, typer.Option(help="The base unit (name or id).")] = None,
 ) -> None:
     """Add the members of a roll file to a base unit: all rows or none."""
+    from dualpower.services.authority import OPERATOR
     from dualpower.services.roll import import_roll as run
 
     with user_errors():
@@ -227,6 +244,7 @@ def passwd(
     """Set a member's password (an operator act, logged): the member is told, every session and
     token of theirs ends, and acts in sessions opened with it are marked in the log until they
     set their own. Prefer `dualpower invitations issue --member USERNAME`."""
+    from dualpower.services.authority import OPERATOR
     from dualpower.services.credentials import operator_set_password
 
     password = (
@@ -295,6 +313,7 @@ def office_create(
 ) -> None:
     """Create an office of a council (an operator act, logged): vacant until the council elects
     its holder, at a stipend of 0 until the council adopts a stipend motion."""
+    from dualpower.services.authority import OPERATOR
     from dualpower.services.offices import create_office
 
     with user_errors():

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from dualpower.cli import system, user_errors
-from dualpower.services.authority import OPERATOR
 
 member_app = typer.Typer(help="A member's record: forgetting their personal data.")
 
@@ -17,6 +16,7 @@ def forget(username: Annotated[str, typer.Argument(help="The member's username."
     """Erase a member's personal data (name, username, e-mail, password, sessions, wages
     reported); the log, which names them by number, still verifies. Refused while they hold a
     mandate or an office. A logged operator act."""
+    from dualpower.services.authority import OPERATOR
     from dualpower.services.forget import forget_member
 
     with user_errors():

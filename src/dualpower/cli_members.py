@@ -14,7 +14,6 @@ import typer
 
 from dualpower.cli import fail, system, user_errors
 from dualpower.domain.roll import LANGUAGES
-from dualpower.services.authority import OPERATOR
 
 invitations_app = typer.Typer(help="Invitations: one-time codes to set a password.")
 roll_app = typer.Typer(help="The roll: members join, leave and move between units.")
@@ -60,6 +59,7 @@ def invitations_issue(
 ) -> None:
     """One-time codes for the members without a password (a new code replaces an unused one).
     With --mail the members with an address are mailed; the others' codes go to --csv/--sheet."""
+    from dualpower.services.authority import OPERATOR
     from dualpower.services.invitations import issue_invitations
 
     if not (mail or csv_file or sheet):

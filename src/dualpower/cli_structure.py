@@ -12,7 +12,6 @@ from typing import Annotated, Any
 import typer
 
 from dualpower.cli import fail, system, user_errors
-from dualpower.services.authority import OPERATOR
 
 structure_app = typer.Typer(
     help="Units added, split, merged and moved, councils added, while founding."
@@ -24,6 +23,7 @@ def _ref(value: str) -> str | int:
 
 
 def _apply(change: dict[str, Any]) -> dict[str, Any]:
+    from dualpower.services.authority import OPERATOR
     from dualpower.services.structure import apply_as_operator
 
     with user_errors():

@@ -7,12 +7,12 @@ import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from test_cli import DUALPOWER
+
+from pg_copies import DROPPER, admin_sql
 
 PG_URL = os.environ.get("DUALPOWER_TEST_PG_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -26,39 +26,20 @@ def dualpower(url: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(params=BACKENDS)
 def new_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], str]]:
-    """Makes URLs of new, empty databases of one backend (dropped after the test)."""
+    """Makes URLs of new, empty databases of one backend (dropped after the test, off its path:
+    tests/pg_copies.py)."""
     made: list[str] = []
     files = iter(range(1000))
 
     def make() -> str:
         if request.param == "sqlite":
             return f"sqlite:///{tmp_path / f'db{next(files)}.db'}"
+        assert PG_URL
         name = f"dp_ops_{uuid.uuid4().hex[:10]}"
-        with _admin() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin_sql(PG_URL, f'CREATE DATABASE "{name}"')
         made.append(name)
         return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
 
     yield make
     for name in made:
-        with _admin() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-def _admin() -> Any:
-    assert PG_URL
-    engine = create_engine(make_url(PG_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    return _Closing(engine)
-
-
-class _Closing:
-    def __init__(self, engine: Any) -> None:
-        self.engine = engine
-
-    def __enter__(self) -> Any:
-        self.conn = self.engine.connect()
-        return self.conn
-
-    def __exit__(self, *_: object) -> None:
-        self.conn.close()
-        self.engine.dispose()
+        DROPPER.drop(name)

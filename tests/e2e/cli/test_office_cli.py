@@ -10,24 +10,17 @@ import os
 import shutil
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, func, select
 
-from backends import copy_sqlite
-from dualpower.bootstrap import build
 from dualpower.store import tables as t
-from factories import small_federation, username
+from factories import Small, username
 from offices_support import WAGE_MEDIAN, setup_offices
 
 EXE = Path(sys.executable).with_name("dualpower")
 DUALPOWER = str(EXE) if EXE.exists() else shutil.which("dualpower")
-PG_URL = os.environ.get("DUALPOWER_TEST_PG_URL")
-BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
 def run(url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -43,33 +36,12 @@ def refused(result: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
-@pytest.fixture(params=BACKENDS)
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The small federation with wages reported and the North Council's officials founded."""
-    if request.param == "sqlite":
-        copy_sqlite(request.getfixturevalue("sqlite_template"), tmp_path / "offices.db")
-        found = f"sqlite:///{tmp_path / 'offices.db'}"
-        admin = None
-    else:
-        assert PG_URL
-        name = f"dp_office_cli_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(
-            make_url(PG_URL).set(database="postgres"), isolation_level="AUTOCOMMIT"
-        )
-        with admin.connect() as conn:
-            template = request.getfixturevalue("pg_template")
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-        found = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    system = build(found, migrate=False)  # a copy of the session's migrated template
-    setup_offices(small_federation(system))
-    system.engine.dispose()
-    try:
-        yield found
-    finally:
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+@pytest.fixture
+def url(federation: Small) -> str:
+    """The small federation (a copy of the session's template, tests/conftest.py) with wages
+    reported and the North Council's officials founded."""
+    setup_offices(federation)
+    return federation.system.engine.url.render_as_string(hide_password=False)
 
 
 def _query(url: str, query):  # type: ignore[no-untyped-def]
@@ -178,7 +150,7 @@ def test_a_bad_wage_report_changes_nothing(url: str, tmp_path: Path) -> None:
     assert _log_size(url) == before
 
 
-def test_no_office_command_sets_a_stipend_or_gives_an_office(url: str) -> None:
+def test_no_office_command_sets_a_stipend_or_gives_an_office() -> None:
     """No superuser: stipends come from the council's motions, holders from its elections."""
     from typer.main import get_command
 

@@ -39,9 +39,9 @@ def test_an_outdated_schema_is_refused_until_migrated(new_database) -> None:  # 
     engine.dispose()
 
 
-def test_a_newer_schema_is_refused_even_by_migrate(new_database) -> None:  # type: ignore[no-untyped-def]
-    url = new_database()
-    engine = build(url).engine
+def test_a_newer_schema_is_refused_even_by_migrate(database_url: str) -> None:
+    url = database_url  # a copy of the session's migrated database (tests/conftest.py)
+    engine = build(url, migrate=False).engine
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM alembic_version"))
         conn.execute(text("INSERT INTO alembic_version (version_num) VALUES ('9999_future')"))
@@ -63,9 +63,9 @@ def test_init_creates_a_new_databases_schema(new_database) -> None:  # type: ign
     assert refused.returncode == 2 and "dualpower init" in one_clear_line(refused.stderr)
 
 
-def test_audit_verify_writes_nothing(new_database) -> None:  # type: ignore[no-untyped-def]
-    url = new_database()
-    system = build(url)
+def test_audit_verify_writes_nothing(database_url: str) -> None:
+    url = database_url
+    system = build(url, migrate=False)
     small_federation(system, elect=False)
     settle(system.engine)  # this process's sealer is done: nothing wakes it again
     old = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
@@ -83,9 +83,8 @@ def test_audit_verify_writes_nothing(new_database) -> None:  # type: ignore[no-u
     system.engine.dispose()
 
 
-def test_serve_says_which_database_it_opened(new_database) -> None:  # type: ignore[no-untyped-def]
-    url = new_database()
-    system = build(url)
+def test_serve_says_which_database_it_opened(database_url: str) -> None:
+    system = build(database_url, migrate=False)
     said = describe(system)
     assert "no federation yet" in said and "schema " in said
     small_federation(system, elect=False)

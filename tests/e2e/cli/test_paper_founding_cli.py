@@ -17,7 +17,6 @@ from sqlalchemy import func, select
 from test_cli import founded, one_clear_line, run, scalar, url  # noqa: F401
 from test_paper_cli import _log, _setup
 
-from backends import copy_sqlite
 from dualpower.bootstrap import build
 from dualpower.services import elections
 from dualpower.store import tables as t
@@ -28,14 +27,10 @@ TOOL = Path(__file__).resolve().parents[3] / "tools" / "verify_export.py"
 
 
 @pytest.fixture
-def founding(url: str, request: pytest.FixtureRequest) -> str:  # noqa: F811
-    """The small federation founded with nobody seated; the North's elections secret."""
-    copied = url.startswith("sqlite")
-    if copied:
-        copy_sqlite(
-            request.getfixturevalue("sqlite_template"), Path(url.removeprefix("sqlite:///"))
-        )
-    system = build(url, migrate=not copied)
+def founding(database_url: str) -> str:
+    """The small federation founded with nobody seated; the North's elections secret (in a copy
+    of the session's migrated database, tests/conftest.py)."""
+    system = build(database_url, migrate=False)
     try:
         fed = small_federation(system, elect=False)
         with system.uow() as uow:
@@ -43,7 +38,7 @@ def founding(url: str, request: pytest.FixtureRequest) -> str:  # noqa: F811
             uow.commit()
     finally:
         system.engine.dispose()
-    return url
+    return database_url
 
 
 def _in_voting(url: str, units: tuple[str, ...]) -> dict[str, tuple[int, list[int]]]:  # noqa: F811

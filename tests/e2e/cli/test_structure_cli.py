@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import func, select
 from test_cli import founded, one_clear_line, run, scalar, url  # noqa: F401
 
-from backends import copy_sqlite
 from dualpower.bootstrap import build
 from dualpower.store import tables as t
 from factories import small_federation
@@ -20,17 +19,13 @@ pytestmark = pytest.mark.slow  # each test runs the command as a process, a few 
 
 
 @pytest.fixture
-def founding(url: str, request: pytest.FixtureRequest) -> str:  # noqa: F811
-    """The small federation founded, its chief council not yet sitting."""
-    copied = url.startswith("sqlite")
-    if copied:
-        copy_sqlite(
-            request.getfixturevalue("sqlite_template"), Path(url.removeprefix("sqlite:///"))
-        )
-    system = build(url, migrate=not copied)
+def founding(database_url: str) -> str:
+    """The small federation founded, its chief council not yet sitting (in a copy of the
+    session's migrated database, tests/conftest.py)."""
+    system = build(database_url, migrate=False)
     small_federation(system, elect=False)
     system.engine.dispose()
-    return url
+    return database_url
 
 
 def _units(url: str) -> int:  # noqa: F811

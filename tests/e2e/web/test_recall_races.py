@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from dualpower.services import elections, recall
 from dualpower.services.check import check
 from dualpower.services.elections import OpenElection
+from dualpower.store.db import rebuildable
 from dualpower.store.tables import audit_log
 from dualpower.web.app import create_app
 from fixtures_services import cast_many, open_election
@@ -33,12 +34,14 @@ big_template, big = support.big_template, support.big
 
 @pytest.fixture
 def big_url(big) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    yield from support.serve(create_app(big.system))
+    with rebuildable(big.system.engine):  # the races, not the disk (test_trust_races.py)
+        yield from support.serve(create_app(big.system))
 
 
 @pytest.fixture
 def small_url(fed) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    yield from support.serve(create_app(fed.system))
+    with rebuildable(fed.system.engine):
+        yield from support.serve(create_app(fed.system))
 
 
 def _works(big, i: int) -> int:  # type: ignore[no-untyped-def]

@@ -46,9 +46,12 @@ def test_a_full_collection_after_settle_walks_only_what_came_after(thawed: None)
     gc.unfreeze()
     warm.settle()
     frozen = gc.get_freeze_count()
-    young = [[i] for i in range(1_000)]  # noqa: F841 - alive through the collection
+    young = [[i] for i in range(1_000)]  # alive through the collection
     gc.collect()
-    assert gc.get_freeze_count() == frozen  # the frozen stay out of every generation
+    # The objects themselves, not the frozen count, which a thread left by another test moves
+    # when it frees a frozen object (as 1a5a0e1 found for the newcomers' test).
+    assert not _collectable(templates.env)  # the frozen stay out of every generation
+    assert _collectable(young[0])
     assert len(gc.get_objects()) < frozen / 2
 
 

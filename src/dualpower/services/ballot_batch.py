@@ -50,7 +50,7 @@ from dualpower.domain.limits import Limit, refusal, wait
 from dualpower.domain.model import Election
 from dualpower.services import chance, elections, limits, roll_rules
 from dualpower.services.durable import durably
-from dualpower.store.ballot_batch import ApiHolder, BallotBatchStore, BallotContext
+from dualpower.store.ballot_batch import ApiHolder, BallotBatchStore, BallotContext, BatchWrites
 from dualpower.store.db import Database
 from dualpower.store.group_commit import GroupCommit
 from dualpower.store.uow import UnitOfWork
@@ -104,6 +104,10 @@ class _Election:
     voted: set[int]
 
 
+# An accepted ballot: its request's index, election, voter, participation row and ballot row.
+Accepted = tuple[int, Election, int, dict[str, Any], dict[str, Any]]
+
+
 class _Counter:
     """Rate-limit hits of the batch's members for one limit: read once, counted in memory,
     written once (the same rows `limits.hit` reads and writes)."""
@@ -153,7 +157,7 @@ def cast_batch_in(uow: UnitOfWork, requests: Sequence[BallotRequest]) -> list[Ou
             wanted[request.election_id].append(member_id)
     found = {e: _election(uow, read.contexts[e], wanted[e], units) for e in sorted(wanted)}
 
-    accepted: list[tuple[int, Election, int, dict[str, Any], dict[str, Any]]] = []
+    accepted: list[Accepted] = []
     for i, (request, member_id) in enumerate(zip(requests, members, strict=True)):
         if member_id is None:
             continue
@@ -175,10 +179,8 @@ def cast_batch_in(uow: UnitOfWork, requests: Sequence[BallotRequest]) -> list[Ou
         except errors.DomainError as refused:
             outcomes[i] = refused
 
-    written, ballot_rows = _write(uow, accepted, ballots)
-    for i, receipt in written.items():
-        outcomes[i] = receipt
-    _store(uow, ballot_rows, [api, ballots], stale)
+    for i, outcome in _write(uow, read.subjects, accepted, [api, ballots], stale).items():
+        outcomes[i] = outcome
     for election_id in sorted({election.id for _, election, *_ in accepted}):
         uow.emit(BallotCast(election_id))
     assert all(o is not None for o in outcomes)
@@ -232,21 +234,6 @@ def _count_earlier(
     return stale
 
 
-def _store(
-    uow: UnitOfWork, ballot_rows: list[dict[str, Any]], counters: list[_Counter], stale: set[int]
-) -> None:
-    """Store the ballots and the audit entries recorded so far (in this transaction, as the
-    commit would); forget the hits that have left the window (of the `stale` members only:
-    none, most times) and add the batch's (one statement each, for every limit together, and
-    one round trip for all of them on PostgreSQL)."""
-    live = [c for c in counters if not c.rule.disabled]
-    forget = None
-    if live and stale:
-        forget = (sorted(stale), [(c.rule.name, c.now - c.rule.window) for c in live])
-    hits = [(c.rule.name, c.now, sorted(c.added)) for c in live]
-    BallotBatchStore(uow).add(ballot_rows, hits, uow.take_acts(), forget)
-
-
 def _election(
     uow: UnitOfWork, context: BallotContext | None, members: list[int], units: dict[int, _OnRoll]
 ) -> _Election:
@@ -274,7 +261,7 @@ def _election(
     else:  # a council's deputies or an office's council: the general question, one by one
         electors = {m for m in asking if elections.is_elector_of(uow, election, m)}
     # Who voted before is not read here: the participation roll's key refuses them at the
-    # write (`_take_part`), as it must anyway for a voter written meanwhile by another process.
+    # write (`_write`), as it must anyway for a voter written meanwhile by another process.
     return _Election(election, candidates, None, electors, set())
 
 
@@ -294,39 +281,63 @@ def _check(
 
 def _write(
     uow: UnitOfWork,
-    accepted: list[tuple[int, Election, int, dict[str, Any], dict[str, Any]]],
-    ballots: _Counter,
-) -> tuple[dict[int, Outcome], list[dict[str, Any]]]:
-    """Write the accepted ballots' participation rows and audit entries; request index ->
-    outcome, and the ballot rows to store (in an order drawn by lot). The participation rows go
-    first, in one `INSERT ... ON CONFLICT DO NOTHING RETURNING`: a voter written meanwhile by
-    another process (on PostgreSQL the insert waits for that process's transaction) comes back
-    missing and gets 409; only the rows returned get a ballot."""
-    if not accepted:
-        return {}, []
+    subjects: dict[int, str],
+    accepted: list[Accepted],
+    counters: list[_Counter],
+    stale: set[int],
+) -> dict[int, Outcome]:
+    """Write the accepted ballots with their participation rows and audit entries, and the
+    counters' hits (forgetting, of the `stale` members only, the hits that have left the
+    window); request index -> outcome. The participation rows go in one `INSERT ... ON
+    CONFLICT DO NOTHING RETURNING`: a voter who voted before, or meanwhile in another process
+    (on PostgreSQL the insert waits for that process's transaction), comes back missing and
+    gets 409, and their ballot uses up no allowance; only the rows returned get a ballot
+    (store/ballot_batch.py `write`: on PostgreSQL the rest goes in the same round trip, as if
+    every row came back, and is written again when one did not)."""
+    ballots = counters[-1]  # the limit of ballots, whose hits a refused ballot gives back
+    live = [c for c in counters if not c.rule.disabled]
+    forget = None
+    if live and stale:
+        forget = (sorted(stale), [(c.rule.name, c.now - c.rule.window) for c in live])
     outcomes: dict[int, Outcome] = {}
+
+    def writes(written: set[tuple[int, int]]) -> BatchWrites:
+        for i, election, member_id, _, _ in accepted:
+            if (election.id, member_id) not in written and i not in outcomes:
+                outcomes[i] = errors.AlreadyVoted("you have already voted in this election")
+                ballots.give_back(member_id)
+        return _writes(uow, [a for a in accepted if a[0] not in outcomes], live)
+
     took_part = sorted(
         (p for *_, p, _ in accepted), key=lambda p: (p["election_id"], p["member_id"])
     )
-    store = BallotBatchStore(uow)
-    written = store.take_part(took_part)
-    stored = []
-    for item in accepted:
-        i, election, member_id, _, _ = item
-        if (election.id, member_id) in written:
-            stored.append(item)
-        else:
-            outcomes[i] = errors.AlreadyVoted("you have already voted in this election")
-            ballots.give_back(member_id)
-    ballot_rows = [b for *_, b in stored]
-    chance.shuffle(ballot_rows)  # no order of casting among the batch's ballots
+    BallotBatchStore(uow).write(took_part, writes, subjects, forget)
+    for i, *_, ballot in accepted:
+        if i not in outcomes:
+            outcomes[i] = str(ballot["receipt"])
+    return outcomes
+
+
+def _writes(uow: UnitOfWork, accepted: list[Accepted], live: list[_Counter]) -> BatchWrites:
+    """The ballot rows (in an order drawn by lot: no order of casting among the batch's
+    ballots), the hits counted and the audit entries of these accepted ballots."""
+    rows = _drawn_order([ballot for *_, ballot in accepted])
     cast: dict[int, tuple[Election, list[tuple[int, dict[str, Any]]]]] = {}
-    for i, election, member_id, _, ballot in stored:
+    for _, election, member_id, _, ballot in accepted:
         cast.setdefault(election.id, (election, []))[1].append((member_id, ballot))
-        outcomes[i] = str(ballot["receipt"])
     for election, ballots_of in cast.values():
         elections.record_casts(uow, election, ballots_of)
-    return outcomes, ballot_rows
+    hits = [(c.rule.name, c.now, sorted(c.added)) for c in live]
+    return BatchWrites(rows, hits, uow.take_acts())
+
+
+def _drawn_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows in an order drawn by lot, uniformly: each row gets 64 random bits, all drawn
+    at once (services/chance.py), and the rows go in the order of their bits (`chance.shuffle`
+    draws once a row, from the operating system each time: 3 % of the writer's CPU)."""
+    bits = chance.token_bytes(8 * len(rows))
+    keys = [bits[i : i + 8] for i in range(0, len(bits), 8)]
+    return [row for _, row in sorted(zip(keys, rows, strict=True), key=lambda kr: kr[0])]
 
 
 # ---------------------------------------------------------------- the writer (one per process)

@@ -1,26 +1,27 @@
 """The statements of a batch of API ballots (services/ballot_batch.py), on the unit of work's
 connection: each one statement for the whole batch, built once per database (building one, and
-its cache key, each time cost more than running it). On PostgreSQL a batch costs five round
-trips of its own whatever its size: BEGIN; the tokens, the rate limits' locks, their hits and
-the elections (store/pipeline.py); the participation rows; the ballots, new hits and audit
-entries; COMMIT.
+its cache key, each time cost more than running it). On PostgreSQL a batch costs four round
+trips of its own whatever its size: BEGIN; the tokens with the rate limits' locks, their hits
+and the elections (store/pipeline.py); the participation rows, ballots, new hits and audit
+entries; COMMIT (one more, rolling back to a savepoint, when a participation row was taken).
 
 Rate-limit hits are the rows `RateHitRepo` reads and writes (store/tables_limits.py): a subject
 is the SHA-256 of the member's id, and on PostgreSQL a member's counting is serialised by the
 same advisory lock as `RateHitRepo.lock`. There the database computes both from the member's
-id (`member_subject`, `lock_key`), so the batch reads a member's hits in the round trip that
-finds the member's token, and sends member ids rather than digests."""
+id (`member_subject`, `lock_key`), so the batch locks a member's counting in the statement
+that finds the member's token, reads their hits in the round trip, and sends member ids'
+digests as the database gave them."""
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, or_, select, text
+from sqlalchemy import TextClause, and_, bindparam, delete, or_, select, text
 
 from dualpower.domain.model import Election
 from dualpower.store import tables as t
@@ -59,7 +60,21 @@ class BatchReads:
 
     holders: list[ApiHolder]  # of the API tokens found (expired ones too)
     hits: list[tuple[str, int, datetime]]  # (limit, member, at): the holders' stored hits
+    subjects: dict[int, str]  # each holder's subject of rate-limit hits (`subject_digest`)
     contexts: dict[int, BallotContext | None]  # each election's; None: there is no such one
+
+
+@dataclass(frozen=True)
+class BatchWrites:
+    """What a batch writes besides its participation rows."""
+
+    ballots: Sequence[dict[str, Any]]  # in the order to store them
+    hits: Sequence[tuple[str, datetime, Sequence[int]]]  # (limit, at, members): one hit each
+    acts: Sequence[dict[str, Any]]  # audit entries (`UnitOfWork.take_acts`)
+
+
+# Members whose hits to forget, and for each limit the time at or before which to forget them.
+Forget = tuple[Sequence[int], Sequence[tuple[str, datetime]]]
 
 
 class BallotBatchStore:
@@ -75,95 +90,164 @@ class BallotBatchStore:
         """The holders of the API tokens of these digests, with their roll now; every stored
         hit of these limits (`names`) of the holders; each election's ballot context (its row
         share-locked until commit). On PostgreSQL in one round trip (store/pipeline.py): the
-        tokens; each (limit, holder)'s advisory lock, taken until commit in one order (no
-        deadlock between batches), its key computed by the database from the token's member
-        as `RateHitRepo.lock` computes it; the hits, read after the locks are granted (each
-        statement's snapshot is taken when the one before it is done); the elections.
-        SQLite's write transactions are serial already: there the statements run one by one."""
+        tokens, with each (limit, holder)'s advisory lock taken in the same statement, until
+        commit, in one order (no deadlock between batches), its key computed by the database
+        from the token's member as `RateHitRepo.lock` computes it; the hits, read after the
+        locks are granted (each statement's snapshot is taken when the one before it is
+        done); the elections. SQLite's write transactions are serial already: there the
+        statements run one by one."""
         sql = _sql(self.dialect)
         tokens = {"digests": sorted(set(digests))}
         hits: list[tuple[str, int, datetime]] = []
         if self.dialect != "postgresql":
             holders = _holders(self.conn.execute(sql.tokens, tokens))
-            by_digest = {subject_digest(str(h.member_id)): h.member_id for h in holders}
+            subjects = {h.member_id: subject_digest(str(h.member_id)) for h in holders}
+            by_digest = {subject: member for member, subject in subjects.items()}
             if names and holders:
-                subjects = {"names": sorted(names), "subjects": sorted(by_digest)}
-                for row in self.conn.execute(sql.hits, subjects):
+                keyed = {"names": sorted(names), "subjects": sorted(by_digest)}
+                for row in self.conn.execute(sql.hits, keyed):
                     hits.append((row.name, by_digest[row.subject], as_utc(row.at)))
             contexts = [list(self.conn.execute(_BALLOT_CONTEXT, {"id": e})) for e in elections]
         else:
-            steps: list[Step] = [(sql.tokens, tokens)]
+            steps: list[Step] = [(_CACHED_PLANS, {})]
             if names:
                 keyed = dict(tokens, names=sorted(names))
-                steps += [(_LOCK_HOLDERS, keyed), (_HOLDERS_HITS, keyed)]
+                steps += [(_LOCKING_HOLDERS, keyed), (_HOLDERS_HITS, keyed)]
+            else:
+                steps.append((_HOLDER_ROWS, tokens))
             steps += [(_BALLOT_CONTEXT, {"id": e}) for e in elections]
-            results = together(self.conn, steps)
+            results = together(self.conn, steps)[1:]
             holders = _holders(results[0])
+            subjects = {row.member_id: row.subject for row in results[0]}
             if names:
-                hits = [(row.name, row.member_id, as_utc(row.at)) for row in results[2]]
-            contexts = results[3:] if names else results[1:]
+                hits = [(row.name, row.member_id, as_utc(row.at)) for row in results[1]]
+            contexts = results[2:] if names else results[1:]
         return BatchReads(
             holders,
             hits,
+            subjects,
             {e: _ballot_context_of(rows) for e, rows in zip(elections, contexts, strict=True)},
         )
 
-    def add(
+    def write(
         self,
-        ballots: Sequence[dict[str, Any]],
-        hits: Sequence[tuple[str, datetime, Sequence[int]]],
-        acts: Sequence[dict[str, Any]],
-        forget: tuple[Sequence[int], Sequence[tuple[str, datetime]]] | None = None,
-    ) -> None:
-        """Store the ballot rows (in the order given), the hits ((limit, at, members): one
-        hit of that limit at that time for each member) and the audit entries
-        (`UnitOfWork.take_acts`), after deleting, with `forget` (members, [(limit, cutoff)]),
-        these members' hits of each limit at or before its cutoff: one statement each, in one
-        round trip on PostgreSQL."""
-        hits = [(name, at, members) for name, at, members in hits if members]
-        subject = {m: subject_digest(str(m)) for _, _, members in hits for m in members}
-        steps: list[Step] = []
-        if forget is not None:
-            members, cutoffs = forget
-            forgotten: dict[str, Any] = {
-                "subjects": sorted(subject_digest(str(m)) for m in members)
-            }
-            for i, (name, cutoff) in enumerate(cutoffs):
-                forgotten[f"name{i}"], forgotten[f"cutoff{i}"] = name, cutoff
-            steps.append((_forget_hits(self.dialect, len(cutoffs)), forgotten))
+        took_part: Sequence[dict[str, Any]],
+        writes: Callable[[set[tuple[int, int]]], BatchWrites],
+        subjects: dict[int, str],
+        forget: Forget | None = None,
+    ) -> set[tuple[int, int]]:
+        """Insert the participation rows (in the order given), skipping those already present
+        (on PostgreSQL after waiting for a transaction writing one), and what goes with the
+        rows written, `writes(keys written)` (`add`); the (election, member) keys written. On
+        PostgreSQL in one round trip: the participation rows, a savepoint, and what goes with
+        every row; when one was not written (its voter voted before, or meanwhile in another
+        transaction), a second round trip rolls back to the savepoint and writes what goes
+        with the rows written."""
+        key = ("election_id", "member_id")
+        if not took_part:
+            self.add(writes(set()), subjects, forget)
+            return set()
+        steps = self._forgetting(subjects, forget)
         if self.dialect != "postgresql":
             together(self.conn, steps)
-            insert_rows(self.conn, t.ballots, ballots)
-            rows = [
-                {"name": name, "subject": subject[m], "at": at}
-                for name, at, members in hits
-                for m in members
-            ]
-            insert_rows(self.conn, rate_hits, rows)
-            insert_json_rows(self.conn, t.audit_log, acts)
+            written = insert_new_rows(self.conn, t.participations, took_part, key)
+            self.add(writes(written), subjects)
+            return written
+        first = len(steps)
+        every = {(row["election_id"], row["member_id"]) for row in took_part}
+        hoped = writes(every)
+        steps += [unnest_insert(self.conn, t.participations, took_part, key), (_SAVEPOINT, {})]
+        steps += self._adding(hoped, subjects, hoping=True)
+        results = together(self.conn, steps)
+        written = {(row.election_id, row.member_id) for row in results[first]}
+        if written != every:
+            again = [(_ROLLBACK_TO_SAVEPOINT, {}), *self._adding(writes(written), subjects)]
+            together(self.conn, again)
+        elif _is_open(hoped.ballots) and len(results[first + 2]) != len(hoped.ballots):
+            raise RuntimeError("an open ballot's voter has a ballot but had no participation")
+        return written
+
+    def add(
+        self, writes: BatchWrites, subjects: dict[int, str], forget: Forget | None = None
+    ) -> None:
+        """Store the ballot rows (in the order given), the hits and the audit entries, after
+        deleting, with `forget` (members, [(limit, cutoff)]), these members' hits of each
+        limit at or before its cutoff: one statement each, in one round trip on PostgreSQL.
+        `subjects`: each member's subject of hits (`BatchReads.subjects`)."""
+        steps = self._forgetting(subjects, forget)
+        if self.dialect == "postgresql":
+            together(self.conn, steps + self._adding(writes, subjects))
             return
-        if ballots:
-            steps.append(json_insert(self.conn, t.ballots, ballots))
+        together(self.conn, steps)
+        insert_rows(self.conn, t.ballots, writes.ballots)
+        rows = [
+            {"name": name, "subject": subjects[m], "at": at}
+            for name, at, members in writes.hits
+            for m in members
+        ]
+        insert_rows(self.conn, rate_hits, rows)
+        insert_json_rows(self.conn, t.audit_log, writes.acts)
+
+    def _forgetting(self, subjects: dict[int, str], forget: Forget | None) -> list[Step]:
+        if forget is None:
+            return []
+        members, cutoffs = forget
+        forgotten: dict[str, Any] = {"subjects": sorted(subjects[m] for m in members)}
+        for i, (name, cutoff) in enumerate(cutoffs):
+            forgotten[f"name{i}"], forgotten[f"cutoff{i}"] = name, cutoff
+        return [(_forget_hits(self.dialect, len(cutoffs)), forgotten)]
+
+    def _adding(
+        self, writes: BatchWrites, subjects: dict[int, str], *, hoping: bool = False
+    ) -> list[Step]:
+        """PostgreSQL: the statements of `add`, the ballots first. `hoping` (`write`: written
+        before the participation rows are known to be new): an open ballot whose voter has
+        one already is skipped, not an error that would fail the batch (its participation
+        row was not written either: `write` writes again without it)."""
+        steps: list[Step] = []
+        if writes.ballots:
+            if hoping and _is_open(writes.ballots):
+                statement, rows = json_insert(self.conn, t.ballots, writes.ballots)
+                steps.append((_skipping_voted(statement), rows))
+            else:
+                steps.append(json_insert(self.conn, t.ballots, writes.ballots))
+        hits = [(name, at, members) for name, at, members in writes.hits if members]
         if hits:
             added: dict[str, Any] = {}
             for i, (name, at, members) in enumerate(hits):
                 added[f"name{i}"], added[f"at{i}"] = name, at
-                added[f"subjects{i}"] = json.dumps([subject[m] for m in members])
+                added[f"subjects{i}"] = json.dumps([subjects[m] for m in members])
             steps.append((_add_hits(len(hits)), added))
-        if acts:
-            steps.append(json_insert(self.conn, t.audit_log, acts))
-        together(self.conn, steps)
+        if writes.acts:
+            steps.append(json_insert(self.conn, t.audit_log, writes.acts))
+        return steps
 
-    def take_part(self, rows: Sequence[dict[str, Any]]) -> set[tuple[int, int]]:
-        """Insert participation rows (in the order given), skipping those already present (on
-        PostgreSQL after waiting for a transaction writing one); the (election, member) keys
-        actually written. One statement on both databases (on PostgreSQL sent as psycopg's,
-        store/pipeline.py: a statement through SQLAlchemy cost the batch more client time)."""
-        key = ("election_id", "member_id")
-        if self.dialect != "postgresql" or not rows:
-            return insert_new_rows(self.conn, t.participations, rows, key)
-        (written,) = together(self.conn, [unnest_insert(self.conn, t.participations, rows, key)])
-        return {(row.election_id, row.member_id) for row in written}
+
+def _is_open(ballots: Sequence[dict[str, Any]]) -> bool:
+    return any(ballot["voter_id"] is not None for ballot in ballots)
+
+
+@functools.cache
+def _skipping_voted(insert: TextClause) -> TextClause:
+    """The ballots' insert (`json_insert`), skipping a ballot whose voter has one (an open
+    ballot's key), returning the receipts written."""
+    return text(f"{insert.text} ON CONFLICT (election_id, voter_id) DO NOTHING RETURNING receipt")
+
+
+# The batch's statements, and the foreign-key checks its inserts fire, planned once a connection
+# and kept (psycopg prepares a statement run five times), not at every run: the connections'
+# `plan_cache_mode` (store/db.py) plans every statement anew, which cost the batch more than
+# running its statements (pg_stat_statements, batches of 30: 54 us a ballot of PostgreSQL's
+# CPU planning, 20 of them the foreign keys' lookups, against 45 us running the statements
+# and those lookups). store/db.py plans anew because a plan kept from when a table was nearly
+# empty scans it whole once it has grown; every read of the batch is a lookup through an
+# index, and with sequential scans off no plan of the batch's can be made without them.
+# Until the commit (SET LOCAL).
+_CACHED_PLANS = text(
+    "SELECT set_config('plan_cache_mode', 'auto', true), set_config('enable_seqscan', 'off', true)"
+)
+_SAVEPOINT = text("SAVEPOINT ballot_batch")
+_ROLLBACK_TO_SAVEPOINT = text("ROLLBACK TO SAVEPOINT ballot_batch")
 
 
 def _holders(rows: Iterable[Any]) -> list[ApiHolder]:
@@ -181,17 +265,34 @@ def _holders(rows: Iterable[Any]) -> list[ApiHolder]:
 
 
 # PostgreSQL: the holders of the API tokens (parameter `digests`), each with the subject of
-# its hits (computed once a holder).
+# its hits (computed once a holder): the hits' read finds them again (it cannot see the rows
+# of the statement before it, sent in the same round trip).
 _HOLDERS = (
     f"(SELECT DISTINCT member_id, {member_subject('member_id')} AS subject FROM auth_tokens"
     " WHERE token_hash = ANY(CAST(:digests AS varchar[])) AND kind = 'api') AS holder"
 )
 
-# Each (limit, holder)'s advisory lock (the limits `names`), in one order.
-_LOCK_HOLDERS = text(
-    f"SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT DISTINCT "
-    f"{lock_key('n.name', 'holder.subject')} AS k FROM {_HOLDERS}, "
-    "unnest(CAST(:names AS text[])) AS n(name) ORDER BY k) AS s"
+# The API tokens' rows (parameter `digests`) as `_sql(...).tokens` reads them, each with the
+# subject of its member's hits.
+_HOLDER_COLUMNS = "token_hash, member_id, expires_at, unit_id, start_at, is_verified, subject"
+_HOLDER_ROWS_SQL = (
+    "SELECT tok.token_hash, tok.member_id, tok.expires_at, mm.unit_id, mm.start_at, "
+    f"mb.is_verified, {member_subject('tok.member_id')} AS subject FROM auth_tokens AS tok "
+    "LEFT OUTER JOIN memberships AS mm ON mm.member_id = tok.member_id AND mm.end_at IS NULL "
+    "LEFT OUTER JOIN members AS mb ON mb.id = tok.member_id "
+    "WHERE tok.token_hash = ANY(CAST(:digests AS varchar[])) AND tok.kind = 'api'"
+)
+_HOLDER_ROWS = text(_HOLDER_ROWS_SQL)
+
+# The same rows, once each (limit, holder)'s advisory lock (the limits `names`) is taken, in one
+# order: one statement (the tokens are looked up and their subjects hashed once; the CTE
+# calling a volatile function runs whole before any row is returned).
+_LOCKING_HOLDERS = text(
+    f"WITH holder AS MATERIALIZED ({_HOLDER_ROWS_SQL}), locked AS (SELECT "
+    f"count(pg_advisory_xact_lock(k)) AS n FROM (SELECT DISTINCT "
+    f"{lock_key('n.name', 'holder.subject')} AS k FROM holder, "
+    "unnest(CAST(:names AS text[])) AS n(name) ORDER BY k) AS s) "
+    f"SELECT {_HOLDER_COLUMNS} FROM holder, locked"
 )
 
 # The holders' stored hits of these limits, by member: for each holder its hits by its

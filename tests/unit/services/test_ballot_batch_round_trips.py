@@ -14,19 +14,22 @@ from typing import Any
 from sqlalchemy import event
 
 from backends import only_postgresql
+from dualpower.domain import errors
 from dualpower.services import ballot_batch as bb
 from dualpower.services.accounts import _issue
-from dualpower.services.elections import OpenElection, nominate
+from dualpower.services.elections import OpenElection, cast_ballot, nominate
 from factories import Small
 from fixtures_services import open_election
 
-# The batch's own statements: the token lookup, the rate limits' locks, their hits, the
-# election, the participation rows, the ballots, the new hits, the audit entries.
-STATEMENTS = 8
-# Sent with another (store/pipeline.py): the locks, the hits and the election with the token
-# lookup; the new hits and the audit entries with the ballots; the change feed's notification
-# with the COMMIT. Five round trips: BEGIN, those two groups, the participation rows, COMMIT.
-SAVED = 6
+# The batch's own statements: its plans' settings, the token lookup with the rate limits'
+# locks, their hits, the election, the participation rows, a savepoint, the ballots, the new
+# hits, the audit entries.
+STATEMENTS = 9
+# Sent with another (store/pipeline.py): the token lookup, the hits and the election with the
+# settings; the savepoint, the ballots, the new hits and the audit entries with the
+# participation rows; the change feed's notification with the COMMIT. Four round trips: BEGIN,
+# those two groups, COMMIT.
+SAVED = 8
 
 
 def _tokens(federation: Small, names: list[str]) -> list[str]:
@@ -95,14 +98,19 @@ def _wire(federation: Small) -> Iterator[Callable[[], tuple[int, int]]]:
         trace.close()
 
 
-def _batch_costs(federation: Small, voters: list[str]) -> tuple[int, int]:
+def _batch_costs(
+    federation: Small, voters: list[str], voted_before: tuple[str, ...] = ()
+) -> tuple[int, int]:
     election, candidates = _election(federation)
+    for name in voted_before:
+        cast_ballot(federation.system.uow(), election, federation.members[name], [candidates[0]])
     tokens = _tokens(federation, voters)
     requests = [bb.BallotRequest(t, election, [candidates[i % 2]]) for i, t in enumerate(tokens)]
     with _wire(federation) as counts:
         outcomes = bb.cast_batch(federation.system.uow(), requests)
         costs = counts()
-    assert all(isinstance(o, str) for o in outcomes), outcomes
+    refused = [isinstance(o, errors.AlreadyVoted) for o in outcomes]
+    assert refused == [name in voted_before for name in voters], outcomes
     return costs
 
 
@@ -120,3 +128,18 @@ def test_on_postgresql_a_batch_takes_fewer_round_trips_than_statements(
     # with BEGIN and COMMIT, and the change feed's one pg_notify (store/change_feed.py)
     assert statements <= STATEMENTS + 3
     assert round_trips <= statements - SAVED, (statements, round_trips)
+    assert round_trips == 4
+
+
+@only_postgresql
+def test_on_postgresql_voters_who_voted_before_cost_a_batch_one_round_trip_more(
+    federation: Small,
+) -> None:
+    """The batch's writes go with its participation rows as if every row were new; when the
+    roll's key refuses some, one more round trip rolls them back and writes what stands, for
+    any number refused."""
+    voters = [f"forge{i}" for i in range(3, 13)]
+    _, clean = _batch_costs(federation, voters)
+    _, one = _batch_costs(federation, voters, voted_before=("forge5",))
+    _, three = _batch_costs(federation, voters, voted_before=("forge4", "forge7", "forge12"))
+    assert (one, three) == (clean + 1, clean + 1)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
@@ -21,7 +22,7 @@ from backends import only_postgresql, only_sqlite
 from dualpower.domain import errors
 from dualpower.domain.limits import RateLimited
 from dualpower.services import ballot_batch as bb
-from dualpower.services import limits
+from dualpower.services import chance, limits
 from dualpower.services.accounts import _issue
 from dualpower.services.elections import OpenElection, cast_ballot, nominate
 from dualpower.store import group_commit as gc
@@ -147,6 +148,99 @@ def test_refused_ballots_fail_alone(federation: Small) -> None:
         )
 
 
+def test_a_voter_who_voted_before_leaves_no_trace_of_the_refused_ballot(
+    federation: Small, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch writes its ballots, hits and audit entry as if every participation row were
+    new, then again without those the roll's key refused (store/ballot_batch.py `write`):
+    the refused voter's ballot, ballot hit and name in the entry are not stored, the others'
+    are, and the refused request's API write still counts."""
+    monkeypatch.setenv("DUALPOWER_LIMIT_BALLOTS", "5")
+    monkeypatch.setenv("DUALPOWER_LIMIT_API_WRITES", "5")
+    e = _election(federation)
+    one = e["candidates"][0]
+    m = federation.members
+    names = ("forge1", "forge2", "forge3")
+    ballot_limit = limits.limit(limits.BALLOTS).name
+    api_limit = limits.limit(limits.API_WRITES).name
+
+    def hits(limit: str) -> list[int]:
+        subject = rate_hits.c.subject
+        return [
+            _count(federation, rate_hits, rate_hits.c.name == limit, subject == digest)
+            for digest in (subject_digest(str(m[n])) for n in names)
+        ]
+
+    cast_ballot(federation.system.uow(), e["id"], m["forge2"], [one])
+    tokens = [_token(federation, n) for n in names]
+    ballots_before, api_before = hits(ballot_limit), hits(api_limit)
+    outcomes = bb.cast_batch(
+        federation.system.uow(), [bb.BallotRequest(tok, e["id"], [one]) for tok in tokens]
+    )
+    assert [type(o) for o in outcomes] == [str, errors.AlreadyVoted, str], outcomes
+    assert _stored(federation, e["id"]) == (3, 3)  # forge2's of before, forge1's and forge3's
+    assert _last_payload(federation, "election.participate") == {
+        "election": e["id"],
+        "members": sorted([m["forge1"], m["forge3"]]),
+    }
+    with federation.system.reader() as uow:
+        receipts = set(
+            uow.conn.execute(
+                select(t.ballots.c.receipt).where(t.ballots.c.election_id == e["id"])
+            ).scalars()
+        )
+    assert {outcomes[0], outcomes[2]} <= receipts
+    ballots_after, api_after = hits(ballot_limit), hits(api_limit)
+    assert [a - b for a, b in zip(ballots_after, ballots_before, strict=True)] == [1, 0, 1]
+    assert [a - b for a, b in zip(api_after, api_before, strict=True)] == [1, 1, 1]
+
+
+def test_an_open_ballot_of_a_voter_who_voted_before_fails_alone(federation: Small) -> None:
+    """An open ballot's row names its voter (unique with the election): written with the
+    batch's others before the roll's key refused its voter, it must not fail the batch."""
+    e = _election(federation, secret=False)
+    one = e["candidates"][0]
+    m = federation.members
+    cast_ballot(federation.system.uow(), e["id"], m["forge2"], [one])
+    cast = _acts(federation, "ballot.cast")
+    tokens = [_token(federation, n) for n in ("forge1", "forge2", "forge3")]
+    outcomes = bb.cast_batch(
+        federation.system.uow(), [bb.BallotRequest(tok, e["id"], [one]) for tok in tokens]
+    )
+    assert [type(o) for o in outcomes] == [str, errors.AlreadyVoted, str], outcomes
+    assert _stored(federation, e["id"]) == (3, 3)
+    assert _acts(federation, "ballot.cast") - cast == 2
+    with federation.system.reader() as uow:
+        voters = uow.conn.execute(
+            select(t.ballots.c.receipt, t.ballots.c.voter_id).where(
+                t.ballots.c.election_id == e["id"], t.ballots.c.voter_id != m["forge2"]
+            )
+        ).all()
+    assert dict(voters) == {outcomes[0]: m["forge1"], outcomes[2]: m["forge3"]}
+
+
+def test_the_batch_ballot_rows_go_in_an_order_drawn_uniformly() -> None:
+    """DESIGN.md 2.8: no order of casting among a batch's ballot rows. Every row comes out
+    once, and each of the 24 orders of four rows comes out about as often as the others."""
+    rows = [{"receipt": r} for r in "abcd"]
+    seen: Counter[str] = Counter()
+    for _ in range(4800):
+        drawn = bb._drawn_order(rows)
+        assert sorted(r["receipt"] for r in drawn) == list("abcd")
+        seen["".join(r["receipt"] for r in drawn)] += 1
+    assert len(seen) == 24
+    assert all(120 <= n <= 280 for n in seen.values()), seen  # 200 expected; 5+ sigma apart
+
+
+def test_the_batch_order_follows_the_demo_seed() -> None:
+    rows = [{"receipt": r} for r in "abcdefgh"]
+    with chance.seeded(7):
+        first = bb._drawn_order(rows)
+    with chance.seeded(7):
+        again = bb._drawn_order(rows)
+    assert first == again
+
+
 def test_one_voter_twice_in_a_batch_counts_once(federation: Small) -> None:
     e = _election(federation, secret=False)
     token = _token(federation, "forge5")
@@ -182,8 +276,9 @@ def test_a_voter_stored_meanwhile_by_another_process_gets_409_and_the_rest_commi
             ballots.take(voter)
             accepted.append((i, election, voter, took_part, ballot))
         cast_ballot(system.uow(), e["id"], federation.members["forge7"], [e["candidates"][1]])
-        outcomes, rows = bb._write(uow, accepted, ballots)
-        bb._store(uow, rows, [ballots], set())
+        voters = [voter for _, _, voter, _, _ in accepted]
+        subjects = {v: subject_digest(str(v)) for v in voters}
+        outcomes = bb._write(uow, subjects, accepted, [ballots], set())
         uow.commit()
     assert isinstance(outcomes[0], str) and isinstance(outcomes[2], str)
     assert isinstance(outcomes[1], errors.AlreadyVoted)

@@ -11,33 +11,21 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
+from test_ballot_batch_round_trips import _election, _tokens
 
 from backends import only_postgresql
 from dualpower.services import ballot_batch as bb
-from dualpower.services.accounts import _issue
-from dualpower.services.elections import OpenElection, nominate
 from factories import Small
-from fixtures_services import open_election
 
 pytestmark = only_postgresql
 
-BATCHES = 16  # psycopg prepares a statement at its fifth run; PostgreSQL keeps a plan after five
 READS = ("WITH holder", "SELECT h.name", "SELECT elections.id")
-
-
-def _election(federation: Small) -> tuple[int, int]:
-    uow = federation.system.uow
-    with uow() as u:
-        electorate = u.electorates.for_unit(federation.units["Forge"])
-    assert electorate is not None
-    election = open_election(uow(), OpenElection(electorate.id, "block", is_secret=True))
-    return election, nominate(uow(), election, federation.members["forge1"], None, actor=None)
 
 
 @pytest.fixture
 def batch_connections(federation: Small) -> Iterator[list[Any]]:
-    """The driver connections of the batches run meanwhile, and their prepared statements
-    afterwards."""
+    """The driver connections of 16 batches of one ballot (psycopg prepares a statement at
+    its fifth run; PostgreSQL keeps a plan after five custom ones)."""
     engine = federation.system.engine
     seen: list[Any] = []
 
@@ -47,17 +35,10 @@ def batch_connections(federation: Small) -> Iterator[list[Any]]:
 
     event.listen(engine, "checkout", checkout)
     try:
-        voters = [f"forge{i}" for i in range(1, 9)]
-        with federation.system.uow() as uow:
-            tokens = []
-            for name in voters:
-                member = uow.members.get(federation.members[name])
-                assert member is not None
-                tokens.append(_issue(uow, member, "api").token)
-            uow.commit()
-        for election, candidate in (_election(federation), _election(federation)):
+        tokens = _tokens(federation, [f"forge{i}" for i in range(1, 9)])
+        for election, candidates in (_election(federation), _election(federation)):
             for token in tokens:
-                request = bb.BallotRequest(token, election, [candidate])
+                request = bb.BallotRequest(token, election, [candidates[0]])
                 (outcome,) = bb.cast_batch(federation.system.uow(), [request])
                 assert isinstance(outcome, str), outcome
     finally:

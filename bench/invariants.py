@@ -11,23 +11,19 @@ The machine is tests/property/test_state_machine.py's; each example starts from 
 (a copy of one migrated SQLite file on tmpfs, or a PostgreSQL database made from a migrated
 template: nothing is migrated per example) and runs up to `--per-example` steps.
 
-What is checked after every step (the CI test's checks, made cheaper in three ways, said here):
+What is checked after every step: the CI test's checks (its docstring says how they are kept
+linear in an example's length) --
 
-- `services.check.check` -- every invariant `dualpower check` runs -- after every step, with one
-  cache: an election's winners are read once per example and election status (a result is
-  written when the election closes; `check` never uses an open election's winners);
+- `services.check.check` -- every invariant `dualpower check` runs -- after every step that
+  accepted an act, committed anything (SQLite: `PRAGMA data_version`; PostgreSQL: the next
+  transaction id) or moved the clock; after any other step the previous verdict stands;
 - a refused act left the audit log as it was; an act that raised anything but a DomainError
   is a violation;
 - the audit log *incrementally*: the entries sealed since the last step are verified as
-  `dualpower audit verify` does (seq continues, each entry's hash matches its content,
-  prev_hash chains, every newly published tree head equals the RFC 9162 root over its first k
-  entries, no sealed entry beyond the last head), and the last entry verified before is re-read
-  to check its hash did not change;
-- on SQLite, a step after which nothing was committed (`PRAGMA data_version` unchanged) keeps
-  the previous step's verdict: `check` reads only the database, so it cannot change (an accepted
-  act with `data_version` unchanged is itself counted as a violation);
-- every `--full-every` steps (default 25) and at the end of every example: the full, uncached
-  `check` and the full `verify_log` from entry 0 (`--full-every 1`: the CI test's checks).
+  `dualpower audit verify` does, chained from where the last verification ended
+  (`verify_log(since=)`);
+- at the end of every example and, here, every `--full-every` steps (default 25): the full
+  `check` and the full `verify_log` from entry 0 (`--full-every 1`: full checks every step).
 
 Several worker processes (`--jobs`) run in parallel with different seeds; the figures are the
 sum. It prints the steps, the acts accepted and refused, the violations, steps/s, and how long a
@@ -41,13 +37,12 @@ import multiprocessing
 import os
 import random
 import shutil
-import sqlite3
 import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "property")]
@@ -55,106 +50,22 @@ sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "property")]
 import hypothesis.core  # noqa: E402
 import test_state_machine as machine  # noqa: E402
 from hypothesis.stateful import invariant  # noqa: E402
-from sqlalchemy import select  # noqa: E402
-
-import dualpower.services.check as check_module  # noqa: E402
-from dualpower.audit.chain import GENESIS  # noqa: E402
-from dualpower.audit.merkle import MerkleAccumulator  # noqa: E402
-from dualpower.audit.verify import _Bad, _check_entry  # noqa: E402
-from dualpower.services.audit import verify_log  # noqa: E402
-from dualpower.store import tables as t  # noqa: E402
-from dualpower.store.sequencer import sealed_entries, sequence  # noqa: E402
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:55432/postgres"
 
-# `check` finds its topic checkers anew on every call (pkgutil); find them once, the same ones.
-_CHECKERS = check_module.checkers()
-check_module.checkers = lambda: _CHECKERS
-_winning_members = check_module._winning_members
-
-
-class Winners:
-    """An election's winners, read once per example and status: a result is written when the
-    election closes (its status changes) and no act rewrites it; `check` looks at an open
-    election's winners never. Off for the full checks."""
-
-    on = True
-    known: dict[tuple[int, str], set[int]] = {}
-
-
-def _cached_winners(uow: Any, election: Any) -> set[int]:
-    if not Winners.on:
-        return _winning_members(uow, election)
-    key = (election.id, election.status)
-    if key not in Winners.known:
-        Winners.known[key] = _winning_members(uow, election)
-    return Winners.known[key]
-
-
-check_module._winning_members = _cached_winners
-
-
-class LogFollower:
-    """`verify`'s checks, carried forward from the last step instead of redone from entry 0."""
-
-    def __init__(self) -> None:
-        self.acc = MerkleAccumulator()
-        self.prev_hash = GENESIS
-        self.heads_size = -1  # the largest head size checked so far
-
-    def step(self, engine: Any) -> str | None:
-        sequence(engine)
-        log, heads = t.audit_log, t.audit_heads
-        with engine.connect() as conn:
-            if self.acc.size:  # the last entry verified before is still what it was
-                last = conn.execute(
-                    select(log.c.entry_hash).where(log.c.seq == self.acc.size - 1)
-                ).scalar()
-                if last != self.prev_hash:
-                    return f"entry {self.acc.size - 1} changed after it was verified"
-            query = select(heads.c.size, heads.c.root).where(heads.c.size > self.heads_size)
-            pending = sorted((int(s), r.lower()) for s, r in conn.execute(query))
-            try:
-                self._heads(pending)
-                for entry in sealed_entries(conn, start=self.acc.size):
-                    _check_entry(entry, self.acc.size, self.prev_hash)
-                    self.acc.append(entry.leaf())
-                    self.prev_hash = entry.entry_hash
-                    self._heads(pending)
-            except _Bad as bad:
-                return bad.reason
-        if pending:
-            return f"a tree head of size {pending[-1][0]} but only {self.acc.size} entries"
-        if self.acc.size > max(self.heads_size, 0):
-            return f"entries from {self.heads_size} on are covered by no published tree head"
-        return None
-
-    def _heads(self, pending: list[tuple[int, str]]) -> None:
-        while pending and pending[0][0] <= self.acc.size:
-            size, root = pending.pop(0)
-            if size != self.acc.size or root != self.acc.root().hex():
-                raise _Bad(size, f"the tree head published for size {size} does not match")
-            self.heads_size = size
-
 
 class BenchMachine(machine.FederationMachine):
+    """The CI test's machine and checks (incremental log verification, the last verdict kept
+    after a step that changed nothing), with a full check and full verification every
+    `full_every` steps of an example besides the one at its end."""
+
     full_every: int = 25
+    full_checks: ClassVar[int] = 0
+    full_verifies: ClassVar[int] = 0
 
     def __init__(self) -> None:
         super().__init__()
-        self.follower = LogFollower()
         self.own_steps = 0
-        Winners.known = {}  # a new database
-        self.version: int | None = None
-        self.accepted = 0
-        self.watch = None
-        if self.source.backend == "sqlite":  # sees every commit made by any other connection
-            self.watch = sqlite3.connect(self.source.made[-1], isolation_level=None)
-
-    def _data_version(self) -> int | None:
-        if self.watch is None:
-            return None
-        return int(self.watch.execute("PRAGMA data_version").fetchone()[0])
 
     tag = ""
     chunk = 0
@@ -174,52 +85,16 @@ class BenchMachine(machine.FederationMachine):
 
     @invariant()
     def invariants_hold(self) -> None:  # replaces the CI test's (same name)
-        type(self).steps += 1
         self.own_steps += 1
         if self.own_steps % self.full_every == 0:
-            self._full_check("")
-            self._full_verify()
-        elif self.version is not None and self._data_version() == self.version:
-            type(self).unchanged += 1  # nothing committed since the last step's checks
-            if self._accepted() != self.accepted:  # an accepted act commits: never here
-                self._violation("an accepted act left PRAGMA data_version unchanged")
+            type(self).steps += 1
+            type(self).full_checks += 1
+            type(self).full_verifies += 1
+            self._check(" (full)")
+            self._verify_log(None)
+            self.seen = None  # the next step checks again
         else:
-            for problem in check_module.check(self.system.reader()):
-                self._violation(f"check: {problem}")
-            reason = self.follower.step(self.system.engine)
-            if reason is not None:
-                self._violation(f"audit verify (incremental): {reason}")
-                self.follower = LogFollower()  # start again from entry 0 next step
-        self.version, self.accepted = self._data_version(), self._accepted()
-
-    def _accepted(self) -> int:
-        """Acts accepted so far, but the clock's: a run with nothing due commits nothing."""
-        return sum(a for name, (a, _) in type(self).acts.items() if name != "clock.due")
-
-    def _full_verify(self) -> None:
-        type(self).full_verifies += 1
-        report = verify_log(self.system.engine)
-        if not report.ok:
-            self._violation(f"audit verify: {report.reason}")
-
-    def _full_check(self, when: str) -> None:
-        type(self).full_checks += 1
-        Winners.on = False
-        try:
-            for problem in check_module.check(self.system.reader()):
-                self._violation(f"check{when}: {problem}")
-        finally:
-            Winners.on = True
-
-    def teardown(self) -> None:
-        self._full_check(" (end of example)")
-        self._full_verify()
-        if self.watch is not None:
-            self.watch.close()
-        super().teardown()
-
-
-BenchMachine.full_verifies = BenchMachine.full_checks = BenchMachine.unchanged = 0  # type: ignore[attr-defined]
+            super().invariants_hold()
 
 
 def work(args: argparse.Namespace, seed: int, steps: int, tag: str) -> dict[str, Any]:
@@ -333,10 +208,10 @@ def main() -> None:
     unchanged = sum(r["unchanged"] for r in results)
     print(
         f"  checked after each of the {steps} steps: {steps - full_checks - unchanged} by check"
-        " (winners cached) + incremental audit verify; "
+        " + incremental audit verify; "
         f"{full_checks} by the full check + full audit verify (every --full-every steps); "
         f"{full} full audit verifications in all; "
-        f"{unchanged} steps committed nothing (PRAGMA data_version), so the previous verdict"
+        f"{unchanged} steps changed nothing (no act, commit or time), so the previous verdict"
         " stands; and a full check + verify at the end of every example"
     )
     accepted = sum(a for a, _ in acts.values())

@@ -4,6 +4,16 @@ vote), instruct, take stances. After every step `dualpower check`'s invariants h
 (services/check.check: DESIGN.md 2.1-2.4), the audit log verifies (services/audit.verify_log),
 and an act the services refused (a DomainError) left the log as it was.
 
+What "after every step" costs is kept linear in the example's length:
+- the log: the entries sealed since the last step are verified, chained from the hash and the
+  Merkle frontier the last verification ended with (`verify_log(since=)`: the same checks on
+  each entry and head); the whole log from entry 0 at the end of every example;
+- the invariants: a step that accepted no act, committed nothing to the database (SQLite's
+  `PRAGMA data_version` seen from a connection of the test's own; PostgreSQL's next transaction
+  id, which any commit anywhere moves) and left the clock where it was cannot change what
+  `check` reads: the last step's verdict stands. Every other step runs the whole `check`, and
+  so does the end of every example (the real clock moved meanwhile).
+
 Acts are picked by hypothesis with whatever arguments it draws, so many are refused (a ballot
 from a non-elector, a second signature, a close of a closed election): the point is that no
 sequence of acts, accepted or refused, breaks an invariant.
@@ -16,6 +26,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -36,6 +47,7 @@ from hypothesis.stateful import (
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
+from dualpower.audit.verify import Verified
 from dualpower.bootstrap import System, build
 from dualpower.domain.errors import DomainError
 from dualpower.domain.founding import CouncilPlan, FactionPlan, FoundingPlan, MemberPlan, UnitPlan
@@ -47,6 +59,7 @@ from dualpower.services.due import run_due
 from dualpower.services.elections import OpenElection
 from dualpower.services.founding import found_federation
 from dualpower.store import tables as t
+from dualpower.store.sequencer import settle
 from factories import ShiftedClock, close_vote_in_time, password_hash
 from fixtures_services import (
     FoundingVote,
@@ -56,6 +69,7 @@ from fixtures_services import (
     open_election,
     show_of_hands,
 )
+from pg_copies import Dropper, Spares
 
 PG_URL = os.environ.get("DUALPOWER_TEST_PG_URL")
 PASSWORD_HASH = password_hash("machine")  # the lowest cost (tests/factories.py)
@@ -90,7 +104,8 @@ def plan(size: int) -> FoundingPlan:
 
 class Source:
     """A migrated, empty database per example: a copy of one migrated SQLite file, or a
-    PostgreSQL database made from a migrated template."""
+    PostgreSQL database made from a migrated template (the next copy made, and the last one
+    dropped, on threads of their own while an example runs: tests/pg_copies.py)."""
 
     def __init__(self, backend: str, workdir: Path, pg_url: str | None = None) -> None:
         self.backend, self.workdir, self.pg_url = backend, workdir, pg_url
@@ -99,6 +114,8 @@ class Source:
             self.template = str(workdir / "template.db")
         else:
             assert pg_url is not None
+            self.dropper = Dropper(pg_url)
+            self.spares = Spares(pg_url, self.dropper)
             self.template = f"dp_sm_tmpl_{uuid.uuid4().hex[:8]}"
             self._admin(f'CREATE DATABASE "{self.template}"')
         build(self._url(self.template)).engine.dispose()
@@ -123,8 +140,7 @@ class Source:
             target = str(self.workdir / f"ex_{uuid.uuid4().hex[:8]}.db")
             shutil.copyfile(self.template, target)
         else:
-            target = f"dp_sm_{uuid.uuid4().hex[:10]}"
-            self._admin(f'CREATE DATABASE "{target}" TEMPLATE "{self.template}"')
+            target = self.spares.take(self.template)
         self.made.append(target)
         return build(self._url(target), migrate=False)
 
@@ -135,11 +151,38 @@ class Source:
             for suffix in ("", "-wal", "-shm"):
                 Path(where + suffix).unlink(missing_ok=True)
         else:
-            self._admin(f'DROP DATABASE IF EXISTS "{where}" WITH (FORCE)')
+            self.dropper.drop(where)
 
     def close(self) -> None:
         if self.backend == "postgresql":
-            self._admin(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
+            self.spares.finish()  # its spares dropped
+            self.dropper.drop(self.template)
+            self.dropper.finish()
+
+
+class Commits:
+    """A number that moves whenever something is committed to the example's database: SQLite's
+    `PRAGMA data_version` on a connection of its own (it changes with every commit of any other
+    connection), PostgreSQL's next transaction id (cluster-wide: a commit elsewhere moves it
+    too, a write here always does)."""
+
+    def __init__(self, source: Source, system: System) -> None:
+        self.system = system
+        self.watch = None
+        if source.backend == "sqlite":
+            self.watch = sqlite3.connect(source.made[-1], isolation_level=None)
+
+    def version(self) -> int:
+        settle(self.system.engine)  # the background sealer's commit belongs to the step
+        if self.watch is not None:
+            return int(self.watch.execute("PRAGMA data_version").fetchone()[0])
+        with self.system.engine.connect() as conn:
+            query = text("SELECT txid_snapshot_xmax(txid_current_snapshot())")
+            return int(conn.execute(query).scalar_one())
+
+    def close(self) -> None:
+        if self.watch is not None:
+            self.watch.close()
 
 
 # -- the machine --------------------------------------------------------------------------------
@@ -149,16 +192,29 @@ class FederationMachine(RuleBasedStateMachine):
     source: ClassVar[Source]
     strict: ClassVar[bool] = True  # False (the bench): count violations instead of failing
     steps: ClassVar[int] = 0
+    unchanged: ClassVar[int] = 0  # steps after which nothing had changed
     acts: ClassVar[dict[str, list[int]]] = {}  # act -> [accepted, refused]
     violations: ClassVar[list[str]] = []
 
     def __init__(self) -> None:
         super().__init__()
         self.system = self.source.fresh()
+        self.commits = Commits(self.source, self.system)
         self.imported = 0
+        self.accepted = 0  # acts accepted in this example
+        self.seen: tuple[Any, ...] | None = None  # what the last checks saw
+        self.verified: Verified | None = None  # where the last log verification ended
+        self.failed = False
 
     def teardown(self) -> None:
-        self.source.drop(self.system)
+        """The whole check and the whole log, unless the example failed already."""
+        try:
+            if not self.failed:
+                self._check(" (end of example)")
+                self._verify_log(None)
+        finally:
+            self.commits.close()
+            self.source.drop(self.system)
 
     # helpers
 
@@ -179,11 +235,13 @@ class FederationMachine(RuleBasedStateMachine):
             result = None
         except Exception as exc:  # not a clear refusal: a bug
             if self.strict:
+                self.failed = True
                 raise
             self._violation(f"{name} raised {type(exc).__name__}: {exc}")
             return None
         else:
             tally[0] += 1
+            self.accepted += 1
         if name != "clock.due" and getattr(self.system.clock, "offset", None) != moment:
             # the act let time run (to a vote's closing time): as in `serve`, the clock runs
             self._do("clock.due", lambda: run_due(self.system.uow))
@@ -192,6 +250,7 @@ class FederationMachine(RuleBasedStateMachine):
     def _violation(self, what: str) -> None:
         type(self).violations.append(what)
         if self.strict:
+            self.failed = True
             raise AssertionError(what)
 
     def _pick(self, items: list[Any], n: int) -> Any:
@@ -489,11 +548,25 @@ class FederationMachine(RuleBasedStateMachine):
     @invariant()
     def invariants_hold(self) -> None:
         type(self).steps += 1
+        seen = (self.commits.version(), self.accepted, getattr(self.system.clock, "offset", None))
+        if seen == self.seen:  # no act, no commit, no time: the last verdict stands
+            type(self).unchanged += 1
+            return
+        self.seen = seen
+        self._check("")
+        self._verify_log(self.verified)
+
+    def _check(self, when: str) -> None:
         for problem in check(self.system.reader()):
-            self._violation(f"check: {problem}")
-        report = verify_log(self.system.engine)
+            self._violation(f"check{when}: {problem}")
+
+    def _verify_log(self, since: Verified | None) -> None:
+        """From entry 0, or only what was added after `since` (chained from it)."""
+        report = verify_log(self.system.engine, since=since)
+        self.verified = report.verified  # None after a failure: from entry 0 next time
         if not report.ok:
-            self._violation(f"audit verify: {report.reason}")
+            where = "" if since is None else " (since the last step)"
+            self._violation(f"audit verify{where}: {report.reason}")
 
 
 # -- in CI ---------------------------------------------------------------------------------------
@@ -516,7 +589,7 @@ def run(source: Source, examples: int, steps: int, *, strict: bool = True) -> No
 
 @pytest.mark.slow
 def test_sqlite_state_machine(tmp_path: Path) -> None:
-    FederationMachine.steps, FederationMachine.violations = 0, []
+    FederationMachine.steps, FederationMachine.unchanged, FederationMachine.violations = 0, 0, []
     run(Source("sqlite", tmp_path), examples=30, steps=50)
     assert FederationMachine.violations == []
     assert FederationMachine.steps > 300
@@ -525,7 +598,7 @@ def test_sqlite_state_machine(tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.skipif(not PG_URL, reason="DUALPOWER_TEST_PG_URL is not set")
 def test_postgresql_state_machine() -> None:
-    FederationMachine.steps, FederationMachine.violations = 0, []
+    FederationMachine.steps, FederationMachine.unchanged, FederationMachine.violations = 0, 0, []
     source = Source("postgresql", Path(tempfile.gettempdir()), PG_URL)
     try:
         run(source, examples=8, steps=30)

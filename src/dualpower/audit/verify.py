@@ -11,26 +11,53 @@ Entries are read in order, once, and checked one by one:
 A chain re-hashed from some point on passes 1-3; the published tree heads catch it: a head of
 size k must equal the RFC 9162 root over the first k entries, and a head larger than the log
 means entries were dropped from its end. The first failure is reported, naming its entry.
+
+A verification that passed can be resumed on the log's later entries (`since=` its report's
+`verified`): the checks above, chained from the last entry's hash and the Merkle frontier it
+ended with, over the entries and heads added since. It trusts what it checked before: a full
+verification (from entry 0) is still what catches a later rewrite of an earlier entry.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dualpower.audit.chain import GENESIS, Entry
-from dualpower.audit.merkle import MerkleAccumulator
+from dualpower.audit.merkle import MerkleAccumulator, from_frontier, frontier
+
+
+@dataclass(frozen=True)
+class Verified:
+    """Where a verification that passed ended: the entries it checked (`size`), the last one's
+    hash, the Merkle frontier after them and every head it checked (size, root), smallest
+    first."""
+
+    size: int
+    prev_hash: str
+    frontier: tuple[tuple[int, str], ...]
+    heads: tuple[tuple[int, str], ...]
+
+    def resumes(self, heads: Sequence[tuple[int, str]]) -> bool:
+        """Whether `heads` (all published now) extend those checked: the same ones first, then
+        only larger ones. Else a head was dropped, rewritten or published for entries already
+        checked, and only a verification from entry 0 can judge it."""
+        now = _heads(heads)
+        checked = len(self.heads)
+        return tuple(now[:checked]) == self.heads and all(s >= self.size for s, _ in now[checked:])
 
 
 @dataclass(frozen=True)
 class VerifyReport:
-    """`size` and `root`: the entries read before the check stopped (all of them when ok)."""
+    """`size` and `root`: the entries read before the check stopped (all of them when ok);
+    `verified`: where to resume from (when ok)."""
 
     ok: bool
     size: int
     root: str
     first_bad: int | None
     reason: str
+    verified: Verified | None = field(default=None, compare=False, repr=False)
 
 
 class _Bad(Exception):
@@ -76,11 +103,30 @@ def _check_entry(entry: Entry, expected_seq: int, prev_hash: str) -> None:
         )
 
 
-def verify(entries: Iterable[Entry], heads: Sequence[tuple[int, str]] = ()) -> VerifyReport:
-    """Check `entries` (in seq order), and the published tree `heads` (size, root hex) on them."""
-    pending = sorted((int(size), root.lower()) for size, root in heads)
+def _heads(heads: Sequence[tuple[int, str]]) -> list[tuple[int, str]]:
+    return sorted((int(size), root.lower()) for size, root in heads)
+
+
+def verify(
+    entries: Iterable[Entry],
+    heads: Sequence[tuple[int, str]] = (),
+    *,
+    since: Verified | None = None,
+) -> VerifyReport:
+    """Check `entries` (in seq order), and the published tree `heads` (size, root hex) on them.
+    `since`: resume a verification that passed; `entries` start at its size, `heads` are all
+    those published (`since.resumes(heads)` must hold)."""
+    every = _heads(heads)
+    pending = list(every)  # _check_heads takes them off as it checks them
     acc = MerkleAccumulator()
     prev_hash, last_good = GENESIS, 0  # last_good: entries covered by the last matching head
+    if since is not None:
+        if not since.resumes(every):
+            raise ValueError("the published heads do not extend those checked: verify from 0")
+        pending = every[len(since.heads) :]
+        acc = from_frontier(since.size, since.frontier)
+        prev_hash = since.prev_hash
+        last_good = since.heads[-1][0] if since.heads else 0
     try:
         last_good = _check_heads(acc, pending, last_good)
         for entry in entries:
@@ -101,7 +147,11 @@ def verify(entries: Iterable[Entry], heads: Sequence[tuple[int, str]] = ()) -> V
             f"but a tree head of size {size} was published",
         )
     root = acc.root().hex()
-    return VerifyReport(True, acc.size, root, None, f"{acc.size} entries intact, root {root}")
+    state = tuple((int(h), str(node)) for h, node in frontier(acc))
+    verified = Verified(acc.size, prev_hash, state, tuple(every))
+    return VerifyReport(
+        True, acc.size, root, None, f"{acc.size} entries intact, root {root}", verified
+    )
 
 
 def _check_heads(acc: MerkleAccumulator, pending: list[tuple[int, str]], last_good: int) -> int:

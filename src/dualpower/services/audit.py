@@ -13,7 +13,7 @@ from typing import Any
 
 from dualpower.audit.merkle import TreeHead, leaf_hash
 from dualpower.audit.proofs import consistency_proof, inclusion_proof, subtree_root
-from dualpower.audit.verify import VerifyReport, verify
+from dualpower.audit.verify import Verified, VerifyReport, verify
 from dualpower.domain.errors import InvalidRequest
 from dualpower.store.audit import LogRead, Unsealed, reading
 from dualpower.store.db import Database
@@ -26,15 +26,21 @@ from dualpower.store.uow import utcnow
 SEALED_WITHIN = timedelta(seconds=60)
 
 
-def verify_log(engine: Database, *, now: datetime | None = None) -> VerifyReport:
+def verify_log(
+    engine: Database, *, now: datetime | None = None, since: Verified | None = None
+) -> VerifyReport:
     """Check every sealed entry against its hash, its predecessor and the published heads, and
     that no entry waits unsealed longer than SEALED_WITHIN. It only reads: sealing is the
-    sequencer's alone (it waits for this process's own sealer to finish, nothing more)."""
+    sequencer's alone (it waits for this process's own sealer to finish, nothing more).
+    `since`: the `verified` of an earlier report that passed: check only the entries and heads
+    added after it (from entry 0 when the heads do not extend those it checked)."""
     settle(engine)
     with reading(engine, read_only=True) as log:  # one snapshot of both tables
         heads = log.heads()
-        with closing(log.entries()) as entries:  # verify may stop at the first bad one
-            report = verify(entries, heads)
+        if since is not None and not since.resumes(heads):
+            since = None
+        with closing(log.entries(since.size if since else 0)) as entries:  # may stop early
+            report = verify(entries, heads, since=since)
         waiting = log.oldest_unsealed()
     covered = heads[-1].size if heads else 0
     if report.ok and report.size > covered:

@@ -21,7 +21,8 @@ def check(uow: UnitOfWork) -> list[str]:
     with uow:
         mandates = {md.id: md for md in uow.mandates.list()}
         elections = {e.id: e for e in uow.elections.list()}
-        winners = {e.id: _winning_members(uow, e) for e in elections.values()}
+        won = uow.elections.winning_members()
+        winners = {e.id: won.get(e.id, set()) for e in elections.values()}
         electorates = {e.id: e for e in uow.electorates.list()}
         problems: list[str] = []
         for md in mandates.values():
@@ -36,12 +37,6 @@ def check(uow: UnitOfWork) -> list[str]:
         for topic_check in checkers():
             problems += topic_check(uow)
     return problems
-
-
-def _winning_members(uow: UnitOfWork, election: Election) -> set[int]:
-    result = uow.elections.result(election.id) or {}
-    by_candidate = {c.id: c.member_id for c in uow.elections.candidates(election.id)}
-    return {by_candidate.get(int(w), -1) for w in result.get("winners", [])}
 
 
 def _trace(md, mandates, elections, winners, electorates) -> list[str]:  # type: ignore[no-untyped-def]

@@ -718,6 +718,19 @@ class ElectionRepo(_Repo[m.Election]):
         query = select(t.elections.c.result).where(t.elections.c.id == election_id)
         return self.conn.execute(query).scalar()
 
+    def winning_members(self) -> dict[int, set[int]]:
+        """The members each election with a result elected (its `winners` are ids of its own
+        candidates; one that is not maps to -1), in two reads for the whole database."""
+        c, e = t.candidates, t.elections
+        query = select(c.c.election_id, c.c.id, c.c.member_id)
+        members = {(eid, cand): member for eid, cand, member in tuples(self.conn.execute(query))}
+        results = select(e.c.id, e.c.result).where(e.c.result.is_not(None))
+        won: dict[int, set[int]] = {}
+        for eid, result in tuples(self.conn.execute(results)):
+            winners = (result or {}).get("winners", [])
+            won[eid] = {members.get((eid, int(w)), -1) for w in winners}
+        return won
+
     def candidates(self, election_id: int) -> list[m.Candidate]:
         rows = self.conn.execute(_CANDIDATES, {"election_id": election_id})
         return [to_domain(m.Candidate, r) for r in rows]

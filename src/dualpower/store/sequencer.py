@@ -109,6 +109,7 @@ class Sealer:
         self._changed = threading.Condition()
         self._asked = 0  # wakes so far
         self._done = 0  # wakes answered by a finished run
+        self._settling = 0  # readers waiting in settle(): a run lingers no longer
         self._stopping = False
         self.runs = 0
         self._thread = threading.Thread(target=self._run, name="dualpower-sealer", daemon=True)
@@ -120,12 +121,18 @@ class Sealer:
             self._changed.notify_all()
 
     def settle(self, timeout: float | None = None) -> bool:
-        """Wait until a run that started after every earlier wake has finished."""
+        """Wait until a run that started after every earlier wake has finished. A run lingering
+        for more commits starts at once: lingering longer brings the waiting reader nothing."""
         with self._changed:
             asked = self._asked
-            return self._changed.wait_for(
-                lambda: self._done >= asked or not self._thread.is_alive(), timeout
-            )
+            self._settling += 1
+            self._changed.notify_all()
+            try:
+                return self._changed.wait_for(
+                    lambda: self._done >= asked or not self._thread.is_alive(), timeout
+                )
+            finally:
+                self._settling -= 1
 
     def stop(self) -> None:
         """Seal what was asked for, then end the thread (and close its connection)."""
@@ -177,16 +184,19 @@ class Sealer:
                 self._changed.notify_all()
 
     def _linger(self) -> None:
-        """Wait LINGER, and again while acts keep committing meanwhile, up to LINGER_MAX
-        (the caller holds `_changed`)."""
+        """Wait LINGER, and again while acts keep committing meanwhile, up to LINGER_MAX,
+        unless a reader waits for the run (the caller holds `_changed`)."""
         until = time.monotonic() + LINGER_MAX
         while True:
             seen = self._asked
             left = until - time.monotonic()
-            if self._changed.wait_for(lambda: self._stopping, min(LINGER, max(left, 0.0))):
+            if self._changed.wait_for(self._hurried, min(LINGER, max(left, 0.0))):
                 return
             if self._asked == seen or time.monotonic() >= until:
                 return
+
+    def _hurried(self) -> bool:
+        return self._stopping or self._settling > 0
 
     def _checkpoint(self) -> None:
         now = time.monotonic()

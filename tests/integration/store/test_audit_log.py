@@ -387,3 +387,45 @@ def test_forged_entry_appended_at_the_tail_is_named(system: System) -> None:
 def test_untouched_log_verifies_after_dropping_the_triggers(system: System) -> None:
     report = _tampered(system)
     assert report.ok and report.size == ACTS  # type: ignore[attr-defined]
+
+
+def test_a_resumed_verification_checks_what_was_added_since(system: System) -> None:
+    record_acts(system)
+    first = verify_log(system.engine)
+    assert first.ok and first.verified is not None
+    record_acts(system, prefix="later")
+    resumed = verify_log(system.engine, since=first.verified)
+    assert resumed == verify_log(system.engine) and resumed.size == 2 * ACTS
+    with system.engine.connect() as conn:
+        last = conn.execute(select(LOG).where(LOG.c.seq == 2 * ACTS - 1)).one()
+    forged = seal(Draft("test.act", {}, None, False, last.recorded_at), 2 * ACTS, "ab" * 32)
+    drop_audit_triggers(system.engine)
+    with system.engine.begin() as conn:
+        conn.execute(
+            insert(LOG).values(
+                seq=2 * ACTS,
+                act=forged.act,
+                payload="{}",
+                actor=None,
+                is_operator=False,
+                recorded_at=forged.recorded_at,
+                prev_hash=forged.prev_hash,
+                entry_hash=forged.entry_hash,
+            )
+        )
+    report = verify_log(system.engine, since=resumed.verified)
+    assert not report.ok and report.first_bad == 2 * ACTS, report.reason
+    assert "prev_hash is not the hash of entry" in report.reason
+
+
+def test_a_head_dropped_after_a_verification_makes_the_next_one_start_from_0(
+    system: System,
+) -> None:
+    record_acts(system)
+    first = verify_log(system.engine)
+    drop_audit_triggers(system.engine)
+    with system.engine.begin() as conn:
+        conn.execute(update(LOG).where(LOG.c.seq == 2).values(payload='{"n":2,"text":"forged"}'))
+        conn.execute(delete(HEADS).where(HEADS.c.size == 3))
+    report = verify_log(system.engine, since=first.verified)
+    assert not report.ok and report.first_bad == 2, report.reason

@@ -212,3 +212,19 @@ def test_under_load_one_run_seals_the_acts_of_many_commits(system: System) -> No
     assert _unsealed(system) == 0
     # + 3: a commit stalled past LINGER by a busy machine ends a run early
     assert found.runs - runs <= spent / sequencer.LINGER_MAX + 3, (found.runs - runs, spent)
+
+
+def test_a_reader_settling_does_not_wait_out_the_linger(
+    system: System, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The linger gathers the commits of the next moment into one run; a reader that waits for
+    the run (settle) ends it: nothing it waits for comes from lingering longer."""
+    _act(system, 0)
+    assert settle(system.engine)
+    monkeypatch.setattr(sequencer, "LINGER", 5.0)
+    monkeypatch.setattr(sequencer, "LINGER_MAX", 10.0)
+    _act(system, 1)
+    begun = time.monotonic()
+    assert settle(system.engine, timeout=30)
+    assert time.monotonic() - begun < 2.5  # not LINGER's 5 s
+    assert _unsealed(system) == 0

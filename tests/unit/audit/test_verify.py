@@ -207,3 +207,64 @@ def test_a_large_log_verifies_in_reasonable_time() -> None:
 
 def test_genesis_is_sixty_four_zeros() -> None:
     assert GENESIS == "0" * 64
+
+
+# -- resuming a verification that passed (`since=`) ----------------------------------------------
+
+
+def test_a_resumed_verification_reports_what_a_full_one_does(log: list[Entry]) -> None:
+    first = verify(log[:25], [head(log, 10), head(log, 25)])
+    assert first.ok and first.verified is not None and first.verified.size == 25
+    heads = [head(log, 10), head(log, 25), head(log, 40), head(log, 60)]
+    resumed = verify(log[25:], heads, since=first.verified)
+    assert resumed == verify(log, heads)
+    assert resumed.ok and (resumed.size, resumed.root) == head(log, 60)
+
+
+def test_a_resumed_verification_reads_only_the_new_entries(log: list[Entry]) -> None:
+    first = verify(log[:30], [head(log, 30)])
+    seen: list[int] = []
+
+    def stream() -> Iterator[Entry]:
+        for e in log[30:]:
+            seen.append(e.seq)
+            yield e
+
+    assert first.verified is not None
+    assert verify(stream(), [head(log, 30), head(log, 60)], since=first.verified).ok
+    assert seen == list(range(30, 60))
+
+
+def test_a_resumed_verification_names_a_bad_new_entry(log: list[Entry]) -> None:
+    first = verify(log[:30], [head(log, 30)])
+    log[41] = dataclasses.replace(log[41], payload={"n": 999})
+    assert first.verified is not None
+    report = verify(log[30:], [head(log, 30)], since=first.verified)
+    assert (report.ok, report.first_bad) == (False, 41)
+    assert report.reason == "entry 41 (election.open): content does not match its hash"
+
+
+def test_a_resumed_verification_chains_from_the_last_verified_hash(log: list[Entry]) -> None:
+    first = verify(log[:30], [head(log, 30)])
+    forged = chain(
+        [
+            Draft("motion.adopt", {"forged": i}, None, True, "1917-04-18T00:00:00Z")
+            for i in range(5)
+        ],
+        "ab" * 32,
+        start_seq=30,
+    )
+    assert first.verified is not None
+    report = verify(forged, [head(log, 30)], since=first.verified)
+    assert report.first_bad == 30 and "prev_hash is not the hash of entry 29" in report.reason
+
+
+def test_a_new_head_over_old_entries_or_a_dropped_one_does_not_resume(log: list[Entry]) -> None:
+    first = verify(log[:30], [head(log, 10), head(log, 30)])
+    assert first.verified is not None
+    assert first.verified.resumes([head(log, 10), head(log, 30), head(log, 50)])
+    assert not first.verified.resumes([head(log, 10), head(log, 20), head(log, 30)])
+    assert not first.verified.resumes([head(log, 30)])
+    assert not first.verified.resumes([head(log, 10), (30, "ab" * 32)])
+    with pytest.raises(ValueError):
+        verify(log[30:], [head(log, 30)], since=first.verified)

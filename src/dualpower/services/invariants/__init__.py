@@ -6,11 +6,13 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 
-def checkers() -> list[Callable[[Any], list[str]]]:
-    return [
+@cache  # the modules of a package do not change while it runs: list them once
+def checkers() -> tuple[Callable[[Any], list[str]], ...]:
+    return tuple(
         importlib.import_module(f"{__name__}.{info.name}").check
         for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name)
-    ]
+    )

@@ -37,7 +37,14 @@ _hasher = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4, type=Typ
 API_TOKEN_LIFETIME = timedelta(days=30)
 SESSION_LIFETIME = timedelta(days=7)  # the default of DUALPOWER_SESSION_MAX_HOURS
 TOUCH_EVERY = timedelta(minutes=1)  # a session's last use is written at most this often
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+# An unknown username's password is checked against this hash, so that the answer takes as long
+# as a member's. Made once with _hasher's parameters from a random password no one kept
+# (test_accounts.py checks the parameters agree); a literal, since every process importing this
+# module (each command, each server) would otherwise spend a hash on it, ~0.1 s of two cores.
+_DUMMY_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$JC8ofDyvAA2/u5hl+oXqlw"
+    "$EbtsGmewz/kL8w8KuKr8pf1l3YXyBA4KZsWO5rBzlnk"
+)
 
 
 def hash_password(password: str) -> str:

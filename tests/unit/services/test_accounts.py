@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import subprocess
+import sys
 from datetime import timedelta
 
+import argon2
 import pytest
 from sqlalchemy import select
 
@@ -28,6 +31,30 @@ def test_hash_is_argon2id_and_salted() -> None:
     one, two = hash_password("correct horse"), hash_password("correct horse")
     assert one.startswith("$argon2id$") and two.startswith("$argon2id$")
     assert one != two and "correct horse" not in one
+
+
+def test_an_unknown_username_is_checked_against_a_hash_of_the_members_cost() -> None:
+    """The answer for an unknown username takes as long as a member's (no timing tells them
+    apart): the dummy hash has the parameters of the hashes `hash_password` makes."""
+    dummy = argon2.extract_parameters(accounts._DUMMY_HASH)
+    assert dummy == argon2.extract_parameters(hash_password("correct horse"))
+    with pytest.raises(argon2.exceptions.VerifyMismatchError):
+        accounts._hasher.verify(accounts._DUMMY_HASH, "not a password of anyone")
+
+
+def test_importing_the_accounts_makes_no_hash() -> None:
+    """Every command and server imports the accounts: its import spends no argon2 hash."""
+    script = (
+        "import argon2\n"
+        "made = []\n"
+        "hash_ = argon2.PasswordHasher.hash\n"
+        "argon2.PasswordHasher.hash = lambda *a, **k: made.append(1) or hash_(*a, **k)\n"
+        "import dualpower.services.accounts\n"
+        "print(len(made))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "0"
 
 
 def test_login_issues_a_long_random_token_stored_only_hashed(federation: Small) -> None:

@@ -173,8 +173,10 @@ def serve(app: Any) -> Iterator[str]:
     import uvicorn
 
     port = _free_port()
+    # At the test's end only the live streams of the pages it left open are still answered:
+    # they are ended at once (a graceful shutdown would wait for them as long as it is let).
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=2
+        app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=0
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="dualpower-web", daemon=True)

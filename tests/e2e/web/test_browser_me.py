@@ -5,12 +5,10 @@ The app runs under uvicorn in a background thread on a free port, against the sm
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
+from recall_web_support import serve
 
 from dualpower.web.app import create_app
 from factories import PASSWORD
@@ -18,30 +16,9 @@ from factories import PASSWORD
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def live_url(system, federation) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    import uvicorn
-
-    port = _free_port()
-    config = uvicorn.Config(create_app(system), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="dualpower-web", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    yield from serve(create_app(system))
 
 
 def test_member_logs_in_and_sees_their_council(page, live_url, tmp_path) -> None:

@@ -281,12 +281,25 @@ def integrity(url: str) -> str:
         return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
 
 
-def cli(url: str, *args: str) -> tuple[int, str]:
+def clis(url: str, *commands: tuple[str, ...]) -> list[tuple[int, str]]:
+    """Each command in a `dualpower` process of its own, side by side (they only read): its
+    exit code and the last line it wrote."""
     env = {**os.environ, "DUALPOWER_DATABASE_URL": url}
-    done = subprocess.run(
-        [sys.executable, "-m", "dualpower", *args], env=env, capture_output=True, text=True
-    )
-    return done.returncode, (done.stdout + done.stderr).strip().splitlines()[-1:][0]
+    running = [
+        subprocess.Popen(
+            [sys.executable, "-m", "dualpower", *args],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for args in commands
+    ]
+    answers = []
+    for process in running:
+        out = process.communicate()[0]
+        answers.append((process.returncode, (out.strip().splitlines() or [""])[-1]))
+    return answers
 
 
 # ---------------------------------------------------------------- the run
@@ -326,8 +339,7 @@ def run(db: str, args: argparse.Namespace) -> bool:
         kill(server)
     lost = missing(target, ledger)
     check_integrity = integrity(url)
-    verify_rc, verify_out = cli(url, "audit", "verify")
-    check_rc, check_out = cli(url, "check")
+    (verify_rc, verify_out), (check_rc, check_out) = clis(url, ("audit", "verify"), ("check",))
     print(f"{db}: {kills} kills in {time.monotonic() - began:.0f} s, {args.writers} writers")
     print(f"  acknowledged writes: {ledger.acknowledged} ({len(ledger.ballots)} ballots, "
           f"{len(ledger.signatures)} signatures); writes cut off or refused by a dead server "

@@ -68,15 +68,24 @@ def _site(tmp: Path, https: int, http: int, upstreams: list[int]) -> str:
     return text.replace("/opt/dualpower/static/", f"{STATIC}/")
 
 
-@pytest.fixture
-def proxied(system: System, tmp_path: Path) -> Iterator[str]:
-    small_federation(system, elect=False)
-    url = system.engine.url.render_as_string(hide_password=False)
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A test certificate and its key (c, k), made once: an RSA key takes a while to make."""
+    where = tmp_path_factory.mktemp("tls")
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-keyout", str(tmp_path / "k"), "-out", str(tmp_path / "c"), "-subj", "/CN=localhost"],
+         "-keyout", str(where / "k"), "-out", str(where / "c"), "-subj", "/CN=localhost"],
         check=True, capture_output=True,
     )  # fmt: skip
+    return where
+
+
+@pytest.fixture
+def proxied(system: System, tmp_path: Path, certificate: Path) -> Iterator[str]:
+    small_federation(system, elect=False)
+    url = system.engine.url.render_as_string(hide_password=False)
+    for name in ("c", "k"):
+        shutil.copyfile(certificate / name, tmp_path / name)
     upstreams, https, http = [_port(), _port()], _port(), _port()
     env = {**os.environ, "DUALPOWER_DATABASE_URL": url, "DUALPOWER_TRUSTED_PROXIES": "127.0.0.1"}
     logs = [open(tmp_path / f"serve{port}.log", "w") for port in upstreams]  # noqa: SIM115

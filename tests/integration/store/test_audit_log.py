@@ -357,21 +357,18 @@ def test_inserted_forged_entry_is_named(system: System) -> None:
     assert not report.ok and report.first_bad == 5, report.reason
 
 
-def test_forged_entry_appended_at_the_tail_is_named(system: System) -> None:
-    """A well-chained forgery after the last entry: no published tree head covers it."""
-    record_acts(system)
-    with system.engine.connect() as conn:
-        last = conn.execute(select(LOG).where(LOG.c.seq == ACTS - 1)).one()
-    forged = seal(
-        Draft("test.act", {"forged": 1}, None, False, last.recorded_at), ACTS, last.entry_hash
-    )
+def _append_forged(
+    system: System, payload: dict[str, object], at: str, seq: int, prev: str
+) -> None:
+    """A sealed entry written behind the sequencer's back (the triggers dropped) as `seq`."""
+    forged = seal(Draft("test.act", payload, None, False, at), seq, prev)
     drop_audit_triggers(system.engine)
     with system.engine.begin() as conn:
         conn.execute(
             insert(LOG).values(
-                seq=ACTS,
+                seq=seq,
                 act=forged.act,
-                payload='{"forged":1}',
+                payload=json.dumps(payload, separators=(",", ":")),
                 actor=None,
                 is_operator=False,
                 recorded_at=forged.recorded_at,
@@ -379,6 +376,14 @@ def test_forged_entry_appended_at_the_tail_is_named(system: System) -> None:
                 entry_hash=forged.entry_hash,
             )
         )
+
+
+def test_forged_entry_appended_at_the_tail_is_named(system: System) -> None:
+    """A well-chained forgery after the last entry: no published tree head covers it."""
+    record_acts(system)
+    with system.engine.connect() as conn:
+        last = conn.execute(select(LOG).where(LOG.c.seq == ACTS - 1)).one()
+    _append_forged(system, {"forged": 1}, last.recorded_at, ACTS, last.entry_hash)
     report = verify_log(system.engine)
     assert not report.ok and report.first_bad == ACTS, report.reason
     assert f"entry {ACTS} inserted" in report.reason
@@ -398,21 +403,7 @@ def test_a_resumed_verification_checks_what_was_added_since(system: System) -> N
     assert resumed == verify_log(system.engine) and resumed.size == 2 * ACTS
     with system.engine.connect() as conn:
         last = conn.execute(select(LOG).where(LOG.c.seq == 2 * ACTS - 1)).one()
-    forged = seal(Draft("test.act", {}, None, False, last.recorded_at), 2 * ACTS, "ab" * 32)
-    drop_audit_triggers(system.engine)
-    with system.engine.begin() as conn:
-        conn.execute(
-            insert(LOG).values(
-                seq=2 * ACTS,
-                act=forged.act,
-                payload="{}",
-                actor=None,
-                is_operator=False,
-                recorded_at=forged.recorded_at,
-                prev_hash=forged.prev_hash,
-                entry_hash=forged.entry_hash,
-            )
-        )
+    _append_forged(system, {}, last.recorded_at, 2 * ACTS, "ab" * 32)
     report = verify_log(system.engine, since=resumed.verified)
     assert not report.ok and report.first_bad == 2 * ACTS, report.reason
     assert "prev_hash is not the hash of entry" in report.reason

@@ -17,6 +17,7 @@ Path ids are real; bodies are valid, so the status says who may act, not what is
 
 from __future__ import annotations
 
+import functools
 import os
 import warnings
 from collections.abc import Iterator
@@ -44,6 +45,7 @@ from authz_world import (
     make_template,
 )
 
+from dualpower.services import accounts
 from dualpower.web.app import create_app
 from dualpower.web.deps import CSRF_FIELD, LOGIN_CSRF_COOKIE, SESSION_COOKIE
 from dualpower.web.live import Broadcaster
@@ -941,6 +943,17 @@ def template(
     built = make_template(request.param, tmp_path_factory.mktemp("authz"), pg_template)
     yield built
     drop_template(built)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_hash_of_each_password() -> Iterator[None]:
+    """The routes that set a password (join, the password forms) hash NEW_PASSWORD at
+    production's argon2 cost (~0.1 s of two cores), once for each role allowed, on each copy:
+    here a hash of the same password is made once and handed out again (the matrix checks who
+    may set one, not its salt; tests/unit/services/test_accounts.py checks hashing)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accounts, "hash_password", functools.cache(accounts.hash_password))
+        yield
 
 
 def _ids(world: World) -> dict[str, Any]:

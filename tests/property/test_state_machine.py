@@ -30,6 +30,7 @@ import sqlite3
 import tempfile
 import uuid
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -59,6 +60,7 @@ from dualpower.services.due import run_due
 from dualpower.services.elections import OpenElection
 from dualpower.services.founding import found_federation
 from dualpower.store import tables as t
+from dualpower.store.db import rebuildable
 from dualpower.store.sequencer import settle
 from factories import ShiftedClock, close_vote_in_time, password_hash
 from fixtures_services import (
@@ -199,6 +201,10 @@ class FederationMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.system = self.source.fresh()
+        # What is checked is the acts' invariants and the log, not the disk: commits do not
+        # wait for it (store/db.py rebuildable); locks and what a commit shows are the same.
+        self.durability = ExitStack()
+        self.durability.enter_context(rebuildable(self.system.engine))
         self.commits = Commits(self.source, self.system)
         self.imported = 0
         self.accepted = 0  # acts accepted in this example
@@ -214,6 +220,7 @@ class FederationMachine(RuleBasedStateMachine):
                 self._verify_log(None)
         finally:
             self.commits.close()
+            self.durability.close()
             self.source.drop(self.system)
 
     # helpers

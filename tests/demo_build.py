@@ -1,5 +1,5 @@
-"""The Petrograd demo built once per test run (issue 27: it takes ~30 s on SQLite, and a dozen
-modules walk it), shared by the xdist workers of the run.
+"""The Petrograd demo built once per test run (issue 27: a build is ~16 s of CPU on SQLite,
+and a dozen modules walk it), shared by the xdist workers of the run.
 
 The first user of the run builds it, under an exclusive lock on a file in the directory the
 run's workers share, closes it, and leaves the database (one file), the summary it printed and

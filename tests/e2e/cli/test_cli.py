@@ -356,7 +356,7 @@ def test_passwd_refusals(founded: str, username: str, password: str, words: str)
 def test_demo_builds_checks_and_verifies(url: str) -> None:
     """On PostgreSQL. On SQLite the command's build is tests/e2e/cli/test_demo_reproducible.py's
     (over an earlier demo, compared row for row with the run's build, checked and verified):
-    a build is ~20 s (issue 27), made once per database."""
+    a build is ~16 s of CPU (issue 27), made once per database."""
     proc = run(url, "demo", "--no-serve")
     assert proc.returncode == 0, proc.stderr
     assert "password 'demo'" in proc.stdout

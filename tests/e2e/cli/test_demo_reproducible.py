@@ -5,7 +5,7 @@ the order of secret ballots came from the operating system's randomness).
 The second build is `dualpower demo --no-serve` itself, run over a copy of the first: so this
 one build also shows, on SQLite, that the command rebuilds an earlier demo and that what it
 builds passes `check` and `audit verify` (on PostgreSQL: tests/e2e/cli/test_cli.py). A build is
-~20 s (issue 27): each is made once."""
+~16 s of CPU (issue 27): each is made once."""
 
 from __future__ import annotations
 
